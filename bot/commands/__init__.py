@@ -1,0 +1,1 @@
+"""Subcommands of `sferum-bot`, one module per feature."""

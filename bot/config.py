@@ -1,0 +1,326 @@
+"""Settings: one pydantic model per TOML table, validated at start.
+
+`load_settings(path)` reads a TOML file (or, with no file, the defaults that
+`config.example.toml` spells out), lets `SFERUM_VK__TOKEN` override the token
+from the environment and resolves relative paths against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_CONFIG_NAME = "config.toml"
+TOKEN_ENV = "SFERUM_VK__TOKEN"
+VK_API_URL = "https://api.vk.ru/method/"
+
+ORG_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+REMINDER_RULES = (
+    "messages_below_threshold",
+    "messages_below_target",
+    "no_call",
+    "ejd_not_linked",
+    "not_registered",
+    "chats_not_confirmed",
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem, described in one Russian line that names the key."""
+
+
+class _Section(BaseModel):
+    # A typo in config.toml must fail at start, not be silently ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_hhmm(value: str) -> str:
+    if not HHMM_RE.match(value):
+        raise ValueError("время пишется как ЧЧ:ММ, например 10:00")
+    return value
+
+
+class WeeklyTime(_Section):
+    """A weekly moment such as Monday 10:00 in the school's timezone."""
+
+    enabled: bool = True
+    day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    time: str = "10:00"
+
+    _hhmm = field_validator("time")(_check_hhmm)
+
+    @property
+    def hour(self) -> int:
+        return int(self.time[:2])
+
+    @property
+    def minute(self) -> int:
+        return int(self.time[3:])
+
+
+class VkConfig(_Section):
+    api_url: str = VK_API_URL
+    token: SecretStr = SecretStr("")
+    group_id: int = Field(default=0, ge=0)
+    api_version: str = "5.199"
+    rps: int = Field(default=20, ge=1, le=1000)
+    wait: int = Field(default=25, ge=1, le=90)
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("адрес API должен начинаться с http:// или https://")
+        return value if value.endswith("/") else value + "/"
+
+
+class StorageConfig(_Section):
+    data_dir: Path = Path("data")
+    database: str = "sferum-bot.sqlite3"
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / self.database
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["plain", "json"] = "plain"
+
+
+class ThresholdsConfig(_Section):
+    messages: int = Field(default=3, ge=1)
+    messages_target: int = Field(default=10, ge=1)
+    calls: int = Field(default=1, ge=1)
+
+
+class ReminderRules(_Section):
+    messages_below_threshold: bool = True
+    messages_below_target: bool = False
+    no_call: bool = False
+    ejd_not_linked: bool = True
+    not_registered: bool = True
+    chats_not_confirmed: bool = True
+
+    def enabled(self) -> list[str]:
+        """Codes of the rules switched on, in a fixed order."""
+        return [code for code in REMINDER_RULES if getattr(self, code)]
+
+
+class QuietHours(_Section):
+    start: str = "20:00"
+    end: str = "08:00"
+    weekends: bool = True
+
+    _hhmm = field_validator("start", "end")(_check_hhmm)
+
+
+class ScheduleConfig(_Section):
+    reminders: WeeklyTime = WeeklyTime(day="mon", time="10:00")
+    midweek_nudge: WeeklyTime = WeeklyTime(enabled=False, day="wed", time="15:00")
+    missing_import_check: WeeklyTime = WeeklyTime(day="mon", time="09:00")
+    weekly_summary: bool = True
+    quiet_hours: QuietHours = QuietHours()
+
+
+class RetentionConfig(_Section):
+    statistics_days: int = Field(default=730, ge=30)
+    left_people_days: int = Field(default=365, ge=30)
+
+
+class ChatKind(_Section):
+    id: str
+    title: str
+    per_class: bool = False
+    roles: list[Literal["teacher", "staff", "deputy", "director"]] = []
+
+
+class MigrationConfig(_Section):
+    messenger: Literal["sferum", "max"] = "sferum"
+    subject_teachers_chat: bool = False
+    extra_kinds: list[ChatKind] = []
+
+
+class SchoolConfig(_Section):
+    id: str = "school1"
+    name: str = "Школа"
+    timezone: str = "Europe/Moscow"
+    director_vk_id: int | None = Field(default=None, gt=0)
+    deputy_vk_ids: list[int] = []
+    registration_deadline: dt.date | None = None
+    inn: str | None = None
+    faq_file: Path | None = None
+    store_contacts: bool = False
+    intent: Literal["default", "confirmed_notification", "non_promo_newsletter"] = "default"
+    reminders: ReminderRules = ReminderRules()
+    schedule: ScheduleConfig = ScheduleConfig()
+    retention: RetentionConfig = RetentionConfig()
+    migration: MigrationConfig = MigrationConfig()
+
+    @field_validator("id")
+    @classmethod
+    def _org_id(cls, value: str) -> str:
+        if not ORG_ID_RE.match(value):
+            raise ValueError("id школы: латинские строчные буквы, цифры, «-» и «_», до 32 знаков")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"неизвестный часовой пояс «{value}», пример: Europe/Moscow") from None
+        return value
+
+    @field_validator("deputy_vk_ids")
+    @classmethod
+    def _ids(cls, value: list[int]) -> list[int]:
+        if any(v <= 0 for v in value):
+            raise ValueError("id ВКонтакте — положительные числа")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DistrictConfig(_Section):
+    name: str = "Район"
+    official_vk_ids: list[int] = []
+
+
+class ImportsConfig(_Section):
+    max_file_mb: float = Field(default=20, gt=0)
+    max_rows: int = Field(default=200_000, ge=1)
+    max_unzipped_mb: float = Field(default=200, gt=0)
+    header_aliases: dict[str, list[str]] = {}
+
+
+class BackupConfig(_Section):
+    enabled: bool = True
+    dir: Path = Path("backups")
+    time: str = "03:00"
+    keep: int = Field(default=7, ge=1)
+
+    _hhmm = field_validator("time")(_check_hhmm)
+
+
+class Settings(_Section):
+    """The whole configuration of one deployment (one VK community)."""
+
+    vk: VkConfig = VkConfig()
+    storage: StorageConfig = StorageConfig()
+    logging: LoggingConfig = LoggingConfig()
+    thresholds: ThresholdsConfig = ThresholdsConfig()
+    imports: ImportsConfig = ImportsConfig()
+    backup: BackupConfig = BackupConfig()
+    district: DistrictConfig = DistrictConfig()
+    schools: list[SchoolConfig] = Field(default_factory=lambda: [SchoolConfig()], min_length=1)
+    # Where the file came from; relative paths were resolved against its folder.
+    source: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("schools")
+    @classmethod
+    def _unique(cls, value: list[SchoolConfig]) -> list[SchoolConfig]:
+        ids = [s.id for s in value]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"id школ повторяются: {', '.join(dupes)}")
+        return value
+
+    @property
+    def token(self) -> str:
+        return self.vk.token.get_secret_value()
+
+    def school(self, org_id: str | None = None) -> SchoolConfig:
+        """The school named by `org_id`, or the only one; ConfigError otherwise."""
+        if org_id is None:
+            if len(self.schools) == 1:
+                return self.schools[0]
+            ids = ", ".join(s.id for s in self.schools)
+            raise ConfigError(f"в настройках несколько школ ({ids}): укажите --org")
+        for school in self.schools:
+            if school.id == org_id:
+                return school
+        ids = ", ".join(s.id for s in self.schools)
+        raise ConfigError(f"школы «{org_id}» нет в настройках; есть: {ids}")
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(item)
+    return ".".join(parts)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = _location(tuple(first["loc"]))
+    kind = first["type"]
+    if kind == "extra_forbidden":
+        return f"неизвестный ключ «{key}»: проверьте написание (см. config.example.toml)"
+    msg = first["msg"].removeprefix("Value error, ")
+    return f"ключ «{key}»: {msg}"
+
+
+def _resolve(base: Path, path: Path | None) -> Path | None:
+    if path is None or path.is_absolute():
+        return path
+    return (base / path).resolve()
+
+
+def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = None) -> Settings:
+    """Validate raw TOML data; paths resolve against `base_dir`. Raises ConfigError."""
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        data = {**data, "vk": {**data.get("vk", {}), "token": token}}
+    try:
+        settings = Settings.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    storage = settings.storage.model_copy(
+        update={"data_dir": _resolve(base_dir, settings.storage.data_dir)}
+    )
+    backup = settings.backup.model_copy(update={"dir": _resolve(storage.data_dir, settings.backup.dir)})
+    schools = [
+        s.model_copy(update={"faq_file": _resolve(base_dir, s.faq_file)}) for s in settings.schools
+    ]
+    return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools})
+
+
+def load_settings(path: Path | str | None = None) -> Settings:
+    """Load settings from `path`, else ./config.toml, else the built-in defaults.
+
+    The built-in defaults are exactly what `config.example.toml` says; a test keeps
+    the two in step. Raises ConfigError with one Russian line naming the key.
+    """
+    if path is None:
+        candidate = Path(DEFAULT_CONFIG_NAME)
+        if not candidate.exists():
+            return parse_settings({}, Path.cwd())
+        path = candidate
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"файл настроек {path} не найден") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"файл настроек {path} не читается: {exc}") from None
+    try:
+        data = tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: ошибка в синтаксисе TOML: {exc}") from None
+    return parse_settings(data, path.resolve().parent, source=path.resolve())

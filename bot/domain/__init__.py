@@ -1,0 +1,1 @@
+"""Domain models and pure rules: no I/O, no VK, no SQL."""

@@ -1,0 +1,132 @@
+"""Organizations, people, their classes and VK accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import aiosqlite
+
+from bot.domain.models import Organization, Person, Role
+from bot.domain.names import name_key
+from storage._util import iso
+from storage.db import Database
+
+_PERSON_COLS = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source"
+
+
+async def _classes(conn: aiosqlite.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
+    result: dict[int, list[str]] = {i: [] for i in ids}
+    if not ids:
+        return {}
+    marks = ",".join("?" * len(ids))
+    sql = f"SELECT person_id, class_name FROM person_classes WHERE person_id IN ({marks}) ORDER BY class_name"  # noqa: S608 - placeholders only
+    async with conn.execute(sql, ids) as cur:
+        async for row in cur:
+            result[row[0]].append(row[1])
+    return {k: tuple(v) for k, v in result.items()}
+
+
+async def _people(conn: aiosqlite.Connection, where: str, params: Iterable[object]) -> list[Person]:
+    sql = f"SELECT {_PERSON_COLS} FROM people p WHERE {where} ORDER BY p.full_name, p.id"  # noqa: S608 - fixed fragments
+    async with conn.execute(sql, tuple(params)) as cur:
+        rows = list(await cur.fetchall())
+    classes = await _classes(conn, [r[0] for r in rows])
+    return [
+        Person(
+            id=r[0], org_id=r[1], full_name=r[2], role=Role(r[3]), vk_id=r[4],
+            active=bool(r[5]), source=r[6], classes=classes.get(r[0], ()),
+        )
+        for r in rows
+    ]
+
+
+class PeopleRepo:
+    """Organizations and people in SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def sync_organizations(self, orgs: Iterable[Organization]) -> None:
+        """Insert or update the organizations named in the config."""
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "INSERT INTO organizations(id, name, timezone, inn) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET name=excluded.name, timezone=excluded.timezone, inn=excluded.inn",
+                [(o.id, o.name, o.timezone, o.inn) for o in orgs],
+            )
+
+    async def organizations(self) -> list[Organization]:
+        async with self._db.read() as conn, conn.execute(
+            "SELECT id, name, timezone, inn FROM organizations ORDER BY id"
+        ) as cur:
+            return [Organization(id=r[0], name=r[1], timezone=r[2], inn=r[3]) for r in await cur.fetchall()]
+
+    async def ensure_config_person(self, org_id: str | None, vk_id: int, role: Role, full_name: str) -> Person:
+        """The person named in the config (a deputy, the director, a district official)."""
+        async with self._db.transaction() as conn:
+            found = await _people(conn, "p.vk_id = ? AND p.org_id IS ?", (vk_id, org_id))
+            now = iso()
+            if found:
+                person = found[0]
+                await conn.execute(
+                    "UPDATE people SET role = ?, source = 'config', active = 1, left_at = NULL, updated_at = ? WHERE id = ?",
+                    (role.value, now, person.id),
+                )
+                return person.model_copy(update={"role": role, "source": "config", "active": True})
+            cur = await conn.execute(
+                "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
+                (org_id, full_name, name_key(full_name), role.value, vk_id, now, now),
+            )
+            return Person(id=cur.lastrowid or 0, org_id=org_id, full_name=full_name, role=role,
+                          vk_id=vk_id, source="config")
+
+    async def add(self, org_id: str | None, full_name: str, role: Role, *, vk_id: int | None = None,
+                  classes: Iterable[str] = (), source: str = "roster") -> Person:
+        """Add one person (used by fixtures, tests and identification)."""
+        async with self._db.transaction() as conn:
+            return await self.add_in(conn, org_id, full_name, role, vk_id=vk_id, classes=classes, source=source)
+
+    @staticmethod
+    async def add_in(conn: aiosqlite.Connection, org_id: str | None, full_name: str, role: Role, *,
+                     vk_id: int | None = None, classes: Iterable[str] = (), source: str = "roster") -> Person:
+        """`add` inside a transaction the caller holds."""
+        now = iso()
+        cur = await conn.execute(
+            "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (org_id, full_name, name_key(full_name), role.value, vk_id, source, now, now),
+        )
+        pid = cur.lastrowid or 0
+        cls = tuple(dict.fromkeys(classes))
+        await conn.executemany("INSERT INTO person_classes(person_id, class_name) VALUES (?, ?)",
+                               [(pid, c) for c in cls])
+        return Person(id=pid, org_id=org_id, full_name=full_name, role=role, vk_id=vk_id,
+                      classes=cls, source=source)
+
+    async def get(self, person_id: int) -> Person | None:
+        async with self._db.read() as conn:
+            found = await _people(conn, "p.id = ?", (person_id,))
+        return found[0] if found else None
+
+    async def by_vk_id(self, vk_id: int) -> list[Person]:
+        """Active people bound to this VK account (one per organization at most)."""
+        async with self._db.read() as conn:
+            return await _people(conn, "p.vk_id = ? AND p.active = 1", (vk_id,))
+
+    async def in_org(self, org_id: str, *, active_only: bool = True) -> list[Person]:
+        async with self._db.read() as conn:
+            where = "p.org_id = ?" + (" AND p.active = 1" if active_only else "")
+            return await _people(conn, where, (org_id,))
+
+    async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]:
+        async with self._db.read() as conn:
+            if org_id is None:
+                return await _people(conn, "p.name_key = ? AND p.active = 1", (key,))
+            return await _people(conn, "p.name_key = ? AND p.org_id = ? AND p.active = 1", (key, org_id))
+
+    async def bind_vk(self, person_id: int, vk_id: int) -> None:
+        """Bind a VK account to a roster person."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE people SET vk_id = ?, updated_at = ? WHERE id = ?",
+                               (vk_id, iso(), person_id))

@@ -1,0 +1,76 @@
+"""Settings: the example file, validation messages, paths and the token from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import TOKEN_ENV, ConfigError, load_settings, parse_settings
+from tests.conftest import ROOT
+
+
+def test_example_config_loads_and_equals_defaults() -> None:
+    """config.example.toml is valid and spells out exactly the built-in defaults."""
+    example = load_settings(ROOT / "config.example.toml")
+    defaults = parse_settings({}, ROOT)
+    assert example.model_dump(exclude={"source"}) == defaults.model_dump(exclude={"source"})
+    assert example.thresholds.messages == 3
+    assert example.schools[0].timezone == "Europe/Moscow"
+
+
+def test_no_config_file_uses_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without --config and ./config.toml the defaults apply, data in ./data."""
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(None)
+    assert settings.schools[0].id == "school1"
+    assert settings.storage.data_dir == tmp_path / "data"
+
+
+def test_relative_paths_resolve_against_config_folder(tmp_path: Path) -> None:
+    """data_dir and faq_file are relative to the config file, not to the cwd."""
+    conf = tmp_path / "etc" / "config.toml"
+    conf.parent.mkdir()
+    conf.write_text('[storage]\ndata_dir = "state"\n[[schools]]\nid = "s1"\nfaq_file = "faq.toml"\n', "utf-8")
+    settings = load_settings(conf)
+    assert settings.storage.data_dir == conf.parent / "state"
+    assert settings.schools[0].faq_file == conf.parent / "faq.toml"
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[vk]\ntokn = 'x'\n", "vk.tokn"),
+        ("[[schools]]\nid = 's1'\ntimezone = 'Mars/Base'\n", "schools[0].timezone"),
+        ("[[schools]]\nid = 'Школа 1'\n", "schools[0].id"),
+        ("[[schools]]\nid = 's1'\ndirector_vk_id = -5\n", "schools[0].director_vk_id"),
+        ("[[schools]]\nid = 's1'\n[schools.schedule]\nreminders = { day = 'mon', time = '25:00' }\n",
+         "schools[0].schedule.reminders.time"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path: Path, toml: str, expected: str) -> None:
+    """A bad key or value gives one Russian line naming the key."""
+    conf = tmp_path / "config.toml"
+    conf.write_text(toml, "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_settings(conf)
+    assert expected in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_token_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SFERUM_VK__TOKEN overrides the token in the file."""
+    conf = tmp_path / "config.toml"
+    conf.write_text("[vk]\ntoken = 'from-file'\n", "utf-8")
+    monkeypatch.setenv(TOKEN_ENV, "from-env")
+    assert load_settings(conf).token == "from-env"
+
+
+def test_school_lookup(tmp_path: Path) -> None:
+    """--org picks a school; with several schools and no --org the error says so."""
+    settings = parse_settings({"schools": [{"id": "a"}, {"id": "b"}]}, tmp_path)
+    assert settings.school("b").id == "b"
+    with pytest.raises(ConfigError, match="--org"):
+        settings.school(None)
+    with pytest.raises(ConfigError, match="«c»"):
+        settings.school("c")
