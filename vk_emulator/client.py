@@ -1,0 +1,245 @@
+"""A small async client for the emulator's `/_emu/` control API."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from typing import Any
+
+import aiohttp
+
+JSON = dict[str, Any]
+
+
+class ControlAPIError(RuntimeError):
+    """The control API answered with an error status."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        self.status = status
+        self.body = body
+        super().__init__(f"control API error {status}: {body}")
+
+
+class EmulatorControl:
+    """Typed wrapper around `/_emu/...`; every method returns the parsed JSON answer."""
+
+    def __init__(self, base_url: str, session: aiohttp.ClientSession | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._session = session
+        self._owns_session = session is None
+
+    async def __aenter__(self) -> EmulatorControl:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession()
+            self._owns_session = True
+        return self._session
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        json_body: JSON | None = None,
+        params: dict[str, str] | None = None,
+        timeout_s: float = 30.0,
+    ) -> JSON:
+        session = self._get_session()
+        async with session.request(
+            method,
+            f"{self.base_url}{path}",
+            json=json_body if method == "POST" else None,
+            params=params,
+            timeout=aiohttp.ClientTimeout(total=timeout_s),
+        ) as response:
+            body = await response.json(content_type=None)
+            if response.status != 200:
+                raise ControlAPIError(response.status, body)
+            result: JSON = body
+            return result
+
+    # -- people, chats, community -------------------------------------------------------------
+
+    async def add_user(
+        self,
+        id: int,  # noqa: A002 - the spec's field name
+        first_name: str = "",
+        last_name: str = "",
+        *,
+        screen_name: str | None = None,
+        allows_messages: bool = False,
+        blocks_messages: bool = False,
+        last_message_date: int | None = None,
+    ) -> JSON:
+        body: JSON = {
+            "id": id,
+            "first_name": first_name,
+            "last_name": last_name,
+            "allows_messages": allows_messages,
+            "blocks_messages": blocks_messages,
+        }
+        if screen_name is not None:
+            body["screen_name"] = screen_name
+        if last_message_date is not None:
+            body["last_message_date"] = last_message_date
+        return await self._request("POST", "/_emu/users", body)
+
+    async def users(self) -> JSON:
+        return await self._request("GET", "/_emu/users")
+
+    async def allow(self, user_id: int) -> JSON:
+        return await self._request("POST", f"/_emu/users/{user_id}/allow", {})
+
+    async def deny(self, user_id: int) -> JSON:
+        return await self._request("POST", f"/_emu/users/{user_id}/deny", {})
+
+    async def add_chat(
+        self,
+        chat_id: int,
+        title: str,
+        members: list[int],
+        *,
+        bot_is_admin: bool = False,
+        bot_reads_all: bool = False,
+    ) -> JSON:
+        return await self._request(
+            "POST",
+            "/_emu/chats",
+            {
+                "chat_id": chat_id,
+                "title": title,
+                "members": members,
+                "bot_is_admin": bot_is_admin,
+                "bot_reads_all": bot_reads_all,
+            },
+        )
+
+    async def community(self, **settings: Any) -> JSON:
+        """Replace the community settings (long_poll, api_version, events, bots_capabilities, token_scopes)."""
+        return await self._request("POST", "/_emu/community", settings)
+
+    # -- acting as a person -------------------------------------------------------------------
+
+    async def say(
+        self,
+        from_id: int,
+        text: str = "",
+        *,
+        peer_id: int | None = None,
+        payload: JSON | None = None,
+        docs: list[tuple[str, bytes]] | None = None,
+    ) -> JSON:
+        """A person writes; `docs` are (filename, content) pairs attached as documents."""
+        body: JSON = {"from_id": from_id, "text": text}
+        if peer_id is not None:
+            body["peer_id"] = peer_id
+        if payload is not None:
+            body["payload"] = payload
+        if docs:
+            body["attachments"] = [
+                {
+                    "type": "doc",
+                    "filename": name,
+                    "content_base64": base64.b64encode(content).decode(),
+                }
+                for name, content in docs
+            ]
+        return await self._request("POST", "/_emu/say", body)
+
+    async def press(
+        self,
+        user_id: int,
+        conversation_message_id: int,
+        payload: JSON,
+        *,
+        peer_id: int | None = None,
+    ) -> JSON:
+        body: JSON = {
+            "user_id": user_id,
+            "conversation_message_id": conversation_message_id,
+            "payload": payload,
+        }
+        if peer_id is not None:
+            body["peer_id"] = peer_id
+        return await self._request("POST", "/_emu/press", body)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    async def sent(self, peer_id: int, after: int | None = None) -> JSON:
+        params = {"peer_id": str(peer_id)}
+        if after is not None:
+            params["after"] = str(after)
+        return await self._request("GET", "/_emu/sent", params=params)
+
+    async def wait_sent(
+        self,
+        peer_id: int,
+        count: int = 1,
+        after: int | None = None,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
+    ) -> list[JSON]:
+        """Wait (server-side, no client polling) until `count` messages after `after` were sent
+        to the peer; return them. Raises TimeoutError when fewer arrive within `timeout`."""
+        params = {"peer_id": str(peer_id), "min_count": str(count), "wait": str(timeout)}
+        if after is not None:
+            params["after"] = str(after)
+        body = await self._request("GET", "/_emu/sent", params=params, timeout_s=timeout + 10)
+        items: list[JSON] = body["items"]
+        if len(items) < count:
+            raise TimeoutError(
+                f"expected {count} messages to {peer_id} after {after}, got {len(items)}: {items}"
+            )
+        return items
+
+    async def snackbars(self, user_id: int) -> JSON:
+        return await self._request("GET", "/_emu/snackbars", params={"user_id": str(user_id)})
+
+    async def stats(self) -> JSON:
+        return await self._request("GET", "/_emu/stats")
+
+    async def health(self) -> JSON:
+        return await self._request("GET", "/_emu/health")
+
+    # -- faults, limits, time -----------------------------------------------------------------
+
+    async def faults(self, **faults: Any) -> JSON:
+        """Replace the whole fault set (error_rate, http_500_rate, drop_rate, delay_ms, longpoll_failed)."""
+        return await self._request("POST", "/_emu/faults", faults)
+
+    async def limits(self, **limits: Any) -> JSON:
+        """Replace the limits (rps, execute_max_calls, max_message_length, dedupe_window_s, ...)."""
+        return await self._request("POST", "/_emu/limits", limits)
+
+    async def clock(self, frozen: bool | None = None, advance_s: float | None = None) -> JSON:
+        body: JSON = {}
+        if frozen is not None:
+            body["frozen"] = frozen
+        if advance_s is not None:
+            body["advance_s"] = advance_s
+        return await self._request("POST", "/_emu/clock", body)
+
+    async def reset(self) -> JSON:
+        return await self._request("POST", "/_emu/reset", {})
+
+
+async def wait_sent(
+    base_url: str,
+    peer_id: int,
+    count: int = 1,
+    after: int | None = None,
+    timeout: float = 10.0,  # noqa: ASYNC109 - same contract as EmulatorControl.wait_sent
+) -> list[JSON]:
+    """One-shot form of `EmulatorControl.wait_sent`."""
+    async with EmulatorControl(base_url) as control:
+        return await asyncio.wait_for(
+            control.wait_sent(peer_id, count, after=after, timeout=timeout), timeout + 15
+        )

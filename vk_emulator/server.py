@@ -1,0 +1,362 @@
+"""The aiohttp server: VK's `/method/`, Bots Long Poll, upload hosts, downloads and `/_emu/`."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+
+from vk_emulator.core import ControlError, EmulatorCore, SchemaViolation
+from vk_emulator.errors import VKError
+
+log = logging.getLogger("vk_emulator")
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+
+
+def _json(body: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        body=json.dumps(body, ensure_ascii=False).encode(), status=status, headers=_JSON_HEADERS
+    )
+
+
+def _control_error(message: str, status: int = 400) -> web.Response:
+    return _json({"error": message}, status=status)
+
+
+class Emulator:
+    """A local VK API emulator running an aiohttp server on loopback."""
+
+    def __init__(
+        self,
+        token: str = "t",
+        group_id: int = 1,
+        *,
+        strict: bool = True,
+        validate: bool | None = None,
+        rps: int | None = 20,
+        seed: int | None = None,
+        schema_dir: str | None = None,
+    ) -> None:
+        self.state = EmulatorCore(
+            token,
+            group_id,
+            strict=strict,
+            validate=validate,
+            rps=rps,
+            seed=seed,
+            schema_dir=schema_dir,
+        )
+        self.app = self._build_app()
+        self._runner: web.AppRunner | None = None
+        self.host = "127.0.0.1"
+        self.port = 0
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def token(self) -> str:
+        return self.state.token
+
+    @property
+    def group_id(self) -> int:
+        return self.state.group_id
+
+    @property
+    def base_url(self) -> str:
+        return self.state.base_url
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.state.base_url}/method/"
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Start serving; with port 0 a free port is chosen (see `base_url`)."""
+        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        await site.start()
+        self._runner = runner
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        real_port = sockets[0].getsockname()[1] if sockets else port
+        self.host, self.port = host, int(real_port)
+        url_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        self.state.base_url = f"http://{url_host}:{self.port}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Emulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    def seed_users(self, users: list[dict[str, Any]]) -> None:
+        """Create people as `POST /_emu/users` would."""
+        self.state.seed_users(users)
+
+    # -- app ----------------------------------------------------------------------------------
+
+    def _build_app(self) -> web.Application:
+        app = web.Application(client_max_size=256 * 1024 * 1024)
+        add = app.router.add_route
+        add("*", "/method/{name}", self._method)
+        add("*", "/lp", self._long_poll)
+        add("POST", "/upload/doc", self._upload_doc)
+        add("POST", "/upload/photo", self._upload_photo)
+        add("GET", "/doc/{ref}", self._download_doc)
+        add("GET", "/photo/{ref}", self._download_photo)
+        add("GET", "/_emu/users", self._control(lambda r, d: self.state.list_users()))
+        add("POST", "/_emu/users", self._control(lambda r, d: self.state.add_user(d)))
+        add(
+            "POST",
+            "/_emu/users/{id}/allow",
+            self._control(lambda r, d: self.state.allow(_path_int(r, "id"))),
+        )
+        add(
+            "POST",
+            "/_emu/users/{id}/deny",
+            self._control(lambda r, d: self.state.deny(_path_int(r, "id"))),
+        )
+        add("GET", "/_emu/chats", self._control(lambda r, d: self.state.list_chats()))
+        add("POST", "/_emu/chats", self._control(lambda r, d: self.state.add_chat(d)))
+        add("GET", "/_emu/community", self._control(lambda r, d: self.state.community.as_dict()))
+        add("POST", "/_emu/community", self._control(lambda r, d: self.state.set_community(d)))
+        add("POST", "/_emu/say", self._control(lambda r, d: self.state.say(d)))
+        add("POST", "/_emu/press", self._control(lambda r, d: self.state.press(d)))
+        add("GET", "/_emu/sent", self._sent)
+        add(
+            "GET",
+            "/_emu/snackbars",
+            self._control(lambda r, d: self.state.snackbar_items(_query_int(r, "user_id"))),
+        )
+        add("GET", "/_emu/stats", self._control(lambda r, d: self.state.stats.as_dict()))
+        add("GET", "/_emu/faults", self._control(lambda r, d: self.state.faults.as_dict()))
+        add("POST", "/_emu/faults", self._control(lambda r, d: self.state.set_faults(d)))
+        add("GET", "/_emu/limits", self._control(lambda r, d: self.state.limits.as_dict()))
+        add("POST", "/_emu/limits", self._control(lambda r, d: self.state.set_limits(d)))
+        add("GET", "/_emu/clock", self._control(lambda r, d: self.state.clock.as_dict()))
+        add("POST", "/_emu/clock", self._control(lambda r, d: self.state.set_clock(d)))
+        add("POST", "/_emu/reset", self._control(lambda r, d: self.state.reset()))
+        add(
+            "GET",
+            "/_emu/health",
+            self._control(
+                lambda r, d: {"ok": True, "schema_violations": list(self.state.schema_violations)}
+            ),
+        )
+        return app
+
+    # -- /method ------------------------------------------------------------------------------
+
+    async def _method(self, request: web.Request) -> web.StreamResponse:
+        state = self.state
+        method = request.match_info["name"]
+        raw: dict[str, str] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, str):
+                    raw[key] = value
+        token = raw.get("access_token")
+        if token is None:
+            auth = request.headers.get("Authorization", "")
+            if auth[:7].lower() == "bearer ":
+                token = auth[7:].strip()
+        faults = state.faults
+        drop = False
+        if faults.active():
+            rng = state.rng
+            low, high = faults.delay_ms
+            if high > 0:
+                await asyncio.sleep(rng.uniform(low, high) / 1000)
+            if faults.http_500_rate and rng.random() < faults.http_500_rate:
+                state.stats.requests[method] = state.stats.requests.get(method, 0) + 1
+                return web.Response(status=500, text="Internal Server Error")
+            for code, rate in faults.error_rate.items():
+                if rng.random() < rate:
+                    state.stats.requests[method] = state.stats.requests.get(method, 0) + 1
+                    return _json(state.error_body(VKError(code), method, raw))
+            drop = bool(faults.drop_rate) and rng.random() < faults.drop_rate
+        try:
+            body = state.handle(method, raw, token)
+        except SchemaViolation as violation:
+            log.error("schema violation: %s", violation)
+            return _json(
+                {
+                    "emulator_error": "schema violation",
+                    "where": violation.where,
+                    "details": violation.errors[:20],
+                },
+                status=500,
+            )
+        if drop:
+            # The request has taken effect; the client never learns it.
+            transport = request.transport
+            if transport is not None:
+                transport.abort()
+            raise asyncio.CancelledError
+        return _json(body)
+
+    # -- long poll ----------------------------------------------------------------------------
+
+    async def _long_poll(self, request: web.Request) -> web.StreamResponse:
+        params: dict[str, str] = dict(request.query)
+        if request.method == "POST" and request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, str):
+                    params.setdefault(key, value)
+        if params.get("act") != "a_check":
+            return _json({"failed": 2})
+        try:
+            wait = float(params.get("wait", "25"))
+        except ValueError:
+            wait = 25.0
+        body = await self.state.long_poll(params.get("key", ""), params.get("ts", ""), wait)
+        return _json(body)
+
+    # -- uploads and downloads ----------------------------------------------------------------
+
+    async def _read_file(self, request: web.Request, field: str | None) -> tuple[str, bytes] | None:
+        if not request.content_type.startswith("multipart/"):
+            return None
+        reader = await request.multipart()
+        while True:
+            part = await reader.next()
+            if part is None:
+                return None
+            if not isinstance(part, BodyPartReader):
+                continue
+            if part.filename is None and field is None:
+                continue
+            if field is not None and part.name != field:
+                await part.release()
+                continue
+            data = bytes(await part.read(decode=False))
+            return part.filename or "file", data
+
+    def _upload_peer(self, request: web.Request) -> int | None:
+        peer = request.query.get("peer_id", "")
+        return int(peer) if peer.lstrip("-").isdigit() else None
+
+    async def _upload_doc(self, request: web.Request) -> web.StreamResponse:
+        found = await self._read_file(request, "file")
+        if found is None:
+            return _json({"error": "file is missing (multipart field 'file')"})
+        filename, data = found
+        if filename.lower().endswith((".mp3", ".exe")):
+            return _json({"error": "file type is not allowed"})
+        token = self.state.accept_upload("doc", filename, data, self._upload_peer(request))
+        return _json({"file": f"{token}|{filename}"})
+
+    async def _upload_photo(self, request: web.Request) -> web.StreamResponse:
+        found = await self._read_file(request, None)
+        if found is None:
+            return _json({"error": "photo is missing (one multipart file part)"})
+        filename, data = found
+        token = self.state.accept_upload("photo", filename, data, self._upload_peer(request))
+        return _json(self.state.photo_upload_answer(token))
+
+    async def _download_doc(self, request: web.Request) -> web.StreamResponse:
+        key = _parse_ref(request.match_info["ref"])
+        doc = self.state.docs.get(key) if key else None
+        if doc is None or request.query.get("hash") != doc.access_key:
+            return web.Response(status=404, text="not found")
+        return web.Response(
+            body=doc.data,
+            content_type="application/octet-stream",
+            headers={"Content-Disposition": f'attachment; filename="{doc.title}"'},
+        )
+
+    async def _download_photo(self, request: web.Request) -> web.StreamResponse:
+        key = _parse_ref(request.match_info["ref"].removesuffix(".jpg"))
+        photo = self.state.photos.get(key) if key else None
+        if photo is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=photo.data, content_type="image/jpeg")
+
+    # -- control ------------------------------------------------------------------------------
+
+    def _control(self, action: Callable[[web.Request, dict[str, Any]], Any]) -> Handler:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            data: dict[str, Any] = {}
+            if request.method == "POST" and request.can_read_body:
+                try:
+                    parsed = await request.json()
+                except ValueError:
+                    return _control_error("body must be JSON")
+                if parsed is not None and not isinstance(parsed, dict):
+                    return _control_error("body must be a JSON object")
+                data = parsed or {}
+            try:
+                return _json(action(request, data))
+            except ControlError as error:
+                return _control_error(str(error))
+            except SchemaViolation as violation:
+                return _json(
+                    {
+                        "emulator_error": "schema violation",
+                        "where": violation.where,
+                        "details": violation.errors[:20],
+                    },
+                    status=500,
+                )
+
+        return handler
+
+    async def _sent(self, request: web.Request) -> web.StreamResponse:
+        try:
+            peer_id = _query_int(request, "peer_id")
+            after = _query_opt_int(request, "after")
+            min_count = _query_opt_int(request, "min_count") or 1
+            wait = float(request.query.get("wait", "0"))
+        except (ControlError, ValueError) as error:
+            return _control_error(str(error))
+        if wait > 0:
+            items = await self.state.wait_sent(peer_id, after, min_count, wait)
+        else:
+            items = self.state.sent_items(peer_id, after)
+        return _json({"items": items})
+
+
+def _parse_ref(ref: str) -> tuple[int, int] | None:
+    owner, _, item = ref.partition("_")
+    try:
+        return int(owner), int(item)
+    except ValueError:
+        return None
+
+
+def _path_int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except ValueError as exc:
+        raise ControlError(f"{name} must be an integer") from exc
+
+
+def _query_int(request: web.Request, name: str) -> int:
+    value = _query_opt_int(request, name)
+    if value is None:
+        raise ControlError(f"{name} is required")
+    return value
+
+
+def _query_opt_int(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ControlError(f"{name} must be an integer") from exc
