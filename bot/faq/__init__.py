@@ -1,0 +1,36 @@
+"""FAQ engine: a Russian knowledge base about Сферум and a matcher that survives real spelling.
+
+Usage::
+
+    from bot.faq import FaqEngine
+    engine = FaqEngine.load()
+    engine.ask("смс не приходит").topic  # "login_code"
+"""
+
+from bot.faq.engine import FaqAnswer, FaqEngine
+from bot.faq.knowledge import (
+    SPEC_TOPIC_IDS,
+    KnowledgeBase,
+    KnowledgeBaseError,
+    SmallTalk,
+    Topic,
+    TopicEntry,
+    load_knowledge_base,
+)
+from bot.faq.render import render
+from bot.faq.text import lemma, normalize
+
+__all__ = [
+    "SPEC_TOPIC_IDS",
+    "FaqAnswer",
+    "FaqEngine",
+    "KnowledgeBase",
+    "KnowledgeBaseError",
+    "SmallTalk",
+    "Topic",
+    "TopicEntry",
+    "lemma",
+    "load_knowledge_base",
+    "normalize",
+    "render",
+]

@@ -1,0 +1,242 @@
+"""FAQ engine: finds the topic of a staff question and decides how to reply.
+
+Scoring: each topic is a bag of lemmas from its title, keywords and examples, weighted by
+how few topics use the lemma (IDF over topics). A question scores against both the whole
+topic (cosine with the bag) and its closest single example (cosine with that example);
+the mix is the confidence. Below `UNKNOWN_BELOW` the bot does not know; when the second
+topic is close to the first it offers both as buttons.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from bot.faq.knowledge import KnowledgeBase, Topic, TopicEntry, coerce_entries, load_knowledge_base
+from bot.faq.render import render
+from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
+
+Kind = Literal["answer", "choose", "unknown", "smalltalk"]
+
+#: Below this confidence the bot says it does not know.
+UNKNOWN_BELOW = 0.28
+#: A runner-up scoring at least this share of the best one makes the bot ask to choose.
+CHOOSE_RATIO = 0.85
+#: Runners-up below this share of the best one are not offered at all.
+ALTERNATIVE_RATIO = 0.6
+MAX_CHOICES = 3
+#: Weight of the closest-example cosine against the whole-topic cosine.
+EXAMPLE_WEIGHT = 0.5
+KEYWORD_REPEAT = 2
+
+UNKNOWN_TEXT = (
+    "Пока не знаю ответа на этот вопрос. Выберите тему в меню или передайте вопрос "
+    "ответственному — кто поможет: {responsible}."
+)
+CHOOSE_TEXT = "Уточните, пожалуйста, о чём вопрос:"
+SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сферумом?"
+
+# Words that may surround small talk without making it a question («как дела у тебя»).
+_SMALLTALK_FILLER = frozenset({"ты", "вы", "у", "очень", "так", "большой", "и", "тебя", "мы"})
+
+
+@dataclass(frozen=True)
+class FaqAnswer:
+    """The bot's decision for one question (see the `ask --json` spec for the fields)."""
+
+    question: str
+    topic: str | None
+    confidence: float
+    kind: Kind
+    answer: str
+    alternatives: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The object `sferum-bot ask --json` prints for this answer."""
+        return {
+            "question": self.question,
+            "topic": self.topic,
+            "confidence": round(self.confidence, 4),
+            "answer": self.answer,
+            "alternatives": list(self.alternatives),
+        }
+
+
+def _normalized(vector: Mapping[str, float]) -> dict[str, float]:
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    if norm == 0:
+        return {}
+    return {k: v / norm for k, v in vector.items()}
+
+
+class FaqEngine:
+    """Answers questions from one (possibly school-specific) knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.topics: dict[str, Topic] = dict(kb.topics)
+        self._ids: list[str] = list(self.topics)
+        self.vocab = Vocabulary(kb.synonyms)
+        texts: list[str] = []
+        for topic in self.topics.values():
+            texts.extend((topic.title, *topic.examples, *topic.keywords))
+        for talk in kb.smalltalk:
+            texts.extend(talk.phrases)
+        self.vocab.learn(texts)
+        self._smalltalk = [(talk, phrase_keys(talk.phrases, self.vocab)) for talk in kb.smalltalk]
+        self._build_index()
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        overrides_path: str | Path | None = None,
+        extra: Sequence[TopicEntry | Mapping[str, Any]] = (),
+    ) -> FaqEngine:
+        """Engine over the bundled knowledge base, a school file and database entries."""
+        return cls(load_knowledge_base(overrides_path, extra))
+
+    @classmethod
+    def build(
+        cls,
+        base: KnowledgeBase,
+        overrides: Sequence[TopicEntry | Mapping[str, Any]] = (),
+    ) -> FaqEngine:
+        """Engine over `base` with `overrides` (e.g. from the database) taking precedence."""
+        if overrides:
+            base = base.merged(coerce_entries(overrides, "из базы данных"), "из базы данных")
+        return cls(base)
+
+    def _build_index(self) -> None:
+        topic_bags: list[dict[str, float]] = []
+        example_sets: list[tuple[int, set[str]]] = []
+        for index, topic_id in enumerate(self._ids):
+            topic = self.topics[topic_id]
+            bag: dict[str, float] = defaultdict(float)
+            for feature in self.vocab.features(topic.title):
+                bag[feature] += 1.0
+            for keyword in topic.keywords:
+                for feature in set(self.vocab.features(keyword)):
+                    bag[feature] += KEYWORD_REPEAT
+            for example in topic.examples:
+                features = set(self.vocab.features(example))
+                if features:
+                    example_sets.append((index, features))
+                for feature in features:
+                    bag[feature] += 1.0
+            topic_bags.append(bag)
+        count = len(self._ids)
+        doc_freq: dict[str, int] = defaultdict(int)
+        for bag in topic_bags:
+            for feature in bag:
+                doc_freq[feature] += 1
+        self._idf: dict[str, float] = {
+            f: math.log((count + 1) / (df + 0.5)) for f, df in doc_freq.items()
+        }
+        self._unseen_idf = math.log((count + 1) / 0.5)
+        self._topic_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, bag in enumerate(topic_bags):
+            weighted = _normalized(
+                {f: (1.0 + math.log(tf)) * self._idf[f] for f, tf in bag.items()}
+            )
+            for feature, weight in weighted.items():
+                self._topic_index[feature].append((index, weight))
+        self._example_topic: list[int] = []
+        self._example_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for number, (topic_index, features) in enumerate(example_sets):
+            self._example_topic.append(topic_index)
+            weighted = _normalized({f: self._idf[f] for f in features})
+            for feature, weight in weighted.items():
+                self._example_index[feature].append((number, weight))
+
+    # -- scoring ------------------------------------------------------------------------
+
+    def scores(self, question: str) -> list[tuple[str, float]]:
+        """Every topic with a positive score, best first."""
+        return self._score_features(self.vocab.features(question))
+
+    def _score_features(self, features: Sequence[str]) -> list[tuple[str, float]]:
+        if not features:
+            return []
+        query = _normalized(
+            {f: self._idf.get(f, self._unseen_idf) for f in dict.fromkeys(features)}
+        )
+        topic_scores: dict[int, float] = defaultdict(float)
+        example_scores: dict[int, float] = defaultdict(float)
+        for feature, q_weight in query.items():
+            for index, weight in self._topic_index.get(feature, ()):
+                topic_scores[index] += q_weight * weight
+            for number, weight in self._example_index.get(feature, ()):
+                example_scores[number] += q_weight * weight
+        best_example: dict[int, float] = defaultdict(float)
+        for number, score in example_scores.items():
+            index = self._example_topic[number]
+            if score > best_example[index]:
+                best_example[index] = score
+        combined = {
+            index: (1 - EXAMPLE_WEIGHT) * topic_scores.get(index, 0.0)
+            + EXAMPLE_WEIGHT * best_example.get(index, 0.0)
+            for index in set(topic_scores) | set(best_example)
+        }
+        ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
+        return [(self._ids[index], min(1.0, score)) for index, score in ranked if score > 0]
+
+    def _smalltalk_match(self, question: str) -> str | None:
+        """Reply text when the whole message is small talk, else None."""
+        words = self.vocab.lemmas(question)
+        if not words:
+            return None
+        covered = [False] * len(words)
+        first: tuple[int, str] | None = None
+        for talk, keys in self._smalltalk:
+            for key in keys:
+                size = len(key)
+                for start in range(len(words) - size + 1):
+                    if tuple(words[start : start + size]) == key:
+                        for i in range(start, start + size):
+                            covered[i] = True
+                        if first is None or start < first[0]:
+                            first = (start, talk.replies[0] if talk.replies else "")
+        if first is None:
+            return None
+        rest = [
+            w
+            for w, done in zip(words, covered, strict=True)
+            if not done and w not in STOP_WORDS and w not in _SMALLTALK_FILLER
+        ]
+        if rest:
+            return None
+        return first[1] or SMALLTALK_FALLBACK
+
+    # -- the decision -------------------------------------------------------------------
+
+    def ask(self, question: str, context: Mapping[str, str | None] | None = None) -> FaqAnswer:
+        """Decide how to reply to `question`; `context` fills placeholders like {responsible}."""
+        reply = self._smalltalk_match(question)
+        if reply is not None:
+            return FaqAnswer(question, None, 1.0, "smalltalk", render(reply, context))
+        ranked = self.scores(question)
+        if not ranked or ranked[0][1] < UNKNOWN_BELOW:
+            confidence = ranked[0][1] if ranked else 0.0
+            return FaqAnswer(question, None, confidence, "unknown", render(UNKNOWN_TEXT, context))
+        best_id, best = ranked[0]
+        others = [
+            topic_id
+            for topic_id, score in ranked[1:MAX_CHOICES]
+            if score >= max(UNKNOWN_BELOW, best * ALTERNATIVE_RATIO)
+        ]
+        close = [
+            topic_id for topic_id, score in ranked[1:MAX_CHOICES] if score >= best * CHOOSE_RATIO
+        ]
+        if close:
+            lines = [CHOOSE_TEXT] + [
+                f"{n}. {self.topics[t].title}" for n, t in enumerate([best_id, *close], start=1)
+            ]
+            return FaqAnswer(question, best_id, best, "choose", "\n".join(lines), others)
+        answer = render(self.topics[best_id].answer, context)
+        return FaqAnswer(question, best_id, best, "answer", answer, others)

@@ -1,0 +1,295 @@
+"""Turning Russian free text into comparable tokens.
+
+Pipeline: `normalize` (case, ё, look-alike Latin letters, repeated letters, punctuation)
+→ `lemma` (pymorphy3, cached) → `Vocabulary.features` (typo repair against the knowledge
+base, synonyms, stop words).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+
+import pymorphy3
+from rapidfuzz import fuzz, process
+
+# Latin letters that look like Cyrillic ones; people (and autocorrect) mix them in words.
+_LOOKALIKES = str.maketrans(
+    {
+        "a": "а",
+        "b": "в",
+        "c": "с",
+        "e": "е",
+        "h": "н",
+        "k": "к",
+        "m": "м",
+        "o": "о",
+        "p": "р",
+        "t": "т",
+        "x": "х",
+        "y": "у",
+        "u": "и",
+        "r": "г",
+        "n": "п",
+    }
+)
+_TOKEN_RE = re.compile(r"[a-zа-я0-9]+")
+_CYRILLIC_RE = re.compile(r"[а-я]")
+_LATIN_RE = re.compile(r"[a-z]")
+_RUN_RE = re.compile(r"(.)\1{2,}")
+_DOUBLE_RE = re.compile(r"(.)\1")
+
+#: Words that carry no topic: prepositions, conjunctions, particles, question words,
+#: politeness. Pronouns stay: «мой», «у меня» tell `my_status` from `monitoring`.
+STOP_WORDS: frozenset[str] = frozenset(
+    [
+        "и",
+        "в",
+        "во",
+        "на",
+        "с",
+        "со",
+        "к",
+        "ко",
+        "по",
+        "из",
+        "за",
+        "от",
+        "до",
+        "у",
+        "о",
+        "об",
+        "обо",
+        "для",
+        "при",
+        "про",
+        "над",
+        "под",
+        "через",
+        "без",
+        "а",
+        "но",
+        "или",
+        "ли",
+        "же",
+        "бы",
+        "то",
+        "это",
+        "этот",
+        "тот",
+        "такой",
+        "так",
+        "вот",
+        "уже",
+        "еще",
+        "ну",
+        "да",
+        "нет",
+        "не",
+        "ни",
+        "просто",
+        "пожалуйста",
+        "вообще",
+        "как",
+        "что",
+        "где",
+        "когда",
+        "почему",
+        "зачем",
+        "какой",
+        "каков",
+        "куда",
+        "откуда",
+        "сколько",
+        "чей",
+        "который",
+        "ли",
+        "либо",
+        "подсказать",
+        "сказать",
+        "помочь",
+        "помогите",
+        "подскажите",
+        "скажите",
+        "привет",
+        "здравствовать",
+        "здравствуйте",
+        "спасибо",
+        "спс",
+        "благодарить",
+        "добрый",
+        "день",
+        "утро",
+        "вечер",
+        "уважаемый",
+        "коллега",
+        "бот",
+        "ты",
+        "вы",
+        "быть",
+        "есть",
+        "весь",
+        "свой",
+        "самый",
+        "там",
+        "тут",
+        "здесь",
+        "сейчас",
+        "теперь",
+        "тогда",
+        "если",
+        "чтобы",
+        "очень",
+        "можно",
+        "ваш",
+        "наш",
+        "он",
+        "она",
+        "они",
+        "оно",
+        "его",
+        "её",
+        "ее",
+        "их",
+        "им",
+        "ему",
+        "ей",
+        "делать",
+        "сделать",
+    ]
+)
+
+_MORPH: pymorphy3.MorphAnalyzer | None = None
+
+
+def morph() -> pymorphy3.MorphAnalyzer:
+    """The shared pymorphy3 analyzer (loading dictionaries takes ~0.15 s, do it once)."""
+    global _MORPH
+    if _MORPH is None:
+        _MORPH = pymorphy3.MorphAnalyzer()
+    return _MORPH
+
+
+def _fix_lookalikes(token: str) -> str:
+    if _CYRILLIC_RE.search(token) and _LATIN_RE.search(token):
+        return token.translate(_LOOKALIKES)
+    return token
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens with ё→е, look-alike Latin letters fixed, runs collapsed."""
+    lowered = text.lower().replace("ё", "е")
+    tokens = []
+    for raw in _TOKEN_RE.findall(lowered):
+        token = _RUN_RE.sub(r"\1", _fix_lookalikes(raw))
+        tokens.append(token)
+    return tokens
+
+
+def normalize(text: str) -> str:
+    """`tokenize` joined by single spaces: «Cферум, ВОТСАП!!!» → «сферум вотсап»."""
+    return " ".join(tokenize(text))
+
+
+@lru_cache(maxsize=65536)
+def lemma(token: str) -> str:
+    """Normal form of one normalized token, with ё→е; digits and Latin kept as they are."""
+    if not _CYRILLIC_RE.search(token):
+        return token
+    return str(morph().parse(token)[0].normal_form).replace("ё", "е")
+
+
+@lru_cache(maxsize=65536)
+def is_known(token: str) -> bool:
+    """Whether pymorphy3 knows the word from its dictionary (rather than guessing)."""
+    if not _CYRILLIC_RE.search(token):
+        return True
+    return bool(morph().word_is_known(token))
+
+
+def lemmas(text: str) -> list[str]:
+    """Lemmas of every token of `text`, stop words included."""
+    return [lemma(t) for t in tokenize(text)]
+
+
+class Vocabulary:
+    """Synonyms, stop words and typo repair bound to one knowledge base's words.
+
+    `features(text)` is what the index and the queries are built from.
+    """
+
+    def __init__(self, synonyms: Mapping[str, Iterable[str]]) -> None:
+        # Phrase (tuple of lemmas) -> canonical token. Longest phrases are tried first.
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for canonical, variants in synonyms.items():
+            target = normalize(canonical)
+            for variant in variants:
+                key = tuple(lemmas(variant))
+                if key and key != (target,):
+                    self._phrases[key] = target
+        self._max_phrase = max((len(k) for k in self._phrases), default=1)
+        # Surface form or lemma -> lemma, for repairing misspelt words.
+        self._known: dict[str, str] = {}
+        self._choices: list[str] = []
+        self._repairs: dict[str, str | None] = {}
+
+    def learn(self, texts: Iterable[str]) -> None:
+        """Add the words of `texts` to the typo-repair vocabulary."""
+        for text in texts:
+            for token in tokenize(text):
+                if len(token) >= 4 and _CYRILLIC_RE.search(token):
+                    self._known.setdefault(token, lemma(token))
+                    self._known.setdefault(lemma(token), lemma(token))
+        for key in self._phrases:
+            for word in key:
+                if len(word) >= 4:
+                    self._known.setdefault(word, word)
+        self._choices = sorted(self._known)
+        self._repairs.clear()
+
+    def _repair(self, token: str) -> str:
+        """Lemma of `token`, guessing the intended word when pymorphy3 does not know it."""
+        guess = lemma(token)
+        if len(token) < 4 or is_known(token) or guess in self._known or token in self._known:
+            return guess
+        cached = self._repairs.get(token, "")
+        if cached != "":
+            return cached or guess
+        fixed: str | None = None
+        single = _DOUBLE_RE.sub(r"\1", token)
+        if single != token and is_known(single):
+            fixed = lemma(single)
+        elif self._choices:
+            cutoff = 80.0 if len(token) >= 6 else 84.0
+            found = process.extractOne(token, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if found is not None:
+                fixed = self._known[found[0]]
+        self._repairs[token] = fixed
+        return fixed or guess
+
+    def lemmas(self, text: str) -> list[str]:
+        """Lemmas after typo repair and synonyms, stop words still in place."""
+        words = [self._repair(t) for t in tokenize(text)]
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self._max_phrase, len(words) - i), 0, -1):
+                target = self._phrases.get(tuple(words[i : i + size]))
+                if target is not None:
+                    out.append(target)
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+    def features(self, text: str) -> list[str]:
+        """Content lemmas of `text`: repaired, synonyms applied, stop words dropped."""
+        return [w for w in self.lemmas(text) if w not in STOP_WORDS]
+
+
+def phrase_keys(phrases: Sequence[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
+    """Phrases as lemma tuples, for matching small talk inside a question."""
+    return [tuple(vocab.lemmas(p)) for p in phrases if p.strip()]
