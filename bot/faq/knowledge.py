@@ -1,6 +1,6 @@
 """Knowledge base: topics, synonyms and small talk loaded from TOML and validated.
 
-The bundled ``data/kb.toml`` holds every topic of the spec. A school file in the same
+The bundled ``kb.toml`` holds every topic of the spec. A school file in the same
 format can override fields of existing topics or add school-specific topics, and entries
 coming from the database (``extra``) take precedence over both.
 """
@@ -301,7 +301,7 @@ def _parse_file(data: Mapping[str, Any], source: str) -> tuple[_KbFile, list[Top
 
 def bundled_path() -> Path:
     """Path of the knowledge base shipped with the bot."""
-    return Path(str(resources.files("bot.faq").joinpath("data/kb.toml")))
+    return Path(str(resources.files("bot.faq").joinpath("kb.toml")))
 
 
 def load_knowledge_base(
