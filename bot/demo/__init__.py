@@ -1,0 +1,1 @@
+"""The demo: the emulator, a demo school and the bot in one process."""
