@@ -200,6 +200,19 @@ class EmulatorControl:
             )
         return items
 
+    async def wait_listening(
+        self,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
+    ) -> JSON:
+        """Wait until a bot holds a long-poll request, so that what happens next reaches it.
+        Raises TimeoutError if nobody listens within `timeout`."""
+        body = await self._request(
+            "GET", "/_emu/longpoll", params={"wait": str(timeout)}, timeout_s=timeout + 10
+        )
+        if not body["listening"]:
+            raise TimeoutError(f"no long-poll client within {timeout} s")
+        return body
+
     async def snackbars(self, user_id: int) -> JSON:
         return await self._request("GET", "/_emu/snackbars", params={"user_id": str(user_id)})
 
@@ -214,6 +227,21 @@ class EmulatorControl:
     async def faults(self, **faults: Any) -> JSON:
         """Replace the whole fault set (error_rate, http_500_rate, drop_rate, delay_ms, longpoll_failed)."""
         return await self._request("POST", "/_emu/faults", faults)
+
+    async def get_faults(self) -> JSON:
+        return await self._request("GET", "/_emu/faults")
+
+    async def get_limits(self) -> JSON:
+        return await self._request("GET", "/_emu/limits")
+
+    async def get_clock(self) -> JSON:
+        return await self._request("GET", "/_emu/clock")
+
+    async def get_community(self) -> JSON:
+        return await self._request("GET", "/_emu/community")
+
+    async def chats(self) -> JSON:
+        return await self._request("GET", "/_emu/chats")
 
     async def limits(self, **limits: Any) -> JSON:
         """Replace the limits (rps, execute_max_calls, max_message_length, dedupe_window_s, ...)."""

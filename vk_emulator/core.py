@@ -180,6 +180,8 @@ class EmulatorCore:
         self.lp_keys: set[str] = set()
         self._lp_wakeup: asyncio.Event | None = None
         self._sent_wakeup: asyncio.Event | None = None
+        self.lp_holding = 0
+        self._holding_wakeup: asyncio.Event | None = None
         self._reset_world()
 
     # -- world --------------------------------------------------------------------------------
@@ -944,10 +946,33 @@ class EmulatorCore:
             if self._lp_wakeup is None:
                 self._lp_wakeup = asyncio.Event()
             wakeup = self._lp_wakeup
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wakeup.wait(), remaining)
+            self.lp_holding += 1
+            if self._holding_wakeup is not None:
+                self._holding_wakeup.set()
+                self._holding_wakeup = None
+            try:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wakeup.wait(), remaining)
+            finally:
+                self.lp_holding -= 1
             if position < self._lp_base:
                 return {"failed": 1, "ts": str(self.lp_ts)}
+
+    async def wait_poller(self, wait: float) -> bool:
+        """Wait up to `wait` real seconds until a long-poll request is being held (a bot is
+        listening, so events emitted from now on reach it); return whether one is."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, min(wait, 600.0))
+        while self.lp_holding == 0:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            if self._holding_wakeup is None:
+                self._holding_wakeup = asyncio.Event()
+            wakeup = self._holding_wakeup
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), remaining)
+        return True
 
     # -- control: people, chats, community ----------------------------------------------------
 

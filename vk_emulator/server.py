@@ -148,6 +148,7 @@ class Emulator:
         add("GET", "/_emu/clock", self._control(lambda r, d: self.state.clock.as_dict()))
         add("POST", "/_emu/clock", self._control(lambda r, d: self.state.set_clock(d)))
         add("POST", "/_emu/reset", self._control(lambda r, d: self.state.reset()))
+        add("GET", "/_emu/longpoll", self._poller)
         add(
             "GET",
             "/_emu/health",
@@ -314,6 +315,15 @@ class Emulator:
                 )
 
         return handler
+
+    async def _poller(self, request: web.Request) -> web.StreamResponse:
+        try:
+            wait = float(request.query.get("wait", "0"))
+        except ValueError:
+            return _control_error("wait must be a number")
+        listening = await self.state.wait_poller(wait) if wait > 0 else self.state.lp_holding > 0
+        return _json({"listening": listening, "holding": self.state.lp_holding,
+                      "ts": str(self.state.lp_ts)})
 
     async def _sent(self, request: web.Request) -> web.StreamResponse:
         try:
