@@ -23,15 +23,24 @@ from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
 Kind = Literal["answer", "choose", "unknown", "smalltalk"]
 
 #: Below this confidence the bot says it does not know.
-UNKNOWN_BELOW = 0.28
+UNKNOWN_BELOW = 0.2
 #: A runner-up scoring at least this share of the best one makes the bot ask to choose.
 CHOOSE_RATIO = 0.85
 #: Runners-up below this share of the best one are not offered at all.
 ALTERNATIVE_RATIO = 0.6
 MAX_CHOICES = 3
 #: Weight of the closest-example cosine against the whole-topic cosine.
-EXAMPLE_WEIGHT = 0.5
+EXAMPLE_WEIGHT = 0.3
 KEYWORD_REPEAT = 2
+#: Weight of the character 4-gram cosine (catches derived words: «активность» ~ «активный»).
+NGRAM_WEIGHT = 0.15
+#: IDF of a lemma no topic uses. Lower than a rare lemma's: unknown words are often fillers.
+UNSEEN_IDF = 1.0
+#: Confidence is scaled by (share of question lemmas the knowledge base knows) ** this:
+#: «как оформить отпуск» matches one word of a topic, but half the question is foreign.
+COVERAGE_POWER = 1.0
+#: Score factor for a topic whose required words (Topic.requires) are all absent.
+REQUIRES_PENALTY = 0.5
 
 UNKNOWN_TEXT = (
     "Пока не знаю ответа на этот вопрос. Выберите тему в меню или передайте вопрос "
@@ -66,6 +75,15 @@ class FaqAnswer:
         }
 
 
+def _ngrams(features: Sequence[str]) -> set[str]:
+    grams: set[str] = set()
+    for feature in features:
+        if len(feature) >= 4 and "+" not in feature:
+            padded = f"<{feature}>"
+            grams.update(padded[i : i + 4] for i in range(len(padded) - 3))
+    return grams
+
+
 def _normalized(vector: Mapping[str, float]) -> dict[str, float]:
     norm = math.sqrt(sum(v * v for v in vector.values()))
     if norm == 0:
@@ -88,6 +106,11 @@ class FaqEngine:
             texts.extend(talk.phrases)
         self.vocab.learn(texts)
         self._smalltalk = [(talk, phrase_keys(talk.phrases, self.vocab)) for talk in kb.smalltalk]
+        self._requires: dict[int, frozenset[str]] = {
+            index: frozenset(w for phrase in topic.requires for w in self.vocab.lemmas(phrase))
+            for index, topic in enumerate(self.topics.values())
+            if topic.requires
+        }
         self._build_index()
 
     # -- construction -------------------------------------------------------------------
@@ -114,6 +137,7 @@ class FaqEngine:
 
     def _build_index(self) -> None:
         topic_bags: list[dict[str, float]] = []
+        gram_bags: list[set[str]] = []
         example_sets: list[tuple[int, set[str]]] = []
         for index, topic_id in enumerate(self._ids):
             topic = self.topics[topic_id]
@@ -130,6 +154,7 @@ class FaqEngine:
                 for feature in features:
                     bag[feature] += 1.0
             topic_bags.append(bag)
+            gram_bags.append(_ngrams(list(bag)))
         count = len(self._ids)
         doc_freq: dict[str, int] = defaultdict(int)
         for bag in topic_bags:
@@ -138,7 +163,16 @@ class FaqEngine:
         self._idf: dict[str, float] = {
             f: math.log((count + 1) / (df + 0.5)) for f, df in doc_freq.items()
         }
-        self._unseen_idf = math.log((count + 1) / 0.5)
+        gram_freq: dict[str, int] = defaultdict(int)
+        for grams in gram_bags:
+            for gram in grams:
+                gram_freq[gram] += 1
+        self._gram_idf = {g: math.log((count + 1) / (df + 0.5)) for g, df in gram_freq.items()}
+        self._gram_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, grams in enumerate(gram_bags):
+            weighted = _normalized({g: self._gram_idf[g] for g in grams})
+            for gram, weight in weighted.items():
+                self._gram_index[gram].append((index, weight))
         self._topic_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, bag in enumerate(topic_bags):
             weighted = _normalized(
@@ -158,14 +192,21 @@ class FaqEngine:
 
     def scores(self, question: str) -> list[tuple[str, float]]:
         """Every topic with a positive score, best first."""
-        return self._score_features(self.vocab.features(question))
+        words = self.vocab.lemmas(question)
+        return self._score_features([w for w in words if w not in STOP_WORDS], set(words))
 
-    def _score_features(self, features: Sequence[str]) -> list[tuple[str, float]]:
+    def _score_features(
+        self, features: Sequence[str], words: set[str]
+    ) -> list[tuple[str, float]]:
         if not features:
             return []
-        query = _normalized(
-            {f: self._idf.get(f, self._unseen_idf) for f in dict.fromkeys(features)}
-        )
+        weights = {f: self._idf.get(f, UNSEEN_IDF) for f in features}
+        query = _normalized(weights)
+        gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
+        gram_scores: dict[int, float] = defaultdict(float)
+        for gram, q_weight in gram_query.items():
+            for index, weight in self._gram_index.get(gram, ()):
+                gram_scores[index] += q_weight * weight
         topic_scores: dict[int, float] = defaultdict(float)
         example_scores: dict[int, float] = defaultdict(float)
         for feature, q_weight in query.items():
@@ -179,12 +220,24 @@ class FaqEngine:
             if score > best_example[index]:
                 best_example[index] = score
         combined = {
-            index: (1 - EXAMPLE_WEIGHT) * topic_scores.get(index, 0.0)
-            + EXAMPLE_WEIGHT * best_example.get(index, 0.0)
-            for index in set(topic_scores) | set(best_example)
+            index: (1 - NGRAM_WEIGHT)
+            * (
+                (1 - EXAMPLE_WEIGHT) * topic_scores.get(index, 0.0)
+                + EXAMPLE_WEIGHT * best_example.get(index, 0.0)
+            )
+            + NGRAM_WEIGHT * gram_scores.get(index, 0.0)
+            for index in set(topic_scores) | set(best_example) | set(gram_scores)
         }
+        for index, required in self._requires.items():
+            if index in combined and not required & words:
+                combined[index] *= REQUIRES_PENALTY
+        distinct = set(features)
+        coverage = sum(1 for f in distinct if f in self._idf) / len(distinct)
+        factor = coverage**COVERAGE_POWER
         ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
-        return [(self._ids[index], min(1.0, score)) for index, score in ranked if score > 0]
+        return [
+            (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
+        ]
 
     def _smalltalk_match(self, question: str) -> str | None:
         """Reply text when the whole message is small talk, else None."""

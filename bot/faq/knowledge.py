@@ -7,6 +7,7 @@ coming from the database (``extra``) take precedence over both.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -58,6 +59,7 @@ class Topic:
     answer: str
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
     school_specific: bool = False
 
 
@@ -93,7 +95,8 @@ class TopicEntry(BaseModel):
     Every field but ``id`` is optional so that a school file may override only the
     answer of a bundled topic; a new topic must give title, answer and examples.
     For an existing topic ``examples`` and ``keywords`` are added to the bundled ones
-    unless ``replace_examples`` is true.
+    unless ``replace_examples`` is true. ``requires`` lists words of which the question
+    must contain at least one for the topic to score fully (``my_status`` needs «я»/«мой»).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -103,13 +106,12 @@ class TopicEntry(BaseModel):
     answer: str | None = None
     examples: list[str] | None = None
     keywords: list[str] | None = None
+    requires: list[str] | None = None
     replace_examples: bool = False
 
     @field_validator("id")
     @classmethod
     def _check_id(cls, value: str) -> str:
-        import re
-
         if not re.match(TOPIC_ID_PATTERN, value):
             raise ValueError(
                 "идентификатор темы — латинские строчные буквы, цифры и _, от 2 до 32 символов"
@@ -143,7 +145,7 @@ class TopicEntry(BaseModel):
             raise ValueError(f"в ответе неизвестная подстановка {{{unknown[0]}}}")
         return value
 
-    @field_validator("examples", "keywords")
+    @field_validator("examples", "keywords", "requires")
     @classmethod
     def _check_phrases(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
@@ -168,16 +170,6 @@ class _KbFile(BaseModel):
     synonyms: dict[str, list[str]] = {}
     smalltalk: list[_SmallTalkEntry] = []
     topic: list[dict[str, Any]] = []
-
-
-_FIELD_NAMES = {
-    "id": "id",
-    "title": "title",
-    "answer": "answer",
-    "examples": "examples",
-    "keywords": "keywords",
-    "replace_examples": "replace_examples",
-}
 
 
 def _describe(error: ValidationError) -> str:
@@ -224,6 +216,7 @@ def _apply(base: Topic | None, entry: TopicEntry, source: str) -> Topic:
             answer=entry.answer,
             examples=tuple(entry.examples),
             keywords=tuple(entry.keywords or ()),
+            requires=tuple(entry.requires or ()),
             school_specific=True,
         )
     examples = tuple(entry.examples or ())
@@ -241,6 +234,7 @@ def _apply(base: Topic | None, entry: TopicEntry, source: str) -> Topic:
         answer=entry.answer or base.answer,
         examples=examples,
         keywords=keywords,
+        requires=tuple(entry.requires) if entry.requires is not None else base.requires,
     )
 
 

@@ -251,6 +251,9 @@ class Vocabulary:
     def _repair(self, token: str) -> str:
         """Lemma of `token`, guessing the intended word when pymorphy3 does not know it."""
         guess = lemma(token)
+        if guess.startswith("не") and guess not in self._known and guess[2:] in self._known:
+            # «неподтвержденный», «неактивный»: the negation is a stop word anyway.
+            return guess[2:]
         if len(token) < 4 or is_known(token) or guess in self._known or token in self._known:
             return guess
         cached = self._repairs.get(token, "")
