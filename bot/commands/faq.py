@@ -1,0 +1,206 @@
+"""`sferum-bot ask` and `sferum-bot faq-eval`: the FAQ engine from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.faq import FaqAnswer, FaqEngine, KnowledgeBaseError
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+) -> None:
+    """Add the `ask` and `faq-eval` subcommands."""
+    ask = sub.add_parser(
+        "ask",
+        parents=[common],
+        help="ответить на вопросы о Сферуме из базы знаний",
+        description="Отвечает на вопросы (по одному в аргументе; «-» — читать по строке из stdin).",
+    )
+    ask.add_argument("--json", action="store_true", help="по JSON-объекту на строку")
+    ask.add_argument("questions", nargs="+", metavar="QUESTION", help="вопрос или «-»")
+    ask.set_defaults(func=run_ask)
+
+    evaluate = sub.add_parser(
+        "faq-eval",
+        parents=[common],
+        help="точность базы знаний на файле «тема<TAB>вопрос»",
+        description="Считает точность top-1 по файлу строк «тема<TAB>вопрос» (none — без темы).",
+    )
+    evaluate.add_argument("file", type=Path, metavar="FILE.tsv")
+    evaluate.add_argument("--json", action="store_true", help="результат одним JSON-объектом")
+    evaluate.set_defaults(func=run_eval)
+
+
+class _CliError(Exception):
+    """An error to print in Russian on stderr, exiting with 1."""
+
+
+def _utf8(stream: TextIO) -> TextIO:
+    # Output must be UTF-8 whatever the locale; test doubles (StringIO) pass through.
+    if isinstance(stream, io.TextIOWrapper) and stream.encoding.lower() not in ("utf-8", "utf8"):
+        stream.reconfigure(encoding="utf-8")
+    return stream
+
+
+def _stdin_lines() -> list[str]:
+    stream: Any = sys.stdin
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        text = buffer.read().decode("utf-8", errors="replace")
+    else:
+        text = stream.read()
+    return text.splitlines()
+
+
+def _engine(args: argparse.Namespace) -> FaqEngine:
+    """The bundled knowledge base, plus the school's FAQ file when --config names one."""
+    overrides: Path | None = None
+    config = getattr(args, "config", None)
+    if config is not None:
+        # Imported lazily: `ask` works without any configuration at all.
+        from bot.config import ConfigError, load_settings
+
+        try:
+            overrides = load_settings(config).school().faq_file
+        except ConfigError as exc:
+            raise _CliError(str(exc)) from None
+    try:
+        return FaqEngine.load(overrides_path=overrides)
+    except KnowledgeBaseError as exc:
+        raise _CliError(str(exc)) from None
+
+
+def _questions(raw: Sequence[str]) -> list[str]:
+    questions: list[str] = []
+    for item in raw:
+        if item == "-":
+            questions.extend(line for line in _stdin_lines() if line.strip())
+        else:
+            questions.append(item)
+    return questions
+
+
+def _readable(answer: FaqAnswer, engine: FaqEngine) -> str:
+    if answer.topic is None:
+        heading = "Тема: нет" if answer.kind != "smalltalk" else "Тема: нет (приветствие/беседа)"
+    else:
+        heading = f"Тема: {engine.topics[answer.topic].title} ({answer.topic})"
+    lines = [
+        f"Вопрос: {answer.question}",
+        f"{heading}, уверенность {answer.confidence:.2f}",
+    ]
+    if answer.alternatives:
+        lines.append("Другие темы: " + ", ".join(answer.alternatives))
+    lines += ["", answer.answer, ""]
+    return "\n".join(lines)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    """Answer each question; JSON lines with --json, readable Russian text otherwise."""
+    out = _utf8(sys.stdout)
+    try:
+        engine = _engine(args)
+        questions = _questions(args.questions)
+    except _CliError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
+    for question in questions:
+        answer = engine.ask(question)
+        if args.json:
+            out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+        else:
+            out.write(_readable(answer, engine) + "\n")
+    out.flush()
+    return 0
+
+
+def read_eval_file(path: Path, known: Iterable[str]) -> list[tuple[str, str]]:
+    """`(expected topic, question)` pairs of a `topic<TAB>question` file; blank lines skipped."""
+    topics = set(known)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise _CliError(f"файл не найден: {path}") from None
+    except UnicodeDecodeError:
+        raise _CliError(f"{path}: файл не в кодировке UTF-8") from None
+    except OSError as exc:
+        raise _CliError(f"{path}: не удалось прочитать ({exc.strerror})") from None
+    rows: list[tuple[str, str]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            raise _CliError(f"{path.name}, строка {number}: ожидалось «тема<TAB>вопрос»")
+        topic, question = parts[0].strip(), parts[1].strip()
+        if topic != "none" and topic not in topics:
+            raise _CliError(f"{path.name}, строка {number}: неизвестная тема «{topic}»")
+        rows.append((topic, question))
+    return rows
+
+
+def evaluate(engine: FaqEngine, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:
+    """Top-1 accuracy in the `faq-eval --json` format (`none` expects topic null)."""
+    per_topic: dict[str, dict[str, int]] = {}
+    misses: list[dict[str, Any]] = []
+    correct = 0
+    for expected, question in rows:
+        got = engine.ask(question).topic
+        hit = got == (None if expected == "none" else expected)
+        stats = per_topic.setdefault(expected, {"total": 0, "correct": 0})
+        stats["total"] += 1
+        if hit:
+            stats["correct"] += 1
+            correct += 1
+        else:
+            misses.append({"question": question, "expected": expected, "got": got})
+    total = len(rows)
+    return {
+        "total": total,
+        "correct": correct,
+        "accuracy": round(correct / total, 4) if total else 0.0,
+        "per_topic": dict(sorted(per_topic.items())),
+        "misses": misses,
+    }
+
+
+def _readable_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"Точность: {report['correct']} из {report['total']} ({report['accuracy'] * 100:.1f} %)",
+        "",
+        "По темам:",
+    ]
+    for topic, stats in report["per_topic"].items():
+        lines.append(f"  {topic:<12} {stats['correct']:>3} из {stats['total']}")
+    if report["misses"]:
+        lines += ["", "Промахи:"]
+        for miss in report["misses"]:
+            got = miss["got"] or "none"
+            lines.append(f"  [{miss['expected']} → {got}] {miss['question']}")
+    return "\n".join(lines)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    """Print accuracy overall and per topic; exit 0 whatever the accuracy."""
+    out = _utf8(sys.stdout)
+    try:
+        engine = _engine(args)
+        rows = read_eval_file(args.file, engine.topics)
+    except _CliError as exc:
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
+    report = evaluate(engine, rows)
+    if args.json:
+        out.write(json.dumps(report, ensure_ascii=False) + "\n")
+    else:
+        out.write(_readable_report(report) + "\n")
+    out.flush()
+    return 0
