@@ -181,6 +181,7 @@ class EmulatorCore:
         self._lp_wakeup: asyncio.Event | None = None
         self._sent_wakeup: asyncio.Event | None = None
         self.lp_holding = 0
+        self.closing = False
         self._holding_wakeup: asyncio.Event | None = None
         self._reset_world()
 
@@ -915,6 +916,15 @@ class EmulatorCore:
             self._lp_wakeup = None
         return event_id
 
+    def shutdown(self) -> None:
+        """Make every held request return now (the server is stopping)."""
+        self.closing = True
+        for name in ("_lp_wakeup", "_sent_wakeup", "_holding_wakeup"):
+            event: asyncio.Event | None = getattr(self, name)
+            if event is not None:
+                event.set()
+                setattr(self, name, None)
+
     def invalidate_keys(self) -> None:
         self.lp_keys.clear()
 
@@ -941,7 +951,7 @@ class EmulatorCore:
                 updates = self._lp_log[position - self._lp_base :]
                 return {"ts": str(self.lp_ts), "updates": updates}
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or self.closing:
                 return {"ts": str(self.lp_ts), "updates": []}
             if self._lp_wakeup is None:
                 self._lp_wakeup = asyncio.Event()
@@ -965,7 +975,7 @@ class EmulatorCore:
         deadline = loop.time() + max(0.0, min(wait, 600.0))
         while self.lp_holding == 0:
             remaining = deadline - loop.time()
-            if remaining <= 0:
+            if remaining <= 0 or self.closing:
                 return False
             if self._holding_wakeup is None:
                 self._holding_wakeup = asyncio.Event()
@@ -1228,7 +1238,7 @@ class EmulatorCore:
         while True:
             items = self.sent_items(peer_id, after)
             remaining = deadline - loop.time()
-            if len(items) >= min_count or remaining <= 0:
+            if len(items) >= min_count or remaining <= 0 or self.closing:
                 return items
             if self._sent_wakeup is None:
                 self._sent_wakeup = asyncio.Event()

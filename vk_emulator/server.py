@@ -77,7 +77,14 @@ class Emulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Start serving; with port 0 a free port is chosen (see `base_url`)."""
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            handle_signals=False,
+            # A client that goes away must not keep a long-poll hold alive.
+            handler_cancellation=True,
+            shutdown_timeout=2.0,
+        )
         await runner.setup()
         site = web.TCPSite(runner, host, port, reuse_address=True)
         await site.start()
@@ -90,6 +97,8 @@ class Emulator:
         self.state.base_url = f"http://{url_host}:{self.port}"
 
     async def stop(self) -> None:
+        """Release held long polls and waits, then stop the server."""
+        self.state.shutdown()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -322,8 +331,9 @@ class Emulator:
         except ValueError:
             return _control_error("wait must be a number")
         listening = await self.state.wait_poller(wait) if wait > 0 else self.state.lp_holding > 0
-        return _json({"listening": listening, "holding": self.state.lp_holding,
-                      "ts": str(self.state.lp_ts)})
+        return _json(
+            {"listening": listening, "holding": self.state.lp_holding, "ts": str(self.state.lp_ts)}
+        )
 
     async def _sent(self, request: web.Request) -> web.StreamResponse:
         try:

@@ -24,8 +24,13 @@ async def emu() -> AsyncIterator[Emulator]:
     await emulator.start(host="127.0.0.1", port=0)
     emulator.seed_users(
         [
-            {"id": USER, "first_name": "Анна", "last_name": "Иванова", "screen_name": "anna",
-             "allows_messages": True},
+            {
+                "id": USER,
+                "first_name": "Анна",
+                "last_name": "Иванова",
+                "screen_name": "anna",
+                "allows_messages": True,
+            },
             {"id": OTHER, "first_name": "Пётр", "last_name": "Петров", "screen_name": "petr"},
         ]
     )

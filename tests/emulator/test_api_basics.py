@@ -8,7 +8,9 @@ from tests.emulator.conftest import GROUP_ID, OTHER, TOKEN, USER, VKCall
 from vk_emulator import Emulator, EmulatorControl
 
 
-async def test_get_with_query_and_bearer_token(emu: Emulator, session: aiohttp.ClientSession) -> None:
+async def test_get_with_query_and_bearer_token(
+    emu: Emulator, session: aiohttp.ClientSession
+) -> None:
     async with session.get(
         emu.api_url + "users.get",
         params={"user_ids": str(USER), "v": "5.199"},
@@ -95,7 +97,9 @@ async def test_groups_get_by_id_has_the_5_199_shape(vk: VKCall) -> None:
     assert (await vk("groups.getById", group_id=GROUP_ID + 1))["error"]["error_code"] == 100
 
 
-async def test_long_poll_settings_follow_the_community(vk: VKCall, control: EmulatorControl) -> None:
+async def test_long_poll_settings_follow_the_community(
+    vk: VKCall, control: EmulatorControl
+) -> None:
     body = await vk("groups.getLongPollSettings", group_id=GROUP_ID)
     assert body["response"]["is_enabled"] is True
     assert body["response"]["events"]["message_new"] == 1
@@ -113,7 +117,10 @@ async def test_token_permissions_use_vk_bits(vk: VKCall, control: EmulatorContro
     assert body["response"]["mask"] == 4096 + 4 + 131072 + 262144
     await control.community(token_scopes=["messages"])
     body = await vk("groups.getTokenPermissions")
-    assert body["response"] == {"mask": 4096, "permissions": [{"name": "messages", "setting": 4096}]}
+    assert body["response"] == {
+        "mask": 4096,
+        "permissions": [{"name": "messages", "setting": 4096}],
+    }
     # Without the docs scope, docs methods are refused.
     assert (await vk("docs.getMessagesUploadServer", peer_id=USER))["error"]["error_code"] == 15
 

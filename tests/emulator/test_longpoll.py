@@ -108,7 +108,9 @@ async def test_allow_and_deny_events(poller: Poller, control: EmulatorControl) -
     assert updates[0]["object"]["key"] == ""
 
 
-async def test_failed_1_gives_new_ts_and_keeps_key(poller: Poller, control: EmulatorControl) -> None:
+async def test_failed_1_gives_new_ts_and_keeps_key(
+    poller: Poller, control: EmulatorControl
+) -> None:
     await control.faults(longpoll_failed=[1])
     body = await poller.check()
     assert body["failed"] == 1 and isinstance(body["ts"], str)
@@ -139,9 +141,7 @@ async def test_failed_3_needs_new_key_and_ts(poller: Poller, control: EmulatorCo
     assert (await poller.check())["updates"][0]["object"]["message"]["text"] == "after 3"
 
 
-async def test_events_follow_community_settings(
-    poller: Poller, control: EmulatorControl
-) -> None:
+async def test_events_follow_community_settings(poller: Poller, control: EmulatorControl) -> None:
     await control.community(events=["message_new"], api_version="5.131")
     await control.allow(OTHER)
     await control.say(USER, "x")

@@ -103,9 +103,7 @@ async def test_chat_messages_have_id_0_and_growing_cmids(
 ) -> None:
     created = await control.add_chat(5, "7А", [USER, OTHER])
     assert created["peer_id"] == CHAT_PEER
-    assert (await vk("messages.send", peer_id=CHAT_PEER, random_id=0, message="a"))[
-        "response"
-    ] == 0
+    assert (await vk("messages.send", peer_id=CHAT_PEER, random_id=0, message="a"))["response"] == 0
     items = (await vk("messages.send", peer_ids=CHAT_PEER, random_id=0, message="b"))["response"]
     assert items[0]["message_id"] == 0
     sent = (await control.sent(CHAT_PEER))["items"]
@@ -160,13 +158,24 @@ async def test_keyboard_limits(vk: VKCall, control: EmulatorControl) -> None:
     assert await code(keyboard(1, 1, label="x" * 41)) == 911
     assert await code(json.dumps({"buttons": []})) is None
     assert await code("{not json") == 911
-    long_payload = {"buttons": [[{"action": {"type": "text", "label": "a",
-                                             "payload": json.dumps({"k": "v" * 260})}}]]}
+    long_payload = {
+        "buttons": [
+            [{"action": {"type": "text", "label": "a", "payload": json.dumps({"k": "v" * 260})}}]
+        ]
+    }
     assert await code(json.dumps(long_payload)) == 911
     bad_color = {"buttons": [[{"action": {"type": "text", "label": "a"}, "color": "red"}]]}
     assert await code(json.dumps(bad_color)) == 911
-    secondary = {"buttons": [[{"action": {"type": "callback", "label": "a",
-                                          "payload": {"c": 1}}, "color": "secondary"}]]}
+    secondary = {
+        "buttons": [
+            [
+                {
+                    "action": {"type": "callback", "label": "a", "payload": {"c": 1}},
+                    "color": "secondary",
+                }
+            ]
+        ]
+    }
     assert await code(json.dumps(secondary)) is None
     await control.community(bots_capabilities=False)
     assert await code(keyboard(1, 1)) == 912
@@ -181,15 +190,23 @@ async def test_sent_shows_parsed_keyboard(vk: VKCall, control: EmulatorControl) 
 
 async def test_edit_by_cmid_and_message_id(vk: VKCall, control: EmulatorControl) -> None:
     await control.add_chat(5, "chat", [USER])
-    cmid = (await vk("messages.send", peer_ids=CHAT_PEER, random_id=0, message="old"))[
-        "response"
-    ][0]["conversation_message_id"]
-    assert (await vk("messages.edit", peer_id=CHAT_PEER, conversation_message_id=cmid,
-                     message="new"))["response"] == 1
+    cmid = (await vk("messages.send", peer_ids=CHAT_PEER, random_id=0, message="old"))["response"][
+        0
+    ]["conversation_message_id"]
+    assert (
+        await vk("messages.edit", peer_id=CHAT_PEER, conversation_message_id=cmid, message="new")
+    )["response"] == 1
     assert (await control.sent(CHAT_PEER))["items"][0]["text"] == "new"
     message_id = (await vk("messages.send", peer_id=USER, random_id=0, message="a"))["response"]
-    assert (await vk("messages.edit", peer_id=USER, message_id=message_id, message="b",
-                     keyboard=keyboard(1, 1)))["response"] == 1
+    assert (
+        await vk(
+            "messages.edit",
+            peer_id=USER,
+            message_id=message_id,
+            message="b",
+            keyboard=keyboard(1, 1),
+        )
+    )["response"] == 1
     item = (await control.sent(USER))["items"][0]
     assert item["text"] == "b" and item["keyboard"] is not None
     assert (await vk("messages.edit", peer_id=USER, cmid=999, message="z"))["error"][
@@ -204,21 +221,40 @@ async def test_message_event_answer_and_expiry(vk: VKCall, control: EmulatorCont
     ]
     event_id = (await control.press(USER, cmid, {"cmd": "ok"}))["event_id"]
     data = json.dumps({"type": "show_snackbar", "text": "Готово"})
-    ok = await vk("messages.sendMessageEventAnswer", event_id=event_id, user_id=USER,
-                  peer_id=USER, event_data=data)
+    ok = await vk(
+        "messages.sendMessageEventAnswer",
+        event_id=event_id,
+        user_id=USER,
+        peer_id=USER,
+        event_data=data,
+    )
     assert ok["response"] == 1
     snackbars = (await control.snackbars(USER))["items"]
-    assert snackbars == [{"event_id": event_id,
-                          "event_data": {"type": "show_snackbar", "text": "Готово"}}]
-    wrong_user = await vk("messages.sendMessageEventAnswer", event_id=event_id, user_id=OTHER,
-                          peer_id=USER)
+    assert snackbars == [
+        {"event_id": event_id, "event_data": {"type": "show_snackbar", "text": "Готово"}}
+    ]
+    wrong_user = await vk(
+        "messages.sendMessageEventAnswer", event_id=event_id, user_id=OTHER, peer_id=USER
+    )
     assert wrong_user["error"]["error_code"] == 100
     too_long = json.dumps({"type": "show_snackbar", "text": "x" * 1000})
-    assert (await vk("messages.sendMessageEventAnswer", event_id=event_id, user_id=USER,
-                     peer_id=USER, event_data=too_long))["error"]["error_code"] == 100
+    assert (
+        await vk(
+            "messages.sendMessageEventAnswer",
+            event_id=event_id,
+            user_id=USER,
+            peer_id=USER,
+            event_data=too_long,
+        )
+    )["error"]["error_code"] == 100
     await control.clock(advance_s=61)
-    expired = await vk("messages.sendMessageEventAnswer", event_id=event_id, user_id=USER,
-                       peer_id=USER, event_data=data)
+    expired = await vk(
+        "messages.sendMessageEventAnswer",
+        event_id=event_id,
+        user_id=USER,
+        peer_id=USER,
+        event_data=data,
+    )
     assert expired["error"]["error_code"] == 100
     assert "expired" in expired["error"]["error_msg"]
 
@@ -245,10 +281,14 @@ async def test_intent_window_943_and_quota_944(vk: VKCall, control: EmulatorCont
         "error_code"
     ] == 943
     for _ in range(2):
-        assert "response" in await vk("messages.send", peer_id=USER, random_id=0, message="i",
-                                      intent="non_promo_newsletter")
-    assert (await vk("messages.send", peer_id=USER, random_id=0, message="i",
-                     intent="non_promo_newsletter"))["error"]["error_code"] == 944
+        assert "response" in await vk(
+            "messages.send", peer_id=USER, random_id=0, message="i", intent="non_promo_newsletter"
+        )
+    assert (
+        await vk(
+            "messages.send", peer_id=USER, random_id=0, message="i", intent="non_promo_newsletter"
+        )
+    )["error"]["error_code"] == 944
     # Writing again reopens the window.
     await control.say(USER, "back")
     assert "response" in await vk("messages.send", peer_id=USER, random_id=0, message="ok")

@@ -39,7 +39,8 @@ async def bot(
 
     @b.on.raw_event(GroupEventType.MESSAGE_EVENT, dataclass=MessageEvent)
     async def pressed(event: MessageEvent) -> None:
-        await event.show_snackbar(f"got {event.payload['cmd']}")
+        payload = event.payload or {}
+        await event.show_snackbar(f"got {payload['cmd']}")
 
     task = asyncio.create_task(b.run_polling())
     await control.wait_listening(timeout=10)
@@ -58,6 +59,7 @@ async def test_long_poll_round_trip(bot: Bot, control: EmulatorControl) -> None:
 
 async def test_callback_button_snackbar(bot: Bot, api: API, control: EmulatorControl) -> None:
     sent = await api.messages.send(peer_ids=[USER], random_id=0, message="menu")
+    assert isinstance(sent, list)
     cmid = sent[0].conversation_message_id
     assert cmid is not None
     await control.press(USER, cmid, {"cmd": "ok"})
@@ -69,9 +71,7 @@ async def test_callback_button_snackbar(bot: Bot, api: API, control: EmulatorCon
 
 
 @pytest.mark.parametrize("failed", [1, 2, 3])
-async def test_poller_recovers_from_failed(
-    bot: Bot, control: EmulatorControl, failed: int
-) -> None:
+async def test_poller_recovers_from_failed(bot: Bot, control: EmulatorControl, failed: int) -> None:
     # The poller is holding a request: its next one meets the failure.
     await control.wait_listening(timeout=10)
     await control.faults(longpoll_failed=[failed])
@@ -97,10 +97,14 @@ async def test_vkbottle_raises_vk_errors(api: API) -> None:
 
 
 async def test_vkbottle_execute(api: API) -> None:
-    code = "return [" + ",".join(
-        f'API.messages.send({{"peer_id":{USER},"random_id":{i + 1},"message":"m{i}"}})'
-        for i in range(25)
-    ) + "];"
+    code = (
+        "return ["
+        + ",".join(
+            f'API.messages.send({{"peer_id":{USER},"random_id":{i + 1},"message":"m{i}"}})'
+            for i in range(25)
+        )
+        + "];"
+    )
     result = await api.execute(code=code)
     assert len(result.response["response"]) == 25
 
@@ -130,12 +134,14 @@ async def test_photo_upload(api: API, control: EmulatorControl) -> None:
     assert content == b"\x89PNG fake"
 
 
-async def test_incoming_document_is_downloadable(bot: Bot, api: API, control: EmulatorControl,
-                                                 emu: Emulator) -> None:
+async def test_incoming_document_is_downloadable(
+    bot: Bot, api: API, control: EmulatorControl, emu: Emulator
+) -> None:
     received: list[str] = []
 
     @bot.on.private_message(attachment="doc")
     async def on_doc(message: Message) -> None:
+        assert message.attachments
         doc = message.attachments[0].doc
         assert doc is not None and doc.url is not None
         data = await bot.api.http_client.request_content(doc.url)
