@@ -51,13 +51,12 @@ def _utf8(stream: TextIO) -> TextIO:
 
 
 def _stdin_lines() -> list[str]:
-    stream: Any = sys.stdin
-    buffer = getattr(stream, "buffer", None)
-    if buffer is not None:
-        text = buffer.read().decode("utf-8", errors="replace")
-    else:
-        text = stream.read()
-    return text.splitlines()
+    # Questions are UTF-8 whatever the locale says; test doubles (StringIO) have no buffer.
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:
+        return sys.stdin.read().splitlines()
+    raw: bytes = buffer.read()
+    return raw.decode("utf-8", errors="replace").splitlines()
 
 
 def _engine(args: argparse.Namespace) -> FaqEngine:

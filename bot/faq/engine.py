@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from rapidfuzz import fuzz, process
+
 from bot.faq.knowledge import KnowledgeBase, Topic, TopicEntry, coerce_entries, load_knowledge_base
 from bot.faq.render import render
 from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
@@ -34,6 +36,8 @@ EXAMPLE_WEIGHT = 0.3
 KEYWORD_REPEAT = 2
 #: Weight of the character 4-gram cosine (catches derived words: «активность» ~ «активный»).
 NGRAM_WEIGHT = 0.15
+#: Weight of the rapidfuzz similarity between the question's lemmas and the closest example.
+FUZZ_WEIGHT = 0.3
 #: IDF of a lemma no topic uses. Lower than a rare lemma's: unknown words are often fillers.
 UNSEEN_IDF = 1.0
 #: Confidence is scaled by (share of question lemmas the knowledge base knows) ** this:
@@ -180,6 +184,7 @@ class FaqEngine:
             )
             for feature, weight in weighted.items():
                 self._topic_index[feature].append((index, weight))
+        self._example_texts: list[str] = [" ".join(sorted(f)) for _, f in example_sets]
         self._example_topic: list[int] = []
         self._example_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for number, (topic_index, features) in enumerate(example_sets):
@@ -195,9 +200,7 @@ class FaqEngine:
         words = self.vocab.lemmas(question)
         return self._score_features([w for w in words if w not in STOP_WORDS], set(words))
 
-    def _score_features(
-        self, features: Sequence[str], words: set[str]
-    ) -> list[tuple[str, float]]:
+    def _score_features(self, features: Sequence[str], words: set[str]) -> list[tuple[str, float]]:
         if not features:
             return []
         weights = {f: self._idf.get(f, UNSEEN_IDF) for f in features}
@@ -219,6 +222,14 @@ class FaqEngine:
             index = self._example_topic[number]
             if score > best_example[index]:
                 best_example[index] = score
+        fuzz_best: dict[int, float] = defaultdict(float)
+        if FUZZ_WEIGHT > 0:
+            text = " ".join(sorted(set(features)))
+            for _, score, number in process.extract(
+                text, self._example_texts, scorer=fuzz.token_sort_ratio, limit=20, score_cutoff=50
+            ):
+                index = self._example_topic[number]
+                fuzz_best[index] = max(fuzz_best[index], score / 100.0)
         combined = {
             index: (1 - NGRAM_WEIGHT)
             * (
@@ -226,6 +237,7 @@ class FaqEngine:
                 + EXAMPLE_WEIGHT * best_example.get(index, 0.0)
             )
             + NGRAM_WEIGHT * gram_scores.get(index, 0.0)
+            + FUZZ_WEIGHT * fuzz_best.get(index, 0.0)
             for index in set(topic_scores) | set(best_example) | set(gram_scores)
         }
         for index, required in self._requires.items():

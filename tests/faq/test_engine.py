@@ -1,0 +1,115 @@
+"""Decisions of the engine: answer, choose, unknown, small talk."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.faq import SPEC_TOPIC_IDS, FaqEngine
+
+
+def test_every_spec_topic_present_with_short_answer(engine: FaqEngine) -> None:
+    for topic_id in SPEC_TOPIC_IDS:
+        topic = engine.topics[topic_id]
+        assert topic.title and len(topic.title) <= 40
+        assert 0 < len(topic.answer) <= 1000
+        assert len(topic.examples) >= 10
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("смс не приходит", "login_code"),
+        ("СМС НЕ ПРИШЛО!!!", "login_code"),
+        ("как пригласить родителей в сферум", "invite"),
+        ("почему нельзя вотсап для школы", "rules"),
+        ("как перевести родительский чат из вайбера", "migration"),
+        ("сферум переехал в макс?", "max"),
+        ("как связать сферум с электронным журналом", "ejd"),
+        ("как включить демонстрацию экрана", "calls"),
+    ],
+)
+def test_answers_spec_examples(engine: FaqEngine, question: str, topic: str) -> None:
+    result = engine.ask(question)
+    assert result.topic == topic
+    assert result.kind in ("answer", "choose")
+    assert 0.0 <= result.confidence <= 1.0
+
+
+def test_answer_kind_renders_topic_text(engine: FaqEngine) -> None:
+    result = engine.ask("не приходит смс с кодом", {"responsible": "Иванова Мария Петровна"})
+    assert result.kind == "answer"
+    assert "Иванова Мария Петровна" in result.answer
+    assert "{responsible}" not in result.answer
+
+
+def test_typos_and_lookalikes_still_answer(engine: FaqEngine) -> None:
+    # Latin "c" in «cферум», misspelt «зарегистрироватся», «демонстрацыю».
+    assert engine.ask("как зарегистрироватся в cферуме").topic == "register"
+    assert engine.ask("как включить демонстрацыю экрана").topic == "calls"
+
+
+def test_yo_and_e_give_same_result(engine: FaqEngine) -> None:
+    assert (
+        engine.ask("чат перенесён куда сообщить").topic
+        == engine.ask("чат перенесен куда сообщить").topic
+        == "migration"
+    )
+
+
+def test_unknown_for_unrelated_questions(engine: FaqEngine) -> None:
+    for question in ("какая завтра погода", "расскажи анекдот", "рецепт пирога с капустой"):
+        result = engine.ask(question)
+        assert result.kind == "unknown", question
+        assert result.topic is None
+        assert result.alternatives == []
+        assert "ответственн" in result.answer
+
+
+def test_smalltalk_gets_short_reply_not_article(engine: FaqEngine) -> None:
+    for question in ("привет", "Добрый день!", "спасибо большое", "как дела?", "до свидания"):
+        result = engine.ask(question)
+        assert result.kind == "smalltalk", question
+        assert result.topic is None
+        assert len(result.answer) < 200
+
+
+def test_greeting_with_question_answers_the_question(engine: FaqEngine) -> None:
+    result = engine.ask("здравствуйте, не приходит смс")
+    assert result.kind in ("answer", "choose")
+    assert result.topic == "login_code"
+
+
+def test_choose_when_two_topics_are_close(engine: FaqEngine) -> None:
+    # Two school topics written with the same words: neither may win outright.
+    twins = FaqEngine.build(
+        engine.kb,
+        overrides=[
+            {
+                "id": "canteen_menu",
+                "title": "Меню столовой",
+                "answer": "Меню висит у входа в столовую.",
+                "examples": ["меню столовой", "что в столовой на обед"],
+            },
+            {
+                "id": "canteen_pay",
+                "title": "Оплата столовой",
+                "answer": "Питание оплачивают через бухгалтерию.",
+                "examples": ["меню столовой", "что в столовой на обед"],
+            },
+        ],
+    )
+    result = twins.ask("что сегодня на обед в столовой")
+    assert result.kind == "choose"
+    assert {result.topic, *result.alternatives} == {"canteen_menu", "canteen_pay"}
+    assert "Меню столовой" in result.answer and "Оплата столовой" in result.answer
+
+
+def test_my_status_needs_a_personal_word(engine: FaqEngine) -> None:
+    assert engine.ask("какая у меня статистика").topic == "my_status"
+    assert engine.ask("когда обновляется статистика").topic == "monitoring"
+
+
+def test_alternatives_never_contain_the_topic(engine: FaqEngine) -> None:
+    result = engine.ask("как создать класс в сферуме")
+    assert result.topic not in result.alternatives
+    assert len(result.alternatives) == len(set(result.alternatives))

@@ -1,0 +1,52 @@
+"""Normalization, lemmatization and typo repair."""
+
+from __future__ import annotations
+
+from bot.faq import FaqEngine, lemma, normalize
+from bot.faq.text import tokenize
+
+
+def test_normalize_case_yo_punctuation() -> None:
+    assert normalize("Ещё раз: СМС-код НЕ пришёл!!!") == "еще раз смс код не пришел"
+
+
+def test_latin_lookalikes_inside_cyrillic_words() -> None:
+    # "c" and "p" below are Latin letters.
+    assert normalize("cферум пpиглашение") == "сферум приглашение"
+    # Words written wholly in Latin stay Latin: they are names (max, whatsapp).
+    assert normalize("MAX WhatsApp") == "max whatsapp"
+
+
+def test_repeated_letters_collapse() -> None:
+    assert tokenize("приииивет спасибооо") == ["привет", "спасибо"]
+
+
+def test_lemma_with_yo_and_e_is_the_same() -> None:
+    assert lemma("ёлки") == lemma("елки") == "елка"
+    assert lemma("пришёл") == lemma("пришел") == "прийти"
+
+
+def test_lemma_of_case_endings() -> None:
+    assert lemma("родителям") == "родитель"
+    assert lemma("сферуме") == "сферум"
+
+
+def test_typo_repair_against_vocabulary(engine: FaqEngine) -> None:
+    assert engine.vocab.features("демонстрацыя экрана") == engine.vocab.features(
+        "демонстрация экрана"
+    )
+    assert "регистрация" in engine.vocab.features("как зарегистрироватся")
+
+
+def test_synonyms(engine: FaqEngine) -> None:
+    assert engine.vocab.features("вотсап") == ["whatsapp"]
+    assert engine.vocab.features("ватсапе") == ["whatsapp"]
+    assert engine.vocab.features("телега") == ["telegram"]
+    assert engine.vocab.features("вайбер") == ["viber"]
+    assert engine.vocab.features("макс") == ["max"]
+    assert engine.vocab.features("электронным журналом") == ["эжд"]
+    assert engine.vocab.features("эжд") == ["эжд"]
+
+
+def test_stop_words_dropped(engine: FaqEngine) -> None:
+    assert engine.vocab.features("а как же это вот") == []
