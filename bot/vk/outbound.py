@@ -1,0 +1,342 @@
+"""The one outbound sender: interactive replies now, bulk sends through the outbox, files.
+
+Bulk sends are stored first (INSERT OR IGNORE by idempotency key), then delivered
+25 per `execute` with a random_id derived from the key, and each row is marked as
+VK answers. A send killed at any point delivers the rest on `resume()` (or on the
+same `send_bulk` again): rows VK confirmed are never sent again, and rows whose
+answer was lost are re-sent with the same random_id, which VK drops as a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vkbottle import API
+from vkbottle.exception_factory import VKAPIError
+from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
+
+from bot.config import Settings
+from bot.domain.ui import Keyboard
+from bot.ports import Clock, Delivery, OutMessage, SystemClock
+from bot.ratelimit import Priority, priority
+from bot.services.outbox_rules import (
+    NETWORK_ERROR,
+    UNREACHABLE_CODES,
+    CallResult,
+    DeliveryError,
+    Outcome,
+    backoff,
+    batches,
+    call_code,
+    chunk_key,
+    classify,
+    execute_code,
+    parse_execute,
+    random_id_for,
+    send_params,
+    split_text,
+)
+from bot.vk.api import NetworkError
+from bot.vk.keyboard import render_keyboard
+from storage.outbox import NewOutboxMessage, OutboxRepo, OutboxRow, SendResult
+
+log = logging.getLogger(__name__)
+
+CHAT_PEER_START = 2_000_000_000
+ProgressFn = Callable[[int, int], Awaitable[None]]
+
+
+@dataclass
+class _Batch:
+    rows: list[OutboxRow]
+    code: str
+    tag: str
+
+
+class _Progress:
+    """Counts the finished rows of one send_bulk call."""
+
+    def __init__(self, keys: set[str], callback: ProgressFn | None) -> None:
+        self.keys = keys
+        self.done = 0
+        self.callback = callback
+
+
+def _error_of(exc: BaseException) -> tuple[int, str]:
+    if isinstance(exc, VKAPIError):
+        return int(exc.code), str(exc.error_msg)
+    return NETWORK_ERROR, str(exc) or type(exc).__name__
+
+
+class VkOutbound:
+    """`bot.ports.Outbound` over VK: replies, bulk sends through the outbox, edits, files.
+
+    `concurrency` execute requests may be in flight at once (the rate limiter still
+    spaces them); a row is tried at most `max_attempts` times before it is 'failed'.
+    """
+
+    def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
+                 clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
+                 retry_base: float = 0.5, page_size: int = 1000,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._api = api
+        self._outbox = outbox
+        self._settings = settings
+        self._clock = clock or SystemClock()
+        self._concurrency = concurrency
+        self.max_attempts = max_attempts
+        self._retry_base = retry_base
+        self._page_size = page_size
+        self._sleep = sleep
+        self._drain_lock = asyncio.Lock()
+        self._progress: list[_Progress] = []
+        self._batch_seq = itertools.count(1)
+
+    # -- interactive ---------------------------------------------------------------------------
+
+    async def reply(self, message: OutMessage) -> Delivery:
+        """Send now, ahead of any bulk send; a long text goes as several messages.
+
+        Returns the Delivery of the last message (the one that carries the keyboard),
+        or of the first one that failed.
+        """
+        keyboard = render_keyboard(message.keyboard) if message.keyboard is not None else None
+        chunks = split_text(message.text)
+        attachment = ",".join(message.attachments) or None
+        delivery: Delivery | None = None
+        for index, text in enumerate(chunks, 1):
+            last = index == len(chunks)
+            random_id = (random_id_for(chunk_key(message.idem_key, index, len(chunks)))
+                         if message.idem_key else 0)
+            params = send_params(message.peer_id, random_id, text,
+                                 keyboard=keyboard if last else None,
+                                 attachment=attachment if last else None,
+                                 intent=message.intent, peer_ids=True)
+            delivery = await self._send_one(message, params)
+            if not delivery.ok:
+                break
+        assert delivery is not None  # split_text always gives at least one chunk
+        return delivery
+
+    async def _send_one(self, message: OutMessage, params: dict[str, Any]) -> Delivery:
+        with priority(Priority.INTERACTIVE):
+            try:
+                body = await self._api.request("messages.send", params)
+            except (VKAPIError, NetworkError) as exc:
+                code, text = _error_of(exc)
+                result = CallResult(ok=False, error_code=code, error=text)
+            else:
+                result = parse_execute({"response": [body.get("response")]}, 1)[0]
+        if result.error_code in UNREACHABLE_CODES:
+            await self._outbox.mark_user(message.peer_id, result.error_code)
+        return Delivery(peer_id=message.peer_id, ok=result.ok, message_id=result.message_id,
+                        conversation_message_id=result.cmid, error_code=result.error_code,
+                        error=result.error, person_id=message.person_id)
+
+    async def edit(self, peer_id: int, conversation_message_id: int, text: str,
+                   keyboard: Keyboard | None = None) -> None:
+        """Edit a message the bot sent, by its conversation_message_id."""
+        params: dict[str, Any] = {"peer_id": peer_id,
+                                  "conversation_message_id": conversation_message_id,
+                                  "message": text}
+        if keyboard is not None:
+            params["keyboard"] = render_keyboard(keyboard)
+        with priority(Priority.INTERACTIVE):
+            try:
+                await self._api.request("messages.edit", params)
+            except (VKAPIError, NetworkError) as exc:
+                raise DeliveryError(*_error_of(exc)) from exc
+
+    async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
+                              text: str | None = None) -> None:
+        """Answer a callback button press with a snackbar (or just stop the spinner)."""
+        params: dict[str, Any] = {"event_id": event_id, "user_id": user_id, "peer_id": peer_id}
+        if text:
+            params["event_data"] = json.dumps({"type": "show_snackbar", "text": text[:90]},
+                                              ensure_ascii=False)
+        with priority(Priority.INTERACTIVE):
+            try:
+                await self._api.request("messages.sendMessageEventAnswer", params)
+            except (VKAPIError, NetworkError) as exc:
+                # An expired event (over 60 s) is not worth failing the handler for.
+                code, _ = _error_of(exc)
+                log.warning("callback answer failed with VK error %s", code)
+
+    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+        """Upload a document for `peer_id`; returns the attachment string."""
+        with priority(Priority.INTERACTIVE):
+            try:
+                return await DocMessagesUploader(self._api).upload(data, peer_id=peer_id, title=filename)
+            except (VKAPIError, NetworkError) as exc:
+                raise DeliveryError(*_error_of(exc)) from exc
+
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+        """Upload a picture for `peer_id`; returns the attachment string."""
+        uploader = PhotoMessageUploader(self._api, attachment_name=filename)
+        with priority(Priority.INTERACTIVE):
+            try:
+                return await uploader.upload(data, peer_id=peer_id)
+            except (VKAPIError, NetworkError) as exc:
+                raise DeliveryError(*_error_of(exc)) from exc
+
+    # -- bulk ----------------------------------------------------------------------------------
+
+    def _intent(self, message: OutMessage) -> str | None:
+        if message.intent is not None:
+            return message.intent
+        for school in self._settings.schools:
+            if school.id == message.org_id:
+                return school.intent
+        return None
+
+    def _rows(self, message: OutMessage) -> list[NewOutboxMessage]:
+        key = message.idem_key or f"{message.org_id or '-'}:{message.kind}:adhoc:{uuid.uuid4().hex}"
+        keyboard = render_keyboard(message.keyboard) if message.keyboard is not None else None
+        attachment = ",".join(message.attachments) or None
+        chunks = split_text(message.text)
+        rows = []
+        for index, text in enumerate(chunks, 1):
+            last = index == len(chunks)
+            ckey = chunk_key(key, index, len(chunks))
+            rows.append(NewOutboxMessage(
+                idem_key=ckey, peer_id=message.peer_id, random_id=random_id_for(ckey), message=text,
+                keyboard=keyboard if last else None, attachment=attachment if last else None,
+                intent=self._intent(message), org_id=message.org_id, kind=message.kind,
+                person_id=message.person_id, priority=int(Priority.BULK),
+            ))
+        return rows
+
+    async def send_bulk(self, messages: Sequence[OutMessage], *,
+                        on_progress: ProgressFn | None = None) -> list[Delivery]:
+        """Store the messages in the outbox, deliver each exactly once, report each.
+
+        Returns one Delivery per message, in order (a split message is ok when all its
+        parts are). Messages already delivered under the same idem_key are not sent
+        again; ones that failed before are tried again. `on_progress(done, total)` is
+        awaited after each batch.
+        """
+        planned = [self._rows(m) for m in messages]  # KeyboardError before anything is stored
+        flat = [row for rows in planned for row in rows]
+        await self._outbox.enqueue(flat)
+        await self._outbox.rearm_failed([row.idem_key for row in flat])
+        progress = _Progress({row.idem_key for row in flat}, on_progress)
+        self._progress.append(progress)
+        try:
+            await self._drain()
+        finally:
+            self._progress.remove(progress)
+        stored = await self._outbox.by_keys([row.idem_key for row in flat])
+        return [self._delivery(m, [stored.get(r.idem_key) for r in rows])
+                for m, rows in zip(messages, planned, strict=True)]
+
+    @staticmethod
+    def _delivery(message: OutMessage, rows: Sequence[OutboxRow | None]) -> Delivery:
+        for row in rows:
+            if row is None or row.status == "pending":
+                return Delivery(peer_id=message.peer_id, ok=False, error="not delivered yet",
+                                person_id=message.person_id)
+            if row.status != "sent":
+                return Delivery(peer_id=message.peer_id, ok=False, error_code=row.error_code,
+                                error=row.error_msg, person_id=message.person_id)
+        first = rows[0]
+        assert first is not None
+        return Delivery(peer_id=message.peer_id, ok=True, message_id=first.message_id,
+                        conversation_message_id=first.cmid, person_id=message.person_id)
+
+    async def resume(self) -> int:
+        """Deliver whatever the outbox holds pending (called at start); returns how many."""
+        before = (await self._outbox.counts()).get("pending", 0)
+        if before:
+            log.info("resuming %d pending outbox messages", before)
+            await self._drain()
+        return before
+
+    async def _drain(self) -> None:
+        """Deliver pending rows until none is left; transient failures wait and go again."""
+        async with self._drain_lock:
+            round_no = 0
+            while await self._pass():
+                round_no += 1
+                await self._sleep(backoff(round_no, self._retry_base, cap=10.0))
+
+    async def _pass(self) -> bool:
+        """One pass over the pending rows; True if some are still pending afterwards."""
+        queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self._concurrency * 2)
+        retry_left = False
+
+        async def worker() -> None:
+            nonlocal retry_left
+            while (batch := await queue.get()) is not None:
+                if await self._deliver(batch):
+                    retry_left = True
+
+        async def producer() -> None:
+            after = 0
+            while rows := await self._outbox.pending(after_id=after, limit=self._page_size):
+                after = rows[-1].id
+                codes = [call_code("messages.send", self._params(r)) for r in rows]
+                for span in batches([len(c) + 1 for c in codes]):
+                    tag = f"b{next(self._batch_seq)}"
+                    await queue.put(_Batch([rows[i] for i in span],
+                                           execute_code([codes[i] for i in span]), tag))
+            for _ in range(self._concurrency):
+                await queue.put(None)
+
+        # A failing worker cancels the producer and the others (no one blocks on a full queue).
+        with priority(Priority.BULK):
+            async with asyncio.TaskGroup() as group:
+                group.create_task(producer())
+                for _ in range(self._concurrency):
+                    group.create_task(worker())
+        return retry_left
+
+    @staticmethod
+    def _params(row: OutboxRow) -> dict[str, Any]:
+        return send_params(row.peer_id, row.random_id, row.message, keyboard=row.keyboard,
+                           attachment=row.attachment, intent=row.intent,
+                           peer_ids=row.peer_id >= CHAT_PEER_START)
+
+    async def _deliver(self, batch: _Batch) -> bool:
+        """Send one batch and record each result; True if some rows stay pending."""
+        await self._outbox.start_batch([r.id for r in batch.rows], batch.tag)
+        try:
+            body = await self._api.request("execute", {"code": batch.code})
+        except (VKAPIError, NetworkError) as exc:
+            code, text = _error_of(exc)
+            log.warning("execute batch %s failed with %s", batch.tag, code)
+            results = [CallResult(ok=False, error_code=code, error=text)] * len(batch.rows)
+        else:
+            results = parse_execute(body, len(batch.rows))
+        records = [self._result(row, res) for row, res in zip(batch.rows, results, strict=True)]
+        await self._outbox.record(records)
+        await self._report(batch.rows, records)
+        return any(r.status == "pending" for r in records)
+
+    def _result(self, row: OutboxRow, result: CallResult) -> SendResult:
+        outcome = Outcome.SENT if result.ok else classify(result.error_code)
+        if outcome is Outcome.RETRY and row.attempts + 1 >= self.max_attempts:
+            outcome = Outcome.FAILED
+        status = {Outcome.SENT: "sent", Outcome.RETRY: "pending",
+                  Outcome.UNREACHABLE: "unreachable", Outcome.FAILED: "failed"}[outcome]
+        return SendResult(row_id=row.id, peer_id=row.peer_id, status=status,
+                          message_id=result.message_id, cmid=result.cmid,
+                          error_code=result.error_code, error_msg=result.error)
+
+    async def _report(self, rows: Sequence[OutboxRow], records: Sequence[SendResult]) -> None:
+        finished = [row.idem_key for row, rec in zip(rows, records, strict=True)
+                    if rec.status != "pending"]
+        for progress in list(self._progress):
+            gained = sum(1 for key in finished if key in progress.keys)
+            progress.done += gained
+            if gained and progress.callback is not None:
+                try:
+                    await progress.callback(progress.done, len(progress.keys))
+                except Exception:  # a progress display must never stop a send
+                    log.exception("progress callback failed")

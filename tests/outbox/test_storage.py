@@ -1,0 +1,95 @@
+"""OutboxRepo on real SQLite: insert-or-ignore, state transitions, reachability."""
+
+from __future__ import annotations
+
+from storage.db import Database
+from storage.outbox import NewOutboxMessage, OutboxRepo, SendResult
+
+
+def _msg(key: str, peer: int = 5, text: str = "привет") -> NewOutboxMessage:
+    return NewOutboxMessage(idem_key=key, peer_id=peer, random_id=123, message=text, kind="reminder")
+
+
+async def _vk_user(db: Database, vk_id: int) -> tuple[int | None, int | None] | None:
+    async with db.read() as conn, conn.execute(
+        "SELECT can_message, unreachable_code FROM vk_users WHERE vk_id = ?", (vk_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+async def test_enqueue_ignores_known_keys(db: Database) -> None:
+    """A second enqueue of the same idem_key stores nothing and keeps the first text."""
+    repo = OutboxRepo(db)
+    assert await repo.enqueue([_msg("a"), _msg("b")]) == 2
+    assert await repo.enqueue([_msg("a", text="другой"), _msg("c")]) == 1
+    rows = await repo.by_keys(["a", "b", "c", "zzz"])
+    assert sorted(rows) == ["a", "b", "c"]
+    assert rows["a"].message == "привет" and rows["a"].status == "pending"
+    assert await repo.counts() == {"pending": 3}
+
+
+async def test_pending_pages_by_id(db: Database) -> None:
+    """pending() returns pending rows after a cursor, oldest first."""
+    repo = OutboxRepo(db)
+    await repo.enqueue([_msg(f"k{i}") for i in range(5)])
+    first = await repo.pending(limit=2)
+    rest = await repo.pending(after_id=first[-1].id, limit=10)
+    assert [r.idem_key for r in first + rest] == [f"k{i}" for i in range(5)]
+
+
+async def test_state_transitions_and_sent_is_final(db: Database) -> None:
+    """Rows move pending → sent/unreachable/failed; a sent row never changes again."""
+    repo = OutboxRepo(db)
+    await repo.enqueue([_msg("s", 11), _msg("u", 12), _msg("f", 13), _msg("p", 14)])
+    rows = await repo.by_keys(["s", "u", "f", "p"])
+    await repo.start_batch([r.id for r in rows.values()], "b1")
+    await repo.record([
+        SendResult(row_id=rows["s"].id, peer_id=11, status="sent", message_id=77),
+        SendResult(row_id=rows["u"].id, peer_id=12, status="unreachable", error_code=901, error_msg="no"),
+        SendResult(row_id=rows["f"].id, peer_id=13, status="failed", error_code=914, error_msg="long"),
+        SendResult(row_id=rows["p"].id, peer_id=14, status="pending", error_code=6, error_msg="rate"),
+    ])
+    after = await repo.by_keys(["s", "u", "f", "p"])
+    assert {k: r.status for k, r in after.items()} == {
+        "s": "sent", "u": "unreachable", "f": "failed", "p": "pending"}
+    assert after["s"].message_id == 77 and after["s"].sent_at is not None
+    assert after["p"].attempts == 1 and after["p"].error_code == 6 and after["p"].batch == "b1"
+    # A late, conflicting result for a sent row is ignored.
+    await repo.record([SendResult(row_id=after["s"].id, peer_id=11, status="failed", error_code=10)])
+    assert (await repo.by_keys(["s"]))["s"].status == "sent"
+    assert await repo.counts() == {"sent": 1, "unreachable": 1, "failed": 1, "pending": 1}
+
+
+async def test_reachability_is_recorded(db: Database) -> None:
+    """Unreachable sends set vk_users.can_message=0 with the code; a later success sets 1."""
+    repo = OutboxRepo(db)
+    await repo.enqueue([_msg("u", 12), _msg("chat", 2000000001)])
+    rows = await repo.by_keys(["u", "chat"])
+    await repo.record([
+        SendResult(row_id=rows["u"].id, peer_id=12, status="unreachable", error_code=902),
+        SendResult(row_id=rows["chat"].id, peer_id=2000000001, status="unreachable", error_code=917),
+    ])
+    assert await _vk_user(db, 12) == (0, 902)
+    assert await _vk_user(db, 2000000001) is None
+    await repo.mark_user(12, None)
+    assert await _vk_user(db, 12) == (1, None)
+    await repo.mark_user(12, 944)
+    assert await _vk_user(db, 12) == (0, 944)
+
+
+async def test_rearm_failed_only(db: Database) -> None:
+    """rearm_failed puts failed rows back to pending with fresh attempts, nothing else."""
+    repo = OutboxRepo(db)
+    await repo.enqueue([_msg("f", 1), _msg("u", 2), _msg("s", 3)])
+    rows = await repo.by_keys(["f", "u", "s"])
+    await repo.start_batch([r.id for r in rows.values()], "b")
+    await repo.record([
+        SendResult(row_id=rows["f"].id, peer_id=1, status="failed", error_code=10),
+        SendResult(row_id=rows["u"].id, peer_id=2, status="unreachable", error_code=901),
+        SendResult(row_id=rows["s"].id, peer_id=3, status="sent", message_id=1),
+    ])
+    assert await repo.rearm_failed(["f", "u", "s"]) == 1
+    after = await repo.by_keys(["f", "u", "s"])
+    assert (after["f"].status, after["f"].attempts) == ("pending", 0)
+    assert after["u"].status == "unreachable" and after["s"].status == "sent"
