@@ -109,3 +109,29 @@ def test_faq_eval_bad_line(
     captured = capsys.readouterr()
     assert message in captured.err
     assert captured.out == ""
+
+
+def test_ask_uses_school_faq_file_from_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "school.toml").write_text(
+        '[[topic]]\nid = "canteen"\ntitle = "Столовая"\nanswer = "Меню — у входа в столовую."\n'
+        'examples = ["где меню столовой", "что на обед в столовой", "когда работает столовая"]\n',
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('[[schools]]\nid = "s1"\nfaq_file = "school.toml"\n', encoding="utf-8")
+    assert _run(["ask", "--config", str(config), "--json", "что сегодня на обед в столовой"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["topic"] == "canteen"
+    assert obj["answer"] == "Меню — у входа в столовую."
+
+
+def test_ask_reports_bad_school_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "school.toml").write_text(
+        '[[topic]]\nid = "contact"\nanswer = ""\n', encoding="utf-8"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text('[[schools]]\nid = "s1"\nfaq_file = "school.toml"\n', encoding="utf-8")
+    assert _run(["ask", "--config", str(config), "вопрос"]) == 1
+    assert 'база знаний school.toml: запись "contact": пустой ответ' in capsys.readouterr().err
