@@ -9,6 +9,8 @@ import signal
 import sys
 from typing import Any
 
+from vk_emulator.core import ControlError
+from vk_emulator.schema import SchemaNotFoundError
 from vk_emulator.server import Emulator
 
 
@@ -87,7 +89,7 @@ def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None
     logging.basicConfig(level=logging.WARNING)
     try:
         asyncio.run(_serve(args, seed_users))
-    except OSError as error:
+    except (OSError, SchemaNotFoundError, ControlError) as error:
         print(f"error: cannot start the emulator: {error}", file=sys.stderr, flush=True)
         return 1
     return 0

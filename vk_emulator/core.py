@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import hashlib
 import json
 import random
 import re
@@ -56,6 +57,17 @@ CLIENT_INFO: dict[str, Any] = {
     "lang_id": 0,
 }
 _ATTACHMENT = re.compile(r"^(doc|photo)(-?\d+)_(\d+)(?:_([0-9A-Za-z]+))?$")
+USER_FIELDS = frozenset(
+    {
+        "id",
+        "first_name",
+        "last_name",
+        "screen_name",
+        "allows_messages",
+        "blocks_messages",
+        "last_message_date",
+    }
+)
 _SCOPE_OF_SECTION = {"messages": "messages", "docs": "docs", "photos": "photos"}
 
 
@@ -484,12 +496,13 @@ class EmulatorCore:
                 raise param_error("payload contains incorrect JSON") from exc
         attachments = self._parse_attachments(attachment)
         intent = str(params.get("intent", "default"))
+        extras: dict[str, Any] = {k: params[k] for k in ("forward", "reply_to") if k in params}
         random_id = int(params.get("random_id", 0) or 0)
         results: list[dict[str, Any]] = []
         for peer_id in targets:
             try:
                 message = self._deliver(
-                    peer_id, text, keyboard, attachments, payload, random_id, intent
+                    peer_id, text, keyboard, attachments, payload, random_id, intent, extras
                 )
             except VKError as error:
                 if not multi:
@@ -539,6 +552,7 @@ class EmulatorCore:
         payload: str | None,
         random_id: int,
         intent: str,
+        extras: dict[str, Any] | None = None,
     ) -> Message:
         now = self.now()
         if random_id:
@@ -561,6 +575,8 @@ class EmulatorCore:
             attachments=attachments,
             payload=payload,
             seq=self._next_seq(),
+            forward=(extras or {}).get("forward"),
+            reply_to=(extras or {}).get("reply_to"),
         )
         message.version = message.seq
         self._store(message)
@@ -712,9 +728,11 @@ class EmulatorCore:
     def m_users_get(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         fields = [str(f) for f in params.get("fields") or []]
         result = []
+        seen: set[int] = set()
         for ref in params.get("user_ids") or []:
             user = self._user_by_ref(ref)
-            if user is not None:
+            if user is not None and user.id not in seen:
+                seen.add(user.id)
                 result.append(self._user_object(user, fields))
         return result
 
@@ -1327,13 +1345,15 @@ class EmulatorCore:
         return self.clock.as_dict()
 
     def seed_users(self, users: list[dict[str, Any]]) -> None:
+        """Create people; keys other than the control API's user fields are ignored, so that a
+        richer fixture (with roles, classes, ...) can be passed as it is."""
         for user in users:
-            self.add_user(dict(user))
+            self.add_user({k: v for k, v in user.items() if k in USER_FIELDS})
 
 
 def _photo_hash(token: str) -> str:
-    # Deterministic so that saveMessagesPhoto can check it without extra state.
-    return f"{abs(hash(('photo', token))) % (1 << 60):x}"
+    # Derived from the token so that saveMessagesPhoto can check it without extra state.
+    return hashlib.sha256(f"photo:{token}".encode()).hexdigest()[:20]
 
 
 __all__ = ["ALL_SCOPES", "DEFAULT_EVENTS", "ControlError", "EmulatorCore", "SchemaViolation"]

@@ -22,6 +22,8 @@ points that a bot can observe. Each difference is patched here, and only here, a
 9. ``callback_type`` also lists ``message_event``: the schema's enum of event types omits it although
    Bots Long Poll delivers it (and ``callback_message_event`` exists).
 10. ``base_error.inner_type`` is not required: it is a code-generation marker that VK never sends.
+11. ``messages_forward`` fields may be ``null``: vkbottle's ``Message.reply()`` sends
+    ``{"owner_id": null, "cmids": null, "message_ids": null, ...}`` and VK accepts it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ PATCH_LIST: tuple[str, ...] = (
     "utils.resolveScreenName may answer []",
     "callback_type includes message_event",
     "base_error.inner_type is not required",
+    "messages_forward fields may be null",
 )
 
 _BUTTON_ACTIONS = (
@@ -126,3 +129,8 @@ def apply_patches(docs: SchemaDocs) -> None:
 
     # 10. VK's error objects carry no inner_type.
     _drop_required(_definition(docs, "base/objects.json", "base_error"), "inner_type")
+
+    # 11. null fields in `forward`.
+    forward = _definition(docs, "messages/objects.json", "messages_forward")
+    for name, prop in list(forward["properties"].items()):
+        forward["properties"][name] = {"anyOf": [prop, {"type": "null"}]}

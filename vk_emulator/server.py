@@ -89,9 +89,8 @@ class Emulator:
         site = web.TCPSite(runner, host, port, reuse_address=True)
         await site.start()
         self._runner = runner
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        real_port = sockets[0].getsockname()[1] if sockets else port
+        addresses = runner.addresses
+        real_port = addresses[0][1] if addresses else port
         self.host, self.port = host, int(real_port)
         url_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self.state.base_url = f"http://{url_host}:{self.port}"

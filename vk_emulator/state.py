@@ -238,6 +238,8 @@ class Message:
     seq: int = 0
     version: int = 0
     update_time: int | None = None
+    forward: dict[str, Any] | None = None
+    reply_to: int | None = None
 
     def sent_item(self) -> dict[str, Any]:
         """The `/_emu/sent` view."""
@@ -252,6 +254,8 @@ class Message:
             "random_id": self.random_id,
             "date": self.date,
             "update_time": self.update_time,
+            "forward": self.forward,
+            "reply_to": self.reply_to,
         }
 
 

@@ -316,3 +316,30 @@ async def test_wait_sent_returns_when_messages_arrive(vk: VKCall, control: Emula
         pass
     else:
         raise AssertionError("wait_sent returned without new messages")
+
+
+async def test_reply_in_chat_by_forward(vk: VKCall, control: EmulatorControl) -> None:
+    await control.add_chat(5, "chat", [USER], bot_reads_all=True)
+    said = await control.say(USER, "вопрос", peer_id=CHAT_PEER)
+    forward = {
+        "peer_id": CHAT_PEER,
+        "conversation_message_ids": [said["conversation_message_id"]],
+        "is_reply": True,
+    }
+    body = await vk(
+        "messages.send",
+        peer_ids=CHAT_PEER,
+        random_id=0,
+        message="ответ",
+        forward=json.dumps(forward),
+    )
+    assert body["response"][0]["message_id"] == 0
+    (item,) = (await control.sent(CHAT_PEER))["items"]
+    assert item["forward"] == forward
+    bad = await vk("messages.send", peer_id=CHAT_PEER, random_id=0, message="x", forward="{no")
+    assert bad["error"]["error_code"] == 100
+
+
+async def test_users_get_lists_each_user_once(vk: VKCall) -> None:
+    body = await vk("users.get", user_ids=f"{USER},anna,{USER}")
+    assert [u["id"] for u in body["response"]] == [USER]

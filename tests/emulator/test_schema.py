@@ -125,7 +125,7 @@ def test_patched_deviations() -> None:
     assert schema.definition_errors(keyboard_ref, {"buttons": []}) == []
     assert schema.definition_errors(keyboard_ref, {"one_time": False})
     assert schema.response_errors("utils.resolveScreenName", {"response": []}) == []
-    assert len(PATCH_LIST) == 10
+    assert len(PATCH_LIST) == 11
 
 
 def test_form_coercion_by_schema_type() -> None:

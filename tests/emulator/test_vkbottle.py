@@ -154,3 +154,19 @@ async def test_incoming_document_is_downloadable(
     (reply,) = await control.wait_sent(USER, 1, timeout=10)
     assert reply["text"] == "got list.txt"
     assert received == ["Иванов"]
+
+
+async def test_chat_reply_with_vkbottle(bot: Bot, control: EmulatorControl) -> None:
+    @bot.on.chat_message(text="/score")
+    async def score(message: Message) -> None:
+        await message.reply("42")
+
+    # Registered after the private handlers; chat handlers are separate anyway.
+    chat = await control.add_chat(9, "9А", [USER])
+    peer = chat["peer_id"]
+    said = await control.say(USER, "/score", peer_id=peer)
+    assert said["delivered_to_bot"] is True
+    (reply,) = await control.wait_sent(peer, 1, timeout=10)
+    assert reply["text"] == "42"
+    assert reply["forward"]["conversation_message_ids"] == [said["conversation_message_id"]]
+    assert reply["conversation_message_id"] == said["conversation_message_id"] + 1
