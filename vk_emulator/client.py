@@ -174,22 +174,25 @@ class EmulatorControl:
 
     # -- reading ------------------------------------------------------------------------------
 
-    async def sent(self, peer_id: int, after: int | None = None) -> JSON:
-        params = {"peer_id": str(peer_id)}
+    async def sent(self, peer_id: int | None, after: int | None = None) -> JSON:
+        """Messages the community delivered to `peer_id` (None: to every peer), oldest first."""
+        params: dict[str, str] = {} if peer_id is None else {"peer_id": str(peer_id)}
         if after is not None:
             params["after"] = str(after)
         return await self._request("GET", "/_emu/sent", params=params)
 
     async def wait_sent(
         self,
-        peer_id: int,
+        peer_id: int | None,
         count: int = 1,
         after: int | None = None,
         timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
     ) -> list[JSON]:
         """Wait (server-side, no client polling) until `count` messages after `after` were sent
         to the peer; return them. Raises TimeoutError when fewer arrive within `timeout`."""
-        params = {"peer_id": str(peer_id), "min_count": str(count), "wait": str(timeout)}
+        params = {"min_count": str(count), "wait": str(timeout)}
+        if peer_id is not None:
+            params["peer_id"] = str(peer_id)
         if after is not None:
             params["after"] = str(after)
         body = await self._request("GET", "/_emu/sent", params=params, timeout_s=timeout + 10)

@@ -1237,10 +1237,13 @@ class EmulatorCore:
 
     # -- control: reading ---------------------------------------------------------------------
 
-    def sent_items(self, peer_id: int, after: int | None = None) -> list[dict[str, Any]]:
-        items = self.sent.get(peer_id, [])
+    def sent_items(self, peer_id: int | None, after: int | None = None) -> list[dict[str, Any]]:
+        """What the community delivered to a peer (or to everyone), oldest first."""
         floor = after or 0
-        return [m.sent_item() for m in items if m.seq > floor]
+        if peer_id is None:
+            everything = [m for items in self.sent.values() for m in items if m.seq > floor]
+            return [m.sent_item() for m in sorted(everything, key=lambda m: m.seq)]
+        return [m.sent_item() for m in self.sent.get(peer_id, []) if m.seq > floor]
 
     def _wake_sent(self) -> None:
         if self._sent_wakeup is not None:
@@ -1248,7 +1251,7 @@ class EmulatorCore:
             self._sent_wakeup = None
 
     async def wait_sent(
-        self, peer_id: int, after: int | None, min_count: int, wait: float
+        self, peer_id: int | None, after: int | None, min_count: int, wait: float
     ) -> list[dict[str, Any]]:
         """Sent items after `after`, holding up to `wait` real seconds until there are min_count."""
         loop = asyncio.get_running_loop()

@@ -336,7 +336,7 @@ class Emulator:
 
     async def _sent(self, request: web.Request) -> web.StreamResponse:
         try:
-            peer_id = _query_int(request, "peer_id")
+            peer_id = _query_opt_int(request, "peer_id")
             after = _query_opt_int(request, "after")
             min_count = _query_opt_int(request, "min_count") or 1
             wait = float(request.query.get("wait", "0"))

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.emulator.support import GROUP_ID, OTHER, TOKEN, USER, VKCall
 from vk_emulator import Emulator, EmulatorControl
-
-TOKEN = "test-token"
-GROUP_ID = 77
-USER = 101
-OTHER = 102
-
-VKCall = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from tests.emulator.conftest import GROUP_ID, OTHER, TOKEN, USER, VKCall
+from tests.emulator.support import GROUP_ID, OTHER, TOKEN, USER, VKCall
 from vk_emulator import Emulator, EmulatorControl
 
 

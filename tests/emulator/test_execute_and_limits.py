@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from tests.emulator.conftest import OTHER, TOKEN, USER, VKCall
+from tests.emulator.support import OTHER, TOKEN, USER, VKCall
 from vk_emulator import Emulator, EmulatorControl
 
 

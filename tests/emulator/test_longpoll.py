@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.emulator.conftest import GROUP_ID, OTHER, USER, VKCall
+from tests.emulator.support import GROUP_ID, OTHER, USER, VKCall
 from vk_emulator import Emulator, EmulatorControl
 
 CHAT_PEER = 2_000_000_003

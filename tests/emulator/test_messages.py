@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.emulator.conftest import GROUP_ID, OTHER, USER, VKCall
+from tests.emulator.support import GROUP_ID, OTHER, USER, VKCall
 from vk_emulator import EmulatorControl
 
 CHAT_PEER = 2_000_000_005

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.emulator.conftest import GROUP_ID, TOKEN, USER
+from tests.emulator.support import GROUP_ID, TOKEN, USER
 from vk_emulator import Emulator
 from vk_emulator.schema import (
     SCHEMA_DIR_ENV,

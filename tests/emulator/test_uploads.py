@@ -7,7 +7,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.emulator.conftest import GROUP_ID, OTHER, USER, VKCall
+from tests.emulator.support import GROUP_ID, OTHER, USER, VKCall
 from vk_emulator import Emulator, EmulatorControl
 
 

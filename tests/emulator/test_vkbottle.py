@@ -7,10 +7,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from vkbottle import API, Bot, DocMessagesUploader, GroupEventType, PhotoMessageUploader, VKAPIError
+from vkbottle import (
+    API,
+    Bot,
+    Callback,
+    DocMessagesUploader,
+    GroupEventType,
+    Keyboard,
+    KeyboardButtonColor,
+    PhotoMessageUploader,
+    Text,
+    VKAPIError,
+)
 from vkbottle.bot import Message, MessageEvent
 
-from tests.emulator.conftest import GROUP_ID, TOKEN, USER
+from tests.emulator.support import GROUP_ID, TOKEN, USER
 from vk_emulator import Emulator, EmulatorControl
 
 
@@ -41,6 +52,10 @@ async def bot(
     async def pressed(event: MessageEvent) -> None:
         payload = event.payload or {}
         await event.show_snackbar(f"got {payload['cmd']}")
+        await event.edit_message(
+            f"edited {payload['cmd']}", keyboard=Keyboard(inline=True).get_json()
+        )
+        await event.send_message("done")
 
     task = asyncio.create_task(b.run_polling())
     await control.wait_listening(timeout=10)
@@ -57,17 +72,25 @@ async def test_long_poll_round_trip(bot: Bot, control: EmulatorControl) -> None:
     assert reply["text"] == "pong"
 
 
-async def test_callback_button_snackbar(bot: Bot, api: API, control: EmulatorControl) -> None:
-    sent = await api.messages.send(peer_ids=[USER], random_id=0, message="menu")
+async def test_callback_button_snackbar_and_edit(
+    bot: Bot, api: API, control: EmulatorControl
+) -> None:
+    keyboard = (
+        Keyboard(inline=True)
+        .add(Callback("Да", {"cmd": "ok"}), color=KeyboardButtonColor.POSITIVE)
+        .add(Text("Нет", {"cmd": "no"}), color=KeyboardButtonColor.SECONDARY)
+        .get_json()
+    )
+    sent = await api.messages.send(peer_ids=[USER], random_id=0, message="menu", keyboard=keyboard)
     assert isinstance(sent, list)
     cmid = sent[0].conversation_message_id
     assert cmid is not None
     await control.press(USER, cmid, {"cmd": "ok"})
-    # The snackbar is recorded before vkbottle's request returns; a following message proves order.
-    await control.say(USER, "ping")
-    await control.wait_sent(USER, 2, timeout=10)
+    menu, done = await control.wait_sent(USER, 2, timeout=10)
+    assert done["text"] == "done"
+    assert menu["text"] == "edited ok" and menu["keyboard"]["buttons"] == []
     snackbars = (await control.snackbars(USER))["items"]
-    assert snackbars and snackbars[0]["event_data"] == {"type": "show_snackbar", "text": "got ok"}
+    assert [s["event_data"] for s in snackbars] == [{"type": "show_snackbar", "text": "got ok"}]
 
 
 @pytest.mark.parametrize("failed", [1, 2, 3])
@@ -170,3 +193,11 @@ async def test_chat_reply_with_vkbottle(bot: Bot, control: EmulatorControl) -> N
     assert reply["text"] == "42"
     assert reply["forward"]["conversation_message_ids"] == [said["conversation_message_id"]]
     assert reply["conversation_message_id"] == said["conversation_message_id"] + 1
+
+
+async def test_sent_for_every_peer(api: API, control: EmulatorControl) -> None:
+    await control.allow(102)
+    await api.messages.send(peer_id=USER, random_id=0, message="a")
+    await api.messages.send(peer_id=102, random_id=0, message="b")
+    items = (await control.sent(None))["items"]
+    assert [(i["peer_id"], i["text"]) for i in items] == [(USER, "a"), (102, "b")]
