@@ -25,7 +25,7 @@ from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
 Kind = Literal["answer", "choose", "unknown", "smalltalk"]
 
 #: Below this confidence the bot says it does not know.
-UNKNOWN_BELOW = 0.2
+UNKNOWN_BELOW = 0.25
 #: A runner-up scoring at least this share of the best one makes the bot ask to choose.
 CHOOSE_RATIO = 0.85
 #: Runners-up below this share of the best one are not offered at all.
@@ -42,7 +42,7 @@ FUZZ_WEIGHT = 0.3
 UNSEEN_IDF = 1.0
 #: Confidence is scaled by (share of question lemmas the knowledge base knows) ** this:
 #: «как оформить отпуск» matches one word of a topic, but half the question is foreign.
-COVERAGE_POWER = 1.0
+COVERAGE_POWER = 0.75
 #: Score factor for a topic whose required words (Topic.requires) are all absent.
 REQUIRES_PENALTY = 0.5
 
