@@ -482,6 +482,9 @@ class EmulatorCore:
                 raise param_error("peer_ids is too long (max 100)")
         else:
             targets = [self._single_peer(params)]
+        if self.strict and "random_id" not in params:
+            # Required since API 5.90 (the schema does not say so); 0 turns deduplication off.
+            raise param_error("random_id is a required parameter")
         text = str(params.get("message", ""))
         attachment = str(params.get("attachment", ""))
         if not text and not attachment and "sticker_id" not in params:

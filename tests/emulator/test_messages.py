@@ -343,3 +343,9 @@ async def test_reply_in_chat_by_forward(vk: VKCall, control: EmulatorControl) ->
 async def test_users_get_lists_each_user_once(vk: VKCall) -> None:
     body = await vk("users.get", user_ids=f"{USER},anna,{USER}")
     assert [u["id"] for u in body["response"]] == [USER]
+
+
+async def test_random_id_is_required_in_strict_mode(vk: VKCall) -> None:
+    body = await vk("messages.send", peer_id=USER, message="x")
+    assert body["error"]["error_code"] == 100
+    assert "random_id" in body["error"]["error_msg"]
