@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from vk_emulator.client import EmulatorControl
 from vk_emulator.core import ControlError, EmulatorCore, SchemaViolation
 from vk_emulator.errors import VKError
 
@@ -30,7 +31,12 @@ def _control_error(message: str, status: int = 400) -> web.Response:
 
 
 class Emulator:
-    """A local VK API emulator running an aiohttp server on loopback."""
+    """A local VK API emulator running an aiohttp server on loopback.
+
+    `state` is the in-process world (`EmulatorCore`): the same operations as the control API
+    (`add_user`, `allow`, `deny`, `add_chat`, `set_community`, `say`, `press`, `sent_items`,
+    `set_faults`, `set_limits`, `set_clock`, `reset`, `stats`, `clock`), usable without HTTP.
+    """
 
     def __init__(
         self,
@@ -108,6 +114,10 @@ class Emulator:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
+
+    def control(self) -> EmulatorControl:
+        """A control-API client for this emulator (close it, or use `async with`)."""
+        return EmulatorControl(self.base_url)
 
     def seed_users(self, users: list[dict[str, Any]]) -> None:
         """Create people as `POST /_emu/users` would."""

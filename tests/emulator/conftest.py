@@ -60,5 +60,5 @@ def vk(emu: Emulator, session: aiohttp.ClientSession) -> VKCall:
 
 @pytest.fixture
 async def control(emu: Emulator) -> AsyncIterator[EmulatorControl]:
-    async with EmulatorControl(emu.base_url) as client:
+    async with emu.control() as client:
         yield client

@@ -73,7 +73,8 @@ async def test_request_is_held_until_an_event_arrives(
     poller: Poller, control: EmulatorControl
 ) -> None:
     pending = asyncio.create_task(poller.check(wait=20))
-    await asyncio.sleep(0)  # let the request reach the server
+    held = await control.wait_listening(timeout=10)
+    assert held["holding"] == 1
     assert not pending.done()
     await control.say(USER, "wake up")
     body = await asyncio.wait_for(pending, 10)
