@@ -1,0 +1,149 @@
+"""`sferum-bot import-roster` and `sferum-bot import-stats`: load the staff list and the weekly table."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.commands._common import EXIT_FAILURE, print_json, settings_from
+from bot.config import Settings
+from bot.domain.models import Period
+from bot.imports.reader import ImportRefused, Limits, check_size
+from bot.imports.report import render_roster, render_stats
+from bot.services.imports import ImportService, ScreenNameResolver
+
+
+def _refused(args: argparse.Namespace, reason: str) -> int:
+    """A refused file: {"error"} on stdout with --json, the reason on stderr, exit 1."""
+    if args.json:
+        print_json({"error": reason})
+    print(f"Ошибка: {reason}", file=sys.stderr)
+    return EXIT_FAILURE
+
+
+def _read(args: argparse.Namespace, settings: Settings) -> bytes:
+    path: Path = args.file
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ImportRefused(f"файл {path} не найден") from None
+    if not path.is_file():
+        raise ImportRefused(f"{path} — не файл")
+    check_size(size, Limits(max_file_mb=settings.imports.max_file_mb, max_rows=settings.imports.max_rows,
+                            max_unzipped_mb=settings.imports.max_unzipped_mb))
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(f"файл {path} не читается: {exc.strerror}") from None
+
+
+def _resolver(settings: Settings) -> ScreenNameResolver | None:
+    """utils.resolveScreenName through the VK API when a token is configured."""
+    token = settings.token
+    if not token:
+        return None
+    import aiohttp
+
+    async def resolve(screen_name: str) -> int | None:
+        params = {"screen_name": screen_name, "access_token": token, "v": settings.vk.api_version}
+        try:
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session, \
+                    session.post(settings.vk.api_url + "utils.resolveScreenName", data=params) as resp:
+                body = await resp.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError):
+            return None
+        found = body.get("response") if isinstance(body, dict) else None
+        if isinstance(found, dict) and found.get("type") == "user" and isinstance(found.get("object_id"), int):
+            return int(found["object_id"])
+        return None
+
+    return resolve
+
+
+def _run_roster(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    try:
+        data = _read(args, settings)
+    except ImportRefused as exc:
+        return _refused(args, str(exc))
+
+    async def run() -> int:
+        from storage.db import Database
+
+        db = await Database.open(settings.storage.database_path)
+        try:
+            service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
+            await service.prepare()
+            result = await service.import_roster(data, args.file.name, org_id=args.org)
+        except ImportRefused as exc:
+            return _refused(args, str(exc))
+        finally:
+            await db.close()
+        if args.json:
+            print_json(result.as_json())
+        else:
+            print(render_roster(result, limit=1000))
+        return 0
+
+    return asyncio.run(run())
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    period: Period | None = None
+    try:
+        if args.period:
+            try:
+                period = Period.parse(args.period)
+            except ValueError as exc:
+                raise ImportRefused(str(exc)) from None
+        data = _read(args, settings)
+    except ImportRefused as exc:
+        return _refused(args, str(exc))
+
+    async def run() -> int:
+        from storage.db import Database
+
+        db = await Database.open(settings.storage.database_path)
+        try:
+            service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
+            await service.prepare()
+            result = await service.import_stats(data, args.file.name, period=period, org_id=args.org)
+        except ImportRefused as exc:
+            return _refused(args, str(exc))
+        finally:
+            await db.close()
+        if args.json:
+            print_json(result.as_json())
+        else:
+            print(render_stats(result, limit=1000))
+        return 0
+
+    return asyncio.run(run())
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+             common: argparse.ArgumentParser) -> None:
+    """Add the `import-roster` and `import-stats` subcommands."""
+    roster = sub.add_parser(
+        "import-roster", parents=[common], help="загрузить список сотрудников",
+        description="Загружает список сотрудников (xlsx, xls, ods, csv): обновляет найденных, добавляет "
+                    "новых, отсутствующих в файле отмечает как уволившихся.",
+    )
+    roster.add_argument("file", type=Path, metavar="FILE", help="файл со списком сотрудников")
+    roster.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
+    roster.add_argument("--json", action="store_true", help="вывести итог в JSON")
+    roster.set_defaults(func=_run_roster)
+
+    stats = sub.add_parser(
+        "import-stats", parents=[common], help="загрузить еженедельную статистику",
+        description="Загружает таблицу мониторинга (по сотрудникам или по школам): xlsx, xls, ods, csv.",
+    )
+    stats.add_argument("file", type=Path, metavar="FILE", help="файл со статистикой")
+    stats.add_argument("--period", metavar="START..END",
+                       help="период, например 2026-11-14..2026-11-20 (иначе из файла или последний завершившийся)")
+    stats.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
+    stats.add_argument("--json", action="store_true", help="вывести итог в JSON")
+    stats.set_defaults(func=_run_stats)

@@ -1,0 +1,72 @@
+"""Matching names and VK ids from a table to roster people, never guessing silently."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from bot.domain.models import Person
+from bot.domain.names import initials_match, name_key, split_name
+
+_COUNT_WORDS = {2: "двум", 3: "трём", 4: "четырём"}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A person found, or the candidates and a Russian reason why none was chosen."""
+
+    person: Person | None
+    candidates: tuple[Person, ...] = ()
+    reason: str = ""
+
+
+@dataclass
+class RosterIndex:
+    """People of the covered organizations, indexed for fast matching by VK id and name."""
+
+    by_vk: dict[tuple[str | None, int], Person] = field(default_factory=dict)
+    by_key: dict[tuple[str | None, str], list[Person]] = field(default_factory=lambda: defaultdict(list))
+    by_last: dict[tuple[str | None, str], list[Person]] = field(default_factory=lambda: defaultdict(list))
+
+    @classmethod
+    def build(cls, people: Iterable[Person]) -> RosterIndex:
+        """Index active people (people who left are not matched)."""
+        index = cls()
+        for person in people:
+            if not person.active:
+                continue
+            if person.vk_id is not None:
+                index.by_vk[(person.org_id, person.vk_id)] = person
+            index.by_key[(person.org_id, name_key(person.full_name))].append(person)
+            index.by_last[(person.org_id, split_name(person.full_name)[0])].append(person)
+        return index
+
+    def match(self, org_id: str | None, name: str, vk_id: int | None = None) -> Match:
+        """The one person this row names: VK id first, then the full name, then initials."""
+        if vk_id is not None:
+            found = self.by_vk.get((org_id, vk_id))
+            if found is not None:
+                return Match(found)
+        if not name.strip():
+            return Match(None, (), "нет ФИО")
+        exact = self.by_key.get((org_id, name_key(name)), [])
+        if len(exact) == 1:
+            return Match(exact[0])
+        if len(exact) > 1:
+            return Match(None, tuple(exact), ambiguous(name, exact))
+        last = split_name(name)[0]
+        candidates = [p for p in self.by_last.get((org_id, last), []) if initials_match(name, p.full_name)]
+        if len(candidates) == 1:
+            return Match(candidates[0])
+        if candidates:
+            return Match(None, tuple(candidates), ambiguous(name, candidates))
+        return Match(None, (), f"«{name}» нет в списке сотрудников")
+
+
+def ambiguous(name: str, people: list[Person]) -> str:
+    """«Сидоров П.» подходит к двум сотрудникам: Сидоров Пётр Ильич, Сидоров Павел Андреевич."""
+    n = len(people)
+    word = _COUNT_WORDS.get(n, str(n))
+    names = ", ".join(p.full_name for p in people[:5]) + (" и другим" if n > 5 else "")
+    return f"«{name}» подходит к {word} сотрудникам: {names}"

@@ -1,0 +1,251 @@
+"""Turn the bytes of a spreadsheet or CSV file into sheets of cells, refusing unsafe files.
+
+The format is told from the content, not the file name: a zip with `xl/workbook.xml`
+is xlsx, a zip with the OpenDocument mimetype is ods, an OLE container is xls (or an
+encrypted Office file), anything else that decodes as text is CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import cast
+
+import python_calamine
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+# An encrypted xlsx/ods is an OLE container with these streams (MS-OFFCRYPTO).
+_ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+_MAX_ZIP_ENTRIES = 10_000
+_MB = 1024 * 1024
+
+Cell = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported; the message says why, in Russian, and what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits from `settings.imports`."""
+
+    max_file_mb: float = 20
+    max_rows: int = 200_000
+    max_unzipped_mb: float = 200
+
+
+@dataclass
+class RawSheet:
+    """One sheet: rows of cells as read, row i is the spreadsheet's row i + 1 (CSV: line).
+
+    `row_numbers[i]` is the 1-based row (or line) a person sees for `rows[i]`;
+    `merged` lists merged ranges as ((row0, col0), (row1, col1)), 0-based, inclusive.
+    """
+
+    name: str
+    rows: list[list[Cell]]
+    row_numbers: list[int]
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    hidden: bool = False
+
+
+def _mb(value: float) -> str:
+    return f"{value:g} МБ"
+
+
+def check_size(size: int, limits: Limits) -> None:
+    """Refuse a file larger than the configured limit (or an empty one)."""
+    if size == 0:
+        raise ImportRefused("файл пустой: в нём нет ни одной строки")
+    if size > limits.max_file_mb * _MB:
+        raise ImportRefused(
+            f"файл слишком большой ({size / _MB:.1f} МБ, можно до {_mb(limits.max_file_mb)}): "
+            "сохраните только нужный лист или разбейте таблицу на части"
+        )
+
+
+def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Open the zip and refuse it if it expands beyond the limit (a zip bomb)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ImportRefused("файл повреждён: его не удалось открыть как таблицу") from None
+    limit = limits.max_unzipped_mb * _MB
+    too_big = ImportRefused(
+        f"файл после распаковки занимает больше {_mb(limits.max_unzipped_mb)}: "
+        "так не бывает у обычной таблицы, пересохраните её в Excel или LibreOffice"
+    )
+    if len(infos) > _MAX_ZIP_ENTRIES:
+        raise too_big
+    # The declared sizes first: cheap, and enough for an honest archive.
+    if sum(info.file_size for info in infos) > limit:
+        raise too_big
+    # Then the real ones, streamed with a budget: a crafted archive may lie in its headers.
+    total = 0
+    try:
+        for info in infos:
+            with archive.open(info) as stream:
+                while chunk := stream.read(_MB):
+                    total += len(chunk)
+                    if total > limit:
+                        raise too_big
+    except ImportRefused:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+        # RuntimeError: an entry with a password (zip-level encryption).
+        raise ImportRefused("файл повреждён или защищён паролем: его не удалось распаковать") from None
+    return archive
+
+
+def detect_format(data: bytes, limits: Limits) -> str:
+    """'xlsx', 'ods', 'xls' or 'csv'; ImportRefused for what is not a table or is encrypted."""
+    if data.startswith(ZIP_MAGIC):
+        archive = _check_zip(data, limits)
+        names = set(archive.namelist())
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
+            return "ods"
+        if "content.xml" in names and "META-INF/manifest.xml" in names:
+            return "ods" if b"spreadsheet" in archive.read("META-INF/manifest.xml") else _not_table()
+        _not_table()
+    if data.startswith(OLE_MAGIC):
+        if any(marker in data for marker in _ENCRYPTED_MARKERS):
+            raise ImportRefused(
+                "файл защищён паролем: снимите пароль (Файл → Сведения → Защитить книгу) и отправьте снова"
+            )
+        return "xls"
+    head = data[:4096]
+    if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"Rar!", b"\x1f\x8b", b"7z")):
+        _not_table()
+    return "csv"
+
+
+def _not_table() -> str:
+    raise ImportRefused(
+        "это не таблица: пришлите файл Excel (.xlsx, .xls), LibreOffice (.ods) или CSV"
+    )
+
+
+def read_sheets(data: bytes, limits: Limits) -> list[RawSheet]:
+    """All sheets of the file as cells; ImportRefused for unsafe, broken or empty files."""
+    check_size(len(data), limits)
+    kind = detect_format(data, limits)
+    sheets = _read_csv(data, limits) if kind == "csv" else _read_workbook(data, limits)
+    if not any(any(_filled(c) for c in row) for sheet in sheets for row in sheet.rows):
+        raise ImportRefused("файл пустой: в нём нет ни одной заполненной ячейки")
+    return sheets
+
+
+def _filled(cell: Cell) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
+
+
+def _too_many_rows(limits: Limits) -> ImportRefused:
+    return ImportRefused(
+        f"в таблице больше {limits.max_rows:,} строк — столько не бывает у одной школы; "
+        "проверьте, тот ли это файл".replace(",", " ")
+    )
+
+
+def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
+    try:
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except python_calamine.PasswordError:
+        raise ImportRefused(
+            "файл защищён паролем: снимите пароль и отправьте снова"
+        ) from None
+    except Exception:  # calamine raises its own zoo of errors for broken files
+        raise ImportRefused("файл повреждён или это не таблица: откройте его и сохраните заново") from None
+    sheets: list[RawSheet] = []
+    try:
+        total = 0
+        for meta in book.sheets_metadata:
+            if meta.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            try:
+                sheet = book.get_sheet_by_name(meta.name)
+                total += sheet.height
+                if total > limits.max_rows + 100:  # a few title and header rows are fine
+                    raise _too_many_rows(limits)
+                rows = cast(list[list[Cell]], sheet.to_python(skip_empty_area=False))
+                merged = list(sheet.merged_cell_ranges or [])
+            except ImportRefused:
+                raise
+            except Exception:
+                raise ImportRefused(
+                    f"лист «{meta.name}» не читается: откройте файл и сохраните его заново"
+                ) from None
+            sheets.append(RawSheet(
+                name=meta.name, rows=rows, row_numbers=list(range(1, len(rows) + 1)),
+                merged=merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible,
+            ))
+    finally:
+        book.close()
+    return sheets
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1251."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            _not_table()
+    if b"\x00" in data[:4096]:
+        _not_table()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    text = data.decode("cp1251", errors="replace")
+    # cp1251 decodes almost anything; control characters say it was binary after all.
+    sample = text[:4096]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
+    if controls > len(sample) // 100 + 1:
+        _not_table()
+    return text
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """The delimiter (; , or tab) that splits the sample lines most consistently."""
+    best, best_score = ";", -1.0
+    for delimiter in (";", "\t", ","):
+        counts = sorted(
+            len(next(csv.reader([line], delimiter=delimiter))) - 1 for line in lines if line.strip()
+        )
+        if not counts:
+            continue
+        # The upper half of the lines (the table, not the title) should split the same way.
+        upper = counts[len(counts) // 2:]
+        score = float(upper[0]) if upper[0] == upper[-1] else upper[0] * 0.9
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_csv(data: bytes, limits: Limits) -> list[RawSheet]:
+    text = decode_text(data)
+    sample = [line for line in text[:65536].splitlines()[:50]]
+    delimiter = sniff_delimiter(sample)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[list[Cell]] = []
+    numbers: list[int] = []
+    line = 1
+    try:
+        for record in reader:
+            rows.append(list(record))
+            numbers.append(line)
+            line = reader.line_num + 1
+            if len(rows) > limits.max_rows + 100:
+                raise _too_many_rows(limits)
+    except csv.Error:
+        raise ImportRefused(f"строка {line}: файл CSV испорчен (незакрытые кавычки?)") from None
+    return [RawSheet(name="CSV", rows=rows, row_numbers=numbers)]

@@ -1,0 +1,251 @@
+"""Finding the header, the kind of table and the data rows in the sheets of a file."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.imports.headers import (
+    ACTIVITY_FIELDS,
+    FIELD_BY_NAME,
+    NAME_FIELDS,
+    ORG_INDICATORS,
+    match_columns,
+    norm_header,
+)
+from bot.imports.reader import Cell, ImportRefused, Limits, RawSheet, read_sheets
+from bot.imports.values import text
+
+# Title rows above the header: a few are usual, dozens are not.
+HEADER_SCAN_ROWS = 40
+_TOTAL_PREFIXES = ("итого", "всего")
+
+
+class TableKind(StrEnum):
+    """What a file holds, told from its headers."""
+
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    ROSTER = "roster"
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = {
+    TableKind.PERSON: "статистика по сотрудникам",
+    TableKind.ORGANIZATION: "статистика по школам",
+    TableKind.ROSTER: "список сотрудников",
+}
+
+
+@dataclass(frozen=True)
+class DataRow:
+    """One data row: its 1-based row number as a person sees it and its cells by field."""
+
+    row_no: int
+    values: dict[str, Cell]
+
+    def get_text(self, name: str) -> str:
+        """The field's cell as stripped text ('' when absent)."""
+        return text(self.values.get(name))
+
+    @property
+    def full_name(self) -> str:
+        """The full name, from the ФИО column or from its three parts."""
+        if "full_name" in self.values and self.get_text("full_name"):
+            return " ".join(self.get_text("full_name").split())
+        parts = (self.get_text(f) for f in ("last_name", "first_name", "middle_name"))
+        return " ".join(p for p in parts if p)
+
+
+@dataclass
+class ParsedTable:
+    """The part of a file that holds the table, with its columns mapped to fields."""
+
+    kind: TableKind | None
+    sheet: str
+    header_row: int
+    columns: dict[str, int]
+    headers: list[str]
+    rows: list[DataRow] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
+
+    def headers_text(self) -> str:
+        """«ФИО, Должность, Класс»: the headers found, for messages."""
+        shown = [h for h in self.headers if h][:15]
+        return ", ".join(shown) if shown else "ни одного"
+
+
+def detect_kind(columns: Mapping[str, int]) -> TableKind | None:
+    """Activity columns → per-person; the indicators per school → per-organization;
+    names and roles without activity → roster."""
+    has_name = any(f in columns for f in ("full_name", "last_name"))
+    has_org = "org" in columns or "inn" in columns
+    indicators = [f for f in ORG_INDICATORS if f in columns]
+    activity = [f for f in ACTIVITY_FIELDS if f in columns]
+    if has_org and indicators and (not has_name or len(indicators) > len(activity)):
+        return TableKind.ORGANIZATION
+    if has_name and activity:
+        return TableKind.PERSON
+    if has_name and ("role" in columns or "classes" in columns):
+        return TableKind.ROSTER
+    return None
+
+
+def _score(columns: Mapping[str, int]) -> int:
+    """How well a header row is recognized; 0 when it cannot identify a row."""
+    identifies = any(f in columns for f in (*NAME_FIELDS, "org", "inn"))
+    if not identifies or len(columns) < 2:
+        return 0
+    return len(columns)
+
+
+@dataclass(frozen=True)
+class _HeaderGuess:
+    score: int
+    first: int
+    height: int
+    columns: dict[str, int]
+    labels: list[str]
+
+
+def _merged_fill(sheet: RawSheet, rows: range) -> dict[tuple[int, int], Cell]:
+    """Cells covered by a merged range in `rows`, filled with the range's top-left value."""
+    filled: dict[tuple[int, int], Cell] = {}
+    for (r0, c0), (r1, c1) in sheet.merged:
+        if r1 < rows.start or r0 >= rows.stop or (r1 - r0 + 1) * (c1 - c0 + 1) > 10_000:
+            continue
+        value = sheet.rows[r0][c0] if r0 < len(sheet.rows) and c0 < len(sheet.rows[r0]) else None
+        for r in range(max(r0, rows.start), min(r1 + 1, rows.stop)):
+            for c in range(c0, c1 + 1):
+                filled[(r, c)] = value
+    return filled
+
+
+def _guess_header(sheet: RawSheet, aliases: Mapping[str, Sequence[str]]) -> _HeaderGuess | None:
+    limit = min(len(sheet.rows), HEADER_SCAN_ROWS)
+    fill = _merged_fill(sheet, range(0, limit + 1))
+
+    def cell(r: int, c: int) -> str:
+        if (r, c) in fill:
+            return text(fill[(r, c)])
+        row = sheet.rows[r] if r < len(sheet.rows) else []
+        return text(row[c]) if c < len(row) else ""
+
+    singles: list[_HeaderGuess] = []
+    for r in range(limit + 1):
+        width = len(sheet.rows[r]) if r < len(sheet.rows) else 0
+        labels = [cell(r, c) for c in range(width)]
+        cols = match_columns([[label] for label in labels], aliases)
+        singles.append(_HeaderGuess(_score(cols), r, 1, cols, labels))
+    best: _HeaderGuess | None = None
+    for r in range(limit):
+        guess = singles[r]
+        if not any(guess.labels):
+            continue
+        if r + 1 < len(sheet.rows):
+            width2 = max(len(sheet.rows[r]), len(sheet.rows[r + 1]))
+            pairs = [(cell(r, c), cell(r + 1, c)) for c in range(width2)]
+            double = [[lo, f"{up} {lo}".strip(), up] if lo else [up] for up, lo in pairs]
+            cols2 = match_columns(double, aliases)
+            score2 = _score(cols2)
+            # Two rows only when they say more than either row alone (not a title over a header).
+            if score2 > max(guess.score, singles[r + 1].score):
+                labels = [f"{up} {lo}".strip() if up != lo else up for up, lo in pairs]
+                guess = _HeaderGuess(score2, r, 2, cols2, labels)
+        if guess.score and (best is None or guess.score > best.score):
+            best = guess
+    return best
+
+
+def _is_total(row: Sequence[Cell]) -> bool:
+    for value in row:
+        label = norm_header(text(value))
+        if label:
+            return label.startswith(_TOTAL_PREFIXES)
+    return False
+
+
+def _is_numbering(row: Sequence[Cell]) -> bool:
+    """The row «1 2 3 4 …» that forms put under the header to number the columns."""
+    values = [text(v) for v in row if text(v)]
+    if len(values) < 3 or not all(v.isdigit() for v in values):
+        return False
+    first = int(values[0])
+    return values == [str(first + k) for k in range(len(values))]
+
+
+def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTable:
+    start = guess.first + guess.height
+    header_keys = {norm_header(label) for label in guess.labels if label}
+    rows: list[DataRow] = []
+    for i in range(start, len(sheet.rows)):
+        raw = sheet.rows[i]
+        if not any(text(v) for v in raw):
+            continue
+        if _is_total(raw) or (i == start and _is_numbering(raw)):
+            continue
+        values = {name: (raw[col] if col < len(raw) else None) for name, col in guess.columns.items()}
+        keyed = [norm_header(text(v)) for v in values.values() if text(v)]
+        if keyed and all(k in header_keys for k in keyed):
+            continue  # the header repeated (a table pasted page by page)
+        rows.append(DataRow(row_no=sheet.row_numbers[i], values=values))
+        if len(rows) > limits.max_rows:
+            raise ImportRefused(
+                f"в таблице больше {limits.max_rows} строк — столько не бывает у одной школы; "
+                "проверьте, тот ли это файл"
+            )
+    titles = [" ".join(text(v) for v in sheet.rows[i] if text(v)) for i in range(guess.first)]
+    return ParsedTable(
+        kind=detect_kind(guess.columns), sheet=sheet.name,
+        header_row=sheet.row_numbers[guess.first + guess.height - 1],
+        columns=guess.columns, headers=guess.labels, rows=rows,
+        titles=[t for t in titles if t] + [sheet.name],
+    )
+
+
+def _widest_row(sheets: Sequence[RawSheet]) -> list[str]:
+    best: list[str] = []
+    for sheet in sheets:
+        for row in sheet.rows[:HEADER_SCAN_ROWS]:
+            cells = [text(v) for v in row if text(v)]
+            if len(cells) > len(best):
+                best = cells
+    return best
+
+
+def parse_table(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]] | None = None,
+                want: Sequence[TableKind] = ()) -> ParsedTable:
+    """The table in the file: the sheet whose header matches best (of a wanted kind first)."""
+    sheets = read_sheets(data, limits)
+    aliases = aliases or {}
+    guesses: list[tuple[tuple[int, int, int, int], RawSheet, _HeaderGuess]] = []
+    for order, sheet in enumerate(sheets):
+        guess = _guess_header(sheet, aliases)
+        if guess is None:
+            continue
+        kind = detect_kind(guess.columns)
+        rank = (int(kind in want) if want else 0, int(kind is not None), guess.score, -order - 1000 * sheet.hidden)
+        guesses.append((rank, sheet, guess))
+    if not guesses:
+        found = ", ".join(_widest_row(sheets)[:15]) or "ни одного"
+        raise ImportRefused(
+            "не нашёл в файле строку с заголовками столбцов (например, «ФИО», «Должность», "
+            f"«Сообщений в групповых чатах»); найдены столбцы: {found}"
+        )
+    _, sheet, guess = max(guesses, key=lambda g: g[0])
+    table = _extract(sheet, guess, limits)
+    if not table.rows:
+        raise ImportRefused(
+            f"в таблице на листе «{sheet.name}» нет ни одной строки с данными под заголовком"
+        )
+    return table
+
+
+def field_label(name: str) -> str:
+    """The Russian label of a canonical field, for messages."""
+    spec = FIELD_BY_NAME.get(name)
+    return spec.label if spec else name

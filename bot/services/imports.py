@@ -1,0 +1,453 @@
+"""Use cases: import a staff roster, import a weekly statistics table, resolve a kept-aside row.
+
+Everything is read and checked first; then one transaction writes it all, so a
+refused file changes nothing. Refusals raise `ImportRefused` with a Russian reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import SchoolConfig, Settings
+from bot.domain.models import Organization, Period, Person, Role
+from bot.domain.names import name_key, split_classes
+from bot.imports import values as cells
+from bot.imports.headers import norm_header
+from bot.imports.matching import RosterIndex, ambiguous
+from bot.imports.period import find_period
+from bot.imports.reader import ImportRefused, Limits, check_size
+from bot.imports.report import Problem, RosterResult, StatsResult
+from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, parse_table
+from bot.ports import Clock, SystemClock
+from storage.audit import AuditRepo
+from storage.db import Database
+from storage.people import PeopleRepo
+from storage.roster import RosterEntry, RosterRepo
+from storage.stats import Candidate, NewPending, OrgStats, PendingRow, PersonStats, StatsRepo
+
+ScreenNameResolver = Callable[[str], Awaitable[int | None]]
+
+_PERSON_VALUE_FIELDS = ("group_messages", "calls", "group_chats_created", "ejd_linked", "registered")
+_ORG_COUNT_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
+                     "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd")
+
+
+@dataclass
+class _OrgLookup:
+    """Config schools by id, normalized name and INN."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, schools: Sequence[SchoolConfig]) -> _OrgLookup:
+        lookup = cls()
+        for school in schools:
+            lookup.keys[school.id.lower()] = school.id
+            lookup.keys[norm_header(school.name)] = school.id
+            if school.inn:
+                lookup.keys[re.sub(r"\D", "", school.inn)] = school.id
+        return lookup
+
+    def find(self, raw: str) -> str | None:
+        raw = raw.strip()
+        if not raw:
+            return None
+        digits = re.sub(r"\D", "", raw)
+        if len(digits) in (10, 12) and digits == re.sub(r"\s", "", raw) and digits in self.keys:
+            return self.keys[digits]
+        return self.keys.get(raw.lower()) or self.keys.get(norm_header(raw))
+
+
+class ImportService:
+    """Roster and statistics import for the CLI and the chat."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
+                 resolve_screen_name: ScreenNameResolver | None = None) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock or SystemClock()
+        self._resolve = resolve_screen_name
+        self._orgs = _OrgLookup.build(settings.schools)
+        self._limits = Limits(max_file_mb=settings.imports.max_file_mb, max_rows=settings.imports.max_rows,
+                              max_unzipped_mb=settings.imports.max_unzipped_mb)
+
+    @property
+    def limits(self) -> Limits:
+        """The size limits files are checked against."""
+        return self._limits
+
+    async def prepare(self) -> None:
+        """Organizations from the config, and the people it names (they are never marked as left)."""
+        people = PeopleRepo(self._db)
+        await people.sync_organizations(
+            Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in self._settings.schools
+        )
+        for school in self._settings.schools:
+            if school.director_vk_id:
+                await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
+                                                  "Директор (из настроек)")
+            for vk_id in school.deputy_vk_ids:
+                await people.ensure_config_person(school.id, vk_id, Role.DEPUTY,
+                                                  "Заместитель директора (из настроек)")
+
+    # --- organizations -------------------------------------------------------------------
+
+    def _default_org(self, org_id: str | None) -> str | None:
+        if org_id is not None:
+            ids = [s.id for s in self._settings.schools]
+            if org_id not in ids:
+                raise ImportRefused(f"школы «{org_id}» нет в настройках; есть: {', '.join(ids)}")
+            return org_id
+        if len(self._settings.schools) == 1:
+            return self._settings.schools[0].id
+        return None
+
+    def _row_org(self, row: DataRow, default: str | None, problems: list[Problem]) -> str | None:
+        raw = row.get_text("org") or row.get_text("inn")
+        if raw:
+            found = self._orgs.find(raw) or self._orgs.find(row.get_text("inn"))
+            if found is None:
+                problems.append(Problem(row=row.row_no, reason=f"школы «{raw}» нет в настройках бота — строка пропущена"))
+            return found
+        if default is None:
+            problems.append(Problem(row=row.row_no, reason="не указана школа — строка пропущена"))
+        return default
+
+    def _require_org_source(self, table: ParsedTable, default: str | None) -> None:
+        if default is None and "org" not in table.columns and "inn" not in table.columns:
+            ids = ", ".join(s.id for s in self._settings.schools)
+            raise ImportRefused(
+                f"в настройках несколько школ ({ids}): укажите школу (--org) "
+                "или добавьте в таблицу столбец «ОО»"
+            )
+
+    def _school(self, org_id: str | None) -> SchoolConfig:
+        for school in self._settings.schools:
+            if school.id == org_id:
+                return school
+        return self._settings.schools[0]
+
+    # --- statistics ----------------------------------------------------------------------
+
+    def _parse(self, data: bytes, want: Sequence[TableKind]) -> ParsedTable:
+        check_size(len(data), self._limits)
+        return parse_table(data, self._limits, self._settings.imports.header_aliases, want=want)
+
+    async def import_stats(self, data: bytes, file_name: str, *, period: Period | None = None,
+                           org_id: str | None = None, imported_by: int | None = None,
+                           kind: TableKind | None = None) -> StatsResult:
+        """Import a weekly statistics table (per person or per organization)."""
+        default = self._default_org(org_id)
+        want = (kind,) if kind else (TableKind.PERSON, TableKind.ORGANIZATION)
+        table = self._parse(data, want)
+        found_kind = kind or table.kind
+        if found_kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
+            _refuse_not_stats(table)
+        chosen, source = self._period(table, file_name, period, default)
+        if found_kind is TableKind.ORGANIZATION:
+            return await self._import_org(table, file_name, chosen, source, imported_by)
+        return await self._import_person(table, file_name, chosen, source, default, imported_by)
+
+    def _period(self, table: ParsedTable, file_name: str, explicit: Period | None,
+                default: str | None) -> tuple[Period, str]:
+        if explicit is not None:
+            return explicit, "argument"
+        found = find_period([*table.titles, file_name])
+        if found is not None:
+            return found, "file"
+        now = self._clock.now().astimezone(self._school(default).tz)
+        return Period.last_completed(now), "default"
+
+    async def _resolve_vk(self, row: DataRow, problems: list[Problem], *, strict: bool) -> tuple[int | None, str | None]:
+        try:
+            vk_id, screen = cells.vk_ref(row.values.get("vk"))
+        except cells.BadValue as exc:
+            problems.append(Problem(row=row.row_no, reason=f"столбец «VK»: {exc}"))
+            return None, None
+        if screen is not None and self._resolve is not None:
+            vk_id = await self._resolve(screen)
+            if vk_id is None:
+                problems.append(Problem(row=row.row_no, reason=f"страница vk.com/{screen} не найдена"))
+        elif screen is not None and strict:
+            problems.append(Problem(
+                row=row.row_no,
+                reason=f"не удалось узнать id страницы vk.com/{screen}: без ключа доступа VK "
+                       "короткие адреса не проверить — укажите vk.com/id…",
+            ))
+        return vk_id, screen
+
+    async def _import_person(self, table: ParsedTable, file_name: str, period: Period, source: str,
+                             default: str | None, imported_by: int | None) -> StatsResult:
+        if not any(f in table.columns for f in ("full_name", "last_name", "vk")):
+            raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
+        self._require_org_source(table, default)
+        problems: list[Problem] = []
+        if "group_messages" not in table.columns:
+            problems.append(Problem(row=table.header_row,
+                                    reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
+        parsed: list[tuple[DataRow, str, int | None, dict[str, Any]]] = []
+        for row in table.rows:
+            org = self._row_org(row, default, problems)
+            if org is None:
+                continue
+            vk_id, _ = await self._resolve_vk(row, problems, strict=False) if "vk" in row.values else (None, None)
+            parsed.append((row, org, vk_id, _person_values(row, problems)))
+        orgs = sorted({org for _, org, _, _ in parsed} | ({default} if default and "org" not in table.columns else set()))
+        async with self._db.transaction() as conn:
+            index = RosterIndex.build(await RosterRepo.people_in(conn, orgs))
+            stats: list[tuple[str, PersonStats]] = []
+            pending: list[NewPending] = []
+            seen: dict[int, int] = {}
+            for row, org, vk_id, values in parsed:
+                name = row.full_name or (f"VK {vk_id}" if vk_id else "")
+                match = index.match(org, name, vk_id)
+                if match.person is None:
+                    problems.append(Problem(row=row.row_no, reason=match.reason))
+                    pending.append(NewPending(
+                        org_id=org, row_no=row.row_no, name=name or "(без имени)", data=values, reason=match.reason,
+                        candidates=[Candidate(id=p.id, name=p.full_name) for p in match.candidates]))
+                    continue
+                if match.person.id in seen:
+                    problems.append(Problem(row=row.row_no, reason=(
+                        f"«{name}» уже есть в строке {seen[match.person.id]} — эта строка пропущена")))
+                    continue
+                seen[match.person.id] = row.row_no
+                stats.append((org, PersonStats(person_id=match.person.id, org_id=org, period=period, **values)))
+            replaced = await StatsRepo.has_period_in(conn, orgs, "person", period)
+            await StatsRepo.clear_period_in(conn, orgs, "person", period)
+            import_ids = await self._record(conn, orgs, "person", period, file_name, parsed, stats, problems,
+                                            imported_by)
+            await StatsRepo.put_person_stats_in(conn, [s.model_copy(update={"import_id": import_ids[o]})
+                                                       for o, s in stats])
+            for org in orgs:
+                rows = [p for p in pending if p.org_id == org]
+                if rows:
+                    await StatsRepo.add_pending_in(conn, import_ids[org], rows)
+        return StatsResult(period=period, kind="person", rows_read=len(table.rows), rows_imported=len(stats),
+                           problems=_sorted(problems), orgs=orgs, replaced=replaced, pending=len(pending),
+                           import_ids=list(import_ids.values()), sheet=table.sheet, period_source=source)
+
+    async def _record(self, conn: Any, orgs: Sequence[str], kind: str, period: Period | None, file_name: str,
+                      parsed: Sequence[tuple[Any, ...]], stored: Sequence[tuple[str, Any]],
+                      problems: Sequence[Problem], imported_by: int | None) -> dict[str, int]:
+        ids: dict[str, int] = {}
+        dumped = [p.model_dump() for p in _sorted(list(problems))]
+        for org in orgs:
+            ids[org] = await StatsRepo.create_import_in(
+                conn, org_id=org, kind=kind, period=period, file_name=file_name[:200],
+                rows_read=sum(1 for p in parsed if p[1] == org),
+                rows_imported=sum(1 for o, _ in stored if o == org),
+                problems=dumped, imported_by=imported_by,
+            )
+            await AuditRepo.write_in(conn, actor_vk_id=imported_by, org_id=org, action=f"import_{kind}",
+                                     outcome="ok", target=file_name[:200],
+                                     details={"period": period.key if period else None, "import_id": ids[org]})
+        return ids
+
+    async def _import_org(self, table: ParsedTable, file_name: str, period: Period, source: str,
+                          imported_by: int | None) -> StatsResult:
+        if "org" not in table.columns and "inn" not in table.columns:
+            raise ImportRefused(f"нет столбца с названием школы или ИНН; найдены столбцы: {table.headers_text()}")
+        problems: list[Problem] = []
+        stored: list[tuple[str, OrgStats]] = []
+        parsed: list[tuple[DataRow, str]] = []
+        seen: dict[str, int] = {}
+        for row in table.rows:
+            raw = row.get_text("org") or row.get_text("inn")
+            org = self._orgs.find(row.get_text("inn")) if row.get_text("inn") else None
+            org = org or self._orgs.find(row.get_text("org"))
+            if org is None:
+                problems.append(Problem(row=row.row_no, reason=(
+                    f"школы «{raw}» нет в настройках бота — строка пропущена" if raw else "не указана школа")))
+                continue
+            if org in seen:
+                problems.append(Problem(row=row.row_no, reason=f"школа «{raw}» уже есть в строке {seen[org]}"))
+                continue
+            seen[org] = row.row_no
+            parsed.append((row, org))
+            stored.append((org, OrgStats(org_id=org, period=period, **_org_values(row, problems))))
+        orgs = sorted(seen)
+        async with self._db.transaction() as conn:
+            replaced = await StatsRepo.has_period_in(conn, orgs, "organization", period)
+            await StatsRepo.clear_period_in(conn, orgs, "organization", period)
+            ids = await self._record(conn, orgs, "organization", period, file_name,
+                                     [(r, o) for r, o in parsed], stored, problems, imported_by)
+            await StatsRepo.put_org_stats_in(conn, [s.model_copy(update={"import_id": ids[o]}) for o, s in stored])
+        return StatsResult(period=period, kind="organization", rows_read=len(table.rows),
+                           rows_imported=len(stored), problems=_sorted(problems), orgs=orgs, replaced=replaced,
+                           import_ids=list(ids.values()), sheet=table.sheet, period_source=source)
+
+    # --- roster --------------------------------------------------------------------------
+
+    async def import_roster(self, data: bytes, file_name: str, *, org_id: str | None = None,
+                            imported_by: int | None = None) -> RosterResult:
+        """Import the staff list: update, add, and mark the missing as left (never config people)."""
+        default = self._default_org(org_id)
+        table = self._parse(data, (TableKind.ROSTER,))
+        if not any(f in table.columns for f in ("full_name", "last_name")):
+            raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
+        if "role" not in table.columns:
+            raise ImportRefused(f"нет столбца с должностью; найдены столбцы: {table.headers_text()}")
+        self._require_org_source(table, default)
+        problems: list[Problem] = []
+        rows: list[tuple[DataRow, str, int | None, str | None]] = []
+        for row in table.rows:
+            org = self._row_org(row, default, problems)
+            if org is None:
+                continue
+            if not row.full_name:
+                problems.append(Problem(row=row.row_no, reason="не указано ФИО — строка пропущена"))
+                continue
+            vk_id, screen = await self._resolve_vk(row, problems, strict=True) if "vk" in row.values else (None, None)
+            rows.append((row, org, vk_id, screen))
+        orgs = sorted({org for _, org, _, _ in rows} | ({default} if default and "org" not in table.columns else set()))
+        school_contacts = {s.id: s.store_contacts for s in self._settings.schools}
+        async with self._db.transaction() as conn:
+            people = await RosterRepo.people_in(conn, orgs, include_left=True)
+            entries, protected = _plan_roster(rows, people, problems)
+            changes_total = {"added": 0, "updated": 0, "left": 0}
+            for org in orgs:
+                # Ambiguous rows protect their candidates: nobody is marked as left on a guess.
+                changes = await RosterRepo.apply_in(
+                    conn, [org], [e for e in entries if e.org_id == org],
+                    store_contacts=school_contacts.get(org, False),
+                    keep_ids={p.id for p in protected if p.org_id == org},
+                )
+                changes_total["added"] += changes.added
+                changes_total["updated"] += changes.updated
+                changes_total["left"] += changes.left
+            await self._record(conn, orgs, "roster", None, file_name, [(r, o) for r, o, _, _ in rows],
+                               [(e.org_id, e) for e in entries], problems, imported_by)
+        return RosterResult(org=orgs[0] if len(orgs) == 1 else None, rows_read=len(table.rows),
+                            problems=_sorted(problems), orgs=orgs, sheet=table.sheet, **changes_total)
+
+    # --- kept-aside rows -----------------------------------------------------------------
+
+    async def pending(self, org_id: str | None = None) -> list[PendingRow]:
+        """Open kept-aside rows (of one school)."""
+        return await StatsRepo(self._db).pending(org_id)
+
+    async def resolve_pending(self, pending_id: int, person_id: int | None, *,
+                              actor_vk_id: int | None = None) -> PendingRow:
+        """Store a kept-aside row against the person chosen, or skip it (`person_id` None)."""
+        async with self._db.transaction() as conn:
+            row = await StatsRepo.pending_in(conn, pending_id)
+            if row is None or row.status != "open":
+                raise ImportRefused("эта строка уже разобрана")
+            if person_id is not None:
+                if person_id not in {c.id for c in row.candidates}:
+                    raise ImportRefused("этого сотрудника нет среди подходящих")
+                if row.kind == "person" and row.period is not None and row.org_id is not None:
+                    values = {k: v for k, v in row.data.items() if k in _PERSON_VALUE_FIELDS}
+                    await StatsRepo.put_person_stats_in(conn, [PersonStats(
+                        person_id=person_id, org_id=row.org_id, period=row.period, import_id=row.import_id,
+                        **values)])
+            await StatsRepo.close_pending_in(conn, pending_id, person_id)
+            await AuditRepo.write_in(conn, actor_vk_id=actor_vk_id, org_id=row.org_id, action="resolve_pending",
+                                     outcome="ok", target=str(pending_id), details={"person_id": person_id})
+        return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})
+
+
+def _refuse_not_stats(table: ParsedTable) -> None:
+    found = table.headers_text()
+    if table.kind is TableKind.ROSTER or any(f in table.columns for f in ("full_name", "last_name")):
+        raise ImportRefused(
+            f"нет столбца с числом сообщений; найдены столбцы: {found}. "
+            "Похоже, это список сотрудников: загрузите его как список (import-roster)"
+        )
+    raise ImportRefused(f"не понял, что это за таблица: нет столбца с ФИО; найдены столбцы: {found}")
+
+
+def _person_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in _PERSON_VALUE_FIELDS:
+        if name not in row.values:
+            continue
+        cell = row.values[name]
+        try:
+            if name in ("group_messages", "calls"):
+                values[name] = cells.count(cell)
+            elif name == "group_chats_created":
+                values[name] = cells.count_or_yes_no(cell)
+            else:
+                values[name] = cells.yes_no(cell)
+        except cells.BadValue as exc:
+            problems.append(Problem(row=row.row_no, reason=f"столбец «{field_label(name)}»: {exc}"))
+    return values
+
+
+def _org_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in (*_ORG_COUNT_FIELDS, "status"):
+        if name not in row.values:
+            continue
+        try:
+            values[name] = cells.status(row.values[name]) if name == "status" else cells.count(row.values[name])
+        except cells.BadValue as exc:
+            problems.append(Problem(row=row.row_no, reason=f"столбец «{field_label(name)}»: {exc}"))
+    return values
+
+
+def _plan_roster(rows: Sequence[tuple[DataRow, str, int | None, str | None]], people: Sequence[Person],
+                 problems: list[Problem]) -> tuple[list[RosterEntry], list[Person]]:
+    """Match each roster row to an existing person (VK id, else name) or plan to add it."""
+    by_vk = {(p.org_id, p.vk_id): p for p in people if p.vk_id is not None}
+    by_key: dict[tuple[str | None, str], list[Person]] = {}
+    for p in people:
+        by_key.setdefault((p.org_id, name_key(p.full_name)), []).append(p)
+    entries: list[RosterEntry] = []
+    protected: list[Person] = []
+    taken: dict[int, int] = {}
+    vk_rows: dict[tuple[str, int], int] = {}
+    new_rows: dict[tuple[str, str], int] = {}
+    for row, org, vk_id, screen in rows:
+        name = row.full_name
+        role = cells.role(row.values.get("role"))
+        if role is None:
+            role = Role.STAFF
+            problems.append(Problem(row=row.row_no, reason=f"у «{name}» не указана должность — записан(а) как сотрудник"))
+        if vk_id is not None and (org, vk_id) in vk_rows:
+            problems.append(Problem(row=row.row_no, reason=(
+                f"страница VK {vk_id} уже указана в строке {vk_rows[(org, vk_id)]} — строка пропущена")))
+            continue
+        person = by_vk.get((org, vk_id)) if vk_id is not None else None
+        if person is None:
+            found = by_key.get((org, name_key(name)), [])
+            active = [p for p in found if p.active]
+            pool = active or found
+            if len(pool) > 1:
+                problems.append(Problem(row=row.row_no, reason=ambiguous(name, pool) + " — укажите VK, чтобы различить"))
+                protected.extend(pool)
+                continue
+            person = pool[0] if pool else None
+            if person is not None and vk_id is not None and person.vk_id not in (None, vk_id):
+                person = None  # a namesake with another VK page: a different person
+        if person is not None and person.id in taken:
+            problems.append(Problem(row=row.row_no, reason=f"«{name}» уже есть в строке {taken[person.id]} — строка пропущена"))
+            continue
+        if person is None and vk_id is None:
+            key = (org, name_key(name))
+            if key in new_rows:
+                problems.append(Problem(row=row.row_no, reason=(
+                    f"«{name}» уже есть в строке {new_rows[key]} — строка пропущена "
+                    "(если это тёзки, укажите у обоих страницу VK)")))
+                continue
+            new_rows[key] = row.row_no
+        if person is not None:
+            taken[person.id] = row.row_no
+        if vk_id is not None:
+            vk_rows[(org, vk_id)] = row.row_no
+        entries.append(RosterEntry(
+            org_id=org, full_name=name, role=role, vk_id=vk_id, vk_screen_name=screen if vk_id is None else None,
+            classes=tuple(split_classes(row.get_text("classes"))),
+            phone=row.get_text("phone") or None, email=row.get_text("email") or None,
+            person_id=person.id if person else None,
+        ))
+    return entries, protected
+
+
+def _sorted(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.row)

@@ -1,0 +1,135 @@
+"""Roster upsert: update people matched by VK id or name, add new ones, mark the missing as left."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Collection, Sequence
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.models import Person, Role
+from bot.domain.names import name_key
+from storage._util import iso
+
+
+class RosterEntry(BaseModel):
+    """One roster row to store; `person_id` names the existing person it updates (None: add)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    full_name: str
+    role: Role
+    vk_id: int | None = None
+    vk_screen_name: str | None = None
+    classes: tuple[str, ...] = ()
+    phone: str | None = None
+    email: str | None = None
+    person_id: int | None = None
+
+
+class RosterChanges(BaseModel):
+    """How many people a roster import added, updated and marked as left."""
+
+    added: int = 0
+    updated: int = 0
+    left: int = 0
+    left_ids: list[int] = []
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+class RosterRepo:
+    """Bulk roster reads and writes inside the caller's transaction."""
+
+    @staticmethod
+    async def people_in(conn: aiosqlite.Connection, org_ids: Sequence[str], *,
+                        include_left: bool = False) -> list[Person]:
+        """People of these organizations with their classes (one query each, any roster size)."""
+        if not org_ids:
+            return []
+        active = "" if include_left else " AND p.active = 1"
+        cols = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source"
+        sql = f"SELECT {cols} FROM people p WHERE p.org_id IN ({_marks(org_ids)}){active} ORDER BY p.id"  # noqa: S608 - placeholders only
+        classes: dict[int, list[str]] = defaultdict(list)
+        join = "person_classes pc JOIN people p ON p.id = pc.person_id"
+        csql = f"SELECT pc.person_id, pc.class_name FROM {join} WHERE p.org_id IN ({_marks(org_ids)}) ORDER BY pc.class_name"  # noqa: S608 - placeholders only
+        async with conn.execute(csql, tuple(org_ids)) as cur:
+            for pid, cls in await cur.fetchall():
+                classes[pid].append(cls)
+        async with conn.execute(sql, tuple(org_ids)) as cur:
+            rows = await cur.fetchall()
+        return [
+            Person.model_construct(
+                id=r[0], org_id=r[1], full_name=r[2], role=Role(r[3]), vk_id=r[4], active=bool(r[5]),
+                source=r[6], classes=tuple(classes.get(r[0], ())),
+            )
+            for r in rows
+        ]
+
+    @staticmethod
+    async def apply_in(conn: aiosqlite.Connection, org_ids: Sequence[str],
+                       entries: Sequence[RosterEntry], *, store_contacts: bool = False,
+                       keep_ids: Collection[int] = ()) -> RosterChanges:
+        """Write the roster: update matched people, add new ones, mark the rest as left.
+
+        «The rest» means active people of `org_ids` not named by any entry; people from
+        the config are never marked as left and keep their role; nor are `keep_ids`.
+        """
+        now = iso()
+        changes = RosterChanges()
+        # Batched statements: one executemany per kind of change keeps a 50,000-row roster fast.
+        updates = [e for e in entries if e.person_id is not None]
+        await conn.executemany(
+            "UPDATE people SET full_name = ?, name_key = ?, "
+            "role = CASE WHEN source = 'config' THEN role ELSE ? END, "
+            "vk_id = COALESCE(?, vk_id), vk_screen_name = COALESCE(?, vk_screen_name), "
+            "phone = CASE WHEN ? THEN COALESCE(?, phone) ELSE phone END, "
+            "email = CASE WHEN ? THEN COALESCE(?, email) ELSE email END, "
+            "active = 1, left_at = NULL, updated_at = ? WHERE id = ?",
+            [(e.full_name, name_key(e.full_name), e.role.value, e.vk_id, e.vk_screen_name,
+              store_contacts, e.phone, store_contacts, e.email, now, e.person_id) for e in updates],
+        )
+        await conn.executemany("DELETE FROM person_classes WHERE person_id = ?",
+                               [(e.person_id,) for e in updates])
+        changes.updated = len(updates)
+        kept: set[int] = {e.person_id for e in updates if e.person_id is not None} | set(keep_ids)
+        classes: list[tuple[int, str]] = [
+            (e.person_id, c) for e in updates if e.person_id is not None for c in dict.fromkeys(e.classes)
+        ]
+        additions = [e for e in entries if e.person_id is None]
+        if additions:
+            # Explicit ids (we hold the write lock) let one executemany insert them all.
+            async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM people") as cur:
+                row = await cur.fetchone()
+            first = int(row[0] if row else 0) + 1
+            await conn.executemany(
+                "INSERT INTO people(id, org_id, full_name, name_key, role, vk_id, vk_screen_name, phone, "
+                "email, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'roster', ?, ?)",
+                [(first + n, e.org_id, e.full_name, name_key(e.full_name), e.role.value, e.vk_id,
+                  e.vk_screen_name, e.phone if store_contacts else None,
+                  e.email if store_contacts else None, now, now) for n, e in enumerate(additions)],
+            )
+            kept.update(range(first, first + len(additions)))
+            classes.extend((first + n, c) for n, e in enumerate(additions) for c in dict.fromkeys(e.classes))
+            changes.added = len(additions)
+        await conn.executemany(
+            "INSERT OR IGNORE INTO person_classes(person_id, class_name) VALUES (?, ?)", classes
+        )
+        if org_ids:
+            sql = (
+                f"SELECT id FROM people WHERE org_id IN ({_marks(org_ids)}) "  # noqa: S608 - placeholders only
+                "AND active = 1 AND source != 'config'"
+            )
+            async with conn.execute(sql, tuple(org_ids)) as cur:
+                gone = [r[0] for r in await cur.fetchall() if r[0] not in kept]
+            await conn.executemany(
+                "UPDATE people SET active = 0, left_at = ?, updated_at = ? WHERE id = ?",
+                [(now, now, pid) for pid in gone],
+            )
+            changes.left = len(gone)
+            changes.left_ids = gone
+        return changes

@@ -1,0 +1,346 @@
+"""Weekly statistics: imports, per-person and per-organization figures, rows kept aside.
+
+The summary and the reminders read `person_stats`, `org_stats` and `latest_period`;
+the importer writes through the `*_in` methods inside its one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.models import Period
+from storage._util import dumps, iso
+from storage.db import Database
+
+ORG_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
+              "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
+
+
+class PersonStats(BaseModel):
+    """One person's figures for one period; None where the table had no such column."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: int
+    org_id: str
+    period: Period
+    group_messages: int | None = None
+    calls: int | None = None
+    group_chats_created: int | None = None
+    ejd_linked: bool | None = None
+    registered: bool | None = None
+    import_id: int | None = None
+
+
+class OrgStats(BaseModel):
+    """One organization's indicators for one period (from a per-organization table)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    period: Period
+    students_total: int | None = None
+    teachers_total: int | None = None
+    teachers_created_chats: int | None = None
+    teachers_3plus: int | None = None
+    teachers_10plus: int | None = None
+    teachers_1call: int | None = None
+    teachers_ejd: int | None = None
+    students_ejd: int | None = None
+    status: str | None = None
+    import_id: int | None = None
+
+
+class ImportRecord(BaseModel):
+    """One imported file (per organization it covered)."""
+
+    id: int
+    org_id: str | None
+    kind: str
+    period: Period | None
+    file_name: str
+    rows_read: int
+    rows_imported: int
+    problems: list[dict[str, Any]]
+    imported_by: int | None
+    imported_at: str
+
+
+class Candidate(BaseModel):
+    """A roster person a kept-aside row might be."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+
+
+class PendingRow(BaseModel):
+    """A row that matched nobody or several people, waiting for the deputy."""
+
+    id: int
+    import_id: int
+    org_id: str | None
+    row_no: int
+    name: str
+    data: dict[str, Any]
+    candidates: list[Candidate]
+    reason: str
+    status: str
+    person_id: int | None
+    kind: str
+    period: Period | None
+
+
+class NewPending(BaseModel):
+    """A row to keep aside."""
+
+    org_id: str | None
+    row_no: int
+    name: str
+    data: dict[str, Any]
+    candidates: list[Candidate] = []
+    reason: str
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ",".join("?" * len(values))
+
+
+def _period(start: str | None, end: str | None) -> Period | None:
+    if not start or not end:
+        return None
+    return Period(start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end))
+
+
+def _flag(value: object) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _person_stats(r: aiosqlite.Row) -> PersonStats:
+    return PersonStats(
+        person_id=r["person_id"], org_id=r["org_id"],
+        period=Period(start=dt.date.fromisoformat(r["period_start"]),
+                      end=dt.date.fromisoformat(r["period_end"])),
+        group_messages=r["group_messages"], calls=r["calls"],
+        group_chats_created=r["group_chats_created"], ejd_linked=_flag(r["ejd_linked"]),
+        registered=_flag(r["registered"]), import_id=r["import_id"],
+    )
+
+
+def _org_stats(r: aiosqlite.Row) -> OrgStats:
+    values = {f: r[f] for f in ORG_FIELDS}
+    return OrgStats(org_id=r["org_id"], period=Period(start=dt.date.fromisoformat(r["period_start"]),
+                                                      end=dt.date.fromisoformat(r["period_end"])),
+                    import_id=r["import_id"], **values)
+
+
+def _pending(r: aiosqlite.Row) -> PendingRow:
+    return PendingRow(
+        id=r["id"], import_id=r["import_id"], org_id=r["org_id"], row_no=r["row_no"], name=r["name"],
+        data=json.loads(r["data"]), candidates=[Candidate(**c) for c in json.loads(r["candidates"])],
+        reason=r["reason"], status=r["status"], person_id=r["person_id"], kind=r["kind"],
+        period=_period(r["period_start"], r["period_end"]),
+    )
+
+
+_PENDING_SQL = (
+    "SELECT pr.*, i.kind, i.period_start, i.period_end FROM pending_rows pr "
+    "JOIN imports i ON i.id = pr.import_id"
+)
+_PERSON_ROW = ("person_id", "org_id", "period_start", "period_end", "group_messages", "calls",
+               "group_chats_created", "ejd_linked", "registered", "import_id")
+
+
+def _person_values(s: PersonStats) -> tuple[object, ...]:
+    return (s.person_id, s.org_id, s.period.start.isoformat(), s.period.end.isoformat(),
+            s.group_messages, s.calls, s.group_chats_created,
+            None if s.ejd_linked is None else int(s.ejd_linked),
+            None if s.registered is None else int(s.registered), s.import_id)
+
+
+class StatsRepo:
+    """Statistics, imports and kept-aside rows in SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- writes inside the importer's transaction -------------------------------------
+
+    @staticmethod
+    async def create_import_in(conn: aiosqlite.Connection, *, org_id: str | None, kind: str,
+                               period: Period | None, file_name: str, rows_read: int,
+                               rows_imported: int, problems: Sequence[dict[str, Any]],
+                               imported_by: int | None) -> int:
+        """Record one imported file for one organization; returns its id."""
+        cur = await conn.execute(
+            "INSERT INTO imports(org_id, kind, period_start, period_end, file_name, rows_read, rows_imported, "
+            "problems, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (org_id, kind, period.start.isoformat() if period else None,
+             period.end.isoformat() if period else None, file_name, rows_read, rows_imported,
+             dumps(list(problems)), imported_by, iso()),
+        )
+        return cur.lastrowid or 0
+
+    @staticmethod
+    async def has_period_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
+                            period: Period) -> bool:
+        """Whether a table of this kind was already imported for the period and any of the orgs."""
+        if not org_ids:
+            return False
+        sql = f"SELECT 1 FROM imports WHERE kind = ? AND period_start = ? AND org_id IN ({_marks(org_ids)}) LIMIT 1"  # noqa: S608 - placeholders only
+        async with conn.execute(sql, (kind, period.start.isoformat(), *org_ids)) as cur:
+            return await cur.fetchone() is not None
+
+    @staticmethod
+    async def clear_period_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
+                              period: Period) -> None:
+        """Drop a period's figures and open kept-aside rows for these orgs (before a re-import)."""
+        if not org_ids:
+            return
+        marks = _marks(org_ids)
+        start = period.start.isoformat()
+        table = "person_stats" if kind == "person" else "org_stats"
+        await conn.execute(f"DELETE FROM {table} WHERE period_start = ? AND org_id IN ({marks})",  # noqa: S608 - fixed names
+                           (start, *org_ids))
+        await conn.execute(
+            f"UPDATE pending_rows SET status = 'dismissed' WHERE status = 'open' AND import_id IN "  # noqa: S608 - placeholders only
+            f"(SELECT id FROM imports WHERE kind = ? AND period_start = ? AND org_id IN ({marks}))",
+            (kind, start, *org_ids),
+        )
+
+    @staticmethod
+    async def put_person_stats_in(conn: aiosqlite.Connection, rows: Sequence[PersonStats]) -> None:
+        """Insert or replace per-person figures (one row per person and period)."""
+        cols = ", ".join(_PERSON_ROW)
+        await conn.executemany(
+            f"INSERT OR REPLACE INTO person_stats({cols}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
+            [_person_values(s) for s in rows],
+        )
+
+    @staticmethod
+    async def put_org_stats_in(conn: aiosqlite.Connection, rows: Sequence[OrgStats]) -> None:
+        """Insert or replace per-organization indicators."""
+        cols = ("org_id", "period_start", "period_end", *ORG_FIELDS, "import_id")
+        await conn.executemany(
+            f"INSERT OR REPLACE INTO org_stats({', '.join(cols)}) VALUES ({_marks(cols)})",  # noqa: S608 - fixed names
+            [(s.org_id, s.period.start.isoformat(), s.period.end.isoformat(),
+              *(getattr(s, f) for f in ORG_FIELDS), s.import_id) for s in rows],
+        )
+
+    @staticmethod
+    async def add_pending_in(conn: aiosqlite.Connection, import_id: int, rows: Sequence[NewPending]) -> None:
+        """Keep rows aside for the deputy."""
+        await conn.executemany(
+            "INSERT INTO pending_rows(import_id, org_id, row_no, name, data, candidates, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(import_id, r.org_id, r.row_no, r.name, dumps(r.data),
+              dumps([c.model_dump() for c in r.candidates]), r.reason) for r in rows],
+        )
+
+    @staticmethod
+    async def pending_in(conn: aiosqlite.Connection, pending_id: int) -> PendingRow | None:
+        """One kept-aside row, read inside a transaction."""
+        async with conn.execute(f"{_PENDING_SQL} WHERE pr.id = ?", (pending_id,)) as cur:  # noqa: S608 - fixed
+            row = await cur.fetchone()
+        return _pending(row) if row else None
+
+    @staticmethod
+    async def close_pending_in(conn: aiosqlite.Connection, pending_id: int, person_id: int | None) -> None:
+        """Mark a kept-aside row resolved (with the person chosen) or dismissed (None)."""
+        await conn.execute(
+            "UPDATE pending_rows SET status = ?, person_id = ? WHERE id = ?",
+            ("resolved" if person_id is not None else "dismissed", person_id, pending_id),
+        )
+        if person_id is not None:
+            await conn.execute(
+                "UPDATE imports SET rows_imported = rows_imported + 1 "
+                "WHERE id = (SELECT import_id FROM pending_rows WHERE id = ?)", (pending_id,))
+
+    # --- reads for the summary, reminders and my_status --------------------------------
+
+    async def person_stats(self, org_id: str, period: Period) -> list[PersonStats]:
+        """Everyone's figures for one period of one organization."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM person_stats WHERE org_id = ? AND period_start = ? ORDER BY person_id",
+            (org_id, period.start.isoformat()),
+        ) as cur:
+            return [_person_stats(r) for r in await cur.fetchall()]
+
+    async def person_history(self, person_id: int, limit: int = 10) -> list[PersonStats]:
+        """One person's figures, newest period first."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM person_stats WHERE person_id = ? ORDER BY period_start DESC LIMIT ?",
+            (person_id, limit),
+        ) as cur:
+            return [_person_stats(r) for r in await cur.fetchall()]
+
+    async def org_stats(self, org_id: str, period: Period) -> OrgStats | None:
+        """The organization's row from a per-organization table for the period."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM org_stats WHERE org_id = ? AND period_start = ?",
+            (org_id, period.start.isoformat()),
+        ) as cur:
+            row = await cur.fetchone()
+        return _org_stats(row) if row else None
+
+    async def latest_period(self, org_id: str, kind: str | None = None) -> Period | None:
+        """The newest period imported for the org (of `kind`: 'person' or 'organization')."""
+        kinds = (kind,) if kind else ("person", "organization")
+        sql = (
+            "SELECT period_start, period_end FROM imports WHERE org_id = ? AND period_start IS NOT NULL "  # noqa: S608 - placeholders only
+            f"AND kind IN ({_marks(kinds)}) ORDER BY period_start DESC LIMIT 1"
+        )
+        async with self._db.read() as conn, conn.execute(sql, (org_id, *kinds)) as cur:
+            row = await cur.fetchone()
+        return _period(row[0], row[1]) if row else None
+
+    async def periods(self, org_id: str, kind: str | None = None) -> list[Period]:
+        """Every imported period of the org, newest first."""
+        kinds = (kind,) if kind else ("person", "organization")
+        sql = (
+            "SELECT DISTINCT period_start, period_end FROM imports WHERE org_id = ? AND period_start IS NOT NULL "  # noqa: S608 - placeholders only
+            f"AND kind IN ({_marks(kinds)}) ORDER BY period_start DESC"
+        )
+        async with self._db.read() as conn, conn.execute(sql, (org_id, *kinds)) as cur:
+            rows = await cur.fetchall()
+        return [p for p in (_period(r[0], r[1]) for r in rows) if p is not None]
+
+    async def imports(self, org_id: str | None = None, limit: int = 20) -> list[ImportRecord]:
+        """Recent imports, newest first."""
+        async with self._db.read() as conn:
+            if org_id is None:
+                cur = await conn.execute("SELECT * FROM imports ORDER BY id DESC LIMIT ?", (limit,))
+            else:
+                cur = await conn.execute("SELECT * FROM imports WHERE org_id = ? ORDER BY id DESC LIMIT ?",
+                                         (org_id, limit))
+            rows = await cur.fetchall()
+            await cur.close()
+        return [ImportRecord(
+            id=r["id"], org_id=r["org_id"], kind=r["kind"], period=_period(r["period_start"], r["period_end"]),
+            file_name=r["file_name"], rows_read=r["rows_read"], rows_imported=r["rows_imported"],
+            problems=json.loads(r["problems"]), imported_by=r["imported_by"], imported_at=r["imported_at"],
+        ) for r in rows]
+
+    async def pending(self, org_id: str | None = None, status: str = "open") -> list[PendingRow]:
+        """Kept-aside rows in the order of the file."""
+        async with self._db.read() as conn:
+            if org_id is None:
+                cur = await conn.execute(f"{_PENDING_SQL} WHERE pr.status = ? ORDER BY pr.id", (status,))  # noqa: S608 - fixed
+            else:
+                cur = await conn.execute(f"{_PENDING_SQL} WHERE pr.status = ? AND pr.org_id = ? ORDER BY pr.id",  # noqa: S608 - fixed
+                                         (status, org_id))
+            rows = await cur.fetchall()
+            await cur.close()
+        return [_pending(r) for r in rows]
+
+    async def get_pending(self, pending_id: int) -> PendingRow | None:
+        """One kept-aside row."""
+        async with self._db.read() as conn:
+            return await self.pending_in(conn, pending_id)
