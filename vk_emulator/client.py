@@ -71,7 +71,7 @@ class EmulatorControl:
 
     async def add_user(
         self,
-        id: int,  # noqa: A002 - the spec's field name
+        id: int | JSON,  # noqa: A002 - the spec's field name
         first_name: str = "",
         last_name: str = "",
         *,
@@ -80,6 +80,9 @@ class EmulatorControl:
         blocks_messages: bool = False,
         last_message_date: int | None = None,
     ) -> JSON:
+        """Create a person; pass either the fields or one dict in the spec's shape."""
+        if isinstance(id, dict):
+            return await self._request("POST", "/_emu/users", id)
         body: JSON = {
             "id": id,
             "first_name": first_name,
@@ -104,20 +107,23 @@ class EmulatorControl:
 
     async def add_chat(
         self,
-        chat_id: int,
-        title: str,
-        members: list[int],
+        chat_id: int | JSON,
+        title: str = "",
+        members: list[int] | None = None,
         *,
         bot_is_admin: bool = False,
         bot_reads_all: bool = False,
     ) -> JSON:
+        """Create a chat with the bot in it; fields or one dict in the spec's shape."""
+        if isinstance(chat_id, dict):
+            return await self._request("POST", "/_emu/chats", chat_id)
         return await self._request(
             "POST",
             "/_emu/chats",
             {
                 "chat_id": chat_id,
                 "title": title,
-                "members": members,
+                "members": members or [],
                 "bot_is_admin": bot_is_admin,
                 "bot_reads_all": bot_reads_all,
             },
@@ -131,14 +137,17 @@ class EmulatorControl:
 
     async def say(
         self,
-        from_id: int,
+        from_id: int | JSON,
         text: str = "",
         *,
         peer_id: int | None = None,
         payload: JSON | None = None,
         docs: list[tuple[str, bytes]] | None = None,
     ) -> JSON:
-        """A person writes; `docs` are (filename, content) pairs attached as documents."""
+        """A person writes; `docs` are (filename, content) pairs attached as documents.
+        A single dict in the spec's shape is posted as it is."""
+        if isinstance(from_id, dict):
+            return await self._request("POST", "/_emu/say", from_id)
         body: JSON = {"from_id": from_id, "text": text}
         if peer_id is not None:
             body["peer_id"] = peer_id
@@ -157,16 +166,19 @@ class EmulatorControl:
 
     async def press(
         self,
-        user_id: int,
-        conversation_message_id: int,
-        payload: JSON,
+        user_id: int | JSON,
+        conversation_message_id: int = 0,
+        payload: JSON | None = None,
         *,
         peer_id: int | None = None,
     ) -> JSON:
+        """A callback-button press; fields or one dict in the spec's shape."""
+        if isinstance(user_id, dict):
+            return await self._request("POST", "/_emu/press", user_id)
         body: JSON = {
             "user_id": user_id,
             "conversation_message_id": conversation_message_id,
-            "payload": payload,
+            "payload": payload or {},
         }
         if peer_id is not None:
             body["peer_id"] = peer_id

@@ -152,3 +152,22 @@ async def test_reset_forgets_people_and_counters(vk: VKCall, control: EmulatorCo
     await control.reset()
     assert (await control.users())["items"] == []
     assert (await control.stats())["requests"] == {}
+
+
+async def test_control_client_accepts_spec_shaped_dicts(control: EmulatorControl) -> None:
+    await control.add_user(
+        {"id": 300, "first_name": "Д", "last_name": "Е", "allows_messages": True}
+    )
+    chat = await control.add_chat({"chat_id": 4, "title": "t", "members": [300]})
+    said = await control.say({"from_id": 300, "peer_id": chat["peer_id"], "text": "/start"})
+    assert said["delivered_to_bot"] is True
+    pressed = await control.press(
+        {
+            "user_id": 300,
+            "peer_id": chat["peer_id"],
+            "conversation_message_id": said["conversation_message_id"],
+            "payload": {"a": 1},
+        }
+    )
+    assert pressed["event_id"]
+    assert (await control.chats())["items"][0]["members"] == [300]
