@@ -966,13 +966,17 @@ class EmulatorCore:
         if position > self.lp_ts or position < self._lp_base:
             return {"failed": 1, "ts": str(self.lp_ts)}
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, min(wait, LONGPOLL_MAX_WAIT_S))
+        hold = max(0.0, min(wait, LONGPOLL_MAX_WAIT_S))
+        deadline = loop.time() + hold
+        # The hold ends by real time (so a frozen clock never strands a client) or when the
+        # emulator's clock has been advanced past it (so tests need not wait).
+        clock_deadline = self.clock.now() + hold
         while True:
             if position < self.lp_ts:
                 updates = self._lp_log[position - self._lp_base :]
                 return {"ts": str(self.lp_ts), "updates": updates}
             remaining = deadline - loop.time()
-            if remaining <= 0 or self.closing:
+            if remaining <= 0 or self.closing or self.clock.now() >= clock_deadline:
                 return {"ts": str(self.lp_ts), "updates": []}
             if self._lp_wakeup is None:
                 self._lp_wakeup = asyncio.Event()
@@ -1348,6 +1352,10 @@ class EmulatorCore:
             if isinstance(advance, bool) or not isinstance(advance, int | float) or advance < 0:
                 raise ControlError("advance_s must be a non-negative number")
             self.clock.advance(float(advance))
+            # Held long polls re-check their deadline against the new time.
+            if self._lp_wakeup is not None:
+                self._lp_wakeup.set()
+                self._lp_wakeup = None
         return self.clock.as_dict()
 
     def seed_users(self, users: list[dict[str, Any]]) -> None:

@@ -179,3 +179,16 @@ async def test_wrong_act_or_ts(poller: Poller, emu: Emulator) -> None:
     poller.ts = "999999"
     body = await poller.check()
     assert body["failed"] == 1 and body["ts"] == str(emu.state.lp_ts)
+
+
+async def test_advancing_the_clock_ends_a_hold(poller: Poller, control: EmulatorControl) -> None:
+    await control.clock(frozen=True)
+    pending = asyncio.create_task(poller.check(wait=25))
+    await control.wait_listening(timeout=10)
+    await control.clock(advance_s=10)
+    # Still held: 15 s of the 25 s wait remain on the emulator's clock.
+    assert (await control.wait_listening(timeout=5))["holding"] == 1
+    assert not pending.done()
+    await control.clock(advance_s=16)
+    body = await asyncio.wait_for(pending, 10)
+    assert body["updates"] == []
