@@ -174,6 +174,9 @@ class EmulatorCore:
             "messages.sendMessageEventAnswer": self.m_messages_send_event_answer,
             "messages.isMessagesFromGroupAllowed": self.m_messages_is_allowed,
             "messages.getConversationMembers": self.m_messages_get_members,
+            "messages.getByConversationMessageId": self.m_messages_get_by_cmid,
+            "messages.setActivity": self.m_messages_set_activity,
+            "messages.markAsRead": self.m_messages_mark_as_read,
             "users.get": self.m_users_get,
             "utils.resolveScreenName": self.m_utils_resolve,
             "docs.getMessagesUploadServer": self.m_docs_upload_server,
@@ -725,6 +728,35 @@ class EmulatorCore:
             "profiles": profiles,
             "groups": [self._group_object()],
         }
+
+    def m_messages_get_by_cmid(self, params: dict[str, Any]) -> dict[str, Any]:
+        peer_id = int(self._require(params, "peer_id"))
+        cmids = list(self._require(params, "conversation_message_ids"))
+        if len(cmids) > 100:
+            raise param_error("conversation_message_ids is too long (max 100)")
+        if peer_id >= CHAT_PEER_BASE:
+            chat = self.chats.get(peer_id - CHAT_PEER_BASE)
+            if chat is None:
+                raise VKError(917)
+        items = []
+        for cmid in cmids:
+            message = self.by_cmid.get((peer_id, int(cmid)))
+            if message is not None:
+                items.append(self._message_object(message))
+        return {"count": len(items), "items": items}
+
+    def m_messages_set_activity(self, params: dict[str, Any]) -> int:
+        peer_id = params.get("peer_id", params.get("user_id"))
+        if peer_id is None:
+            raise param_error("peer_id is a required parameter")
+        if int(peer_id) >= CHAT_PEER_BASE and int(peer_id) - CHAT_PEER_BASE not in self.chats:
+            raise VKError(917)
+        return 1
+
+    def m_messages_mark_as_read(self, params: dict[str, Any]) -> int:
+        if "peer_id" not in params and "message_ids" not in params:
+            raise param_error("peer_id is a required parameter")
+        return 1
 
     # -- users, utils, groups -----------------------------------------------------------------
 

@@ -349,3 +349,22 @@ async def test_random_id_is_required_in_strict_mode(vk: VKCall) -> None:
     body = await vk("messages.send", peer_id=USER, message="x")
     assert body["error"]["error_code"] == 100
     assert "random_id" in body["error"]["error_msg"]
+
+
+async def test_get_by_conversation_message_id_and_activity(
+    vk: VKCall, control: EmulatorControl
+) -> None:
+    await control.add_chat(5, "chat", [USER], bot_reads_all=True)
+    said = await control.say(USER, "полный текст", peer_id=CHAT_PEER)
+    body = await vk(
+        "messages.getByConversationMessageId",
+        peer_id=CHAT_PEER,
+        conversation_message_ids=f"{said['conversation_message_id']},999",
+    )
+    assert body["response"]["count"] == 1
+    assert body["response"]["items"][0]["text"] == "полный текст"
+    assert (await vk("messages.setActivity", peer_id=USER, type="typing"))["response"] == 1
+    assert (await vk("messages.setActivity", peer_id=2_000_000_099, type="typing"))["error"][
+        "error_code"
+    ] == 917
+    assert (await vk("messages.markAsRead", peer_id=USER))["response"] == 1
