@@ -647,16 +647,20 @@ class EmulatorCore:
 
     def m_messages_edit(self, params: dict[str, Any]) -> int:
         message = self._find_own_message(params)
-        if "message" in params:
-            text = str(params["message"])
-            self._check_text(text)
-            message.text = text
-        if "keyboard" in params:
-            message.keyboard = self._check_keyboard(params["keyboard"])
-        if "attachment" in params:
-            message.attachments = self._parse_attachments(str(params["attachment"]))
-        if not message.text and not message.attachments:
+        # Check everything before changing anything: a failed edit leaves the message as it was.
+        text = str(params["message"]) if "message" in params else message.text
+        self._check_text(text)
+        keyboard = (
+            self._check_keyboard(params["keyboard"]) if "keyboard" in params else message.keyboard
+        )
+        attachments = (
+            self._parse_attachments(str(params["attachment"]))
+            if "attachment" in params
+            else message.attachments
+        )
+        if not text and not attachments:
             raise param_error("message is empty or invalid")
+        message.text, message.keyboard, message.attachments = text, keyboard, attachments
         message.update_time = self.now()
         message.version = self._next_seq()
         self.emit("message_edit", self._message_object(message))

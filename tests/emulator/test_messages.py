@@ -368,3 +368,12 @@ async def test_get_by_conversation_message_id_and_activity(
         "error_code"
     ] == 917
     assert (await vk("messages.markAsRead", peer_id=USER))["response"] == 1
+
+
+async def test_failed_edit_changes_nothing(vk: VKCall, control: EmulatorControl) -> None:
+    message_id = (await vk("messages.send", peer_id=USER, random_id=0, message="old"))["response"]
+    body = await vk(
+        "messages.edit", peer_id=USER, message_id=message_id, message="new", keyboard="{broken"
+    )
+    assert body["error"]["error_code"] == 911
+    assert (await control.sent(USER))["items"][0]["text"] == "old"
