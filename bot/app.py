@@ -1,0 +1,206 @@
+"""The composition root: settings → database → repositories → services → VK → handlers.
+
+This is the one module that knows every part. Nothing here runs at import time:
+`build_app()` assembles an `App`, `App.run()` polls VK until stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass, field
+from typing import Any
+
+from vkbottle import Bot, ErrorHandler
+from vkbottle.bot import BotLabeler
+from vkbottle.framework.labeler import ABCLabeler
+
+from bot.config import Settings
+from bot.deps import Deps
+from bot.domain.models import Organization, Role
+from bot.ports import Clock, SystemClock
+from bot.services.access import AccessService
+from bot.services.identity import IdentityService
+from bot.services.my_status import MyStatusService
+from bot.services.privacy import PrivacyService
+from bot.vk.api import RateLimitedAPI, make_api
+from bot.vk.outbound import VkOutbound
+from bot.vk.runtime import Backoff, InboxPoller
+from bot.vk.state import SqliteStateDispenser
+from storage.audit import AuditRepo
+from storage.db import Database
+from storage.identity import IdentityRepo
+from storage.outbox import OutboxRepo
+from storage.people import PeopleRepo
+from storage.runtime import DialogStateRepo, InboxRepo
+
+log = logging.getLogger(__name__)
+
+
+def _merge(target: ABCLabeler, source: BotLabeler) -> None:
+    """Copy a feature labeler's handlers into the bot's.
+
+    vkbottle's own `labeler.load()` rebinds the source labeler to the target's views,
+    so a module-level labeler loaded by two bots (tests, the demo) would leak
+    handlers and dependencies from one bot into the other.
+    """
+    target.message_view.handlers.extend(source.message_view.handlers)
+    for event, basements in source.raw_event_view.handlers.items():
+        target.raw_event_view.handlers.setdefault(event, []).extend(basements)
+
+
+async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
+    """The organizations and the people the config names (deputies, directors, district)."""
+    await people.sync_organizations(
+        Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in settings.schools)
+    for school in settings.schools:
+        if school.director_vk_id:
+            await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR, "Директор")
+        for vk_id in school.deputy_vk_ids:
+            await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, "Заместитель директора")
+    for vk_id in settings.district.official_vk_ids:
+        await people.ensure_config_person(None, vk_id, Role.DISTRICT, "Управление образования")
+
+
+@dataclass
+class App:
+    """A running bot: its services, its vkbottle Bot and its poller."""
+
+    settings: Settings
+    db: Database
+    api: RateLimitedAPI
+    bot: Bot
+    deps: Deps
+    poller: InboxPoller
+    outbound: VkOutbound
+    background: set[asyncio.Task[Any]] = field(default_factory=set)
+    _closed: bool = False
+    _stopping: bool = False
+    _poll_task: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        """Deliver what a crash left in the outbox, then poll VK until `stop()`."""
+        resume = asyncio.create_task(self.outbound.resume())
+        self.background.add(resume)
+        resume.add_done_callback(self.background.discard)
+        self._poll_task = asyncio.create_task(self.poller.run())
+        try:
+            await self._poll_task
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+
+    def stop(self) -> None:
+        """Stop polling now (the long-poll request in flight is cancelled)."""
+        self._stopping = True
+        self.poller.stop()
+        if self._poll_task is not None:
+            self._poll_task.cancel()
+
+    async def close(self, *, drain: bool = True) -> None:
+        """Finish handling (or abandon it, as a crash would), then close everything."""
+        if self._closed:
+            return
+        self._closed = True
+        self.stop()
+        if self._poll_task is not None:
+            await asyncio.gather(self._poll_task, return_exceptions=True)
+        if drain:
+            await self.poller.drain()
+        else:
+            self.poller.abandon()
+            await asyncio.gather(*self.poller._tasks, return_exceptions=True)
+        for task in list(self.background):
+            task.cancel()
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.api.http_client.close()
+        await self.db.close()
+
+
+async def build_app(settings: Settings, *, api_url: str | None = None, clock: Clock | None = None,
+                    backoff: Backoff | None = None) -> App:
+    """Assemble the bot from settings; `api_url` points it at another VK (the emulator)."""
+    clock = clock or SystemClock()
+    db = await Database.open(settings.storage.database_path)
+    people = PeopleRepo(db)
+    audit = AuditRepo(db)
+    await _sync_config_people(settings, people)
+
+    api = make_api(settings, api_url)
+    outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
+    states = DialogStateRepo(db)
+    identity = IdentityService(people, IdentityRepo(db), settings)
+    deps = Deps(
+        settings=settings, db=db, clock=clock, outbound=outbound, people=people, audit=audit,
+        access=AccessService(people, audit, settings), identity=identity,
+        my_status=MyStatusService(clock), states=states, privacy=PrivacyService(db, settings, clock),
+        group_id=settings.vk.group_id,
+    )
+
+    # --- feature services ---
+
+    error_handler = ErrorHandler()
+
+    @error_handler.register_undefined_error_handler
+    async def log_error(exc: Exception) -> None:
+        log.error("handler failed", exc_info=exc)
+
+    bot = Bot(api=api, state_dispenser=SqliteStateDispenser(states), error_handler=error_handler)
+    from handlers import labelers
+    from handlers.middleware import deps_middleware
+
+    for labeler in labelers():
+        _merge(bot.labeler, labeler)
+    middleware = deps_middleware(deps)
+    bot.labeler.message_view.register_middleware(middleware)
+    bot.labeler.raw_event_view.register_middleware(middleware)
+
+    async def call(method: str, params: dict[str, Any]) -> Any:
+        return (await api.request(method, params))["response"]
+
+    async def handle(update: dict[str, Any]) -> None:
+        await bot.process_event(update)
+
+    async def answer_callback(obj: dict[str, Any], text: str | None) -> None:
+        await outbound.answer_callback(str(obj.get("event_id")), int(obj.get("user_id", 0)),
+                                       int(obj.get("peer_id", 0)), text)
+
+    poller = InboxPoller(call=call, inbox=InboxRepo(db), handle=handle, answer_callback=answer_callback,
+                         group_id=settings.vk.group_id, wait=settings.vk.wait,
+                         backoff=backoff or Backoff())
+    app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound)
+    if not settings.vk.group_id:
+        poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
+        deps.group_id = poller.group_id
+    return app
+
+
+async def _group_id(call: Any, backoff: Backoff, sleep: Any) -> int:
+    """The community's id from its token, retrying while VK is unreachable."""
+    import aiohttp
+
+    while True:
+        try:
+            found = await call("groups.getById", {})
+            backoff.reset()
+            groups = found["groups"] if isinstance(found, dict) else found
+            return int(groups[0]["id"])
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            delay = backoff.next_delay()
+            log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+            await sleep(delay)
+
+
+async def run_until_signal(settings: Settings) -> None:
+    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT."""
+    app = await build_app(settings)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, app.stop)
+    log.info("sferum-bot started for community %s", app.poller.group_id)
+    try:
+        await app.run()
+    finally:
+        await app.close()
+        log.info("sferum-bot stopped")

@@ -1,0 +1,45 @@
+"""The services a handler may use, built once by the composition root (bot/app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import Settings
+from bot.ports import Clock, Outbound
+from bot.services.access import AccessService
+from bot.services.identity import IdentityService
+from bot.services.my_status import MyStatusService
+from bot.services.privacy import PrivacyService
+from storage.audit import AuditRepo
+from storage.db import Database
+from storage.people import PeopleRepo
+from storage.runtime import DialogStateRepo
+
+
+@dataclass
+class Deps:
+    """Everything handlers get injected (declare a `deps: Deps` parameter)."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    outbound: Outbound
+    people: PeopleRepo
+    audit: AuditRepo
+    access: AccessService
+    identity: IdentityService
+    my_status: MyStatusService
+    states: DialogStateRepo
+    privacy: PrivacyService
+    group_id: int = 0
+    # --- feature services (set by the composition root; None while a feature is off) ---
+    faq: Any = None
+    imports: Any = None
+    reminders: Any = None
+    broadcasts: Any = None
+    reachability: Any = None
+    live_counts: Any = None
+    chats: Any = None
+    summary: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)

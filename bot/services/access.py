@@ -1,0 +1,89 @@
+"""Who may do what: roles checked on the server, every admin action audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.config import Settings
+from bot.domain.models import Person, Role
+from storage.audit import AuditRepo
+from storage.people import PeopleRepo
+
+DENIED_TEXT = {
+    "stranger": "Я вас пока не знаю. Напишите мне в личные сообщения, чтобы представиться.",
+    "role": "Это могут делать только {roles}. Если вам нужно это сделать, обратитесь к заместителю директора.",
+    "chat": "Эту команду можно выполнить только в личных сообщениях с ботом.",
+    "org": "Это относится к другой школе: у вас нет к ней доступа.",
+}
+_ROLE_PLURAL = {
+    Role.DEPUTY: "заместители директора",
+    Role.DIRECTOR: "директор",
+    Role.DISTRICT: "сотрудники управления образования",
+    Role.TEACHER: "учителя",
+    Role.STAFF: "сотрудники",
+}
+
+
+class Denied(Exception):  # noqa: N818 - reads naturally: `except Denied`
+    """An action refused; `text` is the polite Russian explanation for the person."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class AccessService:
+    """Server-side role checks; payloads and chat context are never trusted."""
+
+    def __init__(self, people: PeopleRepo, audit: AuditRepo, settings: Settings) -> None:
+        self._people = people
+        self._audit = audit
+        self._settings = settings
+
+    async def whois(self, vk_id: int) -> list[Person]:
+        """The active roster people bound to this VK account (usually one)."""
+        return await self._people.by_vk_id(vk_id)
+
+    async def person(self, vk_id: int) -> Person | None:
+        """The main person of a VK account: the most privileged role wins."""
+        found = await self.whois(vk_id)
+        order = [Role.DISTRICT, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.STAFF]
+        found.sort(key=lambda p: order.index(p.role))
+        return found[0] if found else None
+
+    async def require(self, vk_id: int, action: str, roles: Iterable[Role], *,
+                      org_id: str | None = None, in_chat: bool = False,
+                      target: str | None = None) -> Person:
+        """The acting person if they hold one of `roles` (in `org_id` if given); else Denied.
+
+        Both outcomes are written to the audit log.
+        """
+        allowed = tuple(roles)
+        people = await self.whois(vk_id)
+        reason: str | None = None
+        person: Person | None = None
+        if in_chat:
+            reason = "chat"
+        elif not people:
+            reason = "stranger"
+        else:
+            fitting = [p for p in people if p.role in allowed]
+            if org_id is not None:
+                in_org = [p for p in fitting if p.org_id == org_id or p.role is Role.DISTRICT]
+                if fitting and not in_org:
+                    reason = "org"
+                fitting = in_org
+            if fitting:
+                person = fitting[0]
+            elif reason is None:
+                reason = "role"
+        await self._audit.write(
+            actor_vk_id=vk_id, actor_person_id=person.id if person else None,
+            org_id=org_id or (person.org_id if person else None), action=action,
+            outcome="ok" if person else "denied", target=target,
+            details={} if person else {"reason": reason},
+        )
+        if person is None:
+            roles_text = ", ".join(_ROLE_PLURAL[r] for r in allowed)
+            raise Denied(DENIED_TEXT[reason or "role"].format(roles=roles_text))
+        return person

@@ -1,0 +1,83 @@
+"""Identification: an unknown VK account names itself, the deputy approves the binding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.config import Settings
+from bot.domain.models import Person, Role
+from bot.domain.names import initials_match, name_key
+from storage.identity import BindingRequest, IdentityRepo
+from storage.people import PeopleRepo
+
+MAX_CANDIDATES = 5
+# token_sort_ratio at or above this is a typo of the same name, not another person.
+FUZZY_MIN = 85
+
+
+@dataclass(frozen=True)
+class Candidate:
+    person: Person
+    score: float
+
+
+def find_candidates(typed: str, roster: list[Person]) -> list[Candidate]:
+    """Roster people a typed name can mean: exact (ё/е, case), initials, then typos."""
+    key = name_key(typed)
+    if len(key.replace(".", "").replace(" ", "")) < 3:
+        return []
+    exact = [Candidate(p, 100.0) for p in roster if name_key(p.full_name) == key]
+    if exact:
+        return exact[:MAX_CANDIDATES]
+    initials = [Candidate(p, 95.0) for p in roster if initials_match(key, p.full_name)]
+    if initials:
+        return initials[:MAX_CANDIDATES]
+    scored = [Candidate(p, fuzz.token_sort_ratio(key, name_key(p.full_name))) for p in roster]
+    fuzzy = sorted((c for c in scored if c.score >= FUZZY_MIN), key=lambda c: -c.score)
+    return fuzzy[:MAX_CANDIDATES]
+
+
+class IdentityService:
+    """Finds roster candidates and records binding requests and decisions."""
+
+    def __init__(self, people: PeopleRepo, repo: IdentityRepo, settings: Settings) -> None:
+        self._people = people
+        self._repo = repo
+        self._settings = settings
+
+    async def candidates(self, typed: str) -> list[Candidate]:
+        """Candidates across every school of this deployment who have no VK account yet."""
+        roster: list[Person] = []
+        for school in self._settings.schools:
+            roster.extend(p for p in await self._people.in_org(school.id) if p.vk_id is None)
+        return find_candidates(typed, roster)
+
+    async def request(self, vk_id: int, typed: str, person: Person) -> BindingRequest:
+        """Ask the school's deputy to bind this VK account to `person`."""
+        return await self._repo.create_request(vk_id, person.org_id, typed, person.id)
+
+    async def pending(self, vk_id: int) -> BindingRequest | None:
+        return await self._repo.pending_for(vk_id)
+
+    async def get(self, request_id: int) -> BindingRequest | None:
+        return await self._repo.get(request_id)
+
+    async def decide(self, request_id: int, approve: bool, decided_by: int) -> BindingRequest | None:
+        """Apply a deputy's decision; None if the request is no longer pending."""
+        request = await self._repo.get(request_id)
+        if request is None or request.status != "pending":
+            return None
+        if not await self._repo.decide(request_id, approve, decided_by, request.org_id):
+            return None
+        return request.model_copy(update={"status": "approved" if approve else "rejected"})
+
+    async def deputies(self, org_id: str | None) -> list[Person]:
+        """The deputies of a school who can be asked (bound to VK)."""
+        if org_id is None:
+            return []
+        return [p for p in await self._people.in_org(org_id) if p.role is Role.DEPUTY and p.vk_id]
+
+    async def note_user(self, vk_id: int, *, wrote: bool) -> None:
+        await self._repo.note_user(vk_id, wrote=wrote)

@@ -1,0 +1,220 @@
+"""The hardened long-poll transport: inbox first, in order per user, exactly once.
+
+vkbottle's own poller saves `ts` before handlers finish, drops what arrived while
+the bot was down (`skip_old_events=True`) and runs every update as a free task.
+Here every update is stored in the inbox together with the new `ts` in one
+transaction, then handled one at a time per user; after a crash the pending
+inbox rows are handled first. A replayed event_id is ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from storage.runtime import InboxEvent, InboxRepo
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+ApiCall = Callable[[str, dict[str, Any]], Awaitable[Any]]
+CALLBACK_DEADLINE_S = 50.0
+HANDLER_TIMEOUT_S = 120.0
+MAX_ATTEMPTS = 3
+
+
+@dataclass
+class CallbackState:
+    """Whether the handler of a callback press answered it (VK wants an answer within 60 s)."""
+
+    answered: bool = False
+    snackbar: str | None = None
+
+
+current_callback: contextvars.ContextVar[CallbackState | None] = contextvars.ContextVar(
+    "current_callback", default=None)
+
+
+def order_key(update: dict[str, Any]) -> str:
+    """One user's events are handled one at a time, in the order VK sent them."""
+    obj = update.get("object") or {}
+    message = obj.get("message") if isinstance(obj, dict) else None
+    if isinstance(message, dict) and message.get("from_id"):
+        return f"user:{message['from_id']}"
+    for key in ("user_id", "from_id"):
+        if isinstance(obj, dict) and obj.get(key):
+            return f"user:{obj[key]}"
+    return "misc"
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff for reconnects: 0.5 s, 1 s, 2 s … up to `cap`."""
+
+    base: float = 0.5
+    cap: float = 30.0
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.base * 2.0 ** self.attempt)
+        self.attempt += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+@dataclass
+class _Server:
+    server: str
+    key: str
+    ts: str
+
+
+@dataclass
+class InboxPoller:
+    """Bots Long Poll into the inbox, and the inbox into the handlers."""
+
+    call: ApiCall
+    inbox: InboxRepo
+    handle: Handler
+    answer_callback: Callable[[dict[str, Any], str | None], Awaitable[None]]
+    group_id: int
+    wait: int = 25
+    backoff: Backoff = field(default_factory=Backoff)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    received: asyncio.Event = field(default_factory=asyncio.Event)
+    _tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _stopping: bool = False
+    _session: aiohttp.ClientSession | None = None
+
+    async def run(self) -> None:
+        """Replay what a crash left in the inbox, then poll until stopped."""
+        for event in await self.inbox.pending():
+            self._dispatch(event)
+        try:
+            await self._poll_forever()
+        finally:
+            if self._session is not None:
+                await self._session.close()
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def drain(self) -> None:
+        """Wait for every dispatched event to be handled."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    def abandon(self) -> None:
+        """Drop in-flight handlers without finishing them (what a crash does)."""
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _server(self, ts: str | None) -> _Server:
+        while True:
+            try:
+                raw = await self.call("groups.getLongPollServer", {"group_id": self.group_id})
+                self.backoff.reset()
+                return _Server(server=raw["server"], key=raw["key"], ts=ts or str(raw["ts"]))
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                delay = self.backoff.next_delay()
+                log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+                await self.sleep(delay)
+
+    async def _check(self, server: _Server) -> dict[str, Any]:
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        params = {"act": "a_check", "key": server.key, "ts": server.ts, "wait": str(self.wait)}
+        timeout = aiohttp.ClientTimeout(total=self.wait + 10)
+        async with self._session.post(server.server, params=params, timeout=timeout) as resp:
+            body: dict[str, Any] = await resp.json(content_type=None)
+            return body
+
+    async def _poll_forever(self) -> None:
+        stored_ts = await self.inbox.get_value("longpoll_ts")
+        server = await self._server(stored_ts)
+        while not self._stopping:
+            try:
+                body = await self._check(server)
+            except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
+                delay = self.backoff.next_delay()
+                log.warning("long poll failed (%s); reconnecting in %.1f s", type(exc).__name__, delay)
+                await self.sleep(delay)
+                server = await self._server(server.ts)
+                continue
+            self.backoff.reset()
+            failed = body.get("failed")
+            if failed == 1:
+                log.warning("long poll: failed=1, history lost; some events may be missed")
+                server.ts = str(body.get("ts", server.ts))
+                continue
+            if failed == 2:
+                server = await self._server(server.ts)
+                continue
+            if failed == 3:
+                log.warning("long poll: failed=3, information lost; some events may be missed")
+                server = await self._server(None)
+                continue
+            updates = body.get("updates") or []
+            new_ts = str(body.get("ts", server.ts))
+            events = [
+                (str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
+                for i, u in enumerate(updates)
+            ]
+            for event in await self.inbox.store(events, new_ts):
+                self._dispatch(event)
+            server.ts = new_ts
+            if updates:
+                self.received.set()
+
+    def _dispatch(self, event: InboxEvent) -> None:
+        previous = self._tails.get(event.order_key)
+        task = asyncio.create_task(self._run_after(previous, event))
+        self._tails[event.order_key] = task
+        self._tasks.add(task)
+        task.add_done_callback(self._done(event.order_key))
+
+    def _done(self, key: str) -> Callable[[asyncio.Task[None]], None]:
+        def callback(task: asyncio.Task[None]) -> None:
+            self._tasks.discard(task)
+            if self._tails.get(key) is task:
+                del self._tails[key]
+        return callback
+
+    async def _run_after(self, previous: asyncio.Task[None] | None, event: InboxEvent) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        if event.attempts >= MAX_ATTEMPTS:
+            log.error("event %s failed %d times; skipped", event.event_id, event.attempts)
+            await self.inbox.finish(event.id, "too many attempts")
+            return
+        await self.inbox.start(event.id)
+        is_callback = event.event_type == "message_event"
+        state = CallbackState() if is_callback else None
+        token = current_callback.set(state)
+        error: str | None = None
+        try:
+            timeout = CALLBACK_DEADLINE_S if is_callback else HANDLER_TIMEOUT_S
+            await asyncio.wait_for(self.handle(event.body), timeout)
+        except TimeoutError:
+            error = "timeout"
+            log.error("event %s: handler timed out", event.event_id)
+        except Exception as exc:
+            error = type(exc).__name__
+            log.exception("event %s: handler failed", event.event_id)
+        finally:
+            current_callback.reset(token)
+        if state is not None and not state.answered:
+            try:
+                await self.answer_callback(event.body.get("object") or {}, state.snackbar)
+            except Exception:
+                log.warning("could not answer callback %s", event.event_id, exc_info=True)
+        await self.inbox.finish(event.id, error)

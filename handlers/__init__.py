@@ -1,0 +1,14 @@
+"""vkbottle labelers, one per feature; the composition root loads them in this order."""
+
+from __future__ import annotations
+
+from vkbottle.bot import BotLabeler
+
+
+def labelers() -> list[BotLabeler]:
+    """Labelers in dispatch order: identification first, the fallback last."""
+    from handlers import fallback, identify, menu
+
+    # --- feature labelers go between menu and fallback ---
+    features: list[BotLabeler] = []
+    return [identify.labeler, menu.labeler, *features, fallback.labeler]

@@ -1,0 +1,111 @@
+"""Small shared pieces of the handlers: rules, payloads, replies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from vkbottle.bot import Message, MessageEvent
+from vkbottle.dispatch.rules import ABCRule
+
+from bot.deps import Deps
+from bot.domain.menus import main_menu
+from bot.domain.models import Person
+from bot.domain.ui import Keyboard
+from bot.ports import Delivery, OutMessage
+from bot.vk.runtime import current_callback
+
+CHAT_PEER_START = 2_000_000_000
+
+
+def is_private(message: Message) -> bool:
+    return message.peer_id < CHAT_PEER_START
+
+
+def payload_of(message: Message) -> dict[str, Any]:
+    """A text button's payload as a dict ({} when absent or not JSON)."""
+    raw = message.payload
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def event_payload(event: MessageEvent) -> dict[str, Any]:
+    """A callback button's payload (VK sends an object; older clients a string)."""
+    raw: Any = event.object.payload
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return {}
+    return raw if isinstance(raw, dict) else {}
+
+
+def snackbar(text: str) -> None:
+    """Answer the current callback press with a short pop-up text."""
+    state = current_callback.get()
+    if state is not None:
+        state.snackbar = text[:90]
+
+
+async def say(deps: Deps, peer_id: int, text: str, keyboard: Keyboard | None = None,
+              attachments: tuple[str, ...] = ()) -> Delivery:
+    """An interactive reply through the one outbound sender."""
+    return await deps.outbound.reply(
+        OutMessage(peer_id=peer_id, text=text, keyboard=keyboard, attachments=attachments))
+
+
+async def say_menu(deps: Deps, person: Person, text: str) -> Delivery:
+    """A reply with the person's main menu attached."""
+    return await say(deps, person.vk_id or 0, text, main_menu(person.role))
+
+
+class Stranger(ABCRule[Message]):
+    """A private message from a VK account that is not on any roster."""
+
+    async def check(self, event: Message, deps: Deps) -> bool:
+        return is_private(event) and await deps.access.person(event.from_id) is None
+
+
+class Known(ABCRule[Message]):
+    """A private message from a known person: injects `person`."""
+
+    async def check(self, event: Message, deps: Deps) -> dict[str, Any] | bool:
+        if not is_private(event):
+            return False
+        person = await deps.access.person(event.from_id)
+        return {"person": person} if person else False
+
+
+class Cmd(ABCRule[Message]):
+    """A text button with {"cmd": name} (or one of the given words typed by hand): injects `args`."""
+
+    def __init__(self, name: str, *words: str) -> None:
+        self.name = name
+        self.words = {w.lower() for w in words}
+
+    async def check(self, event: Message) -> dict[str, Any] | bool:
+        payload = payload_of(event)
+        if payload.get("cmd") == self.name:
+            return {"args": payload}
+        text = (event.text or "").strip().lower().rstrip("!.?")
+        if text and text in self.words:
+            return {"args": {}}
+        return False
+
+
+class EventCmd(ABCRule[MessageEvent]):
+    """A callback button with {"cmd": name}: injects `args` and the pressing `person` (or None)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    async def check(self, event: MessageEvent, deps: Deps) -> dict[str, Any] | bool:
+        payload = event_payload(event)
+        if payload.get("cmd") != self.name:
+            return False
+        return {"args": payload, "person": await deps.access.person(event.object.user_id)}

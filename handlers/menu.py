@@ -1,0 +1,33 @@
+"""Greeting, the main menu and «Мой статус» for known people."""
+
+from __future__ import annotations
+
+from vkbottle.bot import BotLabeler, Message
+
+from bot.deps import Deps
+from bot.domain.models import Person
+from handlers.common import Cmd, Known, payload_of, say_menu
+
+labeler = BotLabeler()
+
+GREETING = "{name}, здравствуйте! Чем помочь? Выберите кнопку внизу или напишите вопрос о Сферуме."
+
+
+@labeler.private_message(Known(), Cmd("start", "начать", "меню", "старт", "/start", "привет",
+                                      "здравствуйте", "добрый день"))
+async def cmd_start(message: Message, deps: Deps, person: Person) -> None:
+    """A greeting with the main menu for the person's role."""
+    await deps.identity.note_user(message.from_id, wrote=True)
+    await say_menu(deps, person, GREETING.format(name=person.first_and_middle))
+
+
+@labeler.private_message(Known(), Cmd("my_status", "мой статус", "статус", "моя статистика"))
+async def cmd_my_status(message: Message, deps: Deps, person: Person) -> None:
+    """The person's own figures and open tasks."""
+    await say_menu(deps, person, await deps.my_status.render(person))
+
+
+@labeler.private_message(Known(), func=lambda m: payload_of(m).get("command") == "start")
+async def cmd_vk_start(message: Message, deps: Deps, person: Person) -> None:
+    """VK's own «Начать» button."""
+    await say_menu(deps, person, GREETING.format(name=person.first_and_middle))

@@ -1,0 +1,20 @@
+"""Dependency injection: handlers declare `deps: Deps` and get the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vkbottle import BaseMiddleware
+
+from bot.deps import Deps
+
+
+def deps_middleware(deps: Deps) -> type[BaseMiddleware[Any]]:
+    """A middleware class bound to `deps` (vkbottle instantiates middlewares per event)."""
+
+    class DepsMiddleware(BaseMiddleware[Any]):
+        async def pre(self) -> None:
+            # No I/O here: vkbottle swallows middleware errors at DEBUG level.
+            self.send({"deps": deps})
+
+    return DepsMiddleware

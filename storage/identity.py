@@ -1,0 +1,102 @@
+"""Binding requests: a VK account asks to be a roster person; a deputy decides."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from storage._util import iso
+from storage.audit import AuditRepo
+from storage.db import Database
+
+
+class BindingRequest(BaseModel):
+    id: int
+    vk_id: int
+    org_id: str | None
+    typed_name: str
+    person_id: int | None
+    status: str
+
+
+_COLS = "id, vk_id, org_id, typed_name, person_id, status"
+
+
+def _req(r: tuple[object, ...]) -> BindingRequest:
+    return BindingRequest(id=r[0], vk_id=r[1], org_id=r[2], typed_name=r[3], person_id=r[4], status=r[5])
+
+
+class IdentityRepo:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def create_request(self, vk_id: int, org_id: str | None, typed_name: str,
+                             person_id: int | None) -> BindingRequest:
+        """A new pending request; an earlier pending one from the same account is cancelled."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE binding_requests SET status = 'cancelled', decided_at = ? "
+                "WHERE vk_id = ? AND status = 'pending'", (iso(), vk_id))
+            cur = await conn.execute(
+                "INSERT INTO binding_requests(vk_id, org_id, typed_name, person_id, created_at) "
+                "VALUES (?, ?, ?, ?, ?)", (vk_id, org_id, typed_name, person_id, iso()))
+            return BindingRequest(id=cur.lastrowid or 0, vk_id=vk_id, org_id=org_id,
+                                  typed_name=typed_name, person_id=person_id, status="pending")
+
+    async def get(self, request_id: int) -> BindingRequest | None:
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT {_COLS} FROM binding_requests WHERE id = ?", (request_id,)  # noqa: S608 - fixed columns
+        ) as cur:
+            row = await cur.fetchone()
+        return _req(tuple(row)) if row else None
+
+    async def pending_for(self, vk_id: int) -> BindingRequest | None:
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT {_COLS} FROM binding_requests WHERE vk_id = ? AND status = 'pending' "  # noqa: S608
+            "ORDER BY id DESC LIMIT 1", (vk_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _req(tuple(row)) if row else None
+
+    async def decide(self, request_id: int, approve: bool, decided_by: int, org_id: str | None) -> bool:
+        """Approve (binding the account) or reject a pending request, audited, in one transaction.
+
+        Returns False when the request was no longer pending (decided twice, cancelled).
+        """
+        async with self._db.transaction() as conn:
+            async with conn.execute(
+                "SELECT vk_id, person_id FROM binding_requests WHERE id = ? AND status = 'pending'",
+                (request_id,)) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            vk_id, person_id = row
+            await conn.execute(
+                "UPDATE binding_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                ("approved" if approve else "rejected", decided_by, iso(), request_id))
+            if approve and person_id is not None:
+                # The account moves to this person: nobody else in the school keeps it.
+                await conn.execute("UPDATE people SET vk_id = NULL WHERE vk_id = ? AND org_id IS ?",
+                                   (vk_id, org_id))
+                await conn.execute("UPDATE people SET vk_id = ?, updated_at = ? WHERE id = ?",
+                                   (vk_id, iso(), person_id))
+            await AuditRepo.write_in(conn, actor_vk_id=decided_by, org_id=org_id,
+                                     action="approve_binding" if approve else "reject_binding",
+                                     outcome="ok", target=str(request_id),
+                                     details={"vk_id": vk_id, "person_id": person_id})
+            return True
+
+    async def note_user(self, vk_id: int, first_name: str | None = None, last_name: str | None = None,
+                        *, wrote: bool = False) -> None:
+        """Remember a VK account; one that wrote to the community can be messaged."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO vk_users(vk_id, first_name, last_name, can_message, last_message_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vk_id) DO UPDATE SET "
+                "first_name = COALESCE(excluded.first_name, first_name), "
+                "last_name = COALESCE(excluded.last_name, last_name), "
+                "can_message = CASE WHEN ?7 THEN 1 ELSE can_message END, "
+                "unreachable_code = CASE WHEN ?7 THEN NULL ELSE unreachable_code END, "
+                "last_message_at = COALESCE(excluded.last_message_at, last_message_at), "
+                "updated_at = excluded.updated_at",
+                (vk_id, first_name, last_name, 1 if wrote else None, iso() if wrote else None, iso(), wrote),
+            )

@@ -1,0 +1,128 @@
+"""The inbox of received events, dialog state and small runtime values (the long-poll ts)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import BaseModel
+
+from storage._util import dumps, iso
+from storage.db import Database
+
+
+class InboxEvent(BaseModel):
+    """One received long-poll update, kept until it has been handled."""
+
+    id: int
+    event_id: str
+    event_type: str
+    order_key: str
+    body: dict[str, Any]
+    attempts: int
+
+
+class InboxRepo:
+    """Every update is stored before the long-poll ts moves on; event_id makes replays no-ops."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def store(self, events: list[tuple[str, str, str, dict[str, Any]]], ts: str | None) -> list[InboxEvent]:
+        """Keep `(event_id, type, order_key, body)` updates and the new ts in one transaction.
+
+        Returns the events that were new (a replayed event_id is skipped).
+        """
+        stored: list[InboxEvent] = []
+        now = iso()
+        async with self._db.transaction() as conn:
+            for event_id, event_type, order_key, body in events:
+                cur = await conn.execute(
+                    "INSERT OR IGNORE INTO inbox(event_id, event_type, order_key, body, received_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (event_id, event_type, order_key, dumps(body), now),
+                )
+                if cur.rowcount:
+                    stored.append(InboxEvent(id=cur.lastrowid or 0, event_id=event_id, event_type=event_type,
+                                             order_key=order_key, body=body, attempts=0))
+            if ts is not None:
+                await conn.execute(
+                    "INSERT INTO runtime_state(key, value, updated_at) VALUES ('longpoll_ts', ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (ts, now),
+                )
+        return stored
+
+    async def pending(self) -> list[InboxEvent]:
+        """Events received but not handled yet (after a crash), oldest first."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT id, event_id, event_type, order_key, body, attempts FROM inbox "
+            "WHERE status = 'pending' ORDER BY id"
+        ) as cur:
+            rows = await cur.fetchall()
+        return [InboxEvent(id=r[0], event_id=r[1], event_type=r[2], order_key=r[3],
+                           body=json.loads(r[4]), attempts=r[5]) for r in rows]
+
+    async def start(self, inbox_id: int) -> None:
+        """Count an attempt before handling, so a poison event cannot loop forever."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE inbox SET attempts = attempts + 1 WHERE id = ?", (inbox_id,))
+
+    async def finish(self, inbox_id: int, error: str | None = None) -> None:
+        """Mark an event handled (or failed with a short reason).
+
+        The body is dropped: only the event_id stays, to recognize a replay, so no
+        message text outlives its handling.
+        """
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "UPDATE inbox SET status = ?, handled_at = ?, error = ?, body = '{}' WHERE id = ?",
+                ("failed" if error else "done", iso(), error, inbox_id),
+            )
+
+    async def get_value(self, key: str) -> str | None:
+        async with self._db.read() as conn, conn.execute(
+            "SELECT value FROM runtime_state WHERE key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return str(row[0]) if row else None
+
+    async def set_value(self, key: str, value: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO runtime_state(key, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                (key, value, iso()),
+            )
+
+
+class DialogState(BaseModel):
+    state: str
+    payload: dict[str, Any] = {}
+
+
+class DialogStateRepo:
+    """Persistent dialog state per key (a dialog survives a restart)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def get(self, key: str) -> DialogState | None:
+        async with self._db.read() as conn, conn.execute(
+            "SELECT state, payload FROM dialog_state WHERE peer_key = ?", (key,)
+        ) as cur:
+            row = await cur.fetchone()
+        return DialogState(state=row[0], payload=json.loads(row[1])) if row else None
+
+    async def set(self, key: str, state: str, payload: dict[str, Any] | None = None) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO dialog_state(peer_key, state, payload, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(peer_key) DO UPDATE SET state = excluded.state, payload = excluded.payload, "
+                "updated_at = excluded.updated_at",
+                (key, state, dumps(payload or {}), iso()),
+            )
+
+    async def delete(self, key: str) -> None:
+        async with self._db.transaction() as conn:
+            await conn.execute("DELETE FROM dialog_state WHERE peer_key = ?", (key,))
