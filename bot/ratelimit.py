@@ -1,7 +1,7 @@
 """A priority-aware rate limiter for one VK token (pure asyncio, testable with a fake clock).
 
 VK counts requests per token in a sliding one-second window. The limiter keeps the
-bot under it without bursting: starts are spaced `window / rps` apart, and a slot is
+bot under it without bursting: starts follow a schedule `window / rps` apart, and a slot is
 held from the start of a request until one window after its *end*, since VK may see
 the request arrive at any moment in between. Interactive requests (replies, callback
 answers) always take the next free slot before bulk sends.
@@ -66,7 +66,7 @@ class RateLimiter:
         self._seq = itertools.count()
         self._ended: deque[float] = deque()
         self._in_flight = 0
-        self._last_start: float | None = None
+        self._next_start: float | None = None
         self._not_before = 0.0
         self._released = asyncio.Event()
         self._pump_task: asyncio.Task[None] | None = None
@@ -121,8 +121,8 @@ class RateLimiter:
         while self._ended and self._ended[0] <= now - self.window:
             self._ended.popleft()
         wait = self._not_before - now
-        if self._last_start is not None:
-            wait = max(wait, self._last_start + self.interval - now)
+        if self._next_start is not None:
+            wait = max(wait, self._next_start - now)
         if self._in_flight + len(self._ended) >= self.rps:
             if not self._ended:
                 return None
@@ -150,5 +150,9 @@ class RateLimiter:
             if fut.done():
                 continue
             self._in_flight += 1
-            self._last_start = self._clock()
+            now = self._clock()
+            # Spacing follows an ideal schedule: a grant that came a little late (a busy
+            # loop) does not push every later one back; the window rule still caps bursts.
+            scheduled = now if self._next_start is None else max(self._next_start, now - self.interval)
+            self._next_start = scheduled + self.interval
             fut.set_result(None)

@@ -29,7 +29,7 @@ from bot.services.outbox_rules import NETWORK_ERROR, RANDOM_ID_MASK, RETRY_CODES
 log = logging.getLogger(__name__)
 
 # Extra hold on each rate slot, for the skew between our clock and VK's window.
-RATE_MARGIN_S = 0.01
+RATE_MARGIN_S = 0.002
 
 
 class NetworkError(aiohttp.ClientConnectionError):
