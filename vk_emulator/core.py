@@ -71,7 +71,7 @@ USER_FIELDS = frozenset(
 _SCOPE_OF_SECTION = {"messages": "messages", "docs": "docs", "photos": "photos"}
 
 
-class SchemaViolation(Exception):  # noqa: N818 - it is a report, not an error of the caller
+class SchemaViolation(Exception):
     """Something the emulator produced does not match the VK schema (an emulator bug)."""
 
     def __init__(self, where: str, errors: list[str]) -> None:
