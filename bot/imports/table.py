@@ -146,7 +146,7 @@ def _guess_header(sheet: RawSheet, aliases: Mapping[str, Sequence[str]]) -> _Hea
         guess = singles[r]
         if not any(guess.labels):
             continue
-        if r + 1 < len(sheet.rows):
+        if r + 1 < len(sheet.rows) and not _has_numbers(sheet.rows[r + 1]):
             width2 = max(len(sheet.rows[r]), len(sheet.rows[r + 1]))
             pairs = [(cell(r, c), cell(r + 1, c)) for c in range(width2)]
             double = [[lo, f"{up} {lo}".strip(), up] if lo else [up] for up, lo in pairs]
@@ -159,6 +159,11 @@ def _guess_header(sheet: RawSheet, aliases: Mapping[str, Sequence[str]]) -> _Hea
         if guess.score and (best is None or guess.score > best.score):
             best = guess
     return best
+
+
+def _has_numbers(row: Sequence[Cell]) -> bool:
+    """A row with a number in it is data, not the lower half of a header."""
+    return any(isinstance(v, int | float) and not isinstance(v, bool) or text(v).isdigit() for v in row)
 
 
 def _is_total(row: Sequence[Cell]) -> bool:
@@ -178,6 +183,15 @@ def _is_numbering(row: Sequence[Cell]) -> bool:
     return values == [str(first + k) for k in range(len(values))]
 
 
+def _is_subheader(values: Mapping[str, Cell]) -> bool:
+    """The second row of a two-row header: nothing that identifies a row, and only words."""
+    identifying = (*NAME_FIELDS, "vk", "org", "inn")
+    if any(text(values.get(f)) for f in identifying):
+        return False
+    filled = [v for v in values.values() if text(v)]
+    return bool(filled) and all(isinstance(v, str) and not any(ch.isdigit() for ch in v) for v in filled)
+
+
 def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTable:
     start = guess.first + guess.height
     header_keys = {norm_header(label) for label in guess.labels if label}
@@ -189,6 +203,8 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
         if _is_total(raw) or (i == start and _is_numbering(raw)):
             continue
         values = {name: (raw[col] if col < len(raw) else None) for name, col in guess.columns.items()}
+        if i == start and _is_subheader(values):
+            continue
         keyed = [norm_header(text(v)) for v in values.values() if text(v)]
         if keyed and all(k in header_keys for k in keyed):
             continue  # the header repeated (a table pasted page by page)

@@ -402,9 +402,9 @@ def _plan_roster(rows: Sequence[tuple[DataRow, str, int | None, str | None]], pe
     protected: list[Person] = []
     taken: dict[int, int] = {}
     vk_rows: dict[tuple[str, int], int] = {}
-    new_rows: dict[tuple[str, str], int] = {}
+    new_rows: dict[tuple[str, str], tuple[int, int | None]] = {}
     for row, org, vk_id, screen in rows:
-        name = row.full_name
+        name = _display_name(row.full_name)
         role = cells.role(row.values.get("role"))
         if role is None:
             role = Role.STAFF
@@ -428,14 +428,16 @@ def _plan_roster(rows: Sequence[tuple[DataRow, str, int | None, str | None]], pe
         if person is not None and person.id in taken:
             problems.append(Problem(row=row.row_no, reason=f"«{name}» уже есть в строке {taken[person.id]} — строка пропущена"))
             continue
-        if person is None and vk_id is None:
+        if person is None:
             key = (org, name_key(name))
-            if key in new_rows:
+            earlier = new_rows.get(key)
+            # Two new rows with one name are one person twice, unless two VK pages tell them apart.
+            if earlier is not None and (vk_id is None or earlier[1] is None):
                 problems.append(Problem(row=row.row_no, reason=(
-                    f"«{name}» уже есть в строке {new_rows[key]} — строка пропущена "
+                    f"«{name}» уже есть в строке {earlier[0]} — строка пропущена "
                     "(если это тёзки, укажите у обоих страницу VK)")))
                 continue
-            new_rows[key] = row.row_no
+            new_rows.setdefault(key, (row.row_no, vk_id))
         if person is not None:
             taken[person.id] = row.row_no
         if vk_id is not None:
@@ -447,6 +449,11 @@ def _plan_roster(rows: Sequence[tuple[DataRow, str, int | None, str | None]], pe
             person_id=person.id if person else None,
         ))
     return entries, protected
+
+
+def _display_name(name: str) -> str:
+    """«ИВАНОВА АННА» → «Иванова Анна»; names typed in mixed case stay as typed."""
+    return name.title() if name.isupper() or name.islower() else name
 
 
 def _sorted(problems: list[Problem]) -> list[Problem]:

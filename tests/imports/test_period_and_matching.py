@@ -1,0 +1,74 @@
+"""Period detection and matching names to the roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.domain.models import Period, Person, Role
+from bot.imports.matching import RosterIndex
+from bot.imports.period import find_period
+
+P = Period(start=dt.date(2023, 4, 15), end=dt.date(2023, 4, 21))
+
+
+@pytest.mark.parametrize("text", [
+    "Мониторинг использования ИКОП «Сферум» за период с 15.04.2023 по 21.04.2023",
+    "15.04.2023-21.04.2023", "статистика 15.04.2023 – 21.04.2023.xlsx", "с 15/04/23 по 21/04/23",
+    "2023-04-15..2023-04-21", "отчёт_15042023-21042023.xlsx",
+])
+def test_period_from_title_or_file_name(text: str) -> None:
+    """Date ranges are found in the title and in the file name."""
+    assert find_period([text]) == P
+
+
+@pytest.mark.parametrize("text", ["Мониторинг", "с 21.04.2023 по 15.04.2023", "31.02.2023-01.03.2023",
+                                  "01.01.2023-01.06.2023"])
+def test_no_period(text: str) -> None:
+    """No range, a reversed range, an impossible date or a half-year span give nothing."""
+    assert find_period([text]) is None
+
+
+def _people() -> list[Person]:
+    names = ["Иванова Анна Петровна", "Семёнова Ольга Викторовна", "Сидоров Пётр Ильич",
+             "Сидоров Павел Андреевич", "Кузнецов Павел"]
+    return [Person(id=i, org_id="s", full_name=n, role=Role.TEACHER, vk_id=500 + i if i == 1 else None)
+            for i, n in enumerate(names, start=1)] + [
+        Person(id=9, org_id="s", full_name="Уволенная Анна", role=Role.TEACHER, active=False)]
+
+
+@pytest.mark.parametrize("name", ["Иванова Анна Петровна", "ИВАНОВА АННА ПЕТРОВНА", "Иванова А. П.",
+                                  "Иванова А.П.", "иванова  анна", "Иванова"])
+def test_names_as_they_come_match_one_person(name: str) -> None:
+    """Full, uppercase and initial forms of a name match the one roster person."""
+    assert RosterIndex.build(_people()).match("s", name).person is not None
+
+
+def test_ye_for_yo() -> None:
+    """«Семенова» finds «Семёнова»."""
+    match = RosterIndex.build(_people()).match("s", "Семенова О.В.")
+    assert match.person is not None and match.person.id == 2
+
+
+def test_ambiguous_initials_list_the_candidates() -> None:
+    """«Сидоров П.» fits two people: no guess, both listed in the reason."""
+    match = RosterIndex.build(_people()).match("s", "Сидоров П.")
+    assert match.person is None
+    assert {p.id for p in match.candidates} == {3, 4}
+    assert match.reason == ("«Сидоров П.» подходит к двум сотрудникам: Сидоров Пётр Ильич, "
+                            "Сидоров Павел Андреевич")
+
+
+def test_unknown_name_and_people_who_left() -> None:
+    """A stranger and a person who left match nobody."""
+    index = RosterIndex.build(_people())
+    assert index.match("s", "Петров И.").reason == "«Петров И.» нет в списке сотрудников"
+    assert index.match("s", "Уволенная Анна").person is None
+    assert index.match("other", "Иванова А.П.").person is None
+
+
+def test_vk_id_wins_over_the_name() -> None:
+    """A VK id in the row picks the person even when the name is misspelt."""
+    match = RosterIndex.build(_people()).match("s", "Ивонова", vk_id=501)
+    assert match.person is not None and match.person.id == 1
