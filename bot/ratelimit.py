@@ -130,8 +130,17 @@ class RateLimiter:
         return max(0.0, wait)
 
     def _ensure_pump(self) -> None:
-        if self._pump_task is None or self._pump_task.done():
-            self._pump_task = asyncio.get_running_loop().create_task(self._pump())
+        loop = asyncio.get_running_loop()
+        task = self._pump_task
+        if task is not None and not task.done() and task.get_loop() is not loop:
+            # The limiter outlived an event loop (asyncio.run twice): forget that loop's waiters.
+            self._heap = [w for w in self._heap if w[2].get_loop() is loop]
+            heapq.heapify(self._heap)
+            self._released = asyncio.Event()
+            self._in_flight = 0
+            task = None
+        if task is None or task.done():
+            self._pump_task = loop.create_task(self._pump())
 
     async def _pump(self) -> None:
         while self._heap:

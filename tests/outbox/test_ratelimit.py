@@ -142,3 +142,24 @@ async def test_priority_context_variable() -> None:
         inner = await asyncio.create_task(asyncio.sleep(0, result=current_priority()))
         assert inner is Priority.BULK
     assert current_priority() is Priority.INTERACTIVE
+
+
+def test_limiter_survives_a_second_event_loop() -> None:
+    """A limiter whose first loop was closed mid-wait still grants under the next loop."""
+    limiter = RateLimiter(1, window=0.01)
+
+    async def stuck() -> None:
+        # One slot held forever and a second waiter: the pump waits for a release.
+        await limiter.acquire()
+        asyncio.get_running_loop().create_task(limiter.acquire())
+        for _ in range(5):
+            await asyncio.sleep(0)
+
+    async def fresh() -> bool:
+        async with asyncio.timeout(5), limiter.slot():
+            return True
+
+    first = asyncio.new_event_loop()
+    first.run_until_complete(stuck())
+    first.close()  # without cancelling the pump: as if that loop just went away
+    assert asyncio.run(fresh())
