@@ -1,0 +1,46 @@
+"""`sferum-bot doctor`: is the community set up for the bot?"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from bot.commands._common import settings_from
+from bot.config import Settings
+from bot.services.doctor import VkCallError, diagnose, render
+
+
+async def _check(settings: Settings) -> tuple[str, bool]:
+    from vkbottle import VKAPIError
+
+    from bot.vk.api import make_api
+
+    api = make_api(settings)
+
+    async def call(method: str, params: dict[str, Any]) -> Any:
+        try:
+            return (await api.request(method, params))["response"]
+        except VKAPIError as exc:
+            raise VkCallError(exc.code, exc.error_msg) from None
+
+    try:
+        findings = await diagnose(settings, call)
+    finally:
+        await api.http_client.close()
+    return render(findings), all(f.ok for f in findings)
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    text, ok = asyncio.run(_check(settings))
+    print(text)
+    return 0 if ok else 1
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+             common: argparse.ArgumentParser) -> None:
+    """Add the `doctor` subcommand."""
+    parser = sub.add_parser("doctor", parents=[common], help="проверить настройки сообщества и ключ",
+                            description="Проверяет настройки, ключ доступа и настройки сообщества ВКонтакте.")
+    parser.set_defaults(func=_run)
