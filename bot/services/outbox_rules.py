@@ -161,22 +161,38 @@ def execute_code(calls: Sequence[str]) -> str:
 
 
 def batches(sizes: Sequence[int], *, max_calls: int = EXECUTE_MAX_CALLS,
-            max_chars: int = EXECUTE_MAX_CODE_CHARS) -> Iterator[range]:
+            max_chars: int = EXECUTE_MAX_CODE_CHARS,
+            groups: Sequence[object] | None = None) -> Iterator[range]:
     """Split items of the given code sizes into consecutive index ranges for execute requests.
 
     Each range holds at most `max_calls` items whose sizes add up to at most `max_chars`
-    (an item bigger than that on its own still gets a range of its own).
+    (an item bigger than that on its own still gets a range of its own). Consecutive
+    items of the same `groups` value (the chunks of one long message) stay in one range
+    when they fit in one, so that batches sent side by side cannot reorder them.
     """
     start = 0
     total = 0
     for index, size in enumerate(sizes):
         count = index - start
         if count and (count >= max_calls or total + size > max_chars):
-            yield range(start, index)
-            start, total = index, 0
+            cut = index
+            if groups is not None:
+                while cut > start and groups[cut - 1] == groups[index]:
+                    cut -= 1
+                if cut == start:
+                    cut = index  # the group alone overflows a batch: split it
+            yield range(start, cut)
+            start = cut
+            total = sum(sizes[cut:index])
         total += size
     if start < len(sizes):
         yield range(start, len(sizes))
+
+
+def group_of(key: str) -> str:
+    """The message a chunk key belongs to (`k#2` → `k`; a key without a chunk suffix → itself)."""
+    base, sep, tail = key.rpartition("#")
+    return base if sep and tail.isdigit() else key
 
 
 @dataclass(frozen=True)

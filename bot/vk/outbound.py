@@ -38,6 +38,7 @@ from bot.services.outbox_rules import (
     chunk_key,
     classify,
     execute_code,
+    group_of,
     parse_execute,
     random_id_for,
     send_params,
@@ -280,9 +281,18 @@ class VkOutbound:
         async def producer() -> None:
             after = 0
             while rows := await self._outbox.pending(after_id=after, limit=self._page_size):
+                if len(rows) == self._page_size:
+                    # The page may end inside a long message: its chunks go with the next page.
+                    last = group_of(rows[-1].idem_key)
+                    first = len(rows) - 1
+                    while first > 0 and group_of(rows[first - 1].idem_key) == last:
+                        first -= 1
+                    if first > 0:
+                        rows = rows[:first]
                 after = rows[-1].id
                 codes = [call_code("messages.send", self._params(r)) for r in rows]
-                for span in batches([len(c) + 1 for c in codes]):
+                groups = [group_of(r.idem_key) for r in rows]
+                for span in batches([len(c) + 1 for c in codes], groups=groups):
                     tag = f"b{next(self._batch_seq)}"
                     await queue.put(_Batch([rows[i] for i in span],
                                            execute_code([codes[i] for i in span]), tag))

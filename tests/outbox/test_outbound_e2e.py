@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 from bot.domain.ui import Button, Keyboard
 from bot.ports import OutMessage
@@ -14,7 +15,7 @@ from bot.vk.keyboard import KeyboardError
 from bot.vk.outbound import VkOutbound
 from storage.db import Database
 from storage.outbox import OutboxRepo
-from tests.outbox.conftest import add_users, sent_counts
+from tests.outbox.conftest import add_users, outbox_settings, sent_counts
 from vk_emulator import Emulator, EmulatorControl
 
 
@@ -146,6 +147,23 @@ async def test_long_message_is_split_and_kept_in_order(outbound: VkOutbound, emu
     assert len(items) >= 3 and all(len(i["text"]) <= 4096 for i in items)
     assert "\n\n".join(i["text"] for i in items) == text
     assert items[-1]["keyboard"] is not None and items[0]["keyboard"] is None
+
+
+async def test_split_broadcast_keeps_order_for_everyone(emulator: Emulator, control: EmulatorControl,
+                                                        db: Database, api: RateLimitedAPI,
+                                                        tmp_path: Path) -> None:
+    """Two-chunk messages to 40 people straddle batch and page edges yet arrive in order."""
+    ids = list(range(6200, 6240))
+    add_users(emulator, ids)
+    outbound = VkOutbound(api, OutboxRepo(db), outbox_settings(tmp_path, emulator.api_url),
+                          retry_base=0.02, page_size=7, concurrency=4)
+    text = "Первая часть. " + "а" * 4000 + "\n\nВторая часть. " + "б" * 100
+    messages = [OutMessage(peer_id=i, text=text, idem_key=f"school1:broadcast:9:{i}") for i in ids]
+    deliveries = await outbound.send_bulk(messages)
+    assert all(d.ok for d in deliveries)
+    for peer in ids:
+        items = (await control.sent(peer))["items"]
+        assert [i["text"][:6] for i in items] == ["Первая", "Вторая"]
 
 
 async def test_chat_bulk_send_learns_cmid(outbound: VkOutbound, emulator: Emulator,

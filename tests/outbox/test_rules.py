@@ -17,6 +17,7 @@ from bot.services.outbox_rules import (
     chunk_key,
     classify,
     execute_code,
+    group_of,
     idem_key,
     parse_execute,
     random_id_for,
@@ -110,6 +111,18 @@ def test_batches_respect_calls_and_size() -> None:
     ranges = list(batches([400, 400, 400, 1200, 10], max_chars=1000))
     assert [list(r) for r in ranges] == [[0, 1], [2], [3], [4]]
     assert list(batches([])) == []
+
+
+def test_batches_keep_chunks_of_one_message_together() -> None:
+    """A long message's chunks move to the next batch rather than straddle two."""
+    groups = ["a"] * 20 + ["b"] * 3 + ["c"] * 3 + ["d"]
+    ranges = [list(r) for r in batches([1] * len(groups), groups=groups)]
+    assert ranges == [list(range(0, 23)), list(range(23, 27))]
+    # A group bigger than a batch is split, since it cannot fit anyway.
+    ranges = [list(r) for r in batches([1] * 30, groups=["x"] * 30)]
+    assert [len(r) for r in ranges] == [25, 5]
+    assert group_of("school1:b:1#2") == "school1:b:1" and group_of("k#x") == "k#x"
+    assert group_of("plain") == "plain"
 
 
 def test_execute_code_is_json_literal() -> None:
