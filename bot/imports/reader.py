@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -75,7 +76,7 @@ def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError):
         raise ImportRefused("файл повреждён: его не удалось открыть как таблицу") from None
     limit = limits.max_unzipped_mb * _MB
     too_big = ImportRefused(
@@ -98,7 +99,7 @@ def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
                         raise too_big
     except ImportRefused:
         raise
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
+    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError, NotImplementedError, RuntimeError):
         # RuntimeError: an entry with a password (zip-level encryption).
         raise ImportRefused("файл повреждён или защищён паролем: его не удалось распаковать") from None
     return archive
@@ -111,10 +112,13 @@ def detect_format(data: bytes, limits: Limits) -> str:
         names = set(archive.namelist())
         if "xl/workbook.xml" in names:
             return "xlsx"
-        if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
-            return "ods"
-        if "content.xml" in names and "META-INF/manifest.xml" in names:
-            return "ods" if b"spreadsheet" in archive.read("META-INF/manifest.xml") else _not_table()
+        try:
+            if "mimetype" in names and archive.read("mimetype").strip() == ODS_MIME:
+                return "ods"
+            if "content.xml" in names and "META-INF/manifest.xml" in names:
+                return "ods" if b"spreadsheet" in archive.read("META-INF/manifest.xml") else _not_table()
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, NotImplementedError, EOFError):
+            raise ImportRefused("файл повреждён: его не удалось открыть как таблицу") from None
         _not_table()
     if data.startswith(OLE_MAGIC):
         if any(marker in data for marker in _ENCRYPTED_MARKERS):

@@ -1,0 +1,127 @@
+"""`sferum-bot import-roster` and `import-stats`: JSON output, refusals and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.conftest import ROOT
+from tests.imports.tables import PERSON_HEADER, ROSTER_HEADER, ROSTER_ROWS, TITLE, csv_bytes, xlsx
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """A plain copy of config.example.toml (no token), its data folder inside tmp_path."""
+    path = tmp_path / "config.toml"
+    path.write_text((ROOT / "config.example.toml").read_text("utf-8"), "utf-8")
+    return path
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_import_roster_json(config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The roster JSON has exactly the fields roster.md fixes; a screen name is a problem without a token."""
+    rows = [*ROSTER_ROWS, ["Орлова Вера", "учитель", "", "https://vk.com/orlova_v"]]
+    path = _write(tmp_path, "staff.xlsx", xlsx([ROSTER_HEADER, *rows]))
+    code, out, err = _run(capsys, "import-roster", path, "--config", str(config), "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert list(result) == ["org", "rows_read", "added", "updated", "left", "problems"]
+    assert (result["org"], result["rows_read"], result["added"], result["updated"], result["left"]) == (
+        "school1", 6, 6, 0, 0)
+    assert [p["row"] for p in result["problems"]] == [7]
+    again = json.loads(_run(capsys, "import-roster", path, "--config", str(config), "--json")[1])
+    assert (again["added"], again["updated"], again["left"]) == (0, 6, 0)
+
+
+def test_import_stats_json_and_text(config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The statistics JSON counts data rows and rows stored against people; the text report is Russian."""
+    _run(capsys, "import-roster", _write(tmp_path, "staff.csv", csv_bytes([ROSTER_HEADER, *ROSTER_ROWS])),
+         "--config", str(config))
+    rows = [[TITLE], PERSON_HEADER, [1, "Иванова А.П.", "учитель", 5, 1, "да", "да", "да"],
+            [2, "Незнакомцев Н.", "учитель", 1, 0], ["Итого", None, None, 6, 1]]
+    path = _write(tmp_path, "week.csv", csv_bytes(rows, ";", "cp1251"))
+    code, out, err = _run(capsys, "import-stats", path, "--config", str(config), "--json")
+    assert code == 0, err
+    assert json.loads(out) == {
+        "period": {"start": "2026-11-14", "end": "2026-11-20"}, "kind": "person", "rows_read": 2,
+        "rows_imported": 1, "problems": [{"row": 4, "reason": "«Незнакомцев Н.» нет в списке сотрудников"}],
+    }
+    code, out, _ = _run(capsys, "import-stats", path, "--config", str(config), "--period", "2026-11-07..2026-11-13")
+    assert code == 0
+    assert "07.11.2026–13.11.2026" in out and "строка 4: «Незнакомцев Н.»" in out
+    code, out, _ = _run(capsys, "import-stats", path, "--config", str(config))
+    assert "заменены" in out
+
+
+@pytest.mark.parametrize(("command", "data", "reason"), [
+    ("import-stats", b"%PDF-1.5", "не таблица"),
+    ("import-stats", b"", "пуст"),
+    ("import-roster", csv_bytes([["ФИО", "Класс"], ["Иванова", "5А"]]), "должность"),
+])
+def test_refused_file(config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                      command: str, data: bytes, reason: str) -> None:
+    """A refused file: {"error"} on stdout with --json, the reason on stderr, exit code 1."""
+    path = _write(tmp_path, "bad.xlsx", data)
+    code, out, err = _run(capsys, command, path, "--config", str(config), "--json")
+    assert code == 1
+    assert reason in json.loads(out)["error"]
+    assert reason in err
+    code, out, err = _run(capsys, command, path, "--config", str(config))
+    assert (code, out) == (1, "")
+    assert err.startswith("Ошибка: ")
+
+
+def test_missing_file_bad_period_and_unknown_org(config: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing file, a malformed --period and an unknown --org exit 1 with a Russian reason."""
+    code, out, _ = _run(capsys, "import-stats", str(tmp_path / "nope.xlsx"), "--config", str(config), "--json")
+    assert code == 1 and "не найден" in json.loads(out)["error"]
+    path = _write(tmp_path, "w.csv", csv_bytes([PERSON_HEADER, [1, "Иванова", "учитель", 1]]))
+    code, out, _ = _run(capsys, "import-stats", path, "--config", str(config), "--json", "--period", "14.11.2026")
+    assert code == 1 and "ГГГГ-ММ-ДД" in json.loads(out)["error"]
+    code, out, _ = _run(capsys, "import-stats", path, "--config", str(config), "--json", "--org", "x")
+    assert code == 1 and "школы «x» нет" in json.loads(out)["error"]
+
+
+def test_config_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A broken config exits with code 2, as every command does."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[vk]\ntokn = 1\n", "utf-8")
+    path = _write(tmp_path, "w.csv", csv_bytes([PERSON_HEADER]))
+    code, _, err = _run(capsys, "import-stats", path, "--config", str(bad), "--json")
+    assert code == 2
+    assert "tokn" in err
+
+
+def test_python_m_bot_import_stats(config: Path, tmp_path: Path) -> None:
+    """`python -m bot import-stats` in a subprocess prints the JSON and exits 0."""
+    path = _write(tmp_path, "w.xlsx", xlsx([PERSON_HEADER, [1, "Иванова А.П.", "учитель", 3]]))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SFERUM_VK__TOKEN", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "import-stats", path, "--config", str(config), "--json",
+         "--period", "2026-11-14..2026-11-20"],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=60, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["period"] == {"start": "2026-11-14", "end": "2026-11-20"}
+    assert (result["kind"], result["rows_read"], result["rows_imported"]) == ("person", 1, 0)
+    assert result["problems"][0]["row"] == 2
