@@ -18,7 +18,7 @@ from vkbottle.framework.labeler import ABCLabeler
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.domain.models import Organization, Role
+from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.ports import Clock, SystemClock
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
@@ -56,11 +56,12 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
         Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in settings.schools)
     for school in settings.schools:
         if school.director_vk_id:
-            await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR, "Директор")
+            await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
+                                              CONFIG_NAMES[Role.DIRECTOR])
         for vk_id in school.deputy_vk_ids:
-            await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, "Заместитель директора")
+            await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
     for vk_id in settings.district.official_vk_ids:
-        await people.ensure_config_person(None, vk_id, Role.DISTRICT, "Управление образования")
+        await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
 @dataclass

@@ -95,6 +95,8 @@ async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person:
     request = await deps.identity.request(vk_id, typed, target)
     await deps.states.delete(_key(vk_id))
     deputies = await deps.identity.deputies(target.org_id)
+    snackbar("Заявка отправлена")
+    await say(deps, vk_id, WAITING if deputies else NO_DEPUTY)
     for deputy in deputies:
         keyboard = Keyboard.column([
             Button(label="Подтвердить", payload={"cmd": "bind_ok", "r": request.id},
@@ -105,8 +107,6 @@ async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person:
         await say(deps, deputy.vk_id or 0,
                   f"Новый сотрудник просит доступ к боту: [id{vk_id}|страница ВКонтакте] называет себя "
                   f"«{target.full_name}» ({target.role.label}). Это он(а)?", keyboard)
-    snackbar("Заявка отправлена")
-    await say(deps, vk_id, WAITING if deputies else NO_DEPUTY)
 
 
 async def _decide(event: MessageEvent, deps: Deps, args: dict[str, Any], approve: bool) -> None:

@@ -25,6 +25,8 @@ class DemoPerson(BaseModel):
     role: Role
     classes: list[str] = []
     stats: list[list[int]] = []
+    allows_messages: bool = True
+    vk_in_roster: bool = True
 
     @property
     def first_name(self) -> str:
@@ -65,7 +67,7 @@ class DemoFixture(BaseModel):
         """The people as the emulator's control API takes them (`--seed demo`)."""
         return [
             {"id": p.vk_id, "first_name": p.first_name, "last_name": p.last_name,
-             "screen_name": f"id{p.vk_id}", "allows_messages": True}
+             "screen_name": f"id{p.vk_id}", "allows_messages": p.allows_messages}
             for p in self.people
         ]
 
@@ -77,7 +79,8 @@ class DemoFixture(BaseModel):
         role_names = {Role.TEACHER: "учитель", Role.DEPUTY: "заместитель директора по УВР",
                       Role.DIRECTOR: "директор", Role.STAFF: "сотрудник", Role.DISTRICT: "сотрудник"}
         for p in self.people:
-            writer.writerow([p.full_name, role_names[p.role], ", ".join(p.classes), p.vk_id])
+            writer.writerow([p.full_name, role_names[p.role], ", ".join(p.classes),
+                             p.vk_id if p.vk_in_roster else ""])
         return out.getvalue().encode("utf-8")
 
     def stats_csv(self, week: int) -> bytes:

@@ -36,6 +36,14 @@ _ROLE_LABELS = {
 }
 
 
+# Names of people known only from config.toml, until the roster gives their real names.
+CONFIG_NAMES = {
+    Role.DIRECTOR: "Директор",
+    Role.DEPUTY: "Заместитель директора",
+    Role.DISTRICT: "Управление образования",
+}
+
+
 class Organization(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -69,7 +77,9 @@ class Person(BaseModel):
 
     @property
     def first_and_middle(self) -> str:
-        """How a colleague is addressed: «Анна Петровна» (or the full name)."""
+        """How a colleague is addressed: «Анна Петровна»; "" while only the config names them."""
+        if self.full_name in CONFIG_NAMES.values():
+            return ""
         parts = self.full_name.split()
         return " ".join(parts[1:3]) if len(parts) >= 2 else self.full_name
 

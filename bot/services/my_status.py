@@ -54,7 +54,8 @@ class MyStatusService:
     async def render(self, person: Person) -> str:
         """The whole answer for one person, in Russian."""
         sections = await self.sections(person)
-        parts = [f"{person.first_and_middle}, ваш статус:"]
+        name = person.first_and_middle
+        parts = [f"{name}, ваш статус:" if name else "Ваш статус:"]
         tasks: list[str] = []
         for section in sections:
             body = "\n".join(f"• {line}" for line in section.lines)
