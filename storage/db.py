@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -43,6 +45,30 @@ def load_migrations() -> list[Migration]:
     if len(set(versions)) != len(versions):
         raise RuntimeError(f"duplicate migration versions: {versions}")
     return found
+
+
+def check_backup(path: Path) -> str | None:
+    """Why `path` is not a usable sferum-bot database (None when it is)."""
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            if conn.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                return "файл повреждён"
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        return "это не база данных SQLite"
+    if "people" not in tables:
+        return "это не база sferum-bot"
+    return None
+
+
+def replace_database(source: Path, target: Path) -> None:
+    """Put a backup in place of the (stopped) database, dropping its WAL files."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".restoring")
+    shutil.copyfile(source, tmp)
+    for suffix in ("-wal", "-shm"):
+        Path(str(target) + suffix).unlink(missing_ok=True)
+    tmp.replace(target)
 
 
 class Database:

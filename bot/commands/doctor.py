@@ -12,17 +12,17 @@ from bot.services.doctor import VkCallError, diagnose, render
 
 
 async def _check(settings: Settings) -> tuple[str, bool]:
-    from vkbottle import VKAPIError
-
     from bot.vk.api import make_api
+    from bot.vk.calls import VkError, api_call
 
     api = make_api(settings)
+    raw_call = api_call(api)
 
     async def call(method: str, params: dict[str, Any]) -> Any:
         try:
-            return (await api.request(method, params))["response"]
-        except VKAPIError as exc:
-            raise VkCallError(exc.code, exc.error_msg) from None
+            return await raw_call(method, params)
+        except VkError as exc:
+            raise VkCallError(exc.code, str(exc)) from None
 
     try:
         findings = await diagnose(settings, call)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.commands._common import fail, print_json, settings_from
 from bot.config import Settings, WeeklyTime
 from bot.services.privacy import PrivacyService
-from storage.db import Database
+from storage.db import Database, check_backup, replace_database
 from storage.status import StatusRepo
 
 
@@ -69,23 +67,12 @@ def _restore(args: argparse.Namespace) -> int:
     source: Path = args.file
     if not source.is_file():
         fail(f"файла {source} нет")
-    try:
-        with sqlite3.connect(f"file:{source}?mode=ro", uri=True) as conn:
-            ok = conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    except sqlite3.DatabaseError:
-        fail(f"{source} — не база данных SQLite")
-    if not ok or "people" not in tables:
-        fail(f"{source} повреждён или это не резервная копия sferum-bot")
+    problem = check_backup(source)
+    if problem:
+        fail(f"{source}: {problem}")
     if not args.yes:
         fail("восстановление заменит текущую базу. Остановите бота и повторите с --yes", 2)
-    target = settings.storage.database_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".restoring")
-    shutil.copyfile(source, tmp)
-    for suffix in ("-wal", "-shm"):
-        Path(str(target) + suffix).unlink(missing_ok=True)
-    tmp.replace(target)
+    replace_database(source, settings.storage.database_path)
     print(f"База восстановлена из {source}. Запустите бота снова.")
     return 0
 
