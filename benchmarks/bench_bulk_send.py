@@ -1,7 +1,7 @@
 """Bulk send throughput through the emulator with its 20 requests/s limit, beside the naive loop.
 
 Usage: python benchmarks/bench_bulk_send.py [--n 10000] [--naive 200] [--reply-every 1.0]
-       [--validate]
+       [--fault-rate 0.1] [--validate]
 
 The emulator runs as a subprocess (`python -m vk_emulator`, 20 requests/s per token, strict
 parameters; schema validation off unless --validate) so that it does not share a core with
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -124,6 +123,14 @@ async def _bulk(settings: Settings, db_path: Path, ids: list[int], reply_peer: i
         await db.close()
 
 
+async def _counts(control: EmulatorControl, ids: list[int]) -> list[int]:
+    counts: list[int] = []
+    for start in range(0, len(ids), 200):
+        bodies = await asyncio.gather(*(control.sent(i) for i in ids[start:start + 200]))
+        counts.extend(len(b["items"]) for b in bodies)
+    return counts
+
+
 def _p(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -156,6 +163,12 @@ async def main(args: argparse.Namespace) -> int:
                   f"-> {naive_rate:.1f} messages/s")
             await asyncio.sleep(1.1)
 
+            if args.fault_rate:
+                share = args.fault_rate / 5
+                await control.faults(error_rate={"6": share, "9": share, "10": share},
+                                     http_500_rate=share, drop_rate=share)
+                print(f"faults on for the bulk send: {args.fault_rate:.0%} of requests "
+                      "(errors 6, 9, 10, HTTP 500, dropped answers)")
             before = await control.stats()
             with tempfile.TemporaryDirectory() as tmp:
                 elapsed, ok, latencies = await _bulk(settings, Path(tmp) / "bench.sqlite3", bulk_ids,
@@ -170,9 +183,13 @@ async def main(args: argparse.Namespace) -> int:
             print(f"replies during the bulk send   : {len(latencies)} replies, "
                   f"p50 {_p(latencies, 0.5) * 1000:.0f} ms, p95 {_p(latencies, 0.95) * 1000:.0f} ms, "
                   f"max {max(latencies, default=0.0) * 1000:.0f} ms (target p95 <= 2000 ms)")
-            counts = [len((await control.sent(i))["items"]) for i in bulk_ids[:: max(1, args.n // 200)]]
-            print(f"exactly once (sampled {len(counts)} users): {set(counts) == {1}}; "
-                  f"mean reply latency {statistics.fmean(latencies) * 1000 if latencies else 0:.0f} ms")
+            await control.faults()
+            counts = await _counts(control, bulk_ids)
+            dupes = sum(1 for c in counts if c > 1)
+            lost = sum(1 for c in counts if c == 0)
+            print(f"exactly once (emulator's record, all {len(counts)} users): "
+                  f"{'yes' if set(counts) == {1} else 'NO'} ({lost} lost, {dupes} duplicated, "
+                  f"{after['deduplicated'] - before['deduplicated']} re-sends dropped by random_id)")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -185,6 +202,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--naive", type=int, default=200, help="users for each naive loop")
     parser.add_argument("--reply-every", type=float, default=1.0,
                         help="seconds between interactive replies during the bulk send")
+    parser.add_argument("--fault-rate", type=float, default=0.0,
+                        help="share of requests that fail during the bulk send, e.g. 0.1")
     parser.add_argument("--validate", action="store_true",
                         help="let the emulator check every request and answer against VK's schema")
     return parser.parse_args()

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from vkbottle import API
 from vkbottle.exception_factory import VKAPIError
 from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
@@ -44,13 +45,14 @@ from bot.services.outbox_rules import (
     send_params,
     split_text,
 )
-from bot.vk.api import NetworkError
 from bot.vk.keyboard import render_keyboard
 from storage.outbox import NewOutboxMessage, OutboxRepo, OutboxRow, SendResult
 
 log = logging.getLogger(__name__)
 
 CHAT_PEER_START = 2_000_000_000
+# What a send can fail with: VK's refusal, or (with a plain vkbottle API) the network.
+_SEND_ERRORS = (VKAPIError, aiohttp.ClientError, TimeoutError, OSError)
 ProgressFn = Callable[[int, int], Awaitable[None]]
 
 
@@ -130,7 +132,7 @@ class VkOutbound:
         with priority(Priority.INTERACTIVE):
             try:
                 body = await self._api.request("messages.send", params)
-            except (VKAPIError, NetworkError) as exc:
+            except _SEND_ERRORS as exc:
                 code, text = _error_of(exc)
                 result = CallResult(ok=False, error_code=code, error=text)
             else:
@@ -152,7 +154,7 @@ class VkOutbound:
         with priority(Priority.INTERACTIVE):
             try:
                 await self._api.request("messages.edit", params)
-            except (VKAPIError, NetworkError) as exc:
+            except _SEND_ERRORS as exc:
                 raise DeliveryError(*_error_of(exc)) from exc
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
@@ -165,7 +167,7 @@ class VkOutbound:
         with priority(Priority.INTERACTIVE):
             try:
                 await self._api.request("messages.sendMessageEventAnswer", params)
-            except (VKAPIError, NetworkError) as exc:
+            except _SEND_ERRORS as exc:
                 # An expired event (over 60 s) is not worth failing the handler for.
                 code, _ = _error_of(exc)
                 log.warning("callback answer failed with VK error %s", code)
@@ -175,7 +177,7 @@ class VkOutbound:
         with priority(Priority.INTERACTIVE):
             try:
                 return await DocMessagesUploader(self._api).upload(data, peer_id=peer_id, title=filename)
-            except (VKAPIError, NetworkError) as exc:
+            except _SEND_ERRORS as exc:
                 raise DeliveryError(*_error_of(exc)) from exc
 
     async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
@@ -184,7 +186,7 @@ class VkOutbound:
         with priority(Priority.INTERACTIVE):
             try:
                 return await uploader.upload(data, peer_id=peer_id)
-            except (VKAPIError, NetworkError) as exc:
+            except _SEND_ERRORS as exc:
                 raise DeliveryError(*_error_of(exc)) from exc
 
     # -- bulk ----------------------------------------------------------------------------------
@@ -281,9 +283,9 @@ class VkOutbound:
         async def producer() -> None:
             after = 0
             while rows := await self._outbox.pending(after_id=after, limit=self._page_size):
-                if len(rows) == self._page_size:
+                last = group_of(rows[-1].idem_key)
+                if len(rows) == self._page_size and last != rows[-1].idem_key:
                     # The page may end inside a long message: its chunks go with the next page.
-                    last = group_of(rows[-1].idem_key)
                     first = len(rows) - 1
                     while first > 0 and group_of(rows[first - 1].idem_key) == last:
                         first -= 1
@@ -318,7 +320,7 @@ class VkOutbound:
         await self._outbox.start_batch([r.id for r in batch.rows], batch.tag)
         try:
             body = await self._api.request("execute", {"code": batch.code})
-        except (VKAPIError, NetworkError) as exc:
+        except _SEND_ERRORS as exc:
             code, text = _error_of(exc)
             log.warning("execute batch %s failed with %s", batch.tag, code)
             results = [CallResult(ok=False, error_code=code, error=text)] * len(batch.rows)

@@ -45,6 +45,13 @@ async def test_bulk_send_through_execute_at_20_rps(outbound: VkOutbound, emulato
     assert await OutboxRepo(db).counts() == {"sent": 300}
 
 
+async def test_empty_bulk_send_costs_nothing(outbound: VkOutbound, control: EmulatorControl) -> None:
+    """An empty send_bulk returns no deliveries and makes no request."""
+    assert await outbound.send_bulk([]) == []
+    assert await outbound.resume() == 0
+    assert (await control.stats())["requests"] == {}
+
+
 async def test_send_again_sends_nothing(outbound: VkOutbound, emulator: Emulator,
                                         control: EmulatorControl) -> None:
     """The same messages sent twice reach each person once, and the second call costs no request."""
