@@ -7,11 +7,12 @@ the tests or another messenger can drive them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 
 
@@ -92,3 +93,35 @@ class Outbound(Protocol):
                               text: str | None = None) -> None:
         """Answer a callback button press (a snackbar, or nothing)."""
         ...
+
+
+class PeopleStore(Protocol):
+    """Organizations and people (storage.people.PeopleRepo; a fake in tests)."""
+
+    async def add(self, org_id: str | None, full_name: str, role: Role, *, vk_id: int | None = None,
+                  classes: Iterable[str] = (), source: str = "roster") -> Person: ...
+
+    async def get(self, person_id: int) -> Person | None: ...
+
+    async def by_vk_id(self, vk_id: int) -> list[Person]: ...
+
+    async def in_org(self, org_id: str, *, active_only: bool = True) -> list[Person]: ...
+
+    async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]: ...
+
+    async def bind_vk(self, person_id: int, vk_id: int) -> None: ...
+
+
+class DialogStore(Protocol):
+    """Persistent dialog state (storage.runtime.DialogStateRepo)."""
+
+    async def get(self, key: str) -> DialogStateValue | None: ...
+
+    async def set(self, key: str, state: str, payload: dict[str, Any] | None = None) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+
+class DialogStateValue(Protocol):
+    state: str
+    payload: dict[str, Any]

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from bot.config import Settings
 from bot.domain.models import Person, Role
+from bot.ports import PeopleStore
 from storage.audit import AuditRepo
-from storage.people import PeopleRepo
 
 DENIED_TEXT = {
     "stranger": "Я вас пока не знаю. Напишите мне в личные сообщения, чтобы представиться.",
@@ -35,7 +35,7 @@ class Denied(Exception):  # noqa: N818 - reads naturally: `except Denied`
 class AccessService:
     """Server-side role checks; payloads and chat context are never trusted."""
 
-    def __init__(self, people: PeopleRepo, audit: AuditRepo, settings: Settings) -> None:
+    def __init__(self, people: PeopleStore, audit: AuditRepo, settings: Settings) -> None:
         self._people = people
         self._audit = audit
         self._settings = settings

@@ -1,0 +1,39 @@
+"""An in-memory PeopleStore for service tests (kept honest by the contract suite)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.domain.models import Person, Role
+from bot.domain.names import name_key
+
+
+class FakePeopleStore:
+    def __init__(self) -> None:
+        self._people: dict[int, Person] = {}
+
+    async def add(self, org_id: str | None, full_name: str, role: Role, *, vk_id: int | None = None,
+                  classes: Iterable[str] = (), source: str = "roster") -> Person:
+        person = Person(id=len(self._people) + 1, org_id=org_id, full_name=full_name, role=role,
+                        vk_id=vk_id, classes=tuple(dict.fromkeys(classes)), source=source)
+        self._people[person.id] = person
+        return person
+
+    async def get(self, person_id: int) -> Person | None:
+        return self._people.get(person_id)
+
+    async def by_vk_id(self, vk_id: int) -> list[Person]:
+        return [p for p in self._sorted() if p.vk_id == vk_id and p.active]
+
+    async def in_org(self, org_id: str, *, active_only: bool = True) -> list[Person]:
+        return [p for p in self._sorted() if p.org_id == org_id and (p.active or not active_only)]
+
+    async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]:
+        return [p for p in self._sorted() if name_key(p.full_name) == key and p.active
+                and (org_id is None or p.org_id == org_id)]
+
+    async def bind_vk(self, person_id: int, vk_id: int) -> None:
+        self._people[person_id] = self._people[person_id].model_copy(update={"vk_id": vk_id})
+
+    def _sorted(self) -> list[Person]:
+        return sorted(self._people.values(), key=lambda p: (p.full_name, p.id))
