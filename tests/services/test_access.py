@@ -1,0 +1,48 @@
+"""Role checks on the server side, audited both ways."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.domain.models import Organization, Role
+from bot.services.access import AccessService, Denied
+from storage.audit import AuditRepo
+from storage.db import Database
+from storage.people import PeopleRepo
+
+
+@pytest.fixture
+async def access(db: Database, settings: Settings) -> AccessService:
+    people = PeopleRepo(db)
+    await people.sync_organizations([Organization(id="school1", name="1"), Organization(id="school2", name="2")])
+    await people.add("school1", "Белова Ирина", Role.DEPUTY, vk_id=1002)
+    await people.add("school2", "Чужая Зоя", Role.DEPUTY, vk_id=3002)
+    await people.add("school1", "Иванова Анна", Role.TEACHER, vk_id=2001)
+    return AccessService(people, AuditRepo(db), settings)
+
+
+async def test_deputy_of_the_school_is_allowed(access: AccessService, db: Database) -> None:
+    """A deputy acting on their own school passes and the action is audited as ok."""
+    person = await access.require(1002, "broadcast", [Role.DEPUTY], org_id="school1")
+    assert person.full_name == "Белова Ирина"
+    assert (await AuditRepo(db).recent())[0].outcome == "ok"
+
+
+@pytest.mark.parametrize(
+    ("vk_id", "in_chat", "expected"),
+    [
+        (2001, False, "заместители директора"),   # a teacher
+        (9999, False, "не знаю"),                # a stranger
+        (3002, False, "другой школе"),           # a deputy of another school
+        (1002, True, "личных сообщениях"),       # from a group chat
+    ],
+)
+async def test_refusals_are_polite_and_audited(access: AccessService, db: Database, vk_id: int,
+                                               in_chat: bool, expected: str) -> None:
+    """Each kind of refusal explains itself in Russian and is written to the audit log as denied."""
+    with pytest.raises(Denied) as denied:
+        await access.require(vk_id, "import_stats", [Role.DEPUTY], org_id="school1", in_chat=in_chat)
+    assert expected in denied.value.text
+    entry = (await AuditRepo(db).recent())[0]
+    assert entry.outcome == "denied" and entry.actor_vk_id == vk_id and entry.action == "import_stats"
