@@ -225,6 +225,21 @@ class StatsRepo:
         )
 
     @staticmethod
+    async def put_person_values_in(conn: aiosqlite.Connection, period: Period,
+                                   rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
+        """`put_person_stats_in` for plain (person_id, org_id, import_id, values) rows: no model per row."""
+        start, end = period.start.isoformat(), period.end.isoformat()
+
+        def flag(value: Any) -> int | None:
+            return None if value is None else int(bool(value))
+
+        await conn.executemany(
+            f"INSERT OR REPLACE INTO person_stats({', '.join(_PERSON_ROW)}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
+            [(pid, org, start, end, v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
+              flag(v.get("ejd_linked")), flag(v.get("registered")), import_id) for pid, org, import_id, v in rows],
+        )
+
+    @staticmethod
     async def put_org_stats_in(conn: aiosqlite.Connection, rows: Sequence[OrgStats]) -> None:
         """Insert or replace per-organization indicators."""
         cols = ("org_id", "period_start", "period_end", *ORG_FIELDS, "import_id")

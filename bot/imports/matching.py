@@ -3,21 +3,44 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from bot.domain.models import Person
-from bot.domain.names import initials_match, name_key, split_name
+from bot.domain.names import initials_match, name_key
 
 _COUNT_WORDS = {2: "двум", 3: "трём", 4: "четырём"}
+
+
+class PersonLike(Protocol):
+    """What matching needs of a person: a roster Person or a lighter row from storage."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def org_id(self) -> str | None: ...
+    @property
+    def full_name(self) -> str: ...
+    @property
+    def vk_id(self) -> int | None: ...
+    @property
+    def active(self) -> bool: ...
+
+
+def _last_name(key: str) -> str:
+    for part in key.split():
+        part = part.strip(".")
+        if part:
+            return part
+    return ""
 
 
 @dataclass(frozen=True)
 class Match:
     """A person found, or the candidates and a Russian reason why none was chosen."""
 
-    person: Person | None
-    candidates: tuple[Person, ...] = ()
+    person: PersonLike | None
+    candidates: tuple[PersonLike, ...] = ()
     reason: str = ""
 
 
@@ -25,12 +48,12 @@ class Match:
 class RosterIndex:
     """People of the covered organizations, indexed for fast matching by VK id and name."""
 
-    by_vk: dict[tuple[str | None, int], Person] = field(default_factory=dict)
-    by_key: dict[tuple[str | None, str], list[Person]] = field(default_factory=lambda: defaultdict(list))
-    by_last: dict[tuple[str | None, str], list[Person]] = field(default_factory=lambda: defaultdict(list))
+    by_vk: dict[tuple[str | None, int], PersonLike] = field(default_factory=dict)
+    by_key: dict[tuple[str | None, str], list[PersonLike]] = field(default_factory=lambda: defaultdict(list))
+    by_last: dict[tuple[str | None, str], list[PersonLike]] = field(default_factory=lambda: defaultdict(list))
 
     @classmethod
-    def build(cls, people: Iterable[Person]) -> RosterIndex:
+    def build(cls, people: Iterable[PersonLike]) -> RosterIndex:
         """Index active people (people who left are not matched)."""
         index = cls()
         for person in people:
@@ -38,8 +61,9 @@ class RosterIndex:
                 continue
             if person.vk_id is not None:
                 index.by_vk[(person.org_id, person.vk_id)] = person
-            index.by_key[(person.org_id, name_key(person.full_name))].append(person)
-            index.by_last[(person.org_id, split_name(person.full_name)[0])].append(person)
+            key = getattr(person, "key", "") or name_key(person.full_name)
+            index.by_key[(person.org_id, key)].append(person)
+            index.by_last[(person.org_id, _last_name(key))].append(person)
         return index
 
     def match(self, org_id: str | None, name: str, vk_id: int | None = None) -> Match:
@@ -50,12 +74,13 @@ class RosterIndex:
                 return Match(found)
         if not name.strip():
             return Match(None, (), "нет ФИО")
-        exact = self.by_key.get((org_id, name_key(name)), [])
+        key = name_key(name)
+        exact = self.by_key.get((org_id, key), [])
         if len(exact) == 1:
             return Match(exact[0])
         if len(exact) > 1:
             return Match(None, tuple(exact), ambiguous(name, exact))
-        last = split_name(name)[0]
+        last = _last_name(key)
         candidates = [p for p in self.by_last.get((org_id, last), []) if initials_match(name, p.full_name)]
         if len(candidates) == 1:
             return Match(candidates[0])
@@ -64,7 +89,7 @@ class RosterIndex:
         return Match(None, (), f"«{name}» нет в списке сотрудников")
 
 
-def ambiguous(name: str, people: list[Person]) -> str:
+def ambiguous(name: str, people: Sequence[PersonLike]) -> str:
     """«Сидоров П.» подходит к двум сотрудникам: Сидоров Пётр Ильич, Сидоров Павел Андреевич."""
     n = len(people)
     word = _COUNT_WORDS.get(n, str(n))

@@ -168,7 +168,11 @@ def _has_numbers(row: Sequence[Cell]) -> bool:
 
 def _is_total(row: Sequence[Cell]) -> bool:
     for value in row:
-        label = norm_header(text(value))
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            return False
+        label = norm_header(value)
         if label:
             return label.startswith(_TOTAL_PREFIXES)
     return False
@@ -192,22 +196,35 @@ def _is_subheader(values: Mapping[str, Cell]) -> bool:
     return bool(filled) and all(isinstance(v, str) and not any(ch.isdigit() for ch in v) for v in filled)
 
 
+def _blank(row: Sequence[Cell]) -> bool:
+    for v in row:
+        if v is None or v == "":
+            continue
+        if isinstance(v, str) and not text(v):
+            continue
+        return False
+    return True
+
+
 def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTable:
     start = guess.first + guess.height
-    header_keys = {norm_header(label) for label in guess.labels if label}
+    # The column that names the row tells a repeated header (a table pasted page by page).
+    ident = next((f for f in (*NAME_FIELDS, "org", "inn", "vk") if f in guess.columns), None)
+    ident_col = guess.columns[ident] if ident else -1
+    ident_label = norm_header(guess.labels[ident_col]) if 0 <= ident_col < len(guess.labels) else ""
+    columns = list(guess.columns.items())
     rows: list[DataRow] = []
     for i in range(start, len(sheet.rows)):
         raw = sheet.rows[i]
-        if not any(text(v) for v in raw):
+        if _blank(raw) or _is_total(raw) or (i == start and _is_numbering(raw)):
             continue
-        if _is_total(raw) or (i == start and _is_numbering(raw)):
-            continue
-        values = {name: (raw[col] if col < len(raw) else None) for name, col in guess.columns.items()}
+        width = len(raw)
+        values = {name: (raw[col] if col < width else None) for name, col in columns}
         if i == start and _is_subheader(values):
             continue
-        keyed = [norm_header(text(v)) for v in values.values() if text(v)]
-        if keyed and all(k in header_keys for k in keyed):
-            continue  # the header repeated (a table pasted page by page)
+        if ident_label and ident_col < width and isinstance(raw[ident_col], str) \
+                and norm_header(raw[ident_col]) == ident_label:
+            continue
         rows.append(DataRow(row_no=sheet.row_numbers[i], values=values))
         if len(rows) > limits.max_rows:
             raise ImportRefused(

@@ -26,6 +26,11 @@ class BadValue(ValueError):
 
 def text(cell: Cell) -> str:
     """Cell as stripped text; numbers lose a trailing .0, dates become DD.MM.YYYY."""
+    if isinstance(cell, str):
+        # Non-breaking and zero-width spaces come with copy-paste from web pages.
+        if "\xa0" in cell or "\u200b" in cell:
+            cell = cell.replace("\xa0", " ").replace("\u200b", "")
+        return cell.strip()
     if cell is None:
         return ""
     if isinstance(cell, bool):
@@ -38,12 +43,15 @@ def text(cell: Cell) -> str:
         return cell.strftime("%d.%m.%Y %H:%M")
     if isinstance(cell, dt.date):
         return cell.strftime("%d.%m.%Y")
-    # Non-breaking and zero-width spaces come with copy-paste from web pages.
-    return str(cell).replace("\xa0", " ").replace("\u200b", "").strip()
+    return str(cell).strip()
 
 
 def count(cell: Cell) -> int | None:
     """A whole number ≥ 0 from 12, 12.0, «12 », «12,0», «1 234»; None for an empty cell."""
+    if type(cell) is float and 0 <= cell <= 10_000_000 and cell == int(cell):
+        return int(cell)  # the common case, first
+    if cell == "":
+        return None
     if cell is None or isinstance(cell, bool):
         if isinstance(cell, bool):
             return int(cell)
@@ -70,6 +78,12 @@ def count(cell: Cell) -> int | None:
 
 def yes_no(cell: Cell) -> bool:
     """да/нет, 1/0, +/−, true/false, ✓; an empty cell is «нет»."""
+    if isinstance(cell, str):
+        quick = cell.strip().lower()
+        if quick in _YES:
+            return True
+        if quick in _NO:
+            return False
     if isinstance(cell, bool):
         return cell
     if isinstance(cell, int | float):

@@ -197,8 +197,8 @@ class ImportService:
             parsed.append((row, org, vk_id, _person_values(row, problems)))
         orgs = sorted({org for _, org, _, _ in parsed} | ({default} if default and "org" not in table.columns else set()))
         async with self._db.transaction() as conn:
-            index = RosterIndex.build(await RosterRepo.people_in(conn, orgs))
-            stats: list[tuple[str, PersonStats]] = []
+            index = RosterIndex.build(await RosterRepo.refs_in(conn, orgs))
+            stats: list[tuple[str, int, dict[str, Any]]] = []
             pending: list[NewPending] = []
             seen: dict[int, int] = {}
             for row, org, vk_id, values in parsed:
@@ -215,13 +215,12 @@ class ImportService:
                         f"«{name}» уже есть в строке {seen[match.person.id]} — эта строка пропущена")))
                     continue
                 seen[match.person.id] = row.row_no
-                stats.append((org, PersonStats(person_id=match.person.id, org_id=org, period=period, **values)))
+                stats.append((org, match.person.id, values))
             replaced = await StatsRepo.has_period_in(conn, orgs, "person", period)
             await StatsRepo.clear_period_in(conn, orgs, "person", period)
-            import_ids = await self._record(conn, orgs, "person", period, file_name, parsed, stats, problems,
-                                            imported_by)
-            await StatsRepo.put_person_stats_in(conn, [s.model_copy(update={"import_id": import_ids[o]})
-                                                       for o, s in stats])
+            import_ids = await self._record(conn, orgs, "person", period, file_name, parsed,
+                                            [(o, pid) for o, pid, _ in stats], problems, imported_by)
+            await StatsRepo.put_person_values_in(conn, period, [(pid, o, import_ids[o], v) for o, pid, v in stats])
             for org in orgs:
                 rows = [p for p in pending if p.org_id == org]
                 if rows:

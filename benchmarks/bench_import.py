@@ -1,0 +1,195 @@
+"""Importing a 50,000-row per-person xlsx against a 50,000-person roster, beside the naive way.
+
+Usage: python benchmarks/bench_import.py [--rows 50000]
+
+Each way runs in its own subprocess on its own copy of the same prepared database, so
+that peak memory (ru_maxrss) is measured for that way alone. Printed figures:
+- ours: python-calamine reading, header matching, in-memory roster index, one transaction
+  with batched inserts (ImportService.import_stats); target ≤ 3 s and ≤ 300 MB peak;
+- naive: openpyxl.load_workbook, then one SELECT by name and one INSERT per row.
+The time covers reading the file's bytes, parsing, matching and committing; the interpreter
+and imports are outside it (their memory is shown as the baseline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.config import parse_settings  # noqa: E402
+from bot.domain.models import Period, Role  # noqa: E402
+from bot.domain.names import name_key  # noqa: E402
+from bot.services.imports import ImportService  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.roster import RosterEntry, RosterRepo  # noqa: E402
+
+PERIOD = Period.parse("2026-11-14..2026-11-20")
+SYLLABLES = ["ба", "ве", "ги", "до", "жу", "зо", "ка", "ле", "ми", "но", "пу", "ро", "са", "ти", "фу",
+             "ха", "це", "ча", "ши", "юр"]
+FIRST = ["Анна", "Игорь", "Ольга", "Пётр", "Мария", "Сергей", "Елена", "Дмитрий"]
+MIDDLE = ["Петровна", "Сергеевич", "Ивановна", "Ильич", "Андреевна", "Павлович"]
+HEADER = ["№", "ФИО", "Сообщений в групповых чатах", "Звонков", "Создал(а) групповой чат",
+          "Связал(а) аккаунт ЭЖД", "Зарегистрирован(а)"]
+
+
+def full_name(i: int) -> str:
+    """A unique Cyrillic full name for person i (digits would vanish from a name key)."""
+    parts, n = [], i
+    for _ in range(4):
+        parts.append(SYLLABLES[n % 20])
+        n //= 20
+    last = ("".join(parts) + "ова").capitalize()
+    return f"{last} {FIRST[i % len(FIRST)]} {MIDDLE[i % len(MIDDLE)]}"
+
+
+def written_name(i: int) -> str:
+    """The name as the table writes it: mostly in full, some in capitals, some with initials."""
+    name = full_name(i)
+    if i % 20 == 1:
+        return name.upper()
+    if i % 20 == 2:
+        last, first, middle = name.split()
+        return f"{last} {first[0]}. {middle[0]}."
+    return name
+
+
+def make_xlsx(path: Path, rows: int) -> None:
+    """A per-person monitoring table with a title row (openpyxl write-only mode)."""
+    import openpyxl
+
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("Мониторинг")
+    sheet.append(["Мониторинг использования ИКОП «Сферум» за период с 14.11.2026 по 20.11.2026"])
+    sheet.append(HEADER)
+    for i in range(rows):
+        sheet.append([i + 1, written_name(i), i % 15, i % 3, "да" if i % 4 else "нет",
+                      "да" if i % 2 else "нет", "да"])
+    sheet.append(["Итого"])
+    book.save(path)
+
+
+async def prepare_db(path: Path, rows: int) -> None:
+    """A database with the school and a roster of `rows` people."""
+    db = await Database.open(path)
+    try:
+        settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, path.parent)
+        await ImportService(db, settings).prepare()
+        entries = [RosterEntry(org_id="school1", full_name=full_name(i), role=Role.TEACHER) for i in range(rows)]
+        async with db.transaction() as conn:
+            await RosterRepo.apply_in(conn, ["school1"], entries)
+    finally:
+        await db.close()
+
+
+def _rss_mb() -> float:
+    """Peak resident memory of this process (VmHWM; ru_maxrss would include the parent's before exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def run_ours(db_path: Path, xlsx_path: Path) -> dict[str, float]:
+    """ImportService.import_stats on the file."""
+    db = await Database.open(db_path)
+    try:
+        settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, db_path.parent)
+        service = ImportService(db, settings)
+        baseline = _rss_mb()
+        start = time.perf_counter()
+        result = await service.import_stats(xlsx_path.read_bytes(), xlsx_path.name, period=PERIOD)
+        seconds = time.perf_counter() - start
+    finally:
+        await db.close()
+    return {"seconds": seconds, "baseline_mb": baseline, "peak_mb": _rss_mb(),
+            "rows_imported": result.rows_imported, "problems": len(result.problems)}
+
+
+async def run_naive(db_path: Path, xlsx_path: Path) -> dict[str, float]:
+    """openpyxl.load_workbook, then a query per row to find the person and an insert per row."""
+    import openpyxl
+
+    db = await Database.open(db_path)
+    try:
+        baseline = _rss_mb()
+        start = time.perf_counter()
+        book = openpyxl.load_workbook(xlsx_path)
+        sheet = book.active
+        imported = 0
+        async with db.transaction() as conn:
+            for row in sheet.iter_rows(min_row=3, values_only=True):
+                if not row[1]:
+                    continue
+                async with conn.execute("SELECT id FROM people WHERE name_key = ? AND org_id = ?",
+                                        (name_key(str(row[1])), "school1")) as cur:
+                    found = await cur.fetchone()
+                if found is None:
+                    continue  # the naive way does not even try initials
+                await conn.execute(
+                    "INSERT OR REPLACE INTO person_stats(person_id, org_id, period_start, period_end, "
+                    "group_messages, calls) VALUES (?, ?, ?, ?, ?, ?)",
+                    (found[0], "school1", PERIOD.start.isoformat(), PERIOD.end.isoformat(), row[2], row[3]),
+                )
+                imported += 1
+        seconds = time.perf_counter() - start
+    finally:
+        await db.close()
+    return {"seconds": seconds, "baseline_mb": baseline, "peak_mb": _rss_mb(), "rows_imported": imported,
+            "problems": 0}
+
+
+def child(way: str, db_path: Path, xlsx_path: Path) -> None:
+    """Run one way and print its figures as JSON."""
+    runner = run_ours if way == "ours" else run_naive
+    print(json.dumps(asyncio.run(runner(db_path, xlsx_path))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=50_000)
+    parser.add_argument("--child", choices=["ours", "naive"])
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--xlsx", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.db, args.xlsx)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        xlsx_path = folder / "monitoring.xlsx"
+        started = time.perf_counter()
+        make_xlsx(xlsx_path, args.rows)
+        asyncio.run(prepare_db(folder / "base.sqlite3", args.rows))
+        print(f"{args.rows} rows, {xlsx_path.stat().st_size / 2**20:.1f} MB xlsx; roster of {args.rows} people "
+              f"(prepared in {time.perf_counter() - started:.1f} s, {dt.date.today()})")
+        print(f"{'way':<8}{'seconds':>9}{'peak MB':>9}{'baseline MB':>13}{'imported':>10}{'problems':>10}")
+        for way in ("ours", "naive"):
+            db_path = folder / f"{way}.sqlite3"
+            shutil.copy(folder / "base.sqlite3", db_path)
+            proc = subprocess.run(
+                [sys.executable, __file__, "--child", way, "--db", str(db_path), "--xlsx", str(xlsx_path)],
+                capture_output=True, text=True, check=True,
+            )
+            r = json.loads(proc.stdout)
+            print(f"{way:<8}{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}{r['baseline_mb']:>13.0f}"
+                  f"{r['rows_imported']:>10}{r['problems']:>10}")
+        print("target for ours: ≤ 3 s and ≤ 300 MB peak")
+
+
+if __name__ == "__main__":
+    main()
