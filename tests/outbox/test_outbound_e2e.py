@@ -102,9 +102,9 @@ async def test_intent_errors_are_unreachable(outbound: VkOutbound, emulator: Emu
 async def test_rate_faults_are_retried_and_delivered_once(outbound: VkOutbound, emulator: Emulator,
                                                           control: EmulatorControl) -> None:
     """With errors 6, 9, 10 and HTTP 500 injected, every message still arrives exactly once."""
-    ids = list(range(4000, 4200))
+    ids = list(range(4000, 4300))
     add_users(emulator, ids)
-    await control.faults(error_rate={"6": 0.15, "9": 0.1, "10": 0.1}, http_500_rate=0.1)
+    await control.faults(error_rate={"6": 0.2, "9": 0.1, "10": 0.1}, http_500_rate=0.1)
     deliveries = await outbound.send_bulk(_messages(ids))
     assert all(d.ok for d in deliveries)
     stats = await control.stats()
@@ -115,9 +115,9 @@ async def test_rate_faults_are_retried_and_delivered_once(outbound: VkOutbound, 
 async def test_dropped_requests_are_deduplicated(outbound: VkOutbound, emulator: Emulator,
                                                  control: EmulatorControl) -> None:
     """Requests that took effect but lost their answer are re-sent and dropped by random_id."""
-    ids = list(range(5000, 5200))
+    ids = list(range(5000, 5300))
     add_users(emulator, ids)
-    await control.faults(drop_rate=0.3)
+    await control.faults(drop_rate=0.4)
     deliveries = await outbound.send_bulk(_messages(ids))
     assert all(d.ok for d in deliveries)
     stats = await control.stats()
