@@ -6,13 +6,14 @@ refused file changes nothing. Refusals raise `ImportRefused` with a Russian reas
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import SchoolConfig, Settings
-from bot.domain.models import Organization, Period, Person, Role
+from bot.domain.models import CONFIG_NAMES, Organization, Period, Person, Role
 from bot.domain.names import name_key, split_classes
 from bot.imports import values as cells
 from bot.imports.headers import norm_header
@@ -30,6 +31,7 @@ from storage.stats import Candidate, NewPending, OrgStats, PendingRow, PersonSta
 
 ScreenNameResolver = Callable[[str], Awaitable[int | None]]
 
+_OTHER_SCHOOL = "строка другой школы («{raw}») — пропущена: её данные загружает её заместитель"
 _PERSON_VALUE_FIELDS = ("group_messages", "calls", "group_chats_created", "ejd_linked", "registered")
 _ORG_COUNT_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
                      "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd")
@@ -88,10 +90,9 @@ class ImportService:
         for school in self._settings.schools:
             if school.director_vk_id:
                 await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
-                                                  "Директор (из настроек)")
+                                                  CONFIG_NAMES[Role.DIRECTOR])
             for vk_id in school.deputy_vk_ids:
-                await people.ensure_config_person(school.id, vk_id, Role.DEPUTY,
-                                                  "Заместитель директора (из настроек)")
+                await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
 
     # --- organizations -------------------------------------------------------------------
 
@@ -105,12 +106,16 @@ class ImportService:
             return self._settings.schools[0].id
         return None
 
-    def _row_org(self, row: DataRow, default: str | None, problems: list[Problem]) -> str | None:
+    def _row_org(self, row: DataRow, default: str | None, problems: list[Problem],
+                 only: str | None = None) -> str | None:
         raw = row.get_text("org") or row.get_text("inn")
         if raw:
             found = self._orgs.find(raw) or self._orgs.find(row.get_text("inn"))
             if found is None:
                 problems.append(Problem(row=row.row_no, reason=f"школы «{raw}» нет в настройках бота — строка пропущена"))
+            elif only is not None and found != only:
+                problems.append(Problem(row=row.row_no, reason=_OTHER_SCHOOL.format(raw=raw)))
+                return None
             return found
         if default is None:
             problems.append(Problem(row=row.row_no, reason="не указана школа — строка пропущена"))
@@ -132,24 +137,58 @@ class ImportService:
 
     # --- statistics ----------------------------------------------------------------------
 
-    def _parse(self, data: bytes, want: Sequence[TableKind]) -> ParsedTable:
+    def _parse_sync(self, data: bytes, want: Sequence[TableKind]) -> ParsedTable:
         check_size(len(data), self._limits)
         return parse_table(data, self._limits, self._settings.imports.header_aliases, want=want)
 
+    async def _parse(self, data: bytes, want: Sequence[TableKind]) -> ParsedTable:
+        # Parsing is CPU work: a thread keeps the bot answering others meanwhile.
+        return await asyncio.to_thread(self._parse_sync, data, want)
+
+    async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
+                          org_id: str | None = None, imported_by: int | None = None,
+                          only_org: str | None = None) -> StatsResult | RosterResult:
+        """Import a file as `kind` ('roster' or 'stats'), or as its headers say (the chat's way)."""
+        if kind == "roster":
+            return await self.import_roster(data, file_name, org_id=org_id, imported_by=imported_by,
+                                            only_org=only_org)
+        if kind == "stats":
+            return await self.import_stats(data, file_name, org_id=org_id, imported_by=imported_by,
+                                           only_org=only_org)
+        default = self._default_org(org_id or only_org)
+        table = await self._parse(data, ())
+        if table.kind is TableKind.ROSTER:
+            return await self._roster_from(table, file_name, default, imported_by, only_org)
+        if table.kind is None:
+            raise ImportRefused(
+                "не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
+                "для статистики — «ФИО» и «Сообщений в групповых чатах»; "
+                f"найдены столбцы: {table.headers_text()}"
+            )
+        return await self._stats_from(table, file_name, None, default, imported_by, None, only_org)
+
     async def import_stats(self, data: bytes, file_name: str, *, period: Period | None = None,
                            org_id: str | None = None, imported_by: int | None = None,
-                           kind: TableKind | None = None) -> StatsResult:
-        """Import a weekly statistics table (per person or per organization)."""
-        default = self._default_org(org_id)
+                           kind: TableKind | None = None, only_org: str | None = None) -> StatsResult:
+        """Import a weekly statistics table (per person or per organization).
+
+        `only_org` (a deputy in the chat) limits the import to that school: rows of
+        other schools are reported and skipped.
+        """
+        default = self._default_org(org_id or only_org)
         want = (kind,) if kind else (TableKind.PERSON, TableKind.ORGANIZATION)
-        table = self._parse(data, want)
+        table = await self._parse(data, want)
+        return await self._stats_from(table, file_name, period, default, imported_by, kind, only_org)
+
+    async def _stats_from(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
+                          imported_by: int | None, kind: TableKind | None, only: str | None) -> StatsResult:
         found_kind = kind or table.kind
         if found_kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
             _refuse_not_stats(table)
         chosen, source = self._period(table, file_name, period, default)
         if found_kind is TableKind.ORGANIZATION:
-            return await self._import_org(table, file_name, chosen, source, imported_by)
-        return await self._import_person(table, file_name, chosen, source, default, imported_by)
+            return await self._import_org(table, file_name, chosen, source, imported_by, only)
+        return await self._import_person(table, file_name, chosen, source, default, imported_by, only)
 
     def _period(self, table: ParsedTable, file_name: str, explicit: Period | None,
                 default: str | None) -> tuple[Period, str]:
@@ -180,7 +219,7 @@ class ImportService:
         return vk_id, screen
 
     async def _import_person(self, table: ParsedTable, file_name: str, period: Period, source: str,
-                             default: str | None, imported_by: int | None) -> StatsResult:
+                             default: str | None, imported_by: int | None, only: str | None) -> StatsResult:
         if not any(f in table.columns for f in ("full_name", "last_name", "vk")):
             raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
         self._require_org_source(table, default)
@@ -190,7 +229,7 @@ class ImportService:
                                     reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
         parsed: list[tuple[DataRow, str, int | None, dict[str, Any]]] = []
         for row in table.rows:
-            org = self._row_org(row, default, problems)
+            org = self._row_org(row, default, problems, only)
             if org is None:
                 continue
             vk_id, _ = await self._resolve_vk(row, problems, strict=False) if "vk" in row.values else (None, None)
@@ -247,7 +286,7 @@ class ImportService:
         return ids
 
     async def _import_org(self, table: ParsedTable, file_name: str, period: Period, source: str,
-                          imported_by: int | None) -> StatsResult:
+                          imported_by: int | None, only: str | None) -> StatsResult:
         if "org" not in table.columns and "inn" not in table.columns:
             raise ImportRefused(f"нет столбца с названием школы или ИНН; найдены столбцы: {table.headers_text()}")
         problems: list[Problem] = []
@@ -261,6 +300,9 @@ class ImportService:
             if org is None:
                 problems.append(Problem(row=row.row_no, reason=(
                     f"школы «{raw}» нет в настройках бота — строка пропущена" if raw else "не указана школа")))
+                continue
+            if only is not None and org != only:
+                problems.append(Problem(row=row.row_no, reason=_OTHER_SCHOOL.format(raw=raw)))
                 continue
             if org in seen:
                 problems.append(Problem(row=row.row_no, reason=f"школа «{raw}» уже есть в строке {seen[org]}"))
@@ -282,10 +324,14 @@ class ImportService:
     # --- roster --------------------------------------------------------------------------
 
     async def import_roster(self, data: bytes, file_name: str, *, org_id: str | None = None,
-                            imported_by: int | None = None) -> RosterResult:
+                            imported_by: int | None = None, only_org: str | None = None) -> RosterResult:
         """Import the staff list: update, add, and mark the missing as left (never config people)."""
-        default = self._default_org(org_id)
-        table = self._parse(data, (TableKind.ROSTER,))
+        default = self._default_org(org_id or only_org)
+        table = await self._parse(data, (TableKind.ROSTER,))
+        return await self._roster_from(table, file_name, default, imported_by, only_org)
+
+    async def _roster_from(self, table: ParsedTable, file_name: str, default: str | None,
+                           imported_by: int | None, only: str | None) -> RosterResult:
         if not any(f in table.columns for f in ("full_name", "last_name")):
             raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
         if "role" not in table.columns:
@@ -294,7 +340,7 @@ class ImportService:
         problems: list[Problem] = []
         rows: list[tuple[DataRow, str, int | None, str | None]] = []
         for row in table.rows:
-            org = self._row_org(row, default, problems)
+            org = self._row_org(row, default, problems, only)
             if org is None:
                 continue
             if not row.full_name:

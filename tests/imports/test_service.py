@@ -198,3 +198,34 @@ async def test_a_person_twice_in_one_file(service: ImportService, staff: dict[st
     result = await service.import_stats(_stats_file(["Иванова А.П.", 1], ["Иванова Анна Петровна", 2]), "x.xlsx")
     assert result.rows_imported == 1
     assert result.problems[0].reason.endswith("уже есть в строке 4 — эта строка пропущена")
+
+
+async def test_import_file_tells_the_kind_from_the_headers(service: ImportService, staff: dict[str, Person],
+                                                           db: Database) -> None:
+    """A roster goes to the roster, a weekly table to the statistics, a puzzle is refused unchanged."""
+    from bot.imports.report import RosterResult, StatsResult
+    from tests.imports.tables import ROSTER_HEADER, ROSTER_ROWS
+
+    roster = await service.import_file(xlsx([ROSTER_HEADER, *ROSTER_ROWS]), "staff.xlsx")
+    assert isinstance(roster, RosterResult) and roster.rows_read == 5
+    stats = await service.import_file(_stats_file(["Иванова А.П.", 4]), "w.xlsx")
+    assert isinstance(stats, StatsResult) and stats.kind == "person"
+    before = await table_counts(db)
+    with pytest.raises(ImportRefused, match="не понял.*найдены столбцы: ФИО, Телефон"):
+        await service.import_file(xlsx([["ФИО", "Телефон"], ["Иванова", "x"]]), "x.xlsx")
+    assert await table_counts(db) == before
+    forced = await service.import_file(_stats_file(["Иванова А.П.", 4]), "w.xlsx", kind="stats")
+    assert isinstance(forced, StatsResult) and forced.replaced
+
+
+async def test_a_deputy_imports_only_their_school(db: Database, two_schools: Settings) -> None:
+    """With only_org, rows of another configured school are reported and skipped."""
+    svc = ImportService(db, two_schools, clock=FixedClock())
+    await svc.prepare()
+    data = xlsx([["Школа", "ФИО", "Звонков"], ["school1", "Иванова А.П.", 1], ["school2", "Петров", 1]])
+    result = await svc.import_stats(data, "x.xlsx", only_org="school1")
+    assert result.orgs == ["school1"]
+    assert [p.row for p in result.problems if "другой школы" in p.reason] == [3]
+    district = await svc.import_stats(ods([ORG_HEADER, ["Город", "МБОУ СОШ № 2", "0500000002", 1]]), "d.ods",
+                                      only_org="school1")
+    assert district.rows_imported == 0 and "другой школы" in district.problems[0].reason
