@@ -101,6 +101,8 @@ class VkOutbound:
         self._drain_lock = asyncio.Lock()
         self._progress: list[_Progress] = []
         self._batch_seq = itertools.count(1)
+        # Batch tags name this process's run, so tags from before a crash stay distinguishable.
+        self._run_id = uuid.uuid4().hex[:8]
 
     # -- interactive ---------------------------------------------------------------------------
 
@@ -295,7 +297,7 @@ class VkOutbound:
                 codes = [call_code("messages.send", self._params(r)) for r in rows]
                 groups = [group_of(r.idem_key) for r in rows]
                 for span in batches([len(c) + 1 for c in codes], groups=groups):
-                    tag = f"b{next(self._batch_seq)}"
+                    tag = f"{self._run_id}-{next(self._batch_seq)}"
                     await queue.put(_Batch([rows[i] for i in span],
                                            execute_code([codes[i] for i in span]), tag))
             for _ in range(self._concurrency):
