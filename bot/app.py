@@ -140,6 +140,9 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     )
 
     # --- feature services ---
+    from bot.services.imports import ImportService, vk_screen_name_resolver
+
+    deps.imports = ImportService(db, settings, clock=clock, resolve_screen_name=vk_screen_name_resolver(api.request))
 
     error_handler = ErrorHandler()
 

@@ -7,8 +7,8 @@ from vkbottle.bot import BotLabeler
 
 def labelers() -> list[BotLabeler]:
     """Labelers in dispatch order: identification first, the fallback last."""
-    from handlers import fallback, identify, menu
+    from handlers import fallback, identify, imports, menu
 
     # --- feature labelers go between menu and fallback ---
-    features: list[BotLabeler] = []
+    features: list[BotLabeler] = [imports.labeler]
     return [identify.labeler, menu.labeler, *features, fallback.labeler]

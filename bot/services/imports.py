@@ -7,6 +7,7 @@ refused file changes nothing. Refusals raise `ImportRefused` with a Russian reas
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,25 @@ from storage.roster import RosterEntry, RosterRepo
 from storage.stats import Candidate, NewPending, OrgStats, PendingRow, PersonStats, StatsRepo
 
 ScreenNameResolver = Callable[[str], Awaitable[int | None]]
+ApiRequest = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
+log = logging.getLogger(__name__)
+
+
+def vk_screen_name_resolver(request: ApiRequest) -> ScreenNameResolver:
+    """A resolver over an API `request(method, params)` (utils.resolveScreenName); users only."""
+
+    async def resolve(screen_name: str) -> int | None:
+        try:
+            answer = await request("utils.resolveScreenName", {"screen_name": screen_name})
+        except Exception as exc:  # any API or network failure leaves the name unresolved, reported
+            log.warning("utils.resolveScreenName failed for %s: %s", screen_name, type(exc).__name__)
+            return None
+        found = answer.get("response") if isinstance(answer, dict) else None
+        if isinstance(found, dict) and found.get("type") == "user" and isinstance(found.get("object_id"), int):
+            return int(found["object_id"])
+        return None
+
+    return resolve
 
 _OTHER_SCHOOL = "строка другой школы («{raw}») — пропущена: её данные загружает её заместитель"
 _PERSON_VALUE_FIELDS = ("group_messages", "calls", "group_chats_created", "ejd_linked", "registered")
@@ -374,6 +394,10 @@ class ImportService:
     async def pending(self, org_id: str | None = None) -> list[PendingRow]:
         """Open kept-aside rows (of one school)."""
         return await StatsRepo(self._db).pending(org_id)
+
+    async def get_pending(self, pending_id: int) -> PendingRow | None:
+        """One kept-aside row (any status)."""
+        return await StatsRepo(self._db).get_pending(pending_id)
 
     async def resolve_pending(self, pending_id: int, person_id: int | None, *,
                               actor_vk_id: int | None = None) -> PendingRow:

@@ -13,6 +13,9 @@ from bot.services.imports import ImportService
 from storage.db import Database
 from storage.people import PeopleRepo
 
+# The end-to-end fixtures (emulator, control, bot_app, chat) for tests/imports/test_chat.py.
+from tests.e2e.conftest import bot_app, chat, control, e2e_settings, emulator  # noqa: F401, E402, I001
+
 # Monday 23 November 2026: the last completed period is 14.11.2026–20.11.2026.
 NOW = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)
 

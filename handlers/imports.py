@@ -1,0 +1,209 @@
+"""A deputy sends the roster or the weekly table as a document; kept-aside rows are resolved with buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from vkbottle import GroupEventType
+from vkbottle.bot import BotLabeler, Message, MessageEvent
+from vkbottle.dispatch.rules import ABCRule
+from vkbottle_types.objects import DocsDoc
+
+from bot.deps import Deps
+from bot.domain.models import Person, Role
+from bot.domain.ui import Button, Color, Keyboard
+from bot.imports.reader import ImportRefused
+from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
+from bot.services.access import Denied
+from bot.services.imports import ImportService
+from handlers.common import Cmd, EventCmd, Known, say, snackbar
+
+labeler = BotLabeler()
+
+MB = 1024 * 1024
+HOW_TO = (
+    "Пришлите мне файл таблицы сообщением (как документ): список сотрудников или еженедельную "
+    "статистику Сферума. Подойдут Excel (.xlsx, .xls), LibreOffice (.ods) и CSV. Что это за таблица, "
+    "я пойму по заголовкам столбцов и пришлю отчёт: сколько строк прочитал, сколько загрузил и что не получилось."
+)
+MAX_CANDIDATES = 5  # an inline keyboard holds 6 rows: the candidates and «Пропустить»
+
+
+def _state_key(vk_id: int) -> str:
+    return f"import:{vk_id}"
+
+
+class HasDocument(ABCRule[Message]):
+    """A message with a document attached: injects the first one as `doc`."""
+
+    async def check(self, event: Message) -> dict[str, Any] | bool:
+        for item in event.attachments or []:
+            if item.doc is not None and item.doc.url:
+                return {"doc": item.doc}
+        return False
+
+
+class DownloadFailed(Exception):
+    """The document could not be fetched (or was larger than allowed)."""
+
+
+async def download(url: str, max_bytes: int) -> bytes:
+    """The document's bytes, read with a cap: a lying size cannot fill the memory."""
+    timeout = aiohttp.ClientTimeout(total=60)
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as resp:
+            if resp.status != 200:
+                raise DownloadFailed(f"HTTP {resp.status}")
+            async for chunk in resp.content.iter_chunked(256 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise DownloadFailed("too big")
+                chunks.append(chunk)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise DownloadFailed(type(exc).__name__) from None
+    return b"".join(chunks)
+
+
+def _service(deps: Deps) -> ImportService:
+    service = deps.imports
+    if not isinstance(service, ImportService):
+        raise RuntimeError("the import service is not wired into Deps")
+    return service
+
+
+def _report_keyboard(result: StatsResult | RosterResult) -> Keyboard:
+    """«Load it as the other kind», and «resolve kept-aside rows» when there are some."""
+    buttons: list[Button] = []
+    if isinstance(result, StatsResult) and result.pending:
+        buttons.append(Button(label=f"Разобрать отложенные ({result.pending})", payload={"cmd": "imp_pending"},
+                              color=Color.PRIMARY, callback=True))
+    if isinstance(result, RosterResult):
+        buttons.append(Button(label="Это статистика, загрузить заново", payload={"cmd": "imp_as", "k": "stats"},
+                              callback=True))
+    else:
+        buttons.append(Button(label="Это список сотрудников", payload={"cmd": "imp_as", "k": "roster"},
+                              callback=True))
+    return Keyboard.column(buttons)
+
+
+def _render(result: StatsResult | RosterResult) -> str:
+    return render_roster(result) if isinstance(result, RosterResult) else render_stats(result)
+
+
+async def _deputy(deps: Deps, vk_id: int, action: str, target: str | None = None,
+                  org_id: str | None = None) -> Person | None:
+    """The deputy acting, checked on the server (and audited); None after telling a non-deputy why."""
+    try:
+        return await deps.access.require(vk_id, action, [Role.DEPUTY], org_id=org_id, target=target)
+    except Denied as denied:
+        snackbar("Нет прав")
+        await say(deps, vk_id, denied.text)
+        return None
+
+
+async def _import(deps: Deps, deputy: Person, url: str, title: str, size: int | None,
+                  kind: str | None) -> None:
+    """Download, import and report to the deputy."""
+    vk_id = deputy.vk_id or 0
+    limit = deps.settings.imports.max_file_mb
+    if size and size > limit * MB:
+        await say(deps, vk_id, f"Не загрузил «{title}»: файл больше {limit:g} МБ. Сохраните только нужный лист "
+                               "или разбейте таблицу на части.")
+        return
+    try:
+        data = await download(url, int(limit * MB) + 1)
+    except DownloadFailed:
+        await say(deps, vk_id, f"Не получилось скачать «{title}». Пришлите файл ещё раз, пожалуйста.")
+        return
+    try:
+        result = await _service(deps).import_file(data, title, kind=kind, only_org=deputy.org_id,
+                                                  imported_by=vk_id)
+    except ImportRefused as refused:
+        await say(deps, vk_id, f"Не загрузил «{title}»: {refused}. Ничего не изменилось — исправьте файл "
+                               "и пришлите снова.")
+        return
+    await deps.states.set(_state_key(vk_id), "file", {"url": url, "title": title, "size": size or 0})
+    await say(deps, vk_id, _render(result), _report_keyboard(result))
+
+
+@labeler.private_message(Known(), HasDocument())
+async def on_document(message: Message, deps: Deps, doc: DocsDoc) -> None:
+    """A document in a private message: a deputy's table is imported, anyone else is told who may."""
+    title = doc.title or "файл"
+    deputy = await _deputy(deps, message.from_id, "import_file", target=title[:200])
+    if deputy is not None:
+        await _import(deps, deputy, str(doc.url), title, doc.size, None)
+
+
+@labeler.private_message(Known(), Cmd("upload", "загрузить таблицу"))
+async def cmd_upload(message: Message, deps: Deps) -> None:
+    """«Загрузить таблицу»: how to send a file."""
+    if await _deputy(deps, message.from_id, "import_help") is not None:
+        await say(deps, message.from_id, HOW_TO)
+
+
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_as"))
+async def on_import_as(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
+    """Load the last file again as the other kind of table."""
+    vk_id = event.object.user_id
+    kind = args.get("k")
+    deputy = await _deputy(deps, vk_id, "import_file_as", target=str(kind))
+    state = await deps.states.get(_state_key(vk_id))
+    if deputy is None or kind not in ("roster", "stats"):
+        return
+    if state is None or not state.payload.get("url"):
+        snackbar("Файла уже нет — пришлите его снова")
+        return
+    snackbar("Загружаю заново")
+    payload = state.payload
+    await _import(deps, deputy, str(payload["url"]), str(payload.get("title", "файл")),
+                  int(payload.get("size") or 0), kind)
+
+
+async def _show_next_pending(deps: Deps, deputy: Person) -> None:
+    """The next kept-aside row of the deputy's school with its candidates, or «all done»."""
+    vk_id = deputy.vk_id or 0
+    rows = await _service(deps).pending(deputy.org_id)
+    if not rows:
+        await say(deps, vk_id, "Отложенных строк не осталось.")
+        return
+    row = rows[0]
+    buttons = [Button(label=c.name[:40], payload={"cmd": "imp_pick", "r": row.id, "p": c.id},
+                      color=Color.PRIMARY, callback=True) for c in row.candidates[:MAX_CANDIDATES]]
+    buttons.append(Button(label="Пропустить", payload={"cmd": "imp_pick", "r": row.id, "p": 0}, callback=True))
+    period = f" за {row.period}" if row.period else ""
+    hint = ("Кто это?" if row.candidates else
+            "Подходящих сотрудников нет: если человек новый, добавьте его в список сотрудников "
+            "и загрузите таблицу снова. Пока строку можно пропустить.")
+    await say(deps, vk_id, f"Отложено строк: {len(rows)}. Таблица{period}, строка {row.row_no}: "
+                           f"{row.reason}.\n{hint}", Keyboard.column(buttons))
+
+
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_pending"))
+async def on_pending(event: MessageEvent, deps: Deps) -> None:
+    """«Разобрать отложенные»: show the first kept-aside row."""
+    deputy = await _deputy(deps, event.object.user_id, "import_pending")
+    if deputy is not None:
+        await _show_next_pending(deps, deputy)
+
+
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_pick"))
+async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
+    """A candidate chosen (or «Пропустить») for a kept-aside row; then the next one."""
+    vk_id = event.object.user_id
+    pending_id, person_id = args.get("r"), args.get("p")
+    row = await _service(deps).get_pending(pending_id) if isinstance(pending_id, int) else None
+    deputy = await _deputy(deps, vk_id, "resolve_pending", target=str(pending_id),
+                           org_id=row.org_id if row else None)
+    if deputy is None or row is None or not isinstance(person_id, int):
+        return
+    try:
+        await _service(deps).resolve_pending(row.id, person_id or None, actor_vk_id=vk_id)
+    except ImportRefused as refused:
+        snackbar(str(refused))
+        return
+    snackbar("Сохранено" if person_id else "Пропущено")
+    await _show_next_pending(deps, deputy)

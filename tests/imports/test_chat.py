@@ -1,0 +1,80 @@
+"""End to end through the emulator: a deputy sends tables as documents and resolves kept-aside rows."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.domain.models import Period, Role
+from storage.stats import StatsRepo
+from tests.e2e.harness import DEPUTY, Chat, button, buttons
+from tests.imports.tables import ROSTER_HEADER, TITLE, csv_bytes, xlsx
+
+STATS = xlsx([[TITLE], ["ФИО", "Сообщений в групповых чатах", "Звонков"],
+              ["Иванова А. П.", 5, 1], ["ПЕТРОВ СЕРГЕЙ ИВАНОВИЧ", 2, 0], ["Смирнова", 0, 0],
+              ["Сидорова М.И.", 3, 0], ["Иванов И.", 1, 0], ["Итого", 11, 1]])
+
+
+async def test_deputy_imports_statistics_and_resolves_a_kept_aside_row(chat: Chat, bot_app: App) -> None:
+    """The report comes back with its counts; «Разобрать» offers the row, «Пропустить» closes it."""
+    replies = await chat.say(DEPUTY, docs=[("monitoring.xlsx", STATS)])
+    report = replies[-1]["text"]
+    assert "статистика по сотрудникам за 14.11.2026–20.11.2026" in report
+    assert "Строк с данными: 5, загружено: 4." in report
+    assert "строка 7: «Иванов И.» нет в списке сотрудников" in report
+    stats = await StatsRepo(bot_app.db).person_stats("school1", Period.parse("2026-11-14..2026-11-20"))
+    assert sorted(s.group_messages for s in stats) == [0, 2, 3, 5]
+    shown = await chat.press(DEPUTY, replies[-1], button(replies[-1], "Разобрать")["payload"])
+    assert "строка 7" in shown[-1]["text"] and "Подходящих сотрудников нет" in shown[-1]["text"]
+    done = await chat.press(DEPUTY, shown[-1], button(shown[-1], "Пропустить")["payload"])
+    assert done[-1]["text"] == "Отложенных строк не осталось."
+    assert await bot_app.deps.imports.pending("school1") == []
+
+
+async def test_deputy_picks_a_candidate(chat: Chat, bot_app: App) -> None:
+    """An ambiguous row: the deputy presses the right person and the figures are stored for them."""
+    await bot_app.deps.people.add("school1", "Иванова Анна Сергеевна", Role.TEACHER)
+    replies = await chat.say(DEPUTY, docs=[("w.csv", csv_bytes([["ФИО", "Звонков"], ["Иванова А.", 4]]))])
+    assert "подходит к двум сотрудникам" in replies[-1]["text"]
+    shown = await chat.press(DEPUTY, replies[-1], button(replies[-1], "Разобрать")["payload"])
+    assert {"Иванова Анна Петровна", "Иванова Анна Сергеевна", "Пропустить"} <= {b["label"] for b in buttons(shown[-1])}
+    done = await chat.press(DEPUTY, shown[-1], button(shown[-1], "Анна Петровна")["payload"])
+    assert "не осталось" in done[-1]["text"]
+    period = await StatsRepo(bot_app.db).latest_period("school1")
+    assert period is not None
+    [stored] = await StatsRepo(bot_app.db).person_stats("school1", period)
+    person = (await bot_app.deps.people.by_vk_id(2001))[0]
+    assert (stored.person_id, stored.calls) == (person.id, 4)
+
+
+async def test_roster_by_document_and_reimport_as_statistics(chat: Chat, bot_app: App) -> None:
+    """A roster is told from its headers; the «other kind» button imports the same file again."""
+    rows = [ROSTER_HEADER, ["Иванова Анна Петровна", "учитель", "5А", "vk.com/id2001"],
+            ["Новикова Дарья Павловна", "учитель", "", ""]]
+    replies = await chat.say(DEPUTY, docs=[("staff.xlsx", xlsx(rows))])
+    text = replies[-1]["text"]
+    assert "Загружен список сотрудников" in text and "Добавлено: 1, обновлено: 1" in text
+    assert [p.full_name for p in await bot_app.deps.people.by_name_key("новикова дарья павловна")] == [
+        "Новикова Дарья Павловна"]
+    again = await chat.press(DEPUTY, replies[-1], button(replies[-1], "статистика")["payload"])
+    assert "Не загрузил «staff.xlsx»: нет столбца с числом сообщений" in again[-1]["text"]
+
+
+async def test_teacher_document_is_refused_and_nothing_changes(chat: Chat, bot_app: App) -> None:
+    """A teacher sending a table is told who may import it; nothing is stored; the attempt is audited."""
+    replies = await chat.say(2001, docs=[("monitoring.xlsx", STATS)])
+    assert "заместители директора" in replies[-1]["text"]
+    assert await StatsRepo(bot_app.db).imports() == []
+    denied = await bot_app.deps.audit.recent(action="import_file")
+    assert denied[0].outcome == "denied" and denied[0].actor_vk_id == 2001
+
+
+async def test_not_a_table_is_refused_politely(chat: Chat, bot_app: App) -> None:
+    """A PDF gets a clear Russian refusal that says nothing changed."""
+    replies = await chat.say(DEPUTY, docs=[("приказ.pdf", b"%PDF-1.4 fake")])
+    assert replies[-1]["text"].startswith("Не загрузил «приказ.pdf»: это не таблица")
+    assert "Ничего не изменилось" in replies[-1]["text"]
+
+
+async def test_upload_button_explains_how(chat: Chat) -> None:
+    """«Загрузить таблицу» tells the deputy which files to send."""
+    replies = await chat.say(DEPUTY, payload={"cmd": "upload"})
+    assert ".xlsx" in replies[-1]["text"]
