@@ -9,7 +9,7 @@ from typing import NamedTuple
 import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
-from bot.domain.models import Person, Role
+from bot.domain.models import Organization, Person, Role
 from bot.domain.names import name_key
 from storage._util import iso
 
@@ -82,6 +82,29 @@ class RosterRepo:
             )
             for r in rows
         ]
+
+    @staticmethod
+    async def sync_config_in(conn: aiosqlite.Connection, orgs: Sequence[Organization],
+                             people: Sequence[tuple[str | None, int, Role, str]]) -> None:
+        """The config's organizations and people (org_id, vk_id, role, placeholder name), inside
+        the caller's transaction, so that a refused import leaves not even these behind."""
+        await conn.executemany(
+            "INSERT INTO organizations(id, name, timezone, inn) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET name=excluded.name, timezone=excluded.timezone, inn=excluded.inn",
+            [(o.id, o.name, o.timezone, o.inn) for o in orgs],
+        )
+        now = iso()
+        for org_id, vk_id, role, name in people:
+            async with conn.execute("SELECT id FROM people WHERE vk_id = ? AND org_id IS ?", (vk_id, org_id)) as cur:
+                found = await cur.fetchone()
+            if found:
+                await conn.execute(
+                    "UPDATE people SET role = ?, source = 'config', active = 1, left_at = NULL, updated_at = ? "
+                    "WHERE id = ?", (role.value, now, found[0]))
+            else:
+                await conn.execute(
+                    "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)", (org_id, name, name_key(name), role.value, vk_id, now, now))
 
     @staticmethod
     async def refs_in(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> list[PersonRef]:

@@ -75,7 +75,6 @@ def _run_roster(args: argparse.Namespace) -> int:
         db = await Database.open(settings.storage.database_path)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
-            await service.prepare()
             result = await service.import_roster(data, args.file.name, org_id=args.org)
         except ImportRefused as exc:
             return _refused(args, str(exc))
@@ -109,7 +108,6 @@ def _run_stats(args: argparse.Namespace) -> int:
         db = await Database.open(settings.storage.database_path)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
-            await service.prepare()
             result = await service.import_stats(data, args.file.name, period=period, org_id=args.org)
         except ImportRefused as exc:
             return _refused(args, str(exc))

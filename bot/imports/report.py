@@ -90,7 +90,7 @@ def render_stats(result: StatsResult, *, limit: int = _MAX_LINES) -> str:
     """A few lines a deputy can act on: period, kind, rows read and imported, every problem."""
     kind = "статистика по сотрудникам" if result.kind == "person" else "статистика по школам"
     lines = [
-        f"Загружено: {kind} за {result.period}{_PERIOD_SOURCES.get(result.period_source, '')}.",
+        f"Таблица: {kind} за {result.period}{_PERIOD_SOURCES.get(result.period_source, '')}.",
         f"Строк с данными: {result.rows_read}, загружено: {result.rows_imported}.",
     ]
     if result.replaced:

@@ -26,7 +26,6 @@ from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, pars
 from bot.ports import Clock, SystemClock
 from storage.audit import AuditRepo
 from storage.db import Database
-from storage.people import PeopleRepo
 from storage.roster import RosterEntry, RosterRepo
 from storage.stats import Candidate, NewPending, OrgStats, PendingRow, PersonStats, StatsRepo
 
@@ -102,17 +101,21 @@ class ImportService:
         return self._limits
 
     async def prepare(self) -> None:
-        """Organizations from the config, and the people it names (they are never marked as left)."""
-        people = PeopleRepo(self._db)
-        await people.sync_organizations(
-            Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in self._settings.schools
-        )
+        """Organizations from the config, and the people it names (they are never marked as left).
+
+        Every import does this inside its own transaction too; the bot's start does it anyway.
+        """
+        async with self._db.transaction() as conn:
+            await self._sync_config_in(conn)
+
+    async def _sync_config_in(self, conn: Any) -> None:
+        orgs = [Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in self._settings.schools]
+        people: list[tuple[str | None, int, Role, str]] = []
         for school in self._settings.schools:
             if school.director_vk_id:
-                await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
-                                                  CONFIG_NAMES[Role.DIRECTOR])
-            for vk_id in school.deputy_vk_ids:
-                await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
+                people.append((school.id, school.director_vk_id, Role.DIRECTOR, CONFIG_NAMES[Role.DIRECTOR]))
+            people.extend((school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY]) for vk_id in school.deputy_vk_ids)
+        await RosterRepo.sync_config_in(conn, orgs, people)
 
     # --- organizations -------------------------------------------------------------------
 
@@ -256,6 +259,7 @@ class ImportService:
             parsed.append((row, org, vk_id, _person_values(row, problems)))
         orgs = sorted({org for _, org, _, _ in parsed} | ({default} if default and "org" not in table.columns else set()))
         async with self._db.transaction() as conn:
+            await self._sync_config_in(conn)
             index = RosterIndex.build(await RosterRepo.refs_in(conn, orgs))
             stats: list[tuple[str, int, dict[str, Any]]] = []
             pending: list[NewPending] = []
@@ -332,6 +336,7 @@ class ImportService:
             stored.append((org, OrgStats(org_id=org, period=period, **_org_values(row, problems))))
         orgs = sorted(seen)
         async with self._db.transaction() as conn:
+            await self._sync_config_in(conn)
             replaced = await StatsRepo.has_period_in(conn, orgs, "organization", period)
             await StatsRepo.clear_period_in(conn, orgs, "organization", period)
             ids = await self._record(conn, orgs, "organization", period, file_name,
@@ -371,6 +376,7 @@ class ImportService:
         orgs = sorted({org for _, org, _, _ in rows} | ({default} if default and "org" not in table.columns else set()))
         school_contacts = {s.id: s.store_contacts for s in self._settings.schools}
         async with self._db.transaction() as conn:
+            await self._sync_config_in(conn)
             people = await RosterRepo.people_in(conn, orgs, include_left=True)
             entries, protected = _plan_roster(rows, people, problems)
             changes_total = {"added": 0, "updated": 0, "left": 0}

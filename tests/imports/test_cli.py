@@ -125,3 +125,17 @@ def test_python_m_bot_import_stats(config: Path, tmp_path: Path) -> None:
     assert result["period"] == {"start": "2026-11-14", "end": "2026-11-20"}
     assert (result["kind"], result["rows_read"], result["rows_imported"]) == ("person", 1, 0)
     assert result["problems"][0]["row"] == 2
+
+
+def test_a_refused_file_leaves_a_fresh_database_empty(config: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Not even the config's school and people are written when the file is refused."""
+    import sqlite3
+
+    path = _write(tmp_path, "bad.csv", csv_bytes([["Примечание"], ["x"]]))
+    assert _run(capsys, "import-stats", path, "--config", str(config), "--json")[0] == 1
+    assert _run(capsys, "import-roster", path, "--config", str(config), "--json")[0] == 1
+    with sqlite3.connect(tmp_path / "data" / "sferum-bot.sqlite3") as conn:
+        counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
+                  for t in ("organizations", "people", "imports", "person_stats", "pending_rows", "audit_log")]
+    assert counts == [0, 0, 0, 0, 0, 0]
