@@ -1,7 +1,7 @@
 """Bulk send throughput through the emulator with its 20 requests/s limit, beside the naive loop.
 
 Usage: python benchmarks/bench_bulk_send.py [--n 10000] [--naive 200] [--reply-every 1.0]
-       [--fault-rate 0.1] [--validate]
+       [--fault-rate 0.1] [--delay-ms 100] [--validate]
 
 The emulator runs as a subprocess (`python -m vk_emulator`, 20 requests/s per token, strict
 parameters; schema validation off unless --validate) so that it does not share a core with
@@ -163,12 +163,14 @@ async def main(args: argparse.Namespace) -> int:
                   f"-> {naive_rate:.1f} messages/s")
             await asyncio.sleep(1.1)
 
-            if args.fault_rate:
+            if args.fault_rate or args.delay_ms:
                 share = args.fault_rate / 5
                 await control.faults(error_rate={"6": share, "9": share, "10": share},
-                                     http_500_rate=share, drop_rate=share)
+                                     http_500_rate=share, drop_rate=share,
+                                     delay_ms=[args.delay_ms / 2, args.delay_ms * 1.5])
                 print(f"faults on for the bulk send: {args.fault_rate:.0%} of requests "
-                      "(errors 6, 9, 10, HTTP 500, dropped answers)")
+                      f"(errors 6, 9, 10, HTTP 500, dropped answers); answers delayed "
+                      f"{args.delay_ms / 2:.0f}-{args.delay_ms * 1.5:.0f} ms")
             before = await control.stats()
             with tempfile.TemporaryDirectory() as tmp:
                 elapsed, ok, latencies = await _bulk(settings, Path(tmp) / "bench.sqlite3", bulk_ids,
@@ -204,6 +206,8 @@ def parse_args() -> argparse.Namespace:
                         help="seconds between interactive replies during the bulk send")
     parser.add_argument("--fault-rate", type=float, default=0.0,
                         help="share of requests that fail during the bulk send, e.g. 0.1")
+    parser.add_argument("--delay-ms", type=float, default=0.0,
+                        help="mean delay the emulator adds to each request (a distant VK)")
     parser.add_argument("--validate", action="store_true",
                         help="let the emulator check every request and answer against VK's schema")
     return parser.parse_args()

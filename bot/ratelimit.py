@@ -13,7 +13,6 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -48,11 +47,15 @@ def priority(value: Priority) -> Iterator[None]:
 class RateLimiter:
     """At most `rps` requests in any `window` seconds, spaced evenly, by priority.
 
+    A slot counts until one `window` (plus `margin`) after its request ended, or after
+    `max_hold` seconds from its start if that comes first: the request reached VK at
+    some moment in between, and `max_hold` bounds how late that can be assumed to be,
+    so that slow answers (long processing, a distant VK) do not waste the budget.
     `clock` and `sleep` are injectable so that tests run on virtual time.
     """
 
     def __init__(self, rps: float, *, window: float = 1.0, margin: float = 0.0,
-                 clock: Callable[[], float] = time.monotonic,
+                 max_hold: float | None = None, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         if rps <= 0:
             raise ValueError("rps must be positive")
@@ -60,11 +63,13 @@ class RateLimiter:
         # The margin covers clock skew between us and VK: a slot is held a little longer.
         self.window = window + margin
         self.interval = window / rps
+        self.max_hold = max_hold
         self._clock = clock
         self._sleep = sleep
-        self._heap: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._heap: list[tuple[int, int, asyncio.Future[float]]] = []
         self._seq = itertools.count()
-        self._ended: deque[float] = deque()
+        # End times of recent requests (a heap: with max_hold they arrive out of order).
+        self._ended: list[float] = []
         self._in_flight = 0
         self._next_start: float | None = None
         self._not_before = 0.0
@@ -85,10 +90,13 @@ class RateLimiter:
         """Grant nothing for `seconds` (after VK said «too many requests» anyway)."""
         self._not_before = max(self._not_before, self._clock() + seconds)
 
-    async def acquire(self, prio: Priority | None = None) -> None:
-        """Wait for a slot; the caller must `release()` when the request has ended."""
+    async def acquire(self, prio: Priority | None = None) -> float:
+        """Wait for a slot and return the moment it was granted.
+
+        The caller must `release(granted_at)` when the request has ended.
+        """
         level = current_priority() if prio is None else prio
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        fut: asyncio.Future[float] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._heap, (int(level), next(self._seq), fut))
         self._ensure_pump()
         try:
@@ -99,27 +107,35 @@ class RateLimiter:
                 self.release()
             raise
         self.granted[level] += 1
+        return fut.result()
 
-    def release(self) -> None:
-        """The request that held a slot has ended (answered, failed or timed out)."""
+    def release(self, granted_at: float | None = None) -> None:
+        """The request that held a slot has ended (answered, failed or timed out).
+
+        With `max_hold` set and the grant time given, a slow request counts as having
+        reached VK no later than `max_hold` after it started.
+        """
+        now = self._clock()
+        if granted_at is not None and self.max_hold is not None:
+            now = min(now, granted_at + self.max_hold)
         self._in_flight -= 1
-        self._ended.append(self._clock())
+        heapq.heappush(self._ended, now)
         self._released.set()
 
     @asynccontextmanager
     async def slot(self, prio: Priority | None = None) -> AsyncIterator[None]:
         """Hold one slot for the duration of the block."""
-        await self.acquire(prio)
+        granted_at = await self.acquire(prio)
         try:
             yield
         finally:
-            self.release()
+            self.release(granted_at)
 
     def delay(self) -> float | None:
         """Seconds until the next grant is allowed; None while every slot is in flight."""
         now = self._clock()
         while self._ended and self._ended[0] <= now - self.window:
-            self._ended.popleft()
+            heapq.heappop(self._ended)
         wait = self._not_before - now
         if self._next_start is not None:
             wait = max(wait, self._next_start - now)
@@ -164,4 +180,4 @@ class RateLimiter:
             # loop) does not push every later one back; the window rule still caps bursts.
             scheduled = now if self._next_start is None else max(self._next_start, now - self.interval)
             self._next_start = scheduled + self.interval
-            fut.set_result(None)
+            fut.set_result(now)

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 # Extra hold on each rate slot, for the skew between our clock and VK's window.
 RATE_MARGIN_S = 0.002
+# A request is assumed to reach VK within this long after it starts, however long its
+# answer takes (execute with 25 sends is slow to answer, not slow to arrive).
+MAX_UPLINK_S = 0.1
 
 
 class NetworkError(aiohttp.ClientConnectionError):
@@ -133,8 +136,8 @@ def make_api(settings: Settings, api_url: str | None = None, *,
              http_client: ABCHTTPClient | None = None) -> RateLimitedAPI:
     """The process's one API for the community token, rate-limited to settings.vk.rps."""
     url = api_url or settings.vk.api_url
-    api = RateLimitedAPI(settings.token, limiter=RateLimiter(settings.vk.rps, margin=RATE_MARGIN_S),
-                         http_client=http_client)
+    limiter = RateLimiter(settings.vk.rps, margin=RATE_MARGIN_S, max_hold=MAX_UPLINK_S)
+    api = RateLimitedAPI(settings.token, limiter=limiter, http_client=http_client)
     api.API_URL = url if url.endswith("/") else url + "/"
     api.API_VERSION = settings.vk.api_version
     return api

@@ -72,6 +72,23 @@ async def test_slot_is_held_until_a_window_after_the_request_ends() -> None:
     assert times["c"] == pytest.approx(1.5)
 
 
+async def test_max_hold_caps_how_long_a_slow_request_counts() -> None:
+    """With max_hold, a request still in flight counts as started-plus-max_hold once it ends."""
+    vt = VirtualTime()
+    limiter = RateLimiter(1, max_hold=0.2, clock=vt.clock, sleep=vt.sleep)
+    starts: list[float] = []
+
+    async def one(hold: float) -> None:
+        async with limiter.slot():
+            starts.append(vt.now)
+            await vt.sleep(hold)
+
+    tasks = [asyncio.create_task(one(0.5)), asyncio.create_task(one(0.0))]
+    await vt.run(lambda: all(t.done() for t in tasks))
+    # The first ended at 0.5 but counts as ending at 0.2: the second starts at 1.2, not 1.5.
+    assert starts == [0.0, pytest.approx(1.2)]
+
+
 async def test_all_slots_in_flight_waits_for_a_release() -> None:
     """With every slot in flight the next request waits until one ends plus a window."""
     vt = VirtualTime()
