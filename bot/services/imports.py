@@ -50,6 +50,8 @@ def vk_screen_name_resolver(request: ApiRequest) -> ScreenNameResolver:
 
     return resolve
 
+# Screen names cost an API call each (utils.resolveScreenName): a bounded number per file.
+MAX_RESOLVE = 500
 _OTHER_SCHOOL = "строка другой школы («{raw}») — пропущена: её данные загружает её заместитель"
 _PERSON_VALUE_FIELDS = ("group_messages", "calls", "group_chats_created", "ejd_linked", "registered")
 _ORG_COUNT_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
@@ -223,23 +225,23 @@ class ImportService:
         now = self._clock.now().astimezone(self._school(default).tz)
         return Period.last_completed(now), "default"
 
-    async def _resolve_vk(self, row: DataRow, problems: list[Problem], *, strict: bool) -> tuple[int | None, str | None]:
+    def _vk_ref(self, row: DataRow, problems: list[Problem]) -> tuple[int | None, str | None]:
+        if "vk" not in row.values:
+            return None, None
         try:
-            vk_id, screen = cells.vk_ref(row.values.get("vk"))
+            return cells.vk_ref(row.values.get("vk"))
         except cells.BadValue as exc:
             problems.append(Problem(row=row.row_no, reason=f"столбец «VK»: {exc}"))
             return None, None
-        if screen is not None and self._resolve is not None:
-            vk_id = await self._resolve(screen)
-            if vk_id is None:
-                problems.append(Problem(row=row.row_no, reason=f"страница vk.com/{screen} не найдена"))
-        elif screen is not None and strict:
-            problems.append(Problem(
-                row=row.row_no,
-                reason=f"не удалось узнать id страницы vk.com/{screen}: без ключа доступа VK "
-                       "короткие адреса не проверить — укажите vk.com/id…",
-            ))
-        return vk_id, screen
+
+    async def _resolve_screen(self, screen: str, cache: dict[str, int | None]) -> int | None:
+        """A screen name's VK id through the resolver, once per name and import, at most
+        MAX_RESOLVE names per import (each is an API call)."""
+        if screen not in cache:
+            if self._resolve is None or len(cache) >= MAX_RESOLVE:
+                return None
+            cache[screen] = await self._resolve(screen)
+        return cache[screen]
 
     async def _import_person(self, table: ParsedTable, file_name: str, period: Period, source: str,
                              default: str | None, imported_by: int | None, only: str | None) -> StatsResult:
@@ -250,38 +252,46 @@ class ImportService:
         if "group_messages" not in table.columns:
             problems.append(Problem(row=table.header_row,
                                     reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
-        parsed: list[tuple[DataRow, str, int | None, dict[str, Any]]] = []
+        parsed: list[tuple[DataRow, str, int | None, str | None, dict[str, Any]]] = []
         for row in table.rows:
             org = self._row_org(row, default, problems, only)
             if org is None:
                 continue
-            vk_id, _ = await self._resolve_vk(row, problems, strict=False) if "vk" in row.values else (None, None)
-            parsed.append((row, org, vk_id, _person_values(row, problems)))
-        orgs = sorted({org for _, org, _, _ in parsed} | ({default} if default and "org" not in table.columns else set()))
+            vk_id, screen = self._vk_ref(row, problems)
+            parsed.append((row, org, vk_id, screen, _person_values(row, problems)))
+        orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
+        # Matching happens before the write transaction: a screen name may need an API call,
+        # and the database must not wait on the network.
+        async with self._db.read() as conn:
+            index = RosterIndex.build(await RosterRepo.refs_in(conn, orgs))
+        stats: list[tuple[str, int, dict[str, Any]]] = []
+        pending: list[NewPending] = []
+        seen: dict[int, int] = {}
+        resolved: dict[str, int | None] = {}
+        for row, org, vk_id, screen, values in parsed:
+            name = row.full_name or (f"VK {vk_id}" if vk_id else "")
+            match = index.match(org, name, vk_id)
+            if match.person is None and screen is not None:
+                found_id = await self._resolve_screen(screen, resolved)
+                if found_id is not None:
+                    match = index.match(org, name, found_id)
+            if match.person is None:
+                problems.append(Problem(row=row.row_no, reason=match.reason))
+                pending.append(NewPending(
+                    org_id=org, row_no=row.row_no, name=name or "(без имени)", data=values, reason=match.reason,
+                    candidates=[Candidate(id=p.id, name=p.full_name) for p in match.candidates]))
+                continue
+            if match.person.id in seen:
+                problems.append(Problem(row=row.row_no, reason=(
+                    f"«{name}» уже есть в строке {seen[match.person.id]} — эта строка пропущена")))
+                continue
+            seen[match.person.id] = row.row_no
+            stats.append((org, match.person.id, values))
         async with self._db.transaction() as conn:
             await self._sync_config_in(conn)
-            index = RosterIndex.build(await RosterRepo.refs_in(conn, orgs))
-            stats: list[tuple[str, int, dict[str, Any]]] = []
-            pending: list[NewPending] = []
-            seen: dict[int, int] = {}
-            for row, org, vk_id, values in parsed:
-                name = row.full_name or (f"VK {vk_id}" if vk_id else "")
-                match = index.match(org, name, vk_id)
-                if match.person is None:
-                    problems.append(Problem(row=row.row_no, reason=match.reason))
-                    pending.append(NewPending(
-                        org_id=org, row_no=row.row_no, name=name or "(без имени)", data=values, reason=match.reason,
-                        candidates=[Candidate(id=p.id, name=p.full_name) for p in match.candidates]))
-                    continue
-                if match.person.id in seen:
-                    problems.append(Problem(row=row.row_no, reason=(
-                        f"«{name}» уже есть в строке {seen[match.person.id]} — эта строка пропущена")))
-                    continue
-                seen[match.person.id] = row.row_no
-                stats.append((org, match.person.id, values))
             replaced = await StatsRepo.has_period_in(conn, orgs, "person", period)
             await StatsRepo.clear_period_in(conn, orgs, "person", period)
-            import_ids = await self._record(conn, orgs, "person", period, file_name, parsed,
+            import_ids = await self._record(conn, orgs, "person", period, file_name, [p[:2] for p in parsed],
                                             [(o, pid) for o, pid, _ in stats], problems, imported_by)
             await StatsRepo.put_person_values_in(conn, period, [(pid, o, import_ids[o], v) for o, pid, v in stats])
             for org in orgs:
@@ -363,6 +373,7 @@ class ImportService:
             raise ImportRefused(f"нет столбца с должностью; найдены столбцы: {table.headers_text()}")
         self._require_org_source(table, default)
         problems: list[Problem] = []
+        resolved: dict[str, int | None] = {}
         rows: list[tuple[DataRow, str, int | None, str | None]] = []
         for row in table.rows:
             org = self._row_org(row, default, problems, only)
@@ -371,7 +382,11 @@ class ImportService:
             if not row.full_name:
                 problems.append(Problem(row=row.row_no, reason="не указано ФИО — строка пропущена"))
                 continue
-            vk_id, screen = await self._resolve_vk(row, problems, strict=True) if "vk" in row.values else (None, None)
+            vk_id, screen = self._vk_ref(row, problems)
+            if screen is not None:
+                vk_id = await self._resolve_screen(screen, resolved)
+                if vk_id is None:
+                    problems.append(Problem(row=row.row_no, reason=_unresolved(screen, self._resolve is not None)))
             rows.append((row, org, vk_id, screen))
         orgs = sorted({org for _, org, _, _ in rows} | ({default} if default and "org" not in table.columns else set()))
         school_contacts = {s.id: s.store_contacts for s in self._settings.schools}
@@ -424,6 +439,13 @@ class ImportService:
             await AuditRepo.write_in(conn, actor_vk_id=actor_vk_id, org_id=row.org_id, action="resolve_pending",
                                      outcome="ok", target=str(pending_id), details={"person_id": person_id})
         return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})
+
+
+def _unresolved(screen: str, with_token: bool) -> str:
+    if with_token:
+        return f"страница vk.com/{screen} не найдена (или проверено слишком много адресов за раз) — человек записан без VK"
+    return (f"не удалось узнать id страницы vk.com/{screen}: без ключа доступа VK короткие адреса "
+            "не проверить — укажите vk.com/id…; человек записан без VK")
 
 
 def _refuse_not_stats(table: ParsedTable) -> None:
