@@ -105,12 +105,12 @@ class RateLimitedAPI(API):
 
     async def _post(self, method: str, data: dict[str, Any], version: str | None) -> Any:
         async with self.token_generator as token:
+            # The token goes in the form body, never in a URL that an error message may quote.
+            form = {**data, "access_token": token, "v": version or self.API_VERSION}
             try:
                 async with asyncio.timeout(self.request_timeout):
                     text = await self.http_client.request_text(
-                        self.API_URL + method, method="POST", data=data,
-                        params={"access_token": token, "v": version or self.API_VERSION},
-                    )
+                        self.API_URL + method, method="POST", data=form)
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 raise NetworkError(f"{method}: {type(exc).__name__}") from exc
         try:

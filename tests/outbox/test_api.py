@@ -103,6 +103,15 @@ async def test_network_error_is_a_connection_error() -> None:
     assert issubclass(NetworkError, aiohttp.ClientConnectionError)
 
 
+async def test_token_travels_in_the_body_not_the_url() -> None:
+    """The token is a form field; the URL carries only the method name."""
+    http = ScriptedHTTP({"response": 1})
+    await _api(http, []).request("users.get", {"user_ids": "1"})
+    url, form = http.calls[0]
+    assert url == "http://127.0.0.1:1/method/users.get"
+    assert form["access_token"] == "tok" and form["v"] == "5.199" and form["user_ids"] == "1"
+
+
 def test_make_api_points_at_the_configured_url(tmp_path: Path) -> None:
     """make_api takes the URL (config or override), version and rps from settings."""
     settings = parse_settings({"vk": {"api_url": "http://127.0.0.1:9/method", "token": "t", "rps": 7}},
