@@ -237,6 +237,18 @@ async def test_reply_with_idem_key_is_sent_once(outbound: VkOutbound, emulator: 
     assert len((await control.sent(7200))["items"]) == 3
 
 
+async def test_long_reply_is_split_with_keyboard_last(outbound: VkOutbound, emulator: Emulator,
+                                                      control: EmulatorControl) -> None:
+    """A 6,000-character reply arrives as two messages; the keyboard rides on the last one."""
+    add_users(emulator, [7250])
+    text = "Раздел 1\n" + "x" * 3000 + "\n\nРаздел 2\n" + "y" * 3000
+    kb = Keyboard(rows=[[Button(label="Меню", payload={"cmd": "menu"})]])
+    delivery = await outbound.reply(OutMessage(peer_id=7250, text=text, keyboard=kb))
+    items = (await control.sent(7250))["items"]
+    assert delivery.ok and [i["text"][:8] for i in items] == ["Раздел 1", "Раздел 2"]
+    assert items[0]["keyboard"] is None and items[1]["keyboard"]["buttons"][0][0]["action"]["label"] == "Меню"
+
+
 async def test_uploads(outbound: VkOutbound, emulator: Emulator, control: EmulatorControl) -> None:
     """A document and a photo upload return attachment strings that a reply can carry."""
     add_users(emulator, [7300])
