@@ -11,6 +11,7 @@ from bot.imports.reader import Cell
 
 _YES = frozenset({"да", "д", "yes", "y", "1", "+", "true", "истина", "✓", "✔", "☑", "v", "есть", "x", "х"})
 _NO = frozenset({"нет", "н", "no", "n", "0", "-", "−", "–", "—", "false", "ложь", "✗", "✘", ""})
+_YES_WORDS = ("зарегистрирован", "привязан", "связан", "подключен", "есть")
 _VK_ID_RE = re.compile(r"^(?:id)?(\d{1,12})$")
 _VK_URL_RE = re.compile(
     r"^(?:https?://)?(?:m\.|www\.)?(?:vk\.com|vk\.ru|vkontakte\.ru)/([A-Za-z0-9_.]+)/?(?:[?#].*)?$",
@@ -90,11 +91,16 @@ def yes_no(cell: Cell) -> bool:
         if cell in (0, 1):
             return bool(cell)
         raise BadValue(f"ожидалось «да» или «нет», а стоит «{text(cell)}»")
-    raw = text(cell).lower().rstrip(".")
+    raw = text(cell).lower().replace("ё", "е").rstrip(".")
     if raw in _YES:
         return True
     if raw in _NO:
         return False
+    # Status words: «Зарегистрирован(а)», «Не привязан», «Связан».
+    if raw.startswith(("не ", "не-")):
+        return False
+    if raw.startswith(_YES_WORDS):
+        return True
     raise BadValue(f"ожидалось «да» или «нет», а стоит «{text(cell)}»")
 
 

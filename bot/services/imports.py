@@ -219,10 +219,10 @@ class ImportService:
                 default: str | None) -> tuple[Period, str]:
         if explicit is not None:
             return explicit, "argument"
-        found = find_period([*table.titles, file_name])
+        now = self._clock.now().astimezone(self._school(default).tz)
+        found = find_period([*table.titles, file_name], today=now.date())
         if found is not None:
             return found, "file"
-        now = self._clock.now().astimezone(self._school(default).tz)
         return Period.last_completed(now), "default"
 
     def _vk_ref(self, row: DataRow, problems: list[Problem]) -> tuple[int | None, str | None]:

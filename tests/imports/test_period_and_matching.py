@@ -30,6 +30,17 @@ def test_no_period(text: str) -> None:
     assert find_period([text]) is None
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Мониторинг за 15.04 - 21.04", P),
+    ("с 27.12 по 02.01", Period(start=dt.date(2022, 12, 27), end=dt.date(2023, 1, 2))),
+    ("отчёт 01.05-07.05", Period(start=dt.date(2022, 5, 1), end=dt.date(2022, 5, 7))),
+])
+def test_period_without_a_year(text: str, expected: Period) -> None:
+    """«с 15.04 по 21.04» is the latest such range that has begun (a range ahead is last year's)."""
+    assert find_period([text], today=dt.date(2023, 4, 25)) == expected
+    assert find_period([text]) is None
+
+
 def _people() -> list[Person]:
     names = ["Иванова Анна Петровна", "Семёнова Ольга Викторовна", "Сидоров Пётр Ильич",
              "Сидоров Павел Андреевич", "Кузнецов Павел"]

@@ -26,13 +26,15 @@ def test_bad_counts_say_why(cell: object) -> None:
         v.count(cell)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("cell", ["да", "Да", "ДА", 1, 1.0, "1", "+", "true", "TRUE", "✓", "✔", True])
+@pytest.mark.parametrize("cell", ["да", "Да", "ДА", 1, 1.0, "1", "+", "true", "TRUE", "✓", "✔", True,
+                                  "Зарегистрирован(а)", "Привязан"])
 def test_yes(cell: object) -> None:
     """Every spelling of «yes» in the spec reads as yes."""
     assert v.yes_no(cell) is True  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("cell", ["нет", "Нет", 0, "0", "-", "−", "false", "", None, False])
+@pytest.mark.parametrize("cell", ["нет", "Нет", 0, "0", "-", "−", "false", "", None, False,
+                                  "Не зарегистрирован", "не привязан"])
 def test_no_and_empty(cell: object) -> None:
     """Every spelling of «no», and an empty cell, reads as no."""
     assert v.yes_no(cell) is False  # type: ignore[arg-type]
