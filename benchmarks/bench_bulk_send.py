@@ -1,7 +1,7 @@
 """Bulk send throughput through the emulator with its 20 requests/s limit, beside the naive loop.
 
 Usage: python benchmarks/bench_bulk_send.py [--n 10000] [--naive 200] [--reply-every 1.0]
-       [--fault-rate 0.1] [--delay-ms 100] [--validate]
+       [--fault-rate 0.1] [--delay-ms 100] [--crash] [--validate]
 
 The emulator runs as a subprocess (`python -m vk_emulator`, 20 requests/s per token, strict
 parameters; schema validation off unless --validate) so that it does not share a core with
@@ -11,13 +11,16 @@ the sender. Printed figures:
 - VkOutbound.send_bulk of `--n` personalized messages (outbox + execute batches of 25),
   in messages/s (target ≥ 450; VK's ceiling is 20 × 25 = 500);
 - the latency of interactive replies sent every `--reply-every` s during the bulk send
-  (p50/p95/max; target p95 ≤ 2 s).
+  (p50/p95/max; target p95 ≤ 2 s);
+- with --crash, the same bulk send in `bulk_worker.py`, SIGKILLed half-way and resumed by a
+  new process, checked user by user (faults stay on, if asked for).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import subprocess
 import sys
 import tempfile
@@ -131,6 +134,29 @@ async def _counts(control: EmulatorControl, ids: list[int]) -> list[int]:
     return counts
 
 
+async def _crash_run(api_url: str, control: EmulatorControl, ids: list[int]) -> None:
+    """The bulk send in a worker process, SIGKILLed half-way, then resumed by a new one."""
+    worker = REPO / "benchmarks" / "bulk_worker.py"
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [sys.executable, str(worker), "--api-url", api_url, "--token", TOKEN,
+               "--db", str(Path(tmp) / "crash.sqlite3"), "--n", str(len(ids)),
+               "--first-id", str(ids[0])]
+        started = time.perf_counter()
+        first = await asyncio.create_subprocess_exec(*cmd, stdout=asyncio.subprocess.DEVNULL)
+        await control.wait_sent(ids[len(ids) // 2], 1, timeout=300)
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+        at_kill = len([c for c in await _counts(control, ids) if c])
+        second = await asyncio.create_subprocess_exec(*cmd, "--mode", "resume",
+                                                      stdout=asyncio.subprocess.DEVNULL)
+        await second.wait()
+        elapsed = time.perf_counter() - started
+    counts = await _counts(control, ids)
+    print(f"SIGKILL after {at_kill}/{len(ids)} delivered, then resume: "
+          f"{sum(1 for c in counts if c == 1)} got exactly one, {sum(1 for c in counts if c == 0)} lost, "
+          f"{sum(1 for c in counts if c > 1)} duplicated ({elapsed:.1f} s with the restart)")
+
+
 def _p(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -185,13 +211,17 @@ async def main(args: argparse.Namespace) -> int:
             print(f"replies during the bulk send   : {len(latencies)} replies, "
                   f"p50 {_p(latencies, 0.5) * 1000:.0f} ms, p95 {_p(latencies, 0.95) * 1000:.0f} ms, "
                   f"max {max(latencies, default=0.0) * 1000:.0f} ms (target p95 <= 2000 ms)")
-            await control.faults()
             counts = await _counts(control, bulk_ids)
             dupes = sum(1 for c in counts if c > 1)
             lost = sum(1 for c in counts if c == 0)
             print(f"exactly once (emulator's record, all {len(counts)} users): "
                   f"{'yes' if set(counts) == {1} else 'NO'} ({lost} lost, {dupes} duplicated, "
                   f"{after['deduplicated'] - before['deduplicated']} re-sends dropped by random_id)")
+            if args.crash:
+                crash_ids = list(range(500_001, 500_001 + args.n))
+                await _seed(control, crash_ids)
+                await _crash_run(api_url, control, crash_ids)
+            await control.faults()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -208,6 +238,8 @@ def parse_args() -> argparse.Namespace:
                         help="share of requests that fail during the bulk send, e.g. 0.1")
     parser.add_argument("--delay-ms", type=float, default=0.0,
                         help="mean delay the emulator adds to each request (a distant VK)")
+    parser.add_argument("--crash", action="store_true",
+                        help="also run the bulk send in a worker, SIGKILL it half-way and resume")
     parser.add_argument("--validate", action="store_true",
                         help="let the emulator check every request and answer against VK's schema")
     return parser.parse_args()
