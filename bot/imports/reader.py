@@ -13,6 +13,7 @@ import io
 import zipfile
 import zlib
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import cast
 
 import python_calamine
@@ -237,19 +238,109 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 def _read_csv(data: bytes, limits: Limits) -> list[RawSheet]:
     text = decode_text(data)
-    sample = [line for line in text[:65536].splitlines()[:50]]
-    delimiter = sniff_delimiter(sample)
+    head = text[:2048].lstrip().lower()
+    if head.startswith("<") and "<table" in text[:1_000_000].lower():
+        # Many school systems save an HTML page as «.xls»: read its tables.
+        return _read_html(text, limits)
+    lines = text[:65536].splitlines()[:50]
+    # Excel's own hint on the first line: «sep=;».
+    hinted = lines[0].strip()[4:5] if lines and lines[0].strip().lower().startswith("sep=") else ""
+    delimiter = hinted if hinted in (";", ",", "\t", "|") else sniff_delimiter(lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[list[Cell]] = []
     numbers: list[int] = []
     line = 1
     try:
         for record in reader:
-            rows.append(list(record))
-            numbers.append(line)
+            if not (hinted and line == 1):
+                rows.append(list(record))
+                numbers.append(line)
             line = reader.line_num + 1
             if len(rows) > limits.max_rows + 100:
                 raise _too_many_rows(limits)
     except csv.Error:
         raise ImportRefused(f"строка {line}: файл CSV испорчен (незакрытые кавычки?)") from None
     return [RawSheet(name="CSV", rows=rows, row_numbers=numbers)]
+
+
+class _HtmlTables(HTMLParser):
+    """Rows of the <table>s of an HTML page; colspan and rowspan become merged ranges."""
+
+    def __init__(self, max_rows: int) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self.merged: list[list[tuple[tuple[int, int], tuple[int, int]]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._span = (1, 1)
+        self._carry: dict[int, int] = {}  # column → rows a rowspan still covers
+        self._max_rows = max_rows
+        self._rows = 0
+
+    @staticmethod
+    def _int(value: str | None) -> int:
+        return max(1, min(int(value), 100)) if value and value.isdigit() else 1
+
+    def _skip_carried(self, upto: int | None = None) -> None:
+        assert self._row is not None
+        while (upto is None and len(self._row) in self._carry) or (upto is not None and len(self._row) < upto):
+            col = len(self._row)
+            self._row.append("")
+            if col in self._carry:
+                self._carry[col] -= 1
+                if not self._carry[col]:
+                    del self._carry[col]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+            self.merged.append([])
+            self._carry = {}
+        elif tag == "tr" and self.tables:
+            self._row = []
+        elif tag in ("td", "th") and self._row is not None:
+            self._skip_carried()
+            self._cell = []
+            found = dict(attrs)
+            self._span = (self._int(found.get("rowspan")), self._int(found.get("colspan")))
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._row is not None and self._cell is not None:
+            r, col = len(self.tables[-1]), len(self._row)
+            rows, cols = self._span
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._row.extend([""] * (cols - 1))
+            if rows > 1 or cols > 1:
+                self.merged[-1].append(((r, col), (r + rows - 1, col + cols - 1)))
+            for c in range(col, col + cols):
+                if rows > 1:
+                    self._carry[c] = rows - 1
+            self._cell = None
+        elif tag == "tr" and self._row is not None:
+            if self._carry:
+                self._skip_carried(upto=max(self._carry) + 1)
+            self.tables[-1].append(self._row)
+            self._row = None
+            self._rows += 1
+            if self._rows > self._max_rows:
+                raise ImportRefused(
+                    f"в таблице больше {self._max_rows} строк — столько не бывает у одной школы; "
+                    "проверьте, тот ли это файл"
+                )
+
+
+def _read_html(text: str, limits: Limits) -> list[RawSheet]:
+    parser = _HtmlTables(limits.max_rows + 100)
+    parser.feed(text)
+    parser.close()
+    return [
+        RawSheet(name=f"Таблица {n}", rows=cast(list[list[Cell]], rows), row_numbers=list(range(1, len(rows) + 1)),
+                 merged=merged)
+        for n, (rows, merged) in enumerate(zip(parser.tables, parser.merged, strict=True), start=1)
+    ]

@@ -127,3 +127,21 @@ def test_refuses_a_broken_csv_quote() -> None:
     """A CSV with a NUL byte inside is not a table."""
     with pytest.raises(ImportRefused):
         read_sheets(b"\x00\x00\x00", Limits())
+
+
+def test_html_saved_as_xls() -> None:
+    """An HTML page named «.xls» (as school systems export) is read, colspan as a merged header."""
+    page = ("<html><body><p>Мониторинг за период с 14.11.2026 по 20.11.2026</p><table>"
+            "<tr><th rowspan=2>ФИО</th><th colspan=2>Активность</th></tr>"
+            "<tr><th>Сообщений в групповых чатах</th><th>Звонков</th></tr>"
+            "<tr><td>Иванова&nbsp;Анна</td><td>5</td><td>1</td></tr></table></body></html>")
+    table = parse_table(page.encode("cp1251"), Limits())
+    assert table.kind is TableKind.PERSON
+    assert [(r.row_no, r.full_name, r.values["group_messages"]) for r in table.rows] == [(3, "Иванова Анна", "5")]
+
+
+def test_csv_with_an_excel_separator_hint() -> None:
+    """«sep=,» on the first line sets the delimiter and line numbers still count it."""
+    data = "sep=,\nФИО,Звонков\nИванова; Анна,2\n".encode()
+    table = parse_table(data, Limits())
+    assert [(r.row_no, r.full_name) for r in table.rows] == [(3, "Иванова; Анна")]
