@@ -55,6 +55,8 @@ class RawSheet:
     row_numbers: list[int]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden: bool = False
+    # Text around the table that is not in its cells (an HTML page's heading).
+    notes: list[str] = field(default_factory=list)
 
 
 def _mb(value: float) -> str:
@@ -276,6 +278,8 @@ class _HtmlTables(HTMLParser):
         self._carry: dict[int, int] = {}  # column → rows a rowspan still covers
         self._max_rows = max_rows
         self._rows = 0
+        self._depth = 0
+        self.outside: list[str] = []
 
     @staticmethod
     def _int(value: str | None) -> int:
@@ -293,6 +297,7 @@ class _HtmlTables(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
+            self._depth += 1
             self.tables.append([])
             self.merged.append([])
             self._carry = {}
@@ -309,6 +314,8 @@ class _HtmlTables(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._cell is not None:
             self._cell.append(data)
+        elif not self._depth and data.strip() and len(self.outside) < 20:
+            self.outside.append(" ".join(data.split()))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in ("td", "th") and self._row is not None and self._cell is not None:
@@ -322,6 +329,8 @@ class _HtmlTables(HTMLParser):
                 if rows > 1:
                     self._carry[c] = rows - 1
             self._cell = None
+        elif tag == "table":
+            self._depth = max(0, self._depth - 1)
         elif tag == "tr" and self._row is not None:
             if self._carry:
                 self._skip_carried(upto=max(self._carry) + 1)
@@ -341,6 +350,6 @@ def _read_html(text: str, limits: Limits) -> list[RawSheet]:
     parser.close()
     return [
         RawSheet(name=f"Таблица {n}", rows=cast(list[list[Cell]], rows), row_numbers=list(range(1, len(rows) + 1)),
-                 merged=merged)
+                 merged=merged, notes=parser.outside)
         for n, (rows, merged) in enumerate(zip(parser.tables, parser.merged, strict=True), start=1)
     ]

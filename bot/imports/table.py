@@ -236,7 +236,7 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
         kind=detect_kind(guess.columns), sheet=sheet.name,
         header_row=sheet.row_numbers[guess.first + guess.height - 1],
         columns=guess.columns, headers=guess.labels, rows=rows,
-        titles=[t for t in titles if t] + [sheet.name],
+        titles=[*sheet.notes, *[t for t in titles if t], sheet.name],
     )
 
 

@@ -138,6 +138,7 @@ def test_html_saved_as_xls() -> None:
     table = parse_table(page.encode("cp1251"), Limits())
     assert table.kind is TableKind.PERSON
     assert [(r.row_no, r.full_name, r.values["group_messages"]) for r in table.rows] == [(3, "Иванова Анна", "5")]
+    assert "Мониторинг за период с 14.11.2026 по 20.11.2026" in table.titles
 
 
 def test_csv_with_an_excel_separator_hint() -> None:
