@@ -288,6 +288,15 @@ class StatsRepo:
         ) as cur:
             return [_person_stats(r) for r in await cur.fetchall()]
 
+    async def for_person(self, person_id: int, period: Period) -> PersonStats | None:
+        """One person's figures for one period (None when the table did not have them)."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM person_stats WHERE person_id = ? AND period_start = ?",
+            (person_id, period.start.isoformat()),
+        ) as cur:
+            row = await cur.fetchone()
+        return _person_stats(row) if row else None
+
     async def person_history(self, person_id: int, limit: int = 10) -> list[PersonStats]:
         """One person's figures, newest period first."""
         async with self._db.read() as conn, conn.execute(
