@@ -122,6 +122,9 @@ async def _import(deps: Deps, deputy: Person, url: str, title: str, size: int | 
         result = await _service(deps).import_file(data, title, kind=kind, only_org=deputy.org_id,
                                                   imported_by=vk_id)
     except ImportRefused as refused:
+        await deps.audit.write(actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=deputy.org_id,
+                               action="import_file", outcome="error", target=title[:200],
+                               details={"reason": str(refused)[:500], "kind": kind})
         await say(deps, vk_id, f"Не загрузил «{title}»: {refused}. Ничего не изменилось — исправьте файл "
                                "и пришлите снова.")
         return

@@ -72,6 +72,8 @@ async def test_not_a_table_is_refused_politely(chat: Chat, bot_app: App) -> None
     replies = await chat.say(DEPUTY, docs=[("приказ.pdf", b"%PDF-1.4 fake")])
     assert replies[-1]["text"].startswith("Не загрузил «приказ.pdf»: это не таблица")
     assert "Ничего не изменилось" in replies[-1]["text"]
+    refused = await bot_app.deps.audit.recent(action="import_file")
+    assert (refused[0].outcome, refused[0].target) == ("error", "приказ.pdf")
 
 
 async def test_upload_button_explains_how(chat: Chat) -> None:
