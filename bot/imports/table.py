@@ -19,7 +19,7 @@ from bot.imports.values import text
 
 # Title rows above the header: a few are usual, dozens are not.
 HEADER_SCAN_ROWS = 40
-_TOTAL_PREFIXES = ("итого", "всего")
+_TOTAL_WORDS = frozenset({"итого", "всего", "итог"})
 
 
 class TableKind(StrEnum):
@@ -166,15 +166,20 @@ def _has_numbers(row: Sequence[Cell]) -> bool:
     return any(isinstance(v, int | float) and not isinstance(v, bool) or text(v).isdigit() for v in row)
 
 
-def _is_total(row: Sequence[Cell]) -> bool:
+def _total_word(value: str) -> bool:
+    """«Итого», «ВСЕГО:», «Итого по школе» — but not «Итогова Анна»."""
+    words = value.split()
+    return bool(words) and norm_header(words[0]) in _TOTAL_WORDS
+
+
+def _is_total(row: Sequence[Cell], ident_col: int = -1) -> bool:
+    """A closing «Итого»/«Всего» row: in its first filled cell or in the name column."""
+    if 0 <= ident_col < len(row) and isinstance(row[ident_col], str) and _total_word(str(row[ident_col])):
+        return True
     for value in row:
         if value is None or value == "":
             continue
-        if not isinstance(value, str):
-            return False
-        label = norm_header(value)
-        if label:
-            return label.startswith(_TOTAL_PREFIXES)
+        return isinstance(value, str) and _total_word(value)
     return False
 
 
@@ -216,7 +221,7 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
     rows: list[DataRow] = []
     for i in range(start, len(sheet.rows)):
         raw = sheet.rows[i]
-        if _blank(raw) or _is_total(raw) or (i == start and _is_numbering(raw)):
+        if _blank(raw) or _is_total(raw, ident_col) or (i == start and _is_numbering(raw)):
             continue
         width = len(raw)
         values = {name: (raw[col] if col < width else None) for name, col in columns}

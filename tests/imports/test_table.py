@@ -29,6 +29,14 @@ def test_title_rows_blank_rows_and_totals_are_not_data() -> None:
     assert find_period(table.titles) is not None
 
 
+def test_totals_in_the_name_column_and_surnames_like_totals() -> None:
+    """«Итого» after a row count is a total; «Итогова Анна» is a person."""
+    rows = [["№", "ФИО", "Звонков"], [1, "Итогова Анна", 1], [2, "Всеволодов Иван", 0], [2, "Итого:", 1],
+            [None, "ВСЕГО по школе", 1]]
+    assert [r.full_name for r in parse_table(csv_bytes(rows), Limits()).rows] == ["Итогова Анна",
+                                                                                   "Всеволодов Иван"]
+
+
 def test_two_row_header_with_merged_cells() -> None:
     """«Активность» merged over three columns above «Сообщений», «Звонков», «ЭЖД»."""
     rows = [
