@@ -23,6 +23,8 @@ ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 # An encrypted xlsx/ods is an OLE container with these streams (MS-OFFCRYPTO).
 _ENCRYPTED_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+# Word and PowerPoint files are OLE containers too.
+_NOT_SHEET_STREAMS = ("WordDocument".encode("utf-16-le"), "PowerPoint Document".encode("utf-16-le"))
 _MAX_ZIP_ENTRIES = 10_000
 _MB = 1024 * 1024
 
@@ -128,6 +130,8 @@ def detect_format(data: bytes, limits: Limits) -> str:
             raise ImportRefused(
                 "файл защищён паролем: снимите пароль (Файл → Сведения → Защитить книгу) и отправьте снова"
             )
+        if any(marker in data[:1_000_000] for marker in _NOT_SHEET_STREAMS):
+            _not_table()
         return "xls"
     head = data[:4096]
     if head.startswith((b"%PDF", b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"{\\rtf", b"Rar!", b"\x1f\x8b", b"7z")):

@@ -62,6 +62,12 @@ def test_refuses_an_encrypted_workbook() -> None:
         read_sheets(data, Limits())
 
 
+def test_refuses_an_old_word_file() -> None:
+    """A .doc is an OLE container with a WordDocument stream: not a table."""
+    with pytest.raises(ImportRefused, match="не таблица"):
+        read_sheets(OLE_MAGIC + b"\x00" * 200 + "WordDocument".encode("utf-16-le") + b"\x00" * 300, Limits())
+
+
 def test_refuses_a_broken_xls() -> None:
     """An OLE file calamine cannot read is refused, not crashed on."""
     with pytest.raises(ImportRefused, match="повреждён"):
