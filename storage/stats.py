@@ -260,6 +260,16 @@ class StatsRepo:
         )
 
     @staticmethod
+    async def resolutions_in(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+        """(org_id, name as written, person_id) of rows the deputy resolved before, oldest first:
+        next week's table writes the same names the same way."""
+        if not org_ids:
+            return []
+        sql = f"SELECT org_id, name, person_id FROM pending_rows WHERE status = 'resolved' AND person_id IS NOT NULL AND org_id IN ({_marks(org_ids)}) ORDER BY id"  # noqa: S608 - placeholders only
+        async with conn.execute(sql, tuple(org_ids)) as cur:
+            return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+
+    @staticmethod
     async def pending_in(conn: aiosqlite.Connection, pending_id: int) -> PendingRow | None:
         """One kept-aside row, read inside a transaction."""
         async with conn.execute(f"{_PENDING_SQL} WHERE pr.id = ?", (pending_id,)) as cur:  # noqa: S608 - fixed

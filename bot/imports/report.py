@@ -31,6 +31,7 @@ class StatsResult(BaseModel):
     orgs: list[str] = []
     replaced: bool = False
     pending: int = 0
+    remembered: int = 0
     import_ids: list[int] = []
     sheet: str = ""
     period_source: str = "default"
@@ -95,6 +96,8 @@ def render_stats(result: StatsResult, *, limit: int = _MAX_LINES) -> str:
     ]
     if result.replaced:
         lines.append("Данные за этот период уже были — они заменены новыми.")
+    if result.remembered:
+        lines.append(f"Строк сопоставлено по вашим прежним ответам: {result.remembered}.")
     if result.problems:
         lines.append(f"Не получилось ({len(result.problems)}):")
         lines.extend(_problem_lines(result.problems, limit))

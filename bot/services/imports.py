@@ -18,7 +18,7 @@ from bot.domain.models import CONFIG_NAMES, Organization, Period, Person, Role
 from bot.domain.names import name_key, split_classes
 from bot.imports import values as cells
 from bot.imports.headers import norm_header
-from bot.imports.matching import RosterIndex, ambiguous
+from bot.imports.matching import Match, RosterIndex, ambiguous
 from bot.imports.period import find_period
 from bot.imports.reader import ImportRefused, Limits, check_size
 from bot.imports.report import Problem, RosterResult, StatsResult
@@ -263,7 +263,13 @@ class ImportService:
         # Matching happens before the write transaction: a screen name may need an API call,
         # and the database must not wait on the network.
         async with self._db.read() as conn:
-            index = RosterIndex.build(await RosterRepo.refs_in(conn, orgs))
+            refs = await RosterRepo.refs_in(conn, orgs)
+            earlier = await StatsRepo.resolutions_in(conn, orgs)
+        index = RosterIndex.build(refs)
+        # The deputy's earlier choices for names that match nobody or several people.
+        by_id = {r.id: r for r in refs}
+        remembered_for = {(org, name_key(name)): pid for org, name, pid in earlier if pid in by_id}
+        remembered = 0
         stats: list[tuple[str, int, dict[str, Any]]] = []
         pending: list[NewPending] = []
         seen: dict[int, int] = {}
@@ -275,6 +281,9 @@ class ImportService:
                 found_id = await self._resolve_screen(screen, resolved)
                 if found_id is not None:
                     match = index.match(org, name, found_id)
+            if match.person is None and (org, name_key(name)) in remembered_for:
+                match = Match(by_id[remembered_for[(org, name_key(name))]])
+                remembered += 1
             if match.person is None:
                 problems.append(Problem(row=row.row_no, reason=match.reason))
                 pending.append(NewPending(
@@ -300,6 +309,7 @@ class ImportService:
                     await StatsRepo.add_pending_in(conn, import_ids[org], rows)
         return StatsResult(period=period, kind="person", rows_read=len(table.rows), rows_imported=len(stats),
                            problems=_sorted(problems), orgs=orgs, replaced=replaced, pending=len(pending),
+                           remembered=remembered,
                            import_ids=list(import_ids.values()), sheet=table.sheet, period_source=source)
 
     async def _record(self, conn: Any, orgs: Sequence[str], kind: str, period: Period | None, file_name: str,

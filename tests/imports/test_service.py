@@ -229,3 +229,18 @@ async def test_a_deputy_imports_only_their_school(db: Database, two_schools: Set
     district = await svc.import_stats(ods([ORG_HEADER, ["Город", "МБОУ СОШ № 2", "0500000002", 1]]), "d.ods",
                                       only_org="school1")
     assert district.rows_imported == 0 and "другой школы" in district.problems[0].reason
+
+
+async def test_a_resolved_name_is_remembered_for_next_week(service: ImportService, staff: dict[str, Person],
+                                                           db: Database) -> None:
+    """Once the deputy says «Сидоров П.» is Павел, next week's «Сидоров П.» goes to Павел with a note."""
+    await service.import_stats(_stats_file(["Сидоров П.", 3]), "w.xlsx")
+    [row] = await service.pending("school1")
+    await service.resolve_pending(row.id, staff["sid_pavel"].id)
+    result = await service.import_stats(_stats_file(["Сидоров П.", 8]), "w.xlsx", period=WEEK.next())
+    assert (result.rows_imported, result.remembered, result.problems) == (1, 1, [])
+    [stored] = await StatsRepo(db).person_stats("school1", WEEK.next())
+    assert (stored.person_id, stored.group_messages) == (staff["sid_pavel"].id, 8)
+    from bot.imports.report import render_stats
+
+    assert "по вашим прежним ответам: 1" in render_stats(result)
