@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 RATE_MARGIN_S = 0.002
 # A request is assumed to reach VK within this long after it starts, however long its
 # answer takes (execute with 25 sends is slow to answer, not slow to arrive).
-MAX_UPLINK_S = 0.1
+MAX_UPLINK_S = 0.25
 
 
 class NetworkError(aiohttp.ClientConnectionError):
