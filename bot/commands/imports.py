@@ -6,13 +6,14 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 from bot.commands._common import EXIT_FAILURE, print_json, settings_from
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.imports.reader import ImportRefused, Limits, check_size
 from bot.imports.report import render_roster, render_stats
-from bot.services.imports import ImportService, ScreenNameResolver
+from bot.services.imports import ImportService, ScreenNameResolver, vk_screen_name_resolver
 
 
 def _refused(args: argparse.Namespace, reason: str) -> int:
@@ -46,20 +47,16 @@ def _resolver(settings: Settings) -> ScreenNameResolver | None:
         return None
     import aiohttp
 
-    async def resolve(screen_name: str) -> int | None:
-        params = {"screen_name": screen_name, "access_token": token, "v": settings.vk.api_version}
-        try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session, \
-                    session.post(settings.vk.api_url + "utils.resolveScreenName", data=params) as resp:
-                body = await resp.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError):
-            return None
-        found = body.get("response") if isinstance(body, dict) else None
-        if isinstance(found, dict) and found.get("type") == "user" and isinstance(found.get("object_id"), int):
-            return int(found["object_id"])
-        return None
+    async def request(method: str, params: dict[str, Any]) -> dict[str, Any]:
+        data = {**params, "access_token": token, "v": settings.vk.api_version}
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15)) as session, \
+                session.post(settings.vk.api_url + method, data=data) as resp:
+            body = await resp.json(content_type=None)
+        if not isinstance(body, dict) or "error" in body:
+            raise RuntimeError(f"VK API error in {method}")
+        return body
 
-    return resolve
+    return vk_screen_name_resolver(request)
 
 
 def _run_roster(args: argparse.Namespace) -> int:

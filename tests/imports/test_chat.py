@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from bot.app import App
 from bot.domain.models import Period, Role
 from storage.stats import StatsRepo
 from tests.e2e.harness import DEPUTY, Chat, button, buttons
 from tests.imports.tables import ROSTER_HEADER, TITLE, csv_bytes, xlsx
+from vk_emulator import Emulator
+from vk_emulator.client import EmulatorControl
 
 STATS = xlsx([[TITLE], ["ФИО", "Сообщений в групповых чатах", "Звонков"],
               ["Иванова А. П.", 5, 1], ["ПЕТРОВ СЕРГЕЙ ИВАНОВИЧ", 2, 0], ["Смирнова", 0, 0],
@@ -80,3 +84,40 @@ async def test_upload_button_explains_how(chat: Chat) -> None:
     """«Загрузить таблицу» tells the deputy which files to send."""
     replies = await chat.say(DEPUTY, payload={"cmd": "upload"})
     assert ".xlsx" in replies[-1]["text"]
+
+
+async def test_screen_names_resolve_through_vk_in_the_chat(chat: Chat, bot_app: App, control: EmulatorControl) -> None:
+    """With the bot's token, vk.com/<screen name> in a roster becomes the VK id (utils.resolveScreenName)."""
+    await control.add_user(3001, "Дарья", "Новикова", screen_name="novikova_d")
+    rows = [ROSTER_HEADER, ["Новикова Дарья Павловна", "учитель", "", "https://vk.com/novikova_d"]]
+    replies = await chat.say(DEPUTY, docs=[("staff.xlsx", xlsx(rows))])
+    assert "Не получилось" not in replies[-1]["text"]
+    assert [p.full_name for p in await bot_app.deps.people.by_vk_id(3001)] == ["Новикова Дарья Павловна"]
+
+
+async def test_cli_resolves_screen_names_with_a_token(emulator: Emulator, control: EmulatorControl,
+                                                      tmp_path: Path) -> None:
+    """`import-roster` with a token asks VK (here the emulator) for screen names."""
+    import asyncio
+    import json
+
+    from bot.cli import main
+
+    await control.add_user(3002, "Игорь", "Орлов", screen_name="orlov_i")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[vk]\ntoken = "t"\napi_url = "{emulator.api_url}"\n', "utf-8")
+    path = tmp_path / "staff.csv"
+    path.write_bytes(csv_bytes([ROSTER_HEADER, ["Орлов Игорь", "учитель", "", "vk.com/orlov_i"],
+                                ["Кто Такой", "учитель", "", "vk.com/nobody_here"]]))
+    out = tmp_path / "out.json"
+
+    def run() -> int:
+        import contextlib
+
+        with out.open("w", encoding="utf-8") as handle, contextlib.redirect_stdout(handle):
+            return main(["import-roster", str(path), "--config", str(config), "--json"])
+
+    assert await asyncio.to_thread(run) == 0
+    result = json.loads(out.read_text("utf-8"))
+    assert (result["added"], [p["row"] for p in result["problems"]]) == (2, [3])
+    assert "vk.com/nobody_here" in result["problems"][0]["reason"]
