@@ -19,6 +19,7 @@ from bot.imports.values import text
 
 # Title rows above the header: a few are usual, dozens are not.
 HEADER_SCAN_ROWS = 40
+_FILL_DOWN = frozenset({"org", "inn", "municipality", "role"})
 _TOTAL_WORDS = frozenset({"итого", "всего", "итог"})
 
 
@@ -218,6 +219,10 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
     ident_col = guess.columns[ident] if ident else -1
     ident_label = norm_header(guess.labels[ident_col]) if 0 <= ident_col < len(guess.labels) else ""
     columns = list(guess.columns.items())
+    # A school's name merged down over its people's rows belongs to each of them; figures never
+    # are filled this way (a merged «12» is not 12 for everyone).
+    fill_cols = {col for name, col in columns if name in _FILL_DOWN}
+    fill = {k: v for k, v in _merged_fill(sheet, range(start, len(sheet.rows))).items() if k[1] in fill_cols}
     rows: list[DataRow] = []
     for i in range(start, len(sheet.rows)):
         raw = sheet.rows[i]
@@ -225,6 +230,10 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
             continue
         width = len(raw)
         values = {name: (raw[col] if col < width else None) for name, col in columns}
+        if fill:
+            for name, col in columns:
+                if (i, col) in fill and not text(values[name]):
+                    values[name] = fill[(i, col)]
         if i == start and _is_subheader(values):
             continue
         if ident_label and ident_col < width and isinstance(raw[ident_col], str) \

@@ -59,6 +59,14 @@ def test_two_row_header_where_the_upper_row_names_the_field() -> None:
     assert table.rows[0].row_no == 3
 
 
+def test_a_school_merged_down_its_rows_fills_each_row() -> None:
+    """«Школа» merged over three rows belongs to each; a merged figure is not copied."""
+    rows = [["Школа", "ФИО", "Звонков"], ["МБОУ СОШ № 1", "Иванова", 2], [None, "Петров", None], [None, "Сидоров", 1]]
+    table = parse_table(xlsx(rows, merged={"Лист1": ["A2:A4", "C2:C3"]}), Limits())
+    assert [r.get_text("org") for r in table.rows] == ["МБОУ СОШ № 1"] * 3
+    assert [r.get_text("calls") for r in table.rows] == ["2", "", "1"]
+
+
 def test_empty_leading_columns_and_rows() -> None:
     """A table that starts at C5 is found, and its row numbers are the spreadsheet's."""
     rows = [[], [], [], [], [None, None, *PERSON_HEADER], [None, None, *PERSON_ROWS[0]]]
