@@ -110,8 +110,12 @@ def _check_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
     return archive
 
 
-def detect_format(data: bytes, limits: Limits) -> str:
-    """'xlsx', 'ods', 'xls' or 'csv'; ImportRefused for what is not a table or is encrypted."""
+def detect_format(data: bytes, limits: Limits, file_name: str = "") -> str:
+    """'xlsx', 'ods', 'xls' or 'csv'; ImportRefused for what is not a table or is encrypted.
+
+    Office saves a password-protected xlsx (or ods) as an OLE container, so an «.xlsx»
+    that is one is encrypted whatever its streams are called.
+    """
     if data.startswith(ZIP_MAGIC):
         archive = _check_zip(data, limits)
         names = set(archive.namelist())
@@ -126,9 +130,11 @@ def detect_format(data: bytes, limits: Limits) -> str:
             raise ImportRefused("файл повреждён: его не удалось открыть как таблицу") from None
         _not_table()
     if data.startswith(OLE_MAGIC):
-        if any(marker in data for marker in _ENCRYPTED_MARKERS):
+        zipped_name = file_name.lower().endswith((".xlsx", ".xlsm", ".ods"))
+        if zipped_name or any(marker in data for marker in _ENCRYPTED_MARKERS):
             raise ImportRefused(
-                "файл защищён паролем: снимите пароль (Файл → Сведения → Защитить книгу) и отправьте снова"
+                "файл защищён паролем (зашифрован): снимите пароль (Файл → Сведения → Защитить книгу) "
+                "и отправьте снова"
             )
         if any(marker in data[:1_000_000] for marker in _NOT_SHEET_STREAMS):
             _not_table()
@@ -145,10 +151,10 @@ def _not_table() -> str:
     )
 
 
-def read_sheets(data: bytes, limits: Limits) -> list[RawSheet]:
+def read_sheets(data: bytes, limits: Limits, file_name: str = "") -> list[RawSheet]:
     """All sheets of the file as cells; ImportRefused for unsafe, broken or empty files."""
     check_size(len(data), limits)
-    kind = detect_format(data, limits)
+    kind = detect_format(data, limits, file_name)
     sheets = _read_csv(data, limits) if kind == "csv" else _read_workbook(data, limits)
     if not any(any(_filled(c) for c in row) for sheet in sheets for row in sheet.rows):
         raise ImportRefused("файл пустой: в нём нет ни одной заполненной ячейки")

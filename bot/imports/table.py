@@ -265,9 +265,9 @@ def _widest_row(sheets: Sequence[RawSheet]) -> list[str]:
 
 
 def parse_table(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]] | None = None,
-                want: Sequence[TableKind] = ()) -> ParsedTable:
+                want: Sequence[TableKind] = (), file_name: str = "") -> ParsedTable:
     """The table in the file: the sheet whose header matches best (of a wanted kind first)."""
-    sheets = read_sheets(data, limits)
+    sheets = read_sheets(data, limits, file_name)
     aliases = aliases or {}
     guesses: list[tuple[tuple[int, int, int, int], RawSheet, _HeaderGuess]] = []
     for order, sheet in enumerate(sheets):

@@ -162,13 +162,14 @@ class ImportService:
 
     # --- statistics ----------------------------------------------------------------------
 
-    def _parse_sync(self, data: bytes, want: Sequence[TableKind]) -> ParsedTable:
+    def _parse_sync(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
         check_size(len(data), self._limits)
-        return parse_table(data, self._limits, self._settings.imports.header_aliases, want=want)
+        return parse_table(data, self._limits, self._settings.imports.header_aliases, want=want,
+                           file_name=file_name)
 
-    async def _parse(self, data: bytes, want: Sequence[TableKind]) -> ParsedTable:
+    async def _parse(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
         # Parsing is CPU work: a thread keeps the bot answering others meanwhile.
-        return await asyncio.to_thread(self._parse_sync, data, want)
+        return await asyncio.to_thread(self._parse_sync, data, want, file_name)
 
     async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
                           org_id: str | None = None, imported_by: int | None = None,
@@ -181,7 +182,7 @@ class ImportService:
             return await self.import_stats(data, file_name, org_id=org_id, imported_by=imported_by,
                                            only_org=only_org)
         default = self._default_org(org_id or only_org)
-        table = await self._parse(data, ())
+        table = await self._parse(data, (), file_name)
         if table.kind is TableKind.ROSTER:
             return await self._roster_from(table, file_name, default, imported_by, only_org)
         if table.kind is None:
@@ -202,7 +203,7 @@ class ImportService:
         """
         default = self._default_org(org_id or only_org)
         want = (kind,) if kind else (TableKind.PERSON, TableKind.ORGANIZATION)
-        table = await self._parse(data, want)
+        table = await self._parse(data, want, file_name)
         return await self._stats_from(table, file_name, period, default, imported_by, kind, only_org)
 
     async def _stats_from(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
@@ -372,7 +373,7 @@ class ImportService:
                             imported_by: int | None = None, only_org: str | None = None) -> RosterResult:
         """Import the staff list: update, add, and mark the missing as left (never config people)."""
         default = self._default_org(org_id or only_org)
-        table = await self._parse(data, (TableKind.ROSTER,))
+        table = await self._parse(data, (TableKind.ROSTER,), file_name)
         return await self._roster_from(table, file_name, default, imported_by, only_org)
 
     async def _roster_from(self, table: ParsedTable, file_name: str, default: str | None,

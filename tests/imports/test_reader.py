@@ -68,6 +68,15 @@ def test_refuses_an_old_word_file() -> None:
         read_sheets(OLE_MAGIC + b"\x00" * 200 + "WordDocument".encode("utf-16-le") + b"\x00" * 300, Limits())
 
 
+def test_an_ole_file_named_xlsx_is_encrypted() -> None:
+    """Office keeps a password-protected xlsx in an OLE container: by its name it is encrypted."""
+    data = OLE_MAGIC + b"\x00" * 1000
+    with pytest.raises(ImportRefused, match="зашифрован"):
+        read_sheets(data, Limits(), "Статистика.XLSX")
+    with pytest.raises(ImportRefused, match="повреждён"):
+        read_sheets(data, Limits(), "old.xls")
+
+
 def test_refuses_a_broken_xls() -> None:
     """An OLE file calamine cannot read is refused, not crashed on."""
     with pytest.raises(ImportRefused, match="повреждён"):
