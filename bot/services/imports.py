@@ -63,6 +63,7 @@ class _OrgLookup:
     """Config schools by id, normalized name and INN."""
 
     keys: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, schools: Sequence[SchoolConfig]) -> _OrgLookup:
@@ -70,18 +71,27 @@ class _OrgLookup:
         for school in schools:
             lookup.keys[school.id.lower()] = school.id
             lookup.keys[norm_header(school.name)] = school.id
+            lookup.names[norm_header(school.name)] = school.id
             if school.inn:
                 lookup.keys[re.sub(r"\D", "", school.inn)] = school.id
         return lookup
 
     def find(self, raw: str) -> str | None:
+        """The school a cell names: its id, INN or name (also inside a longer official name)."""
         raw = raw.strip()
         if not raw:
             return None
         digits = re.sub(r"\D", "", raw)
         if len(digits) in (10, 12) and digits == re.sub(r"\s", "", raw) and digits in self.keys:
             return self.keys[digits]
-        return self.keys.get(raw.lower()) or self.keys.get(norm_header(raw))
+        found = self.keys.get(raw.lower()) or self.keys.get(norm_header(raw))
+        if found is not None:
+            return found
+        # «МБОУ «СОШ № 1 г. Энска»» names «МБОУ СОШ № 1», but «СОШ № 12» does not name «СОШ № 1».
+        key = norm_header(raw)
+        hits = {school for name, school in self.names.items()
+                if len(name) >= 6 and re.search(re.escape(name) + r"(?!\d)", key)}
+        return hits.pop() if len(hits) == 1 else None
 
 
 class ImportService:

@@ -244,3 +244,13 @@ async def test_a_resolved_name_is_remembered_for_next_week(service: ImportServic
     from bot.imports.report import render_stats
 
     assert "по вашим прежним ответам: 1" in render_stats(result)
+
+
+def test_schools_are_found_by_id_inn_and_name_inside_an_official_name(two_schools: Settings) -> None:
+    """«МБОУ «СОШ № 1 г. Энска»» is school1; «СОШ № 12» and «СОШ № 21» are nobody."""
+    from bot.services.imports import _OrgLookup
+
+    lookup = _OrgLookup.build(two_schools.schools)
+    assert [lookup.find(v) for v in ("school2", "0500000001", "МБОУ  СОШ №2", "МБОУ «СОШ № 1 г. Энска»")] == [
+        "school2", "school1", "school2", "school1"]
+    assert [lookup.find(v) for v in ("МБОУ СОШ № 12", "МБОУ СОШ № 21", "Лицей", "", "0500000003")] == [None] * 5
