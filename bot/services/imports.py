@@ -141,11 +141,28 @@ class ImportService:
             return self._settings.schools[0].id
         return None
 
+    def _assumed_school(self, table: ParsedTable, problems: list[Problem]) -> str | None:
+        """With one school in the config and one unknown school named all through the file,
+        the file is that school's: said once, not refused row by row."""
+        if len(self._settings.schools) != 1 or not ({"org", "inn"} & set(table.columns)):
+            return None
+        named = {row.get_text("org") or row.get_text("inn") for row in table.rows} - {""}
+        if len(named) != 1:
+            return None
+        raw = named.pop()
+        if self._orgs.find(raw) is not None:
+            return None
+        school = self._settings.schools[0]
+        problems.append(Problem(row=table.header_row, reason=(
+            f"в столбце школы указано «{raw}», а в настройках бота школа называется «{school.name}»: "
+            "строки засчитаны ей; чтобы это сообщение не появлялось, впишите в настройки её название или ИНН")))
+        return school.id
+
     def _row_org(self, row: DataRow, default: str | None, problems: list[Problem],
-                 only: str | None = None) -> str | None:
+                 only: str | None = None, assumed: str | None = None) -> str | None:
         raw = row.get_text("org") or row.get_text("inn")
         if raw:
-            found = self._orgs.find(raw) or self._orgs.find(row.get_text("inn"))
+            found = self._orgs.find(raw) or self._orgs.find(row.get_text("inn")) or assumed
             if found is None:
                 problems.append(Problem(row=row.row_no, reason=f"школы «{raw}» нет в настройках бота — строка пропущена"))
             elif only is not None and found != only:
@@ -264,8 +281,9 @@ class ImportService:
             problems.append(Problem(row=table.header_row,
                                     reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
         parsed: list[tuple[DataRow, str, int | None, str | None, dict[str, Any]]] = []
+        assumed = self._assumed_school(table, problems)
         for row in table.rows:
-            org = self._row_org(row, default, problems, only)
+            org = self._row_org(row, default, problems, only, assumed)
             if org is None:
                 continue
             vk_id, screen = self._vk_ref(row, problems)
@@ -396,8 +414,9 @@ class ImportService:
         problems: list[Problem] = []
         resolved: dict[str, int | None] = {}
         rows: list[tuple[DataRow, str, int | None, str | None]] = []
+        assumed = self._assumed_school(table, problems)
         for row in table.rows:
-            org = self._row_org(row, default, problems, only)
+            org = self._row_org(row, default, problems, only, assumed)
             if org is None:
                 continue
             if not row.full_name:

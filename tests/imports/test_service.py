@@ -254,3 +254,13 @@ def test_schools_are_found_by_id_inn_and_name_inside_an_official_name(two_school
     assert [lookup.find(v) for v in ("school2", "0500000001", "МБОУ  СОШ №2", "МБОУ «СОШ № 1 г. Энска»")] == [
         "school2", "school1", "school2", "school1"]
     assert [lookup.find(v) for v in ("МБОУ СОШ № 12", "МБОУ СОШ № 21", "Лицей", "", "0500000003")] == [None] * 5
+
+
+async def test_the_only_school_under_another_name(service: ImportService, staff: dict[str, Person]) -> None:
+    """One school configured, one unknown school named all through the file: the rows are ours, said once."""
+    data = xlsx([["ОО", "ФИО", "Звонков"], ["МОУ Гимназия", "Иванова А.П.", 1], ["МОУ Гимназия", "Петров И.С.", 2]])
+    result = await service.import_stats(data, "x.xlsx")
+    assert result.rows_imported == 2
+    assert [p.row for p in result.problems if "в настройках бота школа называется" in p.reason] == [1]
+    mixed = xlsx([["ОО", "ФИО", "Звонков"], ["МОУ Гимназия", "Иванова А.П.", 1], ["Лицей", "Петров И.С.", 2]])
+    assert (await service.import_stats(mixed, "x.xlsx")).rows_imported == 0
