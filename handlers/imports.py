@@ -81,10 +81,10 @@ def _report_keyboard(result: StatsResult | RosterResult) -> Keyboard:
         buttons.append(Button(label=f"Разобрать отложенные ({result.pending})", payload={"cmd": "imp_pending"},
                               color=Color.PRIMARY, callback=True))
     if isinstance(result, RosterResult):
-        buttons.append(Button(label="Это статистика, загрузить заново", payload={"cmd": "imp_as", "k": "stats"},
+        buttons.append(Button(label="Загрузить как статистику", payload={"cmd": "imp_as", "k": "stats"},
                               callback=True))
     else:
-        buttons.append(Button(label="Это список сотрудников", payload={"cmd": "imp_as", "k": "roster"},
+        buttons.append(Button(label="Загрузить как список сотрудников", payload={"cmd": "imp_as", "k": "roster"},
                               callback=True))
     return Keyboard.column(buttons)
 

@@ -58,7 +58,7 @@ async def test_roster_by_document_and_reimport_as_statistics(chat: Chat, bot_app
     assert "Загружен список сотрудников" in text and "Добавлено: 1, обновлено: 1" in text
     assert [p.full_name for p in await bot_app.deps.people.by_name_key("новикова дарья павловна")] == [
         "Новикова Дарья Павловна"]
-    again = await chat.press(DEPUTY, replies[-1], button(replies[-1], "статистика")["payload"])
+    again = await chat.press(DEPUTY, replies[-1], button(replies[-1], "как статистику")["payload"])
     assert "Не загрузил «staff.xlsx»: нет столбца с числом сообщений" in again[-1]["text"]
 
 
@@ -121,3 +121,15 @@ async def test_cli_resolves_screen_names_with_a_token(emulator: Emulator, contro
     result = json.loads(out.read_text("utf-8"))
     assert (result["added"], [p["row"] for p in result["problems"]]) == (2, [3])
     assert "vk.com/nobody_here" in result["problems"][0]["reason"]
+
+
+async def test_forged_resolution_by_a_teacher_changes_nothing(chat: Chat, bot_app: App) -> None:
+    """A teacher pressing a forged «pick» payload is refused server-side; the row stays open."""
+    replies = await chat.say(DEPUTY, docs=[("w.csv", csv_bytes([["ФИО", "Звонков"], ["Неизвестный Н.", 4]]))])
+    [row] = await bot_app.deps.imports.pending("school1")
+    teacher = (await bot_app.deps.people.by_vk_id(2001))[0]
+    menu = await chat.say(2001, "меню")
+    refused = await chat.press(2001, menu[-1], {"cmd": "imp_pick", "r": row.id, "p": teacher.id})
+    assert "заместители директора" in refused[-1]["text"]
+    assert [p.id for p in await bot_app.deps.imports.pending("school1")] == [row.id]
+    assert "Разобрать" in replies[-1]["text"] or buttons(replies[-1])
