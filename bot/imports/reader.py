@@ -165,10 +165,11 @@ def _filled(cell: Cell) -> bool:
     return cell is not None and not (isinstance(cell, str) and not cell.strip())
 
 
-def _too_many_rows(limits: Limits) -> ImportRefused:
+def too_many_rows(limits: Limits) -> ImportRefused:
+    """The refusal for a table longer than `max_rows`."""
+    count = f"{limits.max_rows:,}".replace(",", "\u00a0")
     return ImportRefused(
-        f"в таблице больше {limits.max_rows:,} строк — столько не бывает у одной школы; "
-        "проверьте, тот ли это файл".replace(",", " ")
+        f"в таблице больше {count} строк — столько не бывает у одной школы; проверьте, тот ли это файл"
     )
 
 
@@ -191,7 +192,7 @@ def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
                 sheet = book.get_sheet_by_name(meta.name)
                 total += sheet.height
                 if total > limits.max_rows + 100:  # a few title and header rows are fine
-                    raise _too_many_rows(limits)
+                    raise too_many_rows(limits)
                 rows = cast(list[list[Cell]], sheet.to_python(skip_empty_area=False))
                 merged = list(sheet.merged_cell_ranges or [])
             except ImportRefused:
@@ -269,7 +270,7 @@ def _read_csv(data: bytes, limits: Limits) -> list[RawSheet]:
                 numbers.append(line)
             line = reader.line_num + 1
             if len(rows) > limits.max_rows + 100:
-                raise _too_many_rows(limits)
+                raise too_many_rows(limits)
     except csv.Error:
         raise ImportRefused(f"строка {line}: файл CSV испорчен (незакрытые кавычки?)") from None
     return [RawSheet(name="CSV", rows=rows, row_numbers=numbers)]
@@ -348,10 +349,7 @@ class _HtmlTables(HTMLParser):
             self._row = None
             self._rows += 1
             if self._rows > self._max_rows:
-                raise ImportRefused(
-                    f"в таблице больше {self._max_rows} строк — столько не бывает у одной школы; "
-                    "проверьте, тот ли это файл"
-                )
+                raise too_many_rows(Limits(max_rows=self._max_rows - 100))
 
 
 def _read_html(text: str, limits: Limits) -> list[RawSheet]:

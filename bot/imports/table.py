@@ -14,7 +14,7 @@ from bot.imports.headers import (
     match_columns,
     norm_header,
 )
-from bot.imports.reader import Cell, ImportRefused, Limits, RawSheet, read_sheets
+from bot.imports.reader import Cell, ImportRefused, Limits, RawSheet, read_sheets, too_many_rows
 from bot.imports.values import text
 
 # Title rows above the header: a few are usual, dozens are not.
@@ -241,10 +241,7 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
             continue
         rows.append(DataRow(row_no=sheet.row_numbers[i], values=values))
         if len(rows) > limits.max_rows:
-            raise ImportRefused(
-                f"в таблице больше {limits.max_rows} строк — столько не бывает у одной школы; "
-                "проверьте, тот ли это файл"
-            )
+            raise too_many_rows(limits)
     titles = [" ".join(text(v) for v in sheet.rows[i] if text(v)) for i in range(guess.first)]
     return ParsedTable(
         kind=detect_kind(guess.columns), sheet=sheet.name,
