@@ -185,6 +185,14 @@ async def _show_next_pending(deps: Deps, deputy: Person) -> None:
                            f"{row.reason}.\n{hint}", Keyboard.column(buttons))
 
 
+@labeler.private_message(Known(), Cmd("imp_pending", "отложенные", "отложенные строки"))
+async def cmd_pending(message: Message, deps: Deps) -> None:
+    """«отложенные» typed by hand: the first kept-aside row, as the report's button does."""
+    deputy = await _deputy(deps, message.from_id, "import_pending")
+    if deputy is not None:
+        await _show_next_pending(deps, deputy)
+
+
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_pending"))
 async def on_pending(event: MessageEvent, deps: Deps) -> None:
     """«Разобрать отложенные»: show the first kept-aside row."""

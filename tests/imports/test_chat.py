@@ -80,6 +80,13 @@ async def test_not_a_table_is_refused_politely(chat: Chat, bot_app: App) -> None
     assert (refused[0].outcome, refused[0].target) == ("error", "приказ.pdf")
 
 
+async def test_pending_rows_by_a_typed_word(chat: Chat, bot_app: App) -> None:
+    """«отложенные» typed by the deputy shows the same row the report's button would."""
+    await chat.say(DEPUTY, docs=[("w.csv", csv_bytes([["ФИО", "Звонков"], ["Неизвестный Н.", 4]]))])
+    shown = await chat.say(DEPUTY, "Отложенные")
+    assert "строка 2: «Неизвестный Н.» нет в списке сотрудников" in shown[-1]["text"]
+
+
 async def test_upload_button_explains_how(chat: Chat) -> None:
     """«Загрузить таблицу» tells the deputy which files to send."""
     replies = await chat.say(DEPUTY, payload={"cmd": "upload"})
