@@ -11,6 +11,7 @@ from bot.imports.reader import Cell
 
 _YES = frozenset({"да", "д", "yes", "y", "1", "+", "true", "истина", "✓", "✔", "☑", "v", "есть", "x", "х"})
 _NO = frozenset({"нет", "н", "no", "n", "0", "-", "−", "–", "—", "false", "ложь", "✗", "✘", ""})
+_DATE_RE = re.compile(r"^\d{1,2}[./]\d{1,2}[./]\d{2,4}(\s.*)?$|^\d{4}-\d{2}-\d{2}")
 _YES_WORDS = ("зарегистрирован", "привязан", "связан", "подключен", "есть")
 _VK_ID_RE = re.compile(r"^(?:id)?(\d{1,12})$")
 _VK_URL_RE = re.compile(
@@ -87,6 +88,8 @@ def yes_no(cell: Cell) -> bool:
             return False
     if isinstance(cell, bool):
         return cell
+    if isinstance(cell, dt.date):
+        return True  # «Дата регистрации»: a date says yes
     if isinstance(cell, int | float):
         if cell in (0, 1):
             return bool(cell)
@@ -99,7 +102,7 @@ def yes_no(cell: Cell) -> bool:
     # Status words: «Зарегистрирован(а)», «Не привязан», «Связан».
     if raw.startswith(("не ", "не-")):
         return False
-    if raw.startswith(_YES_WORDS):
+    if raw.startswith(_YES_WORDS) or _DATE_RE.match(raw):
         return True
     raise BadValue(f"ожидалось «да» или «нет», а стоит «{text(cell)}»")
 

@@ -27,7 +27,8 @@ def test_bad_counts_say_why(cell: object) -> None:
 
 
 @pytest.mark.parametrize("cell", ["да", "Да", "ДА", 1, 1.0, "1", "+", "true", "TRUE", "✓", "✔", True,
-                                  "Зарегистрирован(а)", "Привязан"])
+                                  "Зарегистрирован(а)", "Привязан", dt.date(2026, 11, 3), "03.11.2026 10:15",
+                                  "2026-11-03"])
 def test_yes(cell: object) -> None:
     """Every spelling of «yes» in the spec reads as yes."""
     assert v.yes_no(cell) is True  # type: ignore[arg-type]
