@@ -109,6 +109,12 @@ def yes_no(cell: Cell) -> bool:
 
 def count_or_yes_no(cell: Cell) -> int:
     """A count, or yes/no read as 1/0 (for «Создал(а) групповой чат»)."""
+    if isinstance(cell, str):
+        quick = cell.strip().lower()
+        if quick in _YES:
+            return 1  # «1» means one chat either way
+        if quick in _NO:
+            return 0
     try:
         value = count(cell)
     except BadValue:
