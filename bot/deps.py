@@ -34,12 +34,14 @@ class Deps:
     privacy: PrivacyService
     group_id: int = 0
     # --- feature services (set by the composition root; None while a feature is off) ---
+    # Typed through bot/contracts.py where another feature reads them.
     faq: Any = None
     imports: Any = None
-    reminders: Any = None
+    reminders: Any = None  # also a contracts.ReminderLog
     broadcasts: Any = None
-    reachability: Any = None
-    live_counts: Any = None
-    chats: Any = None
-    summary: Any = None
+    reachability: Any = None  # also a contracts.Reachability
+    live_counts: Any = None  # also a contracts.LiveCounts
+    chats: Any = None  # also a contracts.ChatsProgress
+    summary: Any = None  # also a contracts.WeeklySummary
+    scheduler: Any = None
     extras: dict[str, Any] = field(default_factory=dict)
