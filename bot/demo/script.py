@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from bot.app import App
 from bot.demo.fixture import DemoFixture
 from bot.demo.runner import Step
 from bot.domain.models import Role
@@ -16,20 +15,15 @@ def demo_steps(fixture: DemoFixture) -> list[Step]:
     anna = teachers[0].vk_id
     newcomer = next(p for p in fixture.people if not p.vk_in_roster)
 
-    async def seed_roster(app: App) -> str:
-        # Until the chat import exists, the roster goes straight into storage.
-        school = fixture.school.id
-        for person in fixture.people:
-            if person.role is Role.TEACHER:
-                await app.deps.people.add(school, person.full_name, person.role,
-                                          vk_id=person.vk_id if person.vk_in_roster else None,
-                                          classes=person.classes)
-        return f"список сотрудников загружен: {len(teachers)} учителей"
-
     return [
         Step(deputy, "Заместитель директора открывает бота", text="Начать",
              expect=["здравствуйте", "Загрузить таблицу"]),
-        Step(deputy, "Список сотрудников", before=seed_roster, replies=0),
+        Step(deputy, "Заместитель присылает список сотрудников", doc=("сотрудники.csv", fixture.roster_csv()),
+             expect=["Загружен"]),
+        Step(deputy, "…и таблицу мониторинга за прошлую неделю",
+             doc=("мониторинг_07-13.11.csv", fixture.stats_csv(0)), expect=["07.11"]),
+        Step(deputy, "…и за последнюю неделю", doc=("мониторинг_14-20.11.csv", fixture.stats_csv(1)),
+             expect=["14.11"]),
         Step(anna, "Учитель здоровается", text="Привет", expect=["Анна Петровна"]),
         Step(anna, "Учитель смотрит свой статус", payload={"cmd": "my_status"}, expect=["ваш статус"]),
         Step(newcomer.vk_id, "Новый сотрудник пишет боту", text="Добрый день",
