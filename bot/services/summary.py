@@ -1,0 +1,304 @@
+"""The head's summary: a school's or the district's indicators, text, chart and spreadsheet.
+
+`SummaryService` reads aggregated figures through `storage.summary.SummaryRepo` (a whole
+district in a few queries), adds what other features know through `bot.contracts`
+(chats migration, reminders, reachability; each may be off → «нет данных» / zeros in
+JSON), and sends through the `Outbound` port. `build_summary_service()` is for the CLI,
+which has no running bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from bot.config import SchoolConfig, Settings
+from bot.contracts import ChatsProgress, MigrationProgress, Reachability, ReminderLog
+from bot.domain.indicators import (
+    INDICATOR_IDS,
+    TOTALS,
+    Thresholds,
+    figures,
+    indicators,
+    profile_status,
+    rank,
+    registration,
+    share,
+    weakest,
+)
+from bot.domain.models import Period, Role
+from bot.ports import Clock, Delivery, Outbound, OutMessage, PeopleStore, SystemClock
+from bot.summary.chart import chart_png
+from bot.summary.export import district_xlsx, school_xlsx
+from bot.summary.model import DistrictSummary, RankedSchool, SchoolSummary, TrendPoint
+from bot.summary.render import render_district, render_school
+from storage.db import Database
+from storage.summary import SummaryData, SummaryRepo
+
+log = logging.getLogger(__name__)
+
+TREND_PERIODS = 8
+DISTRICT_ID = "district"
+
+
+class SummaryService:
+    """Builds, renders and sends summaries; also `contracts.WeeklySummary`."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
+                 outbound: Outbound | None = None, people: PeopleStore | None = None,
+                 chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
+                 reachability: Reachability | None = None) -> None:
+        self._repo = SummaryRepo(db)
+        self._settings = settings
+        self._clock = clock or SystemClock()
+        self._outbound = outbound
+        self._people = people
+        self.chats = chats
+        self.reminders = reminders
+        self.reachability = reachability
+        t = settings.thresholds
+        self.thresholds = Thresholds(messages=t.messages, messages_target=t.messages_target, calls=t.calls)
+
+    # --- building ---------------------------------------------------------------------
+
+    async def school(self, org_id: str, *, period: Period | None = None, names: bool = True) -> SchoolSummary:
+        """One school's summary for `period` (default: its latest imported one)."""
+        [summary] = await self.schools([org_id], period=period, names=names)
+        return summary
+
+    async def schools(self, org_ids: Sequence[str] | None = None, *, period: Period | None = None,
+                      names: bool = False) -> list[SchoolSummary]:
+        """Summaries of several schools (config order), read in one go; names only on request."""
+        configs = [self._settings.school(o) for o in org_ids] if org_ids is not None else list(self._settings.schools)
+        ids = [s.id for s in configs]
+        data = await self._repo.load(ids, self.thresholds, depth=TREND_PERIODS,
+                                     until=period.start if period else None)
+        found: list[SchoolSummary] = []
+        for school in configs:
+            summary = self._assemble(school, data, period)
+            if names and summary.has_data:
+                people = await self._repo.people_figures(school.id, summary.period)
+                summary = summary.model_copy(update={
+                    "people": people, "weakest": weakest(summary.indicators, people, self.thresholds)})
+            found.append(await self._with_features(summary))
+        return found
+
+    def _assemble(self, school: SchoolConfig, data: SummaryData, asked: Period | None) -> SchoolSummary:
+        org = school.id
+        periods = data.periods.get(org, [])
+        today = self._clock.now().astimezone(school.tz).date()
+        if asked is not None:
+            current = asked
+            earlier = [p for p in periods if p.start < asked.start]
+        elif periods:
+            current, earlier = periods[0], periods[1:]
+        else:
+            current, earlier = Period.last_completed(self._clock.now().astimezone(school.tz)), []
+        previous = earlier[0] if earlier else None
+        table = data.tables.get((org, current.key))
+        org_row = data.orgs.get((org, current.key))
+        now_values = figures(table, org_row)
+        before = figures(data.tables.get((org, previous.key)), data.orgs.get((org, previous.key))) if previous else None
+        roster = data.roster.get(org)
+        roster_total = roster.people if roster is not None and roster.from_roster else None
+        trend_periods = sorted({*earlier[:TREND_PERIODS - 1], current}, key=lambda p: p.start)
+        trend = [TrendPoint(period=p, values=figures(data.tables.get((org, p.key)), data.orgs.get((org, p.key))))
+                 for p in trend_periods]
+        return SchoolSummary(
+            org_id=org, name=school.name, period=current, previous=previous,
+            has_data=table is not None or org_row is not None,
+            indicators=indicators(now_values, before),
+            profile=profile_status(org_row.status if org_row else None, table,
+                                   roster.classes if roster is not None else None),
+            registration=registration(table, roster_total, org_row, school.registration_deadline, today),
+            trend=[p for p in trend if any(v is not None for v in p.values.values())],
+            thresholds=self.thresholds,
+        )
+
+    async def _with_features(self, summary: SchoolSummary) -> SchoolSummary:
+        """Migration, reminders and reachability from their features (None while one is off or fails)."""
+        org = summary.org_id
+        migration: MigrationProgress | None = None
+        sent: int | None = None
+        unreachable: int | None = None
+        try:
+            if self.chats is not None:
+                migration = await self.chats.progress(org)
+            if self.reminders is not None:
+                sent = await self.reminders.sent_count(org, summary.period)
+            if self.reachability is not None:
+                unreachable = len(await self.reachability.unreachable(org))
+        except Exception:
+            # Another feature's failure must not cost the head the whole summary.
+            log.exception("a summary section failed for %s", org)
+        return summary.model_copy(update={"migration": migration, "reminders_sent": sent,
+                                          "unreachable": unreachable})
+
+    async def district(self, *, period: Period | None = None) -> DistrictSummary:
+        """Every configured school together, with a ranking of the schools per indicator."""
+        schools = await self.schools(period=period)
+        total = _total(schools, self._settings, self.thresholds)
+        statuses = {s.org_id: s for s in schools}
+        ranking: dict[str, list[RankedSchool]] = {}
+        for key in INDICATOR_IDS:
+            if key in TOTALS:
+                continue
+            order = rank({s.org_id: (s.profile.status, s.indicator(key).share) for s in schools})
+            ranking[key] = [RankedSchool(org_id=o, name=statuses[o].name, status=statuses[o].profile.status,
+                                         share=statuses[o].indicator(key).share,
+                                         count=statuses[o].indicator(key).count) for o in order]
+        return DistrictSummary(name=self._settings.district.name, total=total, schools=schools, ranking=ranking)
+
+    # --- files --------------------------------------------------------------------------
+
+    async def chart(self, summary: SchoolSummary, title: str | None = None) -> bytes:
+        """The trend chart as PNG bytes (drawn in a thread: the bot keeps answering meanwhile)."""
+        heading = title or f"{summary.name}: доля учителей по неделям"
+        return await asyncio.to_thread(chart_png, summary.trend, heading, self.thresholds)
+
+    async def spreadsheet(self, summary: SchoolSummary | DistrictSummary) -> bytes:
+        """The xlsx workbook of a school or of the district."""
+        if isinstance(summary, DistrictSummary):
+            return await asyncio.to_thread(district_xlsx, summary)
+        return await asyncio.to_thread(school_xlsx, summary)
+
+    # --- sending ------------------------------------------------------------------------
+
+    def _out(self) -> Outbound:
+        if self._outbound is None:
+            raise RuntimeError("the summary service was built without an outbound sender")
+        return self._outbound
+
+    async def _attachments(self, peer_id: int, png: bytes | None, xlsx: bytes | None,
+                           file_name: str) -> tuple[str, ...]:
+        """Upload the chart and the workbook for `peer_id`; a failed upload leaves the text alone."""
+        found: list[str] = []
+        try:
+            if png is not None:
+                found.append(await self._out().upload_photo(peer_id, png, "svodka.png"))
+            if xlsx is not None:
+                found.append(await self._out().upload_document(peer_id, xlsx, file_name))
+        except Exception:
+            log.exception("summary attachment upload failed for peer %s", peer_id)
+        return tuple(found)
+
+    async def send_school(self, peer_id: int, org_id: str, *, names: bool) -> Delivery:
+        """Reply with a school's summary: text and chart; with names also the spreadsheet."""
+        summary = await self.school(org_id, names=names)
+        png = await self.chart(summary) if summary.trend else None
+        xlsx = await self.spreadsheet(summary) if names and summary.has_data else None
+        files = await self._attachments(peer_id, png, xlsx, f"svodka-{org_id}-{summary.period.key}.xlsx")
+        return await self._out().reply(OutMessage(peer_id=peer_id, text=render_school(summary, names=names),
+                                                  attachments=files, org_id=org_id, kind="summary"))
+
+    async def send_district(self, peer_id: int, *, files: bool = True) -> Delivery:
+        """Reply with the district's summary and ranking (never names), its chart and spreadsheet."""
+        district = await self.district()
+        png = await self.chart(district.total, f"{district.name}: доля учителей по неделям") \
+            if district.total.trend else None
+        xlsx = await self.spreadsheet(district) if files else None
+        attached = await self._attachments(peer_id, png, xlsx, f"svodka-rayon-{district.total.period.key}.xlsx")
+        return await self._out().reply(OutMessage(peer_id=peer_id, text=render_district(district),
+                                                  attachments=attached, kind="summary"))
+
+    async def send_weekly(self, org_id: str) -> bool:
+        """Send the latest period's summary to the school's director and deputies, once per period.
+
+        The caller (the scheduler) decides when: after the Friday import and outside the
+        school's quiet hours. Here: nothing when the school's `schedule.weekly_summary` is
+        off, nothing without an imported period, nothing when this period went out
+        already (marked in runtime_state after the send). The messages go through the
+        outbox with keys per (school, period, person), so a send killed half-way
+        finishes on the next call without a duplicate. True when something was sent.
+        """
+        school = next((s for s in self._settings.schools if s.id == org_id), None)
+        if school is None or not school.schedule.weekly_summary:
+            return False
+        summary = await self.school(org_id, names=True)
+        if not summary.has_data or await self._repo.weekly_sent(org_id, summary.period):
+            return False
+        recipients = await self._heads(school)
+        if not recipients:
+            return False
+        text = render_school(summary, names=True, heading="Сводка за неделю")
+        png = await self.chart(summary) if summary.trend else None
+        xlsx = await self.spreadsheet(summary)
+        messages = []
+        for vk_id, person_id in recipients.items():
+            files = await self._attachments(vk_id, png, xlsx, f"svodka-{org_id}-{summary.period.key}.xlsx")
+            messages.append(OutMessage(peer_id=vk_id, text=text, attachments=files, org_id=org_id,
+                                       kind="summary", person_id=person_id,
+                                       idem_key=f"{org_id}:summary:{summary.period.key}:{vk_id}"))
+        deliveries = await self._out().send_bulk(messages)
+        if all(d.ok or d.unreachable or d.error_code is not None for d in deliveries):
+            await self._repo.mark_weekly_sent(org_id, summary.period)
+        return any(d.ok for d in deliveries)
+
+    async def _heads(self, school: SchoolConfig) -> dict[int, int | None]:
+        """VK id → person id of the school's director and deputies (the roster's and the config's)."""
+        found: dict[int, int | None] = {}
+        if self._people is not None:
+            for person in await self._people.in_org(school.id):
+                if person.role in (Role.DIRECTOR, Role.DEPUTY) and person.vk_id:
+                    found[person.vk_id] = person.id
+        for vk_id in [school.director_vk_id, *school.deputy_vk_ids]:
+            if vk_id and vk_id not in found:
+                found[vk_id] = None
+        return found
+
+
+def _sum(values: Sequence[int | None]) -> int | None:
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thresholds) -> SchoolSummary:
+    """The district as one «school»: counts and changes summed, shares of the summed totals."""
+    from bot.domain.indicators import Indicator, ProfileStatus, Registration
+
+    counts = {k: _sum([s.indicator(k).count for s in schools]) for k in INDICATOR_IDS}
+    changes = {k: _sum([s.indicator(k).change for s in schools]) for k in INDICATOR_IDS}
+    items = [Indicator(id=k, count=counts[k],
+                       share=None if k in TOTALS else share(
+                           counts[k], counts["students_total" if k.startswith("students") else "teachers_total"]),
+                       change=changes[k]) for k in INDICATOR_IDS]
+    by_start: dict[dt.date, dict[str, list[int | None]]] = {}
+    ends: dict[dt.date, Period] = {}
+    for school in schools:
+        for point in school.trend:
+            ends[point.period.start] = point.period
+            slot = by_start.setdefault(point.period.start, {k: [] for k in INDICATOR_IDS})
+            for k in INDICATOR_IDS:
+                slot[k].append(point.values.get(k))
+    trend = [TrendPoint(period=ends[start], values={k: _sum(v) for k, v in by_start[start].items()})
+             for start in sorted(by_start)][-TREND_PERIODS:]
+    latest = max((s.period for s in schools if s.has_data), key=lambda p: p.start, default=schools[0].period)
+    previous = max((s.previous for s in schools if s.previous is not None), key=lambda p: p.start, default=None)
+    statuses = [s.profile.status for s in schools]
+    migration = None
+    if any(s.migration is not None for s in schools):
+        migration = MigrationProgress(expected=sum(s.migration.expected for s in schools if s.migration),
+                                      confirmed=sum(s.migration.confirmed for s in schools if s.migration))
+    return SchoolSummary(
+        org_id=DISTRICT_ID, name=settings.district.name, period=latest, previous=previous,
+        has_data=any(s.has_data for s in schools), indicators=items,
+        profile=ProfileStatus(status="active" if statuses and all(x == "active" for x in statuses) else "unknown",
+                              reason=f"активны {statuses.count('active')} из {len(statuses)}"),
+        registration=Registration(count=_sum([s.registration.count for s in schools]),
+                                  total=_sum([s.registration.total for s in schools])),
+        migration=migration,
+        reminders_sent=_sum([s.reminders_sent for s in schools]),
+        unreachable=_sum([s.unreachable for s in schools]),
+        trend=trend, thresholds=thresholds,
+    )
+
+
+def build_summary_service(db: Database, settings: Settings, *, clock: Clock | None = None,
+                          outbound: Outbound | None = None, people: PeopleStore | None = None,
+                          chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
+                          reachability: Reachability | None = None) -> SummaryService:
+    """The service for the CLI and scripts: the database and settings, plus whatever providers exist."""
+    return SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
+                          reminders=reminders, reachability=reachability)
