@@ -143,6 +143,18 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     from bot.services.imports import ImportService, vk_screen_name_resolver
 
     deps.imports = ImportService(db, settings, clock=clock, resolve_screen_name=vk_screen_name_resolver(api.request))
+    from bot.services.faq import FaqService
+
+    deps.faq = FaqService(db, settings, outbound, people, deps.access, my_status=deps.my_status.render, clock=clock)
+
+    from bot.services.chats import ChatsService
+
+    async def api_call(method: str, params: dict[str, Any]) -> Any:
+        return (await api.request(method, params))["response"]
+
+    deps.chats = ChatsService(db, settings, outbound=outbound, call=api_call, group_id=lambda: deps.group_id,
+                              clock=clock)
+    deps.my_status.register(deps.chats.status_section)
 
     error_handler = ErrorHandler()
 

@@ -7,8 +7,9 @@ from vkbottle.bot import BotLabeler
 
 def labelers() -> list[BotLabeler]:
     """Labelers in dispatch order: identification first, the fallback last."""
-    from handlers import fallback, identify, imports, menu
+    from handlers import chats, fallback, faq, identify, imports, menu
 
     # --- feature labelers go between menu and fallback ---
-    features: list[BotLabeler] = [imports.labeler]
+    # faq stays LAST: its free-text handler takes any private text the others left.
+    features: list[BotLabeler] = [imports.labeler, chats.labeler, faq.labeler]
     return [identify.labeler, menu.labeler, *features, fallback.labeler]

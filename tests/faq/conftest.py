@@ -10,3 +10,7 @@ from bot.faq import FaqEngine
 @pytest.fixture(scope="session")
 def engine() -> FaqEngine:
     return FaqEngine.load()
+
+
+# The end-to-end fixtures (emulator, control, bot_app, chat) for tests/faq/test_chat.py.
+from tests.e2e.conftest import bot_app, chat, control, e2e_settings, emulator  # noqa: F401, E402, I001
