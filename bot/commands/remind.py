@@ -1,0 +1,115 @@
+"""`sferum-bot remind`: what the next reminder run would send (--dry-run), or run it now."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from bot.commands._common import fail, print_json, settings_from
+from bot.config import ConfigError, SchoolConfig, Settings
+from bot.domain.quiet import first_loud_minute, is_quiet
+from bot.ports import SystemClock
+from bot.services.reminders import Planned, RunReport, render_report
+
+
+def _schools(settings: Settings, org: str | None) -> list[SchoolConfig]:
+    if org is None:
+        return list(settings.schools)
+    try:
+        return [settings.school(org)]
+    except ConfigError as exc:
+        fail(str(exc), 2)
+
+
+async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned]:
+    from bot.services.reminders import ReminderService
+    from storage.db import Database
+
+    if not settings.storage.database_path.exists():
+        return []  # no database yet: nothing imported, nobody to remind
+    db = await Database.open(settings.storage.database_path)
+    try:
+        service = ReminderService(db, settings)
+        found: list[Planned] = []
+        for school in schools:
+            found.extend(await service.plan(school.id))
+        return found
+    finally:
+        await db.close()
+
+
+def _print_plan(planned: list[Planned]) -> None:
+    if not planned:
+        print("Напоминать некому: нет загруженной таблицы или у всех задачи выполнены.")
+        return
+    for item in planned:
+        target = f"id{item.vk_id}" if item.vk_id else "нет страницы ВКонтакте — только в отчёт"
+        print(f"— {item.name} ({item.org_id}, {target}): {', '.join(item.reasons)}")
+        print("  " + item.text.replace("\n", "\n  "))
+    print(f"Всего: {len(planned)}.")
+
+
+async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunReport]:
+    from bot.services.reminders import ReminderService
+    from bot.vk.api import make_api
+    from bot.vk.outbound import VkOutbound
+    from storage.db import Database
+    from storage.outbox import OutboxRepo
+
+    db = await Database.open(settings.storage.database_path)
+    api = make_api(settings)
+    try:
+        service = ReminderService(db, settings, VkOutbound(api, OutboxRepo(db), settings))
+        return [await service.run(school.id) for school in schools]
+    finally:
+        await api.http_client.close()
+        await db.close()
+
+
+def _remind(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    schools = _schools(settings, args.org)
+    if args.dry_run:
+        planned = asyncio.run(_plan(settings, schools))
+        if args.json:
+            print_json([p.as_json() for p in planned])
+        else:
+            _print_plan(planned)
+        return 0
+    if not settings.token:
+        fail("для отправки нужен ключ доступа сообщества: задайте SFERUM_VK__TOKEN или vk.token "
+             "в настройках (посмотреть без отправки: sferum-bot remind --dry-run)")
+    now = SystemClock().now()
+    for school in schools:
+        quiet = school.schedule.quiet_hours
+        if is_quiet(now, quiet, school.tz):
+            when = first_loud_minute(now, quiet, school.tz)
+            fail(f"сейчас тихие часы школы {school.id}: рассылка возможна с {when:%d.%m.%Y %H:%M} "
+                 "(посмотреть без отправки: sferum-bot remind --dry-run)")
+    reports = asyncio.run(_run(settings, schools))
+    if args.json:
+        print_json([r.as_json() for r in reports])
+        return 0
+    for report in reports:
+        if report.period is None:
+            print(f"{report.org_id}: напоминать некому.")
+        else:
+            print(f"{report.org_id}: " + render_report(report))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+             common: argparse.ArgumentParser) -> None:
+    """Add the `remind` subcommand."""
+    p: Any = sub.add_parser(
+        "remind", parents=[common], help="напомнить учителям о невыполненных задачах",
+        description="Рассылает личные напоминания по последней загруженной таблице (не чаще раза в 7 дней "
+                    "на человека) и присылает заместителю отчёт. С --dry-run только показывает, что будет "
+                    "отправлено (без ключа доступа и без отправки).",
+    )
+    p.add_argument("--dry-run", action="store_true", help="показать, что уйдёт, ничего не отправляя")
+    p.add_argument("--json", action="store_true",
+                   help='вывести в JSON: [{"org", "vk_id", "name", "reasons", "text"}]')
+    p.add_argument("--org", metavar="ID", help="только эта школа (id из настроек)")
+    p.set_defaults(func=_remind)

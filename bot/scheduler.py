@@ -1,0 +1,215 @@
+"""The scheduler: weekly reminders, the mid-week nudge, the missing-table note, the weekly
+summary, the daily backup and retention, each in its school's timezone.
+
+Storage is the source of truth and APScheduler only a set of timers: every timer
+calls `check(job_id, now)`, which looks up the job's latest slot and the slot last
+handled (`job_runs`) and runs the job at most once per slot. So a run missed while
+the bot was down fires once at start (`catch_up`), a run that falls in quiet hours
+waits for the first minute outside them, and a run killed half-way is finished by
+the next start (its sends are idempotent). Nothing is created at import time; the
+composition root builds a `Scheduler`, `App.run()` starts it, `App.close()` stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.domain.quiet import first_loud_minute, is_quiet
+from bot.domain.schedule import JobSpec, job_specs, last_slot, next_runs
+from storage.reminders import ReminderRepo
+from storage.stats import StatsRepo
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from bot.deps import Deps
+
+__all__ = ["Scheduler", "next_runs"]
+
+log = logging.getLogger(__name__)
+
+# The summary goes a while after the import, so the deputy can resolve kept-aside rows first.
+SUMMARY_SETTLE = dt.timedelta(minutes=10)
+# A table older than this is history, not «the Friday import» (no summary on a first start).
+SUMMARY_FRESH = dt.timedelta(days=14)
+SUMMARY_JOB = "weekly_summary"
+
+
+class Scheduler:
+    """Timers for every school's jobs, fired at most once per slot and never in quiet hours."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._settings = deps.settings
+        self._clock = deps.clock
+        self.repo = ReminderRepo(deps.db)
+        self._stats = StatsRepo(deps.db)
+        self.specs: dict[str, JobSpec] = {s.job_id: s for s in job_specs(deps.settings)}
+        self.deferred: dict[str, dt.datetime] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._aps: AsyncIOScheduler | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    # --- lifecycle -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Add the timers, start APScheduler and catch up on missed runs in the background."""
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+        from apscheduler.triggers.cron import CronTrigger
+
+        aps = AsyncIOScheduler(timezone=dt.UTC)
+        for spec in self.specs.values():
+            aps.add_job(self._timer, spec.trigger, args=[spec.job_id], id=spec.job_id, replace_existing=True,
+                        coalesce=True, max_instances=1, misfire_grace_time=None)
+        aps.add_job(self._summary_timer, CronTrigger(minute="*", timezone=dt.UTC), id=SUMMARY_JOB,
+                    replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None)
+        aps.start()
+        self._aps = aps
+        self._spawn(self.catch_up())
+
+    async def shutdown(self) -> None:
+        """Stop the timers and cancel jobs still running (their sends resume at the next start)."""
+        if self._aps is not None:
+            self._aps.shutdown(wait=False)
+            self._aps = None
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        async def guarded() -> None:
+            try:
+                await coro
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduled job failed")
+
+        task = asyncio.create_task(guarded())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _timer(self, job_id: str) -> None:
+        # APScheduler awaits this; the job itself runs as our task so shutdown can cancel it.
+        self._spawn(self.check(job_id, self._clock.now()))
+
+    async def _summary_timer(self) -> None:
+        self._spawn(self.summary_check(self._clock.now()))
+
+    # --- firing ----------------------------------------------------------------------
+
+    def next_runs(self, now: dt.datetime) -> list[tuple[str, str, dt.datetime]]:
+        """(school, job label, when) of the next runs, soonest first."""
+        return next_runs(self._settings, now)
+
+    async def catch_up(self, now: dt.datetime | None = None) -> dict[str, str]:
+        """Check every job once: a slot missed while the bot was down runs now (or after quiet hours)."""
+        now = now or self._clock.now()
+        outcome = {job_id: await self.check(job_id, now) for job_id in self.specs}
+        await self.summary_check(now)
+        return outcome
+
+    async def check(self, job_id: str, now: dt.datetime) -> str:
+        """Run the job for its latest slot if that slot was not handled yet.
+
+        Returns what happened: 'baseline' (first start: nothing counts as missed),
+        'idle' (already handled), 'deferred' (quiet hours), or the job's outcome.
+        """
+        spec = self.specs[job_id]
+        async with self._locks.setdefault(job_id, asyncio.Lock()):
+            slot = last_slot(spec.trigger, now)
+            record = await self.repo.job(job_id)
+            if record is None:
+                await self.repo.mark_job(job_id, slot or now, "baseline", now)
+                return "baseline"
+            if slot is None or slot <= record.last_slot:
+                return "idle"
+            if spec.quiet is not None and is_quiet(now, spec.quiet, spec.tz):
+                self._defer(job_id, first_loud_minute(now, spec.quiet, spec.tz))
+                return "deferred"
+            self.deferred.pop(job_id, None)
+            log.info("running %s for its slot %s", job_id, slot.isoformat())
+            try:
+                outcome = await self._run(spec, slot, now)
+            except Exception:
+                # Marked as handled all the same: a failing job must not fire in a loop.
+                log.exception("job %s failed", job_id)
+                outcome = "error"
+            await self.repo.mark_job(job_id, slot, outcome, self._clock.now())
+            return outcome
+
+    def _defer(self, job_id: str, when: dt.datetime) -> None:
+        self.deferred[job_id] = when
+        log.info("%s waits for the end of quiet hours: %s", job_id, when.isoformat())
+        if self._aps is not None:
+            from apscheduler.triggers.date import DateTrigger
+
+            self._aps.add_job(self._timer, DateTrigger(run_date=when), args=[job_id], id=f"deferred:{job_id}",
+                              replace_existing=True, misfire_grace_time=None)
+
+    async def _run(self, spec: JobSpec, slot: dt.datetime, now: dt.datetime) -> str:
+        deps = self._deps
+        if spec.kind == "backup":
+            path = await deps.privacy.scheduled_backup()
+            log.info("backup saved to %s", path)
+            return "ok"
+        if spec.kind == "retention":
+            await deps.privacy.enforce_retention()
+            return "ok"
+        reminders = deps.reminders
+        if reminders is None:
+            log.info("%s skipped: reminders are off", spec.job_id)
+            return "skipped"
+        actions: dict[str, Callable[[], Awaitable[Any]]] = {
+            "reminders": lambda: reminders.run(spec.org_id, now=now,
+                                               run_key=slot.astimezone(spec.tz).strftime("%Y-%m-%dT%H:%M")),
+            "midweek_nudge": lambda: reminders.nudge(spec.org_id, now=now),
+            "missing_import_check": lambda: reminders.missing_import_note(spec.org_id, now=now),
+        }
+        await actions[spec.kind]()
+        return "ok"
+
+    # --- the weekly summary after a new import -----------------------------------------
+
+    async def summary_check(self, now: dt.datetime) -> list[str]:
+        """Send the weekly summary of each school whose newest table has no summary yet."""
+        summary = self._deps.summary
+        sent: list[str] = []
+        if summary is None:
+            return sent
+        for school in self._settings.schools:
+            if not school.schedule.weekly_summary or is_quiet(now, school.schedule.quiet_hours, school.tz):
+                continue
+            job_id = f"{school.id}:{SUMMARY_JOB}"
+            async with self._locks.setdefault(job_id, asyncio.Lock()):
+                if await self._summary_due(school.id, job_id, now):
+                    latest = await self._stats.latest_period(school.id)
+                    assert latest is not None
+                    try:
+                        ok = await summary.send_weekly(school.id)
+                        outcome = "ok" if ok else "nothing"
+                    except Exception:
+                        log.exception("weekly summary of %s failed", school.id)
+                        outcome = "error"
+                    await self.repo.mark_job(job_id, now, outcome, self._clock.now(), detail=latest.key)
+                    sent.append(school.id)
+        return sent
+
+    async def _summary_due(self, org_id: str, job_id: str, now: dt.datetime) -> bool:
+        latest = await self._stats.latest_period(org_id)
+        if latest is None:
+            return False
+        record = await self.repo.job(job_id)
+        if record is not None and record.detail is not None and record.detail >= latest.key:
+            return False
+        if latest.end < (now - SUMMARY_FRESH).date():
+            await self.repo.mark_job(job_id, now, "baseline", now, detail=latest.key)
+            return False
+        imported = [r.imported_at for r in await self._stats.imports(org_id, limit=20)
+                    if r.period is not None and r.period.start == latest.start]
+        newest = max((dt.datetime.fromisoformat(at) for at in imported), default=None)
+        return newest is None or now - newest >= SUMMARY_SETTLE

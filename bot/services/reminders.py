@@ -1,0 +1,411 @@
+"""Reminders to teachers under the thresholds: plan, send exactly once, report to the deputy.
+
+`plan()` answers who would be reminded of what (the dry run shows it); `run()` records
+the plan, hands it to the outbox under stable keys (`reminder:{org}:{period}:{person}`)
+so a run killed at any point and started again reaches everyone exactly once, then
+tells the deputies who could not be reached. The mid-week nudge and the note about a
+missing Friday table live here too; the scheduler decides when they run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.config import SchoolConfig, Settings
+from bot.contracts import ChatsProgress, LiveCounts, Reachability, UnreachablePerson
+from bot.domain import reminders as rules
+from bot.domain.models import Period, Person, Role
+from bot.domain.quiet import first_loud_minute
+from bot.domain.schedule import next_fire, weekly_trigger
+from bot.ports import Clock, Delivery, Outbound, OutMessage, SystemClock
+from bot.services.my_status import StatusSection
+from storage.db import Database
+from storage.people import PeopleRepo
+from storage.reminders import LogEntry, NewLogEntry, ReminderRepo
+from storage.stats import PersonStats, StatsRepo
+
+log = logging.getLogger(__name__)
+
+REMINDER, NUDGE = "reminder", "nudge"
+# Outbox kinds of the deputy's messages.
+REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
+MAX_LISTED = 40
+
+UNREACHABLE_REASONS = {
+    901: "не разрешил(а) сообщения от сообщества",
+    902: "запретил(а) сообщения от сообщества",
+    943: "ВКонтакте не дал написать: давно не писал(а) сообществу",
+    944: "ВКонтакте не дал написать: исчерпан лимит сообщений",
+    None: "страница ВКонтакте не привязана",
+}
+
+
+class FeatureLinks(Protocol):
+    """What reminders read from other features (`Deps` has these; None = feature off)."""
+
+    chats: ChatsProgress | None
+    reachability: Reachability | None
+    live_counts: LiveCounts | None
+
+
+@dataclass
+class Links:
+    """`FeatureLinks` for tests and the CLI: every other feature off unless given."""
+
+    chats: ChatsProgress | None = None
+    reachability: Reachability | None = None
+    live_counts: LiveCounts | None = None
+
+
+def reminder_key(org_id: str, period: Period, person_id: int, kind: str = REMINDER) -> str:
+    """The outbox key of one person's reminder about one period: stable across restarts."""
+    return f"{kind}:{org_id}:{period.key}:{person_id}"
+
+
+class Planned(BaseModel):
+    """One reminder the next run would send (or report, when the person has no VK page)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    person_id: int
+    vk_id: int | None
+    name: str
+    reasons: list[str]
+    text: str
+    period: Period
+    kind: str = REMINDER
+
+    @property
+    def idem_key(self) -> str:
+        return reminder_key(self.org_id, self.period, self.person_id, self.kind)
+
+    def as_json(self) -> dict[str, Any]:
+        """The dry run's machine shape: {"org", "vk_id", "name", "reasons", "text"}."""
+        return {"org": self.org_id, "vk_id": self.vk_id, "name": self.name, "reasons": list(self.reasons),
+                "text": self.text}
+
+
+class RunReport(BaseModel):
+    """What one reminder run did."""
+
+    org_id: str
+    period: Period | None = None
+    planned: int = 0
+    sent: int = 0
+    failed: int = 0
+    unreachable: list[UnreachablePerson] = []
+    reasons: dict[str, int] = {}
+    report_sent: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"org": self.org_id, "period": self.period.key if self.period else None,
+                "planned": self.planned, "sent": self.sent, "failed": self.failed,
+                "unreachable": [{"name": u.name, "vk_id": u.vk_id, "code": u.code} for u in self.unreachable]}
+
+
+def _status(delivery: Delivery) -> str | None:
+    if delivery.ok:
+        return "sent"
+    if delivery.unreachable:
+        return "unreachable"
+    if delivery.error_code is None and delivery.error == "not delivered yet":
+        return None  # still in the outbox: stays 'planned' and counts for the 7-day rule
+    return "failed"
+
+
+def render_report(report: RunReport, limit: int = MAX_LISTED) -> str:
+    """The deputy's report: the unreachable number first, then who and why, then the rest."""
+    assert report.period is not None
+    head = (f"Напоминания за неделю {report.period}: не дошли до {len(report.unreachable)} "
+            f"из {report.planned}.")
+    parts = [head]
+    if report.unreachable:
+        lines = [f"• {u.name} — {u.reason}" for u in report.unreachable[:limit]]
+        if len(report.unreachable) > limit:
+            lines.append(f"…и ещё {len(report.unreachable) - limit}")
+        parts.append("Не дошли:\n" + "\n".join(lines))
+    tail = f"Доставлено: {report.sent}."
+    if report.failed:
+        tail += f" Не отправлено из-за ошибок ВКонтакте: {report.failed}."
+    if report.reasons:
+        tail += " Поводы: " + ", ".join(f"{rules.REASON_LABELS[c]} — {n}" for c, n in report.reasons.items()) + "."
+    parts.append(tail)
+    if report.unreachable:
+        parts.append("Кому не дошло, попросите написать сообществу «Начать»: после этого бот сможет им писать.")
+    return "\n\n".join(parts)
+
+
+class ReminderService:
+    """Plans and sends the weekly reminders, the mid-week nudge and the missing-table note."""
+
+    def __init__(self, db: Database, settings: Settings, outbound: Outbound | None = None,
+                 clock: Clock | None = None, links: FeatureLinks | None = None) -> None:
+        self._db = db
+        self._settings = settings
+        self._outbound = outbound
+        self._clock = clock or SystemClock()
+        self._links: FeatureLinks = links or Links()
+        self._people = PeopleRepo(db)
+        self._stats = StatsRepo(db)
+        self.repo = ReminderRepo(db)
+
+    # --- contracts.ReminderLog ---------------------------------------------------------
+
+    async def sent_count(self, org_id: str, period: Period) -> int:
+        """Automatic reminders about `period` that reached people."""
+        return await self.repo.sent_count(org_id, period)
+
+    # --- planning ----------------------------------------------------------------------
+
+    async def _missing(self, org_id: str) -> dict[int, list[str]]:
+        chats = self._links.chats
+        if chats is None:
+            return {}
+        return await chats.missing_by_person(org_id)
+
+    async def _held(self, org_id: str, now: dt.datetime, key_of: Callable[[int], str]) -> set[int]:
+        """People the 7-day rule holds back (a reminder under another key in the last 7 days)."""
+        held: set[int] = set()
+        last: dict[int, dt.datetime] = {}
+        for entry in await self.repo.recent(org_id, now - rules.REMINDER_GAP):
+            if entry.idem_key != key_of(entry.person_id):
+                last[entry.person_id] = max(entry.created_at, last.get(entry.person_id, entry.created_at))
+        for person_id, at in last.items():
+            if not rules.may_remind(at, now):
+                held.add(person_id)
+        return held
+
+    async def plan(self, org_id: str, *, now: dt.datetime | None = None) -> list[Planned]:
+        """Who the next run would remind, of what, in which words (for the period last imported).
+
+        The 7-day rule applies; quiet hours do not (the scheduler keeps to them).
+        People whose reminder about this period is already finished are not planned again.
+        """
+        now = now or self._clock.now()
+        school = self._settings.school(org_id)
+        period = await self._stats.latest_period(org_id, "person")
+        if period is None:
+            return []
+        enabled = school.reminders.enabled()
+        people = [p for p in await self._people.in_org(org_id) if p.role in rules.REMINDED_ROLES]
+        figures = {s.person_id: s for s in await self._stats.person_stats(org_id, period)}
+        missing = await self._missing(org_id) if rules.CHATS_NOT_CONFIRMED in enabled else {}
+        held = await self._held(org_id, now, lambda pid: reminder_key(org_id, period, pid))
+        keys = [reminder_key(org_id, period, p.id) for p in people]
+        done = {k for k, e in (await self.repo.by_keys(keys)).items() if e.status != "planned"}
+        planned: list[Planned] = []
+        for person in people:
+            if person.id in held or reminder_key(org_id, period, person.id) in done:
+                continue
+            stats = figures.get(person.id)
+            chats = missing.get(person.id, [])
+            reasons = rules.reasons_for(person, stats, self._settings.thresholds, enabled, chats)
+            if not reasons:
+                continue
+            text = rules.render_reminder(person, period, reasons, stats, self._settings.thresholds, chats,
+                                         school.registration_deadline)
+            planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id,
+                                   name=person.full_name, reasons=reasons, text=text, period=period))
+        return planned
+
+    # --- sending -----------------------------------------------------------------------
+
+    def _require_outbound(self) -> Outbound:
+        if self._outbound is None:
+            raise RuntimeError("ReminderService was built without an outbound sender")
+        return self._outbound
+
+    async def _deputies(self, school: SchoolConfig) -> list[int]:
+        ids = list(school.deputy_vk_ids)
+        for person in await self._people.in_org(school.id):
+            if person.role is Role.DEPUTY and person.vk_id and person.vk_id not in ids:
+                ids.append(person.vk_id)
+        return ids
+
+    async def _deliver(self, planned: Sequence[Planned], now: dt.datetime) -> list[tuple[Planned, Delivery | None]]:
+        """Record, send through the outbox, record the outcome; people without VK are only recorded."""
+        entries = [NewLogEntry(org_id=p.org_id, person_id=p.person_id, kind=p.kind, period=p.period,
+                               idem_key=p.idem_key, reasons=p.reasons,
+                               status="planned" if p.vk_id else "no_vk") for p in planned]
+        await self.repo.add(entries, now)
+        sendable = [p for p in planned if p.vk_id]
+        messages = [OutMessage(peer_id=p.vk_id or 0, text=p.text, keyboard=rules.help_keyboard(),
+                               idem_key=p.idem_key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
+                    for p in sendable]
+        deliveries = await self._require_outbound().send_bulk(messages) if messages else []
+        results = [(p.idem_key, status, d.error_code) for p, d in zip(sendable, deliveries, strict=True)
+                   if (status := _status(d)) is not None]
+        await self.repo.finish(results, self._clock.now())
+        by_key = {p.idem_key: d for p, d in zip(sendable, deliveries, strict=True)}
+        return [(p, by_key.get(p.idem_key)) for p in planned]
+
+    async def _unreachable(self, org_id: str, outcome: Sequence[tuple[Planned, Delivery | None]],
+                           people: dict[int, Person]) -> list[UnreachablePerson]:
+        found: dict[int, UnreachablePerson] = {}
+        for planned, delivery in outcome:
+            if delivery is None or delivery.unreachable:
+                code = delivery.error_code if delivery is not None else None
+                person = people.get(planned.person_id)
+                name = person.short_name if person else planned.name
+                found[planned.person_id] = UnreachablePerson(
+                    person_id=planned.person_id, name=name, vk_id=planned.vk_id, code=code,
+                    reason=UNREACHABLE_REASONS.get(code, f"ошибка ВКонтакте {code}"))
+        reachability = self._links.reachability
+        if reachability is not None:
+            # The reachability feature may know more (e.g. someone who denied messages since).
+            ours = {p.person_id for p, _ in outcome}
+            for item in await reachability.unreachable(org_id):
+                if item.person_id in ours and item.person_id not in found:
+                    found[item.person_id] = item
+        return list(found.values())
+
+    async def run(self, org_id: str, *, now: dt.datetime | None = None, run_key: str | None = None) -> RunReport:
+        """Send the planned reminders exactly once and report to the deputies.
+
+        `run_key` names the run (the scheduled slot); the deputy's report is sent once per key.
+        """
+        now = now or self._clock.now()
+        school = self._settings.school(org_id)
+        planned = await self.plan(org_id, now=now)
+        report = RunReport(org_id=org_id)
+        if not planned:
+            log.info("reminders for %s: nobody to remind", org_id)
+            return report
+        outcome = await self._deliver(planned, now)
+        people = {p.id: p for p in await self._people.in_org(org_id, active_only=False)}
+        report.period = planned[0].period
+        report.planned = len(planned)
+        report.sent = sum(1 for _, d in outcome if d is not None and d.ok)
+        report.unreachable = await self._unreachable(org_id, outcome, people)
+        report.failed = sum(1 for _, d in outcome if d is not None and not d.ok and not d.unreachable)
+        report.reasons = dict(Counter(code for p in planned for code in p.reasons))
+        text = render_report(report)
+        key = run_key or now.astimezone(school.tz).strftime("%Y-%m-%dT%H:%M")
+        deputies = await self._deputies(school)
+        if deputies:
+            await self._require_outbound().send_bulk([
+                OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=REPORT_KIND,
+                           idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{key}:{vk_id}")
+                for vk_id in deputies])
+            report.report_sent = True
+        log.info("reminders for %s: %d planned, %d sent, %d unreachable, %d failed", org_id,
+                 report.planned, report.sent, len(report.unreachable), report.failed)
+        return report
+
+    async def nudge(self, org_id: str, *, now: dt.datetime | None = None) -> int:
+        """The mid-week nudge from live counts to teachers below the threshold; how many were sent."""
+        live = self._links.live_counts
+        if live is None:
+            log.info("mid-week nudge for %s skipped: live counts are off", org_id)
+            return 0
+        now = now or self._clock.now()
+        school = self._settings.school(org_id)
+        period = Period.containing(now.astimezone(school.tz).date())
+        held = await self._held(org_id, now, lambda pid: reminder_key(org_id, period, pid, NUDGE))
+        done = await self.repo.by_keys([reminder_key(org_id, period, p.id, NUDGE)
+                                        for p in await self._people.in_org(org_id)])
+        planned: list[Planned] = []
+        for person in await self._people.in_org(org_id):
+            if person.role is not Role.TEACHER or not person.vk_id or person.id in held:
+                continue
+            if (entry := done.get(reminder_key(org_id, period, person.id, NUDGE))) and entry.status != "planned":
+                continue
+            count = await live.messages(person.id, period)
+            if count is None or count >= self._settings.thresholds.messages:
+                continue
+            planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id, name=person.full_name,
+                                   reasons=[rules.MESSAGES_BELOW_THRESHOLD], period=period, kind=NUDGE,
+                                   text=rules.render_nudge(person, count, self._settings.thresholds)))
+        if not planned:
+            return 0
+        outcome = await self._deliver(planned, now)
+        return sum(1 for _, d in outcome if d is not None and d.ok)
+
+    async def missing_import_note(self, org_id: str, *, now: dt.datetime | None = None) -> bool:
+        """Tell the deputies when last Friday's table has not been imported; True if told."""
+        now = now or self._clock.now()
+        school = self._settings.school(org_id)
+        expected = Period.last_completed(now.astimezone(school.tz))
+        latest = await self._stats.latest_period(org_id)
+        if latest is not None and latest.start >= expected.start:
+            return False
+        deputies = await self._deputies(school)
+        if not deputies:
+            log.warning("no deputy to tell about the missing table of %s", org_id)
+            return False
+        text = (f"Таблица мониторинга Сферума за неделю {expected} ещё не загружена. Пришлите её файлом сюда "
+                "(кнопка «Загрузить таблицу»): после загрузки бот покажет итоги и напомнит учителям.")
+        await self._require_outbound().send_bulk([
+            OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=NOTE_KIND,
+                       idem_key=f"{NOTE_KIND}:{org_id}:{expected.key}:{vk_id}") for vk_id in deputies])
+        return True
+
+    # --- «Мой статус» ------------------------------------------------------------------
+
+    def next_reminder_at(self, school: SchoolConfig, now: dt.datetime,
+                         last: LogEntry | None) -> dt.datetime | None:
+        """When the next automatic reminder could come: the schedule, the 7-day rule, quiet hours."""
+        weekly = school.schedule.reminders
+        if not weekly.enabled:
+            return None
+        trigger = weekly_trigger(weekly, school.tz)
+        allowed = rules.next_allowed(last.created_at if last else None)
+        after = max(now, allowed - dt.timedelta(seconds=1)) if allowed else now
+        when = next_fire(trigger, after)
+        return first_loud_minute(when, school.schedule.quiet_hours, school.tz) if when else None
+
+    async def status_section(self, person: Person, now: dt.datetime) -> StatusSection | None:
+        """«Мой статус»: the person's figures, open points and the next reminder."""
+        if person.org_id is None or person.role not in rules.REMINDED_ROLES:
+            return None
+        try:
+            school = self._settings.school(person.org_id)
+        except Exception:  # a school removed from the config: nothing to say
+            return None
+        lines: list[str] = []
+        live = self._links.live_counts
+        if live is not None:
+            current = Period.containing(now.astimezone(school.tz).date())
+            count = await live.messages(person.id, current)
+            if count is not None:
+                lines.append(f"Эта неделя (с {current.start:%d.%m}): в чатах, где есть бот, "
+                             f"{rules.plural(count, 'сообщение', 'сообщения', 'сообщений')} от вас")
+        period = await self._stats.latest_period(person.org_id, "person")
+        stats = await self._stats.for_person(person.id, period) if period else None
+        reasons: list[str] = []
+        if period is not None and stats is not None:
+            lines.append(f"Неделя {period}: {_figures(stats, self._settings)}")
+        missing = (await self._missing(person.org_id)).get(person.id, [])
+        reasons = rules.reasons_for(person, stats, self._settings.thresholds, school.reminders.enabled(), missing)
+        if not lines and not reasons:
+            return None
+        if reasons:
+            when = self.next_reminder_at(school, now, await self.repo.last_for_person(person.id))
+            if when is not None:
+                lines.append(f"Следующее напоминание — {when.astimezone(school.tz):%d.%m в %H:%M}, "
+                             "если задачи останутся открытыми")
+        return StatusSection(title="Статистика Сферума", lines=lines, order=20,
+                             open_tasks=rules.tasks(reasons, self._settings.thresholds,
+                                                    school.registration_deadline))
+
+
+def _figures(stats: PersonStats, settings: Settings) -> str:
+    parts: list[str] = []
+    if stats.group_messages is not None:
+        parts.append(f"{rules.plural(stats.group_messages, 'сообщение', 'сообщения', 'сообщений')} в групповых "
+                     f"чатах (норма {settings.thresholds.messages})")
+    if stats.calls is not None:
+        parts.append(rules.plural(stats.calls, "звонок", "звонка", "звонков"))
+    if stats.ejd_linked is not None:
+        parts.append("ЭЖД связан" if stats.ejd_linked else "ЭЖД не связан")
+    if stats.registered is not None:
+        parts.append("в Сферуме зарегистрированы" if stats.registered else "в Сферуме не зарегистрированы")
+    return ", ".join(parts) or "данных нет"

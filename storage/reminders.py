@@ -1,0 +1,180 @@
+"""The reminder log and the scheduler's record of fired jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from bot.domain.models import Period
+from storage._util import dumps, iso
+from storage.db import Database
+
+# Statuses that mean a person may have received the reminder (the 7-day rule counts them).
+COUNTED = ("planned", "sent")
+
+
+class LogEntry(BaseModel):
+    """One automatic reminder (or mid-week nudge) to one person."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    org_id: str
+    person_id: int
+    kind: str
+    period_start: dt.date
+    idem_key: str
+    reasons: list[str]
+    status: str
+    error_code: int | None
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class NewLogEntry(BaseModel):
+    """A reminder about to be handed to the outbox (or reported as having no VK page)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    org_id: str
+    person_id: int
+    kind: str
+    period: Period
+    idem_key: str
+    reasons: list[str]
+    status: str = "planned"
+
+
+class JobRun(BaseModel):
+    """When a scheduled job last fired, and its memory."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_id: str
+    last_slot: dt.datetime
+    outcome: str
+    detail: str | None
+    updated_at: dt.datetime
+
+
+def _entry(r: aiosqlite.Row) -> LogEntry:
+    return LogEntry(
+        id=r["id"], org_id=r["org_id"], person_id=r["person_id"], kind=r["kind"],
+        period_start=dt.date.fromisoformat(r["period_start"]), idem_key=r["idem_key"],
+        reasons=json.loads(r["reasons"]), status=r["status"], error_code=r["error_code"],
+        created_at=dt.datetime.fromisoformat(r["created_at"]),
+        finished_at=dt.datetime.fromisoformat(r["finished_at"]) if r["finished_at"] else None,
+    )
+
+
+def _job(r: aiosqlite.Row) -> JobRun:
+    return JobRun(job_id=r["job_id"], last_slot=dt.datetime.fromisoformat(r["last_slot"]),
+                  outcome=r["outcome"], detail=r["detail"],
+                  updated_at=dt.datetime.fromisoformat(r["updated_at"]))
+
+
+class ReminderRepo:
+    """reminder_log and job_runs in SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- the reminder log ------------------------------------------------------------
+
+    async def recent(self, org_id: str, since: dt.datetime) -> list[LogEntry]:
+        """Reminders that may have reached someone (planned or sent) since `since`, oldest first."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM reminder_log WHERE org_id = ? AND created_at >= ? AND status IN (?, ?) "
+            "ORDER BY created_at, id", (org_id, iso(since), *COUNTED),
+        ) as cur:
+            return [_entry(r) for r in await cur.fetchall()]
+
+    async def last_for_person(self, person_id: int) -> LogEntry | None:
+        """The person's newest reminder that may have reached them."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM reminder_log WHERE person_id = ? AND status IN (?, ?) "
+            "ORDER BY created_at DESC, id DESC LIMIT 1", (person_id, *COUNTED),
+        ) as cur:
+            row = await cur.fetchone()
+        return _entry(row) if row else None
+
+    async def by_keys(self, keys: Sequence[str]) -> dict[str, LogEntry]:
+        """Entries by their outbox key."""
+        found: dict[str, LogEntry] = {}
+        async with self._db.read() as conn:
+            for start in range(0, len(keys), 500):
+                chunk = list(keys[start:start + 500])
+                marks = ",".join("?" * len(chunk))
+                async with conn.execute(f"SELECT * FROM reminder_log WHERE idem_key IN ({marks})",  # noqa: S608 - placeholders only
+                                        chunk) as cur:
+                    for r in await cur.fetchall():
+                        found[r["idem_key"]] = _entry(r)
+        return found
+
+    @staticmethod
+    async def add_in(conn: aiosqlite.Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
+        """Record reminders before they are sent; an entry already recorded (a restarted run) stays."""
+        await conn.executemany(
+            "INSERT OR IGNORE INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
+            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(e.org_id, e.person_id, e.kind, e.period.start.isoformat(), e.idem_key, dumps(e.reasons),
+              e.status, iso(at)) for e in entries],
+        )
+
+    @staticmethod
+    async def finish_in(conn: aiosqlite.Connection, results: Sequence[tuple[str, str, int | None]],
+                        at: dt.datetime) -> None:
+        """(idem_key, status, error_code) as the outbox reported each message."""
+        await conn.executemany(
+            "UPDATE reminder_log SET status = ?, error_code = ?, finished_at = ? WHERE idem_key = ?",
+            [(status, code, iso(at), key) for key, status, code in results],
+        )
+
+    async def add(self, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
+        """`add_in` in its own transaction."""
+        async with self._db.transaction() as conn:
+            await self.add_in(conn, entries, at)
+
+    async def finish(self, results: Sequence[tuple[str, str, int | None]], at: dt.datetime) -> None:
+        """`finish_in` in its own transaction."""
+        async with self._db.transaction() as conn:
+            await self.finish_in(conn, results, at)
+
+    async def sent_count(self, org_id: str, period: Period, kind: str = "reminder") -> int:
+        """How many reminders about `period` reached people."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT COUNT(*) FROM reminder_log WHERE org_id = ? AND period_start = ? AND kind = ? "
+            "AND status = 'sent'", (org_id, period.start.isoformat(), kind),
+        ) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    # --- scheduled jobs --------------------------------------------------------------
+
+    async def job(self, job_id: str) -> JobRun | None:
+        """The record of one job (None before its first start)."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM job_runs WHERE job_id = ?", (job_id,)) as cur:
+            row = await cur.fetchone()
+        return _job(row) if row else None
+
+    async def jobs(self) -> list[JobRun]:
+        """Every job's record."""
+        async with self._db.read() as conn, conn.execute("SELECT * FROM job_runs ORDER BY job_id") as cur:
+            return [_job(r) for r in await cur.fetchall()]
+
+    async def mark_job(self, job_id: str, slot: dt.datetime, outcome: str, at: dt.datetime,
+                       detail: str | None = None) -> None:
+        """Record that `slot` of the job was handled (never moves back in time)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO job_runs(job_id, last_slot, outcome, detail, updated_at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(job_id) DO UPDATE SET last_slot = MAX(last_slot, excluded.last_slot), "
+                "outcome = excluded.outcome, detail = COALESCE(excluded.detail, job_runs.detail), "
+                "updated_at = excluded.updated_at",
+                (job_id, iso(slot), outcome, detail, iso(at)),
+            )
