@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,28 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                               clock=clock)
     deps.my_status.register(deps.chats.status_section)
 
+    from bot.services.broadcasts import BroadcastService
+    from bot.services.live_counts import LiveCountsService
+    from bot.services.reachability import ReachabilityService
+
+    async def vk_call(method: str, params: dict[str, Any]) -> Any:
+        return (await api.request(method, params))["response"]
+
+    background: set[asyncio.Task[Any]] = set()
+
+    def spawn(coro: Coroutine[Any, Any, Any]) -> None:
+        """Run a long use case (a broadcast) beside the handlers; App.close() cancels it."""
+        task = asyncio.create_task(coro)
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    deps.reachability = ReachabilityService(db, call=vk_call, group_id=lambda: deps.group_id)
+    deps.live_counts = LiveCountsService(db, settings, clock=clock)
+    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, chats=lambda: deps.chats,
+                                       spawn=spawn)
+    # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
+    spawn(deps.broadcasts.resume_all())
+
     error_handler = ErrorHandler()
 
     @error_handler.register_undefined_error_handler
@@ -185,7 +208,8 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     poller = InboxPoller(call=call, inbox=InboxRepo(db), handle=handle, answer_callback=answer_callback,
                          group_id=settings.vk.group_id, wait=settings.vk.wait,
                          backoff=backoff or Backoff())
-    app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound)
+    app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
+              background=background)
     if not settings.vk.group_id:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
         deps.group_id = poller.group_id

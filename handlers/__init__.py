@@ -7,9 +7,21 @@ from vkbottle.bot import BotLabeler
 
 def labelers() -> list[BotLabeler]:
     """Labelers in dispatch order: identification first, the fallback last."""
-    from handlers import chats, fallback, faq, identify, imports, menu
+    from handlers import (
+        broadcast,
+        chats,
+        fallback,
+        faq,
+        identify,
+        imports,
+        live_counts,
+        menu,
+        reach,
+    )
 
     # --- feature labelers go between menu and fallback ---
     # faq stays LAST: its free-text handler takes any private text the others left.
-    features: list[BotLabeler] = [imports.labeler, chats.labeler, faq.labeler]
+    # live_counts first: it only counts (blocking=False), so every chat message passes it.
+    features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
+                                  broadcast.labeler, faq.labeler]
     return [identify.labeler, menu.labeler, *features, fallback.labeler]

@@ -1,0 +1,344 @@
+"""The deputy's broadcast: choose who, write the text, preview, send, report.
+
+A draft holds the audience and the text. Confirming fixes the recipients and sends
+through the outbox (`broadcast:{id}:{person_id}` keys: a re-run after a crash sends
+nobody twice), editing one message to show progress; the report names everyone
+the message did not reach and why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.config import Settings
+from bot.contracts import ChatsProgress, UnreachablePerson
+from bot.domain.models import Person
+from bot.ports import Delivery, OutMessage
+from bot.services.reachability import ReachabilityService, reason_for
+from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
+from storage.db import Database
+from storage.stats import StatsRepo
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[int, int], Awaitable[None]]
+Spawn = Callable[[Coroutine[Any, Any, Any]], None]
+
+MAX_TEXT = 3500
+PREVIEW_NAMES = 10
+REPORT_NAMES = 50
+HEADER = "Сообщение от заместителя директора:\n\n"
+# Latin letters that look like Cyrillic ones in a class name typed on the wrong layout.
+_LOOKALIKES = str.maketrans("ABEKMHOPCTX", "АВЕКМНОРСТХ")
+
+
+class Sender(Protocol):
+    """What a broadcast needs of the outbound sender (bot.vk.outbound.VkOutbound)."""
+
+    async def reply(self, message: OutMessage) -> Delivery: ...
+
+    async def send_bulk(self, messages: Sequence[OutMessage], *,
+                        on_progress: ProgressFn | None = None) -> list[Delivery]: ...
+
+    async def edit(self, peer_id: int, conversation_message_id: int, text: str,
+                   keyboard: Any = None) -> None: ...
+
+
+class BroadcastRefused(Exception):  # noqa: N818 - reads naturally: `except BroadcastRefused`
+    """A broadcast step that cannot go on; `text` says why and what to do, in Russian."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+class AudienceOption(BaseModel):
+    """One «who» button."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    label: str
+
+
+class Preview(BaseModel):
+    """What the deputy confirms: the recipients, who of them is unreachable, the text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    broadcast: Broadcast
+    recipients: int
+    unreachable: list[UnreachablePerson]
+    text: str
+
+
+class Report(BaseModel):
+    """What became of a finished broadcast."""
+
+    model_config = ConfigDict(frozen=True)
+
+    broadcast: Broadcast
+    total: int
+    delivered: int
+    unreachable: list[UnreachablePerson]
+    failed: list[str]
+    text: str
+
+
+def normalize_class(text: str) -> str:
+    """«5 а», «5-A», «5а» → «5А»."""
+    cleaned = re.sub(r"[\s\-«»\"'.]", "", text).upper().translate(_LOOKALIKES)
+    return cleaned.replace("КЛАСС", "").replace("КЛ", "")
+
+
+def _names(people: Sequence[UnreachablePerson], limit: int) -> list[str]:
+    lines = [f"• {p.name} — {p.reason}" for p in people[:limit]]
+    if len(people) > limit:
+        lines.append(f"…и ещё {len(people) - limit}")
+    return lines
+
+
+class BroadcastService:
+    """Broadcast drafts and runs for one bot (every school's deputies)."""
+
+    def __init__(self, db: Database, settings: Settings, outbound: Sender, reachability: ReachabilityService, *,
+                 chats: Callable[[], ChatsProgress | None] = lambda: None, spawn: Spawn | None = None) -> None:
+        self._repo = BroadcastRepo(db)
+        self._stats = StatsRepo(db)
+        self._settings = settings
+        self._outbound = outbound
+        self._reach = reachability
+        self._chats = chats
+        self._spawn = spawn
+
+    # --- the audience ------------------------------------------------------------------
+
+    def options(self) -> list[AudienceOption]:
+        """The «who» choices (the chats one only while the chats feature is on)."""
+        found = [AudienceOption(kind="all", label="Всем сотрудникам"),
+                 AudienceOption(kind="below", label=f"Учителям: меньше {self._settings.thresholds.messages} сообщений"),
+                 AudienceOption(kind="unregistered", label="Не зарегистрированным в Сферуме")]
+        if self._chats() is not None:
+            found.append(AudienceOption(kind="chats", label="Не подтвердившим перенос чатов"))
+        found.append(AudienceOption(kind="class", label="Классному руководителю"))
+        return found
+
+    def describe(self, kind: str, arg: str | None) -> str:
+        """Who a broadcast is for, in words."""
+        return {
+            "all": "все сотрудники",
+            "below": f"учителя, написавшие меньше {self._settings.thresholds.messages} сообщений за неделю",
+            "unregistered": "не зарегистрированные в Сферуме",
+            "chats": "не подтвердившие перенос рабочих чатов",
+            "class": f"классный руководитель {arg}",
+        }.get(kind, kind)
+
+    async def find_class(self, org_id: str, typed: str) -> str:
+        """The class name as the roster has it; BroadcastRefused when nobody leads such a class."""
+        wanted = normalize_class(typed)
+        classes = await self._repo.classes(org_id)
+        for name in classes:
+            if normalize_class(name) == wanted and wanted:
+                return name
+        known = ", ".join(sorted(classes)[:12])
+        hint = f" В списке есть: {known}." if known else " В списке сотрудников пока не указан ни один класс."
+        raise BroadcastRefused(f"Не нашёл классного руководителя «{typed.strip()[:20]}».{hint} "
+                               "Напишите класс ещё раз, например 5А.")
+
+    async def audience(self, org_id: str, kind: str, arg: str | None = None) -> list[AudiencePerson]:
+        """The school's people a broadcast of this kind is for."""
+        if kind == "all":
+            return await self._repo.staff(org_id)
+        if kind in ("below", "unregistered"):
+            period = await self._stats.latest_period(org_id, "person")
+            if period is None:
+                raise BroadcastRefused("Ещё нет загруженной таблицы статистики по сотрудникам. Загрузите её "
+                                       "(кнопка «Загрузить таблицу»), и я найду, кому написать.")
+            if kind == "below":
+                return await self._repo.below_threshold(org_id, period.key, self._settings.thresholds.messages)
+            return await self._repo.not_registered(org_id, period.key)
+        if kind == "chats":
+            chats = self._chats()
+            if chats is None:
+                raise BroadcastRefused("Учёт переноса чатов сейчас выключен. Выберите других получателей.")
+            missing = await chats.missing_by_person(org_id)
+            return await self._repo.people(org_id, [pid for pid, titles in missing.items() if titles])
+        if kind == "class" and arg:
+            return (await self._repo.classes(org_id)).get(arg, [])
+        raise BroadcastRefused("Не понял, кому отправить. Нажмите «Рассылка» и выберите получателей.")
+
+    # --- drafts --------------------------------------------------------------------------
+
+    @staticmethod
+    def check_text(text: str) -> str:
+        """The text as it will go out; BroadcastRefused when empty or too long."""
+        cleaned = text.strip()
+        if not cleaned:
+            raise BroadcastRefused("Пришлите текст рассылки обычным сообщением.")
+        if len(cleaned) > MAX_TEXT:
+            raise BroadcastRefused(f"Текст длиннее {MAX_TEXT} знаков ({len(cleaned)}). Сократите его и пришлите снова.")
+        return cleaned
+
+    async def create(self, deputy: Person, kind: str, arg: str | None, text: str) -> Preview:
+        """A draft for the deputy's own school, and its preview."""
+        if deputy.org_id is None:
+            raise BroadcastRefused("Рассылку делает заместитель директора своей школы.")
+        people = await self.audience(deputy.org_id, kind, arg)
+        if not people:
+            raise BroadcastRefused(f"Получателей нет: {self.describe(kind, arg)} — никого. Выберите других.")
+        draft = await self._repo.create(deputy.org_id, deputy.vk_id or 0, kind, arg, self.check_text(text))
+        return await self.preview(draft)
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        return await self._repo.get(broadcast_id)
+
+    async def preview(self, broadcast: Broadcast) -> Preview:
+        """Recipients and the unreachable ones among them first, then who and the text."""
+        people = await self.audience(broadcast.org_id, broadcast.audience, broadcast.audience_arg)
+        await self._reach.refresh(broadcast.org_id)
+        summary = await self._reach.summary(broadcast.org_id, [p.person_id for p in people])
+        unreachable = summary.unreachable
+        if unreachable:
+            first = f"Получателей: {len(people)}, из них бот не может написать {len(unreachable)}:"
+            lines = [first, *_names(unreachable, PREVIEW_NAMES)]
+        else:
+            lines = [f"Получателей: {len(people)}, написать можно всем."]
+        lines += ["", f"Кому: {self.describe(broadcast.audience, broadcast.audience_arg)}.", "", "Текст:",
+                  broadcast.text, "", "Отправить?"]
+        return Preview(broadcast=broadcast, recipients=len(people), unreachable=unreachable, text="\n".join(lines))
+
+    async def set_text(self, broadcast_id: int, text: str) -> Preview:
+        """A new text for a draft, and the new preview."""
+        cleaned = self.check_text(text)
+        if not await self._repo.set_text(broadcast_id, cleaned):
+            raise BroadcastRefused("Эта рассылка уже отправлена или отменена. Чтобы начать новую, нажмите «Рассылка».")
+        broadcast = await self._repo.get(broadcast_id)
+        assert broadcast is not None
+        return await self.preview(broadcast)
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        """Drop a draft (False when it was no longer one)."""
+        return await self._repo.cancel(broadcast_id)
+
+    # --- sending -------------------------------------------------------------------------
+
+    async def start(self, broadcast_id: int, deputy: Person) -> Broadcast:
+        """Fix the recipients, show a progress message and send (in the background when it can).
+
+        BroadcastRefused when the broadcast is not this deputy's school's draft.
+        """
+        broadcast = await self._repo.get(broadcast_id)
+        if broadcast is None or broadcast.org_id != deputy.org_id:
+            raise BroadcastRefused("Эта рассылка не найдена. Нажмите «Рассылка», чтобы начать новую.")
+        if broadcast.status != "draft":
+            raise BroadcastRefused("Эта рассылка уже отправлена или отменена.")
+        people = await self.audience(broadcast.org_id, broadcast.audience, broadcast.audience_arg)
+        if not await self._repo.start(broadcast.id, people):
+            raise BroadcastRefused("Эта рассылка уже отправлена или отменена.")
+        peer_id = deputy.vk_id or 0
+        shown = await self._outbound.reply(OutMessage(peer_id=peer_id, text=_progress_text(0, len(people))))
+        await self._repo.set_progress_message(broadcast.id, peer_id, shown.conversation_message_id)
+        started = await self._repo.get(broadcast.id)
+        assert started is not None
+        if self._spawn is not None:
+            self._spawn(self.run(started.id))
+        else:
+            await self.run(started.id)
+        return started
+
+    async def run(self, broadcast_id: int) -> Report | None:
+        """Send a started broadcast to whoever has not got it yet, then report (once).
+
+        Safe to call again after a crash: delivered messages are not sent twice.
+        """
+        broadcast = await self._repo.get(broadcast_id)
+        if broadcast is None or broadcast.status != "sending":
+            return None
+        recipients = await self._repo.recipients(broadcast.id)
+        to_send = [r for r in recipients if r.vk_id]
+        messages = [OutMessage(peer_id=r.vk_id or 0, text=HEADER + broadcast.text,
+                               idem_key=f"broadcast:{broadcast.id}:{r.person_id}", org_id=broadcast.org_id,
+                               kind="broadcast", person_id=r.person_id) for r in to_send]
+        total = len(recipients)
+        skipped = total - len(to_send)
+        last_shown = -1
+
+        async def progress(done: int, rows: int) -> None:
+            nonlocal last_shown
+            people_done = skipped + (done * len(to_send) // rows if rows else 0)
+            if people_done != last_shown:
+                last_shown = people_done
+                await self._edit_progress(broadcast, _progress_text(people_done, total))
+
+        deliveries = await self._outbound.send_bulk(messages, on_progress=progress) if messages else []
+        outcomes = _outcomes(recipients, to_send, deliveries)
+        if not await self._repo.finish(broadcast.id, outcomes):
+            return None
+        report = self._report(broadcast, await self._repo.recipients(broadcast.id))
+        await self._edit_progress(broadcast, f"Рассылка завершена: обработано {total} из {total}.")
+        if broadcast.progress_peer:
+            await self._outbound.reply(OutMessage(peer_id=broadcast.progress_peer, text=report.text))
+        return report
+
+    async def _edit_progress(self, broadcast: Broadcast, text: str) -> None:
+        if not (broadcast.progress_peer and broadcast.progress_cmid):
+            return
+        try:
+            await self._outbound.edit(broadcast.progress_peer, broadcast.progress_cmid, text)
+        except Exception as exc:  # a progress display must never stop a send
+            log.warning("broadcast %s: progress edit failed: %s", broadcast.id, type(exc).__name__)
+
+    async def resume_all(self) -> int:
+        """Finish broadcasts a stopped process left half sent; returns how many."""
+        unfinished = await self._repo.unfinished()
+        for broadcast in unfinished:
+            try:
+                await self.run(broadcast.id)
+            except Exception:
+                log.exception("broadcast %s: resume failed", broadcast.id)
+        return len(unfinished)
+
+    def _report(self, broadcast: Broadcast, recipients: Sequence[Recipient]) -> Report:
+        delivered = sum(1 for r in recipients if r.status == "sent")
+        unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=r.vk_id,
+                                         code=r.error_code if r.vk_id else None,
+                                         reason=reason_for(r.error_code if r.vk_id else None))
+                       for r in recipients if r.status in ("unreachable", "skipped")]
+        failed = [r.full_name for r in recipients if r.status in ("failed", "pending")]
+        lines = [f"Рассылка отправлена. Доставлено: {delivered} из {len(recipients)}."]
+        if unreachable:
+            lines += ["", f"Не удалось написать ({len(unreachable)}):", *_names(unreachable, REPORT_NAMES), "",
+                      "Чтобы бот мог им писать, перешлите им приглашение: кнопка «Кто не подписан»."]
+        if failed:
+            more = f" и ещё {len(failed) - REPORT_NAMES}" if len(failed) > REPORT_NAMES else ""
+            lines += ["", f"Не доставлено из-за сбоя ВКонтакте ({len(failed)}): "
+                      f"{', '.join(failed[:REPORT_NAMES])}{more}. Им можно написать позже ещё раз."]
+        return Report(broadcast=broadcast, total=len(recipients), delivered=delivered, unreachable=unreachable,
+                      failed=failed, text="\n".join(lines))
+
+
+def _progress_text(done: int, total: int) -> str:
+    return f"Отправляю рассылку: {done} из {total}…"
+
+
+def _outcomes(recipients: Sequence[Recipient], sent: Sequence[Recipient],
+              deliveries: Sequence[Delivery]) -> list[tuple[int, str, int | None]]:
+    """(person_id, status, error_code) for every recipient."""
+    by_person = {r.person_id: d for r, d in zip(sent, deliveries, strict=True)}
+    outcomes: list[tuple[int, str, int | None]] = []
+    for r in recipients:
+        delivery = by_person.get(r.person_id)
+        if delivery is None:
+            outcomes.append((r.person_id, "skipped", None))
+        elif delivery.ok:
+            outcomes.append((r.person_id, "sent", None))
+        elif delivery.unreachable:
+            outcomes.append((r.person_id, "unreachable", delivery.error_code))
+        else:
+            outcomes.append((r.person_id, "failed", delivery.error_code))
+    return outcomes

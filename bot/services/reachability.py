@@ -1,0 +1,176 @@
+"""Reaching people: who the community cannot write to yet, and the invitation that fixes it.
+
+VK lets a community write only to people who wrote to it or allowed its messages.
+What the bot knows comes from sends (901/902/943/944), from message_allow /
+message_deny events and from messages.isMessagesFromGroupAllowed checks made here
+through an injected `call(method, params)` (so vkbottle stays out of bot/services).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import segno
+from pydantic import BaseModel, ConfigDict
+
+from bot.contracts import UnreachablePerson
+from bot.services.outbox_rules import EXECUTE_MAX_CALLS, call_code, execute_code
+from storage.db import Database
+from storage.reach import ReachRepo, ReachRow
+
+# `call(method, params)` → the "response" part of VK's answer (raises on an API error).
+ApiCall = Callable[[str, dict[str, Any]], Awaitable[Any]]
+log = logging.getLogger(__name__)
+
+NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
+REASONS = {
+    901: "не писал(а) сообществу и не разрешил(а) сообщения",
+    902: "запретил(а) сообщения",
+    943: "ограничение ВКонтакте на рассылки вне 24 часов",
+    944: "ограничение ВКонтакте на рассылки вне 24 часов",
+}
+# One refresh checks at most this many people (an execute each 25).
+MAX_CHECKS = 2000
+
+INVITATION = (
+    "Коллеги, у нашей школы есть бот-помощник по Сферуму: он напоминает о еженедельных показателях "
+    "и отвечает на вопросы. Чтобы он мог вам писать, откройте ссылку {link} (или наведите камеру "
+    "телефона на QR-код) и отправьте боту любое сообщение, например «Начать». Бот спросит фамилию, "
+    "имя и отчество, чтобы найти вас в списке сотрудников."
+)
+
+
+def reason_for(code: int | None) -> str:
+    """Why the bot cannot write to someone, in Russian (None: no VK page bound)."""
+    if code is None:
+        return NO_PAGE
+    return REASONS.get(code, f"ВКонтакте не доставил сообщение (ошибка {code})")
+
+
+class ReachSummary(BaseModel):
+    """How many of a set of people the bot can reach, and who it cannot."""
+
+    model_config = ConfigDict(frozen=True)
+
+    total: int
+    unreachable: list[UnreachablePerson]
+
+
+class RefreshResult(BaseModel):
+    """What one isMessagesFromGroupAllowed pass found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    checked: int = 0
+    allowed: int = 0
+    refused: int = 0
+    failed: int = 0
+
+
+class Invitation(BaseModel):
+    """A ready invitation for staff: text with the community link, and a QR code of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    link: str
+    qr_png: bytes
+
+
+def _unreachable(row: ReachRow) -> UnreachablePerson:
+    code = None if row.vk_id is None else row.code
+    return UnreachablePerson(person_id=row.person_id, name=row.full_name, vk_id=row.vk_id, code=code,
+                             reason=reason_for(code))
+
+
+def qr_png(text: str) -> bytes:
+    """A PNG QR code of `text`, big enough to scan from a phone screen."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=4)
+    return buffer.getvalue()
+
+
+class ReachabilityService:
+    """`contracts.Reachability` and the deputy's «Кто не подписан» use cases."""
+
+    def __init__(self, db: Database, *, call: ApiCall | None = None,
+                 group_id: Callable[[], int] = lambda: 0) -> None:
+        self._repo = ReachRepo(db)
+        self._call = call
+        self._group_id = group_id
+        self._link: str | None = None
+
+    async def unreachable(self, org_id: str) -> list[UnreachablePerson]:
+        """The school's people the bot cannot write to: no VK page, or VK refused."""
+        return [_unreachable(r) for r in await self._repo.people(org_id) if r.unreachable]
+
+    async def summary(self, org_id: str, person_ids: Sequence[int] | None = None) -> ReachSummary:
+        """Of the school's people (or of `person_ids`): how many, and who cannot be reached."""
+        rows = await self._repo.people(org_id, person_ids)
+        return ReachSummary(total=len(rows), unreachable=[_unreachable(r) for r in rows if r.unreachable])
+
+    async def allow(self, vk_id: int) -> None:
+        """A message_allow event."""
+        await self._repo.allow(vk_id)
+
+    async def deny(self, vk_id: int) -> None:
+        """A message_deny event."""
+        await self._repo.deny(vk_id)
+
+    async def refresh(self, org_id: str, *, everyone: bool = False) -> RefreshResult:
+        """Ask VK about the school's bound people not known to be reachable (or everyone).
+
+        Up to 25 checks go in one `execute`; a failed request is logged and counted,
+        never retried here (the next refresh asks again).
+        """
+        group_id = self._group_id()
+        if self._call is None or not group_id:
+            return RefreshResult()
+        vk_ids = (await self._repo.to_check(org_id, everyone=everyone))[:MAX_CHECKS]
+        answers: list[tuple[int, bool]] = []
+        failed = 0
+        for start in range(0, len(vk_ids), EXECUTE_MAX_CALLS):
+            chunk = vk_ids[start:start + EXECUTE_MAX_CALLS]
+            code = execute_code([call_code("messages.isMessagesFromGroupAllowed",
+                                           {"group_id": group_id, "user_id": v}) for v in chunk])
+            try:
+                response = await self._call("execute", {"code": code})
+            except Exception as exc:  # an API or network failure leaves these people as they were
+                log.warning("isMessagesFromGroupAllowed check failed: %s", type(exc).__name__)
+                failed += len(chunk)
+                continue
+            results = response if isinstance(response, list) else []
+            for index, vk_id in enumerate(chunk):
+                item = results[index] if index < len(results) else None
+                if isinstance(item, dict) and "is_allowed" in item:
+                    answers.append((vk_id, bool(item["is_allowed"])))
+                else:
+                    failed += 1
+        await self._repo.apply_checks(answers)
+        allowed = sum(1 for _, ok in answers if ok)
+        return RefreshResult(checked=len(answers), allowed=allowed, refused=len(answers) - allowed, failed=failed)
+
+    async def link(self) -> str:
+        """The community's chat link: https://vk.me/<screen name>, or club<id> without one."""
+        if self._link is not None:
+            return self._link
+        group_id = self._group_id()
+        screen = f"club{group_id}"
+        if self._call is not None:
+            try:
+                found = await self._call("groups.getById", {"group_id": group_id} if group_id else {})
+                groups = found.get("groups") if isinstance(found, dict) else found
+                if isinstance(groups, list) and groups and isinstance(groups[0], dict):
+                    screen = str(groups[0].get("screen_name") or f"club{groups[0].get('id', group_id)}")
+                    self._link = f"https://vk.me/{screen}"
+            except Exception as exc:  # the club<id> link works as well; try the name next time
+                log.warning("groups.getById failed: %s", type(exc).__name__)
+        return self._link or f"https://vk.me/{screen}"
+
+    async def invitation(self, org_id: str) -> Invitation:
+        """The text staff get to start talking to the bot, with the link and its QR code."""
+        link = await self.link()
+        return Invitation(text=INVITATION.format(link=link), link=link, qr_png=qr_png(link))

@@ -1,0 +1,220 @@
+"""The deputy's broadcasts: drafts, runs, each recipient's outcome, and audience queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import aiosqlite
+from pydantic import BaseModel, ConfigDict
+
+from storage._util import iso
+from storage.db import Database
+
+_COLS = ("id, org_id, created_by, audience, audience_arg, text, status, progress_peer, progress_cmid, "
+         "created_at, started_at, finished_at")
+_STAFF_ROLES = ("teacher", "staff")
+
+
+class Broadcast(BaseModel):
+    """One broadcast: who it is for, its text and where it stands."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    org_id: str
+    created_by: int
+    audience: str
+    audience_arg: str | None
+    text: str
+    status: str
+    progress_peer: int | None
+    progress_cmid: int | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+
+
+class AudiencePerson(BaseModel):
+    """Someone a broadcast is meant for."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: int
+    full_name: str
+    vk_id: int | None
+
+
+class Recipient(BaseModel):
+    """A recipient of a started broadcast and what became of the message."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: int
+    full_name: str
+    vk_id: int | None
+    status: str
+    error_code: int | None
+
+
+def _broadcast(r: aiosqlite.Row) -> Broadcast:
+    return Broadcast(**{k: r[k] for k in r.keys()})  # noqa: SIM118 - sqlite3.Row has no items()
+
+
+def _audience(rows: Iterable[aiosqlite.Row]) -> list[AudiencePerson]:
+    return [AudiencePerson(person_id=r[0], full_name=r[1], vk_id=r[2]) for r in rows]
+
+
+class BroadcastRepo:
+    """Broadcast drafts and runs in SQLite."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- drafts and runs ---------------------------------------------------------------
+
+    async def create(self, org_id: str, created_by: int, audience: str, audience_arg: str | None,
+                     text: str) -> Broadcast:
+        """A new draft."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO broadcasts(org_id, created_by, audience, audience_arg, text, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (org_id, created_by, audience, audience_arg, text, iso()),
+            )
+            new_id = cur.lastrowid
+            async with conn.execute(f"SELECT {_COLS} FROM broadcasts WHERE id = ?", (new_id,)) as sel:  # noqa: S608 - fixed columns
+                row = await sel.fetchone()
+        assert row is not None
+        return _broadcast(row)
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT {_COLS} FROM broadcasts WHERE id = ?", (broadcast_id,)  # noqa: S608 - fixed columns
+        ) as cur:
+            row = await cur.fetchone()
+        return _broadcast(row) if row else None
+
+    async def unfinished(self) -> list[Broadcast]:
+        """Broadcasts started but not reported (the process stopped while sending)."""
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT {_COLS} FROM broadcasts WHERE status = 'sending' ORDER BY id"  # noqa: S608 - fixed columns
+        ) as cur:
+            return [_broadcast(r) for r in await cur.fetchall()]
+
+    async def set_text(self, broadcast_id: int, text: str) -> bool:
+        """Replace a draft's text; False when it is no longer a draft."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute("UPDATE broadcasts SET text = ? WHERE id = ? AND status = 'draft'",
+                                     (text, broadcast_id))
+            return cur.rowcount > 0
+
+    async def cancel(self, broadcast_id: int) -> bool:
+        """Drop a draft; False when it was already started, sent or cancelled."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE broadcasts SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'draft'",
+                (iso(), broadcast_id))
+            return cur.rowcount > 0
+
+    async def start(self, broadcast_id: int, recipients: Sequence[AudiencePerson]) -> bool:
+        """Draft → sending with its recipients fixed; False if it was not a draft (a second press)."""
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE broadcasts SET status = 'sending', started_at = ? WHERE id = ? AND status = 'draft'",
+                (iso(), broadcast_id))
+            if cur.rowcount == 0:
+                return False
+            await conn.executemany(
+                "INSERT OR IGNORE INTO broadcast_recipients(broadcast_id, person_id, vk_id, status) "
+                "VALUES (?, ?, ?, ?)",
+                [(broadcast_id, r.person_id, r.vk_id, "pending" if r.vk_id else "skipped") for r in recipients],
+            )
+            return True
+
+    async def set_progress_message(self, broadcast_id: int, peer_id: int, cmid: int | None) -> None:
+        """Remember the message that shows the progress (edited as the send goes)."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE broadcasts SET progress_peer = ?, progress_cmid = ? WHERE id = ?",
+                               (peer_id, cmid, broadcast_id))
+
+    async def recipients(self, broadcast_id: int) -> list[Recipient]:
+        """A started broadcast's recipients, by name."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT r.person_id, p.full_name, r.vk_id, r.status, r.error_code FROM broadcast_recipients r "
+            "JOIN people p ON p.id = r.person_id WHERE r.broadcast_id = ? ORDER BY p.full_name, p.id",
+            (broadcast_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [Recipient(person_id=r[0], full_name=r[1], vk_id=r[2], status=r[3], error_code=r[4]) for r in rows]
+
+    async def finish(self, broadcast_id: int, outcomes: Sequence[tuple[int, str, int | None]]) -> bool:
+        """Record (person_id, status, error_code) for each recipient and close the run, at once.
+
+        False when it was already finished (the report went out before).
+        """
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status = 'sending'",
+                (iso(), broadcast_id))
+            if cur.rowcount == 0:
+                return False
+            await conn.executemany(
+                "UPDATE broadcast_recipients SET status = ?, error_code = ? WHERE broadcast_id = ? AND person_id = ?",
+                [(status, code, broadcast_id, person_id) for person_id, status, code in outcomes],
+            )
+            return True
+
+    # --- audiences -----------------------------------------------------------------------
+
+    async def staff(self, org_id: str) -> list[AudiencePerson]:
+        """Every active teacher and staff member of the school."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT id, full_name, vk_id FROM people WHERE org_id = ? AND active = 1 AND role IN (?, ?) "
+            "ORDER BY full_name, id",
+            (org_id, *_STAFF_ROLES),
+        ) as cur:
+            return _audience(await cur.fetchall())
+
+    async def below_threshold(self, org_id: str, period_start: str, threshold: int) -> list[AudiencePerson]:
+        """Teachers with fewer than `threshold` group-chat messages in the period (or no figures)."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT p.id, p.full_name, p.vk_id FROM people p LEFT JOIN person_stats s "
+            "ON s.person_id = p.id AND s.period_start = ? "
+            "WHERE p.org_id = ? AND p.active = 1 AND p.role = 'teacher' "
+            "AND (s.group_messages IS NULL OR s.group_messages < ?) ORDER BY p.full_name, p.id",
+            (period_start, org_id, threshold),
+        ) as cur:
+            return _audience(await cur.fetchall())
+
+    async def not_registered(self, org_id: str, period_start: str) -> list[AudiencePerson]:
+        """Teachers and staff the period's table shows as not registered (or does not list)."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT p.id, p.full_name, p.vk_id FROM people p LEFT JOIN person_stats s "
+            "ON s.person_id = p.id AND s.period_start = ? "
+            "WHERE p.org_id = ? AND p.active = 1 AND p.role IN (?, ?) "
+            "AND (s.person_id IS NULL OR s.registered = 0) ORDER BY p.full_name, p.id",
+            (period_start, org_id, *_STAFF_ROLES),
+        ) as cur:
+            return _audience(await cur.fetchall())
+
+    async def people(self, org_id: str, person_ids: Sequence[int]) -> list[AudiencePerson]:
+        """The school's active people among `person_ids`."""
+        wanted = set(person_ids)
+        async with self._db.read() as conn, conn.execute(
+            "SELECT id, full_name, vk_id FROM people WHERE org_id = ? AND active = 1 ORDER BY full_name, id",
+            (org_id,),
+        ) as cur:
+            return [p for p in _audience(await cur.fetchall()) if p.person_id in wanted]
+
+    async def classes(self, org_id: str) -> dict[str, list[AudiencePerson]]:
+        """Class name (as stored) → the school's active people who lead it."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT c.class_name, p.id, p.full_name, p.vk_id FROM person_classes c JOIN people p ON p.id = c.person_id "
+            "WHERE p.org_id = ? AND p.active = 1 ORDER BY p.full_name, p.id",
+            (org_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        found: dict[str, list[AudiencePerson]] = {}
+        for r in rows:
+            found.setdefault(r[0], []).append(AudiencePerson(person_id=r[1], full_name=r[2], vk_id=r[3]))
+        return found
