@@ -82,8 +82,11 @@ class FaqRepo:
     @staticmethod
     async def purge_asked_in(conn: aiosqlite.Connection, before: dt.datetime) -> int:
         """Forget questions the bot answered that were never handed on, older than `before`."""
+        # The newest row always stays: SQLite gives the next row max(id) + 1, so ids are never
+        # reused and an old button cannot point at someone's newer question.
         cur = await conn.execute(
-            "DELETE FROM faq_questions WHERE status = 'asked' AND created_at < ?", (iso(before),))
+            "DELETE FROM faq_questions WHERE status = 'asked' AND created_at < ? "
+            "AND id < (SELECT MAX(id) FROM faq_questions)", (iso(before),))
         return cur.rowcount
 
     @staticmethod

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
-from bot.commands._common import settings_from
+from bot.commands._common import EXIT_CONFIG, fail, settings_from
 from bot.config import Settings
 from bot.services.doctor import VkCallError, diagnose, render
 
@@ -33,6 +33,11 @@ async def _check(settings: Settings) -> tuple[str, bool]:
 
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    from bot.services.faq import check_knowledge_files
+
+    problem = check_knowledge_files(settings)
+    if problem is not None:
+        fail(problem, EXIT_CONFIG)
     text, ok = asyncio.run(_check(settings))
     print(text)
     return 0 if ok else 1

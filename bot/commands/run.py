@@ -11,6 +11,11 @@ from bot.logs import setup_logging
 
 def _run(args: argparse.Namespace) -> int:
     settings = settings_from(args)
+    from bot.services.faq import check_knowledge_files
+
+    problem = check_knowledge_files(settings)
+    if problem is not None:
+        fail(problem, EXIT_CONFIG)
     if not settings.token:
         fail("не задан ключ доступа сообщества: укажите [vk] token в файле настроек "
              "или переменную окружения SFERUM_VK__TOKEN", EXIT_CONFIG)

@@ -293,7 +293,8 @@ class FaqService:
             changed = await FaqRepo.hand_off_in(conn, question.id, self._clock.now())
             await AuditRepo.write_in(conn, actor_vk_id=person.vk_id, actor_person_id=person.id,
                                      org_id=person.org_id, action="faq_hand_off",
-                                     outcome="ok" if changed else "repeat", target=str(question.id))
+                                     outcome="ok", target=str(question.id),
+                                     details={} if changed else {"repeat": True})
         if not changed:
             return ALREADY_HANDED
         deputies = await self._deputies(person.org_id)
@@ -338,9 +339,11 @@ class FaqService:
             raise FaqRefused("Ответ пустой. Напишите текст ответа сообщением.")
         async with self._db.transaction() as conn:
             closed = await FaqRepo.answer_in(conn, question.id, answer, deputy.id, self._clock.now())
-            await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=question.org_id,
-                                     action="faq_answer", outcome="ok" if closed else "error",
-                                     target=str(question.id), details={} if closed else {"reason": "not open"})
+            if not closed:
+                # The access check logged «ok»; this says why nothing changed after all.
+                await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id,
+                                         org_id=question.org_id, action="faq_answer", outcome="error",
+                                         target=str(question.id), details={"reason": "not open"})
         if not closed:
             raise FaqRefused(ANSWERED_ALREADY)
         delivery = await self._outbound.reply(OutMessage(
@@ -450,7 +453,7 @@ class FaqService:
             if question_id is not None:
                 await FaqRepo.set_entry_topic_in(conn, question_id, topic_id)
             await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=org_id,
-                                     action="faq_add_entry", outcome="ok", target=topic_id,
+                                     action="faq_entry_saved", outcome="ok", target=topic_id,
                                      details={"question": question_id, "new_topic": not existing})
         self._engines.built[org_id] = rebuilt
         title_now = rebuilt.topics[topic_id].title
