@@ -87,7 +87,8 @@ def expected_chats(person: Person, migration: MigrationConfig) -> list[ExpectedC
     if person.role not in SCHOOL_ROLES:
         return []
     found: list[ExpectedChat] = []
-    for cls in person.classes:
+    classes = sorted(person.classes, key=class_sort_key)
+    for cls in classes:
         kinds = list(CLASS_KINDS) + ([SUBJECT_TEACHERS] if migration.subject_teachers_chat else [])
         found.extend(ExpectedChat(key=f"class:{cls}:{kind}", title=title.format(c=cls), class_name=cls)
                      for kind, title in kinds)
@@ -98,10 +99,16 @@ def expected_chats(person: Person, migration: MigrationConfig) -> list[ExpectedC
             continue
         if extra.per_class:
             found.extend(ExpectedChat(key=f"extra:{extra.id}:{cls}", title=f"{extra.title} {cls}", class_name=cls)
-                         for cls in person.classes)
+                         for cls in classes)
         else:
             found.append(ExpectedChat(key=f"extra:{extra.id}", title=extra.title))
     return found
+
+
+def class_sort_key(name: str) -> tuple[int, str]:
+    """5А before 10А: classes by their number, then by letter."""
+    digits = re.match(r"\d+", name.strip())
+    return (int(digits.group(0)) if digits else 99, name)
 
 
 def own_chat(own_id: int, title: str) -> ExpectedChat:

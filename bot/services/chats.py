@@ -231,7 +231,7 @@ class ChatsService:
             people=[PersonRow(person_id=p.person.id, name=p.person.full_name, expected=p.expected,
                               confirmed=p.confirmed, checked=p.checked, missing=p.missing) for p in school],
             classes=[ClassRow(class_name=c, expected=v[0], confirmed=v[1], checked=v[2])
-                     for c, v in sorted(classes.items(), key=lambda kv: _class_sort(kv[0]))])
+                     for c, v in sorted(classes.items(), key=lambda kv: rules.class_sort_key(kv[0]))])
 
     async def status_section(self, person: Person, now: dt.datetime) -> StatusSection | None:
         """«Мой статус»: chats confirmed of expected, and what is left to confirm."""
@@ -769,8 +769,3 @@ def _short(full_name: str) -> str:
     if len(parts) < 2:
         return full_name
     return parts[0] + " " + " ".join(p[0] + "." for p in parts[1:3] if p)
-
-
-def _class_sort(name: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in name if ch.isdigit())
-    return (int(digits) if digits else 99, name)
