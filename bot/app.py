@@ -147,6 +147,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     from bot.services.faq import FaqService
 
     deps.faq = FaqService(db, settings, outbound, people, deps.access, my_status=deps.my_status.render, clock=clock)
+    deps.my_status.register(deps.faq.status_section)
 
     from bot.services.chats import ChatsService
 

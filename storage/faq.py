@@ -137,6 +137,15 @@ class FaqRepo:
             rows = await cur.fetchall()
         return [_question(r) for r in rows]
 
+    async def open_for(self, person_id: int) -> list[FaqQuestion]:
+        """The person's own questions handed to the deputy and not answered yet."""
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT {_QUESTION_COLS} FROM faq_questions q JOIN people p ON p.id = q.person_id "  # noqa: S608 - fixed columns
+            "WHERE q.person_id = ? AND q.status = 'open' ORDER BY q.id", (person_id,),
+        ) as cur:
+            rows = await cur.fetchall()
+        return [_question(r) for r in rows]
+
     async def count_open(self, org_id: str) -> int:
         """How many questions wait for the school's deputy."""
         async with self._db.read() as conn, conn.execute(

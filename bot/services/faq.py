@@ -24,6 +24,7 @@ from bot.faq import FaqEngine, KnowledgeBase, KnowledgeBaseError, load_knowledge
 from bot.faq.knowledge import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.services.access import AccessService
+from bot.services.my_status import StatusSection
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.faq import FaqQuestion, FaqRepo, SchoolEntry
@@ -368,6 +369,24 @@ class FaqService:
         assert deputy.org_id is not None
         found = await self._repo.open_questions(deputy.org_id, MAX_LISTED)
         return found, await self._repo.count_open(deputy.org_id)
+
+    async def status_section(self, person: Person, now: dt.datetime) -> StatusSection | None:
+        """For `my_status`: questions waiting for this deputy, or this person's questions in hand."""
+        if person.org_id is None:
+            return None
+        if person.role is Role.DEPUTY:
+            waiting = await self._repo.count_open(person.org_id)
+            if not waiting:
+                return None
+            return StatusSection(title="Вопросы сотрудников", order=80,
+                                 lines=[f"ждут ответа: {waiting}"],
+                                 open_tasks=[f"Ответить на вопросы сотрудников ({waiting}) — "
+                                             "кнопка «Вопросы сотрудников»"])
+        mine = await self._repo.open_for(person.id)
+        if not mine:
+            return None
+        return StatusSection(title="Ваши вопросы заместителю", order=80,
+                             lines=[f"«{_clip(q.text, 60)}» — ждёт ответа" for q in mine[:3]])
 
     # --- knowledge-base entries from the chat ---------------------------------------------
 

@@ -360,3 +360,16 @@ def test_run_and_doctor_refuse_an_invalid_school_file(tmp_path: Path, command: s
     assert main([command, "--config", str(config)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("Ошибка: школа school1") and '"contact"' in err and "\n" not in err
+
+
+async def test_my_status_sections(world: World) -> None:
+    """The deputy's status lists unanswered questions as a task; the asker sees theirs waiting."""
+    people = await PeopleRepo(world.db).by_vk_id(DEPUTY)
+    assert await world.service.status_section(people[0], NOW) is None
+    reply = await world.service.answer(world.teacher, UNKNOWN)
+    await world.service.hand_off(world.teacher, reply.question_id)
+    deputy = await world.service.status_section(people[0], NOW)
+    assert deputy is not None and "(1)" in deputy.open_tasks[0]
+    asker = await world.service.status_section(world.teacher, NOW)
+    assert asker is not None and UNKNOWN in asker.lines[0]
+    assert await world.service.status_section(world.colleague, NOW) is None
