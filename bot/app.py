@@ -180,6 +180,13 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
 
+    from bot.services.summary import SummaryService
+
+    # Providers are read when a summary is built, so features wired later still count.
+    deps.summary = SummaryService(db, settings, clock=clock, outbound=outbound, people=people,
+                                  chats=lambda: deps.chats, reminders=lambda: deps.reminders,
+                                  reachability=lambda: deps.reachability)
+
     error_handler = ErrorHandler()
 
     @error_handler.register_undefined_error_handler

@@ -17,11 +17,12 @@ def labelers() -> list[BotLabeler]:
         live_counts,
         menu,
         reach,
+        summary,
     )
 
     # --- feature labelers go between menu and fallback ---
     # faq stays LAST: its free-text handler takes any private text the others left.
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, faq.labeler]
+                                  broadcast.labeler, summary.labeler, faq.labeler]
     return [identify.labeler, menu.labeler, *features, fallback.labeler]

@@ -53,7 +53,7 @@ async def _run(args: argparse.Namespace, settings: Settings, period: Period | No
         if args.xlsx:
             return _write(args.xlsx, await service.spreadsheet(district))
         if args.png:
-            return _write(args.png, await service.chart(district.total, f"{district.name}: доля учителей по неделям"))
+            return _write(args.png, await service.chart(district.total, f"{district.name}: показатели по неделям"))
         print(render_district(district))
         return 0
     finally:

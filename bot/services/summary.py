@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias, TypeVar
 
 from bot.config import SchoolConfig, Settings
 from bot.contracts import ChatsProgress, MigrationProgress, Reachability, ReminderLog
@@ -40,6 +41,9 @@ from storage.summary import SummaryData, SummaryRepo
 log = logging.getLogger(__name__)
 
 TREND_PERIODS = 8
+# A feature's provider, a callable giving it (or None) when asked, or None (off).
+T = TypeVar("T")
+Provider: TypeAlias = T | Callable[[], T | None] | None  # noqa: UP040 - Python 3.11
 DISTRICT_ID = "district"
 
 
@@ -48,16 +52,18 @@ class SummaryService:
 
     def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
                  outbound: Outbound | None = None, people: PeopleStore | None = None,
-                 chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
-                 reachability: Reachability | None = None) -> None:
+                 chats: Provider[ChatsProgress] = None, reminders: Provider[ReminderLog] = None,
+                 reachability: Provider[Reachability] = None) -> None:
         self._repo = SummaryRepo(db)
         self._settings = settings
         self._clock = clock or SystemClock()
         self._outbound = outbound
         self._people = people
-        self.chats = chats
-        self.reminders = reminders
-        self.reachability = reachability
+        # Each may be given as a zero-argument callable: the composition root then wires
+        # features in any order (`chats=lambda: deps.chats`).
+        self._chats = chats
+        self._reminders = reminders
+        self._reachability = reachability
         t = settings.thresholds
         self.thresholds = Thresholds(messages=t.messages, messages_target=t.messages_target, calls=t.calls)
 
@@ -123,13 +129,16 @@ class SummaryService:
         migration: MigrationProgress | None = None
         sent: int | None = None
         unreachable: int | None = None
+        chats = _provided(self._chats, "progress")
+        reminders = _provided(self._reminders, "sent_count")
+        reachability = _provided(self._reachability, "unreachable")
         try:
-            if self.chats is not None:
-                migration = await self.chats.progress(org)
-            if self.reminders is not None:
-                sent = await self.reminders.sent_count(org, summary.period)
-            if self.reachability is not None:
-                unreachable = len(await self.reachability.unreachable(org))
+            if chats is not None:
+                migration = await chats.progress(org)
+            if reminders is not None:
+                sent = await reminders.sent_count(org, summary.period)
+            if reachability is not None:
+                unreachable = len(await reachability.unreachable(org))
         except Exception:
             # Another feature's failure must not cost the head the whole summary.
             log.exception("a summary section failed for %s", org)
@@ -155,7 +164,7 @@ class SummaryService:
 
     async def chart(self, summary: SchoolSummary, title: str | None = None) -> bytes:
         """The trend chart as PNG bytes (drawn in a thread: the bot keeps answering meanwhile)."""
-        heading = title or f"{summary.name}: доля учителей по неделям"
+        heading = title or f"{summary.name}: показатели по неделям"
         return await asyncio.to_thread(chart_png, summary.trend, heading, self.thresholds)
 
     async def spreadsheet(self, summary: SchoolSummary | DistrictSummary) -> bytes:
@@ -196,7 +205,7 @@ class SummaryService:
     async def send_district(self, peer_id: int, *, files: bool = True) -> Delivery:
         """Reply with the district's summary and ranking (never names), its chart and spreadsheet."""
         district = await self.district()
-        png = await self.chart(district.total, f"{district.name}: доля учителей по неделям") \
+        png = await self.chart(district.total, f"{district.name}: показатели по неделям") \
             if district.total.trend else None
         xlsx = await self.spreadsheet(district) if files else None
         attached = await self._attachments(peer_id, png, xlsx, f"svodka-rayon-{district.total.period.key}.xlsx")
@@ -249,6 +258,13 @@ class SummaryService:
         return found
 
 
+def _provided(value: Any, method: str) -> Any:
+    """The provider itself, or what its zero-argument callable returns now (None: feature off)."""
+    if value is None or hasattr(value, method):
+        return value
+    return value() if callable(value) else None
+
+
 def _sum(values: Sequence[int | None]) -> int | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
@@ -297,8 +313,8 @@ def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thr
 
 def build_summary_service(db: Database, settings: Settings, *, clock: Clock | None = None,
                           outbound: Outbound | None = None, people: PeopleStore | None = None,
-                          chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
-                          reachability: Reachability | None = None) -> SummaryService:
+                          chats: Provider[ChatsProgress] = None, reminders: Provider[ReminderLog] = None,
+                          reachability: Provider[Reachability] = None) -> SummaryService:
     """The service for the CLI and scripts: the database and settings, plus whatever providers exist."""
     return SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
                           reminders=reminders, reachability=reachability)
