@@ -8,38 +8,17 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.commands._common import fail, print_json, settings_from
-from bot.config import Settings, WeeklyTime
+from bot.config import Settings
+from bot.domain import schedule
 from bot.services.privacy import PrivacyService
 from storage.db import Database, check_backup, replace_database
 from storage.status import StatusRepo
 
 
-def _cron(weekly: WeeklyTime, tz: Any) -> CronTrigger:
-    return CronTrigger(day_of_week=weekly.day, hour=weekly.hour, minute=weekly.minute, timezone=tz)
-
-
 def next_runs(settings: Settings, now: dt.datetime) -> list[tuple[str, str, dt.datetime]]:
-    """(school, job, when) of the next scheduled runs, soonest first."""
-    runs: list[tuple[str, str, dt.datetime]] = []
-    names = {"reminders": "напоминания", "midweek_nudge": "напоминание в середине недели",
-             "missing_import_check": "проверка пятничной таблицы"}
-    for school in settings.schools:
-        for job, label in names.items():
-            weekly: WeeklyTime = getattr(school.schedule, job)
-            if weekly.enabled:
-                when = _cron(weekly, school.tz).get_next_fire_time(None, now)
-                if when is not None:
-                    runs.append((school.id, label, when))
-    if settings.backup.enabled:
-        tz = settings.schools[0].tz
-        hour, minute = settings.backup.time.split(":")
-        when = CronTrigger(hour=int(hour), minute=int(minute), timezone=tz).get_next_fire_time(None, now)
-        if when is not None:
-            runs.append(("*", "резервная копия", when))
-    return sorted(runs, key=lambda r: r[2])
+    """(school, job, when) of the next scheduled runs, soonest first (the scheduler's own times)."""
+    return schedule.next_runs(settings, now)
 
 
 async def _with_service(settings: Settings, action: Any) -> Any:
