@@ -180,3 +180,75 @@ async def test_someone_elses_hand_off_button_changes_nothing(chat: Chat, bot_app
     refused = await chat.press(OTHER_TEACHER, mine[-1], payload)
     assert "чужому вопросу" in refused[-1]["text"]
     assert (await bot_app.deps.faq.repo.get(payload["q"])).status == "asked"
+
+
+async def _replied(chat: Chat) -> list[dict]:
+    """Hand off, reply as the deputy; returns the deputy's «Ответ отправлен» message."""
+    _, notified = await _hand_off(chat)
+    await chat.press(DEPUTY, notified[-1], button(notified[-1], "Ответить")["payload"])
+    return await chat.say(DEPUTY, DEPUTY_ANSWER)
+
+
+async def test_new_topic_typed_by_the_deputy(chat: Chat, bot_app: App) -> None:
+    """«Новая тема» → «projector Проектор в кабинете» → the question is answered under the new topic."""
+    done = await _replied(chat)
+    topics = await chat.press(DEPUTY, done[-1], button(done[-1], "статьёй")["payload"])
+    prompt = await chat.press(DEPUTY, topics[-1], button(topics[-1], "Новая тема")["payload"])
+    assert "идентификатор" in prompt[-1]["text"]
+    wrong = await chat.say(DEPUTY, "Проектор")
+    assert "латинские" in wrong[-1]["text"]
+    saved = await chat.say(DEPUTY, "projector Проектор в кабинете")
+    assert "«Проектор в кабинете» (projector)" in saved[-1]["text"]
+    again = await chat.say(OTHER_TEACHER, "не включается проектор")
+    assert again[-1]["text"] == DEPUTY_ANSWER
+    assert await bot_app.deps.states.get(f"faq:{DEPUTY}") is None
+
+
+async def test_cancel_drops_the_reply_step(chat: Chat, bot_app: App) -> None:
+    """«Отмена» after «Ответить»: the deputy's next text is a question again, nothing reaches the asker."""
+    _, notified = await _hand_off(chat)
+    prompt = await chat.press(DEPUTY, notified[-1], button(notified[-1], "Ответить")["payload"])
+    await chat.press(DEPUTY, prompt[-1], button(prompt[-1], "Отмена")["payload"], count=0)
+    after = await chat.last_seq(TEACHER)
+    replies = await chat.say(DEPUTY, "смс не приходит")
+    assert "Ответ отправлен" not in replies[-1]["text"]
+    assert await chat.last_seq(TEACHER) == after
+    question = await bot_app.deps.faq.repo.get(button(notified[-1], "Ответить")["payload"]["q"])
+    assert question.status == "open"
+
+
+async def test_reply_step_survives_a_restart(chat: Chat, bot_app: App, e2e_settings: Settings,
+                                             emulator: Emulator, control: EmulatorControl) -> None:
+    """The bot is stopped after «Ответить»; after the restart the typed reply still reaches the asker."""
+    import asyncio
+
+    from tests.e2e.conftest import start_app
+
+    _, notified = await _hand_off(chat)
+    await chat.press(DEPUTY, notified[-1], button(notified[-1], "Ответить")["payload"])
+    await bot_app.close(drain=False)
+    app, task = await start_app(e2e_settings, emulator)
+    try:
+        await control.wait_listening()
+        after = await chat.last_seq(TEACHER)
+        done = await chat.say(DEPUTY, DEPUTY_ANSWER)
+        assert "Ответ отправлен" in done[-1]["text"]
+        delivered = await chat.wait(TEACHER, after=after)
+        assert DEPUTY_ANSWER in delivered[-1]["text"]
+    finally:
+        await app.close()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_stale_reply_step_is_forgotten(chat: Chat, bot_app: App) -> None:
+    """A reply step left hours ago does not swallow the deputy's next text: it is a question again."""
+    import datetime as dt
+
+    _, notified = await _hand_off(chat)
+    question_id = button(notified[-1], "Ответить")["payload"]["q"]
+    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).isoformat()
+    await bot_app.deps.states.set(f"faq:{DEPUTY}", "reply", {"q": question_id, "at": long_ago})
+    replies = await chat.say(DEPUTY, "смс не приходит")
+    assert "Ответ отправлен" not in replies[-1]["text"]
+    assert (await bot_app.deps.faq.repo.get(question_id)).status == "open"
+    assert await bot_app.deps.states.get(f"faq:{DEPUTY}") is None
