@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.ports import Clock, SystemClock
+from bot.scheduler import Scheduler
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
@@ -77,6 +78,7 @@ class App:
     poller: InboxPoller
     outbound: VkOutbound
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    scheduler: Scheduler | None = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -86,6 +88,8 @@ class App:
         resume = asyncio.create_task(self.outbound.resume())
         self.background.add(resume)
         resume.add_done_callback(self.background.discard)
+        if self.scheduler is not None:
+            await self.scheduler.start()
         self._poll_task = asyncio.create_task(self.poller.run())
         try:
             await self._poll_task
@@ -113,6 +117,8 @@ class App:
         else:
             self.poller.abandon()
             await asyncio.gather(*self.poller._tasks, return_exceptions=True)
+        if self.scheduler is not None:
+            await self.scheduler.shutdown()
         for task in list(self.background):
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
@@ -187,6 +193,13 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                                   chats=lambda: deps.chats, reminders=lambda: deps.reminders,
                                   reachability=lambda: deps.reachability)
 
+    from bot.services.reminders import ReminderService
+
+    # The reminders read chats, reachability and live counts through Deps (None = feature off).
+    deps.reminders = ReminderService(db, settings, outbound, clock, links=deps)
+    deps.my_status.register(deps.reminders.status_section)
+    deps.scheduler = Scheduler(deps)
+
     error_handler = ErrorHandler()
 
     @error_handler.register_undefined_error_handler
@@ -217,7 +230,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                          group_id=settings.vk.group_id, wait=settings.vk.wait,
                          backoff=backoff or Backoff())
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
-              background=background)
+              background=background, scheduler=deps.scheduler)
     if not settings.vk.group_id:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
         deps.group_id = poller.group_id
