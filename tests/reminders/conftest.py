@@ -14,6 +14,7 @@ from bot.ports import Delivery, OutMessage
 from storage.db import Database
 from storage.people import PeopleRepo
 from storage.stats import PersonStats, StatsRepo
+from tests.e2e.conftest import bot_app, chat, control, e2e_settings, emulator  # noqa: F401, I001
 
 MSK = dt.timezone(dt.timedelta(hours=3))
 # The period 14.11–20.11.2026 (Saturday to Friday); its Monday after is 23.11.2026.
