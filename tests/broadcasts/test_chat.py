@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings, parse_settings
 from bot.domain.models import Person, Role
+from tests.e2e.conftest import start_app
 from tests.e2e.harness import DEPUTY, DIRECTOR, Chat, button, buttons
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
@@ -136,3 +138,20 @@ async def test_deputy_of_another_school_cannot_send_this_schools_broadcast(
     # Its own audience choices only ever read its own school: school 2 has no staff.
     other = await deputy_of(bot_app, OTHER_DEPUTY)
     assert await bot_app.deps.broadcasts.audience(other.org_id, "all") == []
+
+
+async def test_the_dialog_survives_a_restart(chat: Chat, bot_app: App, control: EmulatorControl,
+                                             emulator: Emulator, e2e_settings: Settings) -> None:
+    """Audience chosen, bot restarted: the text typed next still becomes the preview."""
+    menu = await chat.say(DEPUTY, payload={"cmd": "broadcast"})
+    await chat.press(DEPUTY, menu[-1], button(menu[-1], "Всем сотрудникам")["payload"])
+    await bot_app.close()
+    app, task = await start_app(e2e_settings, emulator)
+    try:
+        await control.wait_listening()
+        preview = await chat.say(DEPUTY, "После перезапуска.")
+        assert preview[-1]["text"].startswith("Получателей: 4,")
+        assert "После перезапуска." in preview[-1]["text"]
+    finally:
+        await app.close()
+        await asyncio.gather(task, return_exceptions=True)

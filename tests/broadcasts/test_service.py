@@ -156,3 +156,14 @@ async def test_preview_puts_the_counts_first(db: Database, settings: Settings, s
     everyone = await svc.create(school["deputy"], "all", None, "Всем")
     assert everyone.text.splitlines()[0] == "Получателей: 3, из них бот не может написать 1:"
     assert everyone.unreachable[0].name == "Сидорова Мария"
+
+
+async def test_intent_refusals_are_reported_like_901(db: Database, settings: Settings,
+                                                     school: dict[str, Person]) -> None:
+    """943 (outside the 24-hour window) is recorded and reported with its own reason, not retried."""
+    sender = FakeSender({2005: 943})
+    svc = service(db, settings, sender)
+    preview = await svc.create(school["deputy"], "all", None, "Текст")
+    await svc.start(preview.broadcast.id, school["deputy"])
+    assert "Кузнецов Олег — ограничение ВКонтакте на рассылки вне 24 часов" in sender.replies[-1].text
+    assert sum(m.peer_id == 2005 for m in sender.bulk) == 0
