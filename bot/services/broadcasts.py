@@ -246,7 +246,7 @@ class BroadcastService:
         started = await self._repo.get(broadcast.id)
         assert started is not None
         if self._spawn is not None:
-            self._spawn(self.run(started.id))
+            self._spawn(self._run_logged(started.id))
         else:
             await self.run(started.id)
         return started
@@ -284,6 +284,13 @@ class BroadcastService:
         if broadcast.progress_peer:
             await self._outbound.reply(OutMessage(peer_id=broadcast.progress_peer, text=report.text))
         return report
+
+    async def _run_logged(self, broadcast_id: int) -> None:
+        """`run` in the background: a failure is logged; the next start's resume_all finishes it."""
+        try:
+            await self.run(broadcast_id)
+        except Exception:
+            log.exception("broadcast %s: send failed; it stays 'sending' until resumed", broadcast_id)
 
     async def _edit_progress(self, broadcast: Broadcast, text: str) -> None:
         if not (broadcast.progress_peer and broadcast.progress_cmid):
