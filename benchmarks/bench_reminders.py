@@ -1,0 +1,122 @@
+"""A reminder run for 10,000 teachers through the emulator, SIGKILLed half-way and restarted.
+
+Usage: python benchmarks/bench_reminders.py [--n 10000] [--naive 200] [--kill-at 0.5]
+
+The emulator runs as a subprocess (20 requests/s, strict parameters, schema validation
+off). The reminder run (plan + outbox send, `remind_worker.py`) runs in its own process:
+it is killed with SIGKILL once the person at `--kill-at` of the list has their reminder,
+then a new process runs the same reminders again. Printed figures:
+- planning time for n people (statistics, rules and personal texts);
+- the naive `for teacher: await api.messages.send(...)` loop on `--naive` teachers through
+  the rate-limited API (one request per message), extrapolated to n;
+- the killed run and the restarted one: messages/s overall, and the emulator's record
+  user by user — exactly one reminder each, none lost, none doubled; one report to the deputy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from bench_bulk_send import _counts, _naive_limited, _seed, _start_emulator  # noqa: E402
+from remind_worker import DEPUTY, settings_for  # noqa: E402
+
+from vk_emulator import EmulatorControl  # noqa: E402
+
+TOKEN = "bench"
+WORKER = REPO / "benchmarks" / "remind_worker.py"
+CLEAN_DEPUTY = DEPUTY - 1
+
+
+async def _worker(api_url: str, db: Path, n: int, first_id: int, mode: str,
+                  deputy: int = DEPUTY) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, str(WORKER), "--api-url", api_url, "--token", TOKEN, "--db", str(db), "--n", str(n),
+        "--first-id", str(first_id), "--mode", mode, "--deputy", str(deputy), stdout=asyncio.subprocess.PIPE)
+
+
+async def _result(proc: asyncio.subprocess.Process) -> dict[str, object]:
+    out, _ = await proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"the worker failed with exit code {proc.returncode}")
+    return dict(json.loads(out.decode().strip().splitlines()[-1]))
+
+
+async def main(args: argparse.Namespace) -> int:
+    proc, base_url = _start_emulator(False)
+    api_url = base_url + "/method/"
+    ids = list(range(100_001, 100_001 + args.n))
+    naive_ids = list(range(300_001, 300_001 + args.naive))
+    try:
+        async with EmulatorControl(base_url) as control:
+            t0 = time.perf_counter()
+            await _seed(control, [*ids, *naive_ids, DEPUTY, CLEAN_DEPUTY])
+            print(f"seeded {len(ids) + len(naive_ids) + 1} emulator users in {time.perf_counter() - t0:.1f} s")
+
+            elapsed, ok = await _naive_limited(settings_for(api_url, TOKEN), naive_ids)
+            naive_rate = ok / elapsed
+            print(f"naive loop of messages.send (rate-limited API): {ok} in {elapsed:.2f} s -> "
+                  f"{naive_rate:.1f} messages/s, {args.n} would take ~{args.n / naive_rate / 60:.1f} min, "
+                  "and a crash half-way leaves no record of who already got one")
+            await asyncio.sleep(1.1)  # let the emulator's one-second window clear
+
+            with tempfile.TemporaryDirectory() as tmp:
+                # An uninterrupted run: the figures of the run itself (the worker's own clock).
+                clean_ids = list(range(500_001, 500_001 + args.n))
+                await _seed(control, clean_ids)
+                db = Path(tmp) / "clean.sqlite3"
+                await _result(await _worker(api_url, db, args.n, clean_ids[0], "seed", CLEAN_DEPUTY))
+                clean = await _result(await _worker(api_url, db, args.n, clean_ids[0], "run", CLEAN_DEPUTY))
+                rate = float(str(clean["sent"])) / float(str(clean["seconds"]))
+                print(f"reminder run, uninterrupted: planned {clean['planned']} in {clean['plan_seconds']} s; "
+                      f"planned and sent {clean['sent']} in {clean['seconds']} s -> {rate:.0f} messages/s "
+                      f"(x{rate / naive_rate:.0f} the naive loop)")
+
+                # The same, SIGKILLed half-way and run again by a new process.
+                db = Path(tmp) / "crash.sqlite3"
+                await _result(await _worker(api_url, db, args.n, ids[0], "seed"))
+                before = await control.stats()
+                started = time.perf_counter()
+                first = await _worker(api_url, db, args.n, ids[0], "run")
+                await control.wait_sent(ids[int((args.n - 1) * args.kill_at)], 1, timeout=600)
+                first.send_signal(signal.SIGKILL)
+                await first.wait()
+                at_kill = (await control.stats())["delivered"] - before["delivered"]
+                second = await _result(await _worker(api_url, db, args.n, ids[0], "run"))
+                elapsed = time.perf_counter() - started
+            counts = await _counts(control, ids)
+            deputy = len((await control.sent(DEPUTY))["items"])
+            stats = await control.stats()
+            print(f"reminder run SIGKILLed after {at_kill} of {args.n} delivered; the restarted process "
+                  f"finished in {second['seconds']} s; {elapsed:.1f} s in all, two process starts included")
+            print(f"exactly once (emulator's record, all {len(counts)} teachers): "
+                  f"{'yes' if set(counts) == {1} else 'NO'} — {sum(1 for c in counts if c == 1)} got one, "
+                  f"{sum(1 for c in counts if c == 0)} lost, {sum(1 for c in counts if c > 1)} doubled; "
+                  f"{stats['deduplicated'] - before['deduplicated']} re-sends dropped by random_id; "
+                  f"reports to the deputy: {deputy}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--n", type=int, default=10_000, help="teachers to remind")
+    parser.add_argument("--naive", type=int, default=200, help="teachers for the naive loop")
+    parser.add_argument("--kill-at", type=float, default=0.5, help="share of the list delivered at the kill")
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))
