@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from bot.app import App
 from bot.demo.fixture import DemoFixture
 from bot.demo.runner import Step
 from bot.domain.models import Role
+
+
+async def _remind(app: App) -> str:
+    """The Monday reminder run, as the scheduler starts it."""
+    report = await app.deps.reminders.run(app.settings.schools[0].id)
+    return f"напоминания: отправлено {report.sent}, не дошли {len(report.unreachable)}"
 
 
 def demo_steps(fixture: DemoFixture) -> list[Step]:
@@ -24,6 +31,8 @@ def demo_steps(fixture: DemoFixture) -> list[Step]:
              doc=("мониторинг_07-13.11.csv", fixture.stats_csv(0)), expect=["07.11"]),
         Step(deputy, "…и за последнюю неделю", doc=("мониторинг_14-20.11.csv", fixture.stats_csv(1)),
              expect=["14.11"]),
+        Step(deputy, "В понедельник бот напоминает учителям с невыполненными задачами и отчитывается "
+             "заместителю", before=_remind, expect=["Напоминания за неделю 14.11"]),
         Step(anna, "Учитель здоровается", text="Привет", expect=["Анна Петровна"]),
         Step(anna, "Учитель смотрит свой статус", payload={"cmd": "my_status"}, expect=["ваш статус"]),
         Step(newcomer.vk_id, "Новый сотрудник пишет боту", text="Добрый день",
