@@ -140,6 +140,10 @@ async def on_dialog_text(message: Message, deps: Deps, person: Person, dialog: A
         await deps.states.delete(_key(vk_id))
         await say_menu(deps, person, CANCELLED)
         return
+    if not text:
+        # A photo or a sticker is not an answer: the step stays open.
+        await say(deps, vk_id, "Напишите ответ текстом, пожалуйста (или нажмите «Отмена»).", _cancel_keyboard())
+        return
     service = _service(deps)
     question_id = dialog.payload.get("q")
     try:
