@@ -46,6 +46,7 @@ from bot.services.outbox_rules import (
     split_text,
 )
 from bot.vk.keyboard import render_keyboard
+from bot.vk.runtime import current_event
 from storage.outbox import NewOutboxMessage, OutboxRepo, OutboxRow, SendResult
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,12 @@ class _Progress:
         self.callback = callback
 
 
+def _reply_key() -> str:
+    """The idempotency key of a reply: stable across a replay of the event it answers."""
+    event = current_event.get()
+    return event.next_reply_key() if event is not None else f"reply:{uuid.uuid4().hex}"
+
+
 def _error_of(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, VKAPIError):
         return int(exc.code), str(exc.error_msg)
@@ -87,7 +94,7 @@ class VkOutbound:
 
     def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
                  clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
-                 retry_base: float = 0.5, page_size: int = 1000,
+                 retry_base: float = 0.5, page_size: int = 1000, reply_rounds: int = 3,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self._api = api
         self._outbox = outbox
@@ -99,6 +106,7 @@ class VkOutbound:
         self._page_size = page_size
         self._sleep = sleep
         self._drain_lock = asyncio.Lock()
+        self.reply_rounds = reply_rounds
         self._progress: list[_Progress] = []
         self._batch_seq = itertools.count(1)
         # Batch tags name this process's run, so tags from before a crash stay distinguishable.
@@ -116,10 +124,10 @@ class VkOutbound:
         chunks = split_text(message.text)
         attachment = ",".join(message.attachments) or None
         delivery: Delivery | None = None
+        key = message.idem_key or _reply_key()
         for index, text in enumerate(chunks, 1):
             last = index == len(chunks)
-            random_id = (random_id_for(chunk_key(message.idem_key, index, len(chunks)))
-                         if message.idem_key else 0)
+            random_id = random_id_for(chunk_key(key, index, len(chunks)))
             params = send_params(message.peer_id, random_id, text,
                                  keyboard=keyboard if last else None,
                                  attachment=attachment if last else None,
@@ -131,14 +139,22 @@ class VkOutbound:
         return delivery
 
     async def _send_one(self, message: OutMessage, params: dict[str, Any]) -> Delivery:
-        with priority(Priority.INTERACTIVE):
-            try:
-                body = await self._api.request("messages.send", params)
-            except _SEND_ERRORS as exc:
-                code, text = _error_of(exc)
-                result = CallResult(ok=False, error_code=code, error=text)
-            else:
-                result = parse_execute({"response": [body.get("response")]}, 1)[0]
+        # The API retries a few times; an answer to a person is worth a few rounds more.
+        # The random_id stays the same, so a round after a lost answer cannot deliver twice.
+        for round_no in range(1, self.reply_rounds + 1):
+            with priority(Priority.INTERACTIVE):
+                try:
+                    body = await self._api.request("messages.send", dict(params))
+                except _SEND_ERRORS as exc:
+                    code, text = _error_of(exc)
+                    result = CallResult(ok=False, error_code=code, error=text)
+                else:
+                    result = parse_execute({"response": [body.get("response")]}, 1)[0]
+            if result.ok or classify(result.error_code) is not Outcome.RETRY:
+                break
+            if round_no < self.reply_rounds:
+                log.warning("reply failed with %s; trying again", result.error_code)
+                await self._sleep(backoff(round_no, self._retry_base))
         if result.error_code in UNREACHABLE_CODES:
             await self._outbox.mark_user(message.peer_id, result.error_code)
         return Delivery(peer_id=message.peer_id, ok=result.ok, message_id=result.message_id,

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from vkbottle.exception_factory import VKAPIError
 
+from bot.services.outbox_rules import RETRY_CODES
 from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,27 @@ class CallbackState:
 
 current_callback: contextvars.ContextVar[CallbackState | None] = contextvars.ContextVar(
     "current_callback", default=None)
+
+
+@dataclass
+class HandledEvent:
+    """The inbox event being handled, so that its replies get stable random_ids.
+
+    A crash after a reply went out but before the event was marked handled makes the
+    event run again; its n-th reply then carries the same random_id as the first time,
+    and VK drops it as a duplicate instead of answering the question twice.
+    """
+
+    event_id: str
+    replies: int = 0
+
+    def next_reply_key(self) -> str:
+        self.replies += 1
+        return f"reply:{self.event_id}:{self.replies}"
+
+
+current_event: contextvars.ContextVar[HandledEvent | None] = contextvars.ContextVar(
+    "current_event", default=None)
 
 
 def order_key(update: dict[str, Any]) -> str:
@@ -128,6 +151,13 @@ class InboxPoller:
                 delay = self.backoff.next_delay()
                 log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
                 await self.sleep(delay)
+            except VKAPIError as exc:
+                # «Too many requests» or «internal error» past the API's own retries: wait, not die.
+                if exc.code not in RETRY_CODES:
+                    raise
+                delay = self.backoff.next_delay()
+                log.warning("VK error %s on getLongPollServer; retrying in %.1f s", exc.code, delay)
+                await self.sleep(delay)
 
     async def _check(self, server: _Server) -> dict[str, Any]:
         if self._session is None:
@@ -141,6 +171,7 @@ class InboxPoller:
     async def _poll_forever(self) -> None:
         stored_ts = await self.inbox.get_value("longpoll_ts")
         server = await self._server(stored_ts)
+        refused_ts: str | None = None  # the position VK last answered failed=1 to
         while not self._stopping:
             try:
                 body = await self._check(server)
@@ -153,15 +184,23 @@ class InboxPoller:
             self.backoff.reset()
             failed = body.get("failed")
             if failed == 1:
-                log.warning("long poll: failed=1, history lost; some events may be missed")
+                # Jumping to VK's new ts skips whatever came after ours: ask once more from our
+                # own position, and give it up only when VK refuses it a second time.
+                if refused_ts != server.ts:
+                    refused_ts = server.ts
+                    log.warning("long poll: failed=1; asking again from ts %s", server.ts)
+                    continue
+                log.warning("long poll: failed=1 twice, history lost; some events may be missed")
                 server.ts = str(body.get("ts", server.ts))
                 continue
+            refused_ts = None
             if failed == 2:
                 server = await self._server(server.ts)
                 continue
             if failed == 3:
-                log.warning("long poll: failed=3, information lost; some events may be missed")
-                server = await self._server(None)
+                # A new key, but our old position: if VK no longer has it, failed=1 says so.
+                log.warning("long poll: failed=3; reconnecting from ts %s", server.ts)
+                server = await self._server(server.ts)
                 continue
             updates = body.get("updates") or []
             new_ts = str(body.get("ts", server.ts))
@@ -200,6 +239,7 @@ class InboxPoller:
         is_callback = event.event_type == "message_event"
         state = CallbackState() if is_callback else None
         token = current_callback.set(state)
+        event_token = current_event.set(HandledEvent(event.event_id))
         error: str | None = None
         try:
             timeout = CALLBACK_DEADLINE_S if is_callback else HANDLER_TIMEOUT_S
@@ -211,6 +251,7 @@ class InboxPoller:
             error = type(exc).__name__
             log.exception("event %s: handler failed", event.event_id)
         finally:
+            current_event.reset(event_token)
             current_callback.reset(token)
         if state is not None and not state.answered:
             try:
