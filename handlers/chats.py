@@ -14,7 +14,16 @@ from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 from bot.services.access import Denied
 from bot.services.chats import TO_LIST, ChatsRefused, ChatsService, Screen
-from handlers.common import Cmd, EventCmd, Known, is_private, payload_of, say, snackbar
+from handlers.common import (
+    CHAT_PEER_START,
+    Cmd,
+    EventCmd,
+    Known,
+    is_private,
+    payload_of,
+    say,
+    snackbar,
+)
 
 labeler = BotLabeler()
 
@@ -39,20 +48,28 @@ async def _show(deps: Deps, vk_id: int, screen: Awaitable[Screen]) -> None:
     await say(deps, vk_id, shown.text, shown.keyboard)
 
 
+def _in_chat(event: MessageEvent) -> bool:
+    return int(event.object.peer_id or 0) >= CHAT_PEER_START
+
+
 async def _pressing(deps: Deps, event: MessageEvent, person: Person | None) -> Person | None:
-    """The known person pressing a button; strangers are told to introduce themselves."""
+    """The known person pressing a button in private; strangers and group chats are told why not."""
     if person is None:
         snackbar("Сначала напишите мне в личные сообщения, чтобы представиться.")
+        return None
+    if _in_chat(event):
+        snackbar("Свои чаты можно подтверждать только в личных сообщениях с ботом.")
+        return None
     return person
 
 
 async def _admin(deps: Deps, vk_id: int, action: str, roles: tuple[Role, ...] = REPORT_ROLES,
-                 target: str | None = None) -> Person | None:
+                 target: str | None = None, in_chat: bool = False) -> Person | None:
     """A deputy or the director, checked on the server and audited; None after saying why not."""
     try:
-        return await deps.access.require(vk_id, action, roles, target=target)
+        return await deps.access.require(vk_id, action, roles, target=target, in_chat=in_chat)
     except Denied as denied:
-        snackbar("Нет прав")
+        snackbar("Нет прав" if not in_chat else "Только в личных сообщениях")
         await say(deps, vk_id, denied.text)
         return None
 
@@ -92,6 +109,16 @@ async def cmd_report(message: Message, deps: Deps) -> None:
     viewer = await _admin(deps, message.from_id, "migration_report")
     if viewer is not None:
         await _show(deps, message.from_id, _service(deps).report_screen(viewer))
+
+
+@labeler.chat_message(Cmd("migration_report", "перенос чатов", "отчёт по чатам", "отчет по чатам"))
+async def chat_report(message: Message, deps: Deps) -> None:
+    """The report asked for in a group chat: refused (names stay private) and audited."""
+    try:
+        await deps.access.require(message.from_id, "migration_report", REPORT_ROLES, in_chat=True)
+    except Denied as denied:
+        if await deps.access.person(message.from_id) is not None:
+            await say(deps, message.peer_id, denied.text)
 
 
 @labeler.private_message(ChatsTyping())
@@ -214,7 +241,7 @@ async def on_withdraw(event: MessageEvent, deps: Deps, args: dict[str, Any], per
 async def on_report(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
     """The report by classes or by people."""
     vk_id = event.object.user_id
-    viewer = await _admin(deps, vk_id, "migration_report")
+    viewer = await _admin(deps, vk_id, "migration_report", in_chat=_in_chat(event))
     if viewer is not None:
         view = "person" if args.get("v") == "person" else "summary"
         await _show(deps, vk_id, _service(deps).report_screen(viewer, view))
@@ -224,7 +251,7 @@ async def on_report(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> No
 async def on_not_needed(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
     """«Отметить «не нужен»»: whose chat."""
     vk_id = event.object.user_id
-    deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,))
+    deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), in_chat=_in_chat(event))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_people(deputy, _int(args.get("pg"))))
 
@@ -233,7 +260,8 @@ async def on_not_needed(event: MessageEvent, deps: Deps, args: dict[str, Any]) -
 async def on_not_needed_person(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
     """A colleague chosen: which of their chats."""
     vk_id = event.object.user_id
-    deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), target=str(args.get("p")))
+    deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), target=str(args.get("p")),
+                          in_chat=_in_chat(event))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_chats(deputy, _int(args.get("p"), -1)))
 
@@ -243,6 +271,6 @@ async def on_not_needed_chat(event: MessageEvent, deps: Deps, args: dict[str, An
     """A colleague's chat chosen: the reason is typed next."""
     vk_id = event.object.user_id
     deputy = await _admin(deps, vk_id, "chat_not_needed_pick", (Role.DEPUTY,),
-                          target=f"{args.get('p')}:{args.get('k')}")
+                          target=f"{args.get('p')}:{args.get('k')}", in_chat=_in_chat(event))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_start(deputy, _int(args.get("p"), -1), _str(args.get("k"))))

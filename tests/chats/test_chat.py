@@ -175,3 +175,18 @@ async def test_restart_mid_dialog_resumes(e2e_settings: Settings, emulator: Emul
     finally:
         await app.close()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_group_chat_gets_no_report_and_no_admin_presses(chat: Chat, bot_app: App,
+                                                             control: EmulatorControl) -> None:
+    """In a group chat the deputy's report is refused (names stay private) and a forged press is denied."""
+    peer = (await control.add_chat(9, "Учителя", [DEPUTY, TEACHER], bot_reads_all=True))["peer_id"]
+    refused = await chat.say(DEPUTY, "перенос чатов", peer_id=peer)
+    assert "только в личных сообщениях" in refused[-1]["text"]
+    assert "Иванова" not in refused[-1]["text"]
+    person = (await bot_app.deps.people.by_vk_id(TEACHER))[0]
+    told = await chat.press(DEPUTY, refused[-1], {"cmd": "ch_nnk", "p": person.id, "k": PARENTS}, reply_to=DEPUTY)
+    assert "только в личных сообщениях" in told[-1]["text"]
+    assert await _confirmation(bot_app) is None
+    audit = await bot_app.deps.audit.recent(action="chat_not_needed_pick")
+    assert audit[0].outcome == "denied"
