@@ -458,14 +458,14 @@ class ChatsService:
         dialog = await self._dialog(person, "summary")
         async with self._db.transaction() as conn:
             conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
-            if conf is None or conf.status == "not_needed":
-                await ChatsRepo.delete_dialog(conn, person.id)
-                raise ChatsRefused("Этот чат больше не нужно подтверждать.")
-            code = None if conf.code or conf.checked else await self._unique_code(conn)
-            await ChatsRepo.confirm(conn, conf.id, dialog.answers, code)
             await ChatsRepo.delete_dialog(conn, person.id)
-            conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
-        assert conf is not None  # noqa: S101 - updated just above
+            if conf is not None and conf.status != "not_needed":
+                code = None if conf.code or conf.checked else await self._unique_code(conn)
+                await ChatsRepo.confirm(conn, conf.id, dialog.answers, code)
+                conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
+        if conf is None or conf.status != "confirmed":
+            # Marked not needed by the deputy while the person was answering.
+            raise ChatsRefused("Этот чат больше не нужно подтверждать: заместитель директора отметил его ненужным.")
         lines = [f"Готово: перенос чата «{conf.title}» подтверждён. Спасибо!"]
         if not conf.checked and conf.code:
             lines.append(self._code_hint(conf.code))

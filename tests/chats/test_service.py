@@ -255,3 +255,20 @@ async def test_status_section_and_report(school: School) -> None:
     head = await school.service.report_screen(school.people["director"])
     assert "Подтверждено: 1 из 10 (10 %)" in head.text and "5А — 1 из 2" in head.text
     assert head.keyboard is not None and "Отметить «не нужен»" not in [b.label for r in head.keyboard.rows for b in r]
+
+
+async def test_confirming_a_chat_marked_not_needed_meanwhile(school: School) -> None:
+    """The deputy marks the chat not needed mid-dialog: the summary's «Подтвердить» is refused, the dialog ends."""
+    ivanova, deputy = school.people["ivanova"], school.people["deputy"]
+    await school.service.start(ivanova, PARENTS)
+    await school.service.choose_messenger(ivanova, "none")
+    await school.service.typed(ivanova, "https://vk.me/join/Abc123")
+    await school.service.typed(ivanova, "20")
+    await school.service.nn_start(deputy, ivanova.id, PARENTS)
+    await school.service.typed(deputy, "чат ведёт другой учитель")
+    with pytest.raises(ChatsRefused):
+        await school.service.confirm(ivanova)
+    async with school.db.read() as conn:
+        assert await ChatsRepo.dialog(conn, ivanova.id) is None
+    item = (await school.service.person_chats(ivanova)).item(PARENTS)
+    assert item is not None and item.status == "not_needed"
