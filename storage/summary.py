@@ -19,8 +19,8 @@ from bot.domain.models import Period, Role
 from storage._util import iso
 from storage.db import Database
 
-# SQLite allows 32,766 parameters; two per (school, period) pair.
-_PAIRS_PER_QUERY = 5000
+# SQLite allows 32,766 parameters; one per school.
+_ORGS_PER_QUERY = 5000
 _ORG_COLS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
              "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
 
@@ -48,11 +48,8 @@ def _marks(values: Sequence[object]) -> str:
     return ",".join("?" * len(values))
 
 
-def _pairs_sql(count: int) -> str:
-    return "(SELECT column1 AS org, column2 AS start FROM (VALUES " + ",".join(["(?, ?)"] * count) + "))"  # noqa: S608 - placeholders only
-
-
 # Counts among teachers; a column the table did not have (all NULL) gives NULL, not 0.
+# Read in the order of the person_stats_summary index (0008): no sort for the GROUP BY.
 _TABLE_SQL = """
 SELECT ps.org_id, ps.period_start, COUNT(*),
        SUM(p.role = 'teacher' AND COALESCE(ps.registered, 1) = 1),
@@ -63,9 +60,8 @@ SELECT ps.org_id, ps.period_start, COUNT(*),
        CASE WHEN COUNT(ps.ejd_linked) THEN SUM(p.role = 'teacher' AND ps.ejd_linked = 1) END,
        SUM(COALESCE(ps.registered, 1) = 1),
        COUNT(ps.registered) > 0
-FROM {pairs} w
-JOIN person_stats ps ON ps.org_id = w.org AND ps.period_start = w.start
-JOIN people p ON p.id = ps.person_id
+FROM person_stats ps JOIN people p ON p.id = ps.person_id
+WHERE ps.org_id IN ({marks}) AND ps.period_start BETWEEN ? AND ?
 GROUP BY ps.org_id, ps.period_start
 """
 
@@ -84,16 +80,21 @@ class SummaryRepo:
             return data
         async with self._db.read() as conn:
             data.periods = await self._periods(conn, org_ids, depth, until)
-            pairs = [(org, p.key) for org, periods in data.periods.items() for p in periods]
+            wanted: dict[str, set[str]] = {org: {p.key for p in periods} for org, periods in data.periods.items()}
             if until is not None:
                 # The period asked for is shown even when nothing was imported for it.
-                pairs.extend((org, until.isoformat()) for org in org_ids)
-            pairs = list(dict.fromkeys(pairs))
-            for n in range(0, len(pairs), _PAIRS_PER_QUERY):
-                chunk = pairs[n:n + _PAIRS_PER_QUERY]
-                flat = [v for pair in chunk for v in pair]
-                await self._tables(conn, chunk, flat, thresholds, data)
-                await self._orgs(conn, chunk, flat, data)
+                for org in org_ids:
+                    wanted.setdefault(org, set()).add(until.isoformat())
+            # Schools whose weeks span the same window share one range scan (usually all of them).
+            windows: dict[tuple[str, str], list[str]] = {}
+            for org, starts in wanted.items():
+                if starts:
+                    windows.setdefault((min(starts), max(starts)), []).append(org)
+            for (first, last), orgs in windows.items():
+                for n in range(0, len(orgs), _ORGS_PER_QUERY):
+                    chunk = orgs[n:n + _ORGS_PER_QUERY]
+                    await self._tables(conn, chunk, first, last, thresholds, wanted, data)
+                    await self._orgs(conn, chunk, first, last, wanted, data)
             data.roster = await self._roster(conn, org_ids)
         return data
 
@@ -116,27 +117,28 @@ class SummaryRepo:
         return found
 
     @staticmethod
-    async def _tables(conn: aiosqlite.Connection, pairs: Sequence[tuple[str, str]], flat: list[str],
-                      t: Thresholds, data: SummaryData) -> None:
-        sql = _TABLE_SQL.format(pairs=_pairs_sql(len(pairs)))
-        params = (t.messages, t.messages_target, t.calls)
-        # The thresholds come first in the statement text, the pairs after them.
-        async with conn.execute(sql, (*params, *flat)) as cur:
+    async def _tables(conn: aiosqlite.Connection, orgs: Sequence[str], first: str, last: str, t: Thresholds,
+                      wanted: dict[str, set[str]], data: SummaryData) -> None:
+        sql = _TABLE_SQL.format(marks=_marks(orgs))
+        # The thresholds come first in the statement text, the range after them.
+        async with conn.execute(sql, (t.messages, t.messages_target, t.calls, *orgs, first, last)) as cur:
             for r in await cur.fetchall():
-                data.tables[(r[0], r[1])] = TableCounts(
+                if r[1] not in wanted[r[0]]:
+                    continue
+                data.tables[(r[0], r[1])] = TableCounts.model_construct(
                     rows=r[2], teachers_total=r[3] or 0, teachers_created_chats=r[4], teachers_3plus=r[5],
                     teachers_10plus=r[6], teachers_1call=r[7], teachers_ejd=r[8],
                     registered_people=r[9] or 0, has_registered=bool(r[10]))
 
     @staticmethod
-    async def _orgs(conn: aiosqlite.Connection, pairs: Sequence[tuple[str, str]], flat: list[str],
-                    data: SummaryData) -> None:
-        cols = ", ".join(f"os.{c}" for c in _ORG_COLS)
-        sql = (f"SELECT os.org_id, os.period_start, {cols} FROM {_pairs_sql(len(pairs))} w "  # noqa: S608 - fixed names
-               "JOIN org_stats os ON os.org_id = w.org AND os.period_start = w.start")
-        async with conn.execute(sql, flat) as cur:
+    async def _orgs(conn: aiosqlite.Connection, orgs: Sequence[str], first: str, last: str,
+                    wanted: dict[str, set[str]], data: SummaryData) -> None:
+        sql = (f"SELECT org_id, period_start, {', '.join(_ORG_COLS)} FROM org_stats "  # noqa: S608 - fixed names
+               f"WHERE org_id IN ({_marks(orgs)}) AND period_start BETWEEN ? AND ?")
+        async with conn.execute(sql, (*orgs, first, last)) as cur:
             for r in await cur.fetchall():
-                data.orgs[(r[0], r[1])] = OrgFigures(**{c: r[2 + n] for n, c in enumerate(_ORG_COLS)})
+                if r[1] in wanted[r[0]]:
+                    data.orgs[(r[0], r[1])] = OrgFigures(**{c: r[2 + n] for n, c in enumerate(_ORG_COLS)})
 
     @staticmethod
     async def _roster(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> dict[str, RosterCounts]:

@@ -208,7 +208,8 @@ def indicators(current: Figures, previous: Figures | None) -> list[Indicator]:
     for key in INDICATOR_IDS:
         count = current.get(key)
         before = previous.get(key) if previous is not None else None
-        found.append(Indicator(
+        # Built from typed values: no validation needed (a district makes thousands of these).
+        found.append(Indicator.model_construct(
             id=key, count=count,
             share=None if key in TOTALS else share(count, current.get(_base(key))),
             change=None if count is None or before is None else count - before,

@@ -103,15 +103,17 @@ class SummaryService:
         else:
             current, earlier = Period.last_completed(self._clock.now().astimezone(school.tz)), []
         previous = earlier[0] if earlier else None
-        table = data.tables.get((org, current.key))
-        org_row = data.orgs.get((org, current.key))
-        now_values = figures(table, org_row)
-        before = figures(data.tables.get((org, previous.key)), data.orgs.get((org, previous.key))) if previous else None
+        trend_periods = sorted({*earlier[:TREND_PERIODS - 1], current}, key=lambda p: p.start)
+        values = {p: figures(data.tables.get((org, k := p.start.isoformat())), data.orgs.get((org, k)))
+                  for p in trend_periods}
+        current_key = current.start.isoformat()
+        table = data.tables.get((org, current_key))
+        org_row = data.orgs.get((org, current_key))
+        now_values = values[current]
+        before = values.get(previous) if previous is not None else None
         roster = data.roster.get(org)
         roster_total = roster.people if roster is not None and roster.from_roster else None
-        trend_periods = sorted({*earlier[:TREND_PERIODS - 1], current}, key=lambda p: p.start)
-        trend = [TrendPoint(period=p, values=figures(data.tables.get((org, p.key)), data.orgs.get((org, p.key))))
-                 for p in trend_periods]
+        trend = [TrendPoint.model_construct(period=p, values=values[p]) for p in trend_periods]
         return SchoolSummary(
             org_id=org, name=school.name, period=current, previous=previous,
             has_data=table is not None or org_row is not None,
@@ -149,15 +151,16 @@ class SummaryService:
         """Every configured school together, with a ranking of the schools per indicator."""
         schools = await self.schools(period=period)
         total = _total(schools, self._settings, self.thresholds)
-        statuses = {s.org_id: s for s in schools}
+        by_org = {s.org_id: s for s in schools}
+        items = {s.org_id: {i.id: i for i in s.indicators} for s in schools}
         ranking: dict[str, list[RankedSchool]] = {}
         for key in INDICATOR_IDS:
             if key in TOTALS:
                 continue
-            order = rank({s.org_id: (s.profile.status, s.indicator(key).share) for s in schools})
-            ranking[key] = [RankedSchool(org_id=o, name=statuses[o].name, status=statuses[o].profile.status,
-                                         share=statuses[o].indicator(key).share,
-                                         count=statuses[o].indicator(key).count) for o in order]
+            order = rank({o: (by_org[o].profile.status, items[o][key].share) for o in by_org})
+            ranking[key] = [RankedSchool.model_construct(
+                org_id=o, name=by_org[o].name, status=by_org[o].profile.status, share=items[o][key].share,
+                count=items[o][key].count) for o in order]
         return DistrictSummary(name=self._settings.district.name, total=total, schools=schools, ranking=ranking)
 
     # --- files --------------------------------------------------------------------------
@@ -274,8 +277,9 @@ def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thr
     """The district as one «school»: counts and changes summed, shares of the summed totals."""
     from bot.domain.indicators import Indicator, ProfileStatus, Registration
 
-    counts = {k: _sum([s.indicator(k).count for s in schools]) for k in INDICATOR_IDS}
-    changes = {k: _sum([s.indicator(k).change for s in schools]) for k in INDICATOR_IDS}
+    items = [{i.id: i for i in s.indicators} for s in schools]
+    counts = {k: _sum([i[k].count for i in items]) for k in INDICATOR_IDS}
+    changes = {k: _sum([i[k].change for i in items]) for k in INDICATOR_IDS}
     items = [Indicator(id=k, count=counts[k],
                        share=None if k in TOTALS else share(
                            counts[k], counts["students_total" if k.startswith("students") else "teachers_total"]),
@@ -288,7 +292,7 @@ def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thr
             slot = by_start.setdefault(point.period.start, {k: [] for k in INDICATOR_IDS})
             for k in INDICATOR_IDS:
                 slot[k].append(point.values.get(k))
-    trend = [TrendPoint(period=ends[start], values={k: _sum(v) for k, v in by_start[start].items()})
+    trend = [TrendPoint.model_construct(period=ends[start], values={k: _sum(v) for k, v in by_start[start].items()})
              for start in sorted(by_start)][-TREND_PERIODS:]
     latest = max((s.period for s in schools if s.has_data), key=lambda p: p.start, default=schools[0].period)
     previous = max((s.previous for s in schools if s.previous is not None), key=lambda p: p.start, default=None)
