@@ -277,9 +277,9 @@ def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thr
     """The district as one «school»: counts and changes summed, shares of the summed totals."""
     from bot.domain.indicators import Indicator, ProfileStatus, Registration
 
-    items = [{i.id: i for i in s.indicators} for s in schools]
-    counts = {k: _sum([i[k].count for i in items]) for k in INDICATOR_IDS}
-    changes = {k: _sum([i[k].change for i in items]) for k in INDICATOR_IDS}
+    by_id = [{i.id: i for i in s.indicators} for s in schools]
+    counts = {k: _sum([i[k].count for i in by_id]) for k in INDICATOR_IDS}
+    changes = {k: _sum([i[k].change for i in by_id]) for k in INDICATOR_IDS}
     items = [Indicator(id=k, count=counts[k],
                        share=None if k in TOTALS else share(
                            counts[k], counts["students_total" if k.startswith("students") else "teachers_total"]),
