@@ -64,14 +64,22 @@ async def _pressing(deps: Deps, event: MessageEvent, person: Person | None) -> P
 
 
 async def _admin(deps: Deps, vk_id: int, action: str, roles: tuple[Role, ...] = REPORT_ROLES,
-                 target: str | None = None, in_chat: bool = False) -> Person | None:
+                 target: str | None = None, in_chat: bool = False, org_id: str | None = None) -> Person | None:
     """A deputy or the director, checked on the server and audited; None after saying why not."""
     try:
-        return await deps.access.require(vk_id, action, roles, target=target, in_chat=in_chat)
+        return await deps.access.require(vk_id, action, roles, target=target, in_chat=in_chat, org_id=org_id)
     except Denied as denied:
         snackbar("Нет прав" if not in_chat else "Только в личных сообщениях")
         await say(deps, vk_id, denied.text)
         return None
+
+
+async def _org_of(deps: Deps, person_id: object) -> str | None:
+    """The school of the colleague a payload names (so that another school's deputy is refused as such)."""
+    if not isinstance(person_id, int) or isinstance(person_id, bool):
+        return None
+    person = await deps.people.get(person_id)
+    return person.org_id if person else None
 
 
 class ChatsTyping(ABCRule[Message]):
@@ -261,7 +269,7 @@ async def on_not_needed_person(event: MessageEvent, deps: Deps, args: dict[str, 
     """A colleague chosen: which of their chats."""
     vk_id = event.object.user_id
     deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), target=str(args.get("p")),
-                          in_chat=_in_chat(event))
+                          in_chat=_in_chat(event), org_id=await _org_of(deps, args.get("p")))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_chats(deputy, _int(args.get("p"), -1)))
 
@@ -271,6 +279,7 @@ async def on_not_needed_chat(event: MessageEvent, deps: Deps, args: dict[str, An
     """A colleague's chat chosen: the reason is typed next."""
     vk_id = event.object.user_id
     deputy = await _admin(deps, vk_id, "chat_not_needed_pick", (Role.DEPUTY,),
-                          target=f"{args.get('p')}:{args.get('k')}", in_chat=_in_chat(event))
+                          target=f"{args.get('p')}:{args.get('k')}", in_chat=_in_chat(event),
+                          org_id=await _org_of(deps, args.get("p")))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_start(deputy, _int(args.get("p"), -1), _str(args.get("k"))))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from vkbottle.bot import Message, MessageEvent
@@ -20,6 +21,11 @@ CHAT_PEER_START = 2_000_000_000
 
 def is_private(message: Message) -> bool:
     return message.peer_id < CHAT_PEER_START
+
+
+def event_in_chat(event: MessageEvent) -> bool:
+    """A callback button pressed in a group chat (admin buttons are refused there)."""
+    return int(event.object.peer_id or 0) >= CHAT_PEER_START
 
 
 def payload_of(message: Message) -> dict[str, Any]:
@@ -81,6 +87,9 @@ class Known(ABCRule[Message]):
         return {"person": person} if person else False
 
 
+MENTION = re.compile(r"^\s*(?:\[(?:club|public)\d+\|[^\]]*\]|@(?:club|public)\d+)[\s,:]*", re.IGNORECASE)
+
+
 class Cmd(ABCRule[Message]):
     """A text button with {"cmd": name} (or one of the given words typed by hand): injects `args`."""
 
@@ -92,7 +101,8 @@ class Cmd(ABCRule[Message]):
         payload = payload_of(event)
         if payload.get("cmd") == self.name:
             return {"args": payload}
-        text = (event.text or "").strip().lower().rstrip("!.?")
+        # In a chat the bot often sees a command only with its mention: «[club1|@bot] сводка».
+        text = MENTION.sub("", event.text or "").strip().lower().rstrip("!.?")
         if text and text in self.words:
             return {"args": {}}
         return False

@@ -13,7 +13,7 @@ from bot.domain.models import Person, Role
 from bot.domain.ui import Button, Color, Keyboard
 from bot.services.access import Denied
 from bot.services.privacy import data_notice
-from handlers.common import EventCmd, Stranger, say, snackbar
+from handlers.common import EventCmd, Stranger, event_in_chat, say, snackbar
 
 labeler = BotLabeler()
 
@@ -116,7 +116,7 @@ async def _decide(event: MessageEvent, deps: Deps, args: dict[str, Any], approve
     try:
         await deps.access.require(actor, "approve_binding" if approve else "reject_binding",
                                   [Role.DEPUTY], org_id=request.org_id if request else None,
-                                  target=str(request_id))
+                                  in_chat=event_in_chat(event), target=str(request_id))
     except Denied as denied:
         snackbar("Нет прав")
         await say(deps, actor, denied.text)

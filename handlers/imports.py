@@ -17,7 +17,7 @@ from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
 from bot.services.access import Denied
 from bot.services.imports import ImportService
-from handlers.common import Cmd, EventCmd, Known, say, snackbar
+from handlers.common import MENTION, Cmd, EventCmd, Known, event_in_chat, say, snackbar
 
 labeler = BotLabeler()
 
@@ -94,10 +94,11 @@ def _render(result: StatsResult | RosterResult) -> str:
 
 
 async def _deputy(deps: Deps, vk_id: int, action: str, target: str | None = None,
-                  org_id: str | None = None) -> Person | None:
+                  org_id: str | None = None, in_chat: bool = False) -> Person | None:
     """The deputy acting, checked on the server (and audited); None after telling a non-deputy why."""
     try:
-        return await deps.access.require(vk_id, action, [Role.DEPUTY], org_id=org_id, target=target)
+        return await deps.access.require(vk_id, action, [Role.DEPUTY], org_id=org_id, target=target,
+                                         in_chat=in_chat)
     except Denied as denied:
         snackbar("Нет прав")
         await say(deps, vk_id, denied.text)
@@ -141,6 +142,18 @@ async def on_document(message: Message, deps: Deps, doc: DocsDoc) -> None:
         await _import(deps, deputy, str(doc.url), title, doc.size, None)
 
 
+@labeler.chat_message(HasDocument(), func=lambda m: bool(MENTION.match(m.text or "")))
+async def on_chat_document(message: Message, deps: Deps) -> None:
+    """A table sent to the bot in a group chat: refused (tables come only in private messages)."""
+    await _deputy(deps, message.from_id, "import_file", in_chat=True)
+
+
+@labeler.chat_message(Cmd("imp_pending", "отложенные", "отложенные строки", "загрузить таблицу"))
+async def chat_import_command(message: Message, deps: Deps) -> None:
+    """Import commands typed in a group chat: refused, the person is told privately."""
+    await _deputy(deps, message.from_id, "import_pending", in_chat=True)
+
+
 @labeler.private_message(Known(), Cmd("upload", "загрузить таблицу"))
 async def cmd_upload(message: Message, deps: Deps) -> None:
     """«Загрузить таблицу»: how to send a file."""
@@ -153,7 +166,7 @@ async def on_import_as(event: MessageEvent, deps: Deps, args: dict[str, Any]) ->
     """Load the last file again as the other kind of table."""
     vk_id = event.object.user_id
     kind = args.get("k")
-    deputy = await _deputy(deps, vk_id, "import_file_as", target=str(kind))
+    deputy = await _deputy(deps, vk_id, "import_file_as", target=str(kind), in_chat=event_in_chat(event))
     state = await deps.states.get(_state_key(vk_id))
     if deputy is None or kind not in ("roster", "stats"):
         return
@@ -196,7 +209,7 @@ async def cmd_pending(message: Message, deps: Deps) -> None:
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_pending"))
 async def on_pending(event: MessageEvent, deps: Deps) -> None:
     """«Разобрать отложенные»: show the first kept-aside row."""
-    deputy = await _deputy(deps, event.object.user_id, "import_pending")
+    deputy = await _deputy(deps, event.object.user_id, "import_pending", in_chat=event_in_chat(event))
     if deputy is not None:
         await _show_next_pending(deps, deputy)
 
@@ -208,7 +221,7 @@ async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None
     pending_id, person_id = args.get("r"), args.get("p")
     row = await _service(deps).get_pending(pending_id) if isinstance(pending_id, int) else None
     deputy = await _deputy(deps, vk_id, "resolve_pending", target=str(pending_id),
-                           org_id=row.org_id if row else None)
+                           org_id=row.org_id if row else None, in_chat=event_in_chat(event))
     if deputy is None or row is None or not isinstance(person_id, int):
         return
     try:
