@@ -28,6 +28,26 @@ def event_in_chat(event: MessageEvent) -> bool:
     return int(event.object.peer_id or 0) >= CHAT_PEER_START
 
 
+INT64 = range(-(2**63), 2**63)
+
+
+def _sane(value: Any) -> Any:
+    """The payload with integers no button of ours carries (outside SQLite's 64 bits) as None.
+
+    A forged {"r": 10**30} would otherwise pass `isinstance(r, int)` and fail in the
+    database with OverflowError instead of getting «this button no longer works».
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if value in INT64 else None
+    if isinstance(value, dict):
+        return {k: _sane(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_sane(v) for v in value]
+    return value
+
+
 def payload_of(message: Message) -> dict[str, Any]:
     """A text button's payload as a dict ({} when absent or not JSON)."""
     raw = message.payload
@@ -37,7 +57,7 @@ def payload_of(message: Message) -> dict[str, Any]:
         data = json.loads(raw)
     except (TypeError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return _sane(data) if isinstance(data, dict) else {}
 
 
 def event_payload(event: MessageEvent) -> dict[str, Any]:
@@ -48,7 +68,7 @@ def event_payload(event: MessageEvent) -> dict[str, Any]:
             raw = json.loads(raw)
         except ValueError:
             return {}
-    return raw if isinstance(raw, dict) else {}
+    return _sane(raw) if isinstance(raw, dict) else {}
 
 
 def snackbar(text: str) -> None:

@@ -222,7 +222,10 @@ async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None
     row = await _service(deps).get_pending(pending_id) if isinstance(pending_id, int) else None
     deputy = await _deputy(deps, vk_id, "resolve_pending", target=str(pending_id),
                            org_id=row.org_id if row else None, in_chat=event_in_chat(event))
-    if deputy is None or row is None or not isinstance(person_id, int):
+    if deputy is None:
+        return
+    if row is None or not isinstance(person_id, int):
+        snackbar("Эта строка уже разобрана или кнопка устарела")
         return
     try:
         await _service(deps).resolve_pending(row.id, person_id or None, actor_vk_id=vk_id)
