@@ -11,7 +11,7 @@ import json
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -40,6 +40,9 @@ class Step:
     replies: int = 1
     to: int | None = None  # whose messages to wait for (default: the actor)
     before: Callable[[App], Awaitable[str | None]] | None = None  # runs a service instead of chatting
+    peer: int | None = None  # a group chat to write in (default: a private message to the community)
+    chat: tuple[int, str, list[int]] | None = None  # (chat id, title, members): the chat is created first
+    text_from: Callable[[str], str] | None = None  # the text, made from the bot's last message to the actor
 
 
 class DemoFailed(Exception):
@@ -126,6 +129,10 @@ class DemoSession:
         """Perform a step and return the bot's replies to the watched peer."""
         target = step.to or step.actor
         after = await self.last_seq(target)
+        if step.chat is not None:
+            chat_id, title, members = step.chat
+            await self.control.add_chat(chat_id, title, members, bot_is_admin=True)
+            transcript.line(f"  ⚙ создан чат «{title}», сообщество добавлено в него администратором")
         if step.before is not None:
             note = await step.before(self.app)
             if note:
@@ -142,11 +149,14 @@ class DemoSession:
             else:
                 await self.control.say(step.actor, step.press, payload=button["payload"])
         else:
+            if step.text_from is not None:
+                last = self.last.get(step.actor)
+                step = replace(step, text=step.text_from(str(last.get("text", "")) if last else ""))
             shown = step.text or (f"📎 {step.doc[0]}" if step.doc else "")
             if step.payload and not step.text:
                 shown = f"[{step.payload.get('cmd')}]"
-            transcript.person(step.actor, shown)
-            await self.control.say(step.actor, step.text, payload=step.payload,
+            transcript.person(step.actor, shown if step.peer is None else f"(в групповом чате) {shown}")
+            await self.control.say(step.actor, step.text, payload=step.payload, peer_id=step.peer,
                                    docs=[step.doc] if step.doc else None)
         if step.replies == 0:
             return []

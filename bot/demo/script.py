@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.app import App
 from bot.demo.fixture import DemoFixture
 from bot.demo.runner import Step
@@ -12,6 +14,12 @@ async def _remind(app: App) -> str:
     """The Monday reminder run, as the scheduler starts it."""
     report = await app.deps.reminders.run(app.settings.schools[0].id)
     return f"напоминания: отправлено {report.sent}, не дошли {len(report.unreachable)}"
+
+
+def _code_message(last: str) -> str:
+    """What the teacher posts in the new chat: the bot's mention and the code it gave."""
+    found = re.search(r"(@club\d+ )?([A-Z0-9]{6})\b", last.split("кодом:")[-1])
+    return f"{found.group(1) or ''}{found.group(2)}" if found else "нет кода"
 
 
 def demo_steps(fixture: DemoFixture) -> list[Step]:
@@ -43,5 +51,34 @@ def demo_steps(fixture: DemoFixture) -> list[Step]:
              expect=[newcomer.full_name]),
         Step(deputy, "Заместитель подтверждает", press="Подтвердить", to=newcomer.vk_id,
              expect=["Пётр Ильич", "хранит"]),
+        Step(anna, "Учитель спрашивает о Сферуме как пишут коллеге", text="как зайти в сферум через вк?",
+             expect=["Спасибо, помогло"]),
+        Step(anna, "…и о том, чего в базе знаний нет", text="во сколько педсовет в среду?",
+             expect=["не знаю", "Передать вопрос"], replies=2),
+        Step(anna, "…и передаёт вопрос заместителю", press="Передать", to=deputy,
+             expect=["Иванова", "Ответить"]),
+        Step(deputy, "Заместитель отвечает", press="Ответить", expect=["ответ"]),
+        Step(deputy, "…пишет ответ", text="Педсовет в среду в 15:00, в актовом зале.", to=anna,
+             expect=["в актовом зале"]),
+        Step(anna, "Учитель открывает «Мои чаты»", text="Мои чаты", expect=["родител"]),
+        Step(anna, "…выбирает чат с родителями 5А", press="родител", expect=["5А"]),
+        Step(anna, "…подтверждает перенос", press="Подтвердить", expect=["WhatsApp"]),
+        Step(anna, "…старый чат был в WhatsApp", press="WhatsApp", expect=["ссылк"]),
+        Step(anna, "…присылает ссылку на новый чат", text="https://vk.me/join/AJQ1d5demo5A", expect=["сколько"]),
+        Step(anna, "…сколько в нём человек", text="около 25", expect=["стар"]),
+        Step(anna, "…старый чат закрыт", press="Да", expect=["Подтвердить"]),
+        Step(anna, "…и подтверждает итог", press="Подтвердить", expect=["код"]),
+        Step(anna, "Учитель отправляет код в новый чат, добавив туда бота", text_from=_code_message,
+             peer=2_000_000_001, chat=(1, "5А — родители", [anna, deputy]), expect=["провер"]),
+        Step(deputy, "Заместитель смотрит, кто перенёс чаты", text="Перенос чатов", expect=["подтвержд"]),
+        Step(deputy, "Заместитель смотрит, кому бот не может написать", text="Кто не подписан",
+             expect=["vk.me"], replies=2),
+        Step(deputy, "Заместитель делает рассылку", text="Рассылка", expect=["Всем сотрудникам"]),
+        Step(deputy, "…учителям с малым числом сообщений", press="меньше", expect=["текст"]),
+        Step(deputy, "…пишет текст", text="Коллеги, напишите, пожалуйста, в чаты своих классов до пятницы.",
+             expect=["Получателей", "Отправить"]),
+        Step(deputy, "…и отправляет", press="Отправить", expect=["Доставлено"], replies=2),
         Step(director, "Директор открывает бота", text="Начать", expect=["Сводка"]),
+        Step(director, "Директор просит сводку: показатели, график и таблица", text="сводка",
+             expect=["Сводка", "photo", "doc"]),
     ]
