@@ -23,6 +23,7 @@ def _schools(settings: Settings, org: str | None) -> list[SchoolConfig]:
 
 
 async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned]:
+    from bot.services.offline import offline_links
     from bot.services.reminders import ReminderService
     from storage.db import Database
 
@@ -30,7 +31,7 @@ async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned
         return []  # no database yet: nothing imported, nobody to remind
     db = await Database.open(settings.storage.database_path)
     try:
-        service = ReminderService(db, settings)
+        service = ReminderService(db, settings, links=offline_links(db, settings))
         found: list[Planned] = []
         for school in schools:
             found.extend(await service.plan(school.id))
@@ -51,6 +52,7 @@ def _print_plan(planned: list[Planned]) -> None:
 
 
 async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunReport]:
+    from bot.services.offline import offline_links
     from bot.services.reminders import ReminderService
     from bot.vk.api import make_api
     from bot.vk.outbound import VkOutbound
@@ -60,7 +62,8 @@ async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunRepor
     db = await Database.open(settings.storage.database_path)
     api = make_api(settings)
     try:
-        service = ReminderService(db, settings, VkOutbound(api, OutboxRepo(db), settings))
+        service = ReminderService(db, settings, VkOutbound(api, OutboxRepo(db), settings),
+                                  links=offline_links(db, settings))
         return [await service.run(school.id) for school in schools]
     finally:
         await api.http_client.close()

@@ -27,13 +27,17 @@ def _write(path: Path, data: bytes) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings, period: Period | None) -> int:
+    from bot.services.offline import offline_links
+    from bot.services.reminders import ReminderService
     from bot.services.summary import build_summary_service
     from bot.summary.render import render_district, render_school
     from storage.db import Database
 
     db = await Database.open(settings.storage.database_path)
     try:
-        service = build_summary_service(db, settings)
+        links = offline_links(db, settings)
+        service = build_summary_service(db, settings, chats=links.chats, reachability=links.reachability,
+                                        reminders=ReminderService(db, settings, links=links))
         one = args.org is not None or len(settings.schools) == 1
         if one:
             summary = await service.school(settings.school(args.org).id, period=period, names=True)
