@@ -9,6 +9,7 @@ refuses the text, nothing in the school's data changed and the person is still a
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -161,12 +162,12 @@ async def at_faq_reply(bot: Bot) -> int:
     handoff = next(b for row in (items[-1].get("keyboard") or {}).get("buttons", []) for b in row
                    if "Передать" in b["action"]["label"])
     payload = handoff["action"]["payload"]
-    await press(bot, TEACHERS[1][0], payload if isinstance(payload, dict) else __import__("json").loads(payload))
+    await press(bot, TEACHERS[1][0], payload if isinstance(payload, dict) else json.loads(payload))
     items = (await bot.control.sent(DEPUTY))["items"]
     reply = next(b for row in (items[-1].get("keyboard") or {}).get("buttons", []) for b in row
                  if b["action"]["label"].startswith("Ответить"))
     raw = reply["action"]["payload"]
-    await press(bot, DEPUTY, raw if isinstance(raw, dict) else __import__("json").loads(raw))
+    await press(bot, DEPUTY, raw if isinstance(raw, dict) else json.loads(raw))
     return DEPUTY
 
 
