@@ -43,6 +43,12 @@ UNSEEN_IDF = 1.0
 #: Confidence is scaled by (share of question lemmas the knowledge base knows) ** this:
 #: «как оформить отпуск» matches one word of a topic, but half the question is foreign.
 COVERAGE_POWER = 0.75
+#: A topic is dropped when the off-topic class scores above this share of it: the question
+#: is about school life (salary, timetable, meetings), not about Сферум.
+OFFTOPIC_WINS = 1.0
+#: Share of the off-topic score subtracted from a topic's score (a weak match to both
+#: falls below UNKNOWN_BELOW).
+OFFTOPIC_WEIGHT = 0.5
 #: Score factor for a topic whose required words (Topic.requires) are all absent.
 REQUIRES_PENALTY = 0.5
 
@@ -108,8 +114,11 @@ class FaqEngine:
             texts.extend((topic.title, *topic.examples, *topic.keywords))
         for talk in kb.smalltalk:
             texts.extend(talk.phrases)
+        texts.extend(kb.offtopic)
         self.vocab.learn(texts)
         self._smalltalk = [(talk, phrase_keys(talk.phrases, self.vocab)) for talk in kb.smalltalk]
+        #: Index of the off-topic class in the score tables (after the topics), if any.
+        self._offtopic: int | None = len(self._ids) if kb.offtopic else None
         self._requires: dict[int, frozenset[str]] = {
             index: frozenset(w for phrase in topic.requires for w in self.vocab.lemmas(phrase))
             for index, topic in enumerate(self.topics.values())
@@ -143,15 +152,20 @@ class FaqEngine:
         topic_bags: list[dict[str, float]] = []
         gram_bags: list[set[str]] = []
         example_sets: list[tuple[int, set[str]]] = []
-        for index, topic_id in enumerate(self._ids):
-            topic = self.topics[topic_id]
+        # The off-topic class, when the knowledge base has one, is indexed last, like a topic.
+        sources: list[tuple[str, Sequence[str], Sequence[str]]] = [
+            (t.title, t.examples, t.keywords) for t in self.topics.values()
+        ]
+        if self.kb.offtopic:
+            sources.append(("", self.kb.offtopic, ()))
+        for index, (title, examples, keywords) in enumerate(sources):
             bag: dict[str, float] = defaultdict(float)
-            for feature in self.vocab.features(topic.title):
+            for feature in self.vocab.features(title):
                 bag[feature] += 1.0
-            for keyword in topic.keywords:
+            for keyword in keywords:
                 for feature in set(self.vocab.features(keyword)):
                     bag[feature] += KEYWORD_REPEAT
-            for example in topic.examples:
+            for example in examples:
                 features = set(self.vocab.features(example))
                 if features:
                     example_sets.append((index, features))
@@ -159,7 +173,12 @@ class FaqEngine:
                     bag[feature] += 1.0
             topic_bags.append(bag)
             gram_bags.append(_ngrams(list(bag)))
-        count = len(self._ids)
+        self._bags: list[frozenset[str]] = [frozenset(bag) for bag in topic_bags]
+        self._topic_words: frozenset[str] = frozenset().union(*self._bags[: len(self._ids)])
+        self._offtopic_words: frozenset[str] = (
+            self._bags[-1] if self._offtopic is not None else frozenset()
+        )
+        count = len(sources)
         doc_freq: dict[str, int] = defaultdict(int)
         for bag in topic_bags:
             for feature in bag:
@@ -244,12 +263,28 @@ class FaqEngine:
             if index in combined and not required & words:
                 combined[index] *= REQUIRES_PENALTY
         distinct = set(features)
-        coverage = sum(1 for f in distinct if f in self._idf) / len(distinct)
+        # Words only off-topic phrasings use count as foreign, like words nobody uses.
+        coverage = sum(1 for f in distinct if f in self._topic_words) / len(distinct)
         factor = coverage**COVERAGE_POWER
+        offtopic = combined.pop(self._offtopic, 0.0) if self._offtopic is not None else 0.0
+        if offtopic > 0:
+            for index, score in list(combined.items()):
+                if self._anchored(index, distinct):
+                    continue
+                # Only generic school words tie the question to this topic.
+                if score <= offtopic * OFFTOPIC_WINS:
+                    del combined[index]
+                else:
+                    combined[index] = score - OFFTOPIC_WEIGHT * offtopic
         ranked = sorted(combined.items(), key=lambda item: (-item[1], item[0]))
         return [
             (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
         ]
+
+    def _anchored(self, index: int, features: set[str]) -> bool:
+        """Whether the question shares with the topic a word that off-topic talk never uses."""
+        bag = self._bags[index]
+        return any(f in bag and f not in self._offtopic_words for f in features)
 
     def _smalltalk_match(self, question: str) -> str | None:
         """Reply text when the whole message is small talk, else None."""

@@ -79,6 +79,10 @@ class KnowledgeBase:
     topics: Mapping[str, Topic]
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     smalltalk: tuple[SmallTalk, ...] = ()
+    #: School questions that are not about Сферум (salary, timetable, meetings...): the
+    #: engine treats them as a rival «no topic» class so that their words stop pulling
+    #: questions into a topic.
+    offtopic: tuple[str, ...] = ()
 
     def merged(self, entries: Iterable[TopicEntry], source: str = "") -> KnowledgeBase:
         """A copy with `entries` applied on top: existing ids are overridden field by field,
@@ -164,11 +168,18 @@ class _SmallTalkEntry(BaseModel):
     replies: list[str]
 
 
+class _OfftopicEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    phrases: list[str] = []
+
+
 class _KbFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     synonyms: dict[str, list[str]] = {}
     smalltalk: list[_SmallTalkEntry] = []
+    offtopic: _OfftopicEntry = _OfftopicEntry()
     topic: list[dict[str, Any]] = []
 
 
@@ -323,6 +334,7 @@ def load_knowledge_base(
             SmallTalk(id=s.id, phrases=tuple(s.phrases), replies=tuple(s.replies))
             for s in parsed.smalltalk
         ),
+        offtopic=tuple(p.strip() for p in parsed.offtopic.phrases if p.strip()),
     )
     if overrides_path is not None:
         school = Path(overrides_path)
@@ -333,6 +345,9 @@ def load_knowledge_base(
             for key, values in school_parsed.synonyms.items():
                 synonyms[key] = synonyms.get(key, ()) + tuple(values)
             kb = replace(kb, synonyms=synonyms)
+        if school_parsed.offtopic.phrases:
+            extra_offtopic = tuple(p.strip() for p in school_parsed.offtopic.phrases if p.strip())
+            kb = replace(kb, offtopic=kb.offtopic + extra_offtopic)
     if extra:
         kb = kb.merged(coerce_entries(extra, "из базы данных"), "из базы данных")
     return kb
