@@ -208,3 +208,9 @@ async def test_the_commands_were_found(bot: Bot) -> None:
     """The payload strategy knows the commands of the handlers (the property tests are not empty)."""
     assert {"my_status", "bind_ok", "id_pick"} <= set(COMMANDS)
     assert json.dumps(COMMANDS)
+
+
+async def test_an_unknown_callback_gets_a_snackbar(bot: Bot) -> None:
+    """A callback button no feature knows: «Эта кнопка больше не действует», not a silent spinner."""
+    texts = await act(bot, TEACHER, {"cmd": "no_such_button", "id": 1}, "", press=True)
+    assert texts == ["Эта кнопка больше не действует"]
