@@ -39,6 +39,17 @@ _CYRILLIC_RE = re.compile(r"[а-я]")
 _LATIN_RE = re.compile(r"[a-z]")
 _RUN_RE = re.compile(r"(.)\1{2,}")
 _DOUBLE_RE = re.compile(r"(.)\1")
+# Past-tense endings and the infinitive ending they come from, reflexive ones first.
+_PAST_ENDINGS: tuple[tuple[str, str], ...] = (
+    ("лась", "ться"),
+    ("лся", "ться"),
+    ("лись", "ться"),
+    ("лось", "ться"),
+    ("ла", "ть"),
+    ("ли", "ть"),
+    ("ло", "ть"),
+    ("л", "ть"),
+)
 
 #: Words that carry no topic: prepositions, conjunctions, particles, question words,
 #: politeness. Pronouns stay: «мой», «у меня» tell `my_status` from `monitoring`.
@@ -165,6 +176,20 @@ STOP_WORDS: frozenset[str] = frozenset(
         "ладно",
         "типа",
         "вроде",
+        # Colloquial fillers: «чё там у меня», «щас», «короче».
+        "че",
+        "чо",
+        "шо",
+        "чего",
+        "щас",
+        "короче",
+        "блин",
+        "кстати",
+        "перед",
+        "даже",
+        "совсем",
+        "прям",
+        "прямо",
     ]
 )
 
@@ -259,9 +284,12 @@ class Vocabulary:
     def _repair(self, token: str) -> str:
         """Lemma of `token`, guessing the intended word when pymorphy3 does not know it."""
         guess = lemma(token)
-        if guess.startswith("не") and guess not in self._known and guess[2:] in self._known:
+        if guess.startswith("не") and guess not in self._known and len(token) > 5:
             # «неподтвержденный», «неактивный»: the negation is a stop word anyway.
-            return guess[2:]
+            rest = token[2:]
+            base = self._known.get(rest) or self._known.get(lemma(rest))
+            if base is not None:
+                return base
         if len(token) < 4 or is_known(token) or guess in self._known or token in self._known:
             return guess
         cached = self._repairs.get(token, "")
@@ -269,8 +297,11 @@ class Vocabulary:
             return cached or guess
         fixed: str | None = None
         single = _DOUBLE_RE.sub(r"\1", token)
+        slang = self._slang_verb(token)
         if single != token and is_known(single):
             fixed = lemma(single)
+        elif slang is not None:
+            fixed = slang
         elif self._choices:
             cutoff = 80.0 if len(token) >= 6 else 84.0
             found = process.extractOne(token, self._choices, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -278,6 +309,16 @@ class Vocabulary:
                 fixed = self._known[found[0]]
         self._repairs[token] = fixed
         return fixed or guess
+
+    def _slang_verb(self, token: str) -> str | None:
+        """Infinitive of a slang past-tense verb the knowledge base knows: «зарегалась» →
+        «зарегаться», «перекинул» → «перекинуть»; pymorphy3 guesses nouns for these."""
+        for ending, infinitive in _PAST_ENDINGS:
+            if token.endswith(ending) and len(token) > len(ending) + 2:
+                candidate = token[: -len(ending)] + infinitive
+                if candidate in self._known:
+                    return self._known[candidate]
+        return None
 
     def lemmas(self, text: str) -> list[str]:
         """Lemmas after typo repair and synonyms, stop words still in place."""
