@@ -49,6 +49,8 @@ OFFTOPIC_WINS = 1.0
 #: Share of the off-topic score subtracted from a topic's score (a weak match to both
 #: falls below UNKNOWN_BELOW).
 OFFTOPIC_WEIGHT = 0.5
+#: How many unknown words one word used only by off-topic phrasings counts as.
+OFFTOPIC_WORD_COST = 2.0
 #: Score factor for a topic whose required words (Topic.requires) are all absent.
 REQUIRES_PENALTY = 0.5
 
@@ -263,8 +265,15 @@ class FaqEngine:
             if index in combined and not required & words:
                 combined[index] *= REQUIRES_PENALTY
         distinct = set(features)
-        # Words only off-topic phrasings use count as foreign, like words nobody uses.
-        coverage = sum(1 for f in distinct if f in self._topic_words) / len(distinct)
+        # Words no topic uses lower the confidence; words that only off-topic phrasings use
+        # («зарплата», «отпуск») are evidence against every topic and count more.
+        covered = sum(1 for f in distinct if f in self._topic_words)
+        against = sum(
+            OFFTOPIC_WORD_COST if f in self._offtopic_words else 1.0
+            for f in distinct
+            if f not in self._topic_words
+        )
+        coverage = covered / (covered + against) if covered else 0.0
         factor = coverage**COVERAGE_POWER
         offtopic = combined.pop(self._offtopic, 0.0) if self._offtopic is not None else 0.0
         if offtopic > 0:

@@ -113,3 +113,30 @@ def test_alternatives_never_contain_the_topic(engine: FaqEngine) -> None:
     result = engine.ask("как создать класс в сферуме")
     assert result.topic not in result.alternatives
     assert len(result.alternatives) == len(set(result.alternatives))
+
+
+def test_school_life_questions_get_no_topic(engine: FaqEngine) -> None:
+    """Questions tied to a topic only by generic school words («собрание») get no topic."""
+    for question in (
+        "когда будет родительское собрание в 5а",
+        "педсовет во сколько",
+        "когда выдадут зарплату",
+    ):
+        result = engine.ask(question)
+        assert result.kind == "unknown", question
+        assert result.topic is None and result.alternatives == []
+
+
+def test_sferum_words_outweigh_school_words(engine: FaqEngine) -> None:
+    """A meeting held over a Сферум call is still the calls topic."""
+    assert engine.ask("как провести родительское собрание онлайн в сферуме").topic == "calls"
+    assert engine.ask("как мне зарегистрироваться в сферум я учитель истории").topic == "register"
+
+
+def test_without_offtopic_phrases_the_engine_still_works(engine: FaqEngine) -> None:
+    """The off-topic class is optional: a knowledge base without it answers as before."""
+    from dataclasses import replace
+
+    bare = FaqEngine(replace(engine.kb, offtopic=()))
+    assert bare.ask("смс не приходит").topic == "login_code"
+    assert bare.ask("какая завтра погода").topic is None

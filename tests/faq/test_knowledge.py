@@ -112,3 +112,20 @@ def test_render_defaults_and_unknown_placeholders() -> None:
 def test_my_status_answer_is_a_placeholder() -> None:
     kb = load_knowledge_base()
     assert "команда" in kb.topics["my_status"].answer
+
+
+def test_school_file_adds_offtopic_phrases(tmp_path: Path) -> None:
+    """A school's [offtopic] phrases are added to the bundled ones and turn such questions away."""
+    path = _write(tmp_path, '[offtopic]\nphrases = ["график дежурства в гардеробе"]\n')
+    kb = load_knowledge_base(path)
+    assert "график дежурства в гардеробе" in kb.offtopic
+    assert len(kb.offtopic) > 1
+    assert FaqEngine(kb).ask("кто дежурит в гардеробе").topic is None
+
+
+def test_offtopic_section_is_validated(tmp_path: Path) -> None:
+    """An unknown field in [offtopic] is refused with the file named."""
+    path = _write(tmp_path, '[offtopic]\nwords = ["отпуск"]\n')
+    with pytest.raises(KnowledgeBaseError) as error:
+        load_knowledge_base(path)
+    assert str(error.value).startswith("база знаний school.toml: ")

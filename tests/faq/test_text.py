@@ -50,3 +50,10 @@ def test_synonyms(engine: FaqEngine) -> None:
 
 def test_stop_words_dropped(engine: FaqEngine) -> None:
     assert engine.vocab.features("а как же это вот") == []
+
+
+def test_slang_past_tense_and_fillers(engine: FaqEngine) -> None:
+    """«зарегалась» reads as registering; «чё», «щас» and «пошагово» carry no topic."""
+    assert engine.vocab.features("зарегалась") == ["регистрация"]
+    assert engine.vocab.features("чё щас пошагово") == []
+    assert engine.vocab.features("неподтвержденный") == engine.vocab.features("подтвержденный")
