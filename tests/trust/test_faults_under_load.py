@@ -16,6 +16,7 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from bot.ports import OutMessage
 from bot.services.outbox_rules import chunk_key, idem_key, random_id_for
+from storage.outbox import OutboxRepo
 from tests.e2e.conftest import start_app
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
@@ -165,7 +166,9 @@ async def test_bulk_send_and_questions_survive_faults_and_a_crash(
         last = BULK_FIRST + N_BULK - 1
         await control.wait_sent(last, 1, timeout=120)  # the new process resumes the outbox
         await wait_answered(control, asked)
-        assert await app2.outbound.resume() == 0  # nothing left pending
+        # Rows retried after a fault may still be on their way: let the sender finish them.
+        await app2.outbound.resume()
+        assert (await OutboxRepo(app2.db).counts()).get("pending", 0) == 0
         await app2.poller.drain()
     finally:
         await app2.close()
