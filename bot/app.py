@@ -20,7 +20,7 @@ from vkbottle.framework.labeler import ABCLabeler
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Role
-from bot.ports import Clock, SystemClock
+from bot.ports import Clock, OutMessage, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
@@ -28,7 +28,7 @@ from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
 from bot.vk.api import RateLimitedAPI, make_api
 from bot.vk.outbound import VkOutbound
-from bot.vk.runtime import Backoff, InboxPoller
+from bot.vk.runtime import Backoff, InboxPoller, current_event
 from bot.vk.state import SqliteStateDispenser
 from storage.audit import AuditRepo
 from storage.db import Database
@@ -38,6 +38,9 @@ from storage.people import PeopleRepo
 from storage.runtime import DialogStateRepo, InboxRepo
 
 log = logging.getLogger(__name__)
+
+HANDLER_FAILED = ("Что-то пошло не так, и я не смог ответить. Попробуйте ещё раз чуть позже; "
+                  "если не получится — напишите заместителю директора.")
 
 
 def _merge(target: ABCLabeler, source: BotLabeler) -> None:
@@ -205,6 +208,13 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     @error_handler.register_undefined_error_handler
     async def log_error(exc: Exception) -> None:
         log.error("handler failed", exc_info=exc)
+        event = current_event.get()
+        if event is not None and event.user_id:
+            # The person gets an answer even from a failed handler (with its stable random_id).
+            try:
+                await outbound.reply(OutMessage(peer_id=event.user_id, text=HANDLER_FAILED))
+            except Exception:
+                log.warning("could not apologize for a failed handler", exc_info=True)
 
     bot = Bot(api=api, state_dispenser=SqliteStateDispenser(states), error_handler=error_handler)
     from handlers import labelers

@@ -54,6 +54,8 @@ class HandledEvent:
 
     event_id: str
     replies: int = 0
+    # The person to tell when the handler fails (0 in group chats: the bot stays quiet there).
+    user_id: int = 0
 
     def next_reply_key(self) -> str:
         self.replies += 1
@@ -74,6 +76,19 @@ def order_key(update: dict[str, Any]) -> str:
         if isinstance(obj, dict) and obj.get(key):
             return f"user:{obj[key]}"
     return "misc"
+
+
+def private_user(update: dict[str, Any]) -> int:
+    """The user of a private message or of a button press in a private chat; 0 otherwise."""
+    obj = update.get("object") or {}
+    if not isinstance(obj, dict):
+        return 0
+    message = obj.get("message")
+    source = message if isinstance(message, dict) else obj
+    peer, user = source.get("peer_id"), source.get("from_id") or source.get("user_id")
+    if isinstance(user, int) and user > 0 and peer == user:
+        return user
+    return 0
 
 
 @dataclass
@@ -239,7 +254,7 @@ class InboxPoller:
         is_callback = event.event_type == "message_event"
         state = CallbackState() if is_callback else None
         token = current_callback.set(state)
-        event_token = current_event.set(HandledEvent(event.event_id))
+        event_token = current_event.set(HandledEvent(event.event_id, user_id=private_user(event.body)))
         error: str | None = None
         try:
             timeout = CALLBACK_DEADLINE_S if is_callback else HANDLER_TIMEOUT_S

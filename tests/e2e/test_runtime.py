@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_app
+from bot.app import HANDLER_FAILED, App, build_app
 from bot.config import Settings
 from bot.domain.models import Person
 from bot.services.my_status import StatusSection
@@ -96,3 +96,13 @@ async def test_long_poll_failures_are_survived(chat: Chat, control: EmulatorCont
     await control.faults(longpoll_failed=[1, 2, 3])
     replies = await chat.say(2001, "мой статус")
     assert "ваш статус" in replies[-1]["text"]
+
+
+async def test_a_failed_handler_still_answers(chat: Chat, bot_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in a handler: the person is told something went wrong, not left in silence."""
+    async def broken(person: object) -> str:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(bot_app.deps.my_status, "render", broken)
+    replies = await chat.say(2001, "мой статус")
+    assert replies[-1]["text"] == HANDLER_FAILED
