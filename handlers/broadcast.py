@@ -24,6 +24,7 @@ from handlers.common import (
     Cmd,
     EventCmd,
     Known,
+    feature,
     is_private,
     payload_of,
     say,
@@ -45,10 +46,7 @@ def _key(vk_id: int) -> str:
 
 
 def _service(deps: Deps) -> BroadcastService:
-    service = deps.broadcasts
-    if not isinstance(service, BroadcastService):
-        raise RuntimeError("the broadcast service is not wired into Deps")
-    return service
+    return feature(deps, "broadcasts", BroadcastService)
 
 
 def _cancel_button(broadcast_id: int | None = None) -> Button:

@@ -19,6 +19,7 @@ from handlers.common import (
     Cmd,
     EventCmd,
     Known,
+    feature,
     is_private,
     payload_of,
     say,
@@ -31,10 +32,7 @@ REPORT_ROLES = (Role.DEPUTY, Role.DIRECTOR)
 
 
 def _service(deps: Deps) -> ChatsService:
-    service = deps.chats
-    if not isinstance(service, ChatsService):
-        raise RuntimeError("the chats service is not wired into Deps")
-    return service
+    return feature(deps, "chats", ChatsService)
 
 
 async def _show(deps: Deps, vk_id: int, screen: Awaitable[Screen]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
@@ -17,10 +17,19 @@ from bot.ports import Delivery, OutMessage
 from bot.vk.runtime import current_callback
 
 CHAT_PEER_START = 2_000_000_000
+T = TypeVar("T")
 
 
 def is_private(message: Message) -> bool:
     return message.peer_id < CHAT_PEER_START
+
+
+def feature(deps: Deps, name: str, kind: type[T]) -> T:
+    """The feature service `deps.<name>`, checked: a wiring mistake fails loudly, not as None."""
+    service = getattr(deps, name)
+    if not isinstance(service, kind):
+        raise RuntimeError(f"the {name} service is not wired into Deps")
+    return service
 
 
 def event_in_chat(event: MessageEvent) -> bool:

@@ -22,6 +22,7 @@ from handlers.common import (
     Cmd,
     EventCmd,
     Known,
+    feature,
     is_private,
     payload_of,
     say,
@@ -44,10 +45,7 @@ def _key(vk_id: int) -> str:
 
 
 def _service(deps: Deps) -> FaqService:
-    service = deps.faq
-    if not isinstance(service, FaqService):
-        raise RuntimeError("the FAQ service is not wired into Deps")
-    return service
+    return feature(deps, "faq", FaqService)
 
 
 def _cancel_keyboard() -> Keyboard:

@@ -17,7 +17,7 @@ from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
 from bot.services.access import Denied
 from bot.services.imports import ImportService
-from handlers.common import MENTION, Cmd, EventCmd, Known, event_in_chat, say, snackbar
+from handlers.common import MENTION, Cmd, EventCmd, Known, event_in_chat, feature, say, snackbar
 
 labeler = BotLabeler()
 
@@ -68,10 +68,7 @@ async def download(url: str, max_bytes: int) -> bytes:
 
 
 def _service(deps: Deps) -> ImportService:
-    service = deps.imports
-    if not isinstance(service, ImportService):
-        raise RuntimeError("the import service is not wired into Deps")
-    return service
+    return feature(deps, "imports", ImportService)
 
 
 def _report_keyboard(result: StatsResult | RosterResult) -> Keyboard:

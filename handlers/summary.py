@@ -12,7 +12,7 @@ from bot.deps import Deps
 from bot.domain.models import Role
 from bot.services.access import Denied
 from bot.services.summary import SummaryService
-from handlers.common import is_private, payload_of, say, say_menu
+from handlers.common import feature, is_private, payload_of, say, say_menu
 
 labeler = BotLabeler()
 
@@ -36,10 +36,7 @@ class SummaryAsked(ABCRule[Message]):
 
 
 def _service(deps: Deps) -> SummaryService:
-    service = deps.summary
-    if not isinstance(service, SummaryService):
-        raise RuntimeError("the summary service is not wired into Deps")
-    return service
+    return feature(deps, "summary", SummaryService)
 
 
 @labeler.message(SummaryAsked())
