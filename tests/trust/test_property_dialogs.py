@@ -28,6 +28,7 @@ from bot.domain import chats as chat_rules
 from bot.domain.models import Person
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, TEACHERS
+from tests.trust.support import Errors, school_data
 from tests.trust.test_security_matrix import Handled
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
@@ -47,17 +48,6 @@ TEXT = st.one_of(
                      "http://example.com/join/abc", "javascript:alert(1)", "=1+1", "@all", "[club1|@bot]",
                      "🙂" * 50, "а" * 5000, "5А", "11Я", "'; DROP TABLE people; --"]),
 )
-
-
-class Errors(logging.Handler):
-    """ERROR records: a failed handler logs «handler failed» at ERROR."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @dataclass
@@ -100,18 +90,6 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, errors: Errors) -> Async
         await app.close()
         await asyncio.gather(task, return_exceptions=True)
         await emu.stop()
-
-
-async def school_data(app: App) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table that holds the school's data."""
-    dump: dict[str, list[tuple[Any, ...]]] = {}
-    async with app.db.read() as conn:
-        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
-            tables = [str(r[0]) for r in await cur.fetchall()]
-        for table in sorted(t for t in tables if not LOG_TABLES.match(t)):
-            async with conn.execute(f'SELECT * FROM "{table}"') as cur:  # noqa: S608 - names from sqlite_master
-                dump[table] = sorted((tuple(r) for r in await cur.fetchall()), key=repr)
-    return dump
 
 
 async def person(app: App, vk_id: int) -> Person:
@@ -185,7 +163,7 @@ async def check_step(bot: Bot, setup: Callable[[Bot], Awaitable[int]], text: str
     """Random `text` at the step `setup` leads to: an answer in Russian, no error; a refusal changes nothing."""
     vk_id = await setup(bot)
     state_before = await bot.app.deps.states.get(f"chats:{vk_id}")
-    before = await school_data(bot.app)
+    before = await school_data(bot.app, LOG_TABLES)
     errors_before = len(bot.errors.records)
     answers = await say(bot, vk_id, text)
     assert bot.errors.records[errors_before:] == [], [r.getMessage() for r in bot.errors.records]
@@ -193,7 +171,7 @@ async def check_step(bot: Bot, setup: Callable[[Bot], Awaitable[int]], text: str
     assert any(CYRILLIC.search(a) for a in answers), answers
     assert all(len(a) <= 4096 for a in answers)
     if refused(text):
-        assert await school_data(bot.app) == before
+        assert await school_data(bot.app, LOG_TABLES) == before
         assert await bot.app.deps.states.get(f"chats:{vk_id}") == state_before
     return answers
 

@@ -24,6 +24,7 @@ from bot.services.outbox_rules import chunk_key, random_id_for
 from tests.conftest import ROOT
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, TEACHERS
+from tests.trust.support import Errors, school_data
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
@@ -56,17 +57,6 @@ PAYLOAD = st.one_of(
 )
 TEXT = st.one_of(st.text(max_size=60), st.sampled_from(["", "отмена", "да", "нет", "1", "0", "/start", "меню",
                                                          "Иванова Анна Петровна", "🙂" * 30, "a" * 600]))
-
-
-class Errors(logging.Handler):
-    """Collects ERROR records (a failed handler logs «handler failed» at ERROR)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
 
 
 @dataclass
@@ -115,18 +105,6 @@ async def bot(tmp_path_factory: pytest.TempPathFactory, errors: Errors) -> Async
         await emu.stop()
 
 
-async def school_data(app: App) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table that holds the school's data (not the logs)."""
-    dump: dict[str, list[tuple[Any, ...]]] = {}
-    async with app.db.read() as conn:
-        async with conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cur:
-            tables = [str(r[0]) for r in await cur.fetchall()]
-        for table in sorted(t for t in tables if not LOG_TABLES.match(t)):
-            async with conn.execute(f'SELECT * FROM "{table}"') as cur:  # noqa: S608 - names from sqlite_master
-                dump[table] = sorted((tuple(r) for r in await cur.fetchall()), key=repr)
-    return dump
-
-
 def _first_reply(event_id: str) -> int:
     return random_id_for(chunk_key(f"reply:{event_id}:1", 1, 1))
 
@@ -170,14 +148,14 @@ def assert_russian(text: str) -> None:
 
 
 async def _check(bot: Bot, actor: int, payload: dict[str, Any] | None, text: str, press: bool) -> None:
-    before = await school_data(bot.app)
+    before = await school_data(bot.app, LOG_TABLES)
     errors_before = len(bot.errors.records)
     texts = await act(bot, actor, payload, text, press)
     assert bot.errors.records[errors_before:] == [], [r.getMessage() for r in bot.errors.records]
     assert texts, f"no answer to {payload!r} / {text!r} from {actor}"
     for answer in texts:
         assert_russian(answer)
-    assert await school_data(bot.app) == before
+    assert await school_data(bot.app, LOG_TABLES) == before
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

@@ -90,22 +90,6 @@ ACTORS = ["teacher", "stranger", "other_deputy", "group_chat"]
 SCHOOL_NAMES = [full for _, full, _ in TEACHERS]
 
 
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    emu = Emulator(token="t", group_id=1, strict=True)
-    await emu.start(host="127.0.0.1", port=0)
-    try:
-        yield emu
-    finally:
-        await emu.stop()
-
-
-@pytest.fixture
-async def control(emulator: Emulator) -> AsyncIterator[EmulatorControl]:
-    async with EmulatorControl(emulator.base_url) as ctl:
-        yield ctl
-
-
 def two_schools(tmp_path: Path, emulator: Emulator) -> Settings:
     return parse_settings(
         {
