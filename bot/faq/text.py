@@ -203,6 +203,27 @@ STOP_WORDS: frozenset[str] = frozenset(
         "пошагово",
         "срочно",
         "ситуация",
+        # Rambling openings and addresses: «девочки, слышала…», «извините за беспокойство».
+        "девочка",
+        "девчонка",
+        "девчата",
+        "слышать",
+        "говорить",
+        "правда",
+        "извинить",
+        "извиняться",
+        "беспокойство",
+        "беспокоить",
+        "заранее",
+        "недавно",
+        "интересовать",
+        "нибудь",
+        "нибыть",
+        "пожалуста",
+        "пожалуйсто",
+        "пжл",
+        "пж",
+        "плиз",
     ]
 )
 
@@ -333,9 +354,31 @@ class Vocabulary:
                     return self._known[candidate]
         return None
 
+    def _joined(self, tokens: list[str]) -> list[str]:
+        """Tokens with words split by a stray space glued back: «гос услуги» → «госуслуги»,
+        when the glued word is one the knowledge base uses and one half is not."""
+        out: list[str] = []
+        i = 0
+        while i < len(tokens):
+            if i + 1 < len(tokens):
+                first, second = tokens[i], tokens[i + 1]
+                glued = first + second
+                if (
+                    len(glued) >= 6
+                    and glued in self._known
+                    and (first not in self._known or second not in self._known)
+                    and not (is_known(first) and is_known(second) and lemma(glued) == glued)
+                ):
+                    out.append(glued)
+                    i += 2
+                    continue
+            out.append(tokens[i])
+            i += 1
+        return out
+
     def lemmas(self, text: str) -> list[str]:
         """Lemmas after typo repair and synonyms, stop words still in place."""
-        words = [self._repair(t) for t in tokenize(text)]
+        words = [self._repair(t) for t in self._joined(tokenize(text))]
         out: list[str] = []
         i = 0
         while i < len(words):
