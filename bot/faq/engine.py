@@ -51,7 +51,11 @@ OFFTOPIC_WINS = 1.0
 OFFTOPIC_WEIGHT = 0.5
 #: How many unknown words one word used only by off-topic phrasings counts as.
 OFFTOPIC_WORD_COST = 2.0
-#: Score factor for a topic whose required words (Topic.requires) are all absent.
+#: A word anchors a question to a topic against the off-topic class only when at most
+#: about half of the topics use it: «нужно», «я» tie a question to nothing in particular.
+ANCHOR_MIN_IDF = 0.6
+#: Score factor for a topic whose required words (Topic.requires) are all absent, or
+#: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
 
 UNKNOWN_TEXT = (
@@ -125,6 +129,11 @@ class FaqEngine:
             index: frozenset(w for phrase in topic.requires for w in self.vocab.lemmas(phrase))
             for index, topic in enumerate(self.topics.values())
             if topic.requires
+        }
+        self._avoids: dict[int, frozenset[str]] = {
+            index: frozenset(w for phrase in topic.avoids for w in self.vocab.lemmas(phrase))
+            for index, topic in enumerate(self.topics.values())
+            if topic.avoids
         }
         self._build_index()
 
@@ -264,6 +273,9 @@ class FaqEngine:
         for index, required in self._requires.items():
             if index in combined and not required & words:
                 combined[index] *= REQUIRES_PENALTY
+        for index, avoided in self._avoids.items():
+            if index in combined and avoided & words:
+                combined[index] *= REQUIRES_PENALTY
         distinct = set(features)
         # Words no topic uses lower the confidence; words that only off-topic phrasings use
         # («зарплата», «отпуск») are evidence against every topic and count more.
@@ -293,7 +305,10 @@ class FaqEngine:
     def _anchored(self, index: int, features: set[str]) -> bool:
         """Whether the question shares with the topic a word that off-topic talk never uses."""
         bag = self._bags[index]
-        return any(f in bag and f not in self._offtopic_words for f in features)
+        return any(
+            f in bag and f not in self._offtopic_words and self._idf[f] >= ANCHOR_MIN_IDF
+            for f in features
+        )
 
     def _smalltalk_match(self, question: str) -> str | None:
         """Reply text when the whole message is small talk, else None."""

@@ -60,6 +60,7 @@ class Topic:
     examples: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
+    avoids: tuple[str, ...] = ()
     school_specific: bool = False
 
 
@@ -100,7 +101,9 @@ class TopicEntry(BaseModel):
     answer of a bundled topic; a new topic must give title, answer and examples.
     For an existing topic ``examples`` and ``keywords`` are added to the bundled ones
     unless ``replace_examples`` is true. ``requires`` lists words of which the question
-    must contain at least one for the topic to score fully (``my_status`` needs «я»/«мой»).
+    must contain at least one for the topic to score fully (``my_status`` needs «я»/«мой»);
+    ``avoids`` lists words that point elsewhere: any of them lowers the topic's score
+    (registration of staff is not asked about «ученик» or «родитель»).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,6 +114,7 @@ class TopicEntry(BaseModel):
     examples: list[str] | None = None
     keywords: list[str] | None = None
     requires: list[str] | None = None
+    avoids: list[str] | None = None
     replace_examples: bool = False
 
     @field_validator("id")
@@ -149,7 +153,7 @@ class TopicEntry(BaseModel):
             raise ValueError(f"в ответе неизвестная подстановка {{{unknown[0]}}}")
         return value
 
-    @field_validator("examples", "keywords", "requires")
+    @field_validator("examples", "keywords", "requires", "avoids")
     @classmethod
     def _check_phrases(cls, value: list[str] | None) -> list[str] | None:
         if value is None:
@@ -228,6 +232,7 @@ def _apply(base: Topic | None, entry: TopicEntry, source: str) -> Topic:
             examples=tuple(entry.examples),
             keywords=tuple(entry.keywords or ()),
             requires=tuple(entry.requires or ()),
+            avoids=tuple(entry.avoids or ()),
             school_specific=True,
         )
     examples = tuple(entry.examples or ())
@@ -246,6 +251,7 @@ def _apply(base: Topic | None, entry: TopicEntry, source: str) -> Topic:
         examples=examples,
         keywords=keywords,
         requires=tuple(entry.requires) if entry.requires is not None else base.requires,
+        avoids=tuple(entry.avoids) if entry.avoids is not None else base.avoids,
     )
 
 

@@ -140,3 +140,23 @@ def test_without_offtopic_phrases_the_engine_still_works(engine: FaqEngine) -> N
     bare = FaqEngine(replace(engine.kb, offtopic=()))
     assert bare.ask("смс не приходит").topic == "login_code"
     assert bare.ask("какая завтра погода").topic is None
+
+
+def test_avoided_words_lower_a_topic(engine: FaqEngine) -> None:
+    """Registering a pupil is the invitation topic; the teacher's own registration is not."""
+    assert engine.ask("как зарегистрировать первоклассника без телефона").topic == "invite"
+    assert engine.ask("как мне зарегистрироваться учителю начальных классов").topic == "register"
+    custom = FaqEngine.build(engine.kb, overrides=[{"id": "invite", "avoids": ["ребенок"]}])
+    assert custom.topics["invite"].avoids == ("ребенок",)
+
+
+def test_role_needs_a_role_word(engine: FaqEngine) -> None:
+    """«учитель» alone is a self-introduction; a wrong role is named."""
+    assert engine.ask("я учитель, куда нажимать чтобы зарегистрироваться").topic == "register"
+    assert engine.ask("я учитель а стою как ученик").topic == "role"
+
+
+def test_consequences_and_compulsion_are_rules(engine: FaqEngine) -> None:
+    """«что будет если…», «могут ли требовать» are about the rules."""
+    assert engine.ask("что мне будет если останусь в вотсапе").topic == "rules"
+    assert engine.ask("имеют ли право требовать сферум").topic == "rules"

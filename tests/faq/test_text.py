@@ -57,3 +57,21 @@ def test_slang_past_tense_and_fillers(engine: FaqEngine) -> None:
     assert engine.vocab.features("зарегалась") == ["регистрация"]
     assert engine.vocab.features("чё щас пошагово") == []
     assert engine.vocab.features("неподтвержденный") == engine.vocab.features("подтвержденный")
+
+
+def test_word_split_by_a_space_is_glued(engine: FaqEngine) -> None:
+    """«гос услуги» reads as «госуслуги»; two real words are not glued."""
+    assert engine.vocab.features("гос услуги") == engine.vocab.features("госуслуги")
+    assert engine.vocab.features("сферум школа") == ["сферум", "школа"]
+
+
+def test_rambling_fillers_carry_no_topic(engine: FaqEngine) -> None:
+    """Addresses and hearsay («девочки, слышала, правда») are not topic words."""
+    assert engine.vocab.features("девочки слышала правда извините за беспокойство") == []
+
+
+def test_phrase_synonyms_take_precedence(engine: FaqEngine) -> None:
+    """«считает меня» is about the role, «свяжите меня» asks for a person."""
+    assert "числиться" in engine.vocab.features("сферум считает меня учеником")
+    assert "считаться" in engine.vocab.features("как считают сообщения")
+    assert engine.vocab.features("свяжите с кем-нибудь") == ["связаться"]
