@@ -54,6 +54,9 @@ OFFTOPIC_WORD_COST = 2.0
 #: A word anchors a question to a topic against the off-topic class only when at most
 #: about half of the topics use it: «нужно», «я» tie a question to nothing in particular.
 ANCHOR_MIN_IDF = 0.6
+#: Document frequency of a word in a topic: this plus its use there relative to the topic
+#: that uses it most (capped at 1).
+SOFT_DF_FLOOR = 0.5
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -190,10 +193,22 @@ class FaqEngine:
             self._bags[-1] if self._offtopic is not None else frozenset()
         )
         count = len(sources)
-        doc_freq: dict[str, int] = defaultdict(int)
+        # A topic that uses a word in passing counts as less than one use: «регистрация»
+        # defines `register` even though invite and rules mention it now and then.
+        peak: dict[str, float] = defaultdict(float)
         for bag in topic_bags:
-            for feature in bag:
-                doc_freq[feature] += 1
+            for feature, tf in bag.items():
+                peak[feature] = max(peak[feature], tf)
+        doc_freq: dict[str, float] = defaultdict(float)
+        spread: dict[str, int] = defaultdict(int)
+        for bag in topic_bags:
+            for feature, tf in bag.items():
+                doc_freq[feature] += min(1.0, SOFT_DF_FLOOR + tf / peak[feature])
+                spread[feature] += 1
+        #: IDF over plain topic counts: how generic a word is, for anchoring.
+        self._spread_idf: dict[str, float] = {
+            f: math.log((count + 1) / (df + 0.5)) for f, df in spread.items()
+        }
         self._idf: dict[str, float] = {
             f: math.log((count + 1) / (df + 0.5)) for f, df in doc_freq.items()
         }
@@ -306,7 +321,7 @@ class FaqEngine:
         """Whether the question shares with the topic a word that off-topic talk never uses."""
         bag = self._bags[index]
         return any(
-            f in bag and f not in self._offtopic_words and self._idf[f] >= ANCHOR_MIN_IDF
+            f in bag and f not in self._offtopic_words and self._spread_idf[f] >= ANCHOR_MIN_IDF
             for f in features
         )
 
