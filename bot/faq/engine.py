@@ -10,6 +10,7 @@ topic is close to the first it offers both as buttons.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ ANCHOR_MIN_IDF = 0.6
 #: Document frequency of a word in a topic: this plus its use there relative to the topic
 #: that uses it most (capped at 1).
 SOFT_DF_FLOOR = 0.5
+#: Weight of words that only the opening clauses of a message use, when its last clause
+#: is a question (see FaqEngine._context_words).
+CONTEXT_WEIGHT = 0.5
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -67,6 +71,11 @@ UNKNOWN_TEXT = (
 )
 CHOOSE_TEXT = "Уточните, пожалуйста, о чём вопрос:"
 SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сферумом?"
+
+_CLAUSE_RE = re.compile(r"[,.!?;:\n]+")
+_QUESTION_WORDS = frozenset(
+    {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли"}
+)
 
 # Words that may surround small talk without making it a question («как дела у тебя»).
 _SMALLTALK_FILLER = frozenset({"ты", "вы", "у", "очень", "так", "большой", "и", "тебя", "мы"})
@@ -243,12 +252,34 @@ class FaqEngine:
     def scores(self, question: str) -> list[tuple[str, float]]:
         """Every topic with a positive score, best first."""
         words = self.vocab.lemmas(question)
-        return self._score_features([w for w in words if w not in STOP_WORDS], set(words))
+        features = [w for w in words if w not in STOP_WORDS]
+        return self._score_features(features, set(words), self._context_words(question))
 
-    def _score_features(self, features: Sequence[str], words: set[str]) -> list[tuple[str, float]]:
+    def _context_words(self, question: str) -> frozenset[str]:
+        """Words only a rambling opening uses, when the message ends with its question:
+        «у нас сказали всем быть в сферуме до пятницы, а я не разбираюсь, как туда
+        зарегистрироваться» — the last clause says what is asked."""
+        clauses = [c for c in _CLAUSE_RE.split(question) if c.strip()]
+        if len(clauses) < 2:
+            return frozenset()
+        last = self.vocab.lemmas(clauses[-1])
+        if not _QUESTION_WORDS & set(last):
+            return frozenset()
+        asked = {w for w in last if w not in STOP_WORDS}
+        if not asked:
+            return frozenset()
+        before = {w for c in clauses[:-1] for w in self.vocab.features(c)}
+        return frozenset(before - asked)
+
+    def _score_features(
+        self, features: Sequence[str], words: set[str], context: frozenset[str] = frozenset()
+    ) -> list[tuple[str, float]]:
         if not features:
             return []
-        weights = {f: self._idf.get(f, UNSEEN_IDF) for f in features}
+        weights = {
+            f: self._idf.get(f, UNSEEN_IDF) * (CONTEXT_WEIGHT if f in context else 1.0)
+            for f in features
+        }
         query = _normalized(weights)
         gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
         gram_scores: dict[int, float] = defaultdict(float)

@@ -160,3 +160,13 @@ def test_consequences_and_compulsion_are_rules(engine: FaqEngine) -> None:
     """«что будет если…», «могут ли требовать» are about the rules."""
     assert engine.ask("что мне будет если останусь в вотсапе").topic == "rules"
     assert engine.ask("имеют ли право требовать сферум").topic == "rules"
+
+
+def test_rambling_opening_weighs_less_than_the_question(engine: FaqEngine) -> None:
+    """When a message ends with its question, the opening clauses are context."""
+    question = (
+        "добрый день, у нас в школе сказали что все должны быть в сферуме до конца недели, "
+        "а я в этом совсем не разбираюсь, как туда зарегистрироваться"
+    )
+    assert engine.ask(question).topic == "register"
+    assert engine.ask("перенесла чат из вайбера, надо кому-то сообщить?").topic == "migration"
