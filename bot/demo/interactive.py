@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, TextIO
 
+from bot.app import App
+from bot.demo.fixture import DemoFixture
 from bot.demo.runner import Transcript, open_session
 from bot.domain.models import Role
 
@@ -26,12 +28,23 @@ def _buttons(message: dict[str, object] | None) -> list[dict[str, object]]:
     return [b["action"] for row in keyboard.get("buttons", []) for b in row]
 
 
+async def _load_school(app: App, fixture: DemoFixture) -> None:
+    """The roster and two weeks of statistics, as the deputy would send them, so every role can try everything."""
+    deputy = fixture.by_role(Role.DEPUTY)[0].vk_id
+    imports = app.deps.imports
+    await imports.import_file(fixture.roster_csv(), "сотрудники.csv", kind="roster", imported_by=deputy)
+    for week in (0, 1):
+        await imports.import_file(fixture.stats_csv(week), f"мониторинг-{week}.csv", kind="stats",
+                                  imported_by=deputy)
+
+
 async def run_interactive(stdin: TextIO, out: TextIO) -> int:
     """A read-eval-print loop over the demo session."""
     with tempfile.TemporaryDirectory(prefix="sferum-demo-") as tmp:
         session = await open_session(Path(tmp))
         fixture = session.fixture
         transcript = Transcript(fixture, out)
+        await _load_school(session.app, fixture)
         roles = {"deputy": Role.DEPUTY, "director": Role.DIRECTOR, "teacher": Role.TEACHER}
         me = fixture.by_role(Role.TEACHER)[0].vk_id
         transcript.line(HELP)

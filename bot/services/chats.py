@@ -241,9 +241,9 @@ class ChatsService:
         line = f"Перенесено чатов: {chats.confirmed} из {chats.expected}"
         if chats.checked:
             line += f" (проверено ботом: {chats.checked})"
-        tasks = [f"подтвердить перенос чата «{t}» («Мои чаты»)" for t in chats.missing[:5]]
+        tasks = [f"Подтвердите перенос чата «{t}» (кнопка «Мои чаты»)." for t in chats.missing[:5]]
         if len(chats.missing) > 5:
-            tasks.append(f"подтвердить перенос ещё {len(chats.missing) - 5} чатов («Мои чаты»)")
+            tasks.append(f"Подтвердите перенос ещё {len(chats.missing) - 5} чатов (кнопка «Мои чаты»).")
         return StatusSection(title=f"Перенос чатов в {self._new_name(person.org_id)}", lines=[line],
                              open_tasks=tasks, order=40)
 

@@ -392,8 +392,10 @@ class ReminderService:
             if when is not None:
                 lines.append(f"Следующее напоминание — {when.astimezone(school.tz):%d.%m в %H:%M}, "
                              "если задачи останутся открытыми")
+        # The chats section lists each unconfirmed chat itself; one general line here would repeat it.
+        shown = [r for r in reasons if r != "chats_not_confirmed" or self._links.chats is None]
         return StatusSection(title="Статистика Сферума", lines=lines, order=20,
-                             open_tasks=rules.tasks(reasons, self._settings.thresholds,
+                             open_tasks=rules.tasks(shown, self._settings.thresholds,
                                                     school.registration_deadline))
 
 

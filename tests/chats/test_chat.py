@@ -147,7 +147,7 @@ async def test_my_status_includes_chats(chat: Chat) -> None:
     """«Мой статус» shows chats confirmed of expected and the open tasks."""
     status = await chat.say(TEACHER, "мой статус")
     assert "Перенесено чатов: 0 из 2" in status[-1]["text"]
-    assert "подтвердить перенос чата «Чат с учениками 5А»" in status[-1]["text"]
+    assert "Подтвердите перенос чата «Чат с учениками 5А»" in status[-1]["text"]
 
 
 async def test_restart_mid_dialog_resumes(e2e_settings: Settings, emulator: Emulator, control: EmulatorControl,

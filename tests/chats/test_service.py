@@ -242,7 +242,7 @@ async def test_status_section_and_report(school: School) -> None:
     await _confirm(school)
     section = await school.service.status_section(school.people["ivanova"], school.service._clock.now())
     assert section is not None and section.lines == ["Перенесено чатов: 1 из 2"]
-    assert section.open_tasks == ["подтвердить перенос чата «Чат с учениками 5А» («Мои чаты»)"]
+    assert section.open_tasks == ["Подтвердите перенос чата «Чат с учениками 5А» (кнопка «Мои чаты»)."]
     assert await school.service.status_section(school.people["petrov"], school.service._clock.now()) is None
     report = await school.service.report("school1")
     assert [(c.class_name, c.expected, c.confirmed) for c in report.classes] == [
