@@ -170,3 +170,10 @@ def test_rambling_opening_weighs_less_than_the_question(engine: FaqEngine) -> No
     )
     assert engine.ask(question).topic == "register"
     assert engine.ask("перенесла чат из вайбера, надо кому-то сообщить?").topic == "migration"
+
+
+def test_getting_in_without_a_failure_is_registration(engine: FaqEngine) -> None:
+    """«как зайти в сферум через вк» answers registration; a failing login is login_code."""
+    result = engine.ask("как зайти в сферум через вк?")
+    assert (result.kind, result.topic) == ("answer", "register")
+    assert engine.ask("не могу зайти в сферум через вк").topic == "login_code"
