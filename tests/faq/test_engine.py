@@ -176,4 +176,4 @@ def test_getting_in_without_a_failure_is_registration(engine: FaqEngine) -> None
     """«как зайти в сферум через вк» answers registration; a failing login is login_code."""
     result = engine.ask("как зайти в сферум через вк?")
     assert (result.kind, result.topic) == ("answer", "register")
-    assert engine.ask("не могу зайти в сферум через вк").topic == "login_code"
+    assert engine.ask("не могу зайти в сферум через вк, пишет неверный код").topic == "login_code"
