@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
+from bot.config import parse_settings
+from tests.e2e.conftest import seed_people, start_app
+from tests.e2e.harness import DEPUTY, DIRECTOR
+from vk_emulator import Emulator
+from vk_emulator.client import EmulatorControl
 
 
 class Errors(logging.Handler):
@@ -30,3 +39,37 @@ async def school_data(app: App, log_tables: re.Pattern[str]) -> dict[str, list[t
             async with conn.execute(f'SELECT * FROM "{table}"') as cur:  # noqa: S608 - names from sqlite_master
                 dump[table] = sorted((tuple(r) for r in await cur.fetchall()), key=repr)
     return dump
+
+
+@contextlib.contextmanager
+def captured_errors() -> Iterator[Errors]:
+    """ERROR records of every logger while the block runs."""
+    handler = Errors()
+    logging.getLogger().addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logging.getLogger().removeHandler(handler)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(tmp: Path, stranger: int) -> AsyncIterator[tuple[App, EmulatorControl]]:
+    """An emulator and the bot for school1 (the e2e roster seeded), plus a stranger who may write."""
+    emu = Emulator(token="t", group_id=1, strict=True)
+    await emu.start(host="127.0.0.1", port=0)
+    config = parse_settings(
+        {"vk": {"token": "t", "group_id": 1, "api_url": emu.api_url, "wait": 5},
+         "storage": {"data_dir": str(tmp)},
+         "schools": [{"id": "school1", "name": "МБОУ СОШ № 1", "director_vk_id": DIRECTOR,
+                      "deputy_vk_ids": [DEPUTY], "registration_deadline": "2026-12-01"}]}, tmp)
+    app, task = await start_app(config, emu)
+    try:
+        async with EmulatorControl(emu.base_url) as control:
+            await seed_people(app, control)
+            await control.add_user(stranger, "Пётр", "Незнакомцев", allows_messages=True)
+            await control.wait_listening()
+            yield app, control
+    finally:
+        await app.close()
+        await asyncio.gather(task, return_exceptions=True)
+        await emu.stop()

@@ -8,13 +8,10 @@ refuses the text, nothing in the school's data changed and the person is still a
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,14 +20,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App
-from bot.config import parse_settings
 from bot.domain import chats as chat_rules
 from bot.domain.models import Person
-from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, TEACHERS
-from tests.trust.support import Errors, school_data
+from tests.trust.support import Errors, captured_errors, running_bot, school_data
 from tests.trust.test_security_matrix import Handled
-from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -60,36 +54,15 @@ class Bot:
 
 @pytest.fixture(scope="module")
 def errors() -> Iterator[Errors]:
-    handler = Errors()
-    logging.getLogger().addHandler(handler)
-    try:
+    with captured_errors() as handler:
         yield handler
-    finally:
-        logging.getLogger().removeHandler(handler)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, errors: Errors) -> AsyncIterator[Bot]:
     """One emulator and one bot for the module."""
-    tmp: Path = tmp_path_factory.mktemp("dialogs")
-    emu = Emulator(token="t", group_id=1, strict=True)
-    await emu.start(host="127.0.0.1", port=0)
-    config = parse_settings(
-        {"vk": {"token": "t", "group_id": 1, "api_url": emu.api_url, "wait": 5},
-         "storage": {"data_dir": str(tmp)},
-         "schools": [{"id": "school1", "name": "МБОУ СОШ № 1", "director_vk_id": 1001,
-                      "deputy_vk_ids": [DEPUTY]}]}, tmp)
-    app, task = await start_app(config, emu)
-    try:
-        async with EmulatorControl(emu.base_url) as control:
-            await seed_people(app, control)
-            await control.add_user(STRANGER, "Пётр", "Незнакомцев", allows_messages=True)
-            await control.wait_listening()
-            yield Bot(app, control, Handled(app), errors)
-    finally:
-        await app.close()
-        await asyncio.gather(task, return_exceptions=True)
-        await emu.stop()
+    async with running_bot(tmp_path_factory.mktemp("dialogs"), STRANGER) as (app, control):
+        yield Bot(app, control, Handled(app), errors)
 
 
 async def person(app: App, vk_id: int) -> Person:

@@ -4,13 +4,10 @@ school's data unchanged."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,13 +16,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App
-from bot.config import parse_settings
 from bot.services.outbox_rules import chunk_key, random_id_for
 from tests.conftest import ROOT
-from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, TEACHERS
-from tests.trust.support import Errors, school_data
-from vk_emulator import Emulator
+from tests.trust.support import Errors, captured_errors, running_bot, school_data
 from vk_emulator.client import EmulatorControl
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -69,40 +63,19 @@ class Bot:
 
 @pytest.fixture(scope="module")
 def errors() -> Iterator[Errors]:
-    handler = Errors()
-    logging.getLogger().addHandler(handler)
-    try:
+    with captured_errors() as handler:
         yield handler
-    finally:
-        logging.getLogger().removeHandler(handler)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def bot(tmp_path_factory: pytest.TempPathFactory, errors: Errors) -> AsyncIterator[Bot]:
     """One emulator and one bot for the whole module (not one per example)."""
-    tmp: Path = tmp_path_factory.mktemp("payloads")
-    emu = Emulator(token="t", group_id=1, strict=True)
-    await emu.start(host="127.0.0.1", port=0)
-    config = parse_settings(
-        {"vk": {"token": "t", "group_id": 1, "api_url": emu.api_url, "wait": 5},
-         "storage": {"data_dir": str(tmp)},
-         "schools": [{"id": "school1", "name": "МБОУ СОШ № 1", "director_vk_id": 1001,
-                      "deputy_vk_ids": [DEPUTY], "registration_deadline": "2026-12-01"}]}, tmp)
-    app, task = await start_app(config, emu)
-    try:
-        async with EmulatorControl(emu.base_url) as control:
-            await seed_people(app, control)
-            await control.add_user(STRANGER, "Пётр", "Незнакомцев", allows_messages=True)
-            await control.wait_listening()
-            last: dict[int, dict[str, Any]] = {}
-            for actor in ACTORS:
-                await control.say(actor, "меню")
-                last[actor] = (await control.wait_sent(actor, 1))[-1]
-            yield Bot(app, control, errors, last)
-    finally:
-        await app.close()
-        await asyncio.gather(task, return_exceptions=True)
-        await emu.stop()
+    async with running_bot(tmp_path_factory.mktemp("payloads"), STRANGER) as (app, control):
+        last: dict[int, dict[str, Any]] = {}
+        for actor in ACTORS:
+            await control.say(actor, "меню")
+            last[actor] = (await control.wait_sent(actor, 1))[-1]
+        yield Bot(app, control, errors, last)
 
 
 def _first_reply(event_id: str) -> int:
