@@ -113,7 +113,8 @@ class RosterRepo:
             return []
         sql = f"SELECT id, org_id, full_name, vk_id, active, name_key FROM people WHERE org_id IN ({_marks(org_ids)}) AND active = 1 ORDER BY id"  # noqa: S608 - placeholders only
         async with conn.execute(sql, tuple(org_ids)) as cur:
-            return [PersonRef(r[0], r[1], r[2], r[3], bool(r[4]), r[5]) for r in await cur.fetchall()]
+            # Only active people are selected: `active` is True for every one of them.
+            return [PersonRef(pid, org, name, vk, True, key) for pid, org, name, vk, _, key in await cur.fetchall()]
 
     @staticmethod
     async def apply_in(conn: aiosqlite.Connection, org_ids: Sequence[str],

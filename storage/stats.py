@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import aiosqlite
@@ -229,14 +230,15 @@ class StatsRepo:
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         """`put_person_stats_in` for plain (person_id, org_id, import_id, values) rows: no model per row."""
         start, end = period.start.isoformat(), period.end.isoformat()
-
-        def flag(value: Any) -> int | None:
-            return None if value is None else int(bool(value))
-
+        params = [(pid, org, start, end, v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
+                   None if (e := v.get("ejd_linked")) is None else int(bool(e)),
+                   None if (r := v.get("registered")) is None else int(bool(r)), import_id)
+                  for pid, org, import_id, v in rows]
+        # In primary-key order SQLite appends to its B-trees instead of jumping about them.
+        params.sort(key=itemgetter(0))
         await conn.executemany(
             f"INSERT OR REPLACE INTO person_stats({', '.join(_PERSON_ROW)}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
-            [(pid, org, start, end, v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
-              flag(v.get("ejd_linked")), flag(v.get("registered")), import_id) for pid, org, import_id, v in rows],
+            params,
         )
 
     @staticmethod

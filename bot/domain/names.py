@@ -6,6 +6,10 @@ import re
 
 _SPACES = re.compile(r"\s+")
 _NOT_NAME = re.compile(r"[^a-zа-я\s.\-]")
+_CYRILLIC = re.compile(r"[а-я]")
+_LATIN_LOOKALIKE = re.compile(r"[aceopxyk]")
+# Already a key: Cyrillic words (hyphens allowed) split by single spaces, nothing to fix.
+_PLAIN_KEY = re.compile(r"[а-я\-]+(?: [а-я\-]+)*")
 # Latin letters that look like Cyrillic ones, as typed by mistake in Russian names.
 _LOOKALIKES = str.maketrans("aceopxyk", "асеорхук")
 
@@ -13,7 +17,9 @@ _LOOKALIKES = str.maketrans("aceopxyk", "асеорхук")
 def name_key(full_name: str) -> str:
     """A normalized form for matching: lowercase, ё→е, look-alikes fixed, single spaces."""
     text = full_name.lower().replace("ё", "е")
-    if re.search(r"[а-я]", text):
+    if _PLAIN_KEY.fullmatch(text):
+        return text  # the usual name: what follows would change nothing
+    if _LATIN_LOOKALIKE.search(text) and _CYRILLIC.search(text):
         text = text.translate(_LOOKALIKES)
     text = _NOT_NAME.sub(" ", text).replace(".", ". ")
     return _SPACES.sub(" ", text).strip()

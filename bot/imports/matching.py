@@ -28,6 +28,9 @@ class PersonLike(Protocol):
 
 
 def _last_name(key: str) -> str:
+    head = key.split(maxsplit=1)
+    if head and (first := head[0].strip(".")):
+        return first  # the usual case: the first word
     for part in key.split():
         part = part.strip(".")
         if part:
@@ -56,15 +59,29 @@ class RosterIndex:
     def build(cls, people: Iterable[PersonLike]) -> RosterIndex:
         """Index active people (people who left are not matched)."""
         index = cls()
+        by_vk, by_key, by_last = index.by_vk, index.by_key, index.by_last
         for person in people:
             if not person.active:
                 continue
+            org_id = person.org_id
             if person.vk_id is not None:
-                index.by_vk[(person.org_id, person.vk_id)] = person
+                by_vk[(org_id, person.vk_id)] = person
             key = getattr(person, "key", "") or name_key(person.full_name)
-            index.by_key[(person.org_id, key)].append(person)
-            index.by_last[(person.org_id, _last_name(key))].append(person)
+            by_key[(org_id, key)].append(person)
+            by_last[(org_id, _last_name(key))].append(person)
         return index
+
+    def quick(self, org_id: str | None, name: str, vk_id: int | None = None) -> PersonLike | None:
+        """The person `match` finds by VK id or by the one exact name, without building a Match;
+        None when `match` has more to say (initials, several people, nobody)."""
+        if vk_id is not None:
+            found = self.by_vk.get((org_id, vk_id))
+            if found is not None:
+                return found
+        if not name.strip():
+            return None
+        exact = self.by_key.get((org_id, name_key(name)))
+        return exact[0] if exact is not None and len(exact) == 1 else None
 
     def match(self, org_id: str | None, name: str, vk_id: int | None = None) -> Match:
         """The one person this row names: VK id first, then the full name, then initials."""

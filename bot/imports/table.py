@@ -56,8 +56,10 @@ class DataRow:
     @property
     def full_name(self) -> str:
         """The full name, from the ФИО column or from its three parts."""
-        if "full_name" in self.values and self.get_text("full_name"):
-            return " ".join(self.get_text("full_name").split())
+        if "full_name" in self.values:
+            whole = text(self.values["full_name"])
+            if whole:
+                return " ".join(whole.split())
         parts = (self.get_text(f) for f in ("last_name", "first_name", "middle_name"))
         return " ".join(p for p in parts if p)
 
@@ -169,8 +171,10 @@ def _has_numbers(row: Sequence[Cell]) -> bool:
 
 def _total_word(value: str) -> bool:
     """«Итого», «ВСЕГО:», «Итого по школе» — but not «Итогова Анна»."""
-    words = value.split()
-    return bool(words) and norm_header(words[0]) in _TOTAL_WORDS
+    words = value.split(maxsplit=1)
+    if not words or ("г" not in words[0] and "Г" not in words[0]):
+        return False  # each total word has a «г»: most cells are told without normalizing them
+    return norm_header(words[0]) in _TOTAL_WORDS
 
 
 def _is_total(row: Sequence[Cell], ident_col: int = -1) -> bool:
@@ -200,6 +204,13 @@ def _is_subheader(values: Mapping[str, Cell]) -> bool:
         return False
     filled = [v for v in values.values() if text(v)]
     return bool(filled) and all(isinstance(v, str) and not any(ch.isdigit() for ch in v) for v in filled)
+
+
+def _may_be(value: str, label: str) -> bool:
+    """False when `value` surely does not normalize to `label` (its first letter is missing):
+    a cheap test that spares normalizing every name of a long table."""
+    low = value.lower()
+    return label[0] in low or (label[0] == "е" and "ё" in low)
 
 
 def _blank(row: Sequence[Cell]) -> bool:
@@ -236,8 +247,9 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
                     values[name] = fill[(i, col)]
         if i == start and _is_subheader(values):
             continue
-        if ident_label and ident_col < width and isinstance(raw[ident_col], str) \
-                and norm_header(raw[ident_col]) == ident_label:
+        ident_cell = raw[ident_col] if 0 <= ident_col < width else None
+        if ident_label and isinstance(ident_cell, str) and _may_be(ident_cell, ident_label) \
+                and norm_header(ident_cell) == ident_label:
             continue
         rows.append(DataRow(row_no=sheet.row_numbers[i], values=values))
         if len(rows) > limits.max_rows:

@@ -17,6 +17,7 @@ from bot.config import SchoolConfig, Settings
 from bot.domain.models import CONFIG_NAMES, Organization, Period, Person, Role
 from bot.domain.names import name_key, split_classes
 from bot.imports import values as cells
+from bot.imports.bulk import collector_paused
 from bot.imports.headers import norm_header
 from bot.imports.matching import Match, RosterIndex, ambiguous
 from bot.imports.period import find_period
@@ -160,7 +161,8 @@ class ImportService:
 
     def _row_org(self, row: DataRow, default: str | None, problems: list[Problem],
                  only: str | None = None, assumed: str | None = None) -> str | None:
-        raw = row.get_text("org") or row.get_text("inn")
+        values = row.values
+        raw = (row.get_text("org") or row.get_text("inn")) if "org" in values or "inn" in values else ""
         if raw:
             found = self._orgs.find(raw) or self._orgs.find(row.get_text("inn")) or assumed
             if found is None:
@@ -209,16 +211,17 @@ class ImportService:
             return await self.import_stats(data, file_name, org_id=org_id, imported_by=imported_by,
                                            only_org=only_org)
         default = self._default_org(org_id or only_org)
-        table = await self._parse(data, (), file_name)
-        if table.kind is TableKind.ROSTER:
-            return await self._roster_from(table, file_name, default, imported_by, only_org)
-        if table.kind is None:
-            raise ImportRefused(
-                "не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
-                "для статистики — «ФИО» и «Сообщений в групповых чатах»; "
-                f"найдены столбцы: {table.headers_text()}"
-            )
-        return await self._stats_from(table, file_name, None, default, imported_by, None, only_org)
+        with collector_paused():
+            table = await self._parse(data, (), file_name)
+            if table.kind is TableKind.ROSTER:
+                return await self._roster_from(table, file_name, default, imported_by, only_org)
+            if table.kind is None:
+                raise ImportRefused(
+                    "не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
+                    "для статистики — «ФИО» и «Сообщений в групповых чатах»; "
+                    f"найдены столбцы: {table.headers_text()}"
+                )
+            return await self._stats_from(table, file_name, None, default, imported_by, None, only_org)
 
     async def import_stats(self, data: bytes, file_name: str, *, period: Period | None = None,
                            org_id: str | None = None, imported_by: int | None = None,
@@ -230,8 +233,9 @@ class ImportService:
         """
         default = self._default_org(org_id or only_org)
         want = (kind,) if kind else (TableKind.PERSON, TableKind.ORGANIZATION)
-        table = await self._parse(data, want, file_name)
-        return await self._stats_from(table, file_name, period, default, imported_by, kind, only_org)
+        with collector_paused():
+            table = await self._parse(data, want, file_name)
+            return await self._stats_from(table, file_name, period, default, imported_by, kind, only_org)
 
     async def _stats_from(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
                           imported_by: int | None, kind: TableKind | None, only: str | None) -> StatsResult:
@@ -282,12 +286,13 @@ class ImportService:
                                     reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
         parsed: list[tuple[DataRow, str, int | None, str | None, dict[str, Any]]] = []
         assumed = self._assumed_school(table, problems)
+        converted: dict[tuple[str, type, Any], tuple[Any, str | None]] = {}
         for row in table.rows:
             org = self._row_org(row, default, problems, only, assumed)
             if org is None:
                 continue
             vk_id, screen = self._vk_ref(row, problems)
-            parsed.append((row, org, vk_id, screen, _person_values(row, problems)))
+            parsed.append((row, org, vk_id, screen, _person_values(row, problems, converted)))
         orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
         # Matching happens before the write transaction: a screen name may need an API call,
         # and the database must not wait on the network.
@@ -305,32 +310,37 @@ class ImportService:
         resolved: dict[str, int | None] = {}
         for row, org, vk_id, screen, values in parsed:
             name = row.full_name or (f"VK {vk_id}" if vk_id else "")
-            match = index.match(org, name, vk_id)
-            if match.person is None and screen is not None:
-                found_id = await self._resolve_screen(screen, resolved)
-                if found_id is not None:
-                    match = index.match(org, name, found_id)
-            if match.person is None and (org, name_key(name)) in remembered_for:
-                match = Match(by_id[remembered_for[(org, name_key(name))]])
-                remembered += 1
-            if match.person is None:
-                problems.append(Problem(row=row.row_no, reason=match.reason))
-                pending.append(NewPending(
-                    org_id=org, row_no=row.row_no, name=name or "(без имени)", data=values, reason=match.reason,
-                    candidates=[Candidate(id=p.id, name=p.full_name) for p in match.candidates]))
-                continue
-            if match.person.id in seen:
+            # Most rows name one person plainly: found without building a Match.
+            person = index.quick(org, name, vk_id)
+            if person is None:
+                match = index.match(org, name, vk_id)
+                if match.person is None and screen is not None:
+                    found_id = await self._resolve_screen(screen, resolved)
+                    if found_id is not None:
+                        match = index.match(org, name, found_id)
+                if match.person is None and (org, name_key(name)) in remembered_for:
+                    match = Match(by_id[remembered_for[(org, name_key(name))]])
+                    remembered += 1
+                if match.person is None:
+                    problems.append(Problem(row=row.row_no, reason=match.reason))
+                    pending.append(NewPending(
+                        org_id=org, row_no=row.row_no, name=name or "(без имени)", data=values,
+                        reason=match.reason, candidates=[Candidate(id=p.id, name=p.full_name)
+                                                         for p in match.candidates]))
+                    continue
+                person = match.person
+            if person.id in seen:
                 problems.append(Problem(row=row.row_no, reason=(
-                    f"«{name}» уже есть в строке {seen[match.person.id]} — эта строка пропущена")))
+                    f"«{name}» уже есть в строке {seen[person.id]} — эта строка пропущена")))
                 continue
-            seen[match.person.id] = row.row_no
-            stats.append((org, match.person.id, values))
+            seen[person.id] = row.row_no
+            stats.append((org, person.id, values))
         async with self._db.transaction() as conn:
             await self._sync_config_in(conn)
             replaced = await StatsRepo.has_period_in(conn, orgs, "person", period)
             await StatsRepo.clear_period_in(conn, orgs, "person", period)
-            import_ids = await self._record(conn, orgs, "person", period, file_name, [p[:2] for p in parsed],
-                                            [(o, pid) for o, pid, _ in stats], problems, imported_by)
+            import_ids = await self._record(conn, orgs, "person", period, file_name, parsed, stats, problems,
+                                            imported_by)
             await StatsRepo.put_person_values_in(conn, period, [(pid, o, import_ids[o], v) for o, pid, v in stats])
             for org in orgs:
                 rows = [p for p in pending if p.org_id == org]
@@ -342,7 +352,7 @@ class ImportService:
                            import_ids=list(import_ids.values()), sheet=table.sheet, period_source=source)
 
     async def _record(self, conn: Any, orgs: Sequence[str], kind: str, period: Period | None, file_name: str,
-                      parsed: Sequence[tuple[Any, ...]], stored: Sequence[tuple[str, Any]],
+                      parsed: Sequence[tuple[Any, ...]], stored: Sequence[tuple[Any, ...]],
                       problems: Sequence[Problem], imported_by: int | None) -> dict[str, int]:
         ids: dict[str, int] = {}
         dumped = [p.model_dump() for p in _sorted(list(problems))]
@@ -350,7 +360,7 @@ class ImportService:
             ids[org] = await StatsRepo.create_import_in(
                 conn, org_id=org, kind=kind, period=period, file_name=file_name[:200],
                 rows_read=sum(1 for p in parsed if p[1] == org),
-                rows_imported=sum(1 for o, _ in stored if o == org),
+                rows_imported=sum(1 for s in stored if s[0] == org),
                 problems=dumped, imported_by=imported_by,
             )
             await AuditRepo.write_in(conn, actor_vk_id=imported_by, org_id=org, action=f"import_{kind}",
@@ -401,8 +411,9 @@ class ImportService:
                             imported_by: int | None = None, only_org: str | None = None) -> RosterResult:
         """Import the staff list: update, add, and mark the missing as left (never config people)."""
         default = self._default_org(org_id or only_org)
-        table = await self._parse(data, (TableKind.ROSTER,), file_name)
-        return await self._roster_from(table, file_name, default, imported_by, only_org)
+        with collector_paused():
+            table = await self._parse(data, (TableKind.ROSTER,), file_name)
+            return await self._roster_from(table, file_name, default, imported_by, only_org)
 
     async def _roster_from(self, table: ParsedTable, file_name: str, default: str | None,
                            imported_by: int | None, only: str | None) -> RosterResult:
@@ -498,21 +509,40 @@ def _refuse_not_stats(table: ParsedTable) -> None:
     raise ImportRefused(f"не понял, что это за таблица: нет столбца с ФИО; найдены столбцы: {found}")
 
 
-def _person_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
+def _person_value(name: str, cell: Any) -> tuple[Any, str | None]:
+    """(value, None), or (None, the problem's reason) for a cell that cannot be read."""
+    try:
+        if name in ("group_messages", "calls"):
+            return cells.count(cell), None
+        if name == "group_chats_created":
+            return cells.count_or_yes_no(cell), None
+        return cells.yes_no(cell), None
+    except cells.BadValue as exc:
+        return None, f"столбец «{field_label(name)}»: {exc}"
+
+
+def _person_values(row: DataRow, problems: list[Problem],
+                   converted: dict[tuple[str, type, Any], tuple[Any, str | None]] | None = None) -> dict[str, Any]:
+    """The row's figures; `converted` remembers each distinct cell's reading (a column holds
+    the same few «да», «нет», 0, 1 thousands of times)."""
     values: dict[str, Any] = {}
+    cells_of = row.values
     for name in _PERSON_VALUE_FIELDS:
-        if name not in row.values:
+        if name not in cells_of:
             continue
-        cell = row.values[name]
-        try:
-            if name in ("group_messages", "calls"):
-                values[name] = cells.count(cell)
-            elif name == "group_chats_created":
-                values[name] = cells.count_or_yes_no(cell)
-            else:
-                values[name] = cells.yes_no(cell)
-        except cells.BadValue as exc:
-            problems.append(Problem(row=row.row_no, reason=f"столбец «{field_label(name)}»: {exc}"))
+        cell = cells_of[name]
+        # The cell's type is in the key: 1, 1.0 and True are equal but read differently.
+        key = (name, type(cell), cell)
+        found = converted.get(key) if converted is not None else None
+        if found is None:
+            found = _person_value(name, cell)
+            if converted is not None and len(converted) < 100_000:
+                converted[key] = found
+        value, reason = found
+        if reason is None:
+            values[name] = value
+        else:
+            problems.append(Problem(row=row.row_no, reason=reason))
     return values
 
 
