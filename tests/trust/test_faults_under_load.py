@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,24 +30,6 @@ MAX_REPLIES = 5  # an answer may come as several messages (the answer, then an o
 # 10 % of API requests fail: errors 6, 9, 10, HTTP 500 and answers lost after the effect.
 FAULTS = {"error_rate": {"6": 0.02, "9": 0.02, "10": 0.02}, "http_500_rate": 0.02,
           "drop_rate": 0.02, "delay_ms": [1, 15]}
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    """A strict emulator on 127.0.0.1 with its 20 requests/s limit."""
-    emu = Emulator(token="t", group_id=1, strict=True)
-    await emu.start(host="127.0.0.1", port=0)
-    try:
-        yield emu
-    finally:
-        await emu.stop()
-
-
-@pytest.fixture
-async def control(emulator: Emulator) -> AsyncIterator[EmulatorControl]:
-    """The emulator's control API."""
-    async with EmulatorControl(emulator.base_url) as ctl:
-        yield ctl
 
 
 @pytest.fixture
