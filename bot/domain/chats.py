@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -190,6 +191,12 @@ _WORD_NUMBERS = {
     "шестьдесят": 60, "семьдесят": 70, "восемьдесят": 80, "девяносто": 90, "сто": 100,
 }
 MAX_MEMBERS = 5000
+
+
+def clean_typed(text: str) -> str:
+    """What a person typed, as one line: control and other invisible characters dropped, spaces collapsed."""
+    visible = "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in text)
+    return " ".join(visible.split())
 
 
 def parse_members(text: str) -> int | None:

@@ -415,7 +415,7 @@ class ChatsService:
     async def typed(self, person: Person, text: str) -> Screen:
         """Text typed at a typing step: a chat's title, a link, a reason or a number of people."""
         dialog = await self._dialog(person, *TYPING_STEPS)
-        text = " ".join(text.split())
+        text = rules.clean_typed(text)
         if text.lower() in ("отмена", "отменить", "стоп"):
             return await self.cancel(person)
         if dialog.step == "title":

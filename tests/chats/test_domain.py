@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from bot.config import ChatKind, MigrationConfig
-from bot.domain.chats import check_link, class_of, codes_in, expected_chats, new_code, parse_members
+from bot.domain.chats import (
+    check_link,
+    class_of,
+    clean_typed,
+    codes_in,
+    expected_chats,
+    new_code,
+    parse_members,
+)
 from bot.domain.models import Person, Role
 
 
@@ -97,3 +105,9 @@ def test_codes_are_found_in_mentions_and_words_are_not_codes() -> None:
     assert len(code) == 6 and any(ch.isdigit() for ch in code)
     assert codes_in(f"[club1|@sferum_bot] {code.lower()}") == [code]
     assert codes_in("Привет, ABCDEF SFERUM club1 12345") == []
+
+
+def test_typed_text_loses_invisible_characters() -> None:
+    """A typed title or reason keeps what people can see: no control characters, single spaces."""
+    assert clean_typed("Кружок\x16 робо\u200bтехники\n 5А\t") == "Кружок робо техники 5А"
+    assert clean_typed("\x00\x1f") == ""
