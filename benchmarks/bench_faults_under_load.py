@@ -21,7 +21,6 @@ import asyncio
 import itertools
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,10 +31,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench_bulk_send import TOKEN, _seed, _start_emulator  # noqa: E402 - the same emulator and seeding
+
 from bot.services.outbox_rules import chunk_key, random_id_for  # noqa: E402
 from vk_emulator import EmulatorControl  # noqa: E402
 
-TOKEN = "bench"
 QUESTIONS = ["как войти в сферум", "не приходит код", "мой статус", "что такое чат класса?",
              "🙂", "где взять ссылку на чат 5А", "asdf", "спасибо!", "как добавить родителей",
              "можно ли звонить через сферум", "меню", "Сферум не открывается на компьютере"]
@@ -51,24 +51,6 @@ class Run:
     asked: list[tuple[int, str, float]] = field(default_factory=list)  # (teacher, event_id, asked at)
     latencies: list[float] = field(default_factory=list)
     kills: list[str] = field(default_factory=list)
-
-
-def _start_emulator() -> tuple[subprocess.Popen[str], str]:
-    cmd = [sys.executable, "-m", "vk_emulator", "--port", "0", "--token", TOKEN, "--group-id", "1",
-           "--rps", "20", "--no-validate"]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("emulator listening on "):
-        proc.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return proc, line.removeprefix("emulator listening on ")
-
-
-async def _seed(control: EmulatorControl, ids: list[int]) -> None:
-    for start in range(0, len(ids), 200):
-        await asyncio.gather(*(control.add_user(i, "Имя", f"Учитель{i}", allows_messages=True)
-                               for i in ids[start:start + 200]))
 
 
 def _reply_ids(event_id: str) -> dict[int, bool]:
@@ -202,7 +184,7 @@ async def _report(control: EmulatorControl, run: Run, elapsed: float) -> bool:
 
 
 async def main(args: argparse.Namespace) -> int:
-    proc, base_url = _start_emulator()
+    proc, base_url = _start_emulator(False)
     api_url = base_url + "/method/"
     share = args.fault_rate / 5
     faults = {"error_rate": {"6": share, "9": share, "10": share}, "http_500_rate": share,
