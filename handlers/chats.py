@@ -15,10 +15,10 @@ from bot.domain.ui import Keyboard
 from bot.services.access import Denied
 from bot.services.chats import TO_LIST, ChatsRefused, ChatsService, Screen
 from handlers.common import (
-    CHAT_PEER_START,
     Cmd,
     EventCmd,
     Known,
+    event_in_chat,
     feature,
     is_private,
     payload_of,
@@ -46,16 +46,12 @@ async def _show(deps: Deps, vk_id: int, screen: Awaitable[Screen]) -> None:
     await say(deps, vk_id, shown.text, shown.keyboard)
 
 
-def _in_chat(event: MessageEvent) -> bool:
-    return int(event.object.peer_id or 0) >= CHAT_PEER_START
-
-
 async def _pressing(deps: Deps, event: MessageEvent, person: Person | None) -> Person | None:
     """The known person pressing a button in private; strangers and group chats are told why not."""
     if person is None:
         snackbar("Сначала напишите мне в личные сообщения, чтобы представиться.")
         return None
-    if _in_chat(event):
+    if event_in_chat(event):
         snackbar("Свои чаты можно подтверждать только в личных сообщениях с ботом.")
         return None
     return person
@@ -247,7 +243,7 @@ async def on_withdraw(event: MessageEvent, deps: Deps, args: dict[str, Any], per
 async def on_report(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
     """The report by classes or by people."""
     vk_id = event.object.user_id
-    viewer = await _admin(deps, vk_id, "migration_report", in_chat=_in_chat(event))
+    viewer = await _admin(deps, vk_id, "migration_report", in_chat=event_in_chat(event))
     if viewer is not None:
         view = "person" if args.get("v") == "person" else "summary"
         await _show(deps, vk_id, _service(deps).report_screen(viewer, view))
@@ -257,7 +253,7 @@ async def on_report(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> No
 async def on_not_needed(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
     """«Отметить «не нужен»»: whose chat."""
     vk_id = event.object.user_id
-    deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), in_chat=_in_chat(event))
+    deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), in_chat=event_in_chat(event))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_people(deputy, _int(args.get("pg"))))
 
@@ -267,7 +263,7 @@ async def on_not_needed_person(event: MessageEvent, deps: Deps, args: dict[str, 
     """A colleague chosen: which of their chats."""
     vk_id = event.object.user_id
     deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), target=str(args.get("p")),
-                          in_chat=_in_chat(event), org_id=await _org_of(deps, args.get("p")))
+                          in_chat=event_in_chat(event), org_id=await _org_of(deps, args.get("p")))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_chats(deputy, _int(args.get("p"), -1)))
 
@@ -277,7 +273,7 @@ async def on_not_needed_chat(event: MessageEvent, deps: Deps, args: dict[str, An
     """A colleague's chat chosen: the reason is typed next."""
     vk_id = event.object.user_id
     deputy = await _admin(deps, vk_id, "chat_not_needed_pick", (Role.DEPUTY,),
-                          target=f"{args.get('p')}:{args.get('k')}", in_chat=_in_chat(event),
+                          target=f"{args.get('p')}:{args.get('k')}", in_chat=event_in_chat(event),
                           org_id=await _org_of(deps, args.get("p")))
     if deputy is not None:
         await _show(deps, vk_id, _service(deps).nn_start(deputy, _int(args.get("p"), -1), _str(args.get("k"))))

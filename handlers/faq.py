@@ -18,10 +18,10 @@ from bot.domain.ui import Button, Color, Keyboard
 from bot.services.access import Denied
 from bot.services.faq import FaqRefused, FaqReply, FaqService
 from handlers.common import (
-    CHAT_PEER_START,
     Cmd,
     EventCmd,
     Known,
+    event_in_chat,
     feature,
     is_private,
     payload_of,
@@ -65,8 +65,9 @@ async def _refuse(deps: Deps, vk_id: int, exc: Denied | FaqRefused) -> None:
     await say(deps, vk_id, exc.text)
 
 
-def _in_chat(event: MessageEvent) -> bool:
-    return int(event.object.peer_id or 0) >= CHAT_PEER_START
+async def _await_text(deps: Deps, vk_id: int, step: str, question_id: int) -> None:
+    """The deputy's next text is the `step` («reply» or «new_topic») for this question (stamped, so it can go stale)."""
+    await deps.states.set(_key(vk_id), step, {"q": question_id, "at": deps.clock.now().isoformat()})
 
 
 class InFaqDialog(ABCRule[Message]):
@@ -177,7 +178,7 @@ async def on_question(message: Message, deps: Deps, person: Person) -> None:
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("faq_pick"))
 async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person: Person | None) -> None:
     """A candidate topic pressed: its article."""
-    if person is None or _in_chat(event):
+    if person is None or event_in_chat(event):
         snackbar(STRANGER if person is None else "Кнопка работает в личных сообщениях")
         return
     try:
@@ -203,7 +204,7 @@ async def on_helpful(event: MessageEvent, deps: Deps, args: dict[str, Any], pers
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("faq_handoff"))
 async def on_hand_off(event: MessageEvent, deps: Deps, args: dict[str, Any], person: Person | None) -> None:
     """«Передать вопрос заместителю»: the question goes to the school's deputies."""
-    if person is None or _in_chat(event):
+    if person is None or event_in_chat(event):
         snackbar(STRANGER if person is None else "Кнопка работает в личных сообщениях")
         return
     try:
@@ -223,11 +224,11 @@ async def on_reply(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> Non
     """«Ответить»: the next text the deputy types is the answer."""
     vk_id = event.object.user_id
     try:
-        question = await _service(deps).start_reply(vk_id, args.get("q"), in_chat=_in_chat(event))
+        question = await _service(deps).start_reply(vk_id, args.get("q"), in_chat=event_in_chat(event))
     except (Denied, FaqRefused) as exc:
         await _refuse(deps, vk_id, exc)
         return
-    await deps.states.set(_key(vk_id), "reply", {"q": question.id, "at": deps.clock.now().isoformat()})
+    await _await_text(deps, vk_id, "reply", question.id)
     snackbar("Напишите ответ")
     await say(deps, vk_id, f"Напишите ответ для {question.asker_name} на вопрос «{question.text}». "
                            "Он уйдёт от имени бота.", _cancel_keyboard())
@@ -238,7 +239,7 @@ async def on_entry(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> Non
     """«Сделать ответ статьёй» (or «Ещё темы»): topic buttons."""
     vk_id = event.object.user_id
     try:
-        page = await _service(deps).start_entry(vk_id, args.get("q"), args.get("p", 0), in_chat=_in_chat(event))
+        page = await _service(deps).start_entry(vk_id, args.get("q"), args.get("p", 0), in_chat=event_in_chat(event))
     except (Denied, FaqRefused) as exc:
         await _refuse(deps, vk_id, exc)
         return
@@ -252,7 +253,7 @@ async def on_topic(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> Non
     topic = args.get("t")
     try:
         done = await _service(deps).add_entry(vk_id, args.get("q") if isinstance(args.get("q"), int) else -1,
-                                              topic if isinstance(topic, str) else "", in_chat=_in_chat(event))
+                                              topic if isinstance(topic, str) else "", in_chat=event_in_chat(event))
     except (Denied, FaqRefused) as exc:
         await _refuse(deps, vk_id, exc)
         return
@@ -265,11 +266,11 @@ async def on_new_topic(event: MessageEvent, deps: Deps, args: dict[str, Any]) ->
     """«Новая тема»: the next text is the new topic's id (and title)."""
     vk_id = event.object.user_id
     try:
-        question = await _service(deps).check_entry(vk_id, args.get("q"), in_chat=_in_chat(event))
+        question = await _service(deps).check_entry(vk_id, args.get("q"), in_chat=event_in_chat(event))
     except (Denied, FaqRefused) as exc:
         await _refuse(deps, vk_id, exc)
         return
-    await deps.states.set(_key(vk_id), "new_topic", {"q": question.id, "at": deps.clock.now().isoformat()})
+    await _await_text(deps, vk_id, "new_topic", question.id)
     await say(deps, vk_id, "Напишите латиницей идентификатор новой темы и через пробел — её название "
                            "(до 40 знаков), например: wifi Вай-фай в школе", _cancel_keyboard())
 
