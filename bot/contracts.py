@@ -11,7 +11,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.domain.models import Period
+from bot.domain.models import Period, Person
 
 
 class UnreachablePerson(BaseModel):
@@ -50,6 +50,10 @@ class ChatsProgress(Protocol):
 
     async def missing_by_person(self, org_id: str) -> dict[int, list[str]]:
         """person id → titles of the expected chats not yet confirmed."""
+        ...
+
+    async def missing_for(self, person: Person) -> list[str]:
+        """Titles of one person's expected chats not yet confirmed (without reading the whole school)."""
         ...
 
 

@@ -211,6 +211,10 @@ class ChatsService:
         """person id → titles of the expected chats not yet confirmed (contracts.ChatsProgress)."""
         return {p.person.id: p.missing for p in await self._school(org_id) if p.missing}
 
+    async def missing_for(self, person: Person) -> list[str]:
+        """One person's expected chats not yet confirmed (contracts.ChatsProgress)."""
+        return (await self.person_chats(person)).missing
+
     async def report(self, org_id: str) -> MigrationReport:
         """Totals, people and classes of one school."""
         school = await self._school(org_id)

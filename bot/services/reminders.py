@@ -383,7 +383,8 @@ class ReminderService:
         reasons: list[str] = []
         if period is not None and stats is not None:
             lines.append(f"Неделя {period}: {_figures(stats, self._settings)}")
-        missing = (await self._missing(person.org_id)).get(person.id, [])
+        chats = self._links.chats
+        missing = await chats.missing_for(person) if chats is not None else []
         reasons = rules.reasons_for(person, stats, self._settings.thresholds, school.reminders.enabled(), missing)
         if not lines and not reasons:
             return None

@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.config import Settings
 from bot.contracts import UnreachablePerson
-from bot.domain.models import Period, Role
+from bot.domain.models import Period, Person, Role
 from bot.services.reminders import Links, ReminderService
 from storage.db import Database
 from tests.reminders.conftest import (
@@ -27,6 +27,9 @@ class FakeChats:
 
     async def missing_by_person(self, org_id: str) -> dict[int, list[str]]:
         return self.missing
+
+    async def missing_for(self, person: Person) -> list[str]:
+        return self.missing.get(person.id, [])
 
 
 class FakeReach:
