@@ -23,8 +23,7 @@ from bot.app import App
 from bot.domain import chats as chat_rules
 from bot.domain.models import Person
 from tests.e2e.harness import DEPUTY, TEACHERS
-from tests.trust.support import Errors, captured_errors, running_bot, school_data
-from tests.trust.test_security_matrix import Handled
+from tests.trust.support import Errors, Handled, captured_errors, running_bot, school_data
 from vk_emulator.client import EmulatorControl
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -26,6 +26,7 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, Chat
+from tests.trust.support import Handled
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
@@ -160,38 +161,6 @@ async def denied_count(app: App, vk_id: int) -> int:
     ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
-
-
-class Handled:
-    """Wakes a test when the bot has finished an event (its replies and callback answer sent)."""
-
-    def __init__(self, app: App) -> None:
-        self._app = app
-        self._changed = asyncio.Event()
-        inbox = app.poller.inbox
-        finish = inbox.finish
-
-        async def finish_and_tell(*args: Any, **kwargs: Any) -> Any:
-            result = await finish(*args, **kwargs)
-            changed, self._changed = self._changed, asyncio.Event()
-            changed.set()
-            return result
-
-        inbox.finish = finish_and_tell  # type: ignore[method-assign]
-
-    async def _done(self, event_id: str) -> bool:
-        async with self._app.db.read() as conn, conn.execute(
-            "SELECT status FROM inbox WHERE event_id = ?", (event_id,),
-        ) as cur:
-            row = await cur.fetchone()
-        return row is not None and row[0] != "pending"
-
-    async def wait(self, event_id: str) -> None:
-        while True:
-            changed = self._changed  # taken before the check, so no finish is missed
-            if await self._done(event_id):
-                return
-            await asyncio.wait_for(changed.wait(), 15)
 
 
 async def try_action(chat: Chat, control: EmulatorControl, handled: Handled, actor: str,
