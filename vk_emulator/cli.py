@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="do not check requests, responses and events against VK's schema",
     )
     parser.add_argument("--random-seed", type=int, default=None, help="seed for fault injection")
-    parser.add_argument("--schema-dir", default=None, help="path to shared/vk-api-schema")
+    parser.add_argument("--schema-dir", default=None, help="папка со схемой VK API (по умолчанию — копия в пакете)")
 
 
 async def _serve(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None) -> None:
