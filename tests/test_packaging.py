@@ -140,8 +140,14 @@ def test_schema_libraries_are_core_dependencies() -> None:
 
 def test_wheel_carries_the_schema(tmp_path: Path) -> None:
     """The built wheel holds every vendored schema file with its licence and source."""
+    source = tmp_path / "src"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".venv", ".git", "build", "data", "__pycache__", "*.egg-info"),
+    )
     result = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(source)],
         capture_output=True,
         text=True,
         timeout=300,

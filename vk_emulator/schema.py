@@ -48,7 +48,7 @@ def locate_schema_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
         explicit = os.environ.get(SCHEMA_DIR_ENV) or PACKAGED_SCHEMA_DIR
     path = Path(explicit)
     if not (path / "messages" / "methods.json").is_file():
-        raise SchemaNotFoundError(f"no VK API schema in {path}")
+        raise SchemaNotFoundError(f"в папке {path} нет схемы VK API (messages/methods.json)")
     return path
 
 

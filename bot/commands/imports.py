@@ -127,7 +127,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
         description="Загружает список сотрудников (xlsx, xls, ods, csv): обновляет найденных, добавляет "
                     "новых, отсутствующих в файле отмечает как уволившихся.",
     )
-    roster.add_argument("file", type=Path, metavar="FILE", help="файл со списком сотрудников")
+    roster.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл со списком сотрудников")
     roster.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     roster.add_argument("--json", action="store_true", help="вывести итог в JSON")
     roster.set_defaults(func=_run_roster)
@@ -136,8 +136,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
         "import-stats", parents=[common], help="загрузить еженедельную статистику",
         description="Загружает таблицу мониторинга (по сотрудникам или по школам): xlsx, xls, ods, csv.",
     )
-    stats.add_argument("file", type=Path, metavar="FILE", help="файл со статистикой")
-    stats.add_argument("--period", metavar="START..END",
+    stats.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл со статистикой")
+    stats.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                        help="период, например 2026-11-14..2026-11-20 (иначе из файла или последний завершившийся)")
     stats.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     stats.add_argument("--json", action="store_true", help="вывести итог в JSON")

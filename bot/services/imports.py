@@ -42,7 +42,7 @@ def vk_screen_name_resolver(request: ApiRequest) -> ScreenNameResolver:
         try:
             answer = await request("utils.resolveScreenName", {"screen_name": screen_name})
         except Exception as exc:  # any API or network failure leaves the name unresolved, reported
-            log.warning("utils.resolveScreenName failed for %s: %s", screen_name, type(exc).__name__)
+            log.warning("не удалось узнать VK id по адресу %s (utils.resolveScreenName: %s)", screen_name, type(exc).__name__)
             return None
         found = answer.get("response") if isinstance(answer, dict) else None
         if isinstance(found, dict) and found.get("type") == "user" and isinstance(found.get("object_id"), int):
