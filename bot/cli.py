@@ -43,6 +43,14 @@ def common_parser() -> argparse.ArgumentParser:
         metavar="ПУТЬ",
         help="файл настроек (по умолчанию ./config.toml, а без него — значения из config.example.toml)",
     )
+    common.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        metavar="ПУТЬ",
+        help="файл переменных окружения (строки ИМЯ=значение, например SFERUM_VK__TOKEN=…); "
+        "по умолчанию — env_file из настроек",
+    )
     return common
 
 

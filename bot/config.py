@@ -2,12 +2,15 @@
 
 `load_settings(path)` reads a TOML file (or, with no file, the defaults that
 `config.example.toml` spells out), lets `SFERUM_VK__TOKEN` override the token
-from the environment and resolves relative paths against the config file's folder.
+from the environment or from an environment file (`--env-file` or the `env_file` key,
+the same file a systemd unit would read) and resolves relative paths against the config
+file's folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import tomllib
@@ -226,6 +229,8 @@ class Settings(_Section):
     backup: BackupConfig = BackupConfig()
     district: DistrictConfig = DistrictConfig()
     schools: list[SchoolConfig] = Field(default_factory=lambda: [SchoolConfig()], min_length=1)
+    # A file of NAME=value lines (SFERUM_VK__TOKEN=...) read like the environment; --env-file wins.
+    env_file: Path | None = None
     # Where the file came from; relative paths were resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)
 
@@ -282,9 +287,41 @@ def _resolve(base: Path, path: Path | None) -> Path | None:
     return (base / path).resolve()
 
 
-def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = None) -> Settings:
-    """Validate raw TOML data; paths resolve against `base_dir`. Raises ConfigError."""
-    token = os.environ.get(TOKEN_ENV)
+def read_env_file(path: Path) -> dict[str, str]:
+    """The variables of an environment file (`NAME=value` lines, `#` comments), as systemd's
+    EnvironmentFile reads them. Raises ConfigError naming the file and, for bad syntax, the line."""
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"файл с переменными окружения {path} не найден") from None
+    except PermissionError:
+        raise ConfigError(
+            f"файл с переменными окружения {path} не читается: нет прав. Он должен принадлежать "
+            f"root:sferum с правами 640: sudo chown root:sferum {path} && sudo chmod 640 {path}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"файл с переменными окружения {path} не читается: {exc}") from None
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ConfigError(f"{path}, строка {binding.original.line}: ожидается ИМЯ=значение")
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
+
+
+def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = None,
+                   env_file: Path | None = None) -> Settings:
+    """Validate raw TOML data; paths resolve against `base_dir`. Raises ConfigError.
+
+    The token comes from the environment, else from the environment file (`env_file`, else the
+    data's `env_file` key), else from the data."""
+    if env_file is None and isinstance(data.get("env_file"), str):
+        env_file = _resolve(base_dir, Path(data["env_file"]))
+    environ = {**(read_env_file(env_file) if env_file is not None else {}), **os.environ}
+    token = environ.get(TOKEN_ENV)
     if token:
         data = {**data, "vk": {**data.get("vk", {}), "token": token}}
     try:
@@ -298,19 +335,22 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     schools = [
         s.model_copy(update={"faq_file": _resolve(base_dir, s.faq_file)}) for s in settings.schools
     ]
-    return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools})
+    return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools,
+                                       "env_file": env_file})
 
 
-def load_settings(path: Path | str | None = None) -> Settings:
-    """Load settings from `path`, else ./config.toml, else the built-in defaults.
+def load_settings(path: Path | str | None = None, env_file: Path | str | None = None) -> Settings:
+    """Load settings from `path`, else ./config.toml, else the built-in defaults; `env_file`
+    (else the config's `env_file` key) supplies environment variables such as the token.
 
     The built-in defaults are exactly what `config.example.toml` says; a test keeps
     the two in step. Raises ConfigError with one Russian line naming the key.
     """
+    env_path = Path(env_file) if env_file is not None else None
     if path is None:
         candidate = Path(DEFAULT_CONFIG_NAME)
         if not candidate.exists():
-            return parse_settings({}, Path.cwd())
+            return parse_settings({}, Path.cwd(), env_file=env_path)
         path = candidate
     path = Path(path)
     try:
@@ -323,4 +363,4 @@ def load_settings(path: Path | str | None = None) -> Settings:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: ошибка в синтаксисе TOML: {exc}") from None
-    return parse_settings(data, path.resolve().parent, source=path.resolve())
+    return parse_settings(data, path.resolve().parent, source=path.resolve(), env_file=env_path)
