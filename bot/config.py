@@ -140,6 +140,34 @@ class RetentionConfig(_Section):
     left_people_days: int = Field(default=365, ge=30)
 
 
+def _check_url(value: str | None) -> str | None:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError("ссылка начинается с https:// (или http://)")
+    return value
+
+
+class PrivacyConfig(_Section):
+    """The personal-data operator, its policy and consent: the deployment's default."""
+
+    operator: str = ""
+    policy_url: str = ""
+    consent_required: bool = False
+    consent_file: Path | None = None
+
+    _url = field_validator("policy_url")(_check_url)
+
+
+class SchoolPrivacyConfig(_Section):
+    """A school's own operator, policy or consent; what is not set comes from [privacy]."""
+
+    operator: str | None = None
+    policy_url: str | None = None
+    consent_required: bool | None = None
+    consent_file: Path | None = None
+
+    _url = field_validator("policy_url")(_check_url)
+
+
 class ChatKind(_Section):
     id: str
     title: str
@@ -168,6 +196,7 @@ class SchoolConfig(_Section):
     schedule: ScheduleConfig = ScheduleConfig()
     retention: RetentionConfig = RetentionConfig()
     migration: MigrationConfig = MigrationConfig()
+    privacy: SchoolPrivacyConfig = SchoolPrivacyConfig()
 
     @field_validator("id")
     @classmethod
@@ -228,6 +257,7 @@ class Settings(_Section):
     imports: ImportsConfig = ImportsConfig()
     backup: BackupConfig = BackupConfig()
     district: DistrictConfig = DistrictConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     schools: list[SchoolConfig] = Field(default_factory=lambda: [SchoolConfig()], min_length=1)
     # A file of NAME=value lines (SFERUM_VK__TOKEN=...) read like the environment; --env-file wins.
     env_file: Path | None = None
@@ -333,10 +363,17 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     )
     backup = settings.backup.model_copy(update={"dir": _resolve(storage.data_dir, settings.backup.dir)})
     schools = [
-        s.model_copy(update={"faq_file": _resolve(base_dir, s.faq_file)}) for s in settings.schools
+        s.model_copy(update={
+            "faq_file": _resolve(base_dir, s.faq_file),
+            "privacy": s.privacy.model_copy(
+                update={"consent_file": _resolve(base_dir, s.privacy.consent_file)}),
+        })
+        for s in settings.schools
     ]
+    privacy = settings.privacy.model_copy(
+        update={"consent_file": _resolve(base_dir, settings.privacy.consent_file)})
     return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools,
-                                       "env_file": env_file})
+                                       "privacy": privacy, "env_file": env_file})
 
 
 def load_settings(path: Path | str | None = None, env_file: Path | str | None = None) -> Settings:
