@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.config import Settings
 from bot.contracts import ChatsProgress, UnreachablePerson
 from bot.domain.models import Person
+from bot.domain.russian import count
 from bot.ports import Delivery, OutMessage
 from bot.services.reachability import ReachabilityService, reason_for
 from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
@@ -121,7 +122,7 @@ class BroadcastService:
     def options(self) -> list[AudienceOption]:
         """The «who» choices (the chats one only while the chats feature is on)."""
         found = [AudienceOption(kind="all", label="Всем сотрудникам"),
-                 AudienceOption(kind="below", label=f"Учителям: меньше {self._settings.thresholds.messages} сообщений"),
+                 AudienceOption(kind="below", label=f"Учителям: меньше {count(self._settings.thresholds.messages, 'сообщение', 'gent')}"),
                  AudienceOption(kind="unregistered", label="Не зарегистрированным в Сферуме")]
         if self._chats() is not None:
             found.append(AudienceOption(kind="chats", label="Не подтвердившим перенос чатов"))
@@ -132,7 +133,7 @@ class BroadcastService:
         """Who a broadcast is for, in words."""
         return {
             "all": "все сотрудники",
-            "below": f"учителя, написавшие меньше {self._settings.thresholds.messages} сообщений за неделю",
+            "below": f"учителя, написавшие меньше {count(self._settings.thresholds.messages, 'сообщение', 'gent')} за неделю",
             "unregistered": "не зарегистрированные в Сферуме",
             "chats": "не подтвердившие перенос рабочих чатов",
             "class": f"классный руководитель {arg}",
