@@ -63,15 +63,17 @@ def _agree_word(word: str, n: int, case: Case) -> str:
     if case != "nomn" and case != "accs":
         # After «меньше», «из», «до» the count is in that case: 1 → singular, others → plural.
         form = best.inflect({"sing" if _form(n) == "one" else "plur", case})
-        if form is not None and case == "gent" and _form(n) != "one":
-            return _COUNTED_PLURAL_GENT.get(word, form.word)
-        return form.word if form is not None else word
+        if form is None:
+            return word
+        if case == "gent" and _form(n) != "one":
+            return _COUNTED_PLURAL_GENT.get(word, str(form.word))
+        return str(form.word)
     agreed = best.make_agree_with_number(abs(n))
     if agreed is None:
         return word
     if _form(n) == "many":
-        return _COUNTED_PLURAL_GENT.get(word, agreed.word)
-    return agreed.word
+        return _COUNTED_PLURAL_GENT.get(word, str(agreed.word))
+    return str(agreed.word)
 
 
 def agree(n: int, phrase: str, case: Case = "nomn") -> str:
