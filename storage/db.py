@@ -115,6 +115,26 @@ def _sqlite_kind(exc: sqlite3.Error) -> str | None:
     return None
 
 
+def _disk_full(folder: Path) -> bool:
+    """Whether the disk holding `folder` has (next to) no space left."""
+    try:
+        return shutil.disk_usage(folder).free < 1024 * 1024
+    except OSError:
+        return False
+
+
+_OS_REASONS = {
+    errno.EACCES: "нет прав", errno.EPERM: "нет прав", errno.EROFS: "диск только для чтения",
+    errno.ENOTDIR: "часть пути — файл, а не папка", errno.ENOSPC: "нет места на диске",
+    errno.EEXIST: "на этом месте файл",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """A short Russian reason for a file-system error."""
+    return _OS_REASONS.get(exc.errno or 0, exc.strerror or "ошибка файловой системы")
+
+
 def _os_kind(exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
         return "full"
@@ -158,9 +178,12 @@ def translate(exc: BaseException, path: Path, backups: Path | None = None) -> St
         kind = _sqlite_kind(exc)
         if kind == "cannot_open" and not os.access(path.parent, os.W_OK):
             kind = "readonly"
+        if kind in ("io", "cannot_open") and _disk_full(path.parent):
+            # SQLite reports a full disk under its -wal or -shm file as an I/O error.
+            kind = "full"
         return storage_error(kind, path, backups=backups) if kind else None
     if isinstance(exc, OSError):
-        return storage_error(_os_kind(exc), path, backups=backups, detail=exc.strerror or "")
+        return storage_error(_os_kind(exc), path, backups=backups, detail=os_reason(exc))
     return None
 
 
@@ -319,12 +342,17 @@ class Database:
                 if not create:
                     raise storage_error("missing" if was_created(file) else "not_created", file,
                                         backups=backups)
-                file.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    kind = _os_kind(exc)
+                    raise storage_error("full" if kind == "full" else "cannot_create", file,
+                                        backups=backups, detail=os_reason(exc)) from None
             elif not file.is_file() or file.stat().st_size == 0:
                 # SQLite would take an empty file for a new database; ours never is one.
                 raise storage_error("corrupt", file, backups=backups)
         except OSError as exc:
-            raise storage_error(_os_kind(exc), file, backups=backups, detail=exc.strerror or "") from None
+            raise storage_error(_os_kind(exc), file, backups=backups, detail=os_reason(exc)) from None
         try:
             conn = await cls._connect(path_str)
         except (sqlite3.Error, OSError) as exc:

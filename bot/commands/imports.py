@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import EXIT_FAILURE, print_json, settings_from
+from bot.commands._common import EXIT_FAILURE, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.imports.reader import ImportRefused, Limits, check_size
@@ -67,9 +67,7 @@ def _run_roster(args: argparse.Namespace) -> int:
         return _refused(args, str(exc))
 
     async def run() -> int:
-        from storage.db import Database
-
-        db = await Database.open(settings.storage.database_path)
+        db = await open_db(settings, create=True)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
             result = await service.import_roster(data, args.file.name, org_id=args.org)
@@ -100,9 +98,7 @@ def _run_stats(args: argparse.Namespace) -> int:
         return _refused(args, str(exc))
 
     async def run() -> int:
-        from storage.db import Database
-
-        db = await Database.open(settings.storage.database_path)
+        db = await open_db(settings, create=True)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
             result = await service.import_stats(data, args.file.name, period=period, org_id=args.org)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import fail, print_json, settings_from
+from bot.commands._common import fail, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain import schedule
 from bot.services.privacy import PrivacyService
-from storage.db import Database, check_backup, replace_database
+from storage.db import NOT_CREATED, StorageError, check_backup, replace_database
 from storage.status import StatusRepo
 
 
@@ -22,7 +23,7 @@ def next_runs(settings: Settings, now: dt.datetime) -> list[tuple[str, str, dt.d
 
 
 async def _with_service(settings: Settings, action: Any) -> Any:
-    db = await Database.open(settings.storage.database_path)
+    db = await open_db(settings)
     try:
         return await action(PrivacyService(db, settings), db)
     finally:
@@ -82,11 +83,13 @@ def _status(args: argparse.Namespace) -> int:
     path = settings.storage.database_path
     now = dt.datetime.now(dt.UTC)
     runs = next_runs(settings, now)
-    if path.exists():
+    try:
         status = asyncio.run(_with_service(settings, lambda svc, db: StatusRepo(db).read()))
-        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-    else:
-        status, size = None, 0
+    except StorageError as exc:
+        if exc.kind != "not_created":
+            raise
+        status = None
+    size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
     last_imports = {s.id: (status.last_imports.get(s.id) if status else None) for s in settings.schools}
     data: dict[str, Any] = {
         "database": str(path),
@@ -99,8 +102,12 @@ def _status(args: argparse.Namespace) -> int:
         "next_runs": [{"org": org, "job": job, "at": when.isoformat()} for org, job, when in runs],
     }
     if args.json:
+        if status is None:
+            print(NOT_CREATED, file=sys.stderr)
         print_json(data)
         return 0
+    if status is None:
+        print(NOT_CREATED)
     print(f"База: {path} ({size / 1024 / 1024:.1f} МБ)")
     print(f"Последнее событие от ВКонтакте: {data['last_event_at'] or 'ещё не было'}")
     print(f"Необработанных событий: {data['inbox_pending']}; в очереди отправки: {data['outbox_pending']}"
@@ -139,4 +146,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
 
     p = sub.add_parser("status", parents=[common], help="состояние бота: события, очередь, загрузки, расписание")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=_status)
+    p.set_defaults(func=_status, reads_only=True)
