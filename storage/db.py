@@ -254,19 +254,36 @@ def copy_database(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def keep_aside(path: Path, aside: Path) -> Path:
+    """Copy the database at `path` (its WAL included) to `aside`, keeping owner and mode; returns `aside`."""
+    try:
+        copy_database(path, aside)
+    except sqlite3.Error:
+        # An unreadable database is still kept, byte for byte.
+        shutil.copyfile(path, aside)
+        wal = Path(f"{path}-wal")
+        if wal.exists():
+            shutil.copyfile(wal, Path(f"{aside}-wal"))
+    _same_owner_and_mode(path, aside)
+    return aside
+
+
+def _same_owner_and_mode(model: Path, path: Path) -> None:
+    try:
+        old = model.stat()
+    except FileNotFoundError:
+        return
+    os.chmod(path, stat.S_IMODE(old.st_mode))
+    with suppress(PermissionError):
+        os.chown(path, old.st_uid, old.st_gid)
+
+
 def replace_database(source: Path, target: Path) -> None:
     """Put a backup in place of the (stopped) database, keeping the old file's owner and mode."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".restoring")
     shutil.copyfile(source, tmp)
-    try:
-        old = target.stat()
-    except FileNotFoundError:
-        old = None
-    if old is not None:
-        os.chmod(tmp, stat.S_IMODE(old.st_mode))
-        with suppress(PermissionError):
-            os.chown(tmp, old.st_uid, old.st_gid)
+    _same_owner_and_mode(target, tmp)
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
     tmp.replace(target)

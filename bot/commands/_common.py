@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
+# A change that needs confirmation was only previewed (run again with --yes).
+EXIT_PREVIEW = 3
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:

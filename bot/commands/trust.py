@@ -9,11 +9,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import fail, open_db, print_json, settings_from
+from bot.commands._common import EXIT_PREVIEW, fail, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain import schedule
 from bot.services.privacy import PrivacyService
-from storage.db import NOT_CREATED, StorageError, check_backup, replace_database
+from storage.db import (
+    NOT_CREATED,
+    StorageError,
+    check_backup,
+    describe,
+    keep_aside,
+    replace_database,
+)
+from storage.lock import AlreadyRunning, RunLock, running_pid
 from storage.status import StatusRepo
 
 
@@ -42,18 +50,65 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _weeks(periods: list[str]) -> str:
+    if not periods:
+        return "загруженных недель нет"
+    return f"недель: {len(periods)}, последняя {periods[-1]}"
+
+
 def _restore(args: argparse.Namespace) -> int:
+    """Check the backup, show what it holds beside the current database, and replace only with --yes."""
     settings = settings_from(args)
     source: Path = args.file
+    target = settings.storage.database_path
     if not source.is_file():
         fail(f"файла {source} нет")
     problem = check_backup(source)
     if problem:
         fail(f"{source}: {problem}")
+    pid = running_pid(target.parent)
+    if pid is not None:
+        fail(f"бот работает с этой базой ({f'процесс {pid}' if pid else 'другой процесс'}): остановите его "
+             "(systemctl stop sferum-bot) и повторите восстановление")
+    made = dt.datetime.fromtimestamp(source.stat().st_mtime).astimezone()
+    copy, now = describe(source), describe(target)
+    stamp = dt.datetime.now().astimezone()
+    aside = target.with_name(f"{target.stem}.before-restore-{stamp:%Y%m%d-%H%M%S}.sqlite3")
+    if args.json:
+        print_json({"preview": not args.yes or args.dry_run, "backup": str(source), "backup_date": made.isoformat(),
+                    "backup_people": copy.people if copy else 0, "backup_periods": copy.periods if copy else [],
+                    "current_people": now.people if now else None,
+                    "current_periods": now.periods if now else None,
+                    "current_kept_as": str(aside) if target.exists() else None})
+    else:
+        print(f"Копия {source} от {made:%d.%m.%Y %H:%M}: сотрудников {copy.people if copy else 0}, "
+              f"{_weeks(copy.periods if copy else [])}.")
+        if now is not None:
+            print(f"Сейчас в базе {target}: сотрудников {now.people}, {_weeks(now.periods)}.")
+        elif target.exists():
+            print(f"Сейчас база {target} не читается.")
+        else:
+            print(f"Сейчас базы {target} нет.")
+    if args.dry_run:
+        return 0
     if not args.yes:
-        fail("восстановление заменит текущую базу. Остановите бота и повторите с --yes", 2)
-    replace_database(source, settings.storage.database_path)
-    print(f"База восстановлена из {source}. Запустите бота снова.")
+        print("Восстановление заменит текущую базу (она будет сохранена рядом). Чтобы заменить, повторите "
+              "команду с --yes.", file=sys.stderr)
+        return EXIT_PREVIEW
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Held while replacing, so that a bot started meanwhile waits for a whole database.
+        lock = RunLock.acquire(target.parent)
+    except AlreadyRunning as exc:
+        fail(str(exc))
+    try:
+        kept = keep_aside(target, aside) if target.exists() else None
+        replace_database(source, target)
+    finally:
+        lock.release()
+    if not args.json:
+        print(f"База восстановлена из {source}." + (f" Прежняя сохранена в {kept}." if kept else "")
+              + " Запустите бота снова.")
     return 0
 
 
@@ -129,9 +184,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(func=_backup)
 
     p = sub.add_parser("restore", parents=[common], help="восстановить базу из резервной копии",
-                       description="Заменяет базу бота резервной копией. Сначала остановите бота.")
-    p.add_argument("file", type=Path, metavar="FILE")
-    p.add_argument("--yes", action="store_true", help="подтвердить замену текущей базы")
+                       description="Проверяет копию и показывает, что в ней и что сейчас в базе; с --yes "
+                                   "заменяет базу копией, сохранив прежнюю рядом. Сначала остановите бота.")
+    p.add_argument("file", type=Path, metavar="FILE", help="резервная копия базы")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--yes", action="store_true", help="заменить текущую базу без вопросов")
+    mode.add_argument("--dry-run", action="store_true", help="только показать, что изменится")
+    p.add_argument("--json", action="store_true", help="вывести сведения в JSON")
     p.set_defaults(func=_restore)
 
     p = sub.add_parser("forget", parents=[common], help="удалить данные сотрудника",
