@@ -282,7 +282,8 @@ def replace_database(source: Path, target: Path) -> None:
     """Put a backup in place of the (stopped) database, keeping the old file's owner and mode."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(target.name + ".restoring")
-    shutil.copyfile(source, tmp)
+    tmp.unlink(missing_ok=True)
+    copy_database(source, tmp)
     _same_owner_and_mode(target, tmp)
     for suffix in ("-wal", "-shm"):
         Path(str(target) + suffix).unlink(missing_ok=True)
@@ -549,6 +550,9 @@ class Database:
             target = path.with_name(f"{path.stem}.recovered-{moment:%Y%m%d-%H%M%S}.sqlite3")
             try:
                 await self._copy_into(target)
+                # Our -wal sits beside the new file under the same name: empty it into our own
+                # (old) file, or the next reader of the new file would take our pages for its own.
+                await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except (sqlite3.Error, OSError) as exc:
                 log.error("файл базы данных %s заменён другим файлом, а сохранить открытую базу в %s "
                           "не получилось (%s); бот останавливается", path, target, exc)
