@@ -21,6 +21,7 @@ from vkbottle.exception_factory import VKAPIError
 
 from bot.services.outbox_rules import RETRY_CODES
 from bot.vk.api import network_reason
+from storage.db import StorageError
 from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)
@@ -224,7 +225,14 @@ class InboxPoller:
                 (str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
                 for i, u in enumerate(updates)
             ]
-            for event in await self.inbox.store(events, new_ts):
+            try:
+                fresh = await self.inbox.store(events, new_ts)
+            except StorageError:
+                # A full or read-only disk (the database logged it in Russian): VK keeps these
+                # events, so ask again from the same ts until the write goes through.
+                await self.sleep(self.backoff.next_delay())
+                continue
+            for event in fresh:
                 self._dispatch(event)
             server.ts = new_ts
             if updates:
