@@ -21,8 +21,13 @@ def _run(args: argparse.Namespace) -> int:
              "или переменную окружения SFERUM_VK__TOKEN", EXIT_CONFIG)
     setup_logging(settings.logging)
     from bot.app import run_until_signal
+    from bot.imports.worker import shutdown_worker, warm_worker
 
-    asyncio.run(run_until_signal(settings))
+    warm_worker()  # the file reader's process starts now, not when the first file comes
+    try:
+        asyncio.run(run_until_signal(settings))
+    finally:
+        shutdown_worker()
     return 0
 
 
