@@ -192,7 +192,7 @@ async def test_a_too_wide_or_too_big_table_is_refused_at_once(
     wide = csv_bytes([["ФИО", "Должность", *(f"c{n}" for n in range(10_000))],
                       *([f"Чужой{n} Иван", "учитель", *(["x"] * 10_000)] for n in range(50))])
     started = time.perf_counter()
-    with pytest.raises(ImportRefused, match="10\u00a0002 столбцов, а можно до 200"):
+    with pytest.raises(ImportRefused, match="10002 столбца, а можно до 200"):
         await svc.submit(wide, "wide.csv", kind="roster", mode=Mode.APPLY)
     assert time.perf_counter() - started < 2
     small = settings.model_copy(update={"imports": settings.imports.model_copy(update={"max_cells": 100})})
