@@ -48,9 +48,14 @@ def _run(args: argparse.Namespace) -> int:
 async def _serve(settings: Settings) -> int:
     """Open (or create) the database, then run the bot on it until a signal; the exit code."""
     from bot.app import run_until_signal
+    from bot.imports.worker import shutdown_worker, warm_worker
 
-    db = await open_db(settings, create=True)
-    return await run_until_signal(settings, db=db)
+    warm_worker()  # the file reader's process starts now, not when the first file comes
+    try:
+        db = await open_db(settings, create=True)
+        return await run_until_signal(settings, db=db)
+    finally:
+        shutdown_worker()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],

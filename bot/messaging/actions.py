@@ -153,6 +153,18 @@ class ImportPick(Payload, name="imp_pick"):
     person_id: int = Field(alias="p")
 
 
+class ImportApply(Payload, name="imp_ok"):
+    """«Применить»: apply the held import (an import that marks people as left or replaces a week)."""
+
+    confirmation_id: int = Field(alias="c")
+
+
+class ImportCancel(Payload, name="imp_no"):
+    """«Отменить»: drop the held import."""
+
+    confirmation_id: int = Field(alias="c")
+
+
 # --- broadcasts ---
 
 
