@@ -80,6 +80,15 @@ class InboxRepo:
                 ("failed" if error else "done", iso(), error, inbox_id),
             )
 
+    async def skip(self, inbox_ids: list[int], note: str) -> None:
+        """Mark events done without handling them (collapsed into later ones), with a note."""
+        now = iso()
+        async with self._db.transaction() as conn:
+            await conn.executemany(
+                "UPDATE inbox SET status = 'done', handled_at = ?, error = ?, body = '{}' WHERE id = ?",
+                [(now, note, i) for i in inbox_ids],
+            )
+
     async def get_value(self, key: str) -> str | None:
         async with self._db.read() as conn, conn.execute(
             "SELECT value FROM runtime_state WHERE key = ?", (key,)
