@@ -17,6 +17,7 @@ def labelers() -> list[BotLabeler]:
         live_counts,
         menu,
         reach,
+        reminder_templates,
         summary,
     )
 
@@ -24,5 +25,5 @@ def labelers() -> list[BotLabeler]:
     # faq stays LAST: its free-text handler takes any private text the others left.
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, summary.labeler, faq.labeler]
+                                  broadcast.labeler, summary.labeler, reminder_templates.labeler, faq.labeler]
     return [identify.labeler, menu.labeler, *features, fallback.labeler]
