@@ -9,15 +9,13 @@ any 7 days.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
-
-import pymorphy3
 
 from bot.config import REMINDER_RULES, ThresholdsConfig
 from bot.domain.models import Period, Person, Role
 from bot.domain.reminder_templates import Templates, defaults
+from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 
 if TYPE_CHECKING:
@@ -65,21 +63,9 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return f"{n} {word}"
 
 
-@functools.cache
-def _morph() -> pymorphy3.MorphAnalyzer:
-    return pymorphy3.MorphAnalyzer()
-
-
-@functools.cache
-def _agreed_word(word: str, n: int) -> str:
-    parsed = _morph().parse(word)[0]
-    agreed = parsed.make_agree_with_number(n)
-    return agreed.word if agreed is not None else word
-
-
 def agree(n: int, word: str) -> str:
     """A number with a noun in agreement (pymorphy3): «1 звонок», «3 звонка», «11 звонков»."""
-    return f"{n} {_agreed_word(word, abs(n))}"
+    return count(n, word)
 
 
 def _messages(n: int) -> str:
