@@ -173,9 +173,11 @@ class InboxPoller:
         self._stopping = True
 
     async def drain(self) -> None:
-        """Wait for every dispatched event to be handled."""
+        """Wait for every dispatched event to be handled (and the collapsed ones marked)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._skipped:
+            await self.inbox.skip(self._take_skipped(), COALESCED)
 
     def abandon(self) -> None:
         """Drop in-flight handlers without finishing them (what a crash does)."""
@@ -249,7 +251,13 @@ class InboxPoller:
                 (str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
                 for i, u in enumerate(updates)
             ]
-            for event in await self.inbox.store(events, new_ts):
+            skipped = self._take_skipped()
+            try:
+                stored = await self.inbox.store(events, new_ts, skipped, COALESCED)
+            except BaseException:
+                self._skipped[:0] = skipped
+                raise
+            for event in stored:
                 self._dispatch(event)
             server.ts = new_ts
             if updates:
@@ -322,10 +330,9 @@ class InboxPoller:
             self.coalesced += 1
             if event.event_type == "message_event":
                 self._track(asyncio.create_task(self._busy_snackbar(event)))
-            # Collapsed events are marked in batches: a flood costs one write per batch, not per message.
+            # Marked done with the next long-poll answer's write (or at drain): a flood costs no
+            # write of its own. Until then they stay pending, and a crash only collapses them again.
             self._skipped.append(event.id)
-            if len(self._skipped) == 1:
-                self._track(asyncio.create_task(self._flush_skipped()))
 
     async def _busy_snackbar(self, event: InboxEvent) -> None:
         try:
@@ -333,10 +340,9 @@ class InboxPoller:
         except Exception:
             log.warning("could not answer callback %s", event.event_id, exc_info=True)
 
-    async def _flush_skipped(self) -> None:
-        await asyncio.sleep(0)  # let the rest of this long-poll batch join
+    def _take_skipped(self) -> list[int]:
         ids, self._skipped = self._skipped, []
-        await self.inbox.skip(ids, COALESCED)
+        return ids
 
     async def _notice_after(self, previous: asyncio.Task[None] | None, event: InboxEvent) -> None:
         if previous is not None:

@@ -248,3 +248,12 @@ async def test_collapsed_events_are_recorded_as_such(db: Database) -> None:
         rows = [tuple(r) for r in await cur.fetchall()]
     assert [r[2] for r in rows] == [None, None, COALESCED, COALESCED, COALESCED, None]
     assert {r[1] for r in rows} == {"done"} and {r[3] for r in rows} == {"{}"}
+
+
+async def test_collapsed_events_are_marked_with_the_next_long_poll_write(db: Database) -> None:
+    """The next batch's store marks the collapsed events in its own transaction (no extra write)."""
+    inbox = InboxRepo(db)
+    first = await inbox.store([("x1", "message_new", "user:7", _text("x1", 7, "a"))], "1")
+    stored = await inbox.store([("x2", "message_new", "user:7", _text("x2", 7, "b"))], "2",
+                               [first[0].id], COALESCED)
+    assert [e.event_id for e in await inbox.pending()] == ["x2"] == [e.event_id for e in stored]
