@@ -287,7 +287,7 @@ class InboxPoller:
         held.add(event, is_button(event.body))
         if verdict.notify and self.notify is not None:
             self._chain(key, self._notice_after, event)
-        self._track(asyncio.create_task(self._release(key)))
+        self._track(asyncio.create_task(self._release(key, self.fairness)))
 
     def _chain(self, key: str, step: Callable[[asyncio.Task[None] | None, InboxEvent], Coroutine[Any, Any, None]],
                event: InboxEvent) -> None:
@@ -315,11 +315,10 @@ class InboxPoller:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _release(self, key: str) -> None:
+    async def _release(self, key: str, share: FairShare) -> None:
         """Wait for the sender's next token, then hand their held events to the handlers."""
-        assert self.fairness is not None
-        while not self.fairness.take(key):
-            await self.sleep(max(self.fairness.ready_in(key), 0.01))
+        while not share.take(key):
+            await self.sleep(max(share.ready_in(key), 0.01))
         held = self._held.pop(key, None)
         for event in held.release() if held is not None else []:
             self._chain(key, self._run_after, event)
