@@ -23,6 +23,7 @@ from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.ports import Clock, OutMessage, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
+from bot.services.fairness import BUSY_NOTICE, FairShare
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
@@ -274,9 +275,16 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         await outbound.answer_callback(str(obj.get("event_id")), int(obj.get("user_id", 0)),
                                        int(obj.get("peer_id", 0)), text)
 
+    async def busy_notice(user_id: int, event_id: str) -> None:
+        # Keyed by the event that was held, so a replay after a crash cannot send it twice.
+        await outbound.reply(OutMessage(peer_id=user_id, text=BUSY_NOTICE, idem_key=f"busy:{event_id}"))
+
+    fair = settings.fairness
     poller = InboxPoller(call=call, inbox=InboxRepo(db), handle=handle, answer_callback=answer_callback,
                          group_id=settings.vk.group_id, wait=settings.vk.wait,
-                         backoff=backoff or Backoff())
+                         backoff=backoff or Backoff(),
+                         fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
+                         notify=busy_notice)
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
               background=background, scheduler=deps.scheduler)
     if not settings.vk.group_id:

@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "bot.commands.faq",
     "bot.commands.imports",
     "bot.commands.remind",
+    "bot.commands.reminder_templates",
     "bot.commands.report",
     "bot.commands.summary",
     "bot.commands.trust",

@@ -239,6 +239,18 @@ class ImportsConfig(_Section):
     header_aliases: dict[str, list[str]] = {}
 
 
+class FairnessConfig(_Section):
+    """How fast one person's private messages are handled before they are throttled.
+
+    Each person may send `burst` messages at once, then one every `interval_s` seconds;
+    what comes faster waits and is collapsed to the latest message (and button press).
+    """
+
+    enabled: bool = True
+    burst: int = Field(default=5, ge=1, le=1000)
+    interval_s: float = Field(default=2.0, gt=0, le=600)
+
+
 class BackupConfig(_Section):
     enabled: bool = True
     dir: Path = Path("backups")
@@ -256,6 +268,7 @@ class Settings(_Section):
     logging: LoggingConfig = LoggingConfig()
     thresholds: ThresholdsConfig = ThresholdsConfig()
     imports: ImportsConfig = ImportsConfig()
+    fairness: FairnessConfig = FairnessConfig()
     backup: BackupConfig = BackupConfig()
     district: DistrictConfig = DistrictConfig()
     privacy: PrivacyConfig = PrivacyConfig()
