@@ -19,23 +19,38 @@ from typing import Any, Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.knowledge import KnowledgeBase, Topic, TopicEntry, coerce_entries, load_knowledge_base
+from bot.faq.knowledge import (
+    Entry,
+    KnowledgeBase,
+    Topic,
+    TopicEntry,
+    coerce_entries,
+    load_knowledge_base,
+)
 from bot.faq.render import render
 from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
 
-Kind = Literal["answer", "choose", "unknown", "smalltalk"]
+Kind = Literal["answer", "choice", "unknown", "greeting"]
+Messenger = Literal["max", "vk"]
+#: The variant of the answers when nobody says which messenger the asker uses.
+DEFAULT_MESSENGER: Messenger = "max"
 
 #: Below this confidence the bot says it does not know. Calibrated on eval+dev+unseen2: the
 #: best non-Сферум question scored 0.24, the worst real one 0.29; this sits mid-gap.
 UNKNOWN_BELOW = 0.26
 #: A runner-up scoring at least this share of the best one makes the bot ask to choose.
-CHOOSE_RATIO = 0.85
+CHOOSE_RATIO = 0.93
+#: At or above this confidence the bot answers even when a runner-up is close: both
+#: topics match well, and the best one is right far more often than not.
+SURE_ABOVE = 0.5
 #: Runners-up below this share of the best one are not offered at all.
 ALTERNATIVE_RATIO = 0.6
 MAX_CHOICES = 3
 #: Weight of the closest-example cosine against the whole-topic cosine.
 EXAMPLE_WEIGHT = 0.3
 KEYWORD_REPEAT = 2
+#: Weight of the closest phrasing against the whole entry when picking an entry in a topic.
+ENTRY_EXAMPLE_WEIGHT = 0.6
 #: Weight of the character 4-gram cosine (catches derived words: «активность» ~ «активный»).
 NGRAM_WEIGHT = 0.15
 #: Weight of the rapidfuzz similarity between the question's lemmas and the closest example.
@@ -92,6 +107,12 @@ class FaqAnswer:
     kind: Kind
     answer: str
     alternatives: list[str] = field(default_factory=list)
+    #: The answer entry used (kind "answer" only).
+    entry: str | None = None
+    #: The topic's other entries, offered as buttons under the answer.
+    related: list[str] = field(default_factory=list)
+    #: The entries a "choice" offers, best first.
+    options: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The object `sferum-bot ask --json` prints for this answer."""
@@ -101,6 +122,8 @@ class FaqAnswer:
             "confidence": round(self.confidence, 4),
             "answer": self.answer,
             "alternatives": list(self.alternatives),
+            "kind": self.kind,
+            "entry": self.entry if self.kind == "answer" else None,
         }
 
 
@@ -127,10 +150,17 @@ class FaqEngine:
         self.kb = kb
         self.topics: dict[str, Topic] = dict(kb.topics)
         self._ids: list[str] = list(self.topics)
+        #: Answer entries per topic, the main one first.
+        self.entries: dict[str, list[Entry]] = {t: kb.entries_of(t) for t in self._ids}
+        self.entry_by_id: dict[str, Entry] = {
+            e.id: e for entries in self.entries.values() for e in entries
+        }
         self.vocab = Vocabulary(kb.synonyms)
         texts: list[str] = []
         for topic in self.topics.values():
             texts.extend((topic.title, *topic.examples, *topic.keywords))
+            for entry in self.entries[topic.id]:
+                texts.extend((entry.title, *entry.examples))
         for talk in kb.smalltalk:
             texts.extend(talk.phrases)
         texts.extend(kb.offtopic)
@@ -178,7 +208,12 @@ class FaqEngine:
         example_sets: list[tuple[int, set[str]]] = []
         # The off-topic class, when the knowledge base has one, is indexed last, like a topic.
         sources: list[tuple[str, Sequence[str], Sequence[str]]] = [
-            (t.title, t.examples, t.keywords) for t in self.topics.values()
+            (
+                t.title,
+                (*t.examples, *(x for e in self.entries[t.id] for x in (e.title, *e.examples))),
+                t.keywords,
+            )
+            for t in self.topics.values()
         ]
         if self.kb.offtopic:
             sources.append(("", self.kb.offtopic, ()))
@@ -247,6 +282,14 @@ class FaqEngine:
             weighted = _normalized({f: self._idf[f] for f in features})
             for feature, weight in weighted.items():
                 self._example_index[feature].append((number, weight))
+        #: Per entry: its phrasings (title included) as feature sets, for picking the entry.
+        self._entry_examples: dict[str, list[frozenset[str]]] = {}
+        for entry in self.entry_by_id.values():
+            sets = (frozenset(self.vocab.features(x)) for x in (entry.title, *entry.examples))
+            self._entry_examples[entry.id] = [x for x in sets if x]
+        self._entry_bags: dict[str, frozenset[str]] = {
+            k: frozenset().union(*v) if v else frozenset() for k, v in self._entry_examples.items()
+        }
 
     # -- scoring ------------------------------------------------------------------------
 
@@ -277,10 +320,7 @@ class FaqEngine:
     ) -> list[tuple[str, float]]:
         if not features:
             return []
-        weights = {
-            f: self._idf.get(f, UNSEEN_IDF) * (CONTEXT_WEIGHT if f in context else 1.0)
-            for f in features
-        }
+        weights = {f: self._weight(f, context) for f in features}
         query = _normalized(weights)
         gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
         gram_scores: dict[int, float] = defaultdict(float)
@@ -349,6 +389,15 @@ class FaqEngine:
             (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
         ]
 
+    def _weight(self, feature: str, context: frozenset[str]) -> float:
+        """A question word's weight: rarer across topics is heavier; words of a rambling
+        opening and side words (kb `weights`, e.g. «макс») are lighter."""
+        return (
+            self._idf.get(feature, UNSEEN_IDF)
+            * (CONTEXT_WEIGHT if feature in context else 1.0)
+            * self.kb.weights.get(feature, 1.0)
+        )
+
     def _anchored(self, index: int, features: set[str]) -> bool:
         """Whether the question shares with the topic a word that off-topic talk never uses."""
         bag = self._bags[index]
@@ -386,11 +435,50 @@ class FaqEngine:
 
     # -- the decision -------------------------------------------------------------------
 
-    def ask(self, question: str, context: Mapping[str, str | None] | None = None) -> FaqAnswer:
-        """Decide how to reply to `question`; `context` fills placeholders like {responsible}."""
+    def pick_entry(self, topic_id: str, question: str) -> Entry | None:
+        """The entry of `topic_id` that answers `question` best (the main one when none fits)."""
+        entries = self.entries.get(topic_id, [])
+        if not entries:
+            return None
+        features = set(self.vocab.features(question))
+        context = self._context_words(question)
+        best: tuple[float, int] = (0.0, 0)
+        for number, entry in enumerate(entries):
+            score = self._entry_score(entry.id, features, context)
+            if score > best[0] + 1e-9:
+                best = (score, number)
+        return entries[best[1]]
+
+    def _entry_score(self, entry_id: str, features: set[str], context: frozenset[str]) -> float:
+        """Cosine of the question with the entry's closest phrasing, mixed with its whole bag."""
+        if not features:
+            return 0.0
+        query = {f: self._weight(f, context) for f in features}
+        q_norm = math.sqrt(sum(v * v for v in query.values())) or 1.0
+
+        def cosine(other: frozenset[str]) -> float:
+            if not other:
+                return 0.0
+            shared = sum(query[f] * self._idf.get(f, UNSEEN_IDF) for f in features & other)
+            o_norm = math.sqrt(sum(self._idf.get(f, UNSEEN_IDF) ** 2 for f in other)) or 1.0
+            return shared / (q_norm * o_norm)
+
+        closest = max((cosine(x) for x in self._entry_examples.get(entry_id, ())), default=0.0)
+        return ENTRY_EXAMPLE_WEIGHT * closest + (1 - ENTRY_EXAMPLE_WEIGHT) * cosine(
+            self._entry_bags.get(entry_id, frozenset())
+        )
+
+    def ask(
+        self,
+        question: str,
+        context: Mapping[str, str | None] | None = None,
+        messenger: Messenger = DEFAULT_MESSENGER,
+    ) -> FaqAnswer:
+        """Decide how to reply to `question` for an asker in `messenger`; `context` fills
+        placeholders like {responsible}."""
         reply = self._smalltalk_match(question)
         if reply is not None:
-            return FaqAnswer(question, None, 1.0, "smalltalk", render(reply, context))
+            return FaqAnswer(question, None, 1.0, "greeting", render(reply, context))
         ranked = self.scores(question)
         if not ranked or ranked[0][1] < UNKNOWN_BELOW:
             confidence = ranked[0][1] if ranked else 0.0
@@ -402,12 +490,25 @@ class FaqEngine:
             if score >= max(UNKNOWN_BELOW, best * ALTERNATIVE_RATIO)
         ]
         close = [
-            topic_id for topic_id, score in ranked[1:MAX_CHOICES] if score >= best * CHOOSE_RATIO
+            topic_id
+            for topic_id, score in ranked[1:MAX_CHOICES]
+            if score >= best * CHOOSE_RATIO and best < SURE_ABOVE
         ]
+        entry = self.pick_entry(best_id, question)
         if close:
-            lines = [CHOOSE_TEXT] + [
-                f"{n}. {self.topics[t].title}" for n, t in enumerate([best_id, *close], start=1)
+            options = [
+                e.id for e in (self.pick_entry(t, question) for t in [best_id, *close]) if e
             ]
-            return FaqAnswer(question, best_id, best, "choose", "\n".join(lines), others)
-        answer = render(self.topics[best_id].answer, context)
-        return FaqAnswer(question, best_id, best, "answer", answer, others)
+            lines = [CHOOSE_TEXT] + [
+                f"{n}. {self.entry_by_id[e].title}" for n, e in enumerate(options, start=1)
+            ]
+            return FaqAnswer(
+                question, best_id, best, "choice", "\n".join(lines), others, options=options
+            )
+        if entry is None:
+            return FaqAnswer(question, None, best, "unknown", render(UNKNOWN_TEXT, context))
+        related = [e.id for e in self.entries[best_id] if e.id != entry.id]
+        answer = render(entry.text(messenger), context)
+        return FaqAnswer(
+            question, best_id, best, "answer", answer, others, entry=entry.id, related=related
+        )

@@ -31,7 +31,7 @@ def test_every_spec_topic_present_with_short_answer(engine: FaqEngine) -> None:
 def test_answers_spec_examples(engine: FaqEngine, question: str, topic: str) -> None:
     result = engine.ask(question)
     assert result.topic == topic
-    assert result.kind in ("answer", "choose")
+    assert result.kind in ("answer", "choice")
     assert 0.0 <= result.confidence <= 1.0
 
 
@@ -68,14 +68,14 @@ def test_unknown_for_unrelated_questions(engine: FaqEngine) -> None:
 def test_smalltalk_gets_short_reply_not_article(engine: FaqEngine) -> None:
     for question in ("привет", "Добрый день!", "спасибо большое", "как дела?", "до свидания"):
         result = engine.ask(question)
-        assert result.kind == "smalltalk", question
+        assert result.kind == "greeting", question
         assert result.topic is None
         assert len(result.answer) < 200
 
 
 def test_greeting_with_question_answers_the_question(engine: FaqEngine) -> None:
     result = engine.ask("здравствуйте, не приходит смс")
-    assert result.kind in ("answer", "choose")
+    assert result.kind in ("answer", "choice")
     assert result.topic == "login_code"
 
 
@@ -99,7 +99,7 @@ def test_choose_when_two_topics_are_close(engine: FaqEngine) -> None:
         ],
     )
     result = twins.ask("что сегодня на обед в столовой")
-    assert result.kind == "choose"
+    assert result.kind == "choice"
     assert {result.topic, *result.alternatives} == {"canteen_menu", "canteen_pay"}
     assert "Меню столовой" in result.answer and "Оплата столовой" in result.answer
 
