@@ -77,6 +77,12 @@ SOFT_DF_FLOOR = 0.5
 #: Weight of words that only the opening clauses of a message use, when its last clause
 #: is a question (see FaqEngine._context_words).
 CONTEXT_WEIGHT = 0.5
+#: A message with at least this many content words is also scored clause by clause.
+LONG_MESSAGE_WORDS = 9
+#: A clause's score counts this much against the whole message's (a part is less evidence).
+PART_WEIGHT = 0.9
+#: A further factor for a clause that does not ask anything (the story around the question).
+STORY_WEIGHT = 0.7
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -90,7 +96,8 @@ SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сфе�
 
 _CLAUSE_RE = re.compile(r"[,.!?;:\n]+")
 _QUESTION_WORDS = frozenset(
-    {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли"}
+    {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли",
+     "нужно", "надо", "сколько", "чей", "каков", "обязательно"}
 )
 
 # Words that may surround small talk without making it a question («как дела у тебя»).
@@ -294,10 +301,38 @@ class FaqEngine:
     # -- scoring ------------------------------------------------------------------------
 
     def scores(self, question: str) -> list[tuple[str, float]]:
-        """Every topic with a positive score, best first."""
+        """Every topic with a positive score, best first.
+
+        A long message is also scored part by part (each clause, and each pair of adjacent
+        clauses): the question inside a story scores higher alone than diluted by the
+        story's words, and a topic keeps the best of its scores.
+        """
         words = self.vocab.lemmas(question)
         features = [w for w in words if w not in STOP_WORDS]
-        return self._score_features(features, set(words), self._context_words(question))
+        whole = self._score_features(features, set(words), self._context_words(question))
+        clauses = [c for c in _CLAUSE_RE.split(question) if c.strip()]
+        if len(features) < LONG_MESSAGE_WORDS or len(clauses) < 2:
+            return whole
+        best = dict(whole)
+        last = len(clauses) - 1
+        parts = [(c, n == last) for n, c in enumerate(clauses)] + [
+            (f"{a}, {b}", n + 1 == last)
+            for n, (a, b) in enumerate(zip(clauses, clauses[1:], strict=False))
+        ]
+        for part, is_last in parts:
+            part_words = self.vocab.lemmas(part)
+            part_features = [w for w in part_words if w not in STOP_WORDS]
+            if len(part_features) < 2:
+                continue
+            # The clause that asks (a question word, or the message's end) is the question;
+            # the others tell the story around it and weigh less.
+            asking = is_last or bool(_QUESTION_WORDS & set(part_words))
+            factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
+            for topic_id, score in self._score_features(part_features, set(part_words)):
+                score *= factor
+                if score > best.get(topic_id, 0.0):
+                    best[topic_id] = score
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))
 
     def _context_words(self, question: str) -> frozenset[str]:
         """Words only a rambling opening uses, when the message ends with its question:
