@@ -336,8 +336,9 @@ class _KbFile(BaseModel):
 def _describe(error: ValidationError) -> str:
     """One Russian phrase for the first pydantic error of an entry."""
     first = error.errors()[0]
-    loc = [str(part) for part in first["loc"]]
-    name = loc[0] if loc else ""
+    # The innermost named part: «examples» for ("examples", 0), «max» for ("weights", "max").
+    names = [str(part) for part in first["loc"] if not isinstance(part, int)]
+    name = names[-1] if names else ""
     kind = first["type"]
     if kind == "value_error":
         # Our own validators: the message after pydantic's "Value error, " prefix.
