@@ -378,3 +378,28 @@ async def test_my_status_sections(world: World) -> None:
     asker = await world.service.status_section(world.teacher, NOW)
     assert asker is not None and UNKNOWN in asker.lines[0]
     assert await world.service.status_section(world.colleague, NOW) is None
+
+
+async def test_answer_follows_the_askers_messenger(world: World) -> None:
+    """The messenger passed in picks the steps; the entry and its neighbours stay the same."""
+    in_vk = await world.service.answer(world.teacher, "как открыть сферум на ноутбуке", messenger="vk")
+    in_max = await world.service.answer(world.teacher, "как открыть сферум на ноутбуке", messenger="max")
+    assert in_vk.entry == in_max.entry == "web_version.open"
+    assert "web.vk.me" in in_vk.messages[0].text and "web.max.ru" in in_max.messages[0].text
+    keyboard = in_max.messages[0].keyboard
+    assert keyboard is not None and len(keyboard.rows) <= 6
+    labels = [b.label for row in keyboard.rows for b in row]
+    assert len(labels) <= 10 and all(len(row) <= 5 for row in keyboard.rows)
+    assert "Личный и учебный профиль" in labels
+    picked = await world.service.pick(world.teacher, in_max.question_id, None, "web_version.switch",
+                                      messenger="max")
+    assert picked.entry == "web_version.switch" and "MAX" in picked.messages[0].text
+
+
+async def test_contact_is_an_answer_with_an_entry(world: World) -> None:
+    """Asking for a person is answered (kind "answer", entry `contact.person`) with the hand-off."""
+    reply = await world.service.answer(world.teacher, "с кем в школе решать вопросы по сферуму", messenger="vk")
+    assert (reply.kind, reply.entry) == ("answer", "contact.person")
+    keyboard = reply.messages[0].keyboard
+    assert keyboard is not None
+    assert any(b.payload.get("cmd") == "faq_handoff" for row in keyboard.rows for b in row)
