@@ -232,7 +232,7 @@ class FaqService:
             options = [e for e in found.options if e in engine.entry_by_id][:3]
             titles = [engine.entry_by_id[e].title for e in options]
             buttons = [Button(label=_clip(title, 40), color=Color.PRIMARY, callback=True,
-                              payload={"cmd": "faq_pick", "q": question_id, "e": e})
+                              payload={"cmd": "faq_pick", "q": question_id, "t": e.split(".")[0], "e": e})
                        for e, title in zip(options, titles, strict=True)]
             buttons.append(Button(label="Нет нужного — передать", callback=True,
                                   payload={"cmd": "faq_handoff", "q": question_id}))
@@ -252,7 +252,7 @@ class FaqService:
                             messages=[Reply(text=await self._my_status(person), menu=True)])
         related = [e for e in engine.entries.get(topic_id, []) if e.id != entry_id][:MAX_RELATED]
         rows = [[Button(label=_clip(e.title, 40), callback=True,
-                        payload={"cmd": "faq_pick", "q": question_id, "e": e.id})] for e in related]
+                        payload={"cmd": "faq_pick", "q": question_id, "t": e.topic, "e": e.id})] for e in related]
         rows.append([Button(label="Спасибо, помогло", color=Color.POSITIVE, callback=True,
                             payload={"cmd": "faq_ok", "q": question_id})])
         rows.append([_handoff_button(question_id)])
