@@ -95,6 +95,9 @@ CHOOSE_TEXT = "Уточните, пожалуйста, о чём вопрос:"
 SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сферумом?"
 
 _CLAUSE_RE = re.compile(r"[,.!?;:\n]+")
+#: Question words that tell entries of one topic apart («зачем связывать» from «как
+#: связать»): stop words for the topic, but cues when picking the entry.
+_ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
 _QUESTION_WORDS = frozenset(
     {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли",
      "нужно", "надо", "сколько", "чей", "каков", "обязательно"}
@@ -292,7 +295,7 @@ class FaqEngine:
         #: Per entry: its phrasings (title included) as feature sets, for picking the entry.
         self._entry_examples: dict[str, list[frozenset[str]]] = {}
         for entry in self.entry_by_id.values():
-            sets = (frozenset(self.vocab.features(x)) for x in (entry.title, *entry.examples))
+            sets = (self._entry_features(x) for x in (entry.title, *entry.examples))
             self._entry_examples[entry.id] = [x for x in sets if x]
         self._entry_bags: dict[str, frozenset[str]] = {
             k: frozenset().union(*v) if v else frozenset() for k, v in self._entry_examples.items()
@@ -475,7 +478,7 @@ class FaqEngine:
         entries = self.entries.get(topic_id, [])
         if not entries:
             return None
-        features = set(self.vocab.features(question))
+        features = set(self._entry_features(question))
         context = self._context_words(question)
         best: tuple[float, int] = (0.0, 0)
         for number, entry in enumerate(entries):
@@ -483,6 +486,12 @@ class FaqEngine:
             if score > best[0] + 1e-9:
                 best = (score, number)
         return entries[best[1]]
+
+    def _entry_features(self, text: str) -> frozenset[str]:
+        """Content lemmas of `text` plus the question words that tell entries apart."""
+        return frozenset(
+            w for w in self.vocab.lemmas(text) if w not in STOP_WORDS or w in _ENTRY_CUES
+        )
 
     def _entry_score(self, entry_id: str, features: set[str], context: frozenset[str]) -> float:
         """Cosine of the question with the entry's closest phrasing, mixed with its whole bag."""
