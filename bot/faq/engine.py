@@ -50,7 +50,10 @@ MAX_CHOICES = 3
 EXAMPLE_WEIGHT = 0.3
 KEYWORD_REPEAT = 2
 #: Weight of the closest phrasing against the whole entry when picking an entry in a topic.
-ENTRY_EXAMPLE_WEIGHT = 0.6
+ENTRY_EXAMPLE_WEIGHT = 0.8
+#: Added to the topic's main (first) entry: when nothing points at a specific entry more
+#: than a little, the general answer is the safer one.
+MAIN_ENTRY_BONUS = 0.05
 #: Weight of the character 4-gram cosine (catches derived words: «активность» ~ «активный»).
 NGRAM_WEIGHT = 0.15
 #: Weight of the rapidfuzz similarity between the question's lemmas and the closest example.
@@ -483,6 +486,7 @@ class FaqEngine:
         best: tuple[float, int] = (0.0, 0)
         for number, entry in enumerate(entries):
             score = self._entry_score(entry.id, features, context)
+            score += MAIN_ENTRY_BONUS if number == 0 else 0.0
             if score > best[0] + 1e-9:
                 best = (score, number)
         return entries[best[1]]
