@@ -7,8 +7,9 @@ the ten questions that turned out to equal examples, 154/172) and then tuned on;
 was written after that round and passed on its one measurement (118/128, 116/126 without two
 such questions): do not tune on it either.
 
-Issue 17 (answer entries): faq_max.tsv (MAX-era questions, long messages, `a|b` labels) was
-written with the entries and tuned on, together with faq_eval, faq_dev and faq_unseen2.
+Issue 17 (answer entries): faq_max.tsv (MAX-era questions, long messages, `a|b` labels) and
+faq_colloquial.tsv (slangy short questions) were written with the entries and tuned on,
+together with faq_eval, faq_dev and faq_unseen2.
 faq_heldout17.tsv was written before any tuning of that round and measured once at the end;
 its misses are never printed: do not tune on it. Questions naming MAX beside another subject
 («веб версия макса») accept both topics (`max|web_version`) in the older sets.
@@ -38,11 +39,12 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_unseen.tsv": (0.95, 0.88),
     "faq_unseen2.tsv": (0.95, 0.90),
     "faq_unseen3.tsv": (0.94, 0.85),
-    "faq_max.tsv": (0.88, 0.80),
+    "faq_max.tsv": (0.92, 0.90),
+    "faq_colloquial.tsv": (0.95, 0.85),
     "faq_heldout17.tsv": (0.80, 0.70),
 }
 #: Sets whose misses may be printed (they are tuned on).
-TUNED = ("faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv")
+TUNED = ("faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv")
 
 
 def direct_right(engine: FaqEngine, rows: list[tuple[str, str]]) -> float:
@@ -98,7 +100,8 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # faq_dev.tsv shares a few short everyday phrasings («мой статус») with examples that
     # predate it; the other sets share none, with topic examples or entry phrasings.
     for name in (
-        "faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv", "faq_max.tsv", "faq_heldout17.tsv",
+        "faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv", "faq_max.tsv", "faq_colloquial.tsv",
+        "faq_heldout17.tsv",
     ):
         unseen = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert not (examples | phrasings) & unseen, name
