@@ -140,6 +140,14 @@ class FaqAnswer:
         }
 
 
+def clarifying_question(titles: Sequence[str]) -> str:
+    """One short question that offers the candidate answers by their titles."""
+    if len(titles) == 2:
+        return f"Уточните, пожалуйста: вы о «{titles[0]}» или о «{titles[1]}»?"
+    lines = [CHOOSE_TEXT] + [f"{n}. {title}" for n, title in enumerate(titles, start=1)]
+    return "\n".join(lines)
+
+
 def _ngrams(features: Sequence[str]) -> set[str]:
     grams: set[str] = set()
     for feature in features:
@@ -547,12 +555,8 @@ class FaqEngine:
             options = [
                 e.id for e in (self.pick_entry(t, question) for t in [best_id, *close]) if e
             ]
-            lines = [CHOOSE_TEXT] + [
-                f"{n}. {self.entry_by_id[e].title}" for n, e in enumerate(options, start=1)
-            ]
-            return FaqAnswer(
-                question, best_id, best, "choice", "\n".join(lines), others, options=options
-            )
+            text = clarifying_question([self.entry_by_id[e].title for e in options])
+            return FaqAnswer(question, best_id, best, "choice", text, others, options=options)
         if entry is None:
             return FaqAnswer(question, None, best, "unknown", render(UNKNOWN_TEXT, context))
         related = [e.id for e in self.entries[best_id] if e.id != entry.id]

@@ -21,7 +21,7 @@ from bot.config import SchoolConfig, Settings
 from bot.domain.models import CONFIG_NAMES, Person, Role
 from bot.domain.ui import Button, Color, Keyboard
 from bot.faq import FaqEngine, KnowledgeBase, KnowledgeBaseError, load_knowledge_base, render
-from bot.faq.engine import Messenger
+from bot.faq.engine import Messenger, clarifying_question
 from bot.faq.knowledge import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.services.access import AccessService
@@ -238,7 +238,7 @@ class FaqService:
                                   payload={"cmd": "faq_handoff", "q": question_id}))
             return FaqReply(kind="choice", topic=found.topic, question_id=question_id,
                             confidence=found.confidence,
-                            messages=[Reply(text=_clarify(titles), keyboard=Keyboard.column(buttons))])
+                            messages=[Reply(text=clarifying_question(titles), keyboard=Keyboard.column(buttons))])
         assert found.entry is not None
         reply = await self._article(person, engine, found.entry, question_id, context, messenger)
         return reply.model_copy(update={"confidence": found.confidence})
@@ -504,13 +504,6 @@ class FaqService:
             await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=org_id,
                                      action="faq_add_entry", outcome=outcome, target=target,
                                      details={"reason": reason[:300]})
-
-
-def _clarify(titles: list[str]) -> str:
-    """One short clarifying question naming the candidate answers."""
-    if len(titles) == 2:
-        return f"Уточните, пожалуйста: вы о «{titles[0]}» или о «{titles[1]}»?"
-    return "Уточните, пожалуйста, о чём вопрос:"
 
 
 def _entry_dict(entry: SchoolEntry) -> dict[str, object]:
