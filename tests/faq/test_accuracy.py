@@ -10,8 +10,11 @@ such questions): do not tune on it either.
 Issue 17 (answer entries): faq_max.tsv (MAX-era questions, long messages, `a|b` labels) and
 faq_colloquial.tsv (slangy short questions) were written with the entries and tuned on,
 together with faq_eval, faq_dev and faq_unseen2.
-faq_heldout17.tsv was written before any tuning of that round and measured once at the end;
-its misses are never printed: do not tune on it. Questions naming MAX beside another subject
+faq_heldout17.tsv was written before any tuning of that round and measured once at the end:
+top-1 114/128 (89.1 %), top-2 118/128, and 103 of its 118 questions with a topic answered
+directly with a right topic (87.3 %); 11 of its questions turned out to equal questions of
+older sets (without them: 104/117 and 96/111). Below the targets; its misses are never
+printed: do not tune on it. Questions naming MAX beside another subject
 («веб версия макса») accept both topics (`max|web_version`) in the older sets.
 
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
@@ -41,7 +44,8 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_unseen3.tsv": (0.94, 0.85),
     "faq_max.tsv": (0.92, 0.90),
     "faq_colloquial.tsv": (0.95, 0.85),
-    "faq_heldout17.tsv": (0.80, 0.70),
+    # Measured once, after tuning: 114/128 top-1, 103/118 direct with a right topic.
+    "faq_heldout17.tsv": (0.89, 0.87),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = ("faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv")
