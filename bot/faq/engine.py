@@ -85,7 +85,8 @@ LONG_MESSAGE_WORDS = 9
 #: A clause's score counts this much against the whole message's (a part is less evidence).
 PART_WEIGHT = 0.9
 #: A further factor for a clause that does not ask anything (the story around the question).
-STORY_WEIGHT = 0.7
+#: 0 skips such clauses: scoring them (at 0.7) changed nothing on the tuning sets and cost time.
+STORY_WEIGHT = 0.0
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -339,8 +340,11 @@ class FaqEngine:
             if len(part_features) < 2:
                 continue
             # The clause that asks (a question word, or the message's end) is the question;
-            # the others tell the story around it and weigh less.
+            # the others tell the story around it: they weigh less, or not at all when
+            # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
             asking = is_last or bool(_QUESTION_WORDS & set(part_words))
+            if not asking and STORY_WEIGHT <= 0:
+                continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
                 score *= factor
