@@ -190,6 +190,9 @@ class SchoolConfig(_Section):
     registration_deadline: dt.date | None = None
     inn: str | None = None
     faq_file: Path | None = None
+    #: The messenger the school works in: picks the variant of the FAQ answers where the
+    #: steps differ (the CLI's default; in the chat the asker's own messenger decides).
+    messenger_preference: Literal["max", "vk"] = "max"
     store_contacts: bool = False
     intent: Literal["default", "confirmed_notification", "non_promo_newsletter"] = "default"
     reminders: ReminderRules = ReminderRules()

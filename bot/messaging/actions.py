@@ -85,10 +85,12 @@ class BindReject(Payload, name="bind_no"):
 
 
 class FaqPick(Payload, name="faq_pick"):
-    """One of the suggested topics for a question."""
+    """One of the suggested answers for a question: an entry `e` of topic `t` (buttons sent
+    before entries existed carry the topic alone)."""
 
     question_id: int = Field(alias="q")
     topic: str = Field(alias="t", max_length=64)
+    entry: str = Field(default="", alias="e", max_length=64)
 
 
 class FaqHelpful(Payload, name="faq_ok"):
