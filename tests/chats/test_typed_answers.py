@@ -135,3 +135,29 @@ async def test_a_question_at_a_button_step_is_not_taken_as_an_answer(chat: Chat,
     answer = await chat.say(TEACHER, "как войти в Сферум через Госуслуги?")
     assert "Не понял, в каком мессенджере" not in answer[-1]["text"]
     assert await _step(bot_app) == "messenger"
+
+
+async def test_a_typed_number_picks_a_chat_from_the_list(chat: Chat, bot_app: App) -> None:
+    """«Мои чаты» numbers the chats; typing «2» starts the dialog for the second one without a button."""
+    listing = await chat.say(TEACHER, "мои чаты")
+    assert "2. ▫️ Чат с родителями 5А" in listing[-1]["text"] and "напишите его номер" in listing[-1]["text"]
+    started = await chat.say(TEACHER, "2")
+    assert started[-1]["text"].startswith("Понял: «Чат с родителями 5А».")
+    assert "в каком мессенджере" in started[-1]["text"]
+    assert await _step(bot_app) == "messenger"
+
+
+async def test_typed_add_starts_a_custom_chat(chat: Chat, bot_app: App) -> None:
+    """«добавить» after the list asks for the title of one's own chat."""
+    await chat.say(TEACHER, "мои чаты")
+    asked = await chat.say(TEACHER, "добавить")
+    assert asked[-1]["text"].startswith("Как называется чат")
+    assert await _step(bot_app) == "title"
+
+
+async def test_a_number_out_of_range_is_not_taken(chat: Chat, bot_app: App) -> None:
+    """A number beyond the list is not a pick; the dialog does not start."""
+    await chat.say(TEACHER, "мои чаты")
+    answer = await chat.say(TEACHER, "99")
+    assert not answer[-1]["text"].startswith("Понял: «")
+    assert await _step(bot_app) is None
