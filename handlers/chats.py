@@ -77,9 +77,9 @@ async def _listed_pick(deps: Deps, vk_id: int, text: str) -> str | None:
     for other in (f"bcast:{vk_id}", f"faq:{vk_id}"):
         if await deps.states.get(other) is not None:
             return None
-    if words[0] in ("добавить", "добавь"):
-        return "add"
     keys = [k for k in state.payload.get("keys", []) if isinstance(k, str)]
+    if words[0] in ("добавить", "добавь") and not any(k.startswith("nn") for k in keys):
+        return "add"
     number = answers.number_in(text)
     if number is None or not 1 <= number <= len(keys) or not (words[0].isdigit() or words[0] in ("чат", "номер")):
         return None
@@ -170,13 +170,53 @@ async def chat_report(message: Message, deps: Deps) -> None:
 async def on_typed(message: Message, deps: Deps, person: Person, pick: str | None) -> None:
     """An answer typed at any step (a messenger, «да», «отмена», a link, a number…), or a chat's number from the list."""
     service = _service(deps)
-    if pick == "add":
+    if pick and pick.startswith(("nnp:", "nnk:")):
+        await deps.states.delete(_list_key(message.from_id))
+        await _typed_not_needed(deps, message.from_id, pick)
+    elif pick == "add":
         await _show(deps, message.from_id, service.add_custom(person))
     elif pick:
         await deps.states.delete(_list_key(message.from_id))
         await _show(deps, message.from_id, service.pick_typed(person, pick))
     else:
         await _show(deps, message.from_id, service.typed(person, message.text or ""))
+
+
+# Below the dialog's typing: «не нужен» typed as a reason in an open dialog stays a reason.
+@labeler.private_message(Known(), Cmd("migration_report_view", "по сотрудникам", "по классам",
+                                      "перенос чатов по сотрудникам", "перенос чатов по классам"))
+async def cmd_report_view(message: Message, deps: Deps) -> None:
+    """«по сотрудникам» / «по классам» typed: the report in that view (as its buttons)."""
+    viewer = await _admin(deps, message.from_id, "migration_report")
+    if viewer is not None:
+        view = "person" if "сотрудник" in (message.text or "").lower() else "summary"
+        await _show(deps, message.from_id, _service(deps).report_screen(viewer, view))
+
+
+@labeler.private_message(Known(), Cmd("not_needed", "не нужен", "отметить не нужен", "чат не нужен",
+                                      "отметить чат не нужен", "ненужный чат"))
+async def cmd_not_needed(message: Message, deps: Deps) -> None:
+    """«не нужен» typed: whose chat to mark, as the report's button."""
+    deputy = await _admin(deps, message.from_id, "chat_not_needed_list", (Role.DEPUTY,))
+    if deputy is not None:
+        await _show(deps, message.from_id, _service(deps).nn_people(deputy))
+
+
+async def _typed_not_needed(deps: Deps, vk_id: int, pick: str) -> None:
+    """A colleague («nnp:ID») or their chat («nnk:ID:KEY») picked by its typed number; checked like the buttons."""
+    kind, _, rest = pick.partition(":")
+    raw_id, _, key = rest.partition(":")
+    person_id = int(raw_id) if raw_id.isdigit() else -1
+    org_id = await _org_of(deps, person_id)
+    if kind == "nnp":
+        deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), target=raw_id, org_id=org_id)
+        if deputy is not None:
+            await _show(deps, vk_id, _service(deps).nn_chats(deputy, person_id))
+        return
+    deputy = await _admin(deps, vk_id, "chat_not_needed_pick", (Role.DEPUTY,), target=f"{raw_id}:{key}",
+                          org_id=org_id)
+    if deputy is not None:
+        await _show(deps, vk_id, _service(deps).nn_start(deputy, person_id, key))
 
 
 @labeler.chat_message(HasOpenCode(), blocking=False)

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import App
 from storage.chats import ChatsRepo
-from tests.e2e.harness import Chat, button
+from tests.e2e.harness import DEPUTY, Chat, button
 
 TEACHER = 2001  # Иванова Анна Петровна, 5А
 PARENTS = "class:5А:parents"
@@ -161,3 +161,32 @@ async def test_a_number_out_of_range_is_not_taken(chat: Chat, bot_app: App) -> N
     answer = await chat.say(TEACHER, "99")
     assert not answer[-1]["text"].startswith("Понял: «")
     assert await _step(bot_app) is None
+
+
+def _number_of(text: str, part: str) -> str:
+    """The number a numbered line containing `part` starts with."""
+    line = next(line for line in text.splitlines() if part in line and line[:1].isdigit())
+    return line.split(".", 1)[0]
+
+
+async def test_deputy_marks_a_chat_not_needed_by_typing_only(chat: Chat, bot_app: App) -> None:
+    """«перенос чатов», «по сотрудникам», «не нужен», a person's number, a chat's number, the reason."""
+    report = await chat.say(DEPUTY, "перенос чатов")
+    assert "Подтверждено: 0 из 8" in report[-1]["text"]
+    by_person = await chat.say(DEPUTY, "по сотрудникам")
+    assert "Иванова А. П. — 0 из 2" in by_person[-1]["text"]
+    people = await chat.say(DEPUTY, "не нужен")
+    assert "напишите номер" in people[-1]["text"]
+    chats = await chat.say(DEPUTY, _number_of(people[-1]["text"], "Иванова"))
+    asked = await chat.say(DEPUTY, _number_of(chats[-1]["text"], "родителями"))
+    assert "Почему чат «Чат с родителями 5А» не нужен" in asked[-1]["text"]
+    done = await chat.say(DEPUTY, "родители в общем чате параллели")
+    assert done[-1]["text"].startswith("Отметил: у Ивановой А. П. чат «Чат с родителями 5А» не нужен")
+    assert (await _confirmation(bot_app)).status == "not_needed"
+
+
+async def test_teacher_typing_not_needed_is_refused(chat: Chat, bot_app: App) -> None:
+    """«не нужен» from a teacher is refused like the button; nothing changes."""
+    answer = await chat.say(TEACHER, "не нужен")
+    assert "заместител" in answer[-1]["text"]
+    assert (await _confirmation(bot_app)) is None or (await _confirmation(bot_app)).status != "not_needed"
