@@ -56,6 +56,18 @@ class Unreachable(Payload, name="unreachable"):
     """«Кто не подписан» (deputy)."""
 
 
+class Help(Payload, name="help"):
+    """«Помощь»: what the person's role can do (also the button under «Вы имели в виду …?»)."""
+
+
+class MigrationReportView(Payload, name="migration_report_view"):
+    """«по сотрудникам» / «по классам» typed: the chats report in that view (director, deputy)."""
+
+
+class NotNeededStart(Payload, name="not_needed"):
+    """«не нужен» typed: whose chat to mark as not needed (deputy)."""
+
+
 # --- identification ---
 
 
