@@ -183,7 +183,7 @@ async def on_typed(message: Message, deps: Deps, person: Person, pick: str | Non
 
 
 # Below the dialog's typing: «не нужен» typed as a reason in an open dialog stays a reason.
-@labeler.private_message(Known(), Cmd("migration_report_view", "по сотрудникам", "по классам",
+@labeler.private_message(Known(), Cmd("report_view", "по сотрудникам", "по классам",
                                       "перенос чатов по сотрудникам", "перенос чатов по классам"))
 async def cmd_report_view(message: Message, deps: Deps) -> None:
     """«по сотрудникам» / «по классам» typed: the report in that view (as its buttons)."""

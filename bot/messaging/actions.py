@@ -60,7 +60,7 @@ class Help(Payload, name="help"):
     """«Помощь»: what the person's role can do (also the button under «Вы имели в виду …?»)."""
 
 
-class MigrationReportView(Payload, name="migration_report_view"):
+class MigrationReportView(Payload, name="report_view"):
     """«по сотрудникам» / «по классам» typed: the chats report in that view (director, deputy)."""
 
 
