@@ -129,3 +129,11 @@ def test_first_and_middle_in_dative() -> None:
 def test_by_gender(full_name: str, expected: str) -> None:
     """A verb's form follows the person's gender; unsure gives the neutral form asked for."""
     assert by_gender(full_name, "напомнил", "напомнила", "напомнил(а)") == expected
+
+
+def test_import_preview_counts_people_once() -> None:
+    """The import preview says «3 человека», not «3 3 человека» (the hand-rolled plural printed the figure twice)."""
+    from bot.services.imports.plan import Preview
+
+    line = Preview(added=0, changed=0, left=3, left_names=("Иванова А. П.",), replaces_period=None).lines()[1]
+    assert line.startswith("Будут отмечены как уволившиеся: 3 человека — Иванова А. П.")
