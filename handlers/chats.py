@@ -22,6 +22,7 @@ from handlers.common import (
     Known,
     event_in_chat,
     feature,
+    is_command_text,
     is_private,
     payload_of,
     say,
@@ -127,6 +128,8 @@ class ChatsTyping(ABCRule[Message]):
         person = await deps.access.person(event.from_id)
         if person is None:
             return False
+        if is_command_text(event.text or "") and not await deps.chats.in_typing_step(person):
+            return False  # «сводка» while a button step waits: the command, not «не понял»
         if await deps.chats.takes_text(person, event.text or ""):
             return {"person": person, "pick": None}
         pick = await _listed_pick(deps, event.from_id, event.text or "")

@@ -10,7 +10,7 @@ from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
-from bot.domain.commands import near
+from bot.domain.commands import COMMANDS, HELP_WORDS, near
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
@@ -142,6 +142,15 @@ class Cmd(ABCRule[Message]):
         if text and text not in Cmd.all_words and near(text, self.words):
             return {"args": {}}
         return False
+
+
+def is_command_text(text: str) -> bool:
+    """Is a typed text one of the bot's commands (a typo allowed)? A dialog's button step leaves those alone."""
+    typed = MENTION.sub("", text or "").strip().lower().rstrip("!.?")
+    if not typed:
+        return False
+    words = Cmd.all_words | {w for c in COMMANDS for w in c.words} | set(HELP_WORDS)
+    return typed in words or near(typed, words) is not None
 
 
 class EventCmd(ABCRule[MessageEvent]):

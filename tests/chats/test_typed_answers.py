@@ -190,3 +190,11 @@ async def test_teacher_typing_not_needed_is_refused(chat: Chat, bot_app: App) ->
     answer = await chat.say(TEACHER, "не нужен")
     assert "заместител" in answer[-1]["text"]
     assert (await _confirmation(bot_app)) is None or (await _confirmation(bot_app)).status != "not_needed"
+
+
+async def test_a_command_at_a_button_step_runs_the_command(chat: Chat, bot_app: App) -> None:
+    """«мой статус» typed while the dialog waits for a messenger runs the command; the dialog stays."""
+    await _to_messenger_step(chat)
+    answer = await chat.say(TEACHER, "мой стаутс")
+    assert "ваш статус" in answer[-1]["text"]
+    assert await _step(bot_app) == "messenger"
