@@ -84,6 +84,9 @@ async def _typed_pick(deps: Deps, vk_id: int, typed: str, offer: dict[str, Any])
         await _not_listed(deps, vk_id, "Понял: вас нет среди предложенных. ")
         return True
     chosen: int | None = None
+    if said == "yes" and len(offered) > 1:
+        await say(deps, vk_id, "Подходят несколько человек. Напишите номер своей строки, например «1», или «нет».")
+        return True
     if said == "yes" and len(offered) == 1:
         chosen = offered[0]
     elif number is not None and 1 <= number <= len(offered):
