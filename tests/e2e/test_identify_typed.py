@@ -41,3 +41,22 @@ async def test_another_name_under_the_candidates_is_searched(chat: Chat, bot_app
     again = await chat.say(user, "Пупкин Василий")
     assert "Не нашёл «Пупкин Василий»" in again[-1]["text"]
     assert await bot_app.deps.identity.pending(user) is None
+
+
+async def test_several_candidates_take_a_number_not_a_yes(chat: Chat, bot_app: App) -> None:
+    """With two namesakes the list is numbered; «да» asks for the number and «2» picks the second."""
+    from bot.domain.models import Role
+
+    user, _ = UNBOUND
+    await bot_app.deps.people.add("school1", "Сидорова Марина Игоревна", Role.TEACHER)
+    await chat.say(user, "здравствуйте")
+    offer = await chat.say(user, "Сидорова М. И.")
+    text = offer[-1]["text"]
+    assert text.startswith("Кто из них вы?") and "1. Сидорова М. И." in text and "2. Сидорова М. И." in text
+    asked = await chat.say(user, "да")
+    assert asked[-1]["text"].startswith("Подходят несколько человек. Напишите номер")
+    await chat.say(user, "2")
+    request = await bot_app.deps.identity.pending(user)
+    assert request is not None
+    picked = await bot_app.deps.people.get(request.person_id or 0)
+    assert picked is not None and picked.full_name.startswith("Сидорова М") and picked.vk_id is None
