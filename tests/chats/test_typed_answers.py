@@ -198,3 +198,12 @@ async def test_a_command_at_a_button_step_runs_the_command(chat: Chat, bot_app: 
     answer = await chat.say(TEACHER, "мой стаутс")
     assert "ваш статус" in answer[-1]["text"]
     assert await _step(bot_app) == "messenger"
+
+
+async def test_a_title_starting_with_stop_is_a_title(chat: Chat, bot_app: App) -> None:
+    """At the title step «Стоп-кадр: кружок» is the chat's title, not a cancel."""
+    listing = await chat.say(TEACHER, "мои чаты")
+    await chat.press(TEACHER, listing[-1], button(listing[-1], "Добавить свой чат")["payload"])
+    answer = await chat.say(TEACHER, "Стоп-кадр: кружок")
+    assert answer[-1]["text"].startswith("Добавил чат «Стоп-кадр: кружок».")
+    assert await _step(bot_app) == "messenger"

@@ -184,7 +184,8 @@ class ChatDialogs(ChatsReader):
         """Text typed at any step: «отмена» and «назад» anywhere, else the step's own answer."""
         dialog = await self._dialog(person)
         text = rules.clean_typed(text)
-        said = answers.intent(text, ("cancel", "back"))
+        # Where any text may be a title or a reason, only a bare «отмена» / «назад» is a command.
+        said = answers.intent(text, ("cancel", "back"), exact=dialog.step in TYPING_STEPS)
         if said == "cancel":
             return await self.cancel(person)
         if said == "back":
