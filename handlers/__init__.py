@@ -10,6 +10,7 @@ def labelers() -> list[BotLabeler]:
     from handlers import (
         broadcast,
         chats,
+        commands,
         fallback,
         faq,
         identify,
@@ -23,9 +24,11 @@ def labelers() -> list[BotLabeler]:
     )
 
     # --- feature labelers go between menu and fallback ---
-    # faq stays LAST: its free-text handler takes any private text the others left.
+    # faq stays LAST: its free-text handler takes any private text the others left; just before it,
+    # commands.suggest_labeler asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, summary.labeler, reminder_templates.labeler, faq.labeler]
+                                  broadcast.labeler, summary.labeler, reminder_templates.labeler,
+                                  commands.suggest_labeler, faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
-    return [privacy.labeler, identify.labeler, menu.labeler, *features, fallback.labeler]
+    return [privacy.labeler, identify.labeler, menu.labeler, commands.labeler, *features, fallback.labeler]

@@ -17,6 +17,7 @@ import segno
 from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
+from bot.domain.russian import by_gender
 from bot.services.outbox_rules import (
     EXECUTE_MAX_CALLS,
     NOT_ALLOWED_901,
@@ -49,11 +50,16 @@ INVITATION = (
 )
 
 
-def reason_for(code: int | None) -> str:
-    """Why the bot cannot write to someone, in Russian (None: no VK page bound)."""
+def reason_for(code: int | None, name: str | None = None) -> str:
+    """Why the bot cannot write to someone, in Russian (None: no VK page bound).
+
+    With the person's `name` the verbs agree with their gender («не писала», «запретил»);
+    without it, or when the gender is unclear, both forms stay («запретил(а)»).
+    """
     if code is None:
         return NO_PAGE
-    return REASONS.get(code, f"ВКонтакте не доставил сообщение (ошибка {code})")
+    text = REASONS.get(code, f"ВКонтакте не доставил сообщение (ошибка {code})")
+    return by_gender(name, text.replace("(а)", ""), text.replace("(а)", "а"), text) if name else text
 
 
 class ReachSummary(BaseModel):
@@ -89,7 +95,7 @@ class Invitation(BaseModel):
 def _unreachable(row: ReachRow) -> UnreachablePerson:
     code = None if row.vk_id is None else row.code
     return UnreachablePerson(person_id=row.person_id, name=row.full_name, vk_id=row.vk_id, code=code,
-                             reason=reason_for(code))
+                             reason=reason_for(code, row.full_name))
 
 
 def qr_png(text: str) -> bytes:

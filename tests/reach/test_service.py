@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
+
 from bot.config import Settings, parse_settings
 from bot.domain.models import Organization, Period, Role
 from bot.services.live_counts import LiveCountsService
@@ -122,3 +124,13 @@ async def test_live_counts_ignore_private_messages_and_communities(db: Database,
     assert await service.note_chat_message(2_000_000_001, 100) == 1
     [person] = await PeopleRepo(db).by_vk_id(100)
     assert await service.for_org("school1", Period.parse("2026-11-14..2026-11-20")) == {person.id: 1}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Иванова Анна Петровна", "не разрешила сообщения от сообщества"),
+    ("Кузнецов Олег Игоревич", "не разрешил сообщения от сообщества"),
+    ("Ким", "не разрешил(а) сообщения от сообщества"),
+])
+def test_reason_agrees_with_the_persons_gender(name: str, expected: str) -> None:
+    """With a name the verbs agree with the gender; unclear gender keeps both forms."""
+    assert reason_for(901, name) == expected
