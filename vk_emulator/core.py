@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from emulator_common.clock import Clock
 from vk_emulator import execute as vkscript
-from vk_emulator.clock import Clock
 from vk_emulator.errors import VKError, param_error
 from vk_emulator.keyboard import validate_keyboard
 from vk_emulator.schema import GLOBAL_PARAMS, VKSchema, load_schema
