@@ -192,13 +192,13 @@ class MaxEmulator:
                     faults.delay_ms,
                     faults.http_500_rate,
                     faults.drop_rate,
-                    faults.http_429_rate,
+                    errors=[("429", faults.http_429_rate)],
                 )
                 if dice.fail_500:
                     return self._error_response(
                         ApiError(500, "internal.error", "Internal server error")
                     )
-                if dice.fail_429:
+                if dice.error == "429":
                     state.stats.rate_limited += 1
                     return self._error_response(
                         ApiError(429, "too.many.requests", "Too many requests")
