@@ -23,6 +23,7 @@ from emulator_common.http import (
 )
 from emulator_common.schema import SchemaViolation
 from max_emulator.api import BotApi
+from max_emulator.client import MaxEmulatorControl
 from max_emulator.control import Control
 from max_emulator.core import MaxCore
 from max_emulator.schema import Operation, param_kind
@@ -34,8 +35,8 @@ log = logging.getLogger("max_emulator")
 class MaxEmulator:
     """A local MAX Bot API emulator on loopback.
 
-    `state` is the in-process world (`MaxCore`), `control` its `/_emu/` operations usable without
-    HTTP, `api` the Bot API operations."""
+    `state` is the in-process world (`MaxCore`), `ops` its `/_emu/` operations usable without
+    HTTP, `api` the Bot API operations; `control()` gives an HTTP client of `/_emu/`."""
 
     def __init__(
         self,
@@ -50,7 +51,7 @@ class MaxEmulator:
         self.state.limits.rps = rps
         self._default_rps = rps
         self.api = BotApi(self.state)
-        self.control = Control(self.state, self.api)
+        self.ops = Control(self.state, self.api)
         self.app = self._build_app()
         self._server = LoopbackServer(self.app)
 
@@ -91,9 +92,13 @@ class MaxEmulator:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    def control(self) -> MaxEmulatorControl:
+        """A control-API client for this emulator (close it, or use `async with`)."""
+        return MaxEmulatorControl(self.base_url)
+
     def seed_users(self, users: list[dict[str, Any]]) -> None:
         """Create people as `POST /_emu/users` would."""
-        self.control.seed_users(users)
+        self.ops.seed_users(users)
 
     def reset(self) -> dict[str, Any]:
         result = self.state.reset()
@@ -109,7 +114,7 @@ class MaxEmulator:
             add(verb, template, self._bot_api(verb, template))
         add("POST", "/upload/{slot}", self._upload)
         add("GET", "/files/{token}/{filename}", self._download)
-        c, s = self.control, self.state
+        c, s = self.ops, self.state
 
         def ctl(action: Any) -> Handler:
             return control_handler(action)
@@ -333,9 +338,9 @@ class MaxEmulator:
         except Exception as error:  # ControlError
             return control_error(str(error))
         if wait > 0:
-            items = await self.control.wait_sent(chat_id, after, min_count, wait)
+            items = await self.ops.wait_sent(chat_id, after, min_count, wait)
         else:
-            items = self.control.sent_items(chat_id, after)
+            items = self.ops.sent_items(chat_id, after)
         return json_response({"items": items})
 
     async def _poller(self, request: web.Request) -> web.StreamResponse:

@@ -46,4 +46,4 @@ def api(emu: MaxEmulator, session: aiohttp.ClientSession) -> Call:
 
 @pytest.fixture
 def ctl(emu: MaxEmulator) -> Control:
-    return emu.control
+    return emu.ops

@@ -64,7 +64,7 @@ async def max_bot(emu: MaxEmulator) -> AsyncIterator[Bot]:
 
 async def play_script(emu: MaxEmulator, started: list[str]) -> None:
     """Start with a deep link, press a button, write a message; check what the bot did."""
-    control = emu.control
+    control = emu.ops
     chat_id = control.start(ANNA, {"payload": "invite-7"})["chat_id"]
     greeting = (await control.wait_sent(chat_id, None, 1, 20))[0]
     assert greeting["text"] == "Здравствуйте! Вы учитель?" and started == ["invite-7"]
@@ -117,7 +117,7 @@ async def test_maxapi_webhook(emu: MaxEmulator, max_bot: Bot) -> None:
 async def test_maxapi_uploads_a_file(emu: MaxEmulator, tmp_path: Path) -> None:
     """maxapi's two-step upload works, retrying on attachment.not.ready until the file is ready."""
     logging.getLogger("maxapi").setLevel(logging.CRITICAL)
-    control = emu.control
+    control = emu.ops
     control.set_limits({"rps": None, "per_chat_rps": None, "attachment_ready_after_s": 0.3})
     chat_id = control.start(ANNA, {})["chat_id"]
     path = tmp_path / "plan.txt"

@@ -49,7 +49,7 @@ async def stopper() -> AsyncIterator[list[asyncio.subprocess.Process]]:
 
 async def play_script(emu: MaxEmulator) -> None:
     """Start, press a button, write a message; check the bot's messages and answer."""
-    control = emu.control
+    control = emu.ops
     chat_id = control.start(ANNA, {"payload": "ts"})["chat_id"]
     greeting = (await control.wait_sent(chat_id, None, 1, 30))[0]
     assert greeting["text"] == "Здравствуйте! Вы учитель?"
