@@ -224,6 +224,13 @@ class MaxEmulator:
             except SchemaViolation as violation:
                 log.error("schema violation: %s", violation)
                 return json_response(violation.body(), status=500)
+            except (asyncio.CancelledError, web.HTTPException):
+                raise
+            except Exception:  # an emulator bug: answer as MAX would, with code and message
+                log.exception("%s failed", key)
+                return self._error_response(
+                    ApiError(500, "internal.error", "Internal server error")
+                )
             if drop:
                 # The request has taken effect; the client never learns it.
                 state.stats.dropped_answers += 1

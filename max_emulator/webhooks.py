@@ -95,7 +95,11 @@ class WebhookDeliverer:
             due = [d for d in self.pending if d.next_at <= clock.now()]
             for delivery in due:
                 if delivery in self.pending:
-                    await self._attempt(delivery)
+                    try:
+                        await self._attempt(delivery)
+                    except Exception:  # an emulator bug must not stop every later delivery
+                        log.exception("webhook delivery crashed")
+                        self.pending.remove(delivery)
             if due:
                 continue
             if not self.pending:
