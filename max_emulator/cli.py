@@ -15,18 +15,31 @@ from max_emulator.server import MaxEmulator
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The standalone MAX emulator's options (`sferum-bot emulator` shares host, port, token)."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8082, help="port; 0 picks a free one")
-    parser.add_argument("--token", default="t", help="the bot token the emulator accepts")
-    parser.add_argument("--bot-id", type=int, default=1000, help="the bot's user id")
-    parser.add_argument("--seed", default=None, help="pre-create a named set of people")
-    parser.add_argument("--random-seed", type=int, default=None, help="seed for fault injection")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="АДРЕС",
+        help="адрес, на котором слушать (по умолчанию 127.0.0.1)",
+    )
+    parser.add_argument(
+        "--port", type=int, default=8082, metavar="ПОРТ", help="порт; 0 — выбрать свободный"
+    )
+    parser.add_argument(
+        "--token", default="t", metavar="КЛЮЧ", help="ключ бота, который принимает эмулятор"
+    )
+    parser.add_argument("--bot-id", type=int, default=1000, metavar="ID", help="id бота в MAX")
+    parser.add_argument(
+        "--seed", default=None, metavar="НАБОР", help="заранее создать готовый набор людей"
+    )
+    parser.add_argument(
+        "--random-seed", type=int, default=None, metavar="ЧИСЛО", help="зерно случайных сбоев"
+    )
     parser.add_argument(
         "--no-validate",
         dest="validate",
         action="store_false",
         default=None,
-        help="do not check answers and updates against the MAX schema",
+        help="не сверять ответы и события со схемой MAX",
     )
 
 
@@ -55,8 +68,8 @@ def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None
     """Run the emulator until SIGINT/SIGTERM; return the exit code."""
     if getattr(args, "seed", None) and seed_users is None:
         print(
-            f"error: --seed {args.seed!r} is not available here: the caller must resolve it "
-            "to a list of people (use `sferum-bot emulator --messenger max --seed demo`)",
+            f"Ошибка: набор людей --seed {args.seed!r} здесь недоступен: "
+            "запустите `sferum-bot emulator --messenger max --seed demo`",
             file=sys.stderr,
             flush=True,
         )
@@ -65,6 +78,11 @@ def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None
     try:
         asyncio.run(_serve(args, seed_users))
     except (OSError, ControlError) as error:
-        print(f"error: cannot start the emulator: {error}", file=sys.stderr, flush=True)
+        reason = (
+            f"адрес или порт недоступен ({error.strerror or error})"
+            if isinstance(error, OSError)
+            else str(error)
+        )
+        print(f"Ошибка: не удалось запустить эмулятор MAX: {reason}", file=sys.stderr, flush=True)
         return 1
     return 0

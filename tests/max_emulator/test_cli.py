@@ -71,3 +71,18 @@ def test_seed_needs_resolved_people(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert main(["--seed", "demo"]) == 2
     assert "--seed" in capsys.readouterr().err
+
+
+async def test_busy_port_is_a_russian_error() -> None:
+    """A port already taken ends with exit 1 and a Russian message on stderr, no traceback."""
+    from max_emulator import MaxEmulator
+
+    async with MaxEmulator() as busy:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "max_emulator", "--port", str(busy.port), cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        _, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    text = err.decode()
+    assert "не удалось запустить эмулятор MAX" in text and "Traceback" not in text
