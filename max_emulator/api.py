@@ -124,12 +124,12 @@ class BotApi:
             items = [m for m in core.by_chat.get(chat_id, []) if not m.deleted and m.visible_to_bot]
         else:
             raise bad_request("chat_id", "give chat_id or message_ids")
-        bounds = [query[k] for k in ("from", "to") if query.get(k) is not None]
-        if bounds:
-            low, high = min(bounds), max(bounds)
-            items = [m for m in items if low <= m.timestamp <= high] if len(bounds) == 2 else [
-                m for m in items if m.timestamp <= bounds[0]
-            ]
+        # Messages are traversed newest first: `from` is where the page starts (the newest
+        # timestamp), `to` where it ends (the oldest); `before`/`after` are their exclusive twins.
+        if query.get("from") is not None:
+            items = [m for m in items if m.timestamp <= query["from"]]
+        if query.get("to") is not None:
+            items = [m for m in items if m.timestamp >= query["to"]]
         if query.get("before") is not None:
             items = [m for m in items if m.timestamp < query["before"]]
         if query.get("after") is not None:

@@ -80,6 +80,11 @@ async def test_keyboard_limits(api: Call, ctl: Control) -> None:
     assert await send(keyboard([callback()] * 8)) == 400
     assert await send(keyboard([link, callback(), callback()])) == 200
     assert await send(keyboard([link, callback(), callback(), callback()])) == 400
+    contact = {"type": "request_contact", "text": "Телефон"}
+    app = {"type": "open_app", "text": "Дневник", "web_app": "diary"}
+    assert await send(keyboard([contact, app, callback()])) == 200
+    assert await send(keyboard([contact, callback(), callback(), callback()])) == 400
+    assert await send(keyboard([app] * 4)) == 400
     assert await send(keyboard(*([[callback()]] * 30))) == 200
     assert await send(keyboard(*([[callback()]] * 31))) == 400
     assert await send(keyboard(*([[callback()] * 7] * 30))) == 200
@@ -199,3 +204,27 @@ async def test_typing_action(api: Call, ctl: Control) -> None:
     assert answer.body == {"success": True}
     bad = await api("POST", f"/chats/{chat_id}/actions", {"action": "dancing"})
     assert bad.status == 400
+
+
+async def test_get_messages_window_and_count(api: Call, ctl: Control) -> None:
+    """GET /messages lists newest first; count, before/after and from/to narrow it."""
+    chat_id = ctl.start(ANNA, {})["chat_id"]
+    ctl.set_clock({"frozen": True})
+    stamps = []
+    for text in ("раз", "два", "три"):
+        sent = await api("POST", "/messages", {"text": text}, user_id=ANNA)
+        stamps.append(sent.body["message"]["timestamp"])
+        ctl.set_clock({"advance_s": 1})
+
+    async def texts(**params: Any) -> list[str]:
+        answer = await api("GET", "/messages", chat_id=chat_id, **params)
+        return [m["body"]["text"] for m in answer.body["messages"]]
+
+    assert await texts() == ["три", "два", "раз"]
+    assert await texts(count=2) == ["три", "два"]
+    assert await texts(before=stamps[2]) == ["два", "раз"]
+    assert await texts(after=stamps[0]) == ["три", "два"]
+    assert await texts(**{"from": stamps[1], "to": stamps[0]}) == ["два", "раз"]
+    assert (await api("GET", "/messages", chat_id=chat_id, count=101)).status == 400
+    ctl.stop(ANNA)
+    assert (await api("GET", "/messages", chat_id=chat_id)).status == 403
