@@ -183,6 +183,7 @@ class BotApi:
         core.answers.setdefault(callback.user_id, []).append(
             {"callback_id": callback.callback_id, "notification": notification, "message": new_message}
         )
+        core.sent_wakeup.fire()
         return {"success": True}
 
     # -- updates and subscriptions ------------------------------------------------------------

@@ -144,10 +144,21 @@ class MaxEmulatorControl(ControlClient):
             raise TimeoutError(f"expected {count} messages in {chat_id} after {after}: {items}")
         return items
 
-    async def answers(self, user_id: int) -> list[JSON]:
-        items: list[JSON] = (
-            await self._request("GET", "/_emu/answers", params={"user_id": str(user_id)})
-        )["items"]
+    async def answers(
+        self,
+        user_id: int,
+        count: int = 0,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
+    ) -> list[JSON]:
+        """The bot's callback answers to a person; with `count`, wait (server-side) until there
+        are that many, raising TimeoutError when fewer come within `timeout`."""
+        params = {"user_id": str(user_id)}
+        if count:
+            params.update(min_count=str(count), wait=str(timeout))
+        body = await self._request("GET", "/_emu/answers", params=params, timeout_s=timeout + 10)
+        items: list[JSON] = body["items"]
+        if len(items) < count:
+            raise TimeoutError(f"expected {count} answers to {user_id}: {items}")
         return items
 
     async def wait_listening(

@@ -3,6 +3,7 @@ faults, limits and time (`../shared/specs/max-emulator.md`)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import secrets
@@ -391,8 +392,6 @@ class Control:
         self, chat_id: int | None, after: int | None, min_count: int, wait: float
     ) -> list[dict[str, Any]]:
         """Sent items, holding up to `wait` real seconds until there are `min_count`."""
-        import asyncio
-
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(0.0, min(wait, 600.0))
         while True:
@@ -404,6 +403,18 @@ class Control:
 
     def answer_items(self, user_id: int) -> dict[str, Any]:
         return {"items": list(self.core.answers.get(user_id, []))}
+
+    async def wait_answers(self, user_id: int, min_count: int, wait: float) -> dict[str, Any]:
+        """The bot's callback answers to a person, holding up to `wait` real seconds until
+        there are `min_count`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + max(0.0, min(wait, 600.0))
+        while True:
+            items = self.answer_items(user_id)
+            remaining = deadline - loop.time()
+            if len(items["items"]) >= min_count or remaining <= 0 or self.core.updates.closing:
+                return items
+            await self.core.sent_wakeup.wait(remaining)
 
     # -- faults, limits, time -----------------------------------------------------------------
 

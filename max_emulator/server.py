@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from emulator_common.control import ControlError
 from emulator_common.faults import roll
 from emulator_common.http import (
     Handler,
@@ -135,7 +136,7 @@ class MaxEmulator:
         add("POST", "/_emu/say", ctl(lambda r, d: c.say(d)))
         add("POST", "/_emu/press", ctl(lambda r, d: c.press(d)))
         add("GET", "/_emu/sent", self._sent)
-        add("GET", "/_emu/answers", ctl(lambda r, d: c.answer_items(query_int(r, "user_id"))))
+        add("GET", "/_emu/answers", self._answers)
         add("GET", "/_emu/stats", ctl(lambda r, d: s.stats.as_dict()))
         add("GET", "/_emu/faults", ctl(lambda r, d: s.faults.as_dict()))
         add("POST", "/_emu/faults", ctl(lambda r, d: c.set_faults(d)))
@@ -342,13 +343,24 @@ class MaxEmulator:
             after = query_opt_int(request, "after")
             min_count = query_opt_int(request, "min_count") or 1
             wait = query_float(request, "wait")
-        except Exception as error:  # ControlError
+        except ControlError as error:
             return control_error(str(error))
         if wait > 0:
             items = await self.ops.wait_sent(chat_id, after, min_count, wait)
         else:
             items = self.ops.sent_items(chat_id, after)
         return json_response({"items": items})
+
+    async def _answers(self, request: web.Request) -> web.StreamResponse:
+        try:
+            user_id = query_int(request, "user_id")
+            min_count = query_opt_int(request, "min_count") or 1
+            wait = query_float(request, "wait")
+        except ControlError as error:
+            return control_error(str(error))
+        if wait > 0:
+            return json_response(await self.ops.wait_answers(user_id, min_count, wait))
+        return json_response(self.ops.answer_items(user_id))
 
     async def _poller(self, request: web.Request) -> web.StreamResponse:
         wait = float(request.query.get("wait", "0") or 0)

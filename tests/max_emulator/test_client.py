@@ -31,7 +31,9 @@ async def test_client_drives_a_whole_scene(emu: MaxEmulator, api: Call) -> None:
         assert await control.sent(chat_id, after=items[0]["seq"]) == []
         callback_id = await control.press(900, items[0]["mid"], "yes")
         await api("POST", "/answers", {"notification": "Ок"}, callback_id=callback_id)
-        assert (await control.answers(900))[0]["callback_id"] == callback_id
+        assert (await control.answers(900, count=1, timeout=5))[0]["callback_id"] == callback_id
+        with pytest.raises(TimeoutError):
+            await control.answers(900, count=2, timeout=0.1)
         await control.dialog(900, "mute")
         await control.stop(900)
         await control.limits(rps=None, per_chat_rps=None)

@@ -73,11 +73,8 @@ async def play_script(emu: MaxEmulator, started: list[str]) -> None:
     control.say({"user_id": ANNA, "text": "Привет"})
     echo = await control.wait_sent(chat_id, greeting["seq"], 1, 20)
     assert echo[0]["text"] == "Эхо: Привет"
-    for _ in range(200):
-        if control.answer_items(ANNA)["items"]:
-            break
-        await asyncio.sleep(0.05)  # bounded polling for the bot's answer, not a fixed wait
-    assert control.answer_items(ANNA)["items"][0]["notification"] == "Вы ответили: yes"
+    answers = await control.wait_answers(ANNA, 1, 20)
+    assert answers["items"][0]["notification"] == "Вы ответили: yes"
 
 
 async def test_maxapi_polling(emu: MaxEmulator, max_bot: Bot) -> None:

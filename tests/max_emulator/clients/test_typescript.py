@@ -58,11 +58,8 @@ async def play_script(emu: MaxEmulator) -> None:
     control.say({"user_id": ANNA, "text": "Привет"})
     echo = await control.wait_sent(chat_id, greeting["seq"], 1, 30)
     assert echo[0]["text"] == "Эхо: Привет"
-    for _ in range(300):
-        if control.answer_items(ANNA)["items"]:
-            break
-        await asyncio.sleep(0.05)  # bounded polling for the client's answer, not a fixed wait
-    assert control.answer_items(ANNA)["items"][0]["notification"] == "Вы ответили: no"
+    answers = await control.wait_answers(ANNA, 1, 20)
+    assert answers["items"][0]["notification"] == "Вы ответили: no"
     assert emu.state.stats.errors == {}
 
 
