@@ -3,7 +3,8 @@
 Markers are positive integers; every update gets the next one. A poll with `marker` M confirms
 every update before M, and a confirmed update is never delivered again. A poll without a marker
 gets the updates not yet confirmed (the official TypeScript client's first poll carries none).
-The answer's `marker` points at the next update to come.
+The answer's `marker` points at the next update to come. As in MAX, long polling keeps an update
+for 24 hours (on the emulator's clock); an older one is gone.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 from emulator_common.clock import Clock
 from emulator_common.waiting import Wakeup
+
+RETENTION_S = 24 * 3600.0
 
 
 class UpdateQueue:
@@ -55,6 +58,14 @@ class UpdateQueue:
             self.confirmed = min(marker, self.next_id)
             self._items = [(n, u) for n, u in self._items if n >= self.confirmed]
 
+    def expire(self, now_s: float) -> int:
+        """Forget updates older than the retention; return how many went."""
+        oldest_ms = (now_s - RETENTION_S) * 1000
+        kept = [(n, u) for n, u in self._items if u["timestamp"] >= oldest_ms]
+        gone = len(self._items) - len(kept)
+        self._items = kept
+        return gone
+
     def _take(self, limit: int, types: set[str] | None) -> tuple[list[dict[str, Any]], int]:
         taken: list[dict[str, Any]] = []
         marker = self.confirmed
@@ -79,6 +90,7 @@ class UpdateQueue:
         seconds, or until the emulator's clock passes the same deadline, for the first one."""
         if marker is not None:
             self._confirm(marker)
+        self.expire(clock.now())
         loop = asyncio.get_running_loop()
         deadline = loop.time() + hold_s
         clock_deadline = clock.now() + hold_s

@@ -143,3 +143,14 @@ async def test_stop_leave_and_removal_updates(api: Call, ctl: Control) -> None:
     ctl.set_bot(GROUP, {"removed": True})
     body = (await api("GET", "/updates", timeout=0)).body
     assert types_of(body) == ["bot_started", "bot_stopped", "bot_added", "user_removed", "bot_removed"]
+
+
+async def test_long_polling_keeps_updates_for_a_day(api: Call, ctl: Control) -> None:
+    """An update not fetched within 24 hours (on the emulator's clock) is gone."""
+    ctl.set_clock({"frozen": True})
+    ctl.start(ANNA, {})
+    ctl.set_clock({"advance_s": 23 * 3600})
+    ctl.start(PETR, {})
+    ctl.set_clock({"advance_s": 3600 + 1})
+    body = (await api("GET", "/updates", timeout=0)).body
+    assert [u["user"]["user_id"] for u in body["updates"]] == [PETR]
