@@ -259,7 +259,9 @@ class Control:
         core = self.core
         chat = self._chat(chat_id)
         actor = chat.owner_id if chat.owner_id is not None else (chat.members or [0])[0]
-        if data.get("removed"):
+        if as_bool(data.get("removed", False), "removed"):
+            if chat.bot_removed:
+                raise ControlError(f"the bot is not in chat {chat_id} any more")
             chat.bot_removed = True
             chat.bot_is_admin = chat.bot_reads_all = False
             owner = core.users.get(actor)
@@ -301,22 +303,24 @@ class Control:
         chat_id = opt_int(data.get("chat_id"), "chat_id")
         text = as_str(data.get("text", ""), "text")
         chat: Chat | None = None
-        if chat_id is None or chat_id == user.dialog_id:
-            if not user.reachable:
-                self._start(user, None)  # The MAX client starts the bot on the first message.
-            chat_id = user.dialog_id
-        elif chat_id > 0:
-            raise ControlError("chat_id must be the person's dialog or a group chat")
-        else:
+        if chat_id is not None and chat_id != user.dialog_id:
+            if chat_id > 0:
+                raise ControlError("chat_id must be the person's dialog or a group chat")
             chat = self._chat(chat_id)
             if user.user_id not in chat.members:
                 raise ControlError(f"user {user.user_id} is not a member of chat {chat_id}")
-        attachments = [self._file(item) for item in data.get("attachments") or []]
+        items = data.get("attachments") or []
+        if not isinstance(items, list):
+            raise ControlError("attachments must be a list")
+        attachments = [self._file(item) for item in items]
+        if chat is None and not user.reachable:
+            self._start(user, None)  # The MAX client starts the bot on the first message.
+        target = user.dialog_id if chat is None else chat.chat_id
         user.last_activity = core.now_ms()
         message = Message(
             mid=core.new_mid(),
             seq=core.next_seq(),
-            chat_id=chat_id,
+            chat_id=target,
             chat_type="chat" if chat is not None else "dialog",
             sender_id=user.user_id,
             timestamp=core.now_ms(),
@@ -324,10 +328,11 @@ class Control:
             attachments=attachments,
             dialog_user_id=core.bot_id if chat is None else None,
         )
-        delivered = core.emit("message_created", {"message": core.message_object(message), "user_locale": "ru"}, chat)
+        body = {"message": core.message_object(message), "user_locale": "ru"}
+        delivered = core.emit("message_created", body, chat)
         message.visible_to_bot = delivered or chat is None
         core.store(message)
-        return {"mid": message.mid, "chat_id": chat_id, "delivered_to_bot": delivered}
+        return {"mid": message.mid, "chat_id": target, "delivered_to_bot": delivered}
 
     def _file(self, item: Any) -> dict[str, Any]:
         if not isinstance(item, dict) or item.get("type") != "file":
