@@ -31,7 +31,10 @@ async def _run(total: int, concurrency: int, validate: bool) -> tuple[float, int
     emulator = MaxEmulator(token=TOKEN, validate=validate, rps=None)
     emulator.state.limits.per_chat_rps = None
     emulator.seed_users(
-        [{"user_id": 10_000 + i, "first_name": f"Учитель {i}", "started": True} for i in range(total)]
+        [
+            {"user_id": 10_000 + i, "first_name": f"Учитель {i}", "started": True}
+            for i in range(total)
+        ]
     )
     await emulator.start()
     errors = 0

@@ -59,9 +59,7 @@ def as_delay(value: Any, name: str = "delay_ms") -> tuple[float, float]:
     if (
         not isinstance(value, list)
         or len(value) != 2
-        or not all(
-            isinstance(d, int | float) and not isinstance(d, bool) and d >= 0 for d in value
-        )
+        or not all(isinstance(d, int | float) and not isinstance(d, bool) and d >= 0 for d in value)
         or value[0] > value[1]
     ):
         raise ControlError(f"{name} must be [min, max]")

@@ -16,7 +16,9 @@ ControlAction = Callable[[web.Request, dict[str, Any]], Any]
 _JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 
-def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """A UTF-8 JSON answer (Cyrillic kept readable)."""
     merged = dict(_JSON_HEADERS)
     if headers:

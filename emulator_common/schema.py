@@ -15,7 +15,11 @@ class SchemaViolation(Exception):
 
     def body(self) -> dict[str, Any]:
         """The HTTP 500 body the emulators answer with."""
-        return {"emulator_error": "schema violation", "where": self.where, "details": self.errors[:20]}
+        return {
+            "emulator_error": "schema violation",
+            "where": self.where,
+            "details": self.errors[:20],
+        }
 
 
 def describe(error: Any) -> str:

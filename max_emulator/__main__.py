@@ -9,7 +9,9 @@ from max_emulator.cli import add_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m max_emulator", description="Local MAX Bot API emulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m max_emulator", description="Local MAX Bot API emulator"
+    )
     add_arguments(parser)
     return run(parser.parse_args(argv))
 

@@ -181,7 +181,11 @@ class BotApi:
             apply_edit(core, target, new_message)
             core.sent_wakeup.fire()
         core.answers.setdefault(callback.user_id, []).append(
-            {"callback_id": callback.callback_id, "notification": notification, "message": new_message}
+            {
+                "callback_id": callback.callback_id,
+                "notification": notification,
+                "message": new_message,
+            }
         )
         core.sent_wakeup.fire()
         return {"success": True}

@@ -96,7 +96,11 @@ class MaxEmulatorControl(ControlClient):
             body["chat_id"] = chat_id
         if files:
             body["attachments"] = [
-                {"type": "file", "filename": name, "content_base64": base64.b64encode(data).decode()}
+                {
+                    "type": "file",
+                    "filename": name,
+                    "content_base64": base64.b64encode(data).decode(),
+                }
                 for name, data in files
             ]
         return await self._request("POST", "/_emu/say", body)
@@ -109,7 +113,9 @@ class MaxEmulatorControl(ControlClient):
         return callback_id
 
     async def edit(self, user_id: int, mid: str, text: str) -> JSON:
-        return await self._request("POST", "/_emu/edit", {"user_id": user_id, "mid": mid, "text": text})
+        return await self._request(
+            "POST", "/_emu/edit", {"user_id": user_id, "mid": mid, "text": text}
+        )
 
     async def unsend(self, user_id: int, mid: str) -> JSON:
         return await self._request("POST", "/_emu/unsend", {"user_id": user_id, "mid": mid})

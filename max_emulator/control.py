@@ -114,7 +114,11 @@ class Control:
         if not user.started:
             raise ControlError(f"user {user_id} never started the bot")
         action = as_str(data.get("action"), "action")
-        body: dict[str, Any] = {"chat_id": user.dialog_id, "user": core.user_object(user), "user_locale": "ru"}
+        body: dict[str, Any] = {
+            "chat_id": user.dialog_id,
+            "user": core.user_object(user),
+            "user_locale": "ru",
+        }
         if action == "remove":
             if not user.stopped:
                 self.stop(user_id)
@@ -227,7 +231,12 @@ class Control:
             chat.owner_id = user.user_id
         delivered = core.emit(
             "user_added",
-            {"chat_id": chat_id, "user": core.user_object(user), "inviter_id": None, "is_channel": False},
+            {
+                "chat_id": chat_id,
+                "user": core.user_object(user),
+                "inviter_id": None,
+                "is_channel": False,
+            },
             chat,
         )
         return {"ok": True, "delivered_to_bot": delivered}
@@ -266,9 +275,11 @@ class Control:
             chat.bot_is_admin = chat.bot_reads_all = False
             owner = core.users.get(actor)
             body: dict[str, Any] = {"chat_id": chat_id, "is_channel": False}
-            body["user"] = core.user_object(owner) if owner else {
-                "user_id": actor, "first_name": str(actor), "is_bot": False
-            }
+            body["user"] = (
+                core.user_object(owner)
+                if owner
+                else {"user_id": actor, "first_name": str(actor), "is_bot": False}
+            )
             core.emit("bot_removed", body, chat)
             return chat.as_dict()
         if "is_admin" in data:
@@ -340,7 +351,9 @@ class Control:
         check_keys(item, {"type", "filename", "content_base64"}, "attachment")
         filename = as_str(item.get("filename"), "filename")
         try:
-            content = base64.b64decode(as_str(item.get("content_base64"), "content_base64"), validate=True)
+            content = base64.b64decode(
+                as_str(item.get("content_base64"), "content_base64"), validate=True
+            )
         except binascii.Error as exc:
             raise ControlError("content_base64 is not base64") from exc
         slot = self.api.upload_url({"type": "file"}, None, {})["url"].rsplit("/", 1)[1]
@@ -364,7 +377,9 @@ class Control:
         if chat is not None and user.user_id not in chat.members:
             raise ControlError(f"user {user.user_id} is not a member of chat {message.chat_id}")
         callback_id = secrets.token_urlsafe(32)
-        core.callbacks[callback_id] = Callback(callback_id, user.user_id, mid, message.chat_id, payload)
+        core.callbacks[callback_id] = Callback(
+            callback_id, user.user_id, mid, message.chat_id, payload
+        )
         user.last_activity = core.now_ms()
         core.emit(
             "message_callback",

@@ -184,9 +184,7 @@ class MaxCore:
     def writable_dialog(self, user: User | None) -> User:
         """The person, if the bot may write to them (else 403 chat.denied)."""
         if user is None or not user.reachable:
-            raise ApiError(
-                403, "chat.denied", "The user has not started the bot or has stopped it"
-            )
+            raise ApiError(403, "chat.denied", "The user has not started the bot or has stopped it")
         return user
 
     def bot_chat(self, chat_id: int) -> Chat:

@@ -31,14 +31,21 @@ def render_attachments(core: MaxCore, requested: list[dict[str, Any]]) -> list[d
         if kind == "inline_keyboard":
             rendered.append({"type": "inline_keyboard", "payload": {"buttons": payload["buttons"]}})
         elif kind in ("file", "video", "audio"):
-            rendered.append(core.file_attachment(_uploaded(core, payload.get("token"), kind, where)))
+            rendered.append(
+                core.file_attachment(_uploaded(core, payload.get("token"), kind, where))
+            )
         elif kind == "image":
             rendered.append(_image(core, payload, where))
         elif kind == "sticker":
             code = payload["code"]
             url = f"{core.base_url}/stickers/{code}"
             rendered.append(
-                {"type": "sticker", "payload": {"url": url, "code": code}, "width": 128, "height": 128}
+                {
+                    "type": "sticker",
+                    "payload": {"url": url, "code": code},
+                    "width": 128,
+                    "height": 128,
+                }
             )
         elif kind == "location":
             rendered.append(
@@ -63,7 +70,9 @@ def _uploaded(core: MaxCore, token: Any, kind: str, where: str) -> Any:
     if stored is None or stored.kind != kind:
         raise bad_request(f"{where}.token", f"no uploaded {kind} with this token")
     if core.clock.now() < stored.ready_at:
-        raise ApiError(400, "attachment.not.ready", "Key: errors.process.attachment.file.not.processed")
+        raise ApiError(
+            400, "attachment.not.ready", "Key: errors.process.attachment.file.not.processed"
+        )
     return stored
 
 

@@ -194,7 +194,9 @@ def _first(errors: Any) -> Any:
         candidate = error
         if error.context:
             inner = _first(
-                e for e in error.context if not (e.validator == "type" and e.validator_value == "null")
+                e
+                for e in error.context
+                if not (e.validator == "type" and e.validator_value == "null")
             )
             if inner is not None:
                 candidate = inner

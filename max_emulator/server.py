@@ -167,7 +167,9 @@ class MaxEmulator:
             )
         except web.HTTPMethodNotAllowed:
             return self._error_response(
-                ApiError(405, "method.not.allowed", f"{request.method} {request.path} is not allowed")
+                ApiError(
+                    405, "method.not.allowed", f"{request.method} {request.path} is not allowed"
+                )
             )
 
     def _error_response(self, error: ApiError) -> web.Response:
@@ -306,7 +308,10 @@ class MaxEmulator:
         found = await _read_part(request, "data")
         if found is None:
             return json_response(
-                {"code": "proto.payload", "message": "data: the file is missing (multipart field 'data')"},
+                {
+                    "code": "proto.payload",
+                    "message": "data: the file is missing (multipart field 'data')",
+                },
                 status=400,
             )
         filename, data = found

@@ -87,9 +87,7 @@ class WebhookDeliverer:
             self._session = None
 
     async def _run(self) -> None:
-        self._session = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=ANSWER_TIMEOUT_S)
-        )
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=ANSWER_TIMEOUT_S))
         while not self._closing:
             clock = self.core.clock
             due = [d for d in self.pending if d.next_at <= clock.now()]

@@ -50,13 +50,6 @@ CLIENT_INFO: dict[str, Any] = {
 _ATTACHMENT = re.compile(r"^(doc|photo)(-?\d+)_(\d+)(?:_([0-9A-Za-z]+))?$")
 
 
-
-@dataclass
-class ExecuteResult:
-    response: Any
-    errors: list[dict[str, Any]]
-
-
 @dataclass
 class CallbackEvent:
     event_id: str
@@ -71,7 +64,6 @@ class PendingUpload:
     filename: str
     data: bytes
     peer_id: int | None
-
 
 
 class CoreBase:
@@ -184,7 +176,6 @@ class CoreBase:
     def _violation(self, where: str, errors: list[str]) -> None:
         self.schema_violations.append(f"{where}: {errors}")
         raise SchemaViolation(where, errors)
-
 
     # -- helpers for peers --------------------------------------------------------------------
 
@@ -332,7 +323,6 @@ class CoreBase:
             obj["update_time"] = message.update_time
         return obj
 
-
     def _next_file_id(self) -> int:
         self._file_id += 1
         return self._file_id
@@ -353,7 +343,6 @@ class CoreBase:
         )
         self.docs[(owner_id, doc_id)] = doc
         return doc
-
 
     # -- long poll ----------------------------------------------------------------------------
 
@@ -391,4 +380,3 @@ class CoreBase:
 
     def _wake_sent(self) -> None:
         self.sent_wakeup.fire()
-

@@ -44,7 +44,6 @@ class EmulatorControl(ControlClient):
             body["last_message_date"] = last_message_date
         return await self._request("POST", "/_emu/users", body)
 
-
     async def allow(self, user_id: int) -> JSON:
         return await self._request("POST", f"/_emu/users/{user_id}/allow", {})
 
@@ -177,26 +176,18 @@ class EmulatorControl(ControlClient):
     async def snackbars(self, user_id: int) -> JSON:
         return await self._request("GET", "/_emu/snackbars", params={"user_id": str(user_id)})
 
-
-
     # -- faults, limits, time -----------------------------------------------------------------
 
     async def faults(self, **faults: Any) -> JSON:
         """Replace the whole fault set (error_rate, http_500_rate, drop_rate, delay_ms, longpoll_failed)."""
         return await self._request("POST", "/_emu/faults", faults)
 
-
-
-
     async def get_community(self) -> JSON:
         return await self._request("GET", "/_emu/community")
-
 
     async def limits(self, **limits: Any) -> JSON:
         """Replace the limits (rps, execute_max_calls, max_message_length, dedupe_window_s, ...)."""
         return await self._request("POST", "/_emu/limits", limits)
-
-
 
 
 async def wait_sent(

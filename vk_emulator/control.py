@@ -346,9 +346,7 @@ class ControlMixin(CoreBase):
         if "dedupe_window_s" in data:
             limits.dedupe_window_s = as_int(data["dedupe_window_s"], "dedupe_window_s")
         if "intent_window_hours" in data:
-            limits.intent_window_hours = opt_int(
-                data["intent_window_hours"], "intent_window_hours"
-            )
+            limits.intent_window_hours = opt_int(data["intent_window_hours"], "intent_window_hours")
         if "intent_quota" in data:
             limits.intent_quota = opt_int(data["intent_quota"], "intent_quota")
         self.limits = limits

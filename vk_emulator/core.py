@@ -91,7 +91,6 @@ class EmulatorCore(ControlMixin, LongPollMixin, MessagesMixin, DirectoryMixin):
         except VKError as error:
             return self.error_body(error, method, raw)
 
-
     def _check_rate(self, token: str) -> None:
         if not self.rates.allow(token, self.limits.rps, self.clock.now()):
             self.stats.rate_limited += 1

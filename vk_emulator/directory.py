@@ -130,7 +130,6 @@ class DirectoryMixin(CoreBase):
         self.uploads[token] = PendingUpload(kind, filename, data, peer_id)
         return token
 
-
     def m_docs_save(self, params: dict[str, Any]) -> dict[str, Any]:
         token = str(self._require(params, "file"))
         upload = self.uploads.get(token.split("|", 1)[0])

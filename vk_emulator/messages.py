@@ -133,7 +133,6 @@ class MessagesMixin(CoreBase):
             self.emit("message_reply", self._message_object(message))
         return message
 
-
     def _find_own_message(self, params: dict[str, Any]) -> Message:
         peer_id = int(self._require(params, "peer_id"))
         message: Message | None = None

@@ -26,6 +26,7 @@ from vk_emulator.errors import VKError
 
 log = logging.getLogger("vk_emulator")
 
+
 class Emulator:
     """A local VK API emulator running an aiohttp server on loopback.
 

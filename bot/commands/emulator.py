@@ -43,8 +43,9 @@ def _run(args: argparse.Namespace) -> int:
     return emulator_cli.run(args, seed_users=seed)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     """Add the `emulator` subcommand."""
     from vk_emulator import cli as emulator_cli
 

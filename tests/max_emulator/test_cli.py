@@ -38,8 +38,22 @@ async def _serve_and_call(argv: list[str], cwd: Path) -> tuple[str, dict[str, ob
 
 async def test_sferum_bot_emulator_messenger_max() -> None:
     """The project's CLI starts the MAX emulator, prints the ready line, serves, stops on SIGTERM."""
-    argv = [sys.executable, "-m", "bot", "emulator", "--messenger", "max", "--port", "0",
-            "--token", "tok", "--bot-id", "77", "--seed", "demo"]
+    argv = [
+        sys.executable,
+        "-m",
+        "bot",
+        "emulator",
+        "--messenger",
+        "max",
+        "--port",
+        "0",
+        "--token",
+        "tok",
+        "--bot-id",
+        "77",
+        "--seed",
+        "demo",
+    ]
     line, body, code = await _serve_and_call(argv, ROOT)
     assert line.startswith("emulator listening on http://127.0.0.1:")
     assert body["user_id"] == 77 and code == 0
@@ -79,8 +93,14 @@ async def test_busy_port_is_a_russian_error() -> None:
 
     async with MaxEmulator() as busy:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "max_emulator", "--port", str(busy.port), cwd=ROOT,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "max_emulator",
+            "--port",
+            str(busy.port),
+            cwd=ROOT,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         _, err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 1

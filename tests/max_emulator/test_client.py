@@ -15,7 +15,9 @@ async def test_client_drives_a_whole_scene(emu: MaxEmulator, api: Call) -> None:
         await control.add_user(900, "Ирина", "Орлова", username="irina")
         assert any(u["user_id"] == 900 for u in (await control.users())["items"])
         chat_id = await control.start(900, payload="hello")
-        await control.add_chat(GROUP, "Учителя", [ANNA, PETR], bot_is_admin=True, bot_reads_all=True)
+        await control.add_chat(
+            GROUP, "Учителя", [ANNA, PETR], bot_is_admin=True, bot_reads_all=True
+        )
         await control.join(GROUP, 900)
         await control.set_title(GROUP, ANNA, "Педсовет")
         said = await control.say(ANNA, "Файл", chat_id=GROUP, files=[("a.txt", b"abc")])
@@ -23,9 +25,13 @@ async def test_client_drives_a_whole_scene(emu: MaxEmulator, api: Call) -> None:
         await control.unsend(ANNA, said["mid"])
         await control.leave(GROUP, 900)
         await control.set_bot(GROUP, is_admin=False)
-        keyboard = {"type": "inline_keyboard", "payload": {"buttons": [[
-            {"type": "callback", "text": "Да", "payload": "yes"}]]}}
-        sent = await api("POST", "/messages", {"text": "?", "attachments": [keyboard]}, chat_id=chat_id)
+        keyboard = {
+            "type": "inline_keyboard",
+            "payload": {"buttons": [[{"type": "callback", "text": "Да", "payload": "yes"}]]},
+        }
+        sent = await api(
+            "POST", "/messages", {"text": "?", "attachments": [keyboard]}, chat_id=chat_id
+        )
         items = await control.wait_sent(chat_id, 1, timeout=5)
         assert items[0]["mid"] == sent.body["message"]["body"]["mid"]
         assert await control.sent(chat_id, after=items[0]["seq"]) == []

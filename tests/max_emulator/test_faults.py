@@ -18,8 +18,10 @@ async def test_drop_rate_delivers_but_loses_the_answer(
     ctl.set_faults({"drop_rate": 1.0})
     with pytest.raises(aiohttp.ClientError):
         async with session.post(
-            emu.base_url + "/messages", params={"user_id": str(ANNA)},
-            json={"text": "Доставлено?"}, headers={"Authorization": TOKEN},
+            emu.base_url + "/messages",
+            params={"user_id": str(ANNA)},
+            json={"text": "Доставлено?"},
+            headers={"Authorization": TOKEN},
         ) as response:
             await response.read()
     assert [i["text"] for i in ctl.sent_items(chat_id, None)] == ["Доставлено?"]

@@ -35,7 +35,11 @@ async def test_two_sends_a_second_per_chat(api: Call, ctl: Control) -> None:
     assert (await api("POST", "/messages", {"text": "1"}, user_id=PETR)).status == 200
     ctl.set_clock({"advance_s": 1.0})
     assert (await api("POST", "/messages", {"text": "3"}, user_id=ANNA)).status == 200
-    assert [i["text"] for i in ctl.sent_items(ctl.core.users[ANNA].dialog_id, None)] == ["1", "2", "3"]
+    assert [i["text"] for i in ctl.sent_items(ctl.core.users[ANNA].dialog_id, None)] == [
+        "1",
+        "2",
+        "3",
+    ]
 
 
 async def test_answers_count_toward_the_chat(api: Call, ctl: Control) -> None:
@@ -43,12 +47,16 @@ async def test_answers_count_toward_the_chat(api: Call, ctl: Control) -> None:
     ctl.set_limits({"rps": None, "per_chat_rps": 2})
     ctl.set_clock({"frozen": True})
     ctl.start(ANNA, {})
-    keyboard = {"type": "inline_keyboard", "payload": {"buttons": [[
-        {"type": "callback", "text": "Да", "payload": "yes"}]]}}
+    keyboard = {
+        "type": "inline_keyboard",
+        "payload": {"buttons": [[{"type": "callback", "text": "Да", "payload": "yes"}]]},
+    }
     sent = await api("POST", "/messages", {"text": "?", "attachments": [keyboard]}, user_id=ANNA)
     mid = sent.body["message"]["body"]["mid"]
     callback_id = ctl.press({"user_id": ANNA, "mid": mid, "payload": "yes"})["callback_id"]
-    assert (await api("POST", "/answers", {"notification": "Ок"}, callback_id=callback_id)).status == 200
+    assert (
+        await api("POST", "/answers", {"notification": "Ок"}, callback_id=callback_id)
+    ).status == 200
     assert (await api("POST", "/messages", {"text": "!"}, user_id=ANNA)).status == 429
 
 

@@ -73,7 +73,9 @@ async def test_keyboard_limits(api: Call, ctl: Control) -> None:
     ctl.start(ANNA, {})
 
     async def send(kb: dict[str, Any]) -> int:
-        return (await api("POST", "/messages", {"text": "?", "attachments": [kb]}, user_id=ANNA)).status
+        return (
+            await api("POST", "/messages", {"text": "?", "attachments": [kb]}, user_id=ANNA)
+        ).status
 
     link = {"type": "link", "text": "Сайт", "url": "https://example.org"}
     assert await send(keyboard([callback()] * 7)) == 200
@@ -114,7 +116,9 @@ async def test_unknown_attachment_type_is_400(api: Call, ctl: Control) -> None:
 async def test_get_edit_delete(api: Call, ctl: Control) -> None:
     """The bot reads, edits and deletes its message; /_emu/sent follows; others' cannot be edited."""
     chat_id = ctl.start(ANNA, {})["chat_id"]
-    mid = (await api("POST", "/messages", {"text": "Было"}, user_id=ANNA)).body["message"]["body"]["mid"]
+    mid = (await api("POST", "/messages", {"text": "Было"}, user_id=ANNA)).body["message"]["body"][
+        "mid"
+    ]
     said = ctl.say({"user_id": ANNA, "text": "Привет"})
     edited = await api("PUT", "/messages", {"text": "Стало"}, message_id=mid)
     assert edited.body == {"success": True}
@@ -152,7 +156,9 @@ async def test_callback_answer_edits_and_notifies(api: Call, ctl: Control) -> No
     assert pressed["update_type"] == "message_callback"
     assert pressed["callback"]["payload"] == "yes" and pressed["message"]["body"]["mid"] == mid
     answer = await api(
-        "POST", "/answers", {"message": {"text": "Записал"}, "notification": "Готово"},
+        "POST",
+        "/answers",
+        {"message": {"text": "Записал"}, "notification": "Готово"},
         callback_id=callback_id,
     )
     assert answer.body == {"success": True}

@@ -54,7 +54,9 @@ def test_nothing_reads_shared_at_run_time() -> None:
             docs = {
                 id(node.body[0].value)
                 for node in ast.walk(tree)
-                if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+                if isinstance(
+                    node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef
+                )
                 and node.body
                 and isinstance(node.body[0], ast.Expr)
             }
@@ -126,8 +128,15 @@ def _shape(value: Any) -> Any:
 async def test_emulator_updates_have_the_samples_shape(api: Call, ctl: Control) -> None:
     """For every update type the emulator emits, each key of the real sample that the schema
     declares is there too (bot_added's user excepted: relaxation 1), and every update validates."""
-    ctl.add_chat({"chat_id": GROUP, "title": "Учителя", "members": [ANNA, PETR], "bot_is_admin": True,
-                  "bot_reads_all": True})
+    ctl.add_chat(
+        {
+            "chat_id": GROUP,
+            "title": "Учителя",
+            "members": [ANNA, PETR],
+            "bot_is_admin": True,
+            "bot_reads_all": True,
+        }
+    )
     ctl.start(ANNA, {"payload": "abc"})
     said = ctl.say({"user_id": ANNA, "chat_id": GROUP, "text": "..."})
     ctl.edit({"user_id": ANNA, "mid": said["mid"], "text": "hi bot"})

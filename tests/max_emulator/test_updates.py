@@ -138,11 +138,19 @@ async def test_stop_leave_and_removal_updates(api: Call, ctl: Control) -> None:
     """bot_stopped, user_removed and bot_removed reach the bot."""
     ctl.start(ANNA, {})
     ctl.stop(ANNA)
-    ctl.add_chat({"chat_id": GROUP, "title": "Учителя", "members": [ANNA, PETR], "bot_is_admin": True})
+    ctl.add_chat(
+        {"chat_id": GROUP, "title": "Учителя", "members": [ANNA, PETR], "bot_is_admin": True}
+    )
     ctl.leave(GROUP, {"user_id": PETR})
     ctl.set_bot(GROUP, {"removed": True})
     body = (await api("GET", "/updates", timeout=0)).body
-    assert types_of(body) == ["bot_started", "bot_stopped", "bot_added", "user_removed", "bot_removed"]
+    assert types_of(body) == [
+        "bot_started",
+        "bot_stopped",
+        "bot_added",
+        "user_removed",
+        "bot_removed",
+    ]
 
 
 async def test_long_polling_keeps_updates_for_a_day(api: Call, ctl: Control) -> None:

@@ -10,7 +10,9 @@ from max_emulator.control import Control
 from tests.max_emulator.support import ANNA, Call
 
 
-async def upload(session: aiohttp.ClientSession, url: str, name: str, data: bytes) -> aiohttp.ClientResponse:
+async def upload(
+    session: aiohttp.ClientSession, url: str, name: str, data: bytes
+) -> aiohttp.ClientResponse:
     form = aiohttp.FormData()
     form.add_field("data", data, filename=name, content_type="application/octet-stream")
     response = await session.post(url, data=form)
@@ -18,16 +20,21 @@ async def upload(session: aiohttp.ClientSession, url: str, name: str, data: byte
     return response
 
 
-async def test_file_upload_and_send(api: Call, ctl: Control, session: aiohttp.ClientSession) -> None:
+async def test_file_upload_and_send(
+    api: Call, ctl: Control, session: aiohttp.ClientSession
+) -> None:
     """`file` answers {url}; the upload answers {token}; the sent file downloads again."""
     chat_id = ctl.start(ANNA, {})["chat_id"]
     endpoint = await api("POST", "/uploads", type="file")
     assert set(endpoint.body) == {"url"}
     response = await upload(session, endpoint.body["url"], "plan.xlsx", b"xlsx-bytes")
     token = (await response.json())["token"]
-    sent = await api("POST", "/messages", {"text": "План",
-                                           "attachments": [{"type": "file", "payload": {"token": token}}]},
-                     user_id=ANNA)
+    sent = await api(
+        "POST",
+        "/messages",
+        {"text": "План", "attachments": [{"type": "file", "payload": {"token": token}}]},
+        user_id=ANNA,
+    )
     attachment = sent.body["message"]["body"]["attachments"][0]
     assert attachment["filename"] == "plan.xlsx" and attachment["size"] == len(b"xlsx-bytes")
     item = ctl.sent_items(chat_id, None)[0]
@@ -47,14 +54,20 @@ async def test_upload_url_is_single_use(api: Call, session: aiohttp.ClientSessio
     assert (await upload(session, url, "a.txt", b"x")).status == 404
 
 
-async def test_image_video_and_old_type(api: Call, ctl: Control, session: aiohttp.ClientSession) -> None:
+async def test_image_video_and_old_type(
+    api: Call, ctl: Control, session: aiohttp.ClientSession
+) -> None:
     """image answers photos{id: {token}}; video answers {url, token} and the upload answers XML;
     type=photo is refused."""
     ctl.start(ANNA, {})
     url = (await api("POST", "/uploads", type="image")).body["url"]
     photos = (await (await upload(session, url, "chart.png", b"png")).json())["photos"]
-    sent = await api("POST", "/messages", {"attachments": [{"type": "image", "payload": {"photos": photos}}]},
-                     user_id=ANNA)
+    sent = await api(
+        "POST",
+        "/messages",
+        {"attachments": [{"type": "image", "payload": {"photos": photos}}]},
+        user_id=ANNA,
+    )
     assert sent.body["message"]["body"]["attachments"][0]["type"] == "image"
     video = await api("POST", "/uploads", type="video")
     assert set(video.body) == {"url", "token"}
@@ -63,7 +76,9 @@ async def test_image_video_and_old_type(api: Call, ctl: Control, session: aiohtt
     assert (await api("POST", "/uploads", type="photo")).status == 400
 
 
-async def test_attachment_not_ready(api: Call, ctl: Control, session: aiohttp.ClientSession) -> None:
+async def test_attachment_not_ready(
+    api: Call, ctl: Control, session: aiohttp.ClientSession
+) -> None:
     """While attachment_ready_after_s is above 0 an early send is 400 attachment.not.ready."""
     ctl.start(ANNA, {})
     ctl.set_limits({"rps": None, "per_chat_rps": None, "attachment_ready_after_s": 5})
@@ -85,12 +100,22 @@ async def test_file_must_be_alone(api: Call, ctl: Control, session: aiohttp.Clie
         url = (await api("POST", "/uploads", type="file")).body["url"]
         tokens.append((await (await upload(session, url, "a.txt", b"a")).json())["token"])
     files = [{"type": "file", "payload": {"token": t}} for t in tokens]
-    keyboard = {"type": "inline_keyboard", "payload": {"buttons": [[
-        {"type": "callback", "text": "Да", "payload": "yes"}]]}}
+    keyboard = {
+        "type": "inline_keyboard",
+        "payload": {"buttons": [[{"type": "callback", "text": "Да", "payload": "yes"}]]},
+    }
     two = await api("POST", "/messages", {"attachments": files}, user_id=ANNA)
     assert two.status == 400 and "only one file" in two.body["message"]
-    with_keyboard = await api("POST", "/messages", {"attachments": [files[0], keyboard]}, user_id=ANNA)
+    with_keyboard = await api(
+        "POST", "/messages", {"attachments": [files[0], keyboard]}, user_id=ANNA
+    )
     assert with_keyboard.status == 400
-    unknown = await api("POST", "/messages", {"attachments": [{"type": "file", "payload": {"token": "zz"}}]},
-                        user_id=ANNA)
-    assert unknown.status == 400 and unknown.body["message"].startswith("attachments[0].payload.token:")
+    unknown = await api(
+        "POST",
+        "/messages",
+        {"attachments": [{"type": "file", "payload": {"token": "zz"}}]},
+        user_id=ANNA,
+    )
+    assert unknown.status == 400 and unknown.body["message"].startswith(
+        "attachments[0].payload.token:"
+    )

@@ -99,7 +99,9 @@ async def test_only_loopback_urls_and_valid_secrets(api: Call) -> None:
     """A URL off this machine and a malformed secret are refused with 400 naming the field."""
     outside = await api("POST", "/subscriptions", {"url": "https://bot.example.org/hook"})
     assert outside.status == 400 and outside.body["message"].startswith("url:")
-    bad_secret = await api("POST", "/subscriptions", {"url": "http://127.0.0.1:1/h", "secret": "a b"})
+    bad_secret = await api(
+        "POST", "/subscriptions", {"url": "http://127.0.0.1:1/h", "secret": "a b"}
+    )
     assert bad_secret.status == 400 and bad_secret.body["message"].startswith("secret:")
 
 
@@ -156,7 +158,9 @@ async def test_dropped_after_eight_hours(
     assert receiver.count == 8 == failures
 
 
-async def test_webhook_fail_rate(api: Call, ctl: Control, emu: MaxEmulator, receiver: Receiver) -> None:
+async def test_webhook_fail_rate(
+    api: Call, ctl: Control, emu: MaxEmulator, receiver: Receiver
+) -> None:
     """With webhook_fail_rate 1 attempts fail without reaching the endpoint."""
     ctl.set_clock({"frozen": True})
     ctl.set_faults({"webhook_fail_rate": 1.0})

@@ -35,9 +35,12 @@ def build_dispatcher(started: list[str]) -> Dispatcher:
     async def on_start(event: BotStarted) -> None:
         started.append(event.payload or "")
         keyboard = InlineKeyboardBuilder()
-        keyboard.row(CallbackButton(text="Да", payload="yes"), CallbackButton(text="Нет", payload="no"))
+        keyboard.row(
+            CallbackButton(text="Да", payload="yes"), CallbackButton(text="Нет", payload="no")
+        )
         await event.bot.send_message(
-            chat_id=event.chat_id, text="Здравствуйте! Вы учитель?",
+            chat_id=event.chat_id,
+            text="Здравствуйте! Вы учитель?",
             attachments=[keyboard.as_markup()],
         )
 
@@ -119,11 +122,14 @@ async def test_maxapi_uploads_a_file(emu: MaxEmulator, tmp_path: Path) -> None:
     chat_id = control.start(ANNA, {})["chat_id"]
     path = tmp_path / "plan.txt"
     path.write_text("План на неделю", encoding="utf-8")
-    bot = Bot(TOKEN, after_input_media_delay=0.01, after_upload_retry_delay=0.1,
-              after_upload_attempts=20)
+    bot = Bot(
+        TOKEN, after_input_media_delay=0.01, after_upload_retry_delay=0.1, after_upload_attempts=20
+    )
     bot.set_api_url(emu.base_url)
     try:
-        await bot.send_message(chat_id=chat_id, text="План", attachments=[InputMedia(path=str(path))])
+        await bot.send_message(
+            chat_id=chat_id, text="План", attachments=[InputMedia(path=str(path))]
+        )
     finally:
         await bot.close_session()
     sent = control.sent_items(chat_id, None)

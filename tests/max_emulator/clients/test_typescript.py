@@ -25,8 +25,14 @@ pytestmark = pytest.mark.skipif(
 
 async def start_client(emu: MaxEmulator, mode: str) -> asyncio.subprocess.Process:
     process = await asyncio.create_subprocess_exec(
-        "node", str(CLIENT_DIR / "client.js"), emu.base_url, TOKEN, mode,
-        cwd=CLIENT_DIR, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        "node",
+        str(CLIENT_DIR / "client.js"),
+        emu.base_url,
+        TOKEN,
+        mode,
+        cwd=CLIENT_DIR,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
     line = await asyncio.wait_for(process.stdout.readline(), 60)
