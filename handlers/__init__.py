@@ -6,7 +6,7 @@ from vkbottle.bot import BotLabeler
 
 
 def labelers() -> list[BotLabeler]:
-    """Labelers in dispatch order: identification first, the fallback last."""
+    """Labelers in dispatch order: the consent gate and identification first, the fallback last."""
     from handlers import (
         broadcast,
         chats,
@@ -16,7 +16,9 @@ def labelers() -> list[BotLabeler]:
         imports,
         live_counts,
         menu,
+        privacy,
         reach,
+        reminder_templates,
         summary,
     )
 
@@ -24,5 +26,6 @@ def labelers() -> list[BotLabeler]:
     # faq stays LAST: its free-text handler takes any private text the others left.
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, summary.labeler, faq.labeler]
-    return [identify.labeler, menu.labeler, *features, fallback.labeler]
+                                  broadcast.labeler, summary.labeler, reminder_templates.labeler, faq.labeler]
+    # privacy comes first: where consent is required, nothing else runs until it is given.
+    return [privacy.labeler, identify.labeler, menu.labeler, *features, fallback.labeler]
