@@ -10,7 +10,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from vkbottle import Bot, ErrorHandler
@@ -19,14 +19,19 @@ from vkbottle.framework.labeler import ABCLabeler
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.domain.models import CONFIG_NAMES, Organization, Role
-from bot.ports import Clock, OutMessage, SystemClock
+from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
+from bot.messaging.events import Identity, Messenger
+from bot.messaging.middlewares import PersonMiddleware
+from bot.messaging.router import Dispatcher, Router
+from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
 from bot.vk.api import RateLimitedAPI, make_api
+from bot.vk.bridge import VkBridge
+from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.runtime import Backoff, InboxPoller, current_event
 from bot.vk.state import SqliteStateDispenser
@@ -53,6 +58,25 @@ def _merge(target: ABCLabeler, source: BotLabeler) -> None:
     target.message_view.handlers.extend(source.message_view.handlers)
     for event, basements in source.raw_event_view.handlers.items():
         target.raw_event_view.handlers.setdefault(event, []).extend(basements)
+
+
+def handler_data(deps: Deps, messenger: MessengerPort) -> dict[str, Any]:
+    """What neutral handlers may declare by name: the messenger port, `deps` and every wired service."""
+    services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
+    return {**services, "deps": deps, "messenger": messenger}
+
+
+def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
+    """The neutral dispatcher: the person looked up once per event, then the features in order."""
+
+    async def resolve(identity: Identity) -> Person | None:
+        # Only VK accounts are bound to roster people so far.
+        return await deps.access.person(identity.external_id) if identity.messenger is Messenger.VK else None
+
+    dispatcher = Dispatcher()
+    dispatcher.middleware(PersonMiddleware(resolve))
+    dispatcher.include_routers(*feature_routers)
+    return dispatcher
 
 
 async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
@@ -82,6 +106,9 @@ class App:
     outbound: VkOutbound
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     scheduler: Scheduler | None = None
+    # The neutral router of the converted features (fed by the VK bridge, or by a test's adapter).
+    dispatcher: Dispatcher | None = None
+    messenger: VkMessenger | None = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -217,10 +244,14 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                 log.warning("could not apologize for a failed handler", exc_info=True)
 
     bot = Bot(api=api, state_dispenser=SqliteStateDispenser(states), error_handler=error_handler)
-    from handlers import labelers
+    from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
-    for labeler in labelers():
+    messenger = VkMessenger(outbound)
+    dispatcher = build_dispatcher(deps, routers())
+    data = handler_data(deps, messenger)
+    bridge = VkBridge(dispatcher, lambda context: data)
+    for labeler in labelers(bridge.labeler):
         _merge(bot.labeler, labeler)
     middleware = deps_middleware(deps)
     bot.labeler.message_view.register_middleware(middleware)
@@ -240,7 +271,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                          group_id=settings.vk.group_id, wait=settings.vk.wait,
                          backoff=backoff or Backoff())
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
-              background=background, scheduler=deps.scheduler)
+              background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger)
     if not settings.vk.group_id:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
         deps.group_id = poller.group_id

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.ports import PortFailure
+
 MAX_MESSAGE_LENGTH = 4096
 EXECUTE_MAX_CALLS = 25
 # VK documents no size limit for execute's `code`; keep each request well below a megabyte.
@@ -30,7 +32,7 @@ NETWORK_ERROR = -1
 _PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 
 
-class DeliveryError(Exception):
+class DeliveryError(PortFailure):
     """A send or an upload that VK refused; `code` is VK's error code (or -1 for the network)."""
 
     def __init__(self, code: int, message: str) -> None:
