@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Messenger, OutFile, Reply
+from bot.messaging.layout import fit
 from bot.ports import (
     NotAdmin,
     OutMessage,
@@ -15,6 +16,7 @@ from bot.ports import (
     Sent,
 )
 from bot.services.outbox_rules import NETWORK_ERROR, RETRY_CODES, UNREACHABLE_CODES
+from bot.vk.keyboard import vk_limits
 from bot.vk.outbound import VkOutbound
 from bot.vk.runtime import current_callback
 
@@ -39,7 +41,8 @@ def failure_for(code: int | None, message: str = "") -> PortFailure:
 
 
 class VkMessenger:
-    """`MessengerPort` on VK: replies go through `VkOutbound.reply` (idempotent on replays)."""
+    """`MessengerPort` on VK: replies go through `VkOutbound.reply` (idempotent on replays),
+    keyboards laid out within VK's limits."""
 
     messenger = Messenger.VK
 
@@ -61,8 +64,9 @@ class VkMessenger:
             except PortFailure:
                 log.exception("upload of %s failed for peer %s", file.name, reply.chat.chat_id)
                 skipped.append(file.name)
+        keyboard = fit(reply.keyboard, vk_limits(reply.keyboard)) if reply.keyboard is not None else None
         delivery = await self._outbound.reply(OutMessage(peer_id=reply.chat.chat_id, text=reply.text,
-                                                         keyboard=reply.keyboard, attachments=tuple(handles)))
+                                                         keyboard=keyboard, attachments=tuple(handles)))
         failure = None if delivery.ok else failure_for(delivery.error_code).kind
         return Sent(chat=reply.chat, message_id=delivery.conversation_message_id, skipped=tuple(skipped),
                     failure=failure)
