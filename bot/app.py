@@ -23,6 +23,7 @@ from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
 from bot.messaging.events import Identity, Messenger
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
+from bot.messaging.state import StateStore
 from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
@@ -34,8 +35,8 @@ from bot.vk.bridge import VkBridge
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.runtime import Backoff, InboxPoller, current_event
-from bot.vk.state import SqliteStateDispenser
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.outbox import OutboxRepo
@@ -60,10 +61,12 @@ def _merge(target: ABCLabeler, source: BotLabeler) -> None:
         target.raw_event_view.handlers.setdefault(event, []).extend(basements)
 
 
-def handler_data(deps: Deps, messenger: MessengerPort) -> dict[str, Any]:
-    """What neutral handlers may declare by name: the messenger port, `deps` and every wired service."""
+def handler_data(deps: Deps, messenger: MessengerPort, dialogs: StateStore | None = None) -> dict[str, Any]:
+    """What neutral handlers may declare by name: the messenger port, the dialog-state store
+    (`dialogs`), `deps` and every wired service."""
     services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
-    return {**services, "deps": deps, "messenger": messenger}
+    extra = {"dialogs": dialogs} if dialogs is not None else {}
+    return {**services, **extra, "deps": deps, "messenger": messenger}
 
 
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
@@ -243,13 +246,15 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
             except Exception:
                 log.warning("could not apologize for a failed handler", exc_info=True)
 
-    bot = Bot(api=api, state_dispenser=SqliteStateDispenser(states), error_handler=error_handler)
+    # No feature uses vkbottle's per-peer states (dialog steps are in dialog_state and, for converted
+    # features, conversation_state), so its default dispenser stays empty and costs no query per message.
+    bot = Bot(api=api, error_handler=error_handler)
     from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
     messenger = VkMessenger(outbound)
     dispatcher = build_dispatcher(deps, routers())
-    data = handler_data(deps, messenger)
+    data = handler_data(deps, messenger, ConversationStateRepo(db, clock.now))
     bridge = VkBridge(dispatcher, lambda context: data)
     for labeler in labelers(bridge.labeler):
         _merge(bot.labeler, labeler)
