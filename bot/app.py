@@ -34,6 +34,7 @@ from bot.vk.api import RateLimitedAPI, make_api
 from bot.vk.bridge import VkBridge
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
+from bot.vk.reach import VkReach
 from bot.vk.runtime import Backoff, InboxPoller, current_event
 from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
@@ -212,7 +213,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
         background.add(task)
         task.add_done_callback(background.discard)
 
-    deps.reachability = ReachabilityService(db, call=vk_call, group_id=lambda: deps.group_id)
+    deps.reachability = ReachabilityService(db, probe=VkReach(vk_call, lambda: deps.group_id))
     deps.live_counts = LiveCountsService(db, settings, clock=clock)
     deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, chats=lambda: deps.chats,
                                        spawn=spawn)
