@@ -11,9 +11,9 @@ from bot.messaging.router import Router
 
 def routers() -> list[Router]:
     """The converted features' neutral routers, in dispatch order (watchers first)."""
-    from handlers import live_counts, reach, summary
+    from handlers import fallback, live_counts, reach, summary
 
-    return [live_counts.router, reach.router, summary.router]
+    return [live_counts.router, reach.router, summary.router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -40,4 +40,4 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # live_counts first: it only counts (a watcher), so every chat message passes it.
     features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, chats.labeler, bridge(reach.router),
                                   broadcast.labeler, bridge(summary.router), faq.labeler]
-    return [identify.labeler, menu.labeler, *features, fallback.labeler]
+    return [identify.labeler, menu.labeler, *features, bridge(fallback.router)]

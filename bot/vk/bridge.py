@@ -22,6 +22,7 @@ from vkbottle.dispatch.handlers import ABCHandler
 from vkbottle.dispatch.views.bot.raw import BotHandlerBasement
 
 from bot.messaging.events import (
+    ButtonPressed,
     ChatKind,
     ChatRef,
     FileRef,
@@ -61,6 +62,21 @@ def message_in(message: Message) -> MessageIn:
                      payload=message.payload or None, files=files, message_id=message.conversation_message_id,
                      service=message.action is not None, addressed=stripped if stripped != text else None,
                      at=date, raw=message)
+
+
+def button_in(body: dict[str, Any]) -> ButtonPressed | None:
+    """A message_event (a callback button pressed) as a neutral press (None for a malformed update)."""
+    obj = body.get("object")
+    if not isinstance(obj, dict):
+        return None
+    user_id, peer_id = obj.get("user_id"), obj.get("peer_id")
+    if not isinstance(user_id, int) or not isinstance(peer_id, int):
+        return None
+    payload = obj.get("payload")
+    cmid = obj.get("conversation_message_id")
+    return ButtonPressed(chat=chat_of(peer_id), sender=person_of(user_id), callback_id=str(obj.get("event_id", "")),
+                         payload=payload if isinstance(payload, str | dict) else None,
+                         message_id=cmid if isinstance(cmid, int) else None, raw=body)
 
 
 def raw_event_in(event_type: GroupEventType, body: dict[str, Any]) -> PersonStarted | PersonStopped | None:
@@ -139,6 +155,10 @@ class VkBridge:
                 if router.handles(neutral_type):
                     entry = _RouterHandler(self, router, _raw_translator(vk_type), blocking=blocking)
                     labeler.raw_event_view.handlers.setdefault(vk_type, []).append(BotHandlerBasement(dict, entry))
+            if router.handles(ButtonPressed):
+                entry = _RouterHandler(self, router, button_in, blocking=blocking)
+                labeler.raw_event_view.handlers.setdefault(GroupEventType.MESSAGE_EVENT, []).append(
+                    BotHandlerBasement(dict, entry))
         return labeler
 
 

@@ -12,7 +12,7 @@ from bot.app import build_dispatcher, handler_data
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import Role
-from bot.messaging.events import ChatKind, ChatRef, Identity, MessageIn, Messenger
+from bot.messaging.events import ButtonPressed, ChatKind, ChatRef, Identity, MessageIn, Messenger
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher
 from bot.ports import SystemClock
@@ -104,7 +104,19 @@ async def test_the_person_is_looked_up_once_per_event(bot: Bot) -> None:
     assert middleware.lookups == 2
 
 
-async def test_other_text_is_left_to_other_features(bot: Bot) -> None:
-    """Text no converted feature takes is not handled (the adapter moves on to the next feature)."""
-    assert not await bot.say(DIRECTOR, "привет")
+async def test_other_text_gets_the_menu_or_is_left_alone(bot: Bot) -> None:
+    """A known person's stray text gets the fallback's menu; a stranger's is left to other features."""
+    assert not await bot.say(9999, "привет")
     assert bot.messenger.sent == []
+    assert await bot.say(DIRECTOR, "привет")
+    [reply] = bot.messenger.sent
+    assert reply.text.startswith("Не совсем понял") and reply.keyboard is not None
+
+
+async def test_a_stale_button_is_answered_politely(bot: Bot) -> None:
+    """A press of a button nobody knows (or a forged one) gets «Эта кнопка больше не действует»."""
+    chat = ChatRef(messenger=Messenger.VK, chat_id=DIRECTOR)
+    press = ButtonPressed(chat=chat, sender=Identity(messenger=Messenger.VK, external_id=DIRECTOR),
+                          callback_id="ev1", payload={"cmd": "bc_send", "b": "forged"})
+    assert await bot.dispatcher.feed(press, **bot.data)
+    assert [a.text for a in bot.messenger.answers] == ["Эта кнопка больше не действует"]
