@@ -1,11 +1,15 @@
 """A reminder run in its own process, for the SIGKILL benchmark.
 
     python benchmarks/remind_worker.py --api-url URL --token T --db PATH --n 10000 [--first-id 1]
-                                       [--mode seed|run] [--deputy ID]
+                                       [--mode seed|run] [--deputy ID] [--kill-at POINT]
 
 `seed` writes a school of n teachers (VK ids first-id … first-id+n-1), each under the
 message threshold in the period 14.11–20.11.2026; `run` plans and sends the reminders
-through the outbox exactly as the scheduler does. Prints one JSON line with timings.
+through the outbox exactly as the scheduler does, after delivering what the outbox holds
+(as the bot does at start). `--kill-at staging|report` SIGKILLs the process itself once
+every reminder is delivered: while the deputy's report is being stored (`staging`, before
+the commit) or just before it is sent (`report`, after the commit), for the crash tests.
+Prints one JSON line with timings.
 """
 
 from __future__ import annotations
@@ -14,15 +18,20 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
+import signal
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings, parse_settings  # noqa: E402
 from bot.domain.models import Organization, Period, Role  # noqa: E402
-from bot.services.reminders import ReminderService  # noqa: E402
+from bot.ports import Delivery, OutMessage  # noqa: E402
+from bot.services.reminders import REPORT_KIND, ReminderService  # noqa: E402
 from bot.vk.api import make_api  # noqa: E402
 from bot.vk.outbound import VkOutbound  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -53,6 +62,22 @@ async def seed(db: Database, first_id: int, n: int) -> None:
                                                              for pid in ids])
 
 
+class KillingOutbound(VkOutbound):
+    """The real sender that dies with SIGKILL at one point of the deputy's report."""
+
+    kill_at: str | None = None
+
+    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
+        await super().enqueue_in(conn, messages)
+        if self.kill_at == "staging":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    async def send_bulk(self, messages: Sequence[OutMessage], **kwargs: Any) -> list[Delivery]:
+        if self.kill_at == "report" and any(m.kind == REPORT_KIND for m in messages):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return await super().send_bulk(messages, **kwargs)
+
+
 async def main(args: argparse.Namespace) -> int:
     settings = settings_for(args.api_url, args.token, args.deputy)
     db = await Database.open(args.db)
@@ -63,12 +88,15 @@ async def main(args: argparse.Namespace) -> int:
             await seed(db, args.first_id, args.n)
             print(json.dumps({"mode": "seed", "seconds": round(time.perf_counter() - started, 3)}), flush=True)
             return 0
-        service = ReminderService(db, settings, VkOutbound(api, OutboxRepo(db), settings))
+        outbound = KillingOutbound(api, OutboxRepo(db), settings)
+        outbound.kill_at = args.kill_at
+        resumed = await outbound.resume()
+        service = ReminderService(db, settings, outbound)
         planned = await service.plan("school1", now=NOW)
         plan_s = time.perf_counter() - started
         report = await service.run("school1", now=NOW)
         print(json.dumps({"mode": "run", "planned": len(planned), "plan_seconds": round(plan_s, 3),
-                          "sent": report.sent, "seconds": round(time.perf_counter() - started, 3)}), flush=True)
+                          "sent": report.sent, "resumed": resumed, "seconds": round(time.perf_counter() - started, 3)}), flush=True)
     finally:
         await api.http_client.close()
         await db.close()
@@ -84,6 +112,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--first-id", type=int, default=100_001)
     parser.add_argument("--mode", choices=("seed", "run"), default="run")
     parser.add_argument("--deputy", type=int, default=DEPUTY, help="VK id of the deputy who gets the report")
+    parser.add_argument("--kill-at", choices=("staging", "report"), default=None,
+                        help="SIGKILL this process at that point of the deputy's report")
     return parser.parse_args(argv)
 
 

@@ -203,6 +203,7 @@ class ImportsConfig(_Section):
     max_file_mb: float = Field(default=20, gt=0)
     max_rows: int = Field(default=200_000, ge=1)
     max_unzipped_mb: float = Field(default=200, gt=0)
+    max_cells: int = Field(default=2_000_000, ge=1)
     header_aliases: dict[str, list[str]] = {}
 
 

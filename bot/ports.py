@@ -78,6 +78,11 @@ class Outbound(Protocol):
         """Store the messages in the outbox and deliver each exactly once."""
         ...
 
+    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
+        """Store messages with idem_keys in the outbox inside the caller's open transaction
+        (`conn`), unsent: a later `send_bulk` of the same messages or the start-up resume sends them."""
+        ...
+
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
                    keyboard: Keyboard | None = None) -> None:
         """Edit a message the bot sent (progress reports)."""

@@ -14,6 +14,7 @@ from vkbottle.bot import BotLabeler, Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
+from bot.domain import answers
 from bot.domain.menus import main_menu
 from bot.domain.models import Person, Role
 from bot.domain.ui import Button, Color, Keyboard
@@ -36,6 +37,7 @@ labeler = BotLabeler()
 # A dialog left this long ago no longer takes free text (it would swallow a later question).
 STALE_AFTER = dt.timedelta(hours=2)
 TYPED_STATES = ("class", "text", "edit")
+ANSWER_STATES = ("audience", "preview")  # button steps that also read typed answers
 CANCEL_WORDS = {"отмена", "отменить", "стоп", "отмена рассылки"}
 ASK_TEXT = "Напишите текст рассылки одним сообщением."
 NOT_FOUND = "Эта рассылка уже не действует. Чтобы начать новую, нажмите «Рассылка»."
@@ -94,8 +96,11 @@ class InBroadcast(ABCRule[Message]):
         if not is_private(event) or payload_of(event):
             return False
         state = await deps.states.get(_key(event.from_id))
-        if state is None or state.state not in TYPED_STATES:
+        if state is None or state.state not in TYPED_STATES + ANSWER_STATES:
             return False
+        text = event.text or ""
+        if state.state in ANSWER_STATES and not _understood(deps, state.state, text) and answers.question_like(text):
+            return False  # a question while the buttons wait: the FAQ answers it
         try:
             at = dt.datetime.fromisoformat(str(state.payload.get("at")))
         except ValueError:
@@ -104,6 +109,31 @@ class InBroadcast(ABCRule[Message]):
             await deps.states.delete(_key(event.from_id))
             return False
         return {"dialog": {"state": state.state, **state.payload}}
+
+
+def _understood(deps: Deps, state: str, text: str) -> bool:
+    """Does a button step («who», the preview) read this typed text as an answer?"""
+    if answers.intent(text, ("cancel", "back")) is not None:
+        return True
+    if state == "audience":
+        return _service(deps).match_audience(text) is not None
+    return _preview_answer(text) is not None
+
+
+def _preview_answer(text: str) -> str | None:
+    """«send», «edit» or None for what is typed under the preview."""
+    said = answers.intent(text, ("yes", "no"))
+    if said == "yes" or "отправ" in text.lower():
+        return "send"
+    if said == "no" or "измен" in text.lower() or "исправ" in text.lower():
+        return "edit"
+    return None
+
+
+def _who_text(service: BroadcastService) -> str:
+    options = "\n".join(f"{n}. {o.label}" for n, o in enumerate(service.options(), 1))
+    return (f"Кому отправить рассылку?\n{options}\n\nВыберите кнопку или напишите номер, «всем» или класс, "
+            "например «5А».")
 
 
 # --- start: who -------------------------------------------------------------------------
@@ -118,7 +148,7 @@ async def cmd_broadcast(message: Message, deps: Deps) -> None:
     buttons = [Button(label=o.label, payload={"cmd": "bc_aud", "a": o.kind}, color=Color.PRIMARY, callback=True)
                for o in service.options()]
     await _set(deps, vk_id, "audience")
-    await say(deps, vk_id, "Кому отправить рассылку?", Keyboard.column([*buttons, _cancel_button()]))
+    await say(deps, vk_id, _who_text(service), Keyboard.column([*buttons, _cancel_button()]))
 
 
 @labeler.chat_message(Cmd("broadcast", "рассылка"))
@@ -144,20 +174,36 @@ async def on_audience(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> 
         snackbar("Эта кнопка уже не действует")
         return
     snackbar("Хорошо")
+    await _audience(deps, vk_id, deputy.org_id, str(kind))
+
+
+async def _audience(deps: Deps, vk_id: int, org_id: str, kind: str, prefix: str = "") -> None:
+    """The «who» chosen (by a button or typed): a class is asked next; else the count and «write the text»."""
+    service = _service(deps)
     if kind == "class":
         await _set(deps, vk_id, "class")
-        await say(deps, vk_id, "Напишите класс, например 5А.", Keyboard.column([_cancel_button()]))
+        await say(deps, vk_id, prefix + "Напишите класс, например 5А.", Keyboard.column([_cancel_button()]))
         return
     try:
-        people = await service.audience(deputy.org_id, kind)
+        people = await service.audience(org_id, kind)
     except BroadcastRefused as refused:
-        await say(deps, vk_id, refused.text)
+        await say(deps, vk_id, prefix + refused.text)
         return
     if not people:
-        await say(deps, vk_id, f"Получателей нет: {service.describe(kind, None)} — никого. Выберите других.")
+        await say(deps, vk_id, prefix + f"Получателей нет: {service.describe(kind, None)} — никого. Выберите других.")
         return
     await _set(deps, vk_id, "text", {"a": kind})
-    await say(deps, vk_id, f"Получателей: {len(people)} ({service.describe(kind, None)}). {ASK_TEXT}",
+    await say(deps, vk_id, prefix + f"Получателей: {len(people)} ({service.describe(kind, None)}). {ASK_TEXT}",
+              Keyboard.column([_cancel_button()]))
+
+
+async def _typed_class(deps: Deps, vk_id: int, org_id: str, typed: str, prefix: str = "") -> None:
+    service = _service(deps)
+    name = await service.find_class(org_id, typed)
+    people = await service.audience(org_id, "class", name)
+    await _set(deps, vk_id, "text", {"a": "class", "c": name})
+    who = ", ".join(p.full_name for p in people)
+    await say(deps, vk_id, prefix + f"Классный руководитель {name}: {who}. {ASK_TEXT}",
               Keyboard.column([_cancel_button()]))
 
 
@@ -165,10 +211,13 @@ async def on_audience(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> 
 
 @labeler.private_message(Known(), InBroadcast())
 async def on_typed(message: Message, deps: Deps, dialog: dict[str, Any]) -> None:
-    """The class or the text the dialog waits for («отмена» ends it)."""
+    """The class or the text the dialog waits for, or a typed answer to its buttons («отмена» ends it)."""
     vk_id = message.from_id
     text = message.text or ""
-    if text.strip().lower().rstrip("!.") in CANCEL_WORDS:
+    state = dialog["state"]
+    # A broadcast's own text may start with «Отмена…»: there only the bare word cancels.
+    said = answers.intent(text, ("cancel", "back")) if state in ANSWER_STATES + ("class",) else None
+    if text.strip().lower().rstrip("!.") in CANCEL_WORDS or said == "cancel":
         await _cancel(deps, vk_id, dialog.get("b"))
         return
     deputy = await _deputy(deps, vk_id, "broadcast_text")
@@ -177,14 +226,13 @@ async def on_typed(message: Message, deps: Deps, dialog: dict[str, Any]) -> None
         return
     service = _service(deps)
     try:
-        if dialog["state"] == "class":
-            name = await service.find_class(deputy.org_id, text)
-            people = await service.audience(deputy.org_id, "class", name)
-            await _set(deps, vk_id, "text", {"a": "class", "c": name})
-            who = ", ".join(p.full_name for p in people)
-            await say(deps, vk_id, f"Классный руководитель {name}: {who}. {ASK_TEXT}",
-                      Keyboard.column([_cancel_button()]))
-        elif dialog["state"] == "text":
+        if state == "audience" or (state == "class" and said == "back"):
+            await _typed_audience(deps, vk_id, deputy, text, said)
+        elif state == "preview":
+            await _typed_preview(deps, vk_id, deputy, int(dialog.get("b") or 0), text)
+        elif state == "class":
+            await _typed_class(deps, vk_id, deputy.org_id, text)
+        elif state == "text":
             preview = await service.create(deputy, str(dialog.get("a")), dialog.get("c"), text)
             await _show_preview(deps, vk_id, preview)
         else:
@@ -196,6 +244,49 @@ async def on_typed(message: Message, deps: Deps, dialog: dict[str, Any]) -> None
             await _show_preview(deps, vk_id, await service.set_text(broadcast.id, text))
     except BroadcastRefused as refused:
         await say(deps, vk_id, refused.text)
+
+
+async def _typed_audience(deps: Deps, vk_id: int, deputy: Person, text: str, said: str | None) -> None:
+    """«всем», «2», «5А», «не зарегистрированным» typed at the «who» step."""
+    service = _service(deps)
+    org_id = deputy.org_id or ""
+    if said == "back":
+        await _set(deps, vk_id, "audience")
+        await say(deps, vk_id, _who_text(service), Keyboard.column([_cancel_button()]))
+        return
+    found = service.match_audience(text)
+    if found is None:
+        await say(deps, vk_id, "Не понял, кому отправить. " + _who_text(service), Keyboard.column([_cancel_button()]))
+        return
+    kind, cls = found
+    if kind == "class" and cls:
+        await _typed_class(deps, vk_id, org_id, cls, f"Понял: классному руководителю {cls.upper()}.\n\n")
+        return
+    await _audience(deps, vk_id, org_id, kind, f"Понял: {service.describe(kind, None)}.\n\n")
+
+
+async def _typed_preview(deps: Deps, vk_id: int, deputy: Person, broadcast_id: int, text: str) -> None:
+    """«да»/«отправить» sends, «изменить» asks for a new text, under the preview."""
+    service = _service(deps)
+    broadcast = await service.get(broadcast_id)
+    if broadcast is None or broadcast.org_id != deputy.org_id or broadcast.status != "draft":
+        await deps.states.delete(_key(vk_id))
+        await say(deps, vk_id, NOT_FOUND)
+        return
+    answer = _preview_answer(text) or ("edit" if answers.intent(text, ("back",)) else None)
+    if answer == "send":
+        if await _deputy(deps, vk_id, "broadcast_send", org_id=broadcast.org_id, target=str(broadcast_id)) is None:
+            return
+        await deps.states.delete(_key(vk_id))
+        await say(deps, vk_id, "Понял: отправляю.")
+        await service.start(broadcast_id, deputy)
+    elif answer == "edit":
+        await _set(deps, vk_id, "edit", {"b": broadcast_id})
+        await say(deps, vk_id, "Понял: меняем текст. Пришлите новый текст рассылки.",
+                  Keyboard.column([_cancel_button(broadcast_id)]))
+    else:
+        await say(deps, vk_id, "Не понял ответ. Напишите «отправить», «изменить» или «отмена».",
+                  _preview_keyboard(broadcast_id))
 
 
 # --- preview buttons --------------------------------------------------------------------

@@ -77,7 +77,7 @@ async def _org_of(deps: Deps, person_id: object) -> str | None:
 
 
 class ChatsTyping(ABCRule[Message]):
-    """Typed text (not a button) from a person whose chats dialog waits for typing: injects `person`."""
+    """Typed text (not a button) that answers the person's open chats dialog: injects `person`."""
 
     async def check(self, event: Message, deps: Deps) -> dict[str, Any] | bool:
         if not is_private(event) or payload_of(event) or not (event.text or "").strip():
@@ -85,7 +85,7 @@ class ChatsTyping(ABCRule[Message]):
         if not isinstance(deps.chats, ChatsService):
             return False
         person = await deps.access.person(event.from_id)
-        if person is None or not await deps.chats.in_typing_step(person):
+        if person is None or not await deps.chats.takes_text(person, event.text or ""):
             return False
         return {"person": person}
 
@@ -125,7 +125,7 @@ async def chat_report(message: Message, deps: Deps) -> None:
 
 @labeler.private_message(ChatsTyping())
 async def on_typed(message: Message, deps: Deps, person: Person) -> None:
-    """A link, a reason, a number or a title typed at the dialog's typing step."""
+    """An answer typed at any step: a messenger, «да», «отмена», a link, a reason, a number, a title."""
     await _show(deps, message.from_id, _service(deps).typed(person, message.text or ""))
 
 

@@ -107,17 +107,22 @@ class OutboxRepo:
 
         Returns how many rows were new.
         """
-        now = iso()
         async with self._db.transaction() as conn:
-            before = conn.total_changes
-            await conn.executemany(
-                "INSERT OR IGNORE INTO outbox(idem_key, org_id, kind, person_id, peer_id, message, "
-                "keyboard, attachment, intent, priority, random_id, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(m.idem_key, m.org_id, m.kind, m.person_id, m.peer_id, m.message, m.keyboard,
-                  m.attachment, m.intent, m.priority, m.random_id, now) for m in messages],
-            )
-            return conn.total_changes - before
+            return await self.enqueue_in(conn, messages)
+
+    @staticmethod
+    async def enqueue_in(conn: aiosqlite.Connection, messages: Sequence[NewOutboxMessage]) -> int:
+        """`enqueue` inside the caller's transaction (a message stored with the state it reports)."""
+        now = iso()
+        before = conn.total_changes
+        await conn.executemany(
+            "INSERT OR IGNORE INTO outbox(idem_key, org_id, kind, person_id, peer_id, message, "
+            "keyboard, attachment, intent, priority, random_id, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(m.idem_key, m.org_id, m.kind, m.person_id, m.peer_id, m.message, m.keyboard,
+              m.attachment, m.intent, m.priority, m.random_id, now) for m in messages],
+        )
+        return conn.total_changes - before
 
     async def rearm_failed(self, keys: Sequence[str]) -> int:
         """Put rows that failed back to pending (a new explicit send of the same messages).

@@ -200,6 +200,17 @@ class StatsRepo:
             return await cur.fetchone() is not None
 
     @staticmethod
+    async def stored_ids_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
+                            period: Period) -> set[object]:
+        """Who has figures for the period now: person ids ('person') or org ids ('organization')."""
+        if not org_ids:
+            return set()
+        table, column = ("person_stats", "person_id") if kind == "person" else ("org_stats", "org_id")
+        sql = f"SELECT {column} FROM {table} WHERE period_start = ? AND org_id IN ({_marks(org_ids)})"  # noqa: S608 - fixed names
+        async with conn.execute(sql, (period.start.isoformat(), *org_ids)) as cur:
+            return {r[0] for r in await cur.fetchall()}
+
+    @staticmethod
     async def clear_period_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
                               period: Period) -> None:
         """Drop a period's figures and open kept-aside rows for these orgs (before a re-import)."""

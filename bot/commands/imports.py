@@ -11,9 +11,17 @@ from typing import Any
 from bot.commands._common import EXIT_FAILURE, print_json, settings_from
 from bot.config import Settings
 from bot.domain.models import Period
-from bot.imports.reader import ImportRefused, Limits, check_size
-from bot.imports.report import render_roster, render_stats
-from bot.services.imports import ImportService, ScreenNameResolver, vk_screen_name_resolver
+from bot.imports.reader import ImportRefused, check_size
+from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
+from bot.imports.worker import shutdown_worker
+from bot.services.imports import (
+    ImportService,
+    Mode,
+    Preview,
+    ScreenNameResolver,
+    limits_of,
+    vk_screen_name_resolver,
+)
 
 
 def _refused(args: argparse.Namespace, reason: str) -> int:
@@ -32,8 +40,7 @@ def _read(args: argparse.Namespace, settings: Settings) -> bytes:
         raise ImportRefused(f"файл {path} не найден") from None
     if not path.is_file():
         raise ImportRefused(f"{path} — не файл")
-    check_size(size, Limits(max_file_mb=settings.imports.max_file_mb, max_rows=settings.imports.max_rows,
-                            max_unzipped_mb=settings.imports.max_unzipped_mb))
+    check_size(size, limits_of(settings))
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -59,38 +66,18 @@ def _resolver(settings: Settings) -> ScreenNameResolver | None:
     return vk_screen_name_resolver(request)
 
 
-def _run_roster(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    try:
-        data = _read(args, settings)
-    except ImportRefused as exc:
-        return _refused(args, str(exc))
-
-    async def run() -> int:
-        from storage.db import Database
-
-        db = await Database.open(settings.storage.database_path)
-        try:
-            service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
-            result = await service.import_roster(data, args.file.name, org_id=args.org)
-        except ImportRefused as exc:
-            return _refused(args, str(exc))
-        finally:
-            await db.close()
-        if args.json:
-            print_json(result.as_json())
-        else:
-            print(render_roster(result, limit=1000))
-        return 0
-
-    return asyncio.run(run())
+EXIT_CONFIRM = 3  # a preview that waits for --yes: nothing changed
 
 
-def _run_stats(args: argparse.Namespace) -> int:
+def _preview_text(preview: Preview) -> str:
+    return "\n".join(["Предпросмотр загрузки (ничего не изменено):", *preview.lines()])
+
+
+def _run(args: argparse.Namespace, kind: str) -> int:
     settings = settings_from(args)
     period: Period | None = None
     try:
-        if args.period:
+        if getattr(args, "period", None):
             try:
                 period = Period.parse(args.period)
             except ValueError as exc:
@@ -98,6 +85,7 @@ def _run_stats(args: argparse.Namespace) -> int:
         data = _read(args, settings)
     except ImportRefused as exc:
         return _refused(args, str(exc))
+    mode = Mode.DRY_RUN if args.dry_run else Mode.APPLY if args.yes else Mode.AUTO
 
     async def run() -> int:
         from storage.db import Database
@@ -105,18 +93,49 @@ def _run_stats(args: argparse.Namespace) -> int:
         db = await Database.open(settings.storage.database_path)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
-            result = await service.import_stats(data, args.file.name, period=period, org_id=args.org)
+            outcome = await service.submit(data, args.file.name, kind=kind, mode=mode, period=period, org_id=args.org)
         except ImportRefused as exc:
             return _refused(args, str(exc))
         finally:
             await db.close()
+            shutdown_worker()
+        if outcome.preview is not None:
+            if args.json:
+                print_json(outcome.preview.as_json())
+            else:
+                print(_preview_text(outcome.preview))
+            if mode is Mode.DRY_RUN:
+                return 0
+            print("Загрузка отмечает сотрудников как уволившихся или заменяет загруженную неделю: "
+                  "проверьте предпросмотр и запустите команду снова с --yes.", file=sys.stderr)
+            return EXIT_CONFIRM
+        result = outcome.result
         if args.json:
-            print_json(result.as_json())
-        else:
+            print_json(result.as_json() if result else {})
+        elif isinstance(result, RosterResult):
+            print(render_roster(result, limit=1000))
+        elif isinstance(result, StatsResult):
             print(render_stats(result, limit=1000))
         return 0
 
     return asyncio.run(run())
+
+
+def _run_roster(args: argparse.Namespace) -> int:
+    return _run(args, "roster")
+
+
+def _run_stats(args: argparse.Namespace) -> int:
+    return _run(args, "stats")
+
+
+def _confirm_flags(parser: argparse.ArgumentParser) -> None:
+    flags = parser.add_mutually_exclusive_group()
+    flags.add_argument("--dry-run", action="store_true",
+                       help="только показать, что изменится (ничего не менять)")
+    flags.add_argument("--yes", action="store_true",
+                       help="применить без вопроса, даже если кто-то будет отмечен как уволившийся "
+                            "или загруженная неделя будет заменена")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -125,20 +144,25 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     roster = sub.add_parser(
         "import-roster", parents=[common], help="загрузить список сотрудников",
         description="Загружает список сотрудников (xlsx, xls, ods, csv): обновляет найденных, добавляет "
-                    "новых, отсутствующих в файле отмечает как уволившихся.",
+                    "новых, отсутствующих в файле отмечает как уволившихся. Если кто-то будет отмечен как "
+                    "уволившийся, сначала показывает, что изменится (код выхода 3): примените с --yes.",
     )
     roster.add_argument("file", type=Path, metavar="FILE", help="файл со списком сотрудников")
     roster.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     roster.add_argument("--json", action="store_true", help="вывести итог в JSON")
+    _confirm_flags(roster)
     roster.set_defaults(func=_run_roster)
 
     stats = sub.add_parser(
         "import-stats", parents=[common], help="загрузить еженедельную статистику",
-        description="Загружает таблицу мониторинга (по сотрудникам или по школам): xlsx, xls, ods, csv.",
+        description="Загружает таблицу мониторинга (по сотрудникам или по школам): xlsx, xls, ods, csv. "
+                    "Неделю, которая уже загружена, заменяет только с --yes (иначе показывает, что "
+                    "изменится, и завершается с кодом 3).",
     )
     stats.add_argument("file", type=Path, metavar="FILE", help="файл со статистикой")
     stats.add_argument("--period", metavar="START..END",
                        help="период, например 2026-11-14..2026-11-20 (иначе из файла или последний завершившийся)")
     stats.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     stats.add_argument("--json", action="store_true", help="вывести итог в JSON")
+    _confirm_flags(stats)
     stats.set_defaults(func=_run_stats)

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Role
+from bot.domain.russian import count
 
 ProfileState = Literal["active", "inactive", "unknown"]
 
@@ -47,9 +48,9 @@ def label(indicator_id: str, thresholds: Thresholds | None = None) -> str:
         "students_total": "Учеников всего",
         "teachers_total": "Учителей всего",
         "teachers_created_chats": "Учителя, создавшие групповые чаты",
-        "teachers_3plus": f"Учителя, написавшие ≥ {t.messages} сообщений в групповых чатах за неделю",
-        "teachers_10plus": f"Учителя, написавшие ≥ {t.messages_target} сообщений в групповых чатах за неделю",
-        "teachers_1call": f"Учителя, совершившие ≥ {t.calls} {_calls_word(t.calls)} за неделю",
+        "teachers_3plus": f"Учителя, написавшие ≥ {count(t.messages, 'сообщение', 'gent')} в групповых чатах за неделю",
+        "teachers_10plus": f"Учителя, написавшие ≥ {count(t.messages_target, 'сообщение', 'gent')} в групповых чатах за неделю",
+        "teachers_1call": f"Учителя, совершившие ≥ {count(t.calls, 'звонок', 'gent')} за неделю",
         "teachers_ejd": "Учителя, связавшие аккаунты ЭЖД",
         "students_ejd": "Ученики, связавшие аккаунты ЭЖД",
     }[indicator_id]
@@ -62,18 +63,12 @@ def short_label(indicator_id: str, thresholds: Thresholds | None = None) -> str:
         "students_total": "Учеников",
         "teachers_total": "Учителей",
         "teachers_created_chats": "Создали чаты",
-        "teachers_3plus": f"≥ {t.messages} сообщений",
-        "teachers_10plus": f"≥ {t.messages_target} сообщений",
-        "teachers_1call": f"≥ {t.calls} {_calls_word(t.calls)}",
+        "teachers_3plus": f"≥ {count(t.messages, 'сообщение', 'gent')}",
+        "teachers_10plus": f"≥ {count(t.messages_target, 'сообщение', 'gent')}",
+        "teachers_1call": f"≥ {count(t.calls, 'звонок', 'gent')}",
         "teachers_ejd": "ЭЖД (учителя)",
         "students_ejd": "ЭЖД (ученики)",
     }[indicator_id]
-
-
-def _calls_word(n: int) -> str:
-    if n % 10 == 1 and n % 100 != 11:
-        return "звонка"
-    return "звонков"
 
 
 class TableCounts(BaseModel):
@@ -231,7 +226,7 @@ def profile_status(org_status: str | None, table: TableCounts | None, classes: i
     registered = table.registered_people
     if registered <= 2:
         return ProfileStatus(status="inactive", reason=(
-            f"зарегистрировано пользователей: {registered}, а нужно больше двух"))
+            f"зарегистрировано пользователей: {registered}, а нужно не меньше 3"))
     if not classes:
         return ProfileStatus(status="unknown", reason=(
             "не знаю классов школы: загрузите список сотрудников с классным руководством"))

@@ -42,6 +42,8 @@ class Limits:
     max_file_mb: float = 20
     max_rows: int = 200_000
     max_unzipped_mb: float = 200
+    max_columns: int = 200
+    max_cells: int = 2_000_000
 
 
 @dataclass
@@ -173,6 +175,32 @@ def too_many_rows(limits: Limits) -> ImportRefused:
     )
 
 
+def _spaced(n: int) -> str:
+    return f"{n:,}".replace(",", "\u00a0")
+
+
+def check_shape(rows: int, columns: int, limits: Limits) -> None:
+    """Refuse a table wider than `max_columns` or with more than `max_cells` (rows × columns)."""
+    if columns > limits.max_columns:
+        raise ImportRefused(
+            f"в таблице {_spaced(columns)} столбцов, а можно до {_spaced(limits.max_columns)}: так не бывает "
+            "у списка сотрудников или статистики; проверьте, тот ли это файл"
+        )
+    if rows * columns > limits.max_cells:
+        raise ImportRefused(
+            f"в таблице слишком много ячеек ({_spaced(rows)} строк × {_spaced(columns)} столбцов, можно до "
+            f"{_spaced(limits.max_cells)}): сохраните только нужный лист и нужные столбцы"
+        )
+
+
+def filled_width(row: list[Cell]) -> int:
+    """The number of columns up to the row's last filled cell."""
+    for i in range(len(row) - 1, -1, -1):
+        if _filled(row[i]):
+            return i + 1
+    return 0
+
+
 def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
     try:
         book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -193,7 +221,11 @@ def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
                 total += sheet.height
                 if total > limits.max_rows + 100:  # a few title and header rows are fine
                     raise too_many_rows(limits)
+                # The sheet's dimensions first: a huge sheet is refused before its cells are made.
+                if sheet.height * sheet.width > limits.max_cells:
+                    check_shape(sheet.height, sheet.width, limits)
                 rows = cast(list[list[Cell]], sheet.to_python(skip_empty_area=False))
+                check_shape(len(rows), max((filled_width(r) for r in rows), default=0), limits)
                 merged = list(sheet.merged_cell_ranges or [])
             except ImportRefused:
                 raise
@@ -263,11 +295,18 @@ def _read_csv(data: bytes, limits: Limits) -> list[RawSheet]:
     rows: list[list[Cell]] = []
     numbers: list[int] = []
     line = 1
+    width = 0
     try:
         for record in reader:
             if not (hinted and line == 1):
                 rows.append(list(record))
                 numbers.append(line)
+                # Checked as it is read: a too wide or too big table is refused before it fills the memory.
+                if len(record) > width and (filled := filled_width(rows[-1])) > width:
+                    width = filled
+                    check_shape(len(rows), width, limits)
+                if len(rows) * width > limits.max_cells:
+                    check_shape(len(rows), width, limits)
             line = reader.line_num + 1
             if len(rows) > limits.max_rows + 100:
                 raise too_many_rows(limits)
@@ -356,6 +395,8 @@ def _read_html(text: str, limits: Limits) -> list[RawSheet]:
     parser = _HtmlTables(limits.max_rows + 100)
     parser.feed(text)
     parser.close()
+    for table in parser.tables:
+        check_shape(len(table), max((filled_width(cast(list[Cell], r)) for r in table), default=0), limits)
     return [
         RawSheet(name=f"Таблица {n}", rows=cast(list[list[Cell]], rows), row_numbers=list(range(1, len(rows) + 1)),
                  merged=merged, notes=parser.outside)

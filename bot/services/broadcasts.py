@@ -14,10 +14,13 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
+from rapidfuzz import fuzz, process
 
 from bot.config import Settings
 from bot.contracts import ChatsProgress, UnreachablePerson
+from bot.domain import answers
 from bot.domain.models import Person
+from bot.domain.russian import count
 from bot.ports import Delivery, OutMessage
 from bot.services.reachability import ReachabilityService, reason_for
 from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
@@ -55,6 +58,16 @@ class BroadcastRefused(Exception):  # noqa: N818 - reads naturally: `except Broa
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.text = text
+
+
+# Key words of typed «who» answers, checked in this order (the first that fits wins).
+_AUDIENCE_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("не зарег", "незарег", "регистрац", "не в сферуме"), "unregistered"),
+    (("чат", "перенос"), "chats"),
+    (("меньше", "мало", "отста", "не пишут", "не писал"), "below"),
+    (("класс", "руковод"), "class"),
+    (("всем", "все ", "всех", "каждому"), "all"),
+)
 
 
 class AudienceOption(BaseModel):
@@ -121,18 +134,45 @@ class BroadcastService:
     def options(self) -> list[AudienceOption]:
         """The «who» choices (the chats one only while the chats feature is on)."""
         found = [AudienceOption(kind="all", label="Всем сотрудникам"),
-                 AudienceOption(kind="below", label=f"Учителям: меньше {self._settings.thresholds.messages} сообщений"),
+                 AudienceOption(kind="below", label=f"Учителям: меньше {count(self._settings.thresholds.messages, 'сообщение', 'gent')}"),
                  AudienceOption(kind="unregistered", label="Не зарегистрированным в Сферуме")]
         if self._chats() is not None:
             found.append(AudienceOption(kind="chats", label="Не подтвердившим перенос чатов"))
         found.append(AudienceOption(kind="class", label="Классному руководителю"))
         return found
 
+    def match_audience(self, typed: str) -> tuple[str, str | None] | None:
+        """The «who» a typed answer names: («all», None), («class», "5А"), … or None when unclear.
+
+        Takes the option's number («2»), a class («5А», «классному 7б»), key words («всем»,
+        «не зарегистрированным», «отстающим», «чаты») and, for the rest, the closest label.
+        """
+        options = self.options()
+        kinds = [o.kind for o in options]
+        words = answers.clean(typed)
+        if not words:
+            return None
+        cls = re.search(r"\b(\d{1,2})\s*-?\s*([а-яa-z])\b", words)
+        if cls and "class" in kinds:
+            return "class", cls.group(1) + cls.group(2)
+        if re.fullmatch(r"\d{1,2}", words):
+            index = int(words) - 1
+            return (kinds[index], None) if 0 <= index < len(kinds) else None
+        if words in ("все", "всем", "всех"):
+            return "all", None
+        for keys, kind in _AUDIENCE_WORDS:
+            if kind in kinds and any(k in words for k in keys):
+                return kind, None
+        best = process.extractOne(words, [o.label.lower() for o in options], scorer=fuzz.WRatio)
+        if best is not None and best[1] >= 80:
+            return kinds[best[2]], None
+        return None
+
     def describe(self, kind: str, arg: str | None) -> str:
         """Who a broadcast is for, in words."""
         return {
             "all": "все сотрудники",
-            "below": f"учителя, написавшие меньше {self._settings.thresholds.messages} сообщений за неделю",
+            "below": f"учителя, написавшие меньше {count(self._settings.thresholds.messages, 'сообщение', 'gent')} за неделю",
             "unregistered": "не зарегистрированные в Сферуме",
             "chats": "не подтвердившие перенос рабочих чатов",
             "class": f"классный руководитель {arg}",

@@ -232,6 +232,13 @@ class ReminderService:
 
     async def _deliver(self, planned: Sequence[Planned], now: dt.datetime) -> list[tuple[Planned, Delivery | None]]:
         """Record, send through the outbox, record the outcome; people without VK are only recorded."""
+        outcome, results = await self._send(planned, now)
+        await self.repo.finish(results, self._clock.now())
+        return outcome
+
+    async def _send(self, planned: Sequence[Planned], now: dt.datetime
+                    ) -> tuple[list[tuple[Planned, Delivery | None]], list[tuple[str, str, int | None]]]:
+        """Record and send through the outbox; the outcome and the log updates still to store."""
         entries = [NewLogEntry(org_id=p.org_id, person_id=p.person_id, kind=p.kind, period=p.period,
                                idem_key=p.idem_key, reasons=p.reasons,
                                status="planned" if p.vk_id else "no_vk") for p in planned]
@@ -243,9 +250,8 @@ class ReminderService:
         deliveries = await self._require_outbound().send_bulk(messages) if messages else []
         results = [(p.idem_key, status, d.error_code) for p, d in zip(sendable, deliveries, strict=True)
                    if (status := _status(d)) is not None]
-        await self.repo.finish(results, self._clock.now())
         by_key = {p.idem_key: d for p, d in zip(sendable, deliveries, strict=True)}
-        return [(p, by_key.get(p.idem_key)) for p in planned]
+        return [(p, by_key.get(p.idem_key)) for p in planned], results
 
     async def _unreachable(self, org_id: str, outcome: Sequence[tuple[Planned, Delivery | None]],
                            people: dict[int, Person]) -> list[UnreachablePerson]:
@@ -279,7 +285,7 @@ class ReminderService:
         if not planned:
             log.info("reminders for %s: nobody to remind", org_id)
             return report
-        outcome = await self._deliver(planned, now)
+        outcome, results = await self._send(planned, now)
         people = {p.id: p for p in await self._people.in_org(org_id, active_only=False)}
         report.period = planned[0].period
         report.planned = len(planned)
@@ -290,11 +296,19 @@ class ReminderService:
         text = render_report(report)
         key = run_key or now.astimezone(school.tz).strftime("%Y-%m-%dT%H:%M")
         deputies = await self._deputies(school)
-        if deputies:
-            await self._require_outbound().send_bulk([
-                OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=REPORT_KIND,
-                           idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{key}:{vk_id}")
-                for vk_id in deputies])
+        reports = [OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=REPORT_KIND,
+                              idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{key}:{vk_id}")
+                   for vk_id in deputies]
+        outbound = self._require_outbound()
+        # The report is stored in the outbox in the same transaction that finishes the log:
+        # once nobody is left to remind (so a new run plans nothing), the report is on its way,
+        # and a crash from here on leaves it for the outbox's resume at start.
+        async with self._db.transaction() as conn:
+            await self.repo.finish_in(conn, results, self._clock.now())
+            if reports:
+                await outbound.enqueue_in(conn, reports)
+        if reports:
+            await outbound.send_bulk(reports)
             report.report_sent = True
         log.info("reminders for %s: %d planned, %d sent, %d unreachable, %d failed", org_id,
                  report.planned, report.sent, len(report.unreachable), report.failed)

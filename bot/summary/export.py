@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.domain.indicators import INDICATOR_IDS, TOTALS, label
 from bot.domain.models import Role
+from bot.domain.russian import count
 from bot.summary.model import DistrictSummary, SchoolSummary
 from bot.summary.render import STATUS_WORD
 
@@ -76,7 +77,7 @@ def school_xlsx(summary: SchoolSummary) -> bytes:
     people = wb.create_sheet("Сотрудники")
     t = summary.thresholds
     _put(people, 1, ["ФИО", "Роль", "Сообщений в групповых чатах", "Звонков", "Создано групповых чатов",
-                     "ЭЖД привязан", "Зарегистрирован", f"Не меньше {t.messages} сообщений"])
+                     "ЭЖД привязан", "Зарегистрирован", f"Не меньше {count(t.messages, 'сообщение', 'gent')}"])
     _bold(people, 1)
     for n, person in enumerate(summary.people, 2):
         enough = None if person.group_messages is None else person.group_messages >= t.messages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.domain.indicators import INDICATOR_IDS, TOTALS, Indicator, label, short_label
 from bot.domain.models import Period
+from bot.domain.russian import count
 from bot.summary.model import DistrictSummary, SchoolSummary
 
 STATUS_WORD = {"active": "Активен", "inactive": "Не активен", "unknown": "неизвестно"}
@@ -61,10 +62,10 @@ def _registration(summary: SchoolSummary) -> str:
     if reg.days_left is None or (reg.total and reg.count is not None and reg.count >= reg.total):
         return line
     if reg.days_left > 0:
-        return line + f" — осталось {reg.days_left} дн."
+        return line + f" — осталось {count(reg.days_left, 'день')}"
     if reg.days_left == 0:
         return line + " — сегодня"
-    return line + f" — прошёл {-reg.days_left} дн. назад"
+    return line + f" — срок прошёл {count(-reg.days_left, 'день')} назад"
 
 
 def _extras(summary: SchoolSummary) -> list[str]:

@@ -234,6 +234,14 @@ class VkOutbound:
             ))
         return rows
 
+    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
+        """Store the messages in the outbox inside the caller's transaction, without sending.
+
+        They go out with the next `send_bulk` of the same messages or `resume()` (at start),
+        so a crash right after the caller's commit cannot lose them.
+        """
+        await self._outbox.enqueue_in(conn, [row for m in messages for row in self._rows(m)])
+
     async def send_bulk(self, messages: Sequence[OutMessage], *,
                         on_progress: ProgressFn | None = None) -> list[Delivery]:
         """Store the messages in the outbox, deliver each exactly once, report each.

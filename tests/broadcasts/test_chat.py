@@ -36,7 +36,7 @@ async def test_full_broadcast_preview_send_progress_report(chat: Chat, bot_app: 
     await control.add_user(SILENT, "Олег", "Кузнецов")
     await bot_app.deps.people.add("school1", "Кузнецов Олег Игоревич", Role.TEACHER, vk_id=SILENT)
     menu = await chat.say(DEPUTY, payload={"cmd": "broadcast"})
-    assert menu[-1]["text"] == "Кому отправить рассылку?"
+    assert menu[-1]["text"].startswith("Кому отправить рассылку?\n1. Всем сотрудникам")
     assert "Не подтвердившим перенос чатов" in {b["label"] for b in buttons(menu[-1])}
     asked = await chat.press(DEPUTY, menu[-1], button(menu[-1], "Всем сотрудникам")["payload"])
     assert asked[-1]["text"].startswith("Получателей: 5 (все сотрудники). Напишите текст")

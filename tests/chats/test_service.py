@@ -71,7 +71,7 @@ async def test_no_old_chat_skips_the_old_chat_step(school: School) -> None:
     await school.service.no_link(person)
     await school.service.quick_reason(person)
     summary = await school.service.typed(person, "30 человек")
-    assert summary.text.startswith("Проверьте") and "Ссылки нет: чат создан автоматически" in summary.text
+    assert "Проверьте, всё ли верно" in summary.text and "Ссылки нет: чат создан автоматически" in summary.text
     assert "Старый чат" not in summary.text
 
 

@@ -82,9 +82,10 @@ async def test_not_a_table_is_refused_politely(chat: Chat, bot_app: App) -> None
 
 async def test_pending_rows_by_a_typed_word(chat: Chat, bot_app: App) -> None:
     """«отложенные» typed by the deputy shows the same row the report's button would."""
-    await chat.say(DEPUTY, docs=[("w.csv", csv_bytes([["ФИО", "Звонков"], ["Неизвестный Н.", 4]]))])
+    table = [["ФИО", "Звонков"], ["Иванова А. П.", 1], ["Неизвестный Н.", 4]]
+    await chat.say(DEPUTY, docs=[("w.csv", csv_bytes(table))])
     shown = await chat.say(DEPUTY, "Отложенные")
-    assert "строка 2: «Неизвестный Н.» нет в списке сотрудников" in shown[-1]["text"]
+    assert "строка 3: «Неизвестный Н.» нет в списке сотрудников" in shown[-1]["text"]
 
 
 async def test_upload_button_explains_how(chat: Chat) -> None:
@@ -132,7 +133,8 @@ async def test_cli_resolves_screen_names_with_a_token(emulator: Emulator, contro
 
 async def test_forged_resolution_by_a_teacher_changes_nothing(chat: Chat, bot_app: App) -> None:
     """A teacher pressing a forged «pick» payload is refused server-side; the row stays open."""
-    replies = await chat.say(DEPUTY, docs=[("w.csv", csv_bytes([["ФИО", "Звонков"], ["Неизвестный Н.", 4]]))])
+    table = [["ФИО", "Звонков"], ["Иванова А. П.", 1], ["Неизвестный Н.", 4]]
+    replies = await chat.say(DEPUTY, docs=[("w.csv", csv_bytes(table))])
     [row] = await bot_app.deps.imports.pending("school1")
     teacher = (await bot_app.deps.people.by_vk_id(2001))[0]
     menu = await chat.say(2001, "меню")

@@ -112,7 +112,10 @@ def test_config_error_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
 
 def test_python_m_bot_import_stats(config: Path, tmp_path: Path) -> None:
     """`python -m bot import-stats` in a subprocess prints the JSON and exits 0."""
-    path = _write(tmp_path, "w.xlsx", xlsx([PERSON_HEADER, [1, "Иванова А.П.", "учитель", 3]]))
+    main(["import-roster", _write(tmp_path, "staff.csv", csv_bytes([ROSTER_HEADER, *ROSTER_ROWS])),
+          "--config", str(config)])
+    path = _write(tmp_path, "w.xlsx", xlsx([PERSON_HEADER, [1, "Иванова А.П.", "учитель", 3],
+                                            [2, "Незнакомцев Н.", "учитель", 1]]))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SFERUM_VK__TOKEN", None)
     proc = subprocess.run(
@@ -123,8 +126,8 @@ def test_python_m_bot_import_stats(config: Path, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["period"] == {"start": "2026-11-14", "end": "2026-11-20"}
-    assert (result["kind"], result["rows_read"], result["rows_imported"]) == ("person", 1, 0)
-    assert result["problems"][0]["row"] == 2
+    assert (result["kind"], result["rows_read"], result["rows_imported"]) == ("person", 2, 1)
+    assert result["problems"][0]["row"] == 3
 
 
 def test_a_refused_file_leaves_a_fresh_database_empty(config: Path, tmp_path: Path,

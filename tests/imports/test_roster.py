@@ -109,7 +109,8 @@ async def test_contacts_are_stored_only_when_the_school_allows(db: Database, set
 
 
 @pytest.mark.parametrize(("rows", "reason"), [
-    ([["ФИО", "Класс", "Звонков"], ["Иванова", "5А", 1]], "нет столбца с должностью"),
+    ([["ФИО", "Класс"], ["Иванова", "5А"]], "нет столбца с должностью"),
+    ([["ФИО", "Класс", "Звонков"], ["Иванова", "5А", 1]], "похоже на еженедельную статистику"),
     ([["Должность", "Телефон"], ["учитель", "1"]], "заголовками"),
 ])
 async def test_roster_refusals_change_nothing(service: ImportService, db: Database,

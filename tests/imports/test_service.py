@@ -7,10 +7,11 @@ import datetime as dt
 import pytest
 
 from bot.config import Settings
-from bot.domain.models import Period, Person
+from bot.domain.models import Period, Person, Role
 from bot.imports.reader import ImportRefused
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.people import PeopleRepo
 from storage.stats import StatsRepo
 from tests.imports.conftest import FixedClock, table_counts
 from tests.imports.tables import ORG_HEADER, ORG_ROWS, TITLE, csv_bytes, ods, xlsx
@@ -78,7 +79,7 @@ async def test_reimporting_a_period_replaces_it_and_says_so(
     stats = await StatsRepo(db).person_stats("school1", WEEK)
     assert [(s.person_id, s.group_messages) for s in stats] == [(staff["ivanova"].id, 7)]
     assert await service.pending("school1") == []
-    other = await service.import_stats(_stats_file(["Иванова А.П.", 2]), "c.xlsx", period=WEEK.next())
+    other = await service.import_stats(_stats_file(["Иванова А.П.", 2]), "c.xlsx", period=WEEK.previous())
     assert other.replaced is False
     assert len(await StatsRepo(db).person_stats("school1", WEEK)) == 1
 
@@ -154,6 +155,8 @@ async def test_several_schools_need_an_org(db: Database, two_schools: Settings) 
     """With two schools, no --org and no org column, the import is refused; --org or the column fixes it."""
     svc = ImportService(db, two_schools, clock=FixedClock())
     await svc.prepare()
+    await PeopleRepo(db).add("school2", "Иванова Анна Петровна", Role.TEACHER)
+    await PeopleRepo(db).add("school1", "Петров Игорь Сергеевич", Role.TEACHER)
     with pytest.raises(ImportRefused, match="несколько школ"):
         await svc.import_stats(_stats_file(["Иванова А.П.", 1]), "x.xlsx")
     with pytest.raises(ImportRefused, match="школы «nope» нет"):
@@ -222,6 +225,7 @@ async def test_a_deputy_imports_only_their_school(db: Database, two_schools: Set
     """With only_org, rows of another configured school are reported and skipped."""
     svc = ImportService(db, two_schools, clock=FixedClock())
     await svc.prepare()
+    await PeopleRepo(db).add("school1", "Иванова Анна Петровна", Role.TEACHER)
     data = xlsx([["Школа", "ФИО", "Звонков"], ["school1", "Иванова А.П.", 1], ["school2", "Петров", 1]])
     result = await svc.import_stats(data, "x.xlsx", only_org="school1")
     assert result.orgs == ["school1"]
@@ -237,9 +241,9 @@ async def test_a_resolved_name_is_remembered_for_next_week(service: ImportServic
     await service.import_stats(_stats_file(["Сидоров П.", 3]), "w.xlsx")
     [row] = await service.pending("school1")
     await service.resolve_pending(row.id, staff["sid_pavel"].id)
-    result = await service.import_stats(_stats_file(["Сидоров П.", 8]), "w.xlsx", period=WEEK.next())
+    result = await service.import_stats(_stats_file(["Сидоров П.", 8]), "w.xlsx", period=WEEK.previous())
     assert (result.rows_imported, result.remembered, result.problems) == (1, 1, [])
-    [stored] = await StatsRepo(db).person_stats("school1", WEEK.next())
+    [stored] = await StatsRepo(db).person_stats("school1", WEEK.previous())
     assert (stored.person_id, stored.group_messages) == (staff["sid_pavel"].id, 8)
     from bot.imports.report import render_stats
 
@@ -248,9 +252,9 @@ async def test_a_resolved_name_is_remembered_for_next_week(service: ImportServic
 
 def test_schools_are_found_by_id_inn_and_name_inside_an_official_name(two_schools: Settings) -> None:
     """«МБОУ «СОШ № 1 г. Энска»» is school1; «СОШ № 12» and «СОШ № 21» are nobody."""
-    from bot.services.imports import _OrgLookup
+    from bot.services.imports.orgs import OrgLookup
 
-    lookup = _OrgLookup.build(two_schools.schools)
+    lookup = OrgLookup.build(two_schools.schools)
     assert [lookup.find(v) for v in ("school2", "0500000001", "МБОУ  СОШ №2", "МБОУ «СОШ № 1 г. Энска»")] == [
         "school2", "school1", "school2", "school1"]
     assert [lookup.find(v) for v in ("МБОУ СОШ № 12", "МБОУ СОШ № 21", "Лицей", "", "0500000003")] == [None] * 5

@@ -34,7 +34,7 @@ def payloads_in_code() -> dict[str, set[str]]:
                 elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
                     if node.func.id in ("Cmd", "EventCmd") and isinstance(_const(node.args[0]), str):
                         found.setdefault(node.args[0].value, set())  # type: ignore[attr-defined]
-                    elif node.func.id == "_b" and len(node.args) >= 2 and isinstance(_const(node.args[1]), str):
+                    elif node.func.id in ("_b", "button") and len(node.args) >= 2 and isinstance(_const(node.args[1]), str):
                         extra = {k.arg for k in node.keywords if k.arg and k.arg != "color"}
                         found.setdefault(node.args[1].value, set()).update(extra)  # type: ignore[attr-defined]
     return found

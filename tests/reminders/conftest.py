@@ -43,6 +43,7 @@ class FakeOutbound:
         self.sent: list[OutMessage] = []
         self.keys: set[str] = set()
         self.calls = 0
+        self.staged: list[OutMessage] = []
 
     async def send_bulk(self, messages: Sequence[OutMessage]) -> list[Delivery]:
         self.calls += 1
@@ -57,6 +58,10 @@ class FakeOutbound:
                 self.sent.append(m)
             result.append(Delivery(peer_id=m.peer_id, ok=True, message_id=len(self.sent), person_id=m.person_id))
         return result
+
+    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
+        assert conn.in_transaction, "staged outside a transaction"
+        self.staged.extend(messages)
 
     async def reply(self, message: OutMessage) -> Delivery:
         raise AssertionError("reminders never reply")

@@ -96,6 +96,8 @@ async def test_run_sends_once_reports_unreachable_first_and_respects_seven_days(
     assert len(deputy) == 1
     assert deputy[0].text.startswith("Напоминания за неделю 14.11.2026–20.11.2026: не дошли до 2 из 3.")
     assert "Смирнова О. В." in deputy[0].text and "Сидорова М. И." in deputy[0].text
+    # The report was stored in the outbox in the transaction that finished the log.
+    assert [m.idem_key for m in outbound.staged] == [deputy[0].idem_key]
     assert await service.sent_count("school1", PERIOD) == 1
 
     # The same period again (a restart, a second CLI run): nothing new, no second report.

@@ -65,7 +65,7 @@ def test_profile_status_rule() -> None:
     assert profile_status("inactive", TABLE, 3).status == "inactive"
     assert profile_status(None, TABLE, 3).status == "active"
     few = profile_status(None, TABLE.model_copy(update={"registered_people": 2}), 3)
-    assert few.status == "inactive" and "больше двух" in few.reason
+    assert few.status == "inactive" and "не меньше 3" in few.reason
     assert profile_status(None, TABLE, 0).status == "unknown"
     assert profile_status(None, None, 3).status == "unknown"
 

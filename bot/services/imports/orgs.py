@@ -1,0 +1,138 @@
+"""Which school a file and each of its rows belong to, by the config's schools."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.config import SchoolConfig, Settings
+from bot.domain.models import CONFIG_NAMES, Organization, Role
+from bot.imports.headers import norm_header
+from bot.imports.reader import ImportRefused
+from bot.imports.report import Problem
+from bot.imports.table import DataRow, ParsedTable
+from storage.roster import RosterRepo
+
+OTHER_SCHOOL = "строка другой школы («{raw}») — пропущена: её данные загружает её заместитель"
+
+
+@dataclass
+class OrgLookup:
+    """Config schools by id, normalized name and INN."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, schools: Sequence[SchoolConfig]) -> OrgLookup:
+        lookup = cls()
+        for school in schools:
+            lookup.keys[school.id.lower()] = school.id
+            lookup.keys[norm_header(school.name)] = school.id
+            lookup.names[norm_header(school.name)] = school.id
+            if school.inn:
+                lookup.keys[re.sub(r"\D", "", school.inn)] = school.id
+        return lookup
+
+    def find(self, raw: str) -> str | None:
+        """The school a cell names: its id, INN or name (also inside a longer official name)."""
+        raw = raw.strip()
+        if not raw:
+            return None
+        digits = re.sub(r"\D", "", raw)
+        if len(digits) in (10, 12) and digits == re.sub(r"\s", "", raw) and digits in self.keys:
+            return self.keys[digits]
+        found = self.keys.get(raw.lower()) or self.keys.get(norm_header(raw))
+        if found is not None:
+            return found
+        # «МБОУ «СОШ № 1 г. Энска»» names «МБОУ СОШ № 1», but «СОШ № 12» does not name «СОШ № 1».
+        key = norm_header(raw)
+        hits = {school for name, school in self.names.items()
+                if len(name) >= 6 and re.search(re.escape(name) + r"(?!\d)", key)}
+        return hits.pop() if len(hits) == 1 else None
+
+
+class OrgScope:
+    """The config's schools as an import sees them: defaults, per-row schools, config people."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.lookup = OrgLookup.build(settings.schools)
+
+    async def sync_config_in(self, conn: Any) -> None:
+        """Organizations from the config, and the people it names (they are never marked as left)."""
+        schools = self._settings.schools
+        orgs = [Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in schools]
+        people: list[tuple[str | None, int, Role, str]] = []
+        for school in schools:
+            if school.director_vk_id:
+                people.append((school.id, school.director_vk_id, Role.DIRECTOR, CONFIG_NAMES[Role.DIRECTOR]))
+            people.extend((school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY]) for vk_id in school.deputy_vk_ids)
+        await RosterRepo.sync_config_in(conn, orgs, people)
+
+    def default_org(self, org_id: str | None) -> str | None:
+        """The school an import is for: the one named, else the only one in the config."""
+        if org_id is not None:
+            ids = [s.id for s in self._settings.schools]
+            if org_id not in ids:
+                raise ImportRefused(f"школы «{org_id}» нет в настройках; есть: {', '.join(ids)}")
+            return org_id
+        if len(self._settings.schools) == 1:
+            return self._settings.schools[0].id
+        return None
+
+    def school(self, org_id: str | None) -> SchoolConfig:
+        """The config of the school (the first one when unknown)."""
+        for school in self._settings.schools:
+            if school.id == org_id:
+                return school
+        return self._settings.schools[0]
+
+    def contacts_stored(self, org_id: str) -> bool:
+        """Whether the school keeps phones and e-mails."""
+        return any(s.id == org_id and s.store_contacts for s in self._settings.schools)
+
+    def assumed_school(self, table: ParsedTable, problems: list[Problem]) -> str | None:
+        """With one school in the config and one unknown school named all through the file,
+        the file is that school's: said once, not refused row by row."""
+        if len(self._settings.schools) != 1 or not ({"org", "inn"} & set(table.columns)):
+            return None
+        named = {row.get_text("org") or row.get_text("inn") for row in table.rows} - {""}
+        if len(named) != 1:
+            return None
+        raw = named.pop()
+        if self.lookup.find(raw) is not None:
+            return None
+        school = self._settings.schools[0]
+        problems.append(Problem(row=table.header_row, reason=(
+            f"в столбце школы указано «{raw}», а в настройках бота школа называется «{school.name}»: "
+            "строки засчитаны ей; чтобы это сообщение не появлялось, впишите в настройки её название или ИНН")))
+        return school.id
+
+    def row_org(self, row: DataRow, default: str | None, problems: list[Problem],
+                only: str | None = None, assumed: str | None = None) -> str | None:
+        """The school of one row (None: skipped, with the reason in `problems`)."""
+        values = row.values
+        raw = (row.get_text("org") or row.get_text("inn")) if "org" in values or "inn" in values else ""
+        if raw:
+            found = self.lookup.find(raw) or self.lookup.find(row.get_text("inn")) or assumed
+            if found is None:
+                problems.append(Problem(row=row.row_no, reason=f"школы «{raw}» нет в настройках бота — строка пропущена"))
+            elif only is not None and found != only:
+                problems.append(Problem(row=row.row_no, reason=OTHER_SCHOOL.format(raw=raw)))
+                return None
+            return found
+        if default is None:
+            problems.append(Problem(row=row.row_no, reason="не указана школа — строка пропущена"))
+        return default
+
+    def require_org_source(self, table: ParsedTable, default: str | None) -> None:
+        """With several schools, the file or the command must say which one."""
+        if default is None and "org" not in table.columns and "inn" not in table.columns:
+            ids = ", ".join(s.id for s in self._settings.schools)
+            raise ImportRefused(
+                f"в настройках несколько школ ({ids}): укажите школу (--org) "
+                "или добавьте в таблицу столбец «ОО»"
+            )

@@ -1,0 +1,254 @@
+"""Use cases: import a staff roster or a weekly statistics table (previewed first when it would
+mark people as left or replace a loaded week), confirm a held import, resolve a kept-aside row.
+
+Files are read in a worker process (`bot.imports.worker`); rows are matched here; one
+transaction writes it all, so a refused file changes nothing. Refusals raise
+`ImportRefused` with a Russian reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.config import Settings
+from bot.domain.models import Period
+from bot.imports.bulk import collector_paused
+from bot.imports.reader import ImportRefused, Limits
+from bot.imports.report import Problem, RosterResult, StatsResult
+from bot.imports.table import ParsedTable, TableKind
+from bot.imports.worker import ProcessParser, TableParser
+from bot.ports import Clock, SystemClock
+from bot.services.imports.orgs import OrgScope
+from bot.services.imports.plan import Mode, Outcome, Preview, execute
+from bot.services.imports.resolver import ScreenNameResolver, ScreenNames
+from bot.services.imports.roster import plan_roster_in, read_roster_rows
+from bot.services.imports.stats import (
+    PERSON_VALUE_FIELDS,
+    OrgStatsPlan,
+    PersonStatsPlan,
+    choose_period,
+    loaded_before_in,
+    match_person_rows,
+    read_org_rows,
+    read_person_rows,
+    refuse_mostly_strangers,
+    refuse_not_stats,
+)
+from storage.audit import AuditRepo
+from storage.confirmations import ConfirmationRepo, ImportConfirmation
+from storage.db import Database
+from storage.roster import RosterRepo
+from storage.stats import PendingRow, PersonStats, StatsRepo
+
+ImportResult = StatsResult | RosterResult
+_UNKNOWN_TABLE = ("не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
+                  "для статистики — «ФИО» и «Сообщений в групповых чатах»; найдены столбцы: {found}")
+
+
+def limits_of(settings: Settings) -> Limits:
+    """The file limits from `[imports]`."""
+    imports = settings.imports
+    return Limits(max_file_mb=imports.max_file_mb, max_rows=imports.max_rows,
+                  max_unzipped_mb=imports.max_unzipped_mb, max_cells=imports.max_cells)
+
+
+class ImportService:
+    """Roster and statistics import for the CLI and the chat."""
+
+    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
+                 resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None) -> None:
+        self._db = db
+        self._settings = settings
+        self._clock = clock or SystemClock()
+        self._resolve = resolve_screen_name
+        self._scope = OrgScope(settings)
+        self._limits = limits_of(settings)
+        self._parser = parser or ProcessParser()
+        self._confirmations = ConfirmationRepo(db)
+
+    @property
+    def limits(self) -> Limits:
+        """The size limits files are checked against."""
+        return self._limits
+
+    async def prepare(self) -> None:
+        """Organizations from the config, and the people it names (they are never marked as left).
+
+        Every import does this inside its own transaction too; the bot's start does it anyway.
+        """
+        async with self._db.transaction() as conn:
+            await self._scope.sync_config_in(conn)
+
+    async def _parse(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
+        return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name)
+
+    # --- the one entry: plan, then apply or preview ---------------------------------------
+
+    async def submit(self, data: bytes, file_name: str, *, kind: str | None = None, mode: Mode = Mode.AUTO,
+                     period: Period | None = None, org_id: str | None = None, imported_by: int | None = None,
+                     only_org: str | None = None, expected: Preview | None = None,
+                     confirmation: int | None = None) -> Outcome[ImportResult]:
+        """Import a file as `kind` ('roster' or 'stats'; None: as its headers say), or only preview it.
+
+        `only_org` (a deputy in the chat) limits the import to that school: rows of other
+        schools are reported and skipped. `confirmation`: the held import this applies
+        (closed in the same transaction, so it cannot be applied twice).
+        """
+        default = self._scope.default_org(org_id or only_org)
+        want = {"roster": (TableKind.ROSTER,), "stats": (TableKind.PERSON, TableKind.ORGANIZATION)}.get(kind or "", ())
+        claim = None
+        if confirmation is not None:
+            held, actor = confirmation, imported_by or 0
+
+            async def claim(conn: Any) -> None:
+                if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
+                    raise ImportRefused("эта загрузка уже применена или отменена")
+
+        with collector_paused():
+            table = await self._parse(data, want, file_name)
+            if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
+                outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org, mode,
+                                                           expected, claim)
+                return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
+            if kind is None and table.kind is None:
+                raise ImportRefused(_UNKNOWN_TABLE.format(found=table.headers_text()))
+            outcome = await self._stats(table, file_name, period, default, imported_by, only_org, mode, expected,
+                                        claim)
+            return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
+
+    async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
+                          org_id: str | None = None, imported_by: int | None = None,
+                          only_org: str | None = None) -> ImportResult:
+        """Import a file as `kind`, or as its headers say, applying it without a preview."""
+        outcome = await self.submit(data, file_name, kind=kind, mode=Mode.APPLY, org_id=org_id,
+                                    imported_by=imported_by, only_org=only_org)
+        assert outcome.result is not None  # APPLY never stops at the preview
+        return outcome.result
+
+    async def import_stats(self, data: bytes, file_name: str, *, period: Period | None = None,
+                           org_id: str | None = None, imported_by: int | None = None,
+                           only_org: str | None = None) -> StatsResult:
+        """Import a weekly statistics table (per person or per organization) without a preview."""
+        outcome = await self.submit(data, file_name, kind="stats", mode=Mode.APPLY, period=period, org_id=org_id,
+                                    imported_by=imported_by, only_org=only_org)
+        assert isinstance(outcome.result, StatsResult)
+        return outcome.result
+
+    async def import_roster(self, data: bytes, file_name: str, *, org_id: str | None = None,
+                            imported_by: int | None = None, only_org: str | None = None) -> RosterResult:
+        """Import the staff list without a preview: update, add, and mark the missing as left."""
+        outcome = await self.submit(data, file_name, kind="roster", mode=Mode.APPLY, org_id=org_id,
+                                    imported_by=imported_by, only_org=only_org)
+        assert isinstance(outcome.result, RosterResult)
+        return outcome.result
+
+    # --- roster and statistics -------------------------------------------------------------
+
+    async def _roster(self, table: ParsedTable, file_name: str, default: str | None, imported_by: int | None,
+                      only: str | None, mode: Mode, expected: Preview | None, claim: Any) -> Outcome[RosterResult]:
+        problems: list[Problem] = []
+        rows, orgs = await read_roster_rows(table, self._scope, default, only, ScreenNames(self._resolve), problems)
+
+        async def build(conn: Any) -> Any:
+            return await plan_roster_in(conn, self._scope, table, rows, orgs, problems, file_name, imported_by)
+
+        return await execute(self._db.transaction, build, mode, expected=expected, claim=claim)
+
+    async def _stats(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
+                     imported_by: int | None, only: str | None, mode: Mode, expected: Preview | None,
+                     claim: Any) -> Outcome[StatsResult]:
+        if table.kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
+            refuse_not_stats(table)
+        now = self._clock.now().astimezone(self._scope.school(default).tz)
+        chosen, source = choose_period(table, file_name, period, now)
+        problems: list[Problem] = []
+        if table.kind is TableKind.ORGANIZATION:
+            parsed_orgs, stored = read_org_rows(table, self._scope, chosen, only, problems)
+            orgs = sorted({o for o, _ in stored})
+
+            async def build_org(conn: Any) -> Any:
+                await self._scope.sync_config_in(conn)
+                replaced, preview = await loaded_before_in(conn, orgs, "organization", chosen, orgs)
+                return OrgStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed_orgs, stored=stored,
+                                    problems=problems, file_name=file_name, imported_by=imported_by,
+                                    rows_read=len(table.rows), sheet=table.sheet, replaced=replaced,
+                                    preview=preview)
+
+            return await execute(self._db.transaction, build_org, mode, expected=expected, claim=claim)
+        parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
+        # Matching happens before the write transaction: a screen name may need an API call,
+        # and the database must not wait on the network.
+        async with self._db.read() as conn:
+            refs = await RosterRepo.refs_in(conn, orgs)
+            earlier = await StatsRepo.resolutions_in(conn, orgs)
+        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems)
+        refuse_mostly_strangers(len(parsed), found)
+        person_ids = [pid for _, pid, _ in found.stats]
+
+        async def build_person(conn: Any) -> Any:
+            await self._scope.sync_config_in(conn)
+            replaced, preview = await loaded_before_in(conn, orgs, "person", chosen, person_ids)
+            return PersonStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed, found=found,
+                                   problems=problems, file_name=file_name, imported_by=imported_by,
+                                   rows_read=len(table.rows), sheet=table.sheet, replaced=replaced, preview=preview)
+
+        return await execute(self._db.transaction, build_person, mode, expected=expected, claim=claim)
+
+    # --- imports held for a confirmation -------------------------------------------------
+
+    async def hold(self, outcome: Outcome[Any], *, actor_vk_id: int, org_id: str | None, file_name: str,
+                   source: str, size: int) -> int:
+        """Keep a previewed import until its person confirms or cancels it; returns its id."""
+        assert outcome.preview is not None
+        return await self._confirmations.hold(org_id=org_id, actor_vk_id=actor_vk_id, kind=outcome.kind,
+                                              file_name=file_name[:200], source=source, size=size,
+                                              preview=outcome.preview.to_dict())
+
+    async def held(self, confirmation_id: int) -> ImportConfirmation | None:
+        """A held import (any status)."""
+        return await self._confirmations.get(confirmation_id)
+
+    async def confirm(self, held: ImportConfirmation, data: bytes, *, only_org: str | None) -> Outcome[ImportResult]:
+        """Apply a held import (the file fetched again): only if it would still change what its
+        person saw; otherwise the new preview comes back, to confirm again."""
+        outcome = await self.submit(data, held.file_name, kind=held.kind, mode=Mode.APPLY, only_org=only_org,
+                                    imported_by=held.actor_vk_id, expected=Preview.from_dict(held.preview),
+                                    confirmation=held.id)
+        if outcome.preview is not None:
+            await self._confirmations.close(held.id, held.actor_vk_id, "superseded")
+        return outcome
+
+    async def cancel(self, confirmation_id: int, actor_vk_id: int) -> bool:
+        """Cancel a held import; False when it was no longer open."""
+        return await self._confirmations.close(confirmation_id, actor_vk_id, "cancelled")
+
+    # --- kept-aside rows -----------------------------------------------------------------
+
+    async def pending(self, org_id: str | None = None) -> list[PendingRow]:
+        """Open kept-aside rows (of one school)."""
+        return await StatsRepo(self._db).pending(org_id)
+
+    async def get_pending(self, pending_id: int) -> PendingRow | None:
+        """One kept-aside row (any status)."""
+        return await StatsRepo(self._db).get_pending(pending_id)
+
+    async def resolve_pending(self, pending_id: int, person_id: int | None, *,
+                              actor_vk_id: int | None = None) -> PendingRow:
+        """Store a kept-aside row against the person chosen, or skip it (`person_id` None)."""
+        async with self._db.transaction() as conn:
+            row = await StatsRepo.pending_in(conn, pending_id)
+            if row is None or row.status != "open":
+                raise ImportRefused("эта строка уже разобрана")
+            if person_id is not None:
+                if person_id not in {c.id for c in row.candidates}:
+                    raise ImportRefused("этого сотрудника нет среди подходящих")
+                if row.kind == "person" and row.period is not None and row.org_id is not None:
+                    values = {k: v for k, v in row.data.items() if k in PERSON_VALUE_FIELDS}
+                    await StatsRepo.put_person_stats_in(conn, [PersonStats(
+                        person_id=person_id, org_id=row.org_id, period=row.period, import_id=row.import_id,
+                        **values)])
+            await StatsRepo.close_pending_in(conn, pending_id, person_id)
+            await AuditRepo.write_in(conn, actor_vk_id=actor_vk_id, org_id=row.org_id, action="resolve_pending",
+                                     outcome="ok", target=str(pending_id), details={"person_id": person_id})
+        return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})

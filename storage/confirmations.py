@@ -1,0 +1,74 @@
+"""Imports held for a deputy's confirmation (`import_confirmations`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aiosqlite
+from pydantic import BaseModel
+
+from storage._util import dumps, iso
+from storage.db import Database
+
+
+class ImportConfirmation(BaseModel):
+    """One held import: whose, which file (and where to fetch it again), what it would change."""
+
+    id: int
+    org_id: str | None
+    actor_vk_id: int
+    kind: str
+    file_name: str
+    source: str
+    size: int
+    preview: dict[str, Any]
+    status: str
+
+
+def _confirmation(r: aiosqlite.Row) -> ImportConfirmation:
+    return ImportConfirmation(id=r["id"], org_id=r["org_id"], actor_vk_id=r["actor_vk_id"], kind=r["kind"],
+                              file_name=r["file_name"], source=r["source"], size=r["size"],
+                              preview=json.loads(r["preview"]), status=r["status"])
+
+
+class ConfirmationRepo:
+    """Held imports in SQLite; each leaves 'open' once (applied, cancelled or superseded)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def hold(self, *, org_id: str | None, actor_vk_id: int, kind: str, file_name: str, source: str,
+                   size: int, preview: dict[str, Any]) -> int:
+        """Keep an import for confirmation; the person's earlier open one is superseded. Returns its id."""
+        async with self._db.transaction() as conn:
+            now = iso()
+            await conn.execute(
+                "UPDATE import_confirmations SET status = 'superseded', closed_at = ? "
+                "WHERE actor_vk_id = ? AND status = 'open'", (now, actor_vk_id))
+            cur = await conn.execute(
+                "INSERT INTO import_confirmations(org_id, actor_vk_id, kind, file_name, source, size, preview, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (org_id, actor_vk_id, kind, file_name, source, size, dumps(preview), now))
+            return cur.lastrowid or 0
+
+    async def get(self, confirmation_id: int) -> ImportConfirmation | None:
+        """One held import (any status)."""
+        async with self._db.read() as conn, conn.execute(
+            "SELECT * FROM import_confirmations WHERE id = ?", (confirmation_id,)
+        ) as cur:
+            row = await cur.fetchone()
+        return _confirmation(row) if row else None
+
+    @staticmethod
+    async def close_in(conn: aiosqlite.Connection, confirmation_id: int, actor_vk_id: int, status: str) -> bool:
+        """Close an open held import of this person ('applied', 'cancelled'); False if it was not open."""
+        cur = await conn.execute(
+            "UPDATE import_confirmations SET status = ?, closed_at = ? WHERE id = ? AND actor_vk_id = ? "
+            "AND status = 'open'", (status, iso(), confirmation_id, actor_vk_id))
+        return cur.rowcount == 1
+
+    async def close(self, confirmation_id: int, actor_vk_id: int, status: str) -> bool:
+        """`close_in` in its own transaction."""
+        async with self._db.transaction() as conn:
+            return await self.close_in(conn, confirmation_id, actor_vk_id, status)
