@@ -65,17 +65,23 @@ def test_bot_code_never_imports_the_emulator() -> None:
 NEUTRAL = ("bot/domain/", "bot/services/", "bot/messaging/")
 FORBIDDEN_IN_NEUTRAL = {"vkbottle", "aiohttp", "aiosqlite", "sqlite3", "storage"}
 # Services that still take repositories straight from storage/ instead of a store protocol in
-# bot/ports.py. The list may only shrink: a new module here fails, and so does a listed one that is clean.
+# bot/ports.py, by module or package (a package split into files stays one entry). The list may
+# only shrink: a new entry fails, and so does a listed one that no longer imports storage.
 STORAGE_IMPORTS_LEFT = {
-    "bot/domain/reminders.py", "bot/services/access.py", "bot/services/broadcasts.py", "bot/services/chats.py",
-    "bot/services/faq.py", "bot/services/identity.py", "bot/services/imports.py", "bot/services/live_counts.py",
-    "bot/services/offline.py", "bot/services/privacy.py", "bot/services/reachability.py",
-    "bot/services/reminders.py", "bot/services/summary.py",
+    "domain/reminders", "services/access", "services/broadcasts", "services/chats", "services/faq",
+    "services/identity", "services/imports", "services/live_counts", "services/offline", "services/privacy",
+    "services/reachability", "services/reminders", "services/summary",
 }
 
 
 def _neutral_files() -> list[Path]:
     return [p for p in _files("bot") if str(p.relative_to(ROOT)).startswith(NEUTRAL)]
+
+
+def _unit(path: Path) -> str:
+    """`services/chats` for bot/services/chats/dialog.py, `services/access` for bot/services/access.py."""
+    parts = path.relative_to(ROOT / "bot").with_suffix("").parts
+    return "/".join(parts[:2])
 
 
 def test_domain_services_and_messaging_know_no_messenger_and_no_database_driver() -> None:
@@ -87,7 +93,7 @@ def test_domain_services_and_messaging_know_no_messenger_and_no_database_driver(
 
 def test_storage_implementations_stay_out_of_new_neutral_code() -> None:
     """No domain, service or messaging module starts importing storage/; the known ones are listed to shrink."""
-    importing = {str(p.relative_to(ROOT)) for p in _neutral_files() if "storage" in _imports(p)}
+    importing = {_unit(p) for p in _neutral_files() if "storage" in _imports(p)}
     assert importing - STORAGE_IMPORTS_LEFT == set(), "new storage imports in neutral code"
     assert STORAGE_IMPORTS_LEFT - importing == set(), "a module no longer imports storage: drop it from the list"
 
