@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from vkbottle.bot import BotLabeler, Message
 from vkbottle.dispatch.handlers import ABCHandler
 from vkbottle.dispatch.views.bot.raw import BotHandlerBasement
 
+from bot.domain.models import Person
 from bot.messaging.events import (
     ButtonPressed,
     ChatKind,
@@ -89,6 +90,24 @@ def raw_event_in(event_type: GroupEventType, body: dict[str, Any]) -> PersonStar
     return kind(chat=chat_of(user_id), sender=person_of(user_id), raw=body)
 
 
+class PersonLookups:
+    """The roster person of each VK account asked about while one event is dispatched, looked up once.
+
+    The deps middleware makes one per event; the vkbottle rules (`Known`, `Stranger`) and the
+    bridge share it. Safe because only blocking handlers bind accounts, and after a blocking
+    handler no further rule of that event is checked.
+    """
+
+    def __init__(self, resolve: Callable[[int], Awaitable[Person | None]]) -> None:
+        self._resolve = resolve
+        self._found: dict[int, Person | None] = {}
+
+    async def person(self, vk_id: int) -> Person | None:
+        if vk_id not in self._found:
+            self._found[vk_id] = await self._resolve(vk_id)
+        return self._found[vk_id]
+
+
 @dataclass
 class _Turn:
     """One VK event as the routers see it: translated and prepared once."""
@@ -142,8 +161,15 @@ class VkBridge:
         self._data = data
 
     async def prepare(self, event: Any, context: dict[str, Any]) -> dict[str, Any] | None:
-        """The kwargs handlers get: services and ports, then what the middlewares add (the person)."""
-        return await self.dispatcher.prepare(event, self._data(context))
+        """The kwargs handlers get: services and ports, then what the middlewares add (the person).
+
+        When the event's `PersonLookups` already knows the sender, the person middleware reuses it.
+        """
+        data = dict(self._data(context))
+        lookups = context.get("lookups")
+        if isinstance(lookups, PersonLookups) and event.sender.messenger is Messenger.VK:
+            data["person"] = await lookups.person(event.sender.external_id)
+        return await self.dispatcher.prepare(event, data)
 
     def labeler(self, router: Router) -> BotLabeler:
         """A labeler standing for `router`: watchers first (never blocking), then its handlers."""
