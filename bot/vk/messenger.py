@@ -15,9 +15,9 @@ from bot.ports import (
     RetryLater,
     Sent,
 )
-from bot.services.outbox_rules import NETWORK_ERROR, RETRY_CODES, UNREACHABLE_CODES
 from bot.vk.keyboard import vk_limits
 from bot.vk.outbound import VkOutbound
+from bot.vk.rules import NETWORK_ERROR, RETRY_CODES, UNREACHABLE_CODES
 from bot.vk.runtime import current_callback
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from bot.ports import ReachCheck
-from bot.services.outbox_rules import EXECUTE_MAX_CALLS, call_code, execute_code
+from bot.vk.rules import EXECUTE_MAX_CALLS, call_code, execute_code
 
 # `call(method, params)` → the "response" part of VK's answer (raises on an API error).
 ApiCall = Callable[[str, dict[str, Any]], Awaitable[Any]]

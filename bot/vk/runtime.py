@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 from vkbottle.exception_factory import VKAPIError
 
-from bot.services.outbox_rules import RETRY_CODES
+from bot.vk.rules import RETRY_CODES
 from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)

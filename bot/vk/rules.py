@@ -1,4 +1,4 @@
-"""Pure rules of the outbound sender: random_id, splitting, error classes, execute batches.
+"""Pure rules of the VK sender: random_id, splitting, VK error classes, execute batches.
 
 Nothing here does I/O; `bot/vk/outbound.py` applies these rules to VK, and the
 tests check them without a network or a database.
