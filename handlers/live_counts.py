@@ -16,5 +16,11 @@ async def on_chat_message(message: Message, deps: Deps) -> None:
     """Count the message for its author if they are on a school's roster."""
     service = deps.live_counts
     # A service message (someone joined, the title changed) is not a message written.
-    if isinstance(service, LiveCountsService) and message.action is None:
-        await service.note_chat_message(message.peer_id, message.from_id, message.date)
+    if not isinstance(service, LiveCountsService) or message.action is not None:
+        return
+    if deps.privacy.consent_in_use:
+        # Where consent is required, a person who has not given it is not counted either.
+        person = await deps.access.person(message.from_id)
+        if person is not None and await deps.privacy.needs_consent(message.from_id, person.org_id):
+            return
+    await service.note_chat_message(message.peer_id, message.from_id, message.date)

@@ -28,6 +28,10 @@ class MyChats(Payload, name="my_chats"):
     """«Мои чаты»."""
 
 
+class MyData(Payload, name="my_data"):
+    """«Мои данные»: what the bot keeps about the person, and their own export."""
+
+
 class Faq(Payload, name="faq"):
     """«Вопрос по Сферуму»."""
 
@@ -54,6 +58,15 @@ class Broadcast(Payload, name="broadcast"):
 
 class Unreachable(Payload, name="unreachable"):
     """«Кто не подписан» (deputy)."""
+
+
+# --- personal data ---
+
+
+class ConsentAccept(Payload, name="consent_ok"):
+    """«Согласен(на)» under the consent text; `v` is the version of the text that was shown."""
+
+    version: str = Field(alias="v")
 
 
 # --- identification ---
