@@ -18,6 +18,7 @@ def labelers() -> list[BotLabeler]:
         menu,
         privacy,
         reach,
+        reminder_templates,
         summary,
     )
 
@@ -25,6 +26,6 @@ def labelers() -> list[BotLabeler]:
     # faq stays LAST: its free-text handler takes any private text the others left.
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, summary.labeler, faq.labeler]
+                                  broadcast.labeler, summary.labeler, reminder_templates.labeler, faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
     return [privacy.labeler, identify.labeler, menu.labeler, *features, fallback.labeler]
