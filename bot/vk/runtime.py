@@ -345,7 +345,7 @@ class InboxPoller:
         try:
             await self.answer_callback(event.body.get("object") or {}, BUSY_SNACKBAR)
         except Exception:
-            log.warning("could not answer callback %s", event.event_id, exc_info=True)
+            log.warning("не удалось ответить на нажатие кнопки (событие %s)", event.event_id, exc_info=True)
 
     def _take_skipped(self) -> list[int]:
         ids, self._skipped = self._skipped, []
@@ -358,7 +358,7 @@ class InboxPoller:
         try:
             await self.notify(private_user(event.body), event.event_id)
         except Exception:
-            log.warning("could not send the «please wait» notice for %s", event.event_id, exc_info=True)
+            log.warning("не удалось отправить просьбу подождать (событие %s)", event.event_id, exc_info=True)
 
     def _done(self, key: str) -> Callable[[asyncio.Task[None]], None]:
         def callback(task: asyncio.Task[None]) -> None:
