@@ -21,7 +21,6 @@ from handlers.menu import greeting
 labeler = BotLabeler()
 
 CONSENT_CMD = "consent_ok"
-MY_DATA_CMD = "my_data"
 CONSENT_BUTTON = "Согласен(на)"
 CONSENT_FOOTER = (
     "Пока вы не дадите согласие, я не смогу помочь: нажмите «{button}», если согласны. "
@@ -35,7 +34,7 @@ def _consent_prompt(terms: PrivacyTerms) -> tuple[str, Keyboard]:
     if terms.policy_url:
         text += f"\n\nПолитика обработки персональных данных: {terms.policy_url}"
     text += "\n\n" + CONSENT_FOOTER.format(button=CONSENT_BUTTON)
-    keyboard = Keyboard.column([Button(label=CONSENT_BUTTON, payload={"cmd": CONSENT_CMD, "v": terms.version},
+    keyboard = Keyboard.column([Button(label=CONSENT_BUTTON, payload={"cmd": "consent_ok", "v": terms.version},
                                        color=Color.POSITIVE, callback=True)])
     return text, keyboard
 
@@ -80,7 +79,7 @@ async def on_press_without_consent(event: MessageEvent, deps: Deps, terms: Priva
     await say(deps, event.object.user_id, text, keyboard)
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd(CONSENT_CMD))
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("consent_ok"))
 async def on_consent(event: MessageEvent, deps: Deps, args: dict[str, Any], person: Person | None) -> None:
     """The person accepts the consent text they were shown; then the usual first steps follow."""
     vk_id = event.object.user_id
@@ -119,13 +118,13 @@ async def _send_my_data(deps: Deps, person: Person) -> None:
     await say(deps, vk_id, text, attachments=(attachment,))
 
 
-@labeler.private_message(Known(), Cmd(MY_DATA_CMD, "мои данные", "мои персональные данные"))
+@labeler.private_message(Known(), Cmd("my_data", "мои данные", "мои персональные данные"))
 async def cmd_my_data(message: Message, deps: Deps, person: Person) -> None:
     """What the bot keeps about the person, and the person's own export as a JSON file."""
     await _send_my_data(deps, person)
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd(MY_DATA_CMD))
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("my_data"))
 async def on_my_data(event: MessageEvent, deps: Deps, person: Person | None) -> None:
     """The «Мои данные» button under the notice."""
     if person is None:

@@ -244,3 +244,20 @@ def test_unreachable_reasons_follow_vk_codes() -> None:
 
     assert reason_for(901) == UNREACHABLE_REASONS[901] == "не разрешил(а) сообщения от сообщества"
     assert reason_for(902) == UNREACHABLE_REASONS[902] == "сообщения запрещены настройками приватности"
+
+
+def test_an_unexpected_error_is_one_russian_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that fails in an unforeseen way ends with one Russian line and exit 1, no traceback."""
+    import bot.commands.trust as trust
+
+    def broken(_args: argparse.Namespace) -> int:
+        raise RuntimeError("internal detail")
+
+    monkeypatch.delenv("SFERUM_LOGGING__LEVEL", raising=False)
+    monkeypatch.setattr(trust, "_status", broken)
+    assert main(["status"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["Ошибка: непредвиденная ошибка (RuntimeError). Подробности покажет запуск с "
+                   "переменной окружения SFERUM_LOGGING__LEVEL=DEBUG."]

@@ -28,6 +28,10 @@ class MyChats(Payload, name="my_chats"):
     """«Мои чаты»."""
 
 
+class MyData(Payload, name="my_data"):
+    """«Мои данные»: what the bot keeps about the person, and their own export."""
+
+
 class Faq(Payload, name="faq"):
     """«Вопрос по Сферуму»."""
 
@@ -299,10 +303,6 @@ class NotNeededChat(Payload, name="ch_nnk"):
 
 
 # --- privacy (first contact) ---
-
-
-class MyData(Payload, name="my_data"):
-    """«Мои данные»: what the bot keeps about the person, with their own export."""
 
 
 class ConsentAccepted(Payload, name="consent_ok"):

@@ -144,6 +144,12 @@ class PrivacyService:
         """The privacy terms for a school (None: someone not identified yet)."""
         return privacy_terms(self._settings, org_id)
 
+    @property
+    def consent_in_use(self) -> bool:
+        """Whether any school (or the deployment) asks for consent."""
+        return self._settings.privacy.consent_required or any(
+            s.privacy.consent_required for s in self._settings.schools)
+
     async def needs_consent(self, vk_id: int, org_id: str | None) -> PrivacyTerms | None:
         """The terms to accept first, or None when no consent is required or it was given."""
         terms = self.terms(org_id)

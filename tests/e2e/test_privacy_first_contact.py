@@ -3,6 +3,7 @@ and a consent that must be accepted before anything else is processed."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from bot.app import App
 from bot.config import Settings, parse_settings
 from bot.services.privacy import data_notice, privacy_terms
 from tests.e2e.harness import DEPUTY, DIRECTOR, UNBOUND, Chat, button, buttons
+from tests.reach.test_chat import signal_after
 from vk_emulator import Emulator
+from vk_emulator.client import EmulatorControl
 
 TEACHER = 2001
 OPERATOR = "МБОУ СОШ № 1 г. Примерска"
@@ -149,3 +152,23 @@ async def test_a_forged_or_stale_consent_button_records_nothing(chat: Chat, bot_
     assert "Текст согласия изменился" in again["text"]
     async with bot_app.db.read() as conn, conn.execute("SELECT count(*) FROM privacy_consents") as cur:
         assert (await cur.fetchone())[0] == 0
+
+
+@pytest.mark.parametrize("consent_required", [True])
+async def test_chat_messages_of_people_without_consent_are_not_counted(
+    bot_app: App, control: EmulatorControl, consent_required: bool
+) -> None:
+    """In a group chat the bot counts the messages of a teacher who consented, not of one who did not."""
+    version = privacy_terms(bot_app.deps.settings, "school1").version
+    assert await bot_app.deps.privacy.accept(2003, "school1", version)
+    chat = await control.add_chat(8, "7Б — родители", [TEACHER, 2003], bot_reads_all=True)
+    peer = int(chat["peer_id"])
+    checked = signal_after(bot_app.deps.privacy, "needs_consent", calls=2)
+    counted = signal_after(bot_app.deps.live_counts, "note_chat_message", calls=1)
+    await control.say(TEACHER, "без согласия", peer_id=peer)
+    await control.say(2003, "с согласием", peer_id=peer)
+    await asyncio.wait_for(asyncio.gather(checked.wait(), counted.wait()), 10)
+    [smirnova] = await bot_app.deps.people.by_vk_id(2003)
+    async with bot_app.db.read() as conn, conn.execute("SELECT person_id, messages FROM live_counts") as cur:
+        rows = [tuple(r) for r in await cur.fetchall()]
+    assert rows == [(smirnova.id, 1)]
