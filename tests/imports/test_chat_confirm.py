@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
+from storage.stats import StatsRepo
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, TEACHERS, Chat, button, buttons
 from tests.imports.conftest import full_dump
@@ -131,3 +132,19 @@ async def test_a_held_import_survives_a_restart(e2e_settings: Settings, emulator
     finally:
         await app.close()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_two_presses_at_once_apply_once(chat: Chat, bot_app: App, control: EmulatorControl) -> None:
+    """«Применить» pressed twice before the first is handled: one report, one import, three people left."""
+    shown = await chat.say(DEPUTY, docs=[("staff.xlsx", SHORT_ROSTER)])
+    payload = button(shown[-1], "Применить")["payload"]
+    handled = Handled(bot_app)
+    after = await chat.last_seq(DEPUTY)
+    presses = [await control.press(DEPUTY, int(shown[-1]["conversation_message_id"]), payload,
+                                   peer_id=int(shown[-1]["peer_id"])) for _ in range(2)]
+    for sent in presses:
+        await handled.wait(str(sent.get("envelope_event_id") or sent["event_id"]))
+    texts = [m["text"] for m in (await control.sent(DEPUTY, after=after))["items"]]
+    assert sum("Загружен список сотрудников" in t for t in texts) == 1
+    assert await _active_names(bot_app) == ["Иванова Анна Петровна", "Новикова Дарья Павловна"]
+    assert [r.kind for r in await StatsRepo(bot_app.db).imports("school1")] == ["roster"]
