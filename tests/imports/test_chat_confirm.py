@@ -148,3 +148,31 @@ async def test_two_presses_at_once_apply_once(chat: Chat, bot_app: App, control:
     assert sum("Загружен список сотрудников" in t for t in texts) == 1
     assert await _active_names(bot_app) == ["Иванова Анна Петровна", "Новикова Дарья Павловна"]
     assert [r.kind for r in await StatsRepo(bot_app.db).imports("school1")] == ["roster"]
+
+
+LOG_TABLES = ("audit_log", "inbox", "outbox", "vk_users", "runtime_state", "dialog_state", "job_runs",
+              "apscheduler_jobs", "live_counts", "sqlite_sequence")
+
+
+async def _data_dump(app: App) -> list[str]:
+    """The whole database but the tables that only log what happened (the inbox, the audit log…)."""
+    return [line for line in await full_dump(app.db)
+            if not any(line.startswith(f'INSERT INTO "{t}"') for t in LOG_TABLES)]
+
+
+@pytest.mark.parametrize(("name", "rows", "reason"), [
+    ("strangers.xlsx", [["ФИО", "Сообщений в групповых чатах"], *([f"Чужая{c} Анна", 1] for c in "абвгде")],
+     "больше половины не нашлись"),
+    ("future.xlsx", [["Мониторинг за период с 01.01.2099 по 07.01.2099"], ["ФИО", "Сообщений в групповых чатах"],
+                     ["Иванова А. П.", 1]], "ещё не закончилась"),
+    ("wide.xlsx", [["ФИО", "Должность", *(f"Поле {n}" for n in range(300))],
+                   ["Иванова Анна Петровна", "учитель", *(["x"] * 300)]], "302 столбца, а можно до 200"),
+])
+async def test_a_refused_file_in_the_chat_changes_no_data(chat: Chat, bot_app: App, name: str,
+                                                          rows: list[list[object]], reason: str) -> None:
+    """Strangers' statistics, a future week, a too wide table: the reason, and the data exactly as before."""
+    before = await _data_dump(bot_app)
+    replies = await chat.say(DEPUTY, docs=[(name, xlsx(rows))])
+    assert replies[-1]["text"].startswith(f"Не загрузил «{name}»") and reason in replies[-1]["text"]
+    assert "Ничего не изменилось" in replies[-1]["text"]
+    assert await _data_dump(bot_app) == before
