@@ -16,7 +16,14 @@ from bot.domain.ui import Button, Color, Keyboard
 from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
 from bot.services.access import Denied
-from bot.services.imports import ImportConfirmation, ImportResult, ImportService, Mode, Outcome
+from bot.services.imports import (
+    AlreadyClosed,
+    ImportConfirmation,
+    ImportResult,
+    ImportService,
+    Mode,
+    Outcome,
+)
 from handlers.common import MENTION, Cmd, EventCmd, Known, event_in_chat, feature, say, snackbar
 
 labeler = BotLabeler()
@@ -198,6 +205,10 @@ async def on_confirm(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> N
         return
     try:
         outcome = await _service(deps).confirm(held, data, only_org=deputy.org_id)
+    except AlreadyClosed:
+        # Pressed twice at once: the other press applied it (or it was cancelled meanwhile).
+        await say(deps, vk_id, f"Загрузка «{held.file_name}» уже применена или отменена — повторно она не применяется.")
+        return
     except ImportRefused as refused:
         await _refused(deps, deputy, held.file_name, held.kind, refused)
         return

@@ -50,9 +50,9 @@ async def _serve(settings: Settings) -> int:
     from bot.app import run_until_signal
     from bot.imports.worker import shutdown_worker, warm_worker
 
-    warm_worker()  # the file reader's process starts now, not when the first file comes
     try:
         db = await open_db(settings, create=True)
+        warm_worker()  # the file reader's process starts now, not when the first file comes
         return await run_until_signal(settings, db=db)
     finally:
         shutdown_worker()

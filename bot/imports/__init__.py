@@ -1,7 +1,8 @@
 """Reading staff rosters and weekly statistics tables (xlsx, xls, ods, csv).
 
 Pure code: bytes in, parsed rows out. Nothing here touches the database or VK;
-`bot/services/imports.py` matches the rows to people and stores them.
+`worker.py` runs the reading in a separate process, and `bot/services/imports/`
+matches the rows to people and stores them.
 """
 
 from bot.imports.reader import ImportRefused, Limits, RawSheet, read_sheets

@@ -77,7 +77,7 @@ class ParsedTable:
     header_row: int
     columns: dict[str, int]
     headers: list[str]
-    rows: list[DataRow] = field(default_factory=list)
+    rows: Sequence[DataRow] = field(default_factory=list)
     titles: list[str] = field(default_factory=list)
 
     def headers_text(self) -> str:

@@ -8,13 +8,13 @@ import dataclasses
 import multiprocessing
 import pickle
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol
+from typing import Protocol, overload
 
 from bot.imports.bulk import collector_paused
-from bot.imports.reader import ImportRefused, Limits, check_size
+from bot.imports.reader import Cell, ImportRefused, Limits, check_size
 from bot.imports.table import DataRow, ParsedTable, TableKind, parse_table
 
 # Rows travel back in pickled chunks of this many: the bot unpickles one at a time and lets
@@ -33,14 +33,14 @@ def parse_file(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]]
 
 
 def parse_file_in_chunks(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
-                         want: Sequence[TableKind], file_name: str) -> tuple[ParsedTable, list[bytes]]:
+                         want: Sequence[TableKind], file_name: str) -> tuple[ParsedTable, list[bytes], int]:
     """`parse_file` with the rows taken out of the table and pickled in chunks (run in the worker)."""
     table = parse_file(data, limits, aliases, want, file_name)
     names = tuple(table.columns)
     # Plain tuples pickle and unpickle several times faster than DataRow objects.
     plain = [(row.row_no, tuple(row.values.get(name) for name in names)) for row in table.rows]
     chunks = [pickle.dumps(plain[i:i + CHUNK_ROWS], pickle.HIGHEST_PROTOCOL) for i in range(0, len(plain), CHUNK_ROWS)]
-    return dataclasses.replace(table, rows=[]), chunks
+    return dataclasses.replace(table, rows=[]), chunks, len(plain)
 
 
 class TableParser(Protocol):
@@ -98,19 +98,60 @@ class ProcessParser:
         pool = _POOL.get()
         loop = asyncio.get_running_loop()
         try:
-            table, chunks = await loop.run_in_executor(pool, parse_file_in_chunks, data, limits, dict(aliases),
+            table, chunks, count = await loop.run_in_executor(pool, parse_file_in_chunks, data, limits, dict(aliases),
                                                        tuple(want), file_name)
         except BrokenProcessPool:
             _POOL.drop(pool)
             raise ImportRefused(_BROKEN) from None
-        rows = table.rows
-        names = tuple(table.columns)
-        chunks.reverse()
-        while chunks:
-            plain = pickle.loads(chunks.pop())  # noqa: S301 - our own worker's pickles
-            rows.extend(DataRow(row_no, dict(zip(names, values, strict=True))) for row_no, values in plain)
-            await asyncio.sleep(0)
-        return table
+        return dataclasses.replace(table, rows=ChunkedRows(tuple(table.columns), chunks, count))
+
+
+class ChunkedRows(Sequence[DataRow]):
+    """The worker's rows kept as it sent them (pickled chunks of plain tuples, a few times
+    smaller than the rows), made into DataRows a chunk at a time while they are read: the
+    whole table never sits in the bot's memory as objects."""
+
+    def __init__(self, names: tuple[str, ...], chunks: list[bytes], count: int) -> None:
+        self._names = names
+        self._chunks = chunks
+        self._len = count
+        # Every chunk but the last holds CHUNK_ROWS rows.
+        self._sizes = [CHUNK_ROWS] * (len(chunks) - 1) + [count - CHUNK_ROWS * (len(chunks) - 1)] if chunks else []
+
+    def _load(self, index: int) -> list[tuple[int, tuple[Cell, ...]]]:
+        return pickle.loads(self._chunks[index])  # type: ignore[no-any-return]  # noqa: S301 - our own worker's pickles
+
+    def _rows(self, index: int) -> list[DataRow]:
+        names = self._names
+        return [DataRow(row_no, dict(zip(names, values, strict=True))) for row_no, values in self._load(index)]
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[DataRow]:
+        for index in range(len(self._chunks)):
+            yield from self._rows(index)
+
+    @overload
+    def __getitem__(self, index: int) -> DataRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[DataRow]: ...
+
+    def __getitem__(self, index: int | slice) -> DataRow | list[DataRow]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self._len
+        for chunk, size in enumerate(self._sizes):
+            if index < size:
+                return self._rows(chunk)[index]
+            index -= size
+        raise IndexError(index)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def warm_worker() -> None:

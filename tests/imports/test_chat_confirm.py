@@ -10,6 +10,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings
+from storage.stats import StatsRepo
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, TEACHERS, Chat, button, buttons
 from tests.imports.conftest import full_dump
@@ -131,3 +132,47 @@ async def test_a_held_import_survives_a_restart(e2e_settings: Settings, emulator
     finally:
         await app.close()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_two_presses_at_once_apply_once(chat: Chat, bot_app: App, control: EmulatorControl) -> None:
+    """«Применить» pressed twice before the first is handled: one report, one import, three people left."""
+    shown = await chat.say(DEPUTY, docs=[("staff.xlsx", SHORT_ROSTER)])
+    payload = button(shown[-1], "Применить")["payload"]
+    handled = Handled(bot_app)
+    after = await chat.last_seq(DEPUTY)
+    presses = [await control.press(DEPUTY, int(shown[-1]["conversation_message_id"]), payload,
+                                   peer_id=int(shown[-1]["peer_id"])) for _ in range(2)]
+    for sent in presses:
+        await handled.wait(str(sent.get("envelope_event_id") or sent["event_id"]))
+    texts = [m["text"] for m in (await control.sent(DEPUTY, after=after))["items"]]
+    assert sum("Загружен список сотрудников" in t for t in texts) == 1
+    assert await _active_names(bot_app) == ["Иванова Анна Петровна", "Новикова Дарья Павловна"]
+    assert [r.kind for r in await StatsRepo(bot_app.db).imports("school1")] == ["roster"]
+
+
+LOG_TABLES = ("audit_log", "inbox", "outbox", "vk_users", "runtime_state", "dialog_state", "job_runs",
+              "apscheduler_jobs", "live_counts", "sqlite_sequence")
+
+
+async def _data_dump(app: App) -> list[str]:
+    """The whole database but the tables that only log what happened (the inbox, the audit log…)."""
+    return [line for line in await full_dump(app.db)
+            if not any(line.startswith(f'INSERT INTO "{t}"') for t in LOG_TABLES)]
+
+
+@pytest.mark.parametrize(("name", "rows", "reason"), [
+    ("strangers.xlsx", [["ФИО", "Сообщений в групповых чатах"], *([f"Чужая{c} Анна", 1] for c in "абвгде")],
+     "больше половины не нашлись"),
+    ("future.xlsx", [["Мониторинг за период с 01.01.2099 по 07.01.2099"], ["ФИО", "Сообщений в групповых чатах"],
+                     ["Иванова А. П.", 1]], "ещё не закончилась"),
+    ("wide.xlsx", [["ФИО", "Должность", *(f"Поле {n}" for n in range(300))],
+                   ["Иванова Анна Петровна", "учитель", *(["x"] * 300)]], "302 столбца, а можно до 200"),
+])
+async def test_a_refused_file_in_the_chat_changes_no_data(chat: Chat, bot_app: App, name: str,
+                                                          rows: list[list[object]], reason: str) -> None:
+    """Strangers' statistics, a future week, a too wide table: the reason, and the data exactly as before."""
+    before = await _data_dump(bot_app)
+    replies = await chat.say(DEPUTY, docs=[(name, xlsx(rows))])
+    assert replies[-1]["text"].startswith(f"Не загрузил «{name}»") and reason in replies[-1]["text"]
+    assert "Ничего не изменилось" in replies[-1]["text"]
+    assert await _data_dump(bot_app) == before

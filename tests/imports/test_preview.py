@@ -205,3 +205,17 @@ async def test_a_too_wide_or_too_big_table_is_refused_at_once(
                                       *([f"Человек{n} Иван", "учитель", "5А"] for n in range(40))]),
                            "many.csv", kind="roster", mode=Mode.APPLY)
     assert await full_dump(db) == before
+
+
+async def test_a_district_table_for_a_loaded_week_is_previewed(db: Database, two_schools: Settings) -> None:
+    """Per-school indicators for a week already loaded: the preview names the week, one school changed."""
+    from tests.imports.tables import ORG_HEADER, ORG_ROWS, ods
+
+    svc = ImportService(db, two_schools, clock=FixedClock())
+    data = ods([[TITLE], ORG_HEADER, *ORG_ROWS])
+    first = await svc.submit(data, "district.ods", kind="stats")
+    assert isinstance(first.result, StatsResult) and first.result.kind == "organization"
+    before = await full_dump(db)
+    again = await svc.submit(data, "district.ods", kind="stats")
+    assert again.preview == Preview(added=0, changed=1, replaces_period=WEEK)
+    assert await full_dump(db) == before

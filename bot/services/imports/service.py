@@ -46,6 +46,10 @@ _UNKNOWN_TABLE = ("не понял, что это за таблица: для с
                   "для статистики — «ФИО» и «Сообщений в групповых чатах»; найдены столбцы: {found}")
 
 
+class AlreadyClosed(ImportRefused):
+    """The held import was applied, cancelled or replaced by a newer one already."""
+
+
 def limits_of(settings: Settings) -> Limits:
     """The file limits from `[imports]`."""
     imports = settings.imports
@@ -103,7 +107,7 @@ class ImportService:
 
             async def claim(conn: Any) -> None:
                 if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
-                    raise ImportRefused("эта загрузка уже применена или отменена")
+                    raise AlreadyClosed("эта загрузка уже применена или отменена")
 
         with collector_paused():
             table = await self._parse(data, want, file_name)
@@ -214,7 +218,7 @@ class ImportService:
         person saw; otherwise the new preview comes back, to confirm again."""
         current = await self._confirmations.get(held.id)
         if current is None or current.status != "open" or current.actor_vk_id != held.actor_vk_id:
-            raise ImportRefused("эта загрузка уже применена или отменена")
+            raise AlreadyClosed("эта загрузка уже применена или отменена")
         outcome = await self.submit(data, held.file_name, kind=held.kind, mode=Mode.APPLY, only_org=only_org,
                                     imported_by=held.actor_vk_id, expected=Preview.from_dict(held.preview),
                                     confirmation=held.id)

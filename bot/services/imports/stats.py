@@ -32,7 +32,9 @@ ORG_COUNT_FIELDS = ("students_total", "teachers_total", "teachers_created_chats"
 MAX_PENDING = 200
 # The loop lets others' replies through every this many rows.
 YIELD_EVERY = 2000
-PersonRow = tuple[DataRow, str, int | None, str | None, dict[str, Any]]
+# (row number, school, VK id, screen name, figures, name): what matching needs of a row, without
+# the row itself (a big table's rows are read a chunk at a time and not kept).
+PersonRow = tuple[int, str, int | None, str | None, dict[str, Any], str]
 
 
 def refuse_not_stats(table: ParsedTable) -> None:
@@ -131,7 +133,8 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
         if org is None:
             continue
         vk_id, screen = vk_ref(row, problems)
-        parsed.append((row, org, vk_id, screen, person_values(row, problems, converted)))
+        name = row.full_name or (f"VK {vk_id}" if vk_id else "")
+        parsed.append((row.row_no, org, vk_id, screen, person_values(row, problems, converted), name))
     orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
     return parsed, orgs
 
@@ -161,10 +164,9 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
     remembered_for = {(org, name_key(name)): pid for org, name, pid in earlier if pid in by_id}
     found = PersonMatches()
     seen: dict[int, int] = {}
-    for n, (row, org, vk_id, screen, values) in enumerate(parsed, start=1):
+    for n, (row_no, org, vk_id, screen, values, name) in enumerate(parsed, start=1):
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)
-        name = row.full_name or (f"VK {vk_id}" if vk_id else "")
         # Most rows name one person plainly: found without building a Match.
         person = index.quick(org, name, vk_id)
         if person is None:
@@ -177,7 +179,7 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                 match = Match(by_id[remembered_for[(org, name_key(name))]])
                 found.remembered += 1
             if match.person is None:
-                _keep_aside(found, row, org, name, values, match, problems)
+                _keep_aside(found, row_no, org, name, values, match, problems)
                 # More than half are strangers: the file is refused whatever the other rows say.
                 if found.strangers * 2 > len(parsed) and len(found.examples) >= 5:
                     found.cut_short = True
@@ -186,10 +188,10 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
             person = match.person
         found.matching += 1
         if person.id in seen:
-            problems.append(Problem(row=row.row_no, reason=(
+            problems.append(Problem(row=row_no, reason=(
                 f"«{name}» уже есть в строке {seen[person.id]} — эта строка пропущена")))
             continue
-        seen[person.id] = row.row_no
+        seen[person.id] = row_no
         found.stats.append((org, person.id, values))
     if found.unmatched > MAX_PENDING:
         more = found.unmatched - MAX_PENDING
@@ -200,7 +202,7 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
     return found
 
 
-def _keep_aside(found: PersonMatches, row: DataRow, org: str, name: str, values: dict[str, Any], match: Match,
+def _keep_aside(found: PersonMatches, row_no: int, org: str, name: str, values: dict[str, Any], match: Match,
                 problems: list[Problem]) -> None:
     """A row that names nobody or several people: kept for the deputy, or only counted."""
     found.unmatched += 1
@@ -211,11 +213,11 @@ def _keep_aside(found: PersonMatches, row: DataRow, org: str, name: str, values:
         if len(found.examples) < 5 and name:
             found.examples.append(name)
     if found.unmatched > MAX_PENDING:
-        found.first_dropped = found.first_dropped or row.row_no
+        found.first_dropped = found.first_dropped or row_no
         return
-    problems.append(Problem(row=row.row_no, reason=match.reason))
+    problems.append(Problem(row=row_no, reason=match.reason))
     found.pending.append(NewPending(
-        org_id=org, row_no=row.row_no, name=name or "(без имени)", data=values, reason=match.reason,
+        org_id=org, row_no=row_no, name=name or "(без имени)", data=values, reason=match.reason,
         candidates=[Candidate(id=p.id, name=p.full_name) for p in match.candidates]))
 
 
