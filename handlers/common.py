@@ -10,6 +10,7 @@ from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
+from bot.domain.commands import COMMANDS, HELP_WORDS, near
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
@@ -120,11 +121,15 @@ MENTION = re.compile(r"^\s*(?:\[(?:club|public)\d+\|[^\]]*\]|@(?:club|public)\d+
 
 
 class Cmd(ABCRule[Message]):
-    """A text button with {"cmd": name} (or one of the given words typed by hand): injects `args`."""
+    """A text button with {"cmd": name} (or one of the given words typed by hand, a typo allowed): injects `args`."""
+
+    # Every word any command takes: a typo is read as a command only when it is no command itself.
+    all_words: set[str] = set()
 
     def __init__(self, name: str, *words: str) -> None:
         self.name = name
         self.words = {w.lower() for w in words}
+        Cmd.all_words |= self.words
 
     async def check(self, event: Message) -> dict[str, Any] | bool:
         payload = payload_of(event)
@@ -134,7 +139,18 @@ class Cmd(ABCRule[Message]):
         text = MENTION.sub("", event.text or "").strip().lower().rstrip("!.?")
         if text and text in self.words:
             return {"args": {}}
+        if text and text not in Cmd.all_words and near(text, self.words):
+            return {"args": {}}
         return False
+
+
+def is_command_text(text: str) -> bool:
+    """Is a typed text one of the bot's commands (a typo allowed)? A dialog's button step leaves those alone."""
+    typed = MENTION.sub("", text or "").strip().lower().rstrip("!.?")
+    if not typed:
+        return False
+    words = Cmd.all_words | {w for c in COMMANDS for w in c.words} | set(HELP_WORDS)
+    return typed in words or near(typed, words) is not None
 
 
 class EventCmd(ABCRule[MessageEvent]):

@@ -9,10 +9,11 @@ from vkbottle.dispatch.rules import ABCRule
 
 from bot.config import ConfigError
 from bot.deps import Deps
+from bot.domain.commands import near
 from bot.domain.models import Role
 from bot.services.access import Denied
 from bot.services.summary import SummaryService
-from handlers.common import feature, is_private, payload_of, say, say_menu
+from handlers.common import Cmd, feature, is_private, payload_of, say, say_menu
 
 labeler = BotLabeler()
 
@@ -32,7 +33,7 @@ class SummaryAsked(ABCRule[Message]):
         if payload_of(event).get("cmd") == "summary":
             return True
         text = MENTION.sub("", event.text or "").strip().lower().rstrip("!.?")
-        return text in WORDS
+        return text in WORDS or (text not in Cmd.all_words and near(text, WORDS) is not None)
 
 
 def _service(deps: Deps) -> SummaryService:
