@@ -144,7 +144,7 @@ class FaqAnswer:
 def clarifying_question(titles: Sequence[str]) -> str:
     """One short question that offers the candidate answers by their titles."""
     if len(titles) == 2:
-        return f"Уточните, пожалуйста: вы о «{titles[0]}» или о «{titles[1]}»?"
+        return f"Уточните, пожалуйста, что вы имели в виду: «{titles[0]}» или «{titles[1]}»?"
     lines = [CHOOSE_TEXT] + [f"{n}. {title}" for n, title in enumerate(titles, start=1)]
     return "\n".join(lines)
 

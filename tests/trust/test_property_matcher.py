@@ -78,9 +78,12 @@ def check(answer: FaqAnswer, question: str) -> None:
     assert math.isfinite(answer.confidence) and 0.0 <= answer.confidence <= 1.0
     assert answer.topic is None or answer.topic in topics
     assert all(t in topics for t in answer.alternatives)
-    assert answer.kind in ("answer", "choose", "unknown", "smalltalk")
-    if answer.kind in ("unknown", "smalltalk"):
+    assert answer.kind in ("answer", "choice", "unknown", "greeting")
+    if answer.kind in ("unknown", "greeting"):
         assert answer.topic is None
+    # An entry exactly when the bot answers, and it belongs to the answered topic.
+    assert (answer.entry is not None) == (answer.kind == "answer")
+    assert answer.entry is None or answer.entry.split(".")[0] == answer.topic
     text = answer.answer.strip()
     assert text
     letters = LETTER.findall(text)

@@ -136,7 +136,7 @@ async def school1_objects(app: App) -> dict[str, int]:
     unbound = next(p for p in await deps.people.in_org("school1") if p.vk_id is None)
     request = await deps.identity.request(2004, unbound.full_name, unbound)
     draft = await deps.broadcasts.create(deputy, "all", None, "Проверьте журнал")
-    asked = await deps.faq.answer(teacher, "какая завтра погода в городе")
+    asked = await deps.faq.answer(teacher, "какая завтра погода в городе", messenger="vk")
     assert asked.question_id is not None
     await deps.faq.hand_off(teacher, asked.question_id)
     return {"pending": pending.id, "request": request.id, "broadcast": draft.broadcast.id,
