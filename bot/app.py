@@ -26,7 +26,7 @@ from bot.services.access import AccessService
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
-from bot.vk.api import RateLimitedAPI, make_api
+from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.outbound import VkOutbound
 from bot.vk.runtime import Backoff, InboxPoller, current_event
 from bot.vk.state import SqliteStateDispenser
@@ -207,14 +207,14 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 
     @error_handler.register_undefined_error_handler
     async def log_error(exc: Exception) -> None:
-        log.error("handler failed", exc_info=exc)
+        log.error("ошибка в обработчике сообщения", exc_info=exc)
         event = current_event.get()
         if event is not None and event.user_id:
             # The person gets an answer even from a failed handler (with its stable random_id).
             try:
                 await outbound.reply(OutMessage(peer_id=event.user_id, text=HANDLER_FAILED))
             except Exception:
-                log.warning("could not apologize for a failed handler", exc_info=True)
+                log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
     bot = Bot(api=api, state_dispenser=SqliteStateDispenser(states), error_handler=error_handler)
     from handlers import labelers
@@ -259,7 +259,7 @@ async def _group_id(call: Any, backoff: Backoff, sleep: Any) -> int:
             return int(groups[0]["id"])
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             delay = backoff.next_delay()
-            log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+            log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
             await sleep(delay)
 
 

@@ -6,7 +6,7 @@ from vkbottle.bot import BotLabeler
 
 
 def labelers() -> list[BotLabeler]:
-    """Labelers in dispatch order: identification first, the fallback last."""
+    """Labelers in dispatch order: the consent gate and identification first, the fallback last."""
     from handlers import (
         broadcast,
         chats,
@@ -17,6 +17,7 @@ def labelers() -> list[BotLabeler]:
         imports,
         live_counts,
         menu,
+        privacy,
         reach,
         summary,
     )
@@ -27,4 +28,5 @@ def labelers() -> list[BotLabeler]:
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
                                   broadcast.labeler, summary.labeler, commands.suggest_labeler, faq.labeler]
-    return [identify.labeler, menu.labeler, commands.labeler, *features, fallback.labeler]
+    # privacy comes first: where consent is required, nothing else runs until it is given.
+    return [privacy.labeler, identify.labeler, menu.labeler, commands.labeler, *features, fallback.labeler]

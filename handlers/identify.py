@@ -45,6 +45,12 @@ def _pick_keyboard(people: list[Person]) -> Keyboard:
     return Keyboard.column(buttons)
 
 
+async def ask_name(deps: Deps, vk_id: int) -> None:
+    """Start identification: ask for the full name."""
+    await deps.states.set(_key(vk_id), "name")
+    await say(deps, vk_id, ASK_NAME)
+
+
 @labeler.private_message(Stranger())
 async def on_stranger(message: Message, deps: Deps) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
@@ -56,8 +62,7 @@ async def on_stranger(message: Message, deps: Deps) -> None:
     state = await deps.states.get(_key(vk_id))
     typed = (message.text or "").strip()
     if state is None or not typed:
-        await deps.states.set(_key(vk_id), "name")
-        await say(deps, vk_id, ASK_NAME)
+        await ask_name(deps, vk_id)
         return
     if state.state == "pick" and await _typed_pick(deps, vk_id, typed, state.payload):
         return

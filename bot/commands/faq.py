@@ -25,7 +25,7 @@ def register(
         description="Отвечает на вопросы (по одному в аргументе; «-» — читать по строке из stdin).",
     )
     ask.add_argument("--json", action="store_true", help="по JSON-объекту на строку")
-    ask.add_argument("questions", nargs="+", metavar="QUESTION", help="вопрос или «-»")
+    ask.add_argument("questions", nargs="+", metavar="ВОПРОС", help="вопрос или «-»")
     ask.set_defaults(func=run_ask)
 
     evaluate = sub.add_parser(
@@ -34,7 +34,7 @@ def register(
         help="точность базы знаний на файле «тема<TAB>вопрос»",
         description="Считает точность top-1 по файлу строк «тема<TAB>вопрос» (none — без темы).",
     )
-    evaluate.add_argument("file", type=Path, metavar="FILE.tsv")
+    evaluate.add_argument("file", type=Path, metavar="ФАЙЛ.tsv", help="файл «тема<TAB>вопрос»")
     evaluate.add_argument("--json", action="store_true", help="результат одним JSON-объектом")
     evaluate.set_defaults(func=run_eval)
 

@@ -18,7 +18,7 @@ def _run(args: argparse.Namespace) -> int:
         fail(problem, EXIT_CONFIG)
     if not settings.token:
         fail("не задан ключ доступа сообщества: укажите [vk] token в файле настроек "
-             "или переменную окружения SFERUM_VK__TOKEN", EXIT_CONFIG)
+             "или SFERUM_VK__TOKEN в окружении или в файле --env-file", EXIT_CONFIG)
     setup_logging(settings.logging)
     from bot.app import run_until_signal
 

@@ -189,20 +189,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     """Add backup, restore, forget, export-person and status."""
     p = sub.add_parser("backup", parents=[common], help="резервная копия базы данных",
                        description="Делает согласованную копию работающей базы (VACUUM INTO).")
-    p.add_argument("file", type=Path, metavar="FILE", help="куда сохранить копию")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="куда сохранить копию")
     p.add_argument("--force", action="store_true", help="перезаписать существующий файл")
     p.set_defaults(func=_backup)
 
     p = sub.add_parser("restore", parents=[common], help="восстановить базу из резервной копии",
                        description="Заменяет базу бота резервной копией. Сначала остановите бота.")
-    p.add_argument("file", type=Path, metavar="FILE")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл резервной копии")
     p.add_argument("--yes", action="store_true", help="подтвердить замену текущей базы")
     p.set_defaults(func=_restore)
 
     p = sub.add_parser("forget", parents=[common], help="удалить данные сотрудника",
                        description="Удаляет персональные данные сотрудника; обезличенные показатели остаются в итогах.")
     _person_flags(p)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="вывести итог в JSON")
     p.set_defaults(func=_forget)
 
     p = sub.add_parser("export-person", parents=[common], help="всё, что бот хранит о сотруднике (JSON)")
@@ -210,5 +210,5 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(func=_export)
 
     p = sub.add_parser("status", parents=[common], help="состояние бота: события, очередь, загрузки, расписание")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="вывести в JSON")
     p.set_defaults(func=_status)

@@ -22,6 +22,10 @@ RANDOM_ID_MASK = 0x7FFFFFFF
 
 # Error codes after which VK will not deliver to this person until they act.
 UNREACHABLE_CODES = frozenset({901, 902, 943, 944})
+# Why VK refused, in the words of its codes: 901 — the person has not allowed the community's
+# messages (never wrote to it, or pressed «запретить»); 902 — their privacy settings forbid them.
+NOT_ALLOWED_901 = "не разрешил(а) сообщения от сообщества"
+PRIVACY_902 = "сообщения запрещены настройками приватности"
 # Error codes that say "not now": the request did nothing and may be repeated later.
 RETRY_CODES = frozenset({6, 9, 10})
 # Pseudo error code for a network fault (timeout, reset, HTTP 5xx, an answer that is not JSON).

@@ -18,7 +18,13 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
 from bot.domain.russian import by_gender
-from bot.services.outbox_rules import EXECUTE_MAX_CALLS, call_code, execute_code
+from bot.services.outbox_rules import (
+    EXECUTE_MAX_CALLS,
+    NOT_ALLOWED_901,
+    PRIVACY_902,
+    call_code,
+    execute_code,
+)
 from storage.db import Database
 from storage.reach import ReachRepo, ReachRow
 
@@ -28,8 +34,8 @@ log = logging.getLogger(__name__)
 
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
 REASONS = {
-    901: "не писал(а) сообществу и не разрешил(а) сообщения",
-    902: "запретил(а) сообщения",
+    901: NOT_ALLOWED_901,
+    902: PRIVACY_902,
     943: "ограничение ВКонтакте на рассылки вне 24 часов",
     944: "ограничение ВКонтакте на рассылки вне 24 часов",
 }
@@ -145,7 +151,7 @@ class ReachabilityService:
             try:
                 response = await self._call("execute", {"code": code})
             except Exception as exc:  # an API or network failure leaves these people as they were
-                log.warning("isMessagesFromGroupAllowed check failed: %s", type(exc).__name__)
+                log.warning("не удалось проверить, кому можно писать (isMessagesFromGroupAllowed: %s)", type(exc).__name__)
                 failed += len(chunk)
                 continue
             results = response if isinstance(response, list) else []
@@ -173,7 +179,7 @@ class ReachabilityService:
                     screen = str(groups[0].get("screen_name") or f"club{groups[0].get('id', group_id)}")
                     self._link = f"https://vk.me/{screen}"
             except Exception as exc:  # the club<id> link works as well; try the name next time
-                log.warning("groups.getById failed: %s", type(exc).__name__)
+                log.warning("не удалось узнать адрес сообщества (groups.getById: %s)", type(exc).__name__)
         return self._link or f"https://vk.me/{screen}"
 
     async def invitation(self, org_id: str) -> Invitation:

@@ -143,7 +143,7 @@ class SummaryService:
                 unreachable = len(await reachability.unreachable(org))
         except Exception:
             # Another feature's failure must not cost the head the whole summary.
-            log.exception("a summary section failed for %s", org)
+            log.exception("сводка %s: один из разделов не собран из-за ошибки", org)
         return summary.model_copy(update={"migration": migration, "reminders_sent": sent,
                                           "unreachable": unreachable})
 
@@ -193,7 +193,7 @@ class SummaryService:
             if xlsx is not None:
                 found.append(await self._out().upload_document(peer_id, xlsx, file_name))
         except Exception:
-            log.exception("summary attachment upload failed for peer %s", peer_id)
+            log.exception("сводка: не удалось загрузить вложение для диалога %s", peer_id)
         return tuple(found)
 
     async def send_school(self, peer_id: int, org_id: str, *, names: bool) -> Delivery:

@@ -20,6 +20,7 @@ import aiohttp
 from vkbottle.exception_factory import VKAPIError
 
 from bot.services.outbox_rules import RETRY_CODES
+from bot.vk.api import network_reason
 from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)
@@ -164,14 +165,14 @@ class InboxPoller:
                 return _Server(server=raw["server"], key=raw["key"], ts=ts or str(raw["ts"]))
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+                log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
                 await self.sleep(delay)
             except VKAPIError as exc:
                 # «Too many requests» or «internal error» past the API's own retries: wait, not die.
                 if exc.code not in RETRY_CODES:
                     raise
                 delay = self.backoff.next_delay()
-                log.warning("VK error %s on getLongPollServer; retrying in %.1f s", exc.code, delay)
+                log.warning("ВКонтакте вернул ошибку %s на groups.getLongPollServer; повтор через %.1f с", exc.code, delay)
                 await self.sleep(delay)
 
     async def _check(self, server: _Server) -> dict[str, Any]:
@@ -192,7 +193,7 @@ class InboxPoller:
                 body = await self._check(server)
             except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("long poll failed (%s); reconnecting in %.1f s", type(exc).__name__, delay)
+                log.warning("Long Poll прервался: %s; переподключение через %.1f с", network_reason(exc), delay)
                 await self.sleep(delay)
                 server = await self._server(server.ts)
                 continue
@@ -203,9 +204,9 @@ class InboxPoller:
                 # own position, and give it up only when VK refuses it a second time.
                 if refused_ts != server.ts:
                     refused_ts = server.ts
-                    log.warning("long poll: failed=1; asking again from ts %s", server.ts)
+                    log.warning("Long Poll: failed=1, запрашиваю события снова с ts %s", server.ts)
                     continue
-                log.warning("long poll: failed=1 twice, history lost; some events may be missed")
+                log.warning("Long Poll: failed=1 дважды, история потеряна; часть событий могла быть пропущена")
                 server.ts = str(body.get("ts", server.ts))
                 continue
             refused_ts = None
@@ -214,7 +215,7 @@ class InboxPoller:
                 continue
             if failed == 3:
                 # A new key, but our old position: if VK no longer has it, failed=1 says so.
-                log.warning("long poll: failed=3; reconnecting from ts %s", server.ts)
+                log.warning("Long Poll: failed=3, переподключение с ts %s", server.ts)
                 server = await self._server(server.ts)
                 continue
             updates = body.get("updates") or []
@@ -247,7 +248,7 @@ class InboxPoller:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         if event.attempts >= MAX_ATTEMPTS:
-            log.error("event %s failed %d times; skipped", event.event_id, event.attempts)
+            log.error("событие %s не обработано за %d попыток; пропущено", event.event_id, event.attempts)
             await self.inbox.finish(event.id, "too many attempts")
             return
         await self.inbox.start(event.id)
@@ -261,10 +262,10 @@ class InboxPoller:
             await asyncio.wait_for(self.handle(event.body), timeout)
         except TimeoutError:
             error = "timeout"
-            log.error("event %s: handler timed out", event.event_id)
+            log.error("событие %s: обработчик не уложился во время", event.event_id)
         except Exception as exc:
             error = type(exc).__name__
-            log.exception("event %s: handler failed", event.event_id)
+            log.exception("событие %s: ошибка в обработчике", event.event_id)
         finally:
             current_event.reset(event_token)
             current_callback.reset(token)
@@ -272,5 +273,5 @@ class InboxPoller:
             try:
                 await self.answer_callback(event.body.get("object") or {}, state.snackbar)
             except Exception:
-                log.warning("could not answer callback %s", event.event_id, exc_info=True)
+                log.warning("не удалось ответить на нажатие кнопки (событие %s)", event.event_id, exc_info=True)
         await self.inbox.finish(event.id, error)

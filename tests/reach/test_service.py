@@ -84,9 +84,9 @@ async def test_invitation_uses_the_screen_name_and_has_a_qr_png(db: Database) ->
 
 
 def test_reasons_are_russian_and_cover_every_code() -> None:
-    """901, 902, 943/944 and «no page» each have their own wording."""
-    assert reason_for(901) == "не писал(а) сообществу и не разрешил(а) сообщения"
-    assert reason_for(902) == "запретил(а) сообщения"
+    """901 (not allowed), 902 (privacy settings), 943/944 and «no page» each have their own wording."""
+    assert reason_for(901) == "не разрешил(а) сообщения от сообщества"
+    assert reason_for(902) == "сообщения запрещены настройками приватности"
     assert reason_for(943) == reason_for(944) == "ограничение ВКонтакте на рассылки вне 24 часов"
     assert reason_for(None).startswith("нет страницы ВКонтакте")
 
@@ -127,9 +127,9 @@ async def test_live_counts_ignore_private_messages_and_communities(db: Database,
 
 
 @pytest.mark.parametrize(("name", "expected"), [
-    ("Иванова Анна Петровна", "не писала сообществу и не разрешила сообщения"),
-    ("Кузнецов Олег Игоревич", "не писал сообществу и не разрешил сообщения"),
-    ("Ким", "не писал(а) сообществу и не разрешил(а) сообщения"),
+    ("Иванова Анна Петровна", "не разрешила сообщения от сообщества"),
+    ("Кузнецов Олег Игоревич", "не разрешил сообщения от сообщества"),
+    ("Ким", "не разрешил(а) сообщения от сообщества"),
 ])
 def test_reason_agrees_with_the_persons_gender(name: str, expected: str) -> None:
     """With a name the verbs agree with the gender; unclear gender keeps both forms."""
