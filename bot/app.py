@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.ports import Clock, OutMessage, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
+from bot.services.fairness import BUSY_NOTICE, FairShare
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
@@ -82,6 +83,10 @@ class App:
     outbound: VkOutbound
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     scheduler: Scheduler | None = None
+    # How often the database file is checked for being deleted or replaced (tests pass 0).
+    watch_interval: float = 10.0
+    # What `sferum-bot run` exits with: 1 when the database file was replaced under the bot.
+    exit_code: int = 0
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -91,6 +96,9 @@ class App:
         resume = asyncio.create_task(self.outbound.resume())
         self.background.add(resume)
         resume.add_done_callback(self.background.discard)
+        watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
+        self.background.add(watch)
+        watch.add_done_callback(self.background.discard)
         if self.scheduler is not None:
             await self.scheduler.start()
         self._poll_task = asyncio.create_task(self.poller.run())
@@ -99,6 +107,10 @@ class App:
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
+
+    def _database_replaced(self) -> None:
+        self.exit_code = 1
+        self.stop()
 
     def stop(self) -> None:
         """Stop polling now (the long-poll request in flight is cancelled)."""
@@ -129,11 +141,38 @@ class App:
         await self.db.close()
 
 
+async def watch_database(db: Database, interval: float, on_replaced: Callable[[], None]) -> None:
+    """Every `interval` s check the database file: deleted is written back, replaced calls `on_replaced`."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            outcome = await db.check_file()
+        except Exception as exc:
+            log.warning("не получилось проверить файл базы данных %s: %s", db.path, exc)
+            log.debug("database file check failed", exc_info=True)
+            continue
+        if outcome == "replaced":
+            on_replaced()
+            return
+
+
 async def build_app(settings: Settings, *, api_url: str | None = None, clock: Clock | None = None,
-                    backoff: Backoff | None = None) -> App:
-    """Assemble the bot from settings; `api_url` points it at another VK (the emulator)."""
+                    backoff: Backoff | None = None, db: Database | None = None) -> App:
+    """Assemble the bot from settings; `api_url` points it at another VK (the emulator).
+
+    `db` is a database the caller opened (else it is opened here); it is closed if assembling fails.
+    """
+    db = db or await Database.open(settings.storage.database_path, backups=settings.backup.dir)
+    try:
+        return await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff)
+    except BaseException:
+        await db.close()
+        raise
+
+
+async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
+                    backoff: Backoff | None) -> App:
     clock = clock or SystemClock()
-    db = await Database.open(settings.storage.database_path)
     people = PeopleRepo(db)
     audit = AuditRepo(db)
     await _sync_config_people(settings, people)
@@ -236,9 +275,16 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
         await outbound.answer_callback(str(obj.get("event_id")), int(obj.get("user_id", 0)),
                                        int(obj.get("peer_id", 0)), text)
 
+    async def busy_notice(user_id: int, event_id: str) -> None:
+        # Keyed by the event that was held, so a replay after a crash cannot send it twice.
+        await outbound.reply(OutMessage(peer_id=user_id, text=BUSY_NOTICE, idem_key=f"busy:{event_id}"))
+
+    fair = settings.fairness
     poller = InboxPoller(call=call, inbox=InboxRepo(db), handle=handle, answer_callback=answer_callback,
                          group_id=settings.vk.group_id, wait=settings.vk.wait,
-                         backoff=backoff or Backoff())
+                         backoff=backoff or Backoff(),
+                         fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
+                         notify=busy_notice)
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
               background=background, scheduler=deps.scheduler)
     if not settings.vk.group_id:
@@ -263,9 +309,9 @@ async def _group_id(call: Any, backoff: Backoff, sleep: Any) -> int:
             await sleep(delay)
 
 
-async def run_until_signal(settings: Settings) -> None:
-    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT."""
-    app = await build_app(settings)
+async def run_until_signal(settings: Settings, *, db: Database | None = None) -> int:
+    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT; the exit code."""
+    app = await build_app(settings, db=db)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, app.stop)
@@ -275,3 +321,4 @@ async def run_until_signal(settings: Settings) -> None:
     finally:
         await app.close()
         log.info("sferum-bot stopped")
+    return app.exit_code

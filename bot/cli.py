@@ -27,6 +27,7 @@ COMMAND_MODULES = (
     "bot.commands.faq",
     "bot.commands.imports",
     "bot.commands.remind",
+    "bot.commands.reminder_templates",
     "bot.commands.report",
     "bot.commands.summary",
     "bot.commands.trust",
@@ -84,8 +85,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     _operator_logging()
+    from storage.db import StorageError
+
     try:
         return int(func(args))
+    except StorageError as exc:
+        # Commands that only read (status, summary, report) say so calmly on a never-used data folder.
+        if exc.kind == "not_created" and getattr(args, "reads_only", False):
+            print(str(exc), file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+            return 0
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
     except SystemExit as exc:
         # Commands stop with `fail()`; return its code so in-process callers get an int.
         return exc.code if isinstance(exc.code, int) else 1

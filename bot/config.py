@@ -190,6 +190,9 @@ class SchoolConfig(_Section):
     registration_deadline: dt.date | None = None
     inn: str | None = None
     faq_file: Path | None = None
+    #: The messenger the school works in: picks the variant of the FAQ answers where the
+    #: steps differ (the CLI's default; in the chat the asker's own messenger decides).
+    messenger_preference: Literal["max", "vk"] = "max"
     store_contacts: bool = False
     intent: Literal["default", "confirmed_notification", "non_promo_newsletter"] = "default"
     reminders: ReminderRules = ReminderRules()
@@ -239,6 +242,18 @@ class ImportsConfig(_Section):
     header_aliases: dict[str, list[str]] = {}
 
 
+class FairnessConfig(_Section):
+    """How fast one person's private messages are handled before they are throttled.
+
+    Each person may send `burst` messages at once, then one every `interval_s` seconds;
+    what comes faster waits and is collapsed to the latest message (and button press).
+    """
+
+    enabled: bool = True
+    burst: int = Field(default=5, ge=1, le=1000)
+    interval_s: float = Field(default=2.0, gt=0, le=600)
+
+
 class BackupConfig(_Section):
     enabled: bool = True
     dir: Path = Path("backups")
@@ -256,6 +271,7 @@ class Settings(_Section):
     logging: LoggingConfig = LoggingConfig()
     thresholds: ThresholdsConfig = ThresholdsConfig()
     imports: ImportsConfig = ImportsConfig()
+    fairness: FairnessConfig = FairnessConfig()
     backup: BackupConfig = BackupConfig()
     district: DistrictConfig = DistrictConfig()
     privacy: PrivacyConfig = PrivacyConfig()

@@ -19,6 +19,7 @@ def labelers() -> list[BotLabeler]:
         menu,
         privacy,
         reach,
+        reminder_templates,
         summary,
     )
 
@@ -27,6 +28,7 @@ def labelers() -> list[BotLabeler]:
     # commands.suggest_labeler asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (blocking=False), so every chat message passes it.
     features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, summary.labeler, commands.suggest_labeler, faq.labeler]
+                                  broadcast.labeler, summary.labeler, reminder_templates.labeler,
+                                  commands.suggest_labeler, faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
     return [privacy.labeler, identify.labeler, menu.labeler, commands.labeler, *features, fallback.labeler]

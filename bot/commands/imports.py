@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import EXIT_FAILURE, print_json, settings_from
+from bot.commands._common import EXIT_FAILURE, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.imports.reader import ImportRefused, check_size
@@ -88,9 +88,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
     mode = Mode.DRY_RUN if args.dry_run else Mode.APPLY if args.yes else Mode.AUTO
 
     async def run() -> int:
-        from storage.db import Database
-
-        db = await Database.open(settings.storage.database_path)
+        db = await open_db(settings, create=True)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
             outcome = await service.submit(data, args.file.name, kind=kind, mode=mode, period=period, org_id=args.org)

@@ -5,16 +5,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import fail, print_json, settings_from
+from bot.commands._common import EXIT_PREVIEW, fail, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain import schedule
 from bot.domain.models import Person
 from bot.domain.names import initials_match, name_key, split_name
 from bot.services.privacy import PrivacyService
-from storage.db import Database, check_backup, replace_database
+from storage.db import (
+    NOT_CREATED,
+    Database,
+    StorageError,
+    check_backup,
+    describe,
+    keep_aside,
+    replace_database,
+)
+from storage.lock import AlreadyRunning, RunLock, running_pid
 from storage.people import PeopleRepo
 from storage.status import StatusRepo
 
@@ -25,7 +35,7 @@ def next_runs(settings: Settings, now: dt.datetime) -> list[tuple[str, str, dt.d
 
 
 async def _with_service(settings: Settings, action: Any) -> Any:
-    db = await Database.open(settings.storage.database_path)
+    db = await open_db(settings)
     try:
         return await action(PrivacyService(db, settings), db)
     finally:
@@ -44,18 +54,65 @@ def _backup(args: argparse.Namespace) -> int:
     return 0
 
 
+def _weeks(periods: list[str]) -> str:
+    if not periods:
+        return "загруженных недель нет"
+    return f"недель: {len(periods)}, последняя {periods[-1]}"
+
+
 def _restore(args: argparse.Namespace) -> int:
+    """Check the backup, show what it holds beside the current database, and replace only with --yes."""
     settings = settings_from(args)
     source: Path = args.file
+    target = settings.storage.database_path
     if not source.is_file():
         fail(f"файла {source} нет")
     problem = check_backup(source)
     if problem:
         fail(f"{source}: {problem}")
+    pid = running_pid(target.parent)
+    if pid is not None:
+        fail(f"бот работает с этой базой ({f'процесс {pid}' if pid else 'другой процесс'}): остановите его "
+             "(systemctl stop sferum-bot) и повторите восстановление")
+    made = dt.datetime.fromtimestamp(source.stat().st_mtime).astimezone()
+    copy, now = describe(source), describe(target)
+    stamp = dt.datetime.now().astimezone()
+    aside = target.with_name(f"{target.stem}.before-restore-{stamp:%Y%m%d-%H%M%S}.sqlite3")
+    if args.json:
+        print_json({"preview": not args.yes or args.dry_run, "backup": str(source), "backup_date": made.isoformat(),
+                    "backup_people": copy.people if copy else 0, "backup_periods": copy.periods if copy else [],
+                    "current_people": now.people if now else None,
+                    "current_periods": now.periods if now else None,
+                    "current_kept_as": str(aside) if target.exists() else None})
+    else:
+        print(f"Копия {source} от {made:%d.%m.%Y %H:%M}: сотрудников {copy.people if copy else 0}, "
+              f"{_weeks(copy.periods if copy else [])}.")
+        if now is not None:
+            print(f"Сейчас в базе {target}: сотрудников {now.people}, {_weeks(now.periods)}.")
+        elif target.exists():
+            print(f"Сейчас база {target} не читается.")
+        else:
+            print(f"Сейчас базы {target} нет.")
+    if args.dry_run:
+        return 0
     if not args.yes:
-        fail("восстановление заменит текущую базу. Остановите бота и повторите с --yes", 2)
-    replace_database(source, settings.storage.database_path)
-    print(f"База восстановлена из {source}. Запустите бота снова.")
+        print("Восстановление заменит текущую базу (она будет сохранена рядом). Чтобы заменить, повторите "
+              "команду с --yes.", file=sys.stderr)
+        return EXIT_PREVIEW
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Held while replacing, so that a bot started meanwhile waits for a whole database.
+        lock = RunLock.acquire(target.parent)
+    except AlreadyRunning as exc:
+        fail(str(exc))
+    try:
+        kept = keep_aside(target, aside) if target.exists() else None
+        replace_database(source, target)
+    finally:
+        lock.release()
+    if not args.json:
+        print(f"База восстановлена из {source}." + (f" Прежняя сохранена в {kept}." if kept else "")
+              + " Запустите бота снова.")
     return 0
 
 
@@ -154,11 +211,13 @@ def _status(args: argparse.Namespace) -> int:
     path = settings.storage.database_path
     now = dt.datetime.now(dt.UTC)
     runs = next_runs(settings, now)
-    if path.exists():
+    try:
         status = asyncio.run(_with_service(settings, lambda svc, db: StatusRepo(db).read()))
-        size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-    else:
-        status, size = None, 0
+    except StorageError as exc:
+        if exc.kind != "not_created":
+            raise
+        status = None
+    size = sum(p.stat().st_size for p in (path, Path(f"{path}-wal")) if p.exists())
     last_imports = {s.id: (status.last_imports.get(s.id) if status else None) for s in settings.schools}
     data: dict[str, Any] = {
         "database": str(path),
@@ -171,8 +230,12 @@ def _status(args: argparse.Namespace) -> int:
         "next_runs": [{"org": org, "job": job, "at": when.isoformat()} for org, job, when in runs],
     }
     if args.json:
+        if status is None:
+            print(NOT_CREATED, file=sys.stderr)
         print_json(data)
         return 0
+    if status is None:
+        print(NOT_CREATED)
     print(f"База: {path} ({size / 1024 / 1024:.1f} МБ)")
     print(f"Последнее событие от ВКонтакте: {data['last_event_at'] or 'ещё не было'}")
     print(f"Необработанных событий: {data['inbox_pending']}; в очереди отправки: {data['outbox_pending']}"
@@ -194,9 +257,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     p.set_defaults(func=_backup)
 
     p = sub.add_parser("restore", parents=[common], help="восстановить базу из резервной копии",
-                       description="Заменяет базу бота резервной копией. Сначала остановите бота.")
-    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл резервной копии")
-    p.add_argument("--yes", action="store_true", help="подтвердить замену текущей базы")
+                       description="Проверяет копию и показывает, что в ней и что сейчас в базе; с --yes "
+                                   "заменяет базу копией, сохранив прежнюю рядом. Сначала остановите бота.")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="резервная копия базы")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--yes", action="store_true", help="заменить текущую базу без вопросов")
+    mode.add_argument("--dry-run", action="store_true", help="только показать, что изменится")
+    p.add_argument("--json", action="store_true", help="вывести сведения в JSON")
     p.set_defaults(func=_restore)
 
     p = sub.add_parser("forget", parents=[common], help="удалить данные сотрудника",
@@ -211,4 +278,4 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
 
     p = sub.add_parser("status", parents=[common], help="состояние бота: события, очередь, загрузки, расписание")
     p.add_argument("--json", action="store_true", help="вывести в JSON")
-    p.set_defaults(func=_status)
+    p.set_defaults(func=_status, reads_only=True)

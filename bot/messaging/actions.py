@@ -97,10 +97,12 @@ class BindReject(Payload, name="bind_no"):
 
 
 class FaqPick(Payload, name="faq_pick"):
-    """One of the suggested topics for a question."""
+    """One of the suggested answers for a question: an entry `e` of topic `t` (buttons sent
+    before entries existed carry the topic alone)."""
 
     question_id: int = Field(alias="q")
     topic: str = Field(alias="t", max_length=64)
+    entry: str = Field(default="", alias="e", max_length=64)
 
 
 class FaqHelpful(Payload, name="faq_ok"):
@@ -163,6 +165,18 @@ class ImportPick(Payload, name="imp_pick"):
 
     row_id: int = Field(alias="r")
     person_id: int = Field(alias="p")
+
+
+class ImportApply(Payload, name="imp_ok"):
+    """«Применить»: apply the held import (an import that marks people as left or replaces a week)."""
+
+    confirmation_id: int = Field(alias="c")
+
+
+class ImportCancel(Payload, name="imp_no"):
+    """«Отменить»: drop the held import."""
+
+    confirmation_id: int = Field(alias="c")
 
 
 # --- broadcasts ---

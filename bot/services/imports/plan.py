@@ -71,7 +71,7 @@ class Preview:
 
     def lines(self) -> list[str]:
         """The preview in Russian, a line per change."""
-        lines = [f"Новых: {self.added}, изменится: {self.changed}."]
+        lines = [f"Будет добавлено: {self.added}, изменено: {self.changed}."]
         if self.left:
             shown = ", ".join(self.left_names)
             more = self.left - len(self.left_names)
