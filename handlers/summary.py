@@ -33,7 +33,7 @@ class SummaryAsked(ABCRule[Message]):
         if payload_of(event).get("cmd") == "summary":
             return True
         text = MENTION.sub("", event.text or "").strip().lower().rstrip("!.?")
-        return text in WORDS or (text not in Cmd.all_words and near(text, WORDS) is not None)
+        return text in WORDS or (is_private(event) and text not in Cmd.all_words and near(text, WORDS) is not None)
 
 
 def _service(deps: Deps) -> SummaryService:
