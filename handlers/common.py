@@ -15,6 +15,7 @@ from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
 from bot.ports import Delivery, OutMessage
+from bot.vk.bridge import PersonLookups
 from bot.vk.runtime import current_callback
 
 CHAT_PEER_START = 2_000_000_000
@@ -100,20 +101,25 @@ async def say_menu(deps: Deps, person: Person, text: str) -> Delivery:
     return await say(deps, person.vk_id or 0, text, main_menu(person.role))
 
 
+async def _person(deps: Deps, lookups: PersonLookups | None, vk_id: int) -> Person | None:
+    """The person of a VK account, through the event's lookups when the middleware gave them."""
+    return await (lookups.person(vk_id) if lookups is not None else deps.access.person(vk_id))
+
+
 class Stranger(ABCRule[Message]):
     """A private message from a VK account that is not on any roster."""
 
-    async def check(self, event: Message, deps: Deps) -> bool:
-        return is_private(event) and await deps.access.person(event.from_id) is None
+    async def check(self, event: Message, deps: Deps, lookups: PersonLookups | None = None) -> bool:
+        return is_private(event) and await _person(deps, lookups, event.from_id) is None
 
 
 class Known(ABCRule[Message]):
     """A private message from a known person: injects `person`."""
 
-    async def check(self, event: Message, deps: Deps) -> dict[str, Any] | bool:
+    async def check(self, event: Message, deps: Deps, lookups: PersonLookups | None = None) -> dict[str, Any] | bool:
         if not is_private(event):
             return False
-        person = await deps.access.person(event.from_id)
+        person = await _person(deps, lookups, event.from_id)
         return {"person": person} if person else False
 
 
@@ -160,8 +166,9 @@ class EventCmd(ABCRule[MessageEvent]):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    async def check(self, event: MessageEvent, deps: Deps) -> dict[str, Any] | bool:
+    async def check(self, event: MessageEvent, deps: Deps,
+                    lookups: PersonLookups | None = None) -> dict[str, Any] | bool:
         payload = event_payload(event)
         if payload.get("cmd") != self.name:
             return False
-        return {"args": payload, "person": await deps.access.person(event.object.user_id)}
+        return {"args": payload, "person": await _person(deps, lookups, event.object.user_id)}

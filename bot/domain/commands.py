@@ -162,3 +162,8 @@ def guess(text: str, role: Role) -> Guess | None:
         if score >= 75 and (found is None or score > found.score):
             found = Guess(command=command, score=score)
     return found
+
+
+def known_words() -> frozenset[str]:
+    """Every word that runs a command exactly; a typo-tolerant match never steals one of them."""
+    return frozenset(w for c in COMMANDS for w in c.words) | frozenset(HELP_WORDS)

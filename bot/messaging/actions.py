@@ -296,3 +296,31 @@ class NotNeededChat(Payload, name="ch_nnk"):
 
     person_id: int = Field(alias="p")
     key: str = Field(alias="k", max_length=64)
+
+
+# --- privacy (first contact) ---
+
+
+class MyData(Payload, name="my_data"):
+    """«Мои данные»: what the bot keeps about the person, with their own export."""
+
+
+class ConsentAccepted(Payload, name="consent_ok"):
+    """«Согласен(на)» under the consent text; `v` is the version of the text accepted."""
+
+    version: str = Field(alias="v", max_length=64)
+
+
+# --- reminder templates (deputy) ---
+
+
+class ReminderTemplates(Payload, name="reminder_templates"):
+    """«Шаблоны напоминаний»: the list of templates."""
+
+
+class TemplateApply(Payload, name="tpl_apply"):
+    """«Применить» under a previewed template."""
+
+
+class TemplateCancel(Payload, name="tpl_cancel"):
+    """«Отмена» under a previewed template."""
