@@ -264,7 +264,8 @@ async def _typed_audience(deps: Deps, vk_id: int, deputy: Person, text: str, sai
     if kind == "class" and cls:
         await _typed_class(deps, vk_id, org_id, cls, f"Понял: классному руководителю {cls.upper()}.\n\n")
         return
-    await _audience(deps, vk_id, org_id, kind, f"Понял: {service.describe(kind, None)}.\n\n")
+    said_who = "классному руководителю" if kind == "class" else service.describe(kind, None)
+    await _audience(deps, vk_id, org_id, kind, f"Понял: {said_who}.\n\n")
 
 
 async def _typed_preview(deps: Deps, vk_id: int, deputy: Person, broadcast_id: int, text: str) -> None:

@@ -145,7 +145,8 @@ class Cmd(ABCRule[Message]):
         text = MENTION.sub("", event.text or "").strip().lower().rstrip("!.?")
         if text and text in self.words:
             return {"args": {}}
-        if text and text not in Cmd.all_words and near(text, self.words):
+        # A typo is forgiven in private only: in a group chat people talk, and «рассылку» is not a command.
+        if text and is_private(event) and text not in Cmd.all_words and near(text, self.words):
             return {"args": {}}
         return False
 

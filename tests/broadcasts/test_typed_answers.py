@@ -80,3 +80,14 @@ async def test_a_command_at_the_who_step_is_not_taken_as_an_answer(chat: Chat, b
     await chat.say(DEPUTY, "рассылка")
     answer = await chat.say(DEPUTY, "сводка")
     assert "Не понял, кому отправить" not in answer[-1]["text"] and "нет данных" in answer[-1]["text"]
+
+
+async def test_typed_back_at_the_class_step_returns_to_who(chat: Chat, bot_app: App) -> None:
+    """«назад» while the class is asked shows the «who» choices again."""
+    await chat.say(DEPUTY, "рассылка")
+    asked = await chat.say(DEPUTY, "классному")
+    assert asked[-1]["text"] == "Понял: классному руководителю.\n\nНапишите класс, например 5А."
+    back = await chat.say(DEPUTY, "назад")
+    assert back[-1]["text"].startswith("Кому отправить рассылку?")
+    state = await bot_app.deps.states.get(f"bcast:{DEPUTY}")
+    assert state is not None and state.state == "audience"

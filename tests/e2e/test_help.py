@@ -44,3 +44,15 @@ async def test_probable_command_asks_did_you_mean_with_a_button(chat: Chat, bot_
     started = await chat.say(DEPUTY, "Рассылка", payload=pressed["payload"])
     assert started[-1]["text"].startswith("Кому отправить рассылку?")
     assert {"Помощь"} <= {b["label"] for b in buttons(asked)}
+
+
+async def test_a_typo_in_a_group_chat_is_just_talk(chat: Chat, bot_app: App) -> None:
+    """In a group chat «свотка» is not read as a command: only the exact «сводка» after it gets a reply."""
+    control = chat.control
+    peer = int((await control.add_chat(6, "Учителя", [2001, 2002], bot_reads_all=True))["peer_id"])
+    after = await chat.last_seq(peer)
+    await control.say(2001, "свотка", peer_id=peer)
+    await control.say(2001, "сводка", peer_id=peer)
+    replies = await chat.wait(peer, 1, after=after)
+    assert replies[0]["text"].startswith("Сводку показываю")
+    assert len((await control.sent(peer))["items"]) == 1
