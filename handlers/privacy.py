@@ -12,7 +12,7 @@ from vkbottle.dispatch.rules import ABCRule
 from bot.deps import Deps
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
-from bot.services.outbox_rules import DeliveryError
+from bot.ports import PortFailure
 from bot.services.privacy import PrivacyTerms
 from handlers.common import Cmd, EventCmd, Known, event_payload, is_private, say, say_menu, snackbar
 from handlers.identify import ask_name
@@ -113,7 +113,7 @@ async def _send_my_data(deps: Deps, person: Person) -> None:
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     try:
         attachment = await deps.outbound.upload_document(vk_id, body, "мои-данные.json")
-    except DeliveryError:
+    except PortFailure:
         await say_menu(deps, person, text + "\n\nФайл сейчас отправить не удалось, попробуйте позже.")
         return
     await say(deps, vk_id, text, attachments=(attachment,))

@@ -56,6 +56,18 @@ class Unreachable(Payload, name="unreachable"):
     """«Кто не подписан» (deputy)."""
 
 
+class Help(Payload, name="help"):
+    """«Помощь»: what the person's role can do (also the button under «Вы имели в виду …?»)."""
+
+
+class MigrationReportView(Payload, name="report_view"):
+    """«по сотрудникам» / «по классам» typed: the chats report in that view (director, deputy)."""
+
+
+class NotNeededStart(Payload, name="not_needed"):
+    """«не нужен» typed: whose chat to mark as not needed (deputy)."""
+
+
 # --- identification ---
 
 
@@ -284,3 +296,31 @@ class NotNeededChat(Payload, name="ch_nnk"):
 
     person_id: int = Field(alias="p")
     key: str = Field(alias="k", max_length=64)
+
+
+# --- privacy (first contact) ---
+
+
+class MyData(Payload, name="my_data"):
+    """«Мои данные»: what the bot keeps about the person, with their own export."""
+
+
+class ConsentAccepted(Payload, name="consent_ok"):
+    """«Согласен(на)» under the consent text; `v` is the version of the text accepted."""
+
+    version: str = Field(alias="v", max_length=64)
+
+
+# --- reminder templates (deputy) ---
+
+
+class ReminderTemplates(Payload, name="reminder_templates"):
+    """«Шаблоны напоминаний»: the list of templates."""
+
+
+class TemplateApply(Payload, name="tpl_apply"):
+    """«Применить» under a previewed template."""
+
+
+class TemplateCancel(Payload, name="tpl_cancel"):
+    """«Отмена» under a previewed template."""

@@ -354,7 +354,7 @@ class BroadcastService:
         delivered = sum(1 for r in recipients if r.status == "sent")
         unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=r.vk_id,
                                          code=r.error_code if r.vk_id else None,
-                                         reason=reason_for(r.error_code if r.vk_id else None))
+                                         reason=reason_for(r.error_code if r.vk_id else None, r.full_name))
                        for r in recipients if r.status in ("unreachable", "skipped")]
         failed = [r.full_name for r in recipients if r.status in ("failed", "pending")]
         lines = [f"Рассылка отправлена. Доставлено: {delivered} из {len(recipients)}."]

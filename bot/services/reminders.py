@@ -23,11 +23,11 @@ from bot.contracts import ChatsProgress, LiveCounts, Reachability, UnreachablePe
 from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
 from bot.domain.quiet import first_loud_minute
+from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
 from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
 from bot.ports import Clock, Delivery, Outbound, OutMessage, SystemClock
 from bot.services.my_status import StatusSection
-from bot.services.outbox_rules import NOT_ALLOWED_901, PRIVACY_902
 from bot.services.reminder_templates import ReminderTemplates
 from storage.db import Database
 from storage.people import PeopleRepo

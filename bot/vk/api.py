@@ -24,7 +24,7 @@ from vkbottle.http import ABCHTTPClient
 
 from bot.config import Settings
 from bot.ratelimit import RateLimiter, current_priority
-from bot.services.outbox_rules import NETWORK_ERROR, RANDOM_ID_MASK, RETRY_CODES, backoff
+from bot.vk.rules import NETWORK_ERROR, RANDOM_ID_MASK, RETRY_CODES, backoff
 
 log = logging.getLogger(__name__)
 

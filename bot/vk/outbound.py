@@ -27,7 +27,8 @@ from bot.config import Settings
 from bot.domain.ui import Keyboard
 from bot.ports import Clock, Delivery, OutMessage, SystemClock
 from bot.ratelimit import Priority, priority
-from bot.services.outbox_rules import (
+from bot.vk.keyboard import render_keyboard
+from bot.vk.rules import (
     NETWORK_ERROR,
     UNREACHABLE_CODES,
     CallResult,
@@ -45,7 +46,6 @@ from bot.services.outbox_rules import (
     send_params,
     split_text,
 )
-from bot.vk.keyboard import render_keyboard
 from bot.vk.runtime import current_event
 from storage.outbox import NewOutboxMessage, OutboxRepo, OutboxRow, SendResult
 

@@ -24,8 +24,8 @@ import aiohttp
 from vkbottle.exception_factory import VKAPIError
 
 from bot.services.fairness import BUSY_SNACKBAR, COALESCED, FairShare, HeldEvents, is_patient
-from bot.services.outbox_rules import RETRY_CODES
 from bot.vk.api import network_reason
+from bot.vk.rules import RETRY_CODES
 from storage.db import StorageError
 from storage.runtime import InboxEvent, InboxRepo
 
@@ -345,7 +345,8 @@ class InboxPoller:
         try:
             await self.answer_callback(event.body.get("object") or {}, BUSY_SNACKBAR)
         except Exception:
-            log.warning("could not answer callback %s", event.event_id, exc_info=True)
+            log.warning("не удалось ответить на нажатие кнопки %s", event.event_id)
+            log.debug("подробности", exc_info=True)
 
     def _take_skipped(self) -> list[int]:
         ids, self._skipped = self._skipped, []
@@ -358,7 +359,8 @@ class InboxPoller:
         try:
             await self.notify(private_user(event.body), event.event_id)
         except Exception:
-            log.warning("could not send the «please wait» notice for %s", event.event_id, exc_info=True)
+            log.warning("не удалось отправить просьбу подождать (событие %s)", event.event_id)
+            log.debug("подробности", exc_info=True)
 
     def _done(self, key: str) -> Callable[[asyncio.Task[None]], None]:
         def callback(task: asyncio.Task[None]) -> None:

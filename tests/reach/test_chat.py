@@ -46,7 +46,7 @@ async def test_list_names_the_silent_and_the_unbound_then_sends_the_invitation(c
     replies = await chat.say(DEPUTY, payload={"cmd": "unreachable"}, count=2)
     listing, invitation = replies[0]["text"], replies[1]
     assert listing.startswith("Бот пока не может написать 2 из ")
-    assert "Кузнецов Олег Игоревич — не разрешил(а) сообщения от сообщества" in listing
+    assert "Кузнецов Олег Игоревич — не разрешил сообщения от сообщества" in listing
     assert "Сидорова Мария Ивановна — нет страницы ВКонтакте" in listing
     assert "Иванова" not in listing
     assert "https://vk.me/club1" in invitation["text"]

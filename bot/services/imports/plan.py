@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.domain.models import Period
-from bot.domain.reminders import plural
+from bot.domain.russian import count
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -76,8 +76,8 @@ class Preview:
             shown = ", ".join(self.left_names)
             more = self.left - len(self.left_names)
             tail = f" и ещё {more}" if more > 0 else ""
-            people = plural(self.left, "человек", "человека", "человек")
-            lines.append(f"Будут отмечены как уволившиеся: {people} — {shown}{tail}.")
+            lines.append(f"Будут отмечены как уволившиеся: {count(self.left, 'человек')}"
+                         f" — {shown}{tail}.")
         if self.replaces_period is not None:
             lines.append(f"Неделя {self.replaces_period} уже загружена: её данные будут заменены.")
         return lines
