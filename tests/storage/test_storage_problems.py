@@ -245,3 +245,14 @@ async def test_a_full_disk_while_running_is_logged_in_russian_and_retried(
         await conn.execute("INSERT INTO organizations(id, name) VALUES ('x', 'X')")
     async with db.read() as conn, conn.execute("SELECT count(*) FROM organizations") as cur:
         assert (await cur.fetchone())[0] == 1
+
+
+@pytest.mark.parametrize("args", [["status"], ["run"]], ids=lambda a: a[0])
+def test_code_older_than_the_database_refuses_to_start(tmp_path: Path, args: list[str]) -> None:
+    """A database with a migration this code lacks: one line saying to install the newer version."""
+    path = seeded(tmp_path / "data")
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("INSERT INTO schema_migrations(name, applied_at) VALUES ('0099_future.sql', 'x')")
+        conn.commit()
+    line = one_line_error(cli(tmp_path, *args))
+    assert str(path) in line and "0099_future.sql" in line and "установите новую версию" in line
