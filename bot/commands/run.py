@@ -47,9 +47,13 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings) -> int:
     """Open (or create) the database, then run the bot on it until a signal; the exit code."""
-    from bot.app import run_until_signal
-
     db = await open_db(settings, create=True)
+    try:
+        # Imported after the database opened: a storage problem is reported without loading vkbottle.
+        from bot.app import run_until_signal
+    except BaseException:
+        await db.close()
+        raise
     return await run_until_signal(settings, db=db)
 
 
