@@ -10,7 +10,9 @@ then a new process runs the same reminders again. Printed figures:
 - the naive `for teacher: await api.messages.send(...)` loop on `--naive` teachers through
   the rate-limited API (one request per message), extrapolated to n;
 - the killed run and the restarted one: messages/s overall, and the emulator's record
-  user by user — exactly one reminder each, none lost, none doubled; one report to the deputy.
+  user by user — exactly one reminder each, none lost, none doubled; one report to the deputy;
+- runs of `--report-crash` teachers SIGKILLed 80, 100 and 120 ms after the last reminder was
+  delivered and restarted: the deputy's report arrives exactly once each time.
 """
 
 from __future__ import annotations
@@ -104,10 +106,33 @@ async def main(args: argparse.Namespace) -> int:
                   f"{sum(1 for c in counts if c == 0)} lost, {sum(1 for c in counts if c > 1)} doubled; "
                   f"{stats['deduplicated'] - before['deduplicated']} re-sends dropped by random_id; "
                   f"reports to the deputy: {deputy}")
+            if args.report_crash:
+                await _report_crash(api_url, control, args.report_crash)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     return 0
+
+
+async def _report_crash(api_url: str, control: EmulatorControl, n: int) -> None:
+    """SIGKILL 80, 100 and 120 ms after the last reminder was delivered; the deputy still gets one report."""
+    got: list[int] = []
+    for attempt, delay in enumerate((0.08, 0.10, 0.12)):
+        ids = list(range(700_001 + attempt * 10_000, 700_001 + attempt * 10_000 + n))
+        deputy = 20 + attempt
+        await _seed(control, [*ids, deputy])
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "report.sqlite3"
+            await _result(await _worker(api_url, db, n, ids[0], "seed", deputy))
+            first = await _worker(api_url, db, n, ids[0], "run", deputy)
+            await control.wait_sent(ids[-1], 1, timeout=600)
+            await asyncio.sleep(delay)
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+            await _result(await _worker(api_url, db, n, ids[0], "run", deputy))
+        got.append(len((await control.sent(deputy))["items"]))
+    print(f"SIGKILL 80/100/120 ms after the last of {n} reminders, then a restart: reports to the deputy "
+          f"{got} (exactly one each: {'yes' if got == [1, 1, 1] else 'NO'})")
 
 
 def parse_args() -> argparse.Namespace:
@@ -115,6 +140,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=10_000, help="teachers to remind")
     parser.add_argument("--naive", type=int, default=200, help="teachers for the naive loop")
     parser.add_argument("--kill-at", type=float, default=0.5, help="share of the list delivered at the kill")
+    parser.add_argument("--report-crash", type=int, default=300, metavar="N",
+                        help="also kill N-teacher runs 80-120 ms after the last reminder (0: skip)")
     return parser.parse_args()
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
+import aiosqlite
 from pydantic import BaseModel
 
 from storage._util import dumps, iso
@@ -28,14 +30,18 @@ class InboxRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def store(self, events: list[tuple[str, str, str, dict[str, Any]]], ts: str | None) -> list[InboxEvent]:
+    async def store(self, events: list[tuple[str, str, str, dict[str, Any]]], ts: str | None,
+                    skipped: Sequence[int] = (), note: str = "") -> list[InboxEvent]:
         """Keep `(event_id, type, order_key, body)` updates and the new ts in one transaction.
 
-        Returns the events that were new (a replayed event_id is skipped).
+        `skipped` events (collapsed into later ones) are marked done with `note` in the same
+        transaction, so a flood costs no write of its own. Returns the events that were new
+        (a replayed event_id is skipped).
         """
         stored: list[InboxEvent] = []
         now = iso()
         async with self._db.transaction() as conn:
+            await self.skip_in(conn, skipped, note, now)
             for event_id, event_type, order_key, body in events:
                 cur = await conn.execute(
                     "INSERT OR IGNORE INTO inbox(event_id, event_type, order_key, body, received_at) "
@@ -78,6 +84,20 @@ class InboxRepo:
             await conn.execute(
                 "UPDATE inbox SET status = ?, handled_at = ?, error = ?, body = '{}' WHERE id = ?",
                 ("failed" if error else "done", iso(), error, inbox_id),
+            )
+
+    async def skip(self, inbox_ids: Sequence[int], note: str) -> None:
+        """Mark events done without handling them (collapsed into later ones), with a note."""
+        async with self._db.transaction() as conn:
+            await self.skip_in(conn, inbox_ids, note, iso())
+
+    @staticmethod
+    async def skip_in(conn: aiosqlite.Connection, inbox_ids: Sequence[int], note: str, now: str) -> None:
+        """`skip` inside the caller's transaction."""
+        if inbox_ids:
+            await conn.executemany(
+                "UPDATE inbox SET status = 'done', handled_at = ?, error = ?, body = '{}' WHERE id = ?",
+                [(now, note, i) for i in inbox_ids],
             )
 
     async def get_value(self, key: str) -> str | None:

@@ -25,9 +25,9 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """The settings named by --config; a configuration error exits with code 2."""
+    """The settings named by --config and --env-file; a configuration error exits with code 2."""
     try:
-        return load_settings(getattr(args, "config", None))
+        return load_settings(getattr(args, "config", None), getattr(args, "env_file", None))
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
 

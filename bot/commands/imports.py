@@ -145,7 +145,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                     "новых, отсутствующих в файле отмечает как уволившихся. Если кто-то будет отмечен как "
                     "уволившийся, сначала показывает, что изменится (код выхода 3): примените с --yes.",
     )
-    roster.add_argument("file", type=Path, metavar="FILE", help="файл со списком сотрудников")
+    roster.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл со списком сотрудников")
     roster.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     roster.add_argument("--json", action="store_true", help="вывести итог в JSON")
     _confirm_flags(roster)
@@ -157,8 +157,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                     "Неделю, которая уже загружена, заменяет только с --yes (иначе показывает, что "
                     "изменится, и завершается с кодом 3).",
     )
-    stats.add_argument("file", type=Path, metavar="FILE", help="файл со статистикой")
-    stats.add_argument("--period", metavar="START..END",
+    stats.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл со статистикой")
+    stats.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                        help="период, например 2026-11-14..2026-11-20 (иначе из файла или последний завершившийся)")
     stats.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     stats.add_argument("--json", action="store_true", help="вывести итог в JSON")

@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     """Add `report` with its `migration` report."""
     report = sub.add_parser("report", help="отчёты для заместителя и директора",
                             description="Отчёты по школе. Сейчас есть: migration — перенос чатов.")
-    kinds = report.add_subparsers(dest="report", metavar="ОТЧЁТ")
+    kinds = report.add_subparsers(dest="report", metavar="ОТЧЁТ", help="какой отчёт")
     migration = kinds.add_parser(
         "migration", parents=[common], help="перенос чатов из иностранных мессенджеров",
         description="Сколько чатов ожидается, сколько подтверждено и проверено ботом; по сотрудникам.")

@@ -20,7 +20,7 @@ def _run(args: argparse.Namespace) -> int:
         fail(problem, EXIT_CONFIG)
     if not settings.token:
         fail("не задан ключ доступа сообщества: укажите [vk] token в файле настроек "
-             "или переменную окружения SFERUM_VK__TOKEN", EXIT_CONFIG)
+             "или SFERUM_VK__TOKEN в окружении или в файле --env-file", EXIT_CONFIG)
     setup_logging(settings.logging)
     from storage.db import os_reason, storage_error, translate
     from storage.lock import AlreadyRunning, RunLock
@@ -51,10 +51,15 @@ async def _serve(settings: Settings) -> int:
     try:
         # Imported after the database opened: a storage problem is reported without loading vkbottle.
         from bot.app import run_until_signal
+        from bot.imports.worker import shutdown_worker, warm_worker
     except BaseException:
         await db.close()
         raise
-    return await run_until_signal(settings, db=db)
+    warm_worker()  # the file reader's process starts now, not when the first file comes
+    try:
+        return await run_until_signal(settings, db=db)
+    finally:
+        shutdown_worker()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],

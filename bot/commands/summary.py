@@ -91,10 +91,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                     "перенос чатов. Для одной школы — её сводка; для нескольких без --org — сводка по району.",
     )
     parser.add_argument("--org", metavar="ID", help="id школы из настроек")
-    parser.add_argument("--period", metavar="START..END",
+    parser.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                         help="период, например 2026-11-14..2026-11-20 (по умолчанию последний загруженный)")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="вывести в JSON (для нескольких школ — список)")
-    out.add_argument("--xlsx", type=Path, metavar="FILE", help="записать таблицу Excel")
-    out.add_argument("--png", type=Path, metavar="FILE", help="записать график по неделям")
+    out.add_argument("--xlsx", type=Path, metavar="ФАЙЛ", help="записать таблицу Excel")
+    out.add_argument("--png", type=Path, metavar="ФАЙЛ", help="записать график по неделям")
     parser.set_defaults(func=_summary, reads_only=True)

@@ -12,9 +12,12 @@ from typing import Any
 from bot.commands._common import EXIT_PREVIEW, fail, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain import schedule
+from bot.domain.models import Person
+from bot.domain.names import initials_match, name_key, split_name
 from bot.services.privacy import PrivacyService
 from storage.db import (
     NOT_CREATED,
+    Database,
     StorageError,
     check_backup,
     describe,
@@ -22,6 +25,7 @@ from storage.db import (
     replace_database,
 )
 from storage.lock import AlreadyRunning, RunLock, running_pid
+from storage.people import PeopleRepo
 from storage.status import StatusRepo
 
 
@@ -112,25 +116,94 @@ def _restore(args: argparse.Namespace) -> int:
     return 0
 
 
-def _forget(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    changed = asyncio.run(_with_service(settings, lambda svc, db: svc.forget_person(args.person)))
-    if changed is None:
-        fail(f"сотрудника с id {args.person} нет в базе")
-    if args.json:
-        print_json({"person": args.person, "changed": changed})
+class NotResolved(Exception):  # noqa: N818 - reads naturally: `except NotResolved`
+    """The person flags name nobody, or several people; `text` says so in Russian."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+NO_MAX_IDS = ("MAX id пока ни у кого не привязан: бот хранит только страницы ВКонтакте. "
+              "Укажите человека через --person \"ФИО\", --vk-id или --person-id")
+
+
+def _describe(person: Person) -> str:
+    state = "" if person.active else ", уволен(а)"
+    return f"  --person-id {person.id}: {person.full_name} ({person.role.label}, {person.org_id or 'без школы'}{state})"
+
+
+async def _resolve(db: Database, args: argparse.Namespace) -> int:
+    """The internal id of the person named by --person, --vk-id, --max-id or --person-id."""
+    repo = PeopleRepo(db)
+    if args.person_id is not None:
+        return int(args.person_id)
+    if args.max_id is not None:
+        raise NotResolved(NO_MAX_IDS)
+    if args.vk_id is not None:
+        found = await repo.by_vk_id_any(args.vk_id)
+        missing = f"сотрудника со страницей ВКонтакте id{args.vk_id} нет в базе"
+        several = f"к странице ВКонтакте id{args.vk_id} привязаны несколько человек (в разных школах)"
     else:
-        print(f"Данные сотрудника {args.person} удалены; его обезличенные показатели остались в итогах.")
+        typed = str(args.person).strip()
+        if typed.isdigit():  # the old `--person ID` keeps working
+            return int(typed)
+        surname = split_name(typed)[0]
+        if not surname:
+            raise NotResolved("укажите ФИО, например --person \"Иванова Анна Петровна\"")
+        key = name_key(typed)
+        people = await repo.by_surname_any(surname)
+        exact = [p for p in people if name_key(p.full_name) == key]
+        found = exact or [p for p in people if initials_match(typed, p.full_name)]
+        missing = f"«{typed}» нет в базе; проверьте написание ФИО"
+        several = f"под «{typed}» подходят несколько человек"
+    if not found:
+        raise NotResolved(missing)
+    if len(found) > 1:
+        listed = "\n".join(_describe(p) for p in found)
+        raise NotResolved(f"{several} — ничего не изменено. Уточните ФИО или укажите id:\n{listed}")
+    return found[0].id
+
+
+def _person_action(args: argparse.Namespace, action: str) -> tuple[int, Any]:
+    settings = settings_from(args)
+
+    async def run(svc: PrivacyService, db: Database) -> tuple[int, Any]:
+        person_id = await _resolve(db, args)
+        if action == "forget":
+            return person_id, await svc.forget_person(person_id)
+        return person_id, await svc.export_person(person_id)
+
+    try:
+        result: tuple[int, Any] = asyncio.run(_with_service(settings, run))
+    except NotResolved as refused:
+        fail(refused.text)
+    if result[1] is None:
+        fail(f"сотрудника с id {result[0]} нет в базе")
+    return result
+
+
+def _forget(args: argparse.Namespace) -> int:
+    person_id, changed = _person_action(args, "forget")
+    if args.json:
+        print_json({"person": person_id, "changed": changed})
+    else:
+        print(f"Данные сотрудника {person_id} удалены; его обезличенные показатели остались в итогах.")
     return 0
 
 
 def _export(args: argparse.Namespace) -> int:
-    settings = settings_from(args)
-    data = asyncio.run(_with_service(settings, lambda svc, db: svc.export_person(args.person)))
-    if data is None:
-        fail(f"сотрудника с id {args.person} нет в базе")
-    print_json(data)
+    print_json(_person_action(args, "export")[1])
     return 0
+
+
+def _person_flags(parser: argparse.ArgumentParser) -> None:
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--person", metavar="ФИО", help="ФИО сотрудника, например \"Иванова Анна Петровна\" "
+                     "(или «Иванова А. П.»); если подходят несколько, команда перечислит их")
+    who.add_argument("--vk-id", type=int, metavar="N", help="id страницы ВКонтакте")
+    who.add_argument("--max-id", type=int, metavar="N", help="id пользователя MAX")
+    who.add_argument("--person-id", type=int, metavar="N", help="внутренний id сотрудника в базе бота")
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -179,14 +252,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     """Add backup, restore, forget, export-person and status."""
     p = sub.add_parser("backup", parents=[common], help="резервная копия базы данных",
                        description="Делает согласованную копию работающей базы (VACUUM INTO).")
-    p.add_argument("file", type=Path, metavar="FILE", help="куда сохранить копию")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="куда сохранить копию")
     p.add_argument("--force", action="store_true", help="перезаписать существующий файл")
     p.set_defaults(func=_backup)
 
     p = sub.add_parser("restore", parents=[common], help="восстановить базу из резервной копии",
                        description="Проверяет копию и показывает, что в ней и что сейчас в базе; с --yes "
                                    "заменяет базу копией, сохранив прежнюю рядом. Сначала остановите бота.")
-    p.add_argument("file", type=Path, metavar="FILE", help="резервная копия базы")
+    p.add_argument("file", type=Path, metavar="ФАЙЛ", help="резервная копия базы")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--yes", action="store_true", help="заменить текущую базу без вопросов")
     mode.add_argument("--dry-run", action="store_true", help="только показать, что изменится")
@@ -195,14 +268,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
 
     p = sub.add_parser("forget", parents=[common], help="удалить данные сотрудника",
                        description="Удаляет персональные данные сотрудника; обезличенные показатели остаются в итогах.")
-    p.add_argument("--person", type=int, required=True, metavar="ID", help="id сотрудника в базе бота")
-    p.add_argument("--json", action="store_true")
+    _person_flags(p)
+    p.add_argument("--json", action="store_true", help="вывести итог в JSON")
     p.set_defaults(func=_forget)
 
     p = sub.add_parser("export-person", parents=[common], help="всё, что бот хранит о сотруднике (JSON)")
-    p.add_argument("--person", type=int, required=True, metavar="ID", help="id сотрудника в базе бота")
+    _person_flags(p)
     p.set_defaults(func=_export)
 
     p = sub.add_parser("status", parents=[common], help="состояние бота: события, очередь, загрузки, расписание")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="вывести в JSON")
     p.set_defaults(func=_status, reads_only=True)

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 from bot.config import REMINDER_RULES, ThresholdsConfig
 from bot.domain.models import Period, Person, Role
+from bot.domain.reminder_templates import Templates, defaults
+from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 
 if TYPE_CHECKING:
@@ -61,12 +63,17 @@ def plural(n: int, one: str, few: str, many: str) -> str:
     return f"{n} {word}"
 
 
+def agree(n: int, word: str) -> str:
+    """A number with a noun in agreement (pymorphy3): «1 звонок», «3 звонка», «11 звонков»."""
+    return count(n, word)
+
+
 def _messages(n: int) -> str:
-    return plural(n, "сообщение", "сообщения", "сообщений")
+    return agree(n, "сообщение")
 
 
 def _calls(n: int) -> str:
-    return plural(n, "звонок", "звонка", "звонков")
+    return agree(n, "звонок")
 
 
 def reasons_for(person: Person, stats: PersonStats | None, thresholds: ThresholdsConfig,
@@ -129,47 +136,68 @@ def facts(reasons: Sequence[str], stats: PersonStats | None, thresholds: Thresho
     return lines
 
 
-def tasks(reasons: Sequence[str], thresholds: ThresholdsConfig,
-          deadline: dt.date | None = None) -> list[str]:
-    """What to do next, one short sentence per open point (also shown in «Мой статус»)."""
+def task_keys(reasons: Sequence[str], has_class: bool) -> list[str]:
+    """The template keys of the suggested actions, one per open point, in a sensible order."""
+    variant = "with_class" if has_class else "without_class"
     found: list[str] = []
     if NOT_REGISTERED in reasons:
-        by = f" до {deadline:%d.%m.%Y}" if deadline else ""
-        found.append(f"Зарегистрируйтесь в Сферуме{by} по ссылке-приглашению от администратора школы.")
-    if MESSAGES_BELOW_THRESHOLD in reasons:
-        goal = f"не меньше {_messages(thresholds.messages)} за неделю"
-        if MESSAGES_BELOW_TARGET in reasons:
-            goal += f", а лучше {thresholds.messages_target}"
-        found.append(f"Пишите в групповые чаты своих классов и коллег в Сферуме — {goal}.")
-    elif MESSAGES_BELOW_TARGET in reasons:
-        found.append(f"Постарайтесь писать в групповые чаты чаще — цель {_messages(thresholds.messages_target)} "
-                     "за неделю.")
-    if NO_CALL in reasons:
-        found.append(f"Проведите хотя бы {_calls(thresholds.calls)} в Сферуме — например, короткую встречу "
-                     "с классом или коллегами.")
-    if EJD_NOT_LINKED in reasons:
-        found.append("Свяжите аккаунт электронного журнала со Сферумом (шаги зависят от вашей системы ЭЖД).")
+        found.append("tasks.not_registered.text")
     if CHATS_NOT_CONFIRMED in reasons:
-        found.append("Перенесите рабочие чаты в Сферум и подтвердите перенос кнопкой «Мои чаты».")
+        found.append("tasks.chats_not_confirmed.text")
+    if MESSAGES_BELOW_THRESHOLD in reasons:
+        found.append(f"tasks.messages_below_threshold.{variant}")
+    elif MESSAGES_BELOW_TARGET in reasons:
+        found.append(f"tasks.messages_below_target.{variant}")
+    if NO_CALL in reasons:
+        found.append(f"tasks.no_call.{variant}")
+    if EJD_NOT_LINKED in reasons:
+        found.append("tasks.ejd_not_linked.text")
     return found
+
+
+def template_values(person: Person | None, thresholds: ThresholdsConfig, deadline: dt.date | None = None,
+                    missing_chats: Sequence[str] = ()) -> dict[str, str]:
+    """What the templates' placeholders stand for, for one person."""
+    classes = list(person.classes) if person is not None else []
+    return {
+        "имя": person.first_and_middle if person is not None else "",
+        "класс": classes[0] if classes else "",
+        "классы": ", ".join(classes),
+        "чаты": _chat_list(missing_chats) if missing_chats else "",
+        "срок": f" до {deadline:%d.%m.%Y}" if deadline else "",
+        "звонки": agree(thresholds.calls, "звонок"),
+    }
+
+
+def tasks(reasons: Sequence[str], thresholds: ThresholdsConfig,
+          deadline: dt.date | None = None, *, person: Person | None = None,
+          missing_chats: Sequence[str] = (), templates: Templates | None = None) -> list[str]:
+    """What to do next: one useful action per open point (also shown in «Мой статус»)."""
+    chosen = templates or defaults()
+    values = template_values(person, thresholds, deadline, missing_chats)
+    has_class = bool(person is not None and person.classes)
+    return [chosen.text(key).format(**values) for key in task_keys(reasons, has_class)]
 
 
 def render_reminder(person: Person, period: Period, reasons: Sequence[str], stats: PersonStats | None,
                     thresholds: ThresholdsConfig, missing_chats: Sequence[str] = (),
-                    deadline: dt.date | None = None) -> str:
-    """The personal reminder: name, their figures, what to do next, where to get help."""
+                    deadline: dt.date | None = None, templates: Templates | None = None) -> str:
+    """The personal reminder: name, their figures, then what the templates suggest doing."""
+    chosen = templates or defaults()
+    values = template_values(person, thresholds, deadline, missing_chats)
     name = person.first_and_middle
     parts = [f"{name}, добрый день!" if name else "Добрый день!"]
     lines = facts(reasons, stats, thresholds, missing_chats)
     if lines:
         body = ";\n".join(f"• {x}" for x in lines) + "."
         parts.append(f"По данным Сферума за неделю {period}:\n{body}")
-    todo = tasks(reasons, thresholds, deadline)
+    todo = tasks(reasons, thresholds, deadline, person=person, missing_chats=missing_chats, templates=chosen)
     if len(todo) == 1:
         parts.append(todo[0])
     elif todo:
-        parts.append("Что сделать:\n" + "\n".join(f"{i}. {t}" for i, t in enumerate(todo, 1)))
-    parts.append(f"Если что-то не получается, нажмите «{HELP_LABEL}» — подскажу. Спасибо!")
+        title = chosen.text("reminder.tasks_title").format(**values)
+        parts.append(title + "\n" + "\n".join(f"{i}. {t}" for i, t in enumerate(todo, 1)))
+    parts.append(chosen.text("reminder.closing").format(**values))
     return "\n\n".join(parts)
 
 

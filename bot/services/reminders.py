@@ -23,9 +23,12 @@ from bot.contracts import ChatsProgress, LiveCounts, Reachability, UnreachablePe
 from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
 from bot.domain.quiet import first_loud_minute
+from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
 from bot.ports import Clock, Delivery, Outbound, OutMessage, SystemClock
 from bot.services.my_status import StatusSection
+from bot.services.reminder_templates import ReminderTemplates
 from storage.db import Database
 from storage.people import PeopleRepo
 from storage.reminders import LogEntry, NewLogEntry, ReminderRepo
@@ -39,8 +42,8 @@ REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
 MAX_LISTED = 40
 
 UNREACHABLE_REASONS = {
-    901: "не разрешил(а) сообщения от сообщества",
-    902: "запретил(а) сообщения от сообщества",
+    901: NOT_ALLOWED_901,
+    902: PRIVACY_902,
     943: "ВКонтакте не дал написать: давно не писал(а) сообществу",
     944: "ВКонтакте не дал написать: исчерпан лимит сообщений",
     None: "страница ВКонтакте не привязана",
@@ -121,7 +124,7 @@ def _status(delivery: Delivery) -> str | None:
     return "failed"
 
 
-def render_report(report: RunReport, limit: int = MAX_LISTED) -> str:
+def render_report(report: RunReport, limit: int = MAX_LISTED, templates: Templates | None = None) -> str:
     """The deputy's report: the unreachable number first, then who and why, then the rest."""
     assert report.period is not None
     head = (f"Напоминания за неделю {report.period}: не дошли до {len(report.unreachable)} "
@@ -139,7 +142,7 @@ def render_report(report: RunReport, limit: int = MAX_LISTED) -> str:
         tail += " Поводы: " + ", ".join(f"{rules.REASON_LABELS[c]} — {n}" for c, n in report.reasons.items()) + "."
     parts.append(tail)
     if report.unreachable:
-        parts.append("Кому не дошло, попросите написать сообществу «Начать»: после этого бот сможет им писать.")
+        parts.append((templates or defaults()).text("report.unreachable_hint"))
     return "\n\n".join(parts)
 
 
@@ -156,6 +159,7 @@ class ReminderService:
         self._people = PeopleRepo(db)
         self._stats = StatsRepo(db)
         self.repo = ReminderRepo(db)
+        self.templates = ReminderTemplates(settings)
 
     # --- contracts.ReminderLog ---------------------------------------------------------
 
@@ -201,6 +205,7 @@ class ReminderService:
         held = await self._held(org_id, now, lambda pid: reminder_key(org_id, period, pid))
         keys = [reminder_key(org_id, period, p.id) for p in people]
         done = {k for k, e in (await self.repo.by_keys(keys)).items() if e.status != "planned"}
+        templates = self.templates.for_school(org_id)
         planned: list[Planned] = []
         for person in people:
             if person.id in held or reminder_key(org_id, period, person.id) in done:
@@ -211,7 +216,7 @@ class ReminderService:
             if not reasons:
                 continue
             text = rules.render_reminder(person, period, reasons, stats, self._settings.thresholds, chats,
-                                         school.registration_deadline)
+                                         school.registration_deadline, templates=templates)
             planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id,
                                    name=person.full_name, reasons=reasons, text=text, period=period))
         return planned
@@ -293,7 +298,7 @@ class ReminderService:
         report.unreachable = await self._unreachable(org_id, outcome, people)
         report.failed = sum(1 for _, d in outcome if d is not None and not d.ok and not d.unreachable)
         report.reasons = dict(Counter(code for p in planned for code in p.reasons))
-        text = render_report(report)
+        text = render_report(report, templates=self.templates.for_school(org_id))
         key = run_key or now.astimezone(school.tz).strftime("%Y-%m-%dT%H:%M")
         deputies = await self._deputies(school)
         reports = [OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=REPORT_KIND,
@@ -353,7 +358,7 @@ class ReminderService:
             return False
         deputies = await self._deputies(school)
         if not deputies:
-            log.warning("no deputy to tell about the missing table of %s", org_id)
+            log.warning("некому напомнить о незагруженной таблице школы %s: в настройках нет заместителя", org_id)
             return False
         text = (f"Таблица мониторинга Сферума за неделю {expected} ещё не загружена. Пришлите её файлом сюда "
                 "(кнопка «Загрузить таблицу»): после загрузки бот покажет итоги и напомнит учителям.")
@@ -411,7 +416,8 @@ class ReminderService:
         shown = [r for r in reasons if r != "chats_not_confirmed" or self._links.chats is None]
         return StatusSection(title="Статистика Сферума", lines=lines, order=20,
                              open_tasks=rules.tasks(shown, self._settings.thresholds,
-                                                    school.registration_deadline))
+                                                    school.registration_deadline, person=person,
+                                                    templates=self.templates.for_school(school.id)))
 
 
 def _figures(stats: PersonStats, settings: Settings) -> str:

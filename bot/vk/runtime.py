@@ -5,6 +5,10 @@ the bot was down (`skip_old_events=True`) and runs every update as a free task.
 Here every update is stored in the inbox together with the new `ts` in one
 transaction, then handled one at a time per user; after a crash the pending
 inbox rows are handled first. A replayed event_id is ignored.
+
+With `fairness` set, private messages pass a per-sender token bucket first
+(`bot.services.fairness`): a sender who writes faster than their share is held, their
+held events collapse to the latest message and button press, and they get one notice.
 """
 
 from __future__ import annotations
@@ -12,14 +16,16 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
 from vkbottle.exception_factory import VKAPIError
 
-from bot.services.outbox_rules import RETRY_CODES
+from bot.services.fairness import BUSY_SNACKBAR, COALESCED, FairShare, HeldEvents, is_patient
+from bot.vk.api import network_reason
+from bot.vk.rules import RETRY_CODES
 from storage.db import StorageError
 from storage.runtime import InboxEvent, InboxRepo
 
@@ -55,6 +61,8 @@ class HandledEvent:
 
     event_id: str
     replies: int = 0
+    # The handler has returned (only the poller's bookkeeping is left).
+    finished: bool = False
     # The person to tell when the handler fails (0 in group chats: the bot stays quiet there).
     user_id: int = 0
 
@@ -77,6 +85,15 @@ def order_key(update: dict[str, Any]) -> str:
         if isinstance(obj, dict) and obj.get(key):
             return f"user:{obj[key]}"
     return "misc"
+
+
+def is_button(update: dict[str, Any]) -> bool:
+    """A button press: a callback, or a text button (a message with a payload)."""
+    if update.get("type") == "message_event":
+        return True
+    obj = update.get("object") or {}
+    message = obj.get("message") if isinstance(obj, dict) else None
+    return isinstance(message, dict) and bool(message.get("payload"))
 
 
 def private_user(update: dict[str, Any]) -> int:
@@ -129,8 +146,18 @@ class InboxPoller:
     backoff: Backoff = field(default_factory=Backoff)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     received: asyncio.Event = field(default_factory=asyncio.Event)
+    # Per-sender shares of private messages (None: every event is handled as it comes).
+    fairness: FairShare | None = None
+    # Sends the one «please wait» notice to a throttled person: (user_id, event_id).
+    notify: Callable[[int, str], Awaitable[None]] | None = None
     _tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _held: dict[str, HeldEvents[InboxEvent]] = field(default_factory=dict)
+    _skipped: list[int] = field(default_factory=list)
+    # Per sender: events chained and not finished, and the one being handled now.
+    _queued: dict[str, int] = field(default_factory=dict)
+    _active: dict[str, HandledEvent] = field(default_factory=dict)
+    coalesced: int = 0
     _stopping: bool = False
     _session: aiohttp.ClientSession | None = None
 
@@ -148,9 +175,11 @@ class InboxPoller:
         self._stopping = True
 
     async def drain(self) -> None:
-        """Wait for every dispatched event to be handled."""
+        """Wait for every dispatched event to be handled (and the collapsed ones marked)."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._skipped:
+            await self.inbox.skip(self._take_skipped(), COALESCED)
 
     def abandon(self) -> None:
         """Drop in-flight handlers without finishing them (what a crash does)."""
@@ -165,14 +194,14 @@ class InboxPoller:
                 return _Server(server=raw["server"], key=raw["key"], ts=ts or str(raw["ts"]))
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+                log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
                 await self.sleep(delay)
             except VKAPIError as exc:
                 # «Too many requests» or «internal error» past the API's own retries: wait, not die.
                 if exc.code not in RETRY_CODES:
                     raise
                 delay = self.backoff.next_delay()
-                log.warning("VK error %s on getLongPollServer; retrying in %.1f s", exc.code, delay)
+                log.warning("ВКонтакте вернул ошибку %s на groups.getLongPollServer; повтор через %.1f с", exc.code, delay)
                 await self.sleep(delay)
 
     async def _check(self, server: _Server) -> dict[str, Any]:
@@ -193,7 +222,7 @@ class InboxPoller:
                 body = await self._check(server)
             except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("long poll failed (%s); reconnecting in %.1f s", type(exc).__name__, delay)
+                log.warning("Long Poll прервался: %s; переподключение через %.1f с", network_reason(exc), delay)
                 await self.sleep(delay)
                 server = await self._server(server.ts)
                 continue
@@ -204,9 +233,9 @@ class InboxPoller:
                 # own position, and give it up only when VK refuses it a second time.
                 if refused_ts != server.ts:
                     refused_ts = server.ts
-                    log.warning("long poll: failed=1; asking again from ts %s", server.ts)
+                    log.warning("Long Poll: failed=1, запрашиваю события снова с ts %s", server.ts)
                     continue
-                log.warning("long poll: failed=1 twice, history lost; some events may be missed")
+                log.warning("Long Poll: failed=1 дважды, история потеряна; часть событий могла быть пропущена")
                 server.ts = str(body.get("ts", server.ts))
                 continue
             refused_ts = None
@@ -215,7 +244,7 @@ class InboxPoller:
                 continue
             if failed == 3:
                 # A new key, but our old position: if VK no longer has it, failed=1 says so.
-                log.warning("long poll: failed=3; reconnecting from ts %s", server.ts)
+                log.warning("Long Poll: failed=3, переподключение с ts %s", server.ts)
                 server = await self._server(server.ts)
                 continue
             updates = body.get("updates") or []
@@ -224,29 +253,117 @@ class InboxPoller:
                 (str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
                 for i, u in enumerate(updates)
             ]
+            skipped = self._take_skipped()
             try:
-                fresh = await self.inbox.store(events, new_ts)
+                stored = await self.inbox.store(events, new_ts, skipped, COALESCED)
             except StorageError:
                 # A full or read-only disk (the database logged it in Russian): VK keeps these
                 # events, so ask again from the same ts until the write goes through.
+                self._skipped[:0] = skipped
                 await self.sleep(self.backoff.next_delay())
                 continue
-            for event in fresh:
+            except BaseException:
+                self._skipped[:0] = skipped
+                raise
+            for event in stored:
                 self._dispatch(event)
             server.ts = new_ts
             if updates:
                 self.received.set()
 
     def _dispatch(self, event: InboxEvent) -> None:
-        previous = self._tails.get(event.order_key)
-        task = asyncio.create_task(self._run_after(previous, event))
-        self._tails[event.order_key] = task
+        key = event.order_key
+        user = private_user(event.body)
+        if self.fairness is None or not user:
+            self._chain(key, self._run_after, event)
+            return
+        held = self._held.get(key)
+        if held is not None:
+            # The sender is waiting for their turn: later events wait too (order is kept).
+            self._drop(held.add(event, is_button(event.body)))
+            return
+        active = self._active.get(key)
+        if is_patient(self._queued.get(key, 0), active is not None and (active.replies > 0 or active.finished)):
+            # Someone who waits for each answer sets their own pace: never held.
+            self._chain(key, self._run_after, event)
+            return
+        verdict = self.fairness.admit(key)
+        if verdict.admit:
+            self._chain(key, self._run_after, event)
+            return
+        held = self._held[key] = HeldEvents()
+        held.add(event, is_button(event.body))
+        if verdict.notify and self.notify is not None:
+            self._chain(key, self._notice_after, event)
+        self._track(asyncio.create_task(self._release(key, self.fairness)))
+
+    def _chain(self, key: str, step: Callable[[asyncio.Task[None] | None, InboxEvent], Coroutine[Any, Any, None]],
+               event: InboxEvent) -> None:
+        """Run `step` for the event after everything already queued for the same key."""
+        previous = self._tails.get(key)
+        task: asyncio.Task[None] = asyncio.create_task(step(previous, event))
+        self._tails[key] = task
+        self._track(task)
+        task.add_done_callback(self._done(key))
+        if step == self._run_after:
+            self._queued[key] = self._queued.get(key, 0) + 1
+            task.add_done_callback(self._unqueue(key))
+
+    def _unqueue(self, key: str) -> Callable[[asyncio.Task[None]], None]:
+        def callback(task: asyncio.Task[None]) -> None:
+            left = self._queued.get(key, 1) - 1
+            if left > 0:
+                self._queued[key] = left
+            else:
+                self._queued.pop(key, None)
+                self._active.pop(key, None)
+        return callback
+
+    def _track(self, task: asyncio.Task[None]) -> None:
         self._tasks.add(task)
-        task.add_done_callback(self._done(event.order_key))
+        task.add_done_callback(self._tasks.discard)
+
+    async def _release(self, key: str, share: FairShare) -> None:
+        """Wait for the sender's next token, then hand their held events to the handlers."""
+        while not share.take(key):
+            await self.sleep(max(share.ready_in(key), 0.01))
+        held = self._held.pop(key, None)
+        for event in held.release() if held is not None else []:
+            self._chain(key, self._run_after, event)
+
+    def _drop(self, events: list[InboxEvent]) -> None:
+        """Events collapsed into a later one: not handled, a button press gets a snackbar."""
+        for event in events:
+            self.coalesced += 1
+            if event.event_type == "message_event":
+                self._track(asyncio.create_task(self._busy_snackbar(event)))
+            # Marked done with the next long-poll answer's write (or at drain): a flood costs no
+            # write of its own. Until then they stay pending, and a crash only collapses them again.
+            self._skipped.append(event.id)
+
+    async def _busy_snackbar(self, event: InboxEvent) -> None:
+        try:
+            await self.answer_callback(event.body.get("object") or {}, BUSY_SNACKBAR)
+        except Exception:
+            log.warning("не удалось ответить на нажатие кнопки %s", event.event_id)
+            log.debug("подробности", exc_info=True)
+
+    def _take_skipped(self) -> list[int]:
+        ids, self._skipped = self._skipped, []
+        return ids
+
+    async def _notice_after(self, previous: asyncio.Task[None] | None, event: InboxEvent) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)
+        assert self.notify is not None
+        try:
+            await self.notify(private_user(event.body), event.event_id)
+        except Exception:
+            log.warning("не удалось отправить просьбу подождать (событие %s)", event.event_id)
+            log.debug("подробности", exc_info=True)
 
     def _done(self, key: str) -> Callable[[asyncio.Task[None]], None]:
         def callback(task: asyncio.Task[None]) -> None:
-            self._tasks.discard(task)
             if self._tails.get(key) is task:
                 del self._tails[key]
         return callback
@@ -255,30 +372,33 @@ class InboxPoller:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         if event.attempts >= MAX_ATTEMPTS:
-            log.error("event %s failed %d times; skipped", event.event_id, event.attempts)
+            log.error("событие %s не обработано за %d попыток; пропущено", event.event_id, event.attempts)
             await self.inbox.finish(event.id, "too many attempts")
             return
         await self.inbox.start(event.id)
         is_callback = event.event_type == "message_event"
         state = CallbackState() if is_callback else None
         token = current_callback.set(state)
-        event_token = current_event.set(HandledEvent(event.event_id, user_id=private_user(event.body)))
+        handled = HandledEvent(event.event_id, user_id=private_user(event.body))
+        self._active[event.order_key] = handled
+        event_token = current_event.set(handled)
         error: str | None = None
         try:
             timeout = CALLBACK_DEADLINE_S if is_callback else HANDLER_TIMEOUT_S
             await asyncio.wait_for(self.handle(event.body), timeout)
         except TimeoutError:
             error = "timeout"
-            log.error("event %s: handler timed out", event.event_id)
+            log.error("событие %s: обработчик не уложился во время", event.event_id)
         except Exception as exc:
             error = type(exc).__name__
-            log.exception("event %s: handler failed", event.event_id)
+            log.exception("событие %s: ошибка в обработчике", event.event_id)
         finally:
             current_event.reset(event_token)
             current_callback.reset(token)
+            handled.finished = True
         if state is not None and not state.answered:
             try:
                 await self.answer_callback(event.body.get("object") or {}, state.snackbar)
             except Exception:
-                log.warning("could not answer callback %s", event.event_id, exc_info=True)
+                log.warning("не удалось ответить на нажатие кнопки (событие %s)", event.event_id, exc_info=True)
         await self.inbox.finish(event.id, error)

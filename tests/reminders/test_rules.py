@@ -97,7 +97,7 @@ def test_one_point_is_one_sentence_and_registration_deadline_is_named() -> None:
     """A single open point is one plain sentence; the registration deadline is spelled out."""
     text = rules.render_reminder(ANNA, PERIOD, ["not_registered"], stats(registered=False), T,
                                  deadline=dt.date(2026, 12, 1))
-    assert "Что сделать" not in text
+    assert "Что можно сделать" not in text
     assert "до 01.12.2026" in text
 
 

@@ -167,7 +167,7 @@ async def test_status_section(rdb: Database, settings: Settings) -> None:
     text = "\n".join(section.lines)
     assert "1 сообщение в групповых чатах" in text and "2 сообщения от вас" in text
     assert "Следующее напоминание — 23.11 в 10:00" in text
-    assert section.open_tasks and "групповые чаты" in section.open_tasks[0]
+    assert section.open_tasks and "рабочий чат коллег" in section.open_tasks[0]
     # After a reminder today, the next one is a week later at the earliest.
     await service.run("school1", now=MONDAY_10)
     section = await service.status_section(people[ids["Иванова"]], MONDAY_10 + dt.timedelta(hours=1))
