@@ -144,10 +144,9 @@ def test_full_disk(tmp_path: Path, mount: Path, args: list[str], existing: bool)
         seeded(mount / "data")
     else:
         (mount / "data").mkdir()
-    with open(mount / "filler", "wb") as filler, pytest.raises(OSError):
+    with open(mount / "filler", "wb", buffering=0) as filler, pytest.raises(OSError):
         while True:
             filler.write(b"\0" * 65536)
-            filler.flush()
     line = one_line_error(cli(tmp_path, *args, data_dir=mount / "data"))
     assert "нет места" in line and str(mount / "data") in line
 
