@@ -1,4 +1,4 @@
-"""The SQLite database: one aiosqlite connection, numbered migrations, transactions.
+"""The SQLite database: one aiosqlite connection, migrations applied by name, transactions, file safety.
 
 All SQL of the project lives in `storage/`. Services get repositories, never a
 connection; each use case runs in one `async with db.transaction() as conn:`.

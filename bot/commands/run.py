@@ -47,12 +47,16 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings) -> int:
     """Open (or create) the database, then run the bot on it until a signal; the exit code."""
-    from bot.app import run_until_signal
-    from bot.imports.worker import shutdown_worker, warm_worker
-
+    db = await open_db(settings, create=True)
     try:
-        db = await open_db(settings, create=True)
-        warm_worker()  # the file reader's process starts now, not when the first file comes
+        # Imported after the database opened: a storage problem is reported without loading vkbottle.
+        from bot.app import run_until_signal
+        from bot.imports.worker import shutdown_worker, warm_worker
+    except BaseException:
+        await db.close()
+        raise
+    warm_worker()  # the file reader's process starts now, not when the first file comes
+    try:
         return await run_until_signal(settings, db=db)
     finally:
         shutdown_worker()

@@ -105,11 +105,11 @@ async def test_a_full_disk_while_polling_is_retried_from_the_same_position(db: D
     failures = [True, True]
     real_store = inbox.store
 
-    async def store(events: Any, ts: str | None, *rest: Any) -> Any:
+    async def store(*args: Any, **kwargs: Any) -> Any:
         if failures:
             failures.pop()
             raise storage_error("full", Path(db.path))
-        return await real_store(events, ts, *rest)
+        return await real_store(*args, **kwargs)
 
     async def call(method: str, params: dict[str, Any]) -> Any:
         return {"server": "http://127.0.0.1:9/", "key": "k", "ts": "10"}

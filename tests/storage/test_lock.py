@@ -80,7 +80,10 @@ def test_second_run_and_restore_refuse_while_the_bot_runs(tmp_path: Path,
                                                           running_bot: subprocess.Popen[str]) -> None:
     """A second `run` and a `restore` are refused in one Russian line naming the running pid."""
     created = f"Создана новая база данных: {tmp_path / 'data' / 'sferum-bot.sqlite3'}"
-    assert created in (tmp_path / "run.log").read_text("utf-8")  # `run` may create it, and says so
+    deadline = time.monotonic() + 20
+    while created not in (tmp_path / "run.log").read_text("utf-8"):  # `run` may create it, and says so
+        assert time.monotonic() < deadline, "run did not say it created the database"
+        time.sleep(0.05)
     second = _cli(tmp_path, "run")
     assert second.returncode == 1
     assert second.stderr.strip().startswith("Ошибка: бот уже запущен")
