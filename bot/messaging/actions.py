@@ -56,6 +56,10 @@ class Unreachable(Payload, name="unreachable"):
     """«Кто не подписан» (deputy)."""
 
 
+class ReminderTemplates(Payload, name="reminder_templates"):
+    """«Шаблоны напоминаний» (deputy)."""
+
+
 # --- identification ---
 
 
@@ -270,3 +274,14 @@ class NotNeededChat(Payload, name="ch_nnk"):
 
     person_id: int = Field(alias="p")
     key: str = Field(alias="k", max_length=64)
+
+
+# --- reminder templates ---
+
+
+class TemplateApply(Payload, name="tpl_apply"):
+    """Save the reminder text the deputy previewed."""
+
+
+class TemplateCancel(Payload, name="tpl_cancel"):
+    """Drop the previewed reminder text."""
