@@ -35,9 +35,9 @@ from vkbottle.exception_factory import VKAPIError  # noqa: E402
 
 from bot.config import Settings, parse_settings  # noqa: E402
 from bot.ports import OutMessage  # noqa: E402
-from bot.services.outbox_rules import idem_key  # noqa: E402
 from bot.vk.api import make_api  # noqa: E402
 from bot.vk.outbound import VkOutbound  # noqa: E402
+from bot.vk.rules import idem_key  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.outbox import OutboxRepo  # noqa: E402
 from vk_emulator import EmulatorControl  # noqa: E402

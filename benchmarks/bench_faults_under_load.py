@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from bench_bulk_send import TOKEN, _seed, _start_emulator  # noqa: E402 - the same emulator and seeding
 
-from bot.services.outbox_rules import chunk_key, random_id_for  # noqa: E402
+from bot.vk.rules import chunk_key, random_id_for  # noqa: E402
 from vk_emulator import EmulatorControl  # noqa: E402
 
 QUESTIONS = ["как войти в сферум", "не приходит код", "мой статус", "что такое чат класса?",

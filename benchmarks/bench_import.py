@@ -4,8 +4,10 @@ Usage: python benchmarks/bench_import.py [--rows 50000]
 
 Each way runs in its own subprocess on its own copy of the same prepared database, so
 that peak memory (ru_maxrss) is measured for that way alone. Printed figures:
-- ours: python-calamine reading, header matching, in-memory roster index, one transaction
-  with batched inserts (ImportService.import_stats); target ≤ 3 s and ≤ 300 MB peak;
+- ours: python-calamine reading and header matching in the worker process (started beforehand,
+  as the bot starts it), in-memory roster index, one transaction with batched inserts
+  (ImportService.import_stats); target ≤ 3 s and ≤ 300 MB peak (of the bot's process);
+- inline: the same, but the file read in a thread of the bot's own process (the way before the worker);
 - naive: openpyxl.load_workbook, then one SELECT by name and one INSERT per row.
 The time covers reading the file's bytes, parsing, matching and committing; the interpreter
 and imports are outside it (their memory is shown as the baseline).
@@ -31,6 +33,8 @@ sys.path.insert(0, str(REPO))
 from bot.config import parse_settings  # noqa: E402
 from bot.domain.models import Period, Role  # noqa: E402
 from bot.domain.names import name_key  # noqa: E402
+from bot.imports import worker  # noqa: E402
+from bot.imports.worker import ThreadParser, warm_worker  # noqa: E402
 from bot.services.imports import ImportService  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.roster import RosterEntry, RosterRepo  # noqa: E402
@@ -104,12 +108,16 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def run_ours(db_path: Path, xlsx_path: Path) -> dict[str, float]:
-    """ImportService.import_stats on the file."""
+async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False) -> dict[str, float]:
+    """ImportService.import_stats on the file (`inline`: read in a thread of this process, the old way)."""
     db = await Database.open(db_path)
     try:
         settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, db_path.parent)
-        service = ImportService(db, settings)
+        service = ImportService(db, settings, parser=ThreadParser() if inline else None)
+        # The bot starts the file reader's worker process when it starts (`warm_worker`); so does this.
+        if not inline:
+            warm_worker()
+            await asyncio.get_running_loop().run_in_executor(None, lambda: worker._POOL.get().submit(int).result())
         baseline = _rss_mb()
         start = time.perf_counter()
         result = await service.import_stats(xlsx_path.read_bytes(), xlsx_path.name, period=PERIOD)
@@ -155,14 +163,16 @@ async def run_naive(db_path: Path, xlsx_path: Path) -> dict[str, float]:
 
 def child(way: str, db_path: Path, xlsx_path: Path) -> None:
     """Run one way and print its figures as JSON."""
-    runner = run_ours if way == "ours" else run_naive
-    print(json.dumps(asyncio.run(runner(db_path, xlsx_path))))
+    if way == "naive":
+        print(json.dumps(asyncio.run(run_naive(db_path, xlsx_path))))
+    else:
+        print(json.dumps(asyncio.run(run_ours(db_path, xlsx_path, inline=way == "inline"))))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--child", choices=["ours", "naive"])
+    parser.add_argument("--child", choices=["ours", "inline", "naive"])
     parser.add_argument("--db", type=Path)
     parser.add_argument("--xlsx", type=Path)
     args = parser.parse_args()
@@ -178,7 +188,7 @@ def main() -> None:
         print(f"{args.rows} rows, {xlsx_path.stat().st_size / 2**20:.1f} MB xlsx; roster of {args.rows} people "
               f"(prepared in {time.perf_counter() - started:.1f} s, {dt.date.today()})")
         print(f"{'way':<8}{'seconds':>9}{'peak MB':>9}{'baseline MB':>13}{'imported':>10}{'problems':>10}")
-        for way in ("ours", "naive"):
+        for way in ("ours", "inline", "naive"):
             db_path = folder / f"{way}.sqlite3"
             shutil.copy(folder / "base.sqlite3", db_path)
             proc = subprocess.run(

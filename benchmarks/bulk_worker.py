@@ -21,9 +21,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import parse_settings  # noqa: E402
 from bot.ports import OutMessage  # noqa: E402
-from bot.services.outbox_rules import idem_key  # noqa: E402
 from bot.vk.api import make_api  # noqa: E402
 from bot.vk.outbound import VkOutbound  # noqa: E402
+from bot.vk.rules import idem_key  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.outbox import OutboxRepo  # noqa: E402
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from vkbottle import Bot, ErrorHandler
@@ -19,19 +19,26 @@ from vkbottle.framework.labeler import ABCLabeler
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.domain.models import CONFIG_NAMES, Organization, Role
-from bot.ports import Clock, OutMessage, SystemClock
+from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
+from bot.messaging.events import Identity, Messenger
+from bot.messaging.middlewares import PersonMiddleware
+from bot.messaging.router import Dispatcher, Router
+from bot.messaging.state import StateStore
+from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
 from bot.services.fairness import BUSY_NOTICE, FairShare
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
-from bot.vk.api import RateLimitedAPI, make_api
+from bot.vk.api import RateLimitedAPI, make_api, network_reason
+from bot.vk.bridge import VkBridge
+from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
+from bot.vk.reach import VkReach
 from bot.vk.runtime import Backoff, InboxPoller, current_event
-from bot.vk.state import SqliteStateDispenser
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.outbox import OutboxRepo
@@ -54,6 +61,27 @@ def _merge(target: ABCLabeler, source: BotLabeler) -> None:
     target.message_view.handlers.extend(source.message_view.handlers)
     for event, basements in source.raw_event_view.handlers.items():
         target.raw_event_view.handlers.setdefault(event, []).extend(basements)
+
+
+def handler_data(deps: Deps, messenger: MessengerPort, dialogs: StateStore | None = None) -> dict[str, Any]:
+    """What neutral handlers may declare by name: the messenger port, the dialog-state store
+    (`dialogs`), `deps` and every wired service."""
+    services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
+    extra = {"dialogs": dialogs} if dialogs is not None else {}
+    return {**services, **extra, "deps": deps, "messenger": messenger}
+
+
+def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
+    """The neutral dispatcher: the person looked up once per event, then the features in order."""
+
+    async def resolve(identity: Identity) -> Person | None:
+        # Only VK accounts are bound to roster people so far.
+        return await deps.access.person(identity.external_id) if identity.messenger is Messenger.VK else None
+
+    dispatcher = Dispatcher()
+    dispatcher.middleware(PersonMiddleware(resolve))
+    dispatcher.include_routers(*feature_routers)
+    return dispatcher
 
 
 async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
@@ -83,6 +111,13 @@ class App:
     outbound: VkOutbound
     background: set[asyncio.Task[Any]] = field(default_factory=set)
     scheduler: Scheduler | None = None
+    # How often the database file is checked for being deleted or replaced (tests pass 0).
+    watch_interval: float = 10.0
+    # What `sferum-bot run` exits with: 1 when the database file was replaced under the bot.
+    exit_code: int = 0
+    # The neutral router of the converted features (fed by the VK bridge, or by a test's adapter).
+    dispatcher: Dispatcher | None = None
+    messenger: VkMessenger | None = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -92,6 +127,9 @@ class App:
         resume = asyncio.create_task(self.outbound.resume())
         self.background.add(resume)
         resume.add_done_callback(self.background.discard)
+        watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
+        self.background.add(watch)
+        watch.add_done_callback(self.background.discard)
         if self.scheduler is not None:
             await self.scheduler.start()
         self._poll_task = asyncio.create_task(self.poller.run())
@@ -100,6 +138,10 @@ class App:
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
+
+    def _database_replaced(self) -> None:
+        self.exit_code = 1
+        self.stop()
 
     def stop(self) -> None:
         """Stop polling now (the long-poll request in flight is cancelled)."""
@@ -130,11 +172,38 @@ class App:
         await self.db.close()
 
 
+async def watch_database(db: Database, interval: float, on_replaced: Callable[[], None]) -> None:
+    """Every `interval` s check the database file: deleted is written back, replaced calls `on_replaced`."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            outcome = await db.check_file()
+        except Exception as exc:
+            log.warning("не получилось проверить файл базы данных %s: %s", db.path, exc)
+            log.debug("database file check failed", exc_info=True)
+            continue
+        if outcome == "replaced":
+            on_replaced()
+            return
+
+
 async def build_app(settings: Settings, *, api_url: str | None = None, clock: Clock | None = None,
-                    backoff: Backoff | None = None) -> App:
-    """Assemble the bot from settings; `api_url` points it at another VK (the emulator)."""
+                    backoff: Backoff | None = None, db: Database | None = None) -> App:
+    """Assemble the bot from settings; `api_url` points it at another VK (the emulator).
+
+    `db` is a database the caller opened (else it is opened here); it is closed if assembling fails.
+    """
+    db = db or await Database.open(settings.storage.database_path, backups=settings.backup.dir)
+    try:
+        return await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff)
+    except BaseException:
+        await db.close()
+        raise
+
+
+async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
+                    backoff: Backoff | None) -> App:
     clock = clock or SystemClock()
-    db = await Database.open(settings.storage.database_path)
     people = PeopleRepo(db)
     audit = AuditRepo(db)
     await _sync_config_people(settings, people)
@@ -183,7 +252,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
         background.add(task)
         task.add_done_callback(background.discard)
 
-    deps.reachability = ReachabilityService(db, call=vk_call, group_id=lambda: deps.group_id)
+    deps.reachability = ReachabilityService(db, probe=VkReach(vk_call, lambda: deps.group_id))
     deps.live_counts = LiveCountsService(db, settings, clock=clock)
     deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, chats=lambda: deps.chats,
                                        spawn=spawn)
@@ -208,20 +277,26 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 
     @error_handler.register_undefined_error_handler
     async def log_error(exc: Exception) -> None:
-        log.error("handler failed", exc_info=exc)
+        log.error("ошибка в обработчике сообщения", exc_info=exc)
         event = current_event.get()
         if event is not None and event.user_id:
             # The person gets an answer even from a failed handler (with its stable random_id).
             try:
                 await outbound.reply(OutMessage(peer_id=event.user_id, text=HANDLER_FAILED))
             except Exception:
-                log.warning("could not apologize for a failed handler", exc_info=True)
+                log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
-    bot = Bot(api=api, state_dispenser=SqliteStateDispenser(states), error_handler=error_handler)
-    from handlers import labelers
+    # No feature uses vkbottle's per-peer states (dialog steps are in dialog_state and, for converted
+    # features, conversation_state), so its default dispenser stays empty and costs no query per message.
+    bot = Bot(api=api, error_handler=error_handler)
+    from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
-    for labeler in labelers():
+    messenger = VkMessenger(outbound)
+    dispatcher = build_dispatcher(deps, routers())
+    data = handler_data(deps, messenger, ConversationStateRepo(db, clock.now))
+    bridge = VkBridge(dispatcher, lambda context: data)
+    for labeler in labelers(bridge.labeler):
         _merge(bot.labeler, labeler)
     middleware = deps_middleware(deps)
     bot.labeler.message_view.register_middleware(middleware)
@@ -248,7 +323,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                          fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
                          notify=busy_notice)
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
-              background=background, scheduler=deps.scheduler)
+              background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger)
     if not settings.vk.group_id:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
         deps.group_id = poller.group_id
@@ -267,13 +342,13 @@ async def _group_id(call: Any, backoff: Backoff, sleep: Any) -> int:
             return int(groups[0]["id"])
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
             delay = backoff.next_delay()
-            log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+            log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
             await sleep(delay)
 
 
-async def run_until_signal(settings: Settings) -> None:
-    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT."""
-    app = await build_app(settings)
+async def run_until_signal(settings: Settings, *, db: Database | None = None) -> int:
+    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT; the exit code."""
+    app = await build_app(settings, db=db)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, app.stop)
@@ -283,3 +358,4 @@ async def run_until_signal(settings: Settings) -> None:
     finally:
         await app.close()
         log.info("sferum-bot stopped")
+    return app.exit_code

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
+from bot.argparse_ru import add_version, use_russian
+from bot.logs import install_operator_handler
+
+# The log level from the environment, as settings read it; DEBUG shows tracebacks.
+DEBUG_ENV = "SFERUM_LOGGING__LEVEL"
 
 # Each module exposes `register(subparsers, common)` and sets `func(args) -> int` on its parsers.
 COMMAND_MODULES = (
@@ -33,19 +41,28 @@ def common_parser() -> argparse.ArgumentParser:
         "--config",
         type=Path,
         default=None,
-        metavar="PATH",
+        metavar="ПУТЬ",
         help="файл настроек (по умолчанию ./config.toml, а без него — значения из config.example.toml)",
+    )
+    common.add_argument(
+        "--env-file",
+        type=Path,
+        default=None,
+        metavar="ПУТЬ",
+        help="файл переменных окружения (строки ИМЯ=значение, например SFERUM_VK__TOKEN=…); "
+        "по умолчанию — env_file из настроек",
     )
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full parser with every available subcommand."""
+    use_russian()
     parser = argparse.ArgumentParser(
         prog="sferum-bot",
         description="Бот сообщества ВКонтакте для школы: Сферум, напоминания, сводки.",
     )
-    parser.add_argument("--version", action="version", version=f"sferum-bot {__version__}")
+    add_version(parser, f"sferum-bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА")
     common = common_parser()
     for name in COMMAND_MODULES:
@@ -67,8 +84,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return 2
+    _operator_logging()
+    from storage.db import StorageError
+
     try:
         return int(func(args))
+    except StorageError as exc:
+        # Commands that only read (status, summary, report) say so calmly on a never-used data folder.
+        if exc.kind == "not_created" and getattr(args, "reads_only", False):
+            print(str(exc), file=sys.stderr if getattr(args, "json", False) else sys.stdout)
+            return 0
+        print(f"Ошибка: {exc}", file=sys.stderr)
+        return 1
     except SystemExit as exc:
         # Commands stop with `fail()`; return its code so in-process callers get an int.
         return exc.code if isinstance(exc.code, int) else 1
@@ -76,6 +103,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # the last line of defence: an operator never sees a traceback
+        if os.environ.get(DEBUG_ENV, "").upper() == "DEBUG":
+            traceback.print_exc()
+        print(f"Ошибка: непредвиденная ошибка ({type(exc).__name__}). Подробности покажет запуск "
+              f"с переменной окружения {DEBUG_ENV}=DEBUG.", file=sys.stderr)
+        return 1
+
+
+def _operator_logging() -> None:
+    """Warnings of a one-off command go to stderr in the operator's terms (`run` sets its own)."""
+    root = logging.getLogger()
+    if root.handlers:
+        return  # configured already (tests, embedding)
+    level = "DEBUG" if os.environ.get(DEBUG_ENV, "").upper() == "DEBUG" else "WARNING"
+    install_operator_handler(logging.StreamHandler(sys.stderr), level)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 `load_settings(path)` reads a TOML file (or, with no file, the defaults that
 `config.example.toml` spells out), lets `SFERUM_VK__TOKEN` override the token
-from the environment and resolves relative paths against the config file's folder.
+from the environment or from an environment file (`--env-file` or the `env_file` key,
+the same file a systemd unit would read) and resolves relative paths against the config
+file's folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import re
 import tomllib
@@ -137,6 +140,34 @@ class RetentionConfig(_Section):
     left_people_days: int = Field(default=365, ge=30)
 
 
+def _check_url(value: str | None) -> str | None:
+    if value and not value.startswith(("http://", "https://")):
+        raise ValueError("ссылка начинается с https:// (или http://)")
+    return value
+
+
+class PrivacyConfig(_Section):
+    """The personal-data operator, its policy and consent: the deployment's default."""
+
+    operator: str = ""
+    policy_url: str = ""
+    consent_required: bool = False
+    consent_file: Path | None = None
+
+    _url = field_validator("policy_url")(_check_url)
+
+
+class SchoolPrivacyConfig(_Section):
+    """A school's own operator, policy or consent; what is not set comes from [privacy]."""
+
+    operator: str | None = None
+    policy_url: str | None = None
+    consent_required: bool | None = None
+    consent_file: Path | None = None
+
+    _url = field_validator("policy_url")(_check_url)
+
+
 class ChatKind(_Section):
     id: str
     title: str
@@ -159,12 +190,16 @@ class SchoolConfig(_Section):
     registration_deadline: dt.date | None = None
     inn: str | None = None
     faq_file: Path | None = None
+    #: The messenger the school works in: picks the variant of the FAQ answers where the
+    #: steps differ (the CLI's default; in the chat the asker's own messenger decides).
+    messenger_preference: Literal["max", "vk"] = "max"
     store_contacts: bool = False
     intent: Literal["default", "confirmed_notification", "non_promo_newsletter"] = "default"
     reminders: ReminderRules = ReminderRules()
     schedule: ScheduleConfig = ScheduleConfig()
     retention: RetentionConfig = RetentionConfig()
     migration: MigrationConfig = MigrationConfig()
+    privacy: SchoolPrivacyConfig = SchoolPrivacyConfig()
 
     @field_validator("id")
     @classmethod
@@ -239,7 +274,10 @@ class Settings(_Section):
     fairness: FairnessConfig = FairnessConfig()
     backup: BackupConfig = BackupConfig()
     district: DistrictConfig = DistrictConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
     schools: list[SchoolConfig] = Field(default_factory=lambda: [SchoolConfig()], min_length=1)
+    # A file of NAME=value lines (SFERUM_VK__TOKEN=...) read like the environment; --env-file wins.
+    env_file: Path | None = None
     # Where the file came from; relative paths were resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)
 
@@ -296,9 +334,41 @@ def _resolve(base: Path, path: Path | None) -> Path | None:
     return (base / path).resolve()
 
 
-def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = None) -> Settings:
-    """Validate raw TOML data; paths resolve against `base_dir`. Raises ConfigError."""
-    token = os.environ.get(TOKEN_ENV)
+def read_env_file(path: Path) -> dict[str, str]:
+    """The variables of an environment file (`NAME=value` lines, `#` comments), as systemd's
+    EnvironmentFile reads them. Raises ConfigError naming the file and, for bad syntax, the line."""
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"файл с переменными окружения {path} не найден") from None
+    except PermissionError:
+        raise ConfigError(
+            f"файл с переменными окружения {path} не читается: нет прав. Он должен принадлежать "
+            f"root:sferum с правами 640: sudo chown root:sferum {path} && sudo chmod 640 {path}"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"файл с переменными окружения {path} не читается: {exc}") from None
+    values: dict[str, str] = {}
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ConfigError(f"{path}, строка {binding.original.line}: ожидается ИМЯ=значение")
+        if binding.key is not None and binding.value is not None:
+            values[binding.key] = binding.value
+    return values
+
+
+def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = None,
+                   env_file: Path | None = None) -> Settings:
+    """Validate raw TOML data; paths resolve against `base_dir`. Raises ConfigError.
+
+    The token comes from the environment, else from the environment file (`env_file`, else the
+    data's `env_file` key), else from the data."""
+    if env_file is None and isinstance(data.get("env_file"), str):
+        env_file = _resolve(base_dir, Path(data["env_file"]))
+    environ = {**(read_env_file(env_file) if env_file is not None else {}), **os.environ}
+    token = environ.get(TOKEN_ENV)
     if token:
         data = {**data, "vk": {**data.get("vk", {}), "token": token}}
     try:
@@ -310,21 +380,31 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     )
     backup = settings.backup.model_copy(update={"dir": _resolve(storage.data_dir, settings.backup.dir)})
     schools = [
-        s.model_copy(update={"faq_file": _resolve(base_dir, s.faq_file)}) for s in settings.schools
+        s.model_copy(update={
+            "faq_file": _resolve(base_dir, s.faq_file),
+            "privacy": s.privacy.model_copy(
+                update={"consent_file": _resolve(base_dir, s.privacy.consent_file)}),
+        })
+        for s in settings.schools
     ]
-    return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools})
+    privacy = settings.privacy.model_copy(
+        update={"consent_file": _resolve(base_dir, settings.privacy.consent_file)})
+    return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools,
+                                       "privacy": privacy, "env_file": env_file})
 
 
-def load_settings(path: Path | str | None = None) -> Settings:
-    """Load settings from `path`, else ./config.toml, else the built-in defaults.
+def load_settings(path: Path | str | None = None, env_file: Path | str | None = None) -> Settings:
+    """Load settings from `path`, else ./config.toml, else the built-in defaults; `env_file`
+    (else the config's `env_file` key) supplies environment variables such as the token.
 
     The built-in defaults are exactly what `config.example.toml` says; a test keeps
     the two in step. Raises ConfigError with one Russian line naming the key.
     """
+    env_path = Path(env_file) if env_file is not None else None
     if path is None:
         candidate = Path(DEFAULT_CONFIG_NAME)
         if not candidate.exists():
-            return parse_settings({}, Path.cwd())
+            return parse_settings({}, Path.cwd(), env_file=env_path)
         path = candidate
     path = Path(path)
     try:
@@ -337,4 +417,4 @@ def load_settings(path: Path | str | None = None) -> Settings:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: ошибка в синтаксисе TOML: {exc}") from None
-    return parse_settings(data, path.resolve().parent, source=path.resolve())
+    return parse_settings(data, path.resolve().parent, source=path.resolve(), env_file=env_path)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, Protocol
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
+from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Identity, Messenger, OutFile, Reply
 
 
 class Clock(Protocol):
@@ -130,3 +132,122 @@ class DialogStore(Protocol):
 class DialogStateValue(Protocol):
     state: str
     payload: dict[str, Any]
+
+
+# --- messenger ports: what a handler or a service may ask of any messenger ---
+
+
+class FailureKind(StrEnum):
+    """Why a messenger did not do what was asked."""
+
+    UNREACHABLE = "unreachable"
+    NOT_ADMIN = "not_admin"
+    RATE_LIMITED = "rate_limited"
+    RETRY_LATER = "retry_later"
+    REFUSED = "refused"
+
+
+class PortFailure(Exception):
+    """A messenger refused or could not do what was asked; subclasses say why."""
+
+    kind: ClassVar[FailureKind] = FailureKind.REFUSED
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class PersonUnreachable(PortFailure):
+    """The messenger will not let the bot write to this person until they act."""
+
+    kind = FailureKind.UNREACHABLE
+
+
+class NotAdmin(PortFailure):
+    """The bot is not an administrator of the chat (it cannot list members, read or invite)."""
+
+    kind = FailureKind.NOT_ADMIN
+
+
+class RateLimited(PortFailure):
+    """Too many requests: try again after `retry_after` seconds (None: the messenger did not say)."""
+
+    kind = FailureKind.RATE_LIMITED
+
+    def __init__(self, message: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RetryLater(PortFailure):
+    """The messenger failed this time (network, internal error); the same request may succeed later."""
+
+    kind = FailureKind.RETRY_LATER
+
+
+class Sent(BaseModel):
+    """What became of a reply: `failure` says why when the text did not go
+    (a reply to someone who just wrote rarely fails, and the handler goes on either way);
+    `skipped` names the files that could not be uploaded."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chat: ChatRef
+    message_id: int | None = None
+    skipped: tuple[str, ...] = ()
+    failure: FailureKind | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class MessengerPort(Protocol):
+    """Send, edit and answer in one messenger; the adapter lays keyboards out within its limits."""
+
+    messenger: Messenger
+
+    async def send(self, reply: Reply) -> Sent:
+        """Send `reply` now, uploading its files first; a file that fails to upload is left out
+        (and named in `Sent.skipped`), the text always goes (`Sent.failure` when it could not)."""
+        ...
+
+    async def edit(self, edit: Edit) -> None:
+        """Replace the text and buttons of a message the bot sent."""
+        ...
+
+    async def answer(self, answer: CallbackAnswer) -> None:
+        """Answer a button press (a short pop-up text, or just «received»)."""
+        ...
+
+    async def upload(self, chat: ChatRef, file: OutFile) -> str:
+        """Upload a file for `chat`; returns the adapter's handle to attach. PortFailure on refusal."""
+        ...
+
+
+class MembersPort(Protocol):
+    """Who is in a group chat (the bot must be an administrator: NotAdmin otherwise)."""
+
+    async def members(self, chat: ChatRef) -> list[Identity]:
+        ...
+
+
+class ReachCheck(BaseModel):
+    """What one reachability check found: external id → may the bot write; how many checks failed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    allowed: dict[int, bool] = {}
+    failed: int = 0
+
+
+class ReachPort(Protocol):
+    """Whether the bot may write to people, and the link that starts a dialog with it."""
+
+    async def check(self, external_ids: Sequence[int]) -> ReachCheck:
+        """Ask the messenger about each person; failures are counted, never raised."""
+        ...
+
+    async def link(self) -> str | None:
+        """The link that opens a dialog with the bot (None while the messenger cannot say)."""
+        ...

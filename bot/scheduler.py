@@ -88,7 +88,7 @@ class Scheduler:
     def _finished(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("scheduled job failed", exc_info=task.exception())
+            log.error("задача расписания завершилась с ошибкой", exc_info=task.exception())
 
     async def _timer(self, job_id: str) -> None:
         # APScheduler awaits this; the job itself runs as our task so shutdown can cancel it.
@@ -134,7 +134,7 @@ class Scheduler:
                 outcome = await self._run(spec, slot, now)
             except Exception:
                 # Marked as handled all the same: a failing job must not fire in a loop.
-                log.exception("job %s failed", job_id)
+                log.exception("задача расписания %s завершилась с ошибкой", job_id)
                 outcome = "error"
             await self.repo.mark_job(job_id, slot, outcome, self._clock.now())
             return outcome
@@ -190,7 +190,7 @@ class Scheduler:
                         ok = await summary.send_weekly(school.id)
                         outcome = "ok" if ok else "nothing"
                     except Exception:
-                        log.exception("weekly summary of %s failed", school.id)
+                        log.exception("недельная сводка школы %s не отправлена из-за ошибки", school.id)
                         outcome = "error"
                     await self.repo.mark_job(job_id, now, outcome, self._clock.now(), detail=latest.key)
                     sent.append(school.id)

@@ -1,29 +1,49 @@
-"""vkbottle labelers, one per feature; the composition root loads them in this order."""
+"""Feature handlers in dispatch order: neutral routers and (not converted yet) vkbottle labelers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from vkbottle.bot import BotLabeler
 
+from bot.messaging.router import Router
 
-def labelers() -> list[BotLabeler]:
-    """Labelers in dispatch order: identification first, the fallback last."""
+
+def routers() -> list[Router]:
+    """The converted features' neutral routers, in dispatch order (watchers first)."""
+    from handlers import fallback, live_counts, reach, summary
+
+    return [live_counts.router, reach.router, summary.router, fallback.router]
+
+
+def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
+    """Labelers in dispatch order: identification first, the fallback last.
+
+    `bridge` turns a neutral router into a labeler at the same place, so converted and
+    not yet converted features keep the order they had.
+    """
     from handlers import (
         broadcast,
         chats,
+        commands,
         fallback,
         faq,
         identify,
         imports,
         live_counts,
         menu,
+        privacy,
         reach,
         reminder_templates,
         summary,
     )
 
     # --- feature labelers go between menu and fallback ---
-    # faq stays LAST: its free-text handler takes any private text the others left.
-    # live_counts first: it only counts (blocking=False), so every chat message passes it.
-    features: list[BotLabeler] = [live_counts.labeler, imports.labeler, chats.labeler, reach.labeler,
-                                  broadcast.labeler, summary.labeler, reminder_templates.labeler, faq.labeler]
-    return [identify.labeler, menu.labeler, *features, fallback.labeler]
+    # faq stays LAST: its free-text handler takes any private text the others left; just before it,
+    # commands.suggest_labeler asks «Вы имели в виду …?» for a short text that is probably a command.
+    # live_counts first: it only counts (a watcher), so every chat message passes it.
+    features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, chats.labeler, bridge(reach.router),
+                                  broadcast.labeler, bridge(summary.router), reminder_templates.labeler,
+                                  commands.suggest_labeler, faq.labeler]
+    # privacy comes first: where consent is required, nothing else runs until it is given.
+    return [privacy.labeler, identify.labeler, menu.labeler, commands.labeler, *features, bridge(fallback.router)]

@@ -26,6 +26,7 @@ from handlers.common import (
     EventCmd,
     Known,
     feature,
+    is_command_text,
     is_private,
     payload_of,
     say,
@@ -99,8 +100,9 @@ class InBroadcast(ABCRule[Message]):
         if state is None or state.state not in TYPED_STATES + ANSWER_STATES:
             return False
         text = event.text or ""
-        if state.state in ANSWER_STATES and not _understood(deps, state.state, text) and answers.question_like(text):
-            return False  # a question while the buttons wait: the FAQ answers it
+        if state.state in ANSWER_STATES and not _understood(deps, state.state, text) and (
+                answers.question_like(text) or is_command_text(text)):
+            return False  # a question or another command while the buttons wait: let it through
         try:
             at = dt.datetime.fromisoformat(str(state.payload.get("at")))
         except ValueError:

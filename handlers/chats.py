@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable
 from typing import Any
 
@@ -10,6 +11,7 @@ from vkbottle.bot import BotLabeler, Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
+from bot.domain import answers
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 from bot.services.access import Denied
@@ -20,6 +22,7 @@ from handlers.common import (
     Known,
     event_in_chat,
     feature,
+    is_command_text,
     is_private,
     payload_of,
     say,
@@ -29,6 +32,8 @@ from handlers.common import (
 labeler = BotLabeler()
 
 REPORT_ROLES = (Role.DEPUTY, Role.DIRECTOR)
+#: A typed number picks from «Мои чаты» shown at most this long ago.
+LIST_TTL = dt.timedelta(minutes=30)
 
 
 def _service(deps: Deps) -> ChatsService:
@@ -36,14 +41,50 @@ def _service(deps: Deps) -> ChatsService:
 
 
 async def _show(deps: Deps, vk_id: int, screen: Awaitable[Screen]) -> None:
-    """Send what the service answered; a refusal is said plainly and changes nothing."""
+    """Send what the service answered; a refusal is said plainly and changes nothing.
+
+    A numbered list is remembered for a while, so that a typed «2» picks its second chat.
+    """
     try:
         shown = await screen
     except ChatsRefused as refused:
         snackbar(refused.text)
         await say(deps, vk_id, refused.text, Keyboard.column([TO_LIST]))
         return
+    if shown.picks:
+        await deps.states.set(_list_key(vk_id), "list", {"keys": list(shown.picks), "at": deps.clock.now().isoformat()})
     await say(deps, vk_id, shown.text, shown.keyboard)
+
+
+def _list_key(vk_id: int) -> str:
+    return f"chats_list:{vk_id}"
+
+
+async def _listed_pick(deps: Deps, vk_id: int, text: str) -> str | None:
+    """The chat key (or «add») a short typed answer picks from the list shown last, if it was shown lately."""
+    words = answers.clean(text).split()
+    if not words or len(words) > 3:
+        return None
+    state = await deps.states.get(_list_key(vk_id))
+    if state is None:
+        return None
+    try:
+        at = dt.datetime.fromisoformat(str(state.payload.get("at")))
+    except ValueError:
+        return None
+    if deps.clock.now() - at > LIST_TTL:
+        return None
+    # Another dialog started after the list (a broadcast, a reply to a question) owns the number.
+    for other in (f"bcast:{vk_id}", f"faq:{vk_id}"):
+        if await deps.states.get(other) is not None:
+            return None
+    keys = [k for k in state.payload.get("keys", []) if isinstance(k, str)]
+    if words[0] in ("добавить", "добавь") and not any(k.startswith("nn") for k in keys):
+        return "add"
+    number = answers.number_in(text)
+    if number is None or not 1 <= number <= len(keys) or not (words[0].isdigit() or words[0] in ("чат", "номер")):
+        return None
+    return keys[number - 1]
 
 
 async def _pressing(deps: Deps, event: MessageEvent, person: Person | None) -> Person | None:
@@ -85,9 +126,14 @@ class ChatsTyping(ABCRule[Message]):
         if not isinstance(deps.chats, ChatsService):
             return False
         person = await deps.access.person(event.from_id)
-        if person is None or not await deps.chats.takes_text(person, event.text or ""):
+        if person is None:
             return False
-        return {"person": person}
+        if is_command_text(event.text or "") and not await deps.chats.in_typing_step(person):
+            return False  # «сводка» while a button step waits: the command, not «не понял»
+        if await deps.chats.takes_text(person, event.text or ""):
+            return {"person": person, "pick": None}
+        pick = await _listed_pick(deps, event.from_id, event.text or "")
+        return {"person": person, "pick": pick} if pick else False
 
 
 class HasOpenCode(ABCRule[Message]):
@@ -124,9 +170,56 @@ async def chat_report(message: Message, deps: Deps) -> None:
 
 
 @labeler.private_message(ChatsTyping())
-async def on_typed(message: Message, deps: Deps, person: Person) -> None:
-    """An answer typed at any step: a messenger, «да», «отмена», a link, a reason, a number, a title."""
-    await _show(deps, message.from_id, _service(deps).typed(person, message.text or ""))
+async def on_typed(message: Message, deps: Deps, person: Person, pick: str | None) -> None:
+    """An answer typed at any step (a messenger, «да», «отмена», a link, a number…), or a chat's number from the list."""
+    service = _service(deps)
+    if pick and pick.startswith(("nnp:", "nnk:")):
+        await deps.states.delete(_list_key(message.from_id))
+        await _typed_not_needed(deps, message.from_id, pick)
+    elif pick == "add":
+        await _show(deps, message.from_id, service.add_custom(person))
+    elif pick:
+        await deps.states.delete(_list_key(message.from_id))
+        await _show(deps, message.from_id, service.pick_typed(person, pick))
+    else:
+        await _show(deps, message.from_id, service.typed(person, message.text or ""))
+
+
+# Below the dialog's typing: «не нужен» typed as a reason in an open dialog stays a reason.
+@labeler.private_message(Known(), Cmd("report_view", "по сотрудникам", "по классам",
+                                      "перенос чатов по сотрудникам", "перенос чатов по классам"))
+async def cmd_report_view(message: Message, deps: Deps) -> None:
+    """«по сотрудникам» / «по классам» typed: the report in that view (as its buttons)."""
+    viewer = await _admin(deps, message.from_id, "migration_report")
+    if viewer is not None:
+        view = "person" if "сотрудник" in (message.text or "").lower() else "summary"
+        await _show(deps, message.from_id, _service(deps).report_screen(viewer, view))
+
+
+@labeler.private_message(Known(), Cmd("not_needed", "не нужен", "отметить не нужен", "чат не нужен",
+                                      "отметить чат не нужен", "ненужный чат"))
+async def cmd_not_needed(message: Message, deps: Deps) -> None:
+    """«не нужен» typed: whose chat to mark, as the report's button."""
+    deputy = await _admin(deps, message.from_id, "chat_not_needed_list", (Role.DEPUTY,))
+    if deputy is not None:
+        await _show(deps, message.from_id, _service(deps).nn_people(deputy))
+
+
+async def _typed_not_needed(deps: Deps, vk_id: int, pick: str) -> None:
+    """A colleague («nnp:ID») or their chat («nnk:ID:KEY») picked by its typed number; checked like the buttons."""
+    kind, _, rest = pick.partition(":")
+    raw_id, _, key = rest.partition(":")
+    person_id = int(raw_id) if raw_id.isdigit() else -1
+    org_id = await _org_of(deps, person_id)
+    if kind == "nnp":
+        deputy = await _admin(deps, vk_id, "chat_not_needed_list", (Role.DEPUTY,), target=raw_id, org_id=org_id)
+        if deputy is not None:
+            await _show(deps, vk_id, _service(deps).nn_chats(deputy, person_id))
+        return
+    deputy = await _admin(deps, vk_id, "chat_not_needed_pick", (Role.DEPUTY,), target=f"{raw_id}:{key}",
+                          org_id=org_id)
+    if deputy is not None:
+        await _show(deps, vk_id, _service(deps).nn_start(deputy, person_id, key))
 
 
 @labeler.chat_message(HasOpenCode(), blocking=False)

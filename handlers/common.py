@@ -10,10 +10,12 @@ from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
+from bot.domain.commands import COMMANDS, HELP_WORDS, near
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
 from bot.ports import Delivery, OutMessage
+from bot.vk.bridge import PersonLookups
 from bot.vk.runtime import current_callback
 
 CHAT_PEER_START = 2_000_000_000
@@ -99,20 +101,25 @@ async def say_menu(deps: Deps, person: Person, text: str) -> Delivery:
     return await say(deps, person.vk_id or 0, text, main_menu(person.role))
 
 
+async def _person(deps: Deps, lookups: PersonLookups | None, vk_id: int) -> Person | None:
+    """The person of a VK account, through the event's lookups when the middleware gave them."""
+    return await (lookups.person(vk_id) if lookups is not None else deps.access.person(vk_id))
+
+
 class Stranger(ABCRule[Message]):
     """A private message from a VK account that is not on any roster."""
 
-    async def check(self, event: Message, deps: Deps) -> bool:
-        return is_private(event) and await deps.access.person(event.from_id) is None
+    async def check(self, event: Message, deps: Deps, lookups: PersonLookups | None = None) -> bool:
+        return is_private(event) and await _person(deps, lookups, event.from_id) is None
 
 
 class Known(ABCRule[Message]):
     """A private message from a known person: injects `person`."""
 
-    async def check(self, event: Message, deps: Deps) -> dict[str, Any] | bool:
+    async def check(self, event: Message, deps: Deps, lookups: PersonLookups | None = None) -> dict[str, Any] | bool:
         if not is_private(event):
             return False
-        person = await deps.access.person(event.from_id)
+        person = await _person(deps, lookups, event.from_id)
         return {"person": person} if person else False
 
 
@@ -120,11 +127,15 @@ MENTION = re.compile(r"^\s*(?:\[(?:club|public)\d+\|[^\]]*\]|@(?:club|public)\d+
 
 
 class Cmd(ABCRule[Message]):
-    """A text button with {"cmd": name} (or one of the given words typed by hand): injects `args`."""
+    """A text button with {"cmd": name} (or one of the given words typed by hand, a typo allowed): injects `args`."""
+
+    # Every word any command takes: a typo is read as a command only when it is no command itself.
+    all_words: set[str] = set()
 
     def __init__(self, name: str, *words: str) -> None:
         self.name = name
         self.words = {w.lower() for w in words}
+        Cmd.all_words |= self.words
 
     async def check(self, event: Message) -> dict[str, Any] | bool:
         payload = payload_of(event)
@@ -134,7 +145,18 @@ class Cmd(ABCRule[Message]):
         text = MENTION.sub("", event.text or "").strip().lower().rstrip("!.?")
         if text and text in self.words:
             return {"args": {}}
+        if text and text not in Cmd.all_words and near(text, self.words):
+            return {"args": {}}
         return False
+
+
+def is_command_text(text: str) -> bool:
+    """Is a typed text one of the bot's commands (a typo allowed)? A dialog's button step leaves those alone."""
+    typed = MENTION.sub("", text or "").strip().lower().rstrip("!.?")
+    if not typed:
+        return False
+    words = Cmd.all_words | {w for c in COMMANDS for w in c.words} | set(HELP_WORDS)
+    return typed in words or near(typed, words) is not None
 
 
 class EventCmd(ABCRule[MessageEvent]):
@@ -143,8 +165,9 @@ class EventCmd(ABCRule[MessageEvent]):
     def __init__(self, name: str) -> None:
         self.name = name
 
-    async def check(self, event: MessageEvent, deps: Deps) -> dict[str, Any] | bool:
+    async def check(self, event: MessageEvent, deps: Deps,
+                    lookups: PersonLookups | None = None) -> dict[str, Any] | bool:
         payload = event_payload(event)
         if payload.get("cmd") != self.name:
             return False
-        return {"args": payload, "person": await deps.access.person(event.object.user_id)}
+        return {"args": payload, "person": await _person(deps, lookups, event.object.user_id)}

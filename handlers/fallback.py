@@ -1,15 +1,19 @@
-"""Last in line: what nobody else handled gets a short, helpful answer."""
+"""Last in line: what nobody else handled gets a short, helpful answer.
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
-from vkbottle import GroupEventType
-from vkbottle.bot import BotLabeler, Message, MessageEvent
-
-from bot.deps import Deps
+from bot.domain.menus import main_menu
 from bot.domain.models import Person
-from handlers.common import Known, payload_of, say_menu, snackbar
+from bot.messaging.events import ButtonPressed, CallbackAnswer, MessageIn, Reply
+from bot.messaging.filters import Known, Private
+from bot.messaging.payloads import as_dict
+from bot.messaging.router import Router
+from bot.ports import MessengerPort
 
-labeler = BotLabeler()
+router = Router("fallback")
 
 UNKNOWN_BUTTON = "Эта кнопка больше не действует. Вот актуальное меню."
 OLD_BUTTON = "Эта кнопка больше не действует"
@@ -18,13 +22,15 @@ NOT_UNDERSTOOD = (
 )
 
 
-@labeler.private_message(Known())
-async def on_anything(message: Message, deps: Deps, person: Person) -> None:
+@router.message(Private(), Known())
+async def on_anything(event: MessageIn, person: Person, messenger: MessengerPort) -> None:
     """An unknown command or text from a known person: the menu."""
-    await say_menu(deps, person, UNKNOWN_BUTTON if payload_of(message) else NOT_UNDERSTOOD)
+    text = UNKNOWN_BUTTON if as_dict(event.payload) else NOT_UNDERSTOOD
+    await messenger.send(Reply(chat=event.chat, text=text, keyboard=main_menu(person.role)))
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent)
-async def on_unknown_button(event: MessageEvent) -> None:
+@router.button()
+async def on_unknown_button(event: ButtonPressed, messenger: MessengerPort) -> None:
     """A callback button no feature handles (an old message, a forged payload): say so."""
-    snackbar(OLD_BUTTON)
+    await messenger.answer(CallbackAnswer(callback_id=event.callback_id, user=event.sender, chat=event.chat,
+                                          text=OLD_BUTTON))

@@ -169,7 +169,8 @@ async def on_dialog_text(message: Message, deps: Deps, person: Person, dialog: A
 @labeler.private_message(Known(), func=lambda m: not payload_of(m) and bool((m.text or "").strip()))
 async def on_question(message: Message, deps: Deps, person: Person) -> None:
     """Any other text from a known person: the answer, candidates, or «не знаю» with a hand-off."""
-    await _send(deps, person, await _service(deps).answer(person, message.text or ""))
+    # Every chat message comes through VK today; a MAX transport will pass "max".
+    await _send(deps, person, await _service(deps).answer(person, message.text or "", messenger="vk"))
 
 
 # --- the asker's buttons ----------------------------------------------------------------------
@@ -177,12 +178,13 @@ async def on_question(message: Message, deps: Deps, person: Person) -> None:
 
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("faq_pick"))
 async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person: Person | None) -> None:
-    """A candidate topic pressed: its article."""
+    """A candidate entry (or topic) pressed: its answer."""
     if person is None or event_in_chat(event):
         snackbar(STRANGER if person is None else "Кнопка работает в личных сообщениях")
         return
     try:
-        reply = await _service(deps).pick(person, args.get("q"), args.get("t"))
+        reply = await _service(deps).pick(person, args.get("q"), args.get("t"), args.get("e"),
+                                          messenger="vk")
     except FaqRefused as refused:
         await _refuse(deps, event.object.user_id, refused)
         return

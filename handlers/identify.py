@@ -8,8 +8,10 @@ from vkbottle import GroupEventType
 from vkbottle.bot import BotLabeler, Message, MessageEvent
 
 from bot.deps import Deps
+from bot.domain import answers
 from bot.domain.menus import main_menu
 from bot.domain.models import Person, Role
+from bot.domain.russian import by_gender
 from bot.domain.ui import Button, Color, Keyboard
 from bot.services.access import Denied
 from bot.services.privacy import data_notice
@@ -43,6 +45,12 @@ def _pick_keyboard(people: list[Person]) -> Keyboard:
     return Keyboard.column(buttons)
 
 
+async def ask_name(deps: Deps, vk_id: int) -> None:
+    """Start identification: ask for the full name."""
+    await deps.states.set(_key(vk_id), "name")
+    await say(deps, vk_id, ASK_NAME)
+
+
 @labeler.private_message(Stranger())
 async def on_stranger(message: Message, deps: Deps) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
@@ -54,8 +62,9 @@ async def on_stranger(message: Message, deps: Deps) -> None:
     state = await deps.states.get(_key(vk_id))
     typed = (message.text or "").strip()
     if state is None or not typed:
-        await deps.states.set(_key(vk_id), "name")
-        await say(deps, vk_id, ASK_NAME)
+        await ask_name(deps, vk_id)
+        return
+    if state.state == "pick" and await _typed_pick(deps, vk_id, typed, state.payload):
         return
     found = await deps.identity.candidates(typed)
     if not found:
@@ -63,17 +72,46 @@ async def on_stranger(message: Message, deps: Deps) -> None:
         return
     people = [c.person for c in found]
     await deps.states.set(_key(vk_id), "pick", {"candidates": [p.id for p in people], "typed": typed[:200]})
-    text = "Это вы?" if len(people) == 1 else "Кто из них вы?"
+    if len(people) == 1:
+        text = "Это вы? Ответьте «да» или «нет» — или нажмите кнопку."
+    else:
+        listed = "\n".join(f"{n}. {p.short_name}" for n, p in enumerate(people, 1))
+        text = f"Кто из них вы?\n{listed}\n\nНажмите кнопку или напишите номер, например «1»; если вас нет — «нет»."
     await say(deps, vk_id, text, _pick_keyboard(people))
+
+
+async def _typed_pick(deps: Deps, vk_id: int, typed: str, offer: dict[str, Any]) -> bool:
+    """«да», «2», «нет» typed under the candidates; False when it is not such an answer (a new name)."""
+    offered = [c for c in offer.get("candidates", []) if isinstance(c, int)]
+    said = answers.intent(typed, ("yes", "no"))
+    number = answers.number_in(typed) if len(typed.split()) <= 2 else None
+    if said == "no":
+        await _not_listed(deps, vk_id, "Понял: вас нет среди предложенных. ")
+        return True
+    chosen: int | None = None
+    if said == "yes" and len(offered) > 1:
+        await say(deps, vk_id, "Подходят несколько человек. Напишите номер своей строки, например «1», или «нет».")
+        return True
+    if said == "yes" and len(offered) == 1:
+        chosen = offered[0]
+    elif number is not None and 1 <= number <= len(offered):
+        chosen = offered[number - 1]
+    if chosen is None:
+        return False
+    await _pick(deps, vk_id, chosen, str(offer.get("typed", "")))
+    return True
 
 
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("id_none"))
 async def on_not_listed(event: MessageEvent, deps: Deps) -> None:
     """The person is not among the candidates: ask to retype."""
-    vk_id = event.object.user_id
-    await deps.states.set(_key(vk_id), "name")
     snackbar("Хорошо")
-    await say(deps, vk_id, "Пришлите, пожалуйста, фамилию, имя и отчество полностью, как в списке школы.")
+    await _not_listed(deps, event.object.user_id)
+
+
+async def _not_listed(deps: Deps, vk_id: int, prefix: str = "") -> None:
+    await deps.states.set(_key(vk_id), "name")
+    await say(deps, vk_id, prefix + "Пришлите, пожалуйста, фамилию, имя и отчество полностью, как в списке школы.")
 
 
 @labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("id_pick"))
@@ -87,11 +125,17 @@ async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person:
     if person is not None or not isinstance(chosen, int) or chosen not in offered:
         snackbar("Эта кнопка уже не действует")
         return
+    typed = str(state.payload.get("typed", "")) if state is not None else ""
+    await _pick(deps, vk_id, chosen, typed)
+
+
+async def _pick(deps: Deps, vk_id: int, chosen: int, typed: str) -> None:
+    """The person's roster line chosen (by a button or typed): a request goes to the deputies."""
     target = await deps.people.get(chosen)
     if target is None or target.vk_id is not None:
         snackbar("Эта строка списка уже занята")
+        await say(deps, vk_id, "Эта строка списка уже занята. Если это ошибка, напишите заместителю директора.")
         return
-    typed = str(state.payload.get("typed", "")) if state is not None else ""
     request = await deps.identity.request(vk_id, typed, target)
     await deps.states.delete(_key(vk_id))
     deputies = await deps.identity.deputies(target.org_id)
@@ -106,7 +150,8 @@ async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person:
         ])
         await say(deps, deputy.vk_id or 0,
                   f"Новый сотрудник просит доступ к боту: [id{vk_id}|страница ВКонтакте] называет себя "
-                  f"«{target.full_name}» ({target.role.label}). Это он(а)?", keyboard)
+                  f"«{target.full_name}» ({target.role.label}). "
+                  + by_gender(target.full_name, "Это он?", "Это она?", "Это он(а)?"), keyboard)
 
 
 async def _decide(event: MessageEvent, deps: Deps, args: dict[str, Any], approve: bool) -> None:

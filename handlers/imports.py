@@ -16,7 +16,7 @@ from bot.domain.ui import Button, Color, Keyboard
 from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
 from bot.services.access import Denied
-from bot.services.imports import ImportService
+from bot.services.imports import ImportConfirmation, ImportResult, ImportService, Mode, Outcome
 from handlers.common import MENTION, Cmd, EventCmd, Known, event_in_chat, feature, say, snackbar
 
 labeler = BotLabeler()
@@ -116,18 +116,107 @@ async def _import(deps: Deps, deputy: Person, url: str, title: str, size: int | 
     except DownloadFailed:
         await say(deps, vk_id, f"Не получилось скачать «{title}». Пришлите файл ещё раз, пожалуйста.")
         return
+    service = _service(deps)
     try:
-        result = await _service(deps).import_file(data, title, kind=kind, only_org=deputy.org_id,
-                                                  imported_by=vk_id)
+        outcome = await service.submit(data, title, kind=kind, mode=Mode.AUTO, only_org=deputy.org_id,
+                                       imported_by=vk_id)
     except ImportRefused as refused:
-        await deps.audit.write(actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=deputy.org_id,
-                               action="import_file", outcome="error", target=title[:200],
-                               details={"reason": str(refused)[:500], "kind": kind})
-        await say(deps, vk_id, f"Не загрузил «{title}»: {refused}. Ничего не изменилось — исправьте файл "
-                               "и пришлите снова.")
+        await _refused(deps, deputy, title, kind, refused)
         return
     await deps.states.set(_state_key(vk_id), "file", {"url": url, "title": title, "size": size or 0})
-    await say(deps, vk_id, _render(result), _report_keyboard(result))
+    await _answer(deps, deputy, outcome, url=url, title=title, size=size or 0)
+
+
+async def _refused(deps: Deps, deputy: Person, title: str, kind: str | None, refused: ImportRefused) -> None:
+    """A refused file: audited, and the deputy told why and that nothing changed."""
+    vk_id = deputy.vk_id or 0
+    await deps.audit.write(actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=deputy.org_id,
+                           action="import_file", outcome="error", target=title[:200],
+                           details={"reason": str(refused)[:500], "kind": kind})
+    await say(deps, vk_id, f"Не загрузил «{title}»: {refused}. Ничего не изменилось — исправьте файл "
+                           "и пришлите снова.")
+
+
+async def _answer(deps: Deps, deputy: Person, outcome: Outcome[ImportResult], *, url: str, title: str, size: int,
+                  changed: bool = False) -> None:
+    """The report of an applied import, or the preview of a held one with «Применить» and «Отменить»."""
+    vk_id = deputy.vk_id or 0
+    if outcome.preview is None:
+        assert outcome.result is not None
+        await say(deps, vk_id, _render(outcome.result), _report_keyboard(outcome.result))
+        return
+    held = await _service(deps).hold(outcome, actor_vk_id=vk_id, org_id=deputy.org_id, file_name=title,
+                                     source=url, size=size)
+    what = "список сотрудников" if outcome.kind == "roster" else "статистику"
+    head = ("Пока вы решали, данные изменились — проверьте ещё раз." if changed else
+            f"Прежде чем загрузить {what} из «{title}», проверьте, что изменится:")
+    keyboard = Keyboard.column([
+        Button(label="Применить", payload={"cmd": "imp_ok", "c": held}, color=Color.POSITIVE, callback=True),
+        Button(label="Отменить", payload={"cmd": "imp_no", "c": held}, color=Color.NEGATIVE, callback=True),
+    ])
+    await say(deps, vk_id, "\n".join([head, *outcome.preview.lines(), "Применить?"]), keyboard)
+
+
+_STALE = {
+    "applied": "Эта загрузка уже применена",
+    "cancelled": "Эта загрузка уже отменена",
+    "superseded": "Кнопка устарела: есть более новая загрузка",
+}
+
+
+async def _held(deps: Deps, vk_id: int, args: dict[str, Any], action: str,
+                in_chat: bool) -> tuple[Person, ImportConfirmation] | None:
+    """The deputy and their open held import the button names; None after a polite refusal."""
+    held_id = args.get("c")
+    held = await _service(deps).held(held_id) if isinstance(held_id, int) else None
+    deputy = await _deputy(deps, vk_id, action, target=str(held_id), org_id=held.org_id if held else None,
+                           in_chat=in_chat)
+    if deputy is None:
+        return None
+    if held is None or held.actor_vk_id != vk_id:
+        snackbar("Кнопка устарела — пришлите файл снова")
+        return None
+    if held.status != "open":
+        snackbar(_STALE.get(held.status, "Кнопка устарела — пришлите файл снова"))
+        return None
+    return deputy, held
+
+
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_ok"))
+async def on_confirm(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
+    """«Применить»: the held file is fetched and imported again, and applied if nothing changed meanwhile."""
+    vk_id = event.object.user_id
+    found = await _held(deps, vk_id, args, "import_confirm", event_in_chat(event))
+    if found is None:
+        return
+    deputy, held = found
+    snackbar("Применяю")
+    try:
+        data = await download(held.source, int(deps.settings.imports.max_file_mb * MB) + 1)
+    except DownloadFailed:
+        await say(deps, vk_id, f"Не получилось скачать «{held.file_name}» ещё раз. Пришлите файл снова, пожалуйста.")
+        return
+    try:
+        outcome = await _service(deps).confirm(held, data, only_org=deputy.org_id)
+    except ImportRefused as refused:
+        await _refused(deps, deputy, held.file_name, held.kind, refused)
+        return
+    await _answer(deps, deputy, outcome, url=held.source, title=held.file_name, size=held.size, changed=True)
+
+
+@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("imp_no"))
+async def on_cancel(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
+    """«Отменить»: the held import is dropped; nothing changes."""
+    vk_id = event.object.user_id
+    found = await _held(deps, vk_id, args, "import_cancel", event_in_chat(event))
+    if found is None:
+        return
+    _, held = found
+    if not await _service(deps).cancel(held.id, vk_id):
+        snackbar("Эта загрузка уже применена или отменена")
+        return
+    snackbar("Отменено")
+    await say(deps, vk_id, f"Загрузку «{held.file_name}» отменил: ничего не изменилось.")
 
 
 @labeler.private_message(Known(), HasDocument())

@@ -1,20 +1,22 @@
-"""Group chats the bot reads: count messages of bound roster people (no text is kept)."""
+"""Group chats the bot reads: count messages of bound roster people (no text is kept).
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
-from vkbottle.bot import BotLabeler, Message
-
-from bot.deps import Deps
+from bot.messaging.events import MessageIn
+from bot.messaging.filters import InGroup
+from bot.messaging.router import Router
 from bot.services.live_counts import LiveCountsService
 
-labeler = BotLabeler()
+router = Router("live_counts")
 
 
-# Not blocking: other features still get the same chat message (e.g. confirmation codes).
-@labeler.chat_message(blocking=False)
-async def on_chat_message(message: Message, deps: Deps) -> None:
+# A watcher (blocking=False): other features still get the same chat message (e.g. confirmation codes).
+@router.message(InGroup(), blocking=False)
+async def on_chat_message(event: MessageIn, live_counts: LiveCountsService | None = None) -> None:
     """Count the message for its author if they are on a school's roster."""
-    service = deps.live_counts
     # A service message (someone joined, the title changed) is not a message written.
-    if isinstance(service, LiveCountsService) and message.action is None:
-        await service.note_chat_message(message.peer_id, message.from_id, message.date)
+    if live_counts is not None and not event.service:
+        await live_counts.note_chat_message(event.chat.chat_id, event.sender.external_id, event.at)

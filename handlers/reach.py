@@ -1,49 +1,38 @@
-"""Reaching people: message_allow / message_deny events, and the deputy's «Кто не подписан»."""
+"""Reaching people: a person started or stopped the bot, and the deputy's «Кто не подписан».
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from vkbottle import GroupEventType
-from vkbottle.bot import BotLabeler, Message
-
-from bot.deps import Deps
-from bot.domain.models import Role
-from bot.services.access import Denied
-from bot.services.outbox_rules import DeliveryError
+from bot.domain.models import Person, Role
+from bot.messaging import actions
+from bot.messaging.events import MessageIn, OutFile, PersonStarted, PersonStopped, Reply
+from bot.messaging.filters import Command, InGroup, Known, Private
+from bot.messaging.router import Router
+from bot.ports import MessengerPort, PortFailure
+from bot.services.access import AccessService, Denied
 from bot.services.reachability import ReachabilityService, ReachSummary
-from handlers.common import Cmd, Known, say
 
-labeler = BotLabeler()
+router = Router("reach")
 
 LIST_LIMIT = 60
+WORDS = ("кто не подписан", "не подписаны", "приглашение")
+OFF = "Проверка доступности сейчас выключена."
 
 
-def _service(deps: Deps) -> ReachabilityService | None:
-    service = deps.reachability
-    return service if isinstance(service, ReachabilityService) else None
+@router.started()
+async def on_allow(event: PersonStarted, reachability: ReachabilityService | None = None) -> None:
+    """Someone allowed the bot's messages: the bot can write to them now."""
+    if reachability is not None:
+        await reachability.allow(event.sender.external_id)
 
 
-def _user_id(event: dict[str, Any]) -> int | None:
-    obj = event.get("object")
-    user_id = obj.get("user_id") if isinstance(obj, dict) else None
-    return user_id if isinstance(user_id, int) and user_id > 0 else None
-
-
-@labeler.raw_event(GroupEventType.MESSAGE_ALLOW, dict)
-async def on_allow(event: dict[str, Any], deps: Deps) -> None:
-    """Someone allowed the community's messages: the bot can write to them now."""
-    service, user_id = _service(deps), _user_id(event)
-    if service is not None and user_id is not None:
-        await service.allow(user_id)
-
-
-@labeler.raw_event(GroupEventType.MESSAGE_DENY, dict)
-async def on_deny(event: dict[str, Any], deps: Deps) -> None:
-    """Someone forbade the community's messages: the bot cannot write to them."""
-    service, user_id = _service(deps), _user_id(event)
-    if service is not None and user_id is not None:
-        await service.deny(user_id)
+@router.stopped()
+async def on_deny(event: PersonStopped, reachability: ReachabilityService | None = None) -> None:
+    """Someone forbade the bot's messages: the bot cannot write to them."""
+    if reachability is not None:
+        await reachability.deny(event.sender.external_id)
 
 
 def render_list(summary: ReachSummary) -> str:
@@ -59,35 +48,36 @@ def render_list(summary: ReachSummary) -> str:
     return "\n".join(lines)
 
 
-@labeler.private_message(Known(), Cmd("unreachable", "кто не подписан", "не подписаны", "приглашение"))
-async def cmd_unreachable(message: Message, deps: Deps) -> None:
+@router.message(Private(), Known(), Command(actions.Unreachable, *WORDS))
+async def cmd_unreachable(event: MessageIn, messenger: MessengerPort, access: AccessService,
+                          reachability: ReachabilityService | None = None) -> None:
     """«Кто не подписан»: the count and the list of people the bot cannot reach, then the invitation."""
-    vk_id = message.from_id
+    chat = event.chat
     try:
-        deputy = await deps.access.require(vk_id, "unreachable_list", [Role.DEPUTY])
+        deputy = await access.require(event.sender.external_id, "unreachable_list", [Role.DEPUTY])
     except Denied as denied:
-        await say(deps, vk_id, denied.text)
+        await messenger.send(Reply(chat=chat, text=denied.text))
         return
-    service = _service(deps)
-    if service is None or deputy.org_id is None:
-        await say(deps, vk_id, "Проверка доступности сейчас выключена.")
+    if reachability is None or deputy.org_id is None:
+        await messenger.send(Reply(chat=chat, text=OFF))
         return
-    await service.refresh(deputy.org_id)
-    await say(deps, vk_id, render_list(await service.summary(deputy.org_id)))
-    invitation = await service.invitation(deputy.org_id)
+    await reachability.refresh(deputy.org_id)
+    await messenger.send(Reply(chat=chat, text=render_list(await reachability.summary(deputy.org_id))))
+    invitation = await reachability.invitation(deputy.org_id)
     try:
-        photo = await deps.outbound.upload_photo(vk_id, invitation.qr_png, "qr.png")
-    except DeliveryError:
-        await say(deps, vk_id, invitation.text + "\n\n(QR-код не загрузился — отправьте ссылку.)")
+        photo = await messenger.upload(chat, OutFile(name="qr.png", data=invitation.qr_png, image=True))
+    except PortFailure:
+        await messenger.send(Reply(chat=chat, text=invitation.text + "\n\n(QR-код не загрузился — отправьте ссылку.)"))
         return
-    await say(deps, vk_id, invitation.text, attachments=(photo,))
+    await messenger.send(Reply(chat=chat, text=invitation.text, attachments=(photo,)))
 
 
-@labeler.chat_message(Cmd("unreachable", "кто не подписан"))
-async def chat_unreachable(message: Message, deps: Deps) -> None:
+@router.message(InGroup(), Command(actions.Unreachable, "кто не подписан"))
+async def chat_unreachable(event: MessageIn, person: Person | None, messenger: MessengerPort,
+                           access: AccessService) -> None:
     """The list asked for in a group chat: refused (and audited); known people are told where to ask."""
     try:
-        await deps.access.require(message.from_id, "unreachable_list", [Role.DEPUTY], in_chat=True)
+        await access.require(event.sender.external_id, "unreachable_list", [Role.DEPUTY], in_chat=True)
     except Denied as denied:
-        if await deps.access.person(message.from_id) is not None:
-            await say(deps, message.peer_id, denied.text)
+        if person is not None:
+            await messenger.send(Reply(chat=event.chat, text=denied.text))

@@ -130,3 +130,18 @@ class PeopleRepo:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE people SET vk_id = ?, updated_at = ? WHERE id = ?",
                                (vk_id, iso(), person_id))
+
+    async def by_surname_any(self, surname_key: str) -> list[Person]:
+        """Everyone (also people who left) whose normalized name starts with this surname (operators' look-ups)."""
+        async with self._db.read() as conn:
+            return await _people(conn, "p.name_key = ? OR p.name_key LIKE ? ESCAPE '\\'",
+                                 (surname_key, _like_prefix(surname_key) + " %"))
+
+    async def by_vk_id_any(self, vk_id: int) -> list[Person]:
+        """Everyone bound to this VK account, people who left included (operators' look-ups)."""
+        async with self._db.read() as conn:
+            return await _people(conn, "p.vk_id = ?", (vk_id,))
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

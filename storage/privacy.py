@@ -69,7 +69,7 @@ class PrivacyRepo:
                     result[table] = rows
             if vk_id is not None:
                 for table, column in (("vk_users", "vk_id"), ("binding_requests", "vk_id"),
-                                      ("audit_log", "actor_vk_id")):
+                                      ("privacy_consents", "vk_id"), ("audit_log", "actor_vk_id")):
                     rows = await _rows(conn, f"SELECT * FROM {table} WHERE {column} = ?", (vk_id,))  # noqa: S608 - fixed names
                     if rows:
                         result.setdefault(table, []).extend(
@@ -110,6 +110,7 @@ class PrivacyRepo:
                 for sql, table in (
                     ("DELETE FROM vk_users WHERE vk_id = ?", "vk_users"),
                     ("DELETE FROM binding_requests WHERE vk_id = ?", "binding_requests"),
+                    ("DELETE FROM privacy_consents WHERE vk_id = ?", "privacy_consents"),
                     ("DELETE FROM dialog_state WHERE peer_key = CAST(?1 AS TEXT) OR peer_key LIKE '%:' || ?1",
                      "dialog_state"),
                     ("DELETE FROM inbox WHERE order_key = CAST(? AS TEXT)", "inbox"),

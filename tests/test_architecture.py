@@ -56,6 +56,71 @@ def test_bot_code_never_imports_the_emulator() -> None:
         str(p.relative_to(ROOT))
         for folder in ("bot", "handlers", "storage")
         for p in _files(folder)
-        if "vk_emulator" in _imports(p) and not str(p.relative_to(ROOT)).startswith(allowed)
+        if {"vk_emulator", "max_emulator", "emulator_common"} & _imports(p)
+        and not str(p.relative_to(ROOT)).startswith(allowed)
     ]
     assert offenders == []
+
+
+# --- the neutral layer (issue 14) ---
+NEUTRAL = ("bot/domain/", "bot/services/", "bot/messaging/")
+FORBIDDEN_IN_NEUTRAL = {"vkbottle", "aiohttp", "aiosqlite", "sqlite3", "storage"}
+# Services that still take repositories straight from storage/ instead of a store protocol in
+# bot/ports.py, by module or package (a package split into files stays one entry). The list may
+# only shrink: a new entry fails, and so does a listed one that no longer imports storage.
+STORAGE_IMPORTS_LEFT = {
+    "domain/reminders", "services/access", "services/broadcasts", "services/chats", "services/faq",
+    "services/identity", "services/imports", "services/live_counts", "services/offline", "services/privacy",
+    "services/reachability", "services/reminders", "services/summary",
+}
+
+
+def _neutral_files() -> list[Path]:
+    return [p for p in _files("bot") if str(p.relative_to(ROOT)).startswith(NEUTRAL)]
+
+
+def _unit(path: Path) -> str:
+    """`services/chats` for bot/services/chats/dialog.py, `services/access` for bot/services/access.py."""
+    parts = path.relative_to(ROOT / "bot").with_suffix("").parts
+    return "/".join(parts[:2])
+
+
+def test_domain_services_and_messaging_know_no_messenger_and_no_database_driver() -> None:
+    """Domain, services and the conversation layer never import vkbottle, aiohttp or a SQLite driver."""
+    offenders = {str(p.relative_to(ROOT)): sorted(_imports(p) & (FORBIDDEN_IN_NEUTRAL - {"storage"}))
+                 for p in _neutral_files()}
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_storage_implementations_stay_out_of_new_neutral_code() -> None:
+    """No domain, service or messaging module starts importing storage/; the known ones are listed to shrink."""
+    importing = {_unit(p) for p in _neutral_files() if "storage" in _imports(p)}
+    assert importing - STORAGE_IMPORTS_LEFT == set(), "new storage imports in neutral code"
+    assert STORAGE_IMPORTS_LEFT - importing == set(), "a module no longer imports storage: drop it from the list"
+
+
+def _converted_handlers() -> list[Path]:
+    """Handler modules that are neutral routers (they define `router = Router(...)`)."""
+    found = []
+    for path in _files("handlers"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name) and node.value.func.id == "Router"):
+                found.append(path)
+    return found
+
+
+def test_converted_handlers_import_no_vkbottle() -> None:
+    """A handler module written for the neutral router imports neither vkbottle nor the VK helpers."""
+    converted = _converted_handlers()
+    assert {p.stem for p in converted} >= {"summary", "reach", "live_counts"}
+    offenders = {}
+    for path in converted:
+        tree = ast.parse(path.read_text("utf-8"))
+        modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        bad = {m for m in modules if m.split(".")[0] == "vkbottle" or m.startswith(("bot.vk", "handlers.common"))}
+        if bad:
+            offenders[path.name] = sorted(bad)
+    assert offenders == {}

@@ -9,8 +9,12 @@ from vk_emulator.cli import add_arguments, run
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Parse the options and run the emulator until a signal."""
+    from bot.argparse_ru import use_russian
+
+    use_russian()
     parser = argparse.ArgumentParser(
-        prog="python -m vk_emulator", description="Local VK API emulator"
+        prog="python -m vk_emulator", description="Локальный эмулятор API ВКонтакте"
     )
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -19,37 +19,70 @@ def _rps(value: str) -> int | None:
         return None
     number = int(value)
     if number < 0:
-        raise argparse.ArgumentTypeError("rps must be positive")
+        raise argparse.ArgumentTypeError("число запросов в секунду не может быть отрицательным")
     return number
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the emulator's options to a parser."""
-    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8081, help="port; 0 picks a free one")
-    parser.add_argument("--token", default="t", help="the community token the emulator accepts")
-    parser.add_argument("--group-id", type=int, default=1, help="the community's id")
     parser.add_argument(
-        "--seed", default=None, help="pre-create a named set of people (e.g. 'demo')"
+        "--host",
+        default="127.0.0.1",
+        metavar="АДРЕС",
+        help="адрес, на котором слушать (по умолчанию 127.0.0.1)",
     )
     parser.add_argument(
-        "--rps", type=_rps, default=20, help="requests per second per token; 'off' disables"
+        "--port", type=int, default=8081, metavar="ПОРТ", help="порт; 0 — выбрать свободный"
+    )
+    parser.add_argument(
+        "--token",
+        default="t",
+        metavar="КЛЮЧ",
+        help="ключ доступа сообщества, который принимает эмулятор",
+    )
+    parser.add_argument("--group-id", type=int, default=1, metavar="ID", help="id сообщества")
+    parser.add_argument(
+        "--seed",
+        default=None,
+        metavar="НАБОР",
+        help="заранее создать готовый набор людей (например, demo)",
+    )
+    parser.add_argument(
+        "--rps",
+        type=_rps,
+        default=20,
+        metavar="ЧИСЛО",
+        help="лимит запросов в секунду на ключ; off — без лимита",
     )
     parser.add_argument(
         "--no-strict",
         dest="strict",
         action="store_false",
-        help="accept parameters that are not in VK's schema",
+        help="принимать параметры, которых нет в схеме VK",
     )
     parser.add_argument(
         "--no-validate",
         dest="validate",
         action="store_false",
         default=None,
-        help="do not check requests, responses and events against VK's schema",
+        help="не проверять запросы, ответы и события по схеме VK",
     )
-    parser.add_argument("--random-seed", type=int, default=None, help="seed for fault injection")
-    parser.add_argument("--schema-dir", default=None, help="path to shared/vk-api-schema")
+    parser.add_argument(
+        "--random-seed", type=int, default=None, metavar="ЧИСЛО", help="зерно случайных сбоев"
+    )
+    parser.add_argument(
+        "--schema-dir",
+        default=None,
+        metavar="ПАПКА",
+        help="папка со схемой VK API (по умолчанию — копия в пакете)",
+    )
+
+
+def _reason(error: Exception) -> str:
+    """Why the emulator could not start, in Russian."""
+    if isinstance(error, OSError):
+        return f"адрес или порт недоступен ({error.strerror or error})"
+    return str(error)
 
 
 async def _serve(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None) -> None:
@@ -80,8 +113,8 @@ def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None
     """Run the emulator until SIGINT/SIGTERM; return the exit code."""
     if getattr(args, "seed", None) and seed_users is None:
         print(
-            f"error: --seed {args.seed!r} is not available here: the caller must resolve it "
-            "to a list of people (use `sferum-bot emulator --seed demo`)",
+            f"Ошибка: набор людей --seed {args.seed!r} здесь недоступен: "
+            "запустите `sferum-bot emulator --seed demo`",
             file=sys.stderr,
             flush=True,
         )
@@ -90,6 +123,8 @@ def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None
     try:
         asyncio.run(_serve(args, seed_users))
     except (OSError, SchemaNotFoundError, ControlError) as error:
-        print(f"error: cannot start the emulator: {error}", file=sys.stderr, flush=True)
+        print(
+            f"Ошибка: не удалось запустить эмулятор: {_reason(error)}", file=sys.stderr, flush=True
+        )
         return 1
     return 0

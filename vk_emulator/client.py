@@ -6,66 +6,14 @@ import asyncio
 import base64
 from typing import Any
 
-import aiohttp
-
-JSON = dict[str, Any]
+from emulator_common.client import JSON, ControlAPIError, ControlClient
 
 
-class ControlAPIError(RuntimeError):
-    """The control API answered with an error status."""
-
-    def __init__(self, status: int, body: Any) -> None:
-        self.status = status
-        self.body = body
-        super().__init__(f"control API error {status}: {body}")
-
-
-class EmulatorControl:
-    """Typed wrapper around `/_emu/...`; every method returns the parsed JSON answer."""
-
-    def __init__(self, base_url: str, session: aiohttp.ClientSession | None = None) -> None:
-        self.base_url = base_url.rstrip("/")
-        self._session = session
-        self._owns_session = session is None
+class EmulatorControl(ControlClient):
+    """Typed wrapper around the VK emulator's `/_emu/...`; every method returns the parsed JSON."""
 
     async def __aenter__(self) -> EmulatorControl:
         return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        if self._session is not None and self._owns_session:
-            await self._session.close()
-        self._session = None
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-            self._owns_session = True
-        return self._session
-
-    async def _request(
-        self,
-        method: str,
-        path: str,
-        json_body: JSON | None = None,
-        params: dict[str, str] | None = None,
-        timeout_s: float = 30.0,
-    ) -> JSON:
-        session = self._get_session()
-        async with session.request(
-            method,
-            f"{self.base_url}{path}",
-            json=json_body if method == "POST" else None,
-            params=params,
-            timeout=aiohttp.ClientTimeout(total=timeout_s),
-        ) as response:
-            body = await response.json(content_type=None)
-            if response.status != 200:
-                raise ControlAPIError(response.status, body)
-            result: JSON = body
-            return result
 
     # -- people, chats, community -------------------------------------------------------------
 
@@ -95,9 +43,6 @@ class EmulatorControl:
         if last_message_date is not None:
             body["last_message_date"] = last_message_date
         return await self._request("POST", "/_emu/users", body)
-
-    async def users(self) -> JSON:
-        return await self._request("GET", "/_emu/users")
 
     async def allow(self, user_id: int) -> JSON:
         return await self._request("POST", f"/_emu/users/{user_id}/allow", {})
@@ -231,47 +176,18 @@ class EmulatorControl:
     async def snackbars(self, user_id: int) -> JSON:
         return await self._request("GET", "/_emu/snackbars", params={"user_id": str(user_id)})
 
-    async def stats(self) -> JSON:
-        return await self._request("GET", "/_emu/stats")
-
-    async def health(self) -> JSON:
-        return await self._request("GET", "/_emu/health")
-
     # -- faults, limits, time -----------------------------------------------------------------
 
     async def faults(self, **faults: Any) -> JSON:
         """Replace the whole fault set (error_rate, http_500_rate, drop_rate, delay_ms, longpoll_failed)."""
         return await self._request("POST", "/_emu/faults", faults)
 
-    async def get_faults(self) -> JSON:
-        return await self._request("GET", "/_emu/faults")
-
-    async def get_limits(self) -> JSON:
-        return await self._request("GET", "/_emu/limits")
-
-    async def get_clock(self) -> JSON:
-        return await self._request("GET", "/_emu/clock")
-
     async def get_community(self) -> JSON:
         return await self._request("GET", "/_emu/community")
-
-    async def chats(self) -> JSON:
-        return await self._request("GET", "/_emu/chats")
 
     async def limits(self, **limits: Any) -> JSON:
         """Replace the limits (rps, execute_max_calls, max_message_length, dedupe_window_s, ...)."""
         return await self._request("POST", "/_emu/limits", limits)
-
-    async def clock(self, frozen: bool | None = None, advance_s: float | None = None) -> JSON:
-        body: JSON = {}
-        if frozen is not None:
-            body["frozen"] = frozen
-        if advance_s is not None:
-            body["advance_s"] = advance_s
-        return await self._request("POST", "/_emu/clock", body)
-
-    async def reset(self) -> JSON:
-        return await self._request("POST", "/_emu/reset", {})
 
 
 async def wait_sent(
@@ -286,3 +202,6 @@ async def wait_sent(
         return await asyncio.wait_for(
             control.wait_sent(peer_id, count, after=after, timeout=timeout), timeout + 15
         )
+
+
+__all__ = ["JSON", "ControlAPIError", "EmulatorControl", "wait_sent"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import os
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -38,30 +37,19 @@ class SchemaNotFoundError(RuntimeError):
     """The schema directory could not be located."""
 
 
-def _candidates(start: Path) -> Iterable[Path]:
-    for directory in (start, *start.parents):
-        yield directory / "shared" / "vk-api-schema"
+#: The vendored schema (package data; see its SOURCE.txt and LICENSE).
+PACKAGED_SCHEMA_DIR = Path(__file__).resolve().parent / "vk_api_schema"
 
 
 def locate_schema_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Find the schema: explicit path, then $SFERUM_VK_SCHEMA_DIR, then a `shared/vk-api-schema`
-    beside any ancestor of the current directory or of this package (a repo's `../shared`)."""
-    if explicit is not None:
-        path = Path(explicit)
-        if not (path / "SOURCE.txt").exists() and not (path / "messages").is_dir():
-            raise SchemaNotFoundError(f"no VK API schema in {path}")
-        return path
-    env = os.environ.get(SCHEMA_DIR_ENV)
-    if env:
-        return locate_schema_dir(env)
-    starts = (Path.cwd().resolve(), Path(__file__).resolve().parent)
-    for start in starts:
-        for candidate in _candidates(start):
-            if (candidate / "messages" / "methods.json").is_file():
-                return candidate
-    raise SchemaNotFoundError(
-        "VK API schema not found: set SFERUM_VK_SCHEMA_DIR or put shared/vk-api-schema beside the repo"
-    )
+    """Find the schema: an explicit path, then $SFERUM_VK_SCHEMA_DIR, else the copy shipped
+    inside this package."""
+    if explicit is None:
+        explicit = os.environ.get(SCHEMA_DIR_ENV) or PACKAGED_SCHEMA_DIR
+    path = Path(explicit)
+    if not (path / "messages" / "methods.json").is_file():
+        raise SchemaNotFoundError(f"в папке {path} нет схемы VK API (messages/methods.json)")
+    return path
 
 
 def convert_required(node: Any) -> None:

@@ -3,31 +3,28 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from emulator_common.control import ControlError
+from emulator_common.faults import roll
+from emulator_common.http import (
+    LoopbackServer,
+    control_error,
+    control_handler,
+    json_response,
+    path_int,
+    query_int,
+    query_opt_int,
+)
+from emulator_common.schema import SchemaViolation
 from vk_emulator.client import EmulatorControl
-from vk_emulator.core import ControlError, EmulatorCore, SchemaViolation
+from vk_emulator.core import EmulatorCore
 from vk_emulator.errors import VKError
 
 log = logging.getLogger("vk_emulator")
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-_JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
-
-
-def _json(body: Any, status: int = 200) -> web.Response:
-    return web.Response(
-        body=json.dumps(body, ensure_ascii=False).encode(), status=status, headers=_JSON_HEADERS
-    )
-
-
-def _control_error(message: str, status: int = 400) -> web.Response:
-    return _json({"error": message}, status=status)
 
 
 class Emulator:
@@ -59,9 +56,7 @@ class Emulator:
             schema_dir=schema_dir,
         )
         self.app = self._build_app()
-        self._runner: web.AppRunner | None = None
-        self.host = "127.0.0.1"
-        self.port = 0
+        self._server = LoopbackServer(self.app)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -81,32 +76,22 @@ class Emulator:
     def api_url(self) -> str:
         return f"{self.state.base_url}/method/"
 
+    @property
+    def host(self) -> str:
+        return self._server.host
+
+    @property
+    def port(self) -> int:
+        return self._server.port
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> None:
         """Start serving; with port 0 a free port is chosen (see `base_url`)."""
-        runner = web.AppRunner(
-            self.app,
-            access_log=None,
-            handle_signals=False,
-            # A client that goes away must not keep a long-poll hold alive.
-            handler_cancellation=True,
-            shutdown_timeout=2.0,
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, host, port, reuse_address=True)
-        await site.start()
-        self._runner = runner
-        addresses = runner.addresses
-        real_port = addresses[0][1] if addresses else port
-        self.host, self.port = host, int(real_port)
-        url_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        self.state.base_url = f"http://{url_host}:{self.port}"
+        self.state.base_url = await self._server.start(host, port)
 
     async def stop(self) -> None:
         """Release held long polls and waits, then stop the server."""
         self.state.shutdown()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Emulator:
         await self.start()
@@ -139,12 +124,12 @@ class Emulator:
         add(
             "POST",
             "/_emu/users/{id}/allow",
-            self._control(lambda r, d: self.state.allow(_path_int(r, "id"))),
+            self._control(lambda r, d: self.state.allow(path_int(r, "id"))),
         )
         add(
             "POST",
             "/_emu/users/{id}/deny",
-            self._control(lambda r, d: self.state.deny(_path_int(r, "id"))),
+            self._control(lambda r, d: self.state.deny(path_int(r, "id"))),
         )
         add("GET", "/_emu/chats", self._control(lambda r, d: self.state.list_chats()))
         add("POST", "/_emu/chats", self._control(lambda r, d: self.state.add_chat(d)))
@@ -156,7 +141,7 @@ class Emulator:
         add(
             "GET",
             "/_emu/snackbars",
-            self._control(lambda r, d: self.state.snackbar_items(_query_int(r, "user_id"))),
+            self._control(lambda r, d: self.state.snackbar_items(query_int(r, "user_id"))),
         )
         add("GET", "/_emu/stats", self._control(lambda r, d: self.state.stats.as_dict()))
         add("GET", "/_emu/faults", self._control(lambda r, d: self.state.faults.as_dict()))
@@ -195,37 +180,32 @@ class Emulator:
         faults = state.faults
         drop = False
         if faults.active():
-            rng = state.rng
-            low, high = faults.delay_ms
-            if high > 0:
-                await asyncio.sleep(rng.uniform(low, high) / 1000)
-            if faults.http_500_rate and rng.random() < faults.http_500_rate:
+            dice = await roll(
+                state.rng,
+                faults.delay_ms,
+                faults.http_500_rate,
+                faults.drop_rate,
+                errors=[(str(code), rate) for code, rate in faults.error_rate.items()],
+            )
+            if dice.fail_500:
                 state.stats.requests[method] = state.stats.requests.get(method, 0) + 1
                 return web.Response(status=500, text="Internal Server Error")
-            for code, rate in faults.error_rate.items():
-                if rng.random() < rate:
-                    state.stats.requests[method] = state.stats.requests.get(method, 0) + 1
-                    return _json(state.error_body(VKError(code), method, raw))
-            drop = bool(faults.drop_rate) and rng.random() < faults.drop_rate
+            if dice.error is not None:
+                state.stats.requests[method] = state.stats.requests.get(method, 0) + 1
+                return json_response(state.error_body(VKError(int(dice.error)), method, raw))
+            drop = dice.drop
         try:
             body = state.handle(method, raw, token)
         except SchemaViolation as violation:
             log.error("schema violation: %s", violation)
-            return _json(
-                {
-                    "emulator_error": "schema violation",
-                    "where": violation.where,
-                    "details": violation.errors[:20],
-                },
-                status=500,
-            )
+            return json_response(violation.body(), status=500)
         if drop:
             # The request has taken effect; the client never learns it.
             transport = request.transport
             if transport is not None:
                 transport.abort()
             raise asyncio.CancelledError
-        return _json(body)
+        return json_response(body)
 
     # -- long poll ----------------------------------------------------------------------------
 
@@ -237,13 +217,13 @@ class Emulator:
                 if isinstance(value, str):
                     params.setdefault(key, value)
         if params.get("act") != "a_check":
-            return _json({"failed": 2})
+            return json_response({"failed": 2})
         try:
             wait = float(params.get("wait", "25"))
         except ValueError:
             wait = 25.0
         body = await self.state.long_poll(params.get("key", ""), params.get("ts", ""), wait)
-        return _json(body)
+        return json_response(body)
 
     # -- uploads and downloads ----------------------------------------------------------------
 
@@ -272,20 +252,20 @@ class Emulator:
     async def _upload_doc(self, request: web.Request) -> web.StreamResponse:
         found = await self._read_file(request, "file")
         if found is None:
-            return _json({"error": "file is missing (multipart field 'file')"})
+            return json_response({"error": "file is missing (multipart field 'file')"})
         filename, data = found
         if filename.lower().endswith((".mp3", ".exe")):
-            return _json({"error": "file type is not allowed"})
+            return json_response({"error": "file type is not allowed"})
         token = self.state.accept_upload("doc", filename, data, self._upload_peer(request))
-        return _json({"file": f"{token}|{filename}"})
+        return json_response({"file": f"{token}|{filename}"})
 
     async def _upload_photo(self, request: web.Request) -> web.StreamResponse:
         found = await self._read_file(request, None)
         if found is None:
-            return _json({"error": "photo is missing (one multipart file part)"})
+            return json_response({"error": "photo is missing (one multipart file part)"})
         filename, data = found
         token = self.state.accept_upload("photo", filename, data, self._upload_peer(request))
-        return _json(self.state.photo_upload_answer(token))
+        return json_response(self.state.photo_upload_answer(token))
 
     async def _download_doc(self, request: web.Request) -> web.StreamResponse:
         key = _parse_ref(request.match_info["ref"])
@@ -307,56 +287,32 @@ class Emulator:
 
     # -- control ------------------------------------------------------------------------------
 
-    def _control(self, action: Callable[[web.Request, dict[str, Any]], Any]) -> Handler:
-        async def handler(request: web.Request) -> web.StreamResponse:
-            data: dict[str, Any] = {}
-            if request.method == "POST" and request.can_read_body:
-                try:
-                    parsed = await request.json()
-                except ValueError:
-                    return _control_error("body must be JSON")
-                if parsed is not None and not isinstance(parsed, dict):
-                    return _control_error("body must be a JSON object")
-                data = parsed or {}
-            try:
-                return _json(action(request, data))
-            except ControlError as error:
-                return _control_error(str(error))
-            except SchemaViolation as violation:
-                return _json(
-                    {
-                        "emulator_error": "schema violation",
-                        "where": violation.where,
-                        "details": violation.errors[:20],
-                    },
-                    status=500,
-                )
-
-        return handler
+    def _control(self, action: Any) -> Any:
+        return control_handler(action)
 
     async def _poller(self, request: web.Request) -> web.StreamResponse:
         try:
             wait = float(request.query.get("wait", "0"))
         except ValueError:
-            return _control_error("wait must be a number")
+            return control_error("wait must be a number")
         listening = await self.state.wait_poller(wait) if wait > 0 else self.state.lp_holding > 0
-        return _json(
+        return json_response(
             {"listening": listening, "holding": self.state.lp_holding, "ts": str(self.state.lp_ts)}
         )
 
     async def _sent(self, request: web.Request) -> web.StreamResponse:
         try:
-            peer_id = _query_opt_int(request, "peer_id")
-            after = _query_opt_int(request, "after")
-            min_count = _query_opt_int(request, "min_count") or 1
+            peer_id = query_opt_int(request, "peer_id")
+            after = query_opt_int(request, "after")
+            min_count = query_opt_int(request, "min_count") or 1
             wait = float(request.query.get("wait", "0"))
         except (ControlError, ValueError) as error:
-            return _control_error(str(error))
+            return control_error(str(error))
         if wait > 0:
             items = await self.state.wait_sent(peer_id, after, min_count, wait)
         else:
             items = self.state.sent_items(peer_id, after)
-        return _json({"items": items})
+        return json_response({"items": items})
 
 
 def _parse_ref(ref: str) -> tuple[int, int] | None:
@@ -365,27 +321,3 @@ def _parse_ref(ref: str) -> tuple[int, int] | None:
         return int(owner), int(item)
     except ValueError:
         return None
-
-
-def _path_int(request: web.Request, name: str) -> int:
-    try:
-        return int(request.match_info[name])
-    except ValueError as exc:
-        raise ControlError(f"{name} must be an integer") from exc
-
-
-def _query_int(request: web.Request, name: str) -> int:
-    value = _query_opt_int(request, name)
-    if value is None:
-        raise ControlError(f"{name} is required")
-    return value
-
-
-def _query_opt_int(request: web.Request, name: str) -> int | None:
-    raw = request.query.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ControlError(f"{name} must be an integer") from exc

@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.config import ConfigError, Settings, load_settings
 
+if TYPE_CHECKING:
+    from storage.db import Database
+
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
+# A change that needs confirmation was only previewed (run again with --yes).
+EXIT_PREVIEW = 3
 
 
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
@@ -20,9 +25,9 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    """The settings named by --config; a configuration error exits with code 2."""
+    """The settings named by --config and --env-file; a configuration error exits with code 2."""
     try:
-        return load_settings(getattr(args, "config", None))
+        return load_settings(getattr(args, "config", None), getattr(args, "env_file", None))
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
 
@@ -30,3 +35,26 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def print_json(value: Any) -> None:
     """Machine output: UTF-8 JSON on stdout."""
     print(json.dumps(value, ensure_ascii=False))
+
+
+async def open_db(settings: Settings, *, create: bool = False, empty_if_new: bool = False) -> Database:
+    """The configured database; only commands that import (`create`) may make a new one.
+
+    A new database is announced in one line on stderr. Any problem with the file or its
+    folder raises storage.db.StorageError, which `bot.cli.main` turns into one Russian line.
+    With `empty_if_new` a never-created database reads as an empty one (for --json reports),
+    said on stderr.
+    """
+    from storage.db import NOT_CREATED, Database, StorageError
+
+    path = settings.storage.database_path
+    try:
+        db = await Database.open(path, create=create, backups=settings.backup.dir)
+    except StorageError as exc:
+        if exc.kind != "not_created" or not empty_if_new:
+            raise
+        print(NOT_CREATED, file=sys.stderr)
+        return await Database.open(":memory:")
+    if db.created:
+        print(f"Создана новая база данных: {path}", file=sys.stderr)
+    return db

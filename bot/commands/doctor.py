@@ -12,6 +12,7 @@ from bot.services.doctor import VkCallError, diagnose, render
 
 
 async def _check(settings: Settings) -> tuple[str, bool]:
+    """The rendered findings and whether all are fine; OSError when VK cannot be reached."""
     from bot.vk.api import make_api
     from bot.vk.calls import VkError, api_call
 
@@ -38,7 +39,15 @@ def _run(args: argparse.Namespace) -> int:
     problem = check_knowledge_files(settings)
     if problem is not None:
         fail(problem, EXIT_CONFIG)
-    text, ok = asyncio.run(_check(settings))
+    import aiohttp
+
+    from bot.vk.api import network_reason
+
+    try:
+        text, ok = asyncio.run(_check(settings))
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        fail(f"не удалось связаться с ВКонтакте ({settings.vk.api_url}): {network_reason(exc)}. "
+             "Проверьте подключение к интернету и адрес [vk] api_url в настройках.")
     print(text)
     return 0 if ok else 1
 

@@ -1,4 +1,4 @@
-"""`sferum-bot emulator`: the local VK API emulator for tests, the demo and trying the bot."""
+"""`sferum-bot emulator`: the local VK or MAX API emulator for tests, the demo and trying the bot."""
 
 from __future__ import annotations
 
@@ -8,29 +8,62 @@ from typing import Any
 from bot.commands._common import fail
 
 
-def _run(args: argparse.Namespace) -> int:
-    from vk_emulator import cli as emulator_cli
+def _demo_people() -> list[dict[str, Any]]:
+    from bot.demo.fixture import load_fixture
 
+    return load_fixture().emulator_users()
+
+
+def _max_people(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The demo people as the MAX emulator takes them: those who allow messages in VK have
+    pressed Start in MAX."""
+    return [
+        {
+            "user_id": p["id"],
+            "first_name": p["first_name"],
+            "last_name": p.get("last_name") or None,
+            "started": bool(p.get("allows_messages")),
+        }
+        for p in people
+    ]
+
+
+def _run(args: argparse.Namespace) -> int:
     seed: list[dict[str, Any]] | None = None
     if args.seed is not None:
         if args.seed != "demo":
             fail(f"неизвестный набор «{args.seed}»; есть только demo")
-        from bot.demo.fixture import load_fixture
+        seed = _demo_people()
+    if args.messenger == "max":
+        from max_emulator import cli as max_cli
 
-        seed = load_fixture().emulator_users()
+        return max_cli.run(args, seed_users=None if seed is None else _max_people(seed))
+    from vk_emulator import cli as emulator_cli
+
     return emulator_cli.run(args, seed_users=seed)
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
-             common: argparse.ArgumentParser) -> None:
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
     """Add the `emulator` subcommand."""
     from vk_emulator import cli as emulator_cli
 
     parser = sub.add_parser(
         "emulator",
         parents=[common],
-        help="локальный эмулятор API ВКонтакте",
-        description="Запускает эмулятор API ВКонтакте на 127.0.0.1 (для тестов, демо и проб).",
+        help="локальный эмулятор API ВКонтакте или MAX",
+        description="Запускает эмулятор API ВКонтакте (по умолчанию) или MAX на 127.0.0.1 "
+        "(для тестов, демо и проб).",
+    )
+    parser.add_argument(
+        "--messenger",
+        choices=("vk", "max"),
+        default="vk",
+        help="какой мессенджер изображать (по умолчанию vk)",
+    )
+    parser.add_argument(
+        "--bot-id", type=int, default=1000, help="id бота в MAX (только для --messenger max)"
     )
     emulator_cli.add_arguments(parser)
     parser.set_defaults(func=_run)

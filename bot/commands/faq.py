@@ -11,6 +11,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.faq import FaqAnswer, FaqEngine, KnowledgeBaseError
+from bot.faq.engine import DEFAULT_MESSENGER, Messenger
+from bot.faq.knowledge import MESSENGERS
+
+#: Separates accepted topics in the expected column of an evaluation file: «web_version|max».
+ALTERNATIVE_SEP = "|"
 
 
 def register(
@@ -25,7 +30,14 @@ def register(
         description="Отвечает на вопросы (по одному в аргументе; «-» — читать по строке из stdin).",
     )
     ask.add_argument("--json", action="store_true", help="по JSON-объекту на строку")
-    ask.add_argument("questions", nargs="+", metavar="QUESTION", help="вопрос или «-»")
+    ask.add_argument(
+        "--messenger",
+        choices=MESSENGERS,
+        default=None,
+        help="для какого мессенджера шаги в ответах: max или vk "
+        "(по умолчанию — messenger_preference единственной школы, иначе max)",
+    )
+    ask.add_argument("questions", nargs="+", metavar="ВОПРОС", help="вопрос или «-»")
     ask.set_defaults(func=run_ask)
 
     evaluate = sub.add_parser(
@@ -34,7 +46,7 @@ def register(
         help="точность базы знаний на файле «тема<TAB>вопрос»",
         description="Считает точность top-1 по файлу строк «тема<TAB>вопрос» (none — без темы).",
     )
-    evaluate.add_argument("file", type=Path, metavar="FILE.tsv")
+    evaluate.add_argument("file", type=Path, metavar="ФАЙЛ.tsv", help="файл «тема<TAB>вопрос»")
     evaluate.add_argument("--json", action="store_true", help="результат одним JSON-объектом")
     evaluate.set_defaults(func=run_eval)
 
@@ -59,22 +71,37 @@ def _stdin_lines() -> list[str]:
     return raw.decode("utf-8", errors="replace").splitlines()
 
 
+def _school_settings(args: argparse.Namespace) -> tuple[Path | None, Messenger]:
+    """The school's FAQ file and messenger when --config names a configuration."""
+    config = getattr(args, "config", None)
+    if config is None:
+        return None, DEFAULT_MESSENGER
+    # Imported lazily: `ask` works without any configuration at all.
+    from bot.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(config)
+        school = settings.school()
+    except ConfigError as exc:
+        raise _CliError(str(exc)) from None
+    return school.faq_file, school.messenger_preference
+
+
 def _engine(args: argparse.Namespace) -> FaqEngine:
     """The bundled knowledge base, plus the school's FAQ file when --config names one."""
-    overrides: Path | None = None
-    config = getattr(args, "config", None)
-    if config is not None:
-        # Imported lazily: `ask` works without any configuration at all.
-        from bot.config import ConfigError, load_settings
-
-        try:
-            overrides = load_settings(config).school().faq_file
-        except ConfigError as exc:
-            raise _CliError(str(exc)) from None
+    overrides, _ = _school_settings(args)
     try:
         return FaqEngine.load(overrides_path=overrides)
     except KnowledgeBaseError as exc:
         raise _CliError(str(exc)) from None
+
+
+def _messenger(args: argparse.Namespace) -> Messenger:
+    """--messenger, else the only school's messenger_preference, else MAX."""
+    chosen = getattr(args, "messenger", None)
+    if chosen in MESSENGERS:
+        return "vk" if chosen == "vk" else "max"
+    return _school_settings(args)[1]
 
 
 def _questions(raw: Sequence[str]) -> list[str]:
@@ -89,13 +116,17 @@ def _questions(raw: Sequence[str]) -> list[str]:
 
 def _readable(answer: FaqAnswer, engine: FaqEngine) -> str:
     if answer.topic is None:
-        heading = "Тема: нет" if answer.kind != "smalltalk" else "Тема: нет (приветствие/беседа)"
+        heading = "Тема: нет" if answer.kind != "greeting" else "Тема: нет (приветствие/беседа)"
     else:
         heading = f"Тема: {engine.topics[answer.topic].title} ({answer.topic})"
     lines = [
         f"Вопрос: {answer.question}",
         f"{heading}, уверенность {answer.confidence:.2f}",
     ]
+    if answer.entry is not None:
+        lines.append(f"Ответ: {engine.entry_by_id[answer.entry].title} ({answer.entry})")
+    if answer.related:
+        lines.append("Ещё в теме: " + "; ".join(engine.entry_by_id[e].title for e in answer.related))
     if answer.alternatives:
         lines.append("Другие темы: " + ", ".join(answer.alternatives))
     lines += ["", answer.answer, ""]
@@ -107,12 +138,13 @@ def run_ask(args: argparse.Namespace) -> int:
     out = _utf8(sys.stdout)
     try:
         engine = _engine(args)
+        messenger = _messenger(args)
         questions = _questions(args.questions)
     except _CliError as exc:
         print(f"Ошибка: {exc}", file=sys.stderr)
         return 1
     for question in questions:
-        answer = engine.ask(question)
+        answer = engine.ask(question, messenger=messenger)
         if args.json:
             out.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
         else:
@@ -122,7 +154,10 @@ def run_ask(args: argparse.Namespace) -> int:
 
 
 def read_eval_file(path: Path, known: Iterable[str]) -> list[tuple[str, str]]:
-    """`(expected topic, question)` pairs of a `topic<TAB>question` file; blank lines skipped."""
+    """`(expected, question)` pairs of a `topic<TAB>question` file; blank lines skipped.
+
+    `expected` is a topic id, `none`, or accepted topics joined by «|» («web_version|max»).
+    """
     topics = set(known)
     try:
         text = path.read_text(encoding="utf-8")
@@ -139,23 +174,44 @@ def read_eval_file(path: Path, known: Iterable[str]) -> list[tuple[str, str]]:
         parts = line.split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
             raise _CliError(f"{path.name}, строка {number}: ожидалось «тема<TAB>вопрос»")
-        topic, question = parts[0].strip(), parts[1].strip()
-        if topic != "none" and topic not in topics:
-            raise _CliError(f"{path.name}, строка {number}: неизвестная тема «{topic}»")
-        rows.append((topic, question))
+        expected, question = parts[0].strip(), parts[1].strip()
+        for topic in expected.split(ALTERNATIVE_SEP):
+            topic = topic.strip()
+            if not topic:
+                raise _CliError(f"{path.name}, строка {number}: пустая тема в «{expected}»")
+            if topic != "none" and topic not in topics:
+                raise _CliError(f"{path.name}, строка {number}: неизвестная тема «{topic}»")
+        rows.append((ALTERNATIVE_SEP.join(t.strip() for t in expected.split(ALTERNATIVE_SEP)), question))
     return rows
 
 
+def accepted(expected: str) -> set[str | None]:
+    """The topics (None for `none`) that count as right for an expected label."""
+    return {None if t == "none" else t for t in expected.split(ALTERNATIVE_SEP)}
+
+
 def evaluate(engine: FaqEngine, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """Top-1 accuracy in the `faq-eval --json` format (`none` expects topic null)."""
+    """Accuracy in the `faq-eval --json` format: top-1 (`none` expects topic null, `a|b`
+    accepts either), top-2, direct answers and the confusion between topics."""
     per_topic: dict[str, dict[str, int]] = {}
+    confusion: dict[str, dict[str, int]] = {}
     misses: list[dict[str, Any]] = []
-    correct = 0
+    correct = top2 = direct = direct_correct = 0
     for expected, question in rows:
-        got = engine.ask(question).topic
-        hit = got == (None if expected == "none" else expected)
+        answer = engine.ask(question)
+        got = answer.topic
+        right = accepted(expected)
+        hit = got in right
+        second = answer.alternatives[0] if answer.alternatives else None
         stats = per_topic.setdefault(expected, {"total": 0, "correct": 0})
         stats["total"] += 1
+        row = confusion.setdefault(expected, {})
+        row[got or "none"] = row.get(got or "none", 0) + 1
+        if hit or (got is not None and second in right):
+            top2 += 1
+        if answer.kind == "answer":
+            direct += 1
+            direct_correct += hit
         if hit:
             stats["correct"] += 1
             correct += 1
@@ -168,12 +224,20 @@ def evaluate(engine: FaqEngine, rows: Sequence[tuple[str, str]]) -> dict[str, An
         "accuracy": round(correct / total, 4) if total else 0.0,
         "per_topic": dict(sorted(per_topic.items())),
         "misses": misses,
+        "top2_correct": top2,
+        "direct": direct,
+        "direct_correct": direct_correct,
+        "confusion": {k: dict(sorted(v.items())) for k, v in sorted(confusion.items())},
     }
 
 
 def _readable_report(report: dict[str, Any]) -> str:
+    total = report["total"] or 1
     lines = [
         f"Точность: {report['correct']} из {report['total']} ({report['accuracy'] * 100:.1f} %)",
+        f"Верная тема среди первых двух: {report['top2_correct']} "
+        f"({report['top2_correct'] / total * 100:.1f} %)",
+        f"Прямых ответов: {report['direct']}, из них с верной темой: {report['direct_correct']}",
         "",
         "По темам:",
     ]

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import EXIT_FAILURE, print_json, settings_from
+from bot.commands._common import EXIT_FAILURE, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.imports.reader import ImportRefused, check_size
@@ -88,9 +88,7 @@ def _run(args: argparse.Namespace, kind: str) -> int:
     mode = Mode.DRY_RUN if args.dry_run else Mode.APPLY if args.yes else Mode.AUTO
 
     async def run() -> int:
-        from storage.db import Database
-
-        db = await Database.open(settings.storage.database_path)
+        db = await open_db(settings, create=True)
         try:
             service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
             outcome = await service.submit(data, args.file.name, kind=kind, mode=mode, period=period, org_id=args.org)
@@ -147,7 +145,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                     "новых, отсутствующих в файле отмечает как уволившихся. Если кто-то будет отмечен как "
                     "уволившийся, сначала показывает, что изменится (код выхода 3): примените с --yes.",
     )
-    roster.add_argument("file", type=Path, metavar="FILE", help="файл со списком сотрудников")
+    roster.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл со списком сотрудников")
     roster.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     roster.add_argument("--json", action="store_true", help="вывести итог в JSON")
     _confirm_flags(roster)
@@ -159,8 +157,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                     "Неделю, которая уже загружена, заменяет только с --yes (иначе показывает, что "
                     "изменится, и завершается с кодом 3).",
     )
-    stats.add_argument("file", type=Path, metavar="FILE", help="файл со статистикой")
-    stats.add_argument("--period", metavar="START..END",
+    stats.add_argument("file", type=Path, metavar="ФАЙЛ", help="файл со статистикой")
+    stats.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                        help="период, например 2026-11-14..2026-11-20 (иначе из файла или последний завершившийся)")
     stats.add_argument("--org", metavar="ID", help="id школы из настроек (если школ несколько)")
     stats.add_argument("--json", action="store_true", help="вывести итог в JSON")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 from typing import Any
 
-from bot.commands._common import fail, print_json, settings_from
+from bot.commands._common import fail, open_db, print_json, settings_from
 from bot.config import ConfigError, SchoolConfig, Settings
 from bot.domain.quiet import first_loud_minute, is_quiet
 from bot.ports import SystemClock
@@ -22,14 +23,18 @@ def _schools(settings: Settings, org: str | None) -> list[SchoolConfig]:
         fail(str(exc), 2)
 
 
-async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned]:
+async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned] | None:
+    """What the next run would send; None when no database was ever created (nobody to remind)."""
     from bot.services.offline import offline_links
     from bot.services.reminders import ReminderService
-    from storage.db import Database
+    from storage.db import StorageError
 
-    if not settings.storage.database_path.exists():
-        return []  # no database yet: nothing imported, nobody to remind
-    db = await Database.open(settings.storage.database_path)
+    try:
+        db = await open_db(settings)
+    except StorageError as exc:
+        if exc.kind != "not_created":
+            raise
+        return None
     try:
         service = ReminderService(db, settings, links=offline_links(db, settings))
         found: list[Planned] = []
@@ -56,10 +61,9 @@ async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunRepor
     from bot.services.reminders import ReminderService
     from bot.vk.api import make_api
     from bot.vk.outbound import VkOutbound
-    from storage.db import Database
     from storage.outbox import OutboxRepo
 
-    db = await Database.open(settings.storage.database_path)
+    db = await open_db(settings)
     api = make_api(settings)
     try:
         service = ReminderService(db, settings, VkOutbound(api, OutboxRepo(db), settings),
@@ -75,6 +79,13 @@ def _remind(args: argparse.Namespace) -> int:
     schools = _schools(settings, args.org)
     if args.dry_run:
         planned = asyncio.run(_plan(settings, schools))
+        if planned is None:
+            from storage.db import NOT_CREATED
+
+            print(NOT_CREATED, file=sys.stderr if args.json else sys.stdout)
+            if args.json:
+                print_json([])
+            return 0
         if args.json:
             print_json([p.as_json() for p in planned])
         else:

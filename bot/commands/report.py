@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from bot.commands._common import EXIT_CONFIG, fail, print_json, settings_from
+from bot.commands._common import EXIT_CONFIG, fail, open_db, print_json, settings_from
 from bot.config import ConfigError, Settings
 from bot.services.chats import ChatsService, MigrationReport
 
@@ -37,7 +37,7 @@ def _run_migration(args: argparse.Namespace) -> int:
         orgs = [settings.school(args.org).id] if single else [s.id for s in settings.schools]
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
-    reports = asyncio.run(_reports(settings, orgs))
+    reports = asyncio.run(_reports(settings, orgs, as_json=args.json))
     if args.json:
         # One school: one object; several without --org: a list in config order.
         print_json(reports[0].as_json() if single else [r.as_json() for r in reports])
@@ -46,10 +46,8 @@ def _run_migration(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _reports(settings: Settings, orgs: list[str]) -> list[MigrationReport]:
-    from storage.db import Database
-
-    db = await Database.open(settings.storage.database_path)
+async def _reports(settings: Settings, orgs: list[str], *, as_json: bool) -> list[MigrationReport]:
+    db = await open_db(settings, empty_if_new=as_json)
     try:
         service = ChatsService(db, settings)
         return [await service.report(org) for org in orgs]
@@ -62,10 +60,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     """Add `report` with its `migration` report."""
     report = sub.add_parser("report", help="отчёты для заместителя и директора",
                             description="Отчёты по школе. Сейчас есть: migration — перенос чатов.")
-    kinds = report.add_subparsers(dest="report", metavar="ОТЧЁТ")
+    kinds = report.add_subparsers(dest="report", metavar="ОТЧЁТ", help="какой отчёт")
     migration = kinds.add_parser(
         "migration", parents=[common], help="перенос чатов из иностранных мессенджеров",
         description="Сколько чатов ожидается, сколько подтверждено и проверено ботом; по сотрудникам.")
     migration.add_argument("--org", metavar="ID", help="id школы из настроек (без него — все школы)")
     migration.add_argument("--json", action="store_true", help="вывести в JSON")
-    migration.set_defaults(func=_run_migration)
+    migration.set_defaults(func=_run_migration, reads_only=True)

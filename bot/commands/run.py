@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 
-from bot.commands._common import EXIT_CONFIG, fail, settings_from
+from bot.commands._common import EXIT_CONFIG, fail, open_db, settings_from
+from bot.config import Settings
 from bot.logs import setup_logging
 
 
@@ -18,12 +20,42 @@ def _run(args: argparse.Namespace) -> int:
         fail(problem, EXIT_CONFIG)
     if not settings.token:
         fail("не задан ключ доступа сообщества: укажите [vk] token в файле настроек "
-             "или переменную окружения SFERUM_VK__TOKEN", EXIT_CONFIG)
+             "или SFERUM_VK__TOKEN в окружении или в файле --env-file", EXIT_CONFIG)
     setup_logging(settings.logging)
-    from bot.app import run_until_signal
+    from storage.db import os_reason, storage_error, translate
+    from storage.lock import AlreadyRunning, RunLock
 
-    asyncio.run(run_until_signal(settings))
-    return 0
+    path = settings.storage.database_path
+    if path.parent.exists() and not path.parent.is_dir():
+        raise storage_error("not_dir", path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error("full" if exc.errno == errno.ENOSPC else "cannot_create", path,
+                            detail=os_reason(exc)) from None
+    try:
+        lock = RunLock.acquire(path.parent)
+    except AlreadyRunning as exc:
+        fail(str(exc))
+    except OSError as exc:
+        raise (translate(exc, path, settings.backup.dir) or exc) from None
+    try:
+        return asyncio.run(_serve(settings))
+    finally:
+        lock.release()
+
+
+async def _serve(settings: Settings) -> int:
+    """Open (or create) the database, then run the bot on it until a signal; the exit code."""
+    from bot.app import run_until_signal
+    from bot.imports.worker import shutdown_worker, warm_worker
+
+    warm_worker()  # the file reader's process starts now, not when the first file comes
+    try:
+        db = await open_db(settings, create=True)
+        return await run_until_signal(settings, db=db)
+    finally:
+        shutdown_worker()
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.commands._common import EXIT_FAILURE, print_json, settings_from
+from bot.commands._common import EXIT_FAILURE, open_db, print_json, settings_from
 from bot.config import ConfigError, Settings
 from bot.domain.models import Period
 
@@ -31,9 +31,8 @@ async def _run(args: argparse.Namespace, settings: Settings, period: Period | No
     from bot.services.reminders import ReminderService
     from bot.services.summary import build_summary_service
     from bot.summary.render import render_district, render_school
-    from storage.db import Database
 
-    db = await Database.open(settings.storage.database_path)
+    db = await open_db(settings, empty_if_new=args.json)
     try:
         links = offline_links(db, settings)
         service = build_summary_service(db, settings, chats=links.chats, reachability=links.reachability,
@@ -92,10 +91,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                     "перенос чатов. Для одной школы — её сводка; для нескольких без --org — сводка по району.",
     )
     parser.add_argument("--org", metavar="ID", help="id школы из настроек")
-    parser.add_argument("--period", metavar="START..END",
+    parser.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                         help="период, например 2026-11-14..2026-11-20 (по умолчанию последний загруженный)")
     out = parser.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="вывести в JSON (для нескольких школ — список)")
-    out.add_argument("--xlsx", type=Path, metavar="FILE", help="записать таблицу Excel")
-    out.add_argument("--png", type=Path, metavar="FILE", help="записать график по неделям")
-    parser.set_defaults(func=_summary)
+    out.add_argument("--xlsx", type=Path, metavar="ФАЙЛ", help="записать таблицу Excel")
+    out.add_argument("--png", type=Path, metavar="ФАЙЛ", help="записать график по неделям")
+    parser.set_defaults(func=_summary, reads_only=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import tempfile
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any, TextIO
 
 from bot.app import App
 from bot.demo.fixture import DemoFixture
-from bot.demo.runner import Transcript, open_session
+from bot.demo.runner import DemoSession, Transcript, open_session
 from bot.domain.models import Role
 
 HELP = """Команды:
@@ -26,6 +27,71 @@ def _buttons(message: dict[str, object] | None) -> list[dict[str, object]]:
     keyboard = (message or {}).get("keyboard") or {}
     assert isinstance(keyboard, dict)
     return [b["action"] for row in keyboard.get("buttons", []) for b in row]
+
+
+class _Feed:
+    """Prints every message the bot sends, to anyone, as it arrives: follow-ups that come later
+    (an invitation after a list, a question passed on to the deputy) are shown too."""
+
+    # How long one server-side wait for new messages lasts before asking again.
+    POLL_S = 20.0
+
+    def __init__(self, session: DemoSession, transcript: Transcript, out: TextIO) -> None:
+        self._session = session
+        self._transcript = transcript
+        self._out = out
+        self.after = 0
+        self.prompt = ""
+        self._arrived = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Skip what was sent before the conversation and start watching."""
+        items = (await self._session.control.sent(None))["items"]
+        self.after = max((int(m["seq"]) for m in items), default=0)
+        self._task = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        """Stop watching."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _watch(self) -> None:
+        while True:
+            try:
+                items = await self._session.control.wait_sent(None, 1, after=self.after, timeout=self.POLL_S)
+            except TimeoutError:
+                continue
+            if self.prompt:
+                print(file=self._out, flush=True)
+            for item in items:
+                self.after = max(self.after, int(item["seq"]))
+                self._transcript.bot(item)
+                self._session.last[int(item["peer_id"])] = item
+                for number, action in enumerate(_buttons(item), 1):
+                    self._transcript.line(f"      {number}. {action.get('label')}")
+            if self.prompt:
+                print(self.prompt, end="", file=self._out, flush=True)
+            self._arrived.set()
+
+    async def wait_reply(self, after: int, timeout: float) -> bool:  # noqa: ASYNC109 - a bound, not a sleep
+        """Whether anything was sent after `after` within `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.after <= after:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            self._arrived.clear()
+            if self.after > after:
+                break
+            try:
+                await asyncio.wait_for(self._arrived.wait(), remaining)
+            except TimeoutError:
+                return False
+        return True
 
 
 async def _load_school(app: App, fixture: DemoFixture) -> None:
@@ -50,10 +116,14 @@ async def run_interactive(stdin: TextIO, out: TextIO) -> int:
         transcript.line(HELP)
         transcript.line(f"Вы пишете как {transcript.name(me)}.")
         loop = asyncio.get_running_loop()
+        feed = _Feed(session, transcript, out)
+        await feed.start()
         try:
             while True:
-                print(f"[{transcript.name(me)}] > ", end="", file=out, flush=True)
+                feed.prompt = f"[{transcript.name(me)}] > "
+                print(feed.prompt, end="", file=out, flush=True)
                 line = (await loop.run_in_executor(None, stdin.readline))
+                feed.prompt = ""
                 if not line:
                     break
                 line = line.strip()
@@ -76,7 +146,7 @@ async def run_interactive(stdin: TextIO, out: TextIO) -> int:
                         continue
                     transcript.line(f"Теперь вы — {transcript.name(me)}.")
                     continue
-                after = await session.last_seq(me)
+                after = feed.after
                 if line.isdigit():
                     actions = _buttons(session.last.get(me))
                     index = int(line) - 1
@@ -102,16 +172,9 @@ async def run_interactive(stdin: TextIO, out: TextIO) -> int:
                     await session.control.say(me, "", docs=[(path.name, path.read_bytes())])
                 else:
                     await session.control.say(me, line)
-                try:
-                    replies = await session.control.wait_sent(me, 1, after=after, timeout=10)
-                except TimeoutError:
+                if not await feed.wait_reply(after, timeout=10):
                     transcript.line("(бот ничего не ответил)")
-                    continue
-                for reply in replies:
-                    transcript.bot(reply)
-                    session.last[me] = reply
-                    for number, action in enumerate(_buttons(reply), 1):
-                        transcript.line(f"      {number}. {action.get('label')}")
         finally:
+            await feed.stop()
             await session.close()
     return 0

@@ -57,14 +57,18 @@ def clean(text: str) -> str:
     return " ".join(_WORD.findall(text.lower()))
 
 
-def intent(text: str, allowed: tuple[Intent, ...] | None = None) -> Intent | None:
-    """What a short typed answer means, among `allowed` (all when None); None when unsure."""
+def intent(text: str, allowed: tuple[Intent, ...] | None = None, *, exact: bool = False) -> Intent | None:
+    """What a short typed answer means, among `allowed` (all when None); None when unsure.
+
+    `exact` takes only whole known answers (no typos, no «да, …»): for steps where any text
+    may be a title or a reason, so «Стоп-кадр» stays a title.
+    """
     words = clean(text)
     if not words:
         return None
     choices = {p: i for p, i in _PHRASES.items() if allowed is None or i in allowed}
     found = choices.get(words) or choices.get(words.replace("ё", "е"))
-    if found:
+    if found or exact:
         return found
     if len(words) >= 5:
         best = process.extractOne(words, [p for p in choices if len(p) >= 5], scorer=fuzz.ratio)

@@ -24,5 +24,5 @@ def main_menu(role: Role) -> Keyboard:
         rows.append([_b("Сводка", "summary"), _b("Перенос чатов", "migration_report")])
         rows.append([_b("Вопросы сотрудников", "questions"), _b("Кто не подписан", "unreachable")])
     rows.append([_b("Мой статус", "my_status", Color.POSITIVE), _b("Мои чаты", "my_chats")])
-    rows.append([_b("Вопрос по Сферуму", "faq")])
+    rows.append([_b("Вопрос по Сферуму", "faq"), _b("Мои данные", "my_data")])
     return Keyboard(rows=rows)

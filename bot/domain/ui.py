@@ -15,8 +15,23 @@ class Color(StrEnum):
     NEGATIVE = "negative"
 
 
+class ButtonKind(StrEnum):
+    """What pressing a button does (each messenger supports some of these)."""
+
+    TEXT = "text"  # sends its label as the person's message (with the payload)
+    CALLBACK = "callback"  # answers in place, no message in the chat
+    LINK = "link"
+    OPEN_APP = "open_app"
+    REQUEST_CONTACT = "request_contact"
+    REQUEST_GEO = "request_geo"
+
+
 class Button(BaseModel):
-    """One button. `callback` buttons answer in place; text buttons send a message."""
+    """One button. `callback` buttons answer in place; text buttons send a message.
+
+    The colour is a hint: a messenger without colours ignores it. `special` asks for a
+    kind only some messengers have (an app, a contact or location request).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -25,6 +40,15 @@ class Button(BaseModel):
     color: Color = Color.SECONDARY
     callback: bool = False
     link: str | None = None
+    special: ButtonKind | None = None
+
+    @property
+    def kind(self) -> ButtonKind:
+        if self.special is not None:
+            return self.special
+        if self.link is not None:
+            return ButtonKind.LINK
+        return ButtonKind.CALLBACK if self.callback else ButtonKind.TEXT
 
 
 class Keyboard(BaseModel):

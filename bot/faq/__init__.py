@@ -5,11 +5,14 @@ Usage::
     from bot.faq import FaqEngine
     engine = FaqEngine.load()
     engine.ask("смс не приходит").topic  # "login_code"
+    engine.ask("смс не приходит", messenger="vk").entry  # "login_code.no_sms"
 """
 
 from bot.faq.engine import FaqAnswer, FaqEngine
 from bot.faq.knowledge import (
     SPEC_TOPIC_IDS,
+    AnswerEntry,
+    Entry,
     KnowledgeBase,
     KnowledgeBaseError,
     SmallTalk,
@@ -22,6 +25,8 @@ from bot.faq.text import lemma, normalize
 
 __all__ = [
     "SPEC_TOPIC_IDS",
+    "AnswerEntry",
+    "Entry",
     "FaqAnswer",
     "FaqEngine",
     "KnowledgeBase",

@@ -18,6 +18,8 @@ from typing import cast
 
 import python_calamine
 
+from bot.domain.reminders import plural
+
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
@@ -179,17 +181,22 @@ def _spaced(n: int) -> str:
     return f"{n:,}".replace(",", "\u00a0")
 
 
-def check_shape(rows: int, columns: int, limits: Limits) -> None:
-    """Refuse a table wider than `max_columns` or with more than `max_cells` (rows × columns)."""
+def check_shape(rows: int, columns: int, limits: Limits, *, whole: bool = True) -> None:
+    """Refuse a table wider than `max_columns` or with more than `max_cells` (rows × columns).
+
+    `whole`: the counts are the whole table's (not the part read so far).
+    """
     if columns > limits.max_columns:
         raise ImportRefused(
-            f"в таблице {_spaced(columns)} столбцов, а можно до {_spaced(limits.max_columns)}: так не бывает "
-            "у списка сотрудников или статистики; проверьте, тот ли это файл"
+            f"в таблице {plural(columns, 'столбец', 'столбца', 'столбцов')}, а можно до {limits.max_columns}: "
+            "так не бывает у списка сотрудников или статистики; проверьте, тот ли это файл"
         )
     if rows * columns > limits.max_cells:
+        size = (f"{plural(rows, 'строка', 'строки', 'строк')} × {plural(columns, 'столбец', 'столбца', 'столбцов')}"
+                if whole else "строки × столбцы")
         raise ImportRefused(
-            f"в таблице слишком много ячеек ({_spaced(rows)} строк × {_spaced(columns)} столбцов, можно до "
-            f"{_spaced(limits.max_cells)}): сохраните только нужный лист и нужные столбцы"
+            f"в таблице слишком много ячеек ({size} — больше {_spaced(limits.max_cells)}): "
+            "сохраните только нужный лист и нужные столбцы"
         )
 
 
@@ -304,9 +311,9 @@ def _read_csv(data: bytes, limits: Limits) -> list[RawSheet]:
                 # Checked as it is read: a too wide or too big table is refused before it fills the memory.
                 if len(record) > width and (filled := filled_width(rows[-1])) > width:
                     width = filled
-                    check_shape(len(rows), width, limits)
+                    check_shape(len(rows), width, limits, whole=False)
                 if len(rows) * width > limits.max_cells:
-                    check_shape(len(rows), width, limits)
+                    check_shape(len(rows), width, limits, whole=False)
             line = reader.line_num + 1
             if len(rows) > limits.max_rows + 100:
                 raise too_many_rows(limits)

@@ -56,8 +56,16 @@ class Unreachable(Payload, name="unreachable"):
     """«Кто не подписан» (deputy)."""
 
 
-class ReminderTemplates(Payload, name="reminder_templates"):
-    """«Шаблоны напоминаний» (deputy)."""
+class Help(Payload, name="help"):
+    """«Помощь»: what the person's role can do (also the button under «Вы имели в виду …?»)."""
+
+
+class MigrationReportView(Payload, name="report_view"):
+    """«по сотрудникам» / «по классам» typed: the chats report in that view (director, deputy)."""
+
+
+class NotNeededStart(Payload, name="not_needed"):
+    """«не нужен» typed: whose chat to mark as not needed (deputy)."""
 
 
 # --- identification ---
@@ -89,10 +97,12 @@ class BindReject(Payload, name="bind_no"):
 
 
 class FaqPick(Payload, name="faq_pick"):
-    """One of the suggested topics for a question."""
+    """One of the suggested answers for a question: an entry `e` of topic `t` (buttons sent
+    before entries existed carry the topic alone)."""
 
     question_id: int = Field(alias="q")
     topic: str = Field(alias="t", max_length=64)
+    entry: str = Field(default="", alias="e", max_length=64)
 
 
 class FaqHelpful(Payload, name="faq_ok"):
@@ -155,6 +165,18 @@ class ImportPick(Payload, name="imp_pick"):
 
     row_id: int = Field(alias="r")
     person_id: int = Field(alias="p")
+
+
+class ImportApply(Payload, name="imp_ok"):
+    """«Применить»: apply the held import (an import that marks people as left or replaces a week)."""
+
+    confirmation_id: int = Field(alias="c")
+
+
+class ImportCancel(Payload, name="imp_no"):
+    """«Отменить»: drop the held import."""
+
+    confirmation_id: int = Field(alias="c")
 
 
 # --- broadcasts ---
@@ -276,12 +298,29 @@ class NotNeededChat(Payload, name="ch_nnk"):
     key: str = Field(alias="k", max_length=64)
 
 
-# --- reminder templates ---
+# --- privacy (first contact) ---
+
+
+class MyData(Payload, name="my_data"):
+    """«Мои данные»: what the bot keeps about the person, with their own export."""
+
+
+class ConsentAccepted(Payload, name="consent_ok"):
+    """«Согласен(на)» under the consent text; `v` is the version of the text accepted."""
+
+    version: str = Field(alias="v", max_length=64)
+
+
+# --- reminder templates (deputy) ---
+
+
+class ReminderTemplates(Payload, name="reminder_templates"):
+    """«Шаблоны напоминаний»: the list of templates."""
 
 
 class TemplateApply(Payload, name="tpl_apply"):
-    """Save the reminder text the deputy previewed."""
+    """«Применить» under a previewed template."""
 
 
 class TemplateCancel(Payload, name="tpl_cancel"):
-    """Drop the previewed reminder text."""
+    """«Отмена» under a previewed template."""

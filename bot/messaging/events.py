@@ -160,6 +160,8 @@ class Reply(_Frozen):
     text: str = ""
     keyboard: Keyboard | None = None
     files: tuple[OutFile, ...] = ()
+    # Files uploaded earlier (`MessengerPort.upload`), as the adapter's handles.
+    attachments: tuple[str, ...] = ()
 
 
 class Edit(_Frozen):

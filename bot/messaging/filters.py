@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.domain.commands import known_words, near
 from bot.domain.models import Person, Role
 from bot.messaging.events import MessageIn
 from bot.messaging.payloads import Payload
@@ -45,13 +46,16 @@ class Known:
 class Command:
     """A button carrying `model`, or one of `words` typed (after a mention of the bot): passes `action`.
 
-    `any_mention` also accepts the words after a leading «@someone».
+    `any_mention` also accepts the words after a leading «@someone»; `typos` also accepts a
+    word typed with a typo («свотка»), unless it is another command's exact word.
     """
 
-    def __init__(self, model: type[Payload], *words: str, any_mention: bool = False) -> None:
+    def __init__(self, model: type[Payload], *words: str, any_mention: bool = False,
+                 typos: bool = False) -> None:
         self.model = model
         self.words = {normalize(w) for w in words}
         self.any_mention = any_mention
+        self.typos = typos
 
     async def __call__(self, event: MessageIn) -> bool | dict[str, Any]:
         found = self.model.parse(event.payload)
@@ -60,7 +64,10 @@ class Command:
         text = event.command
         if self.any_mention:
             text = ANY_MENTION.sub("", text)
-        if self.words and normalize(text) in self.words:
+        typed = normalize(text)
+        if self.words and typed in self.words:
+            return {"action": self.model()}
+        if self.typos and typed not in known_words() and near(typed, self.words) is not None:
             return {"action": self.model()}
         return False
 

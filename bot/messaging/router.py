@@ -121,7 +121,6 @@ class Router:
 
     def __init__(self, name: str = "") -> None:
         self.name = name
-        self.parent: Router | None = None
         self.sub_routers: list[Router] = []
         self.message = Observer(self, MessageIn)
         self.button = Observer(self, ButtonPressed)
@@ -142,25 +141,21 @@ class Router:
         return {o.event_type: o for o in found}
 
     def include_router(self, router: Router) -> Router:
-        """Nest `router` after the ones included before it."""
-        if router.parent is not None:
-            raise RuntimeError(f"{router!r} is already included in {router.parent!r}")
-        if router is self or router in self.chain():
+        """Nest `router` after the ones included before it.
+
+        A feature's module-level router may sit in several dispatchers (each test builds
+        its own bot), so a router has no single parent; only loops are refused.
+        """
+        if self in router.tree():
             raise RuntimeError(f"including {router!r} in {self!r} would make a loop")
-        router.parent = self
+        if router in self.sub_routers:
+            raise RuntimeError(f"{router!r} is already included in {self!r}")
         self.sub_routers.append(router)
         return router
 
     def include_routers(self, *routers: Router) -> None:
         for router in routers:
             self.include_router(router)
-
-    def chain(self) -> Iterator[Router]:
-        """This router and its parents, innermost first."""
-        router: Router | None = self
-        while router is not None:
-            yield router
-            router = router.parent
 
     def tree(self) -> Iterator[Router]:
         """This router and everything nested in it, depth first, in dispatch order."""

@@ -330,7 +330,7 @@ class BroadcastService:
         try:
             await self.run(broadcast_id)
         except Exception:
-            log.exception("broadcast %s: send failed; it stays 'sending' until resumed", broadcast_id)
+            log.exception("рассылка %s: отправка не удалась; она продолжится после перезапуска", broadcast_id)
 
     async def _edit_progress(self, broadcast: Broadcast, text: str) -> None:
         if not (broadcast.progress_peer and broadcast.progress_cmid):
@@ -338,7 +338,7 @@ class BroadcastService:
         try:
             await self._outbound.edit(broadcast.progress_peer, broadcast.progress_cmid, text)
         except Exception as exc:  # a progress display must never stop a send
-            log.warning("broadcast %s: progress edit failed: %s", broadcast.id, type(exc).__name__)
+            log.warning("рассылка %s: не удалось обновить сообщение о ходе рассылки (%s)", broadcast.id, type(exc).__name__)
 
     async def resume_all(self) -> int:
         """Finish broadcasts a stopped process left half sent; returns how many."""
@@ -347,14 +347,14 @@ class BroadcastService:
             try:
                 await self.run(broadcast.id)
             except Exception:
-                log.exception("broadcast %s: resume failed", broadcast.id)
+                log.exception("рассылка %s: не удалось продолжить после перезапуска", broadcast.id)
         return len(unfinished)
 
     def _report(self, broadcast: Broadcast, recipients: Sequence[Recipient]) -> Report:
         delivered = sum(1 for r in recipients if r.status == "sent")
         unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=r.vk_id,
                                          code=r.error_code if r.vk_id else None,
-                                         reason=reason_for(r.error_code if r.vk_id else None))
+                                         reason=reason_for(r.error_code if r.vk_id else None, r.full_name))
                        for r in recipients if r.status in ("unreachable", "skipped")]
         failed = [r.full_name for r in recipients if r.status in ("failed", "pending")]
         lines = [f"Рассылка отправлена. Доставлено: {delivered} из {len(recipients)}."]

@@ -21,6 +21,7 @@ from bot.config import SchoolConfig, Settings
 from bot.domain.models import CONFIG_NAMES, Person, Role
 from bot.domain.ui import Button, Color, Keyboard
 from bot.faq import FaqEngine, KnowledgeBase, KnowledgeBaseError, load_knowledge_base, render
+from bot.faq.engine import Messenger, clarifying_question
 from bot.faq.knowledge import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.services.access import AccessService
@@ -29,7 +30,7 @@ from storage.audit import AuditRepo
 from storage.db import Database
 from storage.faq import FaqQuestion, FaqRepo, SchoolEntry
 
-Kind = Literal["answer", "choose", "unknown", "smalltalk", "my_status", "empty"]
+Kind = Literal["answer", "choice", "unknown", "greeting", "my_status", "empty"]
 StatusRenderer = Callable[[Person], Awaitable[str]]
 
 #: Questions the bot answered itself are kept this long (their buttons work meanwhile).
@@ -40,6 +41,9 @@ TOPICS_PER_PAGE = 6
 COMMAND_TOPICS = frozenset({"my_status"})
 MAX_QUESTION_CHARS = 1000
 MAX_LISTED = 10
+#: Other entries of the topic offered under an answer: with «Спасибо, помогло» and the
+#: hand-off that makes 6 rows, VK's limit for an inline keyboard.
+MAX_RELATED = 4
 
 EMPTY_TEXT = "Напишите вопрос о Сферуме своими словами — например, «не приходит смс с кодом»."
 UNKNOWN_TEXT = "Пока не знаю ответа на этот вопрос. Выберите тему в меню внизу или спросите иначе."
@@ -79,6 +83,7 @@ class FaqReply(BaseModel):
 
     kind: Kind
     topic: str | None = None
+    entry: str | None = None
     question_id: int | None = None
     confidence: float = 0.0
     messages: list[Reply] = []
@@ -204,16 +209,17 @@ class FaqService:
 
     # --- asking --------------------------------------------------------------------------
 
-    async def answer(self, person: Person, text: str) -> FaqReply:
-        """The bot's reply to a free-text question from `person`."""
+    async def answer(self, person: Person, text: str, *, messenger: Messenger) -> FaqReply:
+        """The bot's reply to a free-text question from `person`, who writes from `messenger`
+        ("vk" or "max": it picks the variant of the steps)."""
         question = " ".join(text.split())[:MAX_QUESTION_CHARS]
         if not question:
             return FaqReply(kind="empty", messages=[Reply(text=EMPTY_TEXT, menu=True)])
         engine = await self.engine(person.org_id)
         context = await self._context(person.org_id)
-        found = engine.ask(question, context)
-        if found.kind == "smalltalk":
-            return FaqReply(kind="smalltalk", confidence=found.confidence,
+        found = engine.ask(question, context, messenger)
+        if found.kind == "greeting":
+            return FaqReply(kind="greeting", confidence=found.confidence,
                             messages=[Reply(text=found.answer, menu=True)])
         question_id = await self._remember(person, question, found.topic)
         if found.kind == "unknown":
@@ -222,35 +228,37 @@ class FaqService:
                                       Reply(text=HANDOFF_OFFER,
                                             keyboard=Keyboard.column([_handoff_button(question_id)]))])
         assert found.topic is not None
-        if found.kind == "choose":
-            options = [found.topic, *[t for t in found.alternatives if t in engine.topics]]
-            if len(options) < 2:
-                # A close runner-up may score under the «alternative» floor: offer it anyway.
-                options += [t for t, _ in engine.scores(question)[1:3] if t not in options]
-            buttons = [Button(label=_clip(engine.topics[t].title, 40), color=Color.PRIMARY, callback=True,
-                              payload={"cmd": "faq_pick", "q": question_id, "t": t}) for t in options[:3]]
+        if found.kind == "choice":
+            options = [e for e in found.options if e in engine.entry_by_id][:3]
+            titles = [engine.entry_by_id[e].title for e in options]
+            buttons = [Button(label=_clip(title, 40), color=Color.PRIMARY, callback=True,
+                              payload={"cmd": "faq_pick", "q": question_id, "t": e.split(".")[0], "e": e})
+                       for e, title in zip(options, titles, strict=True)]
             buttons.append(Button(label="Нет нужного — передать", callback=True,
                                   payload={"cmd": "faq_handoff", "q": question_id}))
-            return FaqReply(kind="choose", topic=found.topic, question_id=question_id,
+            return FaqReply(kind="choice", topic=found.topic, question_id=question_id,
                             confidence=found.confidence,
-                            messages=[Reply(text="Уточните, пожалуйста, о чём вопрос:",
-                                            keyboard=Keyboard.column(buttons))])
-        reply = await self._article(person, engine, found.topic, question_id, context)
+                            messages=[Reply(text=clarifying_question(titles), keyboard=Keyboard.column(buttons))])
+        assert found.entry is not None
+        reply = await self._article(person, engine, found.entry, question_id, context, messenger)
         return reply.model_copy(update={"confidence": found.confidence})
 
-    async def _article(self, person: Person, engine: FaqEngine, topic_id: str, question_id: int,
-                       context: dict[str, str | None]) -> FaqReply:
+    async def _article(self, person: Person, engine: FaqEngine, entry_id: str, question_id: int,
+                       context: dict[str, str | None], messenger: Messenger) -> FaqReply:
+        entry = engine.entry_by_id[entry_id]
+        topic_id = entry.topic
         if topic_id == "my_status" and self._my_status is not None:
-            return FaqReply(kind="my_status", topic=topic_id, question_id=question_id,
+            return FaqReply(kind="my_status", topic=topic_id, entry=entry_id, question_id=question_id,
                             messages=[Reply(text=await self._my_status(person), menu=True)])
-        keyboard = Keyboard.column([
-            Button(label="Спасибо, помогло", color=Color.POSITIVE, callback=True,
-                   payload={"cmd": "faq_ok", "q": question_id}),
-            _handoff_button(question_id),
-        ])
-        text = render(engine.topics[topic_id].answer, context)
-        return FaqReply(kind="answer", topic=topic_id, question_id=question_id,
-                        messages=[Reply(text=text, keyboard=keyboard)])
+        related = [e for e in engine.entries.get(topic_id, []) if e.id != entry_id][:MAX_RELATED]
+        rows = [[Button(label=_clip(e.title, 40), callback=True,
+                        payload={"cmd": "faq_pick", "q": question_id, "t": e.topic, "e": e.id})] for e in related]
+        rows.append([Button(label="Спасибо, помогло", color=Color.POSITIVE, callback=True,
+                            payload={"cmd": "faq_ok", "q": question_id})])
+        rows.append([_handoff_button(question_id)])
+        text = render(entry.text(messenger), context)
+        return FaqReply(kind="answer", topic=topic_id, entry=entry_id, question_id=question_id,
+                        messages=[Reply(text=text, keyboard=Keyboard(rows=rows, inline=True))])
 
     async def _remember(self, person: Person, text: str, topic: str | None) -> int:
         now = self._clock.now()
@@ -269,13 +277,21 @@ class FaqService:
             raise FaqRefused(NOT_YOURS)
         return found
 
-    async def pick(self, person: Person, question_id: object, topic_id: object) -> FaqReply:
-        """A candidate topic pressed: that topic's article for the asker's own question."""
+    async def pick(self, person: Person, question_id: object, topic_id: object = None,
+                   entry_id: object = None, *, messenger: Messenger) -> FaqReply:
+        """An entry (or a topic) pressed under the asker's own question: that entry's answer,
+        or the topic's entry closest to the question."""
         question = await self._own(person, question_id)
         engine = await self.engine(person.org_id)
-        if not isinstance(topic_id, str) or topic_id not in engine.topics:
+        chosen = None
+        if isinstance(entry_id, str) and entry_id in engine.entry_by_id:
+            chosen = engine.entry_by_id[entry_id]
+        elif isinstance(topic_id, str) and topic_id in engine.topics:
+            chosen = engine.pick_entry(topic_id, question.text)
+        if chosen is None:
             raise FaqRefused("Такой темы больше нет. Напишите вопрос ещё раз, пожалуйста.")
-        return await self._article(person, engine, topic_id, question.id, await self._context(person.org_id))
+        return await self._article(person, engine, chosen.id, question.id,
+                                   await self._context(person.org_id), messenger)
 
     async def helpful(self, person: Person, question_id: object) -> str:
         """«Спасибо, помогло»: noted on the asker's own question."""

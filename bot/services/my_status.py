@@ -45,7 +45,7 @@ class MyStatusService:
                 section = await provider(person, now)
             except Exception:
                 # One broken section must not hide the others.
-                log.exception("my_status provider %r failed", provider)
+                log.exception("«Мой статус»: раздел %r не собран из-за ошибки", provider)
                 continue
             if section is not None:
                 found.append(section)

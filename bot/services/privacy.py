@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import logging
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.ports import Clock, SystemClock
 from storage.audit import AuditRepo
+from storage.consents import ConsentRepo
 from storage.db import Database
 from storage.privacy import PrivacyRepo
 
@@ -24,14 +30,82 @@ DATA_NOTICE = (
     "за Сферум в школе."
 )
 
+OPERATOR_LINE = "Оператор персональных данных — {operator}."
+POLICY_LINE = "Политика обработки персональных данных: {url}"
+MY_DATA_HINT = "Что именно хранится о вас, покажет кнопка «Мои данные»."
+
 BACKUP_PREFIX = "sferum-bot-"
 
 
+@dataclass(frozen=True)
+class PrivacyTerms:
+    """What one school (or, for someone not yet identified, the deployment) tells people."""
+
+    operator: str
+    policy_url: str
+    consent_required: bool
+    consent_text: str
+
+    @property
+    def version(self) -> str:
+        """The consent text's digest: a changed text is a new version to accept."""
+        return hashlib.sha256(self.consent_text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=16)
+def _consent_template(path: Path | None) -> str:
+    if path is None:
+        data = tomllib.loads(resources.files("bot.services").joinpath("consent.toml").read_text("utf-8"))
+        return str(data["text"]).strip()
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"текст согласия {path} не читается: {exc}") from None
+
+
+def privacy_terms(settings: Settings, org_id: str | None) -> PrivacyTerms:
+    """The operator, policy link and consent for a school; for a person whose school is not known
+    yet, the only school's, else the deployment's."""
+    school = next((s for s in settings.schools if s.id == org_id), None)
+    if school is None and len(settings.schools) == 1:
+        school = settings.schools[0]
+    base = settings.privacy
+    own = school.privacy if school is not None else None
+    fallback_name = school.name if school is not None else settings.district.name
+    operator = (own.operator if own and own.operator else None) or base.operator or fallback_name
+    policy = (own.policy_url if own and own.policy_url is not None else None) or base.policy_url
+    required = own.consent_required if own and own.consent_required is not None else base.consent_required
+    consent_file = (own.consent_file if own else None) or base.consent_file
+    text = _consent_template(consent_file).replace("{operator}", operator)
+    return PrivacyTerms(operator=operator, policy_url=policy, consent_required=required, consent_text=text)
+
+
 def data_notice(settings: Settings, org_id: str | None) -> str:
-    """The short personal-data notice shown when a person is identified."""
+    """The short personal-data notice shown when a person is identified: what, why, how long,
+    who the operator is and where its policy is."""
     school = next((s for s in settings.schools if s.id == org_id), settings.schools[0])
-    return DATA_NOTICE.format(stats_days=school.retention.statistics_days,
-                              left_days=school.retention.left_people_days)
+    terms = privacy_terms(settings, school.id)
+    lines = [DATA_NOTICE.format(stats_days=school.retention.statistics_days,
+                                left_days=school.retention.left_people_days),
+             OPERATOR_LINE.format(operator=terms.operator)]
+    if terms.policy_url:
+        lines.append(POLICY_LINE.format(url=terms.policy_url))
+    lines.append(MY_DATA_HINT)
+    return " ".join(lines[:2]) + "\n" + "\n".join(lines[2:])
+
+
+# What each exported table means to the person, for «Мои данные».
+TABLE_NAMES = {
+    "people": "запись в списке сотрудников (ФИО, должность)",
+    "person_classes": "классы",
+    "person_stats": "недельные показатели Сферума",
+    "live_counts": "счётчики сообщений в рабочих чатах",
+    "vk_users": "id ВКонтакте и можно ли вам писать",
+    "binding_requests": "заявки на подтверждение учётной записи",
+    "privacy_consents": "согласия на обработку данных",
+    "audit_log": "записи журнала о ваших действиях",
+    "outbox": "сообщения, которые бот вам отправил",
+}
 
 
 def backup_name(moment: dt.datetime) -> str:
@@ -52,6 +126,7 @@ class PrivacyService:
         self._db = db
         self._repo = PrivacyRepo(db)
         self._audit = AuditRepo(db)
+        self._consents = ConsentRepo(db)
         self._settings = settings
         self._clock = clock or SystemClock()
 
@@ -64,6 +139,40 @@ class PrivacyService:
                                 action="export_person", outcome="ok", target=str(person_id),
                                 details={"by": actor})
         return {"person_id": person_id, "tables": data}
+
+    def terms(self, org_id: str | None) -> PrivacyTerms:
+        """The privacy terms for a school (None: someone not identified yet)."""
+        return privacy_terms(self._settings, org_id)
+
+    async def needs_consent(self, vk_id: int, org_id: str | None) -> PrivacyTerms | None:
+        """The terms to accept first, or None when no consent is required or it was given."""
+        terms = self.terms(org_id)
+        if not terms.consent_required or await self._consents.accepted(vk_id, terms.version):
+            return None
+        return terms
+
+    async def accept(self, vk_id: int, org_id: str | None, version: str) -> bool:
+        """Record that `vk_id` accepted the current text; False when `version` is not current."""
+        terms = self.terms(org_id)
+        if version != terms.version:
+            return False
+        await self._consents.record(vk_id, org_id, version, self._clock.now())
+        await self._audit.write(actor_vk_id=vk_id, org_id=org_id, action="privacy_consent", outcome="ok",
+                                target=version)
+        return True
+
+    async def my_data(self, person_id: int, vk_id: int) -> tuple[str, dict[str, Any]] | None:
+        """For «Мои данные»: a short list of what is kept and the full export (audited)."""
+        data = await self.export_person(person_id, actor=f"vk:{vk_id}")
+        if data is None:
+            return None
+        tables: dict[str, list[Any]] = data["tables"]
+        lines = ["Что бот хранит о вас сейчас:"]
+        for table, rows in tables.items():
+            lines.append(f"• {TABLE_NAMES.get(table, table)}: {len(rows)}")
+        lines.append("Полная выгрузка — в файле JSON ниже. Исправить или удалить данные можно через "
+                     "ответственного за Сферум в школе.")
+        return "\n".join(lines), data
 
     async def forget_person(self, person_id: int, actor: str = "cli") -> dict[str, int] | None:
         """Remove one person's data; None if there is no such person."""

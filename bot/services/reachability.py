@@ -1,34 +1,30 @@
 """Reaching people: who the community cannot write to yet, and the invitation that fixes it.
 
-VK lets a community write only to people who wrote to it or allowed its messages.
-What the bot knows comes from sends (901/902/943/944), from message_allow /
-message_deny events and from messages.isMessagesFromGroupAllowed checks made here
-through an injected `call(method, params)` (so vkbottle stays out of bot/services).
+A messenger lets the bot write only to people who wrote to it or allowed its messages.
+What the bot knows comes from sends (VK's 901/902/943/944), from «started» / «stopped»
+events and from checks made through the `ReachPort` (VK's execute batches live in
+`bot/vk/reach.py`).
 """
 
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import segno
 from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
-from bot.services.outbox_rules import EXECUTE_MAX_CALLS, call_code, execute_code
+from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.russian import by_gender
+from bot.ports import ReachPort
 from storage.db import Database
 from storage.reach import ReachRepo, ReachRow
 
-# `call(method, params)` → the "response" part of VK's answer (raises on an API error).
-ApiCall = Callable[[str, dict[str, Any]], Awaitable[Any]]
-log = logging.getLogger(__name__)
-
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
 REASONS = {
-    901: "не писал(а) сообществу и не разрешил(а) сообщения",
-    902: "запретил(а) сообщения",
+    901: NOT_ALLOWED_901,
+    902: PRIVACY_902,
     943: "ограничение ВКонтакте на рассылки вне 24 часов",
     944: "ограничение ВКонтакте на рассылки вне 24 часов",
 }
@@ -43,11 +39,16 @@ INVITATION = (
 )
 
 
-def reason_for(code: int | None) -> str:
-    """Why the bot cannot write to someone, in Russian (None: no VK page bound)."""
+def reason_for(code: int | None, name: str | None = None) -> str:
+    """Why the bot cannot write to someone, in Russian (None: no VK page bound).
+
+    With the person's `name` the verbs agree with their gender («не писала», «запретил»);
+    without it, or when the gender is unclear, both forms stay («запретил(а)»).
+    """
     if code is None:
         return NO_PAGE
-    return REASONS.get(code, f"ВКонтакте не доставил сообщение (ошибка {code})")
+    text = REASONS.get(code, f"ВКонтакте не доставил сообщение (ошибка {code})")
+    return by_gender(name, text.replace("(а)", ""), text.replace("(а)", "а"), text) if name else text
 
 
 class ReachSummary(BaseModel):
@@ -83,7 +84,7 @@ class Invitation(BaseModel):
 def _unreachable(row: ReachRow) -> UnreachablePerson:
     code = None if row.vk_id is None else row.code
     return UnreachablePerson(person_id=row.person_id, name=row.full_name, vk_id=row.vk_id, code=code,
-                             reason=reason_for(code))
+                             reason=reason_for(code, row.full_name))
 
 
 def qr_png(text: str) -> bytes:
@@ -96,12 +97,9 @@ def qr_png(text: str) -> bytes:
 class ReachabilityService:
     """`contracts.Reachability` and the deputy's «Кто не подписан» use cases."""
 
-    def __init__(self, db: Database, *, call: ApiCall | None = None,
-                 group_id: Callable[[], int] = lambda: 0) -> None:
+    def __init__(self, db: Database, *, probe: ReachPort | None = None) -> None:
         self._repo = ReachRepo(db)
-        self._call = call
-        self._group_id = group_id
-        self._link: str | None = None
+        self._probe = probe
 
     async def unreachable(self, org_id: str) -> list[UnreachablePerson]:
         """The school's people the bot cannot write to: no VK page, or VK refused."""
@@ -121,54 +119,23 @@ class ReachabilityService:
         await self._repo.deny(vk_id)
 
     async def refresh(self, org_id: str, *, everyone: bool = False) -> RefreshResult:
-        """Ask VK about the school's bound people not known to be reachable (or everyone).
+        """Ask the messenger about the school's bound people not known to be reachable (or everyone).
 
-        Up to 25 checks go in one `execute`; a failed request is logged and counted,
-        never retried here (the next refresh asks again).
+        A failed check is counted, never retried here (the next refresh asks again).
         """
-        group_id = self._group_id()
-        if self._call is None or not group_id:
+        if self._probe is None:
             return RefreshResult()
         vk_ids = (await self._repo.to_check(org_id, everyone=everyone))[:MAX_CHECKS]
-        answers: list[tuple[int, bool]] = []
-        failed = 0
-        for start in range(0, len(vk_ids), EXECUTE_MAX_CALLS):
-            chunk = vk_ids[start:start + EXECUTE_MAX_CALLS]
-            code = execute_code([call_code("messages.isMessagesFromGroupAllowed",
-                                           {"group_id": group_id, "user_id": v}) for v in chunk])
-            try:
-                response = await self._call("execute", {"code": code})
-            except Exception as exc:  # an API or network failure leaves these people as they were
-                log.warning("isMessagesFromGroupAllowed check failed: %s", type(exc).__name__)
-                failed += len(chunk)
-                continue
-            results = response if isinstance(response, list) else []
-            for index, vk_id in enumerate(chunk):
-                item = results[index] if index < len(results) else None
-                if isinstance(item, dict) and "is_allowed" in item:
-                    answers.append((vk_id, bool(item["is_allowed"])))
-                else:
-                    failed += 1
+        found = await self._probe.check(vk_ids)
+        answers = list(found.allowed.items())
         await self._repo.apply_checks(answers)
         allowed = sum(1 for _, ok in answers if ok)
-        return RefreshResult(checked=len(answers), allowed=allowed, refused=len(answers) - allowed, failed=failed)
+        return RefreshResult(checked=len(answers), allowed=allowed, refused=len(answers) - allowed,
+                             failed=found.failed)
 
     async def link(self) -> str:
-        """The community's chat link: https://vk.me/<screen name>, or club<id> without one."""
-        if self._link is not None:
-            return self._link
-        group_id = self._group_id()
-        screen = f"club{group_id}"
-        if self._call is not None:
-            try:
-                found = await self._call("groups.getById", {"group_id": group_id} if group_id else {})
-                groups = found.get("groups") if isinstance(found, dict) else found
-                if isinstance(groups, list) and groups and isinstance(groups[0], dict):
-                    screen = str(groups[0].get("screen_name") or f"club{groups[0].get('id', group_id)}")
-                    self._link = f"https://vk.me/{screen}"
-            except Exception as exc:  # the club<id> link works as well; try the name next time
-                log.warning("groups.getById failed: %s", type(exc).__name__)
-        return self._link or f"https://vk.me/{screen}"
+        """The link that opens a dialog with the bot ("" while there is no messenger to ask)."""
+        return (await self._probe.link() or "") if self._probe is not None else ""
 
     async def invitation(self, org_id: str) -> Invitation:
         """The text staff get to start talking to the bot, with the link and its QR code."""

@@ -23,6 +23,7 @@ from bot.contracts import ChatsProgress, LiveCounts, Reachability, UnreachablePe
 from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
 from bot.domain.quiet import first_loud_minute
+from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
 from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
 from bot.ports import Clock, Delivery, Outbound, OutMessage, SystemClock
@@ -41,8 +42,8 @@ REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
 MAX_LISTED = 40
 
 UNREACHABLE_REASONS = {
-    901: "не разрешил(а) сообщения от сообщества",
-    902: "запретил(а) сообщения от сообщества",
+    901: NOT_ALLOWED_901,
+    902: PRIVACY_902,
     943: "ВКонтакте не дал написать: давно не писал(а) сообществу",
     944: "ВКонтакте не дал написать: исчерпан лимит сообщений",
     None: "страница ВКонтакте не привязана",
@@ -357,7 +358,7 @@ class ReminderService:
             return False
         deputies = await self._deputies(school)
         if not deputies:
-            log.warning("no deputy to tell about the missing table of %s", org_id)
+            log.warning("некому напомнить о незагруженной таблице школы %s: в настройках нет заместителя", org_id)
             return False
         text = (f"Таблица мониторинга Сферума за неделю {expected} ещё не загружена. Пришлите её файлом сюда "
                 "(кнопка «Загрузить таблицу»): после загрузки бот покажет итоги и напомнит учителям.")

@@ -3,7 +3,8 @@
 `SummaryService` reads aggregated figures through `storage.summary.SummaryRepo` (a whole
 district in a few queries), adds what other features know through `bot.contracts`
 (chats migration, reminders, reachability; each may be off → «нет данных» / zeros in
-JSON), and sends through the `Outbound` port. `build_summary_service()` is for the CLI,
+JSON), and sends the weekly summary through the `Outbound` port; asked for, a summary is a
+`SummaryReport` the handler replies with. `build_summary_service()` is for the CLI,
 which has no running bot.
 """
 
@@ -14,6 +15,8 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias, TypeVar
+
+from pydantic import BaseModel, ConfigDict
 
 from bot.config import SchoolConfig, Settings
 from bot.contracts import ChatsProgress, MigrationProgress, Reachability, ReminderLog
@@ -30,7 +33,8 @@ from bot.domain.indicators import (
     weakest,
 )
 from bot.domain.models import Period, Role
-from bot.ports import Clock, Delivery, Outbound, OutMessage, PeopleStore, SystemClock
+from bot.messaging.events import OutFile
+from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.summary.chart import chart_png
 from bot.summary.export import district_xlsx, school_xlsx
 from bot.summary.model import DistrictSummary, RankedSchool, SchoolSummary, TrendPoint
@@ -143,7 +147,7 @@ class SummaryService:
                 unreachable = len(await reachability.unreachable(org))
         except Exception:
             # Another feature's failure must not cost the head the whole summary.
-            log.exception("a summary section failed for %s", org)
+            log.exception("сводка %s: один из разделов не собран из-за ошибки", org)
         return summary.model_copy(update={"migration": migration, "reminders_sent": sent,
                                           "unreachable": unreachable})
 
@@ -193,27 +197,31 @@ class SummaryService:
             if xlsx is not None:
                 found.append(await self._out().upload_document(peer_id, xlsx, file_name))
         except Exception:
-            log.exception("summary attachment upload failed for peer %s", peer_id)
+            log.exception("сводка: не удалось загрузить вложение для диалога %s", peer_id)
         return tuple(found)
 
-    async def send_school(self, peer_id: int, org_id: str, *, names: bool) -> Delivery:
-        """Reply with a school's summary: text and chart; with names also the spreadsheet."""
+    async def school_report(self, org_id: str, *, names: bool) -> SummaryReport:
+        """A school's summary as a reply: text and chart; with names also the spreadsheet."""
         summary = await self.school(org_id, names=names)
-        png = await self.chart(summary) if summary.trend else None
-        xlsx = await self.spreadsheet(summary) if names and summary.has_data else None
-        files = await self._attachments(peer_id, png, xlsx, f"svodka-{org_id}-{summary.period.key}.xlsx")
-        return await self._out().reply(OutMessage(peer_id=peer_id, text=render_school(summary, names=names),
-                                                  attachments=files, org_id=org_id, kind="summary"))
+        files: list[OutFile] = []
+        if summary.trend:
+            files.append(OutFile(name="svodka.png", data=await self.chart(summary), image=True))
+        if names and summary.has_data:
+            files.append(OutFile(name=f"svodka-{org_id}-{summary.period.key}.xlsx",
+                                 data=await self.spreadsheet(summary)))
+        return SummaryReport(text=render_school(summary, names=names), files=tuple(files))
 
-    async def send_district(self, peer_id: int, *, files: bool = True) -> Delivery:
-        """Reply with the district's summary and ranking (never names), its chart and spreadsheet."""
+    async def district_report(self, *, files: bool = True) -> SummaryReport:
+        """The district's summary and ranking (never names), its chart and (with `files`) spreadsheet."""
         district = await self.district()
-        png = await self.chart(district.total, f"{district.name}: показатели по неделям") \
-            if district.total.trend else None
-        xlsx = await self.spreadsheet(district) if files else None
-        attached = await self._attachments(peer_id, png, xlsx, f"svodka-rayon-{district.total.period.key}.xlsx")
-        return await self._out().reply(OutMessage(peer_id=peer_id, text=render_district(district),
-                                                  attachments=attached, kind="summary"))
+        found: list[OutFile] = []
+        if district.total.trend:
+            png = await self.chart(district.total, f"{district.name}: показатели по неделям")
+            found.append(OutFile(name="svodka.png", data=png, image=True))
+        if files:
+            found.append(OutFile(name=f"svodka-rayon-{district.total.period.key}.xlsx",
+                                 data=await self.spreadsheet(district)))
+        return SummaryReport(text=render_district(district), files=tuple(found))
 
     async def send_weekly(self, org_id: str) -> bool:
         """Send the latest period's summary to the school's director and deputies, once per period.
@@ -259,6 +267,15 @@ class SummaryService:
             if vk_id and vk_id not in found:
                 found[vk_id] = None
         return found
+
+
+class SummaryReport(BaseModel):
+    """A summary ready to send: its text and the chart and spreadsheet to attach."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    files: tuple[OutFile, ...] = ()
 
 
 def _provided(value: Any, method: str) -> Any:

@@ -24,7 +24,7 @@ from vkbottle.http import ABCHTTPClient
 
 from bot.config import Settings
 from bot.ratelimit import RateLimiter, current_priority
-from bot.services.outbox_rules import NETWORK_ERROR, RANDOM_ID_MASK, RETRY_CODES, backoff
+from bot.vk.rules import NETWORK_ERROR, RANDOM_ID_MASK, RETRY_CODES, backoff
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,18 @@ class NetworkError(aiohttp.ClientConnectionError):
     """
 
     code = NETWORK_ERROR
+
+
+def network_reason(exc: BaseException) -> str:
+    """Why VK could not be reached, in a few Russian words for the log or the operator."""
+    text = f"{type(exc).__name__} {exc}"
+    if isinstance(exc, TimeoutError) or "Timeout" in text:
+        return "истекло время ожидания ответа"
+    if "not JSON" in text:
+        return "ответ не похож на ответ API"
+    if "ServerDisconnected" in text or "ClientResponseError" in text:
+        return "сервер оборвал соединение"
+    return "нет соединения"
 
 
 class _RaiseRescheduler(ABCRequestRescheduler):
@@ -100,7 +112,7 @@ class RateLimitedAPI(API):
                 code = NETWORK_ERROR
             self.retries += 1
             delay = backoff(attempt, self.backoff_base) * random.uniform(0.8, 1.2)  # noqa: S311
-            log.info("%s failed with %s, retry %d in %.2f s", method, code, attempt, delay)
+            log.debug("%s failed with %s, retry %d in %.2f s", method, code, attempt, delay)
             await self._sleep(delay)
 
     async def _post(self, method: str, data: dict[str, Any], version: str | None) -> Any:

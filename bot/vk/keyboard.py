@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.domain.ui import Button, Keyboard
+from bot.domain.ui import Button, ButtonKind, Keyboard
+from bot.messaging.layout import Limits
 
 MAX_COLUMNS = 5
 INLINE_MAX_ROWS = 6
@@ -14,6 +15,13 @@ STANDARD_MAX_ROWS = 10
 STANDARD_MAX_BUTTONS = 40
 MAX_LABEL = 40
 MAX_PAYLOAD = 255
+VK_INLINE = Limits(per_row=MAX_COLUMNS, rows=INLINE_MAX_ROWS, buttons=INLINE_MAX_BUTTONS, label=MAX_LABEL)
+VK_STANDARD = Limits(per_row=MAX_COLUMNS, rows=STANDARD_MAX_ROWS, buttons=STANDARD_MAX_BUTTONS, label=MAX_LABEL)
+
+
+def vk_limits(keyboard: Keyboard) -> Limits:
+    """The limits VK sets for this kind of keyboard."""
+    return VK_INLINE if keyboard.inline else VK_STANDARD
 
 
 class KeyboardError(ValueError):
@@ -25,6 +33,8 @@ def _dumps(value: Any) -> str:
 
 
 def _button(button: Button, where: str) -> dict[str, Any]:
+    if button.special is not None and button.special is not ButtonKind.TEXT:
+        raise KeyboardError(f"{where}: VK has no {button.special.value} button")
     if not button.label.strip():
         raise KeyboardError(f"{where}: empty label")
     if len(button.label) > MAX_LABEL:

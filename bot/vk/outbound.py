@@ -27,7 +27,8 @@ from bot.config import Settings
 from bot.domain.ui import Keyboard
 from bot.ports import Clock, Delivery, OutMessage, SystemClock
 from bot.ratelimit import Priority, priority
-from bot.services.outbox_rules import (
+from bot.vk.keyboard import render_keyboard
+from bot.vk.rules import (
     NETWORK_ERROR,
     UNREACHABLE_CODES,
     CallResult,
@@ -45,7 +46,6 @@ from bot.services.outbox_rules import (
     send_params,
     split_text,
 )
-from bot.vk.keyboard import render_keyboard
 from bot.vk.runtime import current_event
 from storage.outbox import NewOutboxMessage, OutboxRepo, OutboxRow, SendResult
 
@@ -153,7 +153,7 @@ class VkOutbound:
             if result.ok or classify(result.error_code) is not Outcome.RETRY:
                 break
             if round_no < self.reply_rounds:
-                log.warning("reply failed with %s; trying again", result.error_code)
+                log.warning("ответ не отправлен (ошибка %s); пробую ещё раз", result.error_code)
                 await self._sleep(backoff(round_no, self._retry_base))
         if result.error_code in UNREACHABLE_CODES:
             await self._outbox.mark_user(message.peer_id, result.error_code)
@@ -188,7 +188,7 @@ class VkOutbound:
             except _SEND_ERRORS as exc:
                 # An expired event (over 60 s) is not worth failing the handler for.
                 code, _ = _error_of(exc)
-                log.warning("callback answer failed with VK error %s", code)
+                log.warning("ответ на нажатие кнопки не отправлен (ошибка ВКонтакте %s)", code)
 
     async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
         """Upload a document for `peer_id`; returns the attachment string."""
@@ -348,7 +348,7 @@ class VkOutbound:
             body = await self._api.request("execute", {"code": batch.code})
         except _SEND_ERRORS as exc:
             code, text = _error_of(exc)
-            log.warning("execute batch %s failed with %s", batch.tag, code)
+            log.warning("пачка сообщений %s не отправлена (ошибка %s)", batch.tag, code)
             results = [CallResult(ok=False, error_code=code, error=text)] * len(batch.rows)
         else:
             results = parse_execute(body, len(batch.rows))
@@ -377,4 +377,4 @@ class VkOutbound:
                 try:
                     await progress.callback(progress.done, len(progress.keys))
                 except Exception:  # a progress display must never stop a send
-                    log.exception("progress callback failed")
+                    log.exception("не удалось сообщить о ходе отправки")

@@ -24,7 +24,9 @@ import aiohttp
 from vkbottle.exception_factory import VKAPIError
 
 from bot.services.fairness import BUSY_SNACKBAR, COALESCED, FairShare, HeldEvents, is_patient
-from bot.services.outbox_rules import RETRY_CODES
+from bot.vk.api import network_reason
+from bot.vk.rules import RETRY_CODES
+from storage.db import StorageError
 from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)
@@ -192,14 +194,14 @@ class InboxPoller:
                 return _Server(server=raw["server"], key=raw["key"], ts=ts or str(raw["ts"]))
             except (aiohttp.ClientError, OSError, TimeoutError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("VK is unreachable (%s); retrying in %.1f s", type(exc).__name__, delay)
+                log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
                 await self.sleep(delay)
             except VKAPIError as exc:
                 # «Too many requests» or «internal error» past the API's own retries: wait, not die.
                 if exc.code not in RETRY_CODES:
                     raise
                 delay = self.backoff.next_delay()
-                log.warning("VK error %s on getLongPollServer; retrying in %.1f s", exc.code, delay)
+                log.warning("ВКонтакте вернул ошибку %s на groups.getLongPollServer; повтор через %.1f с", exc.code, delay)
                 await self.sleep(delay)
 
     async def _check(self, server: _Server) -> dict[str, Any]:
@@ -220,7 +222,7 @@ class InboxPoller:
                 body = await self._check(server)
             except (aiohttp.ClientError, OSError, TimeoutError, ValueError) as exc:
                 delay = self.backoff.next_delay()
-                log.warning("long poll failed (%s); reconnecting in %.1f s", type(exc).__name__, delay)
+                log.warning("Long Poll прервался: %s; переподключение через %.1f с", network_reason(exc), delay)
                 await self.sleep(delay)
                 server = await self._server(server.ts)
                 continue
@@ -231,9 +233,9 @@ class InboxPoller:
                 # own position, and give it up only when VK refuses it a second time.
                 if refused_ts != server.ts:
                     refused_ts = server.ts
-                    log.warning("long poll: failed=1; asking again from ts %s", server.ts)
+                    log.warning("Long Poll: failed=1, запрашиваю события снова с ts %s", server.ts)
                     continue
-                log.warning("long poll: failed=1 twice, history lost; some events may be missed")
+                log.warning("Long Poll: failed=1 дважды, история потеряна; часть событий могла быть пропущена")
                 server.ts = str(body.get("ts", server.ts))
                 continue
             refused_ts = None
@@ -242,7 +244,7 @@ class InboxPoller:
                 continue
             if failed == 3:
                 # A new key, but our old position: if VK no longer has it, failed=1 says so.
-                log.warning("long poll: failed=3; reconnecting from ts %s", server.ts)
+                log.warning("Long Poll: failed=3, переподключение с ts %s", server.ts)
                 server = await self._server(server.ts)
                 continue
             updates = body.get("updates") or []
@@ -254,6 +256,12 @@ class InboxPoller:
             skipped = self._take_skipped()
             try:
                 stored = await self.inbox.store(events, new_ts, skipped, COALESCED)
+            except StorageError:
+                # A full or read-only disk (the database logged it in Russian): VK keeps these
+                # events, so ask again from the same ts until the write goes through.
+                self._skipped[:0] = skipped
+                await self.sleep(self.backoff.next_delay())
+                continue
             except BaseException:
                 self._skipped[:0] = skipped
                 raise
@@ -337,7 +345,8 @@ class InboxPoller:
         try:
             await self.answer_callback(event.body.get("object") or {}, BUSY_SNACKBAR)
         except Exception:
-            log.warning("could not answer callback %s", event.event_id, exc_info=True)
+            log.warning("не удалось ответить на нажатие кнопки %s", event.event_id)
+            log.debug("подробности", exc_info=True)
 
     def _take_skipped(self) -> list[int]:
         ids, self._skipped = self._skipped, []
@@ -350,7 +359,8 @@ class InboxPoller:
         try:
             await self.notify(private_user(event.body), event.event_id)
         except Exception:
-            log.warning("could not send the «please wait» notice for %s", event.event_id, exc_info=True)
+            log.warning("не удалось отправить просьбу подождать (событие %s)", event.event_id)
+            log.debug("подробности", exc_info=True)
 
     def _done(self, key: str) -> Callable[[asyncio.Task[None]], None]:
         def callback(task: asyncio.Task[None]) -> None:
@@ -362,7 +372,7 @@ class InboxPoller:
         if previous is not None:
             await asyncio.gather(previous, return_exceptions=True)
         if event.attempts >= MAX_ATTEMPTS:
-            log.error("event %s failed %d times; skipped", event.event_id, event.attempts)
+            log.error("событие %s не обработано за %d попыток; пропущено", event.event_id, event.attempts)
             await self.inbox.finish(event.id, "too many attempts")
             return
         await self.inbox.start(event.id)
@@ -378,10 +388,10 @@ class InboxPoller:
             await asyncio.wait_for(self.handle(event.body), timeout)
         except TimeoutError:
             error = "timeout"
-            log.error("event %s: handler timed out", event.event_id)
+            log.error("событие %s: обработчик не уложился во время", event.event_id)
         except Exception as exc:
             error = type(exc).__name__
-            log.exception("event %s: handler failed", event.event_id)
+            log.exception("событие %s: ошибка в обработчике", event.event_id)
         finally:
             current_event.reset(event_token)
             current_callback.reset(token)
@@ -390,5 +400,5 @@ class InboxPoller:
             try:
                 await self.answer_callback(event.body.get("object") or {}, state.snackbar)
             except Exception:
-                log.warning("could not answer callback %s", event.event_id, exc_info=True)
+                log.warning("не удалось ответить на нажатие кнопки (событие %s)", event.event_id, exc_info=True)
         await self.inbox.finish(event.id, error)

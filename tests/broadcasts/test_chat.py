@@ -43,14 +43,14 @@ async def test_full_broadcast_preview_send_progress_report(chat: Chat, bot_app: 
     preview = await chat.say(DEPUTY, "Завтра в 15:00 совещание в актовом зале.")
     text = preview[-1]["text"]
     assert text.splitlines()[0] == "Получателей: 5, из них бот не может написать 2:"
-    assert "Кузнецов Олег Игоревич — не писал(а)" in text and "Сидорова Мария Ивановна — нет страницы" in text
+    assert "Кузнецов Олег Игоревич — не разрешил сообщения" in text and "Сидорова Мария Ивановна — нет страницы" in text
     assert "Завтра в 15:00 совещание" in text
     assert [b["label"] for b in buttons(preview[-1])] == ["Отправить", "Изменить текст", "Отмена"]
     done = await chat.press(DEPUTY, preview[-1], button(preview[-1], "Отправить")["payload"], count=2)
     progress, report = done
     assert progress["text"] == "Рассылка завершена: обработано 5 из 5."
     assert report["text"].startswith("Рассылка отправлена. Доставлено: 3 из 5.")
-    assert "Кузнецов Олег Игоревич — не писал(а) сообществу и не разрешил(а) сообщения" in report["text"]
+    assert "Кузнецов Олег Игоревич — не разрешил сообщения от сообщества" in report["text"]
     assert "Сидорова Мария Ивановна — нет страницы ВКонтакте" in report["text"]
     stats = await control.stats()
     assert stats["requests"].get("messages.edit", 0) >= 1

@@ -91,7 +91,7 @@ async def test_send_reports_each_unreachable_person_with_the_reason(
     assert any(e.startswith("Отправляю рассылку:") for e in sender.edits)
     report = sender.replies[-1].text
     assert report.startswith("Рассылка отправлена. Доставлено: 1 из 3.")
-    assert "Кузнецов Олег — не писал(а) сообществу и не разрешил(а) сообщения" in report
+    assert "Кузнецов Олег — не разрешил сообщения от сообщества" in report
     assert "Сидорова Мария — нет страницы ВКонтакте" in report
 
 

@@ -73,3 +73,10 @@ async def test_text_step_keeps_a_text_that_starts_with_cancel(chat: Chat, bot_ap
     await chat.say(DEPUTY, "всем")
     preview = await chat.say(DEPUTY, "Отмена уроков завтра из-за карантина")
     assert "Отмена уроков завтра" in preview[-1]["text"] and button(preview[-1], "Отправить")
+
+
+async def test_a_command_at_the_who_step_is_not_taken_as_an_answer(chat: Chat, bot_app: App) -> None:
+    """«сводка» typed while «who» waits shows the summary, not «не понял»."""
+    await chat.say(DEPUTY, "рассылка")
+    answer = await chat.say(DEPUTY, "сводка")
+    assert "Не понял, кому отправить" not in answer[-1]["text"] and "нет данных" in answer[-1]["text"]

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import App
 from storage.chats import ChatsRepo
-from tests.e2e.harness import Chat, button
+from tests.e2e.harness import DEPUTY, Chat, button
 
 TEACHER = 2001  # Иванова Анна Петровна, 5А
 PARENTS = "class:5А:parents"
@@ -134,4 +134,76 @@ async def test_a_question_at_a_button_step_is_not_taken_as_an_answer(chat: Chat,
     await _to_messenger_step(chat)
     answer = await chat.say(TEACHER, "как войти в Сферум через Госуслуги?")
     assert "Не понял, в каком мессенджере" not in answer[-1]["text"]
+    assert await _step(bot_app) == "messenger"
+
+
+async def test_a_typed_number_picks_a_chat_from_the_list(chat: Chat, bot_app: App) -> None:
+    """«Мои чаты» numbers the chats; typing «2» starts the dialog for the second one without a button."""
+    listing = await chat.say(TEACHER, "мои чаты")
+    assert "2. ▫️ Чат с родителями 5А" in listing[-1]["text"] and "напишите его номер" in listing[-1]["text"]
+    started = await chat.say(TEACHER, "2")
+    assert started[-1]["text"].startswith("Понял: «Чат с родителями 5А».")
+    assert "в каком мессенджере" in started[-1]["text"]
+    assert await _step(bot_app) == "messenger"
+
+
+async def test_typed_add_starts_a_custom_chat(chat: Chat, bot_app: App) -> None:
+    """«добавить» after the list asks for the title of one's own chat."""
+    await chat.say(TEACHER, "мои чаты")
+    asked = await chat.say(TEACHER, "добавить")
+    assert asked[-1]["text"].startswith("Как называется чат")
+    assert await _step(bot_app) == "title"
+
+
+async def test_a_number_out_of_range_is_not_taken(chat: Chat, bot_app: App) -> None:
+    """A number beyond the list is not a pick; the dialog does not start."""
+    await chat.say(TEACHER, "мои чаты")
+    answer = await chat.say(TEACHER, "99")
+    assert not answer[-1]["text"].startswith("Понял: «")
+    assert await _step(bot_app) is None
+
+
+def _number_of(text: str, part: str) -> str:
+    """The number a numbered line containing `part` starts with."""
+    line = next(line for line in text.splitlines() if part in line and line[:1].isdigit())
+    return line.split(".", 1)[0]
+
+
+async def test_deputy_marks_a_chat_not_needed_by_typing_only(chat: Chat, bot_app: App) -> None:
+    """«перенос чатов», «по сотрудникам», «не нужен», a person's number, a chat's number, the reason."""
+    report = await chat.say(DEPUTY, "перенос чатов")
+    assert "Подтверждено: 0 из 8" in report[-1]["text"]
+    by_person = await chat.say(DEPUTY, "по сотрудникам")
+    assert "Иванова А. П. — 0 из 2" in by_person[-1]["text"]
+    people = await chat.say(DEPUTY, "не нужен")
+    assert "напишите номер" in people[-1]["text"]
+    chats = await chat.say(DEPUTY, _number_of(people[-1]["text"], "Иванова"))
+    asked = await chat.say(DEPUTY, _number_of(chats[-1]["text"], "родителями"))
+    assert "Почему чат «Чат с родителями 5А» не нужен" in asked[-1]["text"]
+    done = await chat.say(DEPUTY, "родители в общем чате параллели")
+    assert done[-1]["text"].startswith("Отметил: у Ивановой А. П. чат «Чат с родителями 5А» не нужен")
+    assert (await _confirmation(bot_app)).status == "not_needed"
+
+
+async def test_teacher_typing_not_needed_is_refused(chat: Chat, bot_app: App) -> None:
+    """«не нужен» from a teacher is refused like the button; nothing changes."""
+    answer = await chat.say(TEACHER, "не нужен")
+    assert "заместител" in answer[-1]["text"]
+    assert (await _confirmation(bot_app)) is None or (await _confirmation(bot_app)).status != "not_needed"
+
+
+async def test_a_command_at_a_button_step_runs_the_command(chat: Chat, bot_app: App) -> None:
+    """«мой статус» typed while the dialog waits for a messenger runs the command; the dialog stays."""
+    await _to_messenger_step(chat)
+    answer = await chat.say(TEACHER, "мой стаутс")
+    assert "ваш статус" in answer[-1]["text"]
+    assert await _step(bot_app) == "messenger"
+
+
+async def test_a_title_starting_with_stop_is_a_title(chat: Chat, bot_app: App) -> None:
+    """At the title step «Стоп-кадр: кружок» is the chat's title, not a cancel."""
+    listing = await chat.say(TEACHER, "мои чаты")
+    await chat.press(TEACHER, listing[-1], button(listing[-1], "Добавить свой чат")["payload"])
+    answer = await chat.say(TEACHER, "Стоп-кадр: кружок")
+    assert answer[-1]["text"].startswith("Добавил чат «Стоп-кадр: кружок».")
     assert await _step(bot_app) == "messenger"

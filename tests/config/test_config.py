@@ -74,3 +74,14 @@ def test_school_lookup(tmp_path: Path) -> None:
         settings.school(None)
     with pytest.raises(ConfigError, match="«c»"):
         settings.school("c")
+
+
+def test_messenger_preference_defaults_to_max_and_is_checked(tmp_path: Path) -> None:
+    """A school works in MAX unless it says "vk"; any other value is refused by name."""
+    assert load_settings(ROOT / "config.example.toml").schools[0].messenger_preference == "max"
+    path = tmp_path / "config.toml"
+    path.write_text('[[schools]]\nid = "s1"\nmessenger_preference = "vk"\n', encoding="utf-8")
+    assert load_settings(path).schools[0].messenger_preference == "vk"
+    path.write_text('[[schools]]\nid = "s1"\nmessenger_preference = "telegram"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="messenger_preference"):
+        load_settings(path)

@@ -66,3 +66,12 @@ def test_number_in(text: str, expected: int | None) -> None:
 def test_question_like(text: str, expected: bool) -> None:
     """A question or a long sentence is not an answer to a button step."""
     assert question_like(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("отмена", "cancel"), ("Отмена!", "cancel"), ("стоп кадр", None), ("отмена занятий кружка", None),
+    ("подтвеждаю", None),
+])
+def test_exact_intent_takes_only_whole_answers(text: str, expected: str | None) -> None:
+    """At steps where text is a title or a reason, only whole known answers count."""
+    assert intent(text, exact=True) == expected

@@ -129,3 +129,27 @@ def test_first_and_middle_in_dative() -> None:
 def test_by_gender(full_name: str, expected: str) -> None:
     """A verb's form follows the person's gender; unsure gives the neutral form asked for."""
     assert by_gender(full_name, "напомнил", "напомнила", "напомнил(а)") == expected
+
+
+def test_import_preview_counts_people_once() -> None:
+    """The import preview says «3 человека», not «3 3 человека» (the hand-rolled plural printed the figure twice)."""
+    from bot.services.imports.plan import Preview
+
+    line = Preview(added=0, changed=0, left=3, left_names=("Иванова А. П.",), replaces_period=None).lines()[1]
+    assert line.startswith("Будут отмечены как уволившиеся: 3 человека — Иванова А. П.")
+
+
+@pytest.mark.parametrize(("days_left", "tail"), [
+    (1, " — осталось 1 день"), (3, " — осталось 3 дня"), (8, " — осталось 8 дней"), (21, " — осталось 21 день"),
+    (-1, " — срок прошёл 1 день назад"), (-5, " — срок прошёл 5 дней назад"),
+])
+def test_summary_deadline_counts_days_in_words(days_left: int, tail: str) -> None:
+    """The summary's deadline line says «3 дня», not «3 дн.»."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from bot.domain.indicators import Registration
+    from bot.summary.render import _registration
+
+    reg = Registration(count=5, total=10, deadline=dt.date(2026, 12, 1), days_left=days_left)
+    assert _registration(SimpleNamespace(registration=reg)).endswith(tail)  # type: ignore[arg-type]

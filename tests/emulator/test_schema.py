@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import copy
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +13,9 @@ import pytest
 from tests.emulator.support import GROUP_ID, TOKEN, USER
 from vk_emulator import Emulator
 from vk_emulator.schema import (
+    PACKAGED_SCHEMA_DIR,
     SCHEMA_DIR_ENV,
+    SchemaNotFoundError,
     coerce_param,
     convert_required,
     load_schema,
@@ -158,37 +157,21 @@ async def test_an_invalid_response_is_reported_not_served() -> None:
     assert emulator.state.schema_violations
 
 
-def test_schema_is_found_from_cwd_env_and_package(
+def test_schema_is_the_packaged_copy_unless_overridden(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = locate_schema_dir()
+    """Without settings the schema comes from the package, wherever the process runs."""
     monkeypatch.delenv(SCHEMA_DIR_ENV, raising=False)
     monkeypatch.chdir(tmp_path)
-    assert locate_schema_dir() == real  # found from the package's location
-    monkeypatch.setenv(SCHEMA_DIR_ENV, str(real))
-    assert locate_schema_dir() == real
+    assert locate_schema_dir() == PACKAGED_SCHEMA_DIR
+    assert PACKAGED_SCHEMA_DIR.is_relative_to(REPO / "vk_emulator")
+    copy_dir = tmp_path / "schema"
+    shutil.copytree(PACKAGED_SCHEMA_DIR, copy_dir)
+    monkeypatch.setenv(SCHEMA_DIR_ENV, str(copy_dir))
+    assert locate_schema_dir() == copy_dir
 
 
-def test_schema_is_found_in_a_fresh_clone_layout(tmp_path: Path) -> None:
-    real = locate_schema_dir()
-    clone = tmp_path / "x" / "main"
-    clone.mkdir(parents=True)
-    shutil.copytree(
-        REPO / "vk_emulator", clone / "vk_emulator", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    (tmp_path / "x" / "shared").mkdir()
-    (tmp_path / "x" / "shared" / "vk-api-schema").symlink_to(real)
-    env = {k: v for k, v in os.environ.items() if k != SCHEMA_DIR_ENV}
-    env["PYTHONPATH"] = str(clone)
-    script = "from vk_emulator.schema import locate_schema_dir; print(locate_schema_dir())"
-    for cwd in (clone, tmp_path):
-        result = subprocess.run(
-            [sys.executable, "-c", script],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        )
-        assert result.stdout.strip() == str(tmp_path / "x" / "shared" / "vk-api-schema")
+def test_a_folder_without_the_schema_is_refused(tmp_path: Path) -> None:
+    """An explicit folder that holds no schema is named in the error."""
+    with pytest.raises(SchemaNotFoundError, match=str(tmp_path)):
+        locate_schema_dir(tmp_path)

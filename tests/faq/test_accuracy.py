@@ -1,4 +1,4 @@
-"""Top-1 accuracy on the evaluation set, the untouched holdout set and the fresh sets.
+"""Accuracy on the public sets: top-1 topic and direct answers with the right topic.
 
 faq_dev.tsv was written from the topic spec before tuning and then tuned on; faq_unseen.tsv was
 written after tuning and passed on its first measurement: do not tune the knowledge base on it.
@@ -6,6 +6,22 @@ faq_unseen2.tsv was written before the knowledge base was read (first measured 1
 the ten questions that turned out to equal examples, 154/172) and then tuned on; faq_unseen3.tsv
 was written after that round and passed on its one measurement (118/128, 116/126 without two
 such questions): do not tune on it either.
+
+Issue 17 (answer entries): faq_max.tsv (MAX-era questions, long messages, `a|b` labels) and
+faq_colloquial.tsv (slangy short questions) were written with the entries and tuned on,
+together with faq_eval, faq_dev and faq_unseen2.
+faq_heldout17.tsv was written before any tuning of that round and measured once at the end:
+top-1 114/128 (89.1 %), top-2 118/128, and 103 of its 118 questions with a topic answered
+directly with a right topic (87.3 %); 11 of its questions turned out to equal questions of
+older sets (without them: 104/117 and 96/111). Below the targets; its misses are never
+printed: do not tune on it. (A later speed tweak — clauses of long messages scored without the
+fuzzy pass — was neutral on the tuning sets but gave 111/128 here; it was reverted, so this set
+has been looked at twice, and the figures above are for the engine as it is.) Questions naming MAX beside another subject
+(«веб версия макса») accept both topics (`max|web_version`) in the older sets.
+
+The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
+(kind "answer") with a right topic. The floors below are what each set reaches now, rounded
+down; a set under the target keeps its honest figure rather than being tuned on.
 """
 
 from __future__ import annotations
@@ -14,32 +30,55 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands.faq import evaluate, read_eval_file
+from bot.commands.faq import accepted, evaluate, read_eval_file
 from bot.faq import FaqEngine
 
 TESTS = Path(__file__).resolve().parent.parent
-THRESHOLD = 0.90
+TARGET_TOP1 = 0.95
+TARGET_DIRECT = 0.90
+#: name: (top-1 floor, floor of direct answers with a right topic among topical questions)
+FLOORS: dict[str, tuple[float, float]] = {
+    "faq_eval.tsv": (0.95, 0.90),
+    "faq_holdout.tsv": (0.93, 0.85),
+    "faq_dev.tsv": (0.95, 0.90),
+    "faq_unseen.tsv": (0.95, 0.88),
+    "faq_unseen2.tsv": (0.95, 0.90),
+    "faq_unseen3.tsv": (0.94, 0.85),
+    "faq_max.tsv": (0.92, 0.90),
+    "faq_colloquial.tsv": (0.95, 0.85),
+    # Measured once, after tuning: 114/128 top-1, 103/118 direct with a right topic.
+    "faq_heldout17.tsv": (0.89, 0.87),
+}
+#: Sets whose misses may be printed (they are tuned on).
+TUNED = ("faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv")
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "faq_eval.tsv",
-        "faq_holdout.tsv",
-        "faq_dev.tsv",
-        "faq_unseen.tsv",
-        "faq_unseen2.tsv",
-        "faq_unseen3.tsv",
-    ],
-)
+def direct_right(engine: FaqEngine, rows: list[tuple[str, str]]) -> float:
+    """Share of the questions with a topic that get kind "answer" with a right topic."""
+    topical = [(exp, q) for exp, q in rows if accepted(exp) != {None}]
+    good = 0
+    for expected, question in topical:
+        answer = engine.ask(question)
+        good += answer.kind == "answer" and answer.topic in accepted(expected)
+    return good / len(topical)
+
+
+@pytest.mark.parametrize("name", list(FLOORS))
 def test_top1_accuracy(engine: FaqEngine, name: str) -> None:
-    """At least 90 % of the questions of each set get the expected topic (or none)."""
+    """Each set reaches its top-1 floor (topic or an accepted alternative, or none)."""
     rows = read_eval_file(TESTS / name, engine.topics)
     report = evaluate(engine, rows)
-    # Misses of the holdout set are not printed: nobody may tune the knowledge base on them.
-    shown = report["misses"] if name in ("faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv") else []
+    shown = report["misses"] if name in TUNED else []
     misses = "\n".join(f"{m['expected']} -> {m['got']}: {m['question']}" for m in shown)
-    assert report["accuracy"] >= THRESHOLD, f"{name}: {report['accuracy']:.3f}\n{misses}"
+    assert report["accuracy"] >= FLOORS[name][0], f"{name}: {report['accuracy']:.3f}\n{misses}"
+
+
+@pytest.mark.parametrize("name", list(FLOORS))
+def test_direct_answers(engine: FaqEngine, name: str) -> None:
+    """Of the questions that have a topic, enough are answered directly with a right topic."""
+    rows = read_eval_file(TESTS / name, engine.topics)
+    share = direct_right(engine, rows)
+    assert share >= FLOORS[name][1], f"{name}: {share:.3f}"
 
 
 def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
@@ -48,9 +87,12 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     holdout_rows = read_eval_file(TESTS / "faq_holdout.tsv", engine.topics)
     assert len(eval_rows) >= 150 and len(holdout_rows) >= 50
     for topic in engine.topics:
-        assert sum(1 for t, _ in eval_rows if t == topic) >= 8, topic
-        assert sum(1 for t, _ in holdout_rows if t == topic) >= 2, topic
+        assert sum(1 for t, _ in eval_rows if topic in accepted(t)) >= 8, topic
+        assert sum(1 for t, _ in holdout_rows if topic in accepted(t)) >= 2, topic
     assert sum(1 for t, _ in eval_rows if t == "none") >= 15
+    heldout = read_eval_file(TESTS / "faq_heldout17.tsv", engine.topics)
+    assert len(heldout) >= 120
+    assert sum(1 for _, q in heldout if "макс" in q or "max" in q) >= 40
     # The knowledge base must not memorise the evaluation questions.
     fresh_rows = [
         row
@@ -59,9 +101,13 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     ]
     assert len(fresh_rows) >= 350
     examples = {e for t in engine.topics.values() for e in t.examples}
-    assert not examples & {q for _, q in eval_rows + holdout_rows}
+    phrasings = {x for e in engine.entry_by_id.values() for x in e.examples}
+    assert not (examples | phrasings) & {q for _, q in eval_rows + holdout_rows}
     # faq_dev.tsv shares a few short everyday phrasings («мой статус») with examples that
-    # predate it; the unseen set shares none.
-    for name in ("faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv"):
+    # predate it; the other sets share none, with topic examples or entry phrasings.
+    for name in (
+        "faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv", "faq_max.tsv", "faq_colloquial.tsv",
+        "faq_heldout17.tsv",
+    ):
         unseen = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
-        assert not examples & unseen, name
+        assert not (examples | phrasings) & unseen, name

@@ -52,25 +52,38 @@ async def _hand_off(chat: Chat, asker: int = TEACHER) -> tuple[list[dict], list[
     return confirmed, notified
 
 
-async def test_misspelt_question_gets_the_article(chat: Chat) -> None:
-    """«смс с кодом не прихадит» gets the login-code article with «помогло» and hand-off buttons."""
+async def test_misspelt_question_gets_the_entry_and_its_neighbours(chat: Chat, bot_app: App) -> None:
+    """«смс с кодом не прихадит» gets the VK steps of `login_code.no_sms`, the topic's other
+    entries as buttons (within VK's keyboard limits), «помогло» and the hand-off; a press on
+    a neighbour gives that entry."""
     replies = await chat.say(TEACHER, "смс с кодом не прихадит")
+    engine = await bot_app.deps.faq.engine("school1")
     text = replies[-1]["text"]
-    assert "код" in text.lower() and "Уточните" not in text
+    assert text.startswith(engine.entry_by_id["login_code.no_sms"].text("vk")[:40])
+    assert "web.max.ru" not in text
+    keyboard = replies[-1]["keyboard"]
+    rows = keyboard["buttons"]
     labels = [b["label"] for b in buttons(replies[-1])]
-    assert labels == ["Спасибо, помогло", "Передать вопрос заместителю"]
+    assert labels[-2:] == ["Спасибо, помогло", "Передать вопрос заместителю"]
+    assert "Звонок вместо СМС" in labels
+    assert len(rows) <= 6 and len(labels) <= 10 and all(len(r) <= 5 for r in rows)
+    assert all(len(label) <= 40 for label in labels)
+    call = button(replies[-1], "Звонок вместо СМС")
+    entry = await chat.press(TEACHER, replies[-1], call["payload"])
+    assert entry[-1]["text"].startswith("Это «звонок-сброс»")
 
 
 async def test_close_topics_offer_candidates_and_a_press_gives_that_article(chat: Chat, bot_app: App) -> None:
-    """Two close topics come as buttons; pressing «Статистика…» gives the monitoring article."""
-    replies = await chat.say(TEACHER, "учебный профиль")
+    """Two close topics come as one clarifying question with an entry of each; a press gives
+    that entry's VK steps."""
+    replies = await chat.say(TEACHER, "профиль")
     assert replies[-1]["text"].startswith("Уточните")
     options = [b for b in buttons(replies[-1]) if b["payload"]["cmd"] == "faq_pick"]
     assert len(options) >= 2
     chosen = options[1]
     article = await chat.press(TEACHER, replies[-1], chosen["payload"])
     engine = await bot_app.deps.faq.engine("school1")
-    expected = engine.topics[chosen["payload"]["t"]].answer.split("\n")[0]
+    expected = engine.entry_by_id[chosen["payload"]["e"]].text("vk").split("\n")[0]
     assert article[-1]["text"].startswith(expected[:30])
 
 

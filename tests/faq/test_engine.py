@@ -1,18 +1,118 @@
-"""Decisions of the engine: answer, choose, unknown, small talk."""
+"""Decisions of the engine: answer with an entry, choice, unknown, greeting."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
 
+ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
-def test_every_spec_topic_present_with_short_answer(engine: FaqEngine) -> None:
+
+def _entry_rows() -> list[tuple[str, str]]:
+    lines = ENTRIES_TSV.read_text(encoding="utf-8").splitlines()
+    return [(e, q) for e, q in (line.split("\t", 1) for line in lines if line.strip())]
+
+
+def test_every_spec_topic_present_with_short_entries(engine: FaqEngine) -> None:
+    """Every spec topic has a title, examples and short entries with both variants' text."""
     for topic_id in SPEC_TOPIC_IDS:
         topic = engine.topics[topic_id]
         assert topic.title and len(topic.title) <= 40
-        assert 0 < len(topic.answer) <= 1000
         assert len(topic.examples) >= 10
+        entries = engine.entries[topic_id]
+        assert entries and all(e.id.startswith(topic_id + ".") for e in entries)
+        for entry in entries:
+            assert 0 < len(entry.title) <= 40
+            for messenger in ("max", "vk"):
+                assert 0 < len(entry.text(messenger)) <= 600, entry.id
+    several = [t for t in SPEC_TOPIC_IDS if len(engine.entries[t]) >= 2]
+    assert len(several) >= len(SPEC_TOPIC_IDS) - 1  # my_status is a command: one entry
+
+
+def test_variants_name_their_own_messenger(engine: FaqEngine) -> None:
+    """MAX steps never send to web.vk.me or VK ID; VK steps never to web.max.ru."""
+    for entry in engine.entry_by_id.values():
+        assert "web.vk.me" not in entry.text("max") and "VK ID" not in entry.text("max").replace(
+            "VK ID не нужен", ""
+        ).replace("ни VK ID", ""), entry.id
+        assert "web.max.ru" not in entry.text("vk"), entry.id
+
+
+@pytest.mark.parametrize(("entry", "question"), _entry_rows())
+def test_the_specific_question_gets_its_entry(engine: FaqEngine, entry: str, question: str) -> None:
+    """A question about one thing gets that entry, not the topic's first one."""
+    result = engine.ask(question)
+    assert (result.kind, result.entry) == ("answer", entry)
+    assert entry not in result.related and len(result.related) == len(engine.entries[result.topic or ""]) - 1
+
+
+def test_messenger_picks_the_variant(engine: FaqEngine) -> None:
+    """The same entry gives MAX steps to an asker in MAX and VK steps to one in VK."""
+    in_max = engine.ask("как открыть сферум на ноутбуке", messenger="max")
+    in_vk = engine.ask("как открыть сферум на ноутбуке", messenger="vk")
+    assert in_max.entry == in_vk.entry == "web_version.open"
+    assert "web.max.ru" in in_max.answer and "web.vk.me" in in_vk.answer
+    assert engine.ask("как открыть сферум на ноутбуке").answer == in_max.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("как открыть макс на компьютере", "web_version"),
+        ("web.max.ru не открывается", "web_version"),
+        ("безопасный режим у учеников в максе", "privacy"),
+        ("в максе у меня роль ученика а я учитель", "role"),
+        ("как вступить в свою школу в максе", "join_school"),
+        ("макс не присылает смс с кодом", "login_code"),
+        ("как в max пригласить родителей", "invite"),
+        ("сферум переехал в макс насовсем?", "max"),
+    ],
+)
+def test_max_is_a_side_word(engine: FaqEngine, question: str, topic: str) -> None:
+    """«макс» beside another subject does not pull the question into the `max` topic."""
+    assert engine.ask(question).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("как открыть веб версию на компьютере", "web_version"),
+        ("как скрыть свою страницу от родителей", "privacy"),
+        ("мне поставили роль ученика", "role"),
+        ("как вступить в школу по ссылке от администратора", "join_school"),
+        ("как пригласить родителей в чат класса", "invite"),
+        ("как пригласить класс на видеозвонок", "calls"),
+        ("как админу пригласить учителей в школу", "admin"),
+        ("регистрация учителя в сферуме", "register"),
+    ],
+)
+def test_side_words_do_not_pull_to_a_neighbour(engine: FaqEngine, question: str, topic: str) -> None:
+    """web version ↔ privacy, role ↔ joining, invitation ↔ calls, admin ↔ registration."""
+    assert engine.ask(question).topic == topic
+
+
+def test_question_inside_a_long_story(engine: FaqEngine) -> None:
+    """A long message is answered by its asking clause, not by the story around it."""
+    story = (
+        "здравствуйте, я вчера вернулась из поездки за границу, телефон вроде работает, "
+        "всё остальное тоже, но код для входа в макс не приходит уже второй день"
+    )
+    result = engine.ask(story)
+    assert (result.kind, result.topic) == ("answer", "login_code")
+    assert result.entry == "login_code.no_sms"
+
+
+def test_json_carries_kind_and_entry(engine: FaqEngine) -> None:
+    """`ask --json` objects say the kind and the entry (null unless an answer)."""
+    answer = engine.ask("смс не приходит").to_json()
+    assert (answer["kind"], answer["entry"]) == ("answer", "login_code.no_sms")
+    choice = engine.ask("профиль").to_json()
+    assert (choice["kind"], choice["entry"]) == ("choice", None)
+    assert engine.ask("привет").to_json()["kind"] == "greeting"
+    assert engine.ask("какая завтра погода").to_json()["kind"] == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -31,7 +131,7 @@ def test_every_spec_topic_present_with_short_answer(engine: FaqEngine) -> None:
 def test_answers_spec_examples(engine: FaqEngine, question: str, topic: str) -> None:
     result = engine.ask(question)
     assert result.topic == topic
-    assert result.kind in ("answer", "choose")
+    assert result.kind in ("answer", "choice")
     assert 0.0 <= result.confidence <= 1.0
 
 
@@ -68,14 +168,14 @@ def test_unknown_for_unrelated_questions(engine: FaqEngine) -> None:
 def test_smalltalk_gets_short_reply_not_article(engine: FaqEngine) -> None:
     for question in ("привет", "Добрый день!", "спасибо большое", "как дела?", "до свидания"):
         result = engine.ask(question)
-        assert result.kind == "smalltalk", question
+        assert result.kind == "greeting", question
         assert result.topic is None
         assert len(result.answer) < 200
 
 
 def test_greeting_with_question_answers_the_question(engine: FaqEngine) -> None:
     result = engine.ask("здравствуйте, не приходит смс")
-    assert result.kind in ("answer", "choose")
+    assert result.kind in ("answer", "choice")
     assert result.topic == "login_code"
 
 
@@ -99,7 +199,7 @@ def test_choose_when_two_topics_are_close(engine: FaqEngine) -> None:
         ],
     )
     result = twins.ask("что сегодня на обед в столовой")
-    assert result.kind == "choose"
+    assert result.kind == "choice"
     assert {result.topic, *result.alternatives} == {"canteen_menu", "canteen_pay"}
     assert "Меню столовой" in result.answer and "Оплата столовой" in result.answer
 

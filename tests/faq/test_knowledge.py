@@ -129,3 +129,66 @@ def test_offtopic_section_is_validated(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as error:
         load_knowledge_base(path)
     assert str(error.value).startswith("база знаний school.toml: ")
+
+
+def test_school_file_overrides_and_adds_entries(tmp_path: Path) -> None:
+    """A school's [[entry]] changes a bundled entry's text (all variants) or adds its own."""
+    path = _write(
+        tmp_path,
+        """
+[[entry]]
+id = "join_school.change"
+answer = "У нас школу меняют через секретаря, кабинет 5."
+
+[[entry]]
+id = "calls.room"
+title = "Кабинет для видеоуроков"
+answer = "Видеоуроки ведут из кабинета 12."
+examples = ["из какого кабинета вести видеоурок", "где кабинет для онлайн уроков"]
+""",
+    )
+    engine = FaqEngine.load(overrides_path=path)
+    changed = engine.ask("как сменить школу в профиле", messenger="vk")
+    assert (changed.entry, changed.answer) == ("join_school.change", "У нас школу меняют через секретаря, кабинет 5.")
+    assert engine.entry_by_id["join_school.change"].text("max") == changed.answer
+    added = engine.ask("из какого кабинета вести видеоурок")
+    assert (added.topic, added.entry) == ("calls", "calls.room")
+    assert engine.entry_by_id["calls.room"].school_specific
+
+
+def test_school_answer_for_a_topic_replaces_its_entries(tmp_path: Path) -> None:
+    """A topic answer from the school (file or deputy) is the topic's one entry `<topic>.school`."""
+    path = _write(tmp_path, '[[topic]]\nid = "calls"\nanswer = "Звонки — только из кабинета 12."\n')
+    kb = load_knowledge_base(path)
+    assert [e.id for e in kb.entries_of("calls")] == ["calls.school"]
+    assert len(load_knowledge_base().entries_of("calls")) > 2
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ('\n[[entry]]\nid = "calls.new"\ntitle = "Новое"\nexamples = ["а"]\n', 'строка 2, запись "calls.new": новой записи нужно поле "answer"'),
+        ('[[entry]]\nid = "nope.new"\ntitle = "Т"\nanswer = "О"\nexamples = ["а"]\n', 'строка 1, запись "nope.new": нет темы "nope"'),
+        ('[[entry]]\nid = "calls"\n', 'строка 1, запись "calls": идентификатор записи'),
+        ('[[entry]]\nid = "calls.screen"\nvk = "' + "я" * 1001 + '"\n', "строка 1, запись \"calls.screen\": ответ длиннее 1000"),
+        ('[[entry]]\nid = "calls.screen"\ntitel = "x"\n', 'строка 1, запись "calls.screen": неизвестное поле "titel"'),
+        ('[[entry]]\nid = "calls.a1"\ntitle = "А"\nanswer = "Б"\nexamples = ["в"]\n\n[[entry]]\nid = "calls.a1"\n',
+         'строка 7, запись "calls.a1": запись повторяется'),
+        ('[[topic]]\nid = "calls"\n\n[[topic]]\nid = "calls"\n', 'строка 4, запись "calls": тема повторяется'),
+        ("[weights]\nmax = \"мало\"\n", 'раздел weights.max: поле "max" должно быть числом'),
+    ],
+)
+def test_bad_entries_are_named_with_their_line(tmp_path: Path, body: str, message: str) -> None:
+    """Errors in [[entry]] and [[topic]] tables name the file, the line and the entry."""
+    with pytest.raises(KnowledgeBaseError) as info:
+        load_knowledge_base(_write(tmp_path, body))
+    assert str(info.value).startswith("база знаний school.toml: ")
+    assert message in str(info.value)
+
+
+def test_bundled_files_validate_and_cover_every_topic() -> None:
+    """The shipped kb.toml and entries.toml load; every spec topic has entries."""
+    kb = load_knowledge_base()
+    assert all(kb.entries_of(t) for t in kb.topics)
+    assert len(kb.entries) >= 60
+    assert kb.weights["max"] < 1

@@ -93,7 +93,7 @@ async def world(db: Database, two_schools: Settings) -> AsyncIterator[World]:
 
 
 async def _answered(world: World, text: str = "Чинит Петров, кабинет 21.") -> int:
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     assert reply.question_id is not None
     await world.service.hand_off(world.teacher, reply.question_id)
     await world.service.answer_question(DEPUTY, reply.question_id, text)
@@ -102,34 +102,34 @@ async def _answered(world: World, text: str = "Чинит Петров, каби
 
 async def test_article_with_the_deputys_name_filled_in(world: World) -> None:
     """The contact article names the school's deputy from the roster, not a placeholder."""
-    reply = await world.service.answer(world.teacher, "с кем в школе решать вопросы по сферуму")
+    reply = await world.service.answer(world.teacher, "с кем в школе решать вопросы по сферуму", messenger="vk")
     assert (reply.kind, reply.topic) == ("answer", "contact")
     assert "Белова Ирина Сергеевна" in reply.messages[0].text and "{" not in reply.messages[0].text
 
 
 async def test_small_talk_is_a_short_reply_with_the_menu(world: World) -> None:
     """«спасибо» is small talk: one short message, the menu, nothing stored."""
-    reply = await world.service.answer(world.teacher, "спасибо")
-    assert reply.kind == "smalltalk" and reply.question_id is None
+    reply = await world.service.answer(world.teacher, "спасибо", messenger="vk")
+    assert reply.kind == "greeting" and reply.question_id is None
     assert [m.menu for m in reply.messages] == [True]
 
 
 async def test_empty_text_asks_for_a_question(world: World) -> None:
     """A blank message gets an invitation to ask, not an article."""
-    reply = await world.service.answer(world.teacher, "   ")
+    reply = await world.service.answer(world.teacher, "   ", messenger="vk")
     assert reply.kind == "empty" and "своими словами" in reply.messages[0].text
 
 
 async def test_my_status_topic_is_the_status_command(world: World) -> None:
     """The my_status topic is answered by the my_status renderer."""
-    reply = await world.service.answer(world.teacher, "что мне ещё нужно сделать")
+    reply = await world.service.answer(world.teacher, "что мне ещё нужно сделать", messenger="vk")
     assert reply.kind == "my_status"
     assert reply.messages[0].text == "статус Иванова Анна Петровна"
 
 
 async def test_unknown_offers_the_menu_and_a_hand_off(world: World) -> None:
     """Below the threshold: «не знаю» with the menu, then a hand-off button for this question."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     assert reply.kind == "unknown"
     assert reply.messages[0].menu and "не знаю" in reply.messages[0].text
     keyboard = reply.messages[1].keyboard
@@ -139,7 +139,7 @@ async def test_unknown_offers_the_menu_and_a_hand_off(world: World) -> None:
 
 async def test_hand_off_notifies_the_deputy_once(world: World) -> None:
     """The deputy gets the question with the asker's name and «Ответить»; a second press sends nothing."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     assert "Передал" in await world.service.hand_off(world.teacher, reply.question_id)
     [note] = world.outbound.to(DEPUTY)
     assert "Иванова Анна Петровна" in note.text and UNKNOWN in note.text
@@ -152,7 +152,7 @@ async def test_hand_off_notifies_the_deputy_once(world: World) -> None:
 
 async def test_someone_elses_question_cannot_be_handed_off(world: World) -> None:
     """A colleague pressing the asker's hand-off button is refused; the question stays «asked»."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     with pytest.raises(FaqRefused):
         await world.service.hand_off(world.colleague, reply.question_id)
     question = await world.service.repo.get(reply.question_id or 0)
@@ -174,7 +174,7 @@ async def test_reply_reaches_the_asker_and_closes_the_question(world: World) -> 
 
 async def test_undeliverable_reply_is_reported_to_the_deputy(world: World) -> None:
     """An asker who blocked the community: the answer is kept and the deputy is told."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, reply.question_id)
     world.outbound.blocked.add(2001)
     result = await world.service.answer_question(DEPUTY, reply.question_id, "Ответ")
@@ -184,7 +184,7 @@ async def test_undeliverable_reply_is_reported_to_the_deputy(world: World) -> No
 @pytest.mark.parametrize("who", [2001, 3002, 999])
 async def test_only_the_schools_deputy_may_answer(world: World, who: int) -> None:
     """A teacher, another school's deputy and a stranger are refused; the question stays open."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, reply.question_id)
     with pytest.raises(Denied):
         await world.service.answer_question(who, reply.question_id, "Ответ")
@@ -198,7 +198,7 @@ async def test_only_the_schools_deputy_may_answer(world: World, who: int) -> Non
 
 async def test_deputy_in_a_group_chat_is_refused(world: World) -> None:
     """Answers and entries from a group chat are refused even for the school's deputy."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, reply.question_id)
     with pytest.raises(Denied):
         await world.service.answer_question(DEPUTY, reply.question_id, "Ответ", in_chat=True)
@@ -208,9 +208,9 @@ async def test_deputy_in_a_group_chat_is_refused(world: World) -> None:
 
 async def test_open_questions_are_the_schools_own(world: World) -> None:
     """The deputy sees their school's open questions only."""
-    mine = await world.service.answer(world.teacher, UNKNOWN)
+    mine = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, mine.question_id)
-    theirs = await world.service.answer(world.other, UNKNOWN)
+    theirs = await world.service.answer(world.other, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.other, theirs.question_id)
     found, total = await world.service.open_questions(DEPUTY)
     assert [q.id for q in found] == [mine.question_id] and total == 1
@@ -222,11 +222,11 @@ async def test_entry_under_an_existing_topic_is_the_schools_answer_only(world: W
     question_id = await _answered(world)
     done = await world.service.add_entry(DEPUTY, question_id, "contact")
     assert done.startswith("Готово")
-    again = await world.service.answer(world.colleague, UNKNOWN)
+    again = await world.service.answer(world.colleague, UNKNOWN, messenger="vk")
     assert (again.kind, again.topic, again.messages[0].text) == ("answer", "contact", "Чинит Петров, кабинет 21.")
-    elsewhere = await world.service.answer(world.other, UNKNOWN)
+    elsewhere = await world.service.answer(world.other, UNKNOWN, messenger="vk")
     assert elsewhere.kind == "unknown"
-    bundled = await world.service.answer(world.other, "с кем в школе решать вопросы по сферуму")
+    bundled = await world.service.answer(world.other, "с кем в школе решать вопросы по сферуму", messenger="vk")
     assert bundled.topic == "contact" and "Чинит Петров" not in bundled.messages[0].text
     [entry] = await world.service.repo.entries("school1")
     assert (entry.topic_id, entry.examples, entry.question_id) == ("contact", [UNKNOWN], question_id)
@@ -239,7 +239,7 @@ async def test_entry_survives_a_restart(world: World, db: Database, two_schools:
     people = PeopleRepo(db)
     fresh = FaqService(db, two_schools, RecordingOutbound(), people,
                        AccessService(people, AuditRepo(db), two_schools), clock=Clock())
-    reply = await fresh.answer(world.colleague, UNKNOWN)
+    reply = await fresh.answer(world.colleague, UNKNOWN, messenger="vk")
     assert reply.messages[0].text == "Чинит Петров, кабинет 21."
 
 
@@ -248,7 +248,7 @@ async def test_new_topic_from_the_chat(world: World) -> None:
     question_id = await _answered(world, "Проектор: звоните завхозу, 2-15.")
     done = await world.service.add_entry(DEPUTY, question_id, "projector", title="Проектор в кабинете")
     assert "«Проектор в кабинете» (projector)" in done
-    reply = await world.service.answer(world.colleague, "не включается проектор")
+    reply = await world.service.answer(world.colleague, "не включается проектор", messenger="vk")
     assert (reply.topic, reply.messages[0].text) == ("projector", "Проектор: звоните завхозу, 2-15.")
 
 
@@ -268,11 +268,11 @@ async def test_entry_is_validated_like_the_school_file(world: World) -> None:
     with pytest.raises(FaqRefused, match="1000"):
         await world.service.add_entry(DEPUTY, long_id, "contact")
     world.clock.moment += dt.timedelta(minutes=1)
-    braces = await world.service.answer(world.colleague, UNKNOWN)
+    braces = await world.service.answer(world.colleague, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.colleague, braces.question_id)
     await world.service.answer_question(DEPUTY, braces.question_id, "Спросите у {завуча}")
     await world.service.add_entry(DEPUTY, braces.question_id, "contact")
-    bad = await world.service.answer(world.colleague, UNKNOWN + " опять")
+    bad = await world.service.answer(world.colleague, UNKNOWN + " опять", messenger="vk")
     await world.service.hand_off(world.colleague, bad.question_id)
     await world.service.answer_question(DEPUTY, bad.question_id, "Спросите у {zavuch}")
     with pytest.raises(FaqRefused, match="подстановка"):
@@ -283,7 +283,7 @@ async def test_entry_is_validated_like_the_school_file(world: World) -> None:
 
 async def test_entry_needs_an_answered_question(world: World) -> None:
     """An open (unanswered) question cannot become an entry yet."""
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, reply.question_id)
     with pytest.raises(FaqRefused, match="Сначала ответьте"):
         await world.service.start_entry(DEPUTY, reply.question_id)
@@ -291,7 +291,7 @@ async def test_entry_needs_an_answered_question(world: World) -> None:
 
 async def test_topic_pages_put_the_closest_topics_first(world: World) -> None:
     """The first page starts with the topics closest to the question; «Ещё темы» wraps around."""
-    reply = await world.service.answer(world.teacher, "смс с кодом не приходит")
+    reply = await world.service.answer(world.teacher, "смс с кодом не приходит", messenger="vk")
     question_id = reply.question_id
     await world.service.hand_off(world.teacher, question_id)
     await world.service.answer_question(DEPUTY, question_id, "Позвоните мне")
@@ -303,29 +303,34 @@ async def test_topic_pages_put_the_closest_topics_first(world: World) -> None:
 
 
 async def test_candidates_are_the_askers_to_press(world: World) -> None:
-    """Close topics give candidate buttons; the asker's press gives the article, a colleague's is refused."""
-    reply = await world.service.answer(world.teacher, "учебный профиль")
-    assert reply.kind == "choose"
+    """Close topics give one clarifying question with entry buttons; the asker's press gives
+    that entry, a colleague's is refused."""
+    reply = await world.service.answer(world.teacher, "профиль", messenger="vk")
+    assert reply.kind == "choice"
+    assert reply.messages[0].text.startswith("Уточните, пожалуйста")
     keyboard = reply.messages[0].keyboard
     assert keyboard is not None
     picks = [row[0].payload for row in keyboard.rows if row[0].payload["cmd"] == "faq_pick"]
     assert len(picks) >= 2
-    article = await world.service.pick(world.teacher, picks[1]["q"], picks[1]["t"])
-    assert article.topic == picks[1]["t"]
+    article = await world.service.pick(world.teacher, picks[1]["q"], None, picks[1]["e"], messenger="vk")
+    assert (article.kind, article.entry) == ("answer", picks[1]["e"])
+    assert article.topic == picks[1]["e"].split(".")[0]
+    by_topic = await world.service.pick(world.teacher, picks[1]["q"], "calls", messenger="vk")
+    assert by_topic.topic == "calls" and by_topic.entry is not None
     with pytest.raises(FaqRefused):
-        await world.service.pick(world.colleague, picks[1]["q"], picks[1]["t"])
+        await world.service.pick(world.colleague, picks[1]["q"], None, picks[1]["e"], messenger="vk")
     with pytest.raises(FaqRefused):
-        await world.service.pick(world.teacher, picks[1]["q"], "no_such_topic")
+        await world.service.pick(world.teacher, picks[1]["q"], "no_such_topic", messenger="vk")
 
 
 async def test_old_answered_questions_are_forgotten(world: World) -> None:
     """Questions the bot answered itself are kept a week, then deleted; handed-off ones stay."""
-    kept = await world.service.answer(world.teacher, UNKNOWN)
+    kept = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, kept.question_id)
-    old = await world.service.answer(world.teacher, "смс не приходит")
-    await world.service.answer(world.teacher, "как начать видеоурок")  # the newest row always stays
+    old = await world.service.answer(world.teacher, "смс не приходит", messenger="vk")
+    await world.service.answer(world.teacher, "как начать видеоурок", messenger="vk")  # the newest row always stays
     world.clock.moment += dt.timedelta(days=8)
-    await world.service.answer(world.teacher, "смс не приходит")
+    await world.service.answer(world.teacher, "смс не приходит", messenger="vk")
     assert await world.service.repo.get(old.question_id or 0) is None
     assert await world.service.repo.get(kept.question_id or 0) is not None
 
@@ -366,10 +371,35 @@ async def test_my_status_sections(world: World) -> None:
     """The deputy's status lists unanswered questions as a task; the asker sees theirs waiting."""
     people = await PeopleRepo(world.db).by_vk_id(DEPUTY)
     assert await world.service.status_section(people[0], NOW) is None
-    reply = await world.service.answer(world.teacher, UNKNOWN)
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     await world.service.hand_off(world.teacher, reply.question_id)
     deputy = await world.service.status_section(people[0], NOW)
     assert deputy is not None and "(1)" in deputy.open_tasks[0]
     asker = await world.service.status_section(world.teacher, NOW)
     assert asker is not None and UNKNOWN in asker.lines[0]
     assert await world.service.status_section(world.colleague, NOW) is None
+
+
+async def test_answer_follows_the_askers_messenger(world: World) -> None:
+    """The messenger passed in picks the steps; the entry and its neighbours stay the same."""
+    in_vk = await world.service.answer(world.teacher, "как открыть сферум на ноутбуке", messenger="vk")
+    in_max = await world.service.answer(world.teacher, "как открыть сферум на ноутбуке", messenger="max")
+    assert in_vk.entry == in_max.entry == "web_version.open"
+    assert "web.vk.me" in in_vk.messages[0].text and "web.max.ru" in in_max.messages[0].text
+    keyboard = in_max.messages[0].keyboard
+    assert keyboard is not None and len(keyboard.rows) <= 6
+    labels = [b.label for row in keyboard.rows for b in row]
+    assert len(labels) <= 10 and all(len(row) <= 5 for row in keyboard.rows)
+    assert "Личный и учебный профиль" in labels
+    picked = await world.service.pick(world.teacher, in_max.question_id, None, "web_version.switch",
+                                      messenger="max")
+    assert picked.entry == "web_version.switch" and "MAX" in picked.messages[0].text
+
+
+async def test_contact_is_an_answer_with_an_entry(world: World) -> None:
+    """Asking for a person is answered (kind "answer", entry `contact.person`) with the hand-off."""
+    reply = await world.service.answer(world.teacher, "с кем в школе решать вопросы по сферуму", messenger="vk")
+    assert (reply.kind, reply.entry) == ("answer", "contact.person")
+    keyboard = reply.messages[0].keyboard
+    assert keyboard is not None
+    assert any(b.payload.get("cmd") == "faq_handoff" for row in keyboard.rows for b in row)

@@ -73,3 +73,9 @@ async def table_counts(db: Database) -> dict[str, int]:
                 row = await cur.fetchone()
                 counts[table] = int(row[0]) if row else 0
     return counts
+
+
+async def full_dump(db: Database) -> list[str]:
+    """Every statement of the whole database (to prove a refusal or a preview changed nothing)."""
+    async with db.read() as conn:
+        return [line async for line in conn.iterdump()]

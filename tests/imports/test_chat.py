@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.app import App
 from bot.domain.models import Period, Role
 from storage.stats import StatsRepo
-from tests.e2e.harness import DEPUTY, Chat, button, buttons
+from tests.e2e.harness import DEPUTY, TEACHERS, Chat, button, buttons
 from tests.imports.tables import ROSTER_HEADER, TITLE, csv_bytes, xlsx
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
@@ -53,7 +53,9 @@ async def test_roster_by_document_and_reimport_as_statistics(chat: Chat, bot_app
     """A roster is told from its headers; the «other kind» button imports the same file again."""
     rows = [ROSTER_HEADER, ["Иванова Анна Петровна", "учитель", "5А", "vk.com/id2001"],
             ["Новикова Дарья Павловна", "учитель", "", ""]]
-    replies = await chat.say(DEPUTY, docs=[("staff.xlsx", xlsx(rows))])
+    shown = await chat.say(DEPUTY, docs=[("staff.xlsx", xlsx(rows))])
+    assert "Будут отмечены как уволившиеся: 3 человека" in shown[-1]["text"]
+    replies = await chat.press(DEPUTY, shown[-1], button(shown[-1], "Применить")["payload"])
     text = replies[-1]["text"]
     assert "Загружен список сотрудников" in text and "Добавлено: 1, обновлено: 1" in text
     assert [p.full_name for p in await bot_app.deps.people.by_name_key("новикова дарья павловна")] == [
@@ -97,9 +99,11 @@ async def test_upload_button_explains_how(chat: Chat) -> None:
 async def test_screen_names_resolve_through_vk_in_the_chat(chat: Chat, bot_app: App, control: EmulatorControl) -> None:
     """With the bot's token, vk.com/<screen name> in a roster becomes the VK id (utils.resolveScreenName)."""
     await control.add_user(3001, "Дарья", "Новикова", screen_name="novikova_d")
-    rows = [ROSTER_HEADER, ["Новикова Дарья Павловна", "учитель", "", "https://vk.com/novikova_d"]]
+    rows = [ROSTER_HEADER, *([full, "учитель", "", f"vk.com/id{vk}"] for vk, full, _ in TEACHERS),
+            ["Сидорова Мария Ивановна", "учитель", "", ""],
+            ["Новикова Дарья Павловна", "учитель", "", "https://vk.com/novikova_d"]]
     replies = await chat.say(DEPUTY, docs=[("staff.xlsx", xlsx(rows))])
-    assert "Не получилось" not in replies[-1]["text"]
+    assert "Добавлено: 1" in replies[-1]["text"] and "Не получилось" not in replies[-1]["text"]
     assert [p.full_name for p in await bot_app.deps.people.by_vk_id(3001)] == ["Новикова Дарья Павловна"]
 
 

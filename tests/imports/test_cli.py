@@ -67,7 +67,9 @@ def test_import_stats_json_and_text(config: Path, tmp_path: Path, capsys: pytest
     assert code == 0
     assert "07.11.2026–13.11.2026" in out and "строка 4: «Незнакомцев Н.»" in out
     code, out, _ = _run(capsys, "import-stats", path, "--config", str(config))
-    assert "заменены" in out
+    assert code == 3 and "Неделя 14.11.2026–20.11.2026 уже загружена" in out
+    code, out, _ = _run(capsys, "import-stats", path, "--config", str(config), "--yes")
+    assert code == 0 and "заменены" in out
 
 
 @pytest.mark.parametrize(("command", "data", "reason"), [
@@ -142,3 +144,80 @@ def test_a_refused_file_leaves_a_fresh_database_empty(config: Path, tmp_path: Pa
         counts = [conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608 - fixed names
                   for t in ("organizations", "people", "imports", "person_stats", "pending_rows", "audit_log")]
     assert counts == [0, 0, 0, 0, 0, 0]
+
+
+def _dump(config: Path) -> list[str]:
+    import sqlite3
+
+    conn = sqlite3.connect(config.parent / "data" / "sferum-bot.sqlite3")
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
+
+
+def _cli(config: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SFERUM_VK__TOKEN", None)
+    return subprocess.run([sys.executable, "-m", "bot", *argv, "--config", str(config)], capture_output=True,
+                          text=True, cwd=config.parent, env=env, timeout=120, check=False)
+
+
+def test_dry_run_yes_and_exit_3_for_a_roster_that_marks_people_as_left(config: Path, tmp_path: Path) -> None:
+    """A first roster applies at once; a shorter one exits 3 (or 0 with --dry-run) unchanged; --yes applies."""
+    first = _cli(config, "import-roster", _write(tmp_path, "a.csv", csv_bytes([ROSTER_HEADER, *ROSTER_ROWS])),
+                 "--json")
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["added"] == 5
+    short = _write(tmp_path, "b.csv", csv_bytes([ROSTER_HEADER, *ROSTER_ROWS[:2]]))
+    before = _dump(config)
+    held = _cli(config, "import-roster", short, "--json")
+    assert held.returncode == 3 and "--yes" in held.stderr
+    preview = json.loads(held.stdout)
+    assert list(preview) == ["preview", "added", "changed", "left", "left_names", "replaces_period"]
+    assert (preview["preview"], preview["added"], preview["left"], preview["replaces_period"]) == (True, 0, 3, None)
+    assert len(preview["left_names"]) == 3
+    dry = _cli(config, "import-roster", short)
+    assert dry.returncode == 3 and "Будут отмечены как уволившиеся: 3 человека" in dry.stdout
+    dry = _cli(config, "import-roster", short, "--dry-run", "--json")
+    assert dry.returncode == 0 and json.loads(dry.stdout) == preview
+    assert _dump(config) == before
+    applied = _cli(config, "import-roster", short, "--yes", "--json")
+    assert applied.returncode == 0 and json.loads(applied.stdout)["left"] == 3
+
+
+def test_a_new_week_applies_and_the_same_week_waits_for_yes(config: Path, tmp_path: Path) -> None:
+    """import-stats: a new week applies at once, the same week again exits 3 with replaces_period, unchanged."""
+    assert _cli(config, "import-roster", _write(tmp_path, "a.csv", csv_bytes([ROSTER_HEADER, *ROSTER_ROWS]))
+                ).returncode == 0
+    week = _write(tmp_path, "w.csv", csv_bytes([[TITLE], PERSON_HEADER, [1, "Иванова А.П.", "учитель", 5, 1]]))
+    dry = _cli(config, "import-stats", week, "--dry-run", "--json")
+    assert dry.returncode == 0 and json.loads(dry.stdout)["replaces_period"] is None
+    assert _cli(config, "import-stats", week, "--json").returncode == 0
+    before = _dump(config)
+    again = _cli(config, "import-stats", week, "--json")
+    assert again.returncode == 3
+    assert json.loads(again.stdout) == {"preview": True, "added": 0, "changed": 1, "left": 0, "left_names": [],
+                                        "replaces_period": "2026-11-14..2026-11-20"}
+    assert _dump(config) == before
+    assert _cli(config, "import-stats", week, "--yes").returncode == 0
+
+
+def test_refused_files_change_nothing(config: Path, tmp_path: Path) -> None:
+    """Statistics as a roster, strangers' statistics, a future week, a 10,000-column file: exit 1, same dump."""
+    assert _cli(config, "import-roster", _write(tmp_path, "a.csv", csv_bytes([ROSTER_HEADER, *ROSTER_ROWS]))
+                ).returncode == 0
+    before = _dump(config)
+    stats = [[TITLE], PERSON_HEADER, [1, "Иванова А.П.", "учитель", 5, 1]]
+    strangers = [[TITLE], PERSON_HEADER, *([n, f"Чужая{chr(1072 + n)} Анна", "учитель", 1, 0] for n in range(6))]
+    future = [["Мониторинг за период с 01.01.2099 по 07.01.2099"], PERSON_HEADER, [1, "Иванова А.П.", "учитель", 5]]
+    wide = [["ФИО", "Должность", *(f"c{n}" for n in range(10_000))], ["Кто Такой", "учитель", *(["x"] * 10_000)]]
+    for command, rows, reason in (("import-roster", stats, "похоже на еженедельную статистику"),
+                                  ("import-stats", strangers, "больше половины не нашлись"),
+                                  ("import-stats", future, "ещё не закончилась"),
+                                  ("import-roster", wide, "можно до 200")):
+        for flag in ("--yes", "--dry-run"):
+            proc = _cli(config, command, _write(tmp_path, "x.csv", csv_bytes(rows)), flag, "--json")
+            assert proc.returncode == 1, proc.stderr
+            assert reason in json.loads(proc.stdout)["error"] and reason in proc.stderr
+    assert _dump(config) == before

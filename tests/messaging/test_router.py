@@ -140,11 +140,12 @@ async def test_button_payloads_are_validated() -> None:
 
 
 def test_a_router_is_included_once() -> None:
-    """Including a router twice, or in itself, is a wiring mistake caught at once."""
+    """Including a router twice in one parent, or in itself, is a wiring mistake caught at once."""
     root, child = Router("root"), Router("child")
     root.include_router(child)
+    Router("another bot").include_router(child)  # a module-level router serves every bot built
     with pytest.raises(RuntimeError):
-        Router("other").include_router(child)
+        root.include_router(child)
     with pytest.raises(RuntimeError):
         child.include_router(root)
 

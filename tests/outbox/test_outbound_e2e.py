@@ -9,10 +9,10 @@ from pathlib import Path
 from bot.domain.ui import Button, Keyboard
 from bot.ports import OutMessage
 from bot.ratelimit import Priority
-from bot.services.outbox_rules import DeliveryError, idem_key, random_id_for
 from bot.vk.api import RateLimitedAPI
 from bot.vk.keyboard import KeyboardError
 from bot.vk.outbound import VkOutbound
+from bot.vk.rules import DeliveryError, idem_key, random_id_for
 from storage.db import Database
 from storage.outbox import OutboxRepo
 from tests.outbox.conftest import add_users, outbox_settings, sent_counts

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.services.outbox_rules import (
+from bot.vk.rules import (
     EXECUTE_MAX_CALLS,
     NETWORK_ERROR,
     Outcome,

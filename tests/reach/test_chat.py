@@ -46,7 +46,7 @@ async def test_list_names_the_silent_and_the_unbound_then_sends_the_invitation(c
     replies = await chat.say(DEPUTY, payload={"cmd": "unreachable"}, count=2)
     listing, invitation = replies[0]["text"], replies[1]
     assert listing.startswith("Бот пока не может написать 2 из ")
-    assert "Кузнецов Олег Игоревич — не писал(а) сообществу и не разрешил(а) сообщения" in listing
+    assert "Кузнецов Олег Игоревич — не разрешил сообщения от сообщества" in listing
     assert "Сидорова Мария Ивановна — нет страницы ВКонтакте" in listing
     assert "Иванова" not in listing
     assert "https://vk.me/club1" in invitation["text"]
@@ -56,7 +56,7 @@ async def test_list_names_the_silent_and_the_unbound_then_sends_the_invitation(c
 
 
 async def test_allow_and_deny_events_change_the_list(chat: Chat, bot_app: App, control: EmulatorControl) -> None:
-    """message_allow takes a person off the list; message_deny puts them back as «запретил(а)»."""
+    """message_allow takes a person off the list; message_deny puts them back as refused (902)."""
     service = bot_app.deps.reachability
     await add_silent_teacher(bot_app, control)
     await service.refresh("school1")
@@ -69,7 +69,7 @@ async def test_allow_and_deny_events_change_the_list(chat: Chat, bot_app: App, c
     await control.deny(2001)
     await asyncio.wait_for(denied.wait(), 10)
     [ivanova] = [p for p in await service.unreachable("school1") if p.vk_id == 2001]
-    assert (ivanova.code, ivanova.reason) == (902, "запретил(а) сообщения")
+    assert (ivanova.code, ivanova.reason) == (902, "сообщения запрещены настройками приватности")
 
 
 async def test_refresh_checks_unknown_people_through_vk(bot_app: App, control: EmulatorControl) -> None:

@@ -1,4 +1,4 @@
-"""ReachabilityService and LiveCountsService on a fake VK call and real SQLite."""
+"""ReachabilityService (with the VK adapter's ReachPort) and LiveCountsService on a fake VK call and real SQLite."""
 
 from __future__ import annotations
 
@@ -6,10 +6,13 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
+
 from bot.config import Settings, parse_settings
 from bot.domain.models import Organization, Period, Role
 from bot.services.live_counts import LiveCountsService
 from bot.services.reachability import ReachabilityService, reason_for
+from bot.vk.reach import VkReach
 from storage.db import Database
 from storage.people import PeopleRepo
 
@@ -48,7 +51,7 @@ async def test_refresh_batches_25_checks_per_execute(db: Database) -> None:
     """60 unknown people take 3 execute requests (25, 25, 10); refusals become 901."""
     await seed(db, 60)
     vk = FakeVK(allowed={100 + i for i in range(60) if i % 2 == 0})
-    service = ReachabilityService(db, call=vk, group_id=lambda: 7)
+    service = ReachabilityService(db, probe=VkReach(vk, lambda: 7))
     result = await service.refresh("school1")
     assert [len(re.findall("isMessagesFromGroupAllowed", p["code"])) for _, p in vk.calls] == [25, 25, 10]
     assert (result.checked, result.allowed, result.refused, result.failed) == (60, 30, 30, 0)
@@ -59,7 +62,7 @@ async def test_refresh_batches_25_checks_per_execute(db: Database) -> None:
 async def test_a_failed_check_changes_nothing_and_is_counted(db: Database) -> None:
     """A network failure leaves everyone unknown (not unreachable) and reports the failures."""
     await seed(db, 3)
-    service = ReachabilityService(db, call=FakeVK(set(), fail_execute=True), group_id=lambda: 7)
+    service = ReachabilityService(db, probe=VkReach(FakeVK(set(), fail_execute=True), lambda: 7))
     result = await service.refresh("school1")
     assert (result.checked, result.failed) == (0, 3)
     assert await service.unreachable("school1") == []
@@ -73,18 +76,18 @@ async def test_without_vk_refresh_does_nothing(db: Database) -> None:
 
 async def test_invitation_uses_the_screen_name_and_has_a_qr_png(db: Database) -> None:
     """The link is vk.me/<screen name>; the QR code is a PNG; without an answer it is vk.me/club<id>."""
-    invitation = await ReachabilityService(db, call=FakeVK(set()), group_id=lambda: 7).invitation("school1")
+    invitation = await ReachabilityService(db, probe=VkReach(FakeVK(set()), lambda: 7)).invitation("school1")
     assert invitation.link == "https://vk.me/school_bot"
     assert invitation.link in invitation.text
     assert invitation.qr_png.startswith(b"\x89PNG\r\n\x1a\n")
-    fallback = ReachabilityService(db, call=FakeVK(set(), screen_name=None), group_id=lambda: 7)
+    fallback = ReachabilityService(db, probe=VkReach(FakeVK(set(), screen_name=None), lambda: 7))
     assert await fallback.link() == "https://vk.me/club7"
 
 
 def test_reasons_are_russian_and_cover_every_code() -> None:
-    """901, 902, 943/944 and «no page» each have their own wording."""
-    assert reason_for(901) == "не писал(а) сообществу и не разрешил(а) сообщения"
-    assert reason_for(902) == "запретил(а) сообщения"
+    """901 (not allowed), 902 (privacy settings), 943/944 and «no page» each have their own wording."""
+    assert reason_for(901) == "не разрешил(а) сообщения от сообщества"
+    assert reason_for(902) == "сообщения запрещены настройками приватности"
     assert reason_for(943) == reason_for(944) == "ограничение ВКонтакте на рассылки вне 24 часов"
     assert reason_for(None).startswith("нет страницы ВКонтакте")
 
@@ -122,3 +125,13 @@ async def test_live_counts_ignore_private_messages_and_communities(db: Database,
     assert await service.note_chat_message(2_000_000_001, 100) == 1
     [person] = await PeopleRepo(db).by_vk_id(100)
     assert await service.for_org("school1", Period.parse("2026-11-14..2026-11-20")) == {person.id: 1}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Иванова Анна Петровна", "не разрешила сообщения от сообщества"),
+    ("Кузнецов Олег Игоревич", "не разрешил сообщения от сообщества"),
+    ("Ким", "не разрешил(а) сообщения от сообщества"),
+])
+def test_reason_agrees_with_the_persons_gender(name: str, expected: str) -> None:
+    """With a name the verbs agree with the gender; unclear gender keeps both forms."""
+    assert reason_for(901, name) == expected

@@ -62,7 +62,7 @@ def test_dry_run_without_a_database_is_empty(tmp_path: Path, capsys: pytest.Capt
     assert json.loads(capsys.readouterr().out) == []
     assert not (tmp_path / "data").exists()
     assert main(["remind", "--dry-run", "--config", str(path)]) == 0
-    assert "Напоминать некому" in capsys.readouterr().out
+    assert "база ещё не создана: загрузите список сотрудников или запустите бота" in capsys.readouterr().out
 
 
 def test_dry_run_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

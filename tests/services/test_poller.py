@@ -90,3 +90,50 @@ def test_order_key_per_user() -> None:
     """Messages and button presses of one person share a key."""
     assert order_key(_update("a", 7, "t")) == order_key({"object": {"user_id": 7}}) == "user:7"
     assert order_key({"type": "group_join", "object": {}}) == "misc"
+
+
+async def test_a_full_disk_while_polling_is_retried_from_the_same_position(db: Database) -> None:
+    """When the inbox cannot be written (disk full), the poller waits and asks VK again from the same ts."""
+    from pathlib import Path
+
+    from storage.db import storage_error
+
+    inbox = InboxRepo(db)
+    handled: list[str] = []
+    asked: list[str] = []
+    slept: list[float] = []
+    failures = [True, True]
+    real_store = inbox.store
+
+    async def store(events: Any, ts: str | None) -> Any:
+        if failures:
+            failures.pop()
+            raise storage_error("full", Path(db.path))
+        return await real_store(events, ts)
+
+    async def call(method: str, params: dict[str, Any]) -> Any:
+        return {"server": "http://127.0.0.1:9/", "key": "k", "ts": "10"}
+
+    async def handle(update: dict[str, Any]) -> None:
+        handled.append(update["event_id"])
+        poller.stop()
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+
+    poller = InboxPoller(call=call, inbox=inbox, handle=handle, answer_callback=_noop_answer, group_id=1,
+                         sleep=sleep)
+
+    async def check(server: Any) -> dict[str, Any]:
+        asked.append(server.ts)
+        if handled:
+            poller.stop()
+            return {"ts": server.ts, "updates": []}
+        return {"ts": "11", "updates": [_update("e1", 1, "hi")]}
+
+    inbox.store = store  # type: ignore[method-assign]
+    poller._check = check  # type: ignore[method-assign]
+    await asyncio.wait_for(poller.run(), 10)
+    await poller.drain()
+    assert asked[:3] == ["10", "10", "10"] and len(slept) == 2
+    assert handled == ["e1"] and await inbox.get_value("longpoll_ts") == "11"

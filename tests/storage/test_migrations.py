@@ -1,50 +1,155 @@
-"""Migrations apply from an empty database and from every earlier version."""
+"""Migrations apply by name from an empty database and from every earlier version, to one schema."""
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from storage.db import Database, load_migrations
+from storage.db import Database, Migration, StorageError, load_migrations
 
-VERSIONS = [m.version for m in load_migrations()]
+MIGRATIONS = load_migrations()
+NAMES = [m.name for m in MIGRATIONS]
 
 
-async def _tables(db: Database) -> set[str]:
-    async with db.read() as conn, conn.execute(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
-    ) as cur:
-        return {r[0] for r in await cur.fetchall()}
+def schema(path: Path) -> dict[str, Any]:
+    """Every table's columns, indexes (with their columns and SQL), foreign keys, and triggers and views."""
+    with closing(sqlite3.connect(path)) as conn:
+        objects = conn.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+            "ORDER BY type, name").fetchall()
+        result: dict[str, Any] = {"objects": [(t, n, tbl) for t, n, tbl, _ in objects]}
+        for kind, name, _, sql in objects:
+            if kind == "table":
+                result[f"columns:{name}"] = conn.execute(f"PRAGMA table_xinfo('{name}')").fetchall()
+                result[f"fks:{name}"] = conn.execute(f"PRAGMA foreign_key_list('{name}')").fetchall()
+                result[f"indexes:{name}"] = [
+                    (row[1], row[2], row[3], row[4],
+                     conn.execute(f"PRAGMA index_xinfo('{row[1]}')").fetchall())
+                    for row in conn.execute(f"PRAGMA index_list('{name}')").fetchall()]
+            elif kind in ("index", "trigger", "view"):
+                result[f"sql:{name}"] = " ".join((sql or "").split())
+        return result
+
+
+def legacy(path: Path, upto: int) -> None:
+    """A database as the code before schema_migrations left it: scripts up to `upto`, user_version set."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        for migration in MIGRATIONS:
+            if migration.version <= upto:
+                conn.executescript(f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;")
+
+
+async def _fresh(tmp_path: Path) -> Path:
+    path = tmp_path / "fresh.sqlite3"
+    db = await Database.open(path)
+    await db.close()
+    return path
 
 
 async def test_empty_database_gets_latest_schema(tmp_path: Path) -> None:
-    """A new database is migrated to the newest version with WAL and foreign keys on."""
+    """A new database is migrated to the newest version, every file recorded, WAL and foreign keys on."""
     db = await Database.open(tmp_path / "a.sqlite3")
     try:
-        assert await db.version() == VERSIONS[-1]
+        assert await db.version() == MIGRATIONS[-1].version
+        assert await db.applied() == set(NAMES)
         async with db.read() as conn:
             assert (await (await conn.execute("PRAGMA journal_mode")).fetchone())[0] == "wal"
             assert (await (await conn.execute("PRAGMA foreign_keys")).fetchone())[0] == 1
-        assert {"people", "outbox", "inbox", "audit_log", "person_stats"} <= await _tables(db)
     finally:
         await db.close()
 
 
-@pytest.mark.parametrize("start", VERSIONS[:-1] or [VERSIONS[0]])
-async def test_upgrade_from_each_earlier_version(tmp_path: Path, start: int) -> None:
-    """A database left at an earlier version upgrades to the same schema as a new one."""
+@pytest.mark.parametrize("start", NAMES)
+async def test_upgrade_from_each_earlier_version(tmp_path: Path, start: str) -> None:
+    """A database stopped after any migration upgrades to exactly the schema of a new one."""
+    version = int(start[:4])
     old = await Database.open(tmp_path / "old.sqlite3", migrate=False)
-    await old.migrate(target=start)
-    assert await old.version() == start
-    await old.migrate()
-    fresh = await Database.open(tmp_path / "new.sqlite3")
     try:
-        assert await old.version() == await fresh.version()
-        assert await _tables(old) == await _tables(fresh)
+        await old.migrate(target=version)
+        assert await old.version() == version
+        assert await old.applied() == {n for n in NAMES if int(n[:4]) <= version}
+        await old.migrate()
     finally:
         await old.close()
-        await fresh.close()
+    assert schema(tmp_path / "old.sqlite3") == schema(await _fresh(tmp_path))
+
+
+@pytest.mark.parametrize("start", NAMES)
+async def test_upgrade_from_a_database_without_schema_migrations(tmp_path: Path, start: str) -> None:
+    """A database from before schema_migrations counts every file up to user_version as applied."""
+    path = tmp_path / "legacy.sqlite3"
+    legacy(path, int(start[:4]))
+    db = await Database.open(path)
+    try:
+        assert await db.applied() == set(NAMES)
+        assert await db.version() == MIGRATIONS[-1].version
+    finally:
+        await db.close()
+    assert schema(path) == schema(await _fresh(tmp_path))
+
+
+async def test_a_file_numbered_below_the_current_version_is_still_applied(tmp_path: Path) -> None:
+    """A migration that lands after higher numbers were applied runs; user_version keeps the highest."""
+    without = [m for m in MIGRATIONS if m.version != 3]
+    path = tmp_path / "late.sqlite3"
+    db = await Database.open(path, migrate=False)
+    try:
+        await db.migrate(migrations=without)
+        assert "0003_faq.sql" not in await db.applied()
+        late = Migration(6, "0006_late.sql", "CREATE TABLE late_table (id INTEGER PRIMARY KEY);")
+        assert await db.migrate(migrations=[*MIGRATIONS, late]) == MIGRATIONS[-1].version
+        assert {"0003_faq.sql", "0006_late.sql"} <= await db.applied()
+    finally:
+        await db.close()
+    fresh = schema(await _fresh(tmp_path))
+    got = schema(path)
+    assert ("table", "late_table", "late_table") in got["objects"]
+    assert {k: v for k, v in got.items() if "late_table" not in k and k != "objects"} == \
+        {k: v for k, v in fresh.items() if k != "objects"}
+
+
+async def test_files_up_to_user_version_count_as_applied_on_a_legacy_database(tmp_path: Path) -> None:
+    """Without schema_migrations, a file numbered at or below user_version is taken as applied, not run."""
+    path = tmp_path / "legacy.sqlite3"
+    legacy(path, MIGRATIONS[-1].version)
+    db = await Database.open(path, migrate=False)
+    try:
+        gap = Migration(6, "0006_gap.sql", "CREATE TABLE gap_table (id INTEGER);")
+        await db.migrate(migrations=[*MIGRATIONS, gap])
+        assert "0006_gap.sql" in await db.applied()
+        async with db.read() as conn, conn.execute(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'gap_table'") as cur:
+            assert (await cur.fetchone())[0] == 0
+    finally:
+        await db.close()
+
+
+async def test_code_older_than_the_database_refuses(tmp_path: Path) -> None:
+    """A database with a migration this code does not know is refused with a Russian message."""
+    path = tmp_path / "newer.sqlite3"
+    db = await Database.open(path)
+    async with db.transaction() as conn:
+        await conn.execute("INSERT INTO schema_migrations(name, applied_at) VALUES ('0099_future.sql', 'x')")
+    await db.close()
+    with pytest.raises(StorageError) as caught:
+        await Database.open(path)
+    assert caught.value.kind == "too_new"
+    assert "0099_future.sql" in str(caught.value) and "новой версией" in str(caught.value)
+
+
+async def test_legacy_database_newer_than_the_code_refuses(tmp_path: Path) -> None:
+    """A database without schema_migrations whose user_version is above every known file is refused."""
+    path = tmp_path / "newer.sqlite3"
+    legacy(path, MIGRATIONS[-1].version)
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(StorageError) as caught:
+        await Database.open(path)
+    assert caught.value.kind == "too_new" and "99" in str(caught.value)
 
 
 async def test_failed_transaction_changes_nothing(db: Database) -> None:

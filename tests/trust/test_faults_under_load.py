@@ -14,7 +14,7 @@ import pytest
 from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from bot.ports import OutMessage
-from bot.services.outbox_rules import chunk_key, idem_key, random_id_for
+from bot.vk.rules import chunk_key, idem_key, random_id_for
 from storage.outbox import OutboxRepo
 from tests.e2e.conftest import start_app
 from vk_emulator import Emulator

@@ -129,7 +129,7 @@ def test_cli_backup_and_restore_round_trip(tmp_path: Path, capsys: pytest.Captur
     backup = tmp_path / "copy.sqlite3"
     assert main(["backup", str(backup), "--config", str(conf)]) == 0
     db_path.unlink()
-    assert main(["restore", str(backup), "--config", str(conf)]) == 2  # needs --yes
+    assert main(["restore", str(backup), "--config", str(conf)]) == 3  # a preview: needs --yes
     assert main(["restore", str(backup), "--yes", "--config", str(conf)]) == 0
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT full_name FROM people").fetchone()[0] == "Иванова Анна Петровна"

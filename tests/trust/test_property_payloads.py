@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App
-from bot.services.outbox_rules import chunk_key, random_id_for
+from bot.vk.rules import chunk_key, random_id_for
 from tests.conftest import ROOT
 from tests.e2e.harness import DEPUTY, TEACHERS
 from tests.trust.support import Errors, captured_errors, running_bot, school_data

@@ -29,7 +29,10 @@ class DeputyChats(ChatDialogs):
         if page < pages - 1:
             nav.append(button("Дальше →", "ch_nn", pg=page + 1))
         rows = [[b] for b in buttons] + ([nav] if nav else [])
-        return Screen(text="Чей чат отметить как ненужный?", keyboard=Keyboard(rows=rows, inline=True))
+        listed = "\n".join(f"{n}. {p.person.short_name} ({len(p.missing)})" for n, p in enumerate(waiting, 1))
+        return Screen(text=f"Чей чат отметить как ненужный? Нажмите кнопку или напишите номер.\n{listed}",
+                      keyboard=Keyboard(rows=rows, inline=True),
+                      picks=tuple(f"nnp:{p.person.id}" for p in waiting))
 
     async def nn_chats(self, deputy: Person, person_id: int) -> Screen:
         """The unconfirmed chats of one person of the deputy's school."""
@@ -38,7 +41,10 @@ class DeputyChats(ChatDialogs):
         if not items:
             return Screen(text=f"У {short_name_in(chats.person.full_name, 'gent')} неподтверждённых чатов нет.")
         buttons = [button(i.chat.title, "ch_nnk", p=person_id, k=i.chat.key) for i in items] + [CANCEL]
-        return Screen(text=f"{chats.person.short_name}: какой чат не нужен?", keyboard=Keyboard.column(buttons))
+        listed = "\n".join(f"{n}. {i.chat.title}" for n, i in enumerate(items, 1))
+        return Screen(text=f"{chats.person.short_name}: какой чат не нужен? Нажмите кнопку или напишите номер.\n{listed}",
+                      keyboard=Keyboard.column(buttons),
+                      picks=tuple(f"nnk:{person_id}:{i.chat.key}" for i in items))
 
     async def nn_start(self, deputy: Person, person_id: int, key: str) -> Screen:
         """Ask the deputy for the reason a colleague's chat is not needed."""

@@ -148,7 +148,16 @@ class ChatDialogs(ChatsReader):
             await ChatsRepo.delete_dialog(conn, person.id)
         listing = await self.chat_list(person)
         return Screen(text="Хорошо, отменил. Вернуться можно в любой момент.\n\n" + listing.text,
-                      keyboard=listing.keyboard)
+                      keyboard=listing.keyboard, picks=listing.picks)
+
+    async def pick_typed(self, person: Person, key: str) -> Screen:
+        """A chat chosen from «Мои чаты» by its typed number: its dialog starts (or «Исправить» for a confirmed one)."""
+        item = await self._own_item(person, key)
+        if item.status == "not_needed":
+            return Screen(text=f"Понял: «{item.chat.title}». Этот чат заместитель директора отметил как ненужный "
+                               "— подтверждать его не нужно.", keyboard=Keyboard.column([TO_LIST]))
+        screen = await self.start(person, key)
+        return screen.model_copy(update={"text": f"Понял: «{item.chat.title}».\n\n" + screen.text})
 
     async def in_typing_step(self, person: Person) -> bool:
         """Is the person's chats dialog waiting for typed text (a title, a link, a reason, a number)?"""
@@ -175,7 +184,8 @@ class ChatDialogs(ChatsReader):
         """Text typed at any step: «отмена» and «назад» anywhere, else the step's own answer."""
         dialog = await self._dialog(person)
         text = rules.clean_typed(text)
-        said = answers.intent(text, ("cancel", "back"))
+        # Where any text may be a title or a reason, only a bare «отмена» / «назад» is a command.
+        said = answers.intent(text, ("cancel", "back"), exact=dialog.step in TYPING_STEPS)
         if said == "cancel":
             return await self.cancel(person)
         if said == "back":
@@ -334,7 +344,7 @@ class ChatDialogs(ChatsReader):
                 await ChatsRepo.remove_custom(conn, person.id, int(key.split(":")[1]))
         listing = await self.chat_list(person)
         return Screen(text=f"Подтверждение чата «{item.chat.title}» отозвано.\n\n" + listing.text,
-                      keyboard=listing.keyboard)
+                      keyboard=listing.keyboard, picks=listing.picks)
 
     async def _step_screen(self, person: Person, dialog: ChatDialog, prefix: str = "") -> Screen:
         title = dialog.title or "чат"

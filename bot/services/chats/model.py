@@ -28,6 +28,7 @@ class Screen(BaseModel):
 
     text: str
     keyboard: Keyboard | None = None
+    picks: tuple[str, ...] = ()  # chat keys numbered 1, 2, … in the text: a typed number picks one
 
 
 class ChatsRefused(Exception):  # noqa: N818 - reads naturally: `except ChatsRefused`

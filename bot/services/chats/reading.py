@@ -152,8 +152,9 @@ class ChatsReader:
                                 f"перенесли рабочий чат в {new}, добавьте его, чтобы школа это учла."),
                           keyboard=Keyboard.column([button("Добавить свой чат", "ch_add", Color.PRIMARY)]))
         lines = [f"Ваши рабочие чаты — перенос в {new}: подтверждено {chats.confirmed} из {chats.expected}."]
-        lines += [f"{mark(i)} {i.chat.title} — {state(i)}" for i in chats.items]
-        lines.append("Нажмите на чат, чтобы подтвердить перенос, исправить или отозвать подтверждение.")
+        lines += [f"{n}. {mark(i)} {i.chat.title} — {state(i)}" for n, i in enumerate(chats.items, 1)]
+        lines.append("Нажмите на чат или напишите его номер, чтобы подтвердить перенос или исправить; "
+                     "«добавить» — добавить свой чат.")
         pages = max(1, -(-len(chats.items) // PAGE))
         page = min(max(page, 0), pages - 1)
         shown = chats.items[page * PAGE:(page + 1) * PAGE]
@@ -168,7 +169,8 @@ class ChatsReader:
             nav.append(button("Дальше →", "ch_list", pg=page + 1))
         if nav:
             rows.append(nav)
-        return Screen(text="\n".join(lines), keyboard=Keyboard(rows=rows, inline=True))
+        return Screen(text="\n".join(lines), keyboard=Keyboard(rows=rows, inline=True),
+                      picks=tuple(i.chat.key for i in chats.items))
 
     async def open_chat(self, person: Person, key: str) -> Screen:
         """One chat's card: its state and what can be done with it."""

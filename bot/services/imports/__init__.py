@@ -7,6 +7,7 @@ shape any import reuses; `orgs`, `roster`, `stats`, `record` and `resolver` are 
 from bot.services.imports.plan import Mode, Outcome, Preview
 from bot.services.imports.resolver import ScreenNameResolver, vk_screen_name_resolver
 from bot.services.imports.service import ImportResult, ImportService, limits_of
+from storage.confirmations import ImportConfirmation
 
-__all__ = ["ImportResult", "ImportService", "Mode", "Outcome", "Preview", "ScreenNameResolver", "limits_of",
+__all__ = ["ImportConfirmation", "ImportResult", "ImportService", "Mode", "Outcome", "Preview", "ScreenNameResolver", "limits_of",
            "vk_screen_name_resolver"]

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.domain.models import Period
-from bot.domain.reminders import plural
+from bot.domain.russian import count
 
 R = TypeVar("R")
 R_co = TypeVar("R_co", covariant=True)
@@ -71,12 +71,12 @@ class Preview:
 
     def lines(self) -> list[str]:
         """The preview in Russian, a line per change."""
-        lines = [f"Новых: {self.added}, изменится: {self.changed}."]
+        lines = [f"Будет добавлено: {self.added}, изменено: {self.changed}."]
         if self.left:
             shown = ", ".join(self.left_names)
             more = self.left - len(self.left_names)
             tail = f" и ещё {more}" if more > 0 else ""
-            lines.append(f"Будут отмечены как уволившиеся: {self.left} {plural(self.left, 'человек', 'человека', 'человек')}"
+            lines.append(f"Будут отмечены как уволившиеся: {count(self.left, 'человек')}"
                          f" — {shown}{tail}.")
         if self.replaces_period is not None:
             lines.append(f"Неделя {self.replaces_period} уже загружена: её данные будут заменены.")

@@ -212,6 +212,9 @@ class ImportService:
     async def confirm(self, held: ImportConfirmation, data: bytes, *, only_org: str | None) -> Outcome[ImportResult]:
         """Apply a held import (the file fetched again): only if it would still change what its
         person saw; otherwise the new preview comes back, to confirm again."""
+        current = await self._confirmations.get(held.id)
+        if current is None or current.status != "open" or current.actor_vk_id != held.actor_vk_id:
+            raise ImportRefused("эта загрузка уже применена или отменена")
         outcome = await self.submit(data, held.file_name, kind=held.kind, mode=Mode.APPLY, only_org=only_org,
                                     imported_by=held.actor_vk_id, expected=Preview.from_dict(held.preview),
                                     confirmation=held.id)

@@ -147,6 +147,8 @@ class PersonMatches:
     remembered: int = 0
     examples: list[str] = field(default_factory=list)
     first_dropped: int = 0
+    strangers: int = 0  # rows that name nobody of the roster at all
+    cut_short: bool = False  # stopped once more than half the rows were strangers
 
 
 async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRef],
@@ -176,6 +178,10 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                 found.remembered += 1
             if match.person is None:
                 _keep_aside(found, row, org, name, values, match, problems)
+                # More than half are strangers: the file is refused whatever the other rows say.
+                if found.strangers * 2 > len(parsed) and len(found.examples) >= 5:
+                    found.cut_short = True
+                    break
                 continue
             person = match.person
         found.matching += 1
@@ -200,8 +206,10 @@ def _keep_aside(found: PersonMatches, row: DataRow, org: str, name: str, values:
     found.unmatched += 1
     if match.candidates:
         found.matching += 1  # it names people of the roster, only not one of them
-    elif len(found.examples) < 5 and name:
-        found.examples.append(name)
+    else:
+        found.strangers += 1
+        if len(found.examples) < 5 and name:
+            found.examples.append(name)
     if found.unmatched > MAX_PENDING:
         found.first_dropped = found.first_dropped or row.row_no
         return
@@ -213,12 +221,13 @@ def _keep_aside(found: PersonMatches, row: DataRow, org: str, name: str, values:
 
 def refuse_mostly_strangers(rows: int, found: PersonMatches) -> None:
     """A per-person table where fewer than half the rows name roster people: the wrong file or school."""
-    if rows and found.matching * 2 < rows:
-        examples = ", ".join(f"«{n}»" for n in found.examples[:5])
+    if rows and (found.cut_short or found.matching * 2 < rows):
+        examples = ", ".join(f"«{n}»" for n in found.examples[:5]) or "строки без ФИО"
+        counted = ("больше половины не нашлись в списке сотрудников" if found.cut_short else
+                   f"в списке сотрудников нашлись только {found.matching}")
         raise ImportRefused(
-            f"из {rows} строк таблицы в списке сотрудников нашлись только {found.matching} "
-            f"(не нашлись, например: {examples or 'строки без ФИО'}). Похоже, это таблица другой школы "
-            "или другой файл; если список сотрудников устарел — сначала загрузите новый список"
+            f"из {rows} строк таблицы {counted} (не нашлись, например: {examples}). Похоже, это таблица "
+            "другой школы или другой файл; если список сотрудников устарел — сначала загрузите новый список"
         )
 
 

@@ -1,4 +1,4 @@
-"""Pure rules of the outbound sender: random_id, splitting, error classes, execute batches.
+"""Pure rules of the VK sender: random_id, splitting, VK error classes, execute batches.
 
 Nothing here does I/O; `bot/vk/outbound.py` applies these rules to VK, and the
 tests check them without a network or a database.
@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.ports import PortFailure
+
 MAX_MESSAGE_LENGTH = 4096
 EXECUTE_MAX_CALLS = 25
 # VK documents no size limit for execute's `code`; keep each request well below a megabyte.
@@ -22,6 +24,8 @@ RANDOM_ID_MASK = 0x7FFFFFFF
 
 # Error codes after which VK will not deliver to this person until they act.
 UNREACHABLE_CODES = frozenset({901, 902, 943, 944})
+# Why VK refused, in the words of its codes: 901 — the person has not allowed the community's
+# messages (never wrote to it, or pressed «запретить»); 902 — their privacy settings forbid them.
 # Error codes that say "not now": the request did nothing and may be repeated later.
 RETRY_CODES = frozenset({6, 9, 10})
 # Pseudo error code for a network fault (timeout, reset, HTTP 5xx, an answer that is not JSON).
@@ -30,7 +34,7 @@ NETWORK_ERROR = -1
 _PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 
 
-class DeliveryError(Exception):
+class DeliveryError(PortFailure):
     """A send or an upload that VK refused; `code` is VK's error code (or -1 for the network)."""
 
     def __init__(self, code: int, message: str) -> None:

@@ -1,4 +1,4 @@
-"""The emulator's controllable clock."""
+"""The emulators' controllable clock (shared by the VK and MAX emulators)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,35 @@
+"""One event, one lookup: the vkbottle rules and the neutral routers share the event's person lookups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.app import App
+from tests.e2e.conftest import bot_app, control, e2e_settings, emulator  # noqa: F401
+from tests.e2e.harness import DIRECTOR, TEACHERS, Chat
+from vk_emulator.client import EmulatorControl
+
+
+@pytest.mark.parametrize(("who", "text", "most"), [
+    # The shared lookup, the access check's own (it audits every role) and a rule of handlers/chats.py
+    # that still asks the access service itself.
+    (DIRECTOR, "Сводка", 3),
+    (TEACHERS[0][0], "Мой статус", 1),
+    (TEACHERS[0][0], "привет", 1),
+])
+async def test_a_message_looks_its_sender_up_once(bot_app: App, control: EmulatorControl,  # noqa: F811
+                                                  who: int, text: str, most: int) -> None:
+    """Before the shared lookups a «Сводка» asked storage for the director 14 times; now at most three times."""
+    calls: list[int] = []
+    original = bot_app.deps.people.by_vk_id
+
+    async def counting(vk_id: int) -> Any:
+        calls.append(vk_id)
+        return await original(vk_id)
+
+    bot_app.deps.people.by_vk_id = counting  # type: ignore[method-assign]
+    await Chat(control).say(who, text)
+    await bot_app.poller.drain()
+    assert 1 <= len(calls) <= most and set(calls) == {who}
