@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -251,3 +252,15 @@ class ReachPort(Protocol):
     async def link(self) -> str | None:
         """The link that opens a dialog with the bot (None while the messenger cannot say)."""
         ...
+
+
+class TemplateFileStore(Protocol):
+    """A school's own reminder templates file (storage.templates.TemplateFiles)."""
+
+    def path(self, org_id: str) -> Path: ...
+
+    def read(self, org_id: str) -> str | None: ...
+
+    def write(self, org_id: str, text: str) -> Path: ...
+
+    def delete(self, org_id: str) -> bool: ...

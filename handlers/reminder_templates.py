@@ -72,7 +72,8 @@ def _apply_keyboard() -> Keyboard:
     ])
 
 
-@labeler.private_message(Known(), Cmd("reminder_templates", "шаблоны напоминаний", "шаблоны", "тексты напоминаний"))
+# The cheap text rules come first, so that other people's messages cost no person lookup here.
+@labeler.private_message(Cmd("reminder_templates", "шаблоны напоминаний", "шаблоны", "тексты напоминаний"), Known())
 async def cmd_templates(message: Message, deps: Deps) -> None:
     """«Шаблоны напоминаний»: the numbered texts and how to change one."""
     deputy = await _deputy(deps, message.from_id, "templates_show")
@@ -91,7 +92,7 @@ class TemplateEdit(ABCRule[Message]):
         return {"number": int(match.group(1)), "text": match.group(2).strip()} if match else False
 
 
-@labeler.private_message(Known(), TemplateEdit())
+@labeler.private_message(TemplateEdit(), Known())
 async def on_edit(message: Message, deps: Deps, number: int, text: str) -> None:
     """A new text for template N: checked, then previewed with «Применить» / «Отмена»."""
     vk_id = message.from_id

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.config import REMINDER_RULES, ThresholdsConfig
 from bot.domain.models import Period, Person, Role
@@ -20,6 +20,22 @@ from bot.domain.ui import Button, Color, Keyboard
 
 if TYPE_CHECKING:
     from storage.stats import PersonStats
+
+class Figures(Protocol):
+    """A person's figures for a week, as the reminder text reads them (PersonStats has them)."""
+
+    @property
+    def group_messages(self) -> int | None: ...
+
+    @property
+    def calls(self) -> int | None: ...
+
+    @property
+    def ejd_linked(self) -> bool | None: ...
+
+    @property
+    def registered(self) -> bool | None: ...
+
 
 MESSAGES_BELOW_THRESHOLD = "messages_below_threshold"
 MESSAGES_BELOW_TARGET = "messages_below_target"
@@ -112,7 +128,7 @@ def _chat_list(titles: Sequence[str]) -> str:
     return f"{shown} и ещё {rest}" if rest > 0 else shown
 
 
-def facts(reasons: Sequence[str], stats: PersonStats | None, thresholds: ThresholdsConfig,
+def facts(reasons: Sequence[str], stats: Figures | None, thresholds: ThresholdsConfig,
           missing_chats: Sequence[str] = ()) -> list[str]:
     """One line per open point with the person's own figures."""
     lines: list[str] = []
@@ -179,7 +195,7 @@ def tasks(reasons: Sequence[str], thresholds: ThresholdsConfig,
     return [chosen.text(key).format(**values) for key in task_keys(reasons, has_class)]
 
 
-def render_reminder(person: Person, period: Period, reasons: Sequence[str], stats: PersonStats | None,
+def render_reminder(person: Person, period: Period, reasons: Sequence[str], stats: Figures | None,
                     thresholds: ThresholdsConfig, missing_chats: Sequence[str] = (),
                     deadline: dt.date | None = None, templates: Templates | None = None) -> str:
     """The personal reminder: name, their figures, then what the templates suggest doing."""

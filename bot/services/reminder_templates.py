@@ -24,8 +24,7 @@ from bot.domain.reminder_templates import (
     dump,
     parse,
 )
-from storage.stats import PersonStats
-from storage.templates import TemplateFiles
+from bot.ports import TemplateFileStore
 
 log = logging.getLogger(__name__)
 
@@ -40,25 +39,30 @@ class Sample:
     text: str
 
 
-def _sample_stats(person_id: int, **values: object) -> PersonStats:
-    return PersonStats(person_id=person_id, org_id="sample", period=SAMPLE_PERIOD, import_id=0,
-                       **values)
+@dataclass(frozen=True)
+class SampleFigures:
+    """A sample teacher's figures for the preview (the shape of `rules.Figures`)."""
+
+    group_messages: int | None = None
+    calls: int | None = None
+    ejd_linked: bool | None = None
+    registered: bool | None = None
 
 
 # Preview cases: together they use every template text.
-_CASES: list[tuple[str, tuple[str, ...], dict[str, object], tuple[str, ...], tuple[str, ...]]] = [
+_CASES: list[tuple[str, tuple[str, ...], SampleFigures, tuple[str, ...], tuple[str, ...]]] = [
     ("Классный руководитель 5А: мало сообщений, нет звонков",
-     ("5А",), {"group_messages": 1, "calls": 0},
+     ("5А",), SampleFigures(group_messages=1, calls=0),
      (rules.MESSAGES_BELOW_THRESHOLD, rules.MESSAGES_BELOW_TARGET, rules.NO_CALL), ()),
     ("Учитель без класса: мало сообщений, нет звонков",
-     (), {"group_messages": 0, "calls": 0},
+     (), SampleFigures(group_messages=0, calls=0),
      (rules.MESSAGES_BELOW_THRESHOLD, rules.NO_CALL), ()),
     ("Классный руководитель 7Б: ниже цели по сообщениям",
-     ("7Б",), {"group_messages": 6}, (rules.MESSAGES_BELOW_TARGET,), ()),
+     ("7Б",), SampleFigures(group_messages=6), (rules.MESSAGES_BELOW_TARGET,), ()),
     ("Учитель без класса: ниже цели по сообщениям",
-     (), {"group_messages": 6}, (rules.MESSAGES_BELOW_TARGET,), ()),
+     (), SampleFigures(group_messages=6), (rules.MESSAGES_BELOW_TARGET,), ()),
     ("Не зарегистрирован, ЭЖД не связан, чаты не перенесены",
-     ("9В",), {"registered": False, "ejd_linked": False},
+     ("9В",), SampleFigures(registered=False, ejd_linked=False),
      (rules.NOT_REGISTERED, rules.EJD_NOT_LINKED, rules.CHATS_NOT_CONFIRMED), ("9В — родители", "9В — ученики")),
 ]
 
@@ -66,9 +70,9 @@ _CASES: list[tuple[str, tuple[str, ...], dict[str, object], tuple[str, ...], tup
 class ReminderTemplates:
     """The effective templates of each school, and the ways to change them."""
 
-    def __init__(self, settings: Settings, files: TemplateFiles | None = None) -> None:
+    def __init__(self, settings: Settings, files: TemplateFileStore) -> None:
         self._settings = settings
-        self.files = files or TemplateFiles(settings.storage.data_dir)
+        self.files = files
 
     def own(self, org_id: str) -> dict[str, str]:
         """The school's own texts (checked; TemplateError when its file is broken)."""
@@ -139,8 +143,7 @@ class ReminderTemplates:
         for number, (title, classes, figures, reasons, chats) in enumerate(_CASES, 1):
             person = Person(id=-number, org_id=org_id, full_name="Иванова Анна Петровна", role=Role.TEACHER,
                             classes=classes)
-            stats = _sample_stats(person.id, **figures)
-            text = rules.render_reminder(person, SAMPLE_PERIOD, list(reasons), stats, thresholds, list(chats),
+            text = rules.render_reminder(person, SAMPLE_PERIOD, list(reasons), figures, thresholds, list(chats),
                                          school.registration_deadline, templates=chosen)
             samples.append(Sample(title, text))
         samples.append(Sample("Отчёт заместителю: последний абзац, если не всем дошло",

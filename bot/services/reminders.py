@@ -33,6 +33,7 @@ from storage.db import Database
 from storage.people import PeopleRepo
 from storage.reminders import LogEntry, NewLogEntry, ReminderRepo
 from storage.stats import PersonStats, StatsRepo
+from storage.templates import TemplateFiles
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,7 @@ class ReminderService:
         self._people = PeopleRepo(db)
         self._stats = StatsRepo(db)
         self.repo = ReminderRepo(db)
-        self.templates = ReminderTemplates(settings)
+        self.templates = ReminderTemplates(settings, TemplateFiles(settings.storage.data_dir))
 
     # --- contracts.ReminderLog ---------------------------------------------------------
 

@@ -255,7 +255,8 @@ class InboxPoller:
             ]
             skipped = self._take_skipped()
             try:
-                stored = await self.inbox.store(events, new_ts, skipped, COALESCED)
+                stored = (await self.inbox.store(events, new_ts, skipped, COALESCED) if skipped
+                          else await self.inbox.store(events, new_ts))
             except StorageError:
                 # A full or read-only disk (the database logged it in Russian): VK keeps these
                 # events, so ask again from the same ts until the write goes through.

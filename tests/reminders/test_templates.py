@@ -31,6 +31,10 @@ T = ThresholdsConfig()
 ALL_REASONS = list(rules.REASON_CODES)
 
 
+def _service(settings: Settings) -> ReminderTemplates:
+    return ReminderTemplates(settings, TemplateFiles(settings.storage.data_dir))
+
+
 def _person(classes: tuple[str, ...] = ()) -> Person:
     return Person(id=1, org_id="school1", full_name="Иванова Анна Петровна", role=Role.TEACHER, classes=classes)
 
@@ -130,7 +134,7 @@ def test_a_partial_file_is_fine_and_dump_reads_back() -> None:
 
 def test_school_file_overrides_and_a_broken_one_falls_back(settings: Settings, caplog: pytest.LogCaptureFixture) -> None:
     """The school's texts win; a broken school file is logged and the built-in texts are used."""
-    service = ReminderTemplates(settings)
+    service = _service(settings)
     service.install("school1", '[reminder]\nclosing = "Спасибо!"\n')
     assert service.for_school("school1").text("reminder.closing") == "Спасибо!"
     assert service.for_school("school1").overridden == {"reminder.closing"}
@@ -141,7 +145,7 @@ def test_school_file_overrides_and_a_broken_one_falls_back(settings: Settings, c
 
 def test_install_refuses_a_broken_file_and_changes_nothing(settings: Settings) -> None:
     """An install that fails the check leaves the school's texts as they were."""
-    service = ReminderTemplates(settings)
+    service = _service(settings)
     with pytest.raises(TemplateError):
         service.install("school1", '[reminder]\nclosing = "{x}"\n')
     assert service.files.read("school1") is None
@@ -149,7 +153,7 @@ def test_install_refuses_a_broken_file_and_changes_nothing(settings: Settings) -
 
 def test_edit_one_text_then_back_to_built_in(settings: Settings) -> None:
     """The chat's edit: one text changes and is saved; «по умолчанию» removes it again."""
-    service = ReminderTemplates(settings)
+    service = _service(settings)
     with pytest.raises(TemplateError, match="текст просит"):
         service.with_text("school1", "tasks.no_call.with_class", "Напишите ещё 2 сообщения")
     draft = service.with_text("school1", "tasks.no_call.with_class", "Созвонитесь с родителями {класс}.")
@@ -163,7 +167,7 @@ def test_edit_one_text_then_back_to_built_in(settings: Settings) -> None:
 
 def test_preview_uses_every_text(settings: Settings) -> None:
     """The preview's sample reminders together show every template text."""
-    service = ReminderTemplates(settings)
+    service = _service(settings)
     marked = defaults().merged({key: f"[{i}] " + text for i, (key, text) in enumerate(defaults().texts.items())})
     shown = "\n".join(s.text for s in service.preview("school1", marked))
     assert all(f"[{i}] " in shown for i in range(len(KEYS)))
