@@ -33,6 +33,7 @@ from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
 from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.bridge import VkBridge
+from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
@@ -233,7 +234,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     async def api_call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]
 
-    deps.chats = ChatsService(db, settings, outbound=outbound, call=api_call, group_id=lambda: deps.group_id,
+    deps.chats = ChatsService(db, settings, outbound=outbound, members=VkMembers(api_call), group_id=lambda: deps.group_id,
                               clock=clock)
     deps.my_status.register(deps.chats.status_section)
 

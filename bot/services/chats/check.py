@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.domain import chats as rules
-from bot.ports import OutMessage
+from bot.messaging.events import ChatKind, ChatRef, Messenger
+from bot.ports import OutMessage, PortFailure
 from bot.services.chats.reading import ChatsReader
 from storage.audit import AuditRepo
 from storage.chats import ChatsRepo
@@ -53,25 +54,15 @@ class CodeCheck(ChatsReader):
         return True
 
     async def _count_members(self, peer_id: int) -> int | None:
-        """People in the chat (messages.getConversationMembers; VK answers 917 unless the bot is an admin)."""
-        if self._call is None:
+        """People in the chat, where the messenger lets the bot see them (on VK: only as an admin)."""
+        if self._members is None:
             return None
-        people, offset = 0, 0
-        while True:
-            try:
-                answer = await self._call("messages.getConversationMembers",
-                                          {"peer_id": peer_id, "count": 200, "offset": offset})
-            except Exception as exc:  # 917 and any failure: the check stands without a count
-                log.info("getConversationMembers for %s failed: %s", peer_id,
-                         getattr(exc, "code", type(exc).__name__))
-                return None
-            if not isinstance(answer, dict):
-                return None
-            items = [i for i in answer.get("items") or [] if isinstance(i, dict)]
-            # Communities (the bot itself) are members too, with negative ids: only people count.
-            people += sum(1 for i in items if int(i.get("member_id", 0)) > 0)
-            offset += len(items)
-            if not items or offset >= int(answer.get("count", 0)):
-                return people
+        # The chats migration still keys chats by VK peer id.
+        chat = ChatRef(messenger=Messenger.VK, chat_id=peer_id, kind=ChatKind.GROUP)
+        try:
+            return len(await self._members.members(chat))
+        except PortFailure as exc:  # not an admin, or any failure: the check stands without a count
+            log.info("участников чата %s посчитать не удалось: %s", peer_id, exc.kind.value)
+            return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from bot.config import MigrationConfig, Settings
@@ -13,7 +13,7 @@ from bot.domain.chats import ExpectedChat
 from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
-from bot.ports import Clock, Outbound, SystemClock
+from bot.ports import Clock, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
     TO_LIST,
@@ -34,19 +34,17 @@ from bot.services.my_status import StatusSection
 from storage.chats import ChatsRepo
 from storage.db import Database
 
-ApiCall = Callable[[str, dict[str, Any]], Awaitable[Any]]
-
 
 class ChatsReader:
     """What the chats migration knows, for the chat, the CLI, reminders, the summary and «Мой статус»."""
 
     def __init__(self, db: Database, settings: Settings, *, outbound: Outbound | None = None,
-                 call: ApiCall | None = None, group_id: Callable[[], int] | None = None,
+                 members: MembersPort | None = None, group_id: Callable[[], int] | None = None,
                  clock: Clock | None = None) -> None:
         self._db = db
         self._settings = settings
         self._outbound = outbound
-        self._call = call
+        self._members = members
         self._group_id = group_id or (lambda: settings.vk.group_id)
         self._clock = clock or SystemClock()
 
