@@ -71,7 +71,7 @@ FORBIDDEN_IN_NEUTRAL = {"vkbottle", "aiohttp", "aiosqlite", "sqlite3", "storage"
 STORAGE_IMPORTS_LEFT = {
     "domain/reminders", "services/access", "services/broadcasts", "services/chats", "services/faq",
     "services/identity", "services/imports", "services/live_counts", "services/offline", "services/privacy",
-    "services/reachability", "services/reminder_templates", "services/reminders", "services/summary",
+    "services/reachability", "services/reminders", "services/summary",
 }
 
 

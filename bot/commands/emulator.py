@@ -63,7 +63,7 @@ def register(
         help="какой мессенджер изображать (по умолчанию vk)",
     )
     parser.add_argument(
-        "--bot-id", type=int, default=1000, help="id бота в MAX (только для --messenger max)"
+        "--bot-id", type=int, default=1000, metavar="ID", help="id бота в MAX (только для --messenger max)"
     )
     emulator_cli.add_arguments(parser)
     parser.set_defaults(func=_run)
