@@ -24,8 +24,8 @@ async def on_chat_message(event: MessageIn, person: Person | None = None,
     # A service message (someone joined, the title changed) is not a message written.
     if live_counts is None or event.service:
         return
-    if privacy is not None and privacy.consent_in_use:
-        # Where consent is required, a person who has not given it is not counted either.
-        if person is not None and await privacy.needs_consent(event.sender.external_id, person.org_id):
-            return
+    # Where consent is required, a person who has not given it is not counted either.
+    if (privacy is not None and privacy.consent_in_use and person is not None
+            and await privacy.needs_consent(event.sender.external_id, person.org_id)):
+        return
     await live_counts.note_chat_message(event.chat.chat_id, event.sender.external_id, event.at)
