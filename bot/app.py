@@ -20,7 +20,11 @@ from vkbottle.framework.labeler import ABCLabeler
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
-from bot.messaging.events import Identity, Messenger
+from bot.max.bridge import MaxBridge
+from bot.max.client import UNREACHABLE_TEXT, MaxClient
+from bot.max.messenger import MaxMessenger
+from bot.max.polling import MaxPoller
+from bot.messaging.events import Identity
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.messaging.state import StateStore
@@ -42,6 +46,7 @@ from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
+from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.runtime import DialogStateRepo, InboxRepo
@@ -76,8 +81,7 @@ def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
     """The neutral dispatcher: the person looked up once per event, then the features in order."""
 
     async def resolve(identity: Identity) -> Person | None:
-        # Only VK accounts are bound to roster people so far.
-        return await deps.access.person(identity.external_id) if identity.messenger is Messenger.VK else None
+        return await deps.access.person(identity)
 
     dispatcher = Dispatcher()
     dispatcher.middleware(PersonMiddleware(resolve))
@@ -97,6 +101,64 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
             await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
     for vk_id in settings.district.official_vk_ids:
         await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
+    for school in settings.schools:
+        if school.director_max_id:
+            await people.ensure_config_max_person(school.id, school.director_max_id, Role.DIRECTOR,
+                                                  CONFIG_NAMES[Role.DIRECTOR])
+        for max_id in school.deputy_max_ids:
+            await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
+
+
+@dataclass
+class MaxRuntime:
+    """The bot in MAX: its client, messenger port, bridge and long-poll loop (one per App)."""
+
+    client: MaxClient
+    messenger: MaxMessenger
+    bridge: MaxBridge
+    poller: MaxPoller
+    users: MaxUsersRepo
+
+    async def handle(self, update: dict[str, Any]) -> None:
+        """One update: what it says about reaching the person is kept, then the features get it."""
+        kind = update.get("update_type")
+        user = update.get("user")
+        user_id = user.get("user_id") if isinstance(user, dict) else None
+        if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped"):
+            await self.users.mark(user_id, kind == "bot_started",
+                                  None if kind == "bot_started" else "остановил бота")
+        await self.bridge.handle(update)
+
+    async def unreachable(self, identity: Identity) -> None:
+        """MAX answered 403 to a send: recorded, and not retried."""
+        await self.users.mark(identity.external_id, False, UNREACHABLE_TEXT)
+
+    async def close(self) -> None:
+        self.poller.stop()
+        await self.client.close()
+
+
+def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatcher, *,
+              api_url: str | None = None, sleep: Callable[[float], Any] | None = None) -> MaxRuntime:
+    """The MAX side of the bot on the same services and the same neutral dispatcher as VK's."""
+    client = MaxClient(settings.max_token, api_url or settings.max.api_url)
+    users = MaxUsersRepo(db)
+    runtime: MaxRuntime
+    wait = sleep or asyncio.sleep
+
+    async def unreachable(identity: Identity) -> None:
+        await runtime.unreachable(identity)
+
+    messenger = MaxMessenger(client, on_unreachable=unreachable, sleep=wait)
+    data = handler_data(deps, messenger, ConversationStateRepo(db, deps.clock.now))
+    bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
+
+    async def handle(update: dict[str, Any]) -> None:
+        await runtime.handle(update)
+
+    poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
+    runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users)
+    return runtime
 
 
 @dataclass
@@ -119,6 +181,8 @@ class App:
     # The neutral router of the converted features (fed by the VK bridge, or by a test's adapter).
     dispatcher: Dispatcher | None = None
     messenger: VkMessenger | None = None
+    # The bot in MAX, when its token is set (polled beside VK's Long Poll).
+    max: MaxRuntime | None = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -133,12 +197,19 @@ class App:
         watch.add_done_callback(self.background.discard)
         if self.scheduler is not None:
             await self.scheduler.start()
-        self._poll_task = asyncio.create_task(self.poller.run())
+        self._poll_task = asyncio.create_task(self._poll())
         try:
             await self._poll_task
         except asyncio.CancelledError:
             if not self._stopping:
                 raise
+
+    async def _poll(self) -> None:
+        """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped."""
+        loops = [self.poller.run()] if self.settings.token else []
+        if self.max is not None:
+            loops.append(self.max.poller.run())
+        await asyncio.gather(*loops)
 
     def _database_replaced(self) -> None:
         self.exit_code = 1
@@ -148,6 +219,8 @@ class App:
         """Stop polling now (the long-poll request in flight is cancelled)."""
         self._stopping = True
         self.poller.stop()
+        if self.max is not None:
+            self.max.poller.stop()
         if self._poll_task is not None:
             self._poll_task.cancel()
 
@@ -170,6 +243,8 @@ class App:
             task.cancel()
         await asyncio.gather(*self.background, return_exceptions=True)
         await self.api.http_client.close()
+        if self.max is not None:
+            await self.max.close()
         await self.db.close()
 
 
@@ -189,14 +264,19 @@ async def watch_database(db: Database, interval: float, on_replaced: Callable[[]
 
 
 async def build_app(settings: Settings, *, api_url: str | None = None, clock: Clock | None = None,
-                    backoff: Backoff | None = None, db: Database | None = None) -> App:
-    """Assemble the bot from settings; `api_url` points it at another VK (the emulator).
+                    backoff: Backoff | None = None, db: Database | None = None,
+                    max_api_url: str | None = None, max_sleep: Callable[[float], Any] | None = None) -> App:
+    """Assemble the bot from settings; `api_url` points it at another VK (the emulator), `max_api_url`
+    at another MAX; MAX runs when its token is set (`max_sleep`: its waits, for tests on a virtual clock).
 
     `db` is a database the caller opened (else it is opened here); it is closed if assembling fails.
     """
     db = db or await Database.open(settings.storage.database_path, backups=settings.backup.dir)
     try:
-        return await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff)
+        app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff)
+        if settings.max_token and app.dispatcher is not None:
+            app.max = build_max(settings, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep)
+        return app
     except BaseException:
         await db.close()
         raise
@@ -325,7 +405,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                          notify=busy_notice)
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
               background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger)
-    if not settings.vk.group_id:
+    if not settings.vk.group_id and settings.token:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
         deps.group_id = poller.group_id
     return app
@@ -353,7 +433,10 @@ async def run_until_signal(settings: Settings, *, db: Database | None = None) ->
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, app.stop)
-    log.info("sferum-bot started for community %s", app.poller.group_id)
+    if settings.token:
+        log.info("sferum-bot started for community %s", app.poller.group_id)
+    if app.max is not None:
+        log.info("sferum-bot started in MAX (%s)", settings.max.mode)
     try:
         await app.run()
     finally:

@@ -18,10 +18,22 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_NAME = "config.toml"
 TOKEN_ENV = "SFERUM_VK__TOKEN"
+MAX_TOKEN_ENV = "SFERUM_MAX__TOKEN"
+MAX_API_URL = "https://platform-api2.max.ru"
+# The webhook secret MAX accepts (POST /subscriptions): 5–256 of A–Z a–z 0–9 _ -.
+MAX_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{5,256}$")
 VK_API_URL = "https://api.vk.ru/method/"
 
 ORG_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -84,6 +96,53 @@ class VkConfig(_Section):
         if not value.startswith(("http://", "https://")):
             raise ValueError("адрес API должен начинаться с http:// или https://")
         return value if value.endswith("/") else value + "/"
+
+
+class MaxConfig(_Section):
+    """The bot in MAX: runs when `token` is set (or SFERUM_MAX__TOKEN)."""
+
+    api_url: str = MAX_API_URL
+    token: SecretStr = SecretStr("")
+    mode: Literal["webhook", "polling"] = "polling"
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    webhook_path: str = "/max/webhook"
+    webhook_secret: SecretStr = SecretStr("")
+    # The HTTPS address (port 443) MAX posts to; the reverse proxy forwards it to host:port/path.
+    public_url: str = ""
+
+    @field_validator("api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("адрес API должен начинаться с http:// или https://")
+        return value.rstrip("/")
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError("путь вебхука должен начинаться с «/», например /max/webhook")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not MAX_SECRET_RE.match(secret):
+            raise ValueError("секрет вебхука: от 5 до 256 знаков из латинских букв, цифр, «_» и «-»")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook(self) -> MaxConfig:
+        if self.mode == "webhook" and self.token.get_secret_value():
+            if not self.webhook_secret.get_secret_value():
+                raise ValueError("в режиме webhook задайте webhook_secret: от 5 до 256 знаков из латинских "
+                                 "букв, цифр, «_» и «-»")
+            if not self.public_url.startswith("https://"):
+                raise ValueError("в режиме webhook задайте public_url — адрес https:// на порту 443, "
+                                 "куда MAX будет присылать события")
+        return self
 
 
 class StorageConfig(_Section):
@@ -187,6 +246,8 @@ class SchoolConfig(_Section):
     timezone: str = "Europe/Moscow"
     director_vk_id: int | None = Field(default=None, gt=0)
     deputy_vk_ids: list[int] = []
+    director_max_id: int | None = Field(default=None, gt=0)
+    deputy_max_ids: list[int] = []
     registration_deadline: dt.date | None = None
     inn: str | None = None
     faq_file: Path | None = None
@@ -222,6 +283,13 @@ class SchoolConfig(_Section):
     def _ids(cls, value: list[int]) -> list[int]:
         if any(v <= 0 for v in value):
             raise ValueError("id ВКонтакте — положительные числа")
+        return value
+
+    @field_validator("deputy_max_ids")
+    @classmethod
+    def _max_ids(cls, value: list[int]) -> list[int]:
+        if any(v <= 0 for v in value):
+            raise ValueError("id в MAX — положительные числа")
         return value
 
     @property
@@ -267,6 +335,7 @@ class Settings(_Section):
     """The whole configuration of one deployment (one VK community)."""
 
     vk: VkConfig = VkConfig()
+    max: MaxConfig = MaxConfig()
     storage: StorageConfig = StorageConfig()
     logging: LoggingConfig = LoggingConfig()
     thresholds: ThresholdsConfig = ThresholdsConfig()
@@ -293,6 +362,10 @@ class Settings(_Section):
     @property
     def token(self) -> str:
         return self.vk.token.get_secret_value()
+
+    @property
+    def max_token(self) -> str:
+        return self.max.token.get_secret_value()
 
     def school(self, org_id: str | None = None) -> SchoolConfig:
         """The school named by `org_id`, or the only one; ConfigError otherwise."""
@@ -371,6 +444,9 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     token = environ.get(TOKEN_ENV)
     if token:
         data = {**data, "vk": {**data.get("vk", {}), "token": token}}
+    max_token = environ.get(MAX_TOKEN_ENV)
+    if max_token:
+        data = {**data, "max": {**data.get("max", {}), "token": max_token}}
     try:
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as exc:

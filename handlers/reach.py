@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.domain.models import Person, Role
 from bot.messaging import actions
-from bot.messaging.events import MessageIn, OutFile, PersonStarted, PersonStopped, Reply
+from bot.messaging.events import MessageIn, Messenger, OutFile, PersonStarted, PersonStopped, Reply
 from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.router import Router
 from bot.ports import MessengerPort, PortFailure
@@ -23,15 +23,18 @@ OFF = "Проверка доступности сейчас выключена."
 
 @router.started()
 async def on_allow(event: PersonStarted, reachability: ReachabilityService | None = None) -> None:
-    """Someone allowed the bot's messages: the bot can write to them now."""
-    if reachability is not None:
+    """Someone allowed the bot's messages: the bot can write to them now.
+
+    VK only: the MAX adapter keeps what it learns of MAX accounts itself (max_users).
+    """
+    if reachability is not None and event.sender.messenger is Messenger.VK:
         await reachability.allow(event.sender.external_id)
 
 
 @router.stopped()
 async def on_deny(event: PersonStopped, reachability: ReachabilityService | None = None) -> None:
-    """Someone forbade the bot's messages: the bot cannot write to them."""
-    if reachability is not None:
+    """Someone forbade the bot's messages: the bot cannot write to them (VK only, as above)."""
+    if reachability is not None and event.sender.messenger is Messenger.VK:
         await reachability.deny(event.sender.external_id)
 
 
@@ -54,7 +57,7 @@ async def cmd_unreachable(event: MessageIn, messenger: MessengerPort, access: Ac
     """«Кто не подписан»: the count and the list of people the bot cannot reach, then the invitation."""
     chat = event.chat
     try:
-        deputy = await access.require(event.sender.external_id, "unreachable_list", [Role.DEPUTY])
+        deputy = await access.require(event.sender, "unreachable_list", [Role.DEPUTY])
     except Denied as denied:
         await messenger.send(Reply(chat=chat, text=denied.text))
         return
@@ -77,7 +80,7 @@ async def chat_unreachable(event: MessageIn, person: Person | None, messenger: M
                            access: AccessService) -> None:
     """The list asked for in a group chat: refused (and audited); known people are told where to ask."""
     try:
-        await access.require(event.sender.external_id, "unreachable_list", [Role.DEPUTY], in_chat=True)
+        await access.require(event.sender, "unreachable_list", [Role.DEPUTY], in_chat=True)
     except Denied as denied:
         if person is not None:
             await messenger.send(Reply(chat=event.chat, text=denied.text))

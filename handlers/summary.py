@@ -42,7 +42,7 @@ async def cmd_summary(event: MessageIn, person: Person | None, messenger: Messen
                                        keyboard=main_menu(person.role)))
         return
     try:
-        head = await access.require(event.sender.external_id, "summary", SUMMARY_ROLES,
+        head = await access.require(event.sender, "summary", SUMMARY_ROLES,
                                     target="chat" if in_chat else "private")
     except Denied as denied:
         await messenger.send(Reply(chat=event.chat, text=CHAT_REFUSAL if in_chat else denied.text))

@@ -11,7 +11,7 @@ from bot.domain.names import name_key
 from storage._util import iso
 from storage.db import Database
 
-_PERSON_COLS = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source"
+_PERSON_COLS = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source, p.max_id"
 
 
 async def _classes(conn: aiosqlite.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
@@ -34,7 +34,7 @@ async def _people(conn: aiosqlite.Connection, where: str, params: Iterable[objec
     return [
         Person(
             id=r[0], org_id=r[1], full_name=r[2], role=Role(r[3]), vk_id=r[4],
-            active=bool(r[5]), source=r[6], classes=classes.get(r[0], ()),
+            active=bool(r[5]), source=r[6], classes=classes.get(r[0], ()), max_id=r[7],
         )
         for r in rows
     ]
@@ -80,6 +80,37 @@ class PeopleRepo:
             )
             return Person(id=cur.lastrowid or 0, org_id=org_id, full_name=full_name, role=role,
                           vk_id=vk_id, source="config")
+
+    async def ensure_config_max_person(self, org_id: str | None, max_id: int, role: Role,
+                                       full_name: str) -> Person:
+        """The person the config names by a MAX id: the one already bound to it, else the config person
+        of that role in the school still without a MAX id (the same director named by VK id), else new."""
+        async with self._db.transaction() as conn:
+            now = iso()
+            found = await _people(conn, "p.max_id = ? AND p.org_id IS ?", (max_id, org_id))
+            if not found:
+                found = await _people(conn, "p.max_id IS NULL AND p.org_id IS ? AND p.role = ? AND p.source = 'config'",
+                                      (org_id, role.value))
+                found = found[:1] if role is Role.DIRECTOR else []
+            if found:
+                person = found[0]
+                await conn.execute(
+                    "UPDATE people SET role = ?, max_id = ?, source = 'config', active = 1, left_at = NULL, "
+                    "updated_at = ? WHERE id = ?", (role.value, max_id, now, person.id))
+                return person.model_copy(update={"role": role, "max_id": max_id, "source": "config",
+                                                 "active": True})
+            cur = await conn.execute(
+                "INSERT INTO people(org_id, full_name, name_key, role, max_id, source, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
+                (org_id, full_name, name_key(full_name), role.value, max_id, now, now),
+            )
+            return Person(id=cur.lastrowid or 0, org_id=org_id, full_name=full_name, role=role,
+                          max_id=max_id, source="config")
+
+    async def by_max_id(self, max_id: int) -> list[Person]:
+        """The active people bound to this MAX account."""
+        async with self._db.read() as conn:
+            return await _people(conn, "p.max_id = ? AND p.active = 1", (max_id,))
 
     async def add(self, org_id: str | None, full_name: str, role: Role, *, vk_id: int | None = None,
                   classes: Iterable[str] = (), source: str = "roster") -> Person:
@@ -130,6 +161,12 @@ class PeopleRepo:
         async with self._db.transaction() as conn:
             await conn.execute("UPDATE people SET vk_id = ?, updated_at = ? WHERE id = ?",
                                (vk_id, iso(), person_id))
+
+    async def bind_max(self, person_id: int, max_id: int) -> None:
+        """Bind a person to a MAX account."""
+        async with self._db.transaction() as conn:
+            await conn.execute("UPDATE people SET max_id = ?, updated_at = ? WHERE id = ?",
+                               (max_id, iso(), person_id))
 
     async def by_surname_any(self, surname_key: str) -> list[Person]:
         """Everyone (also people who left) whose normalized name starts with this surname (operators' look-ups)."""

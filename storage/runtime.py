@@ -31,12 +31,12 @@ class InboxRepo:
         self._db = db
 
     async def store(self, events: list[tuple[str, str, str, dict[str, Any]]], ts: str | None,
-                    skipped: Sequence[int] = (), note: str = "") -> list[InboxEvent]:
+                    skipped: Sequence[int] = (), note: str = "", *, ts_key: str = "longpoll_ts") -> list[InboxEvent]:
         """Keep `(event_id, type, order_key, body)` updates and the new ts in one transaction.
 
         `skipped` events (collapsed into later ones) are marked done with `note` in the same
         transaction, so a flood costs no write of its own. Returns the events that were new
-        (a replayed event_id is skipped).
+        (a replayed event_id is skipped). `ts_key` names the position kept (MAX keeps its marker).
         """
         stored: list[InboxEvent] = []
         now = iso()
@@ -53,17 +53,22 @@ class InboxRepo:
                                              order_key=order_key, body=body, attempts=0))
             if ts is not None:
                 await conn.execute(
-                    "INSERT INTO runtime_state(key, value, updated_at) VALUES ('longpoll_ts', ?, ?) "
+                    "INSERT INTO runtime_state(key, value, updated_at) VALUES (?, ?, ?) "
                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    (ts, now),
+                    (ts_key, ts, now),
                 )
         return stored
 
-    async def pending(self) -> list[InboxEvent]:
-        """Events received but not handled yet (after a crash), oldest first."""
+    async def pending(self, *, prefix: str | None = None) -> list[InboxEvent]:
+        """Events received but not handled yet (after a crash), oldest first.
+
+        MAX events carry the event_id prefix `max:`; `prefix` picks them, and without it
+        they are left out (the VK poller hands what it finds to vkbottle).
+        """
         async with self._db.read() as conn, conn.execute(
             "SELECT id, event_id, event_type, order_key, body, attempts FROM inbox "
-            "WHERE status = 'pending' ORDER BY id"
+            "WHERE status = 'pending' AND (CASE WHEN ? = '' THEN event_id NOT LIKE 'max:%' "
+            "ELSE event_id LIKE ? || '%' END) ORDER BY id", (prefix or "", prefix or "")
         ) as cur:
             rows = await cur.fetchall()
         return [InboxEvent(id=r[0], event_id=r[1], event_type=r[2], order_key=r[3],

@@ -18,9 +18,10 @@ def _run(args: argparse.Namespace) -> int:
     problem = check_knowledge_files(settings)
     if problem is not None:
         fail(problem, EXIT_CONFIG)
-    if not settings.token:
-        fail("не задан ключ доступа сообщества: укажите [vk] token в файле настроек "
-             "или SFERUM_VK__TOKEN в окружении или в файле --env-file", EXIT_CONFIG)
+    if not settings.token and not settings.max_token:
+        fail("не задан ни ключ доступа сообщества ВКонтакте, ни ключ бота MAX: укажите [vk] token "
+             "(или SFERUM_VK__TOKEN) и/или [max] token (или SFERUM_MAX__TOKEN) в файле настроек, "
+             "в окружении или в файле --env-file", EXIT_CONFIG)
     setup_logging(settings.logging)
     from storage.db import os_reason, storage_error, translate
     from storage.lock import AlreadyRunning, RunLock
@@ -66,5 +67,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     """Add the `run` subcommand."""
     parser = sub.add_parser("run", parents=[common], help="запустить бота",
-                            description="Запускает бота: Long Poll ВКонтакте, напоминания, рассылки.")
+                            description="Запускает бота: ВКонтакте и (или) MAX — у какого мессенджера задан ключ, "
+                                        "напоминания, рассылки.")
     parser.set_defaults(func=_run)

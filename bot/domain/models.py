@@ -66,6 +66,7 @@ class Person(BaseModel):
     classes: tuple[str, ...] = ()
     active: bool = True
     source: str = "roster"
+    max_id: int | None = None
 
     @property
     def short_name(self) -> str:

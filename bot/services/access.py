@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from bot.config import Settings
 from bot.domain.models import Person, Role
+from bot.messaging.events import Identity, Messenger
 from bot.ports import PeopleStore
 from storage.audit import AuditRepo
 
@@ -40,18 +41,22 @@ class AccessService:
         self._audit = audit
         self._settings = settings
 
-    async def whois(self, vk_id: int) -> list[Person]:
-        """The active roster people bound to this VK account (usually one)."""
+    async def whois(self, vk_id: int | Identity) -> list[Person]:
+        """The active roster people bound to this VK account (usually one), or to a messenger identity."""
+        if isinstance(vk_id, Identity):
+            if vk_id.messenger is Messenger.MAX:
+                return await self._people.by_max_id(vk_id.external_id)
+            vk_id = vk_id.external_id
         return await self._people.by_vk_id(vk_id)
 
-    async def person(self, vk_id: int) -> Person | None:
-        """The main person of a VK account: the most privileged role wins."""
+    async def person(self, vk_id: int | Identity) -> Person | None:
+        """The main person of a VK account (or an identity): the most privileged role wins."""
         found = await self.whois(vk_id)
         order = [Role.DISTRICT, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.STAFF]
         found.sort(key=lambda p: order.index(p.role))
         return found[0] if found else None
 
-    async def require(self, vk_id: int, action: str, roles: Iterable[Role], *,
+    async def require(self, vk_id: int | Identity, action: str, roles: Iterable[Role], *,
                       org_id: str | None = None, in_chat: bool = False,
                       target: str | None = None) -> Person:
         """The acting person if they hold one of `roles` (in `org_id` if given); else Denied.
@@ -78,7 +83,7 @@ class AccessService:
             elif reason is None:
                 reason = "role"
         await self._audit.write(
-            actor_vk_id=vk_id, actor_person_id=person.id if person else None,
+            actor_vk_id=_vk_of(vk_id), actor_person_id=person.id if person else None,
             org_id=org_id or (person.org_id if person else None), action=action,
             outcome="ok" if person else "denied", target=target,
             details={} if person else {"reason": reason},
@@ -87,3 +92,10 @@ class AccessService:
             roles_text = ", ".join(_ROLE_PLURAL[r] for r in allowed)
             raise Denied(DENIED_TEXT[reason or "role"].format(roles=roles_text))
         return person
+
+
+def _vk_of(actor: int | Identity) -> int | None:
+    """The VK id the audit log keeps for an actor (None for someone acting from MAX)."""
+    if isinstance(actor, Identity):
+        return actor.external_id if actor.messenger is Messenger.VK else None
+    return actor

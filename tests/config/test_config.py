@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import TOKEN_ENV, ConfigError, load_settings, parse_settings
+from bot.config import MAX_TOKEN_ENV, TOKEN_ENV, ConfigError, load_settings, parse_settings
 from tests.conftest import ROOT
 
 
@@ -85,3 +85,39 @@ def test_messenger_preference_defaults_to_max_and_is_checked(tmp_path: Path) -> 
     path.write_text('[[schools]]\nid = "s1"\nmessenger_preference = "telegram"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="messenger_preference"):
         load_settings(path)
+
+
+def test_max_table_defaults_token_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """[max] defaults to platform-api2 and polling; SFERUM_MAX__TOKEN overrides the file's token."""
+    example = load_settings(ROOT / "config.example.toml")
+    assert example.max.api_url == "https://platform-api2.max.ru" and example.max.mode == "polling"
+    assert example.max_token == "" and example.schools[0].deputy_max_ids == []
+    conf = tmp_path / "config.toml"
+    conf.write_text("[max]\ntoken = 'from-file'\n[[schools]]\nid = 's1'\ndirector_max_id = 7001\n", "utf-8")
+    monkeypatch.setenv(MAX_TOKEN_ENV, "max-env")
+    settings = load_settings(conf)
+    assert settings.max_token == "max-env" and settings.schools[0].director_max_id == 7001
+
+
+@pytest.mark.parametrize(
+    ("secret", "ok"),
+    [("abcde", True), ("A-z_09" * 40, True), ("abcd", False), ("a" * 257, False), ("секрет1", False),
+     ("with space", False)],
+)
+def test_max_webhook_secret_is_checked(tmp_path: Path, secret: str, ok: bool) -> None:
+    """In webhook mode the secret must be 5–256 of A–Z a–z 0–9 _ -; a bad one names [max]."""
+    data = {"max": {"token": "t", "mode": "webhook", "webhook_secret": secret,
+                    "public_url": "https://bot.example.ru/max/webhook"}}
+    if ok:
+        assert parse_settings(data, tmp_path).max.mode == "webhook"
+    else:
+        with pytest.raises(ConfigError, match="max"):
+            parse_settings(data, tmp_path)
+
+
+def test_max_webhook_mode_needs_secret_and_public_url(tmp_path: Path) -> None:
+    """Webhook mode without a secret (or without an https public_url) is refused in Russian."""
+    with pytest.raises(ConfigError, match="webhook_secret"):
+        parse_settings({"max": {"token": "t", "mode": "webhook", "public_url": "https://x.ru/h"}}, tmp_path)
+    with pytest.raises(ConfigError, match="public_url"):
+        parse_settings({"max": {"token": "t", "mode": "webhook", "webhook_secret": "secret"}}, tmp_path)

@@ -25,6 +25,9 @@ class FakePeopleStore:
     async def by_vk_id(self, vk_id: int) -> list[Person]:
         return [p for p in self._sorted() if p.vk_id == vk_id and p.active]
 
+    async def by_max_id(self, max_id: int) -> list[Person]:
+        return [p for p in self._sorted() if p.max_id == max_id and p.active]
+
     async def in_org(self, org_id: str, *, active_only: bool = True) -> list[Person]:
         return [p for p in self._sorted() if p.org_id == org_id and (p.active or not active_only)]
 

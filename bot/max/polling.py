@@ -1,0 +1,151 @@
+"""Long polling for small installs and development: the webhook subscription removed first, each
+batch of updates written to the inbox together with the new `marker`, then handled one by one.
+
+A restart goes on from the marker kept in the database and first handles what the inbox still
+holds, so an update is neither lost nor handled twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.max.bridge import UPDATE_TYPES
+from bot.max.client import MaxClient
+from bot.ports import PortFailure, RateLimited, RetryLater
+from storage.runtime import InboxRepo
+
+log = logging.getLogger(__name__)
+
+MARKER_KEY = "max_marker"
+PREFIX = "max:"
+
+JSON = dict[str, Any]
+Handle = Callable[[JSON], Awaitable[Any]]
+
+
+@dataclass
+class Backoff:
+    """Waits between failed polls: 1 s, 2 s, 4 s … up to a minute (as the official TS client does)."""
+
+    base: float = 1.0
+    cap: float = 60.0
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.base * 2.0 ** self.attempt)
+        self.attempt += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+def event_id(update: JSON) -> str:
+    """MAX updates carry no id: a digest of the whole update stands for one (a replay is the same)."""
+    text = json.dumps(update, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def order_key(update: JSON) -> str:
+    """Who the update is about (one person's or one chat's updates are handled in order)."""
+    for path in (("message", "sender", "user_id"), ("callback", "user", "user_id"), ("user", "user_id"),
+                 ("chat_id",)):
+        value: Any = update
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if value is not None:
+            return f"max:{value}"
+    return "max:-"
+
+
+async def unsubscribe_all(client: MaxClient) -> int:
+    """Remove every webhook subscription (long polling does not work while one is active)."""
+    found = await client.call("GET", "/subscriptions")
+    removed = 0
+    for item in found.get("subscriptions") or []:
+        url = item.get("url") if isinstance(item, dict) else None
+        if isinstance(url, str):
+            await client.call("DELETE", "/subscriptions", params={"url": url})
+            removed += 1
+    return removed
+
+
+class MaxPoller:
+    """GET /updates into the inbox, and the inbox into `handle`."""
+
+    def __init__(self, client: MaxClient, inbox: InboxRepo, handle: Handle, *, timeout: int = 30,
+                 limit: int = 100, backoff: Backoff | None = None,
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+        self.client = client
+        self.inbox = inbox
+        self._handle = handle
+        self.timeout = timeout
+        self.limit = limit
+        self.backoff = backoff or Backoff()
+        self._sleep = sleep
+        self._stopping = False
+        self.handled = 0
+
+    def stop(self) -> None:
+        self._stopping = True
+
+    async def marker(self) -> int | None:
+        value = await self.inbox.get_value(MARKER_KEY)
+        return int(value) if value else None
+
+    async def run(self) -> None:
+        """Unsubscribe, finish what the inbox holds, then poll until `stop()`."""
+        await self._retrying(lambda: unsubscribe_all(self.client))
+        await self.drain_inbox()
+        while not self._stopping:
+            await self.poll_once()
+
+    async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        while True:
+            try:
+                result = await call()
+                self.backoff.reset()
+                return result
+            except (RetryLater, RateLimited) as exc:
+                delay = self.backoff.next_delay()
+                log.warning("MAX недоступен (%s); повтор через %.1f с", exc, delay)
+                await self._sleep(delay)
+
+    async def poll_once(self) -> int:
+        """One long poll: store the batch with its marker, then handle it; the number of updates."""
+        marker = await self.marker()
+
+        async def fetch() -> JSON:
+            return await self.client.call("GET", "/updates", wait=self.timeout + 10,
+                                          params={"marker": marker, "timeout": self.timeout, "limit": self.limit,
+                                                  "types": ",".join(UPDATE_TYPES)})
+
+        answer = await self._retrying(fetch)
+        updates = [u for u in answer.get("updates") or [] if isinstance(u, dict)]
+        new_marker = answer.get("marker")
+        events = [(event_id(u), str(u.get("update_type")), order_key(u), u) for u in updates]
+        await self.inbox.store(events, str(new_marker) if new_marker is not None else None, ts_key=MARKER_KEY)
+        await self.drain_inbox()
+        return len(updates)
+
+    async def drain_inbox(self) -> None:
+        """Handle every MAX update the inbox holds, oldest first; a failing handler fails only its update."""
+        for item in await self.inbox.pending(prefix=PREFIX):
+            await self.inbox.start(item.id)
+            error: str | None = None
+            try:
+                await self._handle(item.body)
+            except PortFailure as exc:
+                error = f"{exc.__class__.__name__}: {exc}"[:200]
+                log.warning("MAX: обновление %s не обработано: %s", item.event_id, error)
+            except Exception as exc:
+                error = exc.__class__.__name__
+                log.error("ошибка в обработчике обновления MAX", exc_info=True)
+            await self.inbox.finish(item.id, error)
+            self.handled += 1
