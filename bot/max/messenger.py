@@ -16,12 +16,14 @@ from typing import Any
 from bot.max.client import AttachmentNotReady, MaxClient
 from bot.max.keyboard import attachment
 from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Identity, Messenger, OutFile, Reply
-from bot.ports import PersonUnreachable, PortFailure, Sent
+from bot.ports import PersonUnreachable, PortFailure, RateLimited, Sent
 
 log = logging.getLogger(__name__)
 
 # attachment.not.ready: the file is still being processed; wait 1, 2, 4, 8 s before giving up.
 NOT_READY_DELAYS = (1.0, 2.0, 4.0, 8.0)
+# HTTP 429 despite the budget (another process, a restart within the second): wait and send again.
+RATE_LIMITED_DELAYS = (1.0, 2.0, 4.0)
 KNOWN_MIDS = 4096
 
 Unreachable = Callable[[Identity], Awaitable[None]]
@@ -66,16 +68,17 @@ class MaxMessenger:
         return _dumps({"type": kind, "payload": {"token": token}})
 
     async def _post(self, chat: ChatRef, body: dict[str, Any]) -> dict[str, Any]:
-        """POST /messages, retrying only while an attachment is not ready."""
-        for delay in (*NOT_READY_DELAYS, None):
+        """POST /messages, sent again while an attachment is not ready or after a 429 (a 403 never)."""
+        not_ready, limited = iter(NOT_READY_DELAYS), iter(RATE_LIMITED_DELAYS)
+        while True:
             try:
                 return await self._client.call("POST", "/messages", params=target(chat), body=body,
                                                chat=chat.chat_id)
-            except AttachmentNotReady:
+            except (AttachmentNotReady, RateLimited) as exc:
+                delay = next(not_ready if isinstance(exc, AttachmentNotReady) else limited, None)
                 if delay is None:
                     raise
-                await self._sleep(delay)
-        raise AssertionError("unreachable")
+            await self._sleep(delay)
 
     async def send(self, reply: Reply) -> Sent:
         """The text (with its keyboard) first, then each file as its own message (MAX wants a file alone)."""

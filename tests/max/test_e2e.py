@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.domain.models import Role
-from handlers.fallback import STRANGER_MAX
+from bot.domain.ui import Button, Keyboard
+from bot.max.bridge import dialog
+from bot.messaging.events import Reply
+from bot.ports import FailureKind
+from handlers.fallback import OLD_BUTTON, STRANGER_MAX
 from max_emulator.client import MaxEmulatorControl
 from tests.max.conftest import DIRECTOR, STRANGER, TEACHERS
 from tests.summary.conftest import WEEK1, WEEK2, put_week
@@ -45,3 +49,55 @@ async def test_stranger_gets_the_fallback(max_app: App, max_ctl: MaxEmulatorCont
     await max_ctl.say(STRANGER, "сводка")
     [refusal] = await max_ctl.wait_sent(said["chat_id"], 1, after=reply["seq"])
     assert "Сводка:" not in refusal["text"] and "пока не знаю" in refusal["text"]
+
+
+async def test_menu_button_and_old_button_presses(max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """The menu's «Сводка» (a text button, sent as a marked callback) gives the summary; an unknown
+    callback button is answered with POST /answers."""
+    said = await max_ctl.say(DIRECTOR, "что-то непонятное")
+    [menu] = await max_ctl.wait_sent(said["chat_id"], 1)
+    button = next(b for row in menu["keyboard"] for b in row if "Сводка" in b["text"])
+    assert button["type"] == "callback"
+    await max_ctl.press(DIRECTOR, menu["mid"], button["payload"])
+    [summary] = await max_ctl.wait_sent(said["chat_id"], 1, after=menu["seq"])
+    assert summary["text"].startswith("Сводка: МБОУ СОШ № 1")
+    assert max_app.max is not None
+    old = Reply(chat=dialog(DIRECTOR), text="Старое", keyboard=Keyboard(
+        rows=[[Button(label="Старая", payload={"cmd": "gone"}, callback=True)]], inline=True))
+    sent = await max_app.max.messenger.send(old)
+    assert sent.ok
+    [message] = await max_ctl.wait_sent(said["chat_id"], 1, after=summary["seq"])
+    await max_ctl.press(DIRECTOR, message["mid"], message["keyboard"][0][0]["payload"])
+    [answer] = await max_ctl.answers(DIRECTOR, count=1)
+    assert answer["notification"] == OLD_BUTTON
+
+
+async def test_unreachable_person_is_recorded_and_not_retried(max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """A 403 (never started the bot) is a typed failure, recorded with its reason, sent once; Start and
+    Stop update the same record."""
+    assert max_app.max is not None
+    sent = await max_app.max.messenger.send(Reply(chat=dialog(STRANGER), text="Напоминание"))
+    assert sent.failure is FailureKind.UNREACHABLE
+    assert await max_app.max.users.can_write(STRANGER) is False
+    assert await max_app.max.users.reason(STRANGER) == "человек не запускал бота или остановил его"
+    stats = await max_ctl.stats()
+    assert stats["requests"]["POST /messages"] == 1 and stats["errors"] == {"chat.denied": 1}
+    await max_ctl.start(STRANGER)
+    await max_ctl.say(STRANGER, "привет")
+    await max_ctl.wait_sent(None, 1)
+    assert await max_app.max.users.can_write(STRANGER) is True
+    await max_ctl.stop(STRANGER)
+    await max_ctl.say(DIRECTOR, "привет")  # handled after the stop: one person's updates in order
+    await max_ctl.wait_sent(None, 2)
+    assert await max_app.max.users.can_write(STRANGER) is False
+
+
+async def test_files_wait_for_attachment_ready(max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """Files still processing (attachment.not.ready) are sent again after a wait on the emulator's clock."""
+    await seed_weeks(max_app)
+    await max_ctl.clock(frozen=True)
+    await max_ctl.limits(attachment_ready_after_s=2.5)
+    said = await max_ctl.say(DIRECTOR, "сводка")
+    items = await max_ctl.wait_sent(said["chat_id"], 3)
+    assert sorted(a["type"] for item in items[1:] for a in item["attachments"]) == ["file", "image"]
+    assert (await max_ctl.stats())["errors"].get("attachment.not.ready", 0) >= 1
