@@ -24,6 +24,7 @@ from bot.max.bridge import MaxBridge
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.messenger import MaxMessenger
 from bot.max.polling import MaxPoller
+from bot.max.webhook import MaxWebhook, subscribe
 from bot.messaging.events import Identity
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
@@ -129,6 +130,21 @@ class MaxRuntime:
                                   None if kind == "bot_started" else "остановил бота")
         await self.bridge.handle(update)
 
+    async def serve(self, settings: Settings) -> None:
+        """Polling, or (webhook mode) subscribe the public URL and serve the local endpoint."""
+        conf = settings.max
+        if conf.mode == "polling":
+            await self.poller.run()
+            return
+        secret = conf.webhook_secret.get_secret_value()
+        hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox)
+        await hook.start(conf.webhook_host, conf.webhook_port)
+        try:
+            await subscribe(self.client, conf.public_url, secret)
+            await hook.handle_forever()
+        finally:
+            await hook.stop()
+
     async def unreachable(self, identity: Identity) -> None:
         """MAX answered 403 to a send: recorded, and not retried."""
         await self.users.mark(identity.external_id, False, UNREACHABLE_TEXT)
@@ -208,7 +224,7 @@ class App:
         """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped."""
         loops = [self.poller.run()] if self.settings.token else []
         if self.max is not None:
-            loops.append(self.max.poller.run())
+            loops.append(self.max.serve(self.settings))
         await asyncio.gather(*loops)
 
     def _database_replaced(self) -> None:

@@ -67,8 +67,9 @@ def max_settings(tmp_path: Path, max_emu: MaxEmulator) -> Settings:
     return max_only_settings(tmp_path, max_emu)
 
 
-async def start_max_app(settings: Settings, ctl: MaxEmulatorControl) -> tuple[App, asyncio.Task[None]]:
-    """Build the bot, start it, and wait until it holds its first long poll."""
+async def start_max_app(settings: Settings, ctl: MaxEmulatorControl, *,
+                        listening: bool = True) -> tuple[App, asyncio.Task[None]]:
+    """Build the bot, start it, and (`listening`) wait until it holds its first long poll."""
 
     async def advance(seconds: float) -> None:
         # The bot's waits (attachment not ready, backoff) move the emulator's clock, not real time.
@@ -76,7 +77,8 @@ async def start_max_app(settings: Settings, ctl: MaxEmulatorControl) -> tuple[Ap
 
     app = await build_app(settings, max_sleep=advance)
     task = asyncio.create_task(app.run())
-    await ctl.wait_listening()
+    if listening:
+        await ctl.wait_listening()
     return app, task
 
 
