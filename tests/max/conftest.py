@@ -2,7 +2,8 @@
 
 - `max_emu`: an in-process `MaxEmulator` (schema-checked, MAX's limits on), token "mt", bot 9000.
 - `max_settings`: school «school1» configured only with [max]: director 7001, deputy 7002.
-- `max_app`: `bot.app.build_app` with MAX polling the emulator, teachers 7101–7102 on the roster.
+- `max_app`: `bot.app.build_app` with MAX polling the emulator, the roster of tests/e2e (the same names;
+  MAX ids 7101–7103, «Сидорова Мария Ивановна» without one), so a test can run on either messenger.
 - `max_ctl`: the emulator's typed control client.
 """
 
@@ -20,10 +21,13 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
+from tests.e2e.harness import TEACHERS as E2E_TEACHERS
+from tests.e2e.harness import UNBOUND
 
 TOKEN, BOT_ID = "mt", 9000
 DIRECTOR, DEPUTY, STRANGER = 7001, 7002, 7900
-TEACHERS = [(7101, "Иванова Анна Петровна"), (7102, "Петров Сергей Иванович")]
+# The e2e roster's teachers with MAX ids instead of VK ids: 2001 → 7101 …
+TEACHERS = [(vk_id + 5100, name) for vk_id, name, _ in E2E_TEACHERS]
 
 
 @pytest.fixture
@@ -90,12 +94,13 @@ async def stop_app(app: App, task: asyncio.Task[None]) -> None:
 @pytest.fixture
 async def max_app(max_settings: Settings, max_ctl: MaxEmulatorControl, monkeypatch: pytest.MonkeyPatch,
                   tmp_path: Path) -> AsyncIterator[App]:
-    """The bot in MAX only, polling the emulator, with two teachers on the roster."""
+    """The bot in MAX only, polling the emulator, with the e2e roster bound to MAX ids."""
     monkeypatch.chdir(tmp_path)
     app, task = await start_max_app(max_settings, max_ctl)
-    for max_id, name in TEACHERS:
-        person = await app.deps.people.add("school1", name, Role.TEACHER)
+    for (max_id, name), (_, _, classes) in zip(TEACHERS, E2E_TEACHERS, strict=True):
+        person = await app.deps.people.add("school1", name, Role.TEACHER, classes=classes)
         await bind_max(app, person.id, max_id)
+    await app.deps.people.add("school1", UNBOUND[1], Role.TEACHER)
     try:
         yield app
     finally:

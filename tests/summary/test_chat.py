@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from bot.app import App
-from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, UNBOUND, Chat
+from tests.e2e.harness import DEPUTY, TEACHERS, UNBOUND, Chat
+from tests.e2e.messengers import Talk, Who
 from tests.summary.conftest import WEEK1, WEEK2, put_week
 from vk_emulator.client import EmulatorControl
 
@@ -32,18 +35,19 @@ async def wait_for(control: EmulatorControl, peer: int, word: str, after: int) -
     raise AssertionError(f"no «{word}» in the chat")
 
 
-async def test_director_gets_text_chart_and_spreadsheet(chat: Chat, bot_app: App) -> None:
-    """«Сводка» from the director: one message with the figures, the names, a photo and an xlsx document."""
-    await seed_weeks(bot_app)
-    [reply] = await chat.say(DIRECTOR, "Сводка")
-    text = reply["text"]
+@pytest.mark.parametrize("talk", ["vk", "max"], indirect=True)
+async def test_director_gets_text_chart_and_spreadsheet(talk: Talk) -> None:
+    """«Сводка» from the director (in VK and in MAX): the figures, the names, a chart and an xlsx file."""
+    await seed_weeks(talk.app)
+    answer = await talk.ask(Who.DIRECTOR, "Сводка", files=2)
+    text = answer.text
     assert text.startswith("Сводка: МБОУ СОШ № 1\nНеделя 14.11.2026–20.11.2026")
     assert "Учителя, написавшие ≥ 3 сообщений в групповых чатах за неделю: 2 — 50 % (+1)" in text
     assert "С кем поговорить" in text and "Петров С. И." in text and "Сидорова М. И." in text
-    assert sorted(a["type"] for a in reply["attachments"]) == ["doc", "photo"]
-    assert any(a["title"].endswith(".xlsx") for a in reply["attachments"] if a["type"] == "doc")
-    [entry] = await bot_app.deps.audit.recent(action="summary")
-    assert (entry.outcome, entry.actor_vk_id) == ("ok", DIRECTOR)
+    assert answer.files == ["file", "image"]
+    assert any(name.endswith(".xlsx") for name in answer.names)
+    [entry] = await talk.app.deps.audit.recent(action="summary")
+    assert (entry.outcome, entry.actor_vk_id) == ("ok", talk.actor(Who.DIRECTOR))
 
 
 async def test_deputy_button_gives_the_summary(chat: Chat, bot_app: App) -> None:
