@@ -108,6 +108,8 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
                                                   CONFIG_NAMES[Role.DIRECTOR])
         for max_id in school.deputy_max_ids:
             await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
+    for max_id in settings.district.official_max_ids:
+        await people.ensure_config_max_person(None, max_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
 @dataclass

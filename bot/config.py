@@ -301,6 +301,7 @@ class SchoolConfig(_Section):
 class DistrictConfig(_Section):
     name: str = "Район"
     official_vk_ids: list[int] = []
+    official_max_ids: list[int] = []
 
 
 class ImportsConfig(_Section):

@@ -65,14 +65,19 @@ class PeopleRepo:
         """The person named in the config (a deputy, the director, a district official)."""
         async with self._db.transaction() as conn:
             found = await _people(conn, "p.vk_id = ? AND p.org_id IS ?", (vk_id, org_id))
+            if not found and role is Role.DIRECTOR:
+                # The school's director the config already named by a MAX id: the same person.
+                found = (await _people(conn, "p.vk_id IS NULL AND p.org_id IS ? AND p.role = ? AND "
+                                       "p.source = 'config'", (org_id, role.value)))[:1]
             now = iso()
             if found:
                 person = found[0]
                 await conn.execute(
-                    "UPDATE people SET role = ?, source = 'config', active = 1, left_at = NULL, updated_at = ? WHERE id = ?",
-                    (role.value, now, person.id),
+                    "UPDATE people SET role = ?, vk_id = ?, source = 'config', active = 1, left_at = NULL, "
+                    "updated_at = ? WHERE id = ?",
+                    (role.value, vk_id, now, person.id),
                 )
-                return person.model_copy(update={"role": role, "source": "config", "active": True})
+                return person.model_copy(update={"role": role, "vk_id": vk_id, "source": "config", "active": True})
             cur = await conn.execute(
                 "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
