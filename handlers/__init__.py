@@ -11,9 +11,9 @@ from bot.messaging.router import Router
 
 def routers() -> list[Router]:
     """The converted features' neutral routers, in dispatch order (watchers first)."""
-    from handlers import fallback, live_counts, reach, summary
+    from handlers import chats, fallback, live_counts, reach, summary
 
-    return [live_counts.router, reach.router, summary.router, fallback.router]
+    return [live_counts.router, chats.router, reach.router, summary.router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -42,7 +42,8 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # faq stays LAST: its free-text handler takes any private text the others left; just before it,
     # commands.suggest_labeler asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (a watcher), so every chat message passes it.
-    features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, chats.labeler, bridge(reach.router),
+    features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, bridge(chats.router),
+                                  bridge(reach.router),
                                   broadcast.labeler, bridge(summary.router), reminder_templates.labeler,
                                   commands.suggest_labeler, faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.

@@ -10,10 +10,12 @@ from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
-from bot.domain.commands import COMMANDS, HELP_WORDS, near
+from bot.domain.commands import near
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
+from bot.messaging.filters import command_words, register_words
+from bot.messaging.filters import is_command_text as neutral_is_command_text
 from bot.ports import Delivery, OutMessage
 from bot.vk.bridge import PersonLookups
 from bot.vk.runtime import current_callback
@@ -136,6 +138,7 @@ class Cmd(ABCRule[Message]):
         self.name = name
         self.words = {w.lower() for w in words}
         Cmd.all_words |= self.words
+        register_words(self.words)
 
     async def check(self, event: Message) -> dict[str, Any] | bool:
         payload = payload_of(event)
@@ -146,18 +149,14 @@ class Cmd(ABCRule[Message]):
         if text and text in self.words:
             return {"args": {}}
         # A typo is forgiven in private only: in a group chat people talk, and «рассылку» is not a command.
-        if text and is_private(event) and text not in Cmd.all_words and near(text, self.words):
+        if text and is_private(event) and text not in command_words() and near(text, self.words):
             return {"args": {}}
         return False
 
 
 def is_command_text(text: str) -> bool:
     """Is a typed text one of the bot's commands (a typo allowed)? A dialog's button step leaves those alone."""
-    typed = MENTION.sub("", text or "").strip().lower().rstrip("!.?")
-    if not typed:
-        return False
-    words = Cmd.all_words | {w for c in COMMANDS for w in c.words} | set(HELP_WORDS)
-    return typed in words or near(typed, words) is not None
+    return neutral_is_command_text(MENTION.sub("", text or ""))
 
 
 class EventCmd(ABCRule[MessageEvent]):

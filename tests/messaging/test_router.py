@@ -17,7 +17,7 @@ from bot.messaging.events import (
     Messenger,
     PersonStarted,
 )
-from bot.messaging.filters import Command, InGroup, Known, Private
+from bot.messaging.filters import Command, InGroup, Known, Private, command_words, is_command_text
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router, and_f, invert_f, or_f
 
@@ -172,3 +172,11 @@ async def test_command_words_after_a_mention() -> None:
     assert await flt(message("[club1|Бот], сводка", chat=GROUP, addressed="сводка"))
     assert await flt(message("@bot сводка", chat=GROUP))
     assert not await Command(actions.Summary, "сводка")(message("@bot сводка", chat=GROUP))
+
+
+def test_every_command_filter_s_words_count_as_commands() -> None:
+    """A dialog step lets a command through: the words of any `Command` filter, a typo allowed, and no others."""
+    Command(actions.NotNeededStart, "отметить чат не нужен")
+    assert "отметить чат не нужен" in command_words()
+    assert is_command_text("Отметить чат не нужен!") and is_command_text("отметить чат не нужин")
+    assert is_command_text("сводка") and not is_command_text("в телеге был") and not is_command_text("  ")
