@@ -10,7 +10,8 @@ from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
-from bot.domain.commands import COMMANDS, HELP_WORDS, near
+from bot.domain.commands import command_words, near, register_words
+from bot.domain.commands import is_command_text as _is_command_text
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
@@ -129,13 +130,11 @@ MENTION = re.compile(r"^\s*(?:\[(?:club|public)\d+\|[^\]]*\]|@(?:club|public)\d+
 class Cmd(ABCRule[Message]):
     """A text button with {"cmd": name} (or one of the given words typed by hand, a typo allowed): injects `args`."""
 
-    # Every word any command takes: a typo is read as a command only when it is no command itself.
-    all_words: set[str] = set()
-
     def __init__(self, name: str, *words: str) -> None:
         self.name = name
         self.words = {w.lower() for w in words}
-        Cmd.all_words |= self.words
+        # Every word any command takes: a typo is read as a command only when it is no command itself.
+        register_words(self.words)
 
     async def check(self, event: Message) -> dict[str, Any] | bool:
         payload = payload_of(event)
@@ -146,18 +145,14 @@ class Cmd(ABCRule[Message]):
         if text and text in self.words:
             return {"args": {}}
         # A typo is forgiven in private only: in a group chat people talk, and «рассылку» is not a command.
-        if text and is_private(event) and text not in Cmd.all_words and near(text, self.words):
+        if text and is_private(event) and text not in command_words() and near(text, self.words):
             return {"args": {}}
         return False
 
 
 def is_command_text(text: str) -> bool:
     """Is a typed text one of the bot's commands (a typo allowed)? A dialog's button step leaves those alone."""
-    typed = MENTION.sub("", text or "").strip().lower().rstrip("!.?")
-    if not typed:
-        return False
-    words = Cmd.all_words | {w for c in COMMANDS for w in c.words} | set(HELP_WORDS)
-    return typed in words or near(typed, words) is not None
+    return _is_command_text(MENTION.sub("", text or ""))
 
 
 class EventCmd(ABCRule[MessageEvent]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain.commands import known_words, near
+from bot.domain.commands import known_words, near, register_words
 from bot.domain.models import Person, Role
 from bot.messaging.events import MessageIn
 from bot.messaging.payloads import Payload
@@ -54,6 +54,7 @@ class Command:
                  typos: bool = False) -> None:
         self.model = model
         self.words = {normalize(w) for w in words}
+        register_words(self.words)
         self.any_mention = any_mention
         self.typos = typos
 
