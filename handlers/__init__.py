@@ -11,9 +11,9 @@ from bot.messaging.router import Router
 
 def routers() -> list[Router]:
     """The converted features' neutral routers, in dispatch order (watchers first)."""
-    from handlers import commands, fallback, live_counts, menu, reach, summary
+    from handlers import broadcast, commands, fallback, live_counts, menu, reach, summary
 
-    return [live_counts.router, menu.router, commands.router, reach.router, summary.router,
+    return [live_counts.router, menu.router, commands.router, reach.router, broadcast.router, summary.router,
             commands.suggest_router, fallback.router]
 
 
@@ -44,7 +44,7 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # commands.suggest_router asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (a watcher), so every chat message passes it.
     features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, chats.labeler, bridge(reach.router),
-                                  broadcast.labeler, bridge(summary.router), reminder_templates.labeler,
+                                  bridge(broadcast.router), bridge(summary.router), reminder_templates.labeler,
                                   bridge(commands.suggest_router), faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
     return [privacy.labeler, identify.labeler, bridge(menu.router), bridge(commands.router), *features,
