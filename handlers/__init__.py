@@ -11,10 +11,10 @@ from bot.messaging.router import Router
 
 def routers() -> list[Router]:
     """The converted features' neutral routers, in dispatch order (watchers first)."""
-    from handlers import broadcast, commands, fallback, live_counts, menu, reach, summary
+    from handlers import broadcast, commands, fallback, identify, live_counts, menu, reach, summary
 
-    return [live_counts.router, menu.router, commands.router, reach.router, broadcast.router, summary.router,
-            commands.suggest_router, fallback.router]
+    return [live_counts.router, identify.router, menu.router, commands.router, reach.router, broadcast.router,
+            summary.router, commands.suggest_router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -47,5 +47,5 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
                                   bridge(broadcast.router), bridge(summary.router), reminder_templates.labeler,
                                   bridge(commands.suggest_router), faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
-    return [privacy.labeler, identify.labeler, bridge(menu.router), bridge(commands.router), *features,
+    return [privacy.labeler, bridge(identify.router), bridge(menu.router), bridge(commands.router), *features,
             bridge(fallback.router)]

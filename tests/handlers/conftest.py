@@ -14,10 +14,12 @@ from bot.messaging.events import ButtonPressed, ChatRef, Identity, MessageIn, Me
 from bot.messaging.router import Dispatcher
 from bot.ports import SystemClock
 from bot.services.access import AccessService
+from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from handlers import routers
 from storage.audit import AuditRepo
 from storage.db import Database
+from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
 from storage.runtime import DialogStateRepo
 from tests.messaging.fake_messenger import FakeMessenger
@@ -26,14 +28,16 @@ from tests.summary.conftest import FixedClock, school_settings, seed_school  # n
 DIRECTOR, DEPUTY, TEACHER = 1001, 1002, 3001
 
 
-class FakeIdentity:
-    """Records who wrote to the bot (the identity service's `note_user`)."""
+class FakeIdentity(IdentityService):
+    """The identity service over real storage, recording who wrote to the bot (`note_user`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, people: PeopleRepo, db: Database, settings: Settings) -> None:
+        super().__init__(people, IdentityRepo(db), settings)
         self.noted: list[tuple[int, bool]] = []
 
     async def note_user(self, vk_id: int, *, wrote: bool) -> None:
         self.noted.append((vk_id, wrote))
+        await super().note_user(vk_id, wrote=wrote)
 
 
 class NeutralBot:
@@ -64,7 +68,7 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
     access = AccessService(people, AuditRepo(db), settings)
     return Deps(settings=settings, db=db, clock=FixedClock(), outbound=None,  # type: ignore[arg-type]
                 people=people, audit=AuditRepo(db), access=access,
-                identity=FakeIdentity(),  # type: ignore[arg-type]
+                identity=FakeIdentity(people, db, settings),
                 my_status=MyStatusService(SystemClock()), states=DialogStateRepo(db),
                 privacy=None)  # type: ignore[arg-type]
 

@@ -24,7 +24,8 @@ async def test_my_status_with_a_typo(neutral: NeutralBot) -> None:
     assert "ваш статус" in reply.text and reply.keyboard is not None
 
 
-async def test_strangers_and_group_chats_are_left_to_others(neutral: NeutralBot) -> None:
-    """A stranger's «привет» is not greeted here (identification handles strangers)."""
-    assert not await neutral.say(9999, "привет")
-    assert neutral.messenger.sent == []
+async def test_a_stranger_is_not_greeted_with_a_menu(neutral: NeutralBot) -> None:
+    """A stranger's «привет» gets no menu: identification asks for the name instead."""
+    assert await neutral.say(9999, "привет")
+    [reply] = neutral.messenger.sent
+    assert reply.text.startswith("Здравствуйте! Я помощник школы") and reply.keyboard is None
