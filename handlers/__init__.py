@@ -11,9 +11,20 @@ from bot.messaging.router import Router
 
 def routers() -> list[Router]:
     """The converted features' neutral routers, in dispatch order (watchers first)."""
-    from handlers import chats, fallback, live_counts, reach, summary
+    from handlers import (
+        broadcast,
+        chats,
+        commands,
+        fallback,
+        identify,
+        live_counts,
+        menu,
+        reach,
+        summary,
+    )
 
-    return [live_counts.router, chats.router, reach.router, summary.router, fallback.router]
+    return [live_counts.router, identify.router, menu.router, commands.router, chats.router, reach.router,
+            broadcast.router, summary.router, commands.suggest_router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -40,11 +51,11 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
 
     # --- feature labelers go between menu and fallback ---
     # faq stays LAST: its free-text handler takes any private text the others left; just before it,
-    # commands.suggest_labeler asks «Вы имели в виду …?» for a short text that is probably a command.
+    # commands.suggest_router asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (a watcher), so every chat message passes it.
     features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, bridge(chats.router),
-                                  bridge(reach.router),
-                                  broadcast.labeler, bridge(summary.router), reminder_templates.labeler,
-                                  commands.suggest_labeler, faq.labeler]
+                                  bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
+                                  reminder_templates.labeler, bridge(commands.suggest_router), faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
-    return [privacy.labeler, identify.labeler, menu.labeler, commands.labeler, *features, bridge(fallback.router)]
+    return [privacy.labeler, bridge(identify.router), bridge(menu.router), bridge(commands.router), *features,
+            bridge(fallback.router)]

@@ -11,11 +11,12 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.domain import answers
+from bot.domain.commands import is_command_text
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 from bot.messaging import actions
 from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, MessageIn, Reply
-from bot.messaging.filters import Command, InGroup, Known, Private, is_command_text
+from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.payloads import as_dict
 from bot.messaging.router import Router
 from bot.ports import MessengerPort

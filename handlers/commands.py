@@ -1,51 +1,55 @@
-"""«Помощь» for every role, and «Вы имели в виду …?» for a command that was probably meant."""
+"""«Помощь» for every role, and «Вы имели в виду …?» for a command that was probably meant.
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from vkbottle.bot import BotLabeler, Message
-from vkbottle.dispatch.rules import ABCRule
-
-from bot.deps import Deps
-from bot.domain.commands import HELP_WORDS, guess, help_text
+from bot.domain.commands import HELP_WORDS, Guess, guess, help_text
+from bot.domain.menus import main_menu
 from bot.domain.models import Person
-from bot.domain.ui import Button, Color, Keyboard
-from handlers.common import Cmd, Known, is_private, payload_of, say, say_menu
+from bot.domain.ui import Color, Keyboard
+from bot.messaging import actions
+from bot.messaging.events import MessageIn, Reply
+from bot.messaging.filters import Command, Known, Private
+from bot.messaging.payloads import as_dict, registered
+from bot.messaging.router import Router
+from bot.ports import DialogStore, MessengerPort
 
-labeler = BotLabeler()
-#: Loaded just before the FAQ: dialogs and commands have had their turn, questions have not.
-suggest_labeler = BotLabeler()
+router = Router("commands")
+router.message.filter(Private(), Known())
+#: Placed just before the FAQ: dialogs and commands have had their turn, questions have not.
+suggest_router = Router("commands.suggest")
+suggest_router.message.filter(Private(), Known())
 
 
-@labeler.private_message(Known(), Cmd("help", *HELP_WORDS))
-async def cmd_help(message: Message, deps: Deps, person: Person) -> None:
+@router.message(Command(actions.Help, *HELP_WORDS, typos=True))
+async def cmd_help(event: MessageIn, person: Person, messenger: MessengerPort) -> None:
     """What the person's role can do, with an example each (never forwarded as a question)."""
-    await say_menu(deps, person, help_text(person.role))
+    await messenger.send(Reply(chat=event.chat, text=help_text(person.role), keyboard=main_menu(person.role)))
 
 
-class ProbablyCommand(ABCRule[Message]):
-    """A short private text that is probably a command of the person's role: injects `person`, `guessed`."""
-
-    async def check(self, event: Message, deps: Deps) -> dict[str, Any] | bool:
-        if not is_private(event) or payload_of(event) or "?" in (event.text or ""):
-            return False
-        person = await deps.access.person(event.from_id)
-        if person is None:
-            return False
-        faq_step = await deps.states.get(f"faq:{event.from_id}")  # the deputy typing a reply (handlers/faq.py)
-        if faq_step is not None and faq_step.state in ("reply", "new_topic"):
-            return False
-        found = guess(event.text or "", person.role)
-        return {"person": person, "guessed": found} if found is not None else False
+async def probably_command(event: MessageIn, person: Person,
+                           states: DialogStore | None = None) -> dict[str, Any] | bool:
+    """A short text that is probably a command of the person's role: passes `guessed`."""
+    if as_dict(event.payload) or "?" in event.text:
+        return False
+    faq_step = None if states is None else await states.get(f"faq:{event.sender.external_id}")  # the deputy typing a reply (handlers/faq.py)
+    if faq_step is not None and faq_step.state in ("reply", "new_topic"):
+        return False
+    found = guess(event.text, person.role)
+    return {"guessed": found} if found is not None else False
 
 
-@suggest_labeler.private_message(ProbablyCommand())
-async def on_probable_command(message: Message, deps: Deps, person: Person, guessed: Any) -> None:
+@suggest_router.message(probably_command)
+async def on_probable_command(event: MessageIn, messenger: MessengerPort, guessed: Guess) -> None:
     """«Вы имели в виду «Рассылка»?» with the command as a button (and «нет» asks the question instead)."""
     command = guessed.command
-    keyboard = Keyboard(rows=[[Button(label=command.label, payload={"cmd": command.cmd}, color=Color.PRIMARY)],
-                              [Button(label="Помощь", payload={"cmd": "help"})]], inline=True)
-    await say(deps, person.vk_id or 0,
-              f"Вы имели в виду «{command.label}»? Нажмите кнопку или напишите «{command.label.lower()}». "
-              "Если это вопрос о Сферуме, напишите его подробнее.", keyboard)
+    action = registered()[command.cmd]()
+    keyboard = Keyboard(rows=[[action.button(command.label, color=Color.PRIMARY)],
+                              [actions.Help().button("Помощь")]], inline=True)
+    await messenger.send(Reply(chat=event.chat, keyboard=keyboard, text=(
+        f"Вы имели в виду «{command.label}»? Нажмите кнопку или напишите «{command.label.lower()}». "
+        "Если это вопрос о Сферуме, напишите его подробнее.")))

@@ -10,12 +10,11 @@ from vkbottle.bot import Message, MessageEvent
 from vkbottle.dispatch.rules import ABCRule
 
 from bot.deps import Deps
-from bot.domain.commands import near
+from bot.domain.commands import command_words, near, register_words
+from bot.domain.commands import is_command_text as _is_command_text
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
-from bot.messaging.filters import command_words, register_words
-from bot.messaging.filters import is_command_text as neutral_is_command_text
 from bot.ports import Delivery, OutMessage
 from bot.vk.bridge import PersonLookups
 from bot.vk.runtime import current_callback
@@ -131,13 +130,10 @@ MENTION = re.compile(r"^\s*(?:\[(?:club|public)\d+\|[^\]]*\]|@(?:club|public)\d+
 class Cmd(ABCRule[Message]):
     """A text button with {"cmd": name} (or one of the given words typed by hand, a typo allowed): injects `args`."""
 
-    # Every word any command takes: a typo is read as a command only when it is no command itself.
-    all_words: set[str] = set()
-
     def __init__(self, name: str, *words: str) -> None:
         self.name = name
         self.words = {w.lower() for w in words}
-        Cmd.all_words |= self.words
+        # Every word any command takes: a typo is read as a command only when it is no command itself.
         register_words(self.words)
 
     async def check(self, event: Message) -> dict[str, Any] | bool:
@@ -156,7 +152,7 @@ class Cmd(ABCRule[Message]):
 
 def is_command_text(text: str) -> bool:
     """Is a typed text one of the bot's commands (a typo allowed)? A dialog's button step leaves those alone."""
-    return neutral_is_command_text(MENTION.sub("", text or ""))
+    return _is_command_text(MENTION.sub("", text or ""))
 
 
 class EventCmd(ABCRule[MessageEvent]):

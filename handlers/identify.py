@@ -1,23 +1,38 @@
-"""Identification: a stranger names themselves, picks their roster line, a deputy approves."""
+"""Identification: a stranger names themselves, picks their roster line, a deputy approves.
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from vkbottle import GroupEventType
-from vkbottle.bot import BotLabeler, Message, MessageEvent
-
-from bot.deps import Deps
+from bot.config import Settings
 from bot.domain import answers
 from bot.domain.menus import main_menu
 from bot.domain.models import Person, Role
 from bot.domain.russian import by_gender
-from bot.domain.ui import Button, Color, Keyboard
-from bot.services.access import Denied
+from bot.domain.ui import Color, Keyboard
+from bot.messaging import actions
+from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, Identity, MessageIn, Reply
+from bot.messaging.filters import Private
+from bot.messaging.router import Router
+from bot.ports import DialogStore, MessengerPort, PeopleStore
+from bot.services.access import AccessService, Denied
+from bot.services.identity import IdentityService
 from bot.services.privacy import data_notice
-from handlers.common import EventCmd, Stranger, event_in_chat, say, snackbar
 
-labeler = BotLabeler()
+router = Router("identify")
+
+
+async def _enabled(event: Any, identity: IdentityService | None = None) -> bool:
+    """Identification is wired (a bot built without it leaves strangers to the others)."""
+    return identity is not None
+
+
+router.message.filter(_enabled)
+router.button.filter(_enabled)
 
 ASK_NAME = (
     "Здравствуйте! Я помощник школы по Сферуму. Чтобы я знал, кто вы, напишите, пожалуйста, "
@@ -32,65 +47,102 @@ NO_DEPUTY = (
     "Заявку записал, но заместитель директора ещё не подключён к боту. "
     "Сообщите ему, пожалуйста, что вы ждёте подтверждения."
 )
+STALE = "Эта кнопка уже не действует"
 
 
-def _key(vk_id: int) -> str:
-    return f"ident:{vk_id}"
+def name_key(user_id: int) -> str:
+    """The dialog-state key of a stranger's identification."""
+    return f"ident:{user_id}"
 
 
 def _pick_keyboard(people: list[Person]) -> Keyboard:
-    buttons = [Button(label=p.short_name[:40], payload={"cmd": "id_pick", "p": p.id},
-                      color=Color.PRIMARY, callback=True) for p in people]
-    buttons.append(Button(label="Здесь нет меня", payload={"cmd": "id_none"}, callback=True))
+    buttons = [actions.IdPick(person_id=p.id).button(p.short_name[:40], color=Color.PRIMARY, callback=True)
+               for p in people]
+    buttons.append(actions.IdNone().button("Здесь нет меня", callback=True))
     return Keyboard.column(buttons)
 
 
-async def ask_name(deps: Deps, vk_id: int) -> None:
-    """Start identification: ask for the full name."""
-    await deps.states.set(_key(vk_id), "name")
-    await say(deps, vk_id, ASK_NAME)
+@dataclass
+class _Turn:
+    """One event of the identification: who wrote or pressed, and what its steps need."""
+
+    event: MessageIn | ButtonPressed
+    messenger: MessengerPort
+    states: DialogStore
+    identity: IdentityService
+    people: PeopleStore
+
+    @property
+    def user_id(self) -> int:
+        return self.event.sender.external_id
+
+    @property
+    def key(self) -> str:
+        return name_key(self.user_id)
+
+    async def say(self, text: str, keyboard: Keyboard | None = None, to: Identity | None = None) -> None:
+        """A reply in the event's dialog, or in the private dialog with `to`."""
+        chat = self.event.chat if to is None else ChatRef.dialog_with(to)
+        await self.messenger.send(Reply(chat=chat, text=text, keyboard=keyboard))
+
+    async def pop_up(self, text: str) -> None:
+        """Answer the button press (if this is one) with a short pop-up text."""
+        if isinstance(self.event, ButtonPressed):
+            await self.messenger.answer(CallbackAnswer(callback_id=self.event.callback_id, user=self.event.sender,
+                                                       chat=self.event.chat, text=text))
+
+    def account(self, user_id: int) -> Identity:
+        """Another account on the same messenger."""
+        return Identity(messenger=self.event.sender.messenger, external_id=user_id)
 
 
-@labeler.private_message(Stranger())
-async def on_stranger(message: Message, deps: Deps) -> None:
+async def stranger(event: MessageIn, person: Person | None = None) -> bool:
+    """The sender is on no roster."""
+    return person is None
+
+
+@router.message(Private(), stranger)
+async def on_stranger(event: MessageIn, messenger: MessengerPort, states: DialogStore, identity: IdentityService,
+                      people: PeopleStore) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
-    vk_id = message.from_id
-    await deps.identity.note_user(vk_id, wrote=True)
-    if await deps.identity.pending(vk_id):
-        await say(deps, vk_id, WAITING)
+    turn = _Turn(event, messenger, states, identity, people)
+    await identity.note_user(turn.user_id, wrote=True)
+    if await identity.pending(turn.user_id):
+        await turn.say(WAITING)
         return
-    state = await deps.states.get(_key(vk_id))
-    typed = (message.text or "").strip()
+    state = await states.get(turn.key)
+    typed = event.text.strip()
     if state is None or not typed:
-        await ask_name(deps, vk_id)
+        await states.set(turn.key, "name")
+        await turn.say(ASK_NAME)
         return
-    if state.state == "pick" and await _typed_pick(deps, vk_id, typed, state.payload):
+    if state.state == "pick" and await _typed_pick(turn, typed, state.payload):
         return
-    found = await deps.identity.candidates(typed)
+    found = await identity.candidates(typed)
     if not found:
-        await say(deps, vk_id, NOT_FOUND.format(typed=typed[:80]))
+        await turn.say(NOT_FOUND.format(typed=typed[:80]))
         return
-    people = [c.person for c in found]
-    await deps.states.set(_key(vk_id), "pick", {"candidates": [p.id for p in people], "typed": typed[:200]})
-    if len(people) == 1:
+    people_found = [c.person for c in found]
+    await states.set(turn.key, "pick", {"candidates": [p.id for p in people_found], "typed": typed[:200]})
+    if len(people_found) == 1:
         text = "Это вы? Ответьте «да» или «нет» — или нажмите кнопку."
     else:
-        listed = "\n".join(f"{n}. {p.short_name}" for n, p in enumerate(people, 1))
+        listed = "\n".join(f"{n}. {p.short_name}" for n, p in enumerate(people_found, 1))
         text = f"Кто из них вы?\n{listed}\n\nНажмите кнопку или напишите номер, например «1»; если вас нет — «нет»."
-    await say(deps, vk_id, text, _pick_keyboard(people))
+    await turn.say(text, _pick_keyboard(people_found))
 
 
-async def _typed_pick(deps: Deps, vk_id: int, typed: str, offer: dict[str, Any]) -> bool:
+async def _typed_pick(turn: _Turn, typed: str, offer: dict[str, Any]) -> bool:
     """«да», «2», «нет» typed under the candidates; False when it is not such an answer (a new name)."""
     offered = [c for c in offer.get("candidates", []) if isinstance(c, int)]
     said = answers.intent(typed, ("yes", "no"))
     number = answers.number_in(typed) if len(typed.split()) <= 2 else None
     if said == "no":
-        await _not_listed(deps, vk_id, "Понял: вас нет среди предложенных. ")
+        await _not_listed(turn, "Понял: вас нет среди предложенных. ")
         return True
     chosen: int | None = None
     if said == "yes" and len(offered) > 1:
-        await say(deps, vk_id, "Подходят несколько человек. Напишите номер своей строки, например «1», или «нет».")
+        await turn.say("Подходят несколько человек. Напишите номер своей строки, например «1», или «нет».")
         return True
     if said == "yes" and len(offered) == 1:
         chosen = offered[0]
@@ -98,106 +150,108 @@ async def _typed_pick(deps: Deps, vk_id: int, typed: str, offer: dict[str, Any])
         chosen = offered[number - 1]
     if chosen is None:
         return False
-    await _pick(deps, vk_id, chosen, str(offer.get("typed", "")))
+    await _pick(turn, chosen, str(offer.get("typed", "")))
     return True
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("id_none"))
-async def on_not_listed(event: MessageEvent, deps: Deps) -> None:
+@router.button(actions.IdNone.filter())
+async def on_not_listed(event: ButtonPressed, messenger: MessengerPort, states: DialogStore,
+                        identity: IdentityService, people: PeopleStore) -> None:
     """The person is not among the candidates: ask to retype."""
-    snackbar("Хорошо")
-    await _not_listed(deps, event.object.user_id)
+    turn = _Turn(event, messenger, states, identity, people)
+    await turn.pop_up("Хорошо")
+    await _not_listed(turn)
 
 
-async def _not_listed(deps: Deps, vk_id: int, prefix: str = "") -> None:
-    await deps.states.set(_key(vk_id), "name")
-    await say(deps, vk_id, prefix + "Пришлите, пожалуйста, фамилию, имя и отчество полностью, как в списке школы.")
+async def _not_listed(turn: _Turn, prefix: str = "") -> None:
+    await turn.states.set(turn.key, "name")
+    await turn.say(prefix + "Пришлите, пожалуйста, фамилию, имя и отчество полностью, как в списке школы.")
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("id_pick"))
-async def on_pick(event: MessageEvent, deps: Deps, args: dict[str, Any], person: Person | None) -> None:
+@router.button(actions.IdPick.filter())
+async def on_pick(event: ButtonPressed, action: actions.IdPick, person: Person | None, messenger: MessengerPort,
+                  states: DialogStore, identity: IdentityService, people: PeopleStore) -> None:
     """The person picked their roster line: create a request and ask the deputy."""
-    vk_id = event.object.user_id
-    state = await deps.states.get(_key(vk_id))
-    chosen = args.get("p")
+    turn = _Turn(event, messenger, states, identity, people)
+    state = await states.get(turn.key)
     # The payload is checked against what this person was offered: a forged id does nothing.
     offered = state.payload.get("candidates", []) if state is not None and state.state == "pick" else []
-    if person is not None or not isinstance(chosen, int) or chosen not in offered:
-        snackbar("Эта кнопка уже не действует")
+    if person is not None or action.person_id not in offered:
+        await turn.pop_up(STALE)
         return
     typed = str(state.payload.get("typed", "")) if state is not None else ""
-    await _pick(deps, vk_id, chosen, typed)
+    await _pick(turn, action.person_id, typed)
 
 
-async def _pick(deps: Deps, vk_id: int, chosen: int, typed: str) -> None:
+async def _pick(turn: _Turn, chosen: int, typed: str) -> None:
     """The person's roster line chosen (by a button or typed): a request goes to the deputies."""
-    target = await deps.people.get(chosen)
+    target = await turn.people.get(chosen)
     if target is None or target.vk_id is not None:
-        snackbar("Эта строка списка уже занята")
-        await say(deps, vk_id, "Эта строка списка уже занята. Если это ошибка, напишите заместителю директора.")
+        await turn.pop_up("Эта строка списка уже занята")
+        await turn.say("Эта строка списка уже занята. Если это ошибка, напишите заместителю директора.")
         return
-    request = await deps.identity.request(vk_id, typed, target)
-    await deps.states.delete(_key(vk_id))
-    deputies = await deps.identity.deputies(target.org_id)
-    snackbar("Заявка отправлена")
-    await say(deps, vk_id, WAITING if deputies else NO_DEPUTY)
+    request = await turn.identity.request(turn.user_id, typed, target)
+    await turn.states.delete(turn.key)
+    deputies = await turn.identity.deputies(target.org_id)
+    await turn.pop_up("Заявка отправлена")
+    await turn.say(WAITING if deputies else NO_DEPUTY)
     for deputy in deputies:
         keyboard = Keyboard.column([
-            Button(label="Подтвердить", payload={"cmd": "bind_ok", "r": request.id},
-                   color=Color.POSITIVE, callback=True),
-            Button(label="Отклонить", payload={"cmd": "bind_no", "r": request.id},
-                   color=Color.NEGATIVE, callback=True),
+            actions.BindApprove(request_id=request.id).button("Подтвердить", color=Color.POSITIVE, callback=True),
+            actions.BindReject(request_id=request.id).button("Отклонить", color=Color.NEGATIVE, callback=True),
         ])
-        await say(deps, deputy.vk_id or 0,
-                  f"Новый сотрудник просит доступ к боту: [id{vk_id}|страница ВКонтакте] называет себя "
-                  f"«{target.full_name}» ({target.role.label}). "
-                  + by_gender(target.full_name, "Это он?", "Это она?", "Это он(а)?"), keyboard)
+        await turn.say(f"Новый сотрудник просит доступ к боту: [id{turn.user_id}|страница ВКонтакте] называет себя "
+                       f"«{target.full_name}» ({target.role.label}). "
+                       + by_gender(target.full_name, "Это он?", "Это она?", "Это он(а)?"), keyboard,
+                       to=turn.account(deputy.vk_id or 0))
 
 
-async def _decide(event: MessageEvent, deps: Deps, args: dict[str, Any], approve: bool) -> None:
-    actor = event.object.user_id
-    request_id = args.get("r")
-    request = await deps.identity.get(request_id) if isinstance(request_id, int) else None
+async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessService, settings: Settings) -> None:
+    actor = turn.user_id
+    request = await turn.identity.get(request_id)
     try:
-        await deps.access.require(actor, "approve_binding" if approve else "reject_binding",
-                                  [Role.DEPUTY], org_id=request.org_id if request else None,
-                                  in_chat=event_in_chat(event), target=str(request_id))
+        await access.require(actor, "approve_binding" if approve else "reject_binding",
+                             [Role.DEPUTY], org_id=request.org_id if request else None,
+                             in_chat=turn.event.chat.is_group, target=str(request_id))
     except Denied as denied:
-        snackbar("Нет прав")
-        await say(deps, actor, denied.text)
+        await turn.pop_up("Нет прав")
+        await turn.say(denied.text, to=turn.event.sender)
         return
     if request is None:
-        snackbar("Заявка не найдена")
+        await turn.pop_up("Заявка не найдена")
         return
-    decided = await deps.identity.decide(request.id, approve, actor)
+    decided = await turn.identity.decide(request.id, approve, actor)
     if decided is None:
-        snackbar("Заявка уже рассмотрена")
+        await turn.pop_up("Заявка уже рассмотрена")
         return
-    person = await deps.people.get(request.person_id) if request.person_id else None
+    person = await turn.people.get(request.person_id) if request.person_id else None
     name = person.full_name if person else request.typed_name
+    requester = turn.account(request.vk_id)
     if approve and person is not None:
-        snackbar("Подтверждено")
-        await say(deps, actor, f"Готово: {name} теперь в боте.")
+        await turn.pop_up("Подтверждено")
+        await turn.say(f"Готово: {name} теперь в боте.", to=turn.event.sender)
         bound = person.model_copy(update={"vk_id": request.vk_id})
-        await say(deps, request.vk_id,
-                  f"{bound.first_and_middle}, здравствуйте! Заместитель директора подтвердил вашу учётную запись. "
-                  "Кнопки внизу — всё, что я умею.\n\n" + data_notice(deps.settings, person.org_id),
-                  main_menu(bound.role))
+        await turn.say(f"{bound.first_and_middle}, здравствуйте! Заместитель директора подтвердил вашу учётную "
+                       "запись. Кнопки внизу — всё, что я умею.\n\n" + data_notice(settings, person.org_id),
+                       main_menu(bound.role), to=requester)
     else:
-        snackbar("Отклонено")
-        await say(deps, actor, f"Заявка «{name}» отклонена.")
-        await say(deps, request.vk_id,
-                  "Заместитель директора не подтвердил заявку. Если это ошибка, напишите ему напрямую "
-                  "или пришлите мне ФИО ещё раз.")
+        await turn.pop_up("Отклонено")
+        await turn.say(f"Заявка «{name}» отклонена.", to=turn.event.sender)
+        await turn.say("Заместитель директора не подтвердил заявку. Если это ошибка, напишите ему напрямую "
+                       "или пришлите мне ФИО ещё раз.", to=requester)
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("bind_ok"))
-async def on_approve(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
+@router.button(actions.BindApprove.filter())
+async def on_approve(event: ButtonPressed, action: actions.BindApprove, messenger: MessengerPort,
+                     states: DialogStore, identity: IdentityService, people: PeopleStore, access: AccessService,
+                     settings: Settings) -> None:
     """A deputy approves a binding request."""
-    await _decide(event, deps, args, approve=True)
+    await _decide(_Turn(event, messenger, states, identity, people), action.request_id, True, access, settings)
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("bind_no"))
-async def on_reject(event: MessageEvent, deps: Deps, args: dict[str, Any]) -> None:
+@router.button(actions.BindReject.filter())
+async def on_reject(event: ButtonPressed, action: actions.BindReject, messenger: MessengerPort,
+                    states: DialogStore, identity: IdentityService, people: PeopleStore, access: AccessService,
+                    settings: Settings) -> None:
     """A deputy rejects a binding request."""
-    await _decide(event, deps, args, approve=False)
+    await _decide(_Turn(event, messenger, states, identity, people), action.request_id, False, access, settings)

@@ -1,14 +1,26 @@
-"""Greeting, the main menu and «Мой статус» for known people."""
+"""Greeting, the main menu and «Мой статус» for known people.
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
-from vkbottle.bot import BotLabeler, Message
+from typing import Any
 
-from bot.deps import Deps
+from bot.domain.commands import MENU_WORDS
+from bot.domain.menus import main_menu
 from bot.domain.models import Person
-from handlers.common import Cmd, Known, payload_of, say_menu
+from bot.messaging import actions
+from bot.messaging.events import MessageIn, Reply
+from bot.messaging.filters import Command, Known, Private
+from bot.messaging.payloads import as_dict
+from bot.messaging.router import Router
+from bot.ports import MessengerPort
+from bot.services.identity import IdentityService
+from bot.services.my_status import MyStatusService
 
-labeler = BotLabeler()
+router = Router("menu")
+router.message.filter(Private(), Known())
 
 GREETING = "Чем помочь? Выберите кнопку внизу или напишите вопрос о Сферуме."
 
@@ -19,21 +31,30 @@ def greeting(person: Person) -> str:
     return (f"{name}, здравствуйте! " if name else "Здравствуйте! ") + GREETING
 
 
-@labeler.private_message(Known(), Cmd("start", "начать", "меню", "старт", "/start", "привет",
-                                      "здравствуйте", "добрый день"))
-async def cmd_start(message: Message, deps: Deps, person: Person) -> None:
+async def _menu(messenger: MessengerPort, event: MessageIn, person: Person, text: str) -> None:
+    await messenger.send(Reply(chat=event.chat, text=text, keyboard=main_menu(person.role)))
+
+
+async def messenger_start(event: Any) -> bool:
+    """The messenger's own «Начать» button (VK sends it as {"command": "start"})."""
+    return (as_dict(event.payload) or {}).get("command") == "start"
+
+
+@router.message(Command(actions.Start, *MENU_WORDS, typos=True))
+async def cmd_start(event: MessageIn, person: Person, messenger: MessengerPort, identity: IdentityService) -> None:
     """A greeting with the main menu for the person's role."""
-    await deps.identity.note_user(message.from_id, wrote=True)
-    await say_menu(deps, person, greeting(person))
+    await identity.note_user(event.sender.external_id, wrote=True)
+    await _menu(messenger, event, person, greeting(person))
 
 
-@labeler.private_message(Known(), Cmd("my_status", "мой статус", "статус", "моя статистика"))
-async def cmd_my_status(message: Message, deps: Deps, person: Person) -> None:
+@router.message(Command(actions.MyStatus, "мой статус", "статус", "моя статистика", typos=True))
+async def cmd_my_status(event: MessageIn, person: Person, messenger: MessengerPort,
+                        my_status: MyStatusService) -> None:
     """The person's own figures and open tasks."""
-    await say_menu(deps, person, await deps.my_status.render(person))
+    await _menu(messenger, event, person, await my_status.render(person))
 
 
-@labeler.private_message(Known(), func=lambda m: payload_of(m).get("command") == "start")
-async def cmd_vk_start(message: Message, deps: Deps, person: Person) -> None:
-    """VK's own «Начать» button."""
-    await say_menu(deps, person, greeting(person))
+@router.message(messenger_start)
+async def cmd_messenger_start(event: MessageIn, person: Person, messenger: MessengerPort) -> None:
+    """The messenger's own «Начать» button."""
+    await _menu(messenger, event, person, greeting(person))

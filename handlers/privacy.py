@@ -15,7 +15,7 @@ from bot.domain.ui import Button, Color, Keyboard
 from bot.ports import PortFailure
 from bot.services.privacy import PrivacyTerms
 from handlers.common import Cmd, EventCmd, Known, event_payload, is_private, say, say_menu, snackbar
-from handlers.identify import ask_name
+from handlers.identify import ASK_NAME, name_key
 from handlers.menu import greeting
 
 labeler = BotLabeler()
@@ -99,7 +99,9 @@ async def on_consent(event: MessageEvent, deps: Deps, args: dict[str, Any], pers
         await say_menu(deps, person, THANKS + " " + greeting(person))
     else:
         await say(deps, vk_id, THANKS)
-        await ask_name(deps, vk_id)
+        # Identification starts: its router reads the name typed next.
+        await deps.states.set(name_key(vk_id), "name")
+        await say(deps, vk_id, ASK_NAME)
 
 
 async def _send_my_data(deps: Deps, person: Person) -> None:

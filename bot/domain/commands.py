@@ -89,6 +89,8 @@ COMMANDS: tuple[Command, ...] = (
             words=("вопрос по сферуму",)),
 )
 
+# What greets and shows the main menu (the «start» button's words typed by hand).
+MENU_WORDS = ("начать", "меню", "старт", "/start", "привет", "здравствуйте", "добрый день")
 HELP_WORDS = ("помощь", "справка", "help", "/help", "что ты умеешь", "что умеешь", "команды", "что ты можешь",
               "что можешь", "помоги", "помогите", "нужна помощь", "инструкция")
 _HEADS = {
@@ -166,4 +168,31 @@ def guess(text: str, role: Role) -> Guess | None:
 
 def known_words() -> frozenset[str]:
     """Every word that runs a command exactly; a typo-tolerant match never steals one of them."""
-    return frozenset(w for c in COMMANDS for w in c.words) | frozenset(HELP_WORDS)
+    return frozenset(w for c in COMMANDS for w in c.words) | frozenset(HELP_WORDS) | frozenset(MENU_WORDS)
+
+
+# Words the handlers' command filters accept, added as the filters are built (both the neutral
+# router's and the vkbottle labelers' not converted yet).
+_FILTER_WORDS: set[str] = set()
+
+
+def register_words(words: Iterable[str]) -> None:
+    """Note words a command filter accepts, so that a dialog step lets them through as commands."""
+    _FILTER_WORDS.update(w.lower() for w in words)
+
+
+def command_words() -> frozenset[str]:
+    """Every command word: the known ones and those any command filter accepts."""
+    return known_words() | frozenset(_FILTER_WORDS)
+
+
+def is_command_text(typed: str) -> bool:
+    """Is a typed text (already without the bot's mention) a command (a typo allowed)?
+
+    A dialog's button step leaves those alone.
+    """
+    typed = typed.strip().lower().rstrip("!.?")
+    if not typed:
+        return False
+    words = command_words()
+    return typed in words or near(typed, words) is not None

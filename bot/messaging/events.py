@@ -51,6 +51,15 @@ class ChatRef(_Frozen):
     def is_group(self) -> bool:
         return self.kind is ChatKind.GROUP
 
+    @classmethod
+    def dialog_with(cls, person: Identity) -> ChatRef:
+        """The private dialog with a person, addressed by their account (a bot writing first).
+
+        On VK a dialog's peer id is the person's id; an adapter whose dialogs have ids of their
+        own finds the dialog from the person's id.
+        """
+        return cls(messenger=person.messenger, chat_id=person.external_id)
+
 
 class FileRef(_Frozen):
     """A file attached to an incoming message; `ref` is the adapter's handle to fetch it."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.domain.commands import known_words, near
+# The one registry of command words lives in the domain (vkbottle labelers not converted yet use it too).
+from bot.domain.commands import command_words, near, register_words
 from bot.domain.models import Person, Role
 from bot.messaging.events import MessageIn
 from bot.messaging.payloads import Payload
@@ -14,35 +15,9 @@ from bot.messaging.payloads import Payload
 ANY_MENTION = re.compile(r"^\s*@\S+[\s,:]*")
 
 
-# Every word a command filter takes, neutral or (until converted) vkbottle: a dialog step leaves these alone.
-_COMMAND_WORDS: set[str] = set()
-
-
 def normalize(text: str) -> str:
     """Typed words as compared: lower case, trimmed, without closing punctuation."""
     return text.strip().lower().rstrip("!.?")
-
-
-def register_words(words: set[str]) -> None:
-    """Note the words a command filter takes (so that a typo never steals one, and dialogs let them through)."""
-    _COMMAND_WORDS.update(words)
-
-
-def command_words() -> frozenset[str]:
-    """Every word that runs a command exactly: the filters' words and the help's."""
-    return frozenset(_COMMAND_WORDS) | known_words()
-
-
-def is_command_text(text: str) -> bool:
-    """Is a typed text (the bot's mention already split off) one of the bot's commands, a typo allowed?
-
-    A dialog's button step leaves those alone, so «сводка» typed meanwhile runs the command.
-    """
-    typed = normalize(text)
-    if not typed:
-        return False
-    words = command_words()
-    return typed in words or near(typed, words) is not None
 
 
 class Private:

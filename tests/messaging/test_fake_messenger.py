@@ -106,9 +106,9 @@ async def test_the_person_is_looked_up_once_per_event(bot: Bot) -> None:
 
 async def test_other_text_gets_the_menu_or_is_left_alone(bot: Bot) -> None:
     """A known person's stray text gets the fallback's menu; a stranger's is left to other features."""
-    assert not await bot.say(9999, "привет")
+    assert not await bot.say(9999, "что-то совсем другое")
     assert bot.messenger.sent == []
-    assert await bot.say(DIRECTOR, "привет")
+    assert await bot.say(DIRECTOR, "что-то совсем другое")
     [reply] = bot.messenger.sent
     assert reply.text.startswith("Не совсем понял") and reply.keyboard is not None
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bot.domain.commands import command_words, is_command_text
 from bot.domain.models import Person, Role
 from bot.messaging import actions
 from bot.messaging.events import (
@@ -17,7 +18,7 @@ from bot.messaging.events import (
     Messenger,
     PersonStarted,
 )
-from bot.messaging.filters import Command, InGroup, Known, Private, command_words, is_command_text
+from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router, and_f, invert_f, or_f
 
