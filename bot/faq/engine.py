@@ -87,6 +87,15 @@ PART_WEIGHT = 0.9
 #: A further factor for a clause that does not ask anything (the story around the question).
 #: 0 skips such clauses: scoring them (at 0.7) changed nothing on the tuning sets and cost time.
 STORY_WEIGHT = 0.0
+#: A word carries the intent of a clause when few topics use it (spread IDF at least this):
+#: «как мне туда попасть» asks something, «как это сделать в максе» refers to the story.
+INTENT_MIN_IDF = 1.15
+#: A stricter bar for the question as a whole: without a word this rare, a question is about
+#: its side word («сферум теперь только в максе?» is about MAX).
+SIDE_INTENT_MIN_IDF = 1.7
+#: Side words this light («макс», 0.3) name a topic of their own: in a question without an
+#: intent word they weigh fully. Milder ones («сферум», 0.6) stay light: they name the platform.
+SUBJECT_SIDE_WEIGHT = 0.5
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -345,6 +354,9 @@ class FaqEngine:
             asking = is_last or bool(_QUESTION_WORDS & set(part_words))
             if not asking and STORY_WEIGHT <= 0:
                 continue
+            # «как это сделать в максе» refers back to the story: alone it says nothing.
+            if not any(self._carries_intent(f) for f in part_features):
+                continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
                 score *= factor
@@ -363,7 +375,8 @@ class FaqEngine:
         if not _QUESTION_WORDS & set(last):
             return frozenset()
         asked = {w for w in last if w not in STOP_WORDS}
-        if not asked:
+        if not any(self._carries_intent(w) for w in asked):
+            # «…, как это сделать?»: the question is in the story, which keeps its weight.
             return frozenset()
         before = {w for c in clauses[:-1] for w in self.vocab.features(c)}
         return frozenset(before - asked)
@@ -373,7 +386,10 @@ class FaqEngine:
     ) -> list[tuple[str, float]]:
         if not features:
             return []
-        weights = {f: self._weight(f, context) for f in features}
+        # A side word («макс») is light only beside words that say what is asked: alone
+        # with fillers («сферум теперь только в максе?») it is the subject itself.
+        side = not any(self._carries_intent(f, SIDE_INTENT_MIN_IDF, spread=True) for f in features)
+        weights = {f: self._weight(f, context, side_words=not side) for f in features}
         query = _normalized(weights)
         gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
         gram_scores: dict[int, float] = defaultdict(float)
@@ -442,14 +458,20 @@ class FaqEngine:
             (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
         ]
 
-    def _weight(self, feature: str, context: frozenset[str]) -> float:
+    def _weight(self, feature: str, context: frozenset[str], *, side_words: bool = True) -> float:
         """A question word's weight: rarer across topics is heavier; words of a rambling
-        opening and side words (kb `weights`, e.g. «макс») are lighter."""
-        return (
-            self._idf.get(feature, UNSEEN_IDF)
-            * (CONTEXT_WEIGHT if feature in context else 1.0)
-            * self.kb.weights.get(feature, 1.0)
-        )
+        opening and side words (kb `weights`, e.g. «макс») are lighter; with `side_words`
+        False a side word that names a topic («макс») weighs fully."""
+        factor = self.kb.weights.get(feature, 1.0)
+        if not side_words and factor <= SUBJECT_SIDE_WEIGHT:
+            factor = 1.0
+        return self._idf.get(feature, UNSEEN_IDF) * (CONTEXT_WEIGHT if feature in context else 1.0) * factor
+
+    def _carries_intent(self, feature: str, min_idf: float = INTENT_MIN_IDF, *, spread: bool = False) -> bool:
+        """A word some topic uses that is neither a side or vague word (kb `weights` below 1)
+        nor common to many topics (IDF, or with `spread` the plain IDF, at least `min_idf`)."""
+        idf = (self._spread_idf if spread else self._idf).get(feature, 0.0)
+        return feature in self._topic_words and self.kb.weights.get(feature, 1.0) >= 1.0 and idf >= min_idf
 
     def _anchored(self, index: int, features: set[str]) -> bool:
         """Whether the question shares with the topic a word that off-topic talk never uses."""
