@@ -107,7 +107,8 @@ UNKNOWN_TEXT = (
 CHOOSE_TEXT = "Уточните, пожалуйста, о чём вопрос:"
 SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сферумом?"
 
-_CLAUSE_RE = re.compile(r"[,.!?;:\n]+")
+#: Clause ends; a dot only before a space or the end, so «web.max.ru» stays one clause.
+_CLAUSE_RE = re.compile(r"[,!?;:\n]+|\.+(?=\s|$)")
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
