@@ -16,7 +16,15 @@ from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
 from bot.services.access import Denied
-from bot.services.faq import FaqRefused, FaqReply, FaqService
+from bot.services.faq import (
+    ALREADY_HANDED,
+    ANSWERED_ALREADY,
+    HANDED_OFF,
+    NO_DEPUTY,
+    FaqRefused,
+    FaqReply,
+    FaqService,
+)
 from handlers.common import (
     Cmd,
     EventCmd,
@@ -53,6 +61,9 @@ def _cancel_keyboard() -> Keyboard:
                                    payload={"cmd": "faq_cancel"})])
 
 
+#: The snackbar after «Передать»: «Передано» only when the question really went to someone.
+_HAND_OFF_SNACKBAR = {HANDED_OFF: "Передано", NO_DEPUTY: "Передано", ALREADY_HANDED: "Уже передано",
+                      ANSWERED_ALREADY: "Уже есть ответ"}
 #: How long a typed «да» or a number still answers the bot's last offer of candidates or a hand-off.
 OFFER_TTL = dt.timedelta(minutes=30)
 
@@ -249,7 +260,7 @@ async def on_hand_off(event: MessageEvent, deps: Deps, args: dict[str, Any], per
     except FaqRefused as refused:
         await _refuse(deps, event.object.user_id, refused)
         return
-    snackbar("Передано")
+    snackbar(_HAND_OFF_SNACKBAR.get(text, "Не передано"))
     await say(deps, event.object.user_id, text)
 
 

@@ -292,3 +292,13 @@ async def test_typed_number_picks_a_candidate_and_no_declines(chat: Chat, bot_ap
     declined = await chat.say(TEACHER, "нет")
     assert "не передаю" in declined[-1]["text"]
     assert await chat.last_seq(DEPUTY) == after
+
+
+async def test_deputys_own_question_is_not_forwarded_to_her(chat: Chat) -> None:
+    """The only deputy pressing «Передать» on her own question is told so; no «Вопрос от» reaches her."""
+    replies = await chat.say(DEPUTY, UNKNOWN_QUESTION, count=2)
+    after = await chat.last_seq(DEPUTY)
+    told = await chat.press(DEPUTY, replies[-1], button(replies[-1], "Передать")["payload"])
+    assert "единственный заместитель" in told[-1]["text"]
+    seen = await chat.wait(DEPUTY, after=after)
+    assert not any(m["text"].startswith("Вопрос от") for m in seen)
