@@ -28,7 +28,7 @@ from bot.faq.knowledge import (
     load_knowledge_base,
 )
 from bot.faq.render import render
-from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
+from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, phrase_keys
 
 Kind = Literal["answer", "choice", "unknown", "greeting"]
 Messenger = Literal["max", "vk"]
@@ -81,7 +81,7 @@ SOFT_DF_FLOOR = 0.5
 #: is a question (see FaqEngine._context_words).
 CONTEXT_WEIGHT = 0.5
 #: A message with at least this many content words is also scored clause by clause.
-LONG_MESSAGE_WORDS = 9
+LONG_MESSAGE_WORDS = 6
 #: A clause's score counts this much against the whole message's (a part is less evidence).
 PART_WEIGHT = 0.9
 #: A further factor for a clause that does not ask anything (the story around the question).
@@ -347,7 +347,9 @@ class FaqEngine:
         for part, is_last in parts:
             part_words = self.vocab.lemmas(part)
             part_features = [w for w in part_words if w not in STOP_WORDS]
-            if len(part_features) < 2:
+            # One word alone is a clause's question only when it says what is asked
+            # («…, не понимаю как зарегаться»).
+            if not part_features or (len(part_features) < 2 and not self._names_subject(part_features[0])):
                 continue
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
@@ -355,8 +357,11 @@ class FaqEngine:
             asking = is_last or bool(_QUESTION_WORDS & set(part_words))
             if not asking and STORY_WEIGHT <= 0:
                 continue
-            # «как это сделать в максе» refers back to the story: alone it says nothing.
-            if not any(self._carries_intent(f) for f in part_features):
+            # «как это сделать в максе» refers back to the story: a vague word with nothing
+            # but side words says nothing («что за мессенджер макс» asks about MAX itself).
+            if not any(self._plain_topic_word(f) for f in part_features) and any(
+                SUBJECT_SIDE_WEIGHT < self.kb.weights.get(f, 1.0) < 1.0 for f in part_features
+            ):
                 continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
@@ -468,11 +473,27 @@ class FaqEngine:
             factor = 1.0
         return self._idf.get(feature, UNSEEN_IDF) * (CONTEXT_WEIGHT if feature in context else 1.0) * factor
 
+    def _names_subject(self, feature: str) -> bool:
+        """A word that alone says what is asked: an intent word, or a side word that names a
+        topic of its own («что за мессенджер макс»)."""
+        return self._carries_intent(feature) or (
+            feature in self._topic_words and self.kb.weights.get(feature, 1.0) <= SUBJECT_SIDE_WEIGHT
+        )
+
+    def _plain_topic_word(self, feature: str) -> bool:
+        """A word some topic uses that is neither a side word nor a vague one."""
+        return feature in self._topic_words and self.kb.weights.get(feature, 1.0) >= 1.0
+
     def _carries_intent(self, feature: str, min_idf: float = INTENT_MIN_IDF, *, spread: bool = False) -> bool:
         """A word some topic uses that is neither a side or vague word (kb `weights` below 1)
         nor common to many topics (IDF, or with `spread` the plain IDF, at least `min_idf`)."""
         idf = (self._spread_idf if spread else self._idf).get(feature, 0.0)
-        return feature in self._topic_words and self.kb.weights.get(feature, 1.0) >= 1.0 and idf >= min_idf
+        return (
+            feature in self._topic_words
+            and self.kb.weights.get(feature, 1.0) >= 1.0
+            and idf >= min_idf
+            and not is_function_word(feature)
+        )
 
     def _anchored(self, index: int, features: set[str]) -> bool:
         """Whether the question shares with the topic a word that off-topic talk never uses."""
