@@ -144,6 +144,22 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+#: Words that may come with «да» or «нет» without making the reply a new question.
+_COURTESY = frozenset({"да", "нет", "не", "неа", "ага", "давай", "давайте", "пожалуйста", "спасибо", "надо",
+                       "нужно", "конечно", "пока", "уже", "ок", "хорошо", "ладно", "можно", "так", "вопрос"})
+
+
+def _short_answer(text: str) -> str | None:
+    """«да»/«нет»/«отмена» typed as a reply (alone or with courtesy words: «да, пожалуйста»,
+    «нет, не надо»); None for anything else, so «нет кнопки входа» stays a question."""
+    exact = answers.intent(text, ("yes", "no", "cancel"), exact=True)
+    if exact is not None:
+        return exact
+    if not set(answers.clean(text).split()) <= _COURTESY:
+        return None
+    return answers.intent(text, ("yes", "no", "cancel"))
+
+
 def _handoff_button(question_id: int) -> Button:
     return Button(label="Передать вопрос заместителю", payload={"cmd": "faq_handoff", "q": question_id},
                   callback=True)
@@ -352,10 +368,10 @@ class FaqService:
         if not words or answers.question_like(text):
             return None
         first = words.split()[0]
-        if first in _HAND_OFF_WORDS or (not options and answers.intent(text, ("yes",)) == "yes"):
+        if first in _HAND_OFF_WORDS or (not options and _short_answer(text) == "yes"):
             return FaqReply(kind="handed_off", question_id=await self._own_id(person, question_id),
                             messages=[Reply(text=await self.hand_off(person, question_id))])
-        said = answers.intent(text, ("yes", "no", "cancel"))
+        said = _short_answer(text)
         if options:
             number = answers.number_in(text)
             if number is not None and len(words.split()) <= 3:
