@@ -16,7 +16,15 @@ from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
 from bot.services.access import Denied
-from bot.services.faq import FaqRefused, FaqReply, FaqService
+from bot.services.faq import (
+    ALREADY_HANDED,
+    ANSWERED_ALREADY,
+    HANDED_OFF,
+    NO_DEPUTY,
+    FaqRefused,
+    FaqReply,
+    FaqService,
+)
 from handlers.common import (
     Cmd,
     EventCmd,
@@ -53,7 +61,22 @@ def _cancel_keyboard() -> Keyboard:
                                    payload={"cmd": "faq_cancel"})])
 
 
+#: The snackbar after «Передать»: «Передано» only when the question really went to someone.
+_HAND_OFF_SNACKBAR = {HANDED_OFF: "Передано", NO_DEPUTY: "Передано", ALREADY_HANDED: "Уже передано",
+                      ANSWERED_ALREADY: "Уже есть ответ"}
+#: How long a typed «да» or a number still answers the bot's last offer of candidates or a hand-off.
+OFFER_TTL = dt.timedelta(minutes=30)
+
+
 async def _send(deps: Deps, person: Person, reply: FaqReply) -> None:
+    vk_id = person.vk_id or 0
+    if reply.offer is not None and reply.question_id is not None:
+        await deps.states.set(_key(vk_id), "offer", {"q": reply.question_id, "options": reply.offer,
+                                                     "at": deps.clock.now().isoformat()})
+    elif reply.kind != "greeting":
+        state = await deps.states.get(_key(vk_id))
+        if state is not None and state.state == "offer":
+            await deps.states.delete(_key(vk_id))
     for message in reply.messages:
         keyboard = main_menu(person.role) if message.menu else message.keyboard
         await say(deps, person.vk_id or 0, message.text, keyboard)
@@ -68,6 +91,14 @@ async def _refuse(deps: Deps, vk_id: int, exc: Denied | FaqRefused) -> None:
 async def _await_text(deps: Deps, vk_id: int, step: str, question_id: int) -> None:
     """The deputy's next text is the `step` («reply» or «new_topic») for this question (stamped, so it can go stale)."""
     await deps.states.set(_key(vk_id), step, {"q": question_id, "at": deps.clock.now().isoformat()})
+
+
+def _fresh(deps: Deps, payload: dict[str, Any], ttl: dt.timedelta) -> bool:
+    try:
+        at = dt.datetime.fromisoformat(str(payload.get("at")))
+    except ValueError:
+        return False
+    return deps.clock.now() - at <= ttl
 
 
 class InFaqDialog(ABCRule[Message]):
@@ -168,9 +199,24 @@ async def on_dialog_text(message: Message, deps: Deps, person: Person, dialog: A
 
 @labeler.private_message(Known(), func=lambda m: not payload_of(m) and bool((m.text or "").strip()))
 async def on_question(message: Message, deps: Deps, person: Person) -> None:
-    """Any other text from a known person: the answer, candidates, or «не знаю» with a hand-off."""
-    # Every chat message comes through VK today; a MAX transport will pass "max".
-    await _send(deps, person, await _service(deps).answer(person, message.text or "", messenger="vk"))
+    """Any other text from a known person: a typed answer to the bot's last offer («да», «2»,
+    «нет»), else a question: the answer, candidates, or «не знаю» with a hand-off."""
+    service = _service(deps)
+    text = message.text or ""
+    state = await deps.states.get(_key(message.from_id))
+    if state is not None and state.state == "offer" and _fresh(deps, state.payload, OFFER_TTL):
+        options = [str(o) for o in state.payload.get("options") or []]
+        try:
+            # Every chat message comes through VK today; a MAX transport will pass "max".
+            reply = await service.follow_up(person, state.payload.get("q"), options, text, messenger="vk")
+        except FaqRefused as refused:
+            await deps.states.delete(_key(message.from_id))
+            await say(deps, message.from_id, refused.text)
+            return
+        if reply is not None:
+            await _send(deps, person, reply)
+            return
+    await _send(deps, person, await service.answer(person, text, messenger="vk"))
 
 
 # --- the asker's buttons ----------------------------------------------------------------------
@@ -214,7 +260,7 @@ async def on_hand_off(event: MessageEvent, deps: Deps, args: dict[str, Any], per
     except FaqRefused as refused:
         await _refuse(deps, event.object.user_id, refused)
         return
-    snackbar("Передано")
+    snackbar(_HAND_OFF_SNACKBAR.get(text, "Не передано"))
     await say(deps, event.object.user_id, text)
 
 

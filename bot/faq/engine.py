@@ -28,7 +28,7 @@ from bot.faq.knowledge import (
     load_knowledge_base,
 )
 from bot.faq.render import render
-from bot.faq.text import STOP_WORDS, Vocabulary, phrase_keys
+from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, phrase_keys
 
 Kind = Literal["answer", "choice", "unknown", "greeting"]
 Messenger = Literal["max", "vk"]
@@ -81,12 +81,21 @@ SOFT_DF_FLOOR = 0.5
 #: is a question (see FaqEngine._context_words).
 CONTEXT_WEIGHT = 0.5
 #: A message with at least this many content words is also scored clause by clause.
-LONG_MESSAGE_WORDS = 9
+LONG_MESSAGE_WORDS = 6
 #: A clause's score counts this much against the whole message's (a part is less evidence).
 PART_WEIGHT = 0.9
 #: A further factor for a clause that does not ask anything (the story around the question).
 #: 0 skips such clauses: scoring them (at 0.7) changed nothing on the tuning sets and cost time.
 STORY_WEIGHT = 0.0
+#: A word carries the intent of a clause when few topics use it (spread IDF at least this):
+#: «как мне туда попасть» asks something, «как это сделать в максе» refers to the story.
+INTENT_MIN_IDF = 1.15
+#: A stricter bar for the question as a whole: without a word this rare, a question is about
+#: its side word («сферум теперь только в максе?» is about MAX).
+SIDE_INTENT_MIN_IDF = 1.7
+#: Side words this light («макс», 0.3) name a topic of their own: in a question without an
+#: intent word they weigh fully. Milder ones («сферум», 0.6) stay light: they name the platform.
+SUBJECT_SIDE_WEIGHT = 0.5
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -98,7 +107,8 @@ UNKNOWN_TEXT = (
 CHOOSE_TEXT = "Уточните, пожалуйста, о чём вопрос:"
 SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сферумом?"
 
-_CLAUSE_RE = re.compile(r"[,.!?;:\n]+")
+#: Clause ends; a dot only before a space or the end, so «web.max.ru» stays one clause.
+_CLAUSE_RE = re.compile(r"[,!?;:\n]+|\.+(?=\s|$)")
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
@@ -337,13 +347,21 @@ class FaqEngine:
         for part, is_last in parts:
             part_words = self.vocab.lemmas(part)
             part_features = [w for w in part_words if w not in STOP_WORDS]
-            if len(part_features) < 2:
+            # One word alone is a clause's question only when it says what is asked
+            # («…, не понимаю как зарегаться»).
+            if not part_features or (len(part_features) < 2 and not self._names_subject(part_features[0])):
                 continue
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
             asking = is_last or bool(_QUESTION_WORDS & set(part_words))
             if not asking and STORY_WEIGHT <= 0:
+                continue
+            # «как это сделать в максе» refers back to the story: a vague word with nothing
+            # but side words says nothing («что за мессенджер макс» asks about MAX itself).
+            if not any(self._plain_topic_word(f) for f in part_features) and any(
+                SUBJECT_SIDE_WEIGHT < self.kb.weights.get(f, 1.0) < 1.0 for f in part_features
+            ):
                 continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
@@ -363,7 +381,8 @@ class FaqEngine:
         if not _QUESTION_WORDS & set(last):
             return frozenset()
         asked = {w for w in last if w not in STOP_WORDS}
-        if not asked:
+        if not any(self._carries_intent(w) for w in asked):
+            # «…, как это сделать?»: the question is in the story, which keeps its weight.
             return frozenset()
         before = {w for c in clauses[:-1] for w in self.vocab.features(c)}
         return frozenset(before - asked)
@@ -373,7 +392,10 @@ class FaqEngine:
     ) -> list[tuple[str, float]]:
         if not features:
             return []
-        weights = {f: self._weight(f, context) for f in features}
+        # A side word («макс») is light only beside words that say what is asked: alone
+        # with fillers («сферум теперь только в максе?») it is the subject itself.
+        side = not any(self._carries_intent(f, SIDE_INTENT_MIN_IDF, spread=True) for f in features)
+        weights = {f: self._weight(f, context, side_words=not side) for f in features}
         query = _normalized(weights)
         gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
         gram_scores: dict[int, float] = defaultdict(float)
@@ -442,13 +464,35 @@ class FaqEngine:
             (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
         ]
 
-    def _weight(self, feature: str, context: frozenset[str]) -> float:
+    def _weight(self, feature: str, context: frozenset[str], *, side_words: bool = True) -> float:
         """A question word's weight: rarer across topics is heavier; words of a rambling
-        opening and side words (kb `weights`, e.g. «макс») are lighter."""
+        opening and side words (kb `weights`, e.g. «макс») are lighter; with `side_words`
+        False a side word that names a topic («макс») weighs fully."""
+        factor = self.kb.weights.get(feature, 1.0)
+        if not side_words and factor <= SUBJECT_SIDE_WEIGHT:
+            factor = 1.0
+        return self._idf.get(feature, UNSEEN_IDF) * (CONTEXT_WEIGHT if feature in context else 1.0) * factor
+
+    def _names_subject(self, feature: str) -> bool:
+        """A word that alone says what is asked: an intent word, or a side word that names a
+        topic of its own («что за мессенджер макс»)."""
+        return self._carries_intent(feature) or (
+            feature in self._topic_words and self.kb.weights.get(feature, 1.0) <= SUBJECT_SIDE_WEIGHT
+        )
+
+    def _plain_topic_word(self, feature: str) -> bool:
+        """A word some topic uses that is neither a side word nor a vague one."""
+        return feature in self._topic_words and self.kb.weights.get(feature, 1.0) >= 1.0
+
+    def _carries_intent(self, feature: str, min_idf: float = INTENT_MIN_IDF, *, spread: bool = False) -> bool:
+        """A word some topic uses that is neither a side or vague word (kb `weights` below 1)
+        nor common to many topics (IDF, or with `spread` the plain IDF, at least `min_idf`)."""
+        idf = (self._spread_idf if spread else self._idf).get(feature, 0.0)
         return (
-            self._idf.get(feature, UNSEEN_IDF)
-            * (CONTEXT_WEIGHT if feature in context else 1.0)
-            * self.kb.weights.get(feature, 1.0)
+            feature in self._topic_words
+            and self.kb.weights.get(feature, 1.0) >= 1.0
+            and idf >= min_idf
+            and not is_function_word(feature)
         )
 
     def _anchored(self, index: int, features: set[str]) -> bool:

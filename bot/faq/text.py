@@ -273,6 +273,20 @@ def lemma(token: str) -> str:
     return str(morph().parse(token)[0].normal_form).replace("ё", "е")
 
 
+#: Parts of speech (pymorphy3 tags) that never say what a question asks: pronouns
+#: («мы», «сам», «свой»), particles, conjunctions, prepositions, interjections, numerals.
+_FUNCTION_TAGS = frozenset({"NPRO", "Apro", "PRCL", "CONJ", "PREP", "INTJ", "NUMR", "PRED"})
+
+
+@lru_cache(maxsize=65536)
+def is_function_word(word: str) -> bool:
+    """Whether a (lemmatized) Cyrillic word is a pronoun, particle or the like."""
+    if not _CYRILLIC_RE.search(word):
+        return False
+    tag = morph().parse(word)[0].tag
+    return any(t in tag for t in _FUNCTION_TAGS)
+
+
 @lru_cache(maxsize=65536)
 def is_known(token: str) -> bool:
     """Whether pymorphy3 knows the word from its dictionary (rather than guessing)."""

@@ -18,7 +18,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from bot.config import SchoolConfig, Settings
+from bot.domain import answers
 from bot.domain.models import CONFIG_NAMES, Person, Role
+from bot.domain.russian import name_in
 from bot.domain.ui import Button, Color, Keyboard
 from bot.faq import FaqEngine, KnowledgeBase, KnowledgeBaseError, load_knowledge_base, render
 from bot.faq.engine import Messenger, clarifying_question
@@ -30,7 +32,7 @@ from storage.audit import AuditRepo
 from storage.db import Database
 from storage.faq import FaqQuestion, FaqRepo, SchoolEntry
 
-Kind = Literal["answer", "choice", "unknown", "greeting", "my_status", "empty"]
+Kind = Literal["answer", "choice", "unknown", "greeting", "my_status", "empty", "handed_off", "follow_up"]
 StatusRenderer = Callable[[Person], Awaitable[str]]
 
 #: Questions the bot answered itself are kept this long (their buttons work meanwhile).
@@ -47,7 +49,7 @@ MAX_RELATED = 4
 
 EMPTY_TEXT = "Напишите вопрос о Сферуме своими словами — например, «не приходит смс с кодом»."
 UNKNOWN_TEXT = "Пока не знаю ответа на этот вопрос. Выберите тему в меню внизу или спросите иначе."
-HANDOFF_OFFER = "Могу передать вопрос заместителю директора — ответ придёт сюда же."
+HANDOFF_OFFER = "Могу передать вопрос заместителю директора — ответ придёт сюда же. Передать? Ответьте «да» или нажмите кнопку."
 HANDED_OFF = "Передал вопрос заместителю директора. Ответ придёт сюда же, в этот чат."
 ALREADY_HANDED = "Этот вопрос уже передан заместителю — ответ придёт сюда же."
 NO_DEPUTY = ("Передал вопрос, но у школы пока нет заместителя, подключённого к боту. "
@@ -56,6 +58,13 @@ ANSWERED_ALREADY = "На этот вопрос уже ответили."
 NOT_YOURS = "Эта кнопка относится к чужому вопросу."
 GONE = "Этого вопроса уже нет: напишите его ещё раз, пожалуйста."
 HELPED = "Рад, что помогло!"
+ONLY_DEPUTY = ("Вы единственный заместитель, подключённый к боту, поэтому передать вопрос некому. "
+               "Спросите, пожалуйста, у директора или администратора школы.")
+NOT_HANDED = "Хорошо, не передаю. Если появится другой вопрос, просто напишите его."
+WHICH_NUMBER = "Напишите номер подходящего варианта (от 1 до {n}) или «передай» — передам вопрос заместителю."
+NONE_FITS = "Понял, ни один вариант не подходит. Передать вопрос заместителю директора? Ответьте «да» или «нет»."
+#: Typed words that ask to pass the question on («передай», «передайте заместителю»).
+_HAND_OFF_WORDS = ("передай", "передать", "передайте", "перешли", "отправь", "отправьте", "спроси", "спросите")
 
 
 class FaqRefused(Exception):  # noqa: N818 - reads naturally: `except FaqRefused`
@@ -87,6 +96,9 @@ class FaqReply(BaseModel):
     question_id: int | None = None
     confidence: float = 0.0
     messages: list[Reply] = []
+    #: When not None, the bot waits for a typed answer to its offer about `question_id`:
+    #: «да»/«передай», «нет», or the number of one of these candidate entries.
+    offer: list[str] | None = None
 
 
 class AnswerResult(BaseModel):
@@ -130,6 +142,22 @@ def check_knowledge_files(settings: Settings) -> str | None:
 def _clip(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+#: Words that may come with «да» or «нет» without making the reply a new question.
+_COURTESY = frozenset({"да", "нет", "не", "неа", "ага", "давай", "давайте", "пожалуйста", "спасибо", "надо",
+                       "нужно", "конечно", "пока", "уже", "ок", "хорошо", "ладно", "можно", "так", "вопрос"})
+
+
+def _short_answer(text: str) -> str | None:
+    """«да»/«нет»/«отмена» typed as a reply (alone or with courtesy words: «да, пожалуйста»,
+    «нет, не надо»); None for anything else, so «нет кнопки входа» stays a question."""
+    exact = answers.intent(text, ("yes", "no", "cancel"), exact=True)
+    if exact is not None:
+        return exact
+    if not set(answers.clean(text).split()) <= _COURTESY:
+        return None
+    return answers.intent(text, ("yes", "no", "cancel"))
 
 
 def _handoff_button(question_id: int) -> Button:
@@ -223,7 +251,7 @@ class FaqService:
                             messages=[Reply(text=found.answer, menu=True)])
         question_id = await self._remember(person, question, found.topic)
         if found.kind == "unknown":
-            return FaqReply(kind="unknown", question_id=question_id, confidence=found.confidence,
+            return FaqReply(kind="unknown", question_id=question_id, confidence=found.confidence, offer=[],
                             messages=[Reply(text=UNKNOWN_TEXT, menu=True),
                                       Reply(text=HANDOFF_OFFER,
                                             keyboard=Keyboard.column([_handoff_button(question_id)]))])
@@ -237,7 +265,7 @@ class FaqService:
             buttons.append(Button(label="Нет нужного — передать", callback=True,
                                   payload={"cmd": "faq_handoff", "q": question_id}))
             return FaqReply(kind="choice", topic=found.topic, question_id=question_id,
-                            confidence=found.confidence,
+                            confidence=found.confidence, offer=options,
                             messages=[Reply(text=clarifying_question(titles), keyboard=Keyboard.column(buttons))])
         assert found.entry is not None
         reply = await self._article(person, engine, found.entry, question_id, context, messenger)
@@ -306,6 +334,10 @@ class FaqService:
         question = await self._own(person, question_id)
         if question.status == "answered":
             return ANSWERED_ALREADY
+        # A deputy's own question goes to the other deputies, never back to herself.
+        deputies = [d for d in await self._deputies(person.org_id) if d.id != person.id]
+        if not deputies and person.role is Role.DEPUTY:
+            return ONLY_DEPUTY
         async with self._db.transaction() as conn:
             changed = await FaqRepo.hand_off_in(conn, question.id, self._clock.now())
             await AuditRepo.write_in(conn, actor_vk_id=person.vk_id, actor_person_id=person.id,
@@ -314,9 +346,8 @@ class FaqService:
                                      details={} if changed else {"repeat": True})
         if not changed:
             return ALREADY_HANDED
-        deputies = await self._deputies(person.org_id)
         role = person.role.label
-        text = (f"Вопрос от {person.full_name} ({role}):\n«{question.text}»\n\n"
+        text = (f"Вопрос от {name_in(person.full_name, 'gent')} ({role}):\n«{question.text}»\n\n"
                 "Бот не нашёл ответа. Нажмите «Ответить» — ответ уйдёт сотруднику от имени бота.")
         keyboard = Keyboard.column([Button(label="Ответить", color=Color.PRIMARY, callback=True,
                                            payload={"cmd": "faq_reply", "q": question.id})])
@@ -327,6 +358,40 @@ class FaqService:
                 kind="faq_question", person_id=deputy.id, idem_key=f"faq:q{question.id}:to{deputy.vk_id}"))
             delivered += delivery.ok
         return HANDED_OFF if delivered else NO_DEPUTY
+
+    async def follow_up(self, person: Person, question_id: object, options: list[str], text: str, *,
+                        messenger: Messenger) -> FaqReply | None:
+        """A typed answer to the bot's last offer for this question: «да»/«передай» hands it off,
+        a number picks one of the candidate `options` (entry ids), «нет» declines; None when the
+        text is not such an answer (then it is a new question)."""
+        words = answers.clean(text)
+        if not words or answers.question_like(text):
+            return None
+        first = words.split()[0]
+        if first in _HAND_OFF_WORDS or (not options and _short_answer(text) == "yes"):
+            return FaqReply(kind="handed_off", question_id=await self._own_id(person, question_id),
+                            messages=[Reply(text=await self.hand_off(person, question_id))])
+        said = _short_answer(text)
+        if options:
+            number = answers.number_in(text)
+            if number is not None and len(words.split()) <= 3:
+                if 1 <= number <= len(options):
+                    return await self.pick(person, question_id, entry_id=options[number - 1], messenger=messenger)
+                return FaqReply(kind="follow_up", question_id=await self._own_id(person, question_id),
+                                offer=options, messages=[Reply(text=WHICH_NUMBER.format(n=len(options)))])
+            if said == "yes":
+                return FaqReply(kind="follow_up", question_id=await self._own_id(person, question_id),
+                                offer=options, messages=[Reply(text=WHICH_NUMBER.format(n=len(options)))])
+            if said == "no":
+                own = await self._own_id(person, question_id)
+                return FaqReply(kind="follow_up", question_id=own, offer=[], messages=[
+                    Reply(text=NONE_FITS, keyboard=Keyboard.column([_handoff_button(own)]))])
+        if said in ("no", "cancel"):
+            return FaqReply(kind="follow_up", messages=[Reply(text=NOT_HANDED, menu=True)])
+        return None
+
+    async def _own_id(self, person: Person, question_id: object) -> int:
+        return (await self._own(person, question_id)).id
 
     async def _deputy_for(self, vk_id: int, question_id: object, action: str, *,
                           in_chat: bool = False) -> tuple[Person, FaqQuestion]:

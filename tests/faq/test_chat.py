@@ -114,7 +114,8 @@ async def test_unknown_question_hand_off_reply_and_entry(chat: Chat, bot_app: Ap
     assert any(b["payload"] == {"cmd": "my_status"} for b in buttons(replies[0]))
     confirmed, notified = await _hand_off(chat)
     assert "Передал вопрос заместителю" in confirmed[-1]["text"]
-    assert "Иванова Анна Петровна" in notified[-1]["text"] and UNKNOWN_QUESTION in notified[-1]["text"]
+    assert notified[-1]["text"].startswith("Вопрос от Ивановой Анны Петровны")
+    assert UNKNOWN_QUESTION in notified[-1]["text"]
 
     prompt = await chat.press(DEPUTY, notified[-1], button(notified[-1], "Ответить")["payload"])
     assert "Напишите ответ для Иванова Анна Петровна" in prompt[-1]["text"]
@@ -265,3 +266,39 @@ async def test_a_stale_reply_step_is_forgotten(chat: Chat, bot_app: App) -> None
     assert "Ответ отправлен" not in replies[-1]["text"]
     assert (await bot_app.deps.faq.repo.get(question_id)).status == "open"
     assert await bot_app.deps.states.get(f"faq:{DEPUTY}") is None
+
+
+async def test_typed_yes_hands_the_question_off(chat: Chat) -> None:
+    """After «не знаю», a typed «да» passes the question on, like the button does."""
+    await chat.say(TEACHER, UNKNOWN_QUESTION, count=2)
+    after = await chat.last_seq(DEPUTY)
+    confirmed = await chat.say(TEACHER, "да")
+    assert "Передал вопрос заместителю" in confirmed[-1]["text"]
+    notified = await chat.wait(DEPUTY, after=after)
+    assert UNKNOWN_QUESTION in notified[-1]["text"]
+
+
+async def test_typed_number_picks_a_candidate_and_no_declines(chat: Chat, bot_app: App) -> None:
+    """Under candidate buttons, «2» gives the second candidate's entry; after «не знаю», «нет» hands nothing off."""
+    replies = await chat.say(TEACHER, "профиль")
+    options = [b for b in buttons(replies[-1]) if b["payload"]["cmd"] == "faq_pick"]
+    assert len(options) >= 2
+    article = await chat.say(TEACHER, "2")
+    engine = await bot_app.deps.faq.engine("school1")
+    expected = engine.entry_by_id[options[1]["payload"]["e"]].text("vk").split("\n")[0]
+    assert article[-1]["text"].startswith(expected[:30])
+    await chat.say(TEACHER, UNKNOWN_QUESTION, count=2)
+    after = await chat.last_seq(DEPUTY)
+    declined = await chat.say(TEACHER, "нет")
+    assert "не передаю" in declined[-1]["text"]
+    assert await chat.last_seq(DEPUTY) == after
+
+
+async def test_deputys_own_question_is_not_forwarded_to_her(chat: Chat) -> None:
+    """The only deputy pressing «Передать» on her own question is told so; no «Вопрос от» reaches her."""
+    replies = await chat.say(DEPUTY, UNKNOWN_QUESTION, count=2)
+    after = await chat.last_seq(DEPUTY)
+    told = await chat.press(DEPUTY, replies[-1], button(replies[-1], "Передать")["payload"])
+    assert "единственный заместитель" in told[-1]["text"]
+    seen = await chat.wait(DEPUTY, after=after)
+    assert not any(m["text"].startswith("Вопрос от") for m in seen)

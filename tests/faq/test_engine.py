@@ -277,3 +277,26 @@ def test_getting_in_without_a_failure_is_registration(engine: FaqEngine) -> None
     result = engine.ask("как зайти в сферум через вк?")
     assert (result.kind, result.topic) == ("answer", "register")
     assert engine.ask("не могу зайти в сферум через вк, пишет неверный код").topic == "login_code"
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("сферум теперь только в максе?", "max"),
+        ("извините, вчера весь вечер пыталась сама, ничего не вышло, не понимаю как зарегаться", "register"),
+        ("у нас в школе все перешли в макс, я плохо разбираюсь, что за мессенджер макс", "max"),
+        ("у меня 5б, родители постоянно спрашивают, а я не знаю что ответить, пароль", "login_code"),
+        ("завтра карантин, надо провести урок дистанционно, я раньше не проводила видеоуроки, "
+         "как это сделать в максе", "calls"),
+    ],
+)
+def test_the_question_inside_a_story(engine: FaqEngine, question: str, topic: str) -> None:
+    """A side word alone is the subject; a one-word question after a story is found; a clause
+    that only refers back («как это сделать в максе») leaves the story to say what is asked."""
+    assert engine.ask(question).topic == topic
+
+
+def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
+    """Pronouns and side words do not make a clause a question of its own; rare topic words do."""
+    assert not any(engine._carries_intent(w) for w in ("мы", "сам", "я", "max"))  # noqa: SLF001
+    assert engine._carries_intent("регистрация") and engine._carries_intent("пароль")  # noqa: SLF001

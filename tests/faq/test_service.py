@@ -142,7 +142,7 @@ async def test_hand_off_notifies_the_deputy_once(world: World) -> None:
     reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
     assert "Передал" in await world.service.hand_off(world.teacher, reply.question_id)
     [note] = world.outbound.to(DEPUTY)
-    assert "Иванова Анна Петровна" in note.text and UNKNOWN in note.text
+    assert note.text.startswith("Вопрос от Ивановой Анны Петровны") and UNKNOWN in note.text
     assert note.keyboard is not None and note.keyboard.rows[0][0].payload == {"cmd": "faq_reply",
                                                                              "q": reply.question_id}
     assert "уже передан" in await world.service.hand_off(world.teacher, reply.question_id)
@@ -403,3 +403,55 @@ async def test_contact_is_an_answer_with_an_entry(world: World) -> None:
     keyboard = reply.messages[0].keyboard
     assert keyboard is not None
     assert any(b.payload.get("cmd") == "faq_handoff" for row in keyboard.rows for b in row)
+
+
+async def test_deputys_own_question_is_not_sent_back_to_her(world: World) -> None:
+    """A deputy's question goes to the other deputies only; the only deputy is told politely, nothing changes."""
+    people = PeopleRepo(world.db)
+    [deputy] = await people.by_vk_id(DEPUTY)
+    reply = await world.service.answer(deputy, UNKNOWN, messenger="vk")
+    assert "единственный заместитель" in await world.service.hand_off(deputy, reply.question_id)
+    assert world.outbound.to(DEPUTY) == []
+    question = await world.service.repo.get(reply.question_id or 0)
+    assert question is not None and question.status == "asked"
+    await people.add("school1", "Орлова Вера Николаевна", Role.DEPUTY, vk_id=1003)
+    assert "Передал" in await world.service.hand_off(deputy, reply.question_id)
+    assert world.outbound.to(DEPUTY) == []
+    [note] = world.outbound.to(1003)
+    assert note.text.startswith("Вопрос от Беловой Ирины Сергеевны")
+
+
+@pytest.mark.parametrize("typed", ["да", "Передай", "передайте заместителю", "ага"])
+async def test_typed_yes_after_unknown_hands_off(world: World, typed: str) -> None:
+    """«да» or «передай» typed after «не знаю» hands the question off."""
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
+    assert reply.offer == []
+    done = await world.service.follow_up(world.teacher, reply.question_id, [], typed, messenger="vk")
+    assert done is not None and "Передал" in done.messages[0].text
+    assert len(world.outbound.to(DEPUTY)) == 1
+
+
+async def test_typed_answers_to_candidates(world: World) -> None:
+    """A number picks a candidate, a number out of range asks again, «нет» offers the hand-off,
+    a new question is not taken for an answer."""
+    reply = await world.service.answer(world.teacher, "профиль", messenger="vk")
+    assert reply.kind == "choice" and reply.offer and len(reply.offer) >= 2
+    options = reply.offer
+    picked = await world.service.follow_up(world.teacher, reply.question_id, options, "2", messenger="vk")
+    assert picked is not None and (picked.kind, picked.entry) == ("answer", options[1])
+    again = await world.service.follow_up(world.teacher, reply.question_id, options, "7", messenger="vk")
+    assert again is not None and "номер" in again.messages[0].text and again.offer == options
+    declined = await world.service.follow_up(world.teacher, reply.question_id, options, "нет", messenger="vk")
+    assert declined is not None and declined.offer == [] and "Передать" in declined.messages[0].text
+    assert world.outbound.to(DEPUTY) == []
+    for question in ("как пригласить родителей в чат класса?", "нет кнопки входа", "да как же войти"):
+        assert await world.service.follow_up(world.teacher, reply.question_id, options, question,
+                                             messenger="vk") is None
+
+
+async def test_typed_no_after_unknown_changes_nothing(world: World) -> None:
+    """«нет» after «не знаю» is acknowledged and hands nothing off."""
+    reply = await world.service.answer(world.teacher, UNKNOWN, messenger="vk")
+    done = await world.service.follow_up(world.teacher, reply.question_id, [], "нет, не надо", messenger="vk")
+    assert done is not None and "не передаю" in done.messages[0].text
+    assert world.outbound.to(DEPUTY) == []
