@@ -15,7 +15,7 @@ from bot.domain.models import Person, Role
 from bot.domain.russian import by_gender
 from bot.domain.ui import Color, Keyboard
 from bot.messaging import actions
-from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, Identity, MessageIn, Reply
+from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, Identity, MessageIn, Messenger, Reply
 from bot.messaging.filters import Private
 from bot.messaging.router import Router
 from bot.ports import DialogStore, MessengerPort, PeopleStore
@@ -27,8 +27,11 @@ router = Router("identify")
 
 
 async def _enabled(event: Any, identity: IdentityService | None = None) -> bool:
-    """Identification is wired (a bot built without it leaves strangers to the others)."""
-    return identity is not None
+    """Identification is wired (a bot built without it leaves strangers to the others).
+
+    It binds VK accounts only so far: in MAX a stranger gets the fallback until MAX identification lands.
+    """
+    return identity is not None and event.sender.messenger is Messenger.VK
 
 
 router.message.filter(_enabled)
