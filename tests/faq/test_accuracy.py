@@ -57,6 +57,9 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Measured once after round one (114/128, 103/118), then tuned on in round two.
     "faq_heldout17.tsv": (0.96, 0.94),
     "faq_probe17.tsv": (0.93, 0.95),
+    # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
+    # never tuned on: its misses are not printed.
+    "faq_heldout17b.tsv": (0.92, 0.90),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
