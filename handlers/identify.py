@@ -15,7 +15,15 @@ from bot.domain.models import Person, Role
 from bot.domain.russian import by_gender
 from bot.domain.ui import Color, Keyboard
 from bot.messaging import actions
-from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, Identity, MessageIn, Messenger, Reply
+from bot.messaging.events import (
+    ButtonPressed,
+    CallbackAnswer,
+    ChatRef,
+    Identity,
+    MessageIn,
+    Messenger,
+    Reply,
+)
 from bot.messaging.filters import Private
 from bot.messaging.router import Router
 from bot.ports import DialogStore, MessengerPort, PeopleStore
