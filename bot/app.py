@@ -30,6 +30,7 @@ from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.messaging.state import StateStore
 from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
+from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
 from bot.services.fairness import BUSY_NOTICE, FairShare
@@ -42,7 +43,7 @@ from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
-from bot.vk.runtime import Backoff, InboxPoller, current_event
+from bot.vk.runtime import InboxPoller, current_event
 from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database

@@ -16,6 +16,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -181,3 +182,20 @@ class RateLimiter:
             scheduled = now if self._next_start is None else max(self._next_start, now - self.interval)
             self._next_start = scheduled + self.interval
             fut.set_result(now)
+
+
+@dataclass
+class Backoff:
+    """Exponential waits between failed attempts: `base`, 2×`base`, 4×`base` … up to `cap`."""
+
+    base: float = 0.5
+    cap: float = 30.0
+    attempt: int = 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.base * 2.0 ** self.attempt)
+        self.attempt += 1
+        return delay
+
+    def reset(self) -> None:
+        self.attempt = 0

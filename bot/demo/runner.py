@@ -19,7 +19,7 @@ from bot.app import App, build_app
 from bot.config import Settings, parse_settings
 from bot.demo.fixture import DemoFixture, load_fixture
 from bot.domain.models import Role
-from bot.vk.runtime import Backoff
+from bot.ratelimit import Backoff
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 

@@ -12,12 +12,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bot.max.bridge import UPDATE_TYPES
 from bot.max.client import MaxClient
 from bot.ports import PortFailure, RateLimited, RetryLater
+from bot.ratelimit import Backoff
 from storage.runtime import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -27,23 +27,6 @@ PREFIX = "max:"
 
 JSON = dict[str, Any]
 Handle = Callable[[JSON], Awaitable[Any]]
-
-
-@dataclass
-class Backoff:
-    """Waits between failed polls: 1 s, 2 s, 4 s … up to a minute (as the official TS client does)."""
-
-    base: float = 1.0
-    cap: float = 60.0
-    attempt: int = 0
-
-    def next_delay(self) -> float:
-        delay = min(self.cap, self.base * 2.0 ** self.attempt)
-        self.attempt += 1
-        return delay
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 def event_id(update: JSON) -> str:
@@ -87,7 +70,8 @@ class MaxPoller:
         self._handle = handle
         self.timeout = timeout
         self.limit = limit
-        self.backoff = backoff or Backoff()
+        # 1 s, 2 s, 4 s … up to a minute, as the official TS client waits between failed polls.
+        self.backoff = backoff or Backoff(base=1.0, cap=60.0)
         self._sleep = sleep
         self._stopping = False
         self.handled = 0

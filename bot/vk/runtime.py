@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 from vkbottle.exception_factory import VKAPIError
 
+from bot.ratelimit import Backoff
 from bot.services.fairness import BUSY_SNACKBAR, COALESCED, FairShare, HeldEvents, is_patient
 from bot.vk.api import network_reason
 from bot.vk.rules import RETRY_CODES
@@ -107,23 +108,6 @@ def private_user(update: dict[str, Any]) -> int:
     if isinstance(user, int) and user > 0 and peer == user:
         return user
     return 0
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff for reconnects: 0.5 s, 1 s, 2 s … up to `cap`."""
-
-    base: float = 0.5
-    cap: float = 30.0
-    attempt: int = 0
-
-    def next_delay(self) -> float:
-        delay = min(self.cap, self.base * 2.0 ** self.attempt)
-        self.attempt += 1
-        return delay
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Settings, parse_settings
 from bot.domain.models import Role
-from bot.vk.runtime import Backoff
+from bot.ratelimit import Backoff
 from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, UNBOUND, Chat
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl

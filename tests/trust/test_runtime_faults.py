@@ -11,11 +11,11 @@ from vkbottle.exception_factory import VKAPIError
 
 from bot.config import parse_settings
 from bot.ports import OutMessage
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import Backoff, RateLimiter
 from bot.vk.api import RateLimitedAPI
 from bot.vk.outbound import VkOutbound
 from bot.vk.rules import random_id_for
-from bot.vk.runtime import Backoff, HandledEvent, InboxPoller, current_event
+from bot.vk.runtime import HandledEvent, InboxPoller, current_event
 from storage.db import Database
 from storage.outbox import OutboxRepo
 from storage.runtime import InboxRepo
