@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import signal
-import sys
 from typing import Any
 
+from emulator_common import cli
 from emulator_common.control import ControlError
 from max_emulator.server import MaxEmulator
 
@@ -43,46 +40,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-async def _serve(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None) -> None:
-    emulator = MaxEmulator(
-        token=args.token,
-        bot_id=args.bot_id,
-        validate=getattr(args, "validate", None) is not False,
-        seed=getattr(args, "random_seed", None),
-    )
-    if seed_users:
-        emulator.seed_users(seed_users)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await emulator.start(host=args.host, port=args.port)
-    print(f"emulator listening on http://{args.host}:{emulator.port}", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await emulator.stop()
-
-
 def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM; return the exit code."""
-    if getattr(args, "seed", None) and seed_users is None:
-        print(
-            f"Ошибка: набор людей --seed {args.seed!r} здесь недоступен: "
-            "запустите `sferum-bot emulator --messenger max --seed demo`",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 2
-    logging.basicConfig(level=logging.WARNING)
-    try:
-        asyncio.run(_serve(args, seed_users))
-    except (OSError, ControlError) as error:
-        reason = (
-            f"адрес или порт недоступен ({error.strerror or error})"
-            if isinstance(error, OSError)
-            else str(error)
-        )
-        print(f"Ошибка: не удалось запустить эмулятор MAX: {reason}", file=sys.stderr, flush=True)
-        return 1
-    return 0
+    return cli.run(
+        lambda: MaxEmulator(
+            token=args.token,
+            bot_id=args.bot_id,
+            validate=getattr(args, "validate", None) is not False,
+            seed=getattr(args, "random_seed", None),
+        ),
+        args.host,
+        args.port,
+        seed=getattr(args, "seed", None),
+        seed_users=seed_users,
+        seed_command="sferum-bot emulator --messenger max --seed demo",
+        errors=(ControlError,),
+        failure="не удалось запустить эмулятор MAX",
+    )

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import signal
-import sys
 from typing import Any
 
+from emulator_common import cli
 from vk_emulator.core import ControlError
 from vk_emulator.schema import SchemaNotFoundError
 from vk_emulator.server import Emulator
@@ -78,53 +75,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _reason(error: Exception) -> str:
-    """Why the emulator could not start, in Russian."""
-    if isinstance(error, OSError):
-        return f"адрес или порт недоступен ({error.strerror or error})"
-    return str(error)
-
-
-async def _serve(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None) -> None:
-    emulator = Emulator(
-        token=args.token,
-        group_id=args.group_id,
-        strict=args.strict,
-        validate=args.validate,
-        rps=args.rps,
-        seed=args.random_seed,
-        schema_dir=args.schema_dir,
-    )
-    if seed_users:
-        emulator.seed_users(seed_users)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await emulator.start(host=args.host, port=args.port)
-    print(f"emulator listening on http://{args.host}:{emulator.port}", flush=True)
-    try:
-        await stop.wait()
-    finally:
-        await emulator.stop()
-
-
 def run(args: argparse.Namespace, seed_users: list[dict[str, Any]] | None = None) -> int:
     """Run the emulator until SIGINT/SIGTERM; return the exit code."""
-    if getattr(args, "seed", None) and seed_users is None:
-        print(
-            f"Ошибка: набор людей --seed {args.seed!r} здесь недоступен: "
-            "запустите `sferum-bot emulator --seed demo`",
-            file=sys.stderr,
-            flush=True,
-        )
-        return 2
-    logging.basicConfig(level=logging.WARNING)
-    try:
-        asyncio.run(_serve(args, seed_users))
-    except (OSError, SchemaNotFoundError, ControlError) as error:
-        print(
-            f"Ошибка: не удалось запустить эмулятор: {_reason(error)}", file=sys.stderr, flush=True
-        )
-        return 1
-    return 0
+    return cli.run(
+        lambda: Emulator(
+            token=args.token,
+            group_id=args.group_id,
+            strict=args.strict,
+            validate=args.validate,
+            rps=args.rps,
+            seed=args.random_seed,
+            schema_dir=args.schema_dir,
+        ),
+        args.host,
+        args.port,
+        seed=getattr(args, "seed", None),
+        seed_users=seed_users,
+        seed_command="sferum-bot emulator --seed demo",
+        errors=(SchemaNotFoundError, ControlError),
+        failure="не удалось запустить эмулятор",
+    )
