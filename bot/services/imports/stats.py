@@ -233,15 +233,13 @@ def refuse_mostly_strangers(rows: int, found: PersonMatches) -> None:
         )
 
 
-@dataclass
-class PersonStatsPlan:
-    """Per-person figures for one period, ready to write."""
+@dataclass(kw_only=True)
+class _StatsPlan:
+    """What both kinds of statistics plan carry: the period, the schools, the file and its preview."""
 
     orgs: list[str]
     period: Period
     source: str
-    parsed: list[PersonRow]
-    found: PersonMatches
     problems: list[Problem]
     file_name: str
     imported_by: int | None
@@ -249,6 +247,14 @@ class PersonStatsPlan:
     sheet: str
     replaced: bool
     preview: Preview
+
+
+@dataclass(kw_only=True)
+class PersonStatsPlan(_StatsPlan):
+    """Per-person figures for one period, ready to write."""
+
+    parsed: list[PersonRow]
+    found: PersonMatches
 
     async def apply(self, conn: Any) -> StatsResult:
         """Replace the period's figures of these schools and record the import."""
@@ -277,22 +283,12 @@ async def loaded_before_in(conn: Any, orgs: Sequence[str], kind: str, period: Pe
                              replaces_period=period if replaced else None)
 
 
-@dataclass
-class OrgStatsPlan:
+@dataclass(kw_only=True)
+class OrgStatsPlan(_StatsPlan):
     """Per-school indicators for one period, ready to write."""
 
-    orgs: list[str]
-    period: Period
-    source: str
     parsed: list[tuple[DataRow, str]]
     stored: list[tuple[str, OrgStats]]
-    problems: list[Problem]
-    file_name: str
-    imported_by: int | None
-    rows_read: int
-    sheet: str
-    replaced: bool
-    preview: Preview
 
     async def apply(self, conn: Any) -> StatsResult:
         """Replace the period's indicators of these schools and record the import."""
