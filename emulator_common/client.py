@@ -3,11 +3,18 @@ operations every `/_emu/` has (stats, health, faults, limits, clock, reset, peop
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import aiohttp
 
 JSON = dict[str, Any]
+
+
+def file_attachments(kind: str, files: list[tuple[str, bytes]]) -> list[JSON]:
+    """(filename, content) pairs as the control API's `say` takes them: base64 in JSON."""
+    return [{"type": kind, "filename": name, "content_base64": base64.b64encode(content).decode()}
+            for name, content in files]
 
 
 class ControlAPIError(RuntimeError):

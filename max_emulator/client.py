@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-
-from emulator_common.client import JSON, ControlAPIError, ControlClient
+from emulator_common.client import JSON, ControlAPIError, ControlClient, file_attachments
 
 
 class MaxEmulatorControl(ControlClient):
@@ -95,14 +93,7 @@ class MaxEmulatorControl(ControlClient):
         if chat_id is not None:
             body["chat_id"] = chat_id
         if files:
-            body["attachments"] = [
-                {
-                    "type": "file",
-                    "filename": name,
-                    "content_base64": base64.b64encode(data).decode(),
-                }
-                for name, data in files
-            ]
+            body["attachments"] = file_attachments("file", files)
         return await self._request("POST", "/_emu/say", body)
 
     async def press(self, user_id: int, mid: str, payload: str) -> str:
@@ -172,23 +163,22 @@ class MaxEmulatorControl(ControlClient):
         timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
     ) -> JSON:
         """Wait until the bot holds a long poll; raise TimeoutError if none within `timeout`."""
-        body = await self._request(
-            "GET", "/_emu/longpoll", params={"wait": str(timeout)}, timeout_s=timeout + 10
-        )
-        if not body["listening"]:
-            raise TimeoutError(f"no long poll within {timeout} s")
-        return body
+        return await self._wait_for("/_emu/longpoll", "listening", timeout,
+                                    f"no long poll within {timeout} s")
 
     async def wait_webhooks(
         self,
         timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
     ) -> JSON:
         """Wait until no webhook delivery is due at the emulator's current time."""
-        body = await self._request(
-            "GET", "/_emu/webhooks", params={"wait": str(timeout)}, timeout_s=timeout + 10
-        )
-        if not body["settled"]:
-            raise TimeoutError(f"webhook deliveries still due after {timeout} s")
+        return await self._wait_for("/_emu/webhooks", "settled", timeout,
+                                    f"webhook deliveries still due after {timeout} s")
+
+    async def _wait_for(self, path: str, flag: str, timeout: float, failure: str) -> JSON:  # noqa: ASYNC109
+        """GET `path` held server-side up to `timeout`; TimeoutError unless the answer's `flag` is true."""
+        body = await self._request("GET", path, params={"wait": str(timeout)}, timeout_s=timeout + 10)
+        if not body[flag]:
+            raise TimeoutError(failure)
         return body
 
 

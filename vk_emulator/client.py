@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 from typing import Any
 
-from emulator_common.client import JSON, ControlAPIError, ControlClient
+from emulator_common.client import JSON, ControlAPIError, ControlClient, file_attachments
 
 
 class EmulatorControl(ControlClient):
@@ -99,14 +98,7 @@ class EmulatorControl(ControlClient):
         if payload is not None:
             body["payload"] = payload
         if docs:
-            body["attachments"] = [
-                {
-                    "type": "doc",
-                    "filename": name,
-                    "content_base64": base64.b64encode(content).decode(),
-                }
-                for name, content in docs
-            ]
+            body["attachments"] = file_attachments("doc", docs)
         return await self._request("POST", "/_emu/say", body)
 
     async def press(
