@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: The longest a control-API read may be held, in real seconds.
+MAX_HOLD_S = 600.0
 
 
 class Wakeup:
@@ -24,3 +31,17 @@ class Wakeup:
         event = self._event
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(event.wait(), max(0.0, seconds))
+
+
+async def hold_until(read: Callable[[], T], enough: Callable[[T], bool], wakeup: Wakeup, wait: float,
+                     closing: Callable[[], bool]) -> T:
+    """`read()` again at each wake-up until `enough(result)`, `wait` real seconds pass, or the
+    emulator closes; the last reading."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + max(0.0, min(wait, MAX_HOLD_S))
+    while True:
+        value = read()
+        remaining = deadline - loop.time()
+        if enough(value) or remaining <= 0 or closing():
+            return value
+        await wakeup.wait(remaining)

@@ -3,7 +3,6 @@ faults, limits and time (`../shared/specs/max-emulator.md`)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import secrets
@@ -22,6 +21,7 @@ from emulator_common.control import (
     opt_str,
     set_clock,
 )
+from emulator_common.waiting import hold_until
 from max_emulator.api import BotApi
 from max_emulator.core import MaxCore
 from max_emulator.world import DEEP_LINK_MAX, Callback, Chat, Faults, Limits, Message, User
@@ -412,14 +412,8 @@ class Control:
         self, chat_id: int | None, after: int | None, min_count: int, wait: float
     ) -> list[dict[str, Any]]:
         """Sent items, holding up to `wait` real seconds until there are `min_count`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, min(wait, 600.0))
-        while True:
-            items = self.sent_items(chat_id, after)
-            remaining = deadline - loop.time()
-            if len(items) >= min_count or remaining <= 0 or self.core.updates.closing:
-                return items
-            await self.core.sent_wakeup.wait(remaining)
+        return await hold_until(lambda: self.sent_items(chat_id, after), lambda items: len(items) >= min_count,
+                                self.core.sent_wakeup, wait, lambda: self.core.updates.closing)
 
     def answer_items(self, user_id: int) -> dict[str, Any]:
         return {"items": list(self.core.answers.get(user_id, []))}
@@ -427,14 +421,8 @@ class Control:
     async def wait_answers(self, user_id: int, min_count: int, wait: float) -> dict[str, Any]:
         """The bot's callback answers to a person, holding up to `wait` real seconds until
         there are `min_count`."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, min(wait, 600.0))
-        while True:
-            items = self.answer_items(user_id)
-            remaining = deadline - loop.time()
-            if len(items["items"]) >= min_count or remaining <= 0 or self.core.updates.closing:
-                return items
-            await self.core.sent_wakeup.wait(remaining)
+        return await hold_until(lambda: self.answer_items(user_id), lambda items: len(items["items"]) >= min_count,
+                                self.core.sent_wakeup, wait, lambda: self.core.updates.closing)
 
     # -- faults, limits, time -----------------------------------------------------------------
 

@@ -13,7 +13,7 @@ import asyncio
 from typing import Any
 
 from emulator_common.clock import Clock
-from emulator_common.waiting import Wakeup
+from emulator_common.waiting import Wakeup, hold_until
 
 RETENTION_S = 24 * 3600.0
 
@@ -114,11 +114,4 @@ class UpdateQueue:
 
     async def wait_poller(self, wait: float) -> bool:
         """Wait up to `wait` real seconds until a long poll is held; return whether one is."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, min(wait, 600.0))
-        while self.holding == 0:
-            remaining = deadline - loop.time()
-            if remaining <= 0 or self.closing:
-                return False
-            await self.holding_wakeup.wait(remaining)
-        return True
+        return await hold_until(lambda: self.holding > 0, bool, self.holding_wakeup, wait, lambda: self.closing)

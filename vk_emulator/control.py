@@ -3,7 +3,6 @@ reading what the bot did, faults, limits and time."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -20,6 +19,7 @@ from emulator_common.control import (
     opt_int,
 )
 from emulator_common.control import set_clock as apply_clock
+from emulator_common.waiting import hold_until
 from vk_emulator.base import CLIENT_INFO, CallbackEvent, CoreBase
 from vk_emulator.state import CHAT_PEER_BASE, Chat, Community, Faults, Limits, Message, User
 
@@ -284,14 +284,8 @@ class ControlMixin(CoreBase):
         self, peer_id: int | None, after: int | None, min_count: int, wait: float
     ) -> list[dict[str, Any]]:
         """Sent items after `after`, holding up to `wait` real seconds until there are min_count."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, min(wait, 600.0))
-        while True:
-            items = self.sent_items(peer_id, after)
-            remaining = deadline - loop.time()
-            if len(items) >= min_count or remaining <= 0 or self.closing:
-                return items
-            await self.sent_wakeup.wait(remaining)
+        return await hold_until(lambda: self.sent_items(peer_id, after), lambda items: len(items) >= min_count,
+                                self.sent_wakeup, wait, lambda: self.closing)
 
     def snackbar_items(self, user_id: int) -> dict[str, Any]:
         return {"items": list(self.snackbars.get(user_id, []))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from emulator_common.waiting import hold_until
 from vk_emulator.base import CoreBase
 
 LONGPOLL_MAX_WAIT_S = 90.0
@@ -57,11 +58,4 @@ class LongPollMixin(CoreBase):
     async def wait_poller(self, wait: float) -> bool:
         """Wait up to `wait` real seconds until a long-poll request is being held (a bot is
         listening, so events emitted from now on reach it); return whether one is."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(0.0, min(wait, 600.0))
-        while self.lp_holding == 0:
-            remaining = deadline - loop.time()
-            if remaining <= 0 or self.closing:
-                return False
-            await self.holding_wakeup.wait(remaining)
-        return True
+        return await hold_until(lambda: self.lp_holding > 0, bool, self.holding_wakeup, wait, lambda: self.closing)
