@@ -19,7 +19,7 @@ from vkbottle.framework.labeler import ABCLabeler
 
 from bot.config import Settings
 from bot.deps import Deps
-from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
+from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.max.bridge import MaxBridge
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.messenger import MaxMessenger
@@ -82,11 +82,8 @@ def handler_data(deps: Deps, messenger: MessengerPort, dialogs: StateStore | Non
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
     """The neutral dispatcher: the person looked up once per event, then the features in order."""
 
-    async def resolve(identity: Identity) -> Person | None:
-        return await deps.access.person(identity)
-
     dispatcher = Dispatcher()
-    dispatcher.middleware(PersonMiddleware(resolve))
+    dispatcher.middleware(PersonMiddleware(deps.access.whois))
     dispatcher.include_routers(*feature_routers)
     return dispatcher
 

@@ -104,6 +104,14 @@ async def test_the_person_is_looked_up_once_per_event(bot: Bot) -> None:
     assert middleware.lookups == 2
 
 
+async def test_a_directors_summary_asks_storage_once(bot: Bot) -> None:
+    """«Сводка» from the director: the middleware's one lookup serves the role check too."""
+    [middleware] = bot.dispatcher.middlewares
+    assert isinstance(middleware, PersonMiddleware)
+    assert await bot.say(DIRECTOR, "Сводка")
+    assert bot.messenger.sent[0].text.startswith("Сводка:") and middleware.lookups == 1
+
+
 async def test_other_text_gets_the_menu_or_is_left_alone(bot: Bot) -> None:
     """A known person's stray text gets the fallback's menu; a stranger's is left to other features."""
     assert not await bot.say(9999, "что-то совсем другое")
