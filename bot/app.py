@@ -17,6 +17,7 @@ from vkbottle import Bot, ErrorHandler
 from vkbottle.bot import BotLabeler
 from vkbottle.framework.labeler import ABCLabeler
 
+from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Role
@@ -29,14 +30,11 @@ from bot.messaging.events import Identity
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.messaging.state import StateStore
-from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
+from bot.ports import Clock, Community, MessengerPort, OutMessage, SystemClock
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
-from bot.services.access import AccessService
 from bot.services.fairness import BUSY_NOTICE, FairShare
-from bot.services.identity import IdentityService
-from bot.services.my_status import MyStatusService
-from bot.services.privacy import PrivacyService
+from bot.services.imports import vk_screen_name_resolver
 from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.bridge import VkBridge
 from bot.vk.members import VkMembers
@@ -44,14 +42,12 @@ from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
 from bot.vk.runtime import InboxPoller, current_event
-from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
-from storage.identity import IdentityRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo, InboxRepo
+from storage.runtime import InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -301,42 +297,10 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
                     backoff: Backoff | None) -> App:
     clock = clock or SystemClock()
-    people = PeopleRepo(db)
-    audit = AuditRepo(db)
-    await _sync_config_people(settings, people)
+    await _sync_config_people(settings, PeopleRepo(db))
 
     api = make_api(settings, api_url)
     outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
-    states = DialogStateRepo(db)
-    identity = IdentityService(people, IdentityRepo(db), settings)
-    deps = Deps(
-        settings=settings, db=db, clock=clock, outbound=outbound, people=people, audit=audit,
-        access=AccessService(people, audit, settings), identity=identity,
-        my_status=MyStatusService(clock), states=states, privacy=PrivacyService(db, settings, clock),
-        group_id=settings.vk.group_id,
-    )
-
-    # --- feature services ---
-    from bot.services.imports import ImportService, vk_screen_name_resolver
-
-    deps.imports = ImportService(db, settings, clock=clock, resolve_screen_name=vk_screen_name_resolver(api.request))
-    from bot.services.faq import FaqService
-
-    deps.faq = FaqService(db, settings, outbound, people, deps.access, my_status=deps.my_status.render, clock=clock)
-    deps.my_status.register(deps.faq.status_section)
-
-    from bot.services.chats import ChatsService
-
-    async def api_call(method: str, params: dict[str, Any]) -> Any:
-        return (await api.request(method, params))["response"]
-
-    deps.chats = ChatsService(db, settings, outbound=outbound, members=VkMembers(api_call), group_id=lambda: deps.group_id,
-                              clock=clock)
-    deps.my_status.register(deps.chats.status_section)
-
-    from bot.services.broadcasts import BroadcastService
-    from bot.services.live_counts import LiveCountsService
-    from bot.services.reachability import ReachabilityService
 
     async def vk_call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]
@@ -349,26 +313,13 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         background.add(task)
         task.add_done_callback(background.discard)
 
-    deps.reachability = ReachabilityService(db, probe=VkReach(vk_call, lambda: deps.group_id))
-    deps.live_counts = LiveCountsService(db, settings, clock=clock)
-    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, chats=lambda: deps.chats,
-                                       spawn=spawn)
+    community = Community(settings.vk.group_id)
+    channels = Channels(outbound=outbound, members=VkMembers(vk_call), reach=VkReach(vk_call, community),
+                        resolve_screen_name=vk_screen_name_resolver(api.request), community=community)
+    deps = build_services(settings, db, channels, clock=clock, spawn=spawn)
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
-
-    from bot.services.summary import SummaryService
-
-    # Providers are read when a summary is built, so features wired later still count.
-    deps.summary = SummaryService(db, settings, clock=clock, outbound=outbound, people=people,
-                                  chats=lambda: deps.chats, reminders=lambda: deps.reminders,
-                                  reachability=lambda: deps.reachability)
-
-    from bot.services.reminders import ReminderService
-
-    # The reminders read chats, reachability and live counts through Deps (None = feature off).
-    deps.reminders = ReminderService(db, settings, outbound, clock, links=deps)
-    deps.my_status.register(deps.reminders.status_section)
-    deps.scheduler = Scheduler(deps)
+    scheduler = Scheduler(deps)
 
     error_handler = ErrorHandler()
 
@@ -420,10 +371,10 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                          fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
                          notify=busy_notice)
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
-              background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger)
+              background=background, scheduler=scheduler, dispatcher=dispatcher, messenger=messenger)
     if not settings.vk.group_id and settings.token:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
-        deps.group_id = poller.group_id
+        community.group_id = poller.group_id
     return app
 
 

@@ -1,16 +1,24 @@
-"""The services a handler may use, built once by the composition root (bot/app.py)."""
+"""The services a handler may use, built once by the composition root (`bot.composition.build_services`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.ports import Clock, Outbound
+from bot.ports import Clock, Community, Outbound
 from bot.services.access import AccessService
+from bot.services.broadcasts import BroadcastService
+from bot.services.chats import ChatsService
+from bot.services.faq import FaqService
 from bot.services.identity import IdentityService
+from bot.services.imports import ImportService
+from bot.services.live_counts import LiveCountsService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
+from bot.services.reachability import ReachabilityService
+from bot.services.reminder_templates import ReminderTemplates
+from bot.services.reminders import ReminderService
+from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.people import PeopleRepo
@@ -19,29 +27,30 @@ from storage.runtime import DialogStateRepo
 
 @dataclass
 class Deps:
-    """Everything handlers get injected (declare a `deps: Deps` parameter)."""
+    """Everything handlers get injected (declare a `deps: Deps` parameter, or a field by its name).
+
+    Every feature is built: what depends on the configuration (a messenger's token, the consent)
+    is decided inside the services and the ports they were given, never by a field left empty.
+    """
 
     settings: Settings
     db: Database
     clock: Clock
     outbound: Outbound
+    community: Community
     people: PeopleRepo
     audit: AuditRepo
+    states: DialogStateRepo
     access: AccessService
     identity: IdentityService
     my_status: MyStatusService
-    states: DialogStateRepo
     privacy: PrivacyService
-    group_id: int = 0
-    # --- feature services (set by the composition root; None while a feature is off) ---
-    # Typed through bot/contracts.py where another feature reads them.
-    faq: Any = None
-    imports: Any = None
-    reminders: Any = None  # also a contracts.ReminderLog
-    broadcasts: Any = None
-    reachability: Any = None  # also a contracts.Reachability
-    live_counts: Any = None  # also a contracts.LiveCounts
-    chats: Any = None  # also a contracts.ChatsProgress
-    summary: Any = None  # also a contracts.WeeklySummary
-    scheduler: Any = None
-    extras: dict[str, Any] = field(default_factory=dict)
+    faq: FaqService
+    imports: ImportService
+    chats: ChatsService
+    reachability: ReachabilityService
+    live_counts: LiveCountsService
+    broadcasts: BroadcastService
+    reminders: ReminderService
+    reminder_templates: ReminderTemplates
+    summary: SummaryService

@@ -7,7 +7,7 @@ the tests or another messenger can drive them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -75,8 +75,9 @@ class Outbound(Protocol):
         """Send an interactive reply now, ahead of any bulk send."""
         ...
 
-    async def send_bulk(self, messages: Sequence[OutMessage]) -> list[Delivery]:
-        """Store the messages in the outbox and deliver each exactly once."""
+    async def send_bulk(self, messages: Sequence[OutMessage], *,
+                        on_progress: Callable[[int, int], Awaitable[None]] | None = None) -> list[Delivery]:
+        """Store the messages in the outbox and deliver each exactly once (`on_progress(done, total)`)."""
         ...
 
     async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
@@ -266,3 +267,15 @@ class TemplateFileStore(Protocol):
     def write(self, org_id: str, text: str) -> Path: ...
 
     def delete(self, org_id: str) -> bool: ...
+
+
+class Community:
+    """The VK community the bot runs as. Its id comes from the settings, or is learnt from the token
+    when the bot starts (the composition root sets it once); readers ask at the moment they need it."""
+
+    def __init__(self, group_id: int = 0) -> None:
+        self.group_id = group_id
+
+    def mention(self) -> str:
+        """«@club123 » to put before a command in a chat, "" while the id is not known."""
+        return f"@club{self.group_id} " if self.group_id else ""

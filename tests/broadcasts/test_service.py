@@ -74,7 +74,7 @@ async def school(db: Database) -> dict[str, Person]:
 
 
 def service(db: Database, settings: Settings, sender: FakeSender, chats: Any = None) -> BroadcastService:
-    return BroadcastService(db, settings, sender, ReachabilityService(db), chats=lambda: chats)
+    return BroadcastService(db, settings, sender, ReachabilityService(db), chats=chats)
 
 
 async def test_send_reports_each_unreachable_person_with_the_reason(

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from bot.app import build_dispatcher, handler_data
+from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import Role
 from bot.messaging.events import ButtonPressed, ChatRef, Identity, MessageIn, Messenger
 from bot.messaging.router import Dispatcher
-from bot.ports import SystemClock
-from bot.services.access import AccessService
 from bot.services.identity import IdentityService
-from bot.services.my_status import MyStatusService
 from handlers import routers
-from storage.audit import AuditRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 from tests.messaging.fake_messenger import FakeMessenger
 from tests.summary.conftest import FixedClock, school_settings, seed_school  # noqa: F401
 
@@ -65,12 +62,8 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
     await people.ensure_config_person("school1", DIRECTOR, Role.DIRECTOR, "Директор")
     await people.ensure_config_person("school1", DEPUTY, Role.DEPUTY, "Заместитель директора")
     await people.bind_vk(ids["Иванова Анна Петровна"], TEACHER)
-    access = AccessService(people, AuditRepo(db), settings)
-    return Deps(settings=settings, db=db, clock=FixedClock(), outbound=None,  # type: ignore[arg-type]
-                people=people, audit=AuditRepo(db), access=access,
-                identity=FakeIdentity(people, db, settings),
-                my_status=MyStatusService(SystemClock()), states=DialogStateRepo(db),
-                privacy=None)  # type: ignore[arg-type]
+    deps = build_services(settings, db, Channels.offline(settings), clock=FixedClock())
+    return replace(deps, identity=FakeIdentity(people, db, settings))
 
 
 @pytest.fixture

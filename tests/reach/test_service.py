@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import Settings, parse_settings
 from bot.domain.models import Organization, Period, Role
+from bot.ports import Community
 from bot.services.live_counts import LiveCountsService
 from bot.services.reachability import ReachabilityService, reason_for
 from bot.vk.reach import VkReach
@@ -51,7 +52,7 @@ async def test_refresh_batches_25_checks_per_execute(db: Database) -> None:
     """60 unknown people take 3 execute requests (25, 25, 10); refusals become 901."""
     await seed(db, 60)
     vk = FakeVK(allowed={100 + i for i in range(60) if i % 2 == 0})
-    service = ReachabilityService(db, probe=VkReach(vk, lambda: 7))
+    service = ReachabilityService(db, probe=VkReach(vk, Community(7)))
     result = await service.refresh("school1")
     assert [len(re.findall("isMessagesFromGroupAllowed", p["code"])) for _, p in vk.calls] == [25, 25, 10]
     assert (result.checked, result.allowed, result.refused, result.failed) == (60, 30, 30, 0)
@@ -62,7 +63,7 @@ async def test_refresh_batches_25_checks_per_execute(db: Database) -> None:
 async def test_a_failed_check_changes_nothing_and_is_counted(db: Database) -> None:
     """A network failure leaves everyone unknown (not unreachable) and reports the failures."""
     await seed(db, 3)
-    service = ReachabilityService(db, probe=VkReach(FakeVK(set(), fail_execute=True), lambda: 7))
+    service = ReachabilityService(db, probe=VkReach(FakeVK(set(), fail_execute=True), Community(7)))
     result = await service.refresh("school1")
     assert (result.checked, result.failed) == (0, 3)
     assert await service.unreachable("school1") == []
@@ -76,11 +77,11 @@ async def test_without_vk_refresh_does_nothing(db: Database) -> None:
 
 async def test_invitation_uses_the_screen_name_and_has_a_qr_png(db: Database) -> None:
     """The link is vk.me/<screen name>; the QR code is a PNG; without an answer it is vk.me/club<id>."""
-    invitation = await ReachabilityService(db, probe=VkReach(FakeVK(set()), lambda: 7)).invitation("school1")
+    invitation = await ReachabilityService(db, probe=VkReach(FakeVK(set()), Community(7))).invitation("school1")
     assert invitation.link == "https://vk.me/school_bot"
     assert invitation.link in invitation.text
     assert invitation.qr_png.startswith(b"\x89PNG\r\n\x1a\n")
-    fallback = ReachabilityService(db, probe=VkReach(FakeVK(set(), screen_name=None), lambda: 7))
+    fallback = ReachabilityService(db, probe=VkReach(FakeVK(set(), screen_name=None), Community(7)))
     assert await fallback.link() == "https://vk.me/club7"
 
 
