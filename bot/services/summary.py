@@ -4,8 +4,7 @@
 district in a few queries), adds what other features know through `bot.contracts`
 (chats migration, reminders, reachability; each may be off → «нет данных» / zeros in
 JSON), and sends the weekly summary through the `Outbound` port; asked for, a summary is a
-`SummaryReport` the handler replies with. `build_summary_service()` is for the CLI,
-which has no running bot.
+`SummaryReport` the handler replies with. The CLI gets it from `bot.composition.build_services`.
 """
 
 from __future__ import annotations
@@ -316,12 +315,3 @@ def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thr
         unreachable=_sum([s.unreachable for s in schools]),
         trend=trend, thresholds=thresholds,
     )
-
-
-def build_summary_service(db: Database, settings: Settings, *, clock: Clock | None = None,
-                          outbound: Outbound | None = None, people: PeopleStore | None = None,
-                          chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
-                          reachability: Reachability | None = None) -> SummaryService:
-    """The service for the CLI and scripts: the database and settings, plus whatever providers exist."""
-    return SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
-                          reminders=reminders, reachability=reachability)
