@@ -19,12 +19,14 @@ def routers() -> list[Router]:
         identify,
         live_counts,
         menu,
+        privacy,
         reach,
         summary,
     )
 
-    return [live_counts.router, identify.router, menu.router, commands.router, chats.router, reach.router,
-            broadcast.router, summary.router, commands.suggest_router, fallback.router]
+    # privacy right after the watchers: where consent is required, nothing else runs until it is given.
+    return [live_counts.router, privacy.router, identify.router, menu.router, commands.router, chats.router,
+            reach.router, broadcast.router, summary.router, commands.suggest_router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -57,5 +59,5 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
                                   bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
                                   reminder_templates.labeler, bridge(commands.suggest_router), faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
-    return [privacy.labeler, bridge(identify.router), bridge(menu.router), bridge(commands.router), *features,
-            bridge(fallback.router)]
+    return [bridge(privacy.router), bridge(identify.router), bridge(menu.router), bridge(commands.router),
+            *features, bridge(fallback.router)]
