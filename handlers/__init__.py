@@ -21,12 +21,14 @@ def routers() -> list[Router]:
         menu,
         privacy,
         reach,
+        reminder_templates,
         summary,
     )
 
     # privacy right after the watchers: where consent is required, nothing else runs until it is given.
     return [live_counts.router, privacy.router, identify.router, menu.router, commands.router, chats.router,
-            reach.router, broadcast.router, summary.router, commands.suggest_router, fallback.router]
+            reach.router, broadcast.router, summary.router, reminder_templates.router, commands.suggest_router,
+            fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -57,7 +59,7 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # live_counts first: it only counts (a watcher), so every chat message passes it.
     features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, bridge(chats.router),
                                   bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
-                                  reminder_templates.labeler, bridge(commands.suggest_router), faq.labeler]
+                                  bridge(reminder_templates.router), bridge(commands.suggest_router), faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
     return [bridge(privacy.router), bridge(identify.router), bridge(menu.router), bridge(commands.router),
             *features, bridge(fallback.router)]

@@ -13,8 +13,8 @@ from vk_emulator.client import EmulatorControl
 
 
 @pytest.mark.parametrize(("who", "text", "most"), [
-    # The shared lookup and the access check's own (it audits every role); the consent gate of
-    # handlers/privacy.py and the chats router use the shared one.
+    # The shared lookup, the access check's own (it audits every role), and the consent gate of
+    # handlers/privacy.py, which still asks the access service itself (the chats router uses the shared one).
     (DIRECTOR, "Сводка", 3),
     (TEACHERS[0][0], "Мой статус", 2),
     (TEACHERS[0][0], "привет", 2),
