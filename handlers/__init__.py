@@ -16,6 +16,7 @@ def routers() -> list[Router]:
         chats,
         commands,
         fallback,
+        faq,
         identify,
         live_counts,
         menu,
@@ -24,7 +25,7 @@ def routers() -> list[Router]:
     )
 
     return [live_counts.router, identify.router, menu.router, commands.router, chats.router, reach.router,
-            broadcast.router, summary.router, commands.suggest_router, fallback.router]
+            broadcast.router, summary.router, commands.suggest_router, faq.router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -55,7 +56,7 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # live_counts first: it only counts (a watcher), so every chat message passes it.
     features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, bridge(chats.router),
                                   bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
-                                  reminder_templates.labeler, bridge(commands.suggest_router), faq.labeler]
+                                  reminder_templates.labeler, bridge(commands.suggest_router), bridge(faq.router)]
     # privacy comes first: where consent is required, nothing else runs until it is given.
     return [privacy.labeler, bridge(identify.router), bridge(menu.router), bridge(commands.router), *features,
             bridge(fallback.router)]
