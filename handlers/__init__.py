@@ -18,14 +18,15 @@ def routers() -> list[Router]:
         fallback,
         faq,
         identify,
+        imports,
         live_counts,
         menu,
         reach,
         summary,
     )
 
-    return [live_counts.router, identify.router, menu.router, commands.router, chats.router, reach.router,
-            broadcast.router, summary.router, commands.suggest_router, faq.router, fallback.router]
+    return [live_counts.router, identify.router, menu.router, commands.router, imports.router, chats.router,
+            reach.router, broadcast.router, summary.router, commands.suggest_router, faq.router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -54,7 +55,7 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # faq stays LAST: its free-text handler takes any private text the others left; just before it,
     # commands.suggest_router asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (a watcher), so every chat message passes it.
-    features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, bridge(chats.router),
+    features: list[BotLabeler] = [bridge(live_counts.router), bridge(imports.router), bridge(chats.router),
                                   bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
                                   reminder_templates.labeler, bridge(commands.suggest_router), bridge(faq.router)]
     # privacy comes first: where consent is required, nothing else runs until it is given.
