@@ -306,7 +306,9 @@ class ReminderService:
         reachability = self._links.reachability
         if reachability is not None:
             # The reachability feature may know more (e.g. someone who denied messages since).
-            ours = {p.person_id for p, _ in outcome}
+            # It knows VK only: someone a MAX reminder just reached is reachable whatever it says of VK.
+            ours = {p.person_id for p, d in outcome
+                    if not (d is not None and d.ok and d.messenger is Messenger.MAX)}
             for item in await reachability.unreachable(org_id):
                 if item.person_id in ours and item.person_id not in found:
                     found[item.person_id] = item
