@@ -1,7 +1,8 @@
 """Which messenger reaches a person: the one the school prefers, else the other one they have.
 
 A person may have a VK identity, a MAX identity or both; only messengers that run (their token is
-set) count. Without any token (the CLI, tests without a messenger) VK is assumed, as before MAX.
+set) count. Without any token (offline commands such as `remind --dry-run`) both count, so a plan
+shows where each reminder would go.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from bot.messaging.events import Messenger
 
 
 def running(settings: Settings) -> frozenset[Messenger]:
-    """The messengers whose token is set (VK alone when none is: the offline default)."""
+    """The messengers whose token is set (both when none is: the offline default)."""
     on = {m for m, token in ((Messenger.VK, settings.token), (Messenger.MAX, settings.max_token)) if token}
-    return frozenset(on) or frozenset({Messenger.VK})
+    return frozenset(on) or frozenset(Messenger)
 
 
 def address(vk_id: int | None, max_id: int | None, preference: str,

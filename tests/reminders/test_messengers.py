@@ -68,10 +68,10 @@ async def test_preference_vk_sends_through_vk(tmp_path: Path, rdb: Database) -> 
 
 
 def test_address_counts_only_running_messengers() -> None:
-    """A messenger without a token is not used; without any token VK is assumed (offline commands)."""
+    """A messenger without a token is not used; without any token both count (offline commands)."""
     both = frozenset({Messenger.VK, Messenger.MAX})
     assert address(1, 2, "max", both) == (Messenger.MAX, 2)
     assert address(1, None, "max", both) == (Messenger.VK, 1)
     assert address(1, 2, "max", frozenset({Messenger.VK})) == (Messenger.VK, 1)
     assert address(None, 2, "vk", frozenset({Messenger.VK})) is None
-    assert running(parse_settings({}, Path("."))) == frozenset({Messenger.VK})
+    assert running(parse_settings({}, Path("."))) == frozenset({Messenger.VK, Messenger.MAX})
