@@ -41,6 +41,15 @@ NAIVE_FIRST = 7_500_000
 QUESTION_EVERY = 5.0
 
 
+STARTED: list[run.Bot] = []
+
+
+async def _start(folder: Path) -> run.Bot:
+    bot = await run.start_bot(folder)
+    STARTED.append(bot)
+    return bot
+
+
 async def _emulator(seed: int) -> MaxEmulator:
     emu = MaxEmulator(token=run.TOKEN, bot_id=run.BOT_ID, seed=seed)
     await emu.start()
@@ -109,7 +118,7 @@ async def clean_run(n: int, naive: int) -> None:
         run.write_config(folder, emu.base_url, run.free_port())
         await run.seed(folder, emu, ids)
         emu.seed_users([{"user_id": a, "first_name": f"Спрашивающий{a}", "started": True} for a in ASKERS])
-        bot = await run.start_bot(folder)
+        bot = await _start(folder)
         latencies: list[float] = []
         stop = asyncio.Event()
         await run.wait_for(lambda: emu.state.stats.requests.get("POST /subscriptions", 0) > 0, 60,
@@ -124,7 +133,7 @@ async def clean_run(n: int, naive: int) -> None:
         limited = emu.state.stats.rate_limited
         p95 = statistics.quantiles(latencies, n=20, method="inclusive")[-1] if len(latencies) >= 2 else float("nan")
         print(f"bulk: {n} personal reminders in {span:.1f} s = {rate:.1f} messages/s first→last "
-              f"(goal ≥ 28.5), HTTP 429: {limited}, lost: {lost}, duplicates: {extra}")
+              f"(goal ≥ 28.5), HTTP 429: {limited}, lost: {lost}, duplicates: {extra}", flush=True)
         print(f"replies to {len(latencies)} questions (one every {QUESTION_EVERY:.0f} s): "
               f"p95 {p95:.3f} s, max {max(latencies, default=float('nan')):.3f} s (goal p95 ≤ 1 s)")
         naive_rate, naive_429, naive_lost, naive_extra = await _naive(emu, naive)
@@ -143,12 +152,12 @@ async def fault_run(n: int, naive: int) -> None:
         emu.ops.set_faults({"drop_rate": 0.05})
         started = time.perf_counter()
         for share in (0.25, 0.5, 0.75):
-            bot = await run.start_bot(folder)
+            bot = await _start(folder)
             target = int(n * share)
             await run.wait_for(lambda t=target: sum(1 for c in run.delivered(emu, ids).values() if c) >= t,
                                20 + n / 10, f"{target} reminders", bot)
             await bot.kill()
-        bot = await run.start_bot(folder)
+        bot = await _start(folder)
         await run.wait_for(lambda: all(run.delivered(emu, ids).values()) and run.reports(emu)
                            and run.outbox_left(folder) == 0, 60 + n / 10, "every reminder", bot)
         await bot.stop()
@@ -164,9 +173,14 @@ async def fault_run(n: int, naive: int) -> None:
 
 
 async def main(args: argparse.Namespace) -> int:
-    await clean_run(args.n, args.naive)
-    if not args.skip_faults:
-        await fault_run(args.n_faults, args.naive)
+    try:
+        await clean_run(args.n, args.naive)
+        if not args.skip_faults:
+            await fault_run(args.n_faults, args.naive)
+    finally:
+        for bot in STARTED:  # a failed wait must not leave a bot running
+            if bot.proc.returncode is None:
+                await bot.kill()
     return 0
 
 
