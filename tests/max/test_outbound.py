@@ -9,16 +9,22 @@ from pathlib import Path
 import pytest
 
 from bot.app import dialog_of
+from bot.config import parse_settings
+from bot.domain.models import Organization, Role
 from bot.domain.ui import Button, Keyboard
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound, fingerprint
+from bot.messaging.delivery import RoutedOutbound
 from bot.messaging.events import Messenger
 from bot.ports import OutMessage
+from bot.services.reminders import ReminderService
 from max_emulator import MaxEmulator
 from storage.db import Database
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
+from storage.people import PeopleRepo
+from tests.reminders.conftest import MONDAY_10, MovableClock, seed_stats
 
 TOKEN, BOT_ID = "mt", 9000
 FIRST = 50_000
@@ -172,3 +178,29 @@ def test_dialog_ids_are_learnt_from_updates() -> None:
     group = {"update_type": "message_created",
              "message": {"sender": {"user_id": 5, "is_bot": False}, "recipient": {"chat_id": -9, "chat_type": "chat"}}}
     assert dialog_of(started) == (5, 77) and dialog_of(said) == (5, 78) and dialog_of(group) is None
+
+
+async def test_reminder_report_names_who_never_started_the_bot(rig: Rig, tmp_path: Path) -> None:
+    """A reminder run in MAX: the teacher who started the bot gets it; the one who never did is in the
+    deputy's report as «не запускал бота», tried once."""
+    started, never, deputy = FIRST + 20, FIRST + 21, FIRST + 22
+    await rig.start(started, deputy)
+    settings = parse_settings({"max": {"token": TOKEN, "api_url": rig.emu.base_url},
+                               "schools": [{"id": "school1", "deputy_max_ids": [deputy]}]}, tmp_path)
+    people = PeopleRepo(rig.db)
+    await people.sync_organizations([Organization(id="school1", name="Школа")])
+    await people.ensure_config_max_person("school1", deputy, Role.DEPUTY, "Заместитель")
+    ids = []
+    for max_id, name in ((started, "Иванова Анна Петровна"), (never, "Орлов Олег Олегович")):
+        person = await people.add("school1", name, Role.TEACHER)
+        async with rig.db.transaction() as conn:
+            await conn.execute("UPDATE people SET max_id = ? WHERE id = ?", (max_id, person.id))
+        ids.append(person.id)
+    await seed_stats(rig.db, [(pid, {"group_messages": 1, "calls": 1, "ejd_linked": True, "registered": True})
+                              for pid in ids])
+    outbound = RoutedOutbound(vk=None, senders={Messenger.MAX: rig.outbound})  # type: ignore[arg-type]
+    report = await ReminderService(rig.db, settings, outbound, MovableClock(MONDAY_10)).run("school1")
+    assert report.sent == 1 and [u.reason for u in report.unreachable] == ["MAX: человек не запускал бота или остановил его"]
+    assert len(rig.texts(started)) == 1
+    [text] = rig.texts(deputy)
+    assert text is not None and "Орлов" in text and "не запускал бота" in text
