@@ -46,7 +46,8 @@ async def _confirmation(app: App, key: str = PARENTS) -> Any:
 async def test_teacher_confirms_a_chat_with_buttons_and_a_typed_link(chat: Chat, bot_app: App) -> None:
     """Buttons for every step, typing only the link and the count; the confirmation is stored."""
     link_step = await _to_link_step(chat)
-    assert "https://vk.me/join/" in link_step[-1]["text"]
+    # Chats move to Сферум in MAX unless [schools.migration] messenger says "sferum".
+    assert "https://max.ru/join/" in link_step[-1]["text"]
     wrong = await chat.say(TEACHER, "https://chat.whatsapp.com/Xyz")
     assert wrong[-1]["text"].startswith("Не подошло: это ссылка на WhatsApp")
     done = await _complete(chat, link_step[-1])
