@@ -9,21 +9,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from bot.app import App
 from max_emulator.client import MaxEmulatorControl
-from tests.e2e.harness import DEPUTY, DIRECTOR, Chat
+from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, Chat, buttons
 from tests.max import conftest as max_side
 
 VK_KINDS = {"doc": "file", "photo": "image"}
+MESSENGERS = ["vk", "max"]
 
 
 class Who(Enum):
     DIRECTOR = "director"
     DEPUTY = "deputy"
+    TEACHER = "teacher"  # «Иванова Анна Петровна», 5А: VK 2001, MAX 7101
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Answer:
     text: str
     files: list[str]
     names: list[str]
+    buttons: list[str] = field(default_factory=list)  # the labels of the answer's keyboard
 
 
 class Talk:
@@ -48,6 +51,10 @@ class Talk:
     async def ask(self, who: Who, text: str, *, files: int = 0) -> Answer:
         raise NotImplementedError
 
+    async def count_sent(self, who: Who) -> int:
+        """How many messages the bot has sent to `who` so far."""
+        raise NotImplementedError
+
 
 @dataclass
 class VkTalk(Talk):
@@ -56,13 +63,16 @@ class VkTalk(Talk):
     messenger: str = "vk"
 
     def actor(self, who: Who) -> int | None:
-        return {Who.DIRECTOR: DIRECTOR, Who.DEPUTY: DEPUTY}[who]
+        return {Who.DIRECTOR: DIRECTOR, Who.DEPUTY: DEPUTY, Who.TEACHER: TEACHERS[0][0]}[who]
 
     async def ask(self, who: Who, text: str, *, files: int = 0) -> Answer:
         [reply] = await self.chat.say(self.actor(who) or 0, text)
         attachments: list[dict[str, Any]] = reply["attachments"]
         return Answer(text=reply["text"], files=sorted(VK_KINDS.get(a["type"], a["type"]) for a in attachments),
-                      names=[a.get("title", "") for a in attachments])
+                      names=[a.get("title", "") for a in attachments], buttons=[b["label"] for b in buttons(reply)])
+
+    async def count_sent(self, who: Who) -> int:
+        return len((await self.chat.control.sent(self.actor(who)))["items"])
 
 
 @dataclass
@@ -70,17 +80,27 @@ class MaxTalk(Talk):
     ctl: MaxEmulatorControl
     app: App
     messenger: str = "max"
+    dialogs: dict[Who, int] = field(default_factory=dict)  # each person's dialog chat id, once they wrote
 
     def actor(self, who: Who) -> int | None:
         return None
 
+    @staticmethod
+    def user(who: Who) -> int:
+        return {Who.DIRECTOR: max_side.DIRECTOR, Who.DEPUTY: max_side.DEPUTY, Who.TEACHER: max_side.TEACHERS[0][0]}[who]
+
+    async def count_sent(self, who: Who) -> int:
+        return sum(1 for item in await self.ctl.sent(None) if item["chat_id"] == self.dialogs.get(who))
+
     async def ask(self, who: Who, text: str, *, files: int = 0) -> Answer:
-        user = {Who.DIRECTOR: max_side.DIRECTOR, Who.DEPUTY: max_side.DEPUTY}[who]
+        user = self.user(who)
         # seq is one counter across the emulator: what was sent before the question, anywhere.
         before = await self.ctl.sent(None)
         after = before[-1]["seq"] if before else None
         said = await self.ctl.say(user, text)
+        self.dialogs[who] = said["chat_id"]
         items = await self.ctl.wait_sent(said["chat_id"], 1 + files, after=after)
         attachments = [a for item in items for a in item["attachments"]]
+        labels = [b["text"] for row in items[0].get("keyboard") or [] for b in row]
         return Answer(text=items[0]["text"] or "", files=sorted(a["type"] for a in attachments),
-                      names=[a.get("filename") or "" for a in attachments])
+                      names=[a.get("filename") or "" for a in attachments], buttons=labels)
