@@ -39,8 +39,8 @@ DEFAULT_MESSENGER: Messenger = "max"
 #: best non-Сферум question scored 0.24, the worst real one 0.29; this sits mid-gap.
 UNKNOWN_BELOW = 0.26
 #: A runner-up scoring at least this share of the best one makes the bot ask to choose.
-#: (0.93 → 0.95 in round three: of the questions it stopped asking about, four in five had
-#: the best topic right.)
+#: (0.93 → 0.95 in round three: of the eight questions on the public sets it stopped asking
+#: about, six had the best topic right.)
 CHOOSE_RATIO = 0.95
 #: At or above this confidence the bot answers even when a runner-up is close: both
 #: topics match well, and the best one is right far more often than not.
