@@ -54,3 +54,8 @@ class Deps:
     reminders: ReminderService
     reminder_templates: ReminderTemplates
     summary: SummaryService
+
+    @property
+    def group_id(self) -> int:
+        """The VK community's id (0 until known): the bot's id in dialog-state keys."""
+        return self.community.group_id

@@ -103,14 +103,14 @@ async def test_a_directors_summary_asks_storage_once(bot: Bot) -> None:
     assert bot.messenger.sent[0].text.startswith("Сводка:") and middleware.lookups == 1
 
 
-async def test_other_text_gets_the_menu_or_the_stranger_is_asked_who_they_are(bot: Bot) -> None:
-    """A known person's stray text gets the fallback's menu; a stranger is asked for their name."""
+async def test_other_text_goes_to_the_faq_or_the_stranger_is_asked_who_they_are(bot: Bot) -> None:
+    """A stranger is asked for their name; a known person's unrecognised text reaches the FAQ, which offers help."""
     assert await bot.say(9999, "что-то совсем другое")
     [question] = bot.messenger.sent
     assert "фамилию, имя и отчество" in question.text
-    assert await bot.say(DIRECTOR, "что-то совсем другое")
+    assert await bot.say(DIRECTOR, "ъъъ")
     reply = bot.messenger.sent[-1]
-    assert reply.text.startswith("Не совсем понял") and reply.keyboard is not None
+    assert "передать вопрос" in reply.text and reply.keyboard is not None
 
 
 async def test_a_stale_button_is_answered_politely(bot: Bot) -> None:
