@@ -41,7 +41,9 @@ from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
+from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
+from storage.reach import ReachRepo
 from storage.runtime import DialogStateRepo
 from storage.templates import TemplateFiles
 
@@ -121,8 +123,8 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     my_status = MyStatusService(clock)
     chats = ChatsService(db, settings, outbound=outbound, members=channels.members, community=channels.community,
                          clock=clock)
-    reachability = ReachabilityService(db, probe=channels.reach)
-    live_counts = LiveCountsService(db, settings, clock=clock)
+    reachability = ReachabilityService(ReachRepo(db), probe=channels.reach)
+    live_counts = LiveCountsService(LiveCountsRepo(db), settings, clock=clock)
     templates = reminder_templates(settings)
     reminders = ReminderService(db, settings, outbound, clock,
                                 links=Links(chats=chats, reachability=reachability, live_counts=live_counts))

@@ -7,14 +7,15 @@ the tests or another messenger can drive them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from bot.domain.models import Person, Role
+from bot.domain.models import Period, Person, Role
+from bot.domain.records import BindingRequest, ReachRow
 from bot.domain.ui import Keyboard
 from bot.messaging.events import (
     CallbackAnswer,
@@ -309,3 +310,54 @@ class Community:
     def mention(self) -> str:
         """«@club123 » to put before a command in a chat, "" while the id is not known."""
         return f"@club{self.group_id} " if self.group_id else ""
+
+
+# --- stores: what services ask of storage (storage/ implements them; the composition root injects) ---
+
+
+class AuditLog(Protocol):
+    """The audit log of admin actions (storage.audit.AuditRepo)."""
+
+    async def write(self, *, actor_vk_id: int | None, org_id: str | None, action: str, outcome: str,
+                    target: str | None = None, actor_person_id: int | None = None,
+                    details: dict[str, Any] | None = None) -> None: ...
+
+
+class BindingRequests(Protocol):
+    """Accounts asking to be roster people, and the accounts that wrote (storage.identity.IdentityRepo)."""
+
+    async def create_request(self, vk_id: int, org_id: str | None, typed_name: str,
+                             person_id: int | None) -> BindingRequest: ...
+
+    async def get(self, request_id: int) -> BindingRequest | None: ...
+
+    async def pending_for(self, vk_id: int) -> BindingRequest | None: ...
+
+    async def decide(self, request_id: int, approve: bool, decided_by: int, org_id: str | None) -> bool: ...
+
+    async def note_user(self, vk_id: int, first_name: str | None = None, last_name: str | None = None,
+                        *, wrote: bool = False) -> None: ...
+
+
+class LiveCountsStore(Protocol):
+    """Messages seen in group chats per person and period (storage.live_counts.LiveCountsRepo)."""
+
+    async def count_message(self, vk_id: int, period_by_org: Mapping[str, str]) -> int: ...
+
+    async def messages(self, person_id: int, period: Period) -> int | None: ...
+
+    async def for_org(self, org_id: str, period: Period) -> dict[int, int]: ...
+
+
+class ReachStore(Protocol):
+    """What the bot knows about writing to each school's people (storage.reach.ReachRepo)."""
+
+    async def people(self, org_id: str, person_ids: Sequence[int] | None = None) -> list[ReachRow]: ...
+
+    async def to_check(self, org_id: str, *, everyone: bool = False) -> list[int]: ...
+
+    async def apply_checks(self, results: Sequence[tuple[int, bool]]) -> None: ...
+
+    async def allow(self, vk_id: int) -> None: ...
+
+    async def deny(self, vk_id: int) -> None: ...

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
+from bot.domain.records import ReachRow
 from storage._util import iso
 from storage.db import Database
 
@@ -19,24 +18,6 @@ _SCHOOL_ROLES = ("teacher", "staff", "deputy", "director")
 # Codes an isMessagesFromGroupAllowed «yes» does not clear: they are about the intent
 # window and quota, not about the person's permission.
 _INTENT_CODES = (943, 944)
-
-
-class ReachRow(BaseModel):
-    """A school's person and what the bot knows about writing to them."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person_id: int
-    full_name: str
-    role: str
-    vk_id: int | None
-    can_message: bool | None
-    code: int | None
-
-    @property
-    def unreachable(self) -> bool:
-        """No VK page bound, or VK refused (or will refuse) messages to it."""
-        return self.vk_id is None or self.can_message is False
 
 
 class ReachRepo:

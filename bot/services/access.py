@@ -8,8 +8,7 @@ from bot.config import Settings
 from bot.domain.models import Person, Role, main_person
 from bot.messaging.events import Identity, Messenger
 from bot.messaging.middlewares import PersonLookups
-from bot.ports import PeopleStore
-from storage.audit import AuditRepo
+from bot.ports import AuditLog, PeopleStore
 
 DENIED_TEXT = {
     "stranger": "Я вас пока не знаю. Напишите мне в личные сообщения, чтобы представиться.",
@@ -37,7 +36,7 @@ class Denied(Exception):  # noqa: N818 - reads naturally: `except Denied`
 class AccessService:
     """Server-side role checks; payloads and chat context are never trusted."""
 
-    def __init__(self, people: PeopleStore, audit: AuditRepo, settings: Settings) -> None:
+    def __init__(self, people: PeopleStore, audit: AuditLog, settings: Settings) -> None:
         self._people = people
         self._audit = audit
         self._settings = settings

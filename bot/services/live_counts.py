@@ -10,9 +10,7 @@ import datetime as dt
 
 from bot.config import Settings
 from bot.domain.models import Period
-from bot.ports import Clock, SystemClock
-from storage.db import Database
-from storage.live_counts import LiveCountsRepo
+from bot.ports import Clock, LiveCountsStore, SystemClock
 
 CHAT_PEER_START = 2_000_000_000
 
@@ -20,8 +18,8 @@ CHAT_PEER_START = 2_000_000_000
 class LiveCountsService:
     """`contracts.LiveCounts`, fed by the group-chat messages the bot receives."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None) -> None:
-        self._repo = LiveCountsRepo(db)
+    def __init__(self, repo: LiveCountsStore, settings: Settings, *, clock: Clock | None = None) -> None:
+        self._repo = repo
         self._settings = settings
         self._clock = clock or SystemClock()
 

@@ -16,10 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
 from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.records import ReachRow
 from bot.domain.russian import by_gender
-from bot.ports import ReachPort
-from storage.db import Database
-from storage.reach import ReachRepo, ReachRow
+from bot.ports import ReachPort, ReachStore
 
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
 REASONS = {
@@ -97,8 +96,8 @@ def qr_png(text: str) -> bytes:
 class ReachabilityService:
     """`contracts.Reachability` and the deputy's «Кто не подписан» use cases."""
 
-    def __init__(self, db: Database, *, probe: ReachPort | None = None) -> None:
-        self._repo = ReachRepo(db)
+    def __init__(self, repo: ReachStore, *, probe: ReachPort | None = None) -> None:
+        self._repo = repo
         self._probe = probe
 
     async def unreachable(self, org_id: str) -> list[UnreachablePerson]:

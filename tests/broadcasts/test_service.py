@@ -14,6 +14,7 @@ from bot.services.broadcasts import BroadcastRefused, BroadcastService, normaliz
 from bot.services.reachability import ReachabilityService
 from storage.db import Database
 from storage.people import PeopleRepo
+from storage.reach import ReachRepo
 
 
 class FakeSender:
@@ -74,7 +75,7 @@ async def school(db: Database) -> dict[str, Person]:
 
 
 def service(db: Database, settings: Settings, sender: FakeSender, chats: Any = None) -> BroadcastService:
-    return BroadcastService(db, settings, sender, ReachabilityService(db), chats=chats)
+    return BroadcastService(db, settings, sender, ReachabilityService(ReachRepo(db)), chats=chats)
 
 
 async def test_send_reports_each_unreachable_person_with_the_reason(

@@ -1,0 +1,34 @@
+"""Records the services read from their stores (the protocols in bot/ports.py; storage/ fills them)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class BindingRequest(BaseModel):
+    """A messenger account asking to be a roster person, and what the deputy decided."""
+
+    id: int
+    vk_id: int
+    org_id: str | None
+    typed_name: str
+    person_id: int | None
+    status: str
+
+
+class ReachRow(BaseModel):
+    """A school's person and what the bot knows about writing to them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: int
+    full_name: str
+    role: str
+    vk_id: int | None
+    can_message: bool | None
+    code: int | None
+
+    @property
+    def unreachable(self) -> bool:
+        """No VK page bound, or VK refused (or will refuse) messages to it."""
+        return self.vk_id is None or self.can_message is False
