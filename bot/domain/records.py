@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain.models import Period
+
 
 class BindingRequest(BaseModel):
     """A messenger account asking to be a roster person, and what the deputy decided."""
@@ -32,3 +34,19 @@ class ReachRow(BaseModel):
     def unreachable(self) -> bool:
         """No VK page bound, or VK refused (or will refuse) messages to it."""
         return self.vk_id is None or self.can_message is False
+
+
+class PersonStats(BaseModel):
+    """One person's figures for one period; None where the table had no such column."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: int
+    org_id: str
+    period: Period
+    group_messages: int | None = None
+    calls: int | None = None
+    group_chats_created: int | None = None
+    ejd_linked: bool | None = None
+    registered: bool | None = None
+    import_id: int | None = None
