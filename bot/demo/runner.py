@@ -236,6 +236,7 @@ async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step
     summary: list[str] = []
     for messenger in messengers:
         title = {"vk": "ВКонтакте", "max": "MAX"}[messenger]
+        stage_started = time.monotonic()
         transcript.line(f"Демо sferum-bot: {fixture.school.name}, эмулятор {title} на 127.0.0.1")
         with tempfile.TemporaryDirectory(prefix="sferum-demo-") as tmp:
             stage = await openers[messenger](Path(tmp), fixture)
@@ -247,7 +248,7 @@ async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step
                 await stage.close()
         total_failed += failed
         line = (f"{title}: шагов {len(steps)}, сыграно {len(steps) - len(skipped)}, с ошибкой: {failed}. "
-                f"Сообщений доставлено: {delivered}.")
+                f"Сообщений доставлено: {delivered}. Время: {time.monotonic() - stage_started:.1f} с.")
         if skipped:
             line += f" Пока не работают в {title}: шаги {', '.join(map(str, skipped))} (см. выше)."
         summary.append(line)
