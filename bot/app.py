@@ -29,7 +29,7 @@ from bot.messaging.events import Identity
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.messaging.state import StateStore
-from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
+from bot.ports import Clock, MessengerPort, OutMessage, PortFailure, SystemClock
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
@@ -122,6 +122,7 @@ class MaxRuntime:
     bridge: MaxBridge
     poller: MaxPoller
     users: MaxUsersRepo
+    _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
         """One update: what it says about reaching the person is kept, then the features get it."""
@@ -147,6 +148,18 @@ class MaxRuntime:
             await hook.handle_forever()
         finally:
             await hook.stop()
+
+    async def bot_name(self) -> str | None:
+        """The bot's MAX name (GET /me `username`, asked once), for personal links; None while MAX is unreachable."""
+        if self._bot_name is None:
+            try:
+                me = await self.client.call("GET", "/me")
+            except PortFailure as exc:
+                log.warning("не удалось узнать имя бота в MAX: %s", exc)
+                return None
+            name = me.get("username")
+            self._bot_name = name if isinstance(name, str) and name else None
+        return self._bot_name
 
     async def unreachable(self, identity: Identity) -> None:
         """MAX answered 403 to a send: recorded, and not retried."""
@@ -177,6 +190,8 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
 
     poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users)
+    if deps.invites is not None:
+        deps.invites.bot_name = runtime.bot_name
     return runtime
 
 
@@ -372,6 +387,12 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     deps.reminders = ReminderService(db, settings, outbound, clock, links=deps)
     deps.my_status.register(deps.reminders.status_section)
     deps.scheduler = Scheduler(deps)
+
+    from bot.services.invites import InviteService
+    from storage.invites import InvitesRepo
+
+    # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (build_max).
+    deps.invites = InviteService(InvitesRepo(db), people, clock)
 
     error_handler = ErrorHandler()
 

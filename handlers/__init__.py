@@ -17,13 +17,14 @@ def routers() -> list[Router]:
         commands,
         fallback,
         identify,
+        invites,
         live_counts,
         menu,
         reach,
         summary,
     )
 
-    return [live_counts.router, identify.router, menu.router, commands.router, chats.router, reach.router,
+    return [live_counts.router, identify.router, invites.router, menu.router, commands.router, chats.router, reach.router,
             broadcast.router, summary.router, commands.suggest_router, fallback.router]
 
 
@@ -41,6 +42,7 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
         faq,
         identify,
         imports,
+        invites,
         live_counts,
         menu,
         privacy,
@@ -57,5 +59,5 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
                                   bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
                                   reminder_templates.labeler, bridge(commands.suggest_router), faq.labeler]
     # privacy comes first: where consent is required, nothing else runs until it is given.
-    return [privacy.labeler, bridge(identify.router), bridge(menu.router), bridge(commands.router), *features,
+    return [privacy.labeler, bridge(identify.router), bridge(invites.router), bridge(menu.router), bridge(commands.router), *features,
             bridge(fallback.router)]

@@ -136,8 +136,11 @@ def translate(update: JSON) -> Event | None:
     if kind in ("bot_started", "bot_stopped"):
         if user_id is None:
             return None
-        started = PersonStarted if kind == "bot_started" else PersonStopped
-        return started(chat=dialog(user_id), sender=person(user_id), at=_at(update), raw=update)
+        if kind == "bot_started":
+            payload = update.get("payload")
+            return PersonStarted(chat=dialog(user_id), sender=person(user_id), at=_at(update), raw=update,
+                                 payload=payload if isinstance(payload, str) else None)
+        return PersonStopped(chat=dialog(user_id), sender=person(user_id), at=_at(update), raw=update)
     if chat_id is None:
         return None
     if kind in ("bot_added", "bot_removed"):

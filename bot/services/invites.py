@@ -16,7 +16,7 @@ from bot.ports import Clock, InviteStore, PeopleStore
 # The bot's MAX name (GET /me `username`), or None while MAX cannot be asked.
 BotName = Callable[[], Awaitable[str | None]]
 SCHOOL_ROLES = (Role.TEACHER, Role.STAFF, Role.DEPUTY, Role.DIRECTOR)
-NO_BOT_NAME = ("не удалось узнать имя бота в MAX (нужно для ссылок): проверьте токена MAX "
+NO_BOT_NAME = ("не удалось узнать имя бота в MAX (оно нужно для ссылок): проверьте токен MAX "
                "и доступность MAX, затем повторите")
 
 
@@ -42,15 +42,16 @@ class InviteLink(BaseModel):
 class InviteService:
     """Issues single-use links valid 14 days and redeems them."""
 
-    def __init__(self, store: InviteStore, people: PeopleStore, clock: Clock, bot_name: BotName) -> None:
+    def __init__(self, store: InviteStore, people: PeopleStore, clock: Clock, bot_name: BotName | None = None) -> None:
         self._store = store
         self._people = people
         self._clock = clock
-        self._bot_name = bot_name
+        # Set by the composition root once MAX runs (GET /me); a CLI passes its own.
+        self.bot_name: BotName = bot_name or _unknown
 
     async def issue(self, people: Sequence[Person], org_id: str | None, issued_by: int | None) -> list[InviteLink]:
         """One fresh link per person (their earlier unused links stop working)."""
-        name = await self._bot_name()
+        name = await self.bot_name()
         if not name:
             raise InviteError(NO_BOT_NAME)
         now = self._clock.now()
@@ -72,6 +73,10 @@ class InviteService:
             return None
         assert payload is not None
         return await self._store.redeem(payload, max_id, self._clock.now())
+
+
+async def _unknown() -> str | None:
+    return None
 
 
 def rows(links: Sequence[InviteLink]) -> list[InviteRow]:
