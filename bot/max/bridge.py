@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # «@id7700000000_bot, сводка»: the bot's own mention before a command in a group chat.
 BOT_MENTION = re.compile(r"^\s*@[A-Za-z0-9_.]+[\s,:]*")
 UPDATE_TYPES = ("message_created", "message_callback", "bot_started", "bot_stopped", "bot_added",
-                "bot_removed", "user_added", "user_removed")
+                "bot_removed", "user_added", "user_removed", "dialog_removed", "bot_admin_permissions_changed")
 
 JSON = dict[str, Any]
 Event = (MessageIn | ButtonPressed | PersonStarted | PersonStopped | BotAdded | BotRemoved | MemberJoined
