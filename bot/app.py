@@ -25,6 +25,7 @@ from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.members import MaxMembers, Rights
 from bot.max.messenger import MaxMessenger
 from bot.max.polling import MaxPoller
+from bot.max.reach import MaxReach
 from bot.max.webhook import MaxWebhook, subscribe
 from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
@@ -225,6 +226,8 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
                          chats=MaxChatsRepo(db), members=members)
     if deps.chats is not None:
         deps.chats.use_members(Messenger.MAX, members)
+    if deps.reachability is not None:
+        deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
     if deps.invites is not None:
         deps.invites.bot_name = runtime.bot_name
     return runtime
