@@ -20,18 +20,20 @@ from vkbottle.framework.labeler import ABCLabeler
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
-from bot.max.bridge import MaxBridge
+from bot.max.bridge import MaxBridge, group
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
+from bot.max.members import MaxMembers, Rights
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound
 from bot.max.polling import MaxPoller
+from bot.max.reach import MaxReach
 from bot.max.webhook import MaxWebhook, subscribe
 from bot.messaging.delivery import RoutedOutbound
-from bot.messaging.events import Identity, Messenger
+from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.messaging.state import StateStore
-from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
+from bot.ports import Clock, MessengerPort, NotAdmin, OutMessage, PortFailure, SystemClock
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
 from bot.services.access import AccessService
@@ -50,12 +52,16 @@ from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
+from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.runtime import DialogStateRepo, InboxRepo
 
 log = logging.getLogger(__name__)
+
+# Why a MAX account cannot be written to, as the update that said so.
+STOP_REASONS = {"bot_stopped": "остановил бота", "dialog_removed": "удалил диалог с ботом"}
 
 HANDLER_FAILED = ("Что-то пошло не так, и я не смог ответить. Попробуйте ещё раз чуть позже; "
                   "если не получится — напишите заместителю директора.")
@@ -153,20 +159,47 @@ class MaxRuntime:
     poller: MaxPoller
     users: MaxUsersRepo
     outbound: MaxOutbound | None = None
+    chats: MaxChatsRepo | None = None
+    members: MaxMembers | None = None
+    _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
-        """One update: what it says about reaching the person is kept, then the features get it."""
+        """One update: what it says about reaching the person and about the bot's chats is kept, then the
+        features get it."""
         kind = update.get("update_type")
         user = update.get("user")
         user_id = user.get("user_id") if isinstance(user, dict) else None
-        if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped"):
-            await self.users.mark(user_id, kind == "bot_started",
-                                  None if kind == "bot_started" else "остановил бота")
+        if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped", "dialog_removed"):
+            await self.users.mark(user_id, kind == "bot_started", STOP_REASONS.get(str(kind)))
         if self.outbound is not None:
             dialog = dialog_of(update)
             if dialog is not None:
                 await self.outbound.remember_dialog(*dialog)
+        chat_id = update.get("chat_id")
+        if isinstance(chat_id, int) and chat_id < 0 and self.chats is not None:
+            if kind == "bot_removed":
+                await self.chats.removed(chat_id)
+            elif kind in ("bot_added", "bot_admin_permissions_changed"):
+                await self.learn_chat(chat_id, announce=True)
         await self.bridge.handle(update)
+
+    async def learn_chat(self, chat_id: int, *, announce: bool) -> Rights | None:
+        """Remember a group chat (MAX lists none) with the bot's rights there; where the bot cannot read it,
+        say in the chat what to change."""
+        assert self.chats is not None and self.members is not None
+        await self.chats.added(chat_id)
+        rights: Rights | None
+        try:
+            rights = await self.members.rights(chat_id)
+        except PortFailure as exc:
+            log.warning("не удалось узнать права бота в чате MAX %s: %s", chat_id, exc)
+            rights = Rights(is_admin=False, reads_all=False) if isinstance(exc, NotAdmin) else None
+        if rights is None:
+            return None
+        await self.chats.rights(chat_id, rights.is_admin, rights.reads_all)
+        if announce and rights.problem is not None:
+            await self.messenger.send(Reply(chat=group(chat_id), text=rights.problem))
+        return rights
 
     async def serve(self, settings: Settings) -> None:
         """Polling, or (webhook mode) subscribe the public URL and serve the local endpoint."""
@@ -182,6 +215,18 @@ class MaxRuntime:
             await hook.handle_forever()
         finally:
             await hook.stop()
+
+    async def bot_name(self) -> str | None:
+        """The bot's MAX name (GET /me `username`, asked once), for personal links; None while MAX is unreachable."""
+        if self._bot_name is None:
+            try:
+                me = await self.client.call("GET", "/me")
+            except PortFailure as exc:
+                log.warning("не удалось узнать имя бота в MAX: %s", exc)
+                return None
+            name = me.get("username")
+            self._bot_name = name if isinstance(name, str) and name else None
+        return self._bot_name
 
     async def unreachable(self, identity: Identity) -> None:
         """MAX answered 403 to a send: recorded, and not retried."""
@@ -223,8 +268,15 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
         await runtime.handle(update)
 
     poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
+    members = MaxMembers(client)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
-                         outbound=sending.outbound)
+                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members)
+    if deps.chats is not None:
+        deps.chats.use_members(Messenger.MAX, members)
+    if deps.reachability is not None:
+        deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
+    if deps.invites is not None:
+        deps.invites.bot_name = runtime.bot_name
     return runtime
 
 
@@ -431,6 +483,12 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     deps.reminders = ReminderService(db, settings, outbound, clock, links=deps)
     deps.my_status.register(deps.reminders.status_section)
     deps.scheduler = Scheduler(deps)
+
+    from bot.services.invites import InviteService
+    from storage.invites import InvitesRepo
+
+    # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (build_max).
+    deps.invites = InviteService(InvitesRepo(db), people, clock)
 
     error_handler = ErrorHandler()
 

@@ -44,4 +44,5 @@ class Deps:
     chats: Any = None  # also a contracts.ChatsProgress
     summary: Any = None  # also a contracts.WeeklySummary
     scheduler: Any = None
+    invites: Any = None  # bot.services.invites.InviteService (personal MAX links)
     extras: dict[str, Any] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain.invites import InviteIssued, Redeemed
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 from bot.messaging.events import (
@@ -284,6 +285,15 @@ class ReachPort(Protocol):
     async def link(self) -> str | None:
         """The link that opens a dialog with the bot (None while the messenger cannot say)."""
         ...
+
+
+class InviteStore(Protocol):
+    """Personal MAX links (storage.invites.InvitesRepo; a fake in tests)."""
+
+    async def issue(self, links: Sequence[tuple[str, int]], org_id: str | None, issued_by: int | None,
+                    now: dt.datetime, expires: dt.datetime) -> list[InviteIssued]: ...
+
+    async def redeem(self, token: str, max_id: int, now: dt.datetime) -> Redeemed: ...
 
 
 class TemplateFileStore(Protocol):

@@ -28,18 +28,15 @@ from bot.messaging.filters import Private
 from bot.messaging.router import Router
 from bot.ports import DialogStore, MessengerPort, PeopleStore
 from bot.services.access import AccessService, Denied
-from bot.services.identity import IdentityService
+from bot.services.identity import IdentityService, account_of
 from bot.services.privacy import data_notice
 
 router = Router("identify")
 
 
 async def _enabled(event: Any, identity: IdentityService | None = None) -> bool:
-    """Identification is wired (a bot built without it leaves strangers to the others).
-
-    It binds VK accounts only so far: in MAX a stranger gets the fallback until MAX identification lands.
-    """
-    return identity is not None and event.sender.messenger is Messenger.VK
+    """Identification is wired (a bot built without it leaves strangers to the others)."""
+    return identity is not None
 
 
 router.message.filter(_enabled)
@@ -61,9 +58,9 @@ NO_DEPUTY = (
 STALE = "Эта кнопка уже не действует"
 
 
-def name_key(user_id: int) -> str:
-    """The dialog-state key of a stranger's identification."""
-    return f"ident:{user_id}"
+def name_key(user_id: int, messenger: Messenger = Messenger.VK) -> str:
+    """The dialog-state key of a stranger's identification (VK's keys kept as they were)."""
+    return f"ident:{user_id}" if messenger is Messenger.VK else f"ident:{messenger.value}:{user_id}"
 
 
 def _pick_keyboard(people: list[Person]) -> Keyboard:
@@ -89,7 +86,11 @@ class _Turn:
 
     @property
     def key(self) -> str:
-        return name_key(self.user_id)
+        return name_key(self.user_id, self.event.sender.messenger)
+
+    @property
+    def in_max(self) -> bool:
+        return self.event.sender.messenger is Messenger.MAX
 
     async def say(self, text: str, keyboard: Keyboard | None = None, to: Identity | None = None) -> None:
         """A reply in the event's dialog, or in the private dialog with `to`."""
@@ -117,8 +118,8 @@ async def on_stranger(event: MessageIn, messenger: MessengerPort, states: Dialog
                       people: PeopleStore) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
     turn = _Turn(event, messenger, states, identity, people)
-    await identity.note_user(turn.user_id, wrote=True)
-    if await identity.pending(turn.user_id):
+    await identity.note_user(event.sender, wrote=True)
+    if await identity.pending(event.sender):
         await turn.say(WAITING)
         return
     state = await states.get(turn.key)
@@ -129,7 +130,7 @@ async def on_stranger(event: MessageIn, messenger: MessengerPort, states: Dialog
         return
     if state.state == "pick" and await _typed_pick(turn, typed, state.payload):
         return
-    found = await identity.candidates(typed)
+    found = await identity.candidates(typed, event.sender.messenger)
     if not found:
         await turn.say(NOT_FOUND.format(typed=typed[:80]))
         return
@@ -197,13 +198,13 @@ async def on_pick(event: ButtonPressed, action: actions.IdPick, person: Person |
 async def _pick(turn: _Turn, chosen: int, typed: str) -> None:
     """The person's roster line chosen (by a button or typed): a request goes to the deputies."""
     target = await turn.people.get(chosen)
-    if target is None or target.vk_id is not None:
+    if target is None or account_of(target, turn.event.sender.messenger) is not None:
         await turn.pop_up("Эта строка списка уже занята")
         await turn.say("Эта строка списка уже занята. Если это ошибка, напишите заместителю директора.")
         return
-    request = await turn.identity.request(turn.user_id, typed, target)
+    request = await turn.identity.request(turn.event.sender, typed, target)
     await turn.states.delete(turn.key)
-    deputies = await turn.identity.deputies(target.org_id)
+    deputies = await turn.identity.deputies(target.org_id, turn.event.sender.messenger)
     await turn.pop_up("Заявка отправлена")
     await turn.say(WAITING if deputies else NO_DEPUTY)
     for deputy in deputies:
@@ -211,14 +212,16 @@ async def _pick(turn: _Turn, chosen: int, typed: str) -> None:
             actions.BindApprove(request_id=request.id).button("Подтвердить", color=Color.POSITIVE, callback=True),
             actions.BindReject(request_id=request.id).button("Отклонить", color=Color.NEGATIVE, callback=True),
         ])
-        await turn.say(f"Новый сотрудник просит доступ к боту: [id{turn.user_id}|страница ВКонтакте] называет себя "
+        who = (f"пользователь MAX (ID {turn.user_id})" if turn.in_max
+               else f"[id{turn.user_id}|страница ВКонтакте]")
+        await turn.say(f"Новый сотрудник просит доступ к боту: {who} называет себя "
                        f"«{target.full_name}» ({target.role.label}). "
                        + by_gender(target.full_name, "Это он?", "Это она?", "Это он(а)?"), keyboard,
-                       to=turn.account(deputy.vk_id or 0))
+                       to=turn.account(account_of(deputy, turn.event.sender.messenger) or 0))
 
 
 async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessService, settings: Settings) -> None:
-    actor = turn.user_id
+    actor = turn.event.sender
     request = await turn.identity.get(request_id)
     try:
         await access.require(actor, "approve_binding" if approve else "reject_binding",
@@ -237,11 +240,16 @@ async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessSer
         return
     person = await turn.people.get(request.person_id) if request.person_id else None
     name = person.full_name if person else request.typed_name
-    requester = turn.account(request.vk_id)
+    requester = Identity(messenger=Messenger(request.messenger), external_id=request.vk_id)
+    if requester.messenger is not turn.event.sender.messenger:
+        # Decided in another messenger than the request came from: this port cannot write there.
+        await turn.pop_up("Подтверждено" if approve else "Отклонено")
+        await turn.say(f"Готово: заявка «{name}» {'подтверждена' if approve else 'отклонена'}.", to=turn.event.sender)
+        return
     if approve and person is not None:
         await turn.pop_up("Подтверждено")
         await turn.say(f"Готово: {name} теперь в боте.", to=turn.event.sender)
-        bound = person.model_copy(update={"vk_id": request.vk_id})
+        bound = person.model_copy(update={"max_id" if requester.messenger is Messenger.MAX else "vk_id": request.vk_id})
         await turn.say(f"{bound.first_and_middle}, здравствуйте! Заместитель директора подтвердил вашу учётную "
                        "запись. Кнопки внизу — всё, что я умею.\n\n" + data_notice(settings, person.org_id),
                        main_menu(bound.role), to=requester)

@@ -123,6 +123,8 @@ class PersonStarted(_Event):
     """A person started the bot or allowed its messages: the bot may write to them now."""
 
     type: Literal["started"] = "started"
+    # What the person's link carried (MAX: the deep link's `start` payload), if anything.
+    payload: str | None = None
 
 
 class PersonStopped(_Event):

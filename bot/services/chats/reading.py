@@ -13,6 +13,7 @@ from bot.domain.chats import ExpectedChat
 from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
+from bot.messaging.events import Messenger
 from bot.ports import Clock, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
@@ -45,8 +46,14 @@ class ChatsReader:
         self._settings = settings
         self._outbound = outbound
         self._members = members
+        # Other messengers' members ports (MAX), set by the composition root when that messenger runs.
+        self._members_by: dict[Messenger, MembersPort] = {}
         self._group_id = group_id or (lambda: settings.vk.group_id)
         self._clock = clock or SystemClock()
+
+    def use_members(self, messenger: Messenger, port: MembersPort) -> None:
+        """Count members of `messenger`'s chats through `port`."""
+        self._members_by[messenger] = port
 
     # --- reading ----------------------------------------------------------------------------
 
