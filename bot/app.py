@@ -28,7 +28,6 @@ from bot.max.webhook import MaxWebhook, subscribe
 from bot.messaging.events import Identity
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
-from bot.messaging.state import StateStore
 from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
@@ -71,12 +70,12 @@ def _merge(target: ABCLabeler, source: BotLabeler) -> None:
         target.raw_event_view.handlers.setdefault(event, []).extend(basements)
 
 
-def handler_data(deps: Deps, messenger: MessengerPort, dialogs: StateStore | None = None) -> dict[str, Any]:
-    """What neutral handlers may declare by name: the messenger port, the dialog-state store
-    (`dialogs`), `deps` and every wired service."""
+def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
+    """What neutral handlers may declare by name: the messenger port, `bot_id` (this bot's id in
+    that messenger, the second part of a `StateKey`), `deps` and every wired service (the dialog-state
+    store among them, as `dialogs`)."""
     services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
-    extra = {"dialogs": dialogs} if dialogs is not None else {}
-    return {**services, **extra, "deps": deps, "messenger": messenger}
+    return {**services, "deps": deps, "messenger": messenger, "bot_id": bot_id}
 
 
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
@@ -169,7 +168,8 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
         await runtime.unreachable(identity)
 
     messenger = MaxMessenger(client, on_unreachable=unreachable, sleep=wait)
-    data = handler_data(deps, messenger, ConversationStateRepo(db, deps.clock.now))
+    # One MAX bot per database: its own user id is not asked for (GET /me), so its steps are keyed by 0.
+    data = handler_data(deps, messenger)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
     async def handle(update: dict[str, Any]) -> None:
@@ -316,7 +316,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         settings=settings, db=db, clock=clock, outbound=outbound, people=people, audit=audit,
         access=AccessService(people, audit, settings), identity=identity,
         my_status=MyStatusService(clock), states=states, privacy=PrivacyService(db, settings, clock),
-        group_id=settings.vk.group_id,
+        dialogs=ConversationStateRepo(db, clock.now), group_id=settings.vk.group_id,
     )
 
     # --- feature services ---
@@ -386,16 +386,17 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
             except Exception:
                 log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
-    # No feature uses vkbottle's per-peer states (dialog steps are in dialog_state and, for converted
-    # features, conversation_state), so its default dispenser stays empty and costs no query per message.
+    # No feature uses vkbottle's per-peer states (dialog steps are in conversation_state), so its
+    # default dispenser stays empty and costs no query per message.
     bot = Bot(api=api, error_handler=error_handler)
     from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
     messenger = VkMessenger(outbound)
     dispatcher = build_dispatcher(deps, routers())
-    data = handler_data(deps, messenger, ConversationStateRepo(db, clock.now))
-    bridge = VkBridge(dispatcher, lambda context: data)
+    data = handler_data(deps, messenger)
+    # The community id may be learnt only when polling starts (groups.getById): read it per event.
+    bridge = VkBridge(dispatcher, lambda context: {**data, "bot_id": deps.group_id})
     for labeler in labelers(bridge.labeler):
         _merge(bot.labeler, labeler)
     middleware = deps_middleware(deps)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.messaging.state import StateStore
 from bot.ports import Clock, Outbound
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
@@ -32,6 +33,8 @@ class Deps:
     my_status: MyStatusService
     states: DialogStateRepo
     privacy: PrivacyService
+    # The one dialog-state store (storage.conversation_state): steps keyed by StateKey, with expiry.
+    dialogs: StateStore
     group_id: int = 0
     # --- feature services (set by the composition root; None while a feature is off) ---
     # Typed through bot/contracts.py where another feature reads them.

@@ -12,10 +12,11 @@ from vkbottle.dispatch.rules import ABCRule
 from bot.deps import Deps
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
+from bot.messaging.events import ChatRef, Identity, Messenger
 from bot.ports import PortFailure
 from bot.services.privacy import PrivacyTerms
 from handlers.common import Cmd, EventCmd, Known, event_payload, is_private, say, say_menu, snackbar
-from handlers.identify import ASK_NAME, name_key
+from handlers.identify import ASK_NAME, STEP_TTL, name_key
 from handlers.menu import greeting
 
 labeler = BotLabeler()
@@ -100,7 +101,8 @@ async def on_consent(event: MessageEvent, deps: Deps, args: dict[str, Any], pers
     else:
         await say(deps, vk_id, THANKS)
         # Identification starts: its router reads the name typed next.
-        await deps.states.set(name_key(vk_id), "name")
+        account = Identity(messenger=Messenger.VK, external_id=vk_id)
+        await deps.dialogs.set(name_key(deps.group_id, ChatRef.dialog_with(account), account), "name", ttl=STEP_TTL)
         await say(deps, vk_id, ASK_NAME)
 
 

@@ -18,6 +18,7 @@ from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from handlers import routers
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
@@ -66,11 +67,12 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
     await people.ensure_config_person("school1", DEPUTY, Role.DEPUTY, "Заместитель директора")
     await people.bind_vk(ids["Иванова Анна Петровна"], TEACHER)
     access = AccessService(people, AuditRepo(db), settings)
-    return Deps(settings=settings, db=db, clock=FixedClock(), outbound=None,  # type: ignore[arg-type]
+    clock = FixedClock()
+    return Deps(settings=settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
                 people=people, audit=AuditRepo(db), access=access,
                 identity=FakeIdentity(people, db, settings),
                 my_status=MyStatusService(SystemClock()), states=DialogStateRepo(db),
-                privacy=None)  # type: ignore[arg-type]
+                privacy=None, dialogs=ConversationStateRepo(db, clock.now))  # type: ignore[arg-type]
 
 
 @pytest.fixture
