@@ -334,7 +334,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         return (await api.request(method, params))["response"]
 
     deps.chats = ChatsService(db, settings, outbound=outbound, members=VkMembers(api_call), group_id=lambda: deps.group_id,
-                              clock=clock)
+                              clock=clock, dialogs=deps.dialogs)
     deps.my_status.register(deps.chats.status_section)
 
     from bot.services.broadcasts import BroadcastService

@@ -12,6 +12,7 @@ from bot.services.reachability import ReachabilityService
 from handlers import routers
 from storage.db import Database
 from tests.broadcasts.test_service import FakeSender
+from tests.e2e.harness import step
 from tests.handlers.conftest import DEPUTY, TEACHER, NeutralBot, neutral_deps
 from tests.messaging.fake_messenger import FakeMessenger
 from tests.summary.conftest import school_settings  # noqa: F401
@@ -59,7 +60,7 @@ async def test_typed_answers_and_cancel(bot: NeutralBot) -> None:
     assert bot.messenger.sent[-1].text.startswith("Понял: ")
     await bot.say(DEPUTY, "отмена")
     assert bot.messenger.sent[-1].text == "Рассылка отменена."
-    assert await bot.deps.states.get(f"bcast:{DEPUTY}") is None
+    assert await step(bot.deps, DEPUTY, "broadcast") is None
 
 
 async def test_a_teachers_press_is_refused(bot: NeutralBot, sender: FakeSender) -> None:

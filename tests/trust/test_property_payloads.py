@@ -130,6 +130,7 @@ async def _idle(app: App) -> None:
     async with app.db.transaction() as conn:
         await conn.execute("DELETE FROM dialog_state")
         await conn.execute("DELETE FROM chat_dialogs")
+        await conn.execute("DELETE FROM conversation_state")
 
 
 async def _check(bot: Bot, actor: int, payload: dict[str, Any] | None, text: str, press: bool) -> None:
