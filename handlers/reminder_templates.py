@@ -2,11 +2,12 @@
 
 A new text is checked first (the same rules as a file: placeholders, no «write N
 messages»); the deputy sees the sample reminders it changes and applies or cancels. The
-draft waits in `tpl:{vk_id}` (deps.states); every button is checked on the server.
+draft waits in the dialog-state store (feature «templates», a day at most); every button is checked on the server.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -18,6 +19,8 @@ from bot.deps import Deps
 from bot.domain.models import Person, Role
 from bot.domain.reminder_templates import KEYS, TemplateError, Templates, defaults
 from bot.domain.ui import Button, Color, Keyboard
+from bot.messaging.events import ChatRef, Identity, Messenger
+from bot.messaging.state import StateKey
 from bot.services.access import Denied
 from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import ReminderService
@@ -36,8 +39,14 @@ HOW_TO = ("Чтобы изменить текст, напишите «шабло
 EXPIRED = "Этот черновик уже не действует. Пришлите «шаблон N: текст» ещё раз."
 
 
-def _key(vk_id: int) -> str:
-    return f"tpl:{vk_id}"
+#: An unapplied draft lapses after this long.
+DRAFT_TTL = dt.timedelta(days=1)
+
+
+def _key(deps: Deps, vk_id: int) -> StateKey:
+    """The draft's place: the deputy's VK dialog with the bot."""
+    account = Identity(messenger=Messenger.VK, external_id=vk_id)
+    return StateKey.of(deps.group_id, ChatRef.dialog_with(account), account, "templates")
 
 
 def _templates(deps: Deps) -> ReminderTemplates:
@@ -113,7 +122,8 @@ async def on_edit(message: Message, deps: Deps, number: int, text: str) -> None:
         await say(deps, vk_id, "Текст не принят: " + "; ".join(exc.problems).split(": ", 1)[-1]
                   + ". Исправьте и пришлите «шаблон " + str(number) + ": …» ещё раз.")
         return
-    await deps.states.set(_key(vk_id), "preview", {"k": key, "t": new_text, "org": deputy.org_id})
+    await deps.dialogs.set(_key(deps, vk_id), "preview", {"k": key, "t": new_text, "org": deputy.org_id},
+                           ttl=DRAFT_TTL)
     shown = [s for s in service.preview(deputy.org_id, draft) if draft.text(key) in s.text] or \
         service.preview(deputy.org_id, draft)[:1]
     samples = "\n\n".join(f"— {s.title}:\n{s.text}" for s in shown[:2])
@@ -127,20 +137,20 @@ async def on_apply(event: MessageEvent, deps: Deps) -> None:
     """«Применить»: the draft becomes the school's text."""
     vk_id = event.object.user_id
     deputy = await _deputy(deps, vk_id, "templates_apply", in_chat=event_in_chat(event))
-    state = await deps.states.get(_key(vk_id))
+    state = await deps.dialogs.get(_key(deps, vk_id))
     if deputy is None:
         return
-    if state is None or state.state != "preview" or state.payload.get("org") != deputy.org_id:
+    if state is None or state.state != "preview" or state.data.get("org") != deputy.org_id:
         snackbar("Черновик уже не действует")
         await say(deps, vk_id, EXPIRED)
         return
-    key, text = str(state.payload.get("k")), state.payload.get("t")
+    key, text = str(state.data.get("k")), state.data.get("t")
     try:
         _templates(deps).save_text(str(deputy.org_id), key, text if isinstance(text, str) else None)
     except TemplateError as exc:
         await say(deps, vk_id, "Текст не принят: " + "; ".join(exc.problems))
         return
-    await deps.states.delete(_key(vk_id))
+    await deps.dialogs.delete(_key(deps, vk_id))
     snackbar("Сохранено")
     await say(deps, vk_id, f"Готово: шаблон {NUMBERED.index(key) + 1} изменён, он будет в следующих напоминаниях.")
 
@@ -149,6 +159,6 @@ async def on_apply(event: MessageEvent, deps: Deps) -> None:
 async def on_cancel(event: MessageEvent, deps: Deps) -> None:
     """«Отмена»: the draft is dropped, nothing changes."""
     vk_id = event.object.user_id
-    await deps.states.delete(_key(vk_id))
+    await deps.dialogs.delete(_key(deps, vk_id))
     snackbar("Отменено")
     await say(deps, vk_id, "Хорошо, тексты не изменены.")
