@@ -25,7 +25,7 @@ from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.messenger import MaxMessenger
 from bot.max.polling import MaxPoller
 from bot.max.webhook import MaxWebhook, subscribe
-from bot.messaging.events import Identity
+from bot.messaging.events import Identity, Messenger
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.ports import Clock, MessengerPort, OutMessage, SystemClock
@@ -168,6 +168,7 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
         await runtime.unreachable(identity)
 
     messenger = MaxMessenger(client, on_unreachable=unreachable, sleep=wait)
+    deps.messengers[Messenger.MAX] = messenger
     # One MAX bot per database: its own user id is not asked for (GET /me), so its steps are keyed by 0.
     data = handler_data(deps, messenger)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
@@ -354,8 +355,10 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
 
     deps.reachability = ReachabilityService(db, probe=VkReach(vk_call, lambda: deps.group_id))
     deps.live_counts = LiveCountsService(db, settings, clock=clock)
-    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, chats=lambda: deps.chats,
-                                       spawn=spawn)
+    vk_messenger = VkMessenger(outbound)
+    deps.messengers[Messenger.VK] = vk_messenger
+    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, messengers=deps.messengers,
+                                       chats=lambda: deps.chats, spawn=spawn)
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
 
@@ -392,7 +395,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
-    messenger = VkMessenger(outbound)
+    messenger = vk_messenger
     dispatcher = build_dispatcher(deps, routers())
     data = handler_data(deps, messenger)
     # The community id may be learnt only when polling starts (groups.getById): read it per event.

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
+from bot.messaging.events import Messenger
 from bot.messaging.state import StateStore
-from bot.ports import Clock, Outbound
+from bot.ports import Clock, MessengerPort, Outbound
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
@@ -36,6 +37,8 @@ class Deps:
     # The one dialog-state store (storage.conversation_state): steps keyed by StateKey, with expiry.
     dialogs: StateStore
     group_id: int = 0
+    # Each messenger's port, added as its adapter is built (VK with the services, MAX by build_max).
+    messengers: dict[Messenger, MessengerPort] = field(default_factory=dict)
     # --- feature services (set by the composition root; None while a feature is off) ---
     # Typed through bot/contracts.py where another feature reads them.
     faq: Any = None

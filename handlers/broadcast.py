@@ -321,7 +321,7 @@ async def _typed_preview(turn: _Turn, deputy: Person, broadcast_id: int, text: s
             return
         await turn.end()
         await turn.say("Понял: отправляю.")
-        await service.start(broadcast_id, deputy)
+        await service.start(broadcast_id, deputy, turn.chat)
     elif answer == "edit":
         await turn.set("edit", {"b": broadcast_id})
         await turn.say("Понял: меняем текст. Пришлите новый текст рассылки.",
@@ -361,7 +361,7 @@ async def on_send(event: ButtonPressed, action: actions.BroadcastSend, messenger
     await turn.end()
     await turn.pop_up("Отправляю")
     try:
-        await broadcasts.start(broadcast_id, deputy)
+        await broadcasts.start(broadcast_id, deputy, turn.chat)
     except BroadcastRefused as refused:
         await turn.say(refused.text)
 

@@ -7,6 +7,7 @@ import pytest
 from bot.app import build_dispatcher, handler_data
 from bot.config import Settings
 from bot.messaging import actions
+from bot.messaging.events import Messenger
 from bot.services.broadcasts import BroadcastService
 from bot.services.reachability import ReachabilityService
 from handlers import routers
@@ -28,7 +29,8 @@ async def sender() -> FakeSender:
 async def bot(db: Database, school_settings: Settings, sender: FakeSender) -> NeutralBot:  # noqa: F811
     """The converted routers with broadcasts wired, answering through a fake messenger."""
     deps = await neutral_deps(db, school_settings)
-    deps.broadcasts = BroadcastService(db, school_settings, sender, ReachabilityService(db))
+    deps.broadcasts = BroadcastService(db, school_settings, sender, ReachabilityService(db),
+                                       messengers={Messenger.VK: sender})
     messenger = FakeMessenger()
     return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)
 
