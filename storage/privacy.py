@@ -78,6 +78,11 @@ class PrivacyRepo:
                                      (vk_id, person_id))
                 if outbox:
                     result.setdefault("outbox", []).extend(outbox)
+            # Open dialog steps, kept by account (VK and MAX) rather than by person.
+            steps = await _rows(conn, "SELECT * FROM conversation_state WHERE (messenger = 'vk' AND user_id = ?) "
+                                      "OR (messenger = 'max' AND user_id = ?)", (vk_id, person[0].get("max_id")))
+            if steps:
+                result["conversation_state"] = steps
         return result
 
     async def forget(self, person_id: int) -> dict[str, int]:

@@ -72,7 +72,7 @@ async def test_forget_removes_personal_data_but_keeps_totals(db: Database, setti
 
 
 async def test_forget_drops_the_persons_dialog_steps(db: Database, settings: Settings) -> None:
-    """A forgotten person's dialog steps (VK and MAX accounts) are removed; a colleague's stay."""
+    """A person's dialog steps (VK and MAX accounts) are exported, then removed by forget; a colleague's stay."""
     anna, petr = await _school(db)
     async with db.transaction() as conn:
         await conn.execute("UPDATE people SET max_id = 7001 WHERE id = ?", (anna,))
@@ -83,6 +83,8 @@ async def test_forget_drops_the_persons_dialog_steps(db: Database, settings: Set
                         Identity(messenger=Messenger.VK, external_id=2002))]
     for key in keys:
         await states.set(key, "link", {"answers": {"link": "https://vk.me/join/x"}})
+    exported = await PrivacyService(db, settings).export_person(anna)
+    assert exported is not None and len(exported["tables"]["conversation_state"]) == 2
     changed = await PrivacyService(db, settings).forget_person(anna)
     assert changed["conversation_state"] == 2
     assert [await states.get(k) is None for k in keys] == [True, True, False]
