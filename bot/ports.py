@@ -16,7 +16,16 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
-from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Identity, Messenger, OutFile, Reply
+from bot.messaging.events import (
+    CallbackAnswer,
+    ChatRef,
+    Edit,
+    FileRef,
+    Identity,
+    Messenger,
+    OutFile,
+    Reply,
+)
 
 
 class Clock(Protocol):
@@ -188,6 +197,12 @@ class RetryLater(PortFailure):
     kind = FailureKind.RETRY_LATER
 
 
+class FileTooLarge(PortFailure):
+    """A received file is larger than the caller allows (its size said so, or its bytes ran over)."""
+
+    kind = FailureKind.REFUSED
+
+
 class Sent(BaseModel):
     """What became of a reply: `failure` says why when the text did not go
     (a reply to someone who just wrote rarely fails, and the handler goes on either way);
@@ -225,6 +240,11 @@ class MessengerPort(Protocol):
 
     async def upload(self, chat: ChatRef, file: OutFile) -> str:
         """Upload a file for `chat`; returns the adapter's handle to attach. PortFailure on refusal."""
+        ...
+
+    async def download(self, file: FileRef, max_bytes: int) -> bytes:
+        """The bytes of a file someone sent (`MessageIn.files`), at most `max_bytes` of them:
+        FileTooLarge past that, PortFailure (RetryLater) when it cannot be fetched."""
         ...
 
 

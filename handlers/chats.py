@@ -23,6 +23,7 @@ from bot.messaging.state import StateKey
 from bot.ports import MessengerPort
 from bot.services.access import Denied
 from bot.services.chats import TO_LIST, ChatsRefused, ChatsService, Screen
+from handlers import faq
 from handlers.broadcast import dialog_key as broadcast_key
 
 router = Router("chats")
@@ -106,7 +107,7 @@ async def _listed_pick(deps: Deps, event: MessageIn, bot_id: int, text: str) -> 
     # Another dialog started after the list (a broadcast, a reply to a question) owns the number.
     if await deps.dialogs.get(broadcast_key(bot_id, event.chat, event.sender)) is not None:
         return None
-    if await deps.states.get(f"faq:{event.sender.external_id}") is not None:
+    if await faq.step(deps.dialogs, bot_id, event.sender) is not None:
         return None
     keys = [k for k in state.data.get("keys", []) if isinstance(k, str)]
     if words[0] in ("добавить", "добавь") and not any(k.startswith("nn") for k in keys):

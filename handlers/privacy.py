@@ -1,33 +1,53 @@
-"""Personal data at first contact: the consent gate (where the operator requires one) and «Мои данные»."""
+"""Personal data at first contact: the consent gate (where the operator requires one) and «Мои данные».
+
+A neutral handler: it runs on any messenger the router is fed from.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from vkbottle import GroupEventType
-from vkbottle.bot import BotLabeler, Message, MessageEvent
-from vkbottle.dispatch.rules import ABCRule
-
-from bot.deps import Deps
+from bot.domain.menus import main_menu
 from bot.domain.models import Person
-from bot.domain.ui import Button, Color, Keyboard
-from bot.messaging.events import ChatRef, Identity, Messenger
-from bot.ports import PortFailure
-from bot.services.privacy import PrivacyTerms
-from handlers.common import Cmd, EventCmd, Known, event_payload, is_private, say, say_menu, snackbar
+from bot.domain.ui import Color, Keyboard
+from bot.messaging import actions
+from bot.messaging.events import (
+    ButtonPressed,
+    CallbackAnswer,
+    ChatRef,
+    MessageIn,
+    Messenger,
+    OutFile,
+    Reply,
+)
+from bot.messaging.filters import Command, Known, Private
+from bot.messaging.router import Router
+from bot.messaging.state import StateStore
+from bot.ports import MessengerPort, PortFailure
+from bot.services.privacy import PrivacyService, PrivacyTerms
 from handlers.identify import ASK_NAME, STEP_TTL, name_key
 from handlers.menu import greeting
 
-labeler = BotLabeler()
+router = Router("privacy")
 
-CONSENT_CMD = "consent_ok"
+
+async def _enabled(event: Any, privacy: PrivacyService | None = None) -> bool:
+    """The privacy service is wired (a bot built without it has neither the gate nor «Мои данные»)."""
+    return privacy is not None
+
+
+router.message.filter(_enabled)
+router.button.filter(_enabled)
+
 CONSENT_BUTTON = "Согласен(на)"
 CONSENT_FOOTER = (
     "Пока вы не дадите согласие, я не смогу помочь: нажмите «{button}», если согласны. "
     "Вопросы — ответственному за Сферум в школе."
 )
 THANKS = "Спасибо, согласие записано."
+MY_DATA_WORDS = ("мои данные", "мои персональные данные")
+EXPORT_NAME = "мои-данные.json"
 
 
 def _consent_prompt(terms: PrivacyTerms) -> tuple[str, Keyboard]:
@@ -35,104 +55,115 @@ def _consent_prompt(terms: PrivacyTerms) -> tuple[str, Keyboard]:
     if terms.policy_url:
         text += f"\n\nПолитика обработки персональных данных: {terms.policy_url}"
     text += "\n\n" + CONSENT_FOOTER.format(button=CONSENT_BUTTON)
-    keyboard = Keyboard.column([Button(label=CONSENT_BUTTON, payload={"cmd": "consent_ok", "v": terms.version},
-                                       color=Color.POSITIVE, callback=True)])
-    return text, keyboard
+    button = actions.ConsentAccepted(version=terms.version).button(CONSENT_BUTTON, color=Color.POSITIVE,
+                                                                   callback=True)
+    return text, Keyboard.column([button])
 
 
-async def _pending_terms(deps: Deps, vk_id: int) -> PrivacyTerms | None:
-    person = await deps.access.person(vk_id)
-    return await deps.privacy.needs_consent(vk_id, person.org_id if person else None)
+async def _pending_terms(event: MessageIn | ButtonPressed, person: Person | None,
+                         privacy: PrivacyService) -> PrivacyTerms | None:
+    """The terms the sender must accept first; `person` is the one the middleware resolved."""
+    return await privacy.needs_consent(event.sender.external_id, person.org_id if person else None)
 
 
-class NoConsent(ABCRule[Message]):
-    """A private message from someone who has not accepted the required consent: injects `terms`."""
-
-    async def check(self, event: Message, deps: Deps) -> dict[str, Any] | bool:
-        if not is_private(event):
-            return False
-        terms = await _pending_terms(deps, event.from_id)
-        return {"terms": terms} if terms is not None else False
-
-
-class NoConsentPress(ABCRule[MessageEvent]):
-    """Any button but the consent's own, pressed by someone who has not accepted it."""
-
-    async def check(self, event: MessageEvent, deps: Deps) -> dict[str, Any] | bool:
-        if event_payload(event).get("cmd") == CONSENT_CMD:
-            return False
-        terms = await _pending_terms(deps, event.object.user_id)
-        return {"terms": terms} if terms is not None else False
+async def no_consent(event: MessageIn, privacy: PrivacyService,
+                     person: Person | None = None) -> dict[str, Any] | bool:
+    """A private message from someone who has not accepted the required consent: passes `terms`."""
+    if event.chat.is_group:
+        return False
+    terms = await _pending_terms(event, person, privacy)
+    return {"terms": terms} if terms is not None else False
 
 
-@labeler.private_message(NoConsent())
-async def on_message_without_consent(message: Message, deps: Deps, terms: PrivacyTerms) -> None:
+async def no_consent_press(event: ButtonPressed, privacy: PrivacyService,
+                           person: Person | None = None) -> dict[str, Any] | bool:
+    """Any button but the consent's own, pressed by someone who has not accepted it: passes `terms`."""
+    if actions.ConsentAccepted.parse(event.payload) is not None:
+        return False
+    terms = await _pending_terms(event, person, privacy)
+    return {"terms": terms} if terms is not None else False
+
+
+async def _pop_up(messenger: MessengerPort, event: ButtonPressed, text: str) -> None:
+    await messenger.answer(CallbackAnswer(callback_id=event.callback_id, user=event.sender, chat=event.chat,
+                                          text=text))
+
+
+@router.message(no_consent)
+async def on_message_without_consent(event: MessageIn, terms: PrivacyTerms, messenger: MessengerPort) -> None:
     """Nothing is processed before the consent: the message gets the consent text."""
     text, keyboard = _consent_prompt(terms)
-    await say(deps, message.from_id, text, keyboard)
+    await messenger.send(Reply(chat=event.chat, text=text, keyboard=keyboard))
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, NoConsentPress())
-async def on_press_without_consent(event: MessageEvent, deps: Deps, terms: PrivacyTerms) -> None:
-    """A button pressed before the consent does nothing but show the consent again."""
-    snackbar("Сначала нужно согласие на обработку данных")
+@router.button(no_consent_press)
+async def on_press_without_consent(event: ButtonPressed, terms: PrivacyTerms, messenger: MessengerPort) -> None:
+    """A button pressed before the consent does nothing but show the consent again (in private)."""
+    await _pop_up(messenger, event, "Сначала нужно согласие на обработку данных")
     text, keyboard = _consent_prompt(terms)
-    await say(deps, event.object.user_id, text, keyboard)
+    await messenger.send(Reply(chat=ChatRef.dialog_with(event.sender), text=text, keyboard=keyboard))
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("consent_ok"))
-async def on_consent(event: MessageEvent, deps: Deps, args: dict[str, Any], person: Person | None) -> None:
+@router.button(actions.ConsentAccepted.filter())
+async def on_consent(event: ButtonPressed, action: actions.ConsentAccepted, person: Person | None,
+                     messenger: MessengerPort, privacy: PrivacyService, dialogs: StateStore,
+                     bot_id: int) -> None:
     """The person accepts the consent text they were shown; then the usual first steps follow."""
-    vk_id = event.object.user_id
+    dialog = ChatRef.dialog_with(event.sender)
     org_id = person.org_id if person else None
-    version = args.get("v")
-    if not isinstance(version, str) or not await deps.privacy.accept(vk_id, org_id, version):
-        terms = deps.privacy.terms(org_id)
+    if not await privacy.accept(event.sender.external_id, org_id, action.version):
+        terms = privacy.terms(org_id)
         if not terms.consent_required:
-            snackbar("Согласие не требуется")
+            await _pop_up(messenger, event, "Согласие не требуется")
             return
-        snackbar("Текст согласия изменился")
+        await _pop_up(messenger, event, "Текст согласия изменился")
         text, keyboard = _consent_prompt(terms)
-        await say(deps, vk_id, "Текст согласия изменился, прочитайте, пожалуйста, новый.\n\n" + text, keyboard)
+        await messenger.send(Reply(chat=dialog, text="Текст согласия изменился, прочитайте, пожалуйста, новый.\n\n"
+                                   + text, keyboard=keyboard))
         return
-    snackbar(THANKS)
+    await _pop_up(messenger, event, THANKS)
     if person is not None:
-        await say_menu(deps, person, THANKS + " " + greeting(person))
-    else:
-        await say(deps, vk_id, THANKS)
-        # Identification starts: its router reads the name typed next.
-        account = Identity(messenger=Messenger.VK, external_id=vk_id)
-        await deps.dialogs.set(name_key(deps.group_id, ChatRef.dialog_with(account), account), "name", ttl=STEP_TTL)
-        await say(deps, vk_id, ASK_NAME)
+        await messenger.send(Reply(chat=dialog, text=THANKS + " " + greeting(person),
+                                   keyboard=main_menu(person.role)))
+        return
+    await messenger.send(Reply(chat=dialog, text=THANKS))
+    if event.sender.messenger is Messenger.VK:
+        # Identification starts (VK only so far): its router reads the name typed next.
+        await dialogs.set(name_key(bot_id, dialog, event.sender), "name", ttl=STEP_TTL)
+        await messenger.send(Reply(chat=dialog, text=ASK_NAME))
 
 
-async def _send_my_data(deps: Deps, person: Person) -> None:
-    vk_id = person.vk_id or 0
-    found = await deps.privacy.my_data(person.id, vk_id)
+async def _send_my_data(messenger: MessengerPort, privacy: PrivacyService, event: MessageIn | ButtonPressed,
+                        person: Person) -> None:
+    """What is kept, with the person's own export as a JSON file (the menu when the file cannot go)."""
+    dialog = ChatRef.dialog_with(event.sender)
+    found = await privacy.my_data(person.id, event.sender)
     if found is None:
-        await say(deps, vk_id, "Бот не хранит о вас данных из списка сотрудников.")
+        await messenger.send(Reply(chat=dialog, text="Бот не хранит о вас данных из списка сотрудников."))
         return
     text, data = found
     body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
     try:
-        attachment = await deps.outbound.upload_document(vk_id, body, "мои-данные.json")
+        handle = await messenger.upload(dialog, OutFile(name=EXPORT_NAME, data=body))
     except PortFailure:
-        await say_menu(deps, person, text + "\n\nФайл сейчас отправить не удалось, попробуйте позже.")
+        await messenger.send(Reply(chat=dialog, text=text + "\n\nФайл сейчас отправить не удалось, попробуйте позже.",
+                                   keyboard=main_menu(person.role)))
         return
-    await say(deps, vk_id, text, attachments=(attachment,))
+    await messenger.send(Reply(chat=dialog, text=text, attachments=(handle,)))
 
 
-@labeler.private_message(Known(), Cmd("my_data", "мои данные", "мои персональные данные"))
-async def cmd_my_data(message: Message, deps: Deps, person: Person) -> None:
+@router.message(Private(), Known(), Command(actions.MyData, *MY_DATA_WORDS, typos=True))
+async def cmd_my_data(event: MessageIn, person: Person, messenger: MessengerPort, privacy: PrivacyService) -> None:
     """What the bot keeps about the person, and the person's own export as a JSON file."""
-    await _send_my_data(deps, person)
+    await _send_my_data(messenger, privacy, event, person)
 
 
-@labeler.raw_event(GroupEventType.MESSAGE_EVENT, MessageEvent, EventCmd("my_data"))
-async def on_my_data(event: MessageEvent, deps: Deps, person: Person | None) -> None:
+@router.button(actions.MyData.filter())
+async def on_my_data(event: ButtonPressed, person: Person | None, messenger: MessengerPort,
+                     privacy: PrivacyService) -> None:
     """The «Мои данные» button under the notice."""
     if person is None:
-        snackbar("Сначала представьтесь боту")
+        await _pop_up(messenger, event, "Сначала представьтесь боту")
         return
-    snackbar("Собираю ваши данные")
-    await _send_my_data(deps, person)
+    await _pop_up(messenger, event, "Собираю ваши данные")
+    await _send_my_data(messenger, privacy, event, person)

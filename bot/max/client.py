@@ -104,7 +104,9 @@ class MaxClient:
 
     async def upload_file(self, url: str, name: str, data: bytes) -> JSON:
         """Step two of an upload: the file as multipart field `data` to the URL MAX gave."""
-        form = aiohttp.FormData()
+        # The file name goes as UTF-8 text, as curl's `-F data=@файл` sends it (aiohttp would
+        # percent-encode it by default, and a Cyrillic name would reach the person as %D0%BC…).
+        form = aiohttp.FormData(quote_fields=False)
         form.add_field("data", data, filename=name)
         try:
             async with self.session.post(url, data=form, timeout=aiohttp.ClientTimeout(total=120)) as response:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings
+from bot.messaging.events import Identity
 from bot.ports import Clock, SystemClock
 from storage.audit import AuditRepo
 from storage.consents import ConsentRepo
@@ -167,9 +168,9 @@ class PrivacyService:
                                 target=version)
         return True
 
-    async def my_data(self, person_id: int, vk_id: int) -> tuple[str, dict[str, Any]] | None:
-        """For «Мои данные»: a short list of what is kept and the full export (audited)."""
-        data = await self.export_person(person_id, actor=f"vk:{vk_id}")
+    async def my_data(self, person_id: int, account: Identity) -> tuple[str, dict[str, Any]] | None:
+        """For «Мои данные»: a short list of what is kept and the full export (audited as asked by `account`)."""
+        data = await self.export_person(person_id, actor=f"{account.messenger.value}:{account.external_id}")
         if data is None:
             return None
         tables: dict[str, list[Any]] = data["tables"]

@@ -26,10 +26,15 @@ class FakeSender:
     def __init__(self, codes: dict[int, int] | None = None, *, crash: bool = False) -> None:
         self.codes = codes or {}
         self.crash = crash
-        self.replies: list[Reply] = []
+        self.replies: list[Reply | OutMessage] = []
         self.bulk: list[OutMessage] = []
         self.delivered: set[str] = set()
         self.edits: list[str] = []
+
+    async def reply(self, message: OutMessage) -> Delivery:
+        """As an `Outbound` (the FAQ's hand-off in tests/handlers/test_faq.py)."""
+        self.replies.append(message)
+        return Delivery(peer_id=message.peer_id, ok=True, conversation_message_id=len(self.replies))
 
     async def send(self, reply: Reply) -> Sent:
         self.replies.append(reply)

@@ -79,5 +79,10 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
 async def neutral(db: Database, school_settings: Settings) -> NeutralBot:  # noqa: F811
     """The converted routers over real SQLite, answering through a fake messenger."""
     deps = await neutral_deps(db, school_settings)
-    messenger = FakeMessenger()
+    return neutral_bot(deps)
+
+
+def neutral_bot(deps: Deps, messenger: FakeMessenger | None = None) -> NeutralBot:
+    """The converted routers over `deps` (its dialog-state store among them), answering through a fake messenger."""
+    messenger = messenger or FakeMessenger()
     return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)
