@@ -50,7 +50,7 @@ from storage.identity import IdentityRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo, InboxRepo
+from storage.runtime import InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -311,12 +311,11 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
 
     api = make_api(settings, api_url)
     outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
-    states = DialogStateRepo(db)
     identity = IdentityService(people, IdentityRepo(db), settings)
     deps = Deps(
         settings=settings, db=db, clock=clock, outbound=outbound, people=people, audit=audit,
         access=AccessService(people, audit, settings), identity=identity,
-        my_status=MyStatusService(clock), states=states, privacy=PrivacyService(db, settings, clock),
+        my_status=MyStatusService(clock), privacy=PrivacyService(db, settings, clock),
         dialogs=ConversationStateRepo(db, clock.now), group_id=settings.vk.group_id,
     )
 

@@ -16,7 +16,6 @@ from bot.services.privacy import PrivacyService
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 
 
 @dataclass
@@ -32,7 +31,6 @@ class Deps:
     access: AccessService
     identity: IdentityService
     my_status: MyStatusService
-    states: DialogStateRepo
     privacy: PrivacyService
     # The one dialog-state store (storage.conversation_state): steps keyed by StateKey, with expiry.
     dialogs: StateStore

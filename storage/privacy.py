@@ -116,8 +116,6 @@ class PrivacyRepo:
                     ("DELETE FROM vk_users WHERE vk_id = ?", "vk_users"),
                     ("DELETE FROM binding_requests WHERE vk_id = ?", "binding_requests"),
                     ("DELETE FROM privacy_consents WHERE vk_id = ?", "privacy_consents"),
-                    ("DELETE FROM dialog_state WHERE peer_key = CAST(?1 AS TEXT) OR peer_key LIKE '%:' || ?1",
-                     "dialog_state"),
                     ("DELETE FROM conversation_state WHERE messenger = 'vk' AND user_id = ?", "conversation_state"),
                     ("DELETE FROM inbox WHERE order_key = CAST(? AS TEXT)", "inbox"),
                     ("UPDATE outbox SET message = '', keyboard = NULL, attachment = NULL WHERE peer_id = ?", "outbox"),

@@ -283,7 +283,7 @@ class BroadcastService:
             raise BroadcastRefused("Эта рассылка уже отправлена или отменена.")
         where = chat or ChatRef.dialog_with(Identity(messenger=Messenger.VK, external_id=deputy.vk_id or 0))
         shown = await self._say(where, _progress_text(0, len(people)))
-        await self._repo.set_progress_message(broadcast.id, where.chat_id, shown)
+        await self._repo.set_progress_message(broadcast.id, where.messenger.value, where.chat_id, shown)
         started = await self._repo.get(broadcast.id)
         assert started is not None
         if self._spawn is not None:
@@ -385,7 +385,7 @@ def _progress_chat(broadcast: Broadcast) -> ChatRef | None:
     """The deputy's dialog that shows the progress and gets the report (None: none was shown)."""
     if not broadcast.progress_peer:
         return None
-    return ChatRef(messenger=Messenger.VK, chat_id=broadcast.progress_peer)
+    return ChatRef(messenger=Messenger(broadcast.progress_messenger), chat_id=broadcast.progress_peer)
 
 
 def _progress_text(done: int, total: int) -> str:

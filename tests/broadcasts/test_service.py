@@ -125,6 +125,25 @@ async def test_a_run_killed_midway_is_resumed_once(db: Database, settings: Setti
     assert sum(r.text.startswith("Рассылка отправлена") for r in sender.replies) == 1
 
 
+async def test_a_deputy_in_max_sees_progress_and_report_in_max(db: Database, settings: Settings,
+                                                               school: dict[str, Person]) -> None:
+    """Started from a MAX dialog (also when resumed after a crash): the progress edits and the report
+    go through MAX's port to that dialog; VK's port gets none of them; the bulk stays on the outbox."""
+    outbox, vk, max_port = FakeSender(crash=True), FakeSender(), FakeSender()
+    max_port.messenger = Messenger.MAX
+    svc = BroadcastService(db, settings, outbox, ReachabilityService(db),
+                           messengers={Messenger.VK: vk, Messenger.MAX: max_port})
+    dialog = ChatRef(messenger=Messenger.MAX, chat_id=7001)
+    preview = await svc.create(school["deputy"], "all", None, "Текст")
+    with pytest.raises(RuntimeError):
+        await svc.start(preview.broadcast.id, school["deputy"], dialog)
+    assert await svc.resume_all() == 1
+    assert [r.chat for r in max_port.replies] == [dialog, dialog]
+    assert max_port.replies[-1].text.startswith("Рассылка отправлена")
+    assert max_port.edits[-1] == "Рассылка завершена: обработано 3 из 3."
+    assert vk.replies == [] and vk.edits == [] and sorted(m.peer_id for m in outbox.bulk) == [2001, 2005]
+
+
 async def test_another_schools_deputy_cannot_start_it(db: Database, settings: Settings,
                                                       school: dict[str, Person]) -> None:
     """The service itself refuses a deputy of another school (besides the handler's access check)."""

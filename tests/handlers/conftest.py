@@ -22,7 +22,6 @@ from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 from tests.messaging.fake_messenger import FakeMessenger
 from tests.summary.conftest import FixedClock, school_settings, seed_school  # noqa: F401
 
@@ -71,8 +70,7 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
     return Deps(settings=settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
                 people=people, audit=AuditRepo(db), access=access,
                 identity=FakeIdentity(people, db, settings),
-                my_status=MyStatusService(SystemClock()), states=DialogStateRepo(db),
-                privacy=None, dialogs=ConversationStateRepo(db, clock.now))  # type: ignore[arg-type]
+                my_status=MyStatusService(SystemClock()), privacy=None, dialogs=ConversationStateRepo(db, clock.now))  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ async def bot(db: Database, school_settings: Settings) -> Bot:  # noqa: F811
     access = AccessService(people, AuditRepo(db), school_settings)
     deps = Deps(settings=school_settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
                 people=people, audit=AuditRepo(db), access=access, identity=None,  # type: ignore[arg-type]
-                my_status=MyStatusService(SystemClock()), states=None, privacy=None,  # type: ignore[arg-type]
+                my_status=MyStatusService(SystemClock()), privacy=None,  # type: ignore[arg-type]
                 dialogs=ConversationStateRepo(db, clock.now))
     deps.summary = SummaryService(db, school_settings, clock=clock, people=people)
     messenger = FakeMessenger()
