@@ -43,11 +43,14 @@ class SystemClock:
 
 class OutMessage(BaseModel):
     """A message to send. `idem_key` (organization, kind, period, person, chunk) makes
-    a re-send after a crash a no-op; without it the message is an interactive reply."""
+    a re-send after a crash a no-op; without it the message is an interactive reply.
+    `peer_id` is the target in `messenger`: a VK peer id; in MAX a person's user id (their
+    dialog) or a group chat's (negative) chat id."""
 
     model_config = ConfigDict(frozen=True)
 
     peer_id: int
+    messenger: Messenger = Messenger.VK
     text: str = ""
     keyboard: Keyboard | None = None
     attachments: tuple[str, ...] = ()
@@ -70,11 +73,18 @@ class Delivery(BaseModel):
     error_code: int | None = None
     error: str | None = None
     person_id: int | None = None
+    messenger: Messenger = Messenger.VK
 
     @property
     def unreachable(self) -> bool:
-        """VK will not let the community write to this person (901, 902, 943, 944)."""
+        """The messenger will not let the bot write to this person: VK's 901, 902, 943, 944; MAX's HTTP 403."""
+        if self.messenger is Messenger.MAX:
+            return self.error_code == MAX_DENIED
         return self.error_code in (901, 902, 943, 944)
+
+
+# MAX answers a send to someone who never started the bot, or stopped it, with HTTP 403.
+MAX_DENIED = 403
 
 
 class Outbound(Protocol):
