@@ -32,7 +32,6 @@ from bot.messaging.delivery import RoutedOutbound
 from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
-from bot.messaging.state import StateStore
 from bot.ports import Clock, MessengerPort, NotAdmin, OutMessage, PortFailure, SystemClock
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
@@ -56,7 +55,7 @@ from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo, InboxRepo
+from storage.runtime import InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +78,12 @@ def _merge(target: ABCLabeler, source: BotLabeler) -> None:
         target.raw_event_view.handlers.setdefault(event, []).extend(basements)
 
 
-def handler_data(deps: Deps, messenger: MessengerPort, dialogs: StateStore | None = None) -> dict[str, Any]:
-    """What neutral handlers may declare by name: the messenger port, the dialog-state store
-    (`dialogs`), `deps` and every wired service."""
+def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
+    """What neutral handlers may declare by name: the messenger port, `bot_id` (this bot's id in
+    that messenger, the second part of a `StateKey`), `deps` and every wired service (the dialog-state
+    store among them, as `dialogs`)."""
     services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
-    extra = {"dialogs": dialogs} if dialogs is not None else {}
-    return {**services, **extra, "deps": deps, "messenger": messenger}
+    return {**services, "deps": deps, "messenger": messenger, "bot_id": bot_id}
 
 
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
@@ -261,7 +260,9 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
     client, users, messenger = sending.client, sending.users, sending.messenger
     runtime: MaxRuntime
     wait = sleep or asyncio.sleep
-    data = handler_data(deps, messenger, ConversationStateRepo(db, deps.clock.now))
+    deps.messengers[Messenger.MAX] = messenger
+    # One MAX bot per database: its own user id is not asked for (GET /me), so its steps are keyed by 0.
+    data = handler_data(deps, messenger)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
     async def handle(update: dict[str, Any]) -> None:
@@ -421,13 +422,12 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     outbound = RoutedOutbound(vk_outbound)
     if max_sending is not None:
         outbound.attach(Messenger.MAX, max_sending.outbound)
-    states = DialogStateRepo(db)
     identity = IdentityService(people, IdentityRepo(db), settings)
     deps = Deps(
         settings=settings, db=db, clock=clock, outbound=outbound, people=people, audit=audit,
         access=AccessService(people, audit, settings), identity=identity,
-        my_status=MyStatusService(clock), states=states, privacy=PrivacyService(db, settings, clock),
-        group_id=settings.vk.group_id,
+        my_status=MyStatusService(clock), privacy=PrivacyService(db, settings, clock),
+        dialogs=ConversationStateRepo(db, clock.now), group_id=settings.vk.group_id,
     )
 
     # --- feature services ---
@@ -445,7 +445,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         return (await api.request(method, params))["response"]
 
     deps.chats = ChatsService(db, settings, outbound=outbound, members=VkMembers(api_call), group_id=lambda: deps.group_id,
-                              clock=clock)
+                              clock=clock, dialogs=deps.dialogs)
     deps.my_status.register(deps.chats.status_section)
 
     from bot.services.broadcasts import BroadcastService
@@ -465,8 +465,12 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
 
     deps.reachability = ReachabilityService(db, probe=VkReach(vk_call, lambda: deps.group_id))
     deps.live_counts = LiveCountsService(db, settings, clock=clock)
-    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, chats=lambda: deps.chats,
-                                       spawn=spawn)
+    vk_messenger = VkMessenger(vk_outbound)
+    deps.messengers[Messenger.VK] = vk_messenger
+    if max_sending is not None:
+        deps.messengers[Messenger.MAX] = max_sending.messenger
+    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, messengers=deps.messengers,
+                                       chats=lambda: deps.chats, spawn=spawn)
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
 
@@ -503,16 +507,17 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
             except Exception:
                 log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
-    # No feature uses vkbottle's per-peer states (dialog steps are in dialog_state and, for converted
-    # features, conversation_state), so its default dispenser stays empty and costs no query per message.
+    # No feature uses vkbottle's per-peer states (dialog steps are in conversation_state), so its
+    # default dispenser stays empty and costs no query per message.
     bot = Bot(api=api, error_handler=error_handler)
     from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
-    messenger = VkMessenger(vk_outbound)
+    messenger = vk_messenger
     dispatcher = build_dispatcher(deps, routers())
-    data = handler_data(deps, messenger, ConversationStateRepo(db, clock.now))
-    bridge = VkBridge(dispatcher, lambda context: data)
+    data = handler_data(deps, messenger)
+    # The community id may be learnt only when polling starts (groups.getById): read it per event.
+    bridge = VkBridge(dispatcher, lambda context: {**data, "bot_id": deps.group_id})
     for labeler in labelers(bridge.labeler):
         _merge(bot.labeler, labeler)
     middleware = deps_middleware(deps)

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.config import Settings
-from bot.ports import Clock, Outbound
+from bot.messaging.events import Messenger
+from bot.messaging.state import StateStore
+from bot.ports import Clock, MessengerPort, Outbound
 from bot.services.access import AccessService
 from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
@@ -14,7 +16,6 @@ from bot.services.privacy import PrivacyService
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 
 
 @dataclass
@@ -30,9 +31,12 @@ class Deps:
     access: AccessService
     identity: IdentityService
     my_status: MyStatusService
-    states: DialogStateRepo
     privacy: PrivacyService
+    # The one dialog-state store (storage.conversation_state): steps keyed by StateKey, with expiry.
+    dialogs: StateStore
     group_id: int = 0
+    # Each messenger's port, added as its adapter is built (VK with the services, MAX by build_max).
+    messengers: dict[Messenger, MessengerPort] = field(default_factory=dict)
     # --- feature services (set by the composition root; None while a feature is off) ---
     # Typed through bot/contracts.py where another feature reads them.
     faq: Any = None

@@ -142,21 +142,6 @@ class PeopleStore(Protocol):
     async def bind_vk(self, person_id: int, vk_id: int) -> None: ...
 
 
-class DialogStore(Protocol):
-    """Persistent dialog state (storage.runtime.DialogStateRepo)."""
-
-    async def get(self, key: str) -> DialogStateValue | None: ...
-
-    async def set(self, key: str, state: str, payload: dict[str, Any] | None = None) -> None: ...
-
-    async def delete(self, key: str) -> None: ...
-
-
-class DialogStateValue(Protocol):
-    state: str
-    payload: dict[str, Any]
-
-
 # --- messenger ports: what a handler or a service may ask of any messenger ---
 
 

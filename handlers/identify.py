@@ -5,6 +5,7 @@ A neutral handler: it runs on any messenger the router is fed from.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,8 @@ from bot.messaging.events import (
 )
 from bot.messaging.filters import Private
 from bot.messaging.router import Router
-from bot.ports import DialogStore, MessengerPort, PeopleStore
+from bot.messaging.state import StateKey, StateStore, StateValue
+from bot.ports import MessengerPort, PeopleStore
 from bot.services.access import AccessService, Denied
 from bot.services.identity import IdentityService, account_of
 from bot.services.privacy import data_notice
@@ -58,9 +60,13 @@ NO_DEPUTY = (
 STALE = "Эта кнопка уже не действует"
 
 
-def name_key(user_id: int, messenger: Messenger = Messenger.VK) -> str:
-    """The dialog-state key of a stranger's identification (VK's keys kept as they were)."""
-    return f"ident:{user_id}" if messenger is Messenger.VK else f"ident:{messenger.value}:{user_id}"
+#: A stranger who named themselves and went away starts again after this long.
+STEP_TTL = dt.timedelta(days=7)
+
+
+def name_key(bot_id: int, chat: ChatRef, user: Identity) -> StateKey:
+    """The dialog-state key of a stranger's identification in their dialog with the bot."""
+    return StateKey.of(bot_id, chat, user, "identify")
 
 
 def _pick_keyboard(people: list[Person]) -> Keyboard:
@@ -76,7 +82,8 @@ class _Turn:
 
     event: MessageIn | ButtonPressed
     messenger: MessengerPort
-    states: DialogStore
+    dialogs: StateStore
+    bot_id: int
     identity: IdentityService
     people: PeopleStore
 
@@ -85,8 +92,14 @@ class _Turn:
         return self.event.sender.external_id
 
     @property
-    def key(self) -> str:
-        return name_key(self.user_id, self.event.sender.messenger)
+    def key(self) -> StateKey:
+        return name_key(self.bot_id, self.event.chat, self.event.sender)
+
+    async def step(self) -> StateValue | None:
+        return await self.dialogs.get(self.key)
+
+    async def set(self, state: str, data: dict[str, Any] | None = None) -> None:
+        await self.dialogs.set(self.key, state, data, ttl=STEP_TTL)
 
     @property
     def in_max(self) -> bool:
@@ -114,28 +127,28 @@ async def stranger(event: MessageIn, person: Person | None = None) -> bool:
 
 
 @router.message(Private(), stranger)
-async def on_stranger(event: MessageIn, messenger: MessengerPort, states: DialogStore, identity: IdentityService,
-                      people: PeopleStore) -> None:
+async def on_stranger(event: MessageIn, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
+                      identity: IdentityService, people: PeopleStore) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
-    turn = _Turn(event, messenger, states, identity, people)
+    turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
     await identity.note_user(event.sender, wrote=True)
     if await identity.pending(event.sender):
         await turn.say(WAITING)
         return
-    state = await states.get(turn.key)
+    state = await turn.step()
     typed = event.text.strip()
     if state is None or not typed:
-        await states.set(turn.key, "name")
+        await turn.set("name")
         await turn.say(ASK_NAME)
         return
-    if state.state == "pick" and await _typed_pick(turn, typed, state.payload):
+    if state.state == "pick" and await _typed_pick(turn, typed, state.data):
         return
     found = await identity.candidates(typed, event.sender.messenger)
     if not found:
         await turn.say(NOT_FOUND.format(typed=typed[:80]))
         return
     people_found = [c.person for c in found]
-    await states.set(turn.key, "pick", {"candidates": [p.id for p in people_found], "typed": typed[:200]})
+    await turn.set("pick", {"candidates": [p.id for p in people_found], "typed": typed[:200]})
     if len(people_found) == 1:
         text = "Это вы? Ответьте «да» или «нет» — или нажмите кнопку."
     else:
@@ -167,31 +180,31 @@ async def _typed_pick(turn: _Turn, typed: str, offer: dict[str, Any]) -> bool:
 
 
 @router.button(actions.IdNone.filter())
-async def on_not_listed(event: ButtonPressed, messenger: MessengerPort, states: DialogStore,
+async def on_not_listed(event: ButtonPressed, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
                         identity: IdentityService, people: PeopleStore) -> None:
     """The person is not among the candidates: ask to retype."""
-    turn = _Turn(event, messenger, states, identity, people)
+    turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
     await turn.pop_up("Хорошо")
     await _not_listed(turn)
 
 
 async def _not_listed(turn: _Turn, prefix: str = "") -> None:
-    await turn.states.set(turn.key, "name")
+    await turn.set("name")
     await turn.say(prefix + "Пришлите, пожалуйста, фамилию, имя и отчество полностью, как в списке школы.")
 
 
 @router.button(actions.IdPick.filter())
 async def on_pick(event: ButtonPressed, action: actions.IdPick, person: Person | None, messenger: MessengerPort,
-                  states: DialogStore, identity: IdentityService, people: PeopleStore) -> None:
+                  dialogs: StateStore, bot_id: int, identity: IdentityService, people: PeopleStore) -> None:
     """The person picked their roster line: create a request and ask the deputy."""
-    turn = _Turn(event, messenger, states, identity, people)
-    state = await states.get(turn.key)
+    turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
+    state = await turn.step()
     # The payload is checked against what this person was offered: a forged id does nothing.
-    offered = state.payload.get("candidates", []) if state is not None and state.state == "pick" else []
+    offered = state.data.get("candidates", []) if state is not None and state.state == "pick" else []
     if person is not None or action.person_id not in offered:
         await turn.pop_up(STALE)
         return
-    typed = str(state.payload.get("typed", "")) if state is not None else ""
+    typed = str(state.data.get("typed", "")) if state is not None else ""
     await _pick(turn, action.person_id, typed)
 
 
@@ -203,7 +216,7 @@ async def _pick(turn: _Turn, chosen: int, typed: str) -> None:
         await turn.say("Эта строка списка уже занята. Если это ошибка, напишите заместителю директора.")
         return
     request = await turn.identity.request(turn.event.sender, typed, target)
-    await turn.states.delete(turn.key)
+    await turn.dialogs.delete(turn.key)
     deputies = await turn.identity.deputies(target.org_id, turn.event.sender.messenger)
     await turn.pop_up("Заявка отправлена")
     await turn.say(WAITING if deputies else NO_DEPUTY)
@@ -262,15 +275,17 @@ async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessSer
 
 @router.button(actions.BindApprove.filter())
 async def on_approve(event: ButtonPressed, action: actions.BindApprove, messenger: MessengerPort,
-                     states: DialogStore, identity: IdentityService, people: PeopleStore, access: AccessService,
-                     settings: Settings) -> None:
+                     dialogs: StateStore, bot_id: int, identity: IdentityService, people: PeopleStore,
+                     access: AccessService, settings: Settings) -> None:
     """A deputy approves a binding request."""
-    await _decide(_Turn(event, messenger, states, identity, people), action.request_id, True, access, settings)
+    await _decide(_Turn(event, messenger, dialogs, bot_id, identity, people),
+                  action.request_id, True, access, settings)
 
 
 @router.button(actions.BindReject.filter())
 async def on_reject(event: ButtonPressed, action: actions.BindReject, messenger: MessengerPort,
-                    states: DialogStore, identity: IdentityService, people: PeopleStore, access: AccessService,
-                    settings: Settings) -> None:
+                    dialogs: StateStore, bot_id: int, identity: IdentityService, people: PeopleStore,
+                    access: AccessService, settings: Settings) -> None:
     """A deputy rejects a binding request."""
-    await _decide(_Turn(event, messenger, states, identity, people), action.request_id, False, access, settings)
+    await _decide(_Turn(event, messenger, dialogs, bot_id, identity, people),
+                  action.request_id, False, access, settings)

@@ -18,12 +18,13 @@ from bot.messaging import actions
 from bot.messaging.events import MessageIn, Messenger, OutFile, PersonStarted, Reply
 from bot.messaging.filters import Command, Known, Private, normalize
 from bot.messaging.router import Router
-from bot.ports import DialogStore, MessengerPort, PortFailure
+from bot.messaging.state import StateStore
+from bot.ports import MessengerPort, PortFailure
 from bot.services.access import AccessService, Denied
 from bot.services.identity import find_candidates
 from bot.services.invites import InviteError, InviteLink, InviteService, sheets
 from bot.services.privacy import data_notice
-from handlers.identify import ASK_NAME, name_key
+from handlers.identify import ASK_NAME, STEP_TTL, name_key
 
 router = Router("invites")
 
@@ -142,13 +143,13 @@ async def _in_max(event: PersonStarted) -> bool:
 @router.started(_in_max)
 async def on_max_start(event: PersonStarted, messenger: MessengerPort, settings: Settings,
                        person: Person | None = None, invites: InviteService | None = None,
-                       states: DialogStore | None = None) -> None:
+                       dialogs: StateStore | None = None, bot_id: int = 0) -> None:
     """Start in MAX: a personal link binds the account; a stranger without one is asked for the name."""
     result = await invites.redeem(event.payload, event.sender.external_id) if invites is not None else None
     if result is None:
         if person is None:
-            if states is not None:
-                await states.set(name_key(event.sender.external_id, Messenger.MAX), "name")
+            if dialogs is not None:
+                await dialogs.set(name_key(bot_id, event.chat, event.sender), "name", ttl=STEP_TTL)
             await messenger.send(Reply(chat=event.chat, text=ASK_NAME))
         return
     bound = result.person
@@ -162,7 +163,7 @@ async def on_max_start(event: PersonStarted, messenger: MessengerPort, settings:
         await messenger.send(Reply(chat=event.chat, text=ALREADY.format(full=bound.full_name),
                                    keyboard=main_menu(bound.role)))
         return
-    if person is None and states is not None:
+    if person is None and dialogs is not None:
         # The refusal asks for the name: what they type next goes to identification.
-        await states.set(name_key(event.sender.external_id, Messenger.MAX), "name")
+        await dialogs.set(name_key(bot_id, event.chat, event.sender), "name", ttl=STEP_TTL)
     await messenger.send(Reply(chat=event.chat, text=refusal(result.outcome)))

@@ -23,9 +23,10 @@ from bot.messaging.events import (
 )
 from bot.messaging.filters import Command, Known, Private
 from bot.messaging.router import Router
-from bot.ports import DialogStore, MessengerPort, PortFailure
+from bot.messaging.state import StateStore
+from bot.ports import MessengerPort, PortFailure
 from bot.services.privacy import PrivacyService, PrivacyTerms
-from handlers.identify import ASK_NAME, name_key
+from handlers.identify import ASK_NAME, STEP_TTL, name_key
 from handlers.menu import greeting
 
 router = Router("privacy")
@@ -105,7 +106,8 @@ async def on_press_without_consent(event: ButtonPressed, terms: PrivacyTerms, me
 
 @router.button(actions.ConsentAccepted.filter())
 async def on_consent(event: ButtonPressed, action: actions.ConsentAccepted, person: Person | None,
-                     messenger: MessengerPort, privacy: PrivacyService, states: DialogStore) -> None:
+                     messenger: MessengerPort, privacy: PrivacyService, dialogs: StateStore,
+                     bot_id: int) -> None:
     """The person accepts the consent text they were shown; then the usual first steps follow."""
     dialog = ChatRef.dialog_with(event.sender)
     org_id = person.org_id if person else None
@@ -127,7 +129,7 @@ async def on_consent(event: ButtonPressed, action: actions.ConsentAccepted, pers
     await messenger.send(Reply(chat=dialog, text=THANKS))
     if event.sender.messenger is Messenger.VK:
         # Identification starts (VK only so far): its router reads the name typed next.
-        await states.set(name_key(event.sender.external_id), "name")
+        await dialogs.set(name_key(bot_id, dialog, event.sender), "name", ttl=STEP_TTL)
         await messenger.send(Reply(chat=dialog, text=ASK_NAME))
 
 

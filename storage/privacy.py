@@ -78,6 +78,11 @@ class PrivacyRepo:
                                      (vk_id, person_id))
                 if outbox:
                     result.setdefault("outbox", []).extend(outbox)
+            # Open dialog steps, kept by account (VK and MAX) rather than by person.
+            steps = await _rows(conn, "SELECT * FROM conversation_state WHERE (messenger = 'vk' AND user_id = ?) "
+                                      "OR (messenger = 'max' AND user_id = ?)", (vk_id, person[0].get("max_id")))
+            if steps:
+                result["conversation_state"] = steps
         return result
 
     async def forget(self, person_id: int) -> dict[str, int]:
@@ -111,8 +116,7 @@ class PrivacyRepo:
                     ("DELETE FROM vk_users WHERE vk_id = ?", "vk_users"),
                     ("DELETE FROM binding_requests WHERE vk_id = ?", "binding_requests"),
                     ("DELETE FROM privacy_consents WHERE vk_id = ?", "privacy_consents"),
-                    ("DELETE FROM dialog_state WHERE peer_key = CAST(?1 AS TEXT) OR peer_key LIKE '%:' || ?1",
-                     "dialog_state"),
+                    ("DELETE FROM conversation_state WHERE messenger = 'vk' AND user_id = ?", "conversation_state"),
                     ("DELETE FROM inbox WHERE order_key = CAST(? AS TEXT)", "inbox"),
                     ("UPDATE outbox SET message = '', keyboard = NULL, attachment = NULL WHERE peer_id = ?", "outbox"),
                     ("UPDATE audit_log SET actor_vk_id = NULL, actor_person_id = NULL WHERE actor_vk_id = ?", "audit_log"),
@@ -120,6 +124,11 @@ class PrivacyRepo:
                     cur = await conn.execute(sql, (vk_id,))
                     if cur.rowcount:
                         changed[table] = changed.get(table, 0) + cur.rowcount
+            cur = await conn.execute(
+                "DELETE FROM conversation_state WHERE messenger = 'max' AND user_id = "
+                "(SELECT max_id FROM people WHERE id = ?)", (person_id,))
+            if cur.rowcount:
+                changed["conversation_state"] = changed.get("conversation_state", 0) + cur.rowcount
             cur = await conn.execute(
                 "UPDATE people SET full_name = ?, name_key = '', vk_id = NULL, vk_screen_name = NULL, "
                 "phone = NULL, email = NULL, active = 0, left_at = COALESCE(left_at, ?), updated_at = ? "

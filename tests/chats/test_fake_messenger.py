@@ -24,8 +24,8 @@ from bot.services.access import AccessService
 from bot.services.my_status import MyStatusService
 from handlers import routers
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 from tests.chats.conftest import School
 from tests.messaging.fake_messenger import FakeMessenger
 
@@ -71,7 +71,8 @@ def bot(school: School) -> Bot:
     deps = Deps(settings=settings, db=db, clock=SystemClock(), outbound=school.outbound, people=people,
                 audit=AuditRepo(db), access=AccessService(people, AuditRepo(db), settings),
                 identity=None, my_status=MyStatusService(SystemClock()),  # type: ignore[arg-type]
-                states=DialogStateRepo(db), privacy=None)  # type: ignore[arg-type]
+                privacy=None,  # type: ignore[arg-type]
+                dialogs=ConversationStateRepo(db))  # type: ignore[arg-type]
     deps.chats = school.service
     messenger = FakeMessenger()
     return Bot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger))

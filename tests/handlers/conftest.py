@@ -22,7 +22,6 @@ from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 from tests.messaging.fake_messenger import FakeMessenger
 from tests.summary.conftest import FixedClock, school_settings, seed_school  # noqa: F401
 
@@ -67,11 +66,11 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
     await people.ensure_config_person("school1", DEPUTY, Role.DEPUTY, "Заместитель директора")
     await people.bind_vk(ids["Иванова Анна Петровна"], TEACHER)
     access = AccessService(people, AuditRepo(db), settings)
-    return Deps(settings=settings, db=db, clock=FixedClock(), outbound=None,  # type: ignore[arg-type]
+    clock = FixedClock()
+    return Deps(settings=settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
                 people=people, audit=AuditRepo(db), access=access,
                 identity=FakeIdentity(people, db, settings),
-                my_status=MyStatusService(SystemClock()), states=DialogStateRepo(db),
-                privacy=None)  # type: ignore[arg-type]
+                my_status=MyStatusService(SystemClock()), privacy=None, dialogs=ConversationStateRepo(db, clock.now))  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -82,7 +81,6 @@ async def neutral(db: Database, school_settings: Settings) -> NeutralBot:  # noq
 
 
 def neutral_bot(deps: Deps, messenger: FakeMessenger | None = None) -> NeutralBot:
-    """The converted routers over `deps` and the dialog-state store, answering through a fake messenger."""
+    """The converted routers over `deps` (its dialog-state store among them), answering through a fake messenger."""
     messenger = messenger or FakeMessenger()
-    dialogs = ConversationStateRepo(deps.db, deps.clock.now)
-    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger, dialogs), deps)
+    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)

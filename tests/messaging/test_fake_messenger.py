@@ -21,6 +21,7 @@ from bot.services.my_status import MyStatusService
 from bot.services.summary import SummaryService
 from handlers import routers
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.people import PeopleRepo
 from tests.messaging.fake_messenger import FakeMessenger
@@ -53,7 +54,8 @@ async def bot(db: Database, school_settings: Settings) -> Bot:  # noqa: F811
     access = AccessService(people, AuditRepo(db), school_settings)
     deps = Deps(settings=school_settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
                 people=people, audit=AuditRepo(db), access=access, identity=None,  # type: ignore[arg-type]
-                my_status=MyStatusService(SystemClock()), states=None, privacy=None)  # type: ignore[arg-type]
+                my_status=MyStatusService(SystemClock()), privacy=None,  # type: ignore[arg-type]
+                dialogs=ConversationStateRepo(db, clock.now))
     deps.summary = SummaryService(db, school_settings, clock=clock, people=people)
     messenger = FakeMessenger()
     return Bot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger))

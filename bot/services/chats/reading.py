@@ -14,6 +14,7 @@ from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging.events import Messenger
+from bot.messaging.state import StateStore
 from bot.ports import Clock, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
@@ -41,8 +42,9 @@ class ChatsReader:
 
     def __init__(self, db: Database, settings: Settings, *, outbound: Outbound | None = None,
                  members: MembersPort | None = None, group_id: Callable[[], int] | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, dialogs: StateStore | None = None) -> None:
         self._db = db
+        self._dialogs = dialogs
         self._settings = settings
         self._outbound = outbound
         self._members = members
