@@ -23,9 +23,11 @@ from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
 from bot.max.bridge import MaxBridge
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.messenger import MaxMessenger
+from bot.max.outbound import MaxOutbound
 from bot.max.polling import MaxPoller
 from bot.max.webhook import MaxWebhook, subscribe
-from bot.messaging.events import Identity
+from bot.messaging.delivery import RoutedOutbound
+from bot.messaging.events import Identity, Messenger
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.messaging.state import StateStore
@@ -114,6 +116,34 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
 
 
 @dataclass
+class MaxSending:
+    """What sends to MAX: the client, the messenger port and the outbox's MAX sender (built with the services)."""
+
+    client: MaxClient
+    users: MaxUsersRepo
+    messenger: MaxMessenger
+    outbound: MaxOutbound
+
+
+def build_max_sending(settings: Settings, db: Database, *, api_url: str | None = None,
+                      sleep: Callable[[float], Any] | None = None) -> MaxSending:
+    """The MAX client and senders; a 403 to a send is recorded («человек не запускал бота…») and not retried."""
+    client = MaxClient(settings.max_token, api_url or settings.max.api_url)
+    users = MaxUsersRepo(db)
+    wait = sleep or asyncio.sleep
+
+    async def unreachable(user_id: int) -> None:
+        await users.mark(user_id, False, UNREACHABLE_TEXT)
+
+    async def unreachable_identity(identity: Identity) -> None:
+        await unreachable(identity.external_id)
+
+    messenger = MaxMessenger(client, on_unreachable=unreachable_identity, sleep=wait)
+    outbound = MaxOutbound(client, OutboxRepo(db), messenger, on_unreachable=unreachable, sleep=wait)
+    return MaxSending(client=client, users=users, messenger=messenger, outbound=outbound)
+
+
+@dataclass
 class MaxRuntime:
     """The bot in MAX: its client, messenger port, bridge and long-poll loop (one per App)."""
 
@@ -122,6 +152,7 @@ class MaxRuntime:
     bridge: MaxBridge
     poller: MaxPoller
     users: MaxUsersRepo
+    outbound: MaxOutbound | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
         """One update: what it says about reaching the person is kept, then the features get it."""
@@ -131,6 +162,10 @@ class MaxRuntime:
         if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped"):
             await self.users.mark(user_id, kind == "bot_started",
                                   None if kind == "bot_started" else "остановил бота")
+        if self.outbound is not None:
+            dialog = dialog_of(update)
+            if dialog is not None:
+                await self.outbound.remember_dialog(*dialog)
         await self.bridge.handle(update)
 
     async def serve(self, settings: Settings) -> None:
@@ -157,18 +192,30 @@ class MaxRuntime:
         await self.client.close()
 
 
+def dialog_of(update: dict[str, Any]) -> tuple[int, int] | None:
+    """(user id, dialog chat id) when an update names a person's dialog with the bot."""
+    if update.get("update_type") == "bot_started":
+        user, chat_id = update.get("user"), update.get("chat_id")
+        if isinstance(user, dict) and isinstance(user.get("user_id"), int) and isinstance(chat_id, int):
+            return int(user["user_id"]), chat_id
+        return None
+    message = update.get("message")
+    if update.get("update_type") == "message_created" and isinstance(message, dict):
+        recipient, sender = message.get("recipient") or {}, message.get("sender") or {}
+        if (recipient.get("chat_type") == "dialog" and isinstance(recipient.get("chat_id"), int)
+                and isinstance(sender.get("user_id"), int) and not sender.get("is_bot")):
+            return int(sender["user_id"]), int(recipient["chat_id"])
+    return None
+
+
 def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatcher, *,
-              api_url: str | None = None, sleep: Callable[[float], Any] | None = None) -> MaxRuntime:
+              api_url: str | None = None, sleep: Callable[[float], Any] | None = None,
+              sending: MaxSending | None = None) -> MaxRuntime:
     """The MAX side of the bot on the same services and the same neutral dispatcher as VK's."""
-    client = MaxClient(settings.max_token, api_url or settings.max.api_url)
-    users = MaxUsersRepo(db)
+    sending = sending or build_max_sending(settings, db, api_url=api_url, sleep=sleep)
+    client, users, messenger = sending.client, sending.users, sending.messenger
     runtime: MaxRuntime
     wait = sleep or asyncio.sleep
-
-    async def unreachable(identity: Identity) -> None:
-        await runtime.unreachable(identity)
-
-    messenger = MaxMessenger(client, on_unreachable=unreachable, sleep=wait)
     data = handler_data(deps, messenger, ConversationStateRepo(db, deps.clock.now))
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
@@ -176,7 +223,8 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
         await runtime.handle(update)
 
     poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
-    runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users)
+    runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
+                         outbound=sending.outbound)
     return runtime
 
 
@@ -202,13 +250,16 @@ class App:
     messenger: VkMessenger | None = None
     # The bot in MAX, when its token is set (polled beside VK's Long Poll).
     max: MaxRuntime | None = None
+    # The one Outbound of the services: each message through its target's messenger.
+    delivery: RoutedOutbound | None = None
+    max_sending: MaxSending | None = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Deliver what a crash left in the outbox, then poll VK until `stop()`."""
-        resume = asyncio.create_task(self.outbound.resume())
+        resume = asyncio.create_task((self.delivery or self.outbound).resume())
         self.background.add(resume)
         resume.add_done_callback(self.background.discard)
         watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
@@ -292,9 +343,11 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     """
     db = db or await Database.open(settings.storage.database_path, backups=settings.backup.dir)
     try:
-        app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff)
-        if settings.max_token and app.dispatcher is not None:
-            app.max = build_max(settings, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep)
+        app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff,
+                              max_api_url=max_api_url, max_sleep=max_sleep)
+        if app.max_sending is not None and app.dispatcher is not None:
+            app.max = build_max(settings, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
+                                sending=app.max_sending)
         return app
     except BaseException:
         await db.close()
@@ -302,14 +355,20 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 
 
 async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
-                    backoff: Backoff | None) -> App:
+                    backoff: Backoff | None, max_api_url: str | None = None,
+                    max_sleep: Callable[[float], Any] | None = None) -> App:
     clock = clock or SystemClock()
     people = PeopleRepo(db)
     audit = AuditRepo(db)
     await _sync_config_people(settings, people)
 
     api = make_api(settings, api_url)
-    outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
+    vk_outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
+    # Services send through one Outbound that hands each message to its messenger's sender.
+    max_sending = build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep) if settings.max_token else None
+    outbound = RoutedOutbound(vk_outbound)
+    if max_sending is not None:
+        outbound.attach(Messenger.MAX, max_sending.outbound)
     states = DialogStateRepo(db)
     identity = IdentityService(people, IdentityRepo(db), settings)
     deps = Deps(
@@ -392,7 +451,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
-    messenger = VkMessenger(outbound)
+    messenger = VkMessenger(vk_outbound)
     dispatcher = build_dispatcher(deps, routers())
     data = handler_data(deps, messenger, ConversationStateRepo(db, clock.now))
     bridge = VkBridge(dispatcher, lambda context: data)
@@ -422,8 +481,9 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                          backoff=backoff or Backoff(),
                          fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
                          notify=busy_notice)
-    app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=outbound,
-              background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger)
+    app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=vk_outbound,
+              background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger,
+              delivery=outbound, max_sending=max_sending)
     if not settings.vk.group_id and settings.token:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
         deps.group_id = poller.group_id

@@ -236,7 +236,8 @@ class ChatKind(_Section):
 
 
 class MigrationConfig(_Section):
-    messenger: Literal["sferum", "max"] = "sferum"
+    # Where work chats move: Сферум lives inside MAX since late 2025, so MAX unless a school says "sferum".
+    messenger: Literal["sferum", "max"] = "max"
     subject_teachers_chat: bool = False
     extra_kinds: list[ChatKind] = []
 
@@ -399,8 +400,39 @@ def _describe(error: ValidationError) -> str:
     kind = first["type"]
     if kind == "extra_forbidden":
         return f"неизвестный ключ «{key}»: проверьте написание (см. config.example.toml)"
-    msg = first["msg"].removeprefix("Value error, ")
+    msg = _RUSSIAN.get(kind, "")
+    if kind == "literal_error":
+        expected = str((first.get("ctx") or {}).get("expected", "")).replace("'", '"').replace(" or ", " или ")
+        msg = f"допустимо одно из значений: {expected}"
+    elif msg:
+        msg = msg.format(**(first.get("ctx") or {}))
+    else:
+        msg = first["msg"].removeprefix("Value error, ")
     return f"ключ «{key}»: {msg}"
+
+
+# pydantic's English messages for the mistakes a config file can hold, in Russian ({ctx} keys filled in).
+_RUSSIAN = {
+    "int_parsing": "нужно целое число",
+    "int_type": "нужно целое число",
+    "float_parsing": "нужно число",
+    "float_type": "нужно число",
+    "bool_parsing": "нужно true или false",
+    "bool_type": "нужно true или false",
+    "string_type": "нужна строка в кавычках",
+    "list_type": "нужен список в квадратных скобках, например [1, 2]",
+    "model_type": "нужна таблица (раздел) с ключами, а не одно значение",
+    "dict_type": "нужна таблица (раздел) с ключами",
+    "greater_than": "должно быть больше {gt}",
+    "greater_than_equal": "должно быть не меньше {ge}",
+    "less_than": "должно быть меньше {lt}",
+    "less_than_equal": "должно быть не больше {le}",
+    "date_parsing": "дата пишется как ГГГГ-ММ-ДД, например 2026-12-01",
+    "date_from_datetime_parsing": "дата пишется как ГГГГ-ММ-ДД, например 2026-12-01",
+    "date_type": "дата пишется как ГГГГ-ММ-ДД, например 2026-12-01",
+    "too_short": "нужно не меньше {min_length}",
+    "missing": "ключ обязателен",
+}
 
 
 def _resolve(base: Path, path: Path | None) -> Path | None:

@@ -16,7 +16,16 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
-from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Identity, Messenger, OutFile, Reply
+from bot.messaging.events import (
+    CallbackAnswer,
+    ChatRef,
+    Edit,
+    FileRef,
+    Identity,
+    Messenger,
+    OutFile,
+    Reply,
+)
 
 
 class Clock(Protocol):
@@ -34,11 +43,14 @@ class SystemClock:
 
 class OutMessage(BaseModel):
     """A message to send. `idem_key` (organization, kind, period, person, chunk) makes
-    a re-send after a crash a no-op; without it the message is an interactive reply."""
+    a re-send after a crash a no-op; without it the message is an interactive reply.
+    `peer_id` is the target in `messenger`: a VK peer id; in MAX a person's user id (their
+    dialog) or a group chat's (negative) chat id."""
 
     model_config = ConfigDict(frozen=True)
 
     peer_id: int
+    messenger: Messenger = Messenger.VK
     text: str = ""
     keyboard: Keyboard | None = None
     attachments: tuple[str, ...] = ()
@@ -61,11 +73,18 @@ class Delivery(BaseModel):
     error_code: int | None = None
     error: str | None = None
     person_id: int | None = None
+    messenger: Messenger = Messenger.VK
 
     @property
     def unreachable(self) -> bool:
-        """VK will not let the community write to this person (901, 902, 943, 944)."""
+        """The messenger will not let the bot write to this person: VK's 901, 902, 943, 944; MAX's HTTP 403."""
+        if self.messenger is Messenger.MAX:
+            return self.error_code == MAX_DENIED
         return self.error_code in (901, 902, 943, 944)
+
+
+# MAX answers a send to someone who never started the bot, or stopped it, with HTTP 403.
+MAX_DENIED = 403
 
 
 class Outbound(Protocol):
@@ -188,6 +207,12 @@ class RetryLater(PortFailure):
     kind = FailureKind.RETRY_LATER
 
 
+class FileTooLarge(PortFailure):
+    """A received file is larger than the caller allows (its size said so, or its bytes ran over)."""
+
+    kind = FailureKind.REFUSED
+
+
 class Sent(BaseModel):
     """What became of a reply: `failure` says why when the text did not go
     (a reply to someone who just wrote rarely fails, and the handler goes on either way);
@@ -225,6 +250,11 @@ class MessengerPort(Protocol):
 
     async def upload(self, chat: ChatRef, file: OutFile) -> str:
         """Upload a file for `chat`; returns the adapter's handle to attach. PortFailure on refusal."""
+        ...
+
+    async def download(self, file: FileRef, max_bytes: int) -> bytes:
+        """The bytes of a file someone sent (`MessageIn.files`), at most `max_bytes` of them:
+        FileTooLarge past that, PortFailure (RetryLater) when it cannot be fetched."""
         ...
 
 

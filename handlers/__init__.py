@@ -16,7 +16,9 @@ def routers() -> list[Router]:
         chats,
         commands,
         fallback,
+        faq,
         identify,
+        imports,
         live_counts,
         menu,
         privacy,
@@ -26,9 +28,9 @@ def routers() -> list[Router]:
     )
 
     # privacy right after the watchers: where consent is required, nothing else runs until it is given.
-    return [live_counts.router, privacy.router, identify.router, menu.router, commands.router, chats.router,
-            reach.router, broadcast.router, summary.router, reminder_templates.router, commands.suggest_router,
-            fallback.router]
+    return [live_counts.router, privacy.router, identify.router, menu.router, commands.router, imports.router,
+            chats.router, reach.router, broadcast.router, summary.router, reminder_templates.router,
+            commands.suggest_router, faq.router, fallback.router]
 
 
 def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
@@ -57,9 +59,10 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
     # faq stays LAST: its free-text handler takes any private text the others left; just before it,
     # commands.suggest_router asks «Вы имели в виду …?» for a short text that is probably a command.
     # live_counts first: it only counts (a watcher), so every chat message passes it.
-    features: list[BotLabeler] = [bridge(live_counts.router), imports.labeler, bridge(chats.router),
+    features: list[BotLabeler] = [bridge(live_counts.router), bridge(imports.router), bridge(chats.router),
                                   bridge(reach.router), bridge(broadcast.router), bridge(summary.router),
-                                  bridge(reminder_templates.router), bridge(commands.suggest_router), faq.labeler]
+                                  bridge(reminder_templates.router), bridge(commands.suggest_router),
+                                  bridge(faq.router)]
     # privacy comes first: where consent is required, nothing else runs until it is given.
     return [bridge(privacy.router), bridge(identify.router), bridge(menu.router), bridge(commands.router),
             *features, bridge(fallback.router)]

@@ -19,9 +19,11 @@ from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, Message
 from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.payloads import as_dict
 from bot.messaging.router import Router
+from bot.messaging.state import StateStore
 from bot.ports import MessengerPort
 from bot.services.access import Denied
 from bot.services.chats import TO_LIST, ChatsRefused, ChatsService, Screen
+from handlers import faq
 
 router = Router("chats")
 
@@ -81,7 +83,7 @@ async def _show(deps: Deps, messenger: MessengerPort, event: Event, screen: Awai
     await _say(messenger, event, shown.text, shown.keyboard)
 
 
-async def _listed_pick(deps: Deps, vk_id: int, text: str) -> str | None:
+async def _listed_pick(deps: Deps, vk_id: int, text: str, faq_open: bool = False) -> str | None:
     """The chat key (or «add») a short typed answer picks from the list shown last, if it was shown lately."""
     words = answers.clean(text).split()
     if not words or len(words) > 3:
@@ -96,9 +98,8 @@ async def _listed_pick(deps: Deps, vk_id: int, text: str) -> str | None:
     if deps.clock.now() - at > LIST_TTL:
         return None
     # Another dialog started after the list (a broadcast, a reply to a question) owns the number.
-    for other in (f"bcast:{vk_id}", f"faq:{vk_id}"):
-        if await deps.states.get(other) is not None:
-            return None
+    if faq_open or await deps.states.get(f"bcast:{vk_id}") is not None:
+        return None
     keys = [k for k in state.payload.get("keys", []) if isinstance(k, str)]
     if words[0] in ("добавить", "добавь") and not any(k.startswith("nn") for k in keys):
         return "add"
@@ -140,7 +141,7 @@ async def _org_of(deps: Deps, person_id: int) -> str | None:
 
 
 async def _typing(event: MessageIn, person: Person | None = None, chats: ChatsService | None = None,
-                  deps: Deps | None = None) -> dict[str, Any] | bool:
+                  deps: Deps | None = None, dialogs: StateStore | None = None) -> dict[str, Any] | bool:
     """Typed text (not a button) that answers the person's open chats dialog: passes `pick`."""
     text = event.text
     if as_dict(event.payload) or not text.strip() or person is None or chats is None or deps is None:
@@ -149,7 +150,8 @@ async def _typing(event: MessageIn, person: Person | None = None, chats: ChatsSe
         return False  # «сводка» while a button step waits: the command, not «не понял»
     if await chats.takes_text(person, text):
         return {"pick": None}
-    pick = await _listed_pick(deps, event.sender.external_id, text)
+    faq_open = dialogs is not None and await faq.step(dialogs, deps.group_id, event.sender) is not None
+    pick = await _listed_pick(deps, event.sender.external_id, text, faq_open)
     return {"pick": pick} if pick else False
 
 

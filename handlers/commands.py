@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.deps import Deps
 from bot.domain.commands import HELP_WORDS, Guess, guess, help_text
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
@@ -16,7 +17,9 @@ from bot.messaging.events import MessageIn, Reply
 from bot.messaging.filters import Command, Known, Private
 from bot.messaging.payloads import as_dict, registered
 from bot.messaging.router import Router
-from bot.ports import DialogStore, MessengerPort
+from bot.messaging.state import StateStore
+from bot.ports import MessengerPort
+from handlers import faq
 
 router = Router("commands")
 router.message.filter(Private(), Known())
@@ -31,13 +34,14 @@ async def cmd_help(event: MessageIn, person: Person, messenger: MessengerPort) -
     await messenger.send(Reply(chat=event.chat, text=help_text(person.role), keyboard=main_menu(person.role)))
 
 
-async def probably_command(event: MessageIn, person: Person,
-                           states: DialogStore | None = None) -> dict[str, Any] | bool:
+async def probably_command(event: MessageIn, person: Person, dialogs: StateStore | None = None,
+                           deps: Deps | None = None) -> dict[str, Any] | bool:
     """A short text that is probably a command of the person's role: passes `guessed`."""
     if as_dict(event.payload) or "?" in event.text:
         return False
-    faq_step = None if states is None else await states.get(f"faq:{event.sender.external_id}")  # the deputy typing a reply (handlers/faq.py)
-    if faq_step is not None and faq_step.state in ("reply", "new_topic"):
+    # The deputy typing a reply to a question or a new topic (handlers/faq.py): the text is theirs.
+    faq_step = None if dialogs is None or deps is None else await faq.step(dialogs, deps.group_id, event.sender)
+    if faq_step is not None and faq_step.state in faq.TYPING_STEPS:
         return False
     found = guess(event.text, person.role)
     return {"guessed": found} if found is not None else False

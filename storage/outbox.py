@@ -1,7 +1,11 @@
-"""The outbox: every bulk message is stored before it is sent, and marked as VK answers.
+"""The outbox: every bulk message is stored before it is sent, and marked as its messenger answers.
 
-A row goes pending → sent | unreachable | failed and never back; `random_id` is
-derived from `idem_key`, so a row re-sent after a crash is dropped by VK.
+A row is a neutral message (text, the neutral keyboard as JSON, attachments) for one target in one
+messenger (`messenger` 'vk' or 'max'); each adapter drains its own rows by its own rules.
+A VK row goes pending → sent | unreachable | failed and never back (VK drops a re-send with the
+same `random_id`). A MAX row goes pending → sending (stored before the POST, with the fingerprint of
+what is posted) → sent | unreachable | failed, or back to pending when MAX surely did not take it; a
+row left 'sending' is looked for in its chat before it is sent again (`bot/max/outbound.py`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,9 @@ from storage._util import iso
 from storage.db import Database
 
 _COLS = (
-    "id, idem_key, org_id, kind, person_id, peer_id, message, keyboard, attachment, intent, "
-    "priority, random_id, status, attempts, error_code, error_msg, message_id, cmid, batch, "
-    "created_at, sent_at"
+    "id, idem_key, org_id, kind, person_id, messenger, peer_id, message, keyboard, legacy_keyboard, "
+    "attachment, intent, priority, random_id, status, attempts, error_code, error_msg, message_id, cmid, "
+    "batch, fingerprint, mid, sending_at, created_at, sent_at"
 )
 # SQLite's default limit on host parameters is far above this; it keeps IN (...) lists small.
 _IN_CHUNK = 500
@@ -31,7 +35,8 @@ class NewOutboxMessage(BaseModel):
 
     idem_key: str
     peer_id: int
-    random_id: int
+    messenger: str = "vk"
+    random_id: int | None = None
     message: str = ""
     keyboard: str | None = None
     attachment: str | None = None
@@ -52,13 +57,15 @@ class OutboxRow(BaseModel):
     org_id: str | None
     kind: str
     person_id: int | None
+    messenger: str
     peer_id: int
     message: str
     keyboard: str | None
+    legacy_keyboard: str | None
     attachment: str | None
     intent: str | None
     priority: int
-    random_id: int
+    random_id: int | None
     status: str
     attempts: int
     error_code: int | None
@@ -66,6 +73,9 @@ class OutboxRow(BaseModel):
     message_id: int | None
     cmid: int | None
     batch: str | None
+    fingerprint: str | None
+    mid: str | None
+    sending_at: str | None
     created_at: str
     sent_at: str | None
 
@@ -116,10 +126,10 @@ class OutboxRepo:
         now = iso()
         before = conn.total_changes
         await conn.executemany(
-            "INSERT OR IGNORE INTO outbox(idem_key, org_id, kind, person_id, peer_id, message, "
+            "INSERT OR IGNORE INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, "
             "keyboard, attachment, intent, priority, random_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(m.idem_key, m.org_id, m.kind, m.person_id, m.peer_id, m.message, m.keyboard,
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(m.idem_key, m.org_id, m.kind, m.person_id, m.messenger, m.peer_id, m.message, m.keyboard,
               m.attachment, m.intent, m.priority, m.random_id, now) for m in messages],
         )
         return conn.total_changes - before
@@ -127,7 +137,8 @@ class OutboxRepo:
     async def rearm_failed(self, keys: Sequence[str]) -> int:
         """Put rows that failed back to pending (a new explicit send of the same messages).
 
-        Safe: their random_id is unchanged, so VK drops any that did arrive after all.
+        Safe: their random_id is unchanged, so VK drops any that did arrive after all; a MAX row that
+        was ever posted goes back to 'sending', so it is looked for in its chat before it is posted again.
         Unreachable rows stay as they are. Returns how many were re-armed.
         """
         count = 0
@@ -135,19 +146,22 @@ class OutboxRepo:
             for part in _chunks(keys):
                 marks = ",".join("?" * len(part))
                 cur = await conn.execute(
-                    f"UPDATE outbox SET status = 'pending', attempts = 0 "  # noqa: S608 - placeholders only
+                    "UPDATE outbox SET status = CASE WHEN messenger = 'max' AND sending_at IS NOT NULL "  # noqa: S608
+                    "THEN 'sending' ELSE 'pending' END, attempts = 0 "
                     f"WHERE status = 'failed' AND idem_key IN ({marks})",
                     tuple(part),
                 )
                 count += cur.rowcount
         return count
 
-    async def pending(self, *, after_id: int = 0, limit: int = 1000) -> list[OutboxRow]:
-        """Pending rows with id > after_id, oldest first."""
+    async def pending(self, *, after_id: int = 0, limit: int = 1000, messenger: str = "vk",
+                      statuses: Sequence[str] = ("pending",)) -> list[OutboxRow]:
+        """`messenger`'s rows in `statuses` (pending by default) with id > after_id, oldest first."""
+        marks = ",".join("?" * len(statuses))
         async with self._db.read() as conn, conn.execute(
-            f"SELECT {_COLS} FROM outbox WHERE status = 'pending' AND id > ? "  # noqa: S608 - fixed columns
+            f"SELECT {_COLS} FROM outbox WHERE status IN ({marks}) AND messenger = ? AND id > ? "  # noqa: S608
             "ORDER BY id LIMIT ?",
-            (after_id, limit),
+            (*statuses, messenger, after_id, limit),
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
@@ -164,10 +178,11 @@ class OutboxRepo:
                         found[row.idem_key] = row
         return found
 
-    async def counts(self) -> dict[str, int]:
-        """How many rows are in each status (the outbox backlog is 'pending')."""
+    async def counts(self, messenger: str | None = None) -> dict[str, int]:
+        """How many rows are in each status (the backlog is 'pending' and 'sending'), of one messenger or all."""
+        where, args = ("WHERE messenger = ? ", (messenger,)) if messenger else ("", ())
         async with self._db.read() as conn, conn.execute(
-            "SELECT status, COUNT(*) FROM outbox GROUP BY status"
+            f"SELECT status, COUNT(*) FROM outbox {where}GROUP BY status", args  # noqa: S608 - fixed text
         ) as cur:
             return {r[0]: int(r[1]) for r in await cur.fetchall()}
 
@@ -237,3 +252,64 @@ class OutboxRepo:
             "unreachable_code = excluded.unreachable_code, updated_at = excluded.updated_at",
             rows,
         )
+
+    # -- MAX: no idempotency key, so each POST is recorded before it is made --------------------
+
+    async def mark_sending(self, row_id: int, fingerprint: str) -> bool:
+        """Commit that the row is about to be posted (with the fingerprint of what is posted); one attempt more.
+
+        False when the row is no longer pending or sending (another pass finished it).
+        """
+        async with self._db.transaction() as conn:
+            cur = await conn.execute(
+                "UPDATE outbox SET status = 'sending', fingerprint = ?, sending_at = ?, attempts = attempts + 1 "
+                "WHERE id = ? AND status IN ('pending', 'sending')",
+                (fingerprint, iso(), row_id),
+            )
+            return cur.rowcount == 1
+
+    async def finish_max(self, row_id: int, status: str, *, message_id: int | None = None, mid: str | None = None,
+                         error_code: int | None = None, error_msg: str | None = None) -> bool:
+        """Record what became of a MAX row ('sent' with its mid, 'unreachable', 'failed', or 'pending':
+        MAX surely did not take it); a row already finished is left alone. False if nothing changed
+        (or the mid is already another row's: that message cannot have delivered this one)."""
+        async with self._db.transaction() as conn:
+            if mid is not None:
+                async with conn.execute("SELECT 1 FROM outbox WHERE mid = ? AND id != ?", (mid, row_id)) as cur:
+                    if await cur.fetchone() is not None:
+                        return False
+            cur = await conn.execute(
+                "UPDATE outbox SET status = ?, message_id = ?, mid = ?, error_code = ?, error_msg = ?, "
+                "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END "
+                "WHERE id = ? AND status IN ('pending', 'sending')",
+                (status, message_id, mid, error_code, error_msg, status, iso(), row_id),
+            )
+            return cur.rowcount == 1
+
+    async def claimed_mids(self, mids: Sequence[str]) -> set[str]:
+        """Which of these MAX message ids already deliver some outbox row."""
+        found: set[str] = set()
+        async with self._db.read() as conn:
+            for part in _chunks(mids):
+                marks = ",".join("?" * len(part))
+                sql = f"SELECT mid FROM outbox WHERE mid IN ({marks})"  # noqa: S608 - placeholders only
+                async with conn.execute(sql, tuple(part)) as cur:
+                    found.update(str(r[0]) for r in await cur.fetchall())
+        return found
+
+    async def set_dialog(self, user_id: int, chat_id: int) -> None:
+        """Remember the chat id of a person's dialog with the MAX bot (MAX names it in events and answers)."""
+        async with self._db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO max_dialogs(user_id, chat_id, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, updated_at = excluded.updated_at "
+                "WHERE max_dialogs.chat_id != excluded.chat_id",
+                (user_id, chat_id, iso()),
+            )
+
+    async def dialog_of(self, user_id: int) -> int | None:
+        """The chat id of the person's dialog with the MAX bot, if MAX has named it."""
+        async with self._db.read() as conn, conn.execute(
+                "SELECT chat_id FROM max_dialogs WHERE user_id = ?", (user_id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else int(row[0])

@@ -1,19 +1,27 @@
-"""`sferum-bot doctor`: is the community set up for the bot?"""
+"""`sferum-bot doctor`: is each configured messenger set up for the bot?"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import EXIT_CONFIG, fail, settings_from
 from bot.config import Settings
-from bot.services.doctor import VkCallError, diagnose, render
+from bot.services.doctor import Finding, VkCallError, diagnose, render, render_sections
+
+if TYPE_CHECKING:
+    from bot.max.doctor import KnownChat
+
+NO_TOKEN = Finding(False, "Не задан ключ ни ВКонтакте, ни MAX: боту не в чем работать.",
+                   "Укажите [vk] token (или переменную окружения SFERUM_VK__TOKEN) для ВКонтакте и/или "
+                   "[max] token (или SFERUM_MAX__TOKEN) для MAX — в config.toml или в файле --env-file.")
 
 
-async def _check(settings: Settings) -> tuple[str, bool]:
-    """The rendered findings and whether all are fine; OSError when VK cannot be reached."""
-    from bot.vk.api import make_api
+async def _check_vk(settings: Settings) -> list[Finding]:
+    """The VK findings; OSError when VK cannot be reached."""
+    from bot.vk.api import NetworkError, make_api, network_reason
     from bot.vk.calls import VkError, api_call
 
     api = make_api(settings)
@@ -26,10 +34,47 @@ async def _check(settings: Settings) -> tuple[str, bool]:
             raise VkCallError(exc.code, str(exc)) from None
 
     try:
-        findings = await diagnose(settings, call)
+        return await diagnose(settings, call)
+    except (NetworkError, OSError, TimeoutError) as exc:
+        # Said as a finding, so that MAX is still checked when VK cannot be reached.
+        return [Finding(False, f"Нет связи с API ВКонтакте ({settings.vk.api_url}): {network_reason(exc)}.",
+                        "Проверьте подключение к интернету и адрес [vk] api_url в настройках.")]
     finally:
         await api.http_client.close()
-    return render(findings), all(f.ok for f in findings)
+
+
+async def _check_max(settings: Settings, chats: Sequence[KnownChat]) -> list[Finding]:
+    from bot.max.client import MaxClient
+    from bot.max.doctor import diagnose_max
+
+    client = MaxClient(settings.max_token, settings.max.api_url, timeout=15.0)
+    try:
+        return await diagnose_max(settings, client, chats)
+    finally:
+        await client.close()
+
+
+async def _check(settings: Settings, max_chats: Sequence[KnownChat] | None = None) -> tuple[str, bool]:
+    """The rendered findings of every messenger whose token is set, and whether all are fine.
+
+    OSError when VK cannot be reached. `max_chats`: the MAX group chats to check (default: the ones
+    the bot's database knows)."""
+    sections: list[tuple[str, list[Finding]]] = []
+    if settings.token:
+        sections.append(("ВКонтакте", await _check_vk(settings)))
+    if settings.max_token:
+        chats = await _known_chats(settings) if max_chats is None else max_chats
+        sections.append(("MAX", await _check_max(settings, chats)))
+    if not sections:
+        # The settings themselves read fine; say so before the one problem.
+        findings = [Finding(True, f"Настройки прочитаны: школ — {len(settings.schools)}."), NO_TOKEN]
+        return render(findings), False
+    return render_sections(sections), all(f.ok for _, found in sections for f in found)
+
+
+async def _known_chats(settings: Settings) -> list[KnownChat]:
+    """The MAX group chats the bot has learnt of (none while the database does not exist yet)."""
+    return []
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -55,6 +100,7 @@ def _run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     """Add the `doctor` subcommand."""
-    parser = sub.add_parser("doctor", parents=[common], help="проверить настройки сообщества и ключ",
-                            description="Проверяет настройки, ключ доступа и настройки сообщества ВКонтакте.")
+    parser = sub.add_parser("doctor", parents=[common], help="проверить ключи и настройки ВКонтакте и MAX",
+                            description="Проверяет настройки, ключи доступа, настройки сообщества ВКонтакте и "
+                                        "бота MAX (как он получает события, права в групповых чатах).")
     parser.set_defaults(func=_run)

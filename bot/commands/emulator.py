@@ -14,20 +14,6 @@ def _demo_people() -> list[dict[str, Any]]:
     return load_fixture().emulator_users()
 
 
-def _max_people(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The demo people as the MAX emulator takes them: those who allow messages in VK have
-    pressed Start in MAX."""
-    return [
-        {
-            "user_id": p["id"],
-            "first_name": p["first_name"],
-            "last_name": p.get("last_name") or None,
-            "started": bool(p.get("allows_messages")),
-        }
-        for p in people
-    ]
-
-
 def _run(args: argparse.Namespace) -> int:
     seed: list[dict[str, Any]] | None = None
     if args.seed is not None:
@@ -35,9 +21,10 @@ def _run(args: argparse.Namespace) -> int:
             fail(f"неизвестный набор «{args.seed}»; есть только demo")
         seed = _demo_people()
     if args.messenger == "max":
+        from bot.demo.fixture import load_fixture
         from max_emulator import cli as max_cli
 
-        return max_cli.run(args, seed_users=None if seed is None else _max_people(seed))
+        return max_cli.run(args, seed_users=None if seed is None else load_fixture().max_emulator_users())
     from vk_emulator import cli as emulator_cli
 
     return emulator_cli.run(args, seed_users=seed)

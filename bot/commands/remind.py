@@ -50,13 +50,20 @@ def _print_plan(planned: list[Planned]) -> None:
         print("Напоминать некому: нет загруженной таблицы или у всех задачи выполнены.")
         return
     for item in planned:
-        target = f"id{item.vk_id}" if item.vk_id else "нет страницы ВКонтакте — только в отчёт"
+        to = item.to
+        if to is None:
+            target = "не в ВКонтакте и не в MAX — только в отчёт"
+        else:
+            target = f"id{to[1]}" if to[0].value == "vk" else f"MAX {to[1]}"
         print(f"— {item.name} ({item.org_id}, {target}): {', '.join(item.reasons)}")
         print("  " + item.text.replace("\n", "\n  "))
     print(f"Всего: {len(planned)}.")
 
 
 async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunReport]:
+    from bot.app import build_max_sending
+    from bot.messaging.delivery import RoutedOutbound
+    from bot.messaging.events import Messenger
     from bot.services.offline import offline_links
     from bot.services.reminders import ReminderService
     from bot.vk.api import make_api
@@ -65,12 +72,18 @@ async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunRepor
 
     db = await open_db(settings)
     api = make_api(settings)
+    # Each reminder goes to the messenger the person uses (the school's preference first).
+    outbound = RoutedOutbound(VkOutbound(api, OutboxRepo(db), settings))
+    max_sending = build_max_sending(settings, db) if settings.max_token else None
+    if max_sending is not None:
+        outbound.attach(Messenger.MAX, max_sending.outbound)
     try:
-        service = ReminderService(db, settings, VkOutbound(api, OutboxRepo(db), settings),
-                                  links=offline_links(db, settings))
+        service = ReminderService(db, settings, outbound, links=offline_links(db, settings))
         return [await service.run(school.id) for school in schools]
     finally:
         await api.http_client.close()
+        if max_sending is not None:
+            await max_sending.client.close()
         await db.close()
 
 
@@ -91,9 +104,9 @@ def _remind(args: argparse.Namespace) -> int:
         else:
             _print_plan(planned)
         return 0
-    if not settings.token:
-        fail("для отправки нужен ключ доступа сообщества: задайте SFERUM_VK__TOKEN или vk.token "
-             "в настройках (посмотреть без отправки: sferum-bot remind --dry-run)")
+    if not settings.token and not settings.max_token:
+        fail("для отправки нужен ключ доступа: сообщества ВКонтакте (SFERUM_VK__TOKEN или vk.token) и (или) бота MAX "
+             "(SFERUM_MAX__TOKEN или max.token) в настройках (посмотреть без отправки: sferum-bot remind --dry-run)")
     now = SystemClock().now()
     for school in schools:
         quiet = school.schedule.quiet_hours

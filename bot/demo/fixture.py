@@ -71,6 +71,15 @@ class DemoFixture(BaseModel):
             for p in self.people
         ]
 
+    def max_emulator_users(self) -> list[dict[str, Any]]:
+        """The people as the MAX emulator takes them: the same numbers as MAX user ids; who allows
+        messages in VK has pressed Start in MAX (the rest cannot be written to: 403)."""
+        return [
+            {"user_id": p.vk_id, "first_name": p.first_name, "last_name": p.last_name,
+             "started": p.allows_messages}
+            for p in self.people
+        ]
+
     def roster_csv(self) -> bytes:
         """The staff roster as a deputy would export it (UTF-8 CSV with «;»)."""
         out = io.StringIO()

@@ -1,23 +1,24 @@
-"""Runs the demo: the emulator, the demo school and the bot in one process.
+"""Runs the demo: an emulator, the demo school and the bot in one process, on VK, on MAX or both.
 
-A scripted conversation plays every feature; each step's replies are read back
-from what the emulator recorded and checked, and printed as a chat transcript.
+One scripted list of steps (bot/demo/script.py) plays every feature on each messenger's stage
+(bot/demo/stages.py); each step's replies are read back from what the emulator recorded, checked,
+and printed as a chat transcript. A step a messenger cannot play yet is listed, never hidden.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.app import App, build_app
 from bot.config import Settings, parse_settings
 from bot.demo.fixture import DemoFixture, load_fixture
+from bot.demo.stages import DemoFailed, Said, Stage
 from bot.domain.models import Role
 from bot.ratelimit import Backoff
 from vk_emulator import Emulator
@@ -28,25 +29,30 @@ JSON = dict[str, Any]
 
 @dataclass
 class Step:
-    """One move in the demo: someone writes, presses a button or sends a file."""
+    """One move in the demo: someone writes, presses a button or sends a file; the same on every messenger.
+
+    People are named by their number in the demo school (bot/demo/school.toml). A step that cannot run
+    on a messenger yet says why in `not_on`; the demo lists it there as not played, and runs `instead`
+    (if any) so that the story goes on."""
 
     actor: int
     title: str
     text: str = ""
-    payload: JSON | None = None
     press: str | None = None  # a button label (part) on the last message the actor got
     doc: tuple[str, bytes] | None = None
     expect: list[str] = field(default_factory=list)  # substrings of the replies, in any of them
+    # More substrings on one messenger only (its words differ: links, file kinds …).
+    expect_on: dict[str, list[str]] = field(default_factory=dict)
     replies: int = 1
+    # Files the answer carries: VK attaches them to a message, MAX sends each as a message of its own.
+    files: int = 0
     to: int | None = None  # whose messages to wait for (default: the actor)
-    before: Callable[[App], Awaitable[str | None]] | None = None  # runs a service instead of chatting
-    peer: int | None = None  # a group chat to write in (default: a private message to the community)
-    chat: tuple[int, str, list[int]] | None = None  # (chat id, title, members): the chat is created first
+    before: Callable[[Stage], Awaitable[str | None]] | None = None  # runs a service instead of chatting
+    chat: tuple[int, str, list[int]] | None = None  # (number, title, members): the group chat is created first
+    in_chat: int | None = None  # write in group chat number n (default: a private message to the bot)
     text_from: Callable[[str], str] | None = None  # the text, made from the bot's last message to the actor
-
-
-class DemoFailed(Exception):
-    """A step's replies were missing or wrong."""
+    not_on: dict[str, str] = field(default_factory=dict)  # messenger → why the step cannot run there yet
+    instead: Callable[[Stage], Awaitable[str | None]] | None = None  # where it cannot: what keeps the story
 
 
 def demo_settings(fixture: DemoFixture, api_url: str, data_dir: Path) -> Settings:
@@ -84,6 +90,15 @@ class Transcript:
     def person(self, vk_id: int, what: str) -> None:
         self.line(f"  👤 {self.name(vk_id)}: {what}")
 
+    def said(self, message: Said) -> None:
+        """A message of the bot's, as either messenger delivered it."""
+        indent = "\n" + " " * 6
+        self.line(f"  🤖 → {message.to}:{indent}" + indent.join(message.text.strip().splitlines() or [""]))
+        for kind, name in message.files:
+            self.line(f"      📎 {kind}: {name}")
+        if message.buttons:
+            self.line("      [" + "] [".join(label for label, _ in message.buttons) + "]")
+
     def bot(self, message: JSON) -> None:
         to = self.name(int(message["peer_id"]))
         text = str(message.get("text") or "").strip()
@@ -97,18 +112,6 @@ class Transcript:
             self.line("      [" + "] [".join(labels) + "]")
 
 
-def find_button(message: JSON, label: str) -> JSON:
-    """The payload of the first button whose label contains `label`."""
-    for row in (message.get("keyboard") or {}).get("buttons", []):
-        for button in row:
-            action = button["action"]
-            if label.lower() in str(action.get("label", "")).lower():
-                payload = action.get("payload")
-                data: JSON = json.loads(payload) if isinstance(payload, str) else (payload or {})
-                return {"type": action["type"], "payload": data}
-    raise DemoFailed(f"нет кнопки «{label}»")
-
-
 class DemoSession:
     """The emulator, the bot and a way to act as any demo person."""
 
@@ -120,51 +123,6 @@ class DemoSession:
         self.app = app
         self.task = task
         self.last: dict[int, JSON] = {}
-
-    async def last_seq(self, peer: int) -> int:
-        items = (await self.control.sent(peer))["items"]
-        return int(items[-1]["seq"]) if items else 0
-
-    async def act(self, step: Step, transcript: Transcript) -> list[JSON]:
-        """Perform a step and return the bot's replies to the watched peer."""
-        target = step.to or step.actor
-        after = await self.last_seq(target)
-        if step.chat is not None:
-            chat_id, title, members = step.chat
-            await self.control.add_chat(chat_id, title, members, bot_is_admin=True)
-            transcript.line(f"  ⚙ создан чат «{title}», сообщество добавлено в него администратором")
-        if step.before is not None:
-            note = await step.before(self.app)
-            if note:
-                transcript.line(f"  ⚙ {note}")
-        elif step.press is not None:
-            message = self.last.get(step.actor)
-            if message is None:
-                raise DemoFailed("нет сообщения с кнопками")
-            button = find_button(message, step.press)
-            transcript.person(step.actor, f"нажимает «{step.press}»")
-            if button["type"] == "callback":
-                await self.control.press(step.actor, int(message["conversation_message_id"]),
-                                         button["payload"], peer_id=int(message["peer_id"]))
-            else:
-                await self.control.say(step.actor, step.press, payload=button["payload"])
-        else:
-            if step.text_from is not None:
-                last = self.last.get(step.actor)
-                step = replace(step, text=step.text_from(str(last.get("text", "")) if last else ""))
-            shown = step.text or (f"📎 {step.doc[0]}" if step.doc else "")
-            if step.payload and not step.text:
-                shown = f"[{step.payload.get('cmd')}]"
-            transcript.person(step.actor, shown if step.peer is None else f"(в групповом чате) {shown}")
-            await self.control.say(step.actor, step.text, payload=step.payload, peer_id=step.peer,
-                                   docs=[step.doc] if step.doc else None)
-        if step.replies == 0:
-            return []
-        replies = await self.control.wait_sent(target, step.replies, after=after, timeout=15)
-        for reply in replies:
-            transcript.bot(reply)
-            self.last[int(reply["peer_id"])] = reply
-        return replies
 
     async def close(self) -> None:
         await self.app.close()
@@ -187,43 +145,108 @@ async def open_session(data_dir: Path, fixture: DemoFixture | None = None) -> De
     return DemoSession(fixture, emulator, control, app, task)
 
 
-async def play(steps: list[Step], session: DemoSession, transcript: Transcript) -> int:
-    """Play every step; returns the number of failed steps."""
+async def act(stage: Stage, step: Step, transcript: Transcript, last: dict[int, Said]) -> list[Said]:
+    """Perform a step on `stage` and return the bot's replies to the watched person or chat."""
+    target = step.to or step.actor
+    chat = step.in_chat if step.to is None else None
+    if step.chat is not None:
+        transcript.line("  ⚙ " + await stage.add_chat(*step.chat))
+    after = await stage.mark(target, chat)
+    if step.before is not None:
+        note = await step.before(stage)
+        if note:
+            transcript.line(f"  ⚙ {note}")
+    elif step.press is not None:
+        message = last.get(step.actor)
+        if message is None:
+            raise DemoFailed("нет сообщения с кнопками")
+        transcript.person(step.actor, f"нажимает «{step.press}»")
+        await stage.press(step.actor, message, step.press)
+    else:
+        text = step.text
+        if step.text_from is not None:
+            previous = last.get(step.actor)
+            text = step.text_from(previous.text if previous else "")
+        shown = text or (f"📎 {step.doc[0]}" if step.doc else "")
+        transcript.person(step.actor, shown if step.in_chat is None else f"(в групповом чате) {shown}")
+        await stage.say(step.actor, text, chat=step.in_chat, doc=step.doc)
+    count = step.replies + (step.files if stage.messenger == "max" else 0)
+    if count == 0:
+        return []
+    replies = await stage.wait(target, chat, count, after)
+    for reply in replies:
+        transcript.said(reply)
+    if chat is None:
+        last[target] = replies[-1]
+    return replies
+
+
+async def play(steps: list[Step], stage: Stage, transcript: Transcript) -> tuple[int, list[int]]:
+    """Play every step on `stage`; the number of failed steps and the numbers of those not played."""
     failed = 0
+    skipped: list[int] = []
+    last: dict[int, Said] = {}
     for number, step in enumerate(steps, 1):
         transcript.line(f"\n— {number}. {step.title}")
+        why = step.not_on.get(stage.messenger)
+        if why is not None:
+            skipped.append(number)
+            transcript.line(f"  ⏭ в {stage.title} пока не работает: {why}")
+            if step.instead is not None:
+                note = await step.instead(stage)
+                if note:
+                    transcript.line(f"  ⚙ вместо этого: {note}")
+            continue
         try:
-            replies = await session.act(step, transcript)
+            replies = await act(stage, step, transcript, last)
         except (TimeoutError, DemoFailed) as exc:
             transcript.line(f"  ✗ нет нужного ответа: {exc}")
             failed += 1
             continue
-        text = "\n".join(str(r.get("text", "")) + " " + json.dumps(r.get("attachments") or [], ensure_ascii=False)
-                         + " " + json.dumps(r.get("keyboard") or {}, ensure_ascii=False) for r in replies)
-        missing = [e for e in step.expect if e.lower() not in text.lower()]
+        text = "\n".join(r.matchable() for r in replies).lower()
+        wanted = [*step.expect, *step.expect_on.get(stage.messenger, [])]
+        missing = [e for e in wanted if e.lower() not in text]
         if missing:
             transcript.line(f"  ✗ в ответе нет: {', '.join(missing)}")
             failed += 1
-    return failed
+    return failed, skipped
 
 
-async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step]] | None = None) -> int:
-    """The scripted demo; exit code 0 when every step got its expected reply."""
+MESSENGERS = ("vk", "max")
+
+
+async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step]] | None = None,
+                   messengers: tuple[str, ...] = MESSENGERS) -> int:
+    """The scripted demo on each messenger in turn; exit code 0 when every step played got its reply."""
     from bot.demo.script import demo_steps
+    from bot.demo.stages import open_max, open_vk
 
+    openers = {"vk": open_vk, "max": open_max}
     started = time.monotonic()
     fixture = load_fixture()
     transcript = Transcript(fixture, out)
-    transcript.line(f"Демо sferum-bot: {fixture.school.name}, эмулятор ВКонтакте на 127.0.0.1")
-    with tempfile.TemporaryDirectory(prefix="sferum-demo-") as tmp:
-        session = await open_session(Path(tmp), fixture)
-        try:
-            steps = (steps_factory or demo_steps)(fixture)
-            failed = await play(steps, session, transcript)
-            stats = await session.control.stats()
-        finally:
-            await session.close()
+    total_failed = 0
+    summary: list[str] = []
+    for messenger in messengers:
+        title = {"vk": "ВКонтакте", "max": "MAX"}[messenger]
+        transcript.line(f"Демо sferum-bot: {fixture.school.name}, эмулятор {title} на 127.0.0.1")
+        with tempfile.TemporaryDirectory(prefix="sferum-demo-") as tmp:
+            stage = await openers[messenger](Path(tmp), fixture)
+            try:
+                steps = (steps_factory or demo_steps)(fixture)
+                failed, skipped = await play(steps, stage, transcript)
+                delivered = await stage.delivered()
+            finally:
+                await stage.close()
+        total_failed += failed
+        line = (f"{title}: шагов {len(steps)}, сыграно {len(steps) - len(skipped)}, с ошибкой: {failed}. "
+                f"Сообщений доставлено: {delivered}.")
+        if skipped:
+            line += f" Пока не работают в {title}: шаги {', '.join(map(str, skipped))} (см. выше)."
+        summary.append(line)
+        transcript.line(f"\n{line}\n")
     elapsed = time.monotonic() - started
-    transcript.line(f"\nШагов: {len(steps)}, с ошибкой: {failed}. Сообщений доставлено: {stats['delivered']}. "
-                    f"Время: {elapsed:.1f} с.")
-    return 0 if failed == 0 else 1
+    if len(summary) > 1:
+        transcript.line("Итого:\n" + "\n".join(summary))
+    transcript.line(f"Время: {elapsed:.1f} с.")
+    return 0 if total_failed == 0 else 1

@@ -13,10 +13,20 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.max.client import AttachmentNotReady, MaxClient
+from bot.downloads import fetch
+from bot.max.client import AttachmentNotReady, MaxClient, ssl_context
 from bot.max.keyboard import attachment
-from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Identity, Messenger, OutFile, Reply
-from bot.ports import PersonUnreachable, PortFailure, RateLimited, Sent
+from bot.messaging.events import (
+    CallbackAnswer,
+    ChatRef,
+    Edit,
+    FileRef,
+    Identity,
+    Messenger,
+    OutFile,
+    Reply,
+)
+from bot.ports import FileTooLarge, PersonUnreachable, PortFailure, RateLimited, Sent
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +76,15 @@ class MaxMessenger:
         if not token:
             raise PortFailure("MAX не вернул токен загруженного файла")
         return _dumps({"type": kind, "payload": {"token": token}})
+
+    async def download(self, file: FileRef, max_bytes: int) -> bytes:
+        """A file someone sent: MAX gives its URL in the attachment's payload (`FileRef.ref`).
+
+        Fetched without the bot's token (the URL is enough), trusting the Минцифры CA as the API calls do.
+        """
+        if file.size is not None and file.size > max_bytes:
+            raise FileTooLarge(f"{file.size} байт")
+        return await fetch(file.ref, max_bytes, context=ssl_context())
 
     async def _post(self, chat: ChatRef, body: dict[str, Any]) -> dict[str, Any]:
         """POST /messages, sent again while an attachment is not ready or after a 429 (a 403 never)."""

@@ -69,9 +69,13 @@ class Payload(BaseModel):
         return found if isinstance(found, cls) else None
 
     @classmethod
-    def filter(cls) -> PayloadFilter:
-        """A router filter that matches this action and passes it on as `action`."""
-        return PayloadFilter(cls)
+    def filter(cls, *, invalid: bool = False) -> PayloadFilter:
+        """A router filter that matches this action and passes it on as `action`.
+
+        With `invalid`, a payload that names this action but does not validate (a forged or
+        stale button) matches too, as `action=None`: the feature refuses it in its own words.
+        """
+        return PayloadFilter(cls, invalid=invalid)
 
 
 def _dumps(value: Any) -> str:
@@ -126,12 +130,18 @@ def registered() -> dict[str, type[Payload]]:
 class PayloadFilter:
     """Matches an event whose payload decodes to `model`; passes `action` to the handler."""
 
-    def __init__(self, model: type[Payload]) -> None:
+    def __init__(self, model: type[Payload], *, invalid: bool = False) -> None:
         self.model = model
+        self.invalid = invalid
 
     async def __call__(self, event: Any) -> dict[str, Any] | bool:
-        found = self.model.parse(getattr(event, "payload", None))
-        return {"action": found} if found is not None else False
+        raw = getattr(event, "payload", None)
+        found = self.model.parse(raw)
+        if found is not None:
+            return {"action": found}
+        if self.invalid and (as_dict(raw) or {}).get("cmd") == self.model.name:
+            return {"action": None}
+        return False
 
     def __repr__(self) -> str:
         return f"PayloadFilter({self.model.name})"

@@ -48,7 +48,7 @@ class Finding:
 async def diagnose(settings: Settings, call: ApiCall) -> list[Finding]:
     """Every check in order; a failed token check stops the ones that need it."""
     findings = [Finding(True, f"Настройки прочитаны: школ — {len(settings.schools)}.")]
-    if not settings.token:
+    if not settings.token:  # only when called for VK alone: `doctor` checks VK when its token is set
         findings.append(Finding(False, "Не задан ключ доступа сообщества.",
                                 "Укажите [vk] token в config.toml или переменную окружения SFERUM_VK__TOKEN."))
         return findings
@@ -101,13 +101,30 @@ async def diagnose(settings: Settings, call: ApiCall) -> list[Finding]:
     return findings
 
 
-def render(findings: list[Finding]) -> str:
-    """A readable Russian report: ✓ for what is fine, ✗ with the fix for each problem."""
+def _lines(findings: list[Finding]) -> list[str]:
     lines = []
     for f in findings:
         lines.append(("✓ " if f.ok else "✗ ") + f.what)
         if f.fix:
             lines.append("  Как исправить: " + f.fix)
+    return lines
+
+
+def _total(findings: list[Finding]) -> str:
     problems = sum(1 for f in findings if not f.ok)
-    lines.append("Всё в порядке." if problems == 0 else f"Проблем: {problems}.")
-    return "\n".join(lines)
+    return "Всё в порядке." if problems == 0 else f"Проблем: {problems}."
+
+
+def render(findings: list[Finding]) -> str:
+    """A readable Russian report: ✓ for what is fine, ✗ with the fix for each problem."""
+    return "\n".join([*_lines(findings), _total(findings)])
+
+
+def render_sections(sections: list[tuple[str, list[Finding]]]) -> str:
+    """One report per messenger under its name (just the findings when there is one), then the total."""
+    if len(sections) == 1:
+        return render(sections[0][1])
+    lines: list[str] = []
+    for title, findings in sections:
+        lines += [f"{title}:", *_lines(findings), ""]
+    return "\n".join([*lines, _total([f for _, found in sections for f in found])])

@@ -26,7 +26,9 @@ from bot.domain.quiet import first_loud_minute
 from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
 from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
-from bot.ports import Clock, Delivery, Outbound, OutMessage, SystemClock
+from bot.messaging.events import Messenger
+from bot.ports import MAX_DENIED, Clock, Delivery, Outbound, OutMessage, SystemClock
+from bot.services.addressing import running, school_address
 from bot.services.my_status import StatusSection
 from bot.services.reminder_templates import ReminderTemplates
 from storage.db import Database
@@ -47,6 +49,7 @@ UNREACHABLE_REASONS = {
     902: PRIVACY_902,
     943: "ВКонтакте не дал написать: давно не писал(а) сообществу",
     944: "ВКонтакте не дал написать: исчерпан лимит сообщений",
+    MAX_DENIED: "MAX: человек не запускал бота или остановил его",
     None: "страница ВКонтакте не привязана",
 }
 
@@ -86,6 +89,17 @@ class Planned(BaseModel):
     text: str
     period: Period
     kind: str = REMINDER
+    # Where the reminder goes (the school's messenger_preference among the person's identities);
+    # unset: the VK page, as before MAX.
+    messenger: Messenger | None = None
+    target: int | None = None
+
+    @property
+    def to(self) -> tuple[Messenger, int] | None:
+        """(messenger, id in it) the reminder goes to; None when the person cannot be written to."""
+        if self.messenger is not None and self.target:
+            return self.messenger, self.target
+        return (Messenger.VK, self.vk_id) if self.vk_id and self.messenger is None else None
 
     @property
     def idem_key(self) -> str:
@@ -113,6 +127,11 @@ class RunReport(BaseModel):
         return {"org": self.org_id, "period": self.period.key if self.period else None,
                 "planned": self.planned, "sent": self.sent, "failed": self.failed,
                 "unreachable": [{"name": u.name, "vk_id": u.vk_id, "code": u.code} for u in self.unreachable]}
+
+
+def _to_key(messenger: Messenger, external_id: int) -> str:
+    """A target in an outbox key: a VK id as before MAX (keys of runs killed before an upgrade still match)."""
+    return str(external_id) if messenger is Messenger.VK else f"max{external_id}"
 
 
 def _status(delivery: Delivery) -> str | None:
@@ -218,7 +237,9 @@ class ReminderService:
                 continue
             text = rules.render_reminder(person, period, reasons, stats, self._settings.thresholds, chats,
                                          school.registration_deadline, templates=templates)
+            to = school_address(self._settings, school, person.vk_id, person.max_id)
             planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id,
+                                   messenger=to[0] if to else None, target=to[1] if to else None,
                                    name=person.full_name, reasons=reasons, text=text, period=period))
         return planned
 
@@ -229,12 +250,24 @@ class ReminderService:
             raise RuntimeError("ReminderService was built without an outbound sender")
         return self._outbound
 
-    async def _deputies(self, school: SchoolConfig) -> list[int]:
-        ids = list(school.deputy_vk_ids)
+    async def _deputies(self, school: SchoolConfig) -> list[tuple[Messenger, int]]:
+        """Where each deputy is written to: the school's messenger among theirs (config ids included)."""
+        found: list[tuple[Messenger, int]] = []
+        covered: set[tuple[Messenger, int]] = set()
         for person in await self._people.in_org(school.id):
-            if person.role is Role.DEPUTY and person.vk_id and person.vk_id not in ids:
-                ids.append(person.vk_id)
-        return ids
+            if person.role is not Role.DEPUTY:
+                continue
+            covered.update(((Messenger.VK, person.vk_id),) if person.vk_id else ())
+            covered.update(((Messenger.MAX, person.max_id),) if person.max_id else ())
+            to = school_address(self._settings, school, person.vk_id, person.max_id)
+            if to is not None and to not in found:
+                found.append(to)
+        on = running(self._settings)
+        for messenger, ids in ((Messenger.VK, school.deputy_vk_ids), (Messenger.MAX, school.deputy_max_ids)):
+            for external_id in ids:
+                if messenger in on and (messenger, external_id) not in covered | set(found):
+                    found.append((messenger, external_id))
+        return found
 
     async def _deliver(self, planned: Sequence[Planned], now: dt.datetime) -> list[tuple[Planned, Delivery | None]]:
         """Record, send through the outbox, record the outcome; people without VK are only recorded."""
@@ -247,12 +280,12 @@ class ReminderService:
         """Record and send through the outbox; the outcome and the log updates still to store."""
         entries = [NewLogEntry(org_id=p.org_id, person_id=p.person_id, kind=p.kind, period=p.period,
                                idem_key=p.idem_key, reasons=p.reasons,
-                               status="planned" if p.vk_id else "no_vk") for p in planned]
+                               status="planned" if p.to else "no_vk") for p in planned]
         await self.repo.add(entries, now)
-        sendable = [p for p in planned if p.vk_id]
-        messages = [OutMessage(peer_id=p.vk_id or 0, text=p.text, keyboard=rules.help_keyboard(),
+        sendable = [p for p in planned if p.to]
+        messages = [OutMessage(peer_id=to[1], messenger=to[0], text=p.text, keyboard=rules.help_keyboard(),
                                idem_key=p.idem_key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
-                    for p in sendable]
+                    for p in sendable if (to := p.to)]
         deliveries = await self._require_outbound().send_bulk(messages) if messages else []
         results = [(p.idem_key, status, d.error_code) for p, d in zip(sendable, deliveries, strict=True)
                    if (status := _status(d)) is not None]
@@ -273,7 +306,9 @@ class ReminderService:
         reachability = self._links.reachability
         if reachability is not None:
             # The reachability feature may know more (e.g. someone who denied messages since).
-            ours = {p.person_id for p, _ in outcome}
+            # It knows VK only: someone a MAX reminder just reached is reachable whatever it says of VK.
+            ours = {p.person_id for p, d in outcome
+                    if not (d is not None and d.ok and d.messenger is Messenger.MAX)}
             for item in await reachability.unreachable(org_id):
                 if item.person_id in ours and item.person_id not in found:
                     found[item.person_id] = item
@@ -302,9 +337,9 @@ class ReminderService:
         text = render_report(report, templates=self.templates.for_school(org_id))
         key = run_key or now.astimezone(school.tz).strftime("%Y-%m-%dT%H:%M")
         deputies = await self._deputies(school)
-        reports = [OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=REPORT_KIND,
-                              idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{key}:{vk_id}")
-                   for vk_id in deputies]
+        reports = [OutMessage(peer_id=target, messenger=messenger, text=text, org_id=org_id, kind=REPORT_KIND,
+                              idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{key}:{_to_key(messenger, target)}")
+                   for messenger, target in deputies]
         outbound = self._require_outbound()
         # The report is stored in the outbox in the same transaction that finishes the log:
         # once nobody is left to remind (so a new run plans nothing), the report is on its way,
@@ -334,7 +369,8 @@ class ReminderService:
                                         for p in await self._people.in_org(org_id)])
         planned: list[Planned] = []
         for person in await self._people.in_org(org_id):
-            if person.role is not Role.TEACHER or not person.vk_id or person.id in held:
+            to = school_address(self._settings, school, person.vk_id, person.max_id)
+            if person.role is not Role.TEACHER or to is None or person.id in held:
                 continue
             if (entry := done.get(reminder_key(org_id, period, person.id, NUDGE))) and entry.status != "planned":
                 continue
@@ -342,6 +378,7 @@ class ReminderService:
             if count is None or count >= self._settings.thresholds.messages:
                 continue
             planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id, name=person.full_name,
+                                   messenger=to[0], target=to[1],
                                    reasons=[rules.MESSAGES_BELOW_THRESHOLD], period=period, kind=NUDGE,
                                    text=rules.render_nudge(person, count, self._settings.thresholds)))
         if not planned:
@@ -364,8 +401,9 @@ class ReminderService:
         text = (f"Таблица мониторинга Сферума за неделю {expected} ещё не загружена. Пришлите её файлом сюда "
                 "(кнопка «Загрузить таблицу»): после загрузки бот покажет итоги и напомнит учителям.")
         await self._require_outbound().send_bulk([
-            OutMessage(peer_id=vk_id, text=text, org_id=org_id, kind=NOTE_KIND,
-                       idem_key=f"{NOTE_KIND}:{org_id}:{expected.key}:{vk_id}") for vk_id in deputies])
+            OutMessage(peer_id=target, messenger=messenger, text=text, org_id=org_id, kind=NOTE_KIND,
+                       idem_key=f"{NOTE_KIND}:{org_id}:{expected.key}:{_to_key(messenger, target)}")
+            for messenger, target in deputies])
         return True
 
     # --- «Мой статус» ------------------------------------------------------------------

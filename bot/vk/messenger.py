@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Messenger, OutFile, Reply
+from bot.downloads import fetch
+from bot.messaging.events import CallbackAnswer, ChatRef, Edit, FileRef, Messenger, OutFile, Reply
 from bot.messaging.layout import fit
 from bot.ports import (
+    FileTooLarge,
     NotAdmin,
     OutMessage,
     PersonUnreachable,
@@ -54,6 +56,12 @@ class VkMessenger:
         if file.image:
             return await self._outbound.upload_photo(chat.chat_id, file.data, file.name)
         return await self._outbound.upload_document(chat.chat_id, file.data, file.name)
+
+    async def download(self, file: FileRef, max_bytes: int) -> bytes:
+        """A document someone sent: VK gives its URL with the message (`FileRef.ref`)."""
+        if file.size is not None and file.size > max_bytes:
+            raise FileTooLarge(f"{file.size} байт")
+        return await fetch(file.ref, max_bytes)
 
     async def send(self, reply: Reply) -> Sent:
         """Upload the files, then send the text with them; a file VK refuses is left out."""

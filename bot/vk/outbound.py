@@ -219,7 +219,10 @@ class VkOutbound:
 
     def _rows(self, message: OutMessage) -> list[NewOutboxMessage]:
         key = message.idem_key or f"{message.org_id or '-'}:{message.kind}:adhoc:{uuid.uuid4().hex}"
-        keyboard = render_keyboard(message.keyboard) if message.keyboard is not None else None
+        keyboard = None
+        if message.keyboard is not None:
+            render_keyboard(message.keyboard)  # KeyboardError now, before anything is stored
+            keyboard = message.keyboard.model_dump_json()
         attachment = ",".join(message.attachments) or None
         chunks = split_text(message.text)
         rows = []
@@ -227,7 +230,7 @@ class VkOutbound:
             last = index == len(chunks)
             ckey = chunk_key(key, index, len(chunks))
             rows.append(NewOutboxMessage(
-                idem_key=ckey, peer_id=message.peer_id, random_id=random_id_for(ckey), message=text,
+                idem_key=ckey, peer_id=message.peer_id, messenger="vk", random_id=random_id_for(ckey), message=text,
                 keyboard=keyboard if last else None, attachment=attachment if last else None,
                 intent=self._intent(message), org_id=message.org_id, kind=message.kind,
                 person_id=message.person_id, priority=int(Priority.BULK),
@@ -281,7 +284,7 @@ class VkOutbound:
 
     async def resume(self) -> int:
         """Deliver whatever the outbox holds pending (called at start); returns how many."""
-        before = (await self._outbox.counts()).get("pending", 0)
+        before = (await self._outbox.counts("vk")).get("pending", 0)
         if before:
             log.info("resuming %d pending outbox messages", before)
             await self._drain()
@@ -337,8 +340,11 @@ class VkOutbound:
 
     @staticmethod
     def _params(row: OutboxRow) -> dict[str, Any]:
-        return send_params(row.peer_id, row.random_id, row.message, keyboard=row.keyboard,
-                           attachment=row.attachment, intent=row.intent,
+        # The neutral keyboard is laid out for VK now; a row stored before 0018 kept VK's own JSON.
+        keyboard = (render_keyboard(Keyboard.model_validate_json(row.keyboard)) if row.keyboard
+                    else row.legacy_keyboard)
+        return send_params(row.peer_id, row.random_id or random_id_for(row.idem_key), row.message,
+                           keyboard=keyboard, attachment=row.attachment, intent=row.intent,
                            peer_ids=row.peer_id >= CHAT_PEER_START)
 
     async def _deliver(self, batch: _Batch) -> bool:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from bot.messaging.text import split_text as split_text  # the VK sender splits at VK's own limit
 from bot.ports import PortFailure
 
 MAX_MESSAGE_LENGTH = 4096
@@ -31,7 +31,6 @@ RETRY_CODES = frozenset({6, 9, 10})
 # Pseudo error code for a network fault (timeout, reset, HTTP 5xx, an answer that is not JSON).
 NETWORK_ERROR = -1
 
-_PARAGRAPH_RE = re.compile(r"\n[ \t]*\n")
 
 
 class DeliveryError(PortFailure):
@@ -86,54 +85,6 @@ def classify(code: int | None) -> Outcome:
 def backoff(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
     """Seconds to wait before retry number `attempt` (1-based): base·2^(attempt-1), capped."""
     return float(min(cap, base * (2 ** max(0, attempt - 1))))
-
-
-def _hard_cut(text: str, limit: int) -> list[str]:
-    return [text[i:i + limit] for i in range(0, len(text), limit)]
-
-
-def _pack(pieces: Sequence[str], sep: str, limit: int, finer: Iterable[str]) -> list[str]:
-    """Greedily join `pieces` with `sep` into chunks ≤ limit, splitting oversized pieces finer."""
-    finer = list(finer)
-    chunks: list[str] = []
-    current = ""
-    for piece in pieces:
-        parts = [piece] if len(piece) <= limit else _split(piece, limit, finer)
-        for part in parts:
-            candidate = part if not current else current + sep + part
-            if len(candidate) <= limit:
-                current = candidate
-            else:
-                if current:
-                    chunks.append(current)
-                current = part
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _split(text: str, limit: int, levels: Sequence[str]) -> list[str]:
-    if len(text) <= limit:
-        return [text]
-    if not levels:
-        return _hard_cut(text, limit)
-    level, rest = levels[0], levels[1:]
-    if level == "paragraph":
-        pieces = [p.strip("\n") for p in _PARAGRAPH_RE.split(text)]
-        return _pack([p for p in pieces if p.strip()], "\n\n", limit, rest)
-    if level == "line":
-        return _pack([p for p in text.split("\n") if p.strip()], "\n", limit, rest)
-    return _pack([p for p in text.split(" ") if p], " ", limit, rest)
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """Split a long message at paragraph boundaries, then lines, then words (then hard).
-
-    Text within the limit comes back unchanged as one chunk; empty text gives `[""]`.
-    """
-    if len(text) <= limit:
-        return [text]
-    return _split(text, limit, ("paragraph", "line", "word")) or [""]
 
 
 def send_params(peer_id: int, random_id: int, text: str, *, keyboard: str | None = None,

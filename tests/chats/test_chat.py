@@ -13,6 +13,7 @@ from bot.config import Settings
 from storage.chats import ChatsRepo
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, Chat, button, buttons
+from tests.e2e.messengers import MESSENGERS, Talk, Who
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
@@ -46,7 +47,8 @@ async def _confirmation(app: App, key: str = PARENTS) -> Any:
 async def test_teacher_confirms_a_chat_with_buttons_and_a_typed_link(chat: Chat, bot_app: App) -> None:
     """Buttons for every step, typing only the link and the count; the confirmation is stored."""
     link_step = await _to_link_step(chat)
-    assert "https://vk.me/join/" in link_step[-1]["text"]
+    # Chats move to Сферум in MAX unless [schools.migration] messenger says "sferum".
+    assert "https://max.ru/join/" in link_step[-1]["text"]
     wrong = await chat.say(TEACHER, "https://chat.whatsapp.com/Xyz")
     assert wrong[-1]["text"].startswith("Не подошло: это ссылка на WhatsApp")
     done = await _complete(chat, link_step[-1])
@@ -57,6 +59,28 @@ async def test_teacher_confirms_a_chat_with_buttons_and_a_typed_link(chat: Chat,
     assert conf.code in done[-1]["text"]
     progress = await bot_app.deps.chats.progress("school1")
     assert (progress.expected, progress.confirmed) == (8, 1)  # 5А + 7Б, and the director's four
+
+
+@pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+async def test_teacher_confirms_a_chat_in_either_messenger(talk: Talk) -> None:
+    """The same dialog in VK and in MAX: the chat's card, the old messenger, the link, the count, the summary."""
+    listing = await talk.ask(Who.TEACHER, "Мои чаты")
+    assert "подтверждено 0 из 2" in listing.text
+    card = await talk.press(Who.TEACHER, listing, "родителями 5А")
+    asked = await talk.press(Who.TEACHER, card, "Подтвердить перенос")
+    link_step = await talk.press(Who.TEACHER, asked, "WhatsApp")
+    assert "https://max.ru/join/" in link_step.text
+    counted = await talk.ask(Who.TEACHER, "https://max.ru/join/AJQ1dTest_42")
+    assert "Сколько примерно человек" in counted.text
+    old = await talk.ask(Who.TEACHER, "около 25")
+    summary = await talk.press(Who.TEACHER, old, "Да, закрыт")
+    assert "Новый чат: https://max.ru/join/AJQ1dTest_42" in summary.text
+    done = await talk.press(Who.TEACHER, summary, "Подтвердить")
+    assert "перенос чата «Чат с родителями 5А» подтверждён" in done.text
+    person = await talk.person(Who.TEACHER)
+    async with talk.app.db.read() as conn:
+        conf = await ChatsRepo.confirmation(conn, person.id, PARENTS)
+    assert (conf.status, conf.old_messenger, conf.members_estimate) == ("confirmed", "whatsapp", 25)
 
 
 async def test_cancel_at_a_typing_step(chat: Chat, bot_app: App) -> None:

@@ -121,3 +121,56 @@ def test_max_webhook_mode_needs_secret_and_public_url(tmp_path: Path) -> None:
         parse_settings({"max": {"token": "t", "mode": "webhook", "public_url": "https://x.ru/h"}}, tmp_path)
     with pytest.raises(ConfigError, match="public_url"):
         parse_settings({"max": {"token": "t", "mode": "webhook", "webhook_secret": "secret"}}, tmp_path)
+
+
+def test_chats_migrate_to_max_by_default(tmp_path: Path) -> None:
+    """[schools.migration] messenger is "max" in the example and by default; "sferum" is still accepted."""
+    assert load_settings(ROOT / "config.example.toml").schools[0].migration.messenger == "max"
+    assert parse_settings({}, tmp_path).schools[0].migration.messenger == "max"
+    school = {"id": "s1", "migration": {"messenger": "sferum"}}
+    assert parse_settings({"schools": [school]}, tmp_path).schools[0].migration.messenger == "sferum"
+
+
+def test_max_token_from_an_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SFERUM_MAX__TOKEN in the environment file runs MAX, as SFERUM_VK__TOKEN runs VK."""
+    monkeypatch.delenv(MAX_TOKEN_ENV, raising=False)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    env = tmp_path / "env"
+    env.write_text("SFERUM_MAX__TOKEN=max-file\n", "utf-8")
+    settings = load_settings(ROOT / "config.example.toml", env_file=env)
+    assert settings.max_token == "max-file" and settings.token == ""
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"max": {"mode": "hook"}}, "«max.mode»"),
+        ({"max": {"webhook_path": "max/webhook"}}, "путь вебхука"),
+        ({"max": {"api_url": "platform-api2.max.ru"}}, "http"),
+        ({"schools": [{"id": "s1", "deputy_max_ids": [0]}]}, "id в MAX"),
+        ({"schools": [{"id": "s1", "messenger_preference": "telegram"}]}, "messenger_preference"),
+        ({"district": {"official_max_ids": ["x"]}}, "district.official_max_ids"),
+    ],
+)
+def test_bad_max_keys_are_named(tmp_path: Path, data: dict[str, object], expected: str) -> None:
+    """A wrong MAX key or value is one line naming it."""
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data, tmp_path)
+    assert expected in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"max": {"mode": "hook"}}, 'допустимо одно из значений: "webhook" или "polling"'),
+        ({"max": {"webhook_port": 70000}}, "не больше 65535"),
+        ({"max": {"webhook_port": "восемь"}}, "нужно целое число"),
+        ({"fairness": {"enabled": "да"}}, "true или false"),
+        ({"schools": []}, "не меньше 1"),
+    ],
+)
+def test_validation_messages_are_russian(tmp_path: Path, data: dict[str, object], expected: str) -> None:
+    """pydantic's English messages come out in Russian, naming the key."""
+    with pytest.raises(ConfigError) as err:
+        parse_settings(data, tmp_path)
+    assert expected in str(err.value) and "Input should" not in str(err.value)

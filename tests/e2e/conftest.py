@@ -13,6 +13,10 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from bot.ratelimit import Backoff
 from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, UNBOUND, Chat
+from tests.e2e.messengers import MaxTalk, Talk, VkTalk
+
+# The same school in MAX (tests/max/conftest.py), so that `talk` can run a test on either messenger.
+from tests.max.conftest import max_app, max_ctl, max_emu, max_settings  # noqa: F401, I001
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
@@ -81,3 +85,14 @@ async def bot_app(e2e_settings: Settings, emulator: Emulator, control: EmulatorC
 @pytest.fixture
 def chat(control: EmulatorControl, bot_app: App) -> Chat:
     return Chat(control)
+
+
+@pytest.fixture
+def talk(request: pytest.FixtureRequest) -> Talk:
+    """The conversation on the messenger named by the test's indirect parameter ("vk" or "max").
+
+        @pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+    """
+    if request.param == "max":
+        return MaxTalk(ctl=request.getfixturevalue("max_ctl"), app=request.getfixturevalue("max_app"))
+    return VkTalk(chat=request.getfixturevalue("chat"), app=request.getfixturevalue("bot_app"))

@@ -9,21 +9,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from bot.app import App
+from bot.domain.models import Person
 from max_emulator.client import MaxEmulatorControl
-from tests.e2e.harness import DEPUTY, DIRECTOR, Chat
+from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, Chat, button, buttons
 from tests.max import conftest as max_side
 
 VK_KINDS = {"doc": "file", "photo": "image"}
+MESSENGERS = ["vk", "max"]
 
 
 class Who(Enum):
     DIRECTOR = "director"
     DEPUTY = "deputy"
+    TEACHER = "teacher"  # «Иванова Анна Петровна», 5А: VK 2001, MAX 7101
 
 
 @dataclass
@@ -33,6 +36,8 @@ class Answer:
     text: str
     files: list[str]
     names: list[str]
+    buttons: list[str] = field(default_factory=list)  # the labels of the answer's keyboard
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)  # the message as the emulator recorded it
 
 
 class Talk:
@@ -48,6 +53,18 @@ class Talk:
     async def ask(self, who: Who, text: str, *, files: int = 0) -> Answer:
         raise NotImplementedError
 
+    async def count_sent(self, who: Who) -> int:
+        """How many messages the bot has sent to `who` so far."""
+        raise NotImplementedError
+
+    async def press(self, who: Who, answer: Answer, label: str) -> Answer:
+        """Press the first button of `answer` whose label contains `label`; the next message to `who`."""
+        raise NotImplementedError
+
+    async def person(self, who: Who) -> Person:
+        """The roster person the bot knows `who` as on this messenger."""
+        raise NotImplementedError
+
 
 @dataclass
 class VkTalk(Talk):
@@ -56,13 +73,34 @@ class VkTalk(Talk):
     messenger: str = "vk"
 
     def actor(self, who: Who) -> int | None:
-        return {Who.DIRECTOR: DIRECTOR, Who.DEPUTY: DEPUTY}[who]
+        return {Who.DIRECTOR: DIRECTOR, Who.DEPUTY: DEPUTY, Who.TEACHER: TEACHERS[0][0]}[who]
 
     async def ask(self, who: Who, text: str, *, files: int = 0) -> Answer:
         [reply] = await self.chat.say(self.actor(who) or 0, text)
+        return self._answer(reply)
+
+    @staticmethod
+    def _answer(reply: dict[str, Any]) -> Answer:
         attachments: list[dict[str, Any]] = reply["attachments"]
         return Answer(text=reply["text"], files=sorted(VK_KINDS.get(a["type"], a["type"]) for a in attachments),
-                      names=[a.get("title", "") for a in attachments])
+                      names=[a.get("title", "") for a in attachments], buttons=[b["label"] for b in buttons(reply)],
+                      raw=reply)
+
+    async def press(self, who: Who, answer: Answer, label: str) -> Answer:
+        found = button(answer.raw, label)
+        user = self.actor(who) or 0
+        if found["type"] == "callback":
+            [reply] = await self.chat.press(user, answer.raw, found["payload"])
+        else:
+            [reply] = await self.chat.say(user, found["label"], payload=found["payload"])
+        return self._answer(reply)
+
+    async def person(self, who: Who) -> Person:
+        [found] = await self.app.deps.people.by_vk_id(self.actor(who) or 0)
+        return found
+
+    async def count_sent(self, who: Who) -> int:
+        return len((await self.chat.control.sent(self.actor(who)))["items"])
 
 
 @dataclass
@@ -70,17 +108,46 @@ class MaxTalk(Talk):
     ctl: MaxEmulatorControl
     app: App
     messenger: str = "max"
+    dialogs: dict[Who, int] = field(default_factory=dict)  # each person's dialog chat id, once they wrote
 
     def actor(self, who: Who) -> int | None:
         return None
 
+    @staticmethod
+    def user(who: Who) -> int:
+        return {Who.DIRECTOR: max_side.DIRECTOR, Who.DEPUTY: max_side.DEPUTY, Who.TEACHER: max_side.TEACHERS[0][0]}[who]
+
+    async def count_sent(self, who: Who) -> int:
+        return sum(1 for item in await self.ctl.sent(None) if item["chat_id"] == self.dialogs.get(who))
+
     async def ask(self, who: Who, text: str, *, files: int = 0) -> Answer:
-        user = {Who.DIRECTOR: max_side.DIRECTOR, Who.DEPUTY: max_side.DEPUTY}[who]
+        user = self.user(who)
         # seq is one counter across the emulator: what was sent before the question, anywhere.
         before = await self.ctl.sent(None)
         after = before[-1]["seq"] if before else None
         said = await self.ctl.say(user, text)
+        self.dialogs[who] = said["chat_id"]
         items = await self.ctl.wait_sent(said["chat_id"], 1 + files, after=after)
+        return self._answer(items)
+
+    @staticmethod
+    def _answer(items: list[dict[str, Any]]) -> Answer:
         attachments = [a for item in items for a in item["attachments"]]
+        labels = [b["text"] for row in items[0].get("keyboard") or [] for b in row]
         return Answer(text=items[0]["text"] or "", files=sorted(a["type"] for a in attachments),
-                      names=[a.get("filename") or "" for a in attachments])
+                      names=[a.get("filename") or "" for a in attachments], buttons=labels, raw=items[0])
+
+    async def press(self, who: Who, answer: Answer, label: str) -> Answer:
+        found = next(b for row in answer.raw.get("keyboard") or [] for b in row
+                     if label.lower() in str(b.get("text", "")).lower())
+        chat_id = int(answer.raw["chat_id"])
+        after = (await self.ctl.sent(None))[-1]["seq"]
+        if found.get("type") == "callback":
+            await self.ctl.press(self.user(who), str(answer.raw["mid"]), str(found["payload"]))
+        else:
+            await self.ctl.say(self.user(who), str(found["text"]))
+        return self._answer(await self.ctl.wait_sent(chat_id, 1, after=after))
+
+    async def person(self, who: Who) -> Person:
+        [found] = await self.app.deps.people.by_max_id(self.user(who))
+        return found

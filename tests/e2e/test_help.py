@@ -1,38 +1,52 @@
-"""Through the emulator: «помощь» per role, commands with typos, «Вы имели в виду …?»."""
+"""Through the emulators (VK and MAX): «помощь» per role, commands with typos, «Вы имели в виду …?»."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import App
-from tests.e2e.harness import DEPUTY, DIRECTOR, Chat, button, buttons
+from tests.e2e.harness import DEPUTY, Chat, button, buttons
+from tests.e2e.messengers import MESSENGERS, Talk, Who
 
 
-async def test_deputy_help_lists_her_commands_and_is_not_forwarded(chat: Chat, bot_app: App) -> None:
-    """«помощь» from the deputy answers with her help; nothing goes to the deputies as a question."""
-    replies = await chat.say(DEPUTY, "помощь")
-    assert len(replies) == 1
-    text = replies[0]["text"]
+@pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+async def test_deputy_help_lists_her_commands_and_is_not_forwarded(talk: Talk) -> None:
+    """«помощь» from the deputy (VK and MAX) answers with her help; nothing goes to the deputies as a question."""
+    answer = await talk.ask(Who.DEPUTY, "помощь")
+    text = answer.text
     assert text.startswith("Что я умею для заместителя директора:")
     assert "• Рассылка — " in text and "• Сводка — " in text and "Например:" in text
-    assert len((await chat.control.sent(DEPUTY))["items"]) == 1  # no «новый вопрос» forwarded to herself
+    assert await talk.count_sent(Who.DEPUTY) == 1  # no «новый вопрос» forwarded to herself
 
 
-async def test_director_help(chat: Chat, bot_app: App) -> None:
+@pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+async def test_director_help(talk: Talk) -> None:
     """The director's help lists the summary and the chats report, not broadcasts."""
-    [reply] = await chat.say(DIRECTOR, "Что ты умеешь?")
-    assert reply["text"].startswith("Что я умею для директора:")
-    assert "• Сводка — " in reply["text"] and "Рассылка" not in reply["text"]
+    answer = await talk.ask(Who.DIRECTOR, "Что ты умеешь?")
+    assert answer.text.startswith("Что я умею для директора:")
+    assert "• Сводка — " in answer.text and "Рассылка" not in answer.text
 
 
-async def test_teacher_help(chat: Chat, bot_app: App) -> None:
+@pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+async def test_teacher_help(talk: Talk) -> None:
     """A teacher's help lists status, chats and questions."""
-    [reply] = await chat.say(2001, "справка")
-    assert reply["text"].startswith("Что я умею:") and "• Мои чаты — " in reply["text"]
+    answer = await talk.ask(Who.TEACHER, "справка")
+    assert answer.text.startswith("Что я умею:") and "• Мои чаты — " in answer.text
 
 
-async def test_a_command_with_a_typo_is_understood(chat: Chat, bot_app: App) -> None:
+@pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+async def test_a_command_with_a_typo_is_understood(talk: Talk) -> None:
     """«свотка» from the deputy gives the summary, as «сводка» would."""
-    [reply] = await chat.say(DEPUTY, "свотка")
-    assert "нет данных — загрузите статистику" in reply["text"]
+    answer = await talk.ask(Who.DEPUTY, "свотка")
+    assert "нет данных — загрузите статистику" in answer.text
+
+
+@pytest.mark.parametrize("talk", MESSENGERS, indirect=True)
+async def test_probable_command_asks_did_you_mean(talk: Talk) -> None:
+    """«напомни всем» asks «Вы имели в виду «Рассылка»?» with the command and help as buttons."""
+    answer = await talk.ask(Who.DEPUTY, "напомни всем")
+    assert answer.text.startswith("Вы имели в виду «Рассылка»?")
+    assert {"Рассылка", "Помощь"} <= set(answer.buttons)
 
 
 async def test_probable_command_asks_did_you_mean_with_a_button(chat: Chat, bot_app: App) -> None:

@@ -27,6 +27,12 @@ with faq_probe17.tsv (45 questions written during the round; first measured 41/4
 40/43 direct with a right topic, then tuned on). Their floors below are what they reach after
 that round, rounded down.
 
+Round three (h21): faq_probe21.tsv (88 questions written from the topic spec and the domain
+facts before that round's tuning; first measured 81/88 top-1, 78/85 direct with a right topic)
+was then tuned on with the older sets. faq_heldout17b.tsv and faq_unseen3.tsv were kept out of
+that tuning and looked at only as aggregate figures (heldout17b: 128/138 → 129/138 top-1,
+116/128 → 117/128 direct right; unseen3: 122/126 → 123/126, 107/110 stayed).
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -50,21 +56,23 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_holdout.tsv": (0.96, 0.96),
     "faq_dev.tsv": (0.99, 0.99),
     "faq_unseen.tsv": (0.97, 0.96),
-    "faq_unseen2.tsv": (0.98, 0.97),
-    "faq_unseen3.tsv": (0.96, 0.97),
-    "faq_max.tsv": (0.93, 0.94),
+    "faq_unseen2.tsv": (0.99, 0.97),
+    "faq_unseen3.tsv": (0.97, 0.97),
+    "faq_max.tsv": (0.94, 0.94),
     "faq_colloquial.tsv": (1.0, 1.0),
     # Measured once after round one (114/128, 103/118), then tuned on in round two.
-    "faq_heldout17.tsv": (0.96, 0.94),
+    "faq_heldout17.tsv": (0.96, 0.97),
     "faq_probe17.tsv": (0.93, 0.95),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
     # never tuned on: its misses are not printed.
-    "faq_heldout17b.tsv": (0.92, 0.90),
+    "faq_heldout17b.tsv": (0.93, 0.91),
+    # Written before round three's tuning (81/88, 78/85), then tuned on.
+    "faq_probe21.tsv": (0.97, 0.95),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
     "faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv", "faq_holdout.tsv",
-    "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv",
+    "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
 )
 
 
@@ -122,7 +130,7 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # predate it; the other sets share none, with topic examples or entry phrasings.
     for name in (
         "faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv", "faq_max.tsv", "faq_colloquial.tsv",
-        "faq_heldout17.tsv", "faq_heldout17b.tsv", "faq_probe17.tsv",
+        "faq_heldout17.tsv", "faq_heldout17b.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
     ):
         unseen = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert not (examples | phrasings) & unseen, name

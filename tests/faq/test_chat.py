@@ -9,6 +9,10 @@ import pytest
 from bot.app import App
 from bot.config import Settings, parse_settings
 from bot.domain.models import Role
+from bot.messaging.events import Identity, Messenger
+from bot.messaging.state import StateKey, StateValue
+from handlers import faq as faq_handlers
+from storage.conversation_state import ConversationStateRepo
 from tests.e2e.harness import DEPUTY, DIRECTOR, Chat, button, buttons
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
@@ -41,6 +45,19 @@ async def school2(bot_app: App, control: EmulatorControl) -> None:
     await control.add_user(SCHOOL2_TEACHER, "Елена", "Кузнецова", allows_messages=True)
     await control.add_user(SCHOOL2_DEPUTY, "Олег", "Тихонов", allows_messages=True)
     await bot_app.deps.people.add("school2", "Кузнецова Елена Андреевна", Role.TEACHER, vk_id=SCHOOL2_TEACHER)
+
+
+def _store(app: App) -> ConversationStateRepo:
+    return ConversationStateRepo(app.db, app.deps.clock.now)
+
+
+def _key(app: App, vk_id: int) -> StateKey:
+    return faq_handlers.step_key(app.deps.group_id, Identity(messenger=Messenger.VK, external_id=vk_id))
+
+
+async def _faq_step(app: App, vk_id: int) -> StateValue | None:
+    """The person's FAQ step in the dialog-state store."""
+    return await _store(app).get(_key(app, vk_id))
 
 
 async def _hand_off(chat: Chat, asker: int = TEACHER) -> tuple[list[dict], list[dict]]:
@@ -163,7 +180,7 @@ async def test_forged_reply_by_a_teacher_is_refused_and_audited(chat: Chat, bot_
     assert question.status == "open"
     audit = await bot_app.deps.audit.recent(action="faq_reply_start")
     assert (audit[0].outcome, audit[0].actor_vk_id) == ("denied", OTHER_TEACHER)
-    assert await bot_app.deps.states.get(f"faq:{OTHER_TEACHER}") is None
+    assert await _faq_step(bot_app, OTHER_TEACHER) is None
 
 
 async def test_deputy_of_another_school_cannot_answer(chat: Chat, bot_app: App, school2: None) -> None:
@@ -215,7 +232,7 @@ async def test_new_topic_typed_by_the_deputy(chat: Chat, bot_app: App) -> None:
     assert "«Проектор в кабинете» (projector)" in saved[-1]["text"]
     again = await chat.say(OTHER_TEACHER, "не включается проектор")
     assert again[-1]["text"] == DEPUTY_ANSWER
-    assert await bot_app.deps.states.get(f"faq:{DEPUTY}") is None
+    assert await _faq_step(bot_app, DEPUTY) is None
 
 
 async def test_cancel_drops_the_reply_step(chat: Chat, bot_app: App) -> None:
@@ -260,12 +277,12 @@ async def test_a_stale_reply_step_is_forgotten(chat: Chat, bot_app: App) -> None
 
     _, notified = await _hand_off(chat)
     question_id = button(notified[-1], "Ответить")["payload"]["q"]
-    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)).isoformat()
-    await bot_app.deps.states.set(f"faq:{DEPUTY}", "reply", {"q": question_id, "at": long_ago})
+    # Stored three hours ago with the step's two-hour expiry: it has lapsed by now.
+    await _store(bot_app).set(_key(bot_app, DEPUTY), "reply", {"q": question_id}, ttl=dt.timedelta(hours=-1))
     replies = await chat.say(DEPUTY, "смс не приходит")
     assert "Ответ отправлен" not in replies[-1]["text"]
     assert (await bot_app.deps.faq.repo.get(question_id)).status == "open"
-    assert await bot_app.deps.states.get(f"faq:{DEPUTY}") is None
+    assert await _faq_step(bot_app, DEPUTY) is None
 
 
 async def test_typed_yes_hands_the_question_off(chat: Chat) -> None:

@@ -296,6 +296,24 @@ def test_the_question_inside_a_story(engine: FaqEngine, question: str, topic: st
     assert engine.ask(question).topic == topic
 
 
+def test_a_question_that_points_back_leaves_the_object_to_the_story(engine: FaqEngine) -> None:
+    """«как их туда добавить» names no object: the story (children without smartphones) says
+    what is asked, and the clause alone does not pull the message to another topic."""
+    question = (
+        "в нашем классе у троих детей нет смартфонов, только кнопочные телефоны, "
+        "а все задания теперь в чате макса, как их туда добавить"
+    )
+    assert engine.ask(question).topic == "invite"
+
+
+def test_boundary_words_kept_as_data(engine: FaqEngine) -> None:
+    """Hacked accounts are login_code, a statistics word keeps «видит ли» out of privacy, a
+    teacher's badge is the role."""
+    assert engine.ask("в максе появились чужие устройства, похоже взломали").topic == "login_code"
+    assert engine.ask("засчитываются ли сообщения в личке в показатели").topic == "monitoring"
+    assert engine.ask("почему у меня нет значка учителя в максе").topic == "role"
+
+
 def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
     """Pronouns and side words do not make a clause a question of its own; rare topic words do."""
     assert not any(engine._carries_intent(w) for w in ("мы", "сам", "я", "max"))  # noqa: SLF001

@@ -18,6 +18,7 @@ from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from handlers import routers
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
@@ -77,5 +78,11 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
 async def neutral(db: Database, school_settings: Settings) -> NeutralBot:  # noqa: F811
     """The converted routers over real SQLite, answering through a fake messenger."""
     deps = await neutral_deps(db, school_settings)
-    messenger = FakeMessenger()
-    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)
+    return neutral_bot(deps)
+
+
+def neutral_bot(deps: Deps, messenger: FakeMessenger | None = None) -> NeutralBot:
+    """The converted routers over `deps` and the dialog-state store, answering through a fake messenger."""
+    messenger = messenger or FakeMessenger()
+    dialogs = ConversationStateRepo(deps.db, deps.clock.now)
+    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger, dialogs), deps)

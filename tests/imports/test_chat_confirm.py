@@ -150,7 +150,7 @@ async def test_two_presses_at_once_apply_once(chat: Chat, bot_app: App, control:
     assert [r.kind for r in await StatsRepo(bot_app.db).imports("school1")] == ["roster"]
 
 
-LOG_TABLES = ("audit_log", "inbox", "outbox", "vk_users", "runtime_state", "dialog_state", "job_runs",
+LOG_TABLES = ("audit_log", "inbox", "outbox", "vk_users", "runtime_state", "dialog_state", "conversation_state", "job_runs",
               "apscheduler_jobs", "live_counts", "sqlite_sequence")
 
 

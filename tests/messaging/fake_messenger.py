@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Messenger, OutFile, Reply
-from bot.ports import PortFailure, Sent
+from bot.messaging.events import CallbackAnswer, ChatRef, Edit, FileRef, Messenger, OutFile, Reply
+from bot.ports import FileTooLarge, PortFailure, RetryLater, Sent
 
 
 class FakeMessenger:
@@ -16,6 +16,8 @@ class FakeMessenger:
         self.uploads: dict[str, OutFile] = {}
         self.edits: list[Edit] = []
         self.answers: list[CallbackAnswer] = []
+        # What `download` returns for a received file, by its `FileRef.ref` (absent: it cannot be fetched).
+        self.files: dict[str, bytes] = {}
 
     async def upload(self, chat: ChatRef, file: OutFile) -> str:
         if self.failing_uploads:
@@ -23,6 +25,14 @@ class FakeMessenger:
         handle = f"file{len(self.uploads) + 1}:{file.name}"
         self.uploads[handle] = file
         return handle
+
+    async def download(self, file: FileRef, max_bytes: int) -> bytes:
+        data = self.files.get(file.ref)
+        if data is None:
+            raise RetryLater(f"no file {file.ref}")
+        if len(data) > max_bytes:
+            raise FileTooLarge(f"{len(data)} bytes")
+        return data
 
     async def send(self, reply: Reply) -> Sent:
         handles, skipped = list(reply.attachments), []

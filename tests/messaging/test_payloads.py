@@ -53,9 +53,9 @@ def sample(name: str, keys: set[str]) -> dict[str, Any]:
 def test_the_code_is_scanned() -> None:
     """The scan finds the well-known names and keys (so an empty scan cannot pass the tests below)."""
     found = payloads_in_code()
-    # Converted features build buttons from the typed models (broadcasts): only the others remain here.
-    assert {"summary", "ch_nnk", "faq_pick", "imp_pick"} <= set(found)
-    assert found["faq_pick"] == {"q", "t", "e"} and found["ch_nnk"] == {"p", "k"} and found["imp_pick"] == {"r", "p"}
+    # Converted features build buttons from the typed models (broadcasts, imports): only the others remain here.
+    assert {"summary", "ch_nnk", "faq_pick", "faq_topic"} <= set(found)
+    assert found["faq_pick"] == {"q", "t", "e"} and found["ch_nnk"] == {"p", "k"} and found["faq_topic"] == {"q", "t"}
 
 
 @pytest.mark.parametrize("name", sorted(payloads_in_code()))
@@ -123,3 +123,18 @@ def test_names_are_unique_and_short() -> None:
     assert all(len(name) <= 20 for name in registered())
     assert len(set(registered().values())) == len(registered())
 
+
+
+async def test_a_filter_may_take_an_invalid_payload_of_its_name() -> None:
+    """`filter(invalid=True)` passes a forged payload of its action as `action=None`; other names never match."""
+    strict, lenient = actions.ImportApply.filter(), actions.ImportApply.filter(invalid=True)
+
+    class Pressed:
+        def __init__(self, payload: Any) -> None:
+            self.payload = payload
+
+    forged = Pressed({"cmd": "imp_ok", "c": "1; DROP"})
+    assert await strict(forged) is False
+    assert await lenient(forged) == {"action": None}
+    assert await lenient(Pressed({"cmd": "imp_no", "c": 1})) is False
+    assert await lenient(Pressed('{"cmd":"imp_ok","c":7}')) == {"action": actions.ImportApply(confirmation_id=7)}

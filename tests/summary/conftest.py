@@ -15,19 +15,19 @@ from storage.people import PeopleRepo
 from storage.stats import OrgStats, StatsRepo
 
 # The end-to-end fixtures (emulator, control, bot_app, chat) for tests/summary/test_chat.py.
-from tests.e2e.conftest import bot_app, chat, control, e2e_settings, emulator  # noqa: F401, E402, I001
-from tests.e2e.messengers import MaxTalk, Talk, VkTalk  # noqa: E402, I001
-
 # The same in MAX, and `talk`: one conversation over either messenger (tests/e2e/messengers.py).
-from tests.max.conftest import max_app, max_ctl, max_emu, max_settings  # noqa: F401, E402, I001
-
-
-@pytest.fixture
-def talk(request: pytest.FixtureRequest) -> Talk:
-    """The conversation on the messenger named by the test's indirect parameter ("vk" or "max")."""
-    if request.param == "max":
-        return MaxTalk(ctl=request.getfixturevalue("max_ctl"), app=request.getfixturevalue("max_app"))
-    return VkTalk(chat=request.getfixturevalue("chat"), app=request.getfixturevalue("bot_app"))
+from tests.e2e.conftest import (  # noqa: F401
+    bot_app,
+    chat,
+    control,
+    e2e_settings,
+    emulator,
+    max_app,
+    max_ctl,
+    max_emu,
+    max_settings,
+    talk,
+)
 
 # Monday 23 November 2026: the latest imported week is 14.11.2026–20.11.2026.
 NOW = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)

@@ -57,6 +57,15 @@ async def test_deputy_button_gives_the_summary(chat: Chat, bot_app: App) -> None
     assert all(a["type"] != "doc" for a in reply["attachments"])
 
 
+@pytest.mark.parametrize("talk", ["vk", "max"], indirect=True)
+async def test_teacher_asking_for_the_summary_gets_own_status(talk: Talk) -> None:
+    """A teacher typing «сводка» (VK and MAX) sees their own status: no school figures, names or files."""
+    await seed_weeks(talk.app)
+    answer = await talk.ask(Who.TEACHER, "сводка")
+    assert "ваш статус" in answer.text and "Показатели" not in answer.text
+    assert "Петров С. И." not in answer.text and answer.files == []
+
+
 async def test_teacher_gets_own_status_instead(chat: Chat, bot_app: App) -> None:
     """A teacher asking for the summary (typed or a forged button) sees their own status, no school figures."""
     await seed_weeks(bot_app)

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 TEACHER = TEACHERS[0][0]  # class teacher of 5А
 STRANGER = 9002
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
-LOG_TABLES = re.compile(r"^(audit_log|inbox|outbox|vk_users|runtime_state|dialog_state|live_counts|job_runs|"
+LOG_TABLES = re.compile(r"^(audit_log|inbox|outbox|vk_users|runtime_state|dialog_state|conversation_state|live_counts|job_runs|"
                         r"sqlite_.*|faq_questions)$")
 
 TEXT = st.one_of(

@@ -34,7 +34,7 @@ ACTORS = [TEACHER, STRANGER, DEPUTY]
 COMMANDS = sorted(set(registered()) | set(re.findall(r'Cmd\("([a-z_]+)"', "\n".join(
     p.read_text(encoding="utf-8") for p in (ROOT / "handlers").glob("*.py")))))
 # What only records that something happened may change; the school's data may not.
-LOG_TABLES = re.compile(r"^(audit.*|inbox|outbox.*|kv|dialog_state.*|states?|sqlite_.*|runtime.*|"
+LOG_TABLES = re.compile(r"^(audit.*|inbox|outbox.*|kv|dialog_state.*|conversation_state|states?|sqlite_.*|runtime.*|"
                         r"seen_users|vk_users|users_seen|identity_seen|faq_questions?|faq_handoffs?|chat_dialogs|live_counts|"
                         r"job_runs)$")
 CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
@@ -129,6 +129,7 @@ async def _idle(app: App) -> None:
     (test_property_dialogs.py checks every typing step with what it may accept)."""
     async with app.db.transaction() as conn:
         await conn.execute("DELETE FROM dialog_state")
+        await conn.execute("DELETE FROM conversation_state")
         await conn.execute("DELETE FROM chat_dialogs")
 
 
