@@ -127,19 +127,21 @@ def _closed_port() -> int:
 
 
 def test_doctor_with_vk_unreachable_prints_one_russian_line(tmp_path: Path) -> None:
-    """`doctor` when VK cannot be reached: one Russian line on stderr, no traceback, exit 1."""
+    """`doctor` when VK cannot be reached: one Russian finding naming api_url, nothing on stderr, no traceback, exit 1."""
     config = (ROOT / "config.example.toml").read_text("utf-8")
     config = config.replace('api_url = "https://api.vk.ru/method/"',
                             f'api_url = "http://127.0.0.1:{_closed_port()}/method/"')
-    (tmp_path / "config.toml").write_text(config.replace('token = ""', 'token = "abc"'), "utf-8")
+    # Only the VK token: the first `token = ""` is [vk]'s.
+    (tmp_path / "config.toml").write_text(config.replace('token = ""', 'token = "abc"', 1), "utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SFERUM_")}
     result = subprocess.run([sys.executable, "-m", "bot", "doctor"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Ошибка: не удалось связаться с ВКонтакте") and "api_url" in lines[0]
-    assert "Traceback" not in result.stdout + result.stderr
+    problems = [line for line in result.stdout.splitlines() if line.startswith("✗")]
+    assert len(problems) == 1, result.stdout
+    assert problems[0].startswith("✗ Нет связи с API ВКонтакте")
+    assert "[vk] api_url" in result.stdout and "MAX" not in result.stdout
+    assert result.stderr == ""
 
 
 async def test_run_logs_one_russian_warning_per_attempt(root_logger: logging.Logger,
