@@ -63,7 +63,7 @@ def _consent_prompt(terms: PrivacyTerms) -> tuple[str, Keyboard]:
 async def _pending_terms(event: MessageIn | ButtonPressed, person: Person | None,
                          privacy: PrivacyService) -> PrivacyTerms | None:
     """The terms the sender must accept first; `person` is the one the middleware resolved."""
-    return await privacy.needs_consent(event.sender.external_id, person.org_id if person else None)
+    return await privacy.needs_consent(event.sender, person.org_id if person else None)
 
 
 async def no_consent(event: MessageIn, privacy: PrivacyService,
@@ -111,7 +111,7 @@ async def on_consent(event: ButtonPressed, action: actions.ConsentAccepted, pers
     """The person accepts the consent text they were shown; then the usual first steps follow."""
     dialog = ChatRef.dialog_with(event.sender)
     org_id = person.org_id if person else None
-    if not await privacy.accept(event.sender.external_id, org_id, action.version):
+    if not await privacy.accept(event.sender, org_id, action.version):
         terms = privacy.terms(org_id)
         if not terms.consent_required:
             await _pop_up(messenger, event, "Согласие не требуется")
