@@ -33,6 +33,11 @@ was then tuned on with the older sets. faq_heldout17b.tsv and faq_unseen3.tsv we
 that tuning and looked at only as aggregate figures (heldout17b: 128/138 → 129/138 top-1,
 116/128 → 119/128 direct right; unseen3: 122/126 → 123/126, 107/110 stayed).
 
+Round four's blind set: faq_heldout17c.tsv (160 questions, 16 `none`, alternative labels) was written
+by someone who never saw the knowledge base, the examples or the engine, and measured once on the engine
+after round three: top-1 137/160 (85.6 %), top-2 147/160, direct answers with a right topic 121/144
+(84.0 %). Below the targets; its misses were not printed.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -68,6 +73,8 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_heldout17b.tsv": (0.93, 0.92),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.97, 0.96),
+    # Written blind (never saw the knowledge base), measured once after round three.
+    "faq_heldout17c.tsv": (0.85, 0.84),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
@@ -130,7 +137,7 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # predate it; the other sets share none, with topic examples or entry phrasings.
     for name in (
         "faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv", "faq_max.tsv", "faq_colloquial.tsv",
-        "faq_heldout17.tsv", "faq_heldout17b.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
+        "faq_heldout17.tsv", "faq_heldout17b.tsv", "faq_probe17.tsv", "faq_probe21.tsv", "faq_heldout17c.tsv",
     ):
         unseen = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert not (examples | phrasings) & unseen, name
