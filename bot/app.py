@@ -21,18 +21,27 @@ from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Role
-from bot.max.bridge import MaxBridge
+from bot.max.bridge import MaxBridge, group
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
+from bot.max.members import MaxMembers, Rights
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound
 from bot.max.polling import MaxPoller
+from bot.max.reach import MaxReach
 from bot.max.webhook import MaxWebhook, subscribe
 from bot.messaging.delivery import RoutedOutbound
-from bot.messaging.events import Identity, Messenger
+from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
-from bot.messaging.state import StateStore
-from bot.ports import Clock, Community, MessengerPort, OutMessage, SystemClock
+from bot.ports import (
+    Clock,
+    Community,
+    MessengerPort,
+    NotAdmin,
+    OutMessage,
+    PortFailure,
+    SystemClock,
+)
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
 from bot.services.fairness import BUSY_NOTICE, FairShare
@@ -44,14 +53,17 @@ from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
 from bot.vk.runtime import InboxPoller, current_event
-from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
+from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.runtime import InboxRepo
 
 log = logging.getLogger(__name__)
+
+# Why a MAX account cannot be written to, as the update that said so.
+STOP_REASONS = {"bot_stopped": "остановил бота", "dialog_removed": "удалил диалог с ботом"}
 
 HANDLER_FAILED = ("Что-то пошло не так, и я не смог ответить. Попробуйте ещё раз чуть позже; "
                   "если не получится — напишите заместителю директора.")
@@ -69,12 +81,12 @@ def _merge(target: ABCLabeler, source: BotLabeler) -> None:
         target.raw_event_view.handlers.setdefault(event, []).extend(basements)
 
 
-def handler_data(deps: Deps, messenger: MessengerPort, dialogs: StateStore | None = None) -> dict[str, Any]:
-    """What neutral handlers may declare by name: the messenger port, the dialog-state store
-    (`dialogs`: the one over `deps.db` unless given), `deps` and every service."""
-    services = {f.name: getattr(deps, f.name) for f in fields(deps)}
-    states = dialogs if dialogs is not None else ConversationStateRepo(deps.db, deps.clock.now)
-    return {**services, "dialogs": states, "deps": deps, "messenger": messenger}
+def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
+    """What neutral handlers may declare by name: the messenger port, `bot_id` (this bot's id in
+    that messenger, the second part of a `StateKey`), `deps` and every wired service (the dialog-state
+    store among them, as `dialogs`)."""
+    services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
+    return {**services, "deps": deps, "messenger": messenger, "bot_id": bot_id}
 
 
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
@@ -146,20 +158,47 @@ class MaxRuntime:
     poller: MaxPoller
     users: MaxUsersRepo
     outbound: MaxOutbound | None = None
+    chats: MaxChatsRepo | None = None
+    members: MaxMembers | None = None
+    _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
-        """One update: what it says about reaching the person is kept, then the features get it."""
+        """One update: what it says about reaching the person and about the bot's chats is kept, then the
+        features get it."""
         kind = update.get("update_type")
         user = update.get("user")
         user_id = user.get("user_id") if isinstance(user, dict) else None
-        if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped"):
-            await self.users.mark(user_id, kind == "bot_started",
-                                  None if kind == "bot_started" else "остановил бота")
+        if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped", "dialog_removed"):
+            await self.users.mark(user_id, kind == "bot_started", STOP_REASONS.get(str(kind)))
         if self.outbound is not None:
             dialog = dialog_of(update)
             if dialog is not None:
                 await self.outbound.remember_dialog(*dialog)
+        chat_id = update.get("chat_id")
+        if isinstance(chat_id, int) and chat_id < 0 and self.chats is not None:
+            if kind == "bot_removed":
+                await self.chats.removed(chat_id)
+            elif kind in ("bot_added", "bot_admin_permissions_changed"):
+                await self.learn_chat(chat_id, announce=True)
         await self.bridge.handle(update)
+
+    async def learn_chat(self, chat_id: int, *, announce: bool) -> Rights | None:
+        """Remember a group chat (MAX lists none) with the bot's rights there; where the bot cannot read it,
+        say in the chat what to change."""
+        assert self.chats is not None and self.members is not None
+        await self.chats.added(chat_id)
+        rights: Rights | None
+        try:
+            rights = await self.members.rights(chat_id)
+        except PortFailure as exc:
+            log.warning("не удалось узнать права бота в чате MAX %s: %s", chat_id, exc)
+            rights = Rights(is_admin=False, reads_all=False) if isinstance(exc, NotAdmin) else None
+        if rights is None:
+            return None
+        await self.chats.rights(chat_id, rights.is_admin, rights.reads_all)
+        if announce and rights.problem is not None:
+            await self.messenger.send(Reply(chat=group(chat_id), text=rights.problem))
+        return rights
 
     async def serve(self, settings: Settings) -> None:
         """Polling, or (webhook mode) subscribe the public URL and serve the local endpoint."""
@@ -175,6 +214,18 @@ class MaxRuntime:
             await hook.handle_forever()
         finally:
             await hook.stop()
+
+    async def bot_name(self) -> str | None:
+        """The bot's MAX name (GET /me `username`, asked once), for personal links; None while MAX is unreachable."""
+        if self._bot_name is None:
+            try:
+                me = await self.client.call("GET", "/me")
+            except PortFailure as exc:
+                log.warning("не удалось узнать имя бота в MAX: %s", exc)
+                return None
+            name = me.get("username")
+            self._bot_name = name if isinstance(name, str) and name else None
+        return self._bot_name
 
     async def unreachable(self, identity: Identity) -> None:
         """MAX answered 403 to a send: recorded, and not retried."""
@@ -209,15 +260,21 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
     client, users, messenger = sending.client, sending.users, sending.messenger
     runtime: MaxRuntime
     wait = sleep or asyncio.sleep
-    data = handler_data(deps, messenger, ConversationStateRepo(db, deps.clock.now))
+    deps.messengers[Messenger.MAX] = messenger
+    # One MAX bot per database: its own user id is not asked for (GET /me), so its steps are keyed by 0.
+    data = handler_data(deps, messenger)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
     async def handle(update: dict[str, Any]) -> None:
         await runtime.handle(update)
 
     poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
+    members = MaxMembers(client)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
-                         outbound=sending.outbound)
+                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members)
+    deps.chats.use_members(Messenger.MAX, members)
+    deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
+    deps.invites.bot_name = runtime.bot_name
     return runtime
 
 
@@ -373,8 +430,13 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         task.add_done_callback(background.discard)
 
     community = Community(settings.vk.group_id)
+    vk_messenger = VkMessenger(vk_outbound)
+    messengers: dict[Messenger, MessengerPort] = {Messenger.VK: vk_messenger}
+    if max_sending is not None:
+        messengers[Messenger.MAX] = max_sending.messenger
     channels = Channels(outbound=outbound, members=VkMembers(vk_call), reach=VkReach(vk_call, community),
-                        resolve_screen_name=vk_screen_name_resolver(api.request), community=community)
+                        resolve_screen_name=vk_screen_name_resolver(api.request), community=community,
+                        messengers=messengers)
     deps = build_services(settings, db, channels, clock=clock, spawn=spawn)
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
@@ -393,16 +455,17 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
             except Exception:
                 log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
-    # No feature uses vkbottle's per-peer states (dialog steps are in dialog_state and, for converted
-    # features, conversation_state), so its default dispenser stays empty and costs no query per message.
+    # No feature uses vkbottle's per-peer states (dialog steps are in conversation_state), so its
+    # default dispenser stays empty and costs no query per message.
     bot = Bot(api=api, error_handler=error_handler)
     from handlers import labelers, routers
     from handlers.middleware import deps_middleware
 
-    messenger = VkMessenger(vk_outbound)
+    messenger = vk_messenger
     dispatcher = build_dispatcher(deps, routers())
-    data = handler_data(deps, messenger, ConversationStateRepo(db, clock.now))
-    bridge = VkBridge(dispatcher, lambda context: data)
+    data = handler_data(deps, messenger)
+    # The community id may be learnt only when polling starts (groups.getById): read it per event.
+    bridge = VkBridge(dispatcher, lambda context: {**data, "bot_id": deps.group_id})
     for labeler in labelers(bridge.labeler):
         _merge(bot.labeler, labeler)
     middleware = deps_middleware(deps)

@@ -14,11 +14,13 @@ from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.deps import Deps
+from bot.messaging.events import Messenger
 from bot.ports import (
     Clock,
     Community,
     Delivery,
     MembersPort,
+    MessengerPort,
     Outbound,
     OutMessage,
     PortFailure,
@@ -31,6 +33,7 @@ from bot.services.chats import ChatsService
 from bot.services.faq import FaqService
 from bot.services.identity import IdentityService
 from bot.services.imports import ImportService, ScreenNameResolver
+from bot.services.invites import InviteService
 from bot.services.live_counts import LiveCountsService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
@@ -39,12 +42,13 @@ from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import Links, ReminderService
 from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
+from storage.invites import InvitesRepo
 from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
 from storage.reach import ReachRepo
-from storage.runtime import DialogStateRepo
 from storage.templates import TemplateFiles
 
 OFFLINE_TEXT = "команда работает без мессенджера и ничего не отправляет"
@@ -87,7 +91,9 @@ class Channels:
 
     `outbound` sends; `members`, `reach` and `resolve_screen_name` are the capabilities a messenger
     may lack (None: the chats check goes without a member count, reachability keeps what it knows,
-    imports leave screen names unresolved). `community` is the VK community the bot runs as.
+    imports leave screen names unresolved). `community` is the VK community the bot runs as;
+    `messengers` the port of each messenger that runs (a broadcast's progress and report go through the
+    deputy's; the composition root adds MAX's when it starts).
     """
 
     outbound: Outbound
@@ -95,6 +101,7 @@ class Channels:
     reach: ReachPort | None = None
     resolve_screen_name: ScreenNameResolver | None = None
     community: Community = field(default_factory=Community)
+    messengers: dict[Messenger, MessengerPort] = field(default_factory=dict)
 
     @classmethod
     def offline(cls, settings: Settings, *, resolve_screen_name: ScreenNameResolver | None = None) -> Channels:
@@ -117,12 +124,13 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     """
     clock = clock or SystemClock()
     outbound = channels.outbound
+    dialogs = ConversationStateRepo(db, clock.now)
     people = PeopleRepo(db)
     audit = AuditRepo(db)
     access = AccessService(people, audit, settings)
     my_status = MyStatusService(clock)
     chats = ChatsService(db, settings, outbound=outbound, members=channels.members, community=channels.community,
-                         clock=clock)
+                         clock=clock, dialogs=dialogs)
     reachability = ReachabilityService(ReachRepo(db), probe=channels.reach)
     live_counts = LiveCountsService(LiveCountsRepo(db), settings, clock=clock)
     templates = reminder_templates(settings)
@@ -131,16 +139,19 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     faq = FaqService(db, settings, outbound, people, access, my_status=my_status.render, clock=clock)
     deps = Deps(
         settings=settings, db=db, clock=clock, outbound=outbound, community=channels.community,
-        people=people, audit=audit, states=DialogStateRepo(db), access=access,
+        people=people, audit=audit, dialogs=dialogs, messengers=channels.messengers, access=access,
         identity=IdentityService(people, IdentityRepo(db), settings), my_status=my_status,
         privacy=PrivacyService(db, settings, clock),
         faq=faq,
         imports=ImportService(db, settings, clock=clock, resolve_screen_name=channels.resolve_screen_name),
         chats=chats, reachability=reachability, live_counts=live_counts,
-        broadcasts=BroadcastService(db, settings, outbound, reachability, chats=chats, spawn=spawn),
+        broadcasts=BroadcastService(db, settings, outbound, reachability, messengers=channels.messengers,
+                                    chats=chats, spawn=spawn),
         reminders=reminders, reminder_templates=templates,
         summary=SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
                                reminders=reminders, reachability=reachability),
+        # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).
+        invites=InviteService(InvitesRepo(db), people, clock),
     )
     # «Мой статус» shows a section of each feature that has one, in this order.
     for section in (faq.status_section, chats.status_section, reminders.status_section):

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.config import Settings
-from bot.ports import Clock, Community, Outbound
+from bot.messaging.events import Messenger
+from bot.messaging.state import StateStore
+from bot.ports import Clock, Community, MessengerPort, Outbound
 from bot.services.access import AccessService
 from bot.services.broadcasts import BroadcastService
 from bot.services.chats import ChatsService
 from bot.services.faq import FaqService
 from bot.services.identity import IdentityService
 from bot.services.imports import ImportService
+from bot.services.invites import InviteService
 from bot.services.live_counts import LiveCountsService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
@@ -22,7 +25,6 @@ from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
 from storage.db import Database
 from storage.people import PeopleRepo
-from storage.runtime import DialogStateRepo
 
 
 @dataclass
@@ -40,7 +42,10 @@ class Deps:
     community: Community
     people: PeopleRepo
     audit: AuditRepo
-    states: DialogStateRepo
+    # The one dialog-state store (storage.conversation_state): steps keyed by StateKey, with expiry.
+    dialogs: StateStore
+    # Each messenger's port: VK's always, MAX's when its token is set (bot.app.build_max adds it).
+    messengers: dict[Messenger, MessengerPort]
     access: AccessService
     identity: IdentityService
     my_status: MyStatusService
@@ -54,6 +59,7 @@ class Deps:
     reminders: ReminderService
     reminder_templates: ReminderTemplates
     summary: SummaryService
+    invites: InviteService
 
     @property
     def group_id(self) -> int:

@@ -14,8 +14,9 @@ from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain.invites import InviteIssued, Redeemed
 from bot.domain.models import Period, Person, Role
-from bot.domain.records import BindingRequest, ReachRow
+from bot.domain.records import BindingRequest, MaxReachRow, ReachRow
 from bot.domain.ui import Keyboard
 from bot.messaging.events import (
     CallbackAnswer,
@@ -141,21 +142,6 @@ class PeopleStore(Protocol):
     async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]: ...
 
     async def bind_vk(self, person_id: int, vk_id: int) -> None: ...
-
-
-class DialogStore(Protocol):
-    """Persistent dialog state (storage.runtime.DialogStateRepo)."""
-
-    async def get(self, key: str) -> DialogStateValue | None: ...
-
-    async def set(self, key: str, state: str, payload: dict[str, Any] | None = None) -> None: ...
-
-    async def delete(self, key: str) -> None: ...
-
-
-class DialogStateValue(Protocol):
-    state: str
-    payload: dict[str, Any]
 
 
 # --- messenger ports: what a handler or a service may ask of any messenger ---
@@ -288,6 +274,15 @@ class ReachPort(Protocol):
         ...
 
 
+class InviteStore(Protocol):
+    """Personal MAX links (storage.invites.InvitesRepo; a fake in tests)."""
+
+    async def issue(self, links: Sequence[tuple[str, int]], org_id: str | None, issued_by: int | None,
+                    now: dt.datetime, expires: dt.datetime) -> list[InviteIssued]: ...
+
+    async def redeem(self, token: str, max_id: int, now: dt.datetime) -> Redeemed: ...
+
+
 class TemplateFileStore(Protocol):
     """A school's own reminder templates file (storage.templates.TemplateFiles)."""
 
@@ -327,13 +322,14 @@ class BindingRequests(Protocol):
     """Accounts asking to be roster people, and the accounts that wrote (storage.identity.IdentityRepo)."""
 
     async def create_request(self, vk_id: int, org_id: str | None, typed_name: str,
-                             person_id: int | None) -> BindingRequest: ...
+                             person_id: int | None, messenger: str = "vk") -> BindingRequest: ...
 
     async def get(self, request_id: int) -> BindingRequest | None: ...
 
-    async def pending_for(self, vk_id: int) -> BindingRequest | None: ...
+    async def pending_for(self, vk_id: int, messenger: str = "vk") -> BindingRequest | None: ...
 
-    async def decide(self, request_id: int, approve: bool, decided_by: int, org_id: str | None) -> bool: ...
+    async def decide(self, request_id: int, approve: bool, decided_by: int, org_id: str | None, *,
+                     decided_by_vk: bool = True) -> bool: ...
 
     async def note_user(self, vk_id: int, first_name: str | None = None, last_name: str | None = None,
                         *, wrote: bool = False) -> None: ...
@@ -342,7 +338,8 @@ class BindingRequests(Protocol):
 class LiveCountsStore(Protocol):
     """Messages seen in group chats per person and period (storage.live_counts.LiveCountsRepo)."""
 
-    async def count_message(self, vk_id: int, period_by_org: Mapping[str, str]) -> int: ...
+    async def count_message(self, vk_id: int, period_by_org: Mapping[str, str], *,
+                            max_account: bool = False) -> int: ...
 
     async def messages(self, person_id: int, period: Period) -> int | None: ...
 
@@ -353,6 +350,8 @@ class ReachStore(Protocol):
     """What the bot knows about writing to each school's people (storage.reach.ReachRepo)."""
 
     async def people(self, org_id: str, person_ids: Sequence[int] | None = None) -> list[ReachRow]: ...
+
+    async def max_people(self, org_id: str) -> list[MaxReachRow]: ...
 
     async def to_check(self, org_id: str, *, everyone: bool = False) -> list[int]: ...
 

@@ -156,6 +156,8 @@ class Scheduler:
             return "ok"
         if spec.kind == "retention":
             await deps.privacy.enforce_retention()
+            purged = await deps.dialogs.purge_expired()  # lapsed dialog steps read as absent; their rows go here
+            log.info("retention: %s expired dialog steps removed", purged)
             return "ok"
         reminders = deps.reminders
         if reminders is None:

@@ -19,6 +19,7 @@ def routers() -> list[Router]:
         faq,
         identify,
         imports,
+        invites,
         live_counts,
         menu,
         privacy,
@@ -28,7 +29,7 @@ def routers() -> list[Router]:
     )
 
     # privacy right after the watchers: where consent is required, nothing else runs until it is given.
-    return [live_counts.router, privacy.router, identify.router, menu.router, commands.router, imports.router,
+    return [live_counts.router, privacy.router, identify.router, invites.router, menu.router, commands.router, imports.router,
             chats.router, reach.router, broadcast.router, summary.router, reminder_templates.router,
             commands.suggest_router, faq.router, fallback.router]
 
@@ -47,6 +48,7 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
         faq,
         identify,
         imports,
+        invites,
         live_counts,
         menu,
         privacy,
@@ -64,5 +66,5 @@ def labelers(bridge: Callable[[Router], BotLabeler]) -> list[BotLabeler]:
                                   bridge(reminder_templates.router), bridge(commands.suggest_router),
                                   bridge(faq.router)]
     # privacy comes first: where consent is required, nothing else runs until it is given.
-    return [bridge(privacy.router), bridge(identify.router), bridge(menu.router), bridge(commands.router),
+    return [bridge(privacy.router), bridge(identify.router), bridge(invites.router), bridge(menu.router), bridge(commands.router),
             *features, bridge(fallback.router)]

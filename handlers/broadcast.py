@@ -1,6 +1,6 @@
 """The deputy's broadcast dialog: who → (class) → text → preview → send → progress → report.
 
-The dialog state (`bcast:{vk_id}` in the `states` store) survives a restart; every button
+The dialog state (feature «broadcast» in the `dialogs` store) survives a restart; every button
 is checked on the server: the person pressing is a deputy of the broadcast's school.
 The send's progress (one edited message) and the report come from `BroadcastService`.
 
@@ -19,11 +19,12 @@ from bot.domain.menus import main_menu
 from bot.domain.models import Person, Role
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging import actions
-from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, MessageIn, Reply
+from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, Identity, MessageIn, Reply
 from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.payloads import as_dict
 from bot.messaging.router import Router
-from bot.ports import Clock, DialogStore, MessengerPort
+from bot.messaging.state import StateKey, StateStore
+from bot.ports import Clock, MessengerPort
 from bot.services.access import AccessService, Denied
 from bot.services.broadcasts import BroadcastRefused, BroadcastService, Preview
 
@@ -47,8 +48,9 @@ ASK_TEXT = "Напишите текст рассылки одним сообще
 NOT_FOUND = "Эта рассылка уже не действует. Чтобы начать новую, нажмите «Рассылка»."
 
 
-def _key(user_id: int) -> str:
-    return f"bcast:{user_id}"
+def dialog_key(bot_id: int, chat: ChatRef, user: Identity) -> StateKey:
+    """Where a deputy's broadcast dialog keeps its step."""
+    return StateKey.of(bot_id, chat, user, "broadcast")
 
 
 def _cancel_button(broadcast_id: int | None = None) -> Button:
@@ -69,7 +71,8 @@ class _Turn:
 
     event: MessageIn | ButtonPressed
     messenger: MessengerPort
-    states: DialogStore
+    dialogs: StateStore
+    bot_id: int
     clock: Clock
     access: AccessService
     service: BroadcastService
@@ -83,8 +86,8 @@ class _Turn:
         return self.event.chat
 
     @property
-    def key(self) -> str:
-        return _key(self.user_id)
+    def key(self) -> StateKey:
+        return dialog_key(self.bot_id, self.chat, self.event.sender)
 
     async def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         await self.messenger.send(Reply(chat=self.chat, text=text, keyboard=keyboard))
@@ -96,7 +99,11 @@ class _Turn:
                                                        chat=self.chat, text=text))
 
     async def set(self, state: str, payload: dict[str, Any] | None = None) -> None:
-        await self.states.set(self.key, state, {**(payload or {}), "at": self.clock.now().isoformat()})
+        await self.dialogs.set(self.key, state, {**(payload or {}), "at": self.clock.now().isoformat()},
+                               ttl=STALE_AFTER)
+
+    async def end(self) -> None:
+        await self.dialogs.delete(self.key)
 
     async def deputy(self, action: str, *, org_id: str | None = None, target: str | None = None) -> Person | None:
         """The deputy acting (checked on the server and audited), or None after a polite refusal."""
@@ -111,9 +118,9 @@ class _Turn:
             return None
 
 
-def _turn(event: MessageIn | ButtonPressed, messenger: MessengerPort, states: DialogStore, clock: Clock,
-          access: AccessService, broadcasts: BroadcastService) -> _Turn:
-    return _Turn(event, messenger, states, clock, access, broadcasts)
+def _turn(event: MessageIn | ButtonPressed, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
+          clock: Clock, access: AccessService, broadcasts: BroadcastService) -> _Turn:
+    return _Turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
 
 
 async def _show_preview(turn: _Turn, preview: Preview) -> None:
@@ -121,13 +128,13 @@ async def _show_preview(turn: _Turn, preview: Preview) -> None:
     await turn.say(preview.text, _preview_keyboard(preview.broadcast.id))
 
 
-async def in_broadcast(event: MessageIn, states: DialogStore, clock: Clock,
+async def in_broadcast(event: MessageIn, dialogs: StateStore, bot_id: int, clock: Clock,
                        broadcasts: BroadcastService) -> dict[str, Any] | bool:
     """Free text from someone whose broadcast dialog waits for typing: passes `dialog`."""
     if as_dict(event.payload):
         return False
-    key = _key(event.sender.external_id)
-    state = await states.get(key)
+    key = dialog_key(bot_id, event.chat, event.sender)
+    state = await dialogs.get(key)
     if state is None or state.state not in TYPED_STATES + ANSWER_STATES:
         return False
     text = event.text
@@ -135,13 +142,13 @@ async def in_broadcast(event: MessageIn, states: DialogStore, clock: Clock,
             answers.question_like(text) or is_command_text(event.command)):
         return False  # a question or another command while the buttons wait: let it through
     try:
-        at = dt.datetime.fromisoformat(str(state.payload.get("at")))
+        at = dt.datetime.fromisoformat(str(state.data.get("at")))
     except ValueError:
         at = None
     if at is None or clock.now() - at > STALE_AFTER:
-        await states.delete(key)
+        await dialogs.delete(key)
         return False
-    return {"dialog": {"state": state.state, **state.payload}}
+    return {"dialog": {"state": state.state, **state.data}}
 
 
 def _understood(service: BroadcastService, state: str, text: str) -> bool:
@@ -172,10 +179,10 @@ def _who_text(service: BroadcastService) -> str:
 # --- start: who -------------------------------------------------------------------------
 
 @router.message(Private(), Known(), Command(actions.Broadcast, "рассылка", "сделать рассылку", typos=True))
-async def cmd_broadcast(event: MessageIn, messenger: MessengerPort, states: DialogStore, clock: Clock,
-                        access: AccessService, broadcasts: BroadcastService) -> None:
+async def cmd_broadcast(event: MessageIn, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
+                        clock: Clock, access: AccessService, broadcasts: BroadcastService) -> None:
     """«Рассылка»: choose who gets it."""
-    turn = _turn(event, messenger, states, clock, access, broadcasts)
+    turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     if await turn.deputy("broadcast_start") is None:
         return
     buttons = [actions.BroadcastAudience(audience=o.kind).button(o.label, color=Color.PRIMARY, callback=True)
@@ -197,10 +204,10 @@ async def chat_broadcast(event: MessageIn, person: Person | None, messenger: Mes
 
 @router.button(actions.BroadcastAudience.filter())
 async def on_audience(event: ButtonPressed, action: actions.BroadcastAudience, messenger: MessengerPort,
-                      states: DialogStore, clock: Clock, access: AccessService,
+                      dialogs: StateStore, bot_id: int, clock: Clock, access: AccessService,
                       broadcasts: BroadcastService) -> None:
     """A «who» button: a class is typed next; otherwise the count and «write the text»."""
-    turn = _turn(event, messenger, states, clock, access, broadcasts)
+    turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     kind = action.audience
     deputy = await turn.deputy("broadcast_audience", target=kind[:20])
     if deputy is None or deputy.org_id is None:
@@ -244,10 +251,10 @@ async def _typed_class(turn: _Turn, org_id: str, typed: str, prefix: str = "") -
 # --- typed steps: class, text, new text -------------------------------------------------
 
 @router.message(Private(), Known(), in_broadcast)
-async def on_typed(event: MessageIn, dialog: dict[str, Any], messenger: MessengerPort, states: DialogStore,
-                   clock: Clock, access: AccessService, broadcasts: BroadcastService) -> None:
+async def on_typed(event: MessageIn, dialog: dict[str, Any], messenger: MessengerPort, dialogs: StateStore,
+                   bot_id: int, clock: Clock, access: AccessService, broadcasts: BroadcastService) -> None:
     """The class or the text the dialog waits for, or a typed answer to its buttons («отмена» ends it)."""
-    turn = _turn(event, messenger, states, clock, access, broadcasts)
+    turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     text = event.text
     state = dialog["state"]
     # A broadcast's own text may start with «Отмена…»: there only the bare word cancels.
@@ -257,7 +264,7 @@ async def on_typed(event: MessageIn, dialog: dict[str, Any], messenger: Messenge
         return
     deputy = await turn.deputy("broadcast_text")
     if deputy is None or deputy.org_id is None:
-        await states.delete(turn.key)
+        await turn.end()
         return
     try:
         if state == "audience" or (state == "class" and said == "back"):
@@ -272,7 +279,7 @@ async def on_typed(event: MessageIn, dialog: dict[str, Any], messenger: Messenge
         else:
             broadcast = await broadcasts.get(int(dialog.get("b") or 0))
             if broadcast is None or broadcast.org_id != deputy.org_id:
-                await states.delete(turn.key)
+                await turn.end()
                 await turn.say(NOT_FOUND)
                 return
             await _show_preview(turn, await broadcasts.set_text(broadcast.id, text))
@@ -305,16 +312,16 @@ async def _typed_preview(turn: _Turn, deputy: Person, broadcast_id: int, text: s
     service = turn.service
     broadcast = await service.get(broadcast_id)
     if broadcast is None or broadcast.org_id != deputy.org_id or broadcast.status != "draft":
-        await turn.states.delete(turn.key)
+        await turn.end()
         await turn.say(NOT_FOUND)
         return
     answer = _preview_answer(text) or ("edit" if answers.intent(text, ("back",)) else None)
     if answer == "send":
         if await turn.deputy("broadcast_send", org_id=broadcast.org_id, target=str(broadcast_id)) is None:
             return
-        await turn.states.delete(turn.key)
+        await turn.end()
         await turn.say("Понял: отправляю.")
-        await service.start(broadcast_id, deputy)
+        await service.start(broadcast_id, deputy, turn.chat)
     elif answer == "edit":
         await turn.set("edit", {"b": broadcast_id})
         await turn.say("Понял: меняем текст. Пришлите новый текст рассылки.",
@@ -343,26 +350,28 @@ async def _checked(turn: _Turn, broadcast_id: int, action: str) -> tuple[Person,
 
 @router.button(actions.BroadcastSend.filter())
 async def on_send(event: ButtonPressed, action: actions.BroadcastSend, messenger: MessengerPort,
-                  states: DialogStore, clock: Clock, access: AccessService, broadcasts: BroadcastService) -> None:
+                  dialogs: StateStore, bot_id: int, clock: Clock, access: AccessService,
+                  broadcasts: BroadcastService) -> None:
     """«Отправить»: the send starts; progress is one edited message, then the report."""
-    turn = _turn(event, messenger, states, clock, access, broadcasts)
+    turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     checked = await _checked(turn, action.broadcast_id, "broadcast_send")
     if checked is None:
         return
     deputy, broadcast_id = checked
-    await states.delete(turn.key)
+    await turn.end()
     await turn.pop_up("Отправляю")
     try:
-        await broadcasts.start(broadcast_id, deputy)
+        await broadcasts.start(broadcast_id, deputy, turn.chat)
     except BroadcastRefused as refused:
         await turn.say(refused.text)
 
 
 @router.button(actions.BroadcastEdit.filter())
 async def on_edit(event: ButtonPressed, action: actions.BroadcastEdit, messenger: MessengerPort,
-                  states: DialogStore, clock: Clock, access: AccessService, broadcasts: BroadcastService) -> None:
+                  dialogs: StateStore, bot_id: int, clock: Clock, access: AccessService,
+                  broadcasts: BroadcastService) -> None:
     """«Изменить текст»: the next message replaces the draft's text."""
-    turn = _turn(event, messenger, states, clock, access, broadcasts)
+    turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     checked = await _checked(turn, action.broadcast_id, "broadcast_edit")
     if checked is None:
         return
@@ -373,9 +382,10 @@ async def on_edit(event: ButtonPressed, action: actions.BroadcastEdit, messenger
 
 @router.button(actions.BroadcastCancel.filter())
 async def on_cancel(event: ButtonPressed, action: actions.BroadcastCancel, messenger: MessengerPort,
-                    states: DialogStore, clock: Clock, access: AccessService, broadcasts: BroadcastService) -> None:
+                    dialogs: StateStore, bot_id: int, clock: Clock, access: AccessService,
+                    broadcasts: BroadcastService) -> None:
     """«Отмена» at any step: the draft (if any) is dropped and the dialog ends."""
-    turn = _turn(event, messenger, states, clock, access, broadcasts)
+    turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     if action.broadcast_id is not None:
         if await _checked(turn, action.broadcast_id, "broadcast_cancel") is None:
             return
@@ -387,7 +397,7 @@ async def on_cancel(event: ButtonPressed, action: actions.BroadcastCancel, messe
 
 async def _cancel(turn: _Turn, broadcast_id: Any) -> None:
     """End the dialog; a draft of the deputy's school is dropped."""
-    await turn.states.delete(turn.key)
+    await turn.end()
     person = await turn.access.person(turn.user_id)
     if isinstance(broadcast_id, int) and person is not None:
         broadcast = await turn.service.get(broadcast_id)

@@ -15,15 +15,16 @@ from bot.domain.commands import is_command_text
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 from bot.messaging import actions
-from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, MessageIn, Reply
+from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, MessageIn, Messenger, Reply
 from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.payloads import as_dict
 from bot.messaging.router import Router
-from bot.messaging.state import StateStore
+from bot.messaging.state import StateKey
 from bot.ports import MessengerPort
 from bot.services.access import Denied
 from bot.services.chats import TO_LIST, ChatsRefused, ChatsService, Screen
 from handlers import faq
+from handlers.broadcast import dialog_key as broadcast_key
 
 router = Router("chats")
 
@@ -62,11 +63,17 @@ async def _say(messenger: MessengerPort, event: Event, text: str, keyboard: Keyb
     await messenger.send(Reply(chat=_dialog(event), text=text, keyboard=keyboard))
 
 
-def _list_key(vk_id: int) -> str:
-    return f"chats_list:{vk_id}"
+def _at(event: Event, bot_id: int) -> StateKey:
+    """Where the person's confirmation dialog keeps its step: their own dialog with the bot."""
+    return StateKey.of(bot_id, _dialog(event), event.sender, "chats")
 
 
-async def _show(deps: Deps, messenger: MessengerPort, event: Event, screen: Awaitable[Screen]) -> None:
+def _list_key(event: Event, bot_id: int) -> StateKey:
+    """Where the numbered list shown last is remembered."""
+    return StateKey.of(bot_id, _dialog(event), event.sender, "chats_list")
+
+
+async def _show(deps: Deps, messenger: MessengerPort, event: Event, bot_id: int, screen: Awaitable[Screen]) -> None:
     """Send what the service answered; a refusal is said plainly and changes nothing.
 
     A numbered list is remembered for a while, so that a typed «2» picks its second chat.
@@ -78,29 +85,32 @@ async def _show(deps: Deps, messenger: MessengerPort, event: Event, screen: Awai
         await _say(messenger, event, refused.text, Keyboard.column([TO_LIST]))
         return
     if shown.picks:
-        await deps.states.set(_list_key(event.sender.external_id), "list",
-                              {"keys": list(shown.picks), "at": deps.clock.now().isoformat()})
+        await deps.dialogs.set(_list_key(event, bot_id), "list",
+                               {"keys": list(shown.picks), "at": deps.clock.now().isoformat()}, ttl=LIST_TTL)
     await _say(messenger, event, shown.text, shown.keyboard)
 
 
-async def _listed_pick(deps: Deps, vk_id: int, text: str, faq_open: bool = False) -> str | None:
+async def _listed_pick(deps: Deps, event: MessageIn, bot_id: int, text: str) -> str | None:
     """The chat key (or «add») a short typed answer picks from the list shown last, if it was shown lately."""
     words = answers.clean(text).split()
     if not words or len(words) > 3:
         return None
-    state = await deps.states.get(_list_key(vk_id))
+    state = await deps.dialogs.get(_list_key(event, bot_id))
     if state is None:
         return None
     try:
-        at = dt.datetime.fromisoformat(str(state.payload.get("at")))
+        at = dt.datetime.fromisoformat(str(state.data.get("at")))
     except ValueError:
         return None
     if deps.clock.now() - at > LIST_TTL:
         return None
     # Another dialog started after the list (a broadcast, a reply to a question) owns the number.
-    if faq_open or await deps.states.get(f"bcast:{vk_id}") is not None:
+    if await deps.dialogs.get(broadcast_key(bot_id, event.chat, event.sender)) is not None:
         return None
-    keys = [k for k in state.payload.get("keys", []) if isinstance(k, str)]
+    # The FAQ keys its steps by deps.group_id (handlers/faq.py), not by the event's bot id.
+    if await faq.step(deps.dialogs, deps.group_id, event.sender) is not None:
+        return None
+    keys = [k for k in state.data.get("keys", []) if isinstance(k, str)]
     if words[0] in ("добавить", "добавь") and not any(k.startswith("nn") for k in keys):
         return "add"
     number = answers.number_in(text)
@@ -140,34 +150,34 @@ async def _org_of(deps: Deps, person_id: int) -> str | None:
     return person.org_id if person else None
 
 
-async def _typing(event: MessageIn, person: Person | None = None, chats: ChatsService | None = None,
-                  deps: Deps | None = None, dialogs: StateStore | None = None) -> dict[str, Any] | bool:
+async def _typing(event: MessageIn, bot_id: int, person: Person | None = None, chats: ChatsService | None = None,
+                  deps: Deps | None = None) -> dict[str, Any] | bool:
     """Typed text (not a button) that answers the person's open chats dialog: passes `pick`."""
     text = event.text
     if as_dict(event.payload) or not text.strip() or person is None or chats is None or deps is None:
         return False
-    if is_command_text(event.command) and not await chats.in_typing_step(person):
+    at = _at(event, bot_id)
+    if is_command_text(event.command) and not await chats.in_typing_step(person, at=at):
         return False  # «сводка» while a button step waits: the command, not «не понял»
-    if await chats.takes_text(person, text):
+    if await chats.takes_text(person, text, at=at):
         return {"pick": None}
-    faq_open = dialogs is not None and await faq.step(dialogs, deps.group_id, event.sender) is not None
-    pick = await _listed_pick(deps, event.sender.external_id, text, faq_open)
+    pick = await _listed_pick(deps, event, bot_id, text)
     return {"pick": pick} if pick else False
 
 
 @router.message(Private(), Known(), Command(actions.MyChats, "мои чаты", "чаты", typos=True))
-async def cmd_my_chats(event: MessageIn, person: Person, deps: Deps, messenger: MessengerPort,
+async def cmd_my_chats(event: MessageIn, person: Person, deps: Deps, messenger: MessengerPort, bot_id: int,
                        chats: ChatsService) -> None:
     """«Мои чаты»: the list, or the step of a dialog left open."""
-    await _show(deps, messenger, event, chats.my_chats(person))
+    await _show(deps, messenger, event, bot_id, chats.my_chats(person, at=_at(event, bot_id)))
 
 
 @router.message(Private(), Known(), Command(actions.MigrationReport, *REPORT_WORDS, typos=True))
-async def cmd_report(event: MessageIn, deps: Deps, messenger: MessengerPort, chats: ChatsService) -> None:
+async def cmd_report(event: MessageIn, deps: Deps, messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """«Перенос чатов»: the school's progress for the deputy and the director."""
     viewer = await _admin(deps, messenger, event, "migration_report")
     if viewer is not None:
-        await _show(deps, messenger, event, chats.report_screen(viewer))
+        await _show(deps, messenger, event, bot_id, chats.report_screen(viewer))
 
 
 @router.message(InGroup(), Command(actions.MigrationReport, *REPORT_WORDS))
@@ -181,45 +191,47 @@ async def chat_report(event: MessageIn, person: Person | None, deps: Deps, messe
 
 
 @router.message(Private(), _typing)
-async def on_typed(event: MessageIn, person: Person, pick: str | None, deps: Deps, messenger: MessengerPort,
+async def on_typed(event: MessageIn, person: Person, pick: str | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                    chats: ChatsService) -> None:
     """An answer typed at any step (a messenger, «да», «отмена», a link, a number…), or a chat's number from the list."""
-    vk_id = event.sender.external_id
+    at = _at(event, bot_id)
     if pick and pick.startswith(("nnp:", "nnk:")):
-        await deps.states.delete(_list_key(vk_id))
-        await _typed_not_needed(deps, messenger, event, chats, pick)
+        await deps.dialogs.delete(_list_key(event, bot_id))
+        await _typed_not_needed(deps, messenger, event, bot_id, chats, pick)
     elif pick == "add":
-        await _show(deps, messenger, event, chats.add_custom(person))
+        await _show(deps, messenger, event, bot_id, chats.add_custom(person, at=at))
     elif pick:
-        await deps.states.delete(_list_key(vk_id))
-        await _show(deps, messenger, event, chats.pick_typed(person, pick))
+        await deps.dialogs.delete(_list_key(event, bot_id))
+        await _show(deps, messenger, event, bot_id, chats.pick_typed(person, pick, at=at))
     else:
-        await _show(deps, messenger, event, chats.typed(person, event.text))
+        await _show(deps, messenger, event, bot_id, chats.typed(person, event.text, at=at))
 
 
 # Below the dialog's typing: «не нужен» typed as a reason in an open dialog stays a reason.
 @router.message(Private(), Known(), Command(actions.MigrationReportView, "по сотрудникам", "по классам",
                                             "перенос чатов по сотрудникам", "перенос чатов по классам",
                                             typos=True))
-async def cmd_report_view(event: MessageIn, deps: Deps, messenger: MessengerPort, chats: ChatsService) -> None:
+async def cmd_report_view(event: MessageIn, deps: Deps, messenger: MessengerPort, bot_id: int,
+                          chats: ChatsService) -> None:
     """«по сотрудникам» / «по классам» typed: the report in that view (as its buttons)."""
     viewer = await _admin(deps, messenger, event, "migration_report")
     if viewer is not None:
         view = "person" if "сотрудник" in event.text.lower() else "summary"
-        await _show(deps, messenger, event, chats.report_screen(viewer, view))
+        await _show(deps, messenger, event, bot_id, chats.report_screen(viewer, view))
 
 
 @router.message(Private(), Known(), Command(actions.NotNeededStart, "не нужен", "отметить не нужен", "чат не нужен",
                                             "отметить чат не нужен", "ненужный чат", typos=True))
-async def cmd_not_needed(event: MessageIn, deps: Deps, messenger: MessengerPort, chats: ChatsService) -> None:
+async def cmd_not_needed(event: MessageIn, deps: Deps, messenger: MessengerPort, bot_id: int,
+                         chats: ChatsService) -> None:
     """«не нужен» typed: whose chat to mark, as the report's button."""
     deputy = await _admin(deps, messenger, event, "chat_not_needed_list", (Role.DEPUTY,))
     if deputy is not None:
-        await _show(deps, messenger, event, chats.nn_people(deputy))
+        await _show(deps, messenger, event, bot_id, chats.nn_people(deputy))
 
 
-async def _typed_not_needed(deps: Deps, messenger: MessengerPort, event: MessageIn, chats: ChatsService,
-                            pick: str) -> None:
+async def _typed_not_needed(deps: Deps, messenger: MessengerPort, event: MessageIn, bot_id: int,
+                            chats: ChatsService, pick: str) -> None:
     """A colleague («nnp:ID») or their chat («nnk:ID:KEY») picked by its typed number; checked like the buttons."""
     kind, _, rest = pick.partition(":")
     raw_id, _, key = rest.partition(":")
@@ -229,12 +241,12 @@ async def _typed_not_needed(deps: Deps, messenger: MessengerPort, event: Message
         deputy = await _admin(deps, messenger, event, "chat_not_needed_list", (Role.DEPUTY,), target=raw_id,
                               org_id=org_id)
         if deputy is not None:
-            await _show(deps, messenger, event, chats.nn_chats(deputy, person_id))
+            await _show(deps, messenger, event, bot_id, chats.nn_chats(deputy, person_id))
         return
     deputy = await _admin(deps, messenger, event, "chat_not_needed_pick", (Role.DEPUTY,), target=f"{raw_id}:{key}",
                           org_id=org_id)
     if deputy is not None:
-        await _show(deps, messenger, event, chats.nn_start(deputy, person_id, key))
+        await _show(deps, messenger, event, bot_id, chats.nn_start(deputy, person_id, key, at=_at(event, bot_id)))
 
 
 async def _has_open_code(event: MessageIn, chats: ChatsService) -> bool:
@@ -244,154 +256,157 @@ async def _has_open_code(event: MessageIn, chats: ChatsService) -> bool:
 
 # A watcher (blocking=False): other features still see the message.
 @router.message(InGroup(), _has_open_code, blocking=False)
-async def on_code(event: MessageIn, chats: ChatsService) -> None:
+async def on_code(event: MessageIn, chats: ChatsService, messenger: MessengerPort) -> None:
     """A check code in a group chat marks the confirmation checked."""
-    await chats.code_seen(event.chat.chat_id, event.sender.external_id, event.text)
+    await chats.code_seen(event.chat.chat_id, event.sender.external_id, event.text,
+                          messenger=messenger if event.chat.messenger is not Messenger.VK else None)
 
 
 # --- the person's own buttons -------------------------------------------------------------
 
 @router.button(actions.ChatList.filter())
 async def on_list(event: ButtonPressed, action: actions.ChatList, person: Person | None, deps: Deps,
-                  messenger: MessengerPort, chats: ChatsService) -> None:
+                  messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """«Мои чаты» (a page of the list)."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.chat_list(person, action.page or 0))
+        await _show(deps, messenger, event, bot_id, chats.chat_list(person, action.page or 0))
 
 
 @router.button(actions.ChatOpen.filter())
 async def on_open(event: ButtonPressed, action: actions.ChatOpen, person: Person | None, deps: Deps,
-                  messenger: MessengerPort, chats: ChatsService) -> None:
+                  messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """A chat on the list: its card."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.open_chat(person, action.key))
+        await _show(deps, messenger, event, bot_id, chats.open_chat(person, action.key))
 
 
 @router.button(actions.ChatGo.filter())
 async def on_go(event: ButtonPressed, action: actions.ChatGo, person: Person | None, deps: Deps,
-                messenger: MessengerPort, chats: ChatsService) -> None:
+                messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """«Подтвердить перенос» / «Исправить»: the dialog for one of the person's own chats."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.start(person, action.key))
+        await _show(deps, messenger, event, bot_id, chats.start(person, action.key, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatAdd.filter())
-async def on_add(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_add(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                  chats: ChatsService) -> None:
     """«Добавить свой чат»."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.add_custom(person))
+        await _show(deps, messenger, event, bot_id, chats.add_custom(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatMessenger.filter())
 async def on_messenger(event: ButtonPressed, action: actions.ChatMessenger, person: Person | None, deps: Deps,
-                       messenger: MessengerPort, chats: ChatsService) -> None:
+                       messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """Which messenger the old chat was in."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.choose_messenger(person, action.messenger))
+        screen = chats.choose_messenger(person, action.messenger, at=_at(event, bot_id))
+        await _show(deps, messenger, event, bot_id, screen)
 
 
 @router.button(actions.ChatNoLink.filter())
-async def on_no_link(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_no_link(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                      chats: ChatsService) -> None:
     """«Нет ссылки»."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.no_link(person))
+        await _show(deps, messenger, event, bot_id, chats.no_link(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatReason.filter())
-async def on_quick_reason(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_quick_reason(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                           chats: ChatsService) -> None:
     """«Чат создан автоматически» as the reason for no link."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.quick_reason(person))
+        await _show(deps, messenger, event, bot_id, chats.quick_reason(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatKeep.filter())
-async def on_keep(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_keep(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                   chats: ChatsService) -> None:
     """«Оставить как было» while editing a confirmation."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.keep(person))
+        await _show(deps, messenger, event, bot_id, chats.keep(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatOld.filter())
 async def on_old_chat(event: ButtonPressed, action: actions.ChatOld, person: Person | None, deps: Deps,
-                      messenger: MessengerPort, chats: ChatsService) -> None:
+                      messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """Is the old chat closed?"""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.old_chat(person, action.value))
+        await _show(deps, messenger, event, bot_id, chats.old_chat(person, action.value, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatOk.filter())
-async def on_confirm(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_confirm(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                      chats: ChatsService) -> None:
     """«Подтвердить» on the summary."""
     if await _pressing(messenger, event, person) and person is not None:
         await _snackbar(messenger, event, "Сохранено")
-        await _show(deps, messenger, event, chats.confirm(person))
+        await _show(deps, messenger, event, bot_id, chats.confirm(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatRedo.filter())
-async def on_redo(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_redo(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                   chats: ChatsService) -> None:
     """«Исправить» on the summary."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.redo(person))
+        await _show(deps, messenger, event, bot_id, chats.redo(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatCancel.filter())
-async def on_cancel(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort,
+async def on_cancel(event: ButtonPressed, person: Person | None, deps: Deps, messenger: MessengerPort, bot_id: int,
                     chats: ChatsService) -> None:
     """«Отмена» at any step."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.cancel(person))
+        await _show(deps, messenger, event, bot_id, chats.cancel(person, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatWithdraw.filter())
 async def on_withdraw(event: ButtonPressed, action: actions.ChatWithdraw, person: Person | None, deps: Deps,
-                      messenger: MessengerPort, chats: ChatsService) -> None:
+                      messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """«Отозвать» a confirmation of one's own chat."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, chats.withdraw(person, action.key))
+        await _show(deps, messenger, event, bot_id, chats.withdraw(person, action.key))
 
 
 # --- the deputy and the director ----------------------------------------------------------
 
 @router.button(actions.ChatReport.filter())
-async def on_report(event: ButtonPressed, action: actions.ChatReport, deps: Deps, messenger: MessengerPort,
+async def on_report(event: ButtonPressed, action: actions.ChatReport, deps: Deps, messenger: MessengerPort, bot_id: int,
                     chats: ChatsService) -> None:
     """The report by classes or by people."""
     viewer = await _admin(deps, messenger, event, "migration_report")
     if viewer is not None:
         view = "person" if action.view == "person" else "summary"
-        await _show(deps, messenger, event, chats.report_screen(viewer, view))
+        await _show(deps, messenger, event, bot_id, chats.report_screen(viewer, view))
 
 
 @router.button(actions.NotNeeded.filter())
 async def on_not_needed(event: ButtonPressed, action: actions.NotNeeded, deps: Deps, messenger: MessengerPort,
-                        chats: ChatsService) -> None:
+                        bot_id: int, chats: ChatsService) -> None:
     """«Отметить «не нужен»»: whose chat."""
     deputy = await _admin(deps, messenger, event, "chat_not_needed_list", (Role.DEPUTY,))
     if deputy is not None:
-        await _show(deps, messenger, event, chats.nn_people(deputy, action.page or 0))
+        await _show(deps, messenger, event, bot_id, chats.nn_people(deputy, action.page or 0))
 
 
 @router.button(actions.NotNeededPerson.filter())
 async def on_not_needed_person(event: ButtonPressed, action: actions.NotNeededPerson, deps: Deps,
-                               messenger: MessengerPort, chats: ChatsService) -> None:
+                               messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """A colleague chosen: which of their chats."""
     deputy = await _admin(deps, messenger, event, "chat_not_needed_list", (Role.DEPUTY,),
                           target=str(action.person_id), org_id=await _org_of(deps, action.person_id))
     if deputy is not None:
-        await _show(deps, messenger, event, chats.nn_chats(deputy, action.person_id))
+        await _show(deps, messenger, event, bot_id, chats.nn_chats(deputy, action.person_id))
 
 
 @router.button(actions.NotNeededChat.filter())
 async def on_not_needed_chat(event: ButtonPressed, action: actions.NotNeededChat, deps: Deps,
-                             messenger: MessengerPort, chats: ChatsService) -> None:
+                             messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """A colleague's chat chosen: the reason is typed next."""
     deputy = await _admin(deps, messenger, event, "chat_not_needed_pick", (Role.DEPUTY,),
                           target=f"{action.person_id}:{action.key}", org_id=await _org_of(deps, action.person_id))
     if deputy is not None:
-        await _show(deps, messenger, event, chats.nn_start(deputy, action.person_id, action.key))
+        await _show(deps, messenger, event, bot_id, chats.nn_start(deputy, action.person_id, action.key,
+                                                                    at=_at(event, bot_id)))

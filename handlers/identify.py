@@ -5,6 +5,7 @@ A neutral handler: it runs on any messenger the router is fed from.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,20 +27,18 @@ from bot.messaging.events import (
 )
 from bot.messaging.filters import Private
 from bot.messaging.router import Router
-from bot.ports import DialogStore, MessengerPort, PeopleStore
+from bot.messaging.state import StateKey, StateStore, StateValue
+from bot.ports import MessengerPort, PeopleStore
 from bot.services.access import AccessService, Denied
-from bot.services.identity import IdentityService
+from bot.services.identity import IdentityService, account_of
 from bot.services.privacy import data_notice
 
 router = Router("identify")
 
 
 async def _enabled(event: Any, identity: IdentityService | None = None) -> bool:
-    """Identification is wired (a bot built without it leaves strangers to the others).
-
-    It binds VK accounts only so far: in MAX a stranger gets the fallback until MAX identification lands.
-    """
-    return identity is not None and event.sender.messenger is Messenger.VK
+    """Identification is wired (a bot built without it leaves strangers to the others)."""
+    return identity is not None
 
 
 router.message.filter(_enabled)
@@ -61,9 +60,13 @@ NO_DEPUTY = (
 STALE = "Эта кнопка уже не действует"
 
 
-def name_key(user_id: int) -> str:
-    """The dialog-state key of a stranger's identification."""
-    return f"ident:{user_id}"
+#: A stranger who named themselves and went away starts again after this long.
+STEP_TTL = dt.timedelta(days=7)
+
+
+def name_key(bot_id: int, chat: ChatRef, user: Identity) -> StateKey:
+    """The dialog-state key of a stranger's identification in their dialog with the bot."""
+    return StateKey.of(bot_id, chat, user, "identify")
 
 
 def _pick_keyboard(people: list[Person]) -> Keyboard:
@@ -79,7 +82,8 @@ class _Turn:
 
     event: MessageIn | ButtonPressed
     messenger: MessengerPort
-    states: DialogStore
+    dialogs: StateStore
+    bot_id: int
     identity: IdentityService
     people: PeopleStore
 
@@ -88,8 +92,18 @@ class _Turn:
         return self.event.sender.external_id
 
     @property
-    def key(self) -> str:
-        return name_key(self.user_id)
+    def key(self) -> StateKey:
+        return name_key(self.bot_id, self.event.chat, self.event.sender)
+
+    async def step(self) -> StateValue | None:
+        return await self.dialogs.get(self.key)
+
+    async def set(self, state: str, data: dict[str, Any] | None = None) -> None:
+        await self.dialogs.set(self.key, state, data, ttl=STEP_TTL)
+
+    @property
+    def in_max(self) -> bool:
+        return self.event.sender.messenger is Messenger.MAX
 
     async def say(self, text: str, keyboard: Keyboard | None = None, to: Identity | None = None) -> None:
         """A reply in the event's dialog, or in the private dialog with `to`."""
@@ -113,28 +127,28 @@ async def stranger(event: MessageIn, person: Person | None = None) -> bool:
 
 
 @router.message(Private(), stranger)
-async def on_stranger(event: MessageIn, messenger: MessengerPort, states: DialogStore, identity: IdentityService,
-                      people: PeopleStore) -> None:
+async def on_stranger(event: MessageIn, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
+                      identity: IdentityService, people: PeopleStore) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
-    turn = _Turn(event, messenger, states, identity, people)
-    await identity.note_user(turn.user_id, wrote=True)
-    if await identity.pending(turn.user_id):
+    turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
+    await identity.note_user(event.sender, wrote=True)
+    if await identity.pending(event.sender):
         await turn.say(WAITING)
         return
-    state = await states.get(turn.key)
+    state = await turn.step()
     typed = event.text.strip()
     if state is None or not typed:
-        await states.set(turn.key, "name")
+        await turn.set("name")
         await turn.say(ASK_NAME)
         return
-    if state.state == "pick" and await _typed_pick(turn, typed, state.payload):
+    if state.state == "pick" and await _typed_pick(turn, typed, state.data):
         return
-    found = await identity.candidates(typed)
+    found = await identity.candidates(typed, event.sender.messenger)
     if not found:
         await turn.say(NOT_FOUND.format(typed=typed[:80]))
         return
     people_found = [c.person for c in found]
-    await states.set(turn.key, "pick", {"candidates": [p.id for p in people_found], "typed": typed[:200]})
+    await turn.set("pick", {"candidates": [p.id for p in people_found], "typed": typed[:200]})
     if len(people_found) == 1:
         text = "Это вы? Ответьте «да» или «нет» — или нажмите кнопку."
     else:
@@ -166,44 +180,44 @@ async def _typed_pick(turn: _Turn, typed: str, offer: dict[str, Any]) -> bool:
 
 
 @router.button(actions.IdNone.filter())
-async def on_not_listed(event: ButtonPressed, messenger: MessengerPort, states: DialogStore,
+async def on_not_listed(event: ButtonPressed, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
                         identity: IdentityService, people: PeopleStore) -> None:
     """The person is not among the candidates: ask to retype."""
-    turn = _Turn(event, messenger, states, identity, people)
+    turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
     await turn.pop_up("Хорошо")
     await _not_listed(turn)
 
 
 async def _not_listed(turn: _Turn, prefix: str = "") -> None:
-    await turn.states.set(turn.key, "name")
+    await turn.set("name")
     await turn.say(prefix + "Пришлите, пожалуйста, фамилию, имя и отчество полностью, как в списке школы.")
 
 
 @router.button(actions.IdPick.filter())
 async def on_pick(event: ButtonPressed, action: actions.IdPick, person: Person | None, messenger: MessengerPort,
-                  states: DialogStore, identity: IdentityService, people: PeopleStore) -> None:
+                  dialogs: StateStore, bot_id: int, identity: IdentityService, people: PeopleStore) -> None:
     """The person picked their roster line: create a request and ask the deputy."""
-    turn = _Turn(event, messenger, states, identity, people)
-    state = await states.get(turn.key)
+    turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
+    state = await turn.step()
     # The payload is checked against what this person was offered: a forged id does nothing.
-    offered = state.payload.get("candidates", []) if state is not None and state.state == "pick" else []
+    offered = state.data.get("candidates", []) if state is not None and state.state == "pick" else []
     if person is not None or action.person_id not in offered:
         await turn.pop_up(STALE)
         return
-    typed = str(state.payload.get("typed", "")) if state is not None else ""
+    typed = str(state.data.get("typed", "")) if state is not None else ""
     await _pick(turn, action.person_id, typed)
 
 
 async def _pick(turn: _Turn, chosen: int, typed: str) -> None:
     """The person's roster line chosen (by a button or typed): a request goes to the deputies."""
     target = await turn.people.get(chosen)
-    if target is None or target.vk_id is not None:
+    if target is None or account_of(target, turn.event.sender.messenger) is not None:
         await turn.pop_up("Эта строка списка уже занята")
         await turn.say("Эта строка списка уже занята. Если это ошибка, напишите заместителю директора.")
         return
-    request = await turn.identity.request(turn.user_id, typed, target)
-    await turn.states.delete(turn.key)
-    deputies = await turn.identity.deputies(target.org_id)
+    request = await turn.identity.request(turn.event.sender, typed, target)
+    await turn.dialogs.delete(turn.key)
+    deputies = await turn.identity.deputies(target.org_id, turn.event.sender.messenger)
     await turn.pop_up("Заявка отправлена")
     await turn.say(WAITING if deputies else NO_DEPUTY)
     for deputy in deputies:
@@ -211,14 +225,16 @@ async def _pick(turn: _Turn, chosen: int, typed: str) -> None:
             actions.BindApprove(request_id=request.id).button("Подтвердить", color=Color.POSITIVE, callback=True),
             actions.BindReject(request_id=request.id).button("Отклонить", color=Color.NEGATIVE, callback=True),
         ])
-        await turn.say(f"Новый сотрудник просит доступ к боту: [id{turn.user_id}|страница ВКонтакте] называет себя "
+        who = (f"пользователь MAX (ID {turn.user_id})" if turn.in_max
+               else f"[id{turn.user_id}|страница ВКонтакте]")
+        await turn.say(f"Новый сотрудник просит доступ к боту: {who} называет себя "
                        f"«{target.full_name}» ({target.role.label}). "
                        + by_gender(target.full_name, "Это он?", "Это она?", "Это он(а)?"), keyboard,
-                       to=turn.account(deputy.vk_id or 0))
+                       to=turn.account(account_of(deputy, turn.event.sender.messenger) or 0))
 
 
 async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessService, settings: Settings) -> None:
-    actor = turn.user_id
+    actor = turn.event.sender
     request = await turn.identity.get(request_id)
     try:
         await access.require(actor, "approve_binding" if approve else "reject_binding",
@@ -237,11 +253,16 @@ async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessSer
         return
     person = await turn.people.get(request.person_id) if request.person_id else None
     name = person.full_name if person else request.typed_name
-    requester = turn.account(request.vk_id)
+    requester = Identity(messenger=Messenger(request.messenger), external_id=request.vk_id)
+    if requester.messenger is not turn.event.sender.messenger:
+        # Decided in another messenger than the request came from: this port cannot write there.
+        await turn.pop_up("Подтверждено" if approve else "Отклонено")
+        await turn.say(f"Готово: заявка «{name}» {'подтверждена' if approve else 'отклонена'}.", to=turn.event.sender)
+        return
     if approve and person is not None:
         await turn.pop_up("Подтверждено")
         await turn.say(f"Готово: {name} теперь в боте.", to=turn.event.sender)
-        bound = person.model_copy(update={"vk_id": request.vk_id})
+        bound = person.model_copy(update={"max_id" if requester.messenger is Messenger.MAX else "vk_id": request.vk_id})
         await turn.say(f"{bound.first_and_middle}, здравствуйте! Заместитель директора подтвердил вашу учётную "
                        "запись. Кнопки внизу — всё, что я умею.\n\n" + data_notice(settings, person.org_id),
                        main_menu(bound.role), to=requester)
@@ -254,15 +275,17 @@ async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessSer
 
 @router.button(actions.BindApprove.filter())
 async def on_approve(event: ButtonPressed, action: actions.BindApprove, messenger: MessengerPort,
-                     states: DialogStore, identity: IdentityService, people: PeopleStore, access: AccessService,
-                     settings: Settings) -> None:
+                     dialogs: StateStore, bot_id: int, identity: IdentityService, people: PeopleStore,
+                     access: AccessService, settings: Settings) -> None:
     """A deputy approves a binding request."""
-    await _decide(_Turn(event, messenger, states, identity, people), action.request_id, True, access, settings)
+    await _decide(_Turn(event, messenger, dialogs, bot_id, identity, people),
+                  action.request_id, True, access, settings)
 
 
 @router.button(actions.BindReject.filter())
 async def on_reject(event: ButtonPressed, action: actions.BindReject, messenger: MessengerPort,
-                    states: DialogStore, identity: IdentityService, people: PeopleStore, access: AccessService,
-                    settings: Settings) -> None:
+                    dialogs: StateStore, bot_id: int, identity: IdentityService, people: PeopleStore,
+                    access: AccessService, settings: Settings) -> None:
     """A deputy rejects a binding request."""
-    await _decide(_Turn(event, messenger, states, identity, people), action.request_id, False, access, settings)
+    await _decide(_Turn(event, messenger, dialogs, bot_id, identity, people),
+                  action.request_id, False, access, settings)

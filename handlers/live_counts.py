@@ -6,7 +6,7 @@ A neutral handler: it runs on any messenger the router is fed from.
 from __future__ import annotations
 
 from bot.domain.models import Person
-from bot.messaging.events import MessageIn, Messenger
+from bot.messaging.events import MessageIn
 from bot.messaging.filters import InGroup
 from bot.messaging.router import Router
 from bot.services.live_counts import LiveCountsService
@@ -24,11 +24,9 @@ async def on_chat_message(event: MessageIn, person: Person | None = None,
     # A service message (someone joined, the title changed) is not a message written.
     if live_counts is None or event.service:
         return
-    # Counts are keyed by VK peer and VK id so far; MAX chats are counted once chats are kept per messenger.
-    if event.chat.messenger is not Messenger.VK:
-        return
     # Where consent is required, a person who has not given it is not counted either.
     if (privacy is not None and privacy.consent_in_use and person is not None
             and await privacy.needs_consent(event.sender.external_id, person.org_id)):
         return
-    await live_counts.note_chat_message(event.chat.chat_id, event.sender.external_id, event.at)
+    await live_counts.note_chat_message(event.chat.chat_id, event.sender.external_id, event.at,
+                                        messenger=event.chat.messenger)

@@ -11,7 +11,7 @@ from bot.domain.commands import MENU_WORDS
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.messaging import actions
-from bot.messaging.events import MessageIn, Reply
+from bot.messaging.events import MessageIn, Messenger, Reply
 from bot.messaging.filters import Command, Known, Private
 from bot.messaging.payloads import as_dict
 from bot.messaging.router import Router
@@ -43,7 +43,8 @@ async def messenger_start(event: Any) -> bool:
 @router.message(Command(actions.Start, *MENU_WORDS, typos=True))
 async def cmd_start(event: MessageIn, person: Person, messenger: MessengerPort, identity: IdentityService) -> None:
     """A greeting with the main menu for the person's role."""
-    await identity.note_user(event.sender.external_id, wrote=True)
+    if event.sender.messenger is Messenger.VK:  # MAX accounts are kept by the MAX adapter (max_users)
+        await identity.note_user(event.sender.external_id, wrote=True)
     await _menu(messenger, event, person, greeting(person))
 
 

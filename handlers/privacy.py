@@ -23,9 +23,10 @@ from bot.messaging.events import (
 )
 from bot.messaging.filters import Command, Known, Private
 from bot.messaging.router import Router
-from bot.ports import DialogStore, MessengerPort, PortFailure
+from bot.messaging.state import StateStore
+from bot.ports import MessengerPort, PortFailure
 from bot.services.privacy import PrivacyService, PrivacyTerms
-from handlers.identify import ASK_NAME, name_key
+from handlers.identify import ASK_NAME, STEP_TTL, name_key
 from handlers.menu import greeting
 
 router = Router("privacy")
@@ -62,7 +63,7 @@ def _consent_prompt(terms: PrivacyTerms) -> tuple[str, Keyboard]:
 async def _pending_terms(event: MessageIn | ButtonPressed, person: Person | None,
                          privacy: PrivacyService) -> PrivacyTerms | None:
     """The terms the sender must accept first; `person` is the one the middleware resolved."""
-    return await privacy.needs_consent(event.sender.external_id, person.org_id if person else None)
+    return await privacy.needs_consent(event.sender, person.org_id if person else None)
 
 
 async def no_consent(event: MessageIn, privacy: PrivacyService,
@@ -105,11 +106,12 @@ async def on_press_without_consent(event: ButtonPressed, terms: PrivacyTerms, me
 
 @router.button(actions.ConsentAccepted.filter())
 async def on_consent(event: ButtonPressed, action: actions.ConsentAccepted, person: Person | None,
-                     messenger: MessengerPort, privacy: PrivacyService, states: DialogStore) -> None:
+                     messenger: MessengerPort, privacy: PrivacyService, dialogs: StateStore,
+                     bot_id: int) -> None:
     """The person accepts the consent text they were shown; then the usual first steps follow."""
     dialog = ChatRef.dialog_with(event.sender)
     org_id = person.org_id if person else None
-    if not await privacy.accept(event.sender.external_id, org_id, action.version):
+    if not await privacy.accept(event.sender, org_id, action.version):
         terms = privacy.terms(org_id)
         if not terms.consent_required:
             await _pop_up(messenger, event, "Согласие не требуется")
@@ -127,7 +129,7 @@ async def on_consent(event: ButtonPressed, action: actions.ConsentAccepted, pers
     await messenger.send(Reply(chat=dialog, text=THANKS))
     if event.sender.messenger is Messenger.VK:
         # Identification starts (VK only so far): its router reads the name typed next.
-        await states.set(name_key(event.sender.external_id), "name")
+        await dialogs.set(name_key(bot_id, dialog, event.sender), "name", ttl=STEP_TTL)
         await messenger.send(Reply(chat=dialog, text=ASK_NAME))
 
 

@@ -13,7 +13,7 @@ from bot.messaging.middlewares import PersonLookups
 from bot.messaging.router import Router
 from bot.ports import MessengerPort, PortFailure
 from bot.services.access import AccessService, Denied
-from bot.services.reachability import ReachabilityService, ReachSummary
+from bot.services.reachability import MAX_NO_CHECK, ReachabilityService, ReachSummary
 
 router = Router("reach")
 
@@ -65,6 +65,9 @@ async def cmd_unreachable(event: MessageIn, lookups: PersonLookups, messenger: M
     if reachability is None or deputy.org_id is None:
         await messenger.send(Reply(chat=chat, text=OFF))
         return
+    if chat.messenger is Messenger.MAX:
+        await _max_list(messenger, event, reachability, deputy.org_id)
+        return
     await reachability.refresh(deputy.org_id)
     await messenger.send(Reply(chat=chat, text=render_list(await reachability.summary(deputy.org_id))))
     invitation = await reachability.invitation(deputy.org_id)
@@ -85,3 +88,21 @@ async def chat_unreachable(event: MessageIn, person: Person | None, messenger: M
     except Denied as denied:
         if person is not None:
             await messenger.send(Reply(chat=event.chat, text=denied.text))
+
+
+async def _max_list(messenger: MessengerPort, event: MessageIn, reachability: ReachabilityService,
+                    org_id: str) -> None:
+    """«Кто не подписан» asked in MAX: what MAX told the bot (it has no check to ask), then the invitation."""
+    chat = event.chat
+    summary = await reachability.max_summary(org_id)
+    text = render_list(summary).replace("Ниже — приглашение", "Персональные ссылки — «ссылки MAX»; ниже — приглашение")
+    await messenger.send(Reply(chat=chat, text=text + "\n\n" + MAX_NO_CHECK))
+    invitation = await reachability.max_invitation()
+    if invitation is None:
+        return
+    try:
+        photo = await messenger.upload(chat, OutFile(name="qr.png", data=invitation.qr_png, image=True))
+    except PortFailure:
+        await messenger.send(Reply(chat=chat, text=invitation.text))
+        return
+    await messenger.send(Reply(chat=chat, text=invitation.text, attachments=(photo,)))

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 from storage._util import iso
 from storage.db import Database
 
-_COLS = ("id, org_id, created_by, audience, audience_arg, text, status, progress_peer, progress_cmid, "
-         "created_at, started_at, finished_at")
+_COLS = ("id, org_id, created_by, audience, audience_arg, text, status, progress_messenger, progress_peer, "
+         "progress_cmid, created_at, started_at, finished_at")
 _STAFF_ROLES = ("teacher", "staff")
 
 
@@ -27,6 +27,8 @@ class Broadcast(BaseModel):
     audience_arg: str | None
     text: str
     status: str
+    # The deputy's dialog showing the progress: its messenger ('vk', 'max') and chat id.
+    progress_messenger: str = "vk"
     progress_peer: int | None
     progress_cmid: int | None
     created_at: str
@@ -131,11 +133,11 @@ class BroadcastRepo:
             )
             return True
 
-    async def set_progress_message(self, broadcast_id: int, peer_id: int, cmid: int | None) -> None:
-        """Remember the message that shows the progress (edited as the send goes)."""
+    async def set_progress_message(self, broadcast_id: int, messenger: str, chat_id: int, cmid: int | None) -> None:
+        """Remember the message that shows the progress (edited as the send goes) and its dialog."""
         async with self._db.transaction() as conn:
-            await conn.execute("UPDATE broadcasts SET progress_peer = ?, progress_cmid = ? WHERE id = ?",
-                               (peer_id, cmid, broadcast_id))
+            await conn.execute("UPDATE broadcasts SET progress_messenger = ?, progress_peer = ?, progress_cmid = ? "
+                               "WHERE id = ?", (messenger, chat_id, cmid, broadcast_id))
 
     async def recipients(self, broadcast_id: int) -> list[Recipient]:
         """A started broadcast's recipients, by name."""

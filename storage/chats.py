@@ -6,14 +6,13 @@ Every method takes the connection of the caller's transaction (or read), so a us
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import aiosqlite
 from pydantic import BaseModel
 
 from bot.domain.models import Person
-from storage._util import dumps, iso
+from storage._util import iso
 from storage.people import _people
 
 _CONF_COLS = ("id, org_id, person_id, chat_key, title, status, old_messenger, link, link_kind, no_link_reason, "
@@ -53,17 +52,6 @@ class CustomChat(BaseModel):
     org_id: str
     person_id: int
     title: str
-
-
-class ChatDialog(BaseModel):
-    """The dialog a person is in: which chat, which step, the answers so far."""
-
-    person_id: int
-    kind: str
-    chat_key: str | None
-    title: str | None
-    step: str
-    answers: dict[str, Any] = {}
 
 
 def _confirmation(row: Any) -> Confirmation:
@@ -185,30 +173,3 @@ class ChatsRepo:
     async def remove_custom(conn: aiosqlite.Connection, person_id: int, custom_id: int) -> None:
         await conn.execute("UPDATE custom_chats SET removed = 1 WHERE id = ? AND person_id = ?",
                            (custom_id, person_id))
-
-    # --- the dialog -----------------------------------------------------------------------
-
-    @staticmethod
-    async def dialog(conn: aiosqlite.Connection, person_id: int) -> ChatDialog | None:
-        async with conn.execute(
-            "SELECT person_id, kind, chat_key, title, step, answers FROM chat_dialogs WHERE person_id = ?",
-            (person_id,)) as cur:
-            row = await cur.fetchone()
-        if row is None:
-            return None
-        return ChatDialog(person_id=row[0], kind=row[1], chat_key=row[2], title=row[3], step=row[4],
-                          answers=json.loads(row[5]))
-
-    @staticmethod
-    async def set_dialog(conn: aiosqlite.Connection, dialog: ChatDialog) -> None:
-        await conn.execute(
-            "INSERT INTO chat_dialogs(person_id, kind, chat_key, title, step, answers, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(person_id) DO UPDATE SET kind = excluded.kind, "
-            "chat_key = excluded.chat_key, title = excluded.title, step = excluded.step, "
-            "answers = excluded.answers, updated_at = excluded.updated_at",
-            (dialog.person_id, dialog.kind, dialog.chat_key, dialog.title, dialog.step, dumps(dialog.answers),
-             iso()))
-
-    @staticmethod
-    async def delete_dialog(conn: aiosqlite.Connection, person_id: int) -> None:
-        await conn.execute("DELETE FROM chat_dialogs WHERE person_id = ?", (person_id,))

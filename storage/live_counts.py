@@ -17,7 +17,7 @@ class LiveCountsRepo:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    async def count_message(self, vk_id: int, period_by_org: Mapping[str, str]) -> int:
+    async def count_message(self, vk_id: int, period_by_org: Mapping[str, str], *, max_account: bool = False) -> int:
         """One more message for every active person bound to `vk_id`, in their school's period.
 
         `period_by_org` maps each school to the start of its current period (schools may
@@ -27,9 +27,11 @@ class LiveCountsRepo:
         counted = 0
         async with self._db.transaction() as conn:
             for org_id, period_start in period_by_org.items():
+                # `vk_id` is a MAX user id when `max_account`: then the people's max_id column matches it.
+                column = "max_id" if max_account else "vk_id"
                 cur = await conn.execute(
-                    "INSERT INTO live_counts(person_id, period_start, messages) "
-                    "SELECT id, ?, 1 FROM people WHERE vk_id = ? AND org_id = ? AND active = 1 "
+                    "INSERT INTO live_counts(person_id, period_start, messages) "  # noqa: S608 - fixed column
+                    f"SELECT id, ?, 1 FROM people WHERE {column} = ? AND org_id = ? AND active = 1 "
                     "ON CONFLICT(person_id, period_start) DO UPDATE SET messages = messages + 1",
                     (period_start, vk_id, org_id),
                 )

@@ -67,9 +67,16 @@ class PrivacyRepo:
                 rows = await _rows(conn, f"SELECT * FROM {table} WHERE person_id = ?", (person_id,))  # noqa: S608 - table names from sqlite_master
                 if rows:
                     result[table] = rows
+            # Consents are kept per messenger (0022): the person's VK and MAX accounts each.
+            for messenger, account in (("vk", vk_id), ("max", person[0].get("max_id"))):
+                if account is not None:
+                    rows = await _rows(conn, "SELECT * FROM privacy_consents WHERE messenger = ? AND vk_id = ?",
+                                       (messenger, account))
+                    if rows:
+                        result.setdefault("privacy_consents", []).extend(rows)
             if vk_id is not None:
                 for table, column in (("vk_users", "vk_id"), ("binding_requests", "vk_id"),
-                                      ("privacy_consents", "vk_id"), ("audit_log", "actor_vk_id")):
+                                      ("audit_log", "actor_vk_id")):
                     rows = await _rows(conn, f"SELECT * FROM {table} WHERE {column} = ?", (vk_id,))  # noqa: S608 - fixed names
                     if rows:
                         result.setdefault(table, []).extend(
@@ -78,6 +85,11 @@ class PrivacyRepo:
                                      (vk_id, person_id))
                 if outbox:
                     result.setdefault("outbox", []).extend(outbox)
+            # Open dialog steps, kept by account (VK and MAX) rather than by person.
+            steps = await _rows(conn, "SELECT * FROM conversation_state WHERE (messenger = 'vk' AND user_id = ?) "
+                                      "OR (messenger = 'max' AND user_id = ?)", (vk_id, person[0].get("max_id")))
+            if steps:
+                result["conversation_state"] = steps
         return result
 
     async def forget(self, person_id: int) -> dict[str, int]:
@@ -87,11 +99,16 @@ class PrivacyRepo:
         """
         changed: dict[str, int] = {}
         async with self._db.transaction() as conn:
-            async with conn.execute("SELECT vk_id FROM people WHERE id = ?", (person_id,)) as cur:
+            async with conn.execute("SELECT vk_id, max_id FROM people WHERE id = ?", (person_id,)) as cur:
                 row = await cur.fetchone()
             if row is None:
                 return {}
-            vk_id = row[0]
+            vk_id, max_id = row[0], row[1]
+            if max_id is not None:
+                cur = await conn.execute("DELETE FROM privacy_consents WHERE messenger = 'max' AND vk_id = ?",
+                                         (max_id,))
+                if cur.rowcount:
+                    changed["privacy_consents"] = cur.rowcount
             for table in await _tables_with(conn, "person_id"):
                 if table in COUNT_TABLES or table in SELF_TABLES:
                     continue
@@ -110,9 +127,8 @@ class PrivacyRepo:
                 for sql, table in (
                     ("DELETE FROM vk_users WHERE vk_id = ?", "vk_users"),
                     ("DELETE FROM binding_requests WHERE vk_id = ?", "binding_requests"),
-                    ("DELETE FROM privacy_consents WHERE vk_id = ?", "privacy_consents"),
-                    ("DELETE FROM dialog_state WHERE peer_key = CAST(?1 AS TEXT) OR peer_key LIKE '%:' || ?1",
-                     "dialog_state"),
+                    ("DELETE FROM privacy_consents WHERE messenger = 'vk' AND vk_id = ?", "privacy_consents"),
+                    ("DELETE FROM conversation_state WHERE messenger = 'vk' AND user_id = ?", "conversation_state"),
                     ("DELETE FROM inbox WHERE order_key = CAST(? AS TEXT)", "inbox"),
                     ("UPDATE outbox SET message = '', keyboard = NULL, attachment = NULL WHERE peer_id = ?", "outbox"),
                     ("UPDATE audit_log SET actor_vk_id = NULL, actor_person_id = NULL WHERE actor_vk_id = ?", "audit_log"),
@@ -120,6 +136,11 @@ class PrivacyRepo:
                     cur = await conn.execute(sql, (vk_id,))
                     if cur.rowcount:
                         changed[table] = changed.get(table, 0) + cur.rowcount
+            cur = await conn.execute(
+                "DELETE FROM conversation_state WHERE messenger = 'max' AND user_id = "
+                "(SELECT max_id FROM people WHERE id = ?)", (person_id,))
+            if cur.rowcount:
+                changed["conversation_state"] = changed.get("conversation_state", 0) + cur.rowcount
             cur = await conn.execute(
                 "UPDATE people SET full_name = ?, name_key = '', vk_id = NULL, vk_screen_name = NULL, "
                 "phone = NULL, email = NULL, active = 0, left_at = COALESCE(left_at, ?), updated_at = ? "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.records import ReachRow
+from bot.domain.records import MaxReachRow, ReachRow
 from storage._util import iso
 from storage.db import Database
 
@@ -97,3 +97,15 @@ class ReachRepo:
                 "updated_at = excluded.updated_at",
                 (vk_id, iso()),
             )
+
+    async def max_people(self, org_id: str) -> list[MaxReachRow]:
+        """The school's active people with their MAX account and what max_users says of it."""
+        sql = (
+            "SELECT p.id, p.full_name, p.max_id, u.can_write, u.reason "
+            "FROM people p LEFT JOIN max_users u ON u.user_id = p.max_id "
+            "WHERE p.org_id = ? AND p.active = 1 AND p.role IN (?, ?, ?, ?) ORDER BY p.full_name, p.id"
+        )
+        async with self._db.read() as conn, conn.execute(sql, (org_id, *_SCHOOL_ROLES)) as cur:
+            rows = await cur.fetchall()
+        return [MaxReachRow(person_id=r[0], full_name=r[1], max_id=r[2],
+                            can_write=None if r[3] is None else bool(r[3]), reason=r[4]) for r in rows]

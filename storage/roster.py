@@ -24,6 +24,7 @@ class RosterEntry(BaseModel):
     role: Role
     vk_id: int | None = None
     vk_screen_name: str | None = None
+    max_id: int | None = None
     classes: tuple[str, ...] = ()
     phone: str | None = None
     email: str | None = None
@@ -65,7 +66,7 @@ class RosterRepo:
         if not org_ids:
             return []
         active = "" if include_left else " AND p.active = 1"
-        cols = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source"
+        cols = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source, p.max_id"
         sql = f"SELECT {cols} FROM people p WHERE p.org_id IN ({_marks(org_ids)}){active} ORDER BY p.id"  # noqa: S608 - placeholders only
         classes: dict[int, list[str]] = defaultdict(list)
         join = "person_classes pc JOIN people p ON p.id = pc.person_id"
@@ -78,7 +79,7 @@ class RosterRepo:
         return [
             Person.model_construct(
                 id=r[0], org_id=r[1], full_name=r[2], role=Role(r[3]), vk_id=r[4], active=bool(r[5]),
-                source=r[6], classes=tuple(classes.get(r[0], ())),
+                source=r[6], classes=tuple(classes.get(r[0], ())), max_id=r[7],
             )
             for r in rows
         ]
@@ -129,14 +130,19 @@ class RosterRepo:
         changes = RosterChanges()
         # Batched statements: one executemany per kind of change keeps a 50,000-row roster fast.
         updates = [e for e in entries if e.person_id is not None]
+        # A MAX id is bound once per school: a person who left gives it up to the one named now.
+        await conn.executemany(
+            "UPDATE people SET max_id = NULL WHERE org_id = ? AND max_id = ? AND active = 0",
+            [(e.org_id, e.max_id) for e in entries if e.max_id is not None])
         await conn.executemany(
             "UPDATE people SET full_name = ?, name_key = ?, "
             "role = CASE WHEN source = 'config' THEN role ELSE ? END, "
             "vk_id = COALESCE(?, vk_id), vk_screen_name = COALESCE(?, vk_screen_name), "
+            "max_id = COALESCE(?, max_id), "
             "phone = CASE WHEN ? THEN COALESCE(?, phone) ELSE phone END, "
             "email = CASE WHEN ? THEN COALESCE(?, email) ELSE email END, "
             "active = 1, left_at = NULL, updated_at = ? WHERE id = ?",
-            [(e.full_name, name_key(e.full_name), e.role.value, e.vk_id, e.vk_screen_name,
+            [(e.full_name, name_key(e.full_name), e.role.value, e.vk_id, e.vk_screen_name, e.max_id,
               store_contacts, e.phone, store_contacts, e.email, now, e.person_id) for e in updates],
         )
         await conn.executemany("DELETE FROM person_classes WHERE person_id = ?",
@@ -153,10 +159,10 @@ class RosterRepo:
                 row = await cur.fetchone()
             first = int(row[0] if row else 0) + 1
             await conn.executemany(
-                "INSERT INTO people(id, org_id, full_name, name_key, role, vk_id, vk_screen_name, phone, "
-                "email, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'roster', ?, ?)",
+                "INSERT INTO people(id, org_id, full_name, name_key, role, vk_id, vk_screen_name, max_id, phone, "
+                "email, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'roster', ?, ?)",
                 [(first + n, e.org_id, e.full_name, name_key(e.full_name), e.role.value, e.vk_id,
-                  e.vk_screen_name, e.phone if store_contacts else None,
+                  e.vk_screen_name, e.max_id, e.phone if store_contacts else None,
                   e.email if store_contacts else None, now, now) for n, e in enumerate(additions)],
             )
             kept.update(range(first, first + len(additions)))

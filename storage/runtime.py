@@ -119,35 +119,3 @@ class InboxRepo:
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (key, value, iso()),
             )
-
-
-class DialogState(BaseModel):
-    state: str
-    payload: dict[str, Any] = {}
-
-
-class DialogStateRepo:
-    """Persistent dialog state per key (a dialog survives a restart)."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def get(self, key: str) -> DialogState | None:
-        async with self._db.read() as conn, conn.execute(
-            "SELECT state, payload FROM dialog_state WHERE peer_key = ?", (key,)
-        ) as cur:
-            row = await cur.fetchone()
-        return DialogState(state=row[0], payload=json.loads(row[1])) if row else None
-
-    async def set(self, key: str, state: str, payload: dict[str, Any] | None = None) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO dialog_state(peer_key, state, payload, updated_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(peer_key) DO UPDATE SET state = excluded.state, payload = excluded.payload, "
-                "updated_at = excluded.updated_at",
-                (key, state, dumps(payload or {}), iso()),
-            )
-
-    async def delete(self, key: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute("DELETE FROM dialog_state WHERE peer_key = ?", (key,))

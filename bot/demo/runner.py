@@ -53,6 +53,8 @@ class Step:
     text_from: Callable[[str], str] | None = None  # the text, made from the bot's last message to the actor
     not_on: dict[str, str] = field(default_factory=dict)  # messenger → why the step cannot run there yet
     instead: Callable[[Stage], Awaitable[str | None]] | None = None  # where it cannot: what keeps the story
+    # messenger → what still has to be done by hand there after the step (printed, never hidden).
+    then_on: dict[str, Callable[[Stage], Awaitable[str | None]]] = field(default_factory=dict)
 
 
 def demo_settings(fixture: DemoFixture, api_url: str, data_dir: Path) -> Settings:
@@ -203,6 +205,11 @@ async def play(steps: list[Step], stage: Stage, transcript: Transcript) -> tuple
             transcript.line(f"  ✗ нет нужного ответа: {exc}")
             failed += 1
             continue
+        then = step.then_on.get(stage.messenger)
+        if then is not None:
+            note = await then(stage)
+            if note:
+                transcript.line(f"  ⚙ {note}")
         text = "\n".join(r.matchable() for r in replies).lower()
         wanted = [*step.expect, *step.expect_on.get(stage.messenger, [])]
         missing = [e for e in wanted if e.lower() not in text]
@@ -229,6 +236,7 @@ async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step
     summary: list[str] = []
     for messenger in messengers:
         title = {"vk": "ВКонтакте", "max": "MAX"}[messenger]
+        stage_started = time.monotonic()
         transcript.line(f"Демо sferum-bot: {fixture.school.name}, эмулятор {title} на 127.0.0.1")
         with tempfile.TemporaryDirectory(prefix="sferum-demo-") as tmp:
             stage = await openers[messenger](Path(tmp), fixture)
@@ -240,7 +248,7 @@ async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step
                 await stage.close()
         total_failed += failed
         line = (f"{title}: шагов {len(steps)}, сыграно {len(steps) - len(skipped)}, с ошибкой: {failed}. "
-                f"Сообщений доставлено: {delivered}.")
+                f"Сообщений доставлено: {delivered}. Время: {time.monotonic() - stage_started:.1f} с.")
         if skipped:
             line += f" Пока не работают в {title}: шаги {', '.join(map(str, skipped))} (см. выше)."
         summary.append(line)

@@ -8,7 +8,8 @@ from bot.domain.models import Period
 
 
 class BindingRequest(BaseModel):
-    """A messenger account asking to be a roster person, and what the deputy decided."""
+    """A messenger account asking to be a roster person, and what the deputy decided
+    (`vk_id` holds the account's id in `messenger`: "vk" or "max")."""
 
     id: int
     vk_id: int
@@ -16,6 +17,19 @@ class BindingRequest(BaseModel):
     typed_name: str
     person_id: int | None
     status: str
+    messenger: str = "vk"
+
+
+class MaxReachRow(BaseModel):
+    """A school's person and what MAX told the bot about writing to their MAX account."""
+
+    model_config = ConfigDict(frozen=True)
+
+    person_id: int
+    full_name: str
+    max_id: int | None
+    can_write: bool | None
+    reason: str | None
 
 
 class ReachRow(BaseModel):

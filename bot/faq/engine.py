@@ -119,9 +119,10 @@ _QUESTION_WORDS = frozenset(
      "нужно", "надо", "сколько", "чей", "каков", "обязательно"}
 )
 
-#: Lemmas of third-person pronouns: a clause with one («как их туда добавить») points back to
-#: the story for its object, so the story keeps its weight and the clause is not scored alone.
-_ANAPHORA = frozenset({"он", "она", "оно", "они"})
+#: Third-person pronouns and «туда», «там»: a clause with one («как их туда добавить») points
+#: back to the story for its object or place, so the story keeps its weight and the clause is
+#: not scored alone.
+_ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"})
 
 # Words that may surround small talk without making it a question («как дела у тебя»).
 _SMALLTALK_FILLER = frozenset({"ты", "вы", "у", "очень", "так", "большой", "и", "тебя", "мы"})

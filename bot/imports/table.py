@@ -203,7 +203,7 @@ def _is_numbering(row: Sequence[Cell]) -> bool:
 
 def _is_subheader(values: Mapping[str, Cell]) -> bool:
     """The second row of a two-row header: nothing that identifies a row, and only words."""
-    identifying = (*NAME_FIELDS, "vk", "org", "inn")
+    identifying = (*NAME_FIELDS, "vk", "max", "org", "inn")
     if any(text(values.get(f)) for f in identifying):
         return False
     filled = [v for v in values.values() if text(v)]

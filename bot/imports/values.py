@@ -122,6 +122,9 @@ def count_or_yes_no(cell: Cell) -> int:
     return value or 0
 
 
+_MAX_ID_RE = re.compile(r"^(?:id)?(\d{1,19})(?:\.0+)?$")
+
+
 def vk_ref(cell: Cell) -> tuple[int | None, str | None]:
     """(numeric id, screen name) from 123, id123, vk.com/id123, https://vk.com/ivanova_a, @name."""
     raw = text(cell)
@@ -136,6 +139,19 @@ def vk_ref(cell: Cell) -> tuple[int | None, str | None]:
     if name_match:
         return None, name_match.group(1).lower()
     raise BadValue(f"не похоже на страницу ВКонтакте: «{raw}»")
+
+
+def max_id(cell: Cell) -> int | None:
+    """A MAX user id (a positive int64): 123, «id123», «123.0» from a spreadsheet; None for an empty cell."""
+    raw = text(cell)
+    if not raw:
+        return None
+    if isinstance(cell, float) and cell.is_integer():
+        raw = str(int(cell))
+    found = _MAX_ID_RE.match(raw.lower().replace(" ", ""))
+    if found is None or not 0 < int(found.group(1)) < 2**63:
+        raise BadValue(f"не похоже на ID пользователя MAX (нужно число): «{raw}»")
+    return int(found.group(1))
 
 
 def role(cell: Cell) -> Role | None:

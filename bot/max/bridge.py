@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 # «@id7700000000_bot, сводка»: the bot's own mention before a command in a group chat.
 BOT_MENTION = re.compile(r"^\s*@[A-Za-z0-9_.]+[\s,:]*")
 UPDATE_TYPES = ("message_created", "message_callback", "bot_started", "bot_stopped", "bot_added",
-                "bot_removed", "user_added", "user_removed")
+                "bot_removed", "user_added", "user_removed", "dialog_removed", "bot_admin_permissions_changed")
 
 JSON = dict[str, Any]
 Event = (MessageIn | ButtonPressed | PersonStarted | PersonStopped | BotAdded | BotRemoved | MemberJoined
@@ -136,8 +136,11 @@ def translate(update: JSON) -> Event | None:
     if kind in ("bot_started", "bot_stopped"):
         if user_id is None:
             return None
-        started = PersonStarted if kind == "bot_started" else PersonStopped
-        return started(chat=dialog(user_id), sender=person(user_id), at=_at(update), raw=update)
+        if kind == "bot_started":
+            payload = update.get("payload")
+            return PersonStarted(chat=dialog(user_id), sender=person(user_id), at=_at(update), raw=update,
+                                 payload=payload if isinstance(payload, str) else None)
+        return PersonStopped(chat=dialog(user_id), sender=person(user_id), at=_at(update), raw=update)
     if chat_id is None:
         return None
     if kind in ("bot_added", "bot_removed"):

@@ -235,6 +235,9 @@ class MaxOutbound:
                 return await self._give_up(row, "не удалось проверить, дошло ли сообщение")
             if found:
                 return True
+            if row.attempts >= self.max_attempts:  # posted that often and never seen: stop here
+                await self._outbox.finish_max(row.id, "failed", error_msg="MAX не подтвердил доставку")
+                return await self._finished(row)
         body = self._body(row)
         if not await self._outbox.mark_sending(row.id, fingerprint(body.get("text"), body.get("attachments"))):
             return True

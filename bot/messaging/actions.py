@@ -60,6 +60,10 @@ class Unreachable(Payload, name="unreachable"):
     """«Кто не подписан» (deputy)."""
 
 
+class InviteLinks(Payload, name="inv_links"):
+    """«Ссылки MAX»: personal MAX links with QR codes for the whole school (deputy)."""
+
+
 class Help(Payload, name="help"):
     """«Помощь»: what the person's role can do (also the button under «Вы имели в виду …?»)."""
 

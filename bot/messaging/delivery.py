@@ -137,5 +137,6 @@ class RoutedOutbound:
 
 
 def _not_running(message: OutMessage) -> Delivery:
-    return Delivery(peer_id=message.peer_id, ok=False, error=f"{message.messenger.value} не запущен",
+    name = "MAX" if message.messenger is Messenger.MAX else "ВКонтакте"
+    return Delivery(peer_id=message.peer_id, ok=False, error=f"{name} не подключён: нет ключа",
                     person_id=message.person_id, messenger=message.messenger)

@@ -55,8 +55,11 @@ class ChatRef(_Frozen):
     def dialog_with(cls, person: Identity) -> ChatRef:
         """The private dialog with a person, addressed by their account (a bot writing first).
 
-        On VK a dialog's peer id is the person's id; an adapter whose dialogs have ids of their
-        own finds the dialog from the person's id.
+        A neutral dialog's `chat_id` is the person's account id on every messenger: on VK it is
+        the peer id; MAX gives a dialog a chat id of its own, but its adapter translates every
+        dialog event to the user id and sends to a dialog by `?user_id=` (`bot.max.bridge`,
+        `bot.max.messenger.target`). So this is the same chat as the events of that dialog carry,
+        and dialog steps kept under it match (tests/max/test_bridge.py).
         """
         return cls(messenger=person.messenger, chat_id=person.external_id)
 
@@ -123,6 +126,8 @@ class PersonStarted(_Event):
     """A person started the bot or allowed its messages: the bot may write to them now."""
 
     type: Literal["started"] = "started"
+    # What the person's link carried (MAX: the deep link's `start` payload), if anything.
+    payload: str | None = None
 
 
 class PersonStopped(_Event):

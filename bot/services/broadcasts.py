@@ -3,14 +3,15 @@
 A draft holds the audience and the text. Confirming fixes the recipients and sends
 through the outbox (`broadcast:{id}:{person_id}` keys: a re-run after a crash sends
 nobody twice), editing one message to show progress; the report names everyone
-the message did not reach and why.
+the message did not reach and why. The progress message and the report go to the deputy's
+dialog through the `MessengerPort` of the messenger the deputy wrote from.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -21,7 +22,8 @@ from bot.contracts import ChatsProgress, UnreachablePerson
 from bot.domain import answers
 from bot.domain.models import Person
 from bot.domain.russian import count
-from bot.ports import Delivery, OutMessage
+from bot.messaging.events import ChatRef, Edit, Identity, Messenger, Reply
+from bot.ports import Delivery, MessengerPort, OutMessage
 from bot.services.reachability import ReachabilityService, reason_for
 from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
 from storage.db import Database
@@ -41,15 +43,10 @@ _LOOKALIKES = str.maketrans("ABEKMHOPCTX", "АВЕКМНОРСТХ")
 
 
 class Sender(Protocol):
-    """What a broadcast needs of the outbound sender (bot.vk.outbound.VkOutbound)."""
-
-    async def reply(self, message: OutMessage) -> Delivery: ...
+    """The outbox a broadcast's per-person messages go through (bot.vk.outbound.VkOutbound)."""
 
     async def send_bulk(self, messages: Sequence[OutMessage], *,
                         on_progress: ProgressFn | None = None) -> list[Delivery]: ...
-
-    async def edit(self, peer_id: int, conversation_message_id: int, text: str,
-                   keyboard: Any = None) -> None: ...
 
 
 class BroadcastRefused(Exception):  # noqa: N818 - reads naturally: `except BroadcastRefused`
@@ -120,11 +117,14 @@ class BroadcastService:
     """Broadcast drafts and runs for one bot (every school's deputies)."""
 
     def __init__(self, db: Database, settings: Settings, outbound: Sender, reachability: ReachabilityService, *,
+                 messengers: Mapping[Messenger, MessengerPort] | None = None,
                  chats: ChatsProgress | None = None, spawn: Spawn | None = None) -> None:
         self._repo = BroadcastRepo(db)
         self._stats = StatsRepo(db)
         self._settings = settings
         self._outbound = outbound
+        # Filled by the composition root as each messenger's adapter is built.
+        self._messengers: Mapping[Messenger, MessengerPort] = messengers if messengers is not None else {}
         self._reach = reachability
         self._chats = chats
         self._spawn = spawn
@@ -267,8 +267,9 @@ class BroadcastService:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def start(self, broadcast_id: int, deputy: Person) -> Broadcast:
-        """Fix the recipients, show a progress message and send (in the background when it can).
+    async def start(self, broadcast_id: int, deputy: Person, chat: ChatRef | None = None) -> Broadcast:
+        """Fix the recipients, show a progress message in `chat` (the deputy's dialog with the bot;
+        by default their VK one) and send (in the background when it can).
 
         BroadcastRefused when the broadcast is not this deputy's school's draft.
         """
@@ -280,9 +281,9 @@ class BroadcastService:
         people = await self.audience(broadcast.org_id, broadcast.audience, broadcast.audience_arg)
         if not await self._repo.start(broadcast.id, people):
             raise BroadcastRefused("Эта рассылка уже отправлена или отменена.")
-        peer_id = deputy.vk_id or 0
-        shown = await self._outbound.reply(OutMessage(peer_id=peer_id, text=_progress_text(0, len(people))))
-        await self._repo.set_progress_message(broadcast.id, peer_id, shown.conversation_message_id)
+        where = chat or ChatRef.dialog_with(Identity(messenger=Messenger.VK, external_id=deputy.vk_id or 0))
+        shown = await self._say(where, _progress_text(0, len(people)))
+        await self._repo.set_progress_message(broadcast.id, where.messenger.value, where.chat_id, shown)
         started = await self._repo.get(broadcast.id)
         assert started is not None
         if self._spawn is not None:
@@ -321,8 +322,9 @@ class BroadcastService:
             return None
         report = self._report(broadcast, await self._repo.recipients(broadcast.id))
         await self._edit_progress(broadcast, f"Рассылка завершена: обработано {total} из {total}.")
-        if broadcast.progress_peer:
-            await self._outbound.reply(OutMessage(peer_id=broadcast.progress_peer, text=report.text))
+        where = _progress_chat(broadcast)
+        if where is not None:
+            await self._say(where, report.text)
         return report
 
     async def _run_logged(self, broadcast_id: int) -> None:
@@ -332,11 +334,21 @@ class BroadcastService:
         except Exception:
             log.exception("рассылка %s: отправка не удалась; она продолжится после перезапуска", broadcast_id)
 
+    async def _say(self, chat: ChatRef, text: str) -> int | None:
+        """Send `text` to the deputy's dialog; the message's id (None when it did not go)."""
+        port = self._messengers.get(chat.messenger)
+        if port is None:
+            log.error("рассылка: нет адаптера мессенджера %s, сообщение заместителю не отправлено", chat.messenger)
+            return None
+        return (await port.send(Reply(chat=chat, text=text))).message_id
+
     async def _edit_progress(self, broadcast: Broadcast, text: str) -> None:
-        if not (broadcast.progress_peer and broadcast.progress_cmid):
+        where = _progress_chat(broadcast)
+        port = self._messengers.get(where.messenger) if where is not None else None
+        if where is None or port is None or not broadcast.progress_cmid:
             return
         try:
-            await self._outbound.edit(broadcast.progress_peer, broadcast.progress_cmid, text)
+            await port.edit(Edit(chat=where, message_id=broadcast.progress_cmid, text=text))
         except Exception as exc:  # a progress display must never stop a send
             log.warning("рассылка %s: не удалось обновить сообщение о ходе рассылки (%s)", broadcast.id, type(exc).__name__)
 
@@ -367,6 +379,13 @@ class BroadcastService:
                       f"{', '.join(failed[:REPORT_NAMES])}{more}. Им можно написать позже ещё раз."]
         return Report(broadcast=broadcast, total=len(recipients), delivered=delivered, unreachable=unreachable,
                       failed=failed, text="\n".join(lines))
+
+
+def _progress_chat(broadcast: Broadcast) -> ChatRef | None:
+    """The deputy's dialog that shows the progress and gets the report (None: none was shown)."""
+    if not broadcast.progress_peer:
+        return None
+    return ChatRef(messenger=Messenger(broadcast.progress_messenger), chat_id=broadcast.progress_peer)
 
 
 def _progress_text(done: int, total: int) -> str:

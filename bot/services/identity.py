@@ -1,4 +1,4 @@
-"""Identification: an unknown VK account names itself, the deputy approves the binding."""
+"""Identification: an unknown account (VK or MAX) names itself, the deputy approves the binding."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.domain.models import Person, Role
 from bot.domain.names import initials_match, name_key
 from bot.domain.records import BindingRequest
+from bot.messaging.events import Identity, Messenger
 from bot.ports import BindingRequests, PeopleStore
 
 MAX_CANDIDATES = 5
@@ -47,37 +48,56 @@ class IdentityService:
         self._repo = repo
         self._settings = settings
 
-    async def candidates(self, typed: str) -> list[Candidate]:
-        """Candidates across every school of this deployment who have no VK account yet."""
+    async def candidates(self, typed: str, messenger: Messenger = Messenger.VK) -> list[Candidate]:
+        """Candidates across every school of this deployment who have no account in `messenger` yet."""
         roster: list[Person] = []
         for school in self._settings.schools:
-            roster.extend(p for p in await self._people.in_org(school.id) if p.vk_id is None)
+            roster.extend(p for p in await self._people.in_org(school.id) if account_of(p, messenger) is None)
         return find_candidates(typed, roster)
 
-    async def request(self, vk_id: int, typed: str, person: Person) -> BindingRequest:
-        """Ask the school's deputy to bind this VK account to `person`."""
-        return await self._repo.create_request(vk_id, person.org_id, typed, person.id)
+    async def request(self, who: int | Identity, typed: str, person: Person) -> BindingRequest:
+        """Ask the school's deputy to bind this account to `person`."""
+        account = _identity(who)
+        return await self._repo.create_request(account.external_id, person.org_id, typed, person.id,
+                                               account.messenger.value)
 
-    async def pending(self, vk_id: int) -> BindingRequest | None:
-        return await self._repo.pending_for(vk_id)
+    async def pending(self, who: int | Identity) -> BindingRequest | None:
+        account = _identity(who)
+        return await self._repo.pending_for(account.external_id, account.messenger.value)
 
     async def get(self, request_id: int) -> BindingRequest | None:
         return await self._repo.get(request_id)
 
-    async def decide(self, request_id: int, approve: bool, decided_by: int) -> BindingRequest | None:
+    async def decide(self, request_id: int, approve: bool, decided_by: int | Identity) -> BindingRequest | None:
         """Apply a deputy's decision; None if the request is no longer pending."""
+        actor = _identity(decided_by)
         request = await self._repo.get(request_id)
         if request is None or request.status != "pending":
             return None
-        if not await self._repo.decide(request_id, approve, decided_by, request.org_id):
+        if not await self._repo.decide(request_id, approve, actor.external_id, request.org_id,
+                                       decided_by_vk=actor.messenger is Messenger.VK):
             return None
         return request.model_copy(update={"status": "approved" if approve else "rejected"})
 
-    async def deputies(self, org_id: str | None) -> list[Person]:
-        """The deputies of a school who can be asked (bound to VK)."""
+    async def deputies(self, org_id: str | None, messenger: Messenger = Messenger.VK) -> list[Person]:
+        """The deputies of a school who can be asked (bound to an account in `messenger`)."""
         if org_id is None:
             return []
-        return [p for p in await self._people.in_org(org_id) if p.role is Role.DEPUTY and p.vk_id]
+        return [p for p in await self._people.in_org(org_id)
+                if p.role is Role.DEPUTY and account_of(p, messenger)]
 
-    async def note_user(self, vk_id: int, *, wrote: bool) -> None:
-        await self._repo.note_user(vk_id, wrote=wrote)
+    async def note_user(self, who: int | Identity, *, wrote: bool) -> None:
+        """Remember a VK account that wrote (MAX accounts are kept by the MAX adapter: max_users)."""
+        account = _identity(who)
+        if account.messenger is Messenger.VK:
+            await self._repo.note_user(account.external_id, wrote=wrote)
+
+
+def account_of(person: Person, messenger: Messenger) -> int | None:
+    """The person's account id in `messenger` (None: not bound there)."""
+    return person.max_id if messenger is Messenger.MAX else person.vk_id
+
+
+def _identity(who: int | Identity) -> Identity:
+    """A bare int is a VK id (the callers written before MAX)."""
+    return who if isinstance(who, Identity) else Identity(messenger=Messenger.VK, external_id=who)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import ConfigError, Settings
-from bot.messaging.events import Identity
+from bot.messaging.events import Identity, Messenger
 from bot.ports import Clock, SystemClock
 from storage.audit import AuditRepo
 from storage.consents import ConsentRepo
@@ -95,6 +95,13 @@ def data_notice(settings: Settings, org_id: str | None) -> str:
     return " ".join(lines[:2]) + "\n" + "\n".join(lines[2:])
 
 
+def _account(account: int | Identity) -> tuple[str, int]:
+    """(messenger, id) of an account given as an identity or, as before MAX, a VK id."""
+    if isinstance(account, Identity):
+        return account.messenger.value, account.external_id
+    return Messenger.VK.value, account
+
+
 # What each exported table means to the person, for «Мои данные».
 TABLE_NAMES = {
     "people": "запись в списке сотрудников (ФИО, должность)",
@@ -151,21 +158,26 @@ class PrivacyService:
         return self._settings.privacy.consent_required or any(
             s.privacy.consent_required for s in self._settings.schools)
 
-    async def needs_consent(self, vk_id: int, org_id: str | None) -> PrivacyTerms | None:
-        """The terms to accept first, or None when no consent is required or it was given."""
+    async def needs_consent(self, account: int | Identity, org_id: str | None) -> PrivacyTerms | None:
+        """The terms to accept first, or None when no consent is required or it was given
+        (`account`: an identity, or a VK id)."""
         terms = self.terms(org_id)
-        if not terms.consent_required or await self._consents.accepted(vk_id, terms.version):
+        messenger, user_id = _account(account)
+        if not terms.consent_required or await self._consents.accepted(user_id, terms.version, messenger):
             return None
         return terms
 
-    async def accept(self, vk_id: int, org_id: str | None, version: str) -> bool:
-        """Record that `vk_id` accepted the current text; False when `version` is not current."""
+    async def accept(self, account: int | Identity, org_id: str | None, version: str) -> bool:
+        """Record that `account` (an identity, or a VK id) accepted the current text; False when
+        `version` is not current."""
         terms = self.terms(org_id)
         if version != terms.version:
             return False
-        await self._consents.record(vk_id, org_id, version, self._clock.now())
-        await self._audit.write(actor_vk_id=vk_id, org_id=org_id, action="privacy_consent", outcome="ok",
-                                target=version)
+        messenger, user_id = _account(account)
+        await self._consents.record(user_id, org_id, version, self._clock.now(), messenger)
+        await self._audit.write(actor_vk_id=user_id if messenger == Messenger.VK.value else None, org_id=org_id,
+                                action="privacy_consent", outcome="ok", target=version,
+                                details=None if messenger == Messenger.VK.value else {"by": f"{messenger}:{user_id}"})
         return True
 
     async def my_data(self, person_id: int, account: Identity) -> tuple[str, dict[str, Any]] | None:

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
 from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
-from bot.domain.records import ReachRow
+from bot.domain.records import MaxReachRow, ReachRow
 from bot.domain.russian import by_gender
+from bot.messaging.events import Messenger
 from bot.ports import ReachPort, ReachStore
 
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
@@ -93,12 +94,53 @@ def qr_png(text: str) -> bytes:
     return buffer.getvalue()
 
 
+# MAX has no counterpart of VK's checks: said where a deputy would look for them.
+MAX_NO_CHECK = ("В MAX нет проверки «можно ли писать» (как isMessagesFromGroupAllowed во ВКонтакте), нет "
+                "«намерений» рассылки и коротких имён страниц: бот знает только, кто нажал «Начать» в диалоге "
+                "с ним, кто остановил бота или удалил диалог, и кому MAX не доставил сообщение.")
+MAX_NO_ACCOUNT = "нет аккаунта MAX в списке: выдайте персональную ссылку («ссылка MAX» и ФИО)"
+MAX_NOT_STARTED = "не нажал(а) «Начать» в диалоге с ботом в MAX (или остановил(а) бота)"
+MAX_STOPPED = "остановил(а) бота или удалил(а) диалог в MAX"
+
+
+def max_reason(row: MaxReachRow) -> str | None:
+    """Why the bot cannot write to a person in MAX (None: it can)."""
+    if row.max_id is None:
+        return MAX_NO_ACCOUNT
+    if row.can_write:
+        return None
+    text = MAX_STOPPED if row.reason in ("остановил бота", "удалил диалог с ботом") else MAX_NOT_STARTED
+    return by_gender(row.full_name, text.replace("(а)", ""), text.replace("(а)", "а"), text)
+
+
 class ReachabilityService:
     """`contracts.Reachability` and the deputy's «Кто не подписан» use cases."""
 
     def __init__(self, repo: ReachStore, *, probe: ReachPort | None = None) -> None:
         self._repo = repo
         self._probe = probe
+        self._probes: dict[Messenger, ReachPort] = {}
+
+    def use_probe(self, messenger: Messenger, port: ReachPort) -> None:
+        """Another messenger's `ReachPort` (MAX), set by the composition root when it runs."""
+        self._probes[messenger] = port
+
+    async def max_summary(self, org_id: str) -> ReachSummary:
+        """Of the school's people: how many, and who the bot cannot write to in MAX, and why."""
+        rows = await self._repo.max_people(org_id)
+        unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=None, code=None,
+                                         reason=reason) for r in rows if (reason := max_reason(r)) is not None]
+        return ReachSummary(total=len(rows), unreachable=unreachable)
+
+    async def max_invitation(self) -> Invitation | None:
+        """The invitation with the bot's MAX link (None while MAX cannot say the bot's name)."""
+        probe = self._probes.get(Messenger.MAX)
+        link = await probe.link() if probe is not None else None
+        if not link:
+            return None
+        return Invitation(text=INVITATION.format(link=link).replace("отправьте боту любое сообщение, например "
+                                                                    "«Начать»", "нажмите «Начать»"),
+                          link=link, qr_png=qr_png(link))
 
     async def unreachable(self, org_id: str) -> list[UnreachablePerson]:
         """The school's people the bot cannot write to: no VK page, or VK refused."""

@@ -293,6 +293,13 @@ class ReminderService:
         by_key = {p.idem_key: d for p, d in zip(sendable, deliveries, strict=True)}
         return [(p, by_key.get(p.idem_key)) for p in planned], results
 
+    def _no_address(self) -> str:
+        """Why someone with no identity in a running messenger got nothing."""
+        on = running(self._settings)
+        if Messenger.MAX not in on:
+            return UNREACHABLE_REASONS[None]
+        return "нет ни страницы ВКонтакте, ни MAX" if Messenger.VK in on else "MAX не привязан"
+
     async def _unreachable(self, org_id: str, outcome: Sequence[tuple[Planned, Delivery | None]],
                            people: dict[int, Person]) -> list[UnreachablePerson]:
         found: dict[int, UnreachablePerson] = {}
@@ -303,7 +310,8 @@ class ReminderService:
                 name = person.short_name if person else planned.name
                 found[planned.person_id] = UnreachablePerson(
                     person_id=planned.person_id, name=name, vk_id=planned.vk_id, code=code,
-                    reason=UNREACHABLE_REASONS.get(code, f"ошибка ВКонтакте {code}"))
+                    reason=self._no_address() if delivery is None
+                    else UNREACHABLE_REASONS.get(code, f"ошибка ВКонтакте {code}"))
         reachability = self._links.reachability
         if reachability is not None:
             # The reachability feature may know more (e.g. someone who denied messages since).

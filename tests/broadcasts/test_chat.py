@@ -11,7 +11,7 @@ from bot.app import App
 from bot.config import Settings, parse_settings
 from bot.domain.models import Person, Role
 from tests.e2e.conftest import start_app
-from tests.e2e.harness import DEPUTY, DIRECTOR, Chat, button, buttons
+from tests.e2e.harness import DEPUTY, DIRECTOR, Chat, button, buttons, step
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
@@ -87,7 +87,7 @@ async def test_class_teacher_edit_text_and_cancel(chat: Chat, bot_app: App) -> N
     cancelled = await chat.press(DEPUTY, edited[-1], button(edited[-1], "Отмена")["payload"])
     assert cancelled[-1]["text"] == "Рассылка отменена."
     assert await status_of(bot_app, broadcast_id) == "cancelled"
-    assert await bot_app.deps.states.get(f"bcast:{DEPUTY}") is None
+    assert await step(bot_app.deps, DEPUTY, "broadcast") is None
 
 
 async def test_teacher_pressing_a_forged_send_is_refused(chat: Chat, bot_app: App, control: EmulatorControl) -> None:
@@ -108,7 +108,7 @@ async def test_broadcast_asked_in_a_group_chat_is_refused(bot_app: App, control:
     peer = int(made["peer_id"])
     replies = await chat.say(DEPUTY, "рассылка", peer_id=peer)
     assert replies[-1]["text"] == "Эту команду можно выполнить только в личных сообщениях с ботом."
-    assert await bot_app.deps.states.get(f"bcast:{DEPUTY}") is None
+    assert await step(bot_app.deps, DEPUTY, "broadcast") is None
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.models import Organization, Person, Role
-from bot.ports import Delivery, OutMessage
+from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Messenger, OutFile, Reply
+from bot.ports import Delivery, OutMessage, Sent
 from bot.services.broadcasts import BroadcastRefused, BroadcastService, normalize_class
 from bot.services.reachability import ReachabilityService
 from storage.db import Database
@@ -18,19 +19,27 @@ from storage.reach import ReachRepo
 
 
 class FakeSender:
-    """Records what is sent; `codes` gives a VK error per peer; `crash` fails the first bulk send."""
+    """Records what is sent: the outbox's bulk send (`codes` gives a VK error per peer, `crash` fails
+    the first one) and, as the deputy's messenger port, the progress edits and the report."""
+
+    messenger = Messenger.VK
 
     def __init__(self, codes: dict[int, int] | None = None, *, crash: bool = False) -> None:
         self.codes = codes or {}
         self.crash = crash
-        self.replies: list[OutMessage] = []
+        self.replies: list[Reply | OutMessage] = []
         self.bulk: list[OutMessage] = []
         self.delivered: set[str] = set()
         self.edits: list[str] = []
 
     async def reply(self, message: OutMessage) -> Delivery:
+        """As an `Outbound` (the FAQ's hand-off in tests/handlers/test_faq.py)."""
         self.replies.append(message)
         return Delivery(peer_id=message.peer_id, ok=True, conversation_message_id=len(self.replies))
+
+    async def send(self, reply: Reply) -> Sent:
+        self.replies.append(reply)
+        return Sent(chat=reply.chat, message_id=len(self.replies))
 
     async def send_bulk(self, messages: Sequence[OutMessage], *, on_progress: Any = None) -> list[Delivery]:
         if self.crash:
@@ -47,8 +56,14 @@ class FakeSender:
                 await on_progress(done, len(messages))
         return result
 
-    async def edit(self, peer_id: int, conversation_message_id: int, text: str, keyboard: Any = None) -> None:
-        self.edits.append(text)
+    async def edit(self, edit: Edit) -> None:
+        self.edits.append(edit.text)
+
+    async def answer(self, answer: CallbackAnswer) -> None:
+        raise AssertionError("a broadcast answers no press")
+
+    async def upload(self, chat: ChatRef, file: OutFile) -> str:
+        raise AssertionError("a broadcast uploads nothing")
 
 
 class FakeChats:
@@ -75,7 +90,8 @@ async def school(db: Database) -> dict[str, Person]:
 
 
 def service(db: Database, settings: Settings, sender: FakeSender, chats: Any = None) -> BroadcastService:
-    return BroadcastService(db, settings, sender, ReachabilityService(ReachRepo(db)), chats=chats)
+    return BroadcastService(db, settings, sender, ReachabilityService(ReachRepo(db)), messengers={Messenger.VK: sender},
+                            chats=chats)
 
 
 async def test_send_reports_each_unreachable_person_with_the_reason(
@@ -108,6 +124,25 @@ async def test_a_run_killed_midway_is_resumed_once(db: Database, settings: Setti
     assert await svc.resume_all() == 0
     assert sorted(m.peer_id for m in sender.bulk) == [2001, 2005]
     assert sum(r.text.startswith("Рассылка отправлена") for r in sender.replies) == 1
+
+
+async def test_a_deputy_in_max_sees_progress_and_report_in_max(db: Database, settings: Settings,
+                                                               school: dict[str, Person]) -> None:
+    """Started from a MAX dialog (also when resumed after a crash): the progress edits and the report
+    go through MAX's port to that dialog; VK's port gets none of them; the bulk stays on the outbox."""
+    outbox, vk, max_port = FakeSender(crash=True), FakeSender(), FakeSender()
+    max_port.messenger = Messenger.MAX
+    svc = BroadcastService(db, settings, outbox, ReachabilityService(ReachRepo(db)),
+                           messengers={Messenger.VK: vk, Messenger.MAX: max_port})
+    dialog = ChatRef(messenger=Messenger.MAX, chat_id=7001)
+    preview = await svc.create(school["deputy"], "all", None, "Текст")
+    with pytest.raises(RuntimeError):
+        await svc.start(preview.broadcast.id, school["deputy"], dialog)
+    assert await svc.resume_all() == 1
+    assert [r.chat for r in max_port.replies] == [dialog, dialog]
+    assert max_port.replies[-1].text.startswith("Рассылка отправлена")
+    assert max_port.edits[-1] == "Рассылка завершена: обработано 3 из 3."
+    assert vk.replies == [] and vk.edits == [] and sorted(m.peer_id for m in outbox.bulk) == [2001, 2005]
 
 
 async def test_another_schools_deputy_cannot_start_it(db: Database, settings: Settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import App
-from tests.e2e.harness import DEPUTY, Chat, button
+from tests.e2e.harness import DEPUTY, Chat, button, step
 
 
 async def status_of(app: App, broadcast_id: int) -> str:
@@ -28,7 +28,7 @@ async def test_who_step_takes_a_typed_answer(chat: Chat, bot_app: App, typed: st
     await chat.say(DEPUTY, "рассылка")
     answer = await chat.say(DEPUTY, typed)
     assert answer[-1]["text"].startswith(understood)
-    state = await bot_app.deps.states.get(f"bcast:{DEPUTY}")
+    state = await step(bot_app.deps, DEPUTY, "broadcast")
     assert state is not None and state.state in ("text", "audience")
 
 
@@ -37,7 +37,7 @@ async def test_who_step_not_understood_lists_the_choices(chat: Chat, bot_app: Ap
     await chat.say(DEPUTY, "рассылка")
     answer = await chat.say(DEPUTY, "хм")
     assert answer[-1]["text"].startswith("Не понял, кому отправить.") and "1. Всем сотрудникам" in answer[-1]["text"]
-    state = await bot_app.deps.states.get(f"bcast:{DEPUTY}")
+    state = await step(bot_app.deps, DEPUTY, "broadcast")
     assert state is not None and state.state == "audience"
 
 
@@ -46,7 +46,7 @@ async def test_typed_cancel_at_the_who_step(chat: Chat, bot_app: App) -> None:
     await chat.say(DEPUTY, "рассылка")
     answer = await chat.say(DEPUTY, "отменить")
     assert answer[-1]["text"] == "Рассылка отменена."
-    assert await bot_app.deps.states.get(f"bcast:{DEPUTY}") is None
+    assert await step(bot_app.deps, DEPUTY, "broadcast") is None
 
 
 async def test_preview_typed_edit_then_typed_send(chat: Chat, bot_app: App) -> None:
@@ -89,5 +89,5 @@ async def test_typed_back_at_the_class_step_returns_to_who(chat: Chat, bot_app: 
     assert asked[-1]["text"] == "Понял: классному руководителю.\n\nНапишите класс, например 5А."
     back = await chat.say(DEPUTY, "назад")
     assert back[-1]["text"].startswith("Кому отправить рассылку?")
-    state = await bot_app.deps.states.get(f"bcast:{DEPUTY}")
+    state = await step(bot_app.deps, DEPUTY, "broadcast")
     assert state is not None and state.state == "audience"

@@ -54,7 +54,7 @@ async def test_full_dialog_stores_every_answer_and_gives_a_code(school: School) 
     assert "подтверждён" in done.text
     async with school.db.read() as conn:
         conf = await ChatsRepo.confirmation(conn, person.id, PARENTS)
-        assert await ChatsRepo.dialog(conn, person.id) is None
+    assert await service.open_dialog(person) is None
     assert conf is not None
     assert (conf.status, conf.old_messenger, conf.link, conf.link_kind, conf.members_estimate, conf.old_chat) == (
         "confirmed", "whatsapp", "https://vk.me/join/AbC123xyz", "vk", 25, "announced")
@@ -83,8 +83,7 @@ async def test_a_stale_button_changes_nothing(school: School) -> None:
         await school.service.old_chat(person, "closed")
     with pytest.raises(ChatsRefused):
         await school.service.confirm(person)
-    async with school.db.read() as conn:
-        dialog = await ChatsRepo.dialog(conn, person.id)
+    dialog = await school.service.open_dialog(person)
     assert dialog is not None and dialog.step == "messenger"
 
 
@@ -268,7 +267,6 @@ async def test_confirming_a_chat_marked_not_needed_meanwhile(school: School) -> 
     await school.service.typed(deputy, "чат ведёт другой учитель")
     with pytest.raises(ChatsRefused):
         await school.service.confirm(ivanova)
-    async with school.db.read() as conn:
-        assert await ChatsRepo.dialog(conn, ivanova.id) is None
+    assert await school.service.open_dialog(ivanova) is None
     item = (await school.service.person_chats(ivanova)).item(PARENTS)
     assert item is not None and item.status == "not_needed"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.chats import ChatDialog, ChatsRepo
+from storage.chats import ChatsRepo
 from tests.chats.conftest import School
 
 
@@ -33,19 +33,13 @@ async def test_withdrawn_code_is_not_open(school: School) -> None:
         assert await ChatsRepo.open_codes(conn, ["QW2ERT"]) == []
 
 
-async def test_dialog_and_custom_chats_round_trip(school: School) -> None:
-    """The dialog keeps its step and answers; a removed custom chat is not listed."""
+async def test_custom_chats_round_trip(school: School) -> None:
+    """A custom chat is listed until it is removed."""
     pid = school.people["petrov"].id
     async with school.db.transaction() as conn:
         custom = await ChatsRepo.add_custom(conn, "school1", pid, "Кружок")
-        await ChatsRepo.set_dialog(conn, ChatDialog(person_id=pid, kind="confirm", chat_key=f"own:{custom.id}",
-                                                    title="Кружок", step="members", answers={"link": "x"}))
     async with school.db.read() as conn:
-        dialog = await ChatsRepo.dialog(conn, pid)
         assert [c.title for c in await ChatsRepo.custom_chats(conn, "school1", pid)] == ["Кружок"]
-    assert dialog is not None and (dialog.step, dialog.answers) == ("members", {"link": "x"})
     async with school.db.transaction() as conn:
         await ChatsRepo.remove_custom(conn, pid, custom.id)
-        await ChatsRepo.delete_dialog(conn, pid)
         assert await ChatsRepo.custom_chats(conn, "school1") == []
-        assert await ChatsRepo.dialog(conn, pid) is None

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app import App
 from storage.chats import ChatsRepo
-from tests.e2e.harness import DEPUTY, Chat, button
+from tests.e2e.harness import DEPUTY, Chat, button, step
 
 TEACHER = 2001  # Иванова Анна Петровна, 5А
 PARENTS = "class:5А:parents"
@@ -23,10 +23,8 @@ async def _to_messenger_step(chat: Chat) -> list[dict[str, Any]]:
 
 
 async def _step(app: App) -> str | None:
-    person = (await app.deps.people.by_vk_id(TEACHER))[0]
-    async with app.db.read() as conn:
-        dialog = await ChatsRepo.dialog(conn, person.id)
-    return dialog.step if dialog else None
+    dialog = await step(app.deps, TEACHER, "chats")
+    return dialog.state if dialog else None
 
 
 async def _confirmation(app: App) -> Any:

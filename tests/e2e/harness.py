@@ -19,6 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.deps import Deps
+from bot.messaging.events import ChatRef, Identity, Messenger
+from bot.messaging.state import StateKey, StateValue
 from vk_emulator.client import EmulatorControl
 
 JSON = dict[str, Any]
@@ -30,6 +33,12 @@ TEACHERS = [
 ]
 UNBOUND = (2004, "Сидорова Мария Ивановна")
 DIRECTOR, DEPUTY = 1001, 1002
+
+
+async def step(deps: Deps, vk_id: int, feature: str) -> StateValue | None:
+    """The step of `feature`'s dialog a VK user is at in their dialog with the bot (None: none)."""
+    account = Identity(messenger=Messenger.VK, external_id=vk_id)
+    return await deps.dialogs.get(StateKey.of(deps.group_id, ChatRef.dialog_with(account), account, feature))
 
 
 class Chat:

@@ -12,7 +12,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings, parse_settings
 from bot.services.privacy import data_notice, privacy_terms
-from tests.e2e.harness import DEPUTY, DIRECTOR, UNBOUND, Chat, button, buttons
+from tests.e2e.harness import DEPUTY, DIRECTOR, UNBOUND, Chat, button, buttons, step
 from tests.reach.test_chat import signal_after
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
@@ -135,7 +135,7 @@ async def test_a_stranger_gives_consent_before_identification(chat: Chat, bot_ap
     [prompt] = await chat.say(UNBOUND[0], UNBOUND[1])
     assert prompt["text"].startswith("Согласие на обработку персональных данных")
     assert await bot_app.deps.identity.pending(UNBOUND[0]) is None
-    assert await bot_app.deps.states.get(f"ident:{UNBOUND[0]}") is None  # the name was not taken in
+    assert await step(bot_app.deps, UNBOUND[0], "identify") is None  # the name was not taken in
     replies = await chat.press(UNBOUND[0], prompt, button(prompt, "Согласен")["payload"], count=2)
     assert replies[0]["text"] == "Спасибо, согласие записано."
     assert "фамилию, имя и отчество" in replies[1]["text"]

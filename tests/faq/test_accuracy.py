@@ -31,7 +31,12 @@ Round three (h21): faq_probe21.tsv (88 questions written from the topic spec and
 facts before that round's tuning; first measured 81/88 top-1, 78/85 direct with a right topic)
 was then tuned on with the older sets. faq_heldout17b.tsv and faq_unseen3.tsv were kept out of
 that tuning and looked at only as aggregate figures (heldout17b: 128/138 → 129/138 top-1,
-116/128 → 117/128 direct right; unseen3: 122/126 → 123/126, 107/110 stayed).
+116/128 → 119/128 direct right; unseen3: 122/126 → 123/126, 107/110 stayed).
+
+Round four's blind set: faq_heldout17c.tsv (160 questions, 16 `none`, alternative labels) was written
+by someone who never saw the knowledge base, the examples or the engine, and measured once on the engine
+after round three: top-1 137/160 (85.6 %), top-2 147/160, direct answers with a right topic 121/144
+(84.0 %). Below the targets; its misses were not printed.
 
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
@@ -56,18 +61,20 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_holdout.tsv": (0.96, 0.96),
     "faq_dev.tsv": (0.99, 0.99),
     "faq_unseen.tsv": (0.97, 0.96),
-    "faq_unseen2.tsv": (0.99, 0.97),
+    "faq_unseen2.tsv": (0.99, 0.98),
     "faq_unseen3.tsv": (0.97, 0.97),
-    "faq_max.tsv": (0.94, 0.94),
+    "faq_max.tsv": (0.94, 0.95),
     "faq_colloquial.tsv": (1.0, 1.0),
     # Measured once after round one (114/128, 103/118), then tuned on in round two.
-    "faq_heldout17.tsv": (0.96, 0.97),
-    "faq_probe17.tsv": (0.93, 0.95),
+    "faq_heldout17.tsv": (0.98, 0.98),
+    "faq_probe17.tsv": (0.95, 0.97),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
     # never tuned on: its misses are not printed.
-    "faq_heldout17b.tsv": (0.93, 0.91),
+    "faq_heldout17b.tsv": (0.93, 0.92),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
-    "faq_probe21.tsv": (0.97, 0.95),
+    "faq_probe21.tsv": (0.97, 0.96),
+    # Written blind (never saw the knowledge base), measured once after round three.
+    "faq_heldout17c.tsv": (0.85, 0.84),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
@@ -130,7 +137,7 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # predate it; the other sets share none, with topic examples or entry phrasings.
     for name in (
         "faq_unseen.tsv", "faq_unseen2.tsv", "faq_unseen3.tsv", "faq_max.tsv", "faq_colloquial.tsv",
-        "faq_heldout17.tsv", "faq_heldout17b.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
+        "faq_heldout17.tsv", "faq_heldout17b.tsv", "faq_probe17.tsv", "faq_probe21.tsv", "faq_heldout17c.tsv",
     ):
         unseen = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert not (examples | phrasings) & unseen, name

@@ -16,7 +16,6 @@ from bot.messaging.events import ButtonPressed, ChatRef, Identity, MessageIn, Me
 from bot.messaging.router import Dispatcher
 from bot.services.identity import IdentityService
 from handlers import routers
-from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
@@ -75,7 +74,6 @@ async def neutral(db: Database, school_settings: Settings) -> NeutralBot:  # noq
 
 
 def neutral_bot(deps: Deps, messenger: FakeMessenger | None = None) -> NeutralBot:
-    """The converted routers over `deps` and the dialog-state store, answering through a fake messenger."""
+    """The converted routers over `deps` (its dialog-state store among them), answering through a fake messenger."""
     messenger = messenger or FakeMessenger()
-    dialogs = ConversationStateRepo(deps.db, deps.clock.now)
-    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger, dialogs), deps)
+    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)

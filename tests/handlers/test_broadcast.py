@@ -7,12 +7,14 @@ import pytest
 from bot.app import build_dispatcher, handler_data
 from bot.config import Settings
 from bot.messaging import actions
+from bot.messaging.events import Messenger
 from bot.services.broadcasts import BroadcastService
 from bot.services.reachability import ReachabilityService
 from handlers import routers
 from storage.db import Database
 from storage.reach import ReachRepo
 from tests.broadcasts.test_service import FakeSender
+from tests.e2e.harness import step
 from tests.handlers.conftest import DEPUTY, TEACHER, NeutralBot, neutral_deps
 from tests.messaging.fake_messenger import FakeMessenger
 from tests.summary.conftest import school_settings  # noqa: F401
@@ -28,7 +30,8 @@ async def sender() -> FakeSender:
 async def bot(db: Database, school_settings: Settings, sender: FakeSender) -> NeutralBot:  # noqa: F811
     """The converted routers with broadcasts wired, answering through a fake messenger."""
     deps = await neutral_deps(db, school_settings)
-    deps.broadcasts = BroadcastService(db, school_settings, sender, ReachabilityService(ReachRepo(db)))
+    deps.broadcasts = BroadcastService(db, school_settings, sender, ReachabilityService(ReachRepo(db)),
+                                       messengers={Messenger.VK: sender})
     messenger = FakeMessenger()
     return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)
 
@@ -60,7 +63,7 @@ async def test_typed_answers_and_cancel(bot: NeutralBot) -> None:
     assert bot.messenger.sent[-1].text.startswith("Понял: ")
     await bot.say(DEPUTY, "отмена")
     assert bot.messenger.sent[-1].text == "Рассылка отменена."
-    assert await bot.deps.states.get(f"bcast:{DEPUTY}") is None
+    assert await step(bot.deps, DEPUTY, "broadcast") is None
 
 
 async def test_a_teachers_press_is_refused(bot: NeutralBot, sender: FakeSender) -> None:

@@ -14,8 +14,8 @@ from bot.messaging import actions
 from bot.messaging.events import ButtonPressed, ChatKind, ChatRef, Identity, Messenger
 from bot.services.privacy import PrivacyService
 from handlers import routers
-from handlers.identify import name_key
 from storage.db import Database
+from tests.e2e.harness import step
 from tests.handlers.conftest import DEPUTY, DIRECTOR, TEACHER, NeutralBot, neutral_deps
 from tests.messaging.fake_messenger import FakeMessenger
 from tests.summary.conftest import FixedClock
@@ -90,11 +90,11 @@ async def test_a_stale_consent_shows_the_new_text_and_a_stranger_is_asked_for_th
     assert await gated.deps.privacy.needs_consent(TEACHER, "school1") is not None
 
     assert await gated.say(STRANGER, "Сидорова Мария Ивановна")
-    assert await gated.deps.states.get(name_key(STRANGER)) is None  # the name was not taken in
+    assert await step(gated.deps, STRANGER, "identify") is None  # the name was not taken in
     assert await gated.press(STRANGER, _consent_payload(gated))
     assert gated.messenger.sent[-2].text == "Спасибо, согласие записано."
     assert "фамилию, имя и отчество" in gated.messenger.sent[-1].text
-    state = await gated.deps.states.get(name_key(STRANGER))
+    state = await step(gated.deps, STRANGER, "identify")
     assert state is not None and state.state == "name"
 
 

@@ -9,11 +9,13 @@ import pytest
 from bot.domain.ui import Button, ButtonKind, Keyboard
 from bot.max.bridge import translate
 from bot.max.keyboard import attachment
+from bot.max.messenger import target
 from bot.messaging.events import (
     BotAdded,
     BotRemoved,
     ButtonPressed,
     ChatKind,
+    ChatRef,
     MemberJoined,
     MemberLeft,
     MessageIn,
@@ -21,6 +23,7 @@ from bot.messaging.events import (
     PersonStarted,
     PersonStopped,
 )
+from bot.messaging.state import StateKey
 
 USER = {"user_id": 7, "first_name": "Анна", "is_bot": False, "last_activity_time": 1}
 
@@ -43,6 +46,22 @@ def test_message_in_a_dialog_and_in_a_group() -> None:
                        "message": message("chat", "@id123_bot, сводка", -5)})
     assert isinstance(group, MessageIn) and group.chat.chat_id == -5 and group.chat.is_group
     assert group.addressed == "сводка"
+
+
+def test_a_dialog_is_the_same_chat_however_it_is_reached() -> None:
+    """A message, a press and «start» in one MAX dialog (chat 70 of user 7) are the chat
+    `ChatRef.dialog_with` names, so their dialog steps share one key and a reply reaches the user."""
+    callback = {"timestamp": 1, "callback_id": "cb1", "payload": '{"cmd":"x"}', "user": USER}
+    events = [translate({"update_type": "message_created", "timestamp": 1, "message": message()}),
+              translate({"update_type": "message_callback", "timestamp": 1, "callback": callback,
+                         "message": {**message(), "sender": {"user_id": 9000, "is_bot": True}}}),
+              translate({"update_type": "bot_started", "timestamp": 1, "chat_id": 70, "user": USER})]
+    keys = set()
+    for event in events:
+        assert event is not None and event.chat == ChatRef.dialog_with(event.sender)
+        keys.add(StateKey.of(1, event.chat, event.sender, "broadcast"))
+    assert len(keys) == 1
+    assert target(ChatRef.dialog_with(events[0].sender)) == {"user_id": 7}
 
 
 def test_callback_press_and_marked_menu_button() -> None:

@@ -8,7 +8,8 @@ from bot.domain.ui import Button, Keyboard
 from bot.max.bridge import dialog
 from bot.messaging.events import Reply
 from bot.ports import FailureKind
-from handlers.fallback import OLD_BUTTON, STRANGER_MAX
+from handlers.fallback import OLD_BUTTON
+from handlers.identify import ASK_NAME
 from max_emulator.client import MaxEmulatorControl
 from tests.max.conftest import DIRECTOR, STRANGER, TEACHERS
 from tests.summary.conftest import WEEK1, WEEK2, put_week
@@ -41,14 +42,14 @@ async def test_director_gets_summary_with_files_through_uploads(max_app: App, ma
     assert director.role is Role.DIRECTOR
 
 
-async def test_stranger_gets_the_fallback(max_app: App, max_ctl: MaxEmulatorControl) -> None:
-    """Someone the roster does not know gets the fallback for any text, and a refusal (no figures) for «сводка»."""
-    said = await max_ctl.say(STRANGER, "привет")
-    [reply] = await max_ctl.wait_sent(said["chat_id"], 1)
-    assert reply["text"] == STRANGER_MAX
+async def test_stranger_is_asked_for_the_name(max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """Someone the roster does not know is asked to introduce themselves, and refused (no figures) for «сводка»."""
+    said = await max_ctl.say(STRANGER, "привет")  # MAX sends bot_started first: the name is asked for
+    ask, reply = await max_ctl.wait_sent(said["chat_id"], 2)
+    assert ask["text"] == ASK_NAME and reply["text"].startswith("Не нашёл «привет»")
     await max_ctl.say(STRANGER, "сводка")
     [refusal] = await max_ctl.wait_sent(said["chat_id"], 1, after=reply["seq"])
-    assert "Сводка:" not in refusal["text"] and "пока не знаю" in refusal["text"]
+    assert "Сводка:" not in refusal["text"] and refusal["text"].startswith("Не нашёл «сводка»")
 
 
 async def test_menu_button_and_old_button_presses(max_app: App, max_ctl: MaxEmulatorControl) -> None:

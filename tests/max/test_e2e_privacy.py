@@ -11,6 +11,7 @@ import pytest
 
 from bot.app import App
 from bot.config import Settings, parse_settings
+from bot.messaging.events import Identity, Messenger
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
 from tests.max.conftest import DEPUTY, DIRECTOR, TEACHERS, TOKEN
@@ -39,8 +40,8 @@ def _button(message: dict[str, Any], label: str) -> dict[str, Any]:
 
 
 async def test_consent_first_then_my_data_with_the_export(max_app: App, max_ctl: MaxEmulatorControl) -> None:
-    """A MAX teacher's message gets the consent text; «Согласен(на)» records it for the MAX account and
-    greets with the menu; the menu's «Мои данные» lists what is kept and sends the export file."""
+    """A MAX teacher's message gets the consent text; «Согласен(на)» records it for the MAX account (not the
+    VK account with the same number) and greets with the menu; «Мои данные» sends the export file."""
     teacher, name = TEACHERS[0]
     said = await max_ctl.say(teacher, "мой статус")
     [prompt] = await max_ctl.wait_sent(said["chat_id"], 1)
@@ -53,11 +54,15 @@ async def test_consent_first_then_my_data_with_the_export(max_app: App, max_ctl:
     assert thanks["text"].startswith("Спасибо, согласие записано.") and name.split()[1] in thanks["text"]
     [answer] = await max_ctl.answers(teacher, count=1)
     assert answer["notification"] == "Спасибо, согласие записано."
-    assert await max_app.deps.privacy.needs_consent(teacher, "school1") is None
+    account = Identity(messenger=Messenger.MAX, external_id=teacher)
+    assert await max_app.deps.privacy.needs_consent(account, "school1") is None
+    # Kept per messenger: the VK account with the same number has not consented.
+    assert await max_app.deps.privacy.needs_consent(teacher, "school1") is not None
 
     await max_ctl.press(teacher, thanks["mid"], _button(thanks, "Мои данные")["payload"])
     reply, file = await max_ctl.wait_sent(said["chat_id"], 2, after=thanks["seq"])
     assert reply["text"].startswith("Что бот хранит о вас сейчас:") and "классы: 1" in reply["text"]
+    assert "согласия на обработку данных: 1" in reply["text"]
     [attachment] = file["attachments"]
     assert attachment["type"] == "file" and attachment["filename"] == "мои-данные.json"
     [entry] = await max_app.deps.audit.recent(action="export_person")

@@ -11,8 +11,11 @@ from typing import Any
 from bot.config import Settings, parse_settings
 from bot.domain.models import Period
 from bot.domain.schedule import job_specs, last_slot, next_fire, next_runs
+from bot.messaging.events import ChatRef, Identity, Messenger
+from bot.messaging.state import StateKey
 from bot.scheduler import SUMMARY_SETTLE, Scheduler
 from storage.db import Database
+from tests.fakes.states import FakeStateStore
 from tests.reminders.conftest import MONDAY_10, MSK, PERIOD, MovableClock, seed_stats
 
 SUNDAY = MONDAY_10 - dt.timedelta(days=1)
@@ -76,6 +79,10 @@ class FakeDeps:
     reminders: Any = field(default_factory=FakeReminders)
     privacy: Any = field(default_factory=FakePrivacy)
     summary: Any = None
+    dialogs: Any = None
+
+    def __post_init__(self) -> None:
+        self.dialogs = FakeStateStore(self.clock.now)
 
 
 def make(rdb: Database, settings: Settings, now: dt.datetime, **kwargs: Any) -> tuple[Scheduler, FakeDeps]:
@@ -166,6 +173,21 @@ async def test_daily_backup_and_retention_ignore_quiet_hours(rdb: Database, sett
     assert (await sched.check("*:backup", three + dt.timedelta(hours=5))) == "idle"
     await sched.catch_up(three + dt.timedelta(days=3))  # down for three days: one more run each
     assert (deps.privacy.backups, deps.privacy.retentions) == (2, 2)
+
+
+async def test_retention_drops_expired_dialog_steps(rdb: Database, settings: Settings) -> None:
+    """The daily retention removes dialog steps past their expiry and keeps live ones."""
+    sched, deps = make(rdb, settings, SUNDAY)
+    await sched.catch_up(SUNDAY)
+    who = Identity(messenger=Messenger.VK, external_id=2001)
+    lapsed, live = (StateKey.of(1, ChatRef.dialog_with(who), who, feature) for feature in ("broadcast", "chats"))
+    await deps.dialogs.set(lapsed, "text", ttl=dt.timedelta(hours=2))
+    await deps.dialogs.set(live, "link", ttl=dt.timedelta(days=60))
+    three = dt.datetime(2026, 11, 23, 3, 0, tzinfo=MSK)
+    deps.clock.set(three)
+    assert (await sched.check("*:retention", three)) == "ok"
+    assert await deps.dialogs.purge_expired() == 0  # the job already removed the lapsed one
+    assert await deps.dialogs.get(live) is not None
 
 
 async def test_weekly_summary_after_a_new_import(rdb: Database, settings: Settings) -> None:

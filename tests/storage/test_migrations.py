@@ -92,6 +92,28 @@ async def test_upgrade_from_a_database_without_schema_migrations(tmp_path: Path,
     assert schema(path) == schema(await _fresh(tmp_path))
 
 
+async def test_one_dialog_state_drops_the_old_stores_and_keeps_broadcasts(tmp_path: Path) -> None:
+    """0017: dialog_state and chat_dialogs are gone (an open step in them is not carried over); a
+    broadcast started before keeps its progress message, in VK."""
+    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
+    try:
+        await db.migrate(target=16)
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')")
+            await conn.execute("INSERT INTO dialog_state(peer_key, state, payload, updated_at) "
+                               "VALUES ('bcast:1002', 'text', '{}', 'x')")
+            await conn.execute("INSERT INTO broadcasts(org_id, created_by, audience, text, status, progress_peer, "
+                               "progress_cmid, created_at) VALUES ('s1', 1002, 'all', 'Т', 'sending', 1002, 7, 'x')")
+        await db.migrate()
+    finally:
+        await db.close()
+    tables = schema(tmp_path / "old.sqlite3")["objects"]
+    assert not {"dialog_state", "chat_dialogs"} & {name for _, name, _ in tables}
+    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
+        row = conn.execute("SELECT progress_messenger, progress_peer, progress_cmid FROM broadcasts").fetchone()
+    assert row == ("vk", 1002, 7)
+
+
 async def test_a_file_numbered_below_the_current_version_is_still_applied(tmp_path: Path) -> None:
     """A migration that lands after higher numbers were applied runs; user_version keeps the highest."""
     without = [m for m in MIGRATIONS if m.version != 3]

@@ -12,7 +12,10 @@ import pytest
 from bot.cli import main
 from bot.config import Settings
 from bot.domain.models import Organization, Role
+from bot.messaging.events import ChatRef, Identity, Messenger
+from bot.messaging.state import StateKey
 from bot.services.privacy import PrivacyService, backups_to_delete, data_notice
+from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.people import PeopleRepo
 
@@ -66,6 +69,25 @@ async def test_forget_removes_personal_data_but_keeps_totals(db: Database, setti
     assert "Иванова" not in row[0] and row[1] is None and row[2] == 0
     assert total == 6
     assert vk == 0 and classes == 0 and audit == 1
+
+
+async def test_forget_drops_the_persons_dialog_steps(db: Database, settings: Settings) -> None:
+    """A person's dialog steps (VK and MAX accounts) are exported, then removed by forget; a colleague's stay."""
+    anna, petr = await _school(db)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET max_id = 7001 WHERE id = ?", (anna,))
+    states = ConversationStateRepo(db)
+    keys = [StateKey.of(1, ChatRef.dialog_with(who), who, "chats")
+            for who in (Identity(messenger=Messenger.VK, external_id=2001),
+                        Identity(messenger=Messenger.MAX, external_id=7001),
+                        Identity(messenger=Messenger.VK, external_id=2002))]
+    for key in keys:
+        await states.set(key, "link", {"answers": {"link": "https://vk.me/join/x"}})
+    exported = await PrivacyService(db, settings).export_person(anna)
+    assert exported is not None and len(exported["tables"]["conversation_state"]) == 2
+    changed = await PrivacyService(db, settings).forget_person(anna)
+    assert changed["conversation_state"] == 2
+    assert [await states.get(k) is None for k in keys] == [True, True, False]
 
 
 async def test_retention_drops_old_statistics_and_people_who_left(db: Database, settings: Settings) -> None:

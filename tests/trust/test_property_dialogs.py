@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from bot.app import App
 from bot.domain import chats as chat_rules
 from bot.domain.models import Person
-from tests.e2e.harness import DEPUTY, TEACHERS
+from bot.messaging.events import ChatRef, Identity, Messenger
+from handlers.identify import name_key
+from tests.e2e.harness import DEPUTY, TEACHERS, step
 from tests.trust.support import Errors, Handled, captured_errors, running_bot, school_data
 from vk_emulator.client import EmulatorControl
 
@@ -86,7 +88,8 @@ async def press(bot: Bot, vk_id: int, payload: dict[str, Any]) -> None:
 # --- putting someone at a step ------------------------------------------------------------
 
 async def at_identification(bot: Bot) -> int:
-    await bot.app.deps.states.delete(f"identify:{STRANGER}")
+    account = Identity(messenger=Messenger.VK, external_id=STRANGER)
+    await bot.app.deps.dialogs.delete(name_key(bot.app.deps.group_id, ChatRef.dialog_with(account), account))
     await say(bot, STRANGER, "здравствуйте")
     return STRANGER
 
@@ -134,7 +137,7 @@ async def check_step(bot: Bot, setup: Callable[[Bot], Awaitable[int]], text: str
                      refused: Callable[[str], bool]) -> list[str]:
     """Random `text` at the step `setup` leads to: an answer in Russian, no error; a refusal changes nothing."""
     vk_id = await setup(bot)
-    state_before = await bot.app.deps.states.get(f"chats:{vk_id}")
+    state_before = await step(bot.app.deps, vk_id, "chats")
     before = await school_data(bot.app, LOG_TABLES)
     errors_before = len(bot.errors.records)
     answers = await say(bot, vk_id, text)
@@ -144,7 +147,7 @@ async def check_step(bot: Bot, setup: Callable[[Bot], Awaitable[int]], text: str
     assert all(len(a) <= 4096 for a in answers)
     if refused(text):
         assert await school_data(bot.app, LOG_TABLES) == before
-        assert await bot.app.deps.states.get(f"chats:{vk_id}") == state_before
+        assert await step(bot.app.deps, vk_id, "chats") == state_before
     return answers
 
 

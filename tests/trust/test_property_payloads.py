@@ -128,9 +128,8 @@ async def _idle(app: App) -> None:
     """Nobody in the middle of a dialog: a dialog step's valid input rightly changes the person's own data
     (test_property_dialogs.py checks every typing step with what it may accept)."""
     async with app.db.transaction() as conn:
-        await conn.execute("DELETE FROM dialog_state")
         await conn.execute("DELETE FROM conversation_state")
-        await conn.execute("DELETE FROM chat_dialogs")
+        await conn.execute("DELETE FROM conversation_state")
 
 
 async def _check(bot: Bot, actor: int, payload: dict[str, Any] | None, text: str, press: bool) -> None:

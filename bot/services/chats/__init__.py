@@ -2,7 +2,8 @@
 dialog; the bot checks a chat where it can (a code posted in it); the school sees progress.
 
 Dialog steps return a `Screen` (text + keyboard) so the handler only sends it. The dialog
-lives in the database (`chat_dialogs`): a restart continues where the person was.
+lives in the dialog-state store (`StateStore`, feature «chats»): a restart continues where the
+person was.
 """
 
 from __future__ import annotations

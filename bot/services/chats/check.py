@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from bot.domain import chats as rules
-from bot.messaging.events import ChatKind, ChatRef, Messenger
-from bot.ports import OutMessage, PortFailure
+from bot.messaging.events import ChatKind, ChatRef, Identity, Messenger, Reply
+from bot.ports import MessengerPort, OutMessage, PortFailure
 from bot.services.chats.reading import ChatsReader
 from storage.audit import AuditRepo
 from storage.chats import ChatsRepo
@@ -25,27 +25,41 @@ class CodeCheck(ChatsReader):
         async with self._db.read() as conn:
             return bool(await ChatsRepo.open_codes(conn, codes))
 
-    async def code_seen(self, peer_id: int, from_id: int, text: str) -> bool:
-        """A code in a group chat: link the chat, count its members where the bot may, tell the owner."""
+    async def code_seen(self, peer_id: int, from_id: int, text: str, *,
+                        messenger: MessengerPort | None = None) -> bool:
+        """A code in a group chat: link the chat, count its members where the bot may, tell the owner.
+
+        With `messenger` (a chat outside VK) the replies go through it, to the owner's account there.
+        """
         codes = rules.codes_in(text)
         async with self._db.read() as conn:
             found = await ChatsRepo.open_codes(conn, codes)
         if not found:
             return False
         conf = found[0]
-        members = await self._count_members(peer_id)
+        where = messenger.messenger if messenger is not None else Messenger.VK
+        members = await self._count_members(peer_id, where)
         async with self._db.transaction() as conn:
             still = await ChatsRepo.open_codes(conn, [conf.code or ""])
             if not still:
                 return False  # checked by a parallel message meanwhile
             await ChatsRepo.mark_checked(conn, conf.id, peer_id, members)
             owner = await ChatsRepo.person_in(conn, conf.person_id)
-            await AuditRepo.write_in(conn, actor_vk_id=from_id, actor_person_id=None, org_id=conf.org_id,
+            await AuditRepo.write_in(conn, actor_vk_id=from_id if where is Messenger.VK else None, actor_person_id=None, org_id=conf.org_id,
                                      action="chat_checked", outcome="ok", target=f"{conf.person_id}:{conf.chat_key}",
-                                     details={"peer_id": peer_id, "members": members})
+                                     details={"peer_id": peer_id, "members": members, "messenger": where.value})
+        counted = (f"Участников в чате: {members}." if members is not None else
+                   "Участников бот посчитать не смог: для этого его нужно сделать администратором чата.")
+        if messenger is not None and where is not Messenger.VK:
+            chat = ChatRef(messenger=where, chat_id=peer_id, kind=ChatKind.GROUP)
+            await messenger.send(Reply(chat=chat, text="Код принят, спасибо! Чат отмечен как перенесённый."))
+            account = owner.max_id if owner is not None and where is Messenger.MAX else None
+            if account:
+                await messenger.send(Reply(
+                    chat=ChatRef.dialog_with(Identity(messenger=where, external_id=account)),
+                    text=f"Бот увидел код в новом чате: «{conf.title}» отмечен как проверенный. {counted}"))
+            return True
         if self._outbound is not None:
-            counted = (f"Участников в чате: {members}." if members is not None else
-                       "Участников бот посчитать не смог: для этого его нужно сделать администратором чата.")
             await self._outbound.reply(OutMessage(peer_id=peer_id, text="Код принят, спасибо! Чат отмечен как перенесённый."))
             if owner is not None and owner.vk_id:
                 await self._outbound.reply(OutMessage(
@@ -53,14 +67,14 @@ class CodeCheck(ChatsReader):
                     text=f"Бот увидел код в новом чате: «{conf.title}» отмечен как проверенный. {counted}"))
         return True
 
-    async def _count_members(self, peer_id: int) -> int | None:
-        """People in the chat, where the messenger lets the bot see them (on VK: only as an admin)."""
-        if self._members is None:
+    async def _count_members(self, peer_id: int, messenger: Messenger = Messenger.VK) -> int | None:
+        """People in the chat, where the messenger lets the bot see them (only as an admin)."""
+        port = self._members if messenger is Messenger.VK else self._members_by.get(messenger)
+        if port is None:
             return None
-        # The chats migration still keys chats by VK peer id.
-        chat = ChatRef(messenger=Messenger.VK, chat_id=peer_id, kind=ChatKind.GROUP)
+        chat = ChatRef(messenger=messenger, chat_id=peer_id, kind=ChatKind.GROUP)
         try:
-            return len(await self._members.members(chat))
+            return len(await port.members(chat))
         except PortFailure as exc:  # not an admin, or any failure: the check stands without a count
             log.info("участников чата %s посчитать не удалось: %s", peer_id, exc.kind.value)
             return None

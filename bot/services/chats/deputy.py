@@ -5,10 +5,19 @@ from __future__ import annotations
 from bot.domain.models import Person, Role
 from bot.domain.russian import short_name, short_name_in
 from bot.domain.ui import Keyboard
+from bot.messaging.state import StateKey
 from bot.services.chats.dialog import ChatDialogs
-from bot.services.chats.model import CANCEL, MAX_REASON, ChatsRefused, PersonChats, Screen, button
+from bot.services.chats.model import (
+    CANCEL,
+    MAX_REASON,
+    ChatDialog,
+    ChatsRefused,
+    PersonChats,
+    Screen,
+    button,
+)
 from storage.audit import AuditRepo
-from storage.chats import ChatDialog, ChatsRepo
+from storage.chats import ChatsRepo
 
 
 class DeputyChats(ChatDialogs):
@@ -46,16 +55,15 @@ class DeputyChats(ChatDialogs):
                       keyboard=Keyboard.column(buttons),
                       picks=tuple(f"nnk:{person_id}:{i.chat.key}" for i in items))
 
-    async def nn_start(self, deputy: Person, person_id: int, key: str) -> Screen:
+    async def nn_start(self, deputy: Person, person_id: int, key: str, *, at: StateKey | None = None) -> Screen:
         """Ask the deputy for the reason a colleague's chat is not needed."""
         chats = await self._colleague(deputy, person_id)
         item = chats.item(key) if isinstance(key, str) else None
         if item is None or item.confirmed or not item.counted:
             raise ChatsRefused("Этого чата нет среди неподтверждённых. Откройте отчёт заново.")
-        dialog = ChatDialog(person_id=deputy.id, kind="not_needed", chat_key=key, title=item.chat.title,
-                            step="nn_reason", answers={"target": person_id})
-        async with self._db.transaction() as conn:
-            await ChatsRepo.set_dialog(conn, dialog)
+        dialog = ChatDialog(at=self._at(deputy, at), person_id=deputy.id, kind="not_needed", chat_key=key,
+                            title=item.chat.title, step="nn_reason", answers={"target": person_id})
+        await self._save(dialog)
         return await self._step_screen(deputy, dialog)
 
     async def _colleague(self, deputy: Person, person_id: int) -> PersonChats:
@@ -72,16 +80,15 @@ class DeputyChats(ChatDialogs):
         chats = await self._colleague(deputy, target)
         item = chats.item(dialog.chat_key or "")
         if item is None or item.confirmed:
-            async with self._db.transaction() as conn:
-                await ChatsRepo.delete_dialog(conn, deputy.id)
+            await self._drop(dialog.at)
             raise ChatsRefused("Этот чат уже подтверждён или убран из списка — отмечать не нужно.")
         async with self._db.transaction() as conn:
             conf = await ChatsRepo.ensure(conn, chats.person.org_id or "", target, item.chat.key, item.chat.title)
             await ChatsRepo.set_status(conn, conf.id, "not_needed", reason=text[:MAX_REASON], decided_by=deputy.id)
-            await ChatsRepo.delete_dialog(conn, deputy.id)
             await AuditRepo.write_in(conn, actor_vk_id=deputy.vk_id, actor_person_id=deputy.id,
                                      org_id=deputy.org_id, action="chat_not_needed", outcome="ok",
                                      target=f"{target}:{item.chat.key}", details={"reason": text[:MAX_REASON]})
+        await self._drop(dialog.at)
         return Screen(text=f"Отметил: у {short_name_in(chats.person.full_name, 'gent')} чат «{item.chat.title}» не нужен ({text[:MAX_REASON]}).",
                       keyboard=Keyboard.column([button("Отметить ещё", "ch_nn")]))
 

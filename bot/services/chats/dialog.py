@@ -1,6 +1,7 @@
 """The confirmation dialog: one chat at a time, step by step, answered by buttons or by typing.
 
-The dialog lives in the database (`chat_dialogs`): a restart continues where the person was.
+The dialog lives in the dialog-state store (feature «chats», keyed by the person's dialog with
+the bot): a restart continues where the person was.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from bot.domain import chats as rules
 from bot.domain.models import Person
 from bot.domain.russian import by_gender, count
 from bot.domain.ui import Color, Keyboard
+from bot.messaging.events import ChatRef, Identity, Messenger
+from bot.messaging.state import StateKey, StateStore
 from bot.services.chats.model import (
     CANCEL,
+    DIALOG_FEATURE,
+    DIALOG_TTL,
     MAIN_MESSENGERS,
     MAX_REASON,
     MAX_TITLE,
@@ -21,6 +26,7 @@ from bot.services.chats.model import (
     STALE,
     TO_LIST,
     TYPING_STEPS,
+    ChatDialog,
     ChatsRefused,
     Screen,
     answer_lines,
@@ -28,21 +34,57 @@ from bot.services.chats.model import (
     button,
 )
 from bot.services.chats.reading import ChatsReader
-from storage.chats import ChatDialog, ChatsRepo
+from storage.chats import ChatsRepo
 
 
 class ChatDialogs(ChatsReader):
-    """The person's own dialog (and the deputy's typed reason, see `DeputyChats`)."""
+    """The person's own dialog (and the deputy's typed reason, see `DeputyChats`).
 
-    async def my_chats(self, person: Person, page: int = 0) -> Screen:
+    Every step method takes `at`, the key of the person's dialog with the bot that the step is
+    kept under; without it, the person's VK dialog (the CLI and the service tests).
+    """
+
+    def _store(self) -> StateStore:
+        if self._dialogs is None:
+            raise RuntimeError("the chats dialog needs a dialog-state store (ChatsService(dialogs=…))")
+        return self._dialogs
+
+    def _at(self, person: Person, at: StateKey | None) -> StateKey:
+        if at is not None:
+            return at
+        account = Identity(messenger=Messenger.VK, external_id=person.vk_id or 0)
+        return StateKey.of(self._community.group_id, ChatRef.dialog_with(account), account, DIALOG_FEATURE)
+
+    async def _load(self, person: Person, at: StateKey | None) -> ChatDialog | None:
+        """The person's open dialog (one kept for another person under the same account reads as none)."""
+        key = self._at(person, at)
+        state = await self._store().get(key)
+        if state is None or state.data.get("person_id") != person.id:
+            return None
+        data = state.data
+        answers_now = data.get("answers")
+        return ChatDialog(at=key, person_id=person.id, kind=str(data.get("kind", "confirm")),
+                          chat_key=data.get("chat_key"), title=data.get("title"), step=state.state,
+                          answers=answers_now if isinstance(answers_now, dict) else {})
+
+    async def open_dialog(self, person: Person, *, at: StateKey | None = None) -> ChatDialog | None:
+        """The dialog the person left open (None: none)."""
+        return await self._load(person, at)
+
+    async def _save(self, dialog: ChatDialog) -> None:
+        await self._store().set(dialog.at, dialog.step, dialog.stored(), ttl=DIALOG_TTL)
+
+    async def _drop(self, at: StateKey) -> None:
+        await self._store().delete(at)
+
+    async def my_chats(self, person: Person, page: int = 0, *, at: StateKey | None = None) -> Screen:
         """The list of a person's chats, or the step they stopped at when a dialog is open."""
-        async with self._db.read() as conn:
-            dialog = await ChatsRepo.dialog(conn, person.id)
+        dialog = await self._load(person, at)
         if dialog is not None:
             return await self._step_screen(person, dialog, prefix="Продолжим с того места, где вы остановились.\n\n")
         return await self.chat_list(person, page)
 
-    async def start(self, person: Person, key: str) -> Screen:
+    async def start(self, person: Person, key: str, *, at: StateKey | None = None) -> Screen:
         """Begin (or begin again) confirming a chat; a confirmed chat keeps its answers to edit."""
         item = await self._own_item(person, key)
         if item.status == "not_needed":
@@ -51,23 +93,22 @@ class ChatDialogs(ChatsReader):
         async with self._db.transaction() as conn:
             conf = await ChatsRepo.ensure(conn, person.org_id, person.id, key, item.chat.title)
             answers = answers_of(conf) if conf.status == "confirmed" else {}
-            dialog = ChatDialog(person_id=person.id, kind="confirm", chat_key=key, title=item.chat.title,
-                                step="messenger", answers=answers)
-            await ChatsRepo.set_dialog(conn, dialog)
+        dialog = ChatDialog(at=self._at(person, at), person_id=person.id, kind="confirm", chat_key=key,
+                            title=item.chat.title, step="messenger", answers=answers)
+        await self._save(dialog)
         return await self._step_screen(person, dialog)
 
-    async def add_custom(self, person: Person) -> Screen:
+    async def add_custom(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """Add a chat that is not on the list: its title is typed first."""
         if person.org_id is None:
             raise ChatsRefused("Чаты подтверждают сотрудники школы.")
-        dialog = ChatDialog(person_id=person.id, kind="custom", chat_key=None, title=None, step="title")
-        async with self._db.transaction() as conn:
-            await ChatsRepo.set_dialog(conn, dialog)
+        dialog = ChatDialog(at=self._at(person, at), person_id=person.id, kind="custom", chat_key=None, title=None,
+                            step="title")
+        await self._save(dialog)
         return await self._step_screen(person, dialog)
 
-    async def _dialog(self, person: Person, *steps: str) -> ChatDialog:
-        async with self._db.read() as conn:
-            dialog = await ChatsRepo.dialog(conn, person.id)
+    async def _dialog(self, person: Person, at: StateKey | None, *steps: str) -> ChatDialog:
+        dialog = await self._load(person, at)
         if dialog is None or (steps and dialog.step not in steps):
             raise ChatsRefused(STALE)
         return dialog
@@ -75,13 +116,12 @@ class ChatDialogs(ChatsReader):
     async def _advance(self, person: Person, dialog: ChatDialog, step: str, prefix: str = "",
                        **given: Any) -> Screen:
         updated = dialog.model_copy(update={"step": step, "answers": {**dialog.answers, **given}})
-        async with self._db.transaction() as conn:
-            await ChatsRepo.set_dialog(conn, updated)
+        await self._save(updated)
         return await self._step_screen(person, updated, prefix=prefix)
 
-    async def choose_messenger(self, person: Person, messenger: str) -> Screen:
+    async def choose_messenger(self, person: Person, messenger: str, *, at: StateKey | None = None) -> Screen:
         """Step 1: which messenger the old chat was in («more» shows the rest)."""
-        dialog = await self._dialog(person, "messenger", "messenger_more")
+        dialog = await self._dialog(person, at, "messenger", "messenger_more")
         return await self._messenger(person, dialog, messenger)
 
     async def _messenger(self, person: Person, dialog: ChatDialog, messenger: str, prefix: str = "") -> Screen:
@@ -95,9 +135,9 @@ class ChatDialogs(ChatsReader):
             return await self._advance(person, dialog, "link", prefix, messenger=messenger, old_chat=None)
         return await self._advance(person, dialog, "link", prefix, messenger=messenger)
 
-    async def keep(self, person: Person) -> Screen:
+    async def keep(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """«Оставить как было» while editing: the previous link (or reason) or number stays."""
-        dialog = await self._dialog(person, "link", "members")
+        dialog = await self._dialog(person, at, "link", "members")
         screen = await self._keep(person, dialog)
         if screen is None:
             raise ChatsRefused(STALE)
@@ -112,19 +152,19 @@ class ChatDialogs(ChatsReader):
             return await self._advance(person, dialog, step, prefix)
         return None
 
-    async def no_link(self, person: Person) -> Screen:
+    async def no_link(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """Step 2 without a link: the reason is asked instead."""
-        dialog = await self._dialog(person, "link")
+        dialog = await self._dialog(person, at, "link")
         return await self._advance(person, dialog, "link_reason", link=None, link_kind=None)
 
-    async def quick_reason(self, person: Person) -> Screen:
+    async def quick_reason(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """«Чат создан автоматически» as the reason for having no link."""
-        dialog = await self._dialog(person, "link_reason")
+        dialog = await self._dialog(person, at, "link_reason")
         return await self._advance(person, dialog, "members", no_link_reason=AUTO_REASON)
 
-    async def old_chat(self, person: Person, value: str) -> Screen:
+    async def old_chat(self, person: Person, value: str, *, at: StateKey | None = None) -> Screen:
         """Step 4: is the old chat closed? «Пока нет» keeps the dialog here for later."""
-        dialog = await self._dialog(person, "old_chat")
+        dialog = await self._dialog(person, at, "old_chat")
         return await self._old_chat(person, dialog, value)
 
     async def _old_chat(self, person: Person, dialog: ChatDialog, value: str, prefix: str = "") -> Screen:
@@ -137,57 +177,54 @@ class ChatDialogs(ChatsReader):
             raise ChatsRefused(STALE)
         return await self._advance(person, dialog, "summary", prefix, old_chat=value)
 
-    async def redo(self, person: Person) -> Screen:
+    async def redo(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """«Исправить» on the summary: the steps again, with the answers kept."""
-        dialog = await self._dialog(person, "summary")
+        dialog = await self._dialog(person, at, "summary")
         return await self._advance(person, dialog, "messenger")
 
-    async def cancel(self, person: Person) -> Screen:
+    async def cancel(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """Stop the dialog; what was confirmed before stays as it was."""
-        async with self._db.transaction() as conn:
-            await ChatsRepo.delete_dialog(conn, person.id)
+        await self._drop(self._at(person, at))
         listing = await self.chat_list(person)
         return Screen(text="Хорошо, отменил. Вернуться можно в любой момент.\n\n" + listing.text,
                       keyboard=listing.keyboard, picks=listing.picks)
 
-    async def pick_typed(self, person: Person, key: str) -> Screen:
+    async def pick_typed(self, person: Person, key: str, *, at: StateKey | None = None) -> Screen:
         """A chat chosen from «Мои чаты» by its typed number: its dialog starts (or «Исправить» for a confirmed one)."""
         item = await self._own_item(person, key)
         if item.status == "not_needed":
             return Screen(text=f"Понял: «{item.chat.title}». Этот чат заместитель директора отметил как ненужный "
                                "— подтверждать его не нужно.", keyboard=Keyboard.column([TO_LIST]))
-        screen = await self.start(person, key)
+        screen = await self.start(person, key, at=at)
         return screen.model_copy(update={"text": f"Понял: «{item.chat.title}».\n\n" + screen.text})
 
-    async def in_typing_step(self, person: Person) -> bool:
+    async def in_typing_step(self, person: Person, *, at: StateKey | None = None) -> bool:
         """Is the person's chats dialog waiting for typed text (a title, a link, a reason, a number)?"""
-        async with self._db.read() as conn:
-            dialog = await ChatsRepo.dialog(conn, person.id)
+        dialog = await self._load(person, at)
         return dialog is not None and dialog.step in TYPING_STEPS
 
-    async def takes_text(self, person: Person, text: str) -> bool:
+    async def takes_text(self, person: Person, text: str, *, at: StateKey | None = None) -> bool:
         """Is this typed text an answer to the person's open dialog?
 
         At a typing step any text is. At a button step an answer the step understands is,
         and so is any short reply (it gets «не понял» with what to type); a question or a
         long message is not, so the FAQ can answer it while the dialog waits.
         """
-        async with self._db.read() as conn:
-            dialog = await ChatsRepo.dialog(conn, person.id)
+        dialog = await self._load(person, at)
         if dialog is None:
             return False
         if dialog.step in TYPING_STEPS:
             return True
         return _understood(dialog.step, text) or not answers.question_like(text)
 
-    async def typed(self, person: Person, text: str) -> Screen:
+    async def typed(self, person: Person, text: str, *, at: StateKey | None = None) -> Screen:
         """Text typed at any step: «отмена» and «назад» anywhere, else the step's own answer."""
-        dialog = await self._dialog(person)
+        dialog = await self._dialog(person, at)
         text = rules.clean_typed(text)
         # Where any text may be a title or a reason, only a bare «отмена» / «назад» is a command.
         said = answers.intent(text, ("cancel", "back"), exact=dialog.step in TYPING_STEPS)
         if said == "cancel":
-            return await self.cancel(person)
+            return await self.cancel(person, at=dialog.at)
         if said == "back":
             return await self._back(person, dialog)
         if dialog.step in ("messenger", "messenger_more"):
@@ -288,7 +325,7 @@ class ChatDialogs(ChatsReader):
     async def _typed_summary(self, person: Person, dialog: ChatDialog, text: str) -> Screen:
         said = answers.intent(text, ("yes", "no"))
         if said == "yes":
-            return await self.confirm(person)
+            return await self.confirm(person, at=dialog.at)
         if said == "no":
             return await self._advance(person, dialog, "messenger", "Хорошо, исправим. Пройдём шаги заново, "
                                        "ответы сохранены.\n\n")
@@ -304,21 +341,22 @@ class ChatDialogs(ChatsReader):
             custom = await ChatsRepo.add_custom(conn, person.org_id, person.id, text)
             chat = rules.own_chat(custom.id, custom.title)
             await ChatsRepo.ensure(conn, person.org_id, person.id, chat.key, chat.title)
-            updated = ChatDialog(person_id=person.id, kind="confirm", chat_key=chat.key, title=chat.title,
-                                 step="messenger")
-            await ChatsRepo.set_dialog(conn, updated)
+        updated = ChatDialog(at=dialog.at, person_id=person.id, kind="confirm", chat_key=chat.key, title=chat.title,
+                             step="messenger")
+        await self._save(updated)
         return await self._step_screen(person, updated, prefix=f"Добавил чат «{chat.title}».\n\n")
 
-    async def confirm(self, person: Person) -> Screen:
+    async def confirm(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """The summary confirmed: the answers are stored and a check code is given."""
-        dialog = await self._dialog(person, "summary")
+        dialog = await self._dialog(person, at, "summary")
         async with self._db.transaction() as conn:
             conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
-            await ChatsRepo.delete_dialog(conn, person.id)
             if conf is not None and conf.status != "not_needed":
                 code = None if conf.code or conf.checked else await self._unique_code(conn)
                 await ChatsRepo.confirm(conn, conf.id, dialog.answers, code)
                 conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
+        # After the answers are stored: a crash in between leaves the summary to confirm again.
+        await self._drop(dialog.at)
         if conf is None or conf.status != "confirmed":
             # Marked not needed by the deputy while the person was answering.
             raise ChatsRefused("Этот чат больше не нужно подтверждать: заместитель директора отметил его ненужным.")

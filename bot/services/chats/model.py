@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -10,6 +11,7 @@ from bot.domain import chats as rules
 from bot.domain.chats import ExpectedChat
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
+from bot.messaging.state import StateKey
 from storage.chats import Confirmation
 
 PAGE = 7  # chats per «Мои чаты» page: with «Добавить», «Назад» and «Дальше» an inline keyboard holds 10
@@ -19,6 +21,27 @@ MAX_TITLE = 60
 MAX_REASON = 300
 OLD_CHAT_LABELS = {"closed": "закрыт", "announced": "участникам объявлено, что он закрыт"}
 STALE = "Эта кнопка уже не действует."
+#: The feature name of the confirmation dialog's steps in the dialog-state store.
+DIALOG_FEATURE = "chats"
+#: A dialog left open (say, «Пока нет» until the old chat is closed) waits this long.
+DIALOG_TTL = dt.timedelta(days=60)
+
+
+class ChatDialog(BaseModel):
+    """The dialog a person is in: which chat, which step, the answers so far; kept under `at`."""
+
+    at: StateKey
+    person_id: int
+    kind: str  # confirm | custom | not_needed
+    chat_key: str | None
+    title: str | None
+    step: str
+    answers: dict[str, Any] = {}
+
+    def stored(self) -> dict[str, Any]:
+        """What the dialog-state store keeps beside the step."""
+        return {"person_id": self.person_id, "kind": self.kind, "chat_key": self.chat_key, "title": self.title,
+                "answers": self.answers}
 
 
 class Screen(BaseModel):

@@ -12,6 +12,8 @@ from bot.domain.chats import ExpectedChat
 from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
+from bot.messaging.events import Messenger
+from bot.messaging.state import StateStore
 from bot.ports import Clock, Community, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
@@ -39,13 +41,20 @@ class ChatsReader:
 
     def __init__(self, db: Database, settings: Settings, *, outbound: Outbound | None = None,
                  members: MembersPort | None = None, community: Community | None = None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, dialogs: StateStore | None = None) -> None:
         self._db = db
+        self._dialogs = dialogs
         self._settings = settings
         self._outbound = outbound
         self._members = members
         self._community = community or Community(settings.vk.group_id)
+        # Other messengers' members ports (MAX), set by the composition root when that messenger runs.
+        self._members_by: dict[Messenger, MembersPort] = {}
         self._clock = clock or SystemClock()
+
+    def use_members(self, messenger: Messenger, port: MembersPort) -> None:
+        """Count members of `messenger`'s chats through `port`."""
+        self._members_by[messenger] = port
 
     # --- reading ----------------------------------------------------------------------------
 

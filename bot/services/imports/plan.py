@@ -40,6 +40,8 @@ class Preview:
     left: int = 0
     left_names: tuple[str, ...] = ()
     replaces_period: Period | None = None
+    # People a roster binds to a (new) MAX account; shown in the text, not in the JSON the specs fix.
+    max_bound: int = 0
 
     @property
     def needs_confirmation(self) -> bool:
@@ -59,7 +61,7 @@ class Preview:
 
     def to_dict(self) -> dict[str, Any]:
         """A plain form to keep with a pending confirmation."""
-        return self.as_json()
+        return {**self.as_json(), "max_bound": self.max_bound}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Preview:
@@ -67,11 +69,14 @@ class Preview:
         period = data.get("replaces_period")
         return cls(added=int(data.get("added", 0)), changed=int(data.get("changed", 0)),
                    left=int(data.get("left", 0)), left_names=tuple(str(n) for n in data.get("left_names", [])),
-                   replaces_period=Period.parse(period) if period else None)
+                   replaces_period=Period.parse(period) if period else None,
+                   max_bound=int(data.get("max_bound", 0)))
 
     def lines(self) -> list[str]:
         """The preview in Russian, a line per change."""
         lines = [f"Будет добавлено: {self.added}, изменено: {self.changed}."]
+        if self.max_bound:
+            lines.append(f"Будут привязаны к MAX: {count(self.max_bound, 'человек')}.")
         if self.left:
             shown = ", ".join(self.left_names)
             more = self.left - len(self.left_names)

@@ -87,12 +87,17 @@ class RosterPlan:
     imported_by: int | None
     rows_read: int
     sheet: str
+    people: list[Person] = field(default_factory=list)
     preview: Preview = field(init=False)
 
     def __post_init__(self) -> None:
         names = sorted(p.full_name for p in self.leaving)
+        by_id = {p.id: p for p in self.people}
+        max_bound = sum(1 for e in self.entries if e.max_id is not None
+                        and (e.person_id is None or by_id[e.person_id].max_id != e.max_id))
         self.preview = Preview(added=sum(1 for e in self.entries if e.person_id is None), changed=self.changed,
-                               left=len(self.leaving), left_names=tuple(names[:MAX_LEFT_NAMES]))
+                               left=len(self.leaving), left_names=tuple(names[:MAX_LEFT_NAMES]),
+                               max_bound=max_bound)
 
     async def apply(self, conn: Any) -> RosterResult:
         """Write the roster and record the import."""
@@ -126,13 +131,14 @@ async def plan_roster_in(conn: Any, scope: OrgScope, table: ParsedTable, rows: l
     changed = sum(1 for e in entries if e.person_id is not None and _differs(e, by_id[e.person_id]))
     return RosterPlan(scope=scope, orgs=orgs, rows=rows, entries=entries, protected=protected, leaving=leaving,
                       changed=changed, problems=row_problems, file_name=file_name, imported_by=imported_by,
-                      rows_read=len(table.rows), sheet=table.sheet)
+                      rows_read=len(table.rows), sheet=table.sheet, people=people)
 
 
 def _differs(entry: RosterEntry, person: Person) -> bool:
     """Whether writing the entry changes what a person sees of this person."""
     role_changes = person.source != "config" and entry.role is not person.role
     vk_changes = entry.vk_id is not None and entry.vk_id != person.vk_id
+    vk_changes = vk_changes or (entry.max_id is not None and entry.max_id != person.max_id)
     return (not person.active or entry.full_name != person.full_name or role_changes or vk_changes
             or tuple(sorted(dict.fromkeys(entry.classes))) != tuple(sorted(person.classes)))
 
@@ -141,6 +147,8 @@ def match_roster(rows: Sequence[RosterRow], people: Sequence[Person],
                  problems: list[Problem]) -> tuple[list[RosterEntry], list[Person]]:
     """Match each roster row to an existing person (VK id, else name) or plan to add it."""
     by_vk = {(p.org_id, p.vk_id): p for p in people if p.vk_id is not None}
+    by_max = {(p.org_id, p.max_id): p for p in people if p.max_id is not None}
+    max_rows: dict[tuple[str, int], tuple[int, str]] = {}
     by_key: dict[tuple[str | None, str], list[Person]] = {}
     for p in people:
         by_key.setdefault((p.org_id, name_key(p.full_name)), []).append(p)
@@ -159,6 +167,7 @@ def match_roster(rows: Sequence[RosterRow], people: Sequence[Person],
             problems.append(Problem(row=row.row_no, reason=(
                 f"страница VK {vk_id} уже указана в строке {vk_rows[(org, vk_id)]} — строка пропущена")))
             continue
+        max_id = max_ref(row, problems)
         person = by_vk.get((org, vk_id)) if vk_id is not None else None
         if person is None:
             found = by_key.get((org, name_key(name)), [])
@@ -171,6 +180,11 @@ def match_roster(rows: Sequence[RosterRow], people: Sequence[Person],
             person = pool[0] if pool else None
             if person is not None and vk_id is not None and person.vk_id not in (None, vk_id):
                 person = None  # a namesake with another VK page: a different person
+            if person is not None and max_id is not None and person.max_id not in (None, max_id):
+                person = None  # a namesake with another MAX account: a different person
+            if person is None and vk_id is None and max_id is not None:
+                # Nobody of this name: the MAX id finds a renamed person.
+                person = by_max.get((org, max_id))
         if person is not None and person.id in taken:
             problems.append(Problem(row=row.row_no, reason=f"«{name}» уже есть в строке {taken[person.id]} — строка пропущена"))
             continue
@@ -188,13 +202,48 @@ def match_roster(rows: Sequence[RosterRow], people: Sequence[Person],
             taken[person.id] = row.row_no
         if vk_id is not None:
             vk_rows[(org, vk_id)] = row.row_no
+        if max_id is not None:
+            max_id = _max_once(row.row_no, org, name, max_id, person, by_max, max_rows, problems)
         entries.append(RosterEntry(
             org_id=org, full_name=name, role=role, vk_id=vk_id, vk_screen_name=screen if vk_id is None else None,
+            max_id=max_id,
             classes=tuple(split_classes(row.get_text("classes"))),
             phone=row.get_text("phone") or None, email=row.get_text("email") or None,
             person_id=person.id if person else None,
         ))
     return entries, protected
+
+
+def max_ref(row: DataRow, problems: list[Problem]) -> int | None:
+    """The row's MAX user id (a bad cell is a problem, the row is kept without it)."""
+    if "max" not in row.values:
+        return None
+    try:
+        return cells.max_id(row.values.get("max"))
+    except cells.BadValue as exc:
+        problems.append(Problem(row=row.row_no, reason=f"столбец «MAX»: {exc}"))
+        return None
+
+
+def _max_once(row_no: int, org: str, name: str, max_id: int, person: Person | None,
+              by_max: dict[tuple[str | None, int], Person], max_rows: dict[tuple[str, int], tuple[int, str]],
+              problems: list[Problem]) -> int | None:
+    """A MAX account is bound to one person per school: a second binding is refused (the row is kept
+    without it), whether the other person is earlier in the file or already bound in the bot."""
+    earlier = max_rows.get((org, max_id))
+    if earlier is not None:
+        problems.append(Problem(row=row_no, reason=(
+            f"ID MAX {max_id} уже указан в строке {earlier[0]} («{earlier[1]}») — у «{name}» MAX не привязан; "
+            "у каждого сотрудника свой аккаунт MAX")))
+        return None
+    holder = by_max.get((org, max_id))
+    if holder is not None and holder.active and (person is None or holder.id != person.id):
+        problems.append(Problem(row=row_no, reason=(
+            f"ID MAX {max_id} уже привязан к сотруднику «{holder.full_name}» — у «{name}» MAX не привязан; "
+            f"если аккаунт сменил владельца, сначала уберите этот ID у «{holder.full_name}»")))
+        return None
+    max_rows[(org, max_id)] = (row_no, name)
+    return max_id
 
 
 def display_name(name: str) -> str:

@@ -1,0 +1,45 @@
+"""Reaching people in MAX end to end: bot_started, bot_stopped, dialog_removed and 403 answers are kept;
+«кто не подписан» in MAX lists who and why, says MAX has no VK-style check, and gives the bot's max.ru link."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.max.bridge import dialog
+from bot.messaging.events import Reply
+from bot.services.reachability import MAX_NO_ACCOUNT, MAX_NO_CHECK
+from max_emulator.client import MaxEmulatorControl
+from tests.e2e.harness import UNBOUND
+from tests.max.conftest import DEPUTY, TEACHERS
+
+
+async def test_dialog_removed_and_403_make_people_unreachable(max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """Removing the dialog is kept as «удалил диалог»; a 403 to someone who never started is kept too."""
+    assert max_app.max is not None
+    teacher = TEACHERS[0][0]
+    await max_ctl.start(teacher)
+    await max_ctl.dialog(teacher, "remove")
+    await max_ctl.say(DEPUTY, "привет")
+    await max_ctl.wait_sent(None, 1)
+    assert await max_app.max.users.can_write(teacher) is False
+    assert await max_app.max.users.reason(teacher) == "удалил диалог с ботом"
+    sent = await max_app.max.messenger.send(Reply(chat=dialog(TEACHERS[1][0]), text="Напоминание"))
+    assert not sent.ok and await max_app.max.users.can_write(TEACHERS[1][0]) is False
+
+
+async def test_the_unreachable_list_in_max(max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """The deputy's «кто не подписан» in MAX: who cannot be reached and why, the sentence that MAX has no
+    counterpart of VK's checks, and the invitation with the bot's max.ru link and QR code."""
+    started = TEACHERS[2][0]
+    await max_ctl.start(started)
+    stopped = TEACHERS[0]
+    await max_ctl.start(stopped[0])
+    await max_ctl.stop(stopped[0])
+    deputy_chat = await max_ctl.start(DEPUTY)
+    await max_ctl.say(DEPUTY, "кто не подписан")
+    listed, invitation, qr = await max_ctl.wait_sent(deputy_chat, 3)
+    text = listed["text"]
+    assert MAX_NO_CHECK in text and f"{UNBOUND[1]} — {MAX_NO_ACCOUNT}" in text
+    assert f"{stopped[1]} — остановила бота или удалила диалог в MAX" in text
+    assert TEACHERS[2][1] not in text and "Заместитель директора" not in text
+    assert "https://max.ru/" in invitation["text"] and "нажмите «Начать»" in invitation["text"]
+    assert [a["type"] for a in qr["attachments"]] == ["image"]

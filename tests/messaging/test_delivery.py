@@ -1,0 +1,69 @@
+"""RoutedOutbound: each message through its messenger's sender, answers in order, progress summed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot.messaging.delivery import RoutedOutbound
+from bot.messaging.events import Messenger
+from bot.ports import Delivery, OutMessage
+
+
+class Sender:
+    """A fake messenger sender that records what it was given."""
+
+    def __init__(self, messenger: Messenger) -> None:
+        self.messenger = messenger
+        self.bulk: list[OutMessage] = []
+        self.staged: list[OutMessage] = []
+
+    async def reply(self, message: OutMessage) -> Delivery:
+        return Delivery(peer_id=message.peer_id, ok=True, messenger=self.messenger)
+
+    async def send_bulk(self, messages: Sequence[OutMessage], *,
+                        on_progress: Callable[[int, int], Awaitable[None]] | None = None) -> list[Delivery]:
+        self.bulk.extend(messages)
+        if on_progress is not None:
+            await on_progress(len(messages), len(messages))
+        return [Delivery(peer_id=m.peer_id, ok=True, messenger=self.messenger) for m in messages]
+
+    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
+        self.staged.extend(messages)
+
+    async def resume(self) -> int:
+        return 1
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unexpected call {name}")
+
+
+def _message(peer: int, messenger: Messenger) -> OutMessage:
+    return OutMessage(peer_id=peer, messenger=messenger, text=f"для {peer}", idem_key=f"k{peer}")
+
+
+async def test_bulk_is_split_by_messenger_and_answered_in_order() -> None:
+    """VK and MAX messages go to their own senders; the answers come back in the callers' order."""
+    vk, mx = Sender(Messenger.VK), Sender(Messenger.MAX)
+    routed = RoutedOutbound(vk, {Messenger.MAX: mx})  # type: ignore[arg-type]
+    messages = [_message(1, Messenger.VK), _message(2, Messenger.MAX), _message(3, Messenger.VK)]
+    seen: list[tuple[int, int]] = []
+
+    async def progress(done: int, total: int) -> None:
+        seen.append((done, total))
+
+    answers = await routed.send_bulk(messages, on_progress=progress)
+    assert [(a.peer_id, a.messenger) for a in answers] == [(1, Messenger.VK), (2, Messenger.MAX), (3, Messenger.VK)]
+    assert [m.peer_id for m in vk.bulk] == [1, 3] and [m.peer_id for m in mx.bulk] == [2]
+    assert max(seen) == (3, 3)
+    assert await routed.resume() == 2
+
+
+async def test_a_messenger_that_does_not_run_gets_nothing() -> None:
+    """A MAX message without a MAX sender fails plainly; staging splits by messenger too."""
+    vk = Sender(Messenger.VK)
+    routed = RoutedOutbound(vk)  # type: ignore[arg-type]
+    [answer] = await routed.send_bulk([_message(5, Messenger.MAX)])
+    assert not answer.ok and answer.error == "MAX не подключён: нет ключа" and vk.bulk == []
+    await routed.enqueue_in(None, [_message(6, Messenger.VK), _message(7, Messenger.MAX)])
+    assert [m.peer_id for m in vk.staged] == [6]
