@@ -165,7 +165,7 @@ async def cmd_faq(event: MessageIn, person: Person, messenger: MessengerPort) ->
 async def cmd_questions(event: MessageIn, messenger: MessengerPort, faq: FaqService) -> None:
     """The deputy's open questions, each with an «Ответить» button."""
     try:
-        found, total = await faq.open_questions(event.sender.external_id)
+        found, total = await faq.open_questions(event.sender)
     except Denied as denied:
         await _say(messenger, event, denied.text)
         return
@@ -185,7 +185,7 @@ async def cmd_questions(event: MessageIn, messenger: MessengerPort, faq: FaqServ
 async def chat_questions(event: MessageIn, messenger: MessengerPort, faq: FaqService) -> None:
     """Open questions asked for in a group chat: refused (they are personal data), audited."""
     try:
-        await faq.open_questions(event.sender.external_id, in_chat=True)
+        await faq.open_questions(event.sender, in_chat=True)
     except Denied as denied:
         await messenger.send(Reply(chat=event.chat, text=denied.text))
 
@@ -198,7 +198,7 @@ async def on_dialog_text(event: MessageIn, person: Person, dialog: StateValue, m
                          dialogs: StateStore, deps: Deps, faq: FaqService) -> None:
     """The deputy's reply to a question, or the id of a new topic."""
     key = step_key(deps.group_id, event.sender)
-    user_id = event.sender.external_id
+    user_id = event.sender
     text = event.text.strip()
     if text.lower().rstrip(".!") in CANCEL_WORDS:
         await dialogs.delete(key)
@@ -310,7 +310,7 @@ async def on_reply(event: ButtonPressed, action: actions.FaqReply, messenger: Me
                    deps: Deps, faq: FaqService) -> None:
     """«Ответить»: the next text the deputy types is the answer."""
     try:
-        question = await faq.start_reply(event.sender.external_id, action.question_id,
+        question = await faq.start_reply(event.sender, action.question_id,
                                          in_chat=event.chat.is_group)
     except (Denied, FaqRefused) as exc:
         await _refuse(messenger, event, exc)
@@ -326,7 +326,7 @@ async def on_entry(event: ButtonPressed, action: actions.FaqEntry, messenger: Me
                    faq: FaqService) -> None:
     """«Сделать ответ статьёй» (or «Ещё темы»): topic buttons."""
     try:
-        page = await faq.start_entry(event.sender.external_id, action.question_id, action.page,
+        page = await faq.start_entry(event.sender, action.question_id, action.page,
                                      in_chat=event.chat.is_group)
     except (Denied, FaqRefused) as exc:
         await _refuse(messenger, event, exc)
@@ -339,7 +339,7 @@ async def on_topic(event: ButtonPressed, action: actions.FaqTopic, messenger: Me
                    faq: FaqService) -> None:
     """A topic chosen: the answer becomes the school's entry under it."""
     try:
-        done = await faq.add_entry(event.sender.external_id, action.question_id, action.topic,
+        done = await faq.add_entry(event.sender, action.question_id, action.topic,
                                    in_chat=event.chat.is_group)
     except (Denied, FaqRefused) as exc:
         await _refuse(messenger, event, exc)
@@ -353,7 +353,7 @@ async def on_new_topic(event: ButtonPressed, action: actions.FaqNewTopic, messen
                        dialogs: StateStore, deps: Deps, faq: FaqService) -> None:
     """«Новая тема»: the next text is the new topic's id (and title)."""
     try:
-        question = await faq.check_entry(event.sender.external_id, action.question_id,
+        question = await faq.check_entry(event.sender, action.question_id,
                                          in_chat=event.chat.is_group)
     except (Denied, FaqRefused) as exc:
         await _refuse(messenger, event, exc)

@@ -85,7 +85,7 @@ class AccessService:
             elif reason is None:
                 reason = "role"
         await self._audit.write(
-            actor_vk_id=_vk_of(vk_id), actor_person_id=person.id if person else None,
+            actor_vk_id=vk_of(vk_id), actor_person_id=person.id if person else None,
             org_id=org_id or (person.org_id if person else None), action=action,
             outcome="ok" if person else "denied", target=target,
             details={} if person else {"reason": reason},
@@ -96,7 +96,7 @@ class AccessService:
         return person
 
 
-def _vk_of(actor: int | Identity) -> int | None:
+def vk_of(actor: int | Identity) -> int | None:
     """The VK id the audit log keeps for an actor (None for someone acting from MAX)."""
     if isinstance(actor, Identity):
         return actor.external_id if actor.messenger is Messenger.VK else None

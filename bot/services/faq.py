@@ -25,8 +25,11 @@ from bot.domain.ui import Button, Color, Keyboard
 from bot.faq import FaqEngine, KnowledgeBase, KnowledgeBaseError, load_knowledge_base, render
 from bot.faq.engine import Messenger, clarifying_question
 from bot.faq.knowledge import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
+from bot.messaging.events import Identity
+from bot.messaging.events import Messenger as Chat
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
-from bot.services.access import AccessService
+from bot.services.access import AccessService, vk_of
+from bot.services.addressing import school_address
 from bot.services.my_status import StatusSection
 from storage.audit import AuditRepo
 from storage.db import Database
@@ -233,7 +236,15 @@ class FaqService:
     async def _deputies(self, org_id: str | None) -> list[Person]:
         if org_id is None:
             return []
-        return [p for p in await self._people.in_org(org_id) if p.role is Role.DEPUTY and p.vk_id]
+        return [p for p in await self._people.in_org(org_id)
+                if p.role is Role.DEPUTY and self._address(p) is not None]
+
+    def _address(self, person: Person) -> tuple[Chat, int] | None:
+        """Where to write to `person`: the school's preferred messenger among those they have and that run."""
+        school = self._school(person.org_id)
+        if school is None:
+            return None
+        return school_address(self._settings, school, person.vk_id, person.max_id)
 
     # --- asking --------------------------------------------------------------------------
 
@@ -353,9 +364,16 @@ class FaqService:
                                            payload={"cmd": "faq_reply", "q": question.id})])
         delivered = 0
         for deputy in deputies:
+            # Each deputy on their own messenger (the school's preferred one among theirs).
+            to = self._address(deputy)
+            if to is None:
+                continue
+            messenger, external_id = to
+            # VK's key stays as it was (its random_id); a MAX account gets its own.
+            key = str(external_id) if messenger is Chat.VK else f"max{external_id}"
             delivery = await self._outbound.reply(OutMessage(
-                peer_id=deputy.vk_id or 0, text=text, keyboard=keyboard, org_id=person.org_id,
-                kind="faq_question", person_id=deputy.id, idem_key=f"faq:q{question.id}:to{deputy.vk_id}"))
+                peer_id=external_id, messenger=messenger, text=text, keyboard=keyboard, org_id=person.org_id,
+                kind="faq_question", person_id=deputy.id, idem_key=f"faq:q{question.id}:to{key}"))
             delivered += delivery.ok
         return HANDED_OFF if delivered else NO_DEPUTY
 
@@ -393,7 +411,7 @@ class FaqService:
     async def _own_id(self, person: Person, question_id: object) -> int:
         return (await self._own(person, question_id)).id
 
-    async def _deputy_for(self, vk_id: int, question_id: object, action: str, *,
+    async def _deputy_for(self, vk_id: int | Identity, question_id: object, action: str, *,
                           in_chat: bool = False) -> tuple[Person, FaqQuestion]:
         """The deputy of the question's school acting on it (checked and audited), and the question."""
         found = await self._repo.get(question_id) if isinstance(question_id, int) else None
@@ -404,7 +422,7 @@ class FaqService:
             raise FaqRefused("Этого вопроса нет — возможно, кнопка устарела.")
         return deputy, found
 
-    async def start_reply(self, vk_id: int, question_id: object, *, in_chat: bool = False) -> FaqQuestion:
+    async def start_reply(self, vk_id: int | Identity, question_id: object, *, in_chat: bool = False) -> FaqQuestion:
         """«Ответить» pressed: the open question, if this deputy may answer it."""
         _, question = await self._deputy_for(vk_id, question_id, "faq_reply_start", in_chat=in_chat)
         if question.status != "open":
@@ -412,7 +430,7 @@ class FaqService:
                              else "Этот вопрос не передавали заместителю.")
         return question
 
-    async def answer_question(self, vk_id: int, question_id: object, text: str, *,
+    async def answer_question(self, vk_id: int | Identity, question_id: object, text: str, *,
                               in_chat: bool = False) -> AnswerResult:
         """Deliver the deputy's reply to the asker through the bot and close the question."""
         deputy, question = await self._deputy_for(vk_id, question_id, "faq_answer", in_chat=in_chat)
@@ -423,28 +441,39 @@ class FaqService:
             closed = await FaqRepo.answer_in(conn, question.id, answer, deputy.id, self._clock.now())
             if not closed:
                 # The access check logged «ok»; this says why nothing changed after all.
-                await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id,
+                await AuditRepo.write_in(conn, actor_vk_id=vk_of(vk_id), actor_person_id=deputy.id,
                                          org_id=question.org_id, action="faq_answer", outcome="error",
                                          target=str(question.id), details={"reason": "not open"})
         if not closed:
             raise FaqRefused(ANSWERED_ALREADY)
-        delivery = await self._outbound.reply(OutMessage(
-            peer_id=question.asker_vk_id, text=f"Ответ на ваш вопрос «{_clip(question.text, 200)}»:\n\n{answer}",
-            org_id=question.org_id, kind="faq_answer", person_id=question.person_id,
-            idem_key=f"faq:a{question.id}"))
+        asker = await self._people.get(question.person_id)
+        to = self._address(asker) if asker is not None else None
+        if to is None and question.asker_vk_id:
+            to = (Chat.VK, question.asker_vk_id)
+        delivered = False
+        if to is not None:
+            # The asker gets the answer on their own messenger (the school's preferred one among theirs).
+            delivery = await self._outbound.reply(OutMessage(
+                peer_id=to[1], messenger=to[0],
+                text=f"Ответ на ваш вопрос «{_clip(question.text, 200)}»:\n\n{answer}",
+                org_id=question.org_id, kind="faq_answer", person_id=question.person_id,
+                idem_key=f"faq:a{question.id}"))
+            delivered = delivery.ok
         answered = await self._repo.get(question.id)
         assert answered is not None
-        if not delivery.ok:
+        if not delivered:
+            why = ("в MAX не запускал(а) бота или остановил(а) его" if to is not None and to[0] is Chat.MAX
+                   else "запретил(а) сообщения от сообщества или недоступен(на)")
             return AnswerResult(question=answered, delivered=False, text=(
-                f"Ответ сохранён, но доставить его не удалось: {question.asker_name} запретил(а) сообщения "
-                "от сообщества или недоступен(на). Передайте ответ лично, пожалуйста."))
+                f"Ответ сохранён, но доставить его не удалось: {question.asker_name} {why}. "
+                "Передайте ответ лично, пожалуйста."))
         keyboard = Keyboard.column([Button(label="Сделать ответ статьёй", callback=True,
                                            payload={"cmd": "faq_entry", "q": question.id})])
         return AnswerResult(question=answered, delivered=True, keyboard=keyboard, text=(
             f"Ответ отправлен: {question.asker_name}. Если так спрашивают часто, сделайте ответ статьёй "
             "базы знаний школы — бот будет отвечать сам."))
 
-    async def open_questions(self, vk_id: int, *, in_chat: bool = False) -> tuple[list[FaqQuestion], int]:
+    async def open_questions(self, vk_id: int | Identity, *, in_chat: bool = False) -> tuple[list[FaqQuestion], int]:
         """The open questions of the deputy's school (at most MAX_LISTED) and how many there are."""
         deputy = await self._access.require(vk_id, "faq_questions", [Role.DEPUTY], in_chat=in_chat)
         assert deputy.org_id is not None
@@ -471,14 +500,14 @@ class FaqService:
 
     # --- knowledge-base entries from the chat ---------------------------------------------
 
-    async def check_entry(self, vk_id: int, question_id: object, *, in_chat: bool = False) -> FaqQuestion:
+    async def check_entry(self, vk_id: int | Identity, question_id: object, *, in_chat: bool = False) -> FaqQuestion:
         """The answered question this deputy may turn into an entry; Denied or FaqRefused otherwise."""
         _, question = await self._deputy_for(vk_id, question_id, "faq_entry_start", in_chat=in_chat)
         if question.status != "answered" or not question.answer:
             raise FaqRefused("Сначала ответьте на вопрос — статьёй станет ваш ответ.")
         return question
 
-    async def start_entry(self, vk_id: int, question_id: object, page: object = 0, *,
+    async def start_entry(self, vk_id: int | Identity, question_id: object, page: object = 0, *,
                           in_chat: bool = False) -> TopicPage:
         """«Сделать ответ статьёй»: topics to file the answer under (closest to the question first)."""
         question = await self.check_entry(vk_id, question_id, in_chat=in_chat)
@@ -502,7 +531,7 @@ class FaqService:
                                f"(страница {number + 1} из {pages})"),
                          keyboard=Keyboard(rows=rows, inline=True))
 
-    async def add_entry(self, vk_id: int, question_id: int | None, topic_id: str, answer: str | None = None,
+    async def add_entry(self, vk_id: int | Identity, question_id: int | None, topic_id: str, answer: str | None = None,
                         example: str | None = None, *, title: str | None = None,
                         in_chat: bool = False) -> str:
         """Store a school entry (the answer under an existing or a new topic) and rebuild the engine.
@@ -552,7 +581,7 @@ class FaqService:
             await FaqRepo.save_entry_in(conn, entry, self._clock.now())
             if question_id is not None:
                 await FaqRepo.set_entry_topic_in(conn, question_id, topic_id)
-            await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=org_id,
+            await AuditRepo.write_in(conn, actor_vk_id=vk_of(vk_id), actor_person_id=deputy.id, org_id=org_id,
                                      action="faq_entry_saved", outcome="ok", target=topic_id,
                                      details={"question": question_id, "new_topic": not existing})
         self._engines.built[org_id] = rebuilt
@@ -563,10 +592,10 @@ class FaqService:
         return (f"Готово: новая тема «{title_now}» ({topic_id}) в базе знаний школы. "
                 "Бот будет отвечать на такие вопросы вашим текстом.")
 
-    async def _access_audit(self, vk_id: int, deputy: Person, org_id: str, target: str, outcome: str,
+    async def _access_audit(self, vk_id: int | Identity, deputy: Person, org_id: str, target: str, outcome: str,
                             reason: str) -> None:
         async with self._db.transaction() as conn:
-            await AuditRepo.write_in(conn, actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=org_id,
+            await AuditRepo.write_in(conn, actor_vk_id=vk_of(vk_id), actor_person_id=deputy.id, org_id=org_id,
                                      action="faq_add_entry", outcome=outcome, target=target,
                                      details={"reason": reason[:300]})
 

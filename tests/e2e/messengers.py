@@ -65,6 +65,18 @@ class Talk:
         """The roster person the bot knows `who` as on this messenger."""
         raise NotImplementedError
 
+    async def say(self, who: Who, text: str, *, count: int = 1) -> list[Answer]:
+        """Write `text` as `who`; the next `count` messages the bot sends `who`."""
+        raise NotImplementedError
+
+    async def mark(self, who: Who) -> int:
+        """Where the messages to `who` end now (`who` has written to the bot before)."""
+        raise NotImplementedError
+
+    async def wait(self, who: Who, after: int, count: int = 1) -> list[Answer]:
+        """The next `count` messages to `who` after `mark`."""
+        raise NotImplementedError
+
 
 @dataclass
 class VkTalk(Talk):
@@ -101,6 +113,15 @@ class VkTalk(Talk):
 
     async def count_sent(self, who: Who) -> int:
         return len((await self.chat.control.sent(self.actor(who)))["items"])
+
+    async def say(self, who: Who, text: str, *, count: int = 1) -> list[Answer]:
+        return [self._answer(r) for r in await self.chat.say(self.actor(who) or 0, text, count=count)]
+
+    async def mark(self, who: Who) -> int:
+        return await self.chat.last_seq(self.actor(who) or 0)
+
+    async def wait(self, who: Who, after: int, count: int = 1) -> list[Answer]:
+        return [self._answer(r) for r in await self.chat.wait(self.actor(who) or 0, count, after=after)]
 
 
 @dataclass
@@ -151,3 +172,19 @@ class MaxTalk(Talk):
     async def person(self, who: Who) -> Person:
         [found] = await self.app.deps.people.by_max_id(self.user(who))
         return found
+
+    async def say(self, who: Who, text: str, *, count: int = 1) -> list[Answer]:
+        before = await self.ctl.sent(None)
+        after = before[-1]["seq"] if before else None
+        said = await self.ctl.say(self.user(who), text)
+        self.dialogs[who] = said["chat_id"]
+        return [self._answer([item]) for item in await self.ctl.wait_sent(said["chat_id"], count, after=after)]
+
+    async def mark(self, who: Who) -> int:
+        # seq is one counter across the emulator.
+        items = await self.ctl.sent(None)
+        return int(items[-1]["seq"]) if items else 0
+
+    async def wait(self, who: Who, after: int, count: int = 1) -> list[Answer]:
+        items = await self.ctl.wait_sent(self.dialogs[who], count, after=after)
+        return [self._answer([item]) for item in items]
