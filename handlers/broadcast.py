@@ -109,7 +109,7 @@ class _Turn:
         """The deputy acting (checked on the server and audited), or None after a polite refusal."""
         in_chat = self.chat.is_group
         try:
-            return await self.access.require(self.user_id, action, [Role.DEPUTY], org_id=org_id, in_chat=in_chat,
+            return await self.access.require(self.event.sender, action, [Role.DEPUTY], org_id=org_id, in_chat=in_chat,
                                              target=target)
         except Denied as denied:
             await self.pop_up("Нет прав")
@@ -196,7 +196,7 @@ async def chat_broadcast(event: MessageIn, person: Person | None, messenger: Mes
                          access: AccessService) -> None:
     """A broadcast asked for in a group chat: refused and audited; known people are told where."""
     try:
-        await access.require(event.sender.external_id, "broadcast_start", [Role.DEPUTY], in_chat=True)
+        await access.require(event.sender, "broadcast_start", [Role.DEPUTY], in_chat=True)
     except Denied as denied:
         if person is not None:
             await messenger.send(Reply(chat=event.chat, text=denied.text))
@@ -398,7 +398,7 @@ async def on_cancel(event: ButtonPressed, action: actions.BroadcastCancel, messe
 async def _cancel(turn: _Turn, broadcast_id: Any) -> None:
     """End the dialog; a draft of the deputy's school is dropped."""
     await turn.end()
-    person = await turn.access.person(turn.user_id)
+    person = await turn.access.person(turn.event.sender)
     if isinstance(broadcast_id, int) and person is not None:
         broadcast = await turn.service.get(broadcast_id)
         if broadcast is not None and broadcast.org_id == person.org_id:

@@ -136,7 +136,7 @@ async def _admin(deps: Deps, messenger: MessengerPort, event: Event, action: str
     """A deputy or the director, checked on the server and audited; None after saying why not."""
     in_chat = event.chat.is_group
     try:
-        return await deps.access.require(event.sender.external_id, action, roles, target=target,
+        return await deps.access.require(event.sender, action, roles, target=target,
                                          in_chat=in_chat, org_id=org_id)
     except Denied as denied:
         await _snackbar(messenger, event, "Нет прав" if not in_chat else "Только в личных сообщениях")
@@ -184,7 +184,7 @@ async def cmd_report(event: MessageIn, deps: Deps, messenger: MessengerPort, bot
 async def chat_report(event: MessageIn, person: Person | None, deps: Deps, messenger: MessengerPort) -> None:
     """The report asked for in a group chat: refused (names stay private) and audited."""
     try:
-        await deps.access.require(event.sender.external_id, "migration_report", REPORT_ROLES, in_chat=True)
+        await deps.access.require(event.sender, "migration_report", REPORT_ROLES, in_chat=True)
     except Denied as denied:
         if person is not None:
             await messenger.send(Reply(chat=event.chat, text=denied.text))

@@ -44,6 +44,7 @@ class AudiencePerson(BaseModel):
     person_id: int
     full_name: str
     vk_id: int | None
+    max_id: int | None = None
 
 
 class Recipient(BaseModel):
@@ -56,6 +57,8 @@ class Recipient(BaseModel):
     vk_id: int | None
     status: str
     error_code: int | None
+    # The person's MAX account now (the run addresses each person on the school's messenger).
+    max_id: int | None = None
 
 
 def _broadcast(r: aiosqlite.Row) -> Broadcast:
@@ -63,7 +66,7 @@ def _broadcast(r: aiosqlite.Row) -> Broadcast:
 
 
 def _audience(rows: Iterable[aiosqlite.Row]) -> list[AudiencePerson]:
-    return [AudiencePerson(person_id=r[0], full_name=r[1], vk_id=r[2]) for r in rows]
+    return [AudiencePerson(person_id=r[0], full_name=r[1], vk_id=r[2], max_id=r[3]) for r in rows]
 
 
 class BroadcastRepo:
@@ -129,7 +132,8 @@ class BroadcastRepo:
             await conn.executemany(
                 "INSERT OR IGNORE INTO broadcast_recipients(broadcast_id, person_id, vk_id, status) "
                 "VALUES (?, ?, ?, ?)",
-                [(broadcast_id, r.person_id, r.vk_id, "pending" if r.vk_id else "skipped") for r in recipients],
+                [(broadcast_id, r.person_id, r.vk_id, "pending" if r.vk_id or r.max_id else "skipped")
+                 for r in recipients],
             )
             return True
 
@@ -142,12 +146,13 @@ class BroadcastRepo:
     async def recipients(self, broadcast_id: int) -> list[Recipient]:
         """A started broadcast's recipients, by name."""
         async with self._db.read() as conn, conn.execute(
-            "SELECT r.person_id, p.full_name, r.vk_id, r.status, r.error_code FROM broadcast_recipients r "
+            "SELECT r.person_id, p.full_name, r.vk_id, r.status, r.error_code, p.max_id FROM broadcast_recipients r "
             "JOIN people p ON p.id = r.person_id WHERE r.broadcast_id = ? ORDER BY p.full_name, p.id",
             (broadcast_id,),
         ) as cur:
             rows = await cur.fetchall()
-        return [Recipient(person_id=r[0], full_name=r[1], vk_id=r[2], status=r[3], error_code=r[4]) for r in rows]
+        return [Recipient(person_id=r[0], full_name=r[1], vk_id=r[2], status=r[3], error_code=r[4], max_id=r[5])
+                for r in rows]
 
     async def finish(self, broadcast_id: int, outcomes: Sequence[tuple[int, str, int | None]]) -> bool:
         """Record (person_id, status, error_code) for each recipient and close the run, at once.
@@ -171,7 +176,7 @@ class BroadcastRepo:
     async def staff(self, org_id: str) -> list[AudiencePerson]:
         """Every active teacher and staff member of the school."""
         async with self._db.read() as conn, conn.execute(
-            "SELECT id, full_name, vk_id FROM people WHERE org_id = ? AND active = 1 AND role IN (?, ?) "
+            "SELECT id, full_name, vk_id, max_id FROM people WHERE org_id = ? AND active = 1 AND role IN (?, ?) "
             "ORDER BY full_name, id",
             (org_id, *_STAFF_ROLES),
         ) as cur:
@@ -180,7 +185,7 @@ class BroadcastRepo:
     async def below_threshold(self, org_id: str, period_start: str, threshold: int) -> list[AudiencePerson]:
         """Teachers with fewer than `threshold` group-chat messages in the period (or no figures)."""
         async with self._db.read() as conn, conn.execute(
-            "SELECT p.id, p.full_name, p.vk_id FROM people p LEFT JOIN person_stats s "
+            "SELECT p.id, p.full_name, p.vk_id, p.max_id FROM people p LEFT JOIN person_stats s "
             "ON s.person_id = p.id AND s.period_start = ? "
             "WHERE p.org_id = ? AND p.active = 1 AND p.role = 'teacher' "
             "AND (s.group_messages IS NULL OR s.group_messages < ?) ORDER BY p.full_name, p.id",
@@ -191,7 +196,7 @@ class BroadcastRepo:
     async def not_registered(self, org_id: str, period_start: str) -> list[AudiencePerson]:
         """Teachers and staff the period's table shows as not registered (or does not list)."""
         async with self._db.read() as conn, conn.execute(
-            "SELECT p.id, p.full_name, p.vk_id FROM people p LEFT JOIN person_stats s "
+            "SELECT p.id, p.full_name, p.vk_id, p.max_id FROM people p LEFT JOIN person_stats s "
             "ON s.person_id = p.id AND s.period_start = ? "
             "WHERE p.org_id = ? AND p.active = 1 AND p.role IN (?, ?) "
             "AND (s.person_id IS NULL OR s.registered = 0) ORDER BY p.full_name, p.id",
@@ -203,7 +208,7 @@ class BroadcastRepo:
         """The school's active people among `person_ids`."""
         wanted = set(person_ids)
         async with self._db.read() as conn, conn.execute(
-            "SELECT id, full_name, vk_id FROM people WHERE org_id = ? AND active = 1 ORDER BY full_name, id",
+            "SELECT id, full_name, vk_id, max_id FROM people WHERE org_id = ? AND active = 1 ORDER BY full_name, id",
             (org_id,),
         ) as cur:
             return [p for p in _audience(await cur.fetchall()) if p.person_id in wanted]
@@ -211,12 +216,12 @@ class BroadcastRepo:
     async def classes(self, org_id: str) -> dict[str, list[AudiencePerson]]:
         """Class name (as stored) → the school's active people who lead it."""
         async with self._db.read() as conn, conn.execute(
-            "SELECT c.class_name, p.id, p.full_name, p.vk_id FROM person_classes c JOIN people p ON p.id = c.person_id "
+            "SELECT c.class_name, p.id, p.full_name, p.vk_id, p.max_id FROM person_classes c JOIN people p ON p.id = c.person_id "
             "WHERE p.org_id = ? AND p.active = 1 ORDER BY p.full_name, p.id",
             (org_id,),
         ) as cur:
             rows = await cur.fetchall()
         found: dict[str, list[AudiencePerson]] = {}
         for r in rows:
-            found.setdefault(r[0], []).append(AudiencePerson(person_id=r[1], full_name=r[2], vk_id=r[3]))
+            found.setdefault(r[0], []).append(AudiencePerson(person_id=r[1], full_name=r[2], vk_id=r[3], max_id=r[4]))
         return found

@@ -25,7 +25,10 @@ async def test_demo_plays_every_step_on_both_messengers(tmp_path: Path, monkeypa
     not_on_max = [n for n, step in enumerate(steps, 1) if "max" in step.not_on]
     played = len(steps) - len(not_on_max)
     assert f"MAX: шагов {len(steps)}, сыграно {played}, с ошибкой: 0." in text
-    assert "Пока не работают в MAX: шаги " + ", ".join(map(str, not_on_max)) in text
+    if not_on_max:
+        assert "Пока не работают в MAX: шаги " + ", ".join(map(str, not_on_max)) in text
+    else:
+        assert "Пока не работают в MAX" not in text
     # Each step MAX skips says so where it stands, with the reason.
     assert text.count("⏭ в MAX пока не работает: ") == len(not_on_max)
     assert played >= 17  # the summary, menus, status, chats, the broadcast dialog … play in MAX

@@ -23,7 +23,8 @@ from bot.domain import answers
 from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.messaging.events import ChatRef, Edit, Identity, Messenger, Reply
-from bot.ports import Delivery, MessengerPort, OutMessage
+from bot.ports import MAX_DENIED, Delivery, MessengerPort, OutMessage
+from bot.services.addressing import running, school_address
 from bot.services.reachability import ReachabilityService, reason_for
 from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
 from storage.db import Database
@@ -38,6 +39,8 @@ MAX_TEXT = 3500
 PREVIEW_NAMES = 10
 REPORT_NAMES = 50
 HEADER = "Сообщение от заместителя директора:\n\n"
+# MAX answers 403 to a send to someone who never started the bot or stopped it.
+MAX_UNREACHABLE = "человек не запускал бота или остановил его"
 # Latin letters that look like Cyrillic ones in a class name typed on the wrong layout.
 _LOOKALIKES = str.maketrans("ABEKMHOPCTX", "АВЕКМНОРСТХ")
 
@@ -240,9 +243,7 @@ class BroadcastService:
     async def preview(self, broadcast: Broadcast) -> Preview:
         """Recipients and the unreachable ones among them first, then who and the text."""
         people = await self.audience(broadcast.org_id, broadcast.audience, broadcast.audience_arg)
-        await self._reach.refresh(broadcast.org_id)
-        summary = await self._reach.summary(broadcast.org_id, [p.person_id for p in people])
-        unreachable = summary.unreachable
+        unreachable = await self._unreachable(broadcast.org_id, people)
         if unreachable:
             first = f"Получателей: {len(people)}, из них бот не может написать {len(unreachable)}:"
             lines = [first, *_names(unreachable, PREVIEW_NAMES)]
@@ -251,6 +252,38 @@ class BroadcastService:
         lines += ["", f"Кому: {self.describe(broadcast.audience, broadcast.audience_arg)}.", "", "Текст:",
                   broadcast.text, "", "Отправить?"]
         return Preview(broadcast=broadcast, recipients=len(people), unreachable=unreachable, text="\n".join(lines))
+
+    async def _unreachable(self, org_id: str, people: Sequence[AudiencePerson]) -> list[UnreachablePerson]:
+        """Who of `people` the bot cannot write to on the messenger each would get the broadcast in, and why."""
+        school = next((s for s in self._settings.schools if s.id == org_id), None)
+        on = running(self._settings)
+        if Messenger.MAX not in on:  # VK only: as it always was
+            await self._reach.refresh(org_id)
+            return (await self._reach.summary(org_id, [p.person_id for p in people])).unreachable
+        vk_side = [p for p in people if school and (to := school_address(self._settings, school, p.vk_id, p.max_id))
+                   and to[0] is Messenger.VK]
+        vk_out: dict[int, UnreachablePerson] = {}
+        if vk_side:
+            await self._reach.refresh(org_id)
+            vk_out = {u.person_id: u for u in
+                      (await self._reach.summary(org_id, [p.person_id for p in vk_side])).unreachable}
+        max_out = {u.person_id: u for u in (await self._reach.max_summary(org_id)).unreachable}
+        found: list[UnreachablePerson] = []
+        for p in people:
+            to = school_address(self._settings, school, p.vk_id, p.max_id) if school else None
+            if to is None:
+                found.append(UnreachablePerson(person_id=p.person_id, name=p.full_name, vk_id=p.vk_id, code=None,
+                                               reason=self._no_address(p.full_name)))
+            elif (gone := (vk_out if to[0] is Messenger.VK else max_out).get(p.person_id)) is not None:
+                found.append(gone)
+        return found
+
+    def _no_address(self, name: str) -> str:
+        """Why someone with no account in a running messenger gets nothing."""
+        on = running(self._settings)
+        if Messenger.MAX not in on:
+            return reason_for(None, name)
+        return "нет ни страницы ВКонтакте, ни MAX в списке" if Messenger.VK in on else "MAX не привязан"
 
     async def set_text(self, broadcast_id: int, text: str) -> Preview:
         """A new text for a draft, and the new preview."""
@@ -301,10 +334,14 @@ class BroadcastService:
         if broadcast is None or broadcast.status != "sending":
             return None
         recipients = await self._repo.recipients(broadcast.id)
-        to_send = [r for r in recipients if r.vk_id]
-        messages = [OutMessage(peer_id=r.vk_id or 0, text=HEADER + broadcast.text,
+        # Each person on the school's preferred messenger among those they have and that run.
+        school = next((s for s in self._settings.schools if s.id == broadcast.org_id), None)
+        addressed = [(r, school_address(self._settings, school, r.vk_id, r.max_id) if school else None)
+                     for r in recipients if r.status != "skipped"]
+        to_send = [r for r, to in addressed if to is not None]
+        messages = [OutMessage(peer_id=to[1], messenger=to[0], text=HEADER + broadcast.text,
                                idem_key=f"broadcast:{broadcast.id}:{r.person_id}", org_id=broadcast.org_id,
-                               kind="broadcast", person_id=r.person_id) for r in to_send]
+                               kind="broadcast", person_id=r.person_id) for r, to in addressed if to is not None]
         total = len(recipients)
         skipped = total - len(to_send)
         last_shown = -1
@@ -365,8 +402,8 @@ class BroadcastService:
     def _report(self, broadcast: Broadcast, recipients: Sequence[Recipient]) -> Report:
         delivered = sum(1 for r in recipients if r.status == "sent")
         unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=r.vk_id,
-                                         code=r.error_code if r.vk_id else None,
-                                         reason=reason_for(r.error_code if r.vk_id else None, r.full_name))
+                                         code=r.error_code if r.status == "unreachable" else None,
+                                         reason=self._why(r))
                        for r in recipients if r.status in ("unreachable", "skipped")]
         failed = [r.full_name for r in recipients if r.status in ("failed", "pending")]
         lines = [f"Рассылка отправлена. Доставлено: {delivered} из {len(recipients)}."]
@@ -375,10 +412,19 @@ class BroadcastService:
                       "Чтобы бот мог им писать, перешлите им приглашение: кнопка «Кто не подписан»."]
         if failed:
             more = f" и ещё {len(failed) - REPORT_NAMES}" if len(failed) > REPORT_NAMES else ""
-            lines += ["", f"Не доставлено из-за сбоя ВКонтакте ({len(failed)}): "
+            lines += ["", f"Не доставлено из-за сбоя мессенджера ({len(failed)}): "
                       f"{', '.join(failed[:REPORT_NAMES])}{more}. Им можно написать позже ещё раз."]
         return Report(broadcast=broadcast, total=len(recipients), delivered=delivered, unreachable=unreachable,
                       failed=failed, text="\n".join(lines))
+
+
+    def _why(self, recipient: Recipient) -> str:
+        """Why a recipient did not get the broadcast, in Russian."""
+        if recipient.status == "unreachable" and recipient.error_code == MAX_DENIED:
+            return MAX_UNREACHABLE
+        if recipient.status == "unreachable":
+            return reason_for(recipient.error_code, recipient.full_name)
+        return self._no_address(recipient.full_name)
 
 
 def _progress_chat(broadcast: Broadcast) -> ChatRef | None:

@@ -109,7 +109,7 @@ async def test_send_reports_each_unreachable_person_with_the_reason(
     report = sender.replies[-1].text
     assert report.startswith("Рассылка отправлена. Доставлено: 1 из 3.")
     assert "Кузнецов Олег — не разрешил сообщения от сообщества" in report
-    assert "Сидорова Мария — нет страницы ВКонтакте" in report
+    assert "Сидорова Мария — нет ни страницы ВКонтакте, ни MAX" in report  # no token set: both count
 
 
 async def test_a_run_killed_midway_is_resumed_once(db: Database, settings: Settings, school: dict[str, Person]) -> None:
