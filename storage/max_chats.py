@@ -3,6 +3,9 @@ so a chat is learnt from bot_added and forgotten on bot_removed."""
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
@@ -49,3 +52,20 @@ class MaxChatsRepo:
             rows = await cur.fetchall()
         return [MaxChat(chat_id=r[0], title=r[1], is_admin=None if r[2] is None else bool(r[2]),
                         reads_all=None if r[3] is None else bool(r[3])) for r in rows]
+
+
+async def known_chats(path: Path) -> list[MaxChat]:
+    """The chats kept in the database file at `path`, read without changing it: none when the file does not
+    exist yet, cannot be opened, or is from before MAX chats were kept (migration 0019)."""
+    if not path.exists():
+        return []
+    try:
+        db = await Database.open(path, migrate=False, create=False)
+    except (sqlite3.Error, OSError):
+        return []
+    try:
+        return await MaxChatsRepo(db).all()
+    except sqlite3.Error:
+        return []
+    finally:
+        await db.close()

@@ -73,8 +73,13 @@ async def _check(settings: Settings, max_chats: Sequence[KnownChat] | None = Non
 
 
 async def _known_chats(settings: Settings) -> list[KnownChat]:
-    """The MAX group chats the bot has learnt of (none while the database does not exist yet)."""
-    return []
+    """The MAX group chats the bot has learnt of from `bot_added` (none while the database does not
+    exist yet or cannot be read: `doctor` reports on the messengers, not on the database)."""
+    from bot.max.doctor import KnownChat
+    from storage.max_chats import known_chats
+
+    chats = await known_chats(settings.storage.database_path)
+    return [KnownChat(chat_id=c.chat_id, title=c.title) for c in chats]
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +149,25 @@ def test_doctor_without_any_token_names_both_keys(tmp_path: Path, capsys: pytest
     out = capsys.readouterr().out
     for key in ("[vk] token", "SFERUM_VK__TOKEN", "[max] token", "SFERUM_MAX__TOKEN"):
         assert key in out
+
+
+async def test_doctor_checks_the_chats_the_running_bot_learnt(max_settings: Settings, max_ctl: MaxEmulatorControl,
+                                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without a list given, doctor checks the chats the bot learnt from bot_added (read from its database)."""
+    from bot.commands.doctor import _known_chats
+    from tests.max.conftest import start_max_app, stop_app
+
+    monkeypatch.chdir(tmp_path)
+    assert await _known_chats(max_settings) == []  # no database yet
+    app, task = await start_max_app(max_settings, max_ctl)
+    try:
+        await max_ctl.add_chat(-801, "Родители 9А", [7101], bot_is_admin=False)
+        for _ in range(200):  # polling with a bound: the bot keeps the chat when it handles bot_added
+            if await _known_chats(max_settings):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await stop_app(app, task)
+    assert [c.chat_id for c in await _known_chats(max_settings)] == [-801]
+    text, ok = await _check(max_settings)
+    assert not ok and "Чат «Родители 9А» (-801): бот не администратор" in text
