@@ -81,15 +81,16 @@ class DemoFixture(BaseModel):
         ]
 
     def roster_csv(self) -> bytes:
-        """The staff roster as a deputy would export it (UTF-8 CSV with «;»)."""
+        """The staff roster as a deputy would export it (UTF-8 CSV with «;»): the demo people keep their
+        numbers as MAX ids too (the `max` column of ../shared/specs/roster.md)."""
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
-        writer.writerow(["ФИО", "Должность", "Классное руководство", "VK ID"])
+        writer.writerow(["ФИО", "Должность", "Классное руководство", "VK ID", "ID MAX"])
         role_names = {Role.TEACHER: "учитель", Role.DEPUTY: "заместитель директора по УВР",
                       Role.DIRECTOR: "директор", Role.STAFF: "сотрудник", Role.DISTRICT: "сотрудник"}
         for p in self.people:
             writer.writerow([p.full_name, role_names[p.role], ", ".join(p.classes),
-                             p.vk_id if p.vk_in_roster else ""])
+                             p.vk_id if p.vk_in_roster else "", p.vk_id if p.vk_in_roster else ""])
         return out.getvalue().encode("utf-8")
 
     def stats_csv(self, week: int) -> bytes:

@@ -20,21 +20,6 @@ async def _remind(stage: Stage) -> str:
     return f"напоминания: отправлено {report.sent}, не дошли {len(report.unreachable)}"
 
 
-async def _bind_max(stage: Stage) -> str | None:
-    """Until the roster's MAX column binds them, the staff are bound to their MAX ids here (said in the output)."""
-    fixture = stage.fixture
-    people = {p.full_name: p for p in await stage.app.deps.people.in_org(fixture.school.id)}
-    bound = 0
-    for demo in fixture.people:
-        person = people.get(demo.full_name)
-        # The director and the deputy are already known in MAX from the config (director_max_id …).
-        if (demo.vk_in_roster and person is not None and person.max_id is None
-                and not await stage.app.deps.people.by_max_id(demo.vk_id)):
-            await stage.app.deps.people.bind_max(person.id, demo.vk_id)
-            bound += 1
-    return f"MAX id привязаны напрямую у {bound} сотрудников (столбца MAX в списке бот пока не читает)" if bound else None
-
-
 def _code_message(last: str) -> str:
     """What the teacher posts in the new chat: the bot's mention and the code it gave."""
     found = re.search(r"(@club\d+ )?([A-Z0-9]{6})\b", last.split("кодом:")[-1])
@@ -53,7 +38,7 @@ def demo_steps(fixture: DemoFixture) -> list[Step]:
         Step(deputy, "Заместитель директора открывает бота", text="Начать",
              expect=["здравствуйте", "Рассылка"], expect_on={"vk": ["Загрузить таблицу"]}),
         Step(deputy, "Заместитель присылает список сотрудников", doc=("сотрудники.csv", fixture.roster_csv()),
-             expect=["Загружен"], then_on={"max": _bind_max}),
+             expect=["Загружен"]),
         Step(deputy, "…и таблицу мониторинга за прошлую неделю",
              doc=("мониторинг_07-13.11.csv", fixture.stats_csv(0)), expect=["07.11"]),
         Step(deputy, "…и за последнюю неделю", doc=("мониторинг_14-20.11.csv", fixture.stats_csv(1)),

@@ -262,11 +262,10 @@ async def open_max(data_dir: Path, fixture: DemoFixture) -> MaxStage:
         emulator.seed_users(fixture.max_emulator_users())
         director = fixture.by_role(Role.DIRECTOR)[0].vk_id
         deputies = [p.vk_id for p in fixture.by_role(Role.DEPUTY)]
-        # A school moving to MAX knows its director and deputy by both ids: one person each, whom the
-        # roster (by VK id) finds too.
+        # A school in MAX only: its director and deputy by their MAX ids, whom the roster's MAX column finds.
         settings = school_settings(
             fixture, data_dir, max_={"token": fixture.token, "api_url": emulator.base_url},
-            director_max_id=director, deputy_max_ids=deputies, director_vk_id=director, deputy_vk_ids=deputies)
+            director_max_id=director, deputy_max_ids=deputies)
         app = await build_app(settings, backoff=Backoff(base=0.1, cap=2))
     except BaseException:
         await emulator.stop()

@@ -75,3 +75,16 @@ async def test_the_preview_counts_max_bindings(service: ImportService, db: Datab
     assert "Будут привязаны к MAX: 1 человек." in outcome.preview.lines()
     assert "max_bound" not in outcome.preview.as_json()
     assert await PeopleRepo(db).by_max_id(7101) == []
+
+
+async def test_a_deputy_the_config_names_by_max_id_is_the_rosters_row(service: ImportService, db: Database) -> None:
+    """A deputy known only by `deputy_max_ids` is matched by the row with that MAX id (named by it), not refused."""
+    from bot.domain.models import CONFIG_NAMES, Role
+
+    placeholder = await PeopleRepo(db).ensure_config_max_person("school1", 7002, Role.DEPUTY,
+                                                                CONFIG_NAMES[Role.DEPUTY])
+    rows = [["Белова Ирина Константиновна", "заместитель директора", "", "7002"]]
+    result = await service.import_roster(xlsx([HEADER, *rows]), "staff.xlsx")
+    assert (result.added, result.updated, result.problems) == (0, 1, [])
+    [deputy] = await PeopleRepo(db).by_max_id(7002)
+    assert deputy.id == placeholder.id and deputy.full_name == "Белова Ирина Константиновна"

@@ -169,6 +169,10 @@ def match_roster(rows: Sequence[RosterRow], people: Sequence[Person],
             continue
         max_id = max_ref(row, problems)
         person = by_vk.get((org, vk_id)) if vk_id is not None else None
+        if person is None and max_id is not None:
+            holder = by_max.get((org, max_id))
+            if holder is not None and holder.source == "config":
+                person = holder  # the config names this MAX account (a director, a deputy): the roster names them
         if person is None:
             found = by_key.get((org, name_key(name)), [])
             active = [p for p in found if p.active]
