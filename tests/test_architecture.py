@@ -157,7 +157,7 @@ def test_converted_handlers_import_no_vkbottle() -> None:
         tree = ast.parse(path.read_text("utf-8"))
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        bad = {m for m in modules if m.split(".")[0] == "vkbottle" or m.startswith(("bot.vk", "handlers.common"))}
+        bad = {m for m in modules if m.split(".")[0] == "vkbottle" or m.startswith(("bot.vk", "bot.max"))}
         if bad:
             offenders[path.name] = sorted(bad)
     assert offenders == {}
