@@ -23,7 +23,7 @@ from bot.contracts import ChatsProgress, LiveCounts, Reachability, UnreachablePe
 from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
 from bot.domain.quiet import first_loud_minute
-from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.reach import VK_REFUSALS
 from bot.domain.records import PersonStats
 from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
@@ -45,11 +45,8 @@ REMINDER, NUDGE = "reminder", "nudge"
 REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
 MAX_LISTED = 40
 
-UNREACHABLE_REASONS = {
-    901: NOT_ALLOWED_901,
-    902: PRIVACY_902,
-    943: "ВКонтакте не дал написать: давно не писал(а) сообществу",
-    944: "ВКонтакте не дал написать: исчерпан лимит сообщений",
+UNREACHABLE_REASONS: dict[int | None, str] = {
+    **{code: refusal.reported for code, refusal in VK_REFUSALS.items()},
     MAX_DENIED: "MAX: человек не запускал бота или остановил его",
     None: "страница ВКонтакте не привязана",
 }
