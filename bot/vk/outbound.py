@@ -25,6 +25,7 @@ from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
 
 from bot.config import Settings
 from bot.domain.ui import Keyboard
+from bot.messaging.delivery import OutboxSender
 from bot.ports import Clock, Delivery, OutMessage, SystemClock
 from bot.ratelimit import Priority, priority
 from bot.vk.keyboard import render_keyboard
@@ -54,7 +55,6 @@ log = logging.getLogger(__name__)
 CHAT_PEER_START = 2_000_000_000
 # What a send can fail with: VK's refusal, or (with a plain vkbottle API) the network.
 _SEND_ERRORS = (VKAPIError, aiohttp.ClientError, TimeoutError, OSError)
-ProgressFn = Callable[[int, int], Awaitable[None]]
 
 
 @dataclass
@@ -62,15 +62,6 @@ class _Batch:
     rows: list[OutboxRow]
     code: str
     tag: str
-
-
-class _Progress:
-    """Counts the finished rows of one send_bulk call."""
-
-    def __init__(self, keys: set[str], callback: ProgressFn | None) -> None:
-        self.keys = keys
-        self.done = 0
-        self.callback = callback
 
 
 def _reply_key() -> str:
@@ -85,12 +76,14 @@ def _error_of(exc: BaseException) -> tuple[int, str]:
     return NETWORK_ERROR, str(exc) or type(exc).__name__
 
 
-class VkOutbound:
+class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     """`bot.ports.Outbound` over VK: replies, bulk sends through the outbox, edits, files.
 
     `concurrency` execute requests may be in flight at once (the rate limiter still
     spaces them); a row is tried at most `max_attempts` times before it is 'failed'.
     """
+
+    _outbox: OutboxRepo
 
     def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
                  clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
@@ -105,9 +98,8 @@ class VkOutbound:
         self._retry_base = retry_base
         self._page_size = page_size
         self._sleep = sleep
-        self._drain_lock = asyncio.Lock()
+        self._init_outbox()
         self.reply_rounds = reply_rounds
-        self._progress: list[_Progress] = []
         self._batch_seq = itertools.count(1)
         # Batch tags name this process's run, so tags from before a crash stay distinguishable.
         self._run_id = uuid.uuid4().hex[:8]
@@ -237,37 +229,6 @@ class VkOutbound:
             ))
         return rows
 
-    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
-        """Store the messages in the outbox inside the caller's transaction, without sending.
-
-        They go out with the next `send_bulk` of the same messages or `resume()` (at start),
-        so a crash right after the caller's commit cannot lose them.
-        """
-        await self._outbox.enqueue_in(conn, [row for m in messages for row in self._rows(m)])
-
-    async def send_bulk(self, messages: Sequence[OutMessage], *,
-                        on_progress: ProgressFn | None = None) -> list[Delivery]:
-        """Store the messages in the outbox, deliver each exactly once, report each.
-
-        Returns one Delivery per message, in order (a split message is ok when all its
-        parts are). Messages already delivered under the same idem_key are not sent
-        again; ones that failed before are tried again. `on_progress(done, total)` is
-        awaited after each batch.
-        """
-        planned = [self._rows(m) for m in messages]  # KeyboardError before anything is stored
-        flat = [row for rows in planned for row in rows]
-        await self._outbox.enqueue(flat)
-        await self._outbox.rearm_failed([row.idem_key for row in flat])
-        progress = _Progress({row.idem_key for row in flat}, on_progress)
-        self._progress.append(progress)
-        try:
-            await self._drain()
-        finally:
-            self._progress.remove(progress)
-        stored = await self._outbox.by_keys([row.idem_key for row in flat])
-        return [self._delivery(m, [stored.get(r.idem_key) for r in rows])
-                for m, rows in zip(messages, planned, strict=True)]
-
     @staticmethod
     def _delivery(message: OutMessage, rows: Sequence[OutboxRow | None]) -> Delivery:
         for row in rows:
@@ -289,14 +250,6 @@ class VkOutbound:
             log.info("resuming %d pending outbox messages", before)
             await self._drain()
         return before
-
-    async def _drain(self) -> None:
-        """Deliver pending rows until none is left; transient failures wait and go again."""
-        async with self._drain_lock:
-            round_no = 0
-            while await self._pass():
-                round_no += 1
-                await self._sleep(backoff(round_no, self._retry_base, cap=10.0))
 
     async def _pass(self) -> bool:
         """One pass over the pending rows; True if some are still pending afterwards."""
@@ -376,11 +329,4 @@ class VkOutbound:
     async def _report(self, rows: Sequence[OutboxRow], records: Sequence[SendResult]) -> None:
         finished = [row.idem_key for row, rec in zip(rows, records, strict=True)
                     if rec.status != "pending"]
-        for progress in list(self._progress):
-            gained = sum(1 for key in finished if key in progress.keys)
-            progress.done += gained
-            if gained and progress.callback is not None:
-                try:
-                    await progress.callback(progress.done, len(progress.keys))
-                except Exception:  # a progress display must never stop a send
-                    log.exception("не удалось сообщить о ходе отправки")
+        await self._finished(finished)
