@@ -45,6 +45,9 @@ CHOOSE_RATIO = 0.95
 #: At or above this confidence the bot answers even when a runner-up is close: both
 #: topics match well, and the best one is right far more often than not.
 SURE_ABOVE = 0.5
+#: A runner-up this close (within 0.2 %) is a tie whatever the confidence: the bot asks rather than
+#: flips a coin. («звонить через браузер с компьютера», calls 0.642 vs web_version 0.640, stays an answer.)
+TIE_RATIO = 0.998
 #: Runners-up below this share of the best one are not offered at all.
 ALTERNATIVE_RATIO = 0.6
 MAX_CHOICES = 3
@@ -605,7 +608,7 @@ class FaqEngine:
         close = [
             topic_id
             for topic_id, score in ranked[1:MAX_CHOICES]
-            if score >= best * CHOOSE_RATIO and best < SURE_ABOVE
+            if score >= best * CHOOSE_RATIO and (best < SURE_ABOVE or score >= best * TIE_RATIO)
         ]
         entry = self.pick_entry(best_id, question)
         if close:

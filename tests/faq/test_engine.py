@@ -318,3 +318,27 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
     """Pronouns and side words do not make a clause a question of its own; rare topic words do."""
     assert not any(engine._carries_intent(w) for w in ("мы", "сам", "я", "max"))  # noqa: SLF001
     assert engine._carries_intent("регистрация") and engine._carries_intent("пароль")  # noqa: SLF001
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("как прицепить дневник к сферуму", "ejd"),
+        ("сменила симку и код теперь не приходит", "login_code"),
+        ("отвечаю родителям в личной телеге, это нарушение?", "rules"),
+        ("пришла напоминалка от бота, за что", "monitoring"),
+        ("когда появляются свежие цифры по активности", "monitoring"),
+        ("можно уйти пораньше с работы в среду", None),
+    ],
+)
+def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
+    """Everyday words for attaching, a SIM card, a breach, a reminder and fresh figures reach their topic."""
+    assert engine.ask(question).topic == topic
+
+
+def test_a_tie_asks_even_when_confident(engine: FaqEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two topics scoring all but the same get a clarifying question, however high the score."""
+    monkeypatch.setattr(engine, "scores", lambda q: [("role", 0.71), ("join_school", 0.7099)])
+    result = engine.ask("я и учитель и родитель в одной школе")
+    assert result.kind == "choice"
+    assert result.options[:1] and {e.split(".")[0] for e in result.options} == {"role", "join_school"}
