@@ -342,3 +342,17 @@ def test_a_tie_asks_even_when_confident(engine: FaqEngine, monkeypatch: pytest.M
     result = engine.ask("я и учитель и родитель в одной школе")
     assert result.kind == "choice"
     assert result.options[:1] and {e.split(".")[0] for e in result.options} == {"role", "join_school"}
+
+
+@pytest.mark.parametrize(
+    ("question", "index"),
+    [
+        ("нам тоже надо регистрироваться? как это сделать, там вроде роль сотрудник", 0),
+        ("у нас новая школа, как туда вступить", 1),
+        ("кто админ? как его найти?", 1),
+        ("сферум, привязка к журналу, ошибка", 2),
+    ],
+)
+def test_the_clause_that_asks(question: str, index: int) -> None:
+    """The question is the last clause, or the last one ending with «?» when the message trails on without one."""
+    assert FaqEngine._question_clause(question) == index
