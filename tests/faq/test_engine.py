@@ -329,10 +329,15 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("пришла напоминалка от бота, за что", "monitoring"),
         ("когда появляются свежие цифры по активности", "monitoring"),
         ("можно уйти пораньше с работы в среду", None),
+        ("я ответственная за сферум в школе, где добавить учителей", "admin"),
+        ("мальчик ушел из класса, как удалить его из чата", "class_chats"),
+        ("уволилась, хочу чтобы учебного профиля больше не было", "privacy"),
+        ("в сферуме меня ученицей сделали, а я учитель", "role"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
-    """Everyday words for attaching, a SIM card, a breach, a reminder and fresh figures reach their topic."""
+    """Everyday words (attaching, a SIM card, a breach, «напоминалка», «я ответственная», «мальчик»,
+    «больше не было», «ученицей сделали») reach their topic through the synonym data."""
     assert engine.ask(question).topic == topic
 
 
