@@ -333,11 +333,13 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("мальчик ушел из класса, как удалить его из чата", "class_chats"),
         ("уволилась, хочу чтобы учебного профиля больше не было", "privacy"),
         ("в сферуме меня ученицей сделали, а я учитель", "role"),
+        ("меня в сферуме видят как ученика, а я учитель", "role"),
+        ("случайно вошла как родитель, а нужно как учитель", "role"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
     """Everyday words (attaching, a SIM card, a breach, «напоминалка», «я ответственная», «мальчик»,
-    «больше не было», «ученицей сделали») reach their topic through the synonym data."""
+    «больше не было», «ученицей сделали», «видят как ученика») reach their topic through the synonym data."""
     assert engine.ask(question).topic == topic
 
 
