@@ -43,8 +43,8 @@ the synonym data lacked («прицепить» журнал, «симка», «
 pulled a question away («отвечаю родителю» read as «ответственный», «по порядку» as a subject), long
 messages whose question sat in the story — and fixed in the synonym data and the off-topic phrases,
 never by adding its questions as examples; a near-exact tie between two topics now asks, and in a
-message that trails on after its «?» the clause with the «?» is the question. After it: top-1 150/160
-(93.8 %), direct right 132/144 (91.7 %); no older set lost a question or a direct answer.
+message that trails on after its «?» the clause with the «?» is the question. After it: top-1 151/160
+(94.4 %), direct right 134/144 (93.1 %); no older set lost a question or a direct answer.
 faq_heldout17b.tsv, never tuned on, stayed at 129/138 and 119/128.
 A small local model was evaluated and not taken: see benchmarks/bench_faq.py (USE multilingual in pure
 numpy, the only multilingual sentence model found shipped inside a PyPI wheel that runs on Python 3.11
@@ -87,7 +87,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.97, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
-    "faq_heldout17c.tsv": (0.93, 0.90),
+    "faq_heldout17c.tsv": (0.94, 0.93),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (

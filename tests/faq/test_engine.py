@@ -335,6 +335,8 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("в сферуме меня ученицей сделали, а я учитель", "role"),
         ("меня в сферуме видят как ученика, а я учитель", "role"),
         ("случайно вошла как родитель, а нужно как учитель", "role"),
+        ("как добавить в чат второго родителя", "class_chats"),
+        ("хотим переехать из телеги в макс всем составом класса, как", "migration"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
