@@ -33,7 +33,6 @@ sys.path.insert(0, str(REPO))
 from bot.config import parse_settings  # noqa: E402
 from bot.domain.models import Period, Role  # noqa: E402
 from bot.domain.names import name_key  # noqa: E402
-from bot.imports import worker  # noqa: E402
 from bot.imports.worker import ThreadParser, warm_worker  # noqa: E402
 from bot.services.imports import ImportService  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -116,8 +115,7 @@ async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False) -> dict
         service = ImportService(db, settings, parser=ThreadParser() if inline else None)
         # The bot starts the file reader's worker process when it starts (`warm_worker`); so does this.
         if not inline:
-            warm_worker()
-            await asyncio.get_running_loop().run_in_executor(None, lambda: worker._POOL.get().submit(int).result())
+            await asyncio.wrap_future(warm_worker())
         baseline = _rss_mb()
         start = time.perf_counter()
         result = await service.import_stats(xlsx_path.read_bytes(), xlsx_path.name, period=PERIOD)

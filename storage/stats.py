@@ -241,10 +241,18 @@ class StatsRepo:
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         """`put_person_stats_in` for plain (person_id, org_id, import_id, values) rows: no model per row."""
         start, end = period.start.isoformat(), period.end.isoformat()
-        params = [(pid, org, start, end, v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
-                   None if (e := v.get("ejd_linked")) is None else int(bool(e)),
-                   None if (r := v.get("registered")) is None else int(bool(r)), import_id)
-                  for pid, org, import_id, v in rows]
+        # Rows with the same figures often share one dict (the importer's), read once here; `id` is
+        # a safe key while `rows` holds every dict alive.
+        figures: dict[int, tuple[Any, ...]] = {}
+        params = []
+        for pid, org, import_id, v in rows:
+            found = figures.get(id(v))
+            if found is None:
+                found = figures[id(v)] = (
+                    v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
+                    None if (e := v.get("ejd_linked")) is None else int(bool(e)),
+                    None if (r := v.get("registered")) is None else int(bool(r)))
+            params.append((pid, org, start, end, *found, import_id))
         # In primary-key order SQLite appends to its B-trees instead of jumping about them.
         params.sort(key=itemgetter(0))
         await conn.executemany(
