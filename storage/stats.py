@@ -124,11 +124,17 @@ def _flag(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _person_stats(r: aiosqlite.Row) -> PersonStats:
-    return PersonStats(
-        person_id=r["person_id"], org_id=r["org_id"],
-        period=Period(start=dt.date.fromisoformat(r["period_start"]),
-                      end=dt.date.fromisoformat(r["period_end"])),
+def _person_stats(r: aiosqlite.Row, periods: dict[tuple[str, str], Period] | None = None) -> PersonStats:
+    """A stored row as a model; `periods` shares one Period among the rows of a period. Every field
+    is given with its type, so a school's thousands of rows are built without validating each again."""
+    span = (r["period_start"], r["period_end"])
+    period = periods.get(span) if periods is not None else None
+    if period is None:
+        period = Period(start=dt.date.fromisoformat(span[0]), end=dt.date.fromisoformat(span[1]))
+        if periods is not None:
+            periods[span] = period
+    return PersonStats.model_construct(
+        person_id=r["person_id"], org_id=r["org_id"], period=period,
         group_messages=r["group_messages"], calls=r["calls"],
         group_chats_created=r["group_chats_created"], ejd_linked=_flag(r["ejd_linked"]),
         registered=_flag(r["registered"]), import_id=r["import_id"],
@@ -317,7 +323,8 @@ class StatsRepo:
             "SELECT * FROM person_stats WHERE org_id = ? AND period_start = ? ORDER BY person_id",
             (org_id, period.start.isoformat()),
         ) as cur:
-            return [_person_stats(r) for r in await cur.fetchall()]
+            periods: dict[tuple[str, str], Period] = {}
+            return [_person_stats(r, periods) for r in await cur.fetchall()]
 
     async def for_person(self, person_id: int, period: Period) -> PersonStats | None:
         """One person's figures for one period (None when the table did not have them)."""
