@@ -30,9 +30,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import wave_plan  # noqa: E402
 from bench_bulk_send import _counts, _naive_limited, _seed, _start_emulator  # noqa: E402
 from remind_worker import DEPUTY, settings_for  # noqa: E402
 
+from storage.db import Database  # noqa: E402
 from vk_emulator import EmulatorControl  # noqa: E402
 
 TOKEN = "bench"
@@ -54,7 +56,33 @@ async def _result(proc: asyncio.subprocess.Process) -> dict[str, object]:
     return dict(json.loads(out.decode().strip().splitlines()[-1]))
 
 
+async def wave(args: argparse.Namespace) -> None:
+    """A regional wave (schools × staff people) planned and staged in the outbox, beside the naive way."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = wave_plan.region_settings(args.wave_schools, Path(tmp))
+        db = await Database.open(Path(tmp) / "region.sqlite3")
+        try:
+            started = time.perf_counter()
+            await wave_plan.seed(db, settings, args.wave_staff)
+            people = args.wave_schools * args.wave_staff
+            print(f"regional wave: {args.wave_schools} schools × {args.wave_staff} = {people} people "
+                  f"(seeded in {time.perf_counter() - started:.1f} s)")
+            slow = await wave_plan.naive(db, settings, args.naive_schools)
+            per_person = slow["seconds"] / max(1, slow["planned"])
+            print(f"naive (queries per person) on {args.naive_schools} schools: {slow['planned']} planned in "
+                  f"{slow['seconds']:.2f} s -> the region would take ~{per_person * people:.0f} s")
+            ours = await wave_plan.plan_and_stage(db, settings)
+            print(f"ours: {ours['planned']} reminders planned in {ours['plan_seconds']:.2f} s, planned and staged "
+                  f"in the outbox ({ours['outbox']} rows) in {ours['seconds']:.2f} s (target: planned ≤ 10 s)")
+        finally:
+            await db.close()
+
+
 async def main(args: argparse.Namespace) -> int:
+    if args.only in ("all", "wave"):
+        await wave(args)
+    if args.only == "wave":
+        return 0
     proc, base_url = _start_emulator(False)
     api_url = base_url + "/method/"
     ids = list(range(100_001, 100_001 + args.n))
@@ -142,6 +170,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--kill-at", type=float, default=0.5, help="share of the list delivered at the kill")
     parser.add_argument("--report-crash", type=int, default=300, metavar="N",
                         help="also kill N-teacher runs 80-120 ms after the last reminder (0: skip)")
+    parser.add_argument("--only", choices=("all", "wave", "send"), default="all",
+                        help="wave: only the regional planning; send: only the runs through the emulator")
+    parser.add_argument("--wave-schools", type=int, default=1000, help="schools of the regional wave")
+    parser.add_argument("--wave-staff", type=int, default=60, help="teachers per school of the regional wave")
+    parser.add_argument("--naive-schools", type=int, default=10, help="schools the naive planning runs on")
     return parser.parse_args()
 
 
