@@ -136,6 +136,8 @@ async def main(args: argparse.Namespace) -> int:
                   f"reports to the deputy: {deputy}")
             if args.report_crash:
                 await _report_crash(api_url, control, args.report_crash)
+            limited = (await control.stats())["rate_limited"]
+            print(f"requests the emulator refused with error 6 (over 20/s) in the whole run: {limited}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)

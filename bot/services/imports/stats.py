@@ -214,11 +214,14 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
     remembered_for = {(org, name_key(name)): pid for org, name, pid in earlier if pid in by_id}
     found = PersonMatches()
     seen: dict[int, int] = {}
+    stats = found.stats
+    quick = index.quick
+    matching = 0  # counted here and stored once: the loop runs 60,000 times
     for n, (row_no, org, vk_id, screen, values, name) in enumerate(parsed, start=1):
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)
         # Most rows name one person plainly: found without building a Match.
-        person = index.quick(org, name, vk_id)
+        person = quick(org, name, vk_id)
         if person is None:
             match = index.match(org, name, vk_id)
             if match.person is None and screen is not None:
@@ -229,6 +232,8 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                 match = Match(by_id[remembered_for[(org, name_key(name))]])
                 found.remembered += 1
             if match.person is None:
+                found.matching += matching
+                matching = 0
                 _keep_aside(found, row_no, org, name, values, match, problems)
                 # More than half are strangers: the file is refused whatever the other rows say.
                 if found.strangers * 2 > len(parsed) and len(found.examples) >= 5:
@@ -236,13 +241,15 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                     break
                 continue
             person = match.person
-        found.matching += 1
-        if person.id in seen:
+        matching += 1
+        pid = person.id
+        if pid in seen:
             problems.append(Problem(row=row_no, reason=(
-                f"«{name}» уже есть в строке {seen[person.id]} — эта строка пропущена")))
+                f"«{name}» уже есть в строке {seen[pid]} — эта строка пропущена")))
             continue
-        seen[person.id] = row_no
-        found.stats.append((org, person.id, values))
+        seen[pid] = row_no
+        stats.append((org, pid, values))
+    found.matching += matching
     if found.unmatched > MAX_PENDING:
         more = found.unmatched - MAX_PENDING
         problems.append(Problem(row=found.first_dropped, reason=(
