@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.models import Period
+from bot.domain.records import PersonStats
 from bot.imports.bulk import collector_paused
 from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused, Limits
@@ -42,7 +43,7 @@ from storage.audit import AuditRepo
 from storage.confirmations import ConfirmationRepo, ImportConfirmation
 from storage.db import Database
 from storage.roster import PersonRef, RosterRepo
-from storage.stats import PendingRow, PersonStats, StatsRepo
+from storage.stats import PendingRow, StatsRepo
 
 ImportResult = StatsResult | RosterResult
 # What matching a per-person table needs of the database: the people, the deputy's earlier
