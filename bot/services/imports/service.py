@@ -116,10 +116,11 @@ class ImportService:
                 if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
                     raise AlreadyClosed("эта загрузка уже применена или отменена")
 
-        # While the worker process reads a statistics file, the bot reads and indexes the people
-        # it will be matched against (the school's, or every configured school's), on the other core.
+        # While the worker process reads a file that may be statistics (the chat sends files without a
+        # kind), the bot reads and indexes the people it would be matched against (the school's, or
+        # every configured school's) on the other core; a roster or a per-school table drops them.
         snapshot = asyncio.create_task(self._snapshot(
-            [default] if default else [s.id for s in self._settings.schools])) if kind == "stats" else None
+            [default] if default else [s.id for s in self._settings.schools])) if kind != "roster" else None
         try:
             with collector_paused():
                 table = await self._parse(data, want, file_name)
