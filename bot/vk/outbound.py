@@ -209,12 +209,31 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 return school.intent
         return None
 
-    def _rows(self, message: OutMessage) -> list[NewOutboxMessage]:
+    def _all_rows(self, messages: Sequence[OutMessage]) -> list[list[NewOutboxMessage]]:
+        """Each message's outbox rows. A wave's messages share a keyboard and a school's intent:
+        each distinct keyboard is checked and written out once (by identity: `messages` holds
+        them all alive meanwhile), each school's intent looked up once."""
+        keyboards: dict[int, str] = {}
+        intents: dict[tuple[str | None, str | None], str | None] = {}
+        return [self._rows(m, keyboards, intents) for m in messages]
+
+    def _rows(self, message: OutMessage, keyboards: dict[int, str] | None = None,
+              intents: dict[tuple[str | None, str | None], str | None] | None = None) -> list[NewOutboxMessage]:
         key = message.idem_key or f"{message.org_id or '-'}:{message.kind}:adhoc:{uuid.uuid4().hex}"
         keyboard = None
         if message.keyboard is not None:
-            render_keyboard(message.keyboard)  # KeyboardError now, before anything is stored
-            keyboard = message.keyboard.model_dump_json()
+            keyboard = keyboards.get(id(message.keyboard)) if keyboards is not None else None
+            if keyboard is None:
+                render_keyboard(message.keyboard)  # KeyboardError now, before anything is stored
+                keyboard = message.keyboard.model_dump_json()
+                if keyboards is not None:
+                    keyboards[id(message.keyboard)] = keyboard
+        if intents is None:
+            intent = self._intent(message)
+        elif (message.intent, message.org_id) in intents:
+            intent = intents[(message.intent, message.org_id)]
+        else:
+            intent = intents[(message.intent, message.org_id)] = self._intent(message)
         attachment = ",".join(message.attachments) or None
         chunks = split_text(message.text)
         rows = []
@@ -224,7 +243,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             rows.append(NewOutboxMessage(
                 idem_key=ckey, peer_id=message.peer_id, messenger="vk", random_id=random_id_for(ckey), message=text,
                 keyboard=keyboard if last else None, attachment=attachment if last else None,
-                intent=self._intent(message), org_id=message.org_id, kind=message.kind,
+                intent=intent, org_id=message.org_id, kind=message.kind,
                 person_id=message.person_id, priority=int(Priority.BULK),
             ))
         return rows
@@ -264,6 +283,9 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
         async def producer() -> None:
             after = 0
+            # A wave's rows carry a handful of distinct keyboards: each is laid out once per pass
+            # (per row it cost a pydantic parse and a layout, stalling the loop the limiter runs on).
+            keyboards: dict[str, str] = {}
             while rows := await self._outbox.pending(after_id=after, limit=self._page_size):
                 last = group_of(rows[-1].idem_key)
                 if len(rows) == self._page_size and last != rows[-1].idem_key:
@@ -274,7 +296,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                     if first > 0:
                         rows = rows[:first]
                 after = rows[-1].id
-                codes = [call_code("messages.send", self._params(r)) for r in rows]
+                codes = [call_code("messages.send", self._params(r, keyboards)) for r in rows]
                 groups = [group_of(r.idem_key) for r in rows]
                 for span in batches([len(c) + 1 for c in codes], groups=groups):
                     tag = f"{self._run_id}-{next(self._batch_seq)}"
@@ -292,10 +314,15 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         return retry_left
 
     @staticmethod
-    def _params(row: OutboxRow) -> dict[str, Any]:
+    def _params(row: OutboxRow, keyboards: dict[str, str] | None = None) -> dict[str, Any]:
         # The neutral keyboard is laid out for VK now; a row stored before 0018 kept VK's own JSON.
-        keyboard = (render_keyboard(Keyboard.model_validate_json(row.keyboard)) if row.keyboard
-                    else row.legacy_keyboard)
+        keyboard = row.legacy_keyboard
+        if row.keyboard:
+            keyboard = keyboards.get(row.keyboard) if keyboards is not None else None
+            if keyboard is None:
+                keyboard = render_keyboard(Keyboard.model_validate_json(row.keyboard))
+                if keyboards is not None and len(keyboards) < 1000:
+                    keyboards[row.keyboard] = keyboard
         return send_params(row.peer_id, row.random_id or random_id_for(row.idem_key), row.message,
                            keyboard=keyboard, attachment=row.attachment, intent=row.intent,
                            peer_ids=row.peer_id >= CHAT_PEER_START)
