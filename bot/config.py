@@ -252,6 +252,8 @@ class SchoolConfig(_Section):
     deputy_max_ids: list[int] = []
     registration_deadline: dt.date | None = None
     inn: str | None = None
+    #: The district (municipality) the school belongs to: a district official sees only its schools.
+    district: str | None = None
     faq_file: Path | None = None
     #: The messenger the school works in: picks the variant of the FAQ answers where the
     #: steps differ (the CLI's default; in the chat the asker's own messenger decides).
