@@ -301,10 +301,29 @@ class SchoolConfig(_Section):
         return ZoneInfo(self.timezone)
 
 
+class DistrictOfficials(_Section):
+    """Officials bound to one district: they see only the schools whose `district` is this one."""
+
+    district: str
+    vk_ids: list[int] = []
+    max_ids: list[int] = []
+
+
 class DistrictConfig(_Section):
+    """The deployment's education authority: `official_*_ids` see every school (the region);
+    the `officials` entries are bound to one district each."""
+
     name: str = "Район"
     official_vk_ids: list[int] = []
     official_max_ids: list[int] = []
+    officials: list[DistrictOfficials] = []
+
+    def bound_district(self, messenger: str, external_id: int) -> str | None:
+        """The district an official of `messenger` ("vk" or "max") is bound to; None: the whole region."""
+        for entry in self.officials:
+            if external_id in (entry.vk_ids if messenger == "vk" else entry.max_ids):
+                return entry.district
+        return None
 
 
 class ImportsConfig(_Section):
@@ -354,6 +373,16 @@ class Settings(_Section):
     env_file: Path | None = None
     # Where the file came from; relative paths were resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _officials_districts(self) -> Settings:
+        known = {(s.district or "").strip().casefold() for s in self.schools if s.district}
+        for entry in self.district.officials:
+            if entry.district.strip().casefold() not in known:
+                names = ", ".join(sorted({s.district for s in self.schools if s.district})) or "нет ни одного"
+                raise ValueError(f"в [[district.officials]] район «{entry.district}» не указан ни у одной школы "
+                                 f"(поле district); районы школ: {names}")
+        return self
 
     @field_validator("schools")
     @classmethod

@@ -294,6 +294,19 @@ class SummaryService:
                                  data=await self.spreadsheet(region)))
         return SummaryReport(text=render_region(region), files=tuple(found))
 
+    async def official_report(self, messenger: str, external_id: int, *, files: bool = True) -> SummaryReport:
+        """What an education official asked for: their district when bound to one, else every school.
+
+        Schools with a `district` in the settings get the regional view (ranking, who slipped);
+        a deployment without districts keeps the district summary with a ranking per indicator.
+        """
+        bound = self._settings.district.bound_district(messenger, external_id)
+        if bound is not None:
+            return await self.region_report(bound, files=files)
+        if self.districts():
+            return await self.region_report(files=files)
+        return await self.district_report(files=files)
+
     async def send_weekly(self, org_id: str) -> bool:
         """Send the latest period's summary to the school's director and deputies, once per period.
 
