@@ -103,7 +103,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument("--org", metavar="ID", help="id школы из настроек")
     scope.add_argument("--region", action="store_true",
-                       help="рейтинг всех школ региона: кто сдал за неделю, внизу и вверху рейтинга")
+                       help="рейтинг всех школ региона: какие просели за неделю, кто внизу и вверху")
     scope.add_argument("--district", metavar="РАЙОН", help="то же для школ одного района (поле district школы)")
     parser.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                         help="период, например 2026-11-14..2026-11-20 (по умолчанию последний загруженный)")
