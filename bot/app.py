@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from vkbottle import Bot, ErrorHandler
-from vkbottle.bot import BotLabeler
-from vkbottle.framework.labeler import ABCLabeler
 
 from bot.composition import Channels, build_services
 from bot.config import Settings
@@ -67,18 +65,6 @@ STOP_REASONS = {"bot_stopped": "остановил бота", "dialog_removed": 
 
 HANDLER_FAILED = ("Что-то пошло не так, и я не смог ответить. Попробуйте ещё раз чуть позже; "
                   "если не получится — напишите заместителю директора.")
-
-
-def _merge(target: ABCLabeler, source: BotLabeler) -> None:
-    """Copy a feature labeler's handlers into the bot's.
-
-    vkbottle's own `labeler.load()` rebinds the source labeler to the target's views,
-    so a module-level labeler loaded by two bots (tests, the demo) would leak
-    handlers and dependencies from one bot into the other.
-    """
-    target.message_view.handlers.extend(source.message_view.handlers)
-    for event, basements in source.raw_event_view.handlers.items():
-        target.raw_event_view.handlers.setdefault(event, []).extend(basements)
 
 
 def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
@@ -456,22 +442,16 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
             except Exception:
                 log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
-    # No feature uses vkbottle's per-peer states (dialog steps are in conversation_state), so its
-    # default dispenser stays empty and costs no query per message.
-    bot = Bot(api=api, error_handler=error_handler)
-    from handlers import labelers, routers
-    from handlers.middleware import deps_middleware
+    from handlers import routers
 
     messenger = vk_messenger
     dispatcher = build_dispatcher(deps, routers())
     data = handler_data(deps, messenger)
     # The community id may be learnt only when polling starts (groups.getById): read it per event.
-    bridge = VkBridge(dispatcher, lambda context: {**data, "bot_id": deps.group_id})
-    for labeler in labelers(bridge.labeler):
-        _merge(bot.labeler, labeler)
-    middleware = deps_middleware(deps)
-    bot.labeler.message_view.register_middleware(middleware)
-    bot.labeler.raw_event_view.register_middleware(middleware)
+    bridge = VkBridge(dispatcher, lambda: {**data, "bot_id": deps.group_id})
+    # One labeler feeds the dispatcher. No feature uses vkbottle's per-peer states (dialog steps are in
+    # conversation_state), so its default dispenser stays empty and costs no query per message.
+    bot = Bot(api=api, error_handler=error_handler, labeler=bridge.labeler())
 
     async def call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]

@@ -125,18 +125,29 @@ class OrgScope:
                 only: str | None = None, assumed: str | None = None) -> str | None:
         """The school of one row (None: skipped, with the reason in `problems`)."""
         values = row.values
-        raw = (row.get_text("org") or row.get_text("inn")) if "org" in values or "inn" in values else ""
+        named = "org" in values or "inn" in values
+        org, reason = self.org_outcome(row.get_text("org") if named else "", row.get_text("inn") if named else "",
+                                       default, only, assumed)
+        if reason is not None:
+            problems.append(Problem(row=row.row_no, reason=reason))
+        return org
+
+    def org_outcome(self, org_text: str, inn_text: str, default: str | None, only: str | None = None,
+                    assumed: str | None = None) -> tuple[str | None, str | None]:
+        """The school of a row whose school and INN cells read `org_text` and `inn_text` (both '' in a
+        table without them), and the problem to report for it (None: none); the school is None
+        when the row is skipped. The same cells give the same answer: a long table asks once per school."""
+        raw = org_text or inn_text
         if raw:
-            found = self.lookup.find(raw) or self.lookup.find(row.get_text("inn")) or assumed
+            found = self.lookup.find(raw) or self.lookup.find(inn_text) or assumed
             if found is None:
-                problems.append(Problem(row=row.row_no, reason=f"школы «{raw}» нет в настройках бота — строка пропущена"))
-            elif only is not None and found != only:
-                problems.append(Problem(row=row.row_no, reason=OTHER_SCHOOL.format(raw=raw)))
-                return None
-            return found
+                return None, f"школы «{raw}» нет в настройках бота — строка пропущена"
+            if only is not None and found != only:
+                return None, OTHER_SCHOOL.format(raw=raw)
+            return found, None
         if default is None:
-            problems.append(Problem(row=row.row_no, reason="не указана школа — строка пропущена"))
-        return default
+            return None, "не указана школа — строка пропущена"
+        return default, None
 
     def require_org_source(self, table: ParsedTable, default: str | None) -> None:
         """With several schools, the file or the command must say which one."""

@@ -8,6 +8,8 @@ transaction writes it all, so a refused file changes nothing. Refusals raise
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +17,7 @@ from bot.config import Settings
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
 from bot.imports.bulk import collector_paused
+from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
 from bot.imports.table import ParsedTable, TableKind
@@ -39,10 +42,13 @@ from bot.services.imports.stats import (
 from storage.audit import AuditRepo
 from storage.confirmations import ConfirmationRepo, ImportConfirmation
 from storage.db import Database
-from storage.roster import RosterRepo
+from storage.roster import PersonRef, RosterRepo
 from storage.stats import PendingRow, StatsRepo
 
 ImportResult = StatsResult | RosterResult
+# What matching a per-person table needs of the database: the people, the deputy's earlier
+# choices and the people indexed, for the schools in `orgs`.
+RosterSnapshot = tuple[list[str], list[PersonRef], list[tuple[str, str, int]], RosterIndex]
 _UNKNOWN_TABLE = ("не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
                   "для статистики — «ФИО» и «Сообщений в групповых чатах»; найдены столбцы: {found}")
 
@@ -110,17 +116,35 @@ class ImportService:
                 if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
                     raise AlreadyClosed("эта загрузка уже применена или отменена")
 
-        with collector_paused():
-            table = await self._parse(data, want, file_name)
-            if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
-                outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org, mode,
-                                                           expected, claim)
-                return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
-            if kind is None and table.kind is None:
-                raise ImportRefused(_UNKNOWN_TABLE.format(found=table.headers_text()))
-            outcome = await self._stats(table, file_name, period, default, imported_by, only_org, mode, expected,
-                                        claim)
-            return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
+        # While the worker process reads a file that may be statistics (the chat sends files without a
+        # kind), the bot reads and indexes the people it would be matched against (the school's, or
+        # every configured school's) on the other core; a roster or a per-school table drops them.
+        snapshot = asyncio.create_task(self._snapshot(
+            [default] if default else [s.id for s in self._settings.schools])) if kind != "roster" else None
+        try:
+            with collector_paused():
+                table = await self._parse(data, want, file_name)
+                if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
+                    outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org,
+                                                               mode, expected, claim)
+                    return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
+                if kind is None and table.kind is None:
+                    raise ImportRefused(_UNKNOWN_TABLE.format(found=table.headers_text()))
+                outcome = await self._stats(table, file_name, period, default, imported_by, only_org, mode,
+                                            expected, claim, snapshot)
+                return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
+        finally:
+            if snapshot is not None and not snapshot.done():
+                snapshot.cancel()
+                with contextlib.suppress(BaseException):
+                    await snapshot
+
+    async def _snapshot(self, orgs: list[str]) -> RosterSnapshot:
+        """The people of `orgs` and the deputy's earlier choices, read outside the write transaction."""
+        async with self._db.read() as conn:
+            refs = await RosterRepo.refs_in(conn, orgs)
+            earlier = await StatsRepo.resolutions_in(conn, orgs)
+        return orgs, refs, earlier, RosterIndex.build(refs)
 
     async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
                           org_id: str | None = None, imported_by: int | None = None,
@@ -162,7 +186,7 @@ class ImportService:
 
     async def _stats(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
                      imported_by: int | None, only: str | None, mode: Mode, expected: Preview | None,
-                     claim: Any) -> Outcome[StatsResult]:
+                     claim: Any, snapshot: asyncio.Task[RosterSnapshot] | None = None) -> Outcome[StatsResult]:
         if table.kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
             refuse_not_stats(table)
         now = self._clock.now().astimezone(self._scope.school(default).tz)
@@ -183,11 +207,14 @@ class ImportService:
             return await execute(self._db.transaction, build_org, mode, expected=expected, claim=claim)
         parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
         # Matching happens before the write transaction: a screen name may need an API call,
-        # and the database must not wait on the network.
-        async with self._db.read() as conn:
-            refs = await RosterRepo.refs_in(conn, orgs)
-            earlier = await StatsRepo.resolutions_in(conn, orgs)
-        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems)
+        # and the database must not wait on the network. The people read while the file was
+        # being read do, when they cover every school of the table (matching keys by school, so
+        # more schools change nothing); otherwise they are read now.
+        read = await snapshot if snapshot is not None else None
+        if read is None or not set(orgs) <= set(read[0]):
+            read = await self._snapshot(orgs)
+        _, refs, earlier, index = read
+        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index)
         refuse_mostly_strangers(len(parsed), found)
         person_ids = [pid for _, pid, _ in found.stats]
 
