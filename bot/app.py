@@ -94,7 +94,8 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
                                               CONFIG_NAMES[Role.DIRECTOR])
         for vk_id in school.deputy_vk_ids:
             await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for vk_id in settings.district.official_vk_ids:
+    bound = settings.district.officials
+    for vk_id in [*settings.district.official_vk_ids, *(i for entry in bound for i in entry.vk_ids)]:
         await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
     for school in settings.schools:
         if school.director_max_id:
@@ -102,7 +103,7 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
                                                   CONFIG_NAMES[Role.DIRECTOR])
         for max_id in school.deputy_max_ids:
             await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for max_id in settings.district.official_max_ids:
+    for max_id in [*settings.district.official_max_ids, *(i for entry in bound for i in entry.max_ids)]:
         await people.ensure_config_max_person(None, max_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
