@@ -126,3 +126,14 @@ def test_converted_handlers_import_no_vkbottle() -> None:
         if bad:
             offenders[path.name] = sorted(bad)
     assert offenders == {}
+
+
+def test_only_the_operations_package_imports_prometheus() -> None:
+    """Services and adapters report through the neutral bot.metrics port; prometheus_client stays in bot/ops/."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("bot", "handlers", "storage")
+        for p in _files(folder)
+        if "prometheus_client" in _imports(p) and not str(p.relative_to(ROOT)).startswith("bot/ops/")
+    ]
+    assert offenders == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+from typing import Any
 
 from bot.commands._common import EXIT_CONFIG, fail, open_db, settings_from
 from bot.config import Settings
@@ -56,11 +57,45 @@ async def _serve(settings: Settings) -> int:
     except BaseException:
         await db.close()
         raise
+    try:
+        ops = await start_ops(settings, db)
+    except BaseException:
+        await db.close()
+        raise
     warm_worker()  # the file reader's process starts now, not when the first file comes
     try:
-        return await run_until_signal(settings, db=db)
+        if ops is None:
+            return await run_until_signal(settings, db=db)
+        return await run_until_signal(settings, db=db, metrics=ops.metrics, on_built=lambda app: attach(ops, app))
     finally:
         shutdown_worker()
+        if ops is not None:
+            await ops.stop()
+
+
+async def start_ops(settings: Settings, db: Any) -> Any:
+    """The /healthz, /readyz and /metrics endpoint on [metrics] host:port (None when switched off)."""
+    if not settings.metrics.on:
+        return None
+    from bot.ops.prometheus import PrometheusMetrics
+    from bot.ops.server import OpsServer, OpsServerError, Readiness
+    from storage.ops import OpsRepo
+
+    store = OpsRepo(db)
+    server = OpsServer(settings.metrics.host, settings.metrics.port, Readiness(store), PrometheusMetrics(), store)
+    try:
+        await server.start()
+    except OpsServerError as exc:
+        fail(str(exc))
+    return server
+
+
+def attach(ops: Any, app: Any) -> None:
+    """The assembled bot's token checks become part of /readyz."""
+    from bot.app import token_checks
+    from bot.ops.server import TokenCheck
+
+    ops.readiness.tokens = [TokenCheck(label, verify) for label, verify in token_checks(app).items()]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
