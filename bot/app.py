@@ -543,10 +543,12 @@ def token_checks(app: App) -> dict[str, Callable[[], Coroutine[Any, Any, Any]]]:
 
 
 async def run_until_signal(settings: Settings, *, db: Database | None = None, metrics: Metrics = NULL_METRICS,
-                           on_built: Callable[[App], None] | None = None) -> int:
+                           on_built: Callable[[App], None] | None = None,
+                           on_stop: Callable[[], Coroutine[Any, Any, None]] | None = None) -> int:
     """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT; the exit code.
 
-    `on_built` is told the assembled app (the operations endpoint takes its token checks from it)."""
+    `on_built` is told the assembled app (the operations endpoint takes its token checks from it);
+    `on_stop` runs after polling ended, while the database is still open (the worker deregisters)."""
     app = await build_app(settings, db=db, metrics=metrics)
     if on_built is not None:
         on_built(app)
@@ -560,6 +562,11 @@ async def run_until_signal(settings: Settings, *, db: Database | None = None, me
     try:
         await app.run()
     finally:
+        if on_stop is not None:
+            try:
+                await on_stop()
+            except Exception:
+                log.warning("не удалось завершить работу аккуратно", exc_info=True)
         await app.close()
         log.info("sferum-bot stopped")
     return app.exit_code
