@@ -32,6 +32,8 @@ from pydantic import (
 DEFAULT_CONFIG_NAME = "config.toml"
 TOKEN_ENV = "SFERUM_VK__TOKEN"
 MAX_TOKEN_ENV = "SFERUM_MAX__TOKEN"
+# The monitoring port per process (systemd's sferum-bot@PORT.service sets it to the instance name).
+METRICS_PORT_ENV = "SFERUM_METRICS__PORT"
 MAX_API_URL = "https://platform-api2.max.ru"
 # The webhook secret MAX accepts (POST /subscriptions): 5–256 of A–Z a–z 0–9 _ -.
 MAX_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{5,256}$")
@@ -154,6 +156,23 @@ class StorageConfig(_Section):
     @property
     def database_path(self) -> Path:
         return self.data_dir / self.database
+
+
+class MetricsConfig(_Section):
+    """The operations endpoint of `run`: /healthz, /readyz and /metrics (Prometheus).
+
+    Off with `enabled = false` or `port = 0`. It is for the machine's own monitoring: keep it on
+    127.0.0.1, the reverse proxy forwards only the MAX webhook path.
+    """
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+
+    @property
+    def on(self) -> bool:
+        """Whether `run` serves the endpoint."""
+        return self.enabled and self.port != 0
 
 
 class LoggingConfig(_Section):
@@ -367,6 +386,7 @@ class Settings(_Section):
     imports: ImportsConfig = ImportsConfig()
     fairness: FairnessConfig = FairnessConfig()
     backup: BackupConfig = BackupConfig()
+    metrics: MetricsConfig = MetricsConfig()
     district: DistrictConfig = DistrictConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     schools: list[SchoolConfig] = Field(default_factory=lambda: [SchoolConfig()], min_length=1)
@@ -534,6 +554,9 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     max_token = environ.get(MAX_TOKEN_ENV)
     if max_token:
         data = {**data, "max": {**data.get("max", {}), "token": max_token}}
+    metrics_port = environ.get(METRICS_PORT_ENV)
+    if metrics_port:
+        data = {**data, "metrics": {**data.get("metrics", {}), "port": metrics_port}}
     try:
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as exc:

@@ -194,3 +194,14 @@ def test_the_construction_check_sees_a_service_built_by_hand() -> None:
     """The check above is not vacuous: a command building its own service is caught."""
     assert _service_constructions("svc = ReminderService(db, settings)\nx = build_services(s, db, c)\n") == {
         "ReminderService"}
+
+
+def test_only_the_operations_package_imports_prometheus() -> None:
+    """Services and adapters report through the neutral bot.metrics port; prometheus_client stays in bot/ops/."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("bot", "handlers", "storage")
+        for p in _files(folder)
+        if "prometheus_client" in _imports(p) and not str(p.relative_to(ROOT)).startswith("bot/ops/")
+    ]
+    assert offenders == []

@@ -17,6 +17,7 @@ from bot.downloads import fetch
 from bot.max.client import AttachmentNotReady, MaxClient, ssl_context
 from bot.max.keyboard import attachment
 from bot.messaging import events
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import FileTooLarge, PersonUnreachable, PortFailure, RateLimited, Sent
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,10 @@ class MaxMessenger:
     messenger = events.Messenger.MAX
 
     def __init__(self, client: MaxClient, *, on_unreachable: Unreachable | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._client = client
+        self.metrics = metrics
         self._on_unreachable = on_unreachable
         self._sleep = sleep
         # MAX message ids are strings; the ports speak of integers (the message's seq): seq → mid.
@@ -122,7 +125,9 @@ class MaxMessenger:
             if isinstance(exc, PersonUnreachable) and not chat.is_group and self._on_unreachable is not None:
                 await self._on_unreachable(events.Identity(messenger=events.Messenger.MAX, external_id=chat.chat_id))
             log.warning("MAX не принял сообщение для чата %s: %s", chat.chat_id, exc)
+            self.metrics.failed("max")
             return Sent(chat=chat, message_id=message_id, skipped=tuple(skipped), failure=exc.kind)
+        self.metrics.sent("max")
         return Sent(chat=chat, message_id=message_id, skipped=tuple(skipped))
 
     def _seen(self, answer: dict[str, Any]) -> int | None:

@@ -34,6 +34,7 @@ from bot.max.messenger import MaxMessenger
 from bot.messaging.delivery import OutboxSender
 from bot.messaging.events import ChatKind, ChatRef, Messenger, Reply
 from bot.messaging.text import split_text
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import (
     MAX_DENIED,
     Delivery,
@@ -85,8 +86,10 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
     def __init__(self, client: MaxClient, outbox: OutboxRepo, messenger: MaxMessenger, *,
                  on_unreachable: Unreachable | None = None, concurrency: int = 16, max_attempts: int = 5,
-                 retry_base: float = 0.5, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 retry_base: float = 0.5, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._client = client
+        self.metrics = metrics
         self._outbox = outbox
         self._messenger = messenger
         self._on_unreachable = on_unreachable
@@ -206,6 +209,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 return True
             if row.attempts >= self.max_attempts:  # posted that often and never seen: stop here
                 await self._outbox.finish_max(row.id, "failed", error_msg="MAX не подтвердил доставку")
+                self.metrics.failed("max")
                 return await self._finished_row(row)
         body = self._body(row)
         if not await self._outbox.mark_sending(row.id, fingerprint(body.get("text"), body.get("attachments"))):
@@ -215,6 +219,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                                              chat=row.peer_id, priority=Priority.BULK)
         except PersonUnreachable:
             await self._outbox.finish_max(row.id, "unreachable", error_code=MAX_DENIED, error_msg=UNREACHABLE_TEXT)
+            self.metrics.failed("max")
             if row.peer_id > 0 and self._on_unreachable is not None:
                 await self._on_unreachable(row.peer_id)
             return await self._finished_row(row)
@@ -228,6 +233,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             return False
         except MaxApiError as exc:
             await self._outbox.finish_max(row.id, "failed", error_code=exc.status, error_msg=f"{exc.code}: {exc}")
+            self.metrics.failed("max")
             return await self._finished_row(row)
         message = answer.get("message") or {}
         mid = (message.get("body") or {}).get("mid")
@@ -237,11 +243,13 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             await self.remember_dialog(row.peer_id, chat_id)
         await self._outbox.finish_max(row.id, "sent", message_id=seq if isinstance(seq, int) else None,
                                       mid=mid if isinstance(mid, str) else None)
+        self.metrics.sent("max")
         return await self._finished_row(row)
 
     async def _give_up(self, row: OutboxRow, reason: str) -> bool:
         if row.attempts >= self.max_attempts:
             await self._outbox.finish_max(row.id, "failed", error_msg=reason)
+            self.metrics.failed("max")
             return await self._finished_row(row)
         await self._outbox.mark_sending(row.id, row.fingerprint or "")
         return False

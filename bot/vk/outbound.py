@@ -26,6 +26,7 @@ from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
 from bot.config import Settings
 from bot.domain.ui import Keyboard
 from bot.messaging.delivery import OutboxSender
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, Delivery, OutMessage, SystemClock
 from bot.ratelimit import Priority, priority
 from bot.vk.keyboard import render_keyboard
@@ -88,8 +89,10 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
                  clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
                  retry_base: float = 0.5, page_size: int = 1000, reply_rounds: int = 3,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._api = api
+        self.metrics = metrics
         self._outbox = outbox
         self._settings = settings
         self._clock = clock or SystemClock()
@@ -149,6 +152,10 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 await self._sleep(backoff(round_no, self._retry_base))
         if result.error_code in UNREACHABLE_CODES:
             await self._outbox.mark_user(message.peer_id, result.error_code)
+        if result.ok:
+            self.metrics.sent("vk")
+        else:
+            self.metrics.failed("vk")
         return Delivery(peer_id=message.peer_id, ok=result.ok, message_id=result.message_id,
                         conversation_message_id=result.cmid, error_code=result.error_code,
                         error=result.error, person_id=message.person_id)
@@ -340,6 +347,12 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             results = parse_execute(body, len(batch.rows))
         records = [self._result(row, res) for row, res in zip(batch.rows, results, strict=True)]
         await self._outbox.record(records)
+        sent = sum(1 for r in records if r.status == "sent")
+        given_up = sum(1 for r in records if r.status in ("failed", "unreachable"))
+        if sent:
+            self.metrics.sent("vk", sent)
+        if given_up:
+            self.metrics.failed("vk", given_up)
         await self._report(batch.rows, records)
         return any(r.status == "pending" for r in records)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
-from typing import Any
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Concatenate, ParamSpec
 
 from bot.config import Settings
 from bot.domain.models import Period
@@ -22,6 +23,7 @@ from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
 from bot.imports.table import ParsedTable, TableKind
 from bot.imports.worker import ProcessParser, TableParser
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, SystemClock
 from bot.services.imports.orgs import OrgScope
 from bot.services.imports.plan import Mode, Outcome, Preview, execute
@@ -57,6 +59,27 @@ class AlreadyClosed(ImportRefused):
     """The held import was applied, cancelled or replaced by a newer one already."""
 
 
+P = ParamSpec("P")
+
+
+def _timed(submit: Callable[Concatenate[ImportService, P], Coroutine[Any, Any, Outcome[ImportResult]]]
+           ) -> Callable[Concatenate[ImportService, P], Coroutine[Any, Any, Outcome[ImportResult]]]:
+    """Report how long each import took and how it ended (applied, preview or refused) to the metrics."""
+
+    async def timed(self: ImportService, /, *args: P.args, **kwargs: P.kwargs) -> Outcome[ImportResult]:
+        started = time.perf_counter()
+        kind, outcome = str(kwargs.get("kind") or "unknown"), "refused"
+        try:
+            result = await submit(self, *args, **kwargs)
+            kind, outcome = result.kind or kind, "preview" if result.result is None else "applied"
+            return result
+        finally:
+            self.metrics.import_finished(kind, outcome, time.perf_counter() - started)
+
+    timed.__doc__ = submit.__doc__
+    return timed
+
+
 def limits_of(settings: Settings) -> Limits:
     """The file limits from `[imports]`."""
     imports = settings.imports
@@ -68,8 +91,10 @@ class ImportService:
     """Roster and statistics import for the CLI and the chat."""
 
     def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
-                 resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None) -> None:
+                 resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._db = db
+        self.metrics = metrics
         self._settings = settings
         self._clock = clock or SystemClock()
         self._resolve = resolve_screen_name
@@ -96,6 +121,7 @@ class ImportService:
 
     # --- the one entry: plan, then apply or preview ---------------------------------------
 
+    @_timed
     async def submit(self, data: bytes, file_name: str, *, kind: str | None = None, mode: Mode = Mode.AUTO,
                      period: Period | None = None, org_id: str | None = None, imported_by: int | None = None,
                      only_org: str | None = None, expected: Preview | None = None,
