@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.faq import FaqAnswer, FaqEngine, KnowledgeBaseError
-from bot.faq.engine import DEFAULT_MESSENGER, Messenger
 from bot.faq.knowledge import MESSENGERS
+from bot.faq.reply import DEFAULT_MESSENGER, Messenger
 
 #: Separates accepted topics in the expected column of an evaluation file: «web_version|max».
 ALTERNATIVE_SEP = "|"

@@ -8,19 +8,18 @@ Usage::
     engine.ask("смс не приходит", messenger="vk").entry  # "login_code.no_sms"
 """
 
-from bot.faq.engine import FaqAnswer, FaqEngine
+from bot.faq.engine import FaqEngine
+from bot.faq.kbfile import AnswerEntry, KnowledgeBaseError, TopicEntry
 from bot.faq.knowledge import (
     SPEC_TOPIC_IDS,
-    AnswerEntry,
     Entry,
     KnowledgeBase,
-    KnowledgeBaseError,
     SmallTalk,
     Topic,
-    TopicEntry,
     load_knowledge_base,
 )
 from bot.faq.render import render
+from bot.faq.reply import FaqAnswer
 from bot.faq.text import lemma, normalize
 
 __all__ = [

@@ -10,30 +10,26 @@ topic is close to the first it offers both as buttons.
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.knowledge import (
-    Entry,
-    KnowledgeBase,
-    Topic,
-    TopicEntry,
-    coerce_entries,
-    load_knowledge_base,
-)
+from bot.faq.clauses import ANAPHORA, QUESTION_WORDS, question_clause, split_clauses
+from bot.faq.kbfile import TopicEntry, coerce_entries
+from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.render import render
+from bot.faq.reply import (
+    DEFAULT_MESSENGER,
+    SMALLTALK_FALLBACK,
+    UNKNOWN_TEXT,
+    FaqAnswer,
+    Messenger,
+    clarifying_question,
+)
 from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, phrase_keys
-
-Kind = Literal["answer", "choice", "unknown", "greeting"]
-Messenger = Literal["max", "vk"]
-#: The variant of the answers when nobody says which messenger the asker uses.
-DEFAULT_MESSENGER: Messenger = "max"
 
 #: Below this confidence the bot says it does not know. Calibrated on eval+dev+unseen2: the
 #: best non-Сферум question scored 0.24, the worst real one 0.29; this sits mid-gap.
@@ -105,68 +101,12 @@ SUBJECT_SIDE_WEIGHT = 0.5
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
 
-UNKNOWN_TEXT = (
-    "Пока не знаю ответа на этот вопрос. Выберите тему в меню или передайте вопрос "
-    "ответственному — кто поможет: {responsible}."
-)
-CHOOSE_TEXT = "Уточните, пожалуйста, о чём вопрос:"
-SMALLTALK_FALLBACK = "Здравствуйте! Чем помочь со Сферумом?"
-
-#: Clause ends; a dot only before a space or the end, so «web.max.ru» stays one clause.
-_CLAUSE_RE = re.compile(r"[,!?;:\n]+|\.+(?=\s|$)")
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
-_QUESTION_WORDS = frozenset(
-    {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли",
-     "нужно", "надо", "сколько", "чей", "каков", "обязательно"}
-)
-
-#: Third-person pronouns and «туда», «там»: a clause with one («как их туда добавить») points
-#: back to the story for its object or place, so the story keeps its weight and the clause is
-#: not scored alone.
-_ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"})
 
 # Words that may surround small talk without making it a question («как дела у тебя»).
 _SMALLTALK_FILLER = frozenset({"ты", "вы", "у", "очень", "так", "большой", "и", "тебя", "мы"})
-
-
-@dataclass(frozen=True)
-class FaqAnswer:
-    """The bot's decision for one question (see the `ask --json` spec for the fields)."""
-
-    question: str
-    topic: str | None
-    confidence: float
-    kind: Kind
-    answer: str
-    alternatives: list[str] = field(default_factory=list)
-    #: The answer entry used (kind "answer" only).
-    entry: str | None = None
-    #: The topic's other entries, offered as buttons under the answer.
-    related: list[str] = field(default_factory=list)
-    #: The entries a "choice" offers, best first.
-    options: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        """The object `sferum-bot ask --json` prints for this answer."""
-        return {
-            "question": self.question,
-            "topic": self.topic,
-            "confidence": round(self.confidence, 4),
-            "answer": self.answer,
-            "alternatives": list(self.alternatives),
-            "kind": self.kind,
-            "entry": self.entry if self.kind == "answer" else None,
-        }
-
-
-def clarifying_question(titles: Sequence[str]) -> str:
-    """One short question that offers the candidate answers by their titles."""
-    if len(titles) == 2:
-        return f"Уточните, пожалуйста, что вы имели в виду: «{titles[0]}» или «{titles[1]}»?"
-    lines = [CHOOSE_TEXT] + [f"{n}. {title}" for n, title in enumerate(titles, start=1)]
-    return "\n".join(lines)
 
 
 def _ngrams(features: Sequence[str]) -> set[str]:
@@ -345,11 +285,11 @@ class FaqEngine:
         words = self.vocab.lemmas(question)
         features = [w for w in words if w not in STOP_WORDS]
         whole = self._score_features(features, set(words), self._context_words(question))
-        clauses = [c for c in _CLAUSE_RE.split(question) if c.strip()]
+        clauses = split_clauses(question)
         if len(features) < LONG_MESSAGE_WORDS or len(clauses) < 2:
             return whole
         best = dict(whole)
-        last = self._question_clause(question)
+        last = question_clause(question)
         # After a clause that ends with «?», the rest of a message without one is the story's
         # tail («…? как это сделать, там вроде роль сотрудник»): it does not ask by itself.
         parts = [(c, n == last, True, n > last) for n, c in enumerate(clauses)] + [
@@ -363,12 +303,12 @@ class FaqEngine:
             # («…, не понимаю как зарегаться»).
             if not part_features or (len(part_features) < 2 and not self._names_subject(part_features[0])):
                 continue
-            if single and _ANAPHORA & set(part_words):
+            if single and ANAPHORA & set(part_words):
                 continue
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
-            asking = is_last or (not tail and bool(_QUESTION_WORDS & set(part_words)))
+            asking = is_last or (not tail and bool(QUESTION_WORDS & set(part_words)))
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing
@@ -388,40 +328,20 @@ class FaqEngine:
         """Words only a rambling opening uses, when the message ends with its question:
         «у нас сказали всем быть в сферуме до пятницы, а я не разбираюсь, как туда
         зарегистрироваться» — the last clause says what is asked."""
-        clauses = [c for c in _CLAUSE_RE.split(question) if c.strip()]
+        clauses = split_clauses(question)
         if len(clauses) < 2:
             return frozenset()
-        for index in dict.fromkeys((self._question_clause(question), len(clauses) - 1)):
+        for index in dict.fromkeys((question_clause(question), len(clauses) - 1)):
             last = self.vocab.lemmas(clauses[index])
-            if not _QUESTION_WORDS & set(last):
+            if not QUESTION_WORDS & set(last):
                 continue
             asked = {w for w in last if w not in STOP_WORDS}
-            if _ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
+            if ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
                 # «…, как это сделать?»: the question is in the story, which keeps its weight.
                 continue
             before = {w for n, c in enumerate(clauses) if n != index for w in self.vocab.features(c)}
             return frozenset(before - asked)
         return frozenset()
-
-    @staticmethod
-    def _question_clause(question: str) -> int:
-        """Index (among the non-empty clauses) of the clause that asks: the last one, unless
-        it has no «?» and an earlier one does («нам тоже надо регистрироваться? как это
-        сделать, там вроде роль сотрудник»): then the last clause that ends with «?»."""
-        pieces = _CLAUSE_RE.split(question)
-        ends = [m.group(0) for m in _CLAUSE_RE.finditer(question)] + [""]
-        marked: list[bool] = []
-        tail = ""
-        for piece, end in zip(pieces, ends, strict=False):
-            if piece.strip():
-                marked.append("?" in end)
-                tail = ""
-            tail += end
-        if not marked:
-            return 0
-        if marked[-1] or "?" in tail or not any(marked):
-            return len(marked) - 1
-        return max(n for n, m in enumerate(marked) if m)
 
     def _score_features(
         self, features: Sequence[str], words: set[str], context: frozenset[str] = frozenset()

@@ -23,8 +23,8 @@ from bot.domain.models import CONFIG_NAMES, Person, Role
 from bot.domain.russian import name_in
 from bot.domain.ui import Button, Color, Keyboard
 from bot.faq import FaqEngine, KnowledgeBase, KnowledgeBaseError, load_knowledge_base, render
-from bot.faq.engine import Messenger, clarifying_question
-from bot.faq.knowledge import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
+from bot.faq.kbfile import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
+from bot.faq.reply import Messenger, clarifying_question
 from bot.messaging.events import Identity
 from bot.messaging.events import Messenger as Chat
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
+from bot.faq.clauses import question_clause
 
 ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
@@ -364,4 +365,4 @@ def test_a_tie_asks_even_when_confident(engine: FaqEngine, monkeypatch: pytest.M
 )
 def test_the_clause_that_asks(question: str, index: int) -> None:
     """The question is the last clause, or the last one ending with «?» when the message trails on without one."""
-    assert FaqEngine._question_clause(question) == index
+    assert question_clause(question) == index

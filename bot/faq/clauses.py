@@ -1,0 +1,47 @@
+"""Splitting a message into clauses and finding the one that asks.
+
+A long message tells a story around its question; the engine scores the asking clause
+on its own and lets the story's words weigh less.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Clause ends; a dot only before a space or the end, so «web.max.ru» stays one clause.
+CLAUSE_RE = re.compile(r"[,!?;:\n]+|\.+(?=\s|$)")
+#: Words that make a clause ask something.
+QUESTION_WORDS = frozenset(
+    {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли",
+     "нужно", "надо", "сколько", "чей", "каков", "обязательно"}
+)
+
+#: Third-person pronouns and «туда», «там»: a clause with one («как их туда добавить») points
+#: back to the story for its object or place, so the story keeps its weight and the clause is
+#: not scored alone.
+ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"})
+
+
+def split_clauses(question: str) -> list[str]:
+    """The non-empty clauses of `question`, in order."""
+    return [c for c in CLAUSE_RE.split(question) if c.strip()]
+
+
+def question_clause(question: str) -> int:
+    """Index (among the non-empty clauses) of the clause that asks: the last one, unless
+    it has no «?» and an earlier one does («нам тоже надо регистрироваться? как это
+    сделать, там вроде роль сотрудник»): then the last clause that ends with «?»."""
+    pieces = CLAUSE_RE.split(question)
+    ends = [m.group(0) for m in CLAUSE_RE.finditer(question)] + [""]
+    marked: list[bool] = []
+    tail = ""
+    for piece, end in zip(pieces, ends, strict=False):
+        if piece.strip():
+            marked.append("?" in end)
+            tail = ""
+        tail += end
+    if not marked:
+        return 0
+    if marked[-1] or "?" in tail or not any(marked):
+        return len(marked) - 1
+    return max(n for n, m in enumerate(marked) if m)
