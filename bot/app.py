@@ -48,14 +48,15 @@ from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
 from bot.vk.runtime import InboxPoller, current_event
 from storage.audit import AuditRepo
+from storage.backend import open_database
 from storage.conversation_state import ConversationStateRepo
-from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.runtime import InboxRepo
+from storage.sql import Database
 
 log = logging.getLogger(__name__)
 
@@ -394,7 +395,8 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 
     `db` is a database the caller opened (else it is opened here); it is closed if assembling fails.
     """
-    db = db or await Database.open(settings.storage.database_path, backups=settings.backup.dir)
+    db = db or await open_database(settings.storage.database_path, settings.storage.postgres_url,
+                                   backups=settings.backup.dir)
     try:
         app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff,
                               max_api_url=max_api_url, max_sleep=max_sleep)

@@ -14,8 +14,8 @@ from bot.services.identity import IdentityService
 from bot.services.my_status import MyStatusService
 from bot.services.privacy import PrivacyService
 from storage.audit import AuditRepo
-from storage.db import Database
 from storage.people import PeopleRepo
+from storage.sql import Database
 
 
 @dataclass

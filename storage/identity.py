@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from storage._util import iso
 from storage.audit import AuditRepo
-from storage.db import Database
+from storage.sql import Database, insert_id
 
 
 class BindingRequest(BaseModel):
@@ -42,10 +42,10 @@ class IdentityRepo:
             await conn.execute(
                 "UPDATE binding_requests SET status = 'cancelled', decided_at = ? "
                 "WHERE vk_id = ? AND messenger = ? AND status = 'pending'", (iso(), vk_id, messenger))
-            cur = await conn.execute(
-                "INSERT INTO binding_requests(vk_id, org_id, typed_name, person_id, created_at, messenger) "
+            new_id = await insert_id(
+                conn, "INSERT INTO binding_requests(vk_id, org_id, typed_name, person_id, created_at, messenger) "
                 "VALUES (?, ?, ?, ?, ?, ?)", (vk_id, org_id, typed_name, person_id, iso(), messenger))
-            return BindingRequest(id=cur.lastrowid or 0, vk_id=vk_id, org_id=org_id,
+            return BindingRequest(id=new_id or 0, vk_id=vk_id, org_id=org_id,
                                   typed_name=typed_name, person_id=person_id, status="pending",
                                   messenger=messenger)
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from bot.domain.invites import InviteIssued, InviteOutcome, Redeemed
 from storage._util import iso
 from storage.audit import AuditRepo
-from storage.db import Database
 from storage.people import _people
+from storage.sql import Database
 
 
 class InvitesRepo:

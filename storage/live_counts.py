@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.models import Period
-from storage.db import Database
+from storage.sql import Database
 
 
 class LiveCountsRepo:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 
 class MaxChat(BaseModel):

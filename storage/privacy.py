@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import aiosqlite
-
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Connection, Database
 
 # Tables whose rows are figures: they stay (attached to an anonymized record) so that
 # the school's totals for past periods do not change when a person is forgotten.
@@ -22,7 +20,7 @@ SELF_TABLES = frozenset({"people"})
 ANONYMOUS_NAME = "Удалённый сотрудник"
 
 
-async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
+async def _tables_with(conn: Connection, column: str) -> list[str]:
     async with conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     ) as cur:
@@ -35,7 +33,7 @@ async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
     return found
 
 
-async def _rows(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+async def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     async with conn.execute(sql, params) as cur:
         return [dict(r) for r in await cur.fetchall()]
 

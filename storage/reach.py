@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 # The roles of a school's people (district officials belong to no school).
 _SCHOOL_ROLES = ("teacher", "staff", "deputy", "director")

@@ -6,12 +6,11 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Period
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database, Row
 
 # Statuses that mean a person may have received the reminder (the 7-day rule counts them).
 COUNTED = ("planned", "sent")
@@ -61,7 +60,7 @@ class JobRun(BaseModel):
     updated_at: dt.datetime
 
 
-def _entry(r: aiosqlite.Row) -> LogEntry:
+def _entry(r: Row) -> LogEntry:
     return LogEntry(
         id=r["id"], org_id=r["org_id"], person_id=r["person_id"], kind=r["kind"],
         period_start=dt.date.fromisoformat(r["period_start"]), idem_key=r["idem_key"],
@@ -71,7 +70,7 @@ def _entry(r: aiosqlite.Row) -> LogEntry:
     )
 
 
-def _job(r: aiosqlite.Row) -> JobRun:
+def _job(r: Row) -> JobRun:
     return JobRun(job_id=r["job_id"], last_slot=dt.datetime.fromisoformat(r["last_slot"]),
                   outcome=r["outcome"], detail=r["detail"],
                   updated_at=dt.datetime.fromisoformat(r["updated_at"]))
@@ -116,7 +115,7 @@ class ReminderRepo:
         return found
 
     @staticmethod
-    async def add_in(conn: aiosqlite.Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
+    async def add_in(conn: Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
         """Record reminders before they are sent; an entry already recorded (a restarted run) stays."""
         await conn.executemany(
             "INSERT OR IGNORE INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
@@ -126,7 +125,7 @@ class ReminderRepo:
         )
 
     @staticmethod
-    async def finish_in(conn: aiosqlite.Connection, results: Sequence[tuple[str, str, int | None]],
+    async def finish_in(conn: Connection, results: Sequence[tuple[str, str, int | None]],
                         at: dt.datetime) -> None:
         """(idem_key, status, error_code) as the outbox reported each message."""
         await conn.executemany(

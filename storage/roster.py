@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Organization, Person, Role
 from bot.domain.names import name_key
 from storage._util import iso
+from storage.sql import Connection
 
 
 class RosterEntry(BaseModel):
@@ -60,7 +60,7 @@ class RosterRepo:
     """Bulk roster reads and writes inside the caller's transaction."""
 
     @staticmethod
-    async def people_in(conn: aiosqlite.Connection, org_ids: Sequence[str], *,
+    async def people_in(conn: Connection, org_ids: Sequence[str], *,
                         include_left: bool = False) -> list[Person]:
         """People of these organizations with their classes (one query each, any roster size)."""
         if not org_ids:
@@ -85,7 +85,7 @@ class RosterRepo:
         ]
 
     @staticmethod
-    async def sync_config_in(conn: aiosqlite.Connection, orgs: Sequence[Organization],
+    async def sync_config_in(conn: Connection, orgs: Sequence[Organization],
                              people: Sequence[tuple[str | None, int, Role, str]]) -> None:
         """The config's organizations and people (org_id, vk_id, role, placeholder name), inside
         the caller's transaction, so that a refused import leaves not even these behind."""
@@ -108,7 +108,7 @@ class RosterRepo:
                     "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)", (org_id, name, name_key(name), role.value, vk_id, now, now))
 
     @staticmethod
-    async def refs_in(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> list[PersonRef]:
+    async def refs_in(conn: Connection, org_ids: Sequence[str]) -> list[PersonRef]:
         """Active people of these organizations, light enough for a 50,000-row import."""
         if not org_ids:
             return []
@@ -118,7 +118,7 @@ class RosterRepo:
             return [PersonRef(pid, org, name, vk, True, key) for pid, org, name, vk, _, key in await cur.fetchall()]
 
     @staticmethod
-    async def apply_in(conn: aiosqlite.Connection, org_ids: Sequence[str],
+    async def apply_in(conn: Connection, org_ids: Sequence[str],
                        entries: Sequence[RosterEntry], *, store_contacts: bool = False,
                        keep_ids: Collection[int] = ()) -> RosterChanges:
         """Write the roster: update matched people, add new ones, mark the rest as left.

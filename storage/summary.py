@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.indicators import OrgFigures, PersonFigures, TableCounts, Thresholds
 from bot.domain.models import Period, Role
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Connection, Database
 
 # SQLite allows 32,766 parameters; one per school.
 _ORGS_PER_QUERY = 5000
@@ -99,7 +98,7 @@ class SummaryRepo:
         return data
 
     @staticmethod
-    async def _periods(conn: aiosqlite.Connection, org_ids: Sequence[str], depth: int,
+    async def _periods(conn: Connection, org_ids: Sequence[str], depth: int,
                        until: dt.date | None) -> dict[str, list[Period]]:
         sql = (
             "SELECT org_id, period_start, period_end FROM ("  # noqa: S608 - placeholders only
@@ -117,7 +116,7 @@ class SummaryRepo:
         return found
 
     @staticmethod
-    async def _tables(conn: aiosqlite.Connection, orgs: Sequence[str], first: str, last: str, t: Thresholds,
+    async def _tables(conn: Connection, orgs: Sequence[str], first: str, last: str, t: Thresholds,
                       wanted: dict[str, set[str]], data: SummaryData) -> None:
         sql = _TABLE_SQL.format(marks=_marks(orgs))
         # The thresholds come first in the statement text, the range after them.
@@ -131,7 +130,7 @@ class SummaryRepo:
                     registered_people=r[9] or 0, has_registered=bool(r[10]))
 
     @staticmethod
-    async def _orgs(conn: aiosqlite.Connection, orgs: Sequence[str], first: str, last: str,
+    async def _orgs(conn: Connection, orgs: Sequence[str], first: str, last: str,
                     wanted: dict[str, set[str]], data: SummaryData) -> None:
         sql = (f"SELECT org_id, period_start, {', '.join(_ORG_COLS)} FROM org_stats "  # noqa: S608 - fixed names
                f"WHERE org_id IN ({_marks(orgs)}) AND period_start BETWEEN ? AND ?")
@@ -141,7 +140,7 @@ class SummaryRepo:
                     data.orgs[(r[0], r[1])] = OrgFigures(**{c: r[2 + n] for n, c in enumerate(_ORG_COLS)})
 
     @staticmethod
-    async def _roster(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> dict[str, RosterCounts]:
+    async def _roster(conn: Connection, org_ids: Sequence[str]) -> dict[str, RosterCounts]:
         marks = _marks(org_ids)
         people = (f"SELECT org_id, COUNT(*), SUM(source != 'config') FROM people WHERE org_id IN ({marks}) "  # noqa: S608 - placeholders only
                   "AND active = 1 AND role != 'district' GROUP BY org_id")

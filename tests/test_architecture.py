@@ -39,12 +39,12 @@ def test_bot_and_storage_do_not_import_vkbottle() -> None:
 
 
 def test_only_storage_imports_sqlite() -> None:
-    """SQL lives in storage/: nobody else opens a database."""
+    """SQL lives in storage/: nobody else opens a database (SQLite or PostgreSQL)."""
     offenders = [
         str(p.relative_to(ROOT))
         for folder in ("bot", "handlers")
         for p in _files(folder)
-        if {"aiosqlite", "sqlite3"} & _imports(p)
+        if {"aiosqlite", "sqlite3", "psycopg", "psycopg_pool"} & _imports(p)
     ]
     assert offenders == []
 
@@ -64,7 +64,7 @@ def test_bot_code_never_imports_the_emulator() -> None:
 
 # --- the neutral layer (issue 14) ---
 NEUTRAL = ("bot/domain/", "bot/services/", "bot/messaging/")
-FORBIDDEN_IN_NEUTRAL = {"vkbottle", "aiohttp", "aiosqlite", "sqlite3", "storage"}
+FORBIDDEN_IN_NEUTRAL = {"vkbottle", "aiohttp", "aiosqlite", "sqlite3", "psycopg", "storage"}
 # Services that still take repositories straight from storage/ instead of a store protocol in
 # bot/ports.py, by module or package (a package split into files stays one entry). The list may
 # only shrink: a new entry fails, and so does a listed one that no longer imports storage.

@@ -26,7 +26,7 @@ from bot.messaging.events import ChatRef, Edit, Identity, Messenger, Reply
 from bot.ports import Delivery, MessengerPort, OutMessage
 from bot.services.reachability import ReachabilityService, reason_for
 from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
-from storage.db import Database
+from storage.sql import Database
 from storage.stats import StatsRepo
 
 log = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from bot.config import Settings
 from bot.domain.models import Period
 from bot.messaging.events import Messenger
 from bot.ports import Clock, SystemClock
-from storage.db import Database
 from storage.live_counts import LiveCountsRepo
+from storage.sql import Database
 
 CHAT_PEER_START = 2_000_000_000
 

@@ -11,7 +11,7 @@ from bot.services.chats import ChatsService
 from bot.services.live_counts import LiveCountsService
 from bot.services.reachability import ReachabilityService
 from bot.services.reminders import Links
-from storage.db import Database
+from storage.sql import Database
 
 
 def offline_links(db: Database, settings: Settings) -> Links:

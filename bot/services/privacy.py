@@ -17,8 +17,8 @@ from bot.messaging.events import Identity, Messenger
 from bot.ports import Clock, SystemClock
 from storage.audit import AuditRepo
 from storage.consents import ConsentRepo
-from storage.db import Database
 from storage.privacy import PrivacyRepo
+from storage.sql import Database
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
 from bot.domain.russian import by_gender
 from bot.messaging.events import Messenger
 from bot.ports import ReachPort
-from storage.db import Database
 from storage.reach import MaxReachRow, ReachRepo, ReachRow, max_people
+from storage.sql import Database
 
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
 REASONS = {

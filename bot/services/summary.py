@@ -39,7 +39,7 @@ from bot.summary.chart import chart_png
 from bot.summary.export import district_xlsx, school_xlsx
 from bot.summary.model import DistrictSummary, RankedSchool, SchoolSummary, TrendPoint
 from bot.summary.render import render_district, render_school
-from storage.db import Database
+from storage.sql import Database
 from storage.summary import SummaryData, SummaryRepo
 
 log = logging.getLogger(__name__)

@@ -37,8 +37,8 @@ from bot.services.imports.stats import (
 )
 from storage.audit import AuditRepo
 from storage.confirmations import ConfirmationRepo, ImportConfirmation
-from storage.db import Database
 from storage.roster import RosterRepo
+from storage.sql import Database
 from storage.stats import PendingRow, PersonStats, StatsRepo
 
 ImportResult = StatsResult | RosterResult
