@@ -125,8 +125,8 @@ class BroadcastRepo:
             if cur.rowcount == 0:
                 return False
             await conn.executemany(
-                "INSERT OR IGNORE INTO broadcast_recipients(broadcast_id, person_id, vk_id, status) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO broadcast_recipients(broadcast_id, person_id, vk_id, status) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(broadcast_id, r.person_id, r.vk_id, "pending" if r.vk_id else "skipped") for r in recipients],
             )
             return True

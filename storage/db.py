@@ -312,6 +312,11 @@ class SqliteConnection:
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self.raw = raw
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the connection."""
+        return self.raw.in_transaction
+
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Result[aiosqlite.Cursor]:
         return self.raw.execute(sql, parameters)
 

@@ -236,7 +236,7 @@ class OutboxRepo:
             "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES (?, 1, NULL, ?) "
             "ON CONFLICT(vk_id) DO UPDATE SET can_message = 1, unreachable_code = NULL, "
             "updated_at = excluded.updated_at "
-            "WHERE vk_users.can_message IS NOT 1 OR vk_users.unreachable_code IS NOT NULL",
+            "WHERE vk_users.can_message IS DISTINCT FROM 1 OR vk_users.unreachable_code IS NOT NULL",
             rows,
         )
 

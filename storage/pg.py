@@ -193,6 +193,11 @@ class PgConnection:
     def __init__(self, raw: AsyncConnection[Any]) -> None:
         self.raw = raw
 
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the connection."""
+        return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> _PgResult:
         return _PgResult(self.raw, to_pyformat(sql), tuple(parameters))
 
@@ -362,7 +367,7 @@ async def migrate_pg(conn: AsyncConnection[Any], url: str, migrations: Sequence[
     await conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
     try:
         await conn.execute('CREATE TABLE IF NOT EXISTS schema_migrations '
-                           '(name TEXT COLLATE "C" PRIMARY KEY, applied_at TEXT NOT NULL)')
+                           '(name TEXT COLLATE "C" PRIMARY KEY, applied_at TEXT COLLATE "C" NOT NULL)')
         cur = await conn.execute("SELECT name FROM schema_migrations")
         applied = {str(r[0]) for r in await cur.fetchall()}
         extra = sorted(applied - {m.name for m in known})

@@ -1,7 +1,7 @@
 """Personal data: export everything about one person, forget one person, retention.
 
-The queries look tables up in sqlite_master, so tables that features add later
-(with a `person_id` column) are covered without editing this module.
+The queries look tables up in the catalogue (sqlite_master, information_schema on PostgreSQL), so
+tables that features add later (with a `person_id` column) are covered without editing this module.
 """
 
 from __future__ import annotations
@@ -21,6 +21,12 @@ ANONYMOUS_NAME = "Удалённый сотрудник"
 
 
 async def _tables_with(conn: Connection, column: str) -> list[str]:
+    if conn.dialect == "postgres":
+        async with conn.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND column_name = ? ORDER BY table_name::text COLLATE \"C\"", (column,)
+        ) as cur:
+            return [str(r[0]) for r in await cur.fetchall()]
     async with conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     ) as cur:
@@ -79,7 +85,7 @@ class PrivacyRepo:
                     if rows:
                         result.setdefault(table, []).extend(
                             r for r in rows if r not in result.get(table, []))
-                outbox = await _rows(conn, "SELECT * FROM outbox WHERE peer_id = ? AND person_id IS NOT ?",
+                outbox = await _rows(conn, "SELECT * FROM outbox WHERE peer_id = ? AND person_id IS DISTINCT FROM ?",
                                      (vk_id, person_id))
                 if outbox:
                     result.setdefault("outbox", []).extend(outbox)

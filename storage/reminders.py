@@ -118,8 +118,8 @@ class ReminderRepo:
     async def add_in(conn: Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
         """Record reminders before they are sent; an entry already recorded (a restarted run) stays."""
         await conn.executemany(
-            "INSERT OR IGNORE INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
-            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
+            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(e.org_id, e.person_id, e.kind, e.period.start.isoformat(), e.idem_key, dumps(e.reasons),
               e.status, iso(at)) for e in entries],
         )
@@ -172,7 +172,9 @@ class ReminderRepo:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO job_runs(job_id, last_slot, outcome, detail, updated_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(job_id) DO UPDATE SET last_slot = MAX(last_slot, excluded.last_slot), "
+                # The later of the two ISO slots, written as a CASE both backends read (SQLite's MAX(a, b) is not PG's).
+                "ON CONFLICT(job_id) DO UPDATE SET last_slot = CASE WHEN excluded.last_slot > job_runs.last_slot "
+                "THEN excluded.last_slot ELSE job_runs.last_slot END, "
                 "outcome = excluded.outcome, detail = COALESCE(excluded.detail, job_runs.detail), "
                 "updated_at = excluded.updated_at",
                 (job_id, iso(slot), outcome, detail, iso(at)),

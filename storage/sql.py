@@ -176,3 +176,12 @@ async def insert_id(conn: Connection, sql: str, parameters: Sequence[Any] = ()) 
     async with conn.execute(f"{sql} RETURNING id", parameters) as cur:
         row = await cur.fetchone()
     return None if row is None else int(row[0])
+
+
+def upsert(table: str, columns: Sequence[str], key: Sequence[str]) -> str:
+    """`INSERT … ON CONFLICT (key) DO UPDATE` every other column: SQLite's INSERT OR REPLACE, in the
+    form both backends accept (table and column names are the caller's constants)."""
+    rest = [c for c in columns if c not in key]
+    action = "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in rest) if rest else "DO NOTHING"
+    return (f"INSERT INTO {table}({', '.join(columns)}) VALUES ({marks(len(columns))}) "  # noqa: S608 - constants
+            f"ON CONFLICT ({', '.join(key)}) {action}")

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Period
 from storage._util import dumps, iso
-from storage.sql import Connection, Database, Row, insert_id
+from storage.sql import Connection, Database, Row, insert_id, upsert
 
 ORG_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
               "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
@@ -229,9 +229,8 @@ class StatsRepo:
     @staticmethod
     async def put_person_stats_in(conn: Connection, rows: Sequence[PersonStats]) -> None:
         """Insert or replace per-person figures (one row per person and period)."""
-        cols = ", ".join(_PERSON_ROW)
         await conn.executemany(
-            f"INSERT OR REPLACE INTO person_stats({cols}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
+            upsert("person_stats", _PERSON_ROW, ("person_id", "period_start")),
             [_person_values(s) for s in rows],
         )
 
@@ -247,7 +246,7 @@ class StatsRepo:
         # In primary-key order SQLite appends to its B-trees instead of jumping about them.
         params.sort(key=itemgetter(0))
         await conn.executemany(
-            f"INSERT OR REPLACE INTO person_stats({', '.join(_PERSON_ROW)}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
+            upsert("person_stats", _PERSON_ROW, ("person_id", "period_start")),
             params,
         )
 
@@ -256,7 +255,7 @@ class StatsRepo:
         """Insert or replace per-organization indicators."""
         cols = ("org_id", "period_start", "period_end", *ORG_FIELDS, "import_id")
         await conn.executemany(
-            f"INSERT OR REPLACE INTO org_stats({', '.join(cols)}) VALUES ({_marks(cols)})",  # noqa: S608 - fixed names
+            upsert("org_stats", cols, ("org_id", "period_start")),
             [(s.org_id, s.period.start.isoformat(), s.period.end.isoformat(),
               *(getattr(s, f) for f in ORG_FIELDS), s.import_id) for s in rows],
         )

@@ -78,4 +78,4 @@ async def table_counts(db: Database) -> dict[str, int]:
 async def full_dump(db: Database) -> list[str]:
     """Every statement of the whole database (to prove a refusal or a preview changed nothing)."""
     async with db.read() as conn:
-        return [line async for line in conn.iterdump()]
+        return [line async for line in conn.raw.iterdump()]
