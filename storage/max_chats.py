@@ -30,7 +30,7 @@ class MaxChatsRepo:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO max_chats(chat_id, title, added_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(chat_id) DO UPDATE SET title = COALESCE(excluded.title, title)",
+                "ON CONFLICT(chat_id) DO UPDATE SET title = COALESCE(excluded.title, max_chats.title)",
                 (chat_id, title, iso()))
 
     async def removed(self, chat_id: int) -> None:

@@ -264,6 +264,11 @@ class PgDatabase:
             raise _unreachable(url, exc) from None
         return cls(pool, url)
 
+    @staticmethod
+    def describe_url(url: str) -> str:
+        """How `status` names the database: «PostgreSQL» and the URL without its password."""
+        return f"PostgreSQL {redact(url)}"
+
     async def close(self) -> None:
         """Close the pool (safe to call twice)."""
         await self._pool.close()
@@ -391,3 +396,31 @@ async def migrate_pg(conn: AsyncConnection[Any], url: str, migrations: Sequence[
         with suppress(psycopg.Error):
             await conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
 
+
+
+async def pg_size(db: PgDatabase) -> int:
+    """The database's size on the server in bytes (for `status`)."""
+    async with db.read() as conn, conn.execute("SELECT pg_database_size(current_database())") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def pg_describe(db: PgDatabase) -> tuple[int, list[str]]:
+    """Active people and loaded weeks (`start..end`), for a restore preview."""
+    async with db.read() as conn:
+        async with conn.execute("SELECT count(*) FROM people WHERE active = 1") as cur:
+            row = await cur.fetchone()
+        async with conn.execute(
+                "SELECT DISTINCT period_start, period_end FROM person_stats "
+                "UNION SELECT period_start, period_end FROM org_stats ORDER BY 1") as cur:
+            periods = [f"{r[0]}..{r[1]}" for r in await cur.fetchall()]
+    return (int(row[0]) if row else 0), periods
+
+
+def is_pg_dump(path: Path) -> bool:
+    """Whether `path` is a pg_dump custom-format file (it starts with PGDMP)."""
+    try:
+        with path.open("rb") as file:
+            return file.read(5) == b"PGDMP"
+    except OSError:
+        return False
