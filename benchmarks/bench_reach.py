@@ -24,11 +24,13 @@ sys.path.insert(0, str(REPO))
 
 from bot.config import parse_settings  # noqa: E402
 from bot.domain.models import Organization, Role  # noqa: E402
+from bot.ports import Community  # noqa: E402
 from bot.services.reachability import ReachabilityService  # noqa: E402
 from bot.vk.api import make_api  # noqa: E402
 from bot.vk.reach import VkReach  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.people import PeopleRepo  # noqa: E402
+from storage.reach import ReachRepo  # noqa: E402
 from vk_emulator import Emulator  # noqa: E402
 from vk_emulator.client import EmulatorControl  # noqa: E402
 
@@ -61,7 +63,7 @@ async def main(n: int, naive: int) -> None:
             async def call(method: str, params: dict[str, Any]) -> Any:
                 return (await api.request(method, params))["response"]
 
-            service = ReachabilityService(db, probe=VkReach(call, lambda: 1))
+            service = ReachabilityService(ReachRepo(db), probe=VkReach(call, Community(1)))
             before = (await control.stats())["requests"].get("execute", 0)
             started = time.perf_counter()
             result = await service.refresh("school1")

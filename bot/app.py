@@ -17,9 +17,10 @@ from vkbottle import Bot, ErrorHandler
 from vkbottle.bot import BotLabeler
 from vkbottle.framework.labeler import ABCLabeler
 
+from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.deps import Deps
-from bot.domain.models import CONFIG_NAMES, Organization, Person, Role
+from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.max.bridge import MaxBridge, group
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.members import MaxMembers, Rights
@@ -32,14 +33,19 @@ from bot.messaging.delivery import RoutedOutbound
 from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
-from bot.ports import Clock, MessengerPort, NotAdmin, OutMessage, PortFailure, SystemClock
+from bot.ports import (
+    Clock,
+    Community,
+    MessengerPort,
+    NotAdmin,
+    OutMessage,
+    PortFailure,
+    SystemClock,
+)
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
-from bot.services.access import AccessService
 from bot.services.fairness import BUSY_NOTICE, FairShare
-from bot.services.identity import IdentityService
-from bot.services.my_status import MyStatusService
-from bot.services.privacy import PrivacyService
+from bot.services.imports import vk_screen_name_resolver
 from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.bridge import VkBridge
 from bot.vk.members import VkMembers
@@ -47,10 +53,7 @@ from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
 from bot.vk.runtime import InboxPoller, current_event
-from storage.audit import AuditRepo
 from storage.backend import open_database
-from storage.conversation_state import ConversationStateRepo
-from storage.identity import IdentityRepo
 from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
@@ -90,11 +93,8 @@ def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
     """The neutral dispatcher: the person looked up once per event, then the features in order."""
 
-    async def resolve(identity: Identity) -> Person | None:
-        return await deps.access.person(identity)
-
     dispatcher = Dispatcher()
-    dispatcher.middleware(PersonMiddleware(resolve))
+    dispatcher.middleware(PersonMiddleware(deps.access.whois))
     dispatcher.include_routers(*feature_routers)
     return dispatcher
 
@@ -273,12 +273,9 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
     members = MaxMembers(client)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
                          outbound=sending.outbound, chats=MaxChatsRepo(db), members=members)
-    if deps.chats is not None:
-        deps.chats.use_members(Messenger.MAX, members)
-    if deps.reachability is not None:
-        deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
-    if deps.invites is not None:
-        deps.invites.bot_name = runtime.bot_name
+    deps.chats.use_members(Messenger.MAX, members)
+    deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
+    deps.invites.bot_name = runtime.bot_name
     return runtime
 
 
@@ -413,9 +410,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                     backoff: Backoff | None, max_api_url: str | None = None,
                     max_sleep: Callable[[float], Any] | None = None) -> App:
     clock = clock or SystemClock()
-    people = PeopleRepo(db)
-    audit = AuditRepo(db)
-    await _sync_config_people(settings, people)
+    await _sync_config_people(settings, PeopleRepo(db))
 
     api = make_api(settings, api_url)
     vk_outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
@@ -424,35 +419,6 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     outbound = RoutedOutbound(vk_outbound)
     if max_sending is not None:
         outbound.attach(Messenger.MAX, max_sending.outbound)
-    identity = IdentityService(people, IdentityRepo(db), settings)
-    deps = Deps(
-        settings=settings, db=db, clock=clock, outbound=outbound, people=people, audit=audit,
-        access=AccessService(people, audit, settings), identity=identity,
-        my_status=MyStatusService(clock), privacy=PrivacyService(db, settings, clock),
-        dialogs=ConversationStateRepo(db, clock.now), group_id=settings.vk.group_id,
-    )
-
-    # --- feature services ---
-    from bot.services.imports import ImportService, vk_screen_name_resolver
-
-    deps.imports = ImportService(db, settings, clock=clock, resolve_screen_name=vk_screen_name_resolver(api.request))
-    from bot.services.faq import FaqService
-
-    deps.faq = FaqService(db, settings, outbound, people, deps.access, my_status=deps.my_status.render, clock=clock)
-    deps.my_status.register(deps.faq.status_section)
-
-    from bot.services.chats import ChatsService
-
-    async def api_call(method: str, params: dict[str, Any]) -> Any:
-        return (await api.request(method, params))["response"]
-
-    deps.chats = ChatsService(db, settings, outbound=outbound, members=VkMembers(api_call), group_id=lambda: deps.group_id,
-                              clock=clock, dialogs=deps.dialogs)
-    deps.my_status.register(deps.chats.status_section)
-
-    from bot.services.broadcasts import BroadcastService
-    from bot.services.live_counts import LiveCountsService
-    from bot.services.reachability import ReachabilityService
 
     async def vk_call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]
@@ -465,36 +431,18 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         background.add(task)
         task.add_done_callback(background.discard)
 
-    deps.reachability = ReachabilityService(db, probe=VkReach(vk_call, lambda: deps.group_id))
-    deps.live_counts = LiveCountsService(db, settings, clock=clock)
+    community = Community(settings.vk.group_id)
     vk_messenger = VkMessenger(vk_outbound)
-    deps.messengers[Messenger.VK] = vk_messenger
+    messengers: dict[Messenger, MessengerPort] = {Messenger.VK: vk_messenger}
     if max_sending is not None:
-        deps.messengers[Messenger.MAX] = max_sending.messenger
-    deps.broadcasts = BroadcastService(db, settings, outbound, deps.reachability, messengers=deps.messengers,
-                                       chats=lambda: deps.chats, spawn=spawn)
+        messengers[Messenger.MAX] = max_sending.messenger
+    channels = Channels(outbound=outbound, members=VkMembers(vk_call), reach=VkReach(vk_call, community),
+                        resolve_screen_name=vk_screen_name_resolver(api.request), community=community,
+                        messengers=messengers)
+    deps = build_services(settings, db, channels, clock=clock, spawn=spawn)
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
-
-    from bot.services.summary import SummaryService
-
-    # Providers are read when a summary is built, so features wired later still count.
-    deps.summary = SummaryService(db, settings, clock=clock, outbound=outbound, people=people,
-                                  chats=lambda: deps.chats, reminders=lambda: deps.reminders,
-                                  reachability=lambda: deps.reachability)
-
-    from bot.services.reminders import ReminderService
-
-    # The reminders read chats, reachability and live counts through Deps (None = feature off).
-    deps.reminders = ReminderService(db, settings, outbound, clock, links=deps)
-    deps.my_status.register(deps.reminders.status_section)
-    deps.scheduler = Scheduler(deps)
-
-    from bot.services.invites import InviteService
-    from storage.invites import InvitesRepo
-
-    # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (build_max).
-    deps.invites = InviteService(InvitesRepo(db), people, clock)
+    scheduler = Scheduler(deps)
 
     error_handler = ErrorHandler()
 
@@ -547,11 +495,11 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                          fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
                          notify=busy_notice)
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=vk_outbound,
-              background=background, scheduler=deps.scheduler, dispatcher=dispatcher, messenger=messenger,
+              background=background, scheduler=scheduler, dispatcher=dispatcher, messenger=messenger,
               delivery=outbound, max_sending=max_sending)
     if not settings.vk.group_id and settings.token:
         poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
-        deps.group_id = poller.group_id
+        community.group_id = poller.group_id
     return app
 
 

@@ -7,7 +7,7 @@ the tests or another messenger can drive them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
@@ -15,7 +15,8 @@ from typing import Any, ClassVar, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.invites import InviteIssued, Redeemed
-from bot.domain.models import Person, Role
+from bot.domain.models import Period, Person, Role
+from bot.domain.records import BindingRequest, MaxReachRow, ReachRow
 from bot.domain.ui import Keyboard
 from bot.messaging.events import (
     CallbackAnswer,
@@ -95,8 +96,9 @@ class Outbound(Protocol):
         """Send an interactive reply now, ahead of any bulk send."""
         ...
 
-    async def send_bulk(self, messages: Sequence[OutMessage]) -> list[Delivery]:
-        """Store the messages in the outbox and deliver each exactly once."""
+    async def send_bulk(self, messages: Sequence[OutMessage], *,
+                        on_progress: Callable[[int, int], Awaitable[None]] | None = None) -> list[Delivery]:
+        """Store the messages in the outbox and deliver each exactly once (`on_progress(done, total)`)."""
         ...
 
     async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
@@ -291,3 +293,70 @@ class TemplateFileStore(Protocol):
     def write(self, org_id: str, text: str) -> Path: ...
 
     def delete(self, org_id: str) -> bool: ...
+
+
+class Community:
+    """The VK community the bot runs as. Its id comes from the settings, or is learnt from the token
+    when the bot starts (the composition root sets it once); readers ask at the moment they need it."""
+
+    def __init__(self, group_id: int = 0) -> None:
+        self.group_id = group_id
+
+    def mention(self) -> str:
+        """«@club123 » to put before a command in a chat, "" while the id is not known."""
+        return f"@club{self.group_id} " if self.group_id else ""
+
+
+# --- stores: what services ask of storage (storage/ implements them; the composition root injects) ---
+
+
+class AuditLog(Protocol):
+    """The audit log of admin actions (storage.audit.AuditRepo)."""
+
+    async def write(self, *, actor_vk_id: int | None, org_id: str | None, action: str, outcome: str,
+                    target: str | None = None, actor_person_id: int | None = None,
+                    details: dict[str, Any] | None = None) -> None: ...
+
+
+class BindingRequests(Protocol):
+    """Accounts asking to be roster people, and the accounts that wrote (storage.identity.IdentityRepo)."""
+
+    async def create_request(self, vk_id: int, org_id: str | None, typed_name: str,
+                             person_id: int | None, messenger: str = "vk") -> BindingRequest: ...
+
+    async def get(self, request_id: int) -> BindingRequest | None: ...
+
+    async def pending_for(self, vk_id: int, messenger: str = "vk") -> BindingRequest | None: ...
+
+    async def decide(self, request_id: int, approve: bool, decided_by: int, org_id: str | None, *,
+                     decided_by_vk: bool = True) -> bool: ...
+
+    async def note_user(self, vk_id: int, first_name: str | None = None, last_name: str | None = None,
+                        *, wrote: bool = False) -> None: ...
+
+
+class LiveCountsStore(Protocol):
+    """Messages seen in group chats per person and period (storage.live_counts.LiveCountsRepo)."""
+
+    async def count_message(self, vk_id: int, period_by_org: Mapping[str, str], *,
+                            max_account: bool = False) -> int: ...
+
+    async def messages(self, person_id: int, period: Period) -> int | None: ...
+
+    async def for_org(self, org_id: str, period: Period) -> dict[int, int]: ...
+
+
+class ReachStore(Protocol):
+    """What the bot knows about writing to each school's people (storage.reach.ReachRepo)."""
+
+    async def people(self, org_id: str, person_ids: Sequence[int] | None = None) -> list[ReachRow]: ...
+
+    async def max_people(self, org_id: str) -> list[MaxReachRow]: ...
+
+    async def to_check(self, org_id: str, *, everyone: bool = False) -> list[int]: ...
+
+    async def apply_checks(self, results: Sequence[tuple[int, bool]]) -> None: ...
+
+    async def allow(self, vk_id: int) -> None: ...
+
+    async def deny(self, vk_id: int) -> None: ...

@@ -15,8 +15,9 @@ from bot.domain.commands import is_command_text as _is_command_text
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Keyboard
+from bot.messaging.middlewares import PersonLookups
 from bot.ports import Delivery, OutMessage
-from bot.vk.bridge import PersonLookups
+from bot.vk.bridge import person_of
 from bot.vk.runtime import current_callback
 
 CHAT_PEER_START = 2_000_000_000
@@ -104,7 +105,7 @@ async def say_menu(deps: Deps, person: Person, text: str) -> Delivery:
 
 async def _person(deps: Deps, lookups: PersonLookups | None, vk_id: int) -> Person | None:
     """The person of a VK account, through the event's lookups when the middleware gave them."""
-    return await (lookups.person(vk_id) if lookups is not None else deps.access.person(vk_id))
+    return await (lookups.person(person_of(vk_id)) if lookups is not None else deps.access.person(vk_id))
 
 
 class Stranger(ABCRule[Message]):

@@ -7,7 +7,7 @@ from typing import Any
 from vkbottle import BaseMiddleware
 
 from bot.deps import Deps
-from bot.vk.bridge import PersonLookups
+from bot.messaging.middlewares import PersonLookups
 
 
 def deps_middleware(deps: Deps) -> type[BaseMiddleware[Any]]:
@@ -17,6 +17,6 @@ def deps_middleware(deps: Deps) -> type[BaseMiddleware[Any]]:
         async def pre(self) -> None:
             # No I/O here: vkbottle swallows middleware errors at DEBUG level. `lookups` is new for
             # each event: the rules and the neutral routers look each person up once through it.
-            self.send({"deps": deps, "lookups": PersonLookups(deps.access.person)})
+            self.send({"deps": deps, "lookups": PersonLookups(deps.access.whois)})
 
     return DepsMiddleware

@@ -9,6 +9,7 @@ from bot.domain.models import Person, Role
 from bot.messaging import actions
 from bot.messaging.events import MessageIn, Messenger, OutFile, PersonStarted, PersonStopped, Reply
 from bot.messaging.filters import Command, InGroup, Known, Private
+from bot.messaging.middlewares import PersonLookups
 from bot.messaging.router import Router
 from bot.ports import MessengerPort, PortFailure
 from bot.services.access import AccessService, Denied
@@ -52,12 +53,12 @@ def render_list(summary: ReachSummary) -> str:
 
 
 @router.message(Private(), Known(), Command(actions.Unreachable, *WORDS))
-async def cmd_unreachable(event: MessageIn, messenger: MessengerPort, access: AccessService,
+async def cmd_unreachable(event: MessageIn, lookups: PersonLookups, messenger: MessengerPort, access: AccessService,
                           reachability: ReachabilityService | None = None) -> None:
     """«Кто не подписан»: the count and the list of people the bot cannot reach, then the invitation."""
     chat = event.chat
     try:
-        deputy = await access.require(event.sender, "unreachable_list", [Role.DEPUTY])
+        deputy = await access.require(event.sender, "unreachable_list", [Role.DEPUTY], lookups=lookups)
     except Denied as denied:
         await messenger.send(Reply(chat=chat, text=denied.text))
         return

@@ -11,6 +11,7 @@ from bot.domain.models import Person, Role
 from bot.messaging import actions
 from bot.messaging.events import MessageIn, Reply
 from bot.messaging.filters import Command
+from bot.messaging.middlewares import PersonLookups
 from bot.messaging.router import Router
 from bot.ports import MessengerPort
 from bot.services.access import AccessService, Denied
@@ -27,7 +28,7 @@ NO_SCHOOL = "Не знаю, к какой школе вы относитесь. 
 
 
 @router.message(Command(actions.Summary, *WORDS, any_mention=True, typos=True))
-async def cmd_summary(event: MessageIn, person: Person | None, messenger: MessengerPort,
+async def cmd_summary(event: MessageIn, person: Person | None, lookups: PersonLookups, messenger: MessengerPort,
                       access: AccessService, my_status: MyStatusService, summary: SummaryService) -> None:
     """Director/deputy: their school; district: all schools with a ranking; teacher: their own status.
 
@@ -42,7 +43,7 @@ async def cmd_summary(event: MessageIn, person: Person | None, messenger: Messen
                                        keyboard=main_menu(person.role)))
         return
     try:
-        head = await access.require(event.sender, "summary", SUMMARY_ROLES,
+        head = await access.require(event.sender, "summary", SUMMARY_ROLES, lookups=lookups,
                                     target="chat" if in_chat else "private")
     except Denied as denied:
         await messenger.send(Reply(chat=event.chat, text=CHAT_REFUSAL if in_chat else denied.text))

@@ -2,24 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
+from bot.domain.records import BindingRequest
 from storage._util import iso
 from storage.audit import AuditRepo
 from storage.sql import Database, insert_id
-
-
-class BindingRequest(BaseModel):
-    """A request to bind an account (`vk_id` holds the account's id in `messenger`: "vk" or "max")."""
-
-    id: int
-    vk_id: int
-    org_id: str | None
-    typed_name: str
-    person_id: int | None
-    status: str
-    messenger: str = "vk"
-
 
 _COLS = "id, vk_id, org_id, typed_name, person_id, status, messenger"
 # The people column that holds an account of each messenger.

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
+from bot.domain.records import MaxReachRow, ReachRow
 from storage._util import iso
 from storage.sql import Database
 
@@ -19,24 +18,6 @@ _SCHOOL_ROLES = ("teacher", "staff", "deputy", "director")
 # Codes an isMessagesFromGroupAllowed «yes» does not clear: they are about the intent
 # window and quota, not about the person's permission.
 _INTENT_CODES = (943, 944)
-
-
-class ReachRow(BaseModel):
-    """A school's person and what the bot knows about writing to them."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person_id: int
-    full_name: str
-    role: str
-    vk_id: int | None
-    can_message: bool | None
-    code: int | None
-
-    @property
-    def unreachable(self) -> bool:
-        """No VK page bound, or VK refused (or will refuse) messages to it."""
-        return self.vk_id is None or self.can_message is False
 
 
 class ReachRepo:
@@ -117,27 +98,14 @@ class ReachRepo:
                 (vk_id, iso()),
             )
 
-
-class MaxReachRow(BaseModel):
-    """A school's person and what MAX told the bot about writing to their MAX account."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person_id: int
-    full_name: str
-    max_id: int | None
-    can_write: bool | None
-    reason: str | None
-
-
-async def max_people(db: Database, org_id: str) -> list[MaxReachRow]:
-    """The school's active people with their MAX account and what max_users says of it."""
-    sql = (
-        "SELECT p.id, p.full_name, p.max_id, u.can_write, u.reason "
-        "FROM people p LEFT JOIN max_users u ON u.user_id = p.max_id "
-        "WHERE p.org_id = ? AND p.active = 1 AND p.role IN (?, ?, ?, ?) ORDER BY p.full_name, p.id"
-    )
-    async with db.read() as conn, conn.execute(sql, (org_id, *_SCHOOL_ROLES)) as cur:
-        rows = await cur.fetchall()
-    return [MaxReachRow(person_id=r[0], full_name=r[1], max_id=r[2],
-                        can_write=None if r[3] is None else bool(r[3]), reason=r[4]) for r in rows]
+    async def max_people(self, org_id: str) -> list[MaxReachRow]:
+        """The school's active people with their MAX account and what max_users says of it."""
+        sql = (
+            "SELECT p.id, p.full_name, p.max_id, u.can_write, u.reason "
+            "FROM people p LEFT JOIN max_users u ON u.user_id = p.max_id "
+            "WHERE p.org_id = ? AND p.active = 1 AND p.role IN (?, ?, ?, ?) ORDER BY p.full_name, p.id"
+        )
+        async with self._db.read() as conn, conn.execute(sql, (org_id, *_SCHOOL_ROLES)) as cur:
+            rows = await cur.fetchall()
+        return [MaxReachRow(person_id=r[0], full_name=r[1], max_id=r[2],
+                            can_write=None if r[3] is None else bool(r[3]), reason=r[4]) for r in rows]

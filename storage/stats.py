@@ -15,27 +15,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Period
+from bot.domain.records import PersonStats
 from storage._util import dumps, iso
 from storage.sql import Connection, Database, Row, insert_id, upsert
 
 ORG_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
               "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
-
-
-class PersonStats(BaseModel):
-    """One person's figures for one period; None where the table had no such column."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person_id: int
-    org_id: str
-    period: Period
-    group_messages: int | None = None
-    calls: int | None = None
-    group_chats_created: int | None = None
-    ejd_linked: bool | None = None
-    registered: bool | None = None
-    import_id: int | None = None
 
 
 class OrgStats(BaseModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 # The VK adapter and the composition root are the only places in bot/ that may import vkbottle.
@@ -64,14 +66,12 @@ def test_bot_code_never_imports_the_emulator() -> None:
 
 # --- the neutral layer (issue 14) ---
 NEUTRAL = ("bot/domain/", "bot/services/", "bot/messaging/")
-FORBIDDEN_IN_NEUTRAL = {"vkbottle", "aiohttp", "aiosqlite", "sqlite3", "psycopg", "storage"}
 # Services that still take repositories straight from storage/ instead of a store protocol in
 # bot/ports.py, by module or package (a package split into files stays one entry). The list may
 # only shrink: a new entry fails, and so does a listed one that no longer imports storage.
 STORAGE_IMPORTS_LEFT = {
-    "domain/reminders", "services/access", "services/broadcasts", "services/chats", "services/faq",
-    "services/identity", "services/imports", "services/live_counts", "services/offline", "services/privacy",
-    "services/reachability", "services/reminders", "services/summary",
+    "services/broadcasts", "services/chats", "services/faq", "services/imports",
+    "services/privacy", "services/reminders", "services/summary",
 }
 
 
@@ -85,16 +85,51 @@ def _unit(path: Path) -> str:
     return "/".join(parts[:2])
 
 
+# What a neutral module must never import (a module or any module under it): messenger libraries and
+# adapters, database drivers. `storage` is checked separately, against the shrinking list above.
+MESSENGERS_AND_DRIVERS = ("vkbottle", "aiohttp", "aiosqlite", "sqlite3", "psycopg", "bot.vk", "bot.max")
+
+
+def _modules(source: str) -> set[str]:
+    """Every module a source imports, dotted in full (also imports inside functions and TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+            found.update(f"{node.module}.{a.name}" for a in node.names)
+    return found
+
+
+def _forbidden(source: str, banned: tuple[str, ...]) -> list[str]:
+    """The banned modules (or modules under them) that `source` imports."""
+    return sorted({m for m in _modules(source) for b in banned if m == b or m.startswith(b + ".")})
+
+
 def test_domain_services_and_messaging_know_no_messenger_and_no_database_driver() -> None:
-    """Domain, services and the conversation layer never import vkbottle, aiohttp or a SQLite driver."""
-    offenders = {str(p.relative_to(ROOT)): sorted(_imports(p) & (FORBIDDEN_IN_NEUTRAL - {"storage"}))
+    """Domain, services and the conversation layer never import vkbottle, aiohttp, a SQLite driver or an adapter."""
+    offenders = {str(p.relative_to(ROOT)): _forbidden(p.read_text("utf-8"), MESSENGERS_AND_DRIVERS)
                  for p in _neutral_files()}
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+@pytest.mark.parametrize("line", [
+    "import vkbottle", "from vkbottle.bot import Message", "from bot.vk.outbound import VkOutbound",
+    "from bot.max import client", "import aiosqlite", "from storage.people import PeopleRepo",
+    "import storage.db", "def f():\n    from storage.audit import AuditRepo",
+])
+def test_the_layer_checks_catch_a_violation(line: str) -> None:
+    """A synthetic service importing a messenger, a driver or storage is caught by the checks above."""
+    source = f"from bot.ports import Outbound\n{line}\n"
+    assert _forbidden(source, (*MESSENGERS_AND_DRIVERS, "storage"))
+    assert _forbidden("from bot.ports import Outbound\nfrom bot.vkontakte_words import X\n",
+                      (*MESSENGERS_AND_DRIVERS, "storage")) == []
+
+
 def test_storage_implementations_stay_out_of_new_neutral_code() -> None:
     """No domain, service or messaging module starts importing storage/; the known ones are listed to shrink."""
-    importing = {_unit(p) for p in _neutral_files() if "storage" in _imports(p)}
+    importing = {_unit(p) for p in _neutral_files() if _forbidden(p.read_text("utf-8"), ("storage",))}
     assert importing - STORAGE_IMPORTS_LEFT == set(), "new storage imports in neutral code"
     assert STORAGE_IMPORTS_LEFT - importing == set(), "a module no longer imports storage: drop it from the list"
 
@@ -126,3 +161,36 @@ def test_converted_handlers_import_no_vkbottle() -> None:
         if bad:
             offenders[path.name] = sorted(bad)
     assert offenders == {}
+
+
+# --- one composition root (issue 14) ---
+# Where services may be constructed: the composition root, and a service that builds its own parts.
+BUILDERS = ("bot/composition.py", "bot/services/")
+
+
+def _service_constructions(source: str) -> set[str]:
+    """Names of `…Service(…)` and `ReminderTemplates(…)` constructor calls in a module's source."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            name = node.func.id
+            if name.endswith("Service") or name == "ReminderTemplates":
+                found.add(name)
+    return found
+
+
+def test_services_are_built_only_by_the_composition_root() -> None:
+    """`run`, the demo, the CLI commands and handlers get services from build_services, never build their own."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(_service_constructions(p.read_text("utf-8")))
+        for folder in ("bot", "handlers")
+        for p in _files(folder)
+        if not str(p.relative_to(ROOT)).startswith(BUILDERS)
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_construction_check_sees_a_service_built_by_hand() -> None:
+    """The check above is not vacuous: a command building its own service is caught."""
+    assert _service_constructions("svc = ReminderService(db, settings)\nx = build_services(s, db, c)\n") == {
+        "ReminderService"}

@@ -15,7 +15,6 @@ from bot.imports.reader import ImportRefused, check_size
 from bot.imports.report import RosterResult, StatsResult, render_roster, render_stats
 from bot.imports.worker import shutdown_worker
 from bot.services.imports import (
-    ImportService,
     Mode,
     Preview,
     ScreenNameResolver,
@@ -88,9 +87,12 @@ def _run(args: argparse.Namespace, kind: str) -> int:
     mode = Mode.DRY_RUN if args.dry_run else Mode.APPLY if args.yes else Mode.AUTO
 
     async def run() -> int:
+        from bot.composition import Channels, build_services
+
         db = await open_db(settings, create=True)
         try:
-            service = ImportService(db, settings, resolve_screen_name=_resolver(settings))
+            channels = Channels.offline(settings, resolve_screen_name=_resolver(settings))
+            service = build_services(settings, db, channels).imports
             outcome = await service.submit(data, args.file.name, kind=kind, mode=mode, period=period, org_id=args.org)
         except ImportRefused as exc:
             return _refused(args, str(exc))

@@ -37,12 +37,10 @@ async def _bot_name(settings: Settings, given: str | None) -> str | None:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.composition import Channels, build_services
     from bot.domain.invites import is_token
-    from bot.ports import SystemClock
     from bot.services.identity import find_candidates
-    from bot.services.invites import InviteError, InviteService, sheets
-    from storage.invites import InvitesRepo
-    from storage.people import PeopleRepo
+    from bot.services.invites import InviteError, sheets
 
     name = await _bot_name(settings, args.bot)
     if name is None:
@@ -53,12 +51,11 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
     school = settings.school(args.org)
     db = await open_db(settings)
     try:
-        people = PeopleRepo(db)
-
         async def bot_name() -> str | None:
             return name
 
-        service = InviteService(InvitesRepo(db), people, SystemClock(), bot_name)
+        service = build_services(settings, db, Channels.offline(settings)).invites
+        service.bot_name = bot_name
         everyone = await service.school_people(school.id, unbound_only=args.person is None and not args.all)
         if args.person is not None:
             found = [c.person for c in find_candidates(args.person, everyone)]

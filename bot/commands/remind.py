@@ -10,7 +10,7 @@ from typing import Any
 from bot.commands._common import fail, open_db, print_json, settings_from
 from bot.config import ConfigError, SchoolConfig, Settings
 from bot.domain.quiet import first_loud_minute, is_quiet
-from bot.ports import SystemClock
+from bot.ports import Community, SystemClock
 from bot.services.reminders import Planned, RunReport, render_report
 
 
@@ -25,8 +25,7 @@ def _schools(settings: Settings, org: str | None) -> list[SchoolConfig]:
 
 async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned] | None:
     """What the next run would send; None when no database was ever created (nobody to remind)."""
-    from bot.services.offline import offline_links
-    from bot.services.reminders import ReminderService
+    from bot.composition import Channels, build_services
     from storage.db import StorageError
 
     try:
@@ -36,7 +35,7 @@ async def _plan(settings: Settings, schools: list[SchoolConfig]) -> list[Planned
             raise
         return None
     try:
-        service = ReminderService(db, settings, links=offline_links(db, settings))
+        service = build_services(settings, db, Channels.offline(settings)).reminders
         found: list[Planned] = []
         for school in schools:
             found.extend(await service.plan(school.id))
@@ -62,10 +61,9 @@ def _print_plan(planned: list[Planned]) -> None:
 
 async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunReport]:
     from bot.app import build_max_sending
+    from bot.composition import Channels, build_services
     from bot.messaging.delivery import RoutedOutbound
     from bot.messaging.events import Messenger
-    from bot.services.offline import offline_links
-    from bot.services.reminders import ReminderService
     from bot.vk.api import make_api
     from bot.vk.outbound import VkOutbound
     from storage.outbox import OutboxRepo
@@ -78,7 +76,8 @@ async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunRepor
     if max_sending is not None:
         outbound.attach(Messenger.MAX, max_sending.outbound)
     try:
-        service = ReminderService(db, settings, outbound, links=offline_links(db, settings))
+        channels = Channels(outbound=outbound, community=Community(settings.vk.group_id))
+        service = build_services(settings, db, channels).reminders
         return [await service.run(school.id) for school in schools]
     finally:
         await api.http_client.close()

@@ -44,13 +44,12 @@ def _print_preview(samples: list[Any]) -> None:
 
 
 def _templates(args: argparse.Namespace) -> int:
+    from bot.composition import reminder_templates
     from bot.domain.reminder_templates import KEYS, TemplateError, dump
-    from bot.services.reminder_templates import ReminderTemplates
-    from storage.templates import TemplateFiles
 
     settings = settings_from(args)
     org = _org(settings, args.org)
-    service = ReminderTemplates(settings, TemplateFiles(settings.storage.data_dir))
+    service = reminder_templates(settings)
     source = _read(args.file) if args.file else None
     try:
         checked = service.check(source, name=args.file) if source is not None else service.for_school(org)

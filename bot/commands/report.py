@@ -7,7 +7,7 @@ import asyncio
 
 from bot.commands._common import EXIT_CONFIG, fail, open_db, print_json, settings_from
 from bot.config import ConfigError, Settings
-from bot.services.chats import ChatsService, MigrationReport
+from bot.services.chats import MigrationReport
 
 
 def render(report: MigrationReport) -> str:
@@ -47,9 +47,11 @@ def _run_migration(args: argparse.Namespace) -> int:
 
 
 async def _reports(settings: Settings, orgs: list[str], *, as_json: bool) -> list[MigrationReport]:
+    from bot.composition import Channels, build_services
+
     db = await open_db(settings, empty_if_new=as_json)
     try:
-        service = ChatsService(db, settings)
+        service = build_services(settings, db, Channels.offline(settings)).chats
         return [await service.report(org) for org in orgs]
     finally:
         await db.close()

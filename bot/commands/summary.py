@@ -27,16 +27,12 @@ def _write(path: Path, data: bytes) -> int:
 
 
 async def _run(args: argparse.Namespace, settings: Settings, period: Period | None) -> int:
-    from bot.services.offline import offline_links
-    from bot.services.reminders import ReminderService
-    from bot.services.summary import build_summary_service
+    from bot.composition import Channels, build_services
     from bot.summary.render import render_district, render_school
 
     db = await open_db(settings, empty_if_new=args.json)
     try:
-        links = offline_links(db, settings)
-        service = build_summary_service(db, settings, chats=links.chats, reachability=links.reachability,
-                                        reminders=ReminderService(db, settings, links=links))
+        service = build_services(settings, db, Channels.offline(settings)).summary
         one = args.org is not None or len(settings.schools) == 1
         if one:
             summary = await service.school(settings.school(args.org).id, period=period, names=True)

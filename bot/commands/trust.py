@@ -6,18 +6,17 @@ import argparse
 import asyncio
 import datetime as dt
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.commands._common import EXIT_PREVIEW, fail, open_db, print_json, settings_from
 from bot.config import Settings
 from bot.domain import schedule
 from bot.domain.models import Person
 from bot.domain.names import initials_match, name_key, split_name
-from bot.services.privacy import PrivacyService
 from storage.db import (
     NOT_CREATED,
-    Database,
     StorageError,
     check_backup,
     describe,
@@ -28,16 +27,24 @@ from storage.lock import AlreadyRunning, RunLock, running_pid
 from storage.people import PeopleRepo
 from storage.status import StatusRepo
 
+if TYPE_CHECKING:
+    from bot.deps import Deps
+
+T = TypeVar("T")
+
 
 def next_runs(settings: Settings, now: dt.datetime) -> list[tuple[str, str, dt.datetime]]:
     """(school, job, when) of the next scheduled runs, soonest first (the scheduler's own times)."""
     return schedule.next_runs(settings, now)
 
 
-async def _with_service(settings: Settings, action: Any) -> Any:
+async def _with_services(settings: Settings, action: Callable[[Deps], Awaitable[T]]) -> T:
+    """`action` on the services over the configured database (closed afterwards)."""
+    from bot.composition import Channels, build_services
+
     db = await open_db(settings)
     try:
-        return await action(PrivacyService(db, settings), db)
+        return await action(build_services(settings, db, Channels.offline(settings)))
     finally:
         await db.close()
 
@@ -49,7 +56,7 @@ def _backup(args: argparse.Namespace) -> int:
         fail(f"файл {target} уже есть; выберите другое имя или добавьте --force")
     if not settings.storage.postgres_url and not settings.storage.database_path.exists():
         fail(f"базы данных {settings.storage.database_path} ещё нет: копировать нечего")
-    asyncio.run(_with_service(settings, lambda svc, db: svc.backup(target)))
+    asyncio.run(_with_services(settings, lambda deps: deps.privacy.backup(target)))
     print(f"Резервная копия базы сохранена: {target}")
     return 0
 
@@ -180,9 +187,8 @@ def _describe(person: Person) -> str:
     return f"  --person-id {person.id}: {person.full_name} ({person.role.label}, {person.org_id or 'без школы'}{state})"
 
 
-async def _resolve(db: Database, args: argparse.Namespace) -> int:
+async def _resolve(repo: PeopleRepo, args: argparse.Namespace) -> int:
     """The internal id of the person named by --person, --vk-id, --max-id or --person-id."""
-    repo = PeopleRepo(db)
     if args.person_id is not None:
         return int(args.person_id)
     if args.max_id is not None:
@@ -215,14 +221,14 @@ async def _resolve(db: Database, args: argparse.Namespace) -> int:
 def _person_action(args: argparse.Namespace, action: str) -> tuple[int, Any]:
     settings = settings_from(args)
 
-    async def run(svc: PrivacyService, db: Database) -> tuple[int, Any]:
-        person_id = await _resolve(db, args)
+    async def run(deps: Deps) -> tuple[int, Any]:
+        person_id = await _resolve(deps.people, args)
         if action == "forget":
-            return person_id, await svc.forget_person(person_id)
-        return person_id, await svc.export_person(person_id)
+            return person_id, await deps.privacy.forget_person(person_id)
+        return person_id, await deps.privacy.export_person(person_id)
 
     try:
-        result: tuple[int, Any] = asyncio.run(_with_service(settings, run))
+        result: tuple[int, Any] = asyncio.run(_with_services(settings, run))
     except NotResolved as refused:
         fail(refused.text)
     if result[1] is None:
@@ -259,7 +265,7 @@ def _status(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     runs = next_runs(settings, now)
     try:
-        status = asyncio.run(_with_service(settings, lambda svc, db: StatusRepo(db).read()))
+        status = asyncio.run(_with_services(settings, lambda deps: StatusRepo(deps.db).read()))
     except StorageError as exc:
         if exc.kind != "not_created":
             raise
@@ -269,8 +275,17 @@ def _status(args: argparse.Namespace) -> int:
     if settings.storage.postgres_url:
         from storage.pg import PgDatabase, pg_size
 
-        database = PgDatabase.describe_url(settings.storage.postgres_url)
-        size = asyncio.run(_with_service(settings, lambda svc, db: pg_size(db)))
+        url = settings.storage.postgres_url
+        database = PgDatabase.describe_url(url)
+
+        async def server_size() -> int:
+            db = await PgDatabase.open(url, migrate=False)
+            try:
+                return await pg_size(db)
+            finally:
+                await db.close()
+
+        size = asyncio.run(server_size())
     last_imports = {s.id: (status.last_imports.get(s.id) if status else None) for s in settings.schools}
     data: dict[str, Any] = {
         "database": database,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -83,6 +84,16 @@ class Person(BaseModel):
             return ""
         parts = self.full_name.split()
         return " ".join(parts[1:3]) if len(parts) >= 2 else self.full_name
+
+
+# Whose role counts when one account is bound to several roster people: the most privileged.
+PRIVILEGE_ORDER = (Role.DISTRICT, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.STAFF)
+
+
+def main_person(people: Iterable[Person]) -> Person | None:
+    """The main person of an account bound to `people` (the most privileged role wins)."""
+    ranked = sorted(people, key=lambda p: PRIVILEGE_ORDER.index(p.role))
+    return ranked[0] if ranked else None
 
 
 class Period(BaseModel):

@@ -19,7 +19,7 @@ from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 
 if TYPE_CHECKING:
-    from storage.stats import PersonStats
+    from bot.domain.records import PersonStats
 
 class Figures(Protocol):
     """A person's figures for a week, as the reminder text reads them (PersonStats has them)."""

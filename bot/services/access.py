@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.config import Settings
-from bot.domain.models import Person, Role
+from bot.domain.models import Person, Role, main_person
 from bot.messaging.events import Identity, Messenger
-from bot.ports import PeopleStore
-from storage.audit import AuditRepo
+from bot.messaging.middlewares import PersonLookups
+from bot.ports import AuditLog, PeopleStore
 
 DENIED_TEXT = {
     "stranger": "Я вас пока не знаю. Напишите мне в личные сообщения, чтобы представиться.",
@@ -36,7 +36,7 @@ class Denied(Exception):  # noqa: N818 - reads naturally: `except Denied`
 class AccessService:
     """Server-side role checks; payloads and chat context are never trusted."""
 
-    def __init__(self, people: PeopleStore, audit: AuditRepo, settings: Settings) -> None:
+    def __init__(self, people: PeopleStore, audit: AuditLog, settings: Settings) -> None:
         self._people = people
         self._audit = audit
         self._settings = settings
@@ -51,20 +51,22 @@ class AccessService:
 
     async def person(self, vk_id: int | Identity) -> Person | None:
         """The main person of a VK account (or an identity): the most privileged role wins."""
-        found = await self.whois(vk_id)
-        order = [Role.DISTRICT, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.STAFF]
-        found.sort(key=lambda p: order.index(p.role))
-        return found[0] if found else None
+        return main_person(await self.whois(vk_id))
 
     async def require(self, vk_id: int | Identity, action: str, roles: Iterable[Role], *,
                       org_id: str | None = None, in_chat: bool = False,
-                      target: str | None = None) -> Person:
+                      target: str | None = None, lookups: PersonLookups | None = None) -> Person:
         """The acting person if they hold one of `roles` (in `org_id` if given); else Denied.
 
+        `lookups` are the event's (handlers get them from the person middleware): the people the
+        middleware already found are checked instead of being looked up again.
         Both outcomes are written to the audit log.
         """
         allowed = tuple(roles)
-        people = await self.whois(vk_id)
+        actor = vk_id if isinstance(vk_id, Identity) else Identity(messenger=Messenger.VK, external_id=vk_id)
+        people: list[Person] = []
+        if not in_chat:  # refused in a group chat whoever asks: nobody to look up
+            people = list(await lookups.people(actor)) if lookups is not None else await self.whois(actor)
         reason: str | None = None
         person: Person | None = None
         if in_chat:

@@ -118,7 +118,7 @@ class BroadcastService:
 
     def __init__(self, db: Database, settings: Settings, outbound: Sender, reachability: ReachabilityService, *,
                  messengers: Mapping[Messenger, MessengerPort] | None = None,
-                 chats: Callable[[], ChatsProgress | None] = lambda: None, spawn: Spawn | None = None) -> None:
+                 chats: ChatsProgress | None = None, spawn: Spawn | None = None) -> None:
         self._repo = BroadcastRepo(db)
         self._stats = StatsRepo(db)
         self._settings = settings
@@ -136,7 +136,7 @@ class BroadcastService:
         found = [AudienceOption(kind="all", label="Всем сотрудникам"),
                  AudienceOption(kind="below", label=f"Учителям: меньше {count(self._settings.thresholds.messages, 'сообщение', 'gent')}"),
                  AudienceOption(kind="unregistered", label="Не зарегистрированным в Сферуме")]
-        if self._chats() is not None:
+        if self._chats is not None:
             found.append(AudienceOption(kind="chats", label="Не подтвердившим перенос чатов"))
         found.append(AudienceOption(kind="class", label="Классному руководителю"))
         return found
@@ -203,7 +203,7 @@ class BroadcastService:
                 return await self._repo.below_threshold(org_id, period.key, self._settings.thresholds.messages)
             return await self._repo.not_registered(org_id, period.key)
         if kind == "chats":
-            chats = self._chats()
+            chats = self._chats
             if chats is None:
                 raise BroadcastRefused("Учёт переноса чатов сейчас выключен. Выберите других получателей.")
             missing = await chats.missing_by_person(org_id)

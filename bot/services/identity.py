@@ -9,9 +9,9 @@ from rapidfuzz import fuzz
 from bot.config import Settings
 from bot.domain.models import Person, Role
 from bot.domain.names import initials_match, name_key
+from bot.domain.records import BindingRequest
 from bot.messaging.events import Identity, Messenger
-from bot.ports import PeopleStore
-from storage.identity import BindingRequest, IdentityRepo
+from bot.ports import BindingRequests, PeopleStore
 
 MAX_CANDIDATES = 5
 # token_sort_ratio at or above this is a typo of the same name, not another person.
@@ -43,7 +43,7 @@ def find_candidates(typed: str, roster: list[Person]) -> list[Candidate]:
 class IdentityService:
     """Finds roster candidates and records binding requests and decisions."""
 
-    def __init__(self, people: PeopleStore, repo: IdentityRepo, settings: Settings) -> None:
+    def __init__(self, people: PeopleStore, repo: BindingRequests, settings: Settings) -> None:
         self._people = people
         self._repo = repo
         self._settings = settings

@@ -11,9 +11,7 @@ import datetime as dt
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.messaging.events import Messenger
-from bot.ports import Clock, SystemClock
-from storage.live_counts import LiveCountsRepo
-from storage.sql import Database
+from bot.ports import Clock, LiveCountsStore, SystemClock
 
 CHAT_PEER_START = 2_000_000_000
 
@@ -21,8 +19,8 @@ CHAT_PEER_START = 2_000_000_000
 class LiveCountsService:
     """`contracts.LiveCounts`, fed by the group-chat messages the bot receives."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None) -> None:
-        self._repo = LiveCountsRepo(db)
+    def __init__(self, repo: LiveCountsStore, settings: Settings, *, clock: Clock | None = None) -> None:
+        self._repo = repo
         self._settings = settings
         self._clock = clock or SystemClock()
 

@@ -16,11 +16,10 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
 from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.records import MaxReachRow, ReachRow
 from bot.domain.russian import by_gender
 from bot.messaging.events import Messenger
-from bot.ports import ReachPort
-from storage.reach import MaxReachRow, ReachRepo, ReachRow, max_people
-from storage.sql import Database
+from bot.ports import ReachPort, ReachStore
 
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
 REASONS = {
@@ -117,9 +116,8 @@ def max_reason(row: MaxReachRow) -> str | None:
 class ReachabilityService:
     """`contracts.Reachability` and the deputy's «Кто не подписан» use cases."""
 
-    def __init__(self, db: Database, *, probe: ReachPort | None = None) -> None:
-        self._db = db
-        self._repo = ReachRepo(db)
+    def __init__(self, repo: ReachStore, *, probe: ReachPort | None = None) -> None:
+        self._repo = repo
         self._probe = probe
         self._probes: dict[Messenger, ReachPort] = {}
 
@@ -129,7 +127,7 @@ class ReachabilityService:
 
     async def max_summary(self, org_id: str) -> ReachSummary:
         """Of the school's people: how many, and who the bot cannot write to in MAX, and why."""
-        rows = await max_people(self._db, org_id)
+        rows = await self._repo.max_people(org_id)
         unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=None, code=None,
                                          reason=reason) for r in rows if (reason := max_reason(r)) is not None]
         return ReachSummary(total=len(rows), unreachable=unreachable)

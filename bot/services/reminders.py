@@ -24,6 +24,7 @@ from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
 from bot.domain.quiet import first_loud_minute
 from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.records import PersonStats
 from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
 from bot.messaging.events import Messenger
@@ -34,7 +35,7 @@ from bot.services.reminder_templates import ReminderTemplates
 from storage.people import PeopleRepo
 from storage.reminders import LogEntry, NewLogEntry, ReminderRepo
 from storage.sql import Database
-from storage.stats import PersonStats, StatsRepo
+from storage.stats import StatsRepo
 from storage.templates import TemplateFiles
 
 log = logging.getLogger(__name__)

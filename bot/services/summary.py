@@ -4,8 +4,7 @@
 district in a few queries), adds what other features know through `bot.contracts`
 (chats migration, reminders, reachability; each may be off → «нет данных» / zeros in
 JSON), and sends the weekly summary through the `Outbound` port; asked for, a summary is a
-`SummaryReport` the handler replies with. `build_summary_service()` is for the CLI,
-which has no running bot.
+`SummaryReport` the handler replies with. The CLI gets it from `bot.composition.build_services`.
 """
 
 from __future__ import annotations
@@ -13,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias, TypeVar
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -45,9 +43,6 @@ from storage.summary import SummaryData, SummaryRepo
 log = logging.getLogger(__name__)
 
 TREND_PERIODS = 8
-# A feature's provider, a callable giving it (or None) when asked, or None (off).
-T = TypeVar("T")
-Provider: TypeAlias = T | Callable[[], T | None] | None  # noqa: UP040 - Python 3.11
 DISTRICT_ID = "district"
 
 
@@ -56,15 +51,14 @@ class SummaryService:
 
     def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
                  outbound: Outbound | None = None, people: PeopleStore | None = None,
-                 chats: Provider[ChatsProgress] = None, reminders: Provider[ReminderLog] = None,
-                 reachability: Provider[Reachability] = None) -> None:
+                 chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
+                 reachability: Reachability | None = None) -> None:
         self._repo = SummaryRepo(db)
         self._settings = settings
         self._clock = clock or SystemClock()
         self._outbound = outbound
         self._people = people
-        # Each may be given as a zero-argument callable: the composition root then wires
-        # features in any order (`chats=lambda: deps.chats`).
+        # None: that feature is not built here (a test, a script); the summary leaves its figure out.
         self._chats = chats
         self._reminders = reminders
         self._reachability = reachability
@@ -135,9 +129,7 @@ class SummaryService:
         migration: MigrationProgress | None = None
         sent: int | None = None
         unreachable: int | None = None
-        chats = _provided(self._chats, "progress")
-        reminders = _provided(self._reminders, "sent_count")
-        reachability = _provided(self._reachability, "unreachable")
+        chats, reminders, reachability = self._chats, self._reminders, self._reachability
         try:
             if chats is not None:
                 migration = await chats.progress(org)
@@ -278,13 +270,6 @@ class SummaryReport(BaseModel):
     files: tuple[OutFile, ...] = ()
 
 
-def _provided(value: Any, method: str) -> Any:
-    """The provider itself, or what its zero-argument callable returns now (None: feature off)."""
-    if value is None or hasattr(value, method):
-        return value
-    return value() if callable(value) else None
-
-
 def _sum(values: Sequence[int | None]) -> int | None:
     known = [v for v in values if v is not None]
     return sum(known) if known else None
@@ -330,12 +315,3 @@ def _total(schools: Sequence[SchoolSummary], settings: Settings, thresholds: Thr
         unreachable=_sum([s.unreachable for s in schools]),
         trend=trend, thresholds=thresholds,
     )
-
-
-def build_summary_service(db: Database, settings: Settings, *, clock: Clock | None = None,
-                          outbound: Outbound | None = None, people: PeopleStore | None = None,
-                          chats: Provider[ChatsProgress] = None, reminders: Provider[ReminderLog] = None,
-                          reachability: Provider[Reachability] = None) -> SummaryService:
-    """The service for the CLI and scripts: the database and settings, plus whatever providers exist."""
-    return SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
-                          reminders=reminders, reachability=reachability)

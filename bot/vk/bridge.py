@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +21,6 @@ from vkbottle.bot import BotLabeler, Message
 from vkbottle.dispatch.handlers import ABCHandler
 from vkbottle.dispatch.views.bot.raw import BotHandlerBasement
 
-from bot.domain.models import Person
 from bot.messaging.events import (
     ButtonPressed,
     ChatKind,
@@ -33,6 +32,7 @@ from bot.messaging.events import (
     PersonStarted,
     PersonStopped,
 )
+from bot.messaging.middlewares import PersonLookups
 from bot.messaging.router import Dispatcher, Match, Router
 
 CHAT_PEER_START = 2_000_000_000
@@ -90,24 +90,6 @@ def raw_event_in(event_type: GroupEventType, body: dict[str, Any]) -> PersonStar
     return kind(chat=chat_of(user_id), sender=person_of(user_id), raw=body)
 
 
-class PersonLookups:
-    """The roster person of each VK account asked about while one event is dispatched, looked up once.
-
-    The deps middleware makes one per event; the vkbottle rules (`Known`, `Stranger`) and the
-    bridge share it. Safe because only blocking handlers bind accounts, and after a blocking
-    handler no further rule of that event is checked.
-    """
-
-    def __init__(self, resolve: Callable[[int], Awaitable[Person | None]]) -> None:
-        self._resolve = resolve
-        self._found: dict[int, Person | None] = {}
-
-    async def person(self, vk_id: int) -> Person | None:
-        if vk_id not in self._found:
-            self._found[vk_id] = await self._resolve(vk_id)
-        return self._found[vk_id]
-
-
 @dataclass
 class _Turn:
     """One VK event as the routers see it: translated and prepared once."""
@@ -163,12 +145,13 @@ class VkBridge:
     async def prepare(self, event: Any, context: dict[str, Any]) -> dict[str, Any] | None:
         """The kwargs handlers get: services and ports, then what the middlewares add (the person).
 
-        When the event's `PersonLookups` already knows the sender, the person middleware reuses it.
+        The event's `PersonLookups` (shared with the vkbottle rules) go along, so the person
+        middleware asks storage only about someone no rule asked about yet.
         """
         data = dict(self._data(context))
         lookups = context.get("lookups")
-        if isinstance(lookups, PersonLookups) and event.sender.messenger is Messenger.VK:
-            data["person"] = await lookups.person(event.sender.external_id)
+        if isinstance(lookups, PersonLookups):
+            data["lookups"] = lookups
         return await self.dispatcher.prepare(event, data)
 
     def labeler(self, router: Router) -> BotLabeler:

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from bot.ports import ReachCheck
+from bot.ports import Community, ReachCheck
 from bot.vk.rules import EXECUTE_MAX_CALLS, call_code, execute_code
 
 # `call(method, params)` → the "response" part of VK's answer (raises on an API error).
@@ -17,14 +17,14 @@ log = logging.getLogger(__name__)
 class VkReach:
     """Asks VK whether the community may write to people: up to 25 checks in one `execute`."""
 
-    def __init__(self, call: ApiCall, group_id: Callable[[], int]) -> None:
+    def __init__(self, call: ApiCall, community: Community) -> None:
         self._call = call
-        self._group_id = group_id
+        self._community = community
         self._link: str | None = None
 
     async def check(self, external_ids: Sequence[int]) -> ReachCheck:
         """A failed request is logged and its people counted as failed, never retried here."""
-        group_id = self._group_id()
+        group_id = self._community.group_id
         if not group_id:
             return ReachCheck()
         allowed: dict[int, bool] = {}
@@ -52,7 +52,7 @@ class VkReach:
         """The community's chat link: https://vk.me/<screen name>, or club<id> without one."""
         if self._link is not None:
             return self._link
-        group_id = self._group_id()
+        group_id = self._community.group_id
         screen = f"club{group_id}"
         try:
             found = await self._call("groups.getById", {"group_id": group_id} if group_id else {})

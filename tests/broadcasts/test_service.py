@@ -15,6 +15,7 @@ from bot.services.broadcasts import BroadcastRefused, BroadcastService, normaliz
 from bot.services.reachability import ReachabilityService
 from storage.db import Database
 from storage.people import PeopleRepo
+from storage.reach import ReachRepo
 
 
 class FakeSender:
@@ -89,8 +90,8 @@ async def school(db: Database) -> dict[str, Person]:
 
 
 def service(db: Database, settings: Settings, sender: FakeSender, chats: Any = None) -> BroadcastService:
-    return BroadcastService(db, settings, sender, ReachabilityService(db), messengers={Messenger.VK: sender},
-                            chats=lambda: chats)
+    return BroadcastService(db, settings, sender, ReachabilityService(ReachRepo(db)), messengers={Messenger.VK: sender},
+                            chats=chats)
 
 
 async def test_send_reports_each_unreachable_person_with_the_reason(
@@ -131,7 +132,7 @@ async def test_a_deputy_in_max_sees_progress_and_report_in_max(db: Database, set
     go through MAX's port to that dialog; VK's port gets none of them; the bulk stays on the outbox."""
     outbox, vk, max_port = FakeSender(crash=True), FakeSender(), FakeSender()
     max_port.messenger = Messenger.MAX
-    svc = BroadcastService(db, settings, outbox, ReachabilityService(db),
+    svc = BroadcastService(db, settings, outbox, ReachabilityService(ReachRepo(db)),
                            messengers={Messenger.VK: vk, Messenger.MAX: max_port})
     dialog = ChatRef(messenger=Messenger.MAX, chat_id=7001)
     preview = await svc.create(school["deputy"], "all", None, "Текст")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.models import Organization, Period, Role
+from bot.domain.records import PersonStats
 from storage.broadcasts import AudiencePerson, BroadcastRepo
 from storage.db import Database
 from storage.people import PeopleRepo
-from storage.stats import PersonStats, StatsRepo
+from storage.stats import StatsRepo
 
 PERIOD = Period.parse("2026-11-14..2026-11-20")
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import Settings, parse_settings
 from bot.domain.models import Organization, Person, Role
-from bot.ports import Delivery, OutMessage
+from bot.ports import Community, Delivery, OutMessage
 from bot.services.chats import ChatsService
 from bot.vk.members import VkMembers
 from storage.conversation_state import ConversationStateRepo
@@ -57,7 +57,7 @@ class School:
         self.calls = calls
         self.members_answer: Any = {"count": 4, "items": [{"member_id": 2001}, {"member_id": 5001},
                                                           {"member_id": 5002}, {"member_id": -1}]}
-        self.service = ChatsService(db, settings, outbound=outbound, members=VkMembers(self._call), group_id=lambda: 1,
+        self.service = ChatsService(db, settings, outbound=outbound, members=VkMembers(self._call), community=Community(1),
                                     dialogs=ConversationStateRepo(db))
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from bot.app import build_dispatcher, handler_data
-from bot.deps import Deps
+from bot.composition import Channels, build_services
 from bot.domain.ui import Button
 from bot.messaging.events import (
     ButtonPressed,
@@ -19,13 +20,8 @@ from bot.messaging.events import (
     Reply,
 )
 from bot.messaging.router import Dispatcher
-from bot.ports import SystemClock
-from bot.services.access import AccessService
-from bot.services.my_status import MyStatusService
+from bot.ports import Community
 from handlers import routers
-from storage.audit import AuditRepo
-from storage.conversation_state import ConversationStateRepo
-from storage.people import PeopleRepo
 from tests.chats.conftest import School
 from tests.messaging.fake_messenger import FakeMessenger
 
@@ -67,13 +63,8 @@ class Bot:
 def bot(school: School) -> Bot:
     """The school of tests/chats on real SQLite, its chats service wired, replies into a fake messenger."""
     db, settings = school.db, school.settings
-    people = PeopleRepo(db)
-    deps = Deps(settings=settings, db=db, clock=SystemClock(), outbound=school.outbound, people=people,
-                audit=AuditRepo(db), access=AccessService(people, AuditRepo(db), settings),
-                identity=None, my_status=MyStatusService(SystemClock()),  # type: ignore[arg-type]
-                privacy=None,  # type: ignore[arg-type]
-                dialogs=ConversationStateRepo(db))  # type: ignore[arg-type]
-    deps.chats = school.service
+    channels = Channels(outbound=school.outbound, community=Community(1))
+    deps = replace(build_services(settings, db, channels), chats=school.service)
     messenger = FakeMessenger()
     return Bot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger))
 

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from bot.app import build_dispatcher, handler_data
+from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.deps import Deps
 from bot.domain.models import Role
 from bot.messaging.events import ButtonPressed, ChatRef, Identity, MessageIn, Messenger
 from bot.messaging.router import Dispatcher
-from bot.ports import SystemClock
-from bot.services.access import AccessService
 from bot.services.identity import IdentityService
-from bot.services.my_status import MyStatusService
 from handlers import routers
-from storage.audit import AuditRepo
-from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
@@ -65,12 +62,8 @@ async def neutral_deps(db: Database, settings: Settings) -> Deps:
     await people.ensure_config_person("school1", DIRECTOR, Role.DIRECTOR, "Директор")
     await people.ensure_config_person("school1", DEPUTY, Role.DEPUTY, "Заместитель директора")
     await people.bind_vk(ids["Иванова Анна Петровна"], TEACHER)
-    access = AccessService(people, AuditRepo(db), settings)
-    clock = FixedClock()
-    return Deps(settings=settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
-                people=people, audit=AuditRepo(db), access=access,
-                identity=FakeIdentity(people, db, settings),
-                my_status=MyStatusService(SystemClock()), privacy=None, dialogs=ConversationStateRepo(db, clock.now))  # type: ignore[arg-type]
+    deps = build_services(settings, db, Channels.offline(settings), clock=FixedClock())
+    return replace(deps, identity=FakeIdentity(people, db, settings))
 
 
 @pytest.fixture

@@ -9,19 +9,13 @@ import openpyxl
 import pytest
 
 from bot.app import build_dispatcher, handler_data
+from bot.composition import Channels, build_services
 from bot.config import Settings
-from bot.deps import Deps
 from bot.domain.models import Role
 from bot.messaging.events import ButtonPressed, ChatKind, ChatRef, Identity, MessageIn, Messenger
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher
-from bot.ports import SystemClock
-from bot.services.access import AccessService
-from bot.services.my_status import MyStatusService
-from bot.services.summary import SummaryService
 from handlers import routers
-from storage.audit import AuditRepo
-from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.people import PeopleRepo
 from tests.messaging.fake_messenger import FakeMessenger
@@ -51,12 +45,7 @@ async def bot(db: Database, school_settings: Settings) -> Bot:  # noqa: F811
     await people.ensure_config_person("school1", DIRECTOR, Role.DIRECTOR, "Директор")
     await people.bind_vk(ids["Иванова Анна Петровна"], TEACHER)
     clock = FixedClock()
-    access = AccessService(people, AuditRepo(db), school_settings)
-    deps = Deps(settings=school_settings, db=db, clock=clock, outbound=None,  # type: ignore[arg-type]
-                people=people, audit=AuditRepo(db), access=access, identity=None,  # type: ignore[arg-type]
-                my_status=MyStatusService(SystemClock()), privacy=None,  # type: ignore[arg-type]
-                dialogs=ConversationStateRepo(db, clock.now))
-    deps.summary = SummaryService(db, school_settings, clock=clock, people=people)
+    deps = build_services(school_settings, db, Channels.offline(school_settings), clock=clock)
     messenger = FakeMessenger()
     return Bot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger))
 
@@ -106,13 +95,22 @@ async def test_the_person_is_looked_up_once_per_event(bot: Bot) -> None:
     assert middleware.lookups == 2
 
 
-async def test_other_text_gets_the_menu_or_is_left_alone(bot: Bot) -> None:
-    """A known person's stray text gets the fallback's menu; a stranger's is left to other features."""
-    assert not await bot.say(9999, "что-то совсем другое")
-    assert bot.messenger.sent == []
-    assert await bot.say(DIRECTOR, "что-то совсем другое")
-    [reply] = bot.messenger.sent
-    assert reply.text.startswith("Не совсем понял") and reply.keyboard is not None
+async def test_a_directors_summary_asks_storage_once(bot: Bot) -> None:
+    """«Сводка» from the director: the middleware's one lookup serves the role check too."""
+    [middleware] = bot.dispatcher.middlewares
+    assert isinstance(middleware, PersonMiddleware)
+    assert await bot.say(DIRECTOR, "Сводка")
+    assert bot.messenger.sent[0].text.startswith("Сводка:") and middleware.lookups == 1
+
+
+async def test_other_text_goes_to_the_faq_or_the_stranger_is_asked_who_they_are(bot: Bot) -> None:
+    """A stranger is asked for their name; a known person's unrecognised text reaches the FAQ, which offers help."""
+    assert await bot.say(9999, "что-то совсем другое")
+    [question] = bot.messenger.sent
+    assert "фамилию, имя и отчество" in question.text
+    assert await bot.say(DIRECTOR, "ъъъ")
+    reply = bot.messenger.sent[-1]
+    assert "передать вопрос" in reply.text and reply.keyboard is not None
 
 
 async def test_a_stale_button_is_answered_politely(bot: Bot) -> None:

@@ -55,8 +55,8 @@ async def test_filter_data_and_middleware_data_reach_the_handler_by_name() -> No
     """A filter's dict and the middleware's `person` arrive as kwargs; undeclared ones are not passed."""
     root, got = Dispatcher(), {}
 
-    async def resolve(identity: Identity) -> Person | None:
-        return ANNA if identity == USER else None
+    async def resolve(identity: Identity) -> list[Person]:
+        return [ANNA] if identity == USER else []
 
     middleware = PersonMiddleware(resolve)
     root.middleware(middleware)

@@ -10,11 +10,14 @@ import pytest
 
 from bot.config import Settings, parse_settings
 from bot.domain.models import Organization, Period, Role
+from bot.ports import Community
 from bot.services.live_counts import LiveCountsService
 from bot.services.reachability import ReachabilityService, reason_for
 from bot.vk.reach import VkReach
 from storage.db import Database
+from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
+from storage.reach import ReachRepo
 
 
 class FakeVK:
@@ -51,7 +54,7 @@ async def test_refresh_batches_25_checks_per_execute(db: Database) -> None:
     """60 unknown people take 3 execute requests (25, 25, 10); refusals become 901."""
     await seed(db, 60)
     vk = FakeVK(allowed={100 + i for i in range(60) if i % 2 == 0})
-    service = ReachabilityService(db, probe=VkReach(vk, lambda: 7))
+    service = ReachabilityService(ReachRepo(db), probe=VkReach(vk, Community(7)))
     result = await service.refresh("school1")
     assert [len(re.findall("isMessagesFromGroupAllowed", p["code"])) for _, p in vk.calls] == [25, 25, 10]
     assert (result.checked, result.allowed, result.refused, result.failed) == (60, 30, 30, 0)
@@ -62,7 +65,7 @@ async def test_refresh_batches_25_checks_per_execute(db: Database) -> None:
 async def test_a_failed_check_changes_nothing_and_is_counted(db: Database) -> None:
     """A network failure leaves everyone unknown (not unreachable) and reports the failures."""
     await seed(db, 3)
-    service = ReachabilityService(db, probe=VkReach(FakeVK(set(), fail_execute=True), lambda: 7))
+    service = ReachabilityService(ReachRepo(db), probe=VkReach(FakeVK(set(), fail_execute=True), Community(7)))
     result = await service.refresh("school1")
     assert (result.checked, result.failed) == (0, 3)
     assert await service.unreachable("school1") == []
@@ -71,16 +74,16 @@ async def test_a_failed_check_changes_nothing_and_is_counted(db: Database) -> No
 async def test_without_vk_refresh_does_nothing(db: Database) -> None:
     """No API call (or no group id yet): nothing is asked, nothing changes."""
     await seed(db, 2)
-    assert (await ReachabilityService(db).refresh("school1")).checked == 0
+    assert (await ReachabilityService(ReachRepo(db)).refresh("school1")).checked == 0
 
 
 async def test_invitation_uses_the_screen_name_and_has_a_qr_png(db: Database) -> None:
     """The link is vk.me/<screen name>; the QR code is a PNG; without an answer it is vk.me/club<id>."""
-    invitation = await ReachabilityService(db, probe=VkReach(FakeVK(set()), lambda: 7)).invitation("school1")
+    invitation = await ReachabilityService(ReachRepo(db), probe=VkReach(FakeVK(set()), Community(7))).invitation("school1")
     assert invitation.link == "https://vk.me/school_bot"
     assert invitation.link in invitation.text
     assert invitation.qr_png.startswith(b"\x89PNG\r\n\x1a\n")
-    fallback = ReachabilityService(db, probe=VkReach(FakeVK(set(), screen_name=None), lambda: 7))
+    fallback = ReachabilityService(ReachRepo(db), probe=VkReach(FakeVK(set(), screen_name=None), Community(7)))
     assert await fallback.link() == "https://vk.me/club7"
 
 
@@ -108,7 +111,7 @@ def two_zones(tmp_path: Any) -> Settings:
 async def test_live_counts_take_the_week_of_each_schools_time_zone(db: Database, tmp_path: Any) -> None:
     """Friday 22:00 UTC is already Saturday in Moscow: the message counts in the new period."""
     await seed(db, 1)
-    service = LiveCountsService(db, two_zones(tmp_path))
+    service = LiveCountsService(LiveCountsRepo(db), two_zones(tmp_path))
     friday_late = dt.datetime(2026, 11, 20, 22, 0, tzinfo=dt.UTC)
     assert await service.note_chat_message(2_000_000_001, 100, friday_late) == 1
     [person] = await PeopleRepo(db).by_vk_id(100)
@@ -119,7 +122,7 @@ async def test_live_counts_take_the_week_of_each_schools_time_zone(db: Database,
 async def test_live_counts_ignore_private_messages_and_communities(db: Database, tmp_path: Any) -> None:
     """Only group chats count, and only people (a community's negative id does not)."""
     await seed(db, 1)
-    service = LiveCountsService(db, two_zones(tmp_path), clock=Clock(dt.datetime(2026, 11, 18, tzinfo=dt.UTC)))
+    service = LiveCountsService(LiveCountsRepo(db), two_zones(tmp_path), clock=Clock(dt.datetime(2026, 11, 18, tzinfo=dt.UTC)))
     assert await service.note_chat_message(100, 100) == 0
     assert await service.note_chat_message(2_000_000_001, -5) == 0
     assert await service.note_chat_message(2_000_000_001, 100) == 1

@@ -10,10 +10,11 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.models import CONFIG_NAMES, Organization, Period, Person, Role
+from bot.domain.records import PersonStats
 from bot.ports import Delivery, OutMessage
 from storage.db import Database
 from storage.people import PeopleRepo
-from storage.stats import PersonStats, StatsRepo
+from storage.stats import StatsRepo
 from tests.e2e.conftest import bot_app, chat, control, e2e_settings, emulator  # noqa: F401, I001
 
 MSK = dt.timezone(dt.timedelta(hours=3))

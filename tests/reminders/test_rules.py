@@ -9,7 +9,7 @@ import pytest
 from bot.config import REMINDER_RULES, ReminderRules, ThresholdsConfig
 from bot.domain import reminders as rules
 from bot.domain.models import Person, Role
-from storage.stats import PersonStats
+from bot.domain.records import PersonStats
 from tests.reminders.conftest import PERIOD
 
 T = ThresholdsConfig()

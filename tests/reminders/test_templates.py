@@ -12,6 +12,7 @@ import pytest
 from bot.config import Settings, ThresholdsConfig
 from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
+from bot.domain.records import PersonStats
 from bot.domain.reminder_templates import (
     KEYS,
     TemplateError,
@@ -22,7 +23,6 @@ from bot.domain.reminder_templates import (
     parse,
 )
 from bot.services.reminder_templates import ReminderTemplates
-from storage.stats import PersonStats
 from storage.templates import TemplateFiles
 from tests.conftest import ROOT
 

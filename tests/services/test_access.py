@@ -6,6 +6,8 @@ import pytest
 
 from bot.config import Settings
 from bot.domain.models import Organization, Role
+from bot.messaging.events import Identity, Messenger
+from bot.messaging.middlewares import PersonLookups
 from bot.services.access import AccessService, Denied
 from storage.audit import AuditRepo
 from storage.db import Database
@@ -46,3 +48,24 @@ async def test_refusals_are_polite_and_audited(access: AccessService, db: Databa
     assert expected in denied.value.text
     entry = (await AuditRepo(db).recent())[0]
     assert entry.outcome == "denied" and entry.actor_vk_id == vk_id and entry.action == "import_stats"
+
+
+async def test_require_uses_the_people_the_event_already_looked_up(access: AccessService, db: Database) -> None:
+    """With the event's lookups, require checks the people found there and asks storage nothing more."""
+    identity = Identity(messenger=Messenger.VK, external_id=1002)
+    lookups = PersonLookups(access.whois)
+    assert (await lookups.person(identity)) is not None
+    person = await access.require(identity, "broadcast", [Role.DEPUTY], org_id="school1", lookups=lookups)
+    assert person.full_name == "Белова Ирина" and lookups.asked == 1
+    with pytest.raises(Denied):
+        await access.require(identity, "import_stats", [Role.DEPUTY], org_id="school2", lookups=lookups)
+    assert lookups.asked == 1
+    assert [e.outcome for e in await AuditRepo(db).recent()] == ["denied", "ok"]
+
+
+async def test_a_refusal_in_a_group_chat_looks_nobody_up(access: AccessService) -> None:
+    """Asked in a group chat the answer is «only in private» whoever asks: storage is not asked."""
+    lookups = PersonLookups(access.whois)
+    with pytest.raises(Denied):
+        await access.require(1002, "broadcast", [Role.DEPUTY], in_chat=True, lookups=lookups)
+    assert lookups.asked == 0

@@ -53,7 +53,7 @@ class ChatDialogs(ChatsReader):
         if at is not None:
             return at
         account = Identity(messenger=Messenger.VK, external_id=person.vk_id or 0)
-        return StateKey.of(self._group_id(), ChatRef.dialog_with(account), account, DIALOG_FEATURE)
+        return StateKey.of(self._community.group_id, ChatRef.dialog_with(account), account, DIALOG_FEATURE)
 
     async def _load(self, person: Person, at: StateKey | None) -> ChatDialog | None:
         """The person's open dialog (one kept for another person under the same account reads as none)."""

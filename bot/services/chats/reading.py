@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from bot.config import MigrationConfig, Settings
@@ -15,7 +14,7 @@ from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging.events import Messenger
 from bot.messaging.state import StateStore
-from bot.ports import Clock, MembersPort, Outbound, SystemClock
+from bot.ports import Clock, Community, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
     TO_LIST,
@@ -41,16 +40,16 @@ class ChatsReader:
     """What the chats migration knows, for the chat, the CLI, reminders, the summary and «Мой статус»."""
 
     def __init__(self, db: Database, settings: Settings, *, outbound: Outbound | None = None,
-                 members: MembersPort | None = None, group_id: Callable[[], int] | None = None,
+                 members: MembersPort | None = None, community: Community | None = None,
                  clock: Clock | None = None, dialogs: StateStore | None = None) -> None:
         self._db = db
         self._dialogs = dialogs
         self._settings = settings
         self._outbound = outbound
         self._members = members
+        self._community = community or Community(settings.vk.group_id)
         # Other messengers' members ports (MAX), set by the composition root when that messenger runs.
         self._members_by: dict[Messenger, MembersPort] = {}
-        self._group_id = group_id or (lambda: settings.vk.group_id)
         self._clock = clock or SystemClock()
 
     def use_members(self, messenger: Messenger, port: MembersPort) -> None:
@@ -205,8 +204,7 @@ class ChatsReader:
         return item
 
     def _code_hint(self, code: str) -> str:
-        gid = self._group_id()
-        mention = f"@club{gid} " if gid else ""
+        mention = self._community.mention()
         return ("Бот может проверить чат сам: добавьте сообщество в новый чат и отправьте там сообщение "
                 f"с упоминанием бота и кодом: {mention}{code}\nЕсли бота в чат добавить нельзя, ничего страшного: "
                 "вашего подтверждения достаточно.")

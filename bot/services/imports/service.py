@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.domain.models import Period
+from bot.domain.records import PersonStats
 from bot.imports.bulk import collector_paused
 from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
@@ -39,7 +40,7 @@ from storage.audit import AuditRepo
 from storage.confirmations import ConfirmationRepo, ImportConfirmation
 from storage.roster import RosterRepo
 from storage.sql import Database
-from storage.stats import PendingRow, PersonStats, StatsRepo
+from storage.stats import PendingRow, StatsRepo
 
 ImportResult = StatsResult | RosterResult
 _UNKNOWN_TABLE = ("не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
