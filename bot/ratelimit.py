@@ -77,6 +77,8 @@ class RateLimiter:
         self._released = asyncio.Event()
         self._pump_task: asyncio.Task[None] | None = None
         self.granted = {p: 0 for p in Priority}
+        # Told how long the limiter holds requests back each time it has to (the metrics' rate-limit waits).
+        self.on_wait: Callable[[float], None] | None = None
 
     @property
     def waiting(self) -> int:
@@ -170,6 +172,8 @@ class RateLimiter:
                 await self._released.wait()
                 continue
             if wait > 0:
+                if self.on_wait is not None:
+                    self.on_wait(wait)
                 await self._sleep(wait)
                 continue
             _, _, fut = heapq.heappop(self._heap)

@@ -107,8 +107,7 @@ async def _listed_pick(deps: Deps, event: MessageIn, bot_id: int, text: str) -> 
     # Another dialog started after the list (a broadcast, a reply to a question) owns the number.
     if await deps.dialogs.get(broadcast_key(bot_id, event.chat, event.sender)) is not None:
         return None
-    # The FAQ keys its steps by deps.group_id (handlers/faq.py), not by the event's bot id.
-    if await faq.step(deps.dialogs, deps.group_id, event.sender) is not None:
+    if await faq.step(deps.dialogs, bot_id, event.sender) is not None:
         return None
     keys = [k for k in state.data.get("keys", []) if isinstance(k, str)]
     if words[0] in ("добавить", "добавь") and not any(k.startswith("nn") for k in keys):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.deps import Deps
 from bot.domain.commands import HELP_WORDS, Guess, guess, help_text
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
@@ -35,12 +34,12 @@ async def cmd_help(event: MessageIn, person: Person, messenger: MessengerPort) -
 
 
 async def probably_command(event: MessageIn, person: Person, dialogs: StateStore | None = None,
-                           deps: Deps | None = None) -> dict[str, Any] | bool:
+                           bot_id: int = 0) -> dict[str, Any] | bool:
     """A short text that is probably a command of the person's role: passes `guessed`."""
     if as_dict(event.payload) or "?" in event.text:
         return False
     # The deputy typing a reply to a question or a new topic (handlers/faq.py): the text is theirs.
-    faq_step = None if dialogs is None or deps is None else await faq.step(dialogs, deps.group_id, event.sender)
+    faq_step = None if dialogs is None else await faq.step(dialogs, bot_id, event.sender)
     if faq_step is not None and faq_step.state in faq.TYPING_STEPS:
         return False
     found = guess(event.text, person.role)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from bot.deps import Deps
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
 from bot.domain.ui import Color, Keyboard
@@ -111,9 +110,9 @@ async def _snackbar(messenger: MessengerPort, event: ButtonPressed, text: str) -
 
 
 async def _send(event: Event, person: Person, reply: FaqReply, messenger: MessengerPort, dialogs: StateStore,
-                deps: Deps) -> None:
+                bot_id: int) -> None:
     """The service's messages; an offer of candidates is remembered, anything else (but a greeting) ends it."""
-    key = step_key(deps.group_id, event.sender)
+    key = step_key(bot_id, event.sender)
     if reply.offer is not None and reply.question_id is not None:
         await dialogs.set(key, "offer", {"q": reply.question_id, "options": reply.offer}, ttl=OFFER_TTL)
     elif reply.kind != "greeting":
@@ -131,16 +130,16 @@ async def _refuse(messenger: MessengerPort, event: ButtonPressed, exc: Denied | 
     await _say(messenger, event, exc.text)
 
 
-async def _await_text(dialogs: StateStore, deps: Deps, event: Event, state: str, question_id: int) -> None:
+async def _await_text(dialogs: StateStore, bot_id: int, event: Event, state: str, question_id: int) -> None:
     """The deputy's next text is the `state` («reply» or «new_topic») for this question, for a while."""
-    await dialogs.set(step_key(deps.group_id, event.sender), state, {"q": question_id}, ttl=DIALOG_TTL)
+    await dialogs.set(step_key(bot_id, event.sender), state, {"q": question_id}, ttl=DIALOG_TTL)
 
 
-async def in_faq_dialog(event: MessageIn, dialogs: StateStore, deps: Deps) -> dict[str, Any] | bool:
+async def in_faq_dialog(event: MessageIn, dialogs: StateStore, bot_id: int) -> dict[str, Any] | bool:
     """Typed text while the deputy's reply or new-topic step is open: passes `dialog`."""
     if as_dict(event.payload):
         return False
-    state = await step(dialogs, deps.group_id, event.sender)
+    state = await step(dialogs, bot_id, event.sender)
     if state is None or state.state not in TYPING_STEPS:
         return False
     return {"dialog": state}
@@ -195,9 +194,9 @@ async def chat_questions(event: MessageIn, messenger: MessengerPort, faq: FaqSer
 
 @router.message(Private(), Known(), in_faq_dialog)
 async def on_dialog_text(event: MessageIn, person: Person, dialog: StateValue, messenger: MessengerPort,
-                         dialogs: StateStore, deps: Deps, faq: FaqService) -> None:
+                         dialogs: StateStore, bot_id: int, faq: FaqService) -> None:
     """The deputy's reply to a question, or the id of a new topic."""
-    key = step_key(deps.group_id, event.sender)
+    key = step_key(bot_id, event.sender)
     user_id = event.sender.external_id
     text = event.text.strip()
     if text.lower().rstrip(".!") in CANCEL_WORDS:
@@ -233,12 +232,12 @@ async def on_dialog_text(event: MessageIn, person: Person, dialog: StateValue, m
 
 @router.message(Private(), Known(), _free_text)
 async def on_question(event: MessageIn, person: Person, messenger: MessengerPort, dialogs: StateStore,
-                      deps: Deps, faq: FaqService) -> None:
+                      bot_id: int, faq: FaqService) -> None:
     """Any other text from a known person: a typed answer to the bot's last offer («да», «2»,
     «нет»), else a question: the answer, candidates, or «не знаю» with a hand-off."""
     text = event.text
     where = _variant(event)
-    key = step_key(deps.group_id, event.sender)
+    key = step_key(bot_id, event.sender)
     state = await dialogs.get(key)
     if state is not None and state.state == "offer":
         options = [str(o) for o in state.data.get("options") or []]
@@ -249,9 +248,9 @@ async def on_question(event: MessageIn, person: Person, messenger: MessengerPort
             await _say(messenger, event, refused.text)
             return
         if reply is not None:
-            await _send(event, person, reply, messenger, dialogs, deps)
+            await _send(event, person, reply, messenger, dialogs, bot_id)
             return
-    await _send(event, person, await faq.answer(person, text, messenger=where), messenger, dialogs, deps)
+    await _send(event, person, await faq.answer(person, text, messenger=where), messenger, dialogs, bot_id)
 
 
 # --- the asker's buttons ----------------------------------------------------------------------
@@ -259,7 +258,7 @@ async def on_question(event: MessageIn, person: Person, messenger: MessengerPort
 
 @router.button(actions.FaqPick.filter())
 async def on_pick(event: ButtonPressed, action: actions.FaqPick, person: Person | None, messenger: MessengerPort,
-                  dialogs: StateStore, deps: Deps, faq: FaqService) -> None:
+                  dialogs: StateStore, bot_id: int, faq: FaqService) -> None:
     """A candidate entry (or topic) pressed: its answer."""
     if person is None or event.chat.is_group:
         await _snackbar(messenger, event, STRANGER if person is None else PRIVATE_ONLY)
@@ -270,7 +269,7 @@ async def on_pick(event: ButtonPressed, action: actions.FaqPick, person: Person 
     except FaqRefused as refused:
         await _refuse(messenger, event, refused)
         return
-    await _send(event, person, reply, messenger, dialogs, deps)
+    await _send(event, person, reply, messenger, dialogs, bot_id)
 
 
 @router.button(actions.FaqHelpful.filter())
@@ -307,7 +306,7 @@ async def on_hand_off(event: ButtonPressed, action: actions.FaqHandOff, person: 
 
 @router.button(actions.FaqReply.filter())
 async def on_reply(event: ButtonPressed, action: actions.FaqReply, messenger: MessengerPort, dialogs: StateStore,
-                   deps: Deps, faq: FaqService) -> None:
+                   bot_id: int, faq: FaqService) -> None:
     """«Ответить»: the next text the deputy types is the answer."""
     try:
         question = await faq.start_reply(event.sender.external_id, action.question_id,
@@ -315,7 +314,7 @@ async def on_reply(event: ButtonPressed, action: actions.FaqReply, messenger: Me
     except (Denied, FaqRefused) as exc:
         await _refuse(messenger, event, exc)
         return
-    await _await_text(dialogs, deps, event, "reply", question.id)
+    await _await_text(dialogs, bot_id, event, "reply", question.id)
     await _snackbar(messenger, event, "Напишите ответ")
     await _say(messenger, event, f"Напишите ответ для {question.asker_name} на вопрос «{question.text}». "
                                  "Он уйдёт от имени бота.", _cancel_keyboard())
@@ -350,7 +349,7 @@ async def on_topic(event: ButtonPressed, action: actions.FaqTopic, messenger: Me
 
 @router.button(actions.FaqNewTopic.filter())
 async def on_new_topic(event: ButtonPressed, action: actions.FaqNewTopic, messenger: MessengerPort,
-                       dialogs: StateStore, deps: Deps, faq: FaqService) -> None:
+                       dialogs: StateStore, bot_id: int, faq: FaqService) -> None:
     """«Новая тема»: the next text is the new topic's id (and title)."""
     try:
         question = await faq.check_entry(event.sender.external_id, action.question_id,
@@ -358,13 +357,13 @@ async def on_new_topic(event: ButtonPressed, action: actions.FaqNewTopic, messen
     except (Denied, FaqRefused) as exc:
         await _refuse(messenger, event, exc)
         return
-    await _await_text(dialogs, deps, event, "new_topic", question.id)
+    await _await_text(dialogs, bot_id, event, "new_topic", question.id)
     await _say(messenger, event, "Напишите латиницей идентификатор новой темы и через пробел — её название "
                                  "(до 40 знаков), например: wifi Вай-фай в школе", _cancel_keyboard())
 
 
 @router.button(actions.FaqCancel.filter())
-async def on_cancel(event: ButtonPressed, messenger: MessengerPort, dialogs: StateStore, deps: Deps) -> None:
+async def on_cancel(event: ButtonPressed, messenger: MessengerPort, dialogs: StateStore, bot_id: int) -> None:
     """«Отмена»: the open typing step is dropped."""
-    await dialogs.delete(step_key(deps.group_id, event.sender))
+    await dialogs.delete(step_key(bot_id, event.sender))
     await _snackbar(messenger, event, CANCELLED)

@@ -84,8 +84,8 @@ def _actor(event: Event) -> int:
     return event.sender.external_id
 
 
-def _state_key(deps: Deps, event: Event) -> StateKey:
-    return StateKey.of(deps.group_id, _dialog(event), event.sender, FEATURE)
+def _state_key(bot_id: int, event: Event) -> StateKey:
+    return StateKey.of(bot_id, _dialog(event), event.sender, FEATURE)
 
 
 async def _say(messenger: MessengerPort, event: Event, text: str, keyboard: Keyboard | None = None) -> None:
@@ -155,7 +155,7 @@ async def _fetch(deps: Deps, messenger: MessengerPort, event: Event, file: FileR
         return None
 
 
-async def _import(deps: Deps, messenger: MessengerPort, dialogs: StateStore, imports: ImportService,
+async def _import(deps: Deps, messenger: MessengerPort, dialogs: StateStore, bot_id: int, imports: ImportService,
                   event: Event, deputy: Person, file: FileRef, kind: str | None) -> None:
     """Download, import and report to the deputy."""
     data = await _fetch(deps, messenger, event, file,
@@ -168,7 +168,7 @@ async def _import(deps: Deps, messenger: MessengerPort, dialogs: StateStore, imp
     except ImportRefused as refused:
         await _refused(deps, messenger, event, deputy, file.name, kind, refused)
         return
-    await dialogs.set(_state_key(deps, event), "file", {"url": file.ref, "title": file.name, "size": file.size or 0},
+    await dialogs.set(_state_key(bot_id, event), "file", {"url": file.ref, "title": file.name, "size": file.size or 0},
                       ttl=LAST_FILE_TTL)
     await _answer(messenger, imports, event, deputy, outcome, file=file)
 
@@ -266,11 +266,11 @@ async def on_cancel(event: ButtonPressed, action: actions.ImportCancel | None, d
 
 @router.message(Private(), Known(), has_file)
 async def on_document(event: MessageIn, file: FileRef, deps: Deps, messenger: MessengerPort,
-                      dialogs: StateStore, imports: ImportService) -> None:
+                      dialogs: StateStore, bot_id: int, imports: ImportService) -> None:
     """A file in a private message: a deputy's table is imported, anyone else is told who may."""
     deputy = await _deputy(deps, messenger, event, "import_file", target=file.name[:200])
     if deputy is not None:
-        await _import(deps, messenger, dialogs, imports, event, deputy, file, None)
+        await _import(deps, messenger, dialogs, bot_id, imports, event, deputy, file, None)
 
 
 @router.message(InGroup(), has_file, _addressed)
@@ -294,11 +294,11 @@ async def cmd_upload(event: MessageIn, deps: Deps, messenger: MessengerPort) -> 
 
 @router.button(actions.ImportAs.filter())
 async def on_import_as(event: ButtonPressed, action: actions.ImportAs, deps: Deps, messenger: MessengerPort,
-                       dialogs: StateStore, imports: ImportService) -> None:
+                       dialogs: StateStore, bot_id: int, imports: ImportService) -> None:
     """Load the last file again as the other kind of table."""
     kind = action.kind
     deputy = await _deputy(deps, messenger, event, "import_file_as", target=kind)
-    state = await dialogs.get(_state_key(deps, event))
+    state = await dialogs.get(_state_key(bot_id, event))
     if deputy is None or kind not in ("roster", "stats"):
         return
     if state is None or not state.data.get("url"):
@@ -307,7 +307,7 @@ async def on_import_as(event: ButtonPressed, action: actions.ImportAs, deps: Dep
     await _snackbar(messenger, event, "Загружаю заново")
     data = state.data
     file = FileRef(name=str(data.get("title") or "файл"), ref=str(data["url"]), size=int(data.get("size") or 0) or None)
-    await _import(deps, messenger, dialogs, imports, event, deputy, file, kind)
+    await _import(deps, messenger, dialogs, bot_id, imports, event, deputy, file, kind)
 
 
 async def _show_next_pending(messenger: MessengerPort, imports: ImportService, event: Event,

@@ -30,7 +30,7 @@ NO_SCHOOL = "Не знаю, к какой школе вы относитесь. 
 @router.message(Command(actions.Summary, *WORDS, any_mention=True, typos=True))
 async def cmd_summary(event: MessageIn, person: Person | None, lookups: PersonLookups, messenger: MessengerPort,
                       access: AccessService, my_status: MyStatusService, summary: SummaryService) -> None:
-    """Director/deputy: their school; district: all schools with a ranking; teacher: their own status.
+    """Director/deputy: their school; an official: their district or every school; teacher: their own status.
 
     In a group chat only figures are shown, never names (and no spreadsheet).
     """
@@ -49,7 +49,8 @@ async def cmd_summary(event: MessageIn, person: Person | None, lookups: PersonLo
         await messenger.send(Reply(chat=event.chat, text=CHAT_REFUSAL if in_chat else denied.text))
         return
     if head.role is Role.DISTRICT:
-        report = await summary.district_report(files=not in_chat)
+        report = await summary.official_report(event.sender.messenger, event.sender.external_id,
+                                               files=not in_chat)
     elif head.org_id is None:
         await messenger.send(Reply(chat=event.chat, text=NO_SCHOOL))
         return

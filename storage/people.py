@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.domain.models import Organization, Person, Role
 from bot.domain.names import name_key
@@ -29,8 +29,10 @@ async def _people(conn: Connection, where: str, params: Iterable[object]) -> lis
     async with conn.execute(sql, tuple(params)) as cur:
         rows = list(await cur.fetchall())
     classes = await _classes(conn, [r[0] for r in rows])
+    # Every field is given with its type (the schema's CHECKs and column types keep them so):
+    # a school of thousands is built without validating each value again.
     return [
-        Person(
+        Person.model_construct(
             id=r[0], org_id=r[1], full_name=r[2], role=Role(r[3]), vk_id=r[4],
             active=bool(r[5]), source=r[6], classes=classes.get(r[0], ()), max_id=r[7],
         )
@@ -147,10 +149,16 @@ class PeopleRepo:
         async with self._db.read() as conn:
             return await _people(conn, "p.vk_id = ? AND p.active = 1", (vk_id,))
 
-    async def in_org(self, org_id: str, *, active_only: bool = True) -> list[Person]:
+    async def in_org(self, org_id: str, *, active_only: bool = True,
+                     roles: Sequence[Role] | None = None) -> list[Person]:
+        """The organization's people (of `roles` only, when given)."""
         async with self._db.read() as conn:
             where = "p.org_id = ?" + (" AND p.active = 1" if active_only else "")
-            return await _people(conn, where, (org_id,))
+            params: list[object] = [org_id]
+            if roles is not None:
+                where += f" AND p.role IN ({','.join('?' * len(roles))})"
+                params += [r.value for r in roles]
+            return await _people(conn, where, params)
 
     async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]:
         async with self._db.read() as conn:

@@ -117,12 +117,21 @@ class ReminderRepo:
     @staticmethod
     async def add_in(conn: Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
         """Record reminders before they are sent; an entry already recorded (a restarted run) stays."""
+        # A wave has a handful of distinct reason lists and one period: each is written out once.
+        texts: dict[tuple[str, ...], str] = {}
+        starts: dict[dt.date, str] = {}
+        created = iso(at)
+        params = []
+        for e in entries:
+            reasons = tuple(e.reasons)
+            if (text := texts.get(reasons)) is None:
+                text = texts[reasons] = dumps(e.reasons)
+            if (start := starts.get(e.period.start)) is None:
+                start = starts[e.period.start] = e.period.start.isoformat()
+            params.append((e.org_id, e.person_id, e.kind, start, e.idem_key, text, e.status, created))
         await conn.executemany(
             "INSERT INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
-            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(e.org_id, e.person_id, e.kind, e.period.start.isoformat(), e.idem_key, dumps(e.reasons),
-              e.status, iso(at)) for e in entries],
-        )
+            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", params)
 
     @staticmethod
     async def finish_in(conn: Connection, results: Sequence[tuple[str, str, int | None]],

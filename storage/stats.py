@@ -108,11 +108,17 @@ def _flag(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _person_stats(r: Row) -> PersonStats:
-    return PersonStats(
-        person_id=r["person_id"], org_id=r["org_id"],
-        period=Period(start=dt.date.fromisoformat(r["period_start"]),
-                      end=dt.date.fromisoformat(r["period_end"])),
+def _person_stats(r: Row, periods: dict[tuple[str, str], Period] | None = None) -> PersonStats:
+    """A stored row as a model; `periods` shares one Period among the rows of a period. Every field
+    is given with its type, so a school's thousands of rows are built without validating each again."""
+    span = (r["period_start"], r["period_end"])
+    period = periods.get(span) if periods is not None else None
+    if period is None:
+        period = Period(start=dt.date.fromisoformat(span[0]), end=dt.date.fromisoformat(span[1]))
+        if periods is not None:
+            periods[span] = period
+    return PersonStats.model_construct(
+        person_id=r["person_id"], org_id=r["org_id"], period=period,
         group_messages=r["group_messages"], calls=r["calls"],
         group_chats_created=r["group_chats_created"], ejd_linked=_flag(r["ejd_linked"]),
         registered=_flag(r["registered"]), import_id=r["import_id"],
@@ -224,10 +230,18 @@ class StatsRepo:
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         """`put_person_stats_in` for plain (person_id, org_id, import_id, values) rows: no model per row."""
         start, end = period.start.isoformat(), period.end.isoformat()
-        params = [(pid, org, start, end, v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
-                   None if (e := v.get("ejd_linked")) is None else int(bool(e)),
-                   None if (r := v.get("registered")) is None else int(bool(r)), import_id)
-                  for pid, org, import_id, v in rows]
+        # Rows with the same figures often share one dict (the importer's), read once here; `id` is
+        # a safe key while `rows` holds every dict alive.
+        figures: dict[int, tuple[Any, ...]] = {}
+        params = []
+        for pid, org, import_id, v in rows:
+            found = figures.get(id(v))
+            if found is None:
+                found = figures[id(v)] = (
+                    v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
+                    None if (e := v.get("ejd_linked")) is None else int(bool(e)),
+                    None if (r := v.get("registered")) is None else int(bool(r)))
+            params.append((pid, org, start, end, *found, import_id))
         # In primary-key order SQLite appends to its B-trees instead of jumping about them.
         params.sort(key=itemgetter(0))
         await conn.executemany(
@@ -292,7 +306,8 @@ class StatsRepo:
             "SELECT * FROM person_stats WHERE org_id = ? AND period_start = ? ORDER BY person_id",
             (org_id, period.start.isoformat()),
         ) as cur:
-            return [_person_stats(r) for r in await cur.fetchall()]
+            periods: dict[tuple[str, str], Period] = {}
+            return [_person_stats(r, periods) for r in await cur.fetchall()]
 
     async def for_person(self, person_id: int, period: Period) -> PersonStats | None:
         """One person's figures for one period (None when the table did not have them)."""

@@ -9,8 +9,8 @@ import pytest
 
 from tests.conftest import ROOT
 
-# The VK adapter and the composition root are the only places in bot/ that may import vkbottle.
-VK_ALLOWED = ("bot/vk/", "bot/app.py", "bot/demo/")
+# The VK adapter and the composition root are the only places that may import vkbottle.
+VK_ALLOWED = ("bot/vk/", "bot/app.py")
 
 
 def _imports(path: Path) -> set[str]:
@@ -28,11 +28,11 @@ def _files(folder: str) -> list[Path]:
     return sorted((ROOT / folder).rglob("*.py"))
 
 
-def test_bot_and_storage_do_not_import_vkbottle() -> None:
-    """Domain, services and storage stay messenger-neutral."""
+def test_only_the_vk_adapter_and_the_root_import_vkbottle() -> None:
+    """Everything but bot/vk/ and bot/app.py (handlers, storage, the demo, the CLI) stays free of vkbottle."""
     offenders = [
         str(p.relative_to(ROOT))
-        for folder in ("bot", "storage")
+        for folder in ("bot", "storage", "handlers")
         for p in _files(folder)
         if "vkbottle" in _imports(p)
         and not str(p.relative_to(ROOT)).startswith(VK_ALLOWED)
@@ -157,7 +157,7 @@ def test_converted_handlers_import_no_vkbottle() -> None:
         tree = ast.parse(path.read_text("utf-8"))
         modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
         modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        bad = {m for m in modules if m.split(".")[0] == "vkbottle" or m.startswith(("bot.vk", "handlers.common"))}
+        bad = {m for m in modules if m.split(".")[0] == "vkbottle" or m.startswith(("bot.vk", "bot.max"))}
         if bad:
             offenders[path.name] = sorted(bad)
     assert offenders == {}
@@ -194,3 +194,14 @@ def test_the_construction_check_sees_a_service_built_by_hand() -> None:
     """The check above is not vacuous: a command building its own service is caught."""
     assert _service_constructions("svc = ReminderService(db, settings)\nx = build_services(s, db, c)\n") == {
         "ReminderService"}
+
+
+def test_only_the_operations_package_imports_prometheus() -> None:
+    """Services and adapters report through the neutral bot.metrics port; prometheus_client stays in bot/ops/."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in ("bot", "handlers", "storage")
+        for p in _files(folder)
+        if "prometheus_client" in _imports(p) and not str(p.relative_to(ROOT)).startswith("bot/ops/")
+    ]
+    assert offenders == []

@@ -26,8 +26,12 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The settings named by --config and --env-file; a configuration error exits with code 2."""
+    from storage.schools import read_table_schools
+
     try:
-        return load_settings(getattr(args, "config", None), getattr(args, "env_file", None))
+        settings = load_settings(getattr(args, "config", None), getattr(args, "env_file", None))
+        # The schools loaded by `import-schools` join the config's: one list for every command.
+        return settings.with_table_schools(read_table_schools(settings.storage.database_path))
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import errno
+import logging
+from typing import Any
 
 from bot.commands._common import EXIT_CONFIG, fail, open_db, settings_from
 from bot.config import Settings
@@ -22,6 +24,10 @@ def _run(args: argparse.Namespace) -> int:
         fail("не задан ни ключ доступа сообщества ВКонтакте, ни ключ бота MAX: укажите [vk] token "
              "(или SFERUM_VK__TOKEN) и/или [max] token (или SFERUM_MAX__TOKEN) в файле настроек, "
              "в окружении или в файле --env-file", EXIT_CONFIG)
+    if args.workers > 1 and not getattr(settings.storage, "url", ""):
+        fail(f"несколько обработчиков (--workers {args.workers}) работают только с PostgreSQL, а эта база — файл "
+             "SQLite: запустите один процесс (sferum-bot run) или переведите бота на PostgreSQL "
+             "([storage] url)", EXIT_CONFIG)
     setup_logging(settings.logging)
     from storage.db import os_reason, storage_error, translate
     from storage.lock import AlreadyRunning, RunLock
@@ -56,11 +62,75 @@ async def _serve(settings: Settings) -> int:
     except BaseException:
         await db.close()
         raise
+    try:
+        ops = await start_ops(settings, db)
+    except BaseException:
+        await db.close()
+        raise
+    try:
+        registration = await register_worker(db)
+    except BaseException:
+        if ops is not None:
+            await ops.stop()
+        await db.close()
+        raise
+    beating = asyncio.create_task(registration.beat_forever())
+
+    async def leave() -> None:
+        """Stop beating and leave the registry while the database is still open."""
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)
+        await registration.deregister()
+
     warm_worker()  # the file reader's process starts now, not when the first file comes
     try:
-        return await run_until_signal(settings, db=db)
+        if ops is None:
+            return await run_until_signal(settings, db=db, on_stop=leave)
+        return await run_until_signal(settings, db=db, metrics=ops.metrics, on_built=lambda app: attach(ops, app),
+                                      on_stop=leave)
     finally:
+        beating.cancel()
+        await asyncio.gather(beating, return_exceptions=True)
         shutdown_worker()
+        if ops is not None:
+            await ops.stop()
+
+
+async def register_worker(db: Any) -> Any:
+    """This process in the workers registry (a heartbeat every 5 s follows)."""
+    from bot.ops.workers import Registration
+    from storage.workers import WorkersRepo
+
+    registration = Registration(WorkersRepo(db))
+    await registration.register()
+    return registration
+
+
+async def start_ops(settings: Settings, db: Any) -> Any:
+    """The /healthz, /readyz and /metrics endpoint on [metrics] host:port (None when switched off)."""
+    if not settings.metrics.on:
+        return None
+    from bot.ops.prometheus import PrometheusMetrics
+    from bot.ops.server import OpsServer, OpsServerError, Readiness
+    from storage.ops import OpsRepo
+
+    store = OpsRepo(db)
+    server = OpsServer(settings.metrics.host, settings.metrics.port, Readiness(store), PrometheusMetrics(), store)
+    try:
+        await server.start()
+    except OpsServerError as exc:
+        # Monitoring must not keep the bot from answering people: said loudly, and the bot runs without it.
+        logging.getLogger(__name__).error("%s; бот работает без мониторинга", exc)
+        return None
+    return server
+
+
+def attach(ops: Any, app: Any) -> None:
+    """The assembled bot's token checks become part of /readyz."""
+    from bot.app import token_checks
+    from bot.ops.server import TokenCheck
+
+    ops.readiness.tokens = [TokenCheck(label, verify) for label, verify in token_checks(app).items()]
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -69,4 +139,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser = sub.add_parser("run", parents=[common], help="запустить бота",
                             description="Запускает бота: ВКонтакте и (или) MAX — у какого мессенджера задан ключ, "
                                         "напоминания, рассылки.")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="сколько обработчиков запустить (больше одного — только с PostgreSQL)")
     parser.set_defaults(func=_run)

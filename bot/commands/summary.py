@@ -28,11 +28,25 @@ def _write(path: Path, data: bytes) -> int:
 
 async def _run(args: argparse.Namespace, settings: Settings, period: Period | None) -> int:
     from bot.composition import Channels, build_services
-    from bot.summary.render import render_district, render_school
+    from bot.summary.render import render_district, render_region, render_school
 
     db = await open_db(settings, empty_if_new=args.json)
     try:
         service = build_services(settings, db, Channels.offline(settings)).summary
+        if args.region or args.district is not None:
+            try:
+                region = await service.region(args.district, period=period)
+            except ValueError as exc:
+                return _error(str(exc))
+            if args.json:
+                print_json(region.as_json())
+            elif args.xlsx:
+                return _write(args.xlsx, await service.spreadsheet(region))
+            elif args.png:
+                return _error("для региона и района графика нет: используйте --xlsx или --json")
+            else:
+                print(render_region(region))
+            return 0
         one = args.org is not None or len(settings.schools) == 1
         if one:
             summary = await service.school(settings.school(args.org).id, period=period, names=True)
@@ -86,7 +100,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
         description="Показатели из приказов за неделю: число, доля и изменение, статус профиля, регистрация, "
                     "перенос чатов. Для одной школы — её сводка; для нескольких без --org — сводка по району.",
     )
-    parser.add_argument("--org", metavar="ID", help="id школы из настроек")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--org", metavar="ID", help="id школы из настроек")
+    scope.add_argument("--region", action="store_true",
+                       help="рейтинг всех школ региона: какие просели за неделю, кто внизу и вверху")
+    scope.add_argument("--district", metavar="РАЙОН", help="то же для школ одного района (поле district школы)")
     parser.add_argument("--period", metavar="НАЧАЛО..КОНЕЦ",
                         help="период, например 2026-11-14..2026-11-20 (по умолчанию последний загруженный)")
     out = parser.add_mutually_exclusive_group()

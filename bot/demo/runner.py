@@ -18,7 +18,7 @@ from typing import Any, TextIO
 from bot.app import App, build_app
 from bot.config import Settings, parse_settings
 from bot.demo.fixture import DemoFixture, load_fixture
-from bot.demo.stages import DemoFailed, Said, Stage
+from bot.demo.stages import DemoFailed, Running, Said, Stage
 from bot.domain.models import Role
 from bot.ratelimit import Backoff
 from vk_emulator import Emulator
@@ -114,23 +114,19 @@ class Transcript:
             self.line("      [" + "] [".join(labels) + "]")
 
 
-class DemoSession:
-    """The emulator, the bot and a way to act as any demo person."""
+class DemoSession(Running):
+    """The VK emulator, the bot and a way to act as any demo person."""
+
+    emulator: Emulator
+    control: EmulatorControl
 
     def __init__(self, fixture: DemoFixture, emulator: Emulator, control: EmulatorControl, app: App,
                  task: asyncio.Task[None]) -> None:
-        self.fixture = fixture
-        self.emulator = emulator
-        self.control = control
-        self.app = app
-        self.task = task
+        super().__init__(fixture, emulator, control, app, task)
         self.last: dict[int, JSON] = {}
 
     async def close(self) -> None:
-        await self.app.close()
-        await asyncio.gather(self.task, return_exceptions=True)
-        await self.control.close()
-        await self.emulator.stop()
+        await self.stop()
 
 
 async def open_session(data_dir: Path, fixture: DemoFixture | None = None) -> DemoSession:

@@ -46,6 +46,24 @@ class Said:
         return f"{self.text} {files} {' '.join(label for label, _ in self.buttons)}"
 
 
+class Running:
+    """A demo emulator with the bot running against it; `stop()` shuts them down in order."""
+
+    def __init__(self, fixture: DemoFixture, emulator: Any, control: Any, app: App,
+                 task: asyncio.Task[None]) -> None:
+        self.fixture = fixture
+        self.emulator = emulator
+        self.control = control
+        self.app = app
+        self.task = task
+
+    async def stop(self) -> None:
+        await self.app.close()
+        await asyncio.gather(self.task, return_exceptions=True)
+        await self.control.close()
+        await self.emulator.stop()
+
+
 class Stage:
     """One messenger's emulator with the bot running against it."""
 
@@ -178,7 +196,7 @@ async def open_vk(data_dir: Path, fixture: DemoFixture) -> VkStage:
     return VkStage(await open_session(data_dir, fixture))
 
 
-class MaxStage(Stage):
+class MaxStage(Stage, Running):
     """The MAX emulator (schema-checked, MAX's limits on) and the bot polling it; a school with only [max].
 
     The demo people keep their numbers as MAX user ids; who allows messages in VK has pressed Start in MAX."""
@@ -188,11 +206,7 @@ class MaxStage(Stage):
 
     def __init__(self, fixture: DemoFixture, emulator: Any, control: Any, app: App,
                  task: asyncio.Task[None]) -> None:
-        self.fixture = fixture
-        self.emulator = emulator
-        self.control = control
-        self.app = app
-        self.task = task
+        Running.__init__(self, fixture, emulator, control, app, task)
         self._names = {p.vk_id: p.full_name for p in fixture.people}
         self._chats: dict[int, str] = {}
 
@@ -243,10 +257,7 @@ class MaxStage(Stage):
         return int((await self.control.stats())["delivered"])
 
     async def close(self) -> None:
-        await self.app.close()
-        await asyncio.gather(self.task, return_exceptions=True)
-        await self.control.close()
-        await self.emulator.stop()
+        await self.stop()
         # Whatever the bot sent in MAX was valid for the official schema.
         if self.emulator.state.schema_violations:
             raise DemoFailed(f"бот отправил в MAX то, чего нет в схеме: {self.emulator.state.schema_violations[0]}")

@@ -49,6 +49,8 @@ _PHRASES: dict[str, Intent] = {
     "не было": "none", "старого не было": "none", "старого чата не было": "none", "нигде": "none",
     "сразу создан": "none", "сразу в максе": "none", "сразу в сферуме": "none", "другой": "other",
 }
+#: Openings that carry nothing: «ну да», «ой, нет», «так, отмена».
+_FILLERS = frozenset({"ну", "ой", "так", "вот", "ээ", "эээ", "хм", "мм", "ааа", "а"})
 _FUZZY_MIN = 86  # WRatio for a phrase of ≥ 5 letters: «подтверждаю» ~ «подтвеждаю»
 
 
@@ -64,6 +66,8 @@ def intent(text: str, allowed: tuple[Intent, ...] | None = None, *, exact: bool 
     may be a title or a reason, so «Стоп-кадр» stays a title.
     """
     words = clean(text)
+    while not exact and " " in words and words.split(maxsplit=1)[0] in _FILLERS:
+        words = words.split(maxsplit=1)[1]
     if not words:
         return None
     choices = {p: i for p, i in _PHRASES.items() if allowed is None or i in allowed}

@@ -176,8 +176,7 @@ def known_words() -> frozenset[str]:
     return frozenset(w for c in COMMANDS for w in c.words) | frozenset(HELP_WORDS) | frozenset(MENU_WORDS)
 
 
-# Words the handlers' command filters accept, added as the filters are built (both the neutral
-# router's and the vkbottle labelers' not converted yet).
+# Words the handlers' command filters accept, added as the filters are built.
 _FILTER_WORDS: set[str] = set()
 
 

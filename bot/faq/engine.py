@@ -45,6 +45,9 @@ CHOOSE_RATIO = 0.95
 #: At or above this confidence the bot answers even when a runner-up is close: both
 #: topics match well, and the best one is right far more often than not.
 SURE_ABOVE = 0.5
+#: A runner-up this close (within 0.2 %) is a tie whatever the confidence: the bot asks rather than
+#: flips a coin. («звонить через браузер с компьютера», calls 0.642 vs web_version 0.640, stays an answer.)
+TIE_RATIO = 0.998
 #: Runners-up below this share of the best one are not offered at all.
 ALTERNATIVE_RATIO = 0.6
 MAX_CHOICES = 3
@@ -346,12 +349,14 @@ class FaqEngine:
         if len(features) < LONG_MESSAGE_WORDS or len(clauses) < 2:
             return whole
         best = dict(whole)
-        last = len(clauses) - 1
-        parts = [(c, n == last, True) for n, c in enumerate(clauses)] + [
-            (f"{a}, {b}", n + 1 == last, False)
+        last = self._question_clause(question)
+        # After a clause that ends with «?», the rest of a message without one is the story's
+        # tail («…? как это сделать, там вроде роль сотрудник»): it does not ask by itself.
+        parts = [(c, n == last, True, n > last) for n, c in enumerate(clauses)] + [
+            (f"{a}, {b}", n + 1 == last, False, n > last)
             for n, (a, b) in enumerate(zip(clauses, clauses[1:], strict=False))
         ]
-        for part, is_last, single in parts:
+        for part, is_last, single, tail in parts:
             part_words = self.vocab.lemmas(part)
             part_features = [w for w in part_words if w not in STOP_WORDS]
             # One word alone is a clause's question only when it says what is asked
@@ -363,7 +368,7 @@ class FaqEngine:
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
-            asking = is_last or bool(_QUESTION_WORDS & set(part_words))
+            asking = is_last or (not tail and bool(_QUESTION_WORDS & set(part_words)))
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing
@@ -386,15 +391,37 @@ class FaqEngine:
         clauses = [c for c in _CLAUSE_RE.split(question) if c.strip()]
         if len(clauses) < 2:
             return frozenset()
-        last = self.vocab.lemmas(clauses[-1])
-        if not _QUESTION_WORDS & set(last):
-            return frozenset()
-        asked = {w for w in last if w not in STOP_WORDS}
-        if _ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
-            # «…, как это сделать?»: the question is in the story, which keeps its weight.
-            return frozenset()
-        before = {w for c in clauses[:-1] for w in self.vocab.features(c)}
-        return frozenset(before - asked)
+        for index in dict.fromkeys((self._question_clause(question), len(clauses) - 1)):
+            last = self.vocab.lemmas(clauses[index])
+            if not _QUESTION_WORDS & set(last):
+                continue
+            asked = {w for w in last if w not in STOP_WORDS}
+            if _ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
+                # «…, как это сделать?»: the question is in the story, which keeps its weight.
+                continue
+            before = {w for n, c in enumerate(clauses) if n != index for w in self.vocab.features(c)}
+            return frozenset(before - asked)
+        return frozenset()
+
+    @staticmethod
+    def _question_clause(question: str) -> int:
+        """Index (among the non-empty clauses) of the clause that asks: the last one, unless
+        it has no «?» and an earlier one does («нам тоже надо регистрироваться? как это
+        сделать, там вроде роль сотрудник»): then the last clause that ends with «?»."""
+        pieces = _CLAUSE_RE.split(question)
+        ends = [m.group(0) for m in _CLAUSE_RE.finditer(question)] + [""]
+        marked: list[bool] = []
+        tail = ""
+        for piece, end in zip(pieces, ends, strict=False):
+            if piece.strip():
+                marked.append("?" in end)
+                tail = ""
+            tail += end
+        if not marked:
+            return 0
+        if marked[-1] or "?" in tail or not any(marked):
+            return len(marked) - 1
+        return max(n for n, m in enumerate(marked) if m)
 
     def _score_features(
         self, features: Sequence[str], words: set[str], context: frozenset[str] = frozenset()
@@ -605,7 +632,7 @@ class FaqEngine:
         close = [
             topic_id
             for topic_id, score in ranked[1:MAX_CHOICES]
-            if score >= best * CHOOSE_RATIO and best < SURE_ABOVE
+            if score >= best * CHOOSE_RATIO and (best < SURE_ABOVE or score >= best * TIE_RATIO)
         ]
         entry = self.pick_entry(best_id, question)
         if close:

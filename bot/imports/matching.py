@@ -68,7 +68,9 @@ class RosterIndex:
                 by_vk[(org_id, person.vk_id)] = person
             key = getattr(person, "key", "") or name_key(person.full_name)
             by_key[(org_id, key)].append(person)
-            by_last[(org_id, _last_name(key))].append(person)
+            # The usual key «фамилия имя отчество» gives its last name without `_last_name`'s care.
+            last = key.partition(" ")[0]
+            by_last[(org_id, last if last and "." not in last else _last_name(key))].append(person)
         return index
 
     def quick(self, org_id: str | None, name: str, vk_id: int | None = None) -> PersonLike | None:

@@ -232,7 +232,11 @@ def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
                 if sheet.height * sheet.width > limits.max_cells:
                     check_shape(sheet.height, sheet.width, limits)
                 rows = cast(list[list[Cell]], sheet.to_python(skip_empty_area=False))
-                check_shape(len(rows), max((filled_width(r) for r in rows), default=0), limits)
+                # A row's filled width is at most its length: within both limits at the longest row's
+                # length, the table is within them at its filled width too, and no cell needs looking at.
+                longest = max(map(len, rows), default=0)
+                if len(rows) * longest > limits.max_cells or longest > limits.max_columns:
+                    check_shape(len(rows), max((filled_width(r) for r in rows), default=0), limits)
                 merged = list(sheet.merged_cell_ranges or [])
             except ImportRefused:
                 raise

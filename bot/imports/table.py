@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 from bot.imports.headers import (
     ACTIVITY_FIELDS,
@@ -66,6 +66,59 @@ class DataRow(NamedTuple):
                 return " ".join(whole.split())
         parts = (self.get_text(f) for f in ("last_name", "first_name", "middle_name"))
         return " ".join(p for p in parts if p)
+
+
+# A data row as it travels and is matched in bulk: its row number and its cells in the order
+# of `ParsedTable.columns` (no dict per row: a 60,000-row table makes and moves these fastest).
+PlainRow = tuple[int, tuple[Cell, ...]]
+PLAIN_CHUNK = 2000
+
+
+class PlainRows(Sequence[DataRow]):
+    """Rows kept as `PlainRow` tuples, seen as DataRows: a DataRow (with its dict) is made only
+    for the rows someone looks at one by one; bulk readers take `plain_chunks()`."""
+
+    def __init__(self, names: Sequence[str], rows: list[PlainRow]) -> None:
+        self.names = tuple(names)
+        self.plain = rows
+
+    def plain_chunks(self) -> Iterator[list[PlainRow]]:
+        """The rows as plain tuples, in chunks of `PLAIN_CHUNK` (a reader lets others in between)."""
+        for start in range(0, len(self.plain), PLAIN_CHUNK):
+            yield self.plain[start:start + PLAIN_CHUNK]
+
+    def _row(self, item: PlainRow) -> DataRow:
+        return DataRow(item[0], dict(zip(self.names, item[1], strict=True)))
+
+    def __len__(self) -> int:
+        return len(self.plain)
+
+    def __iter__(self) -> Iterator[DataRow]:
+        return map(self._row, self.plain)
+
+    @overload
+    def __getitem__(self, index: int) -> DataRow: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[DataRow]: ...
+
+    def __getitem__(self, index: int | slice) -> DataRow | list[DataRow]:
+        if isinstance(index, slice):
+            return [self._row(item) for item in self.plain[index]]
+        return self._row(self.plain[index])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def plain_chunks(rows: Sequence[DataRow], names: Sequence[str]) -> Iterator[list[PlainRow]]:
+    """Any table's rows as chunks of `PlainRow`s in the order of `names` (a cell a row lacks is None)."""
+    chunked = getattr(rows, "plain_chunks", None)
+    if chunked is not None and tuple(getattr(rows, "names", ())) == tuple(names):
+        yield from chunked()
+        return
+    yield [(row.row_no, tuple(row.values.get(name) for name in names)) for row in rows]
 
 
 @dataclass
@@ -234,35 +287,46 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
     ident_col = guess.columns[ident] if ident else -1
     ident_label = norm_header(guess.labels[ident_col]) if 0 <= ident_col < len(guess.labels) else ""
     columns = list(guess.columns.items())
+    names = [name for name, _ in columns]
+    cols = [col for _, col in columns]
+    widest = max(cols, default=-1)
     # A school's name merged down over its people's rows belongs to each of them; figures never
     # are filled this way (a merged «12» is not 12 for everyone).
     fill_cols = {col for name, col in columns if name in _FILL_DOWN}
     fill = {k: v for k, v in _merged_fill(sheet, range(start, len(sheet.rows))).items() if k[1] in fill_cols}
-    rows: list[DataRow] = []
+    fill_rows = {r for r, _ in fill}
+    rows: list[PlainRow] = []
+    row_numbers = sheet.row_numbers
+    max_rows = limits.max_rows
     for i in range(start, len(sheet.rows)):
         raw = sheet.rows[i]
         if _blank(raw) or _is_total(raw, ident_col) or (i == start and _is_numbering(raw)):
             continue
-        width = len(raw)
-        values = {name: (raw[col] if col < width else None) for name, col in columns}
-        if fill:
-            for name, col in columns:
-                if (i, col) in fill and not text(values[name]):
-                    values[name] = fill[(i, col)]
-        if i == start and _is_subheader(values):
+        if len(raw) > widest:
+            values = tuple([raw[col] for col in cols])
+        else:
+            width = len(raw)
+            values = tuple([raw[col] if col < width else None for col in cols])
+        if i in fill_rows:
+            filled = list(values)
+            for k, col in enumerate(cols):
+                if (i, col) in fill and not text(filled[k]):
+                    filled[k] = fill[(i, col)]
+            values = tuple(filled)
+        if i == start and _is_subheader(dict(zip(names, values, strict=True))):
             continue
-        ident_cell = raw[ident_col] if 0 <= ident_col < width else None
+        ident_cell = raw[ident_col] if 0 <= ident_col < len(raw) else None
         if ident_label and isinstance(ident_cell, str) and _may_be(ident_cell, ident_label) \
                 and norm_header(ident_cell) == ident_label:
             continue
-        rows.append(DataRow(row_no=sheet.row_numbers[i], values=values))
-        if len(rows) > limits.max_rows:
+        rows.append((row_numbers[i], values))
+        if len(rows) > max_rows:
             raise too_many_rows(limits)
     titles = [" ".join(text(v) for v in sheet.rows[i] if text(v)) for i in range(guess.first)]
     return ParsedTable(
         kind=detect_kind(guess.columns), sheet=sheet.name,
         header_row=sheet.row_numbers[guess.first + guess.height - 1],
-        columns=guess.columns, headers=guess.labels, rows=rows,
+        columns=guess.columns, headers=guess.labels, rows=PlainRows(names, rows),
         titles=[*sheet.notes, *[t for t in titles if t], sheet.name],
     )
 

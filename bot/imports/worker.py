@@ -9,13 +9,13 @@ import multiprocessing
 import pickle
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Protocol, overload
 
 from bot.imports.bulk import collector_paused
-from bot.imports.reader import Cell, ImportRefused, Limits, check_size
-from bot.imports.table import DataRow, ParsedTable, TableKind, parse_table
+from bot.imports.reader import ImportRefused, Limits, check_size
+from bot.imports.table import DataRow, ParsedTable, PlainRow, TableKind, parse_table, plain_chunks
 
 # Rows travel back in pickled chunks of this many: the bot unpickles one at a time and lets
 # others' replies through between them (one pickle.loads of 200,000 rows holds the GIL for a second).
@@ -38,7 +38,7 @@ def parse_file_in_chunks(data: bytes, limits: Limits, aliases: Mapping[str, Sequ
     table = parse_file(data, limits, aliases, want, file_name)
     names = tuple(table.columns)
     # Plain tuples pickle and unpickle several times faster than DataRow objects.
-    plain = [(row.row_no, tuple(row.values.get(name) for name in names)) for row in table.rows]
+    plain = [row for chunk in plain_chunks(table.rows, names) for row in chunk]
     chunks = [pickle.dumps(plain[i:i + CHUNK_ROWS], pickle.HIGHEST_PROTOCOL) for i in range(0, len(plain), CHUNK_ROWS)]
     return dataclasses.replace(table, rows=[]), chunks, len(plain)
 
@@ -112,17 +112,22 @@ class ChunkedRows(Sequence[DataRow]):
     whole table never sits in the bot's memory as objects."""
 
     def __init__(self, names: tuple[str, ...], chunks: list[bytes], count: int) -> None:
-        self._names = names
+        self.names = names
         self._chunks = chunks
         self._len = count
         # Every chunk but the last holds CHUNK_ROWS rows.
         self._sizes = [CHUNK_ROWS] * (len(chunks) - 1) + [count - CHUNK_ROWS * (len(chunks) - 1)] if chunks else []
 
-    def _load(self, index: int) -> list[tuple[int, tuple[Cell, ...]]]:
+    def _load(self, index: int) -> list[PlainRow]:
         return pickle.loads(self._chunks[index])  # type: ignore[no-any-return]  # noqa: S301 - our own worker's pickles
 
+    def plain_chunks(self) -> Iterator[list[PlainRow]]:
+        """The rows chunk by chunk as the worker sent them: plain tuples, no DataRow made."""
+        for index in range(len(self._chunks)):
+            yield self._load(index)
+
     def _rows(self, index: int) -> list[DataRow]:
-        names = self._names
+        names = self.names
         return [DataRow(row_no, dict(zip(names, values, strict=True))) for row_no, values in self._load(index)]
 
     def __len__(self) -> int:
@@ -154,9 +159,15 @@ class ChunkedRows(Sequence[DataRow]):
     __hash__ = None  # type: ignore[assignment]
 
 
-def warm_worker() -> None:
+def _ready() -> bool:
+    """Nothing: sent to the worker at start, so that it imports this module (and the reader,
+    python-calamine, pydantic …) then, not when the first file comes."""
+    return True
+
+
+def warm_worker() -> Future[bool]:
     """Start the worker process now, so that the first file does not wait for it (the bot's start)."""
-    _POOL.get().submit(int)
+    return _POOL.get().submit(_ready)
 
 
 def shutdown_worker() -> None:

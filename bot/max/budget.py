@@ -24,11 +24,24 @@ class MaxBudget:
         self.overall = RateLimiter(rps, clock=clock, sleep=sleep)
         self.per_chat = per_chat
         self._chats: dict[int, RateLimiter] = {}
+        self._on_wait: Callable[[float], None] | None = None
+
+    @property
+    def on_wait(self) -> Callable[[float], None] | None:
+        """Told how long a limiter (overall or a chat's) holds requests back."""
+        return self._on_wait
+
+    @on_wait.setter
+    def on_wait(self, callback: Callable[[float], None] | None) -> None:
+        self._on_wait = callback
+        for limiter in (self.overall, *self._chats.values()):
+            limiter.on_wait = callback
 
     def chat(self, chat_id: int) -> RateLimiter:
         limiter = self._chats.get(chat_id)
         if limiter is None:
             limiter = self._chats[chat_id] = RateLimiter(self.per_chat, clock=self._clock, sleep=self._sleep)
+            limiter.on_wait = self._on_wait
         return limiter
 
     def pause(self, seconds: float) -> None:

@@ -16,16 +16,8 @@ from typing import Any
 from bot.downloads import fetch
 from bot.max.client import AttachmentNotReady, MaxClient, ssl_context
 from bot.max.keyboard import attachment
-from bot.messaging.events import (
-    CallbackAnswer,
-    ChatRef,
-    Edit,
-    FileRef,
-    Identity,
-    Messenger,
-    OutFile,
-    Reply,
-)
+from bot.messaging import events
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import FileTooLarge, PersonUnreachable, PortFailure, RateLimited, Sent
 
 log = logging.getLogger(__name__)
@@ -36,10 +28,10 @@ NOT_READY_DELAYS = (1.0, 2.0, 4.0, 8.0)
 RATE_LIMITED_DELAYS = (1.0, 2.0, 4.0)
 KNOWN_MIDS = 4096
 
-Unreachable = Callable[[Identity], Awaitable[None]]
+Unreachable = Callable[[events.Identity], Awaitable[None]]
 
 
-def target(chat: ChatRef) -> dict[str, int]:
+def target(chat: events.ChatRef) -> dict[str, int]:
     """The query that addresses a chat: a dialog by the person's user id, a group by its chat id."""
     return {"chat_id": chat.chat_id} if chat.is_group else {"user_id": chat.chat_id}
 
@@ -47,11 +39,13 @@ def target(chat: ChatRef) -> dict[str, int]:
 class MaxMessenger:
     """Sends neutral replies to MAX; a 403 is recorded through `on_unreachable` and never retried."""
 
-    messenger = Messenger.MAX
+    messenger = events.Messenger.MAX
 
     def __init__(self, client: MaxClient, *, on_unreachable: Unreachable | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._client = client
+        self.metrics = metrics
         self._on_unreachable = on_unreachable
         self._sleep = sleep
         # MAX message ids are strings; the ports speak of integers (the message's seq): seq → mid.
@@ -62,7 +56,7 @@ class MaxMessenger:
         while len(self._mids) > KNOWN_MIDS:
             self._mids.popitem(last=False)
 
-    async def upload(self, chat: ChatRef, file: OutFile) -> str:
+    async def upload(self, chat: events.ChatRef, file: events.OutFile) -> str:
         """Two steps: ask MAX for an upload URL, post the file there; the handle is the attachment JSON."""
         kind = "image" if file.image else "file"
         slot = await self._client.call("POST", "/uploads", params={"type": kind})
@@ -77,7 +71,7 @@ class MaxMessenger:
             raise PortFailure("MAX не вернул токен загруженного файла")
         return _dumps({"type": kind, "payload": {"token": token}})
 
-    async def download(self, file: FileRef, max_bytes: int) -> bytes:
+    async def download(self, file: events.FileRef, max_bytes: int) -> bytes:
         """A file someone sent: MAX gives its URL in the attachment's payload (`FileRef.ref`).
 
         Fetched without the bot's token (the URL is enough), trusting the Минцифры CA as the API calls do.
@@ -86,7 +80,7 @@ class MaxMessenger:
             raise FileTooLarge(f"{file.size} байт")
         return await fetch(file.ref, max_bytes, context=ssl_context())
 
-    async def _post(self, chat: ChatRef, body: dict[str, Any]) -> dict[str, Any]:
+    async def _post(self, chat: events.ChatRef, body: dict[str, Any]) -> dict[str, Any]:
         """POST /messages, sent again while an attachment is not ready or after a 429 (a 403 never)."""
         not_ready, limited = iter(NOT_READY_DELAYS), iter(RATE_LIMITED_DELAYS)
         while True:
@@ -99,7 +93,7 @@ class MaxMessenger:
                     raise
             await self._sleep(delay)
 
-    async def send(self, reply: Reply) -> Sent:
+    async def send(self, reply: events.Reply) -> Sent:
         """The text (with its keyboard) first, then each file as its own message (MAX wants a file alone)."""
         chat = reply.chat
         skipped: list[str] = []
@@ -129,9 +123,11 @@ class MaxMessenger:
                     skipped.append(str(_loads(handle).get("type")))
         except PortFailure as exc:
             if isinstance(exc, PersonUnreachable) and not chat.is_group and self._on_unreachable is not None:
-                await self._on_unreachable(Identity(messenger=Messenger.MAX, external_id=chat.chat_id))
+                await self._on_unreachable(events.Identity(messenger=events.Messenger.MAX, external_id=chat.chat_id))
             log.warning("MAX не принял сообщение для чата %s: %s", chat.chat_id, exc)
+            self.metrics.failed("max")
             return Sent(chat=chat, message_id=message_id, skipped=tuple(skipped), failure=exc.kind)
+        self.metrics.sent("max")
         return Sent(chat=chat, message_id=message_id, skipped=tuple(skipped))
 
     def _seen(self, answer: dict[str, Any]) -> int | None:
@@ -142,7 +138,7 @@ class MaxMessenger:
             return seq
         return None
 
-    async def edit(self, edit: Edit) -> None:
+    async def edit(self, edit: events.Edit) -> None:
         """PUT /messages by the mid behind the seq `send` returned (or got in the press)."""
         mid = self._mids.get(edit.message_id)
         if mid is None:
@@ -153,7 +149,7 @@ class MaxMessenger:
             body["attachments"] = [keyboard] if keyboard is not None else []
         await self._client.call("PUT", "/messages", params={"message_id": mid}, body=body, chat=edit.chat.chat_id)
 
-    async def answer(self, answer: CallbackAnswer) -> None:
+    async def answer(self, answer: events.CallbackAnswer) -> None:
         """POST /answers: a short notification, or (without text) just «received» as a one-space toast."""
         await self._client.call("POST", "/answers", params={"callback_id": answer.callback_id},
                                 body={"notification": answer.text or " "}, chat=answer.chat.chat_id)

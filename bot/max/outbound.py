@@ -31,8 +31,10 @@ from bot.domain.ui import Keyboard
 from bot.max.client import UNREACHABLE_TEXT, AttachmentNotReady, MaxApiError, MaxClient
 from bot.max.keyboard import attachment as keyboard_attachment
 from bot.max.messenger import MaxMessenger
+from bot.messaging.delivery import OutboxSender
 from bot.messaging.events import ChatKind, ChatRef, Messenger, Reply
 from bot.messaging.text import split_text
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import (
     MAX_DENIED,
     Delivery,
@@ -50,7 +52,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 # How many of a chat's latest messages are read to find a send whose answer was lost (MAX: ≤ 100).
 RECENT = 100
-ProgressFn = Callable[[int, int], Awaitable[None]]
 Unreachable = Callable[[int], Awaitable[None]]
 
 
@@ -71,12 +72,7 @@ def _target(peer_id: int) -> dict[str, int]:
     return {"chat_id": peer_id} if peer_id < 0 else {"user_id": peer_id}
 
 
-class _Progress:
-    def __init__(self, keys: set[str], callback: ProgressFn | None) -> None:
-        self.keys, self.callback, self.done = keys, callback, 0
-
-
-class MaxOutbound:
+class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     """`bot.ports.Outbound`'s sending half over MAX: replies now, bulk messages through the outbox.
 
     `concurrency` chats are served at once (the budget spaces the requests); a row that MAX surely
@@ -84,11 +80,16 @@ class MaxOutbound:
     """
 
     messenger = Messenger.MAX
+    _outbox: OutboxRepo
+    # Every 25 rows (as VK's batches) and at the end, not once a message.
+    progress_every = 25
 
     def __init__(self, client: MaxClient, outbox: OutboxRepo, messenger: MaxMessenger, *,
                  on_unreachable: Unreachable | None = None, concurrency: int = 16, max_attempts: int = 5,
-                 retry_base: float = 0.5, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 retry_base: float = 0.5, sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._client = client
+        self.metrics = metrics
         self._outbox = outbox
         self._messenger = messenger
         self._on_unreachable = on_unreachable
@@ -96,8 +97,7 @@ class MaxOutbound:
         self.max_attempts = max_attempts
         self._retry_base = retry_base
         self._sleep = sleep
-        self._drain_lock = asyncio.Lock()
-        self._progress: list[_Progress] = []
+        self._init_outbox()
         self._dialogs: dict[int, int] = {}
 
     # -- interactive ---------------------------------------------------------------------------
@@ -138,27 +138,6 @@ class MaxOutbound:
                 priority=int(Priority.BULK)))
         return rows
 
-    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
-        """Store the messages in the outbox inside the caller's transaction; `send_bulk` or `resume` sends them."""
-        await self._outbox.enqueue_in(conn, [row for m in messages for row in self._rows(m)])
-
-    async def send_bulk(self, messages: Sequence[OutMessage], *,
-                        on_progress: ProgressFn | None = None) -> list[Delivery]:
-        """Store the messages, deliver each exactly once, return one Delivery per message in order."""
-        planned = [self._rows(m) for m in messages]
-        flat = [row for rows in planned for row in rows]
-        await self._outbox.enqueue(flat)
-        await self._outbox.rearm_failed([row.idem_key for row in flat])
-        progress = _Progress({row.idem_key for row in flat}, on_progress)
-        self._progress.append(progress)
-        try:
-            await self._drain()
-        finally:
-            self._progress.remove(progress)
-        stored = await self._outbox.by_keys([row.idem_key for row in flat])
-        return [self._delivery(m, [stored.get(r.idem_key) for r in rows])
-                for m, rows in zip(messages, planned, strict=True)]
-
     @staticmethod
     def _delivery(message: OutMessage, rows: Sequence[OutboxRow | None]) -> Delivery:
         base = {"peer_id": message.peer_id, "person_id": message.person_id, "messenger": Messenger.MAX}
@@ -179,13 +158,6 @@ class MaxOutbound:
             log.info("resuming %d MAX outbox messages (%d possibly sent)", left, counts.get("sending", 0))
             await self._drain()
         return left
-
-    async def _drain(self) -> None:
-        async with self._drain_lock:
-            round_no = 0
-            while await self._pass():
-                round_no += 1
-                await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
 
     async def _pass(self) -> bool:
         """One pass over the unfinished rows, one chat's rows in order; True if some are left."""
@@ -237,7 +209,8 @@ class MaxOutbound:
                 return True
             if row.attempts >= self.max_attempts:  # posted that often and never seen: stop here
                 await self._outbox.finish_max(row.id, "failed", error_msg="MAX не подтвердил доставку")
-                return await self._finished(row)
+                self.metrics.failed("max")
+                return await self._finished_row(row)
         body = self._body(row)
         if not await self._outbox.mark_sending(row.id, fingerprint(body.get("text"), body.get("attachments"))):
             return True
@@ -246,9 +219,10 @@ class MaxOutbound:
                                              chat=row.peer_id, priority=Priority.BULK)
         except PersonUnreachable:
             await self._outbox.finish_max(row.id, "unreachable", error_code=MAX_DENIED, error_msg=UNREACHABLE_TEXT)
+            self.metrics.failed("max")
             if row.peer_id > 0 and self._on_unreachable is not None:
                 await self._on_unreachable(row.peer_id)
-            return await self._finished(row)
+            return await self._finished_row(row)
         except (RateLimited, AttachmentNotReady) as exc:
             # MAX surely did not take it (the 429 has paused the shared budget already).
             log.info("MAX отложил сообщение %s: %s", row.idem_key, exc)
@@ -259,7 +233,8 @@ class MaxOutbound:
             return False
         except MaxApiError as exc:
             await self._outbox.finish_max(row.id, "failed", error_code=exc.status, error_msg=f"{exc.code}: {exc}")
-            return await self._finished(row)
+            self.metrics.failed("max")
+            return await self._finished_row(row)
         message = answer.get("message") or {}
         mid = (message.get("body") or {}).get("mid")
         seq = (message.get("body") or {}).get("seq")
@@ -268,12 +243,14 @@ class MaxOutbound:
             await self.remember_dialog(row.peer_id, chat_id)
         await self._outbox.finish_max(row.id, "sent", message_id=seq if isinstance(seq, int) else None,
                                       mid=mid if isinstance(mid, str) else None)
-        return await self._finished(row)
+        self.metrics.sent("max")
+        return await self._finished_row(row)
 
     async def _give_up(self, row: OutboxRow, reason: str) -> bool:
         if row.attempts >= self.max_attempts:
             await self._outbox.finish_max(row.id, "failed", error_msg=reason)
-            return await self._finished(row)
+            self.metrics.failed("max")
+            return await self._finished_row(row)
         await self._outbox.mark_sending(row.id, row.fingerprint or "")
         return False
 
@@ -306,7 +283,7 @@ class MaxOutbound:
         for mid, seq in reversed(candidates):  # the oldest unclaimed one: the first of any repeats
             if mid not in claimed and await self._outbox.finish_max(row.id, "sent", message_id=seq, mid=mid):
                 log.info("сообщение %s уже было доставлено (%s): повтора не будет", row.idem_key, mid)
-                await self._finished(row)
+                await self._finished_row(row)
                 return True
         return False
 
@@ -318,15 +295,6 @@ class MaxOutbound:
                 self._dialogs[user_id] = chat_id
         return chat_id
 
-    async def _finished(self, row: OutboxRow) -> bool:
-        for progress in list(self._progress):
-            if row.idem_key in progress.keys:
-                progress.done += 1
-                total = len(progress.keys)
-                # Every 25 rows (as VK's batches) and at the end, not once a message.
-                if progress.callback is not None and (progress.done % 25 == 0 or progress.done == total):
-                    try:
-                        await progress.callback(progress.done, total)
-                    except Exception:  # a progress display must never stop a send
-                        log.exception("не удалось сообщить о ходе отправки")
+    async def _finished_row(self, row: OutboxRow) -> bool:
+        await self._finished([row.idem_key])
         return True

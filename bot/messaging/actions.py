@@ -2,9 +2,8 @@
 
 The names and short keys are the ones VK buttons have carried since the first
 release (`{"cmd": "bc_send", "b": 7}`), so buttons on messages sent before an
-upgrade decode to the same action. A feature converted to the neutral router
-matches its actions with `Model.filter()`; the vkbottle labelers not converted yet
-still read the same payloads as dicts.
+upgrade decode to the same action. A feature's router matches its actions with
+`Model.filter()`.
 """
 
 from __future__ import annotations

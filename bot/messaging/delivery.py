@@ -8,12 +8,16 @@ person); the VK and the MAX adapters each keep their own delivery rules (VK: `ex
 from __future__ import annotations
 
 import asyncio
+import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from bot.domain.ui import Keyboard
 from bot.messaging.events import Messenger
 from bot.ports import Delivery, OutMessage
+
+log = logging.getLogger(__name__)
 
 ProgressFn = Callable[[int, int], Awaitable[None]]
 
@@ -140,3 +144,117 @@ def _not_running(message: OutMessage) -> Delivery:
     name = "MAX" if message.messenger is Messenger.MAX else "ВКонтакте"
     return Delivery(peer_id=message.peer_id, ok=False, error=f"{name} не подключён: нет ключа",
                     person_id=message.person_id, messenger=message.messenger)
+
+
+# --- the outbox half both adapters share -------------------------------------------------------
+
+
+class _Keyed(Protocol):
+    @property
+    def idem_key(self) -> str: ...
+
+
+NewRow = TypeVar("NewRow", bound=_Keyed)
+StoredRow = TypeVar("StoredRow", bound=_Keyed)
+
+
+class _Progress:
+    """Counts the finished rows of one send_bulk call."""
+
+    def __init__(self, keys: set[str], callback: ProgressFn | None) -> None:
+        self.keys = keys
+        self.done = 0
+        self.callback = callback
+
+
+class OutboxSender(ABC, Generic[NewRow, StoredRow]):
+    """What VK's and MAX's outbox senders share: store a bulk send's rows, drain the outbox until
+    nothing is left to try (waiting longer after each pass that left some), count the finished rows
+    for each caller's progress, and read the stored rows back as one Delivery per message.
+
+    An adapter says how a message becomes rows (`_rows`), how one pass delivers (`_pass`) and
+    what its stored rows mean (`_delivery`); it calls `_init_outbox` from its constructor and
+    `_finished(keys)` as rows finish.
+    """
+
+    # The adapter's outbox repository (storage/outbox.py): enqueue, enqueue_in, rearm_failed, by_keys.
+    _outbox: Any
+    _retry_base: float
+    _sleep: Callable[[float], Awaitable[Any]]
+    # A caller's progress is told when the count of finished rows passes a multiple of this (and at the end).
+    progress_every = 1
+
+    def _init_outbox(self) -> None:
+        self._drain_lock = asyncio.Lock()
+        self._progress: list[_Progress] = []
+
+    @abstractmethod
+    def _rows(self, message: OutMessage) -> list[NewRow]:
+        """The outbox rows of one message (a long text is several); refuses what cannot be sent."""
+
+    def _all_rows(self, messages: Sequence[OutMessage]) -> list[list[NewRow]]:
+        """Each message's rows, before anything is stored."""
+        return [self._rows(m) for m in messages]
+
+    @abstractmethod
+    def _delivery(self, message: OutMessage, rows: Sequence[StoredRow | None]) -> Delivery:
+        """What the stored rows of one message say of its delivery."""
+
+    @abstractmethod
+    async def _pass(self) -> bool:
+        """One pass over the rows left to send; True if some are still left afterwards."""
+
+    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
+        """Store the messages in the outbox inside the caller's transaction, without sending.
+
+        They go out with the next `send_bulk` of the same messages or `resume()` (at start),
+        so a crash right after the caller's commit cannot lose them.
+        """
+        await self._outbox.enqueue_in(conn, [row for rows in self._all_rows(messages) for row in rows])
+
+    async def send_bulk(self, messages: Sequence[OutMessage], *,
+                        on_progress: ProgressFn | None = None) -> list[Delivery]:
+        """Store the messages in the outbox, deliver each exactly once, report each.
+
+        Returns one Delivery per message, in order (a split message is ok when all its
+        parts are). Messages already delivered under the same idem_key are not sent
+        again; ones that failed before are tried again. `on_progress(done, total)` is
+        awaited as rows finish.
+        """
+        planned = self._all_rows(messages)  # a refusal (a keyboard too large) before anything is stored
+        flat = [row for rows in planned for row in rows]
+        await self._outbox.enqueue(flat)
+        await self._outbox.rearm_failed([row.idem_key for row in flat])
+        progress = _Progress({row.idem_key for row in flat}, on_progress)
+        self._progress.append(progress)
+        try:
+            await self._drain()
+        finally:
+            self._progress.remove(progress)
+        stored = await self._outbox.by_keys([row.idem_key for row in flat])
+        return [self._delivery(m, [stored.get(r.idem_key) for r in rows])
+                for m, rows in zip(messages, planned, strict=True)]
+
+    async def _drain(self) -> None:
+        """Pass over the outbox until nothing is left to try; after a pass that left some, wait longer."""
+        async with self._drain_lock:
+            round_no = 0
+            while await self._pass():
+                round_no += 1
+                await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
+
+    async def _finished(self, keys: Sequence[str]) -> None:
+        """Rows finished (sent, or given up): each caller whose rows they are hears of its progress."""
+        for progress in list(self._progress):
+            gained = sum(1 for key in keys if key in progress.keys)
+            if not gained:
+                continue
+            before, progress.done = progress.done, progress.done + gained
+            total = len(progress.keys)
+            if progress.callback is None:
+                continue
+            if progress.done // self.progress_every > before // self.progress_every or progress.done == total:
+                try:
+                    await progress.callback(progress.done, total)
+                except Exception:  # a progress display must never stop a send
+                    log.exception("не удалось сообщить о ходе отправки")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# The one registry of command words lives in the domain (vkbottle labelers not converted yet use it too).
+# The one registry of command words lives in the domain (a dialog step asks it what is a command).
 from bot.domain.commands import command_words, near, register_words
 from bot.domain.models import Person, Role
 from bot.messaging.events import MessageIn

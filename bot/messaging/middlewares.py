@@ -16,8 +16,8 @@ PeopleResolver = Callable[[Identity], Awaitable[Sequence[Person]]]
 class PersonLookups:
     """The roster people of each identity asked about while one event is dispatched, each looked up once.
 
-    One is made per event (by `PersonMiddleware`, or by the VK deps middleware so that vkbottle rules
-    share it); handlers get it as `lookups` and pass it to `AccessService.require`. Safe because only
+    One is made per event by `PersonMiddleware` (whichever messenger it came from); handlers get it
+    as `lookups` and pass it to `AccessService.require`. Safe because only
     blocking handlers bind accounts, and after a blocking handler nothing else sees the event.
     """
 
@@ -40,11 +40,7 @@ class PersonLookups:
 
 
 class PersonMiddleware:
-    """Looks the sender up once per event and passes `person` (None for a stranger) and `lookups` on.
-
-    `lookups` already in `data` are used: the VK bridge passes the ones its vkbottle rules share,
-    so one VK event asks storage once for both kinds of handler.
-    """
+    """Looks the sender up once per event and passes `person` (None for a stranger) and `lookups` on."""
 
     def __init__(self, resolve: PeopleResolver) -> None:
         self._resolve = resolve
@@ -56,9 +52,6 @@ class PersonMiddleware:
         return await self._resolve(identity)
 
     async def __call__(self, following: NextStep, event: Any, data: dict[str, Any]) -> bool:
-        lookups = data.get("lookups")
-        if not isinstance(lookups, PersonLookups):
-            lookups = data["lookups"] = PersonLookups(self._counted)
-        if "person" not in data:
-            data["person"] = await lookups.person(event.sender)
+        lookups = data["lookups"] = PersonLookups(self._counted)
+        data["person"] = await lookups.person(event.sender)
         return await following(event, data)

@@ -15,19 +15,14 @@ import segno
 from pydantic import BaseModel, ConfigDict
 
 from bot.contracts import UnreachablePerson
-from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.reach import VK_REFUSALS
 from bot.domain.records import MaxReachRow, ReachRow
 from bot.domain.russian import by_gender
 from bot.messaging.events import Messenger
 from bot.ports import ReachPort, ReachStore
 
 NO_PAGE = "нет страницы ВКонтакте в списке: пусть напишет боту, чтобы представиться"
-REASONS = {
-    901: NOT_ALLOWED_901,
-    902: PRIVACY_902,
-    943: "ограничение ВКонтакте на рассылки вне 24 часов",
-    944: "ограничение ВКонтакте на рассылки вне 24 часов",
-}
+REASONS = {code: refusal.listed for code, refusal in VK_REFUSALS.items()}
 # One refresh checks at most this many people (an execute each 25).
 MAX_CHECKS = 2000
 

@@ -23,7 +23,7 @@ from bot.contracts import ChatsProgress, LiveCounts, Reachability, UnreachablePe
 from bot.domain import reminders as rules
 from bot.domain.models import Period, Person, Role
 from bot.domain.quiet import first_loud_minute
-from bot.domain.reach import NOT_ALLOWED_901, PRIVACY_902
+from bot.domain.reach import VK_REFUSALS
 from bot.domain.records import PersonStats
 from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
@@ -45,11 +45,8 @@ REMINDER, NUDGE = "reminder", "nudge"
 REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
 MAX_LISTED = 40
 
-UNREACHABLE_REASONS = {
-    901: NOT_ALLOWED_901,
-    902: PRIVACY_902,
-    943: "ВКонтакте не дал написать: давно не писал(а) сообществу",
-    944: "ВКонтакте не дал написать: исчерпан лимит сообщений",
+UNREACHABLE_REASONS: dict[int | None, str] = {
+    **{code: refusal.reported for code, refusal in VK_REFUSALS.items()},
     MAX_DENIED: "MAX: человек не запускал бота или остановил его",
     None: "страница ВКонтакте не привязана",
 }
@@ -255,9 +252,7 @@ class ReminderService:
         """Where each deputy is written to: the school's messenger among theirs (config ids included)."""
         found: list[tuple[Messenger, int]] = []
         covered: set[tuple[Messenger, int]] = set()
-        for person in await self._people.in_org(school.id):
-            if person.role is not Role.DEPUTY:
-                continue
+        for person in await self._people.in_org(school.id, roles=[Role.DEPUTY]):
             covered.update(((Messenger.VK, person.vk_id),) if person.vk_id else ())
             covered.update(((Messenger.MAX, person.max_id),) if person.max_id else ())
             to = school_address(self._settings, school, person.vk_id, person.max_id)
@@ -284,7 +279,8 @@ class ReminderService:
                                status="planned" if p.to else "no_vk") for p in planned]
         await self.repo.add(entries, now)
         sendable = [p for p in planned if p.to]
-        messages = [OutMessage(peer_id=to[1], messenger=to[0], text=p.text, keyboard=rules.help_keyboard(),
+        keyboard = rules.help_keyboard()  # one for all: the sender lays each distinct keyboard out once
+        messages = [OutMessage(peer_id=to[1], messenger=to[0], text=p.text, keyboard=keyboard,
                                idem_key=p.idem_key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
                     for p in sendable if (to := p.to)]
         deliveries = await self._require_outbound().send_bulk(messages) if messages else []
@@ -336,7 +332,9 @@ class ReminderService:
             log.info("reminders for %s: nobody to remind", org_id)
             return report
         outcome, results = await self._send(planned, now)
-        people = {p.id: p for p in await self._people.in_org(org_id, active_only=False)}
+        # Names are needed only for those the report lists (the rest of a school is not read again).
+        listed = any(d is None or d.unreachable for _, d in outcome)
+        people = {p.id: p for p in await self._people.in_org(org_id, active_only=False)} if listed else {}
         report.period = planned[0].period
         report.planned = len(planned)
         report.sent = sum(1 for _, d in outcome if d is not None and d.ok)

@@ -21,6 +21,7 @@ from bot.contracts import ChatsProgress, MigrationProgress, Reachability, Remind
 from bot.domain.indicators import (
     INDICATOR_IDS,
     TOTALS,
+    ProfileState,
     Thresholds,
     figures,
     indicators,
@@ -31,12 +32,19 @@ from bot.domain.indicators import (
     weakest,
 )
 from bot.domain.models import Period, Role
+from bot.domain.region import RegionSchool, ranked, slipped
 from bot.messaging.events import OutFile
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.summary.chart import chart_png
-from bot.summary.export import district_xlsx, school_xlsx
-from bot.summary.model import DistrictSummary, RankedSchool, SchoolSummary, TrendPoint
-from bot.summary.render import render_district, render_school
+from bot.summary.export import district_xlsx, region_xlsx, school_xlsx
+from bot.summary.model import (
+    DistrictSummary,
+    RankedSchool,
+    RegionSummary,
+    SchoolSummary,
+    TrendPoint,
+)
+from bot.summary.render import render_district, render_region, render_school
 from storage.sql import Database
 from storage.summary import SummaryData, SummaryRepo
 
@@ -159,6 +167,65 @@ class SummaryService:
                 count=items[o][key].count) for o in order]
         return DistrictSummary(name=self._settings.district.name, total=total, schools=schools, ranking=ranking)
 
+    def districts(self) -> list[str]:
+        """The districts named in the schools' settings, in alphabetical order."""
+        return sorted({s.district for s in self._settings.schools if s.district})
+
+    async def region(self, district: str | None = None, *, period: Period | None = None) -> RegionSummary:
+        """Every school of the region (or of one `district`) ranked, with those that slipped this week.
+
+        Only this week and the week before are read (two periods per school, aggregated in
+        SQL), so a region of 1,000 schools is answered in one pass. An unknown district
+        is a ValueError with a Russian message naming the known ones.
+        """
+        configs = list(self._settings.schools)
+        if district is not None:
+            wanted = district.strip().casefold()
+            configs = [s for s in configs if (s.district or "").strip().casefold() == wanted]
+            if not configs:
+                known = ", ".join(self.districts()) or "ни у одной школы район не указан"
+                raise ValueError(f"района «{district}» нет в настройках школ; есть: {known}")
+        data = await self._repo.load([s.id for s in configs], self.thresholds, depth=2,
+                                     until=period.start if period else None)
+        rows = [self._region_row(school, data, period) for school in configs]
+        latest = max((r[1] for r in rows if r[0].has_data), key=lambda p: p.start,
+                      default=period or Period.last_completed(self._clock.now()))
+        schools = [r[0] for r in rows]
+        # The district as the settings spell it; the region under the deployment's name.
+        shown = (configs[0].district or district) if district is not None else None
+        return RegionSummary(name=shown or self._settings.district.name, district=shown, period=latest,
+                             schools=ranked(schools), slipped=slipped(schools))
+
+    def _region_row(self, school: SchoolConfig, data: SummaryData,
+                    asked: Period | None) -> tuple[RegionSchool, Period]:
+        org = school.id
+        periods = data.periods.get(org, [])
+        if asked is not None:
+            current, earlier = asked, [p for p in periods if p.start < asked.start]
+        elif periods:
+            current, earlier = periods[0], periods[1:]
+        else:
+            current, earlier = Period.last_completed(self._clock.now().astimezone(school.tz)), []
+        classes = data.roster[org].classes if org in data.roster else None
+
+        def week(p: Period | None) -> tuple[dict[str, int | None], ProfileState | None, bool]:
+            if p is None:
+                return {}, None, False
+            table, org_row = data.tables.get((org, p.key)), data.orgs.get((org, p.key))
+            found = table is not None or org_row is not None
+            status = profile_status(org_row.status if org_row else None, table, classes).status if found else None
+            return figures(table, org_row), status, found
+
+        now, status, has_data = week(current)
+        before, previous_status, _ = week(earlier[0] if earlier else None)
+        return RegionSchool.model_construct(
+            org_id=org, name=school.name, district=school.district, status=status or "unknown",
+            previous_status=previous_status, teachers_total=now.get("teachers_total"),
+            teachers_3plus=now.get("teachers_3plus"),
+            share=share(now.get("teachers_3plus"), now.get("teachers_total")),
+            previous_share=share(before.get("teachers_3plus"), before.get("teachers_total")),
+            has_data=has_data), current
+
     # --- files --------------------------------------------------------------------------
 
     async def chart(self, summary: SchoolSummary, title: str | None = None) -> bytes:
@@ -166,8 +233,10 @@ class SummaryService:
         heading = title or f"{summary.name}: показатели по неделям"
         return await asyncio.to_thread(chart_png, summary.trend, heading, self.thresholds)
 
-    async def spreadsheet(self, summary: SchoolSummary | DistrictSummary) -> bytes:
-        """The xlsx workbook of a school or of the district."""
+    async def spreadsheet(self, summary: SchoolSummary | DistrictSummary | RegionSummary) -> bytes:
+        """The xlsx workbook of a school, of the district, or of a region (every school)."""
+        if isinstance(summary, RegionSummary):
+            return await asyncio.to_thread(region_xlsx, summary)
         if isinstance(summary, DistrictSummary):
             return await asyncio.to_thread(district_xlsx, summary)
         return await asyncio.to_thread(school_xlsx, summary)
@@ -214,6 +283,29 @@ class SummaryService:
             found.append(OutFile(name=f"svodka-rayon-{district.total.period.key}.xlsx",
                                  data=await self.spreadsheet(district)))
         return SummaryReport(text=render_district(district), files=tuple(found))
+
+    async def region_report(self, district: str | None = None, *, files: bool = True) -> SummaryReport:
+        """The region's (or one district's) ranking as a chat message, with every school in an xlsx."""
+        region = await self.region(district)
+        found: list[OutFile] = []
+        if files and region.schools:
+            slug = "rayon" if district is not None else "region"
+            found.append(OutFile(name=f"svodka-{slug}-{region.period.key}.xlsx",
+                                 data=await self.spreadsheet(region)))
+        return SummaryReport(text=render_region(region), files=tuple(found))
+
+    async def official_report(self, messenger: str, external_id: int, *, files: bool = True) -> SummaryReport:
+        """What an education official asked for: their district when bound to one, else every school.
+
+        Schools with a `district` in the settings get the regional view (ranking, who slipped);
+        a deployment without districts keeps the district summary with a ranking per indicator.
+        """
+        bound = self._settings.district.bound_district(messenger, external_id)
+        if bound is not None:
+            return await self.region_report(bound, files=files)
+        if self.districts():
+            return await self.region_report(files=files)
+        return await self.district_report(files=files)
 
     async def send_weekly(self, org_id: str) -> bool:
         """Send the latest period's summary to the school's director and deputies, once per period.

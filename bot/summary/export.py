@@ -13,7 +13,7 @@ from typing import Any
 from bot.domain.indicators import INDICATOR_IDS, TOTALS, label
 from bot.domain.models import Role
 from bot.domain.russian import count
-from bot.summary.model import DistrictSummary, SchoolSummary
+from bot.summary.model import DistrictSummary, RegionSummary, SchoolSummary
 from bot.summary.render import STATUS_WORD
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -117,6 +117,26 @@ def district_xlsx(district: DistrictSummary) -> bytes:
             share = "—" if entry.share is None else f"{round(entry.share * 100)} %"
             cells.append(f"{entry.name}: {share}" + (" (не активен)" if entry.status == "inactive" else ""))
         _put(ranking, place + 2, cells)
+    return _save(wb)
+
+
+def region_xlsx(region: RegionSummary) -> bytes:
+    """One sheet «Рейтинг»: every school in ranking order, with its change and whether it slipped."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Рейтинг"
+    _put(ws, 1, ["№", "Школа", "id", "Район", "Профиль", "Учителей", "Написали ≥ 3 сообщений", "Доля",
+                 "Изменение, п. п.", "Просела за неделю"])
+    _bold(ws, 1)
+    for n, school in enumerate(region.schools, 1):
+        change = school.change_points
+        _put(ws, n + 1, [n, school.name, school.org_id, school.district or "", STATUS_WORD[school.status],
+                         school.teachers_total, school.teachers_3plus,
+                         None if school.share is None else round(school.share, 4),
+                         None if change is None else round(change, 1), "да" if school.slipped else ""])
+    _widths(ws, [7, 40, 14, 20, 12, 10, 14, 8, 12, 10])
     return _save(wb)
 
 

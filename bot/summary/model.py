@@ -17,6 +17,7 @@ from bot.domain.indicators import (
     Weak,
 )
 from bot.domain.models import Period
+from bot.domain.region import RegionSchool
 
 
 class TrendPoint(BaseModel):
@@ -108,3 +109,40 @@ class DistrictSummary(BaseModel):
         for school in self.schools:
             counts[school.profile.status] += 1
         return counts
+
+
+class RegionSummary(BaseModel):
+    """A region's or one district's schools: ranked, with the ones that slipped this week."""
+
+    name: str
+    #: The district asked for; None for the whole region.
+    district: str | None = None
+    period: Period
+    #: Every school, ranked: inactive profiles first, then the lowest share of active teachers.
+    schools: list[RegionSchool]
+    slipped: list[RegionSchool]
+
+    @property
+    def status_counts(self) -> dict[str, int]:
+        """How many schools are active, inactive and unknown."""
+        counts = {"active": 0, "inactive": 0, "unknown": 0}
+        for school in self.schools:
+            counts[school.status] += 1
+        return counts
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine output of `sferum-bot summary --region/--district --json`."""
+        def one(s: RegionSchool) -> dict[str, Any]:
+            return {"org": s.org_id, "name": s.name, "district": s.district, "status": s.status,
+                    "teachers_total": s.teachers_total, "teachers_3plus": s.teachers_3plus,
+                    "share": None if s.share is None else round(s.share, 4),
+                    "change_points": None if s.change_points is None else round(s.change_points, 1),
+                    "slipped": s.slipped}
+        return {
+            "scope": "district" if self.district is not None else "region",
+            "name": self.name,
+            "period": {"start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+            "statuses": self.status_counts,
+            "schools": [one(s) for s in self.schools],
+            "slipped": [s.org_id for s in self.slipped],
+        }

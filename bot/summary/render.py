@@ -1,16 +1,20 @@
-"""The summary as one scannable Russian message (fits VK's 4096 characters)."""
+"""The summary as one scannable Russian message (fits VK's 4096 and MAX's 4000 characters)."""
 
 from __future__ import annotations
 
 from bot.domain.indicators import INDICATOR_IDS, TOTALS, Indicator, label, short_label
 from bot.domain.models import Period
+from bot.domain.region import SHOWN, RegionSchool
 from bot.domain.russian import count
-from bot.summary.model import DistrictSummary, SchoolSummary
+from bot.summary.model import DistrictSummary, RegionSummary, SchoolSummary
 
 STATUS_WORD = {"active": "Активен", "inactive": "Не активен", "unknown": "неизвестно"}
 NO_DATA = "нет данных"
 # The ranking lists the schools that need attention first; the rest are counted.
 RANK_SHOWN = 5
+# The smaller of the two messengers' limits (MAX 4,000, VK 4,096 characters).
+MESSAGE_LIMIT = 4000
+_NAME_SHOWN = 70
 
 
 def percent(value: float | None) -> str:
@@ -134,3 +138,54 @@ def render_district(district: DistrictSummary) -> str:
     if len(ranking) > 1:
         parts.append("\n".join(ranking))
     return "\n\n".join(parts)
+
+
+def _region_line(school: RegionSchool, *, district: bool) -> str:
+    name = school.name if len(school.name) <= _NAME_SHOWN else school.name[:_NAME_SHOWN - 1] + "…"
+    line = f"• {name}"
+    if district and school.district:
+        line += f" ({school.district})"
+    line += f" — {percent(school.share)}"
+    change = school.change_points
+    if change is not None and round(change):
+        line += f" ({signed(round(change))} п. п.)"
+    if school.status == "inactive":
+        line += ", не активен"
+    return line
+
+
+def render_region(region: RegionSummary) -> str:
+    """The region's or a district's ranking: who slipped, the bottom and the top ten (≤ 4,000 characters)."""
+    where = f"по району: {region.name}" if region.district is not None else f"по региону: {region.name}"
+    counts = region.status_counts
+    total = len(region.schools)
+    head = [f"Сводка {where}, {count(total, 'школа')}\nНеделя {region.period}",
+            f"Профили школ: активны {counts['active']}, не активны {counts['inactive']}, "
+            f"неизвестно {counts['unknown']}",
+            "Рейтинг — по доле учителей, написавших в групповых чатах не меньше 3 сообщений; "
+            "сначала неактивные профили"]
+    # In a district's view every school is of that district: no need to repeat it on each line.
+    each = region.district is None
+    bottom = region.schools[:SHOWN]
+    shown = {s.org_id for s in bottom}
+    top = [s for s in reversed(region.schools)
+           if s.org_id not in shown and s.share is not None and s.status != "inactive"][:SHOWN]
+    tail = ["Внизу рейтинга (сначала худшие):\n" + "\n".join(_region_line(s, district=each) for s in bottom)] if bottom else []
+    if top:
+        tail.append("Вверху рейтинга (сначала лучшие):\n" + "\n".join(_region_line(s, district=each) for s in top))
+    tail.append("Все школы — в таблице." if total else "Школ в настройках нет.")
+    slipped = region.slipped
+    for limit in (SHOWN, 5, 0):
+        if slipped:
+            lines = [f"Просели за неделю: {count(len(slipped), 'школа')} (доля упала на 10 п. п. и больше "
+                     "или профиль стал «Не активен»)"]
+            lines += [_region_line(s, district=each) for s in slipped[:limit]]
+            if len(slipped) > limit:
+                lines.append(f"и ещё {count(len(slipped) - limit, 'школа')} — в таблице")
+            middle = ["\n".join(lines)]
+        else:
+            middle = ["За неделю ни одна школа не просела."]
+        text = "\n\n".join([*head, *middle, *tail])
+        if len(text) <= MESSAGE_LIMIT:
+            return text
+    return text[:MESSAGE_LIMIT - 1] + "…"

@@ -1,11 +1,8 @@
-"""The VK adapter's inbound side: vkbottle events become neutral events for the router.
+"""The VK adapter's inbound side: vkbottle events become neutral events for the dispatcher.
 
-Converted features are neutral routers; the features not converted yet are still
-vkbottle labelers. Both serve side by side: `VkBridge.labeler(router)` is a labeler
-that sits at the feature's old place in the labeler list and offers each event to
-its router, so the order in which features see an event does not change. Each event
-is translated and prepared (the dispatcher's middlewares, e.g. the person lookup)
-once, however many routers it is offered to.
+Like MAX's bridge, one vkbottle labeler (`VkBridge.labeler()`) translates each event and
+feeds it to the same neutral `Dispatcher`; every feature is a neutral router in it, so the
+dispatcher's middlewares (the person looked up once) run once per event.
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from vkbottle import GroupEventType
@@ -32,13 +28,12 @@ from bot.messaging.events import (
     PersonStarted,
     PersonStopped,
 )
-from bot.messaging.middlewares import PersonLookups
-from bot.messaging.router import Dispatcher, Match, Router
+from bot.messaging.router import Dispatcher
 
 CHAT_PEER_START = 2_000_000_000
 # «[club1|Бот], сводка» or «@club1 сводка»: the bot's own mention before a command in a chat.
 BOT_MENTION = re.compile(r"^\s*(?:\[(?:club|public)\d+\|[^\]]*\]|@(?:club|public)\d+)[\s,:]*", re.IGNORECASE)
-_TURN = "_neutral_turn"
+_EVENT = "_neutral_event"
 RAW_EVENTS = {GroupEventType.MESSAGE_ALLOW: PersonStarted, GroupEventType.MESSAGE_DENY: PersonStopped}
 
 
@@ -90,88 +85,54 @@ def raw_event_in(event_type: GroupEventType, body: dict[str, Any]) -> PersonStar
     return kind(chat=chat_of(user_id), sender=person_of(user_id), raw=body)
 
 
-@dataclass
-class _Turn:
-    """One VK event as the routers see it: translated and prepared once."""
-
-    event: Any
-    data: dict[str, Any] | None
+DataFactory = Callable[[], dict[str, Any]]
 
 
-DataFactory = Callable[[dict[str, Any]], dict[str, Any]]
+class _Feed(ABCHandler[Any]):
+    """The one vkbottle handler of a view: translates the event and feeds it to the dispatcher."""
 
+    blocking = True
 
-class _RouterHandler(ABCHandler[Any]):
-    """A vkbottle handler entry that asks one neutral router for its watchers or its first match."""
-
-    def __init__(self, bridge: VkBridge, router: Router, translate: Callable[[Any], Any], *,
-                 blocking: bool) -> None:
+    def __init__(self, bridge: VkBridge, translate: Callable[[Any], Any]) -> None:
         self.bridge = bridge
-        self.router = router
         self.translate = translate
-        self.blocking = blocking
-        self._key = f"_neutral_matches_{id(self)}"
 
     def __repr__(self) -> str:
-        return f"<neutral {self.router!r} blocking={self.blocking}>"
+        return f"<neutral feed {self.translate.__name__}>"
 
     async def filter(self, event: Any, context: dict[str, Any] | None = None) -> dict[str, Any] | bool:
-        context = context if context is not None else {}
-        turn = context.get(_TURN)
-        if not isinstance(turn, _Turn):
-            # vkbottle hands every handler of one view the same context dict: prepare once, keep it there.
-            neutral = self.translate(event)
-            data = None if neutral is None else await self.bridge.prepare(neutral, context)
-            turn = context[_TURN] = _Turn(neutral, data)
-        if turn.data is None:
-            return False
-        matches = await self.router.resolve(turn.event, turn.data, blocking=self.blocking)
-        return {self._key: (turn.event, matches)} if matches else False
+        neutral = self.translate(event)
+        return False if neutral is None else {_EVENT: neutral}
 
-    async def handle(self, event: Any, **context: Any) -> Any:
-        neutral, matches = context.pop(self._key)
-        found: list[Match] = matches
-        for match in found:
-            await match.run(neutral)
+    async def handle(self, event: Any, **context: Any) -> None:
+        await self.bridge.feed(context[_EVENT])
 
 
 class VkBridge:
-    """Places neutral routers among the vkbottle labelers and feeds them translated events."""
+    """Feeds translated VK events to the neutral dispatcher with the handlers' data."""
 
     def __init__(self, dispatcher: Dispatcher, data: DataFactory) -> None:
         self.dispatcher = dispatcher
         self._data = data
 
-    async def prepare(self, event: Any, context: dict[str, Any]) -> dict[str, Any] | None:
-        """The kwargs handlers get: services and ports, then what the middlewares add (the person).
+    async def feed(self, event: Any) -> bool:
+        """Handle one neutral event (middlewares, watchers, the first matching handler); True when one did."""
+        return await self.dispatcher.feed(event, **self._data())
 
-        The event's `PersonLookups` (shared with the vkbottle rules) go along, so the person
-        middleware asks storage only about someone no rule asked about yet.
-        """
-        data = dict(self._data(context))
-        lookups = context.get("lookups")
-        if isinstance(lookups, PersonLookups):
-            data["lookups"] = lookups
-        return await self.dispatcher.prepare(event, data)
-
-    def labeler(self, router: Router) -> BotLabeler:
-        """A labeler standing for `router`: watchers first (never blocking), then its handlers."""
+    def labeler(self) -> BotLabeler:
+        """The bot's only labeler: messages, callback presses and allow/deny go to the dispatcher."""
         labeler = BotLabeler()
-        for blocking in (False, True):
-            if router.handles(MessageIn):
-                labeler.message_view.handlers.append(_RouterHandler(self, router, message_in, blocking=blocking))
-            for vk_type, neutral_type in RAW_EVENTS.items():
-                if router.handles(neutral_type):
-                    entry = _RouterHandler(self, router, _raw_translator(vk_type), blocking=blocking)
-                    labeler.raw_event_view.handlers.setdefault(vk_type, []).append(BotHandlerBasement(dict, entry))
-            if router.handles(ButtonPressed):
-                entry = _RouterHandler(self, router, button_in, blocking=blocking)
-                labeler.raw_event_view.handlers.setdefault(GroupEventType.MESSAGE_EVENT, []).append(
-                    BotHandlerBasement(dict, entry))
+        labeler.message_view.handlers.append(_Feed(self, message_in))
+        for vk_type in RAW_EVENTS:
+            labeler.raw_event_view.handlers.setdefault(vk_type, []).append(
+                BotHandlerBasement(dict, _Feed(self, _raw_translator(vk_type))))
+        labeler.raw_event_view.handlers.setdefault(GroupEventType.MESSAGE_EVENT, []).append(
+            BotHandlerBasement(dict, _Feed(self, button_in)))
         return labeler
 
 
 def _raw_translator(event_type: GroupEventType) -> Callable[[dict[str, Any]], Any]:
     def translate(body: dict[str, Any]) -> Any:
         return raw_event_in(event_type, body)
+    translate.__name__ = f"raw_event_in[{event_type.value}]"
     return translate

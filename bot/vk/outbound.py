@@ -25,6 +25,8 @@ from vkbottle.tools import DocMessagesUploader, PhotoMessageUploader
 
 from bot.config import Settings
 from bot.domain.ui import Keyboard
+from bot.messaging.delivery import OutboxSender
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, Delivery, OutMessage, SystemClock
 from bot.ratelimit import Priority, priority
 from bot.vk.keyboard import render_keyboard
@@ -54,7 +56,6 @@ log = logging.getLogger(__name__)
 CHAT_PEER_START = 2_000_000_000
 # What a send can fail with: VK's refusal, or (with a plain vkbottle API) the network.
 _SEND_ERRORS = (VKAPIError, aiohttp.ClientError, TimeoutError, OSError)
-ProgressFn = Callable[[int, int], Awaitable[None]]
 
 
 @dataclass
@@ -62,15 +63,6 @@ class _Batch:
     rows: list[OutboxRow]
     code: str
     tag: str
-
-
-class _Progress:
-    """Counts the finished rows of one send_bulk call."""
-
-    def __init__(self, keys: set[str], callback: ProgressFn | None) -> None:
-        self.keys = keys
-        self.done = 0
-        self.callback = callback
 
 
 def _reply_key() -> str:
@@ -85,18 +77,22 @@ def _error_of(exc: BaseException) -> tuple[int, str]:
     return NETWORK_ERROR, str(exc) or type(exc).__name__
 
 
-class VkOutbound:
+class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     """`bot.ports.Outbound` over VK: replies, bulk sends through the outbox, edits, files.
 
     `concurrency` execute requests may be in flight at once (the rate limiter still
     spaces them); a row is tried at most `max_attempts` times before it is 'failed'.
     """
 
+    _outbox: OutboxRepo
+
     def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
                  clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
                  retry_base: float = 0.5, page_size: int = 1000, reply_rounds: int = 3,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._api = api
+        self.metrics = metrics
         self._outbox = outbox
         self._settings = settings
         self._clock = clock or SystemClock()
@@ -105,9 +101,8 @@ class VkOutbound:
         self._retry_base = retry_base
         self._page_size = page_size
         self._sleep = sleep
-        self._drain_lock = asyncio.Lock()
+        self._init_outbox()
         self.reply_rounds = reply_rounds
-        self._progress: list[_Progress] = []
         self._batch_seq = itertools.count(1)
         # Batch tags name this process's run, so tags from before a crash stay distinguishable.
         self._run_id = uuid.uuid4().hex[:8]
@@ -157,6 +152,10 @@ class VkOutbound:
                 await self._sleep(backoff(round_no, self._retry_base))
         if result.error_code in UNREACHABLE_CODES:
             await self._outbox.mark_user(message.peer_id, result.error_code)
+        if result.ok:
+            self.metrics.sent("vk")
+        else:
+            self.metrics.failed("vk")
         return Delivery(peer_id=message.peer_id, ok=result.ok, message_id=result.message_id,
                         conversation_message_id=result.cmid, error_code=result.error_code,
                         error=result.error, person_id=message.person_id)
@@ -217,12 +216,31 @@ class VkOutbound:
                 return school.intent
         return None
 
-    def _rows(self, message: OutMessage) -> list[NewOutboxMessage]:
+    def _all_rows(self, messages: Sequence[OutMessage]) -> list[list[NewOutboxMessage]]:
+        """Each message's outbox rows. A wave's messages share a keyboard and a school's intent:
+        each distinct keyboard is checked and written out once (by identity: `messages` holds
+        them all alive meanwhile), each school's intent looked up once."""
+        keyboards: dict[int, str] = {}
+        intents: dict[tuple[str | None, str | None], str | None] = {}
+        return [self._rows(m, keyboards, intents) for m in messages]
+
+    def _rows(self, message: OutMessage, keyboards: dict[int, str] | None = None,
+              intents: dict[tuple[str | None, str | None], str | None] | None = None) -> list[NewOutboxMessage]:
         key = message.idem_key or f"{message.org_id or '-'}:{message.kind}:adhoc:{uuid.uuid4().hex}"
         keyboard = None
         if message.keyboard is not None:
-            render_keyboard(message.keyboard)  # KeyboardError now, before anything is stored
-            keyboard = message.keyboard.model_dump_json()
+            keyboard = keyboards.get(id(message.keyboard)) if keyboards is not None else None
+            if keyboard is None:
+                render_keyboard(message.keyboard)  # KeyboardError now, before anything is stored
+                keyboard = message.keyboard.model_dump_json()
+                if keyboards is not None:
+                    keyboards[id(message.keyboard)] = keyboard
+        if intents is None:
+            intent = self._intent(message)
+        elif (message.intent, message.org_id) in intents:
+            intent = intents[(message.intent, message.org_id)]
+        else:
+            intent = intents[(message.intent, message.org_id)] = self._intent(message)
         attachment = ",".join(message.attachments) or None
         chunks = split_text(message.text)
         rows = []
@@ -232,41 +250,10 @@ class VkOutbound:
             rows.append(NewOutboxMessage(
                 idem_key=ckey, peer_id=message.peer_id, messenger="vk", random_id=random_id_for(ckey), message=text,
                 keyboard=keyboard if last else None, attachment=attachment if last else None,
-                intent=self._intent(message), org_id=message.org_id, kind=message.kind,
+                intent=intent, org_id=message.org_id, kind=message.kind,
                 person_id=message.person_id, priority=int(Priority.BULK),
             ))
         return rows
-
-    async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
-        """Store the messages in the outbox inside the caller's transaction, without sending.
-
-        They go out with the next `send_bulk` of the same messages or `resume()` (at start),
-        so a crash right after the caller's commit cannot lose them.
-        """
-        await self._outbox.enqueue_in(conn, [row for m in messages for row in self._rows(m)])
-
-    async def send_bulk(self, messages: Sequence[OutMessage], *,
-                        on_progress: ProgressFn | None = None) -> list[Delivery]:
-        """Store the messages in the outbox, deliver each exactly once, report each.
-
-        Returns one Delivery per message, in order (a split message is ok when all its
-        parts are). Messages already delivered under the same idem_key are not sent
-        again; ones that failed before are tried again. `on_progress(done, total)` is
-        awaited after each batch.
-        """
-        planned = [self._rows(m) for m in messages]  # KeyboardError before anything is stored
-        flat = [row for rows in planned for row in rows]
-        await self._outbox.enqueue(flat)
-        await self._outbox.rearm_failed([row.idem_key for row in flat])
-        progress = _Progress({row.idem_key for row in flat}, on_progress)
-        self._progress.append(progress)
-        try:
-            await self._drain()
-        finally:
-            self._progress.remove(progress)
-        stored = await self._outbox.by_keys([row.idem_key for row in flat])
-        return [self._delivery(m, [stored.get(r.idem_key) for r in rows])
-                for m, rows in zip(messages, planned, strict=True)]
 
     @staticmethod
     def _delivery(message: OutMessage, rows: Sequence[OutboxRow | None]) -> Delivery:
@@ -290,14 +277,6 @@ class VkOutbound:
             await self._drain()
         return before
 
-    async def _drain(self) -> None:
-        """Deliver pending rows until none is left; transient failures wait and go again."""
-        async with self._drain_lock:
-            round_no = 0
-            while await self._pass():
-                round_no += 1
-                await self._sleep(backoff(round_no, self._retry_base, cap=10.0))
-
     async def _pass(self) -> bool:
         """One pass over the pending rows; True if some are still pending afterwards."""
         queue: asyncio.Queue[_Batch | None] = asyncio.Queue(maxsize=self._concurrency * 2)
@@ -311,6 +290,9 @@ class VkOutbound:
 
         async def producer() -> None:
             after = 0
+            # A wave's rows carry a handful of distinct keyboards: each is laid out once per pass
+            # (per row it cost a pydantic parse and a layout, stalling the loop the limiter runs on).
+            keyboards: dict[str, str] = {}
             while rows := await self._outbox.pending(after_id=after, limit=self._page_size):
                 last = group_of(rows[-1].idem_key)
                 if len(rows) == self._page_size and last != rows[-1].idem_key:
@@ -321,7 +303,7 @@ class VkOutbound:
                     if first > 0:
                         rows = rows[:first]
                 after = rows[-1].id
-                codes = [call_code("messages.send", self._params(r)) for r in rows]
+                codes = [call_code("messages.send", self._params(r, keyboards)) for r in rows]
                 groups = [group_of(r.idem_key) for r in rows]
                 for span in batches([len(c) + 1 for c in codes], groups=groups):
                     tag = f"{self._run_id}-{next(self._batch_seq)}"
@@ -339,10 +321,15 @@ class VkOutbound:
         return retry_left
 
     @staticmethod
-    def _params(row: OutboxRow) -> dict[str, Any]:
+    def _params(row: OutboxRow, keyboards: dict[str, str] | None = None) -> dict[str, Any]:
         # The neutral keyboard is laid out for VK now; a row stored before 0018 kept VK's own JSON.
-        keyboard = (render_keyboard(Keyboard.model_validate_json(row.keyboard)) if row.keyboard
-                    else row.legacy_keyboard)
+        keyboard = row.legacy_keyboard
+        if row.keyboard:
+            keyboard = keyboards.get(row.keyboard) if keyboards is not None else None
+            if keyboard is None:
+                keyboard = render_keyboard(Keyboard.model_validate_json(row.keyboard))
+                if keyboards is not None and len(keyboards) < 1000:
+                    keyboards[row.keyboard] = keyboard
         return send_params(row.peer_id, row.random_id or random_id_for(row.idem_key), row.message,
                            keyboard=keyboard, attachment=row.attachment, intent=row.intent,
                            peer_ids=row.peer_id >= CHAT_PEER_START)
@@ -360,6 +347,12 @@ class VkOutbound:
             results = parse_execute(body, len(batch.rows))
         records = [self._result(row, res) for row, res in zip(batch.rows, results, strict=True)]
         await self._outbox.record(records)
+        sent = sum(1 for r in records if r.status == "sent")
+        given_up = sum(1 for r in records if r.status in ("failed", "unreachable"))
+        if sent:
+            self.metrics.sent("vk", sent)
+        if given_up:
+            self.metrics.failed("vk", given_up)
         await self._report(batch.rows, records)
         return any(r.status == "pending" for r in records)
 
@@ -376,11 +369,4 @@ class VkOutbound:
     async def _report(self, rows: Sequence[OutboxRow], records: Sequence[SendResult]) -> None:
         finished = [row.idem_key for row, rec in zip(rows, records, strict=True)
                     if rec.status != "pending"]
-        for progress in list(self._progress):
-            gained = sum(1 for key in finished if key in progress.keys)
-            progress.done += gained
-            if gained and progress.callback is not None:
-                try:
-                    await progress.callback(progress.done, len(progress.keys))
-                except Exception:  # a progress display must never stop a send
-                    log.exception("не удалось сообщить о ходе отправки")
+        await self._finished(finished)

@@ -16,19 +16,8 @@ from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.people import PeopleRepo
 
-# The end-to-end fixtures (emulator, control, bot_app, chat) for tests/chats/test_chat.py.
-from tests.e2e.conftest import (  # noqa: F401
-    bot_app,
-    chat,
-    control,
-    e2e_settings,
-    emulator,
-    max_app,
-    max_ctl,
-    max_emu,
-    max_settings,
-    talk,
-)
+# The end-to-end fixtures (emulator, control, bot_app, chat, talk …) for tests/chats/test_chat.py.
+from tests.e2e.conftest import *  # noqa: F403
 
 
 class RecordingOutbound:

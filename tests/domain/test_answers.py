@@ -17,6 +17,7 @@ from bot.domain.answers import intent, messenger_of, number_in, question_like, s
     ("объявила", "announced"), ("оставить как было", "keep"),
     ("не было", "none"),
     ("два", None), ("привет", None), ("", None),
+    ("ну да", "yes"), ("Ой, нет", "no"), ("так, отмена", "cancel"), ("ну пока нет", "not_yet"), ("ну", None),
 ])
 def test_intent(text: str, expected: str | None) -> None:
     """Short typed answers read as what people mean; unrelated words read as nothing."""

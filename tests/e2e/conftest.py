@@ -21,6 +21,11 @@ from tests.max.conftest import max_app, max_ctl, max_emu, max_settings  # noqa: 
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
+# The fixtures a feature's conftest takes with `from tests.e2e.conftest import *`: the bot on the VK
+# emulator (`bot_app`, `chat`), the same school in MAX, and `talk` (one conversation over either).
+__all__ = ["bot_app", "chat", "control", "e2e_settings", "emulator", "max_app", "max_ctl", "max_emu", "max_settings",
+           "talk"]
+
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:

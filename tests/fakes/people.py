@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from bot.domain.models import Person, Role
 from bot.domain.names import name_key
@@ -28,8 +28,10 @@ class FakePeopleStore:
     async def by_max_id(self, max_id: int) -> list[Person]:
         return [p for p in self._sorted() if p.max_id == max_id and p.active]
 
-    async def in_org(self, org_id: str, *, active_only: bool = True) -> list[Person]:
-        return [p for p in self._sorted() if p.org_id == org_id and (p.active or not active_only)]
+    async def in_org(self, org_id: str, *, active_only: bool = True,
+                     roles: Sequence[Role] | None = None) -> list[Person]:
+        return [p for p in self._sorted() if p.org_id == org_id and (p.active or not active_only)
+                and (roles is None or p.role in roles)]
 
     async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]:
         return [p for p in self._sorted() if name_key(p.full_name) == key and p.active

@@ -33,10 +33,30 @@ was then tuned on with the older sets. faq_heldout17b.tsv and faq_unseen3.tsv we
 that tuning and looked at only as aggregate figures (heldout17b: 128/138 → 129/138 top-1,
 116/128 → 119/128 direct right; unseen3: 122/126 → 123/126, 107/110 stayed).
 
-Round four's blind set: faq_heldout17c.tsv (160 questions, 16 `none`, alternative labels) was written
+A blind set before round four: faq_heldout17c.tsv (160 questions, 16 `none`, alternative labels) was written
 by someone who never saw the knowledge base, the examples or the engine, and measured once on the engine
 after round three: top-1 137/160 (85.6 %), top-2 147/160, direct answers with a right topic 121/144
 (84.0 %). Below the targets; its misses were not printed.
+
+Round four (h29): faq_heldout17c.tsv became a tuning set. Its misses were read by kind — paraphrases
+the synonym data lacked («прицепить» журнал, «симка», «напоминалка», «свежие цифры»), side words that
+pulled a question away («отвечаю родителю» read as «ответственный», «по порядку» as a subject), long
+messages whose question sat in the story — and fixed in the synonym data and the off-topic phrases,
+never by adding its questions as examples; a near-exact tie between two topics now asks, and in a
+message that trails on after its «?» the clause with the «?» is the question. After it: top-1 151/160
+(94.4 %), direct right 134/144 (93.1 %); no older set lost a question or a direct answer.
+faq_heldout17b.tsv, never tuned on, stayed at 129/138 and 119/128.
+A small local model was evaluated and not taken: see benchmarks/bench_faq.py (USE multilingual in pure
+numpy, the only multilingual sentence model found shipped inside a PyPI wheel that runs on Python 3.11
+without torch: start 1.2 s, median 7.5 ms > 5 ms, nearest-example top-1 251/272 on faq_eval; as a
+fallback for «unknown»/«choice» replies it changed nothing on heldout17b, unseen3 or probe21).
+
+Round four's blind set: faq_heldout17d.tsv (200 questions, 18 `none`, ~45 % naming MAX, written by
+someone who saw only the topic spec and the domain facts) was kept away from round four's tuner and
+measured once after it: top-1 169/200 (84.5 %), top-2 185/200, direct answers with a right topic
+152/182 (83.5 %); three of its short questions equal examples. Round four's gain on
+faq_heldout17c (85.6 % → 94.4 %, tuned on) did not carry over to unseen wording; its misses were
+not printed.
 
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
@@ -73,13 +93,16 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_heldout17b.tsv": (0.93, 0.92),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.97, 0.96),
-    # Written blind (never saw the knowledge base), measured once after round three.
-    "faq_heldout17c.tsv": (0.85, 0.84),
+    # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
+    # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182).
+    "faq_heldout17d.tsv": (0.84, 0.83),
+    "faq_heldout17c.tsv": (0.94, 0.93),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
     "faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv", "faq_holdout.tsv",
     "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
+    "faq_heldout17c.tsv",
 )
 
 
@@ -141,3 +164,7 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     ):
         unseen = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert not (examples | phrasings) & unseen, name
+    # The blind faq_heldout17d.tsv was written independently and happens to share three short
+    # phrasings («роль не та как исправить») with examples; none may be added.
+    blind = {q for _, q in read_eval_file(TESTS / "faq_heldout17d.tsv", engine.topics)}
+    assert len((examples | phrasings) & blind) <= 3

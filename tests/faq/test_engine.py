@@ -318,3 +318,50 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
     """Pronouns and side words do not make a clause a question of its own; rare topic words do."""
     assert not any(engine._carries_intent(w) for w in ("мы", "сам", "я", "max"))  # noqa: SLF001
     assert engine._carries_intent("регистрация") and engine._carries_intent("пароль")  # noqa: SLF001
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("как прицепить дневник к сферуму", "ejd"),
+        ("сменила симку и код теперь не приходит", "login_code"),
+        ("отвечаю родителям в личной телеге, это нарушение?", "rules"),
+        ("пришла напоминалка от бота, за что", "monitoring"),
+        ("когда появляются свежие цифры по активности", "monitoring"),
+        ("можно уйти пораньше с работы в среду", None),
+        ("я ответственная за сферум в школе, где добавить учителей", "admin"),
+        ("мальчик ушел из класса, как удалить его из чата", "class_chats"),
+        ("уволилась, хочу чтобы учебного профиля больше не было", "privacy"),
+        ("в сферуме меня ученицей сделали, а я учитель", "role"),
+        ("меня в сферуме видят как ученика, а я учитель", "role"),
+        ("случайно вошла как родитель, а нужно как учитель", "role"),
+        ("как добавить в чат второго родителя", "class_chats"),
+        ("хотим переехать из телеги в макс всем составом класса, как", "migration"),
+    ],
+)
+def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
+    """Everyday words (attaching, a SIM card, a breach, «напоминалка», «я ответственная», «мальчик»,
+    «больше не было», «ученицей сделали», «видят как ученика») reach their topic through the synonym data."""
+    assert engine.ask(question).topic == topic
+
+
+def test_a_tie_asks_even_when_confident(engine: FaqEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two topics scoring all but the same get a clarifying question, however high the score."""
+    monkeypatch.setattr(engine, "scores", lambda q: [("role", 0.71), ("join_school", 0.7099)])
+    result = engine.ask("я и учитель и родитель в одной школе")
+    assert result.kind == "choice"
+    assert result.options[:1] and {e.split(".")[0] for e in result.options} == {"role", "join_school"}
+
+
+@pytest.mark.parametrize(
+    ("question", "index"),
+    [
+        ("нам тоже надо регистрироваться? как это сделать, там вроде роль сотрудник", 0),
+        ("у нас новая школа, как туда вступить", 1),
+        ("кто админ? как его найти?", 1),
+        ("сферум, привязка к журналу, ошибка", 2),
+    ],
+)
+def test_the_clause_that_asks(question: str, index: int) -> None:
+    """The question is the last clause, or the last one ending with «?» when the message trails on without one."""
+    assert FaqEngine._question_clause(question) == index

@@ -37,6 +37,10 @@ class FakeIdentity(IdentityService):
         await super().note_user(vk_id, wrote=wrote)
 
 
+# The bot's id handlers get injected; unlike the community id (`deps.group_id`), so a step keyed by the wrong one is lost.
+BOT_ID = 4242
+
+
 class NeutralBot:
     """The converted features on a dispatcher, fed by hand, answering through the fake messenger."""
 
@@ -76,4 +80,4 @@ async def neutral(db: Database, school_settings: Settings) -> NeutralBot:  # noq
 def neutral_bot(deps: Deps, messenger: FakeMessenger | None = None) -> NeutralBot:
     """The converted routers over `deps` (its dialog-state store among them), answering through a fake messenger."""
     messenger = messenger or FakeMessenger()
-    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)
+    return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger, BOT_ID), deps)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.messaging import actions
 from bot.messaging.events import Identity, Messenger
 from handlers import faq
-from tests.handlers.conftest import DEPUTY, DIRECTOR, NeutralBot
+from tests.handlers.conftest import BOT_ID, DEPUTY, DIRECTOR, NeutralBot
 
 
 async def test_help_per_role(neutral: NeutralBot) -> None:
@@ -30,7 +30,7 @@ async def test_probable_command_offers_its_button(neutral: NeutralBot) -> None:
 async def test_a_question_or_a_deputy_replying_is_not_guessed_at(neutral: NeutralBot) -> None:
     """A text with «?», or typed while the deputy answers a question, gets no «Вы имели в виду»."""
     await neutral.say(DEPUTY, "напомни всем?")
-    await neutral.data["dialogs"].set(faq.step_key(neutral.deps.group_id, Identity(messenger=Messenger.VK,
+    await neutral.data["dialogs"].set(faq.step_key(BOT_ID, Identity(messenger=Messenger.VK,
                                                                                    external_id=DEPUTY)), "reply")
     await neutral.say(DEPUTY, "напомни всем")
     assert not any(r.text.startswith("Вы имели в виду") for r in neutral.messenger.sent)

@@ -13,7 +13,7 @@ from handlers import faq as faq_handlers
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from tests.broadcasts.test_service import FakeSender
-from tests.handlers.conftest import DEPUTY, TEACHER, NeutralBot, neutral_bot, neutral_deps
+from tests.handlers.conftest import BOT_ID, DEPUTY, TEACHER, NeutralBot, neutral_bot, neutral_deps
 from tests.summary.conftest import school_settings  # noqa: F401
 
 UNKNOWN_QUESTION = "проектор не включается"
@@ -63,7 +63,7 @@ async def test_hand_off_reply_step_and_answer(bot: NeutralBot, sender: FakeSende
     assert await bot.press(DEPUTY, reply.pack())
     assert bot.messenger.answers[-1].text == "Напишите ответ"
     store = ConversationStateRepo(bot.deps.db, bot.deps.clock.now)
-    key = faq_handlers.step_key(bot.deps.group_id, Identity(messenger=Messenger.VK, external_id=DEPUTY))
+    key = faq_handlers.step_key(BOT_ID, Identity(messenger=Messenger.VK, external_id=DEPUTY))
     step = await store.get(key)
     assert step is not None and step.state == "reply" and step.expires_at is not None
     assert await bot.say(DEPUTY, ANSWER)
@@ -74,7 +74,7 @@ async def test_hand_off_reply_step_and_answer(bot: NeutralBot, sender: FakeSende
 
 async def test_cancel_button_ends_the_step_and_forged_presses_are_refused(bot: NeutralBot) -> None:
     """«Отмена» drops the typing step; a teacher pressing «Ответить» is refused with a message."""
-    key = faq_handlers.step_key(bot.deps.group_id, Identity(messenger=Messenger.VK, external_id=DEPUTY))
+    key = faq_handlers.step_key(BOT_ID, Identity(messenger=Messenger.VK, external_id=DEPUTY))
     store = ConversationStateRepo(bot.deps.db, bot.deps.clock.now)
     await store.set(key, "reply", {"q": 1}, ttl=faq_handlers.DIALOG_TTL)
     assert await bot.press(DEPUTY, actions.FaqCancel().pack())

@@ -16,18 +16,7 @@ from storage.stats import OrgStats, StatsRepo
 
 # The end-to-end fixtures (emulator, control, bot_app, chat) for tests/summary/test_chat.py.
 # The same in MAX, and `talk`: one conversation over either messenger (tests/e2e/messengers.py).
-from tests.e2e.conftest import (  # noqa: F401
-    bot_app,
-    chat,
-    control,
-    e2e_settings,
-    emulator,
-    max_app,
-    max_ctl,
-    max_emu,
-    max_settings,
-    talk,
-)
+from tests.e2e.conftest import *  # noqa: F403
 
 # Monday 23 November 2026: the latest imported week is 14.11.2026–20.11.2026.
 NOW = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)

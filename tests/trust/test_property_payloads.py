@@ -19,7 +19,6 @@ from bot.app import App
 from bot.messaging import actions  # noqa: F401  (registers every payload model)
 from bot.messaging.payloads import registered
 from bot.vk.rules import chunk_key, random_id_for
-from tests.conftest import ROOT
 from tests.e2e.harness import DEPUTY, TEACHERS
 from tests.trust.support import Errors, captured_errors, running_bot, school_data
 from vk_emulator.client import EmulatorControl
@@ -29,10 +28,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 TEACHER = TEACHERS[0][0]
 STRANGER = 9001
 ACTORS = [TEACHER, STRANGER, DEPUTY]
-# Every command a button of any feature carries: the typed payload models (converted features) and
-# the names the vkbottle labelers not converted yet match on, read from the handlers themselves.
-COMMANDS = sorted(set(registered()) | set(re.findall(r'Cmd\("([a-z_]+)"', "\n".join(
-    p.read_text(encoding="utf-8") for p in (ROOT / "handlers").glob("*.py")))))
+# Every command a button of any feature carries: the typed payload models.
+COMMANDS = sorted(registered())
 # What only records that something happened may change; the school's data may not.
 LOG_TABLES = re.compile(r"^(audit.*|inbox|outbox.*|kv|dialog_state.*|conversation_state|states?|sqlite_.*|runtime.*|"
                         r"seen_users|vk_users|users_seen|identity_seen|faq_questions?|faq_handoffs?|chat_dialogs|live_counts|"

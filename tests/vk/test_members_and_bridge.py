@@ -8,9 +8,18 @@ import pytest
 from vkbottle import GroupEventType
 from vkbottle.bot import Message
 
-from bot.messaging.events import ChatKind, Identity, Messenger, PersonStarted, PersonStopped
+from bot.messaging.events import (
+    ButtonPressed,
+    ChatKind,
+    Identity,
+    MessageIn,
+    Messenger,
+    PersonStarted,
+    PersonStopped,
+)
+from bot.messaging.router import Dispatcher, Router
 from bot.ports import NotAdmin, RetryLater
-from bot.vk.bridge import chat_of, message_in, raw_event_in
+from bot.vk.bridge import VkBridge, chat_of, message_in, raw_event_in
 from bot.vk.members import VkMembers
 
 
@@ -79,3 +88,33 @@ def test_allow_and_deny_become_started_and_stopped() -> None:
     assert isinstance(started, PersonStarted) and isinstance(stopped, PersonStopped)
     assert started.sender.external_id == 42 and started.chat.chat_id == 42
     assert raw_event_in(GroupEventType.MESSAGE_ALLOW, {"object": {"user_id": "x"}}) is None
+
+
+async def test_the_bridge_is_one_labeler_that_feeds_the_dispatcher() -> None:
+    """One vkbottle handler per view feeds a message and a press to the dispatcher with the data; a malformed one not."""
+    dispatcher = Dispatcher()
+    router = Router("probe")
+    seen: list[tuple[str, int]] = []
+
+    @router.message()
+    async def on_message(event: MessageIn, bot_id: int) -> None:
+        seen.append((event.text, bot_id))
+
+    @router.button()
+    async def on_press(event: ButtonPressed, bot_id: int) -> None:
+        seen.append(("press", bot_id))
+
+    dispatcher.include_router(router)
+    labeler = VkBridge(dispatcher, lambda: {"bot_id": 7}).labeler()
+    [entry] = labeler.message_view.handlers
+    assert sorted(labeler.raw_event_view.handlers) == sorted(
+        [GroupEventType.MESSAGE_ALLOW, GroupEventType.MESSAGE_DENY, GroupEventType.MESSAGE_EVENT])
+    message = vk_message(text="Сводка")
+    found = await entry.filter(message, {})
+    assert found and await entry.handle(message, **found) is None
+    [press] = labeler.raw_event_view.handlers[GroupEventType.MESSAGE_EVENT]
+    body = {"object": {"user_id": 2001, "peer_id": 2001, "event_id": "e1", "payload": {"cmd": "x"}}}
+    pressed = await press.handler.filter(body, {})
+    assert pressed and await press.handler.handle(body, **pressed) is None
+    assert await press.handler.filter({"object": {"user_id": "x"}}, {}) is False
+    assert seen == [("Сводка", 7), ("press", 7)]

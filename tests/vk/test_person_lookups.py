@@ -1,4 +1,4 @@
-"""One event, one lookup: the vkbottle rules and the neutral routers share the event's person lookups."""
+"""One event, one lookup: the neutral person middleware looks the sender up once for every feature."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ from vk_emulator.client import EmulatorControl
 
 
 @pytest.mark.parametrize(("who", "text", "most"), [
-    # The shared lookup (the role check of «Сводка» uses it too) and the consent gate of
-    # handlers/privacy.py, which still asks the access service itself until it is a neutral router.
-    (DIRECTOR, "Сводка", 2),
-    (TEACHERS[0][0], "Мой статус", 2),
-    (TEACHERS[0][0], "привет", 2),
+    # The role check of «Сводка» and the consent gate use the middleware's lookups too.
+    (DIRECTOR, "Сводка", 1),
+    (TEACHERS[0][0], "Мой статус", 1),
+    (TEACHERS[0][0], "привет", 1),
 ])
 async def test_a_message_looks_its_sender_up_once(bot_app: App, control: EmulatorControl,  # noqa: F811
                                                   who: int, text: str, most: int) -> None:
-    """Before the shared lookups a «Сводка» asked storage for the director 14 times; now at most two."""
+    """Before the shared lookups a «Сводка» asked storage for the director 14 times; now once."""
     calls: list[int] = []
     original = bot_app.deps.people.by_vk_id
 

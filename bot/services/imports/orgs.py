@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.config import SchoolConfig, Settings
 from bot.domain.models import CONFIG_NAMES, Organization, Role
+from bot.domain.russian import count
 from bot.imports.headers import norm_header
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem
@@ -16,6 +17,15 @@ from bot.imports.table import DataRow, ParsedTable
 from storage.roster import RosterRepo
 
 OTHER_SCHOOL = "строка другой школы («{raw}») — пропущена: её данные загружает её заместитель"
+# A region has hundreds of schools: a message names this many ids and counts the rest.
+IDS_SHOWN = 10
+
+
+def ids_text(ids: Sequence[str]) -> str:
+    """«a, b, c» — or the first IDS_SHOWN ids and «и ещё N» for a region's long list."""
+    if len(ids) <= IDS_SHOWN:
+        return ", ".join(ids)
+    return ", ".join(ids[:IDS_SHOWN]) + f" и ещё {len(ids) - IDS_SHOWN}"
 
 
 @dataclass
@@ -77,7 +87,7 @@ class OrgScope:
         if org_id is not None:
             ids = [s.id for s in self._settings.schools]
             if org_id not in ids:
-                raise ImportRefused(f"школы «{org_id}» нет в настройках; есть: {', '.join(ids)}")
+                raise ImportRefused(f"школы «{org_id}» нет в настройках; есть: {ids_text(ids)}")
             return org_id
         if len(self._settings.schools) == 1:
             return self._settings.schools[0].id
@@ -115,24 +125,41 @@ class OrgScope:
                 only: str | None = None, assumed: str | None = None) -> str | None:
         """The school of one row (None: skipped, with the reason in `problems`)."""
         values = row.values
-        raw = (row.get_text("org") or row.get_text("inn")) if "org" in values or "inn" in values else ""
+        named = "org" in values or "inn" in values
+        org, reason = self.org_outcome(row.get_text("org") if named else "", row.get_text("inn") if named else "",
+                                       default, only, assumed)
+        if reason is not None:
+            problems.append(Problem(row=row.row_no, reason=reason))
+        return org
+
+    def org_outcome(self, org_text: str, inn_text: str, default: str | None, only: str | None = None,
+                    assumed: str | None = None) -> tuple[str | None, str | None]:
+        """The school of a row whose school and INN cells read `org_text` and `inn_text` (both '' in a
+        table without them), and the problem to report for it (None: none); the school is None
+        when the row is skipped. The same cells give the same answer: a long table asks once per school."""
+        raw = org_text or inn_text
         if raw:
-            found = self.lookup.find(raw) or self.lookup.find(row.get_text("inn")) or assumed
+            found = self.lookup.find(raw) or self.lookup.find(inn_text) or assumed
             if found is None:
-                problems.append(Problem(row=row.row_no, reason=f"школы «{raw}» нет в настройках бота — строка пропущена"))
-            elif only is not None and found != only:
-                problems.append(Problem(row=row.row_no, reason=OTHER_SCHOOL.format(raw=raw)))
-                return None
-            return found
+                return None, f"школы «{raw}» нет в настройках бота — строка пропущена"
+            if only is not None and found != only:
+                return None, OTHER_SCHOOL.format(raw=raw)
+            return found, None
         if default is None:
-            problems.append(Problem(row=row.row_no, reason="не указана школа — строка пропущена"))
-        return default
+            return None, "не указана школа — строка пропущена"
+        return default, None
 
     def require_org_source(self, table: ParsedTable, default: str | None) -> None:
         """With several schools, the file or the command must say which one."""
         if default is None and "org" not in table.columns and "inn" not in table.columns:
-            ids = ", ".join(s.id for s in self._settings.schools)
+            ids = [s.id for s in self._settings.schools]
+            if len(ids) <= IDS_SHOWN:
+                raise ImportRefused(
+                    f"в настройках несколько школ ({ids_text(ids)}): укажите школу (--org) "
+                    "или добавьте в таблицу столбец «ОО»"
+                )
+            # A regional table: its rows go to their schools by the «ОО» or «ИНН» column.
             raise ImportRefused(
-                f"в настройках несколько школ ({ids}): укажите школу (--org) "
-                "или добавьте в таблицу столбец «ОО»"
+                f"в таблице нет столбца «ОО» или «ИНН», а в настройках {count(len(ids), 'школа')}: "
+                "по этому столбцу бот разносит строки по школам. Добавьте его или укажите одну школу (--org)"
             )

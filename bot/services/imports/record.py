@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from bot.domain.models import Period
@@ -23,12 +25,8 @@ async def record_in(conn: Any, orgs: Sequence[str], kind: str, period: Period | 
     second item of each tuple in `read`, the first of each in `stored`); returns the ids."""
     ids: dict[str, int] = {}
     dumped = [p.model_dump() for p in sorted_problems(problems)]
-    read_by: dict[str, int] = {}
-    for item in read:
-        read_by[item[1]] = read_by.get(item[1], 0) + 1
-    stored_by: dict[str, int] = {}
-    for item in stored:
-        stored_by[item[0]] = stored_by.get(item[0], 0) + 1
+    read_by = Counter(map(itemgetter(1), read))
+    stored_by = Counter(map(itemgetter(0), stored))
     for org in orgs:
         ids[org] = await StatsRepo.create_import_in(
             conn, org_id=org, kind=kind, period=period, file_name=file_name[:200],

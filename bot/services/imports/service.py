@@ -8,17 +8,22 @@ transaction writes it all, so a refused file changes nothing. Refusals raise
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, Concatenate, ParamSpec
 
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
 from bot.imports.bulk import collector_paused
+from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
 from bot.imports.table import ParsedTable, TableKind
 from bot.imports.worker import ProcessParser, TableParser
+from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, SystemClock
 from bot.services.imports.orgs import OrgScope
 from bot.services.imports.plan import Mode, Outcome, Preview, execute
@@ -38,17 +43,41 @@ from bot.services.imports.stats import (
 )
 from storage.audit import AuditRepo
 from storage.confirmations import ConfirmationRepo, ImportConfirmation
-from storage.roster import RosterRepo
+from storage.roster import PersonRef, RosterRepo
 from storage.sql import Database
 from storage.stats import PendingRow, StatsRepo
 
 ImportResult = StatsResult | RosterResult
+# What matching a per-person table needs of the database: the people, the deputy's earlier
+# choices and the people indexed, for the schools in `orgs`.
+RosterSnapshot = tuple[list[str], list[PersonRef], list[tuple[str, str, int]], RosterIndex]
 _UNKNOWN_TABLE = ("не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
                   "для статистики — «ФИО» и «Сообщений в групповых чатах»; найдены столбцы: {found}")
 
 
 class AlreadyClosed(ImportRefused):
     """The held import was applied, cancelled or replaced by a newer one already."""
+
+
+P = ParamSpec("P")
+
+
+def _timed(submit: Callable[Concatenate[ImportService, P], Coroutine[Any, Any, Outcome[ImportResult]]]
+           ) -> Callable[Concatenate[ImportService, P], Coroutine[Any, Any, Outcome[ImportResult]]]:
+    """Report how long each import took and how it ended (applied, preview or refused) to the metrics."""
+
+    async def timed(self: ImportService, /, *args: P.args, **kwargs: P.kwargs) -> Outcome[ImportResult]:
+        started = time.perf_counter()
+        kind, outcome = str(kwargs.get("kind") or "unknown"), "refused"
+        try:
+            result = await submit(self, *args, **kwargs)
+            kind, outcome = result.kind or kind, "preview" if result.result is None else "applied"
+            return result
+        finally:
+            self.metrics.import_finished(kind, outcome, time.perf_counter() - started)
+
+    timed.__doc__ = submit.__doc__
+    return timed
 
 
 def limits_of(settings: Settings) -> Limits:
@@ -62,8 +91,10 @@ class ImportService:
     """Roster and statistics import for the CLI and the chat."""
 
     def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
-                 resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None) -> None:
+                 resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None,
+                 metrics: Metrics = NULL_METRICS) -> None:
         self._db = db
+        self.metrics = metrics
         self._settings = settings
         self._clock = clock or SystemClock()
         self._resolve = resolve_screen_name
@@ -90,6 +121,7 @@ class ImportService:
 
     # --- the one entry: plan, then apply or preview ---------------------------------------
 
+    @_timed
     async def submit(self, data: bytes, file_name: str, *, kind: str | None = None, mode: Mode = Mode.AUTO,
                      period: Period | None = None, org_id: str | None = None, imported_by: int | None = None,
                      only_org: str | None = None, expected: Preview | None = None,
@@ -110,17 +142,35 @@ class ImportService:
                 if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
                     raise AlreadyClosed("эта загрузка уже применена или отменена")
 
-        with collector_paused():
-            table = await self._parse(data, want, file_name)
-            if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
-                outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org, mode,
-                                                           expected, claim)
-                return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
-            if kind is None and table.kind is None:
-                raise ImportRefused(_UNKNOWN_TABLE.format(found=table.headers_text()))
-            outcome = await self._stats(table, file_name, period, default, imported_by, only_org, mode, expected,
-                                        claim)
-            return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
+        # While the worker process reads a file that may be statistics (the chat sends files without a
+        # kind), the bot reads and indexes the people it would be matched against (the school's, or
+        # every configured school's) on the other core; a roster or a per-school table drops them.
+        snapshot = asyncio.create_task(self._snapshot(
+            [default] if default else [s.id for s in self._settings.schools])) if kind != "roster" else None
+        try:
+            with collector_paused():
+                table = await self._parse(data, want, file_name)
+                if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
+                    outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org,
+                                                               mode, expected, claim)
+                    return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
+                if kind is None and table.kind is None:
+                    raise ImportRefused(_UNKNOWN_TABLE.format(found=table.headers_text()))
+                outcome = await self._stats(table, file_name, period, default, imported_by, only_org, mode,
+                                            expected, claim, snapshot)
+                return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
+        finally:
+            if snapshot is not None and not snapshot.done():
+                snapshot.cancel()
+                with contextlib.suppress(BaseException):
+                    await snapshot
+
+    async def _snapshot(self, orgs: list[str]) -> RosterSnapshot:
+        """The people of `orgs` and the deputy's earlier choices, read outside the write transaction."""
+        async with self._db.read() as conn:
+            refs = await RosterRepo.refs_in(conn, orgs)
+            earlier = await StatsRepo.resolutions_in(conn, orgs)
+        return orgs, refs, earlier, RosterIndex.build(refs)
 
     async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
                           org_id: str | None = None, imported_by: int | None = None,
@@ -162,7 +212,7 @@ class ImportService:
 
     async def _stats(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
                      imported_by: int | None, only: str | None, mode: Mode, expected: Preview | None,
-                     claim: Any) -> Outcome[StatsResult]:
+                     claim: Any, snapshot: asyncio.Task[RosterSnapshot] | None = None) -> Outcome[StatsResult]:
         if table.kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
             refuse_not_stats(table)
         now = self._clock.now().astimezone(self._scope.school(default).tz)
@@ -183,11 +233,14 @@ class ImportService:
             return await execute(self._db.transaction, build_org, mode, expected=expected, claim=claim)
         parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
         # Matching happens before the write transaction: a screen name may need an API call,
-        # and the database must not wait on the network.
-        async with self._db.read() as conn:
-            refs = await RosterRepo.refs_in(conn, orgs)
-            earlier = await StatsRepo.resolutions_in(conn, orgs)
-        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems)
+        # and the database must not wait on the network. The people read while the file was
+        # being read do, when they cover every school of the table (matching keys by school, so
+        # more schools change nothing); otherwise they are read now.
+        read = await snapshot if snapshot is not None else None
+        if read is None or not set(orgs) <= set(read[0]):
+            read = await self._snapshot(orgs)
+        _, refs, earlier, index = read
+        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index)
         refuse_mostly_strangers(len(parsed), found)
         person_ids = [pid for _, pid, _ in found.stats]
 

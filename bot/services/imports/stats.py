@@ -16,12 +16,11 @@ from bot.imports.matching import Match, RosterIndex
 from bot.imports.period import find_period
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, StatsResult
-from bot.imports.table import DataRow, ParsedTable, TableKind, field_label
+from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, plain_chunks
 from bot.services.imports.orgs import OTHER_SCHOOL, OrgScope
 from bot.services.imports.plan import Preview
 from bot.services.imports.record import record_in, sorted_problems
 from bot.services.imports.resolver import ScreenNames
-from bot.services.imports.roster import vk_ref
 from storage.roster import PersonRef
 from storage.stats import Candidate, NewPending, OrgStats, StatsRepo
 
@@ -76,31 +75,6 @@ def person_value(name: str, cell: Any) -> tuple[Any, str | None]:
         return None, f"столбец «{field_label(name)}»: {exc}"
 
 
-def person_values(row: DataRow, problems: list[Problem],
-                  converted: dict[tuple[str, type, Any], tuple[Any, str | None]] | None = None) -> dict[str, Any]:
-    """The row's figures; `converted` remembers each distinct cell's reading (a column holds
-    the same few «да», «нет», 0, 1 thousands of times)."""
-    values: dict[str, Any] = {}
-    cells_of = row.values
-    for name in PERSON_VALUE_FIELDS:
-        if name not in cells_of:
-            continue
-        cell = cells_of[name]
-        # The cell's type is in the key: 1, 1.0 and True are equal but read differently.
-        key = (name, type(cell), cell)
-        found = converted.get(key) if converted is not None else None
-        if found is None:
-            found = person_value(name, cell)
-            if converted is not None and len(converted) < 100_000:
-                converted[key] = found
-        value, reason = found
-        if reason is None:
-            values[name] = value
-        else:
-            problems.append(Problem(row=row.row_no, reason=reason))
-    return values
-
-
 def org_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
     """A per-school row's indicators."""
     values: dict[str, Any] = {}
@@ -116,7 +90,11 @@ def org_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
 
 async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | None, only: str | None,
                            problems: list[Problem]) -> tuple[list[PersonRow], list[str]]:
-    """Each row's school, VK reference and figures; and the schools covered."""
+    """Each row's school, VK reference and figures; and the schools covered.
+
+    The rows are read as plain tuples (`plain_chunks`), not as DataRows: a regional table has
+    60,000 of them, and what each needs is a few cells by position.
+    """
     if not any(f in table.columns for f in ("full_name", "last_name", "vk")):
         raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
     scope.require_org_source(table, default)
@@ -125,18 +103,87 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
                                 reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
     parsed: list[PersonRow] = []
     assumed = scope.assumed_school(table, problems)
-    converted: dict[tuple[str, type, Any], tuple[Any, str | None]] = {}
-    for n, row in enumerate(table.rows, start=1):
-        if n % YIELD_EVERY == 0:
-            await asyncio.sleep(0)
-        org = scope.row_org(row, default, problems, only, assumed)
-        if org is None:
-            continue
-        vk_id, screen = vk_ref(row, problems)
-        name = row.full_name or (f"VK {vk_id}" if vk_id else "")
-        parsed.append((row.row_no, org, vk_id, screen, person_values(row, problems, converted), name))
+    names = tuple(table.columns)
+    at = {name: i for i, name in enumerate(names)}
+    org_at, inn_at, vk_at, whole_at = at.get("org"), at.get("inn"), at.get("vk"), at.get("full_name")
+    parts_at = [at[f] for f in ("last_name", "first_name", "middle_name") if f in at]
+    value_at = [(name, at[name]) for name in PERSON_VALUE_FIELDS if name in at]
+    named = org_at is not None or inn_at is not None
+    converted: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]] = {}
+    # A school's cells repeat all down a regional table: each pair is looked up once.
+    schools: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
+    no_school = scope.org_outcome("", "", default, only, assumed)
+    for chunk in plain_chunks(table.rows, names):
+        await asyncio.sleep(0)  # others' replies go out between chunks
+        for row_no, row in chunk:
+            if named:
+                org_cell = row[org_at] if org_at is not None else None
+                inn_cell = row[inn_at] if inn_at is not None else None
+                school_key = (type(org_cell), org_cell, type(inn_cell), inn_cell)
+                outcome = schools.get(school_key)
+                if outcome is None:
+                    outcome = schools[school_key] = scope.org_outcome(
+                        cells.text(org_cell), cells.text(inn_cell), default, only, assumed)
+            else:
+                outcome = no_school
+            org, org_problem = outcome
+            if org_problem is not None:
+                problems.append(Problem(row=row_no, reason=org_problem))
+            if org is None:
+                continue
+            vk_id, screen = _vk_ref(row_no, row[vk_at], problems) if vk_at is not None else (None, None)
+            name = _full_name(row, whole_at, parts_at) or (f"VK {vk_id}" if vk_id else "")
+            parsed.append((row_no, org, vk_id, screen, _values(row_no, row, value_at, problems, converted), name))
     orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
     return parsed, orgs
+
+
+def _vk_ref(row_no: int, cell: Any, problems: list[Problem]) -> tuple[int | None, str | None]:
+    """The VK id or screen name in a row's VK cell (a bad cell is a problem); as `roster.vk_ref`."""
+    try:
+        return cells.vk_ref(cell)
+    except cells.BadValue as exc:
+        problems.append(Problem(row=row_no, reason=f"столбец «VK»: {exc}"))
+        return None, None
+
+
+def _full_name(row: tuple[Any, ...], whole_at: int | None, parts_at: Sequence[int]) -> str:
+    """`DataRow.full_name` of a plain row: the ФИО cell, else its three parts."""
+    if whole_at is not None:
+        cell = row[whole_at]
+        # The usual cell: `text` would only strip it, and split does that too.
+        if type(cell) is str and "\u200b" not in cell and (whole := " ".join(cell.split())):
+            return whole
+        whole = cells.text(cell)
+        if whole:
+            return " ".join(whole.split())
+    return " ".join(p for p in (cells.text(row[i]) for i in parts_at) if p)
+
+
+def _values(row_no: int, row: tuple[Any, ...], value_at: Sequence[tuple[str, int]], problems: list[Problem],
+            converted: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]]) -> dict[str, Any]:
+    """A row's figures. `converted` remembers each distinct set of cells (a table holds the same
+    few «да», «нет», 0, 1 … thousands of times): rows with the same cells share one dict, which
+    nobody changes."""
+    picked = tuple([row[i] for _, i in value_at])
+    # The cells' types are in the key: 1, 1.0 and True are equal but read differently.
+    key = (picked, tuple(map(type, picked)))
+    found = converted.get(key)
+    if found is None:
+        values: dict[str, Any] = {}
+        reasons: list[str] = []
+        for (name, _), cell in zip(value_at, picked, strict=True):
+            value, reason = person_value(name, cell)
+            if reason is None:
+                values[name] = value
+            else:
+                reasons.append(reason)
+        found = (values, tuple(reasons))
+        if len(converted) < 100_000:
+            converted[key] = found
+    for reason in found[1]:
+        problems.append(Problem(row=row_no, reason=reason))
+    return found[0]
 
 
 @dataclass
@@ -156,19 +203,25 @@ class PersonMatches:
 
 async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRef],
                             earlier: Sequence[tuple[str, str, int]], screens: ScreenNames,
-                            problems: list[Problem]) -> PersonMatches:
-    """Match every row to one person; the rest wait for the deputy (the first MAX_PENDING of them)."""
-    index = RosterIndex.build(refs)
+                            problems: list[Problem], *, index: RosterIndex | None = None) -> PersonMatches:
+    """Match every row to one person; the rest wait for the deputy (the first MAX_PENDING of them).
+
+    `index`: `refs` indexed already (built while the file was read)."""
+    if index is None:
+        index = RosterIndex.build(refs)
     # The deputy's earlier choices for names that match nobody or several people.
     by_id = {r.id: r for r in refs}
     remembered_for = {(org, name_key(name)): pid for org, name, pid in earlier if pid in by_id}
     found = PersonMatches()
     seen: dict[int, int] = {}
+    stats = found.stats
+    quick = index.quick
+    matching = 0  # counted here and stored once: the loop runs 60,000 times
     for n, (row_no, org, vk_id, screen, values, name) in enumerate(parsed, start=1):
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)
         # Most rows name one person plainly: found without building a Match.
-        person = index.quick(org, name, vk_id)
+        person = quick(org, name, vk_id)
         if person is None:
             match = index.match(org, name, vk_id)
             if match.person is None and screen is not None:
@@ -179,6 +232,8 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                 match = Match(by_id[remembered_for[(org, name_key(name))]])
                 found.remembered += 1
             if match.person is None:
+                found.matching += matching
+                matching = 0
                 _keep_aside(found, row_no, org, name, values, match, problems)
                 # More than half are strangers: the file is refused whatever the other rows say.
                 if found.strangers * 2 > len(parsed) and len(found.examples) >= 5:
@@ -186,13 +241,15 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                     break
                 continue
             person = match.person
-        found.matching += 1
-        if person.id in seen:
+        matching += 1
+        pid = person.id
+        if pid in seen:
             problems.append(Problem(row=row_no, reason=(
-                f"«{name}» уже есть в строке {seen[person.id]} — эта строка пропущена")))
+                f"«{name}» уже есть в строке {seen[pid]} — эта строка пропущена")))
             continue
-        seen[person.id] = row_no
-        found.stats.append((org, person.id, values))
+        seen[pid] = row_no
+        stats.append((org, pid, values))
+    found.matching += matching
     if found.unmatched > MAX_PENDING:
         more = found.unmatched - MAX_PENDING
         problems.append(Problem(row=found.first_dropped, reason=(
