@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,12 +83,21 @@ class PgServer:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template if migrated else "template0"}"')
         return with_db(self.url, name)
 
+    def _drop(self, name: str) -> None:
+        # An autovacuum worker (the superuser's) may be in the database for a moment, and a
+        # non-superuser may not end it: poll a bounded number of times, then leave the database
+        # (the cluster is a throwaway one).
+        for _ in range(50):
+            try:
+                with self._admin() as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                time.sleep(0.1)
+
     def drop(self, url: str) -> None:
-        name = urlsplit(url).path.lstrip("/")
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._drop(urlsplit(url).path.lstrip("/"))
 
     def close(self) -> None:
         if self._template_ready:
-            with self._admin() as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+            self._drop(self.template)
