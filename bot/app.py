@@ -52,12 +52,13 @@ from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
 from bot.vk.runtime import InboxPoller, current_event
-from storage.db import Database
+from storage.backend import open_database
 from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
 from storage.runtime import InboxRepo
+from storage.sql import Database
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +383,8 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 
     `db` is a database the caller opened (else it is opened here); it is closed if assembling fails.
     """
-    db = db or await Database.open(settings.storage.database_path, backups=settings.backup.dir)
+    db = db or await open_database(settings.storage.database_path, settings.storage.postgres_url,
+                                   backups=settings.backup.dir)
     try:
         app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff,
                               max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics)

@@ -43,12 +43,12 @@ from bot.services.reminders import Links, ReminderService
 from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
-from storage.db import Database
 from storage.identity import IdentityRepo
 from storage.invites import InvitesRepo
 from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
 from storage.reach import ReachRepo
+from storage.sql import Database
 from storage.templates import TemplateFiles
 
 OFFLINE_TEXT = "команда работает без мессенджера и ничего не отправляет"

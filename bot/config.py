@@ -152,10 +152,26 @@ class MaxConfig(_Section):
 class StorageConfig(_Section):
     data_dir: Path = Path("data")
     database: str = "sferum-bot.sqlite3"
+    # PostgreSQL instead of the SQLite file: postgresql://user:password@host:5432/db (or SFERUM_STORAGE__URL).
+    url: SecretStr = SecretStr("")
+
+    @field_validator("url")
+    @classmethod
+    def _postgres(cls, value: SecretStr) -> SecretStr:
+        text = value.get_secret_value().strip()
+        if text and not text.startswith(("postgresql://", "postgres://")):
+            raise ValueError("адрес базы должен начинаться с postgresql://, например "
+                             "postgresql://bot@127.0.0.1:5432/sferum (или уберите url, чтобы работать с файлом SQLite)")
+        return SecretStr(text)
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / self.database
+
+    @property
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL URL when one is set (else the SQLite file at `database_path` is used)."""
+        return self.url.get_secret_value() or None
 
 
 class MetricsConfig(_Section):

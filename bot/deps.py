@@ -23,8 +23,8 @@ from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import ReminderService
 from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
-from storage.db import Database
 from storage.people import PeopleRepo
+from storage.sql import Database
 
 
 @dataclass

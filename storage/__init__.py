@@ -1,5 +1,5 @@
 """Storage: every SQL statement of the project lives in this package."""
 
-from storage.db import Database
+from storage.sql import Database
 
 __all__ = ["Database"]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database
 
 
 class AuditEntry(BaseModel):
@@ -27,7 +26,7 @@ class AuditRepo:
         self._db = db
 
     @staticmethod
-    async def write_in(conn: aiosqlite.Connection, *, actor_vk_id: int | None, org_id: str | None,
+    async def write_in(conn: Connection, *, actor_vk_id: int | None, org_id: str | None,
                        action: str, outcome: str, target: str | None = None,
                        actor_person_id: int | None = None, details: dict[str, Any] | None = None) -> None:
         """Write one entry inside the caller's transaction."""

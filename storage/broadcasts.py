@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database, Row, insert_id
 
 _COLS = ("id, org_id, created_by, audience, audience_arg, text, status, progress_messenger, progress_peer, "
          "progress_cmid, created_at, started_at, finished_at")
@@ -61,11 +60,11 @@ class Recipient(BaseModel):
     max_id: int | None = None
 
 
-def _broadcast(r: aiosqlite.Row) -> Broadcast:
+def _broadcast(r: Row) -> Broadcast:
     return Broadcast(**{k: r[k] for k in r.keys()})  # noqa: SIM118 - sqlite3.Row has no items()
 
 
-def _audience(rows: Iterable[aiosqlite.Row]) -> list[AudiencePerson]:
+def _audience(rows: Iterable[Row]) -> list[AudiencePerson]:
     return [AudiencePerson(person_id=r[0], full_name=r[1], vk_id=r[2], max_id=r[3]) for r in rows]
 
 
@@ -81,12 +80,11 @@ class BroadcastRepo:
                      text: str) -> Broadcast:
         """A new draft."""
         async with self._db.transaction() as conn:
-            cur = await conn.execute(
-                "INSERT INTO broadcasts(org_id, created_by, audience, audience_arg, text, created_at) "
+            new_id = await insert_id(
+                conn, "INSERT INTO broadcasts(org_id, created_by, audience, audience_arg, text, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (org_id, created_by, audience, audience_arg, text, iso()),
             )
-            new_id = cur.lastrowid
             async with conn.execute(f"SELECT {_COLS} FROM broadcasts WHERE id = ?", (new_id,)) as sel:  # noqa: S608 - fixed columns
                 row = await sel.fetchone()
         assert row is not None
@@ -130,8 +128,8 @@ class BroadcastRepo:
             if cur.rowcount == 0:
                 return False
             await conn.executemany(
-                "INSERT OR IGNORE INTO broadcast_recipients(broadcast_id, person_id, vk_id, status) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO broadcast_recipients(broadcast_id, person_id, vk_id, status) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(broadcast_id, r.person_id, r.vk_id, "pending" if r.vk_id or r.max_id else "skipped")
                  for r in recipients],
             )

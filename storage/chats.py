@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
 from bot.domain.models import Person
 from storage._util import iso
 from storage.people import _people
+from storage.sql import Connection, insert_id
 
 _CONF_COLS = ("id, org_id, person_id, chat_key, title, status, old_messenger, link, link_kind, no_link_reason, "
               "members_estimate, old_chat, code, checked, chat_peer_id, members_counted, checked_at, "
@@ -67,19 +67,19 @@ class ChatsRepo:
     # --- people ---------------------------------------------------------------------------
 
     @staticmethod
-    async def people_in(conn: aiosqlite.Connection, org_id: str) -> list[Person]:
+    async def people_in(conn: Connection, org_id: str) -> list[Person]:
         """Active people of a school, with their classes."""
         return await _people(conn, "p.org_id = ? AND p.active = 1", (org_id,))
 
     @staticmethod
-    async def person_in(conn: aiosqlite.Connection, person_id: int) -> Person | None:
+    async def person_in(conn: Connection, person_id: int) -> Person | None:
         found = await _people(conn, "p.id = ?", (person_id,))
         return found[0] if found else None
 
     # --- confirmations --------------------------------------------------------------------
 
     @staticmethod
-    async def confirmations(conn: aiosqlite.Connection, org_id: str,
+    async def confirmations(conn: Connection, org_id: str,
                             person_id: int | None = None) -> list[Confirmation]:
         """A school's confirmations (or one person's), oldest first."""
         sql = f"SELECT {_CONF_COLS} FROM chat_confirmations WHERE org_id = ?"  # noqa: S608 - fixed columns
@@ -91,14 +91,14 @@ class ChatsRepo:
             return [_confirmation(r) for r in await cur.fetchall()]
 
     @staticmethod
-    async def confirmation(conn: aiosqlite.Connection, person_id: int, key: str) -> Confirmation | None:
+    async def confirmation(conn: Connection, person_id: int, key: str) -> Confirmation | None:
         sql = f"SELECT {_CONF_COLS} FROM chat_confirmations WHERE person_id = ? AND chat_key = ?"  # noqa: S608
         async with conn.execute(sql, (person_id, key)) as cur:
             row = await cur.fetchone()
         return _confirmation(row) if row else None
 
     @staticmethod
-    async def ensure(conn: aiosqlite.Connection, org_id: str, person_id: int, key: str,
+    async def ensure(conn: Connection, org_id: str, person_id: int, key: str,
                      title: str) -> Confirmation:
         """The confirmation row for a chat, created as a draft when there is none."""
         now = iso()
@@ -111,7 +111,7 @@ class ChatsRepo:
         return found
 
     @staticmethod
-    async def confirm(conn: aiosqlite.Connection, confirmation_id: int, answers: dict[str, Any],
+    async def confirm(conn: Connection, confirmation_id: int, answers: dict[str, Any],
                       code: str | None) -> None:
         """Write the dialog's answers and mark the chat confirmed."""
         now = iso()
@@ -123,7 +123,7 @@ class ChatsRepo:
              answers.get("members"), answers.get("old_chat"), code, now, now, confirmation_id))
 
     @staticmethod
-    async def set_status(conn: aiosqlite.Connection, confirmation_id: int, status: str, *,
+    async def set_status(conn: Connection, confirmation_id: int, status: str, *,
                          reason: str | None = None, decided_by: int | None = None) -> None:
         """Withdraw, or mark not needed (with the deputy's reason)."""
         await conn.execute(
@@ -131,7 +131,7 @@ class ChatsRepo:
             "WHERE id = ?", (status, reason, decided_by, iso(), confirmation_id))
 
     @staticmethod
-    async def open_codes(conn: aiosqlite.Connection, codes: list[str]) -> list[Confirmation]:
+    async def open_codes(conn: Connection, codes: list[str]) -> list[Confirmation]:
         """Confirmed, not yet checked confirmations holding one of these codes."""
         if not codes:
             return []
@@ -142,7 +142,7 @@ class ChatsRepo:
             return [_confirmation(r) for r in await cur.fetchall()]
 
     @staticmethod
-    async def mark_checked(conn: aiosqlite.Connection, confirmation_id: int, peer_id: int,
+    async def mark_checked(conn: Connection, confirmation_id: int, peer_id: int,
                            members: int | None) -> None:
         now = iso()
         await conn.execute(
@@ -152,7 +152,7 @@ class ChatsRepo:
     # --- chats people added ---------------------------------------------------------------
 
     @staticmethod
-    async def custom_chats(conn: aiosqlite.Connection, org_id: str,
+    async def custom_chats(conn: Connection, org_id: str,
                            person_id: int | None = None) -> list[CustomChat]:
         sql = "SELECT id, org_id, person_id, title FROM custom_chats WHERE org_id = ? AND removed = 0"
         params: list[Any] = [org_id]
@@ -163,13 +163,13 @@ class ChatsRepo:
             return [CustomChat(id=r[0], org_id=r[1], person_id=r[2], title=r[3]) for r in await cur.fetchall()]
 
     @staticmethod
-    async def add_custom(conn: aiosqlite.Connection, org_id: str, person_id: int, title: str) -> CustomChat:
-        cur = await conn.execute(
-            "INSERT INTO custom_chats(org_id, person_id, title, created_at) VALUES (?, ?, ?, ?)",
+    async def add_custom(conn: Connection, org_id: str, person_id: int, title: str) -> CustomChat:
+        new_id = await insert_id(
+            conn, "INSERT INTO custom_chats(org_id, person_id, title, created_at) VALUES (?, ?, ?, ?)",
             (org_id, person_id, title, iso()))
-        return CustomChat(id=cur.lastrowid or 0, org_id=org_id, person_id=person_id, title=title)
+        return CustomChat(id=new_id or 0, org_id=org_id, person_id=person_id, title=title)
 
     @staticmethod
-    async def remove_custom(conn: aiosqlite.Connection, person_id: int, custom_id: int) -> None:
+    async def remove_custom(conn: Connection, person_id: int, custom_id: int) -> None:
         await conn.execute("UPDATE custom_chats SET removed = 1 WHERE id = ? AND person_id = ?",
                            (custom_id, person_id))

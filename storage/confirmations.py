@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database, Row, insert_id
 
 
 class ImportConfirmation(BaseModel):
@@ -26,7 +25,7 @@ class ImportConfirmation(BaseModel):
     status: str
 
 
-def _confirmation(r: aiosqlite.Row) -> ImportConfirmation:
+def _confirmation(r: Row) -> ImportConfirmation:
     return ImportConfirmation(id=r["id"], org_id=r["org_id"], actor_vk_id=r["actor_vk_id"], kind=r["kind"],
                               file_name=r["file_name"], source=r["source"], size=r["size"],
                               preview=json.loads(r["preview"]), status=r["status"])
@@ -46,11 +45,11 @@ class ConfirmationRepo:
             await conn.execute(
                 "UPDATE import_confirmations SET status = 'superseded', closed_at = ? "
                 "WHERE actor_vk_id = ? AND status = 'open'", (now, actor_vk_id))
-            cur = await conn.execute(
-                "INSERT INTO import_confirmations(org_id, actor_vk_id, kind, file_name, source, size, preview, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            new_id = await insert_id(
+                conn, "INSERT INTO import_confirmations(org_id, actor_vk_id, kind, file_name, source, size, "
+                "preview, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (org_id, actor_vk_id, kind, file_name, source, size, dumps(preview), now))
-            return cur.lastrowid or 0
+            return new_id or 0
 
     async def get(self, confirmation_id: int) -> ImportConfirmation | None:
         """One held import (any status)."""
@@ -61,7 +60,7 @@ class ConfirmationRepo:
         return _confirmation(row) if row else None
 
     @staticmethod
-    async def close_in(conn: aiosqlite.Connection, confirmation_id: int, actor_vk_id: int, status: str) -> bool:
+    async def close_in(conn: Connection, confirmation_id: int, actor_vk_id: int, status: str) -> bool:
         """Close an open held import of this person ('applied', 'cancelled'); False if it was not open."""
         cur = await conn.execute(
             "UPDATE import_confirmations SET status = ?, closed_at = ? WHERE id = ? AND actor_vk_id = ? "

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 
 class ConsentRepo:

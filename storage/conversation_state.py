@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.messaging.state import StateKey, StateValue
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Database
 
 _KEY = "messenger = ? AND bot_id = ? AND chat_id = ? AND user_id = ? AND feature = ?"
 

@@ -16,13 +16,17 @@ import shutil
 import sqlite3
 import stat
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager, closing, suppress
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+from aiosqlite.context import Result
+
+from storage.sql import Dialect
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -299,12 +303,33 @@ def _apply_script(migration: Migration, version: int) -> str:
             f"PRAGMA user_version = {version};\nCOMMIT;")
 
 
+class SqliteConnection:
+    """The aiosqlite connection as repositories see it (`storage.sql.Connection`): `?` SQL as written."""
+
+    __slots__ = ("raw",)
+    dialect: Dialect = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open on the connection."""
+        return self.raw.in_transaction
+
+    def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Result[aiosqlite.Cursor]:
+        return self.raw.execute(sql, parameters)
+
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Any:
+        return await self.raw.executemany(sql, parameters)
+
+
 _PRAGMAS = ("PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA busy_timeout=5000",
             "PRAGMA synchronous=NORMAL")
 
 
 class Database:
-    """A single aiosqlite connection shared by the process.
+    """The SQLite database: a single aiosqlite connection shared by the process.
 
     aiosqlite runs every statement on one worker thread, so concurrent tasks
     would interleave inside each other's transactions; the lock serialises
@@ -320,6 +345,8 @@ class Database:
         self.created = False
         self._identity: tuple[int, int] | None = None
         self._logged: dict[str, float] = {}
+
+    dialect: Dialect = "sqlite"
 
     @staticmethod
     async def _connect(path: str) -> aiosqlite.Connection:
@@ -476,7 +503,7 @@ class Database:
         return error
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[SqliteConnection]:
         """One write transaction (BEGIN IMMEDIATE … COMMIT, rolled back on error).
 
         A full, read-only or broken disk raises StorageError (logged in Russian) instead of
@@ -488,7 +515,7 @@ class Database:
             except sqlite3.Error as exc:
                 raise (self._storage_problem(exc) or exc) from exc
             try:
-                yield self._conn
+                yield SqliteConnection(self._conn)
             except BaseException as exc:
                 with suppress(sqlite3.Error):
                     await self._conn.rollback()
@@ -504,10 +531,10 @@ class Database:
                 raise (self._storage_problem(exc) or exc) from exc
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def read(self) -> AsyncIterator[SqliteConnection]:
         """Exclusive use of the connection for reads outside a transaction."""
         async with self._lock:
-            yield self._conn
+            yield SqliteConnection(self._conn)
 
     async def backup_to(self, target: Path) -> None:
         """A consistent copy of the live database into `target` (VACUUM INTO)."""

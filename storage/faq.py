@@ -6,11 +6,10 @@ import datetime as dt
 import json
 from typing import Literal
 
-import aiosqlite
 from pydantic import BaseModel
 
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database, Row, insert_id
 
 Status = Literal["asked", "open", "answered"]
 
@@ -52,7 +51,7 @@ class SchoolEntry(BaseModel):
     created_by: int | None = None
 
 
-def _question(row: aiosqlite.Row) -> FaqQuestion:
+def _question(row: Row) -> FaqQuestion:
     return FaqQuestion(
         id=row[0], org_id=row[1], person_id=row[2], asker_vk_id=row[3], asker_name=row[4], text=row[5],
         topic=row[6], status=row[7], helpful=None if row[8] is None else bool(row[8]), answer=row[9],
@@ -69,18 +68,18 @@ class FaqRepo:
     # --- questions -----------------------------------------------------------------------
 
     @staticmethod
-    async def add_question_in(conn: aiosqlite.Connection, *, org_id: str | None, person_id: int,
+    async def add_question_in(conn: Connection, *, org_id: str | None, person_id: int,
                               asker_vk_id: int, text: str, topic: str | None, now: dt.datetime) -> int:
         """Store a question the bot answered (status «asked»); returns its id."""
-        cur = await conn.execute(
-            "INSERT INTO faq_questions(org_id, person_id, asker_vk_id, text, topic, created_at) "
+        new_id = await insert_id(
+            conn, "INSERT INTO faq_questions(org_id, person_id, asker_vk_id, text, topic, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?)",
             (org_id, person_id, asker_vk_id, text, topic, iso(now)),
         )
-        return int(cur.lastrowid or 0)
+        return new_id or 0
 
     @staticmethod
-    async def purge_asked_in(conn: aiosqlite.Connection, before: dt.datetime) -> int:
+    async def purge_asked_in(conn: Connection, before: dt.datetime) -> int:
         """Forget questions the bot answered that were never handed on, older than `before`."""
         # The newest row always stays: SQLite gives the next row max(id) + 1, so ids are never
         # reused and an old button cannot point at someone's newer question.
@@ -90,7 +89,7 @@ class FaqRepo:
         return cur.rowcount
 
     @staticmethod
-    async def get_in(conn: aiosqlite.Connection, question_id: int) -> FaqQuestion | None:
+    async def get_in(conn: Connection, question_id: int) -> FaqQuestion | None:
         async with conn.execute(
             f"SELECT {_QUESTION_COLS} FROM faq_questions q JOIN people p ON p.id = q.person_id "  # noqa: S608 - fixed columns
             "WHERE q.id = ?", (question_id,),
@@ -104,7 +103,7 @@ class FaqRepo:
             return await self.get_in(conn, question_id)
 
     @staticmethod
-    async def hand_off_in(conn: aiosqlite.Connection, question_id: int, now: dt.datetime) -> bool:
+    async def hand_off_in(conn: Connection, question_id: int, now: dt.datetime) -> bool:
         """Mark an «asked» question as handed to the deputy; False if it already was (or is answered)."""
         cur = await conn.execute(
             "UPDATE faq_questions SET status = 'open', handed_at = ? WHERE id = ? AND status = 'asked'",
@@ -113,7 +112,7 @@ class FaqRepo:
         return cur.rowcount == 1
 
     @staticmethod
-    async def answer_in(conn: aiosqlite.Connection, question_id: int, answer: str, answered_by: int,
+    async def answer_in(conn: Connection, question_id: int, answer: str, answered_by: int,
                         now: dt.datetime) -> bool:
         """Store the deputy's answer of an open question; False if it is not open."""
         cur = await conn.execute(
@@ -155,13 +154,13 @@ class FaqRepo:
         return int(row[0]) if row else 0
 
     @staticmethod
-    async def set_entry_topic_in(conn: aiosqlite.Connection, question_id: int, topic_id: str) -> None:
+    async def set_entry_topic_in(conn: Connection, question_id: int, topic_id: str) -> None:
         await conn.execute("UPDATE faq_questions SET entry_topic = ? WHERE id = ?", (topic_id, question_id))
 
     # --- school entries ------------------------------------------------------------------
 
     @staticmethod
-    async def entry_in(conn: aiosqlite.Connection, org_id: str, topic_id: str) -> SchoolEntry | None:
+    async def entry_in(conn: Connection, org_id: str, topic_id: str) -> SchoolEntry | None:
         async with conn.execute(
             "SELECT org_id, topic_id, title, answer, examples, question_id, created_by FROM faq_entries "
             "WHERE org_id = ? AND topic_id = ?", (org_id, topic_id),
@@ -170,7 +169,7 @@ class FaqRepo:
         return _entry(row) if row else None
 
     @staticmethod
-    async def save_entry_in(conn: aiosqlite.Connection, entry: SchoolEntry, now: dt.datetime) -> None:
+    async def save_entry_in(conn: Connection, entry: SchoolEntry, now: dt.datetime) -> None:
         """Insert or replace the school's entry for the topic."""
         await conn.execute(
             "INSERT INTO faq_entries(org_id, topic_id, title, answer, examples, question_id, created_by, "
@@ -192,6 +191,6 @@ class FaqRepo:
         return [_entry(r) for r in rows]
 
 
-def _entry(row: aiosqlite.Row) -> SchoolEntry:
+def _entry(row: Row) -> SchoolEntry:
     return SchoolEntry(org_id=row[0], topic_id=row[1], title=row[2], answer=row[3],
                        examples=list(json.loads(row[4] or "[]")), question_id=row[5], created_by=row[6])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.domain.records import BindingRequest
 from storage._util import iso
 from storage.audit import AuditRepo
-from storage.db import Database
+from storage.sql import Database, insert_id
 
 _COLS = "id, vk_id, org_id, typed_name, person_id, status, messenger"
 # The people column that holds an account of each messenger.
@@ -28,10 +28,10 @@ class IdentityRepo:
             await conn.execute(
                 "UPDATE binding_requests SET status = 'cancelled', decided_at = ? "
                 "WHERE vk_id = ? AND messenger = ? AND status = 'pending'", (iso(), vk_id, messenger))
-            cur = await conn.execute(
-                "INSERT INTO binding_requests(vk_id, org_id, typed_name, person_id, created_at, messenger) "
+            new_id = await insert_id(
+                conn, "INSERT INTO binding_requests(vk_id, org_id, typed_name, person_id, created_at, messenger) "
                 "VALUES (?, ?, ?, ?, ?, ?)", (vk_id, org_id, typed_name, person_id, iso(), messenger))
-            return BindingRequest(id=cur.lastrowid or 0, vk_id=vk_id, org_id=org_id,
+            return BindingRequest(id=new_id or 0, vk_id=vk_id, org_id=org_id,
                                   typed_name=typed_name, person_id=person_id, status="pending",
                                   messenger=messenger)
 
@@ -71,7 +71,7 @@ class IdentityRepo:
             if approve and person_id is not None:
                 # The account moves to this person: nobody else in the school keeps it.
                 await conn.execute(f"UPDATE people SET {column} = NULL WHERE {column} = ? "  # noqa: S608 - fixed
-                                   "AND org_id IS ?", (vk_id, org_id))
+                                   "AND org_id IS NOT DISTINCT FROM ?", (vk_id, org_id))
                 await conn.execute(f"UPDATE people SET {column} = ?, updated_at = ? WHERE id = ?",  # noqa: S608
                                    (vk_id, iso(), person_id))
             await AuditRepo.write_in(conn, actor_vk_id=decided_by if decided_by_vk else None, org_id=org_id,
@@ -88,11 +88,12 @@ class IdentityRepo:
             await conn.execute(
                 "INSERT INTO vk_users(vk_id, first_name, last_name, can_message, last_message_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vk_id) DO UPDATE SET "
-                "first_name = COALESCE(excluded.first_name, first_name), "
-                "last_name = COALESCE(excluded.last_name, last_name), "
-                "can_message = CASE WHEN ?7 THEN 1 ELSE can_message END, "
-                "unreachable_code = CASE WHEN ?7 THEN NULL ELSE unreachable_code END, "
-                "last_message_at = COALESCE(excluded.last_message_at, last_message_at), "
+                "first_name = COALESCE(excluded.first_name, vk_users.first_name), "
+                "last_name = COALESCE(excluded.last_name, vk_users.last_name), "
+                "can_message = CASE WHEN ? = 1 THEN 1 ELSE vk_users.can_message END, "
+                "unreachable_code = CASE WHEN ? = 1 THEN NULL ELSE vk_users.unreachable_code END, "
+                "last_message_at = COALESCE(excluded.last_message_at, vk_users.last_message_at), "
                 "updated_at = excluded.updated_at",
-                (vk_id, first_name, last_name, 1 if wrote else None, iso() if wrote else None, iso(), wrote),
+                (vk_id, first_name, last_name, 1 if wrote else None, iso() if wrote else None, iso(),
+                 int(wrote), int(wrote)),
             )

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from bot.domain.invites import InviteIssued, InviteOutcome, Redeemed
 from storage._util import iso
 from storage.audit import AuditRepo
-from storage.db import Database
 from storage.people import _people
+from storage.sql import Database
 
 
 class InvitesRepo:
@@ -57,12 +57,12 @@ class InvitesRepo:
                 return Redeemed(outcome=InviteOutcome.EXPIRED, person=person)
             if person.max_id is not None and person.max_id != max_id:
                 return Redeemed(outcome=InviteOutcome.PERSON_TAKEN, person=person)
-            others = [p for p in await _people(conn, "p.max_id = ? AND p.org_id IS ? AND p.id != ?",
+            others = [p for p in await _people(conn, "p.max_id = ? AND p.org_id IS NOT DISTINCT FROM ? AND p.id != ?",
                                                (max_id, person.org_id, person.id))]
             if any(p.active for p in others):
                 return Redeemed(outcome=InviteOutcome.ACCOUNT_TAKEN, person=person)
             # A person who left keeps their history, not the account.
-            await conn.execute("UPDATE people SET max_id = NULL WHERE max_id = ? AND org_id IS ? AND active = 0",
+            await conn.execute("UPDATE people SET max_id = NULL WHERE max_id = ? AND org_id IS NOT DISTINCT FROM ? AND active = 0",
                                (max_id, person.org_id))
             await conn.execute("UPDATE people SET max_id = ?, updated_at = ? WHERE id = ?",
                                (max_id, iso(now), person.id))

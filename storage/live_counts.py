@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from bot.domain.models import Period
-from storage.db import Database
+from storage.sql import Database
 
 
 class LiveCountsRepo:
@@ -32,7 +32,7 @@ class LiveCountsRepo:
                 cur = await conn.execute(
                     "INSERT INTO live_counts(person_id, period_start, messages) "  # noqa: S608 - fixed column
                     f"SELECT id, ?, 1 FROM people WHERE {column} = ? AND org_id = ? AND active = 1 "
-                    "ON CONFLICT(person_id, period_start) DO UPDATE SET messages = messages + 1",
+                    "ON CONFLICT(person_id, period_start) DO UPDATE SET messages = live_counts.messages + 1",
                     (period_start, vk_id, org_id),
                 )
                 counted += max(cur.rowcount, 0)

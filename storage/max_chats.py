@@ -3,13 +3,12 @@ so a chat is learnt from bot_added and forgotten on bot_removed."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 
 class MaxChat(BaseModel):
@@ -33,7 +32,7 @@ class MaxChatsRepo:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO max_chats(chat_id, title, added_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(chat_id) DO UPDATE SET title = COALESCE(excluded.title, title)",
+                "ON CONFLICT(chat_id) DO UPDATE SET title = COALESCE(excluded.title, max_chats.title)",
                 (chat_id, title, iso()))
 
     async def removed(self, chat_id: int) -> None:
@@ -54,18 +53,21 @@ class MaxChatsRepo:
                         reads_all=None if r[3] is None else bool(r[3])) for r in rows]
 
 
-async def known_chats(path: Path) -> list[MaxChat]:
-    """The chats kept in the database file at `path`, read without changing it: none when the file does not
-    exist yet, cannot be opened, or is from before MAX chats were kept (migration 0019)."""
-    if not path.exists():
+async def known_chats(path: Path, url: str | None = None) -> list[MaxChat]:
+    """The chats kept in the database (PostgreSQL at `url`, else the file at `path`), read without changing
+    it: none when the database does not exist yet, cannot be opened, or is from before MAX chats were kept
+    (migration 0019)."""
+    from storage.backend import open_database
+
+    if not url and not path.exists():
         return []
     try:
-        db = await Database.open(path, migrate=False, create=False)
-    except (sqlite3.Error, OSError):
+        db = await open_database(path, url, migrate=False, create=False)
+    except Exception:  # noqa: BLE001 - `doctor` reports on the messengers; a database it cannot open has no chats
         return []
     try:
         return await MaxChatsRepo(db).all()
-    except sqlite3.Error:
+    except Exception:  # noqa: BLE001 - the same: an older schema or a broken file lists no chats
         return []
     finally:
         await db.close()

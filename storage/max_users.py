@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 
 class MaxUsersRepo:

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Connection, Database, Row
 
 _COLS = (
     "id, idem_key, org_id, kind, person_id, messenger, peer_id, message, keyboard, legacy_keyboard, "
@@ -97,7 +96,7 @@ class SendResult(BaseModel):
     error_msg: str | None = None
 
 
-def _row(r: aiosqlite.Row) -> OutboxRow:
+def _row(r: Row) -> OutboxRow:
     # Every field is a column of its own type: the sender reads thousands of rows per wave, and
     # validating each value again stalled the loop its rate limiter runs on.
     return OutboxRow.model_construct(**{k: r[k] for k in r.keys()})  # noqa: SIM118 - sqlite3.Row has no items()
@@ -115,7 +114,7 @@ class OutboxRepo:
         self._db = db
 
     async def enqueue(self, messages: Sequence[NewOutboxMessage]) -> int:
-        """Store messages not stored yet (INSERT OR IGNORE by idem_key) in one transaction.
+        """Store messages not stored yet (ON CONFLICT DO NOTHING by idem_key) in one transaction.
 
         Returns how many rows were new.
         """
@@ -123,18 +122,17 @@ class OutboxRepo:
             return await self.enqueue_in(conn, messages)
 
     @staticmethod
-    async def enqueue_in(conn: aiosqlite.Connection, messages: Sequence[NewOutboxMessage]) -> int:
+    async def enqueue_in(conn: Connection, messages: Sequence[NewOutboxMessage]) -> int:
         """`enqueue` inside the caller's transaction (a message stored with the state it reports)."""
         now = iso()
-        before = conn.total_changes
-        await conn.executemany(
-            "INSERT OR IGNORE INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, "
+        cur = await conn.executemany(
+            "INSERT INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, "
             "keyboard, attachment, intent, priority, random_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(m.idem_key, m.org_id, m.kind, m.person_id, m.messenger, m.peer_id, m.message, m.keyboard,
               m.attachment, m.intent, m.priority, m.random_id, now) for m in messages],
         )
-        return conn.total_changes - before
+        return int(cur.rowcount)
 
     async def rearm_failed(self, keys: Sequence[str]) -> int:
         """Put rows that failed back to pending (a new explicit send of the same messages).
@@ -234,18 +232,18 @@ class OutboxRepo:
                 await self.mark_unreachable_in(conn, [(vk_id, error_code, iso())])
 
     @staticmethod
-    async def mark_reachable_in(conn: aiosqlite.Connection, rows: Sequence[tuple[int, str]]) -> None:
+    async def mark_reachable_in(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
         """vk_users.can_message = 1 for (vk_id, now) pairs, inside the caller's transaction."""
         await conn.executemany(
             "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES (?, 1, NULL, ?) "
             "ON CONFLICT(vk_id) DO UPDATE SET can_message = 1, unreachable_code = NULL, "
             "updated_at = excluded.updated_at "
-            "WHERE vk_users.can_message IS NOT 1 OR vk_users.unreachable_code IS NOT NULL",
+            "WHERE vk_users.can_message IS DISTINCT FROM 1 OR vk_users.unreachable_code IS NOT NULL",
             rows,
         )
 
     @staticmethod
-    async def mark_unreachable_in(conn: aiosqlite.Connection,
+    async def mark_unreachable_in(conn: Connection,
                                   rows: Sequence[tuple[int, int | None, str]]) -> None:
         """vk_users.can_message = 0 with the error code, inside the caller's transaction."""
         await conn.executemany(

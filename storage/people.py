@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import aiosqlite
-
 from bot.domain.models import Organization, Person, Role
 from bot.domain.names import name_key
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Connection, Database, insert_id
 
 _PERSON_COLS = "p.id, p.org_id, p.full_name, p.role, p.vk_id, p.active, p.source, p.max_id"
 
 
-async def _classes(conn: aiosqlite.Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
+async def _classes(conn: Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
     result: dict[int, list[str]] = {i: [] for i in ids}
     if not ids:
         return {}
@@ -26,7 +24,7 @@ async def _classes(conn: aiosqlite.Connection, ids: list[int]) -> dict[int, tupl
     return {k: tuple(v) for k, v in result.items()}
 
 
-async def _people(conn: aiosqlite.Connection, where: str, params: Iterable[object]) -> list[Person]:
+async def _people(conn: Connection, where: str, params: Iterable[object]) -> list[Person]:
     sql = f"SELECT {_PERSON_COLS} FROM people p WHERE {where} ORDER BY p.full_name, p.id"  # noqa: S608 - fixed fragments
     async with conn.execute(sql, tuple(params)) as cur:
         rows = list(await cur.fetchall())
@@ -66,10 +64,10 @@ class PeopleRepo:
     async def ensure_config_person(self, org_id: str | None, vk_id: int, role: Role, full_name: str) -> Person:
         """The person named in the config (a deputy, the director, a district official)."""
         async with self._db.transaction() as conn:
-            found = await _people(conn, "p.vk_id = ? AND p.org_id IS ?", (vk_id, org_id))
+            found = await _people(conn, "p.vk_id = ? AND p.org_id IS NOT DISTINCT FROM ?", (vk_id, org_id))
             if not found and role is Role.DIRECTOR:
                 # The school's director the config already named by a MAX id: the same person.
-                found = (await _people(conn, "p.vk_id IS NULL AND p.org_id IS ? AND p.role = ? AND "
+                found = (await _people(conn, "p.vk_id IS NULL AND p.org_id IS NOT DISTINCT FROM ? AND p.role = ? AND "
                                        "p.source = 'config'", (org_id, role.value)))[:1]
             now = iso()
             if found:
@@ -80,12 +78,12 @@ class PeopleRepo:
                     (role.value, vk_id, now, person.id),
                 )
                 return person.model_copy(update={"role": role, "vk_id": vk_id, "source": "config", "active": True})
-            cur = await conn.execute(
-                "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
+            new_id = await insert_id(
+                conn, "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
                 (org_id, full_name, name_key(full_name), role.value, vk_id, now, now),
             )
-            return Person(id=cur.lastrowid or 0, org_id=org_id, full_name=full_name, role=role,
+            return Person(id=new_id or 0, org_id=org_id, full_name=full_name, role=role,
                           vk_id=vk_id, source="config")
 
     async def ensure_config_max_person(self, org_id: str | None, max_id: int, role: Role,
@@ -94,9 +92,9 @@ class PeopleRepo:
         of that role in the school still without a MAX id (the same director named by VK id), else new."""
         async with self._db.transaction() as conn:
             now = iso()
-            found = await _people(conn, "p.max_id = ? AND p.org_id IS ?", (max_id, org_id))
+            found = await _people(conn, "p.max_id = ? AND p.org_id IS NOT DISTINCT FROM ?", (max_id, org_id))
             if not found:
-                found = await _people(conn, "p.max_id IS NULL AND p.org_id IS ? AND p.role = ? AND p.source = 'config'",
+                found = await _people(conn, "p.max_id IS NULL AND p.org_id IS NOT DISTINCT FROM ? AND p.role = ? AND p.source = 'config'",
                                       (org_id, role.value))
                 found = found[:1] if role is Role.DIRECTOR else []
             if found:
@@ -106,12 +104,12 @@ class PeopleRepo:
                     "updated_at = ? WHERE id = ?", (role.value, max_id, now, person.id))
                 return person.model_copy(update={"role": role, "max_id": max_id, "source": "config",
                                                  "active": True})
-            cur = await conn.execute(
-                "INSERT INTO people(org_id, full_name, name_key, role, max_id, source, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
+            new_id = await insert_id(
+                conn, "INSERT INTO people(org_id, full_name, name_key, role, max_id, source, created_at, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, 'config', ?, ?)",
                 (org_id, full_name, name_key(full_name), role.value, max_id, now, now),
             )
-            return Person(id=cur.lastrowid or 0, org_id=org_id, full_name=full_name, role=role,
+            return Person(id=new_id or 0, org_id=org_id, full_name=full_name, role=role,
                           max_id=max_id, source="config")
 
     async def by_max_id(self, max_id: int) -> list[Person]:
@@ -126,16 +124,15 @@ class PeopleRepo:
             return await self.add_in(conn, org_id, full_name, role, vk_id=vk_id, classes=classes, source=source)
 
     @staticmethod
-    async def add_in(conn: aiosqlite.Connection, org_id: str | None, full_name: str, role: Role, *,
+    async def add_in(conn: Connection, org_id: str | None, full_name: str, role: Role, *,
                      vk_id: int | None = None, classes: Iterable[str] = (), source: str = "roster") -> Person:
         """`add` inside a transaction the caller holds."""
         now = iso()
-        cur = await conn.execute(
-            "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
+        pid = await insert_id(
+            conn, "INSERT INTO people(org_id, full_name, name_key, role, vk_id, source, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (org_id, full_name, name_key(full_name), role.value, vk_id, source, now, now),
-        )
-        pid = cur.lastrowid or 0
+        ) or 0
         cls = tuple(dict.fromkeys(classes))
         await conn.executemany("INSERT INTO person_classes(person_id, class_name) VALUES (?, ?)",
                                [(pid, c) for c in cls])

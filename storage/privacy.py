@@ -1,7 +1,7 @@
 """Personal data: export everything about one person, forget one person, retention.
 
-The queries look tables up in sqlite_master, so tables that features add later
-(with a `person_id` column) are covered without editing this module.
+The queries look tables up in the catalogue (sqlite_master, information_schema on PostgreSQL), so
+tables that features add later (with a `person_id` column) are covered without editing this module.
 """
 
 from __future__ import annotations
@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import aiosqlite
-
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Connection, Database
 
 # Tables whose rows are figures: they stay (attached to an anonymized record) so that
 # the school's totals for past periods do not change when a person is forgotten.
@@ -22,7 +20,13 @@ SELF_TABLES = frozenset({"people"})
 ANONYMOUS_NAME = "Удалённый сотрудник"
 
 
-async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
+async def _tables_with(conn: Connection, column: str) -> list[str]:
+    if conn.dialect == "postgres":
+        async with conn.execute(
+            "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND column_name = ? ORDER BY table_name::text COLLATE \"C\"", (column,)
+        ) as cur:
+            return [str(r[0]) for r in await cur.fetchall()]
     async with conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
     ) as cur:
@@ -35,7 +39,7 @@ async def _tables_with(conn: aiosqlite.Connection, column: str) -> list[str]:
     return found
 
 
-async def _rows(conn: aiosqlite.Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+async def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     async with conn.execute(sql, params) as cur:
         return [dict(r) for r in await cur.fetchall()]
 
@@ -81,7 +85,7 @@ class PrivacyRepo:
                     if rows:
                         result.setdefault(table, []).extend(
                             r for r in rows if r not in result.get(table, []))
-                outbox = await _rows(conn, "SELECT * FROM outbox WHERE peer_id = ? AND person_id IS NOT ?",
+                outbox = await _rows(conn, "SELECT * FROM outbox WHERE peer_id = ? AND person_id IS DISTINCT FROM ?",
                                      (vk_id, person_id))
                 if outbox:
                     result.setdefault("outbox", []).extend(outbox)

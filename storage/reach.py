@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from bot.domain.records import MaxReachRow, ReachRow
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 # The roles of a school's people (district officials belong to no school).
 _SCHOOL_ROLES = ("teacher", "staff", "deputy", "director")
@@ -49,7 +49,7 @@ class ReachRepo:
         sql = (
             "SELECT DISTINCT p.vk_id FROM people p LEFT JOIN vk_users u ON u.vk_id = p.vk_id "
             "WHERE p.org_id = ? AND p.active = 1 AND p.vk_id IS NOT NULL "
-            "AND (? OR u.can_message IS NOT 1) ORDER BY p.vk_id"
+            "AND (? = 1 OR u.can_message IS DISTINCT FROM 1) ORDER BY p.vk_id"
         )
         async with self._db.read() as conn, conn.execute(sql, (org_id, int(everyone))) as cur:
             return [int(r[0]) for r in await cur.fetchall()]

@@ -6,12 +6,11 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Period
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database, Row
 
 # Statuses that mean a person may have received the reminder (the 7-day rule counts them).
 COUNTED = ("planned", "sent")
@@ -61,7 +60,7 @@ class JobRun(BaseModel):
     updated_at: dt.datetime
 
 
-def _entry(r: aiosqlite.Row) -> LogEntry:
+def _entry(r: Row) -> LogEntry:
     return LogEntry(
         id=r["id"], org_id=r["org_id"], person_id=r["person_id"], kind=r["kind"],
         period_start=dt.date.fromisoformat(r["period_start"]), idem_key=r["idem_key"],
@@ -71,7 +70,7 @@ def _entry(r: aiosqlite.Row) -> LogEntry:
     )
 
 
-def _job(r: aiosqlite.Row) -> JobRun:
+def _job(r: Row) -> JobRun:
     return JobRun(job_id=r["job_id"], last_slot=dt.datetime.fromisoformat(r["last_slot"]),
                   outcome=r["outcome"], detail=r["detail"],
                   updated_at=dt.datetime.fromisoformat(r["updated_at"]))
@@ -116,7 +115,7 @@ class ReminderRepo:
         return found
 
     @staticmethod
-    async def add_in(conn: aiosqlite.Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
+    async def add_in(conn: Connection, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
         """Record reminders before they are sent; an entry already recorded (a restarted run) stays."""
         # A wave has a handful of distinct reason lists and one period: each is written out once.
         texts: dict[tuple[str, ...], str] = {}
@@ -131,11 +130,11 @@ class ReminderRepo:
                 start = starts[e.period.start] = e.period.start.isoformat()
             params.append((e.org_id, e.person_id, e.kind, start, e.idem_key, text, e.status, created))
         await conn.executemany(
-            "INSERT OR IGNORE INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
-            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", params)
+            "INSERT INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
+            "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", params)
 
     @staticmethod
-    async def finish_in(conn: aiosqlite.Connection, results: Sequence[tuple[str, str, int | None]],
+    async def finish_in(conn: Connection, results: Sequence[tuple[str, str, int | None]],
                         at: dt.datetime) -> None:
         """(idem_key, status, error_code) as the outbox reported each message."""
         await conn.executemany(
@@ -182,7 +181,9 @@ class ReminderRepo:
         async with self._db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO job_runs(job_id, last_slot, outcome, detail, updated_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(job_id) DO UPDATE SET last_slot = MAX(last_slot, excluded.last_slot), "
+                # The later of the two ISO slots, written as a CASE both backends read (SQLite's MAX(a, b) is not PG's).
+                "ON CONFLICT(job_id) DO UPDATE SET last_slot = CASE WHEN excluded.last_slot > job_runs.last_slot "
+                "THEN excluded.last_slot ELSE job_runs.last_slot END, "
                 "outcome = excluded.outcome, detail = COALESCE(excluded.detail, job_runs.detail), "
                 "updated_at = excluded.updated_at",
                 (job_id, iso(slot), outcome, detail, iso(at)),

@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Organization, Person, Role
 from bot.domain.names import name_key
 from storage._util import iso
+from storage.sql import Connection
 
 
 class RosterEntry(BaseModel):
@@ -60,7 +60,7 @@ class RosterRepo:
     """Bulk roster reads and writes inside the caller's transaction."""
 
     @staticmethod
-    async def people_in(conn: aiosqlite.Connection, org_ids: Sequence[str], *,
+    async def people_in(conn: Connection, org_ids: Sequence[str], *,
                         include_left: bool = False) -> list[Person]:
         """People of these organizations with their classes (one query each, any roster size)."""
         if not org_ids:
@@ -85,7 +85,7 @@ class RosterRepo:
         ]
 
     @staticmethod
-    async def sync_config_in(conn: aiosqlite.Connection, orgs: Sequence[Organization],
+    async def sync_config_in(conn: Connection, orgs: Sequence[Organization],
                              people: Sequence[tuple[str | None, int, Role, str]]) -> None:
         """The config's organizations and people (org_id, vk_id, role, placeholder name), inside
         the caller's transaction, so that a refused import leaves not even these behind."""
@@ -96,7 +96,7 @@ class RosterRepo:
         )
         now = iso()
         for org_id, vk_id, role, name in people:
-            async with conn.execute("SELECT id FROM people WHERE vk_id = ? AND org_id IS ?", (vk_id, org_id)) as cur:
+            async with conn.execute("SELECT id FROM people WHERE vk_id = ? AND org_id IS NOT DISTINCT FROM ?", (vk_id, org_id)) as cur:
                 found = await cur.fetchone()
             if found:
                 await conn.execute(
@@ -108,7 +108,7 @@ class RosterRepo:
                     "VALUES (?, ?, ?, ?, ?, 'config', ?, ?)", (org_id, name, name_key(name), role.value, vk_id, now, now))
 
     @staticmethod
-    async def refs_in(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> list[PersonRef]:
+    async def refs_in(conn: Connection, org_ids: Sequence[str]) -> list[PersonRef]:
         """Active people of these organizations, light enough for a 50,000-row import."""
         if not org_ids:
             return []
@@ -118,7 +118,7 @@ class RosterRepo:
             return [PersonRef(pid, org, name, vk, True, key) for pid, org, name, vk, _, key in await cur.fetchall()]
 
     @staticmethod
-    async def apply_in(conn: aiosqlite.Connection, org_ids: Sequence[str],
+    async def apply_in(conn: Connection, org_ids: Sequence[str],
                        entries: Sequence[RosterEntry], *, store_contacts: bool = False,
                        keep_ids: Collection[int] = ()) -> RosterChanges:
         """Write the roster: update matched people, add new ones, mark the rest as left.
@@ -139,11 +139,11 @@ class RosterRepo:
             "role = CASE WHEN source = 'config' THEN role ELSE ? END, "
             "vk_id = COALESCE(?, vk_id), vk_screen_name = COALESCE(?, vk_screen_name), "
             "max_id = COALESCE(?, max_id), "
-            "phone = CASE WHEN ? THEN COALESCE(?, phone) ELSE phone END, "
-            "email = CASE WHEN ? THEN COALESCE(?, email) ELSE email END, "
+            "phone = CASE WHEN ? = 1 THEN COALESCE(?, phone) ELSE phone END, "
+            "email = CASE WHEN ? = 1 THEN COALESCE(?, email) ELSE email END, "
             "active = 1, left_at = NULL, updated_at = ? WHERE id = ?",
             [(e.full_name, name_key(e.full_name), e.role.value, e.vk_id, e.vk_screen_name, e.max_id,
-              store_contacts, e.phone, store_contacts, e.email, now, e.person_id) for e in updates],
+              int(store_contacts), e.phone, int(store_contacts), e.email, now, e.person_id) for e in updates],
         )
         await conn.executemany("DELETE FROM person_classes WHERE person_id = ?",
                                [(e.person_id,) for e in updates])
@@ -154,22 +154,20 @@ class RosterRepo:
         ]
         additions = [e for e in entries if e.person_id is None]
         if additions:
-            # Explicit ids (we hold the write lock) let one executemany insert them all.
-            async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM people") as cur:
-                row = await cur.fetchone()
-            first = int(row[0] if row else 0) + 1
+            # Explicit ids let one executemany insert them all.
+            ids = await _new_person_ids(conn, len(additions))
             await conn.executemany(
                 "INSERT INTO people(id, org_id, full_name, name_key, role, vk_id, vk_screen_name, max_id, phone, "
                 "email, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'roster', ?, ?)",
-                [(first + n, e.org_id, e.full_name, name_key(e.full_name), e.role.value, e.vk_id,
+                [(ids[n], e.org_id, e.full_name, name_key(e.full_name), e.role.value, e.vk_id,
                   e.vk_screen_name, e.max_id, e.phone if store_contacts else None,
                   e.email if store_contacts else None, now, now) for n, e in enumerate(additions)],
             )
-            kept.update(range(first, first + len(additions)))
-            classes.extend((first + n, c) for n, e in enumerate(additions) for c in dict.fromkeys(e.classes))
+            kept.update(ids)
+            classes.extend((ids[n], c) for n, e in enumerate(additions) for c in dict.fromkeys(e.classes))
             changes.added = len(additions)
         await conn.executemany(
-            "INSERT OR IGNORE INTO person_classes(person_id, class_name) VALUES (?, ?)", classes
+            "INSERT INTO person_classes(person_id, class_name) VALUES (?, ?) ON CONFLICT DO NOTHING", classes
         )
         if org_ids:
             sql = (
@@ -185,3 +183,17 @@ class RosterRepo:
             changes.left = len(gone)
             changes.left_ids = gone
         return changes
+
+
+async def _new_person_ids(conn: Connection, count: int) -> list[int]:
+    """`count` unused ids for new people, for inserting them with explicit ids in one executemany."""
+    if conn.dialect == "postgres":
+        # Taken from the identity's sequence, so later inserts without an id (and other workers) never collide.
+        async with conn.execute("SELECT nextval(pg_get_serial_sequence('people', 'id')) "
+                                "FROM generate_series(1, ?)", (count,)) as cur:
+            return sorted(int(r[0]) for r in await cur.fetchall())
+    # SQLite: the write lock is ours, so the ids after the largest are free (rowid picks max + 1 next too).
+    async with conn.execute("SELECT COALESCE(MAX(id), 0) FROM people") as cur:
+        row = await cur.fetchone()
+    first = int(row[0] if row else 0) + 1
+    return list(range(first, first + count))

@@ -6,11 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel
 
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database, insert_id
 
 
 class InboxEvent(BaseModel):
@@ -43,13 +42,13 @@ class InboxRepo:
         async with self._db.transaction() as conn:
             await self.skip_in(conn, skipped, note, now)
             for event_id, event_type, order_key, body in events:
-                cur = await conn.execute(
-                    "INSERT OR IGNORE INTO inbox(event_id, event_type, order_key, body, received_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                new_id = await insert_id(
+                    conn, "INSERT INTO inbox(event_id, event_type, order_key, body, received_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                     (event_id, event_type, order_key, dumps(body), now),
                 )
-                if cur.rowcount:
-                    stored.append(InboxEvent(id=cur.lastrowid or 0, event_id=event_id, event_type=event_type,
+                if new_id is not None:
+                    stored.append(InboxEvent(id=new_id, event_id=event_id, event_type=event_type,
                                              order_key=order_key, body=body, attempts=0))
             if ts is not None:
                 await conn.execute(
@@ -97,7 +96,7 @@ class InboxRepo:
             await self.skip_in(conn, inbox_ids, note, iso())
 
     @staticmethod
-    async def skip_in(conn: aiosqlite.Connection, inbox_ids: Sequence[int], note: str, now: str) -> None:
+    async def skip_in(conn: Connection, inbox_ids: Sequence[int], note: str, now: str) -> None:
         """`skip` inside the caller's transaction."""
         if inbox_ids:
             await conn.executemany(

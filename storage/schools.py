@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 _COLUMNS = ("id", "name", "inn", "district", "timezone", "director_vk_id", "deputy_vk_ids", "director_max_id",
             "deputy_max_ids")

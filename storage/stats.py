@@ -12,13 +12,12 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
 from storage._util import dumps, iso
-from storage.db import Database
+from storage.sql import Connection, Database, Row, insert_id, upsert
 
 ORG_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
               "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
@@ -109,7 +108,7 @@ def _flag(value: object) -> bool | None:
     return None if value is None else bool(value)
 
 
-def _person_stats(r: aiosqlite.Row, periods: dict[tuple[str, str], Period] | None = None) -> PersonStats:
+def _person_stats(r: Row, periods: dict[tuple[str, str], Period] | None = None) -> PersonStats:
     """A stored row as a model; `periods` shares one Period among the rows of a period. Every field
     is given with its type, so a school's thousands of rows are built without validating each again."""
     span = (r["period_start"], r["period_end"])
@@ -126,14 +125,14 @@ def _person_stats(r: aiosqlite.Row, periods: dict[tuple[str, str], Period] | Non
     )
 
 
-def _org_stats(r: aiosqlite.Row) -> OrgStats:
+def _org_stats(r: Row) -> OrgStats:
     values = {f: r[f] for f in ORG_FIELDS}
     return OrgStats(org_id=r["org_id"], period=Period(start=dt.date.fromisoformat(r["period_start"]),
                                                       end=dt.date.fromisoformat(r["period_end"])),
                     import_id=r["import_id"], **values)
 
 
-def _pending(r: aiosqlite.Row) -> PendingRow:
+def _pending(r: Row) -> PendingRow:
     return PendingRow(
         id=r["id"], import_id=r["import_id"], org_id=r["org_id"], row_no=r["row_no"], name=r["name"],
         data=json.loads(r["data"]), candidates=[Candidate(**c) for c in json.loads(r["candidates"])],
@@ -166,22 +165,22 @@ class StatsRepo:
     # --- writes inside the importer's transaction -------------------------------------
 
     @staticmethod
-    async def create_import_in(conn: aiosqlite.Connection, *, org_id: str | None, kind: str,
+    async def create_import_in(conn: Connection, *, org_id: str | None, kind: str,
                                period: Period | None, file_name: str, rows_read: int,
                                rows_imported: int, problems: Sequence[dict[str, Any]],
                                imported_by: int | None) -> int:
         """Record one imported file for one organization; returns its id."""
-        cur = await conn.execute(
-            "INSERT INTO imports(org_id, kind, period_start, period_end, file_name, rows_read, rows_imported, "
-            "problems, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        new_id = await insert_id(
+            conn, "INSERT INTO imports(org_id, kind, period_start, period_end, file_name, rows_read, "
+            "rows_imported, problems, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (org_id, kind, period.start.isoformat() if period else None,
              period.end.isoformat() if period else None, file_name, rows_read, rows_imported,
              dumps(list(problems)), imported_by, iso()),
         )
-        return cur.lastrowid or 0
+        return new_id or 0
 
     @staticmethod
-    async def has_period_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
+    async def has_period_in(conn: Connection, org_ids: Sequence[str], kind: str,
                             period: Period) -> bool:
         """Whether a table of this kind was already imported for the period and any of the orgs."""
         if not org_ids:
@@ -191,7 +190,7 @@ class StatsRepo:
             return await cur.fetchone() is not None
 
     @staticmethod
-    async def stored_ids_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
+    async def stored_ids_in(conn: Connection, org_ids: Sequence[str], kind: str,
                             period: Period) -> set[object]:
         """Who has figures for the period now: person ids ('person') or org ids ('organization')."""
         if not org_ids:
@@ -202,7 +201,7 @@ class StatsRepo:
             return {r[0] for r in await cur.fetchall()}
 
     @staticmethod
-    async def clear_period_in(conn: aiosqlite.Connection, org_ids: Sequence[str], kind: str,
+    async def clear_period_in(conn: Connection, org_ids: Sequence[str], kind: str,
                               period: Period) -> None:
         """Drop a period's figures and open kept-aside rows for these orgs (before a re-import)."""
         if not org_ids:
@@ -219,16 +218,15 @@ class StatsRepo:
         )
 
     @staticmethod
-    async def put_person_stats_in(conn: aiosqlite.Connection, rows: Sequence[PersonStats]) -> None:
+    async def put_person_stats_in(conn: Connection, rows: Sequence[PersonStats]) -> None:
         """Insert or replace per-person figures (one row per person and period)."""
-        cols = ", ".join(_PERSON_ROW)
         await conn.executemany(
-            f"INSERT OR REPLACE INTO person_stats({cols}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
+            upsert("person_stats", _PERSON_ROW, ("person_id", "period_start")),
             [_person_values(s) for s in rows],
         )
 
     @staticmethod
-    async def put_person_values_in(conn: aiosqlite.Connection, period: Period,
+    async def put_person_values_in(conn: Connection, period: Period,
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         """`put_person_stats_in` for plain (person_id, org_id, import_id, values) rows: no model per row."""
         start, end = period.start.isoformat(), period.end.isoformat()
@@ -247,22 +245,22 @@ class StatsRepo:
         # In primary-key order SQLite appends to its B-trees instead of jumping about them.
         params.sort(key=itemgetter(0))
         await conn.executemany(
-            f"INSERT OR REPLACE INTO person_stats({', '.join(_PERSON_ROW)}) VALUES ({_marks(_PERSON_ROW)})",  # noqa: S608 - fixed names
+            upsert("person_stats", _PERSON_ROW, ("person_id", "period_start")),
             params,
         )
 
     @staticmethod
-    async def put_org_stats_in(conn: aiosqlite.Connection, rows: Sequence[OrgStats]) -> None:
+    async def put_org_stats_in(conn: Connection, rows: Sequence[OrgStats]) -> None:
         """Insert or replace per-organization indicators."""
         cols = ("org_id", "period_start", "period_end", *ORG_FIELDS, "import_id")
         await conn.executemany(
-            f"INSERT OR REPLACE INTO org_stats({', '.join(cols)}) VALUES ({_marks(cols)})",  # noqa: S608 - fixed names
+            upsert("org_stats", cols, ("org_id", "period_start")),
             [(s.org_id, s.period.start.isoformat(), s.period.end.isoformat(),
               *(getattr(s, f) for f in ORG_FIELDS), s.import_id) for s in rows],
         )
 
     @staticmethod
-    async def add_pending_in(conn: aiosqlite.Connection, import_id: int, rows: Sequence[NewPending]) -> None:
+    async def add_pending_in(conn: Connection, import_id: int, rows: Sequence[NewPending]) -> None:
         """Keep rows aside for the deputy."""
         await conn.executemany(
             "INSERT INTO pending_rows(import_id, org_id, row_no, name, data, candidates, reason) "
@@ -272,7 +270,7 @@ class StatsRepo:
         )
 
     @staticmethod
-    async def resolutions_in(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> list[tuple[str, str, int]]:
+    async def resolutions_in(conn: Connection, org_ids: Sequence[str]) -> list[tuple[str, str, int]]:
         """(org_id, name as written, person_id) of rows the deputy resolved before, oldest first:
         next week's table writes the same names the same way."""
         if not org_ids:
@@ -282,14 +280,14 @@ class StatsRepo:
             return [(r[0], r[1], r[2]) for r in await cur.fetchall()]
 
     @staticmethod
-    async def pending_in(conn: aiosqlite.Connection, pending_id: int) -> PendingRow | None:
+    async def pending_in(conn: Connection, pending_id: int) -> PendingRow | None:
         """One kept-aside row, read inside a transaction."""
         async with conn.execute(f"{_PENDING_SQL} WHERE pr.id = ?", (pending_id,)) as cur:  # noqa: S608 - fixed
             row = await cur.fetchone()
         return _pending(row) if row else None
 
     @staticmethod
-    async def close_pending_in(conn: aiosqlite.Connection, pending_id: int, person_id: int | None) -> None:
+    async def close_pending_in(conn: Connection, pending_id: int, person_id: int | None) -> None:
         """Mark a kept-aside row resolved (with the person chosen) or dismissed (None)."""
         await conn.execute(
             "UPDATE pending_rows SET status = ?, person_id = ? WHERE id = ?",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from storage.db import Database
+from storage.sql import Database
 
 
 class StoreStatus(BaseModel):

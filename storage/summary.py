@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-import aiosqlite
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.indicators import OrgFigures, PersonFigures, TableCounts, Thresholds
 from bot.domain.models import Period, Role
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Connection, Database
 
 # SQLite allows 32,766 parameters; one per school.
 _ORGS_PER_QUERY = 5000
@@ -52,13 +51,17 @@ def _marks(values: Sequence[object]) -> str:
 # Read in the order of the person_stats_summary index (0008): no sort for the GROUP BY.
 _TABLE_SQL = """
 SELECT ps.org_id, ps.period_start, COUNT(*),
-       SUM(p.role = 'teacher' AND COALESCE(ps.registered, 1) = 1),
-       CASE WHEN COUNT(ps.group_chats_created) THEN SUM(p.role = 'teacher' AND ps.group_chats_created > 0) END,
-       CASE WHEN COUNT(ps.group_messages) THEN SUM(p.role = 'teacher' AND ps.group_messages >= ?) END,
-       CASE WHEN COUNT(ps.group_messages) THEN SUM(p.role = 'teacher' AND ps.group_messages >= ?) END,
-       CASE WHEN COUNT(ps.calls) THEN SUM(p.role = 'teacher' AND ps.calls >= ?) END,
-       CASE WHEN COUNT(ps.ejd_linked) THEN SUM(p.role = 'teacher' AND ps.ejd_linked = 1) END,
-       SUM(COALESCE(ps.registered, 1) = 1),
+       COUNT(*) FILTER (WHERE p.role = 'teacher' AND COALESCE(ps.registered, 1) = 1),
+       CASE WHEN COUNT(ps.group_chats_created) > 0
+            THEN COUNT(*) FILTER (WHERE p.role = 'teacher' AND ps.group_chats_created > 0) END,
+       CASE WHEN COUNT(ps.group_messages) > 0
+            THEN COUNT(*) FILTER (WHERE p.role = 'teacher' AND ps.group_messages >= ?) END,
+       CASE WHEN COUNT(ps.group_messages) > 0
+            THEN COUNT(*) FILTER (WHERE p.role = 'teacher' AND ps.group_messages >= ?) END,
+       CASE WHEN COUNT(ps.calls) > 0 THEN COUNT(*) FILTER (WHERE p.role = 'teacher' AND ps.calls >= ?) END,
+       CASE WHEN COUNT(ps.ejd_linked) > 0
+            THEN COUNT(*) FILTER (WHERE p.role = 'teacher' AND ps.ejd_linked = 1) END,
+       COUNT(*) FILTER (WHERE COALESCE(ps.registered, 1) = 1),
        COUNT(ps.registered) > 0
 FROM person_stats ps JOIN people p ON p.id = ps.person_id
 WHERE ps.org_id IN ({marks}) AND ps.period_start BETWEEN ? AND ?
@@ -99,7 +102,7 @@ class SummaryRepo:
         return data
 
     @staticmethod
-    async def _periods(conn: aiosqlite.Connection, org_ids: Sequence[str], depth: int,
+    async def _periods(conn: Connection, org_ids: Sequence[str], depth: int,
                        until: dt.date | None) -> dict[str, list[Period]]:
         sql = (
             "SELECT org_id, period_start, period_end FROM ("  # noqa: S608 - placeholders only
@@ -107,7 +110,7 @@ class SummaryRepo:
             " ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY period_start DESC) AS n"
             f" FROM imports WHERE org_id IN ({_marks(org_ids)}) AND kind IN ('person', 'organization')"
             " AND period_start IS NOT NULL AND period_start <= ? GROUP BY org_id, period_start"
-            ") WHERE n <= ? ORDER BY org_id, period_start DESC"
+            ") latest WHERE n <= ? ORDER BY org_id, period_start DESC"
         )
         limit = until.isoformat() if until is not None else "9999-12-31"
         found: dict[str, list[Period]] = {org: [] for org in org_ids}
@@ -117,7 +120,7 @@ class SummaryRepo:
         return found
 
     @staticmethod
-    async def _tables(conn: aiosqlite.Connection, orgs: Sequence[str], first: str, last: str, t: Thresholds,
+    async def _tables(conn: Connection, orgs: Sequence[str], first: str, last: str, t: Thresholds,
                       wanted: dict[str, set[str]], data: SummaryData) -> None:
         sql = _TABLE_SQL.format(marks=_marks(orgs))
         # The thresholds come first in the statement text, the range after them.
@@ -131,7 +134,7 @@ class SummaryRepo:
                     registered_people=r[9] or 0, has_registered=bool(r[10]))
 
     @staticmethod
-    async def _orgs(conn: aiosqlite.Connection, orgs: Sequence[str], first: str, last: str,
+    async def _orgs(conn: Connection, orgs: Sequence[str], first: str, last: str,
                     wanted: dict[str, set[str]], data: SummaryData) -> None:
         sql = (f"SELECT org_id, period_start, {', '.join(_ORG_COLS)} FROM org_stats "  # noqa: S608 - fixed names
                f"WHERE org_id IN ({_marks(orgs)}) AND period_start BETWEEN ? AND ?")
@@ -141,9 +144,9 @@ class SummaryRepo:
                     data.orgs[(r[0], r[1])] = OrgFigures(**{c: r[2 + n] for n, c in enumerate(_ORG_COLS)})
 
     @staticmethod
-    async def _roster(conn: aiosqlite.Connection, org_ids: Sequence[str]) -> dict[str, RosterCounts]:
+    async def _roster(conn: Connection, org_ids: Sequence[str]) -> dict[str, RosterCounts]:
         marks = _marks(org_ids)
-        people = (f"SELECT org_id, COUNT(*), SUM(source != 'config') FROM people WHERE org_id IN ({marks}) "  # noqa: S608 - placeholders only
+        people = (f"SELECT org_id, COUNT(*), COUNT(*) FILTER (WHERE source != 'config') FROM people WHERE org_id IN ({marks}) "  # noqa: S608 - placeholders only
                   "AND active = 1 AND role != 'district' GROUP BY org_id")
         classes = ("SELECT p.org_id, COUNT(DISTINCT pc.class_name) FROM person_classes pc "  # noqa: S608 - placeholders only
                    f"JOIN people p ON p.id = pc.person_id WHERE p.org_id IN ({marks}) AND p.active = 1 "

@@ -12,7 +12,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from storage._util import iso
-from storage.db import Database
+from storage.sql import Database
 
 
 class Worker(BaseModel):

@@ -41,12 +41,12 @@ def test_only_the_vk_adapter_and_the_root_import_vkbottle() -> None:
 
 
 def test_only_storage_imports_sqlite() -> None:
-    """SQL lives in storage/: nobody else opens a database."""
+    """SQL lives in storage/: nobody else opens a database (SQLite or PostgreSQL)."""
     offenders = [
         str(p.relative_to(ROOT))
         for folder in ("bot", "handlers")
         for p in _files(folder)
-        if {"aiosqlite", "sqlite3"} & _imports(p)
+        if {"aiosqlite", "sqlite3", "psycopg", "psycopg_pool"} & _imports(p)
     ]
     assert offenders == []
 
@@ -87,7 +87,7 @@ def _unit(path: Path) -> str:
 
 # What a neutral module must never import (a module or any module under it): messenger libraries and
 # adapters, database drivers. `storage` is checked separately, against the shrinking list above.
-MESSENGERS_AND_DRIVERS = ("vkbottle", "aiohttp", "aiosqlite", "sqlite3", "bot.vk", "bot.max")
+MESSENGERS_AND_DRIVERS = ("vkbottle", "aiohttp", "aiosqlite", "sqlite3", "psycopg", "bot.vk", "bot.max")
 
 
 def _modules(source: str) -> set[str]:

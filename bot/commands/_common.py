@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from bot.config import ConfigError, Settings, load_settings
 
 if TYPE_CHECKING:
-    from storage.db import Database
+    from storage.sql import Database
 
 EXIT_CONFIG = 2
 EXIT_FAILURE = 1
@@ -49,11 +49,12 @@ async def open_db(settings: Settings, *, create: bool = False, empty_if_new: boo
     With `empty_if_new` a never-created database reads as an empty one (for --json reports),
     said on stderr.
     """
+    from storage.backend import open_database
     from storage.db import NOT_CREATED, Database, StorageError
 
     path = settings.storage.database_path
     try:
-        db = await Database.open(path, create=create, backups=settings.backup.dir)
+        db = await open_database(path, settings.storage.postgres_url, create=create, backups=settings.backup.dir)
     except StorageError as exc:
         if exc.kind != "not_created" or not empty_if_new:
             raise

@@ -78,7 +78,7 @@ async def _known_chats(settings: Settings) -> list[KnownChat]:
     from bot.max.doctor import KnownChat
     from storage.max_chats import known_chats
 
-    chats = await known_chats(settings.storage.database_path)
+    chats = await known_chats(settings.storage.database_path, settings.storage.postgres_url)
     return [KnownChat(chat_id=c.chat_id, title=c.title) for c in chats]
 
 

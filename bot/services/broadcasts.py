@@ -27,7 +27,7 @@ from bot.ports import MAX_DENIED, Delivery, MessengerPort, OutMessage
 from bot.services.addressing import running, school_address
 from bot.services.reachability import ReachabilityService, reason_for
 from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
-from storage.db import Database
+from storage.sql import Database
 from storage.stats import StatsRepo
 
 log = logging.getLogger(__name__)

@@ -32,8 +32,8 @@ from bot.services.access import AccessService, vk_of
 from bot.services.addressing import school_address
 from bot.services.my_status import StatusSection
 from storage.audit import AuditRepo
-from storage.db import Database
 from storage.faq import FaqQuestion, FaqRepo, SchoolEntry
+from storage.sql import Database
 
 Kind = Literal["answer", "choice", "unknown", "greeting", "my_status", "empty", "handed_off", "follow_up"]
 StatusRenderer = Callable[[Person], Awaitable[str]]

@@ -17,8 +17,8 @@ from bot.messaging.events import Identity, Messenger
 from bot.ports import Clock, SystemClock
 from storage.audit import AuditRepo
 from storage.consents import ConsentRepo
-from storage.db import Database
 from storage.privacy import PrivacyRepo
+from storage.sql import Database
 
 log = logging.getLogger(__name__)
 
@@ -116,14 +116,14 @@ TABLE_NAMES = {
 }
 
 
-def backup_name(moment: dt.datetime) -> str:
-    """The file name of a scheduled backup: sortable by time."""
-    return f"{BACKUP_PREFIX}{moment:%Y%m%d-%H%M%S}.sqlite3"
+def backup_name(moment: dt.datetime, suffix: str = ".sqlite3") -> str:
+    """The file name of a scheduled backup: sortable by time (`.dump`: a pg_dump copy of PostgreSQL)."""
+    return f"{BACKUP_PREFIX}{moment:%Y%m%d-%H%M%S}{suffix}"
 
 
-def backups_to_delete(names: list[str], keep: int) -> list[str]:
+def backups_to_delete(names: list[str], keep: int, suffix: str = ".sqlite3") -> list[str]:
     """Scheduled backups beyond the newest `keep` (other files are never touched)."""
-    ours = sorted(n for n in names if n.startswith(BACKUP_PREFIX) and n.endswith(".sqlite3"))
+    ours = sorted(n for n in names if n.startswith(BACKUP_PREFIX) and n.endswith(suffix))
     return ours[:-keep] if len(ours) > keep else []
 
 
@@ -222,15 +222,16 @@ class PrivacyService:
         return result
 
     async def backup(self, target: Path) -> Path:
-        """A consistent copy of the live database (VACUUM INTO)."""
+        """A consistent copy of the live database (SQLite: VACUUM INTO; PostgreSQL: pg_dump)."""
         await self._db.backup_to(target)
         return target
 
     async def scheduled_backup(self) -> Path:
         """The daily backup into settings.backup.dir, keeping the newest `keep` copies."""
         folder = self._settings.backup.dir
-        target = folder / backup_name(self._clock.now())
+        suffix = ".dump" if self._db.dialect == "postgres" else ".sqlite3"
+        target = folder / backup_name(self._clock.now(), suffix)
         await self.backup(target)
-        for name in backups_to_delete([p.name for p in folder.iterdir()], self._settings.backup.keep):
+        for name in backups_to_delete([p.name for p in folder.iterdir()], self._settings.backup.keep, suffix):
             (folder / name).unlink(missing_ok=True)
         return target

@@ -32,9 +32,9 @@ from bot.ports import MAX_DENIED, Clock, Delivery, Outbound, OutMessage, SystemC
 from bot.services.addressing import running, school_address
 from bot.services.my_status import StatusSection
 from bot.services.reminder_templates import ReminderTemplates
-from storage.db import Database
 from storage.people import PeopleRepo
 from storage.reminders import LogEntry, NewLogEntry, ReminderRepo
+from storage.sql import Database
 from storage.stats import StatsRepo
 from storage.templates import TemplateFiles
 

@@ -45,7 +45,7 @@ from bot.summary.model import (
     TrendPoint,
 )
 from bot.summary.render import render_district, render_region, render_school
-from storage.db import Database
+from storage.sql import Database
 from storage.summary import SummaryData, SummaryRepo
 
 log = logging.getLogger(__name__)

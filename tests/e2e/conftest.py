@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,9 +44,11 @@ async def control(emulator: Emulator) -> AsyncIterator[EmulatorControl]:
 
 
 @pytest.fixture
-def e2e_settings(tmp_path: Path, emulator: Emulator) -> Settings:
+def e2e_settings(tmp_path: Path, emulator: Emulator, storage_override: dict[str, Any]) -> Settings:
+    """The test school; on PostgreSQL with SFERUM_TEST_BACKEND=postgres (a fresh database)."""
     return parse_settings(
         {
+            **storage_override,
             "vk": {"token": "t", "group_id": 1, "api_url": emulator.api_url, "wait": 5},
             "schools": [{"id": "school1", "name": "МБОУ СОШ № 1", "director_vk_id": DIRECTOR,
                          "deputy_vk_ids": [DEPUTY], "registration_deadline": "2026-12-01"}],

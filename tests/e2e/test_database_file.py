@@ -11,8 +11,12 @@ import pytest
 from bot.config import Settings
 from storage.db import Database
 from tests.e2e.conftest import seed_people, start_app
+from tests.pg import backend
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
+
+# The database file itself is the subject here: nothing to test on PostgreSQL.
+pytestmark = pytest.mark.skipif(backend() == "postgres", reason="SQLite file safety")
 
 TEACHER = 2001
 

@@ -78,4 +78,14 @@ async def table_counts(db: Database) -> dict[str, int]:
 async def full_dump(db: Database) -> list[str]:
     """Every statement of the whole database (to prove a refusal or a preview changed nothing)."""
     async with db.read() as conn:
-        return [line async for line in conn.iterdump()]
+        if conn.dialect == "sqlite":
+            return [line async for line in conn.raw.iterdump()]
+        # PostgreSQL: every row of every table, in a stable order.
+        async with conn.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                "current_schema() ORDER BY 1") as cur:
+            tables = [r[0] for r in await cur.fetchall()]
+        lines: list[str] = []
+        for table in tables:
+            async with conn.execute(f'SELECT * FROM "{table}"') as cur:
+                lines += sorted(f'INSERT INTO "{table}" VALUES{tuple(r)!r}' for r in await cur.fetchall())
+        return lines

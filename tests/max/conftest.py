@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import App, build_app
 from bot.config import Settings, parse_settings
@@ -67,8 +68,13 @@ def max_only_settings(tmp_path: Path, emu: MaxEmulator, **extra: Any) -> Setting
 
 
 @pytest.fixture
-def max_settings(tmp_path: Path, max_emu: MaxEmulator) -> Settings:
-    return max_only_settings(tmp_path, max_emu)
+def max_settings(tmp_path: Path, max_emu: MaxEmulator, storage_override: dict[str, Any]) -> Settings:
+    settings = max_only_settings(tmp_path, max_emu)
+    if storage_override:
+        # The backend under test (SFERUM_TEST_BACKEND=postgres): the same bot on PostgreSQL.
+        storage = settings.storage.model_copy(update={"url": SecretStr(storage_override["storage"]["url"])})
+        settings = settings.model_copy(update={"storage": storage})
+    return settings
 
 
 async def start_max_app(settings: Settings, ctl: MaxEmulatorControl, *,

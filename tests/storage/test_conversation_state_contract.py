@@ -1,4 +1,4 @@
-"""One contract for every StateStore: the SQLite table of migration 0014 and the in-memory fake."""
+"""One contract for every StateStore: the table of migration 0014 on SQLite and PostgreSQL, and the fake."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from bot.messaging.events import ChatKind, ChatRef, Identity, Messenger
 from bot.messaging.state import StateKey, StateStore
 from storage.conversation_state import ConversationStateRepo
-from storage.db import Database
+from tests.conftest import open_backend
 from tests.fakes.states import FakeStateStore
 
 
@@ -30,12 +30,12 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture(params=["sqlite", "fake"])
+@pytest.fixture(params=["sqlite", "postgres", "fake"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path, clock: Clock) -> AsyncIterator[StateStore]:
     if request.param == "fake":
         yield FakeStateStore(clock)
         return
-    db = await Database.open(tmp_path / "states.sqlite3")
+    db = await open_backend(request.param, tmp_path, request)
     try:
         yield ConversationStateRepo(db, clock)
     finally:

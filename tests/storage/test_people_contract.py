@@ -1,4 +1,4 @@
-"""One contract for every PeopleStore: SQLite today, another backend tomorrow."""
+"""One contract for every PeopleStore: SQLite, PostgreSQL and the in-memory fake."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ import pytest
 from bot.domain.models import Organization, Role
 from bot.domain.names import name_key
 from bot.ports import PeopleStore
-from storage.db import Database
 from storage.people import PeopleRepo
+from tests.conftest import open_backend
 from tests.fakes.people import FakePeopleStore
 
 
-@pytest.fixture(params=["sqlite", "fake"])
+@pytest.fixture(params=["sqlite", "postgres", "fake"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[PeopleStore]:
     if request.param == "fake":
         yield FakePeopleStore()
         return
-    db = await Database.open(tmp_path / "contract.sqlite3")
+    db = await open_backend(request.param, tmp_path, request)
     repo = PeopleRepo(db)
     await repo.sync_organizations([Organization(id="s1", name="Школа 1"), Organization(id="s2", name="Школа 2")])
     try:

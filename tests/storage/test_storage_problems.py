@@ -15,6 +15,10 @@ from pathlib import Path
 import pytest
 
 from storage.db import NOT_CREATED, Database, StorageError, marker_path
+from tests.pg import backend
+
+# The SQLite file and its folder are the subject here: nothing to test on PostgreSQL.
+pytestmark = pytest.mark.skipif(backend() == "postgres", reason="SQLite file safety")
 
 ROOT = Path(__file__).resolve().parents[2]
 ROSTER = ROOT / "tests" / "fixtures" / "tables" / "roster_cp1251.csv"

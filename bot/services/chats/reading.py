@@ -33,7 +33,7 @@ from bot.services.chats.model import (
 )
 from bot.services.my_status import StatusSection
 from storage.chats import ChatsRepo
-from storage.db import Database
+from storage.sql import Database
 
 
 class ChatsReader:

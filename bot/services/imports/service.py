@@ -43,8 +43,8 @@ from bot.services.imports.stats import (
 )
 from storage.audit import AuditRepo
 from storage.confirmations import ConfirmationRepo, ImportConfirmation
-from storage.db import Database
 from storage.roster import PersonRef, RosterRepo
+from storage.sql import Database
 from storage.stats import PendingRow, StatsRepo
 
 ImportResult = StatsResult | RosterResult
