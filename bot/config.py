@@ -29,6 +29,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_errors import describe
+
 DEFAULT_CONFIG_NAME = "config.toml"
 TOKEN_ENV = "SFERUM_VK__TOKEN"
 MAX_TOKEN_ENV = "SFERUM_MAX__TOKEN"
@@ -443,7 +445,7 @@ class Settings(_Section):
         try:
             table = [SchoolConfig.model_validate({k: v for k, v in r.items() if k != "row_no"}) for r in records]
         except ValidationError as error:
-            raise ConfigError(f"школы из таблицы (import-schools): {_describe(error)}") from None
+            raise ConfigError(f"школы из таблицы (import-schools): {describe(error)}") from None
         by_id = {s.id: s for s in table}
         # A config without [[schools]] has only the placeholder school: the table replaces it.
         own = self.schools if self._schools_in_config else []
@@ -471,57 +473,6 @@ class Settings(_Section):
                 return school
         ids = ", ".join(s.id for s in self.schools)
         raise ConfigError(f"школы «{org_id}» нет в настройках; есть: {ids}")
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
-        else:
-            parts.append(item)
-    return ".".join(parts)
-
-
-def _describe(error: ValidationError) -> str:
-    first = error.errors()[0]
-    key = _location(tuple(first["loc"]))
-    kind = first["type"]
-    if kind == "extra_forbidden":
-        return f"неизвестный ключ «{key}»: проверьте написание (см. config.example.toml)"
-    msg = _RUSSIAN.get(kind, "")
-    if kind == "literal_error":
-        expected = str((first.get("ctx") or {}).get("expected", "")).replace("'", '"').replace(" or ", " или ")
-        msg = f"допустимо одно из значений: {expected}"
-    elif msg:
-        msg = msg.format(**(first.get("ctx") or {}))
-    else:
-        msg = first["msg"].removeprefix("Value error, ")
-    return f"ключ «{key}»: {msg}"
-
-
-# pydantic's English messages for the mistakes a config file can hold, in Russian ({ctx} keys filled in).
-_RUSSIAN = {
-    "int_parsing": "нужно целое число",
-    "int_type": "нужно целое число",
-    "float_parsing": "нужно число",
-    "float_type": "нужно число",
-    "bool_parsing": "нужно true или false",
-    "bool_type": "нужно true или false",
-    "string_type": "нужна строка в кавычках",
-    "list_type": "нужен список в квадратных скобках, например [1, 2]",
-    "model_type": "нужна таблица (раздел) с ключами, а не одно значение",
-    "dict_type": "нужна таблица (раздел) с ключами",
-    "greater_than": "должно быть больше {gt}",
-    "greater_than_equal": "должно быть не меньше {ge}",
-    "less_than": "должно быть меньше {lt}",
-    "less_than_equal": "должно быть не больше {le}",
-    "date_parsing": "дата пишется как ГГГГ-ММ-ДД, например 2026-12-01",
-    "date_from_datetime_parsing": "дата пишется как ГГГГ-ММ-ДД, например 2026-12-01",
-    "date_type": "дата пишется как ГГГГ-ММ-ДД, например 2026-12-01",
-    "too_short": "нужно не меньше {min_length}",
-    "missing": "ключ обязателен",
-}
 
 
 def _resolve(base: Path, path: Path | None) -> Path | None:
@@ -576,7 +527,7 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     try:
         settings = Settings.model_validate({**data, "source": source})
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise ConfigError(describe(exc)) from None
     storage = settings.storage.model_copy(
         update={"data_dir": _resolve(base_dir, settings.storage.data_dir)}
     )
