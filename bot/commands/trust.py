@@ -15,14 +15,8 @@ from bot.config import Settings
 from bot.domain import schedule
 from bot.domain.models import Person
 from bot.domain.names import initials_match, name_key, split_name
-from storage.db import (
-    NOT_CREATED,
-    StorageError,
-    check_backup,
-    describe,
-    keep_aside,
-    replace_database,
-)
+from storage.db import NOT_CREATED, StorageError
+from storage.files import check_backup, describe, keep_aside, replace_database
 from storage.lock import AlreadyRunning, RunLock, running_pid
 from storage.people import PeopleRepo
 from storage.status import StatusRepo
