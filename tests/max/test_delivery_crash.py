@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from max_emulator import MaxEmulator
-from tests.conftest import ROOT
+from tests import benchmark_scripts
 
-
-def _harness() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("max_bot_run", ROOT / "benchmarks" / "max_bot_run.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("max_bot_run", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-run = _harness()
+run = benchmark_scripts.load("max_bot_run")
 N = 60
 IDS = [7_100_000 + i for i in range(N)]
 
