@@ -26,7 +26,7 @@ async def on_chat_message(event: MessageIn, person: Person | None = None,
         return
     # Where consent is required, a person who has not given it is not counted either.
     if (privacy is not None and privacy.consent_in_use and person is not None
-            and await privacy.needs_consent(event.sender.external_id, person.org_id)):
+            and await privacy.needs_consent(event.sender, person.org_id)):
         return
     await live_counts.note_chat_message(event.chat.chat_id, event.sender.external_id, event.at,
                                         messenger=event.chat.messenger)
