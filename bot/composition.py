@@ -149,7 +149,8 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
                                     chats=chats, spawn=spawn),
         reminders=reminders, reminder_templates=templates,
         summary=SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
-                               reminders=reminders, reachability=reachability),
+                               reminders=reminders, reachability=reachability,
+                               messengers=channels.messengers),
         # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).
         invites=InviteService(InvitesRepo(db), people, clock),
     )

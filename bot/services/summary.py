@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -33,8 +33,9 @@ from bot.domain.indicators import (
 )
 from bot.domain.models import Period, Role
 from bot.domain.region import RegionSchool, ranked, slipped
-from bot.messaging.events import OutFile
-from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
+from bot.messaging.events import ChatRef, Identity, Messenger, OutFile
+from bot.ports import Clock, MessengerPort, Outbound, OutMessage, PeopleStore, SystemClock
+from bot.services.addressing import school_address
 from bot.summary.chart import chart_png
 from bot.summary.export import district_xlsx, region_xlsx, school_xlsx
 from bot.summary.model import (
@@ -60,8 +61,11 @@ class SummaryService:
     def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
                  outbound: Outbound | None = None, people: PeopleStore | None = None,
                  chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
-                 reachability: Reachability | None = None) -> None:
+                 reachability: Reachability | None = None,
+                 messengers: Mapping[Messenger, MessengerPort] | None = None) -> None:
         self._repo = SummaryRepo(db)
+        # Each running messenger's port (MAX's is added when it starts): files for a head in MAX are uploaded there.
+        self._messengers: Mapping[Messenger, MessengerPort] = messengers if messengers is not None else {}
         self._settings = settings
         self._clock = clock or SystemClock()
         self._outbound = outbound
@@ -330,27 +334,65 @@ class SummaryService:
         png = await self.chart(summary) if summary.trend else None
         xlsx = await self.spreadsheet(summary)
         messages = []
-        for vk_id, person_id in recipients.items():
-            files = await self._attachments(vk_id, png, xlsx, f"svodka-{org_id}-{summary.period.key}.xlsx")
-            messages.append(OutMessage(peer_id=vk_id, text=text, attachments=files, org_id=org_id,
-                                       kind="summary", person_id=person_id,
-                                       idem_key=f"{org_id}:summary:{summary.period.key}:{vk_id}"))
+        file_name = f"svodka-{org_id}-{summary.period.key}.xlsx"
+        for vk_id, max_id, person_id in recipients:
+            found = school_address(self._settings, school, vk_id, max_id)
+            if found is None:
+                continue
+            messenger, peer_id = found
+            if messenger is Messenger.MAX:
+                files = await self._max_attachments(peer_id, png, xlsx, file_name)
+                key = f"{org_id}:summary:{summary.period.key}:max:{peer_id}"
+            else:
+                files = await self._attachments(peer_id, png, xlsx, file_name)
+                key = f"{org_id}:summary:{summary.period.key}:{peer_id}"  # VK's keys as they were
+            messages.append(OutMessage(peer_id=peer_id, messenger=messenger, text=text, attachments=files,
+                                       org_id=org_id, kind="summary", person_id=person_id, idem_key=key))
+        if not messages:
+            return False
         deliveries = await self._out().send_bulk(messages)
         if all(d.ok or d.unreachable or d.error_code is not None for d in deliveries):
             await self._repo.mark_weekly_sent(org_id, summary.period)
         return any(d.ok for d in deliveries)
 
-    async def _heads(self, school: SchoolConfig) -> dict[int, int | None]:
-        """VK id → person id of the school's director and deputies (the roster's and the config's)."""
-        found: dict[int, int | None] = {}
+    async def _heads(self, school: SchoolConfig) -> list[tuple[int | None, int | None, int | None]]:
+        """(VK id, MAX id, person id) of the school's director and deputies: the roster's, then the config's
+        accounts that no roster person holds."""
+        found: list[tuple[int | None, int | None, int | None]] = []
+        vk_seen: set[int] = set()
+        max_seen: set[int] = set()
         if self._people is not None:
             for person in await self._people.in_org(school.id):
-                if person.role in (Role.DIRECTOR, Role.DEPUTY) and person.vk_id:
-                    found[person.vk_id] = person.id
+                if person.role in (Role.DIRECTOR, Role.DEPUTY) and (person.vk_id or person.max_id):
+                    found.append((person.vk_id, person.max_id, person.id))
+                    vk_seen.add(person.vk_id or 0)
+                    max_seen.add(person.max_id or 0)
         for vk_id in [school.director_vk_id, *school.deputy_vk_ids]:
-            if vk_id and vk_id not in found:
-                found[vk_id] = None
+            if vk_id and vk_id not in vk_seen:
+                vk_seen.add(vk_id)
+                found.append((vk_id, None, None))
+        for max_id in [school.director_max_id, *school.deputy_max_ids]:
+            if max_id and max_id not in max_seen:
+                max_seen.add(max_id)
+                found.append((None, max_id, None))
         return found
+
+    async def _max_attachments(self, user_id: int, png: bytes | None, xlsx: bytes | None,
+                               file_name: str) -> tuple[str, ...]:
+        """Upload the chart and the workbook to MAX for a head's dialog; a failed upload leaves the text alone."""
+        port = self._messengers.get(Messenger.MAX)
+        if port is None:
+            return ()
+        chat = ChatRef.dialog_with(Identity(messenger=Messenger.MAX, external_id=user_id))
+        found: list[str] = []
+        try:
+            if png is not None:
+                found.append(await port.upload(chat, OutFile(name="svodka.png", data=png, image=True)))
+            if xlsx is not None:
+                found.append(await port.upload(chat, OutFile(name=file_name, data=xlsx)))
+        except Exception:
+            log.exception("сводка: не удалось загрузить вложение в MAX для %s", user_id)
+        return tuple(found)
 
 
 class SummaryReport(BaseModel):

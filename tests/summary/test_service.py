@@ -9,6 +9,7 @@ from typing import Any
 from bot.config import Settings, parse_settings
 from bot.contracts import MigrationProgress, UnreachablePerson
 from bot.domain.models import Period
+from bot.messaging.events import ChatRef, Messenger, OutFile
 from bot.ports import Delivery, OutMessage
 from bot.services.summary import SummaryService
 from bot.summary.render import render_district, render_school
@@ -187,6 +188,40 @@ async def test_send_weekly_once_per_period(db: Database, school_settings: Settin
     assert "Сводка за неделю" in out.bulk[0].text and "Петров" in out.bulk[0].text
     assert await service.send_weekly("school1") is False
     assert len(out.bulk) == 2
+
+
+class FakeMaxPort:
+    """The uploads a head's MAX dialog gets (a MessengerPort's `upload`)."""
+
+    messenger = Messenger.MAX
+
+    def __init__(self) -> None:
+        self.uploaded: list[tuple[int, str, bool]] = []
+
+    async def upload(self, chat: ChatRef, file: OutFile) -> str:
+        self.uploaded.append((chat.chat_id, file.name, file.image))
+        return f'{{"type": "{"image" if file.image else "file"}", "payload": {{"token": "t{len(self.uploaded)}"}}}}'
+
+
+async def test_send_weekly_reaches_a_head_in_max_with_the_files_uploaded_to_max(db: Database, tmp_path: Path) -> None:
+    """A school that prefers MAX: a deputy with a MAX account gets the summary in MAX, its chart and workbook
+    uploaded to MAX; a director known only in VK still gets it in VK."""
+    await seed_school(db)
+    settings = parse_settings({"schools": [{"id": "school1", "name": "МБОУ СОШ № 1", "director_vk_id": 1001,
+                                            "deputy_max_ids": [7002], "messenger_preference": "max"}]}, tmp_path)
+    out, port = FakeOutbound(), FakeMaxPort()
+    service = SummaryService(db, settings, clock=FixedClock(), outbound=out, people=PeopleRepo(db),
+                             messengers={Messenger.MAX: port})  # type: ignore[dict-item]
+    assert await service.send_weekly("school1") is True
+    by_messenger = {m.messenger: m for m in out.bulk}
+    assert set(by_messenger) == {Messenger.VK, Messenger.MAX}
+    in_max = by_messenger[Messenger.MAX]
+    assert in_max.peer_id == 7002 and in_max.idem_key == f"school1:summary:{WEEK2.key}:max:7002"
+    assert [name for _, name, _ in port.uploaded] == ["svodka.png", f"svodka-school1-{WEEK2.key}.xlsx"]
+    assert {chat for chat, _, _ in port.uploaded} == {7002}
+    assert len(in_max.attachments) == 2 and "Сводка за неделю" in in_max.text
+    assert by_messenger[Messenger.VK].peer_id == 1001
+    assert by_messenger[Messenger.VK].attachments == ("photo1_1001", "doc1_1001")
 
 
 async def test_send_weekly_off_or_without_data(db: Database, tmp_path: Path) -> None:
