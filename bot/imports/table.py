@@ -74,7 +74,23 @@ PlainRow = tuple[int, tuple[Cell, ...]]
 PLAIN_CHUNK = 2000
 
 
-class PlainRows(Sequence[DataRow]):
+class RowsView(Sequence[DataRow]):
+    """Rows kept as `PlainRow` tuples in the order of `names`, seen as DataRows made on demand;
+    equal to any sequence of the same rows. Bulk readers take `plain_chunks()`."""
+
+    names: tuple[str, ...]
+
+    def plain_chunks(self) -> Iterator[list[PlainRow]]:
+        """The rows as plain tuples, chunk by chunk."""
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class PlainRows(RowsView):
     """Rows kept as `PlainRow` tuples, seen as DataRows: a DataRow (with its dict) is made only
     for the rows someone looks at one by one; bulk readers take `plain_chunks()`."""
 
@@ -106,17 +122,11 @@ class PlainRows(Sequence[DataRow]):
             return [self._row(item) for item in self.plain[index]]
         return self._row(self.plain[index])
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
-
 
 def plain_chunks(rows: Sequence[DataRow], names: Sequence[str]) -> Iterator[list[PlainRow]]:
     """Any table's rows as chunks of `PlainRow`s in the order of `names` (a cell a row lacks is None)."""
-    chunked = getattr(rows, "plain_chunks", None)
-    if chunked is not None and tuple(getattr(rows, "names", ())) == tuple(names):
-        yield from chunked()
+    if isinstance(rows, RowsView) and rows.names == tuple(names):
+        yield from rows.plain_chunks()
         return
     yield [(row.row_no, tuple(row.values.get(name) for name in names)) for row in rows]
 

@@ -15,7 +15,15 @@ from typing import Protocol, overload
 
 from bot.imports.bulk import collector_paused
 from bot.imports.reader import ImportRefused, Limits, check_size
-from bot.imports.table import DataRow, ParsedTable, PlainRow, TableKind, parse_table, plain_chunks
+from bot.imports.table import (
+    DataRow,
+    ParsedTable,
+    PlainRow,
+    RowsView,
+    TableKind,
+    parse_table,
+    plain_chunks,
+)
 
 # Rows travel back in pickled chunks of this many: the bot unpickles one at a time and lets
 # others' replies through between them (one pickle.loads of 200,000 rows holds the GIL for a second).
@@ -106,7 +114,7 @@ class ProcessParser:
         return dataclasses.replace(table, rows=ChunkedRows(tuple(table.columns), chunks, count))
 
 
-class ChunkedRows(Sequence[DataRow]):
+class ChunkedRows(RowsView):
     """The worker's rows kept as it sent them (pickled chunks of plain tuples, a few times
     smaller than the rows), made into DataRows a chunk at a time while they are read: the
     whole table never sits in the bot's memory as objects."""
@@ -152,11 +160,6 @@ class ChunkedRows(Sequence[DataRow]):
                 return self._rows(chunk)[index]
             index -= size
         raise IndexError(index)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
-
-    __hash__ = None  # type: ignore[assignment]
 
 
 def _ready() -> bool:

@@ -208,9 +208,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             if found:
                 return True
             if row.attempts >= self.max_attempts:  # posted that often and never seen: stop here
-                await self._outbox.finish_max(row.id, "failed", error_msg="MAX не подтвердил доставку")
-                self.metrics.failed("max")
-                return await self._finished_row(row)
+                return await self._finish(row, "failed", error_msg="MAX не подтвердил доставку")
         body = self._body(row)
         if not await self._outbox.mark_sending(row.id, fingerprint(body.get("text"), body.get("attachments"))):
             return True
@@ -232,25 +230,19 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             log.warning("ответ MAX на сообщение %s потерян (%s): проверю чат перед повтором", row.idem_key, exc)
             return False
         except MaxApiError as exc:
-            await self._outbox.finish_max(row.id, "failed", error_code=exc.status, error_msg=f"{exc.code}: {exc}")
-            self.metrics.failed("max")
-            return await self._finished_row(row)
+            return await self._finish(row, "failed", error_code=exc.status, error_msg=f"{exc.code}: {exc}")
         message = answer.get("message") or {}
         mid = (message.get("body") or {}).get("mid")
         seq = (message.get("body") or {}).get("seq")
         chat_id = (message.get("recipient") or {}).get("chat_id")
         if row.peer_id > 0 and isinstance(chat_id, int):
             await self.remember_dialog(row.peer_id, chat_id)
-        await self._outbox.finish_max(row.id, "sent", message_id=seq if isinstance(seq, int) else None,
-                                      mid=mid if isinstance(mid, str) else None)
-        self.metrics.sent("max")
-        return await self._finished_row(row)
+        return await self._finish(row, "sent", message_id=seq if isinstance(seq, int) else None,
+                                  mid=mid if isinstance(mid, str) else None)
 
     async def _give_up(self, row: OutboxRow, reason: str) -> bool:
         if row.attempts >= self.max_attempts:
-            await self._outbox.finish_max(row.id, "failed", error_msg=reason)
-            self.metrics.failed("max")
-            return await self._finished_row(row)
+            return await self._finish(row, "failed", error_msg=reason)
         await self._outbox.mark_sending(row.id, row.fingerprint or "")
         return False
 
@@ -294,6 +286,15 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             if chat_id is not None:
                 self._dialogs[user_id] = chat_id
         return chat_id
+
+    async def _finish(self, row: OutboxRow, status: str, **fields: Any) -> bool:
+        """Record the row's final status, count it, and tell whoever waits for it; True (the row is done)."""
+        await self._outbox.finish_max(row.id, status, **fields)
+        if status == "sent":
+            self.metrics.sent("max")
+        else:
+            self.metrics.failed("max")
+        return await self._finished_row(row)
 
     async def _finished_row(self, row: OutboxRow) -> bool:
         await self._finished([row.idem_key])
