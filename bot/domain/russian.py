@@ -173,7 +173,8 @@ def _as_noun(word: str, case: Case, gender: str) -> str:
     for p in morph().parse(word):
         if "Abbr" in p.tag or "Geox" in p.tag:
             continue
-        if p.tag.POS == "NOUN" and "nomn" in p.tag and "sing" in p.tag and p.tag.gender in (gender, "ms-f"):
+        # A common-gender surname's tag reads "ms-f", which pymorphy3 does not report as `tag.gender`.
+        if p.tag.POS == "NOUN" and "nomn" in p.tag and "sing" in p.tag and (p.tag.gender == gender or "ms-f" in p.tag):
             if "Fixd" in p.tag:
                 return word
             form = p.inflect({"sing", case})
