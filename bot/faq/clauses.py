@@ -22,15 +22,25 @@ QUESTION_WORDS = frozenset(
 ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"})
 
 
+#: A comma before a purpose, cause or relative clause does not end the question: «как дать им
+#: ссылку, чтобы они подключились» asks one thing.
+_SUBORDINATE_RE = re.compile(r",\s*(?=(?:чтобы|потому что|так как|котор[а-яё]+)\b)", re.IGNORECASE)
+
+
+def _glued(question: str) -> str:
+    return _SUBORDINATE_RE.sub(" ", question)
+
+
 def split_clauses(question: str) -> list[str]:
     """The non-empty clauses of `question`, in order."""
-    return [c for c in CLAUSE_RE.split(question) if c.strip()]
+    return [c for c in CLAUSE_RE.split(_glued(question)) if c.strip()]
 
 
 def question_clause(question: str) -> int:
     """Index (among the non-empty clauses) of the clause that asks: the last one, unless
     it has no «?» and an earlier one does («нам тоже надо регистрироваться? как это
     сделать, там вроде роль сотрудник»): then the last clause that ends with «?»."""
+    question = _glued(question)
     pieces = CLAUSE_RE.split(question)
     ends = [m.group(0) for m in CLAUSE_RE.finditer(question)] + [""]
     marked: list[bool] = []
