@@ -417,7 +417,8 @@ class Vocabulary:
                 if target is None and size > 1:
                     target = self._phrases.get(self._canonical(window))
                 if target is not None:
-                    out.append(target)
+                    # A canonical form of several words («найти школа») keeps them all.
+                    out.extend(target.split())
                     i += size
                     break
             else:

@@ -84,3 +84,9 @@ def test_phrase_matches_with_any_variant_of_its_words() -> None:
     assert vocab.features("как привязаться к своей оу") == ["присоединиться"]
     assert vocab.features("привязаться к своей школе") == ["присоединиться"]
     assert vocab.features("оу") == ["школа"]
+
+
+def test_canonical_form_of_several_words_keeps_them() -> None:
+    """«не вижу своей школы» is looking for the school: the school stays a word of the question."""
+    vocab = Vocabulary({"найти школа": ["не видеть свой школа"]})
+    assert vocab.features("не вижу своей школы") == ["найти", "школа"]
