@@ -24,7 +24,7 @@ ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"
 
 #: A comma before a purpose, cause or relative clause does not end the question: «как дать им
 #: ссылку, чтобы они подключились» asks one thing.
-_SUBORDINATE_RE = re.compile(r",\s*(?=(?:чтобы|потому что|так как|котор[а-яё]+)\b)", re.IGNORECASE)
+_SUBORDINATE_RE = re.compile(r",\s*(?=(?:чтобы|если|потому что|так как|котор[а-яё]+)\b)", re.IGNORECASE)
 
 
 def _glued(question: str) -> str:
@@ -34,6 +34,20 @@ def _glued(question: str) -> str:
 def split_clauses(question: str) -> list[str]:
     """The non-empty clauses of `question`, in order."""
     return [c for c in CLAUSE_RE.split(_glued(question)) if c.strip()]
+
+
+def marked_clauses(question: str) -> frozenset[int]:
+    """Indices (among the non-empty clauses) of the clauses that end with «?»."""
+    question = _glued(question)
+    pieces = CLAUSE_RE.split(question)
+    ends = [m.group(0) for m in CLAUSE_RE.finditer(question)] + [""]
+    marked: list[bool] = []
+    for piece, end in zip(pieces, ends, strict=False):
+        if piece.strip():
+            marked.append("?" in end)
+        elif marked and "?" in end:
+            marked[-1] = True
+    return frozenset(n for n, m in enumerate(marked) if m)
 
 
 def question_clause(question: str) -> int:

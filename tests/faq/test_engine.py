@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
-from bot.faq.clauses import question_clause
+from bot.faq.clauses import marked_clauses, question_clause, split_clauses
 
 ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
@@ -366,3 +366,22 @@ def test_a_tie_asks_even_when_confident(engine: FaqEngine, monkeypatch: pytest.M
 def test_the_clause_that_asks(question: str, index: int) -> None:
     """The question is the last clause, or the last one ending with «?» when the message trails on without one."""
     assert question_clause(question) == index
+
+
+def test_marked_questions_and_subordinate_clauses() -> None:
+    """Clauses ending with «?» are the marked ones; a comma before «чтобы», «если» or «который»
+    does not cut the question in two."""
+    assert marked_clauses("прислали таблицу, где я в красной зоне. по каким критериям оценивают?") == {2}
+    assert marked_clauses("это одно и то же?? что поменялось") == {0}
+    assert split_clauses("как дать им ссылку, чтобы они подключились?") == ["как дать им ссылку чтобы они подключились"]
+    assert len(split_clauses("где посмотреть, если кого-то нет, и как исправить")) == 2
+
+
+def test_a_relative_clause_in_the_story_does_not_ask(engine: FaqEngine) -> None:
+    """When the message marks its question with «?», «где» in «отчёт, где я в красной зоне» is a
+    relative word: the clause tells the story and the asker's own figures are not the question."""
+    question = (
+        "Каждую пятницу приходит таблица, где я в красной зоне. Пишу в чате почти каждый день. "
+        "По каким показателям нас оценивают?"
+    )
+    assert engine.ask(question).topic == "monitoring"
