@@ -7,6 +7,7 @@ on its own and lets the story's words weigh less.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 #: Clause ends; a dot only before a space or the end, so «web.max.ru» stays one clause.
 CLAUSE_RE = re.compile(r"[,!?;:\n]+|\.+(?=\s|$)")
@@ -15,6 +16,19 @@ QUESTION_WORDS = frozenset(
     {"как", "где", "что", "почему", "зачем", "куда", "кто", "когда", "какой", "можно", "ли",
      "нужно", "надо", "сколько", "чей", "каков", "обязательно"}
 )
+
+#: Particles that make a question word indefinite: «какой-то макс», «кто-нибудь».
+_INDEFINITE = frozenset({"то", "нибудь", "нибыть", "либо"})
+
+
+def asks(words: Sequence[str]) -> bool:
+    """Whether lemmas `words` have a question word that is not an indefinite pronoun
+    («все говорят про какой-то макс» asks nothing)."""
+    return any(
+        w in QUESTION_WORDS and (n + 1 == len(words) or words[n + 1] not in _INDEFINITE)
+        for n, w in enumerate(words)
+    )
+
 
 #: Third-person pronouns and «туда», «там»: a clause with one («как их туда добавить») points
 #: back to the story for its object or place, so the story keeps its weight and the clause is

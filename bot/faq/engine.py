@@ -17,7 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.clauses import ANAPHORA, QUESTION_WORDS, marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import ANAPHORA, asks, marked_clauses, question_clause, split_clauses
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.render import render
@@ -299,7 +299,7 @@ class FaqEngine:
             (f"{a}, {b}", n + 1 == last, False, n > last, bool({n, n + 1} & marked))
             for n, (a, b) in enumerate(zip(clauses, clauses[1:], strict=False))
         ]
-        for part, is_last, single, tail, asks in parts:
+        for part, is_last, single, tail, is_marked in parts:
             part_words = self.vocab.lemmas(part)
             part_features = [w for w in part_words if w not in STOP_WORDS]
             # One word alone is a clause's question only when it says what is asked
@@ -312,7 +312,7 @@ class FaqEngine:
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
             asking = is_last or (
-                not tail and (asks or not marked or "ли" in part_words) and bool(QUESTION_WORDS & set(part_words))
+                not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
             )
             if not asking and STORY_WEIGHT <= 0:
                 continue
@@ -338,7 +338,7 @@ class FaqEngine:
             return frozenset()
         for index in dict.fromkeys((question_clause(question), len(clauses) - 1)):
             last = self.vocab.lemmas(clauses[index])
-            if not QUESTION_WORDS & set(last):
+            if not asks(last):
                 continue
             asked = {w for w in last if w not in STOP_WORDS}
             if ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):

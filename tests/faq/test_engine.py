@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
-from bot.faq.clauses import marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import asks, marked_clauses, question_clause, split_clauses
 
 ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
@@ -385,3 +385,10 @@ def test_a_relative_clause_in_the_story_does_not_ask(engine: FaqEngine) -> None:
         "По каким показателям нас оценивают?"
     )
     assert engine.ask(question).topic == "monitoring"
+
+
+def test_indefinite_pronouns_do_not_ask() -> None:
+    """«какой-то», «что-нибудь» are indefinite; «какой» alone asks."""
+    assert not asks(["все", "говорить", "про", "какой", "то", "max"])
+    assert not asks(["нажать", "что", "нибудь"])
+    assert asks(["какой", "мессенджер"]) and asks(["что", "делать"])
