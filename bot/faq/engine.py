@@ -295,8 +295,12 @@ class FaqEngine:
         marked = marked_clauses(question)
         # After a clause that ends with «?», the rest of a message without one is the story's
         # tail («…? как это сделать, там вроде роль сотрудник»): it does not ask by itself.
+        # A last clause without a content word («что не так и как быть?») asks about the whole
+        # story, not about the clause just before it.
+        vague = not self.vocab.features(clauses[last])
         parts = [(c, n == last, True, n > last, n in marked) for n, c in enumerate(clauses)] + [
-            (f"{a}, {b}", n + 1 == last, False, n > last, bool({n, n + 1} & marked))
+            (f"{a}, {b}", n + 1 == last and not vague, False, n > last,
+             n in marked or (n + 1 in marked and not (vague and n + 1 == last)))
             for n, (a, b) in enumerate(zip(clauses, clauses[1:], strict=False))
         ]
         for part, is_last, single, tail, is_marked in parts:

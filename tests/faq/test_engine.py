@@ -392,3 +392,13 @@ def test_indefinite_pronouns_do_not_ask() -> None:
     assert not asks(["все", "говорить", "про", "какой", "то", "max"])
     assert not asks(["нажать", "что", "нибудь"])
     assert asks(["какой", "мессенджер"]) and asks(["что", "делать"])
+
+
+def test_a_vague_last_question_asks_about_the_whole_story(engine: FaqEngine) -> None:
+    """«Как быть?» names nothing: the clause before it («где у него открыт профиль») is not the
+    question, the whole message (a parents' invitation link that fails) is."""
+    question = (
+        "Родителям разослала ссылку на вступление. Половина не может зайти, они открывали "
+        "на телефоне ребёнка, где у него открыт профиль. Как быть?"
+    )
+    assert engine.ask(question).topic == "invite"
