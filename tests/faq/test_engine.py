@@ -338,11 +338,17 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("случайно вошла как родитель, а нужно как учитель", "role"),
         ("как добавить в чат второго родителя", "class_chats"),
         ("хотим переехать из телеги в макс всем составом класса, как", "migration"),
+        ("хочу снести учебный профиль", "privacy"),
+        ("скайп и дискорд тоже под запретом?", "rules"),
+        ("можно ли пользоваться сферумом в вк после перехода на макс", "max"),
+        ("в максе нет вкладки сферум, где её включить", "max"),
+        ("вчера был школьный профиль, сегодня только личный, куда он делся", "web_version"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
     """Everyday words (attaching, a SIM card, a breach, «напоминалка», «я ответственная», «мальчик»,
-    «больше не было», «ученицей сделали», «видят как ученика») reach their topic through the synonym data."""
+    «больше не было», «ученицей сделали», «видят как ученика», «снести», «под запретом», «вкладка», «школьный
+    профиль») reach their topic through the synonym data."""
     assert engine.ask(question).topic == topic
 
 
