@@ -343,12 +343,13 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("можно ли пользоваться сферумом в вк после перехода на макс", "max"),
         ("в максе нет вкладки сферум, где её включить", "max"),
         ("вчера был школьный профиль, сегодня только личный, куда он делся", "web_version"),
+        ("если я не перейду в макс, меня уволят?", "rules"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
     """Everyday words (attaching, a SIM card, a breach, «напоминалка», «я ответственная», «мальчик»,
     «больше не было», «ученицей сделали», «видят как ученика», «снести», «под запретом», «вкладка», «школьный
-    профиль») reach their topic through the synonym data."""
+    профиль», «меня уволят») reach their topic through the synonym data."""
     assert engine.ask(question).topic == topic
 
 
