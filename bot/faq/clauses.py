@@ -36,9 +36,13 @@ def asks(words: Sequence[str]) -> bool:
 ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"})
 
 
-#: A comma before a purpose, cause or relative clause does not end the question: «как дать им
+#: A comma before a purpose, cause, relative or «что» clause does not end the question: «как дать им
 #: ссылку, чтобы они подключились» asks one thing.
-_SUBORDINATE_RE = re.compile(r",\s*(?=(?:чтобы|если|потому что|так как|котор[а-яё]+)\b)", re.IGNORECASE)
+_SUBORDINATE_RE = re.compile(
+    r",\s*(?=(?:чтобы|если|потому что|так как|котор[а-яё]+"
+    r"|что(?!\s+(?:делать|это|значит|такое|за|мне|нам|теперь|дальше|сейчас|с|именно|же|ли|не|нужно|надо|можно|делают)\b))\b)",
+    re.IGNORECASE,
+)
 
 
 def _glued(question: str) -> str:

@@ -382,6 +382,8 @@ def test_marked_questions_and_subordinate_clauses() -> None:
     assert marked_clauses("это одно и то же?? что поменялось") == {0}
     assert split_clauses("как дать им ссылку, чтобы они подключились?") == ["как дать им ссылку чтобы они подключились"]
     assert len(split_clauses("где посмотреть, если кого-то нет, и как исправить")) == 2
+    assert split_clauses("как доказать, что я педагог?") == ["как доказать что я педагог"]
+    assert split_clauses("дети не видят чат, что делать?") == ["дети не видят чат", " что делать"]
 
 
 def test_a_relative_clause_in_the_story_does_not_ask(engine: FaqEngine) -> None:
