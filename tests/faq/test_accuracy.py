@@ -63,12 +63,14 @@ in ways meant to carry over, never by adding its questions: a phrase synonym mat
 one-word synonyms its words come in («к своей оу» = «к своей школе»); a canonical form may keep
 several words («не вижу своей школы» → «найти школа»); in a message that marks its questions with
 «?», a clause with a relative «где»/«что» tells the story, «какой-то» is not a question word, a comma
-before «чтобы»/«если»/«который» does not cut the question, and a last clause with no content word
-(«как быть?») asks about the whole story; synonym data (deleting, proving a role, deadlines,
-invalid links, guardians, online meetings, monitoring criteria, stored correspondence) and a few
-entry phrasings for MAX-era questions. After it: faq_heldout17d 169 → 183/200 top-1 (91.5 %),
-152 → 168/182 direct right (92.3 %); faq_heldout17c 151 → 155/160, 134 → 138/144;
-faq_heldout17b (aggregate figures only) 129 → 131/138, 119 → 121/128; no set lost a question.
+before a subordinate «что»/«чтобы»/«если»/«который» does not cut the question, and a last clause with
+no content word («как быть?») asks about the whole story; synonym data (deleting, proving a role,
+deadlines, invalid or expired links, guardians, online meetings, monitoring criteria, stored
+correspondence, «школьный профиль», «вкладка», «меня уволят») and a few entry phrasings for MAX-era
+questions. After it: faq_heldout17d 169 → 185/200 top-1 (92.5 %), top-2 185 → 192, direct answers
+with a right topic 152 → 170/182 (93.4 %); faq_heldout17c 151 → 155/160, 134 → 138/144;
+faq_heldout17b (aggregate figures only) 129 → 131/138, 119 → 121/128; faq_unseen 112 → 113/115;
+no set lost a question or a direct answer.
 
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
@@ -109,7 +111,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_heldout17c.tsv": (0.96, 0.95),
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
     # then tuned on in round five.
-    "faq_heldout17d.tsv": (0.91, 0.92),
+    "faq_heldout17d.tsv": (0.92, 0.93),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
