@@ -344,6 +344,7 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("в максе нет вкладки сферум, где её включить", "max"),
         ("вчера был школьный профиль, сегодня только личный, куда он делся", "web_version"),
         ("если я не перейду в макс, меня уволят?", "rules"),
+        ("не могу дозвониться до ученика в максе", "calls"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
