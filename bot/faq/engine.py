@@ -17,7 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.clauses import ANAPHORA, QUESTION_WORDS, question_clause, split_clauses
+from bot.faq.clauses import ANAPHORA, asks, marked_clauses, question_clause, split_clauses
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.render import render
@@ -290,13 +290,20 @@ class FaqEngine:
             return whole
         best = dict(whole)
         last = question_clause(question)
+        # When the message marks its questions with «?», a question word elsewhere is a
+        # relative one («таблицу, где я в красной зоне»): that clause tells the story.
+        marked = marked_clauses(question)
         # After a clause that ends with «?», the rest of a message without one is the story's
         # tail («…? как это сделать, там вроде роль сотрудник»): it does not ask by itself.
-        parts = [(c, n == last, True, n > last) for n, c in enumerate(clauses)] + [
-            (f"{a}, {b}", n + 1 == last, False, n > last)
+        # A last clause without a content word («что не так и как быть?») asks about the whole
+        # story, not about the clause just before it.
+        vague = not self.vocab.features(clauses[last])
+        parts = [(c, n == last, True, n > last, n in marked) for n, c in enumerate(clauses)] + [
+            (f"{a}, {b}", n + 1 == last and not vague, False, n > last,
+             n in marked or (n + 1 in marked and not (vague and n + 1 == last)))
             for n, (a, b) in enumerate(zip(clauses, clauses[1:], strict=False))
         ]
-        for part, is_last, single, tail in parts:
+        for part, is_last, single, tail, is_marked in parts:
             part_words = self.vocab.lemmas(part)
             part_features = [w for w in part_words if w not in STOP_WORDS]
             # One word alone is a clause's question only when it says what is asked
@@ -308,7 +315,9 @@ class FaqEngine:
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
-            asking = is_last or (not tail and bool(QUESTION_WORDS & set(part_words)))
+            asking = is_last or (
+                not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
+            )
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing
@@ -333,7 +342,7 @@ class FaqEngine:
             return frozenset()
         for index in dict.fromkeys((question_clause(question), len(clauses) - 1)):
             last = self.vocab.lemmas(clauses[index])
-            if not QUESTION_WORDS & set(last):
+            if not asks(last):
                 continue
             asked = {w for w in last if w not in STOP_WORDS}
             if ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):

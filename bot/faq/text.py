@@ -315,11 +315,20 @@ class Vocabulary:
                 key = tuple(lemmas(variant))
                 if key and key != (target,):
                     self._phrases[key] = target
+        #: One-word synonyms, so that a phrase matches whichever variant its words come in
+        #: («привязаться к своей оу» is «привязаться к своей школе»).
+        self._single: dict[str, str] = {k[0]: t for k, t in self._phrases.items() if len(k) == 1}
+        for key, target in list(self._phrases.items()):
+            if len(key) > 1:
+                self._phrases.setdefault(self._canonical(key), target)
         self._max_phrase = max((len(k) for k in self._phrases), default=1)
         # Surface form or lemma -> lemma, for repairing misspelt words.
         self._known: dict[str, str] = {}
         self._choices: list[str] = []
         self._repairs: dict[str, str | None] = {}
+
+    def _canonical(self, words: Sequence[str]) -> tuple[str, ...]:
+        return tuple(self._single.get(w, w) for w in words)
 
     def learn(self, texts: Iterable[str]) -> None:
         """Add the words of `texts` to the typo-repair vocabulary."""
@@ -403,9 +412,13 @@ class Vocabulary:
         i = 0
         while i < len(words):
             for size in range(min(self._max_phrase, len(words) - i), 0, -1):
-                target = self._phrases.get(tuple(words[i : i + size]))
+                window = words[i : i + size]
+                target = self._phrases.get(tuple(window))
+                if target is None and size > 1:
+                    target = self._phrases.get(self._canonical(window))
                 if target is not None:
-                    out.append(target)
+                    # A canonical form of several words («найти школа») keeps them all.
+                    out.extend(target.split())
                     i += size
                     break
             else:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
-from bot.faq.clauses import question_clause
+from bot.faq.clauses import asks, marked_clauses, question_clause, split_clauses
 
 ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
@@ -338,11 +338,19 @@ def test_function_words_never_carry_the_intent(engine: FaqEngine) -> None:
         ("случайно вошла как родитель, а нужно как учитель", "role"),
         ("как добавить в чат второго родителя", "class_chats"),
         ("хотим переехать из телеги в макс всем составом класса, как", "migration"),
+        ("хочу снести учебный профиль", "privacy"),
+        ("скайп и дискорд тоже под запретом?", "rules"),
+        ("можно ли пользоваться сферумом в вк после перехода на макс", "max"),
+        ("в максе нет вкладки сферум, где её включить", "max"),
+        ("вчера был школьный профиль, сегодня только личный, куда он делся", "web_version"),
+        ("если я не перейду в макс, меня уволят?", "rules"),
+        ("не могу дозвониться до ученика в максе", "calls"),
     ],
 )
 def test_paraphrases_from_the_synonym_data(engine: FaqEngine, question: str, topic: str | None) -> None:
     """Everyday words (attaching, a SIM card, a breach, «напоминалка», «я ответственная», «мальчик»,
-    «больше не было», «ученицей сделали», «видят как ученика») reach their topic through the synonym data."""
+    «больше не было», «ученицей сделали», «видят как ученика», «снести», «под запретом», «вкладка», «школьный
+    профиль», «меня уволят») reach their topic through the synonym data."""
     assert engine.ask(question).topic == topic
 
 
@@ -366,3 +374,41 @@ def test_a_tie_asks_even_when_confident(engine: FaqEngine, monkeypatch: pytest.M
 def test_the_clause_that_asks(question: str, index: int) -> None:
     """The question is the last clause, or the last one ending with «?» when the message trails on without one."""
     assert question_clause(question) == index
+
+
+def test_marked_questions_and_subordinate_clauses() -> None:
+    """Clauses ending with «?» are the marked ones; a comma before «чтобы», «если» or «который»
+    does not cut the question in two."""
+    assert marked_clauses("прислали таблицу, где я в красной зоне. по каким критериям оценивают?") == {2}
+    assert marked_clauses("это одно и то же?? что поменялось") == {0}
+    assert split_clauses("как дать им ссылку, чтобы они подключились?") == ["как дать им ссылку чтобы они подключились"]
+    assert len(split_clauses("где посмотреть, если кого-то нет, и как исправить")) == 2
+    assert split_clauses("как доказать, что я педагог?") == ["как доказать что я педагог"]
+    assert split_clauses("дети не видят чат, что делать?") == ["дети не видят чат", " что делать"]
+
+
+def test_a_relative_clause_in_the_story_does_not_ask(engine: FaqEngine) -> None:
+    """When the message marks its question with «?», «где» in «отчёт, где я в красной зоне» is a
+    relative word: the clause tells the story and the asker's own figures are not the question."""
+    question = (
+        "Каждую пятницу приходит таблица, где я в красной зоне. Пишу в чате почти каждый день. "
+        "По каким показателям нас оценивают?"
+    )
+    assert engine.ask(question).topic == "monitoring"
+
+
+def test_indefinite_pronouns_do_not_ask() -> None:
+    """«какой-то», «что-нибудь» are indefinite; «какой» alone asks."""
+    assert not asks(["все", "говорить", "про", "какой", "то", "max"])
+    assert not asks(["нажать", "что", "нибудь"])
+    assert asks(["какой", "мессенджер"]) and asks(["что", "делать"])
+
+
+def test_a_vague_last_question_asks_about_the_whole_story(engine: FaqEngine) -> None:
+    """«Как быть?» names nothing: the clause before it («где у него открыт профиль») is not the
+    question, the whole message (a parents' invitation link that fails) is."""
+    question = (
+        "Родителям разослала ссылку на вступление. Половина не может зайти, они открывали "
+        "на телефоне ребёнка, где у него открыт профиль. Как быть?"
+    )
+    assert engine.ask(question).topic == "invite"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.faq import FaqEngine, lemma, normalize
-from bot.faq.text import tokenize
+from bot.faq.text import Vocabulary, tokenize
 
 
 def test_normalize_case_yo_punctuation() -> None:
@@ -75,3 +75,18 @@ def test_phrase_synonyms_take_precedence(engine: FaqEngine) -> None:
     assert "числиться" in engine.vocab.features("сферум считает меня учеником")
     assert "считаться" in engine.vocab.features("как считают сообщения")
     assert engine.vocab.features("свяжите с кем-нибудь") == ["связаться"]
+
+
+def test_phrase_matches_with_any_variant_of_its_words() -> None:
+    """A phrase synonym matches when its words come as their own one-word synonyms:
+    «привязаться к своей оу» is «привязаться к своей школе» (joining, not the journal)."""
+    vocab = Vocabulary({"школа": ["оу"], "присоединиться": ["привязаться к свой школа"]})
+    assert vocab.features("как привязаться к своей оу") == ["присоединиться"]
+    assert vocab.features("привязаться к своей школе") == ["присоединиться"]
+    assert vocab.features("оу") == ["школа"]
+
+
+def test_canonical_form_of_several_words_keeps_them() -> None:
+    """«не вижу своей школы» is looking for the school: the school stays a word of the question."""
+    vocab = Vocabulary({"найти школа": ["не видеть свой школа"]})
+    assert vocab.features("не вижу своей школы") == ["найти", "школа"]
