@@ -38,6 +38,7 @@ from bot.services.summary import SummaryService  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.people import PeopleRepo  # noqa: E402
 from storage.stats import StatsRepo  # noqa: E402
+from storage.summary import SummaryRepo  # noqa: E402
 
 TARGET_MS = 300
 DISTRICTS = 10
@@ -97,7 +98,7 @@ async def main() -> None:
             print(f"база (SQLite): {count(args.schools, 'школа')} × {count(args.teachers, 'сотрудник')} × "
                   f"{count(args.weeks, 'неделя')} = "
                   f"{rows:,} строк (построена за {time.perf_counter() - started:.0f} с)".replace(",", " "))
-            service = SummaryService(db, settings, clock=FixedClock())
+            service = SummaryService(SummaryRepo(db), settings, clock=FixedClock())
             probe = cpu_probe()
             ours_best, ours_ms, region = await timed(service.region, args.runs)
             one_best, one_ms, district = await timed(lambda: service.region("Район 1"), args.runs)

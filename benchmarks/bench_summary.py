@@ -35,6 +35,7 @@ from bot.services.summary import SummaryService  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.people import PeopleRepo  # noqa: E402
 from storage.stats import StatsRepo  # noqa: E402
+from storage.summary import SummaryRepo  # noqa: E402
 
 LAST = Period.parse("2026-11-14..2026-11-20")
 TARGET_MS = 300
@@ -137,7 +138,7 @@ async def main() -> None:
             rows = await build(db, settings, args.teachers, args.weeks)
             print(f"база: {args.schools} школ × {args.teachers} учителей × {args.weeks} недель = {rows:,} строк "
                   f"(построена за {time.perf_counter() - started:.1f} с)".replace(",", " "))
-            service = SummaryService(db, settings, clock=FixedClock())
+            service = SummaryService(SummaryRepo(db), settings, clock=FixedClock())
             probe = cpu_probe()
             ours_best, ours_ms, district = await timed(service.district, args.runs)
             json_best, json_ms, schools = await timed(service.schools, args.runs)

@@ -28,6 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.composition import reminder_stores  # noqa: E402
 from bot.config import Settings, parse_settings  # noqa: E402
 from bot.domain.models import Organization, Period, Role  # noqa: E402
 from bot.ports import Delivery, OutMessage  # noqa: E402
@@ -105,7 +106,7 @@ async def main(args: argparse.Namespace) -> int:
         outbound = KillingOutbound(api, OutboxRepo(db), settings)
         outbound.kill_at = args.kill_at
         resumed = await outbound.resume()
-        service = TimedReminders(db, settings, outbound)
+        service = TimedReminders(reminder_stores(db, settings), settings, outbound)
         # One run as the scheduler makes it (it plans once; until issue 16 this script planned a
         # second time beforehand to time it, which the figure then counted twice).
         report = await service.run("school1", now=NOW)

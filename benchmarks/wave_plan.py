@@ -16,16 +16,18 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.composition import reminder_stores
 from bot.config import Settings, parse_settings
 from bot.domain import reminders as rules
 from bot.domain.models import Organization, Period, Role
 from bot.ports import OutMessage
 from bot.services.reminders import ReminderService, reminder_key
+from bot.stores.reminders import NewLogEntry
 from bot.vk.outbound import VkOutbound
 from storage.db import Database
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
-from storage.reminders import NewLogEntry, ReminderRepo
+from storage.reminders import ReminderRepo
 from storage.roster import RosterEntry, RosterRepo
 from storage.stats import StatsRepo
 
@@ -62,7 +64,7 @@ async def seed(db: Database, settings: Settings, staff: int) -> None:
 async def plan_and_stage(db: Database, settings: Settings) -> dict[str, Any]:
     """The wave as the scheduler plans it, staged in the log and the outbox; seconds and counts."""
     outbound = VkOutbound(None, OutboxRepo(db), settings)  # type: ignore[arg-type]  # stages only, sends nothing
-    service = ReminderService(db, settings, outbound)
+    service = ReminderService(reminder_stores(db, settings), settings, outbound)
     keyboard = rules.help_keyboard()
     planned = plan_s = 0.0
     started = time.perf_counter()
@@ -85,7 +87,7 @@ async def plan_and_stage(db: Database, settings: Settings) -> dict[str, Any]:
 async def naive(db: Database, settings: Settings, schools: int) -> dict[str, Any]:
     """Per person: a query for their figures and one for their reminder, then the same rules and text."""
     people_repo, stats, log = PeopleRepo(db), StatsRepo(db), ReminderRepo(db)
-    service = ReminderService(db, settings)
+    service = ReminderService(reminder_stores(db, settings), settings)
     planned = 0
     started = time.perf_counter()
     for school in settings.schools[:schools]:

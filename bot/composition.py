@@ -41,14 +41,24 @@ from bot.services.reachability import ReachabilityService
 from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import Links, ReminderService
 from bot.services.summary import SummaryService
+from bot.stores.faq import FaqStores
+from bot.stores.privacy import PrivacyStores
+from bot.stores.reminders import ReminderStores
 from storage.audit import AuditRepo
+from storage.broadcasts import BroadcastRepo
+from storage.consents import ConsentRepo
 from storage.conversation_state import ConversationStateRepo
+from storage.faq import FaqRepo
 from storage.identity import IdentityRepo
 from storage.invites import InvitesRepo
 from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
+from storage.privacy import PrivacyRepo
 from storage.reach import ReachRepo
+from storage.reminders import ReminderRepo
 from storage.sql import Database
+from storage.stats import StatsRepo
+from storage.summary import SummaryRepo
 from storage.templates import TemplateFiles
 
 OFFLINE_TEXT = "команда работает без мессенджера и ничего не отправляет"
@@ -115,6 +125,22 @@ def reminder_templates(settings: Settings) -> ReminderTemplates:
     return ReminderTemplates(settings, TemplateFiles(settings.storage.data_dir))
 
 
+def faq_stores(db: Database) -> FaqStores:
+    """The FAQ's questions, entries and audit over `db`."""
+    return FaqStores(questions=FaqRepo(db), audit=AuditRepo(db), transactions=db)
+
+
+def privacy_stores(db: Database) -> PrivacyStores:
+    """Personal data, consents, audit and backups over `db`."""
+    return PrivacyStores(data=PrivacyRepo(db), consents=ConsentRepo(db), audit=AuditRepo(db), backups=db)
+
+
+def reminder_stores(db: Database, settings: Settings) -> ReminderStores:
+    """The reminder log, roster, statistics and the schools' template files over `db`."""
+    return ReminderStores(log=ReminderRepo(db), people=PeopleRepo(db), stats=StatsRepo(db),
+                          template_files=TemplateFiles(settings.storage.data_dir), transactions=db)
+
+
 def build_services(settings: Settings, db: Database, channels: Channels, *, clock: Clock | None = None,
                    spawn: Spawn | None = None) -> Deps:
     """Every repository and service over `db`, each feature wired to the others it reads.
@@ -134,21 +160,21 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     reachability = ReachabilityService(ReachRepo(db), probe=channels.reach)
     live_counts = LiveCountsService(LiveCountsRepo(db), settings, clock=clock)
     templates = reminder_templates(settings)
-    reminders = ReminderService(db, settings, outbound, clock,
+    reminders = ReminderService(reminder_stores(db, settings), settings, outbound, clock,
                                 links=Links(chats=chats, reachability=reachability, live_counts=live_counts))
-    faq = FaqService(db, settings, outbound, people, access, my_status=my_status.render, clock=clock)
+    faq = FaqService(faq_stores(db), settings, outbound, people, access, my_status=my_status.render, clock=clock)
     deps = Deps(
         settings=settings, db=db, clock=clock, outbound=outbound, community=channels.community,
         people=people, audit=audit, dialogs=dialogs, messengers=channels.messengers, access=access,
         identity=IdentityService(people, IdentityRepo(db), settings), my_status=my_status,
-        privacy=PrivacyService(db, settings, clock),
+        privacy=PrivacyService(privacy_stores(db), settings, clock),
         faq=faq,
         imports=ImportService(db, settings, clock=clock, resolve_screen_name=channels.resolve_screen_name),
         chats=chats, reachability=reachability, live_counts=live_counts,
-        broadcasts=BroadcastService(db, settings, outbound, reachability, messengers=channels.messengers,
-                                    chats=chats, spawn=spawn),
+        broadcasts=BroadcastService(BroadcastRepo(db), StatsRepo(db), settings, outbound, reachability,
+                                    messengers=channels.messengers, chats=chats, spawn=spawn),
         reminders=reminders, reminder_templates=templates,
-        summary=SummaryService(db, settings, clock=clock, outbound=outbound, people=people, chats=chats,
+        summary=SummaryService(SummaryRepo(db), settings, clock=clock, outbound=outbound, people=people, chats=chats,
                                reminders=reminders, reachability=reachability,
                                messengers=channels.messengers),
         # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).

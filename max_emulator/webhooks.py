@@ -11,15 +11,15 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiohttp
 
+from emulator_common.clock import Clock
 from emulator_common.waiting import Wakeup
-
-if TYPE_CHECKING:
-    from max_emulator.core import MaxCore
+from max_emulator.world import Faults, Stats, Subscription
 
 log = logging.getLogger("max_emulator.webhooks")
 
@@ -44,10 +44,21 @@ class Delivery:
     failures: int = 0
 
 
+class WebhookHost(Protocol):
+    """What delivery reads of the emulator (max_emulator.core.MaxCore): its clock, subscriptions,
+    counters, injected faults and random source."""
+
+    clock: Clock
+    subscriptions: dict[str, Subscription]
+    stats: Stats
+    faults: Faults
+    rng: random.Random
+
+
 class WebhookDeliverer:
     """Pending deliveries and the background task that makes them."""
 
-    def __init__(self, core: MaxCore) -> None:
+    def __init__(self, core: WebhookHost) -> None:
         self.core = core
         self.pending: list[Delivery] = []
         self.wakeup = Wakeup()

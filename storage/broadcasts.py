@@ -4,60 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from pydantic import BaseModel, ConfigDict
-
+from bot.stores.broadcasts import AudiencePerson, Broadcast, Recipient
 from storage._util import iso
 from storage.sql import Database, Row, insert_id
 
 _COLS = ("id, org_id, created_by, audience, audience_arg, text, status, progress_messenger, progress_peer, "
          "progress_cmid, created_at, started_at, finished_at")
 _STAFF_ROLES = ("teacher", "staff")
-
-
-class Broadcast(BaseModel):
-    """One broadcast: who it is for, its text and where it stands."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    org_id: str
-    created_by: int
-    audience: str
-    audience_arg: str | None
-    text: str
-    status: str
-    # The deputy's dialog showing the progress: its messenger ('vk', 'max') and chat id.
-    progress_messenger: str = "vk"
-    progress_peer: int | None
-    progress_cmid: int | None
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
-
-
-class AudiencePerson(BaseModel):
-    """Someone a broadcast is meant for."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person_id: int
-    full_name: str
-    vk_id: int | None
-    max_id: int | None = None
-
-
-class Recipient(BaseModel):
-    """A recipient of a started broadcast and what became of the message."""
-
-    model_config = ConfigDict(frozen=True)
-
-    person_id: int
-    full_name: str
-    vk_id: int | None
-    status: str
-    error_code: int | None
-    # The person's MAX account now (the run addresses each person on the school's messenger).
-    max_id: int | None = None
 
 
 def _broadcast(r: Row) -> Broadcast:

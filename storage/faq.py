@@ -4,51 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Literal
 
-from pydantic import BaseModel
-
+from bot.stores.faq import FaqQuestion, SchoolEntry
 from storage._util import dumps, iso
 from storage.sql import Connection, Database, Row, insert_id
-
-Status = Literal["asked", "open", "answered"]
 
 _QUESTION_COLS = (
     "q.id, q.org_id, q.person_id, q.asker_vk_id, p.full_name, q.text, q.topic, q.status, q.helpful, "
     "q.answer, q.answered_by, q.entry_topic, q.created_at, q.handed_at, q.answered_at"
 )
-
-
-class FaqQuestion(BaseModel):
-    """One question a person asked the bot (and what became of it)."""
-
-    id: int
-    org_id: str | None
-    person_id: int
-    asker_vk_id: int
-    asker_name: str
-    text: str
-    topic: str | None
-    status: Status
-    helpful: bool | None = None
-    answer: str | None = None
-    answered_by: int | None = None
-    entry_topic: str | None = None
-    created_at: str
-    handed_at: str | None = None
-    answered_at: str | None = None
-
-
-class SchoolEntry(BaseModel):
-    """A knowledge-base entry a school's deputy made in the chat."""
-
-    org_id: str
-    topic_id: str
-    title: str | None = None
-    answer: str
-    examples: list[str] = []
-    question_id: int | None = None
-    created_by: int | None = None
 
 
 def _question(row: Row) -> FaqQuestion:
@@ -77,6 +41,14 @@ class FaqRepo:
             (org_id, person_id, asker_vk_id, text, topic, iso(now)),
         )
         return new_id or 0
+
+    async def remember(self, *, org_id: str | None, person_id: int, asker_vk_id: int, text: str,
+                       topic: str | None, now: dt.datetime, forget_before: dt.datetime) -> int:
+        """`purge_asked_in(forget_before)` and `add_question_in` in one transaction; the new question's id."""
+        async with self._db.transaction() as conn:
+            await self.purge_asked_in(conn, forget_before)
+            return await self.add_question_in(conn, org_id=org_id, person_id=person_id, asker_vk_id=asker_vk_id,
+                                              text=text, topic=topic, now=now)
 
     @staticmethod
     async def purge_asked_in(conn: Connection, before: dt.datetime) -> int:
@@ -167,6 +139,11 @@ class FaqRepo:
         ) as cur:
             row = await cur.fetchone()
         return _entry(row) if row else None
+
+    async def entry(self, org_id: str, topic_id: str) -> SchoolEntry | None:
+        """The school's entry for the topic, or None."""
+        async with self._db.read() as conn:
+            return await self.entry_in(conn, org_id, topic_id)
 
     @staticmethod
     async def save_entry_in(conn: Connection, entry: SchoolEntry, now: dt.datetime) -> None:

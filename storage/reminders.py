@@ -9,43 +9,12 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Period
+from bot.stores.reminders import LogEntry, NewLogEntry
 from storage._util import dumps, iso
 from storage.sql import Connection, Database, Row
 
 # Statuses that mean a person may have received the reminder (the 7-day rule counts them).
 COUNTED = ("planned", "sent")
-
-
-class LogEntry(BaseModel):
-    """One automatic reminder (or mid-week nudge) to one person."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    org_id: str
-    person_id: int
-    kind: str
-    period_start: dt.date
-    idem_key: str
-    reasons: list[str]
-    status: str
-    error_code: int | None
-    created_at: dt.datetime
-    finished_at: dt.datetime | None
-
-
-class NewLogEntry(BaseModel):
-    """A reminder about to be handed to the outbox (or reported as having no VK page)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    org_id: str
-    person_id: int
-    kind: str
-    period: Period
-    idem_key: str
-    reasons: list[str]
-    status: str = "planned"
 
 
 class JobRun(BaseModel):

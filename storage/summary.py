@@ -11,10 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from pydantic import BaseModel, ConfigDict
-
 from bot.domain.indicators import OrgFigures, PersonFigures, TableCounts, Thresholds
 from bot.domain.models import Period, Role
+from bot.stores.summary import RosterCounts, SummaryData
 from storage._util import iso
 from storage.sql import Connection, Database
 
@@ -22,25 +21,6 @@ from storage.sql import Connection, Database
 _ORGS_PER_QUERY = 5000
 _ORG_COLS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
              "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
-
-
-class RosterCounts(BaseModel):
-    """A school's roster: active people (not the district's), those from a real roster, classes."""
-
-    model_config = ConfigDict(frozen=True)
-
-    people: int = 0
-    from_roster: int = 0
-    classes: int = 0
-
-
-class SummaryData(BaseModel):
-    """Everything the summary needs for a set of schools, keyed by (org_id, period start ISO)."""
-
-    periods: dict[str, list[Period]] = {}
-    tables: dict[tuple[str, str], TableCounts] = {}
-    orgs: dict[tuple[str, str], OrgFigures] = {}
-    roster: dict[str, RosterCounts] = {}
 
 
 def _marks(values: Sequence[object]) -> str:

@@ -9,8 +9,9 @@ import pytest
 
 from bot.cli import build_parser
 from bot.demo.fixture import load_fixture
-from bot.demo.runner import Step, run_demo
+from bot.demo.runner import run_demo
 from bot.demo.script import demo_steps
+from bot.demo.steps import Step
 
 
 async def test_demo_plays_every_step_on_both_messengers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,7 +11,8 @@ from typing import Any, TextIO
 
 from bot.app import App
 from bot.demo.fixture import DemoFixture
-from bot.demo.runner import DemoSession, Transcript, open_session
+from bot.demo.runner import Transcript
+from bot.demo.stages import DemoSession, open_session
 from bot.domain.models import Role
 
 HELP = """Команды:

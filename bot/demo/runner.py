@@ -7,73 +7,18 @@ and printed as a chat transcript. A step a messenger cannot play yet is listed, 
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.app import App, build_app
-from bot.config import Settings, parse_settings
 from bot.demo.fixture import DemoFixture, load_fixture
-from bot.demo.stages import DemoFailed, Running, Said, Stage
-from bot.domain.models import Role
-from bot.ratelimit import Backoff
-from vk_emulator import Emulator
-from vk_emulator.client import EmulatorControl
+from bot.demo.script import demo_steps
+from bot.demo.stages import DemoFailed, Said, Stage, open_max, open_vk
+from bot.demo.steps import Step
 
 JSON = dict[str, Any]
-
-
-@dataclass
-class Step:
-    """One move in the demo: someone writes, presses a button or sends a file; the same on every messenger.
-
-    People are named by their number in the demo school (bot/demo/school.toml). A step that cannot run
-    on a messenger yet says why in `not_on`; the demo lists it there as not played, and runs `instead`
-    (if any) so that the story goes on."""
-
-    actor: int
-    title: str
-    text: str = ""
-    press: str | None = None  # a button label (part) on the last message the actor got
-    doc: tuple[str, bytes] | None = None
-    expect: list[str] = field(default_factory=list)  # substrings of the replies, in any of them
-    # More substrings on one messenger only (its words differ: links, file kinds …).
-    expect_on: dict[str, list[str]] = field(default_factory=dict)
-    replies: int = 1
-    # Files the answer carries: VK attaches them to a message, MAX sends each as a message of its own.
-    files: int = 0
-    to: int | None = None  # whose messages to wait for (default: the actor)
-    before: Callable[[Stage], Awaitable[str | None]] | None = None  # runs a service instead of chatting
-    chat: tuple[int, str, list[int]] | None = None  # (number, title, members): the group chat is created first
-    in_chat: int | None = None  # write in group chat number n (default: a private message to the bot)
-    text_from: Callable[[str], str] | None = None  # the text, made from the bot's last message to the actor
-    not_on: dict[str, str] = field(default_factory=dict)  # messenger → why the step cannot run there yet
-    instead: Callable[[Stage], Awaitable[str | None]] | None = None  # where it cannot: what keeps the story
-    # messenger → what still has to be done by hand there after the step (printed, never hidden).
-    then_on: dict[str, Callable[[Stage], Awaitable[str | None]]] = field(default_factory=dict)
-
-
-def demo_settings(fixture: DemoFixture, api_url: str, data_dir: Path) -> Settings:
-    """Settings of the demo school, pointed at the emulator."""
-    school = fixture.school
-    deputies = [p.vk_id for p in fixture.by_role(Role.DEPUTY)]
-    directors = [p.vk_id for p in fixture.by_role(Role.DIRECTOR)]
-    return parse_settings(
-        {
-            "vk": {"token": fixture.token, "group_id": fixture.group_id, "api_url": api_url, "wait": 5},
-            "schools": [{
-                "id": school.id, "name": school.name, "timezone": school.timezone,
-                "director_vk_id": directors[0], "deputy_vk_ids": deputies,
-                "registration_deadline": school.registration_deadline,
-                "schedule": {"quiet_hours": {"start": "00:00", "end": "00:00", "weekends": False}},
-            }],
-        },
-        data_dir,
-    )
 
 
 class Transcript:
@@ -112,35 +57,6 @@ class Transcript:
                   for b in row if b["action"].get("label")]
         if labels:
             self.line("      [" + "] [".join(labels) + "]")
-
-
-class DemoSession(Running):
-    """The VK emulator, the bot and a way to act as any demo person."""
-
-    emulator: Emulator
-    control: EmulatorControl
-
-    def __init__(self, fixture: DemoFixture, emulator: Emulator, control: EmulatorControl, app: App,
-                 task: asyncio.Task[None]) -> None:
-        super().__init__(fixture, emulator, control, app, task)
-        self.last: dict[int, JSON] = {}
-
-    async def close(self) -> None:
-        await self.stop()
-
-
-async def open_session(data_dir: Path, fixture: DemoFixture | None = None) -> DemoSession:
-    """Start the emulator with the demo people and the bot with the demo school."""
-    fixture = fixture or load_fixture()
-    emulator = Emulator(token=fixture.token, group_id=fixture.group_id, strict=True)
-    await emulator.start(host="127.0.0.1", port=0)
-    emulator.seed_users(fixture.emulator_users())
-    settings = demo_settings(fixture, emulator.api_url, data_dir)
-    app = await build_app(settings, api_url=emulator.api_url, backoff=Backoff(base=0.1, cap=2))
-    task = asyncio.create_task(app.run())
-    control = EmulatorControl(emulator.base_url)
-    await control.wait_listening()
-    return DemoSession(fixture, emulator, control, app, task)
 
 
 async def act(stage: Stage, step: Step, transcript: Transcript, last: dict[int, Said]) -> list[Said]:
@@ -221,9 +137,6 @@ MESSENGERS = ("vk", "max")
 async def run_demo(out: TextIO, steps_factory: Callable[[DemoFixture], list[Step]] | None = None,
                    messengers: tuple[str, ...] = MESSENGERS) -> int:
     """The scripted demo on each messenger in turn; exit code 0 when every step played got its reply."""
-    from bot.demo.script import demo_steps
-    from bot.demo.stages import open_max, open_vk
-
     openers = {"vk": open_vk, "max": open_max}
     started = time.monotonic()
     fixture = load_fixture()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 
 from bot.demo.fixture import DemoFixture
-from bot.demo.runner import Step
 from bot.demo.stages import Stage
+from bot.demo.steps import Step
 from bot.domain.models import Role
 
 

@@ -3,6 +3,7 @@
 A `Stage` hides how each emulator is driven (VK peers and conversation message ids, MAX dialog
 chat ids and callback payload strings), so the demo's steps are one list for both messengers.
 What the bot sent is read back as `Said`: its text, files and buttons in neutral form.
+`open_session` starts the VK emulator and the bot (the VK stage and the interactive demo use it).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 
 from bot.app import App, build_app
 from bot.config import Settings, parse_settings
-from bot.demo.fixture import DemoFixture
+from bot.demo.fixture import DemoFixture, load_fixture
 from bot.domain.models import Role
 from bot.ratelimit import Backoff
+from vk_emulator import Emulator
+from vk_emulator.client import EmulatorControl
 
 JSON = dict[str, Any]
 # VK's attachment kinds in MAX's words: one vocabulary for the steps' expectations.
@@ -128,13 +131,61 @@ def school_settings(fixture: DemoFixture, data_dir: Path, *, vk: JSON | None = N
     return parse_settings(data, data_dir)
 
 
+def demo_settings(fixture: DemoFixture, api_url: str, data_dir: Path) -> Settings:
+    """Settings of the demo school, pointed at the emulator."""
+    school = fixture.school
+    deputies = [p.vk_id for p in fixture.by_role(Role.DEPUTY)]
+    directors = [p.vk_id for p in fixture.by_role(Role.DIRECTOR)]
+    return parse_settings(
+        {
+            "vk": {"token": fixture.token, "group_id": fixture.group_id, "api_url": api_url, "wait": 5},
+            "schools": [{
+                "id": school.id, "name": school.name, "timezone": school.timezone,
+                "director_vk_id": directors[0], "deputy_vk_ids": deputies,
+                "registration_deadline": school.registration_deadline,
+                "schedule": {"quiet_hours": {"start": "00:00", "end": "00:00", "weekends": False}},
+            }],
+        },
+        data_dir,
+    )
+
+
+class DemoSession(Running):
+    """The VK emulator, the bot and a way to act as any demo person."""
+
+    emulator: Emulator
+    control: EmulatorControl
+
+    def __init__(self, fixture: DemoFixture, emulator: Emulator, control: EmulatorControl, app: App,
+                 task: asyncio.Task[None]) -> None:
+        super().__init__(fixture, emulator, control, app, task)
+        self.last: dict[int, JSON] = {}
+
+    async def close(self) -> None:
+        await self.stop()
+
+
+async def open_session(data_dir: Path, fixture: DemoFixture | None = None) -> DemoSession:
+    """Start the emulator with the demo people and the bot with the demo school."""
+    fixture = fixture or load_fixture()
+    emulator = Emulator(token=fixture.token, group_id=fixture.group_id, strict=True)
+    await emulator.start(host="127.0.0.1", port=0)
+    emulator.seed_users(fixture.emulator_users())
+    settings = demo_settings(fixture, emulator.api_url, data_dir)
+    app = await build_app(settings, api_url=emulator.api_url, backoff=Backoff(base=0.1, cap=2))
+    task = asyncio.create_task(app.run())
+    control = EmulatorControl(emulator.base_url)
+    await control.wait_listening()
+    return DemoSession(fixture, emulator, control, app, task)
+
+
 class VkStage(Stage):
     """The VK emulator (strict, schema-checked) and the bot polling it."""
 
     messenger = "vk"
     title = "ВКонтакте"
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: DemoSession) -> None:
         self.session = session
         self.app = session.app
         self.fixture = session.fixture
@@ -191,8 +242,7 @@ class VkStage(Stage):
 
 
 async def open_vk(data_dir: Path, fixture: DemoFixture) -> VkStage:
-    from bot.demo.runner import open_session
-
+    """The VK emulator with the demo people and the bot with the demo school."""
     return VkStage(await open_session(data_dir, fixture))
 
 

@@ -26,9 +26,8 @@ from bot.messaging.events import ChatRef, Edit, Identity, Messenger, Reply
 from bot.ports import MAX_DENIED, Delivery, MessengerPort, OutMessage
 from bot.services.addressing import running, school_address
 from bot.services.reachability import ReachabilityService, reason_for
-from storage.broadcasts import AudiencePerson, Broadcast, BroadcastRepo, Recipient
-from storage.sql import Database
-from storage.stats import StatsRepo
+from bot.stores.broadcasts import AudiencePerson, Broadcast, BroadcastStore, Recipient
+from bot.stores.stats import StatsReads
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +118,11 @@ def _names(people: Sequence[UnreachablePerson], limit: int) -> list[str]:
 class BroadcastService:
     """Broadcast drafts and runs for one bot (every school's deputies)."""
 
-    def __init__(self, db: Database, settings: Settings, outbound: Sender, reachability: ReachabilityService, *,
-                 messengers: Mapping[Messenger, MessengerPort] | None = None,
+    def __init__(self, store: BroadcastStore, stats: StatsReads, settings: Settings, outbound: Sender,
+                 reachability: ReachabilityService, *, messengers: Mapping[Messenger, MessengerPort] | None = None,
                  chats: ChatsProgress | None = None, spawn: Spawn | None = None) -> None:
-        self._repo = BroadcastRepo(db)
-        self._stats = StatsRepo(db)
+        self._repo = store
+        self._stats = stats
         self._settings = settings
         self._outbound = outbound
         # Filled by the composition root as each messenger's adapter is built.

@@ -15,10 +15,7 @@ from typing import Any
 from bot.config import ConfigError, Settings
 from bot.messaging.events import Identity, Messenger
 from bot.ports import Clock, SystemClock
-from storage.audit import AuditRepo
-from storage.consents import ConsentRepo
-from storage.privacy import PrivacyRepo
-from storage.sql import Database
+from bot.stores.privacy import PrivacyStores
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +127,11 @@ def backups_to_delete(names: list[str], keep: int, suffix: str = ".sqlite3") -> 
 class PrivacyService:
     """Export and forget one person (audited), enforce retention, make backups."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Clock | None = None) -> None:
-        self._db = db
-        self._repo = PrivacyRepo(db)
-        self._audit = AuditRepo(db)
-        self._consents = ConsentRepo(db)
+    def __init__(self, stores: PrivacyStores, settings: Settings, clock: Clock | None = None) -> None:
+        self._backups = stores.backups
+        self._repo = stores.data
+        self._audit = stores.audit
+        self._consents = stores.consents
         self._settings = settings
         self._clock = clock or SystemClock()
 
@@ -223,13 +220,13 @@ class PrivacyService:
 
     async def backup(self, target: Path) -> Path:
         """A consistent copy of the live database (SQLite: VACUUM INTO; PostgreSQL: pg_dump)."""
-        await self._db.backup_to(target)
+        await self._backups.backup_to(target)
         return target
 
     async def scheduled_backup(self) -> Path:
         """The daily backup into settings.backup.dir, keeping the newest `keep` copies."""
         folder = self._settings.backup.dir
-        suffix = ".dump" if self._db.dialect == "postgres" else ".sqlite3"
+        suffix = ".dump" if self._backups.dialect == "postgres" else ".sqlite3"
         target = folder / backup_name(self._clock.now(), suffix)
         await self.backup(target)
         for name in backups_to_delete([p.name for p in folder.iterdir()], self._settings.backup.keep, suffix):

@@ -32,11 +32,7 @@ from bot.ports import MAX_DENIED, Clock, Delivery, Outbound, OutMessage, SystemC
 from bot.services.addressing import running, school_address
 from bot.services.my_status import StatusSection
 from bot.services.reminder_templates import ReminderTemplates
-from storage.people import PeopleRepo
-from storage.reminders import LogEntry, NewLogEntry, ReminderRepo
-from storage.sql import Database
-from storage.stats import StatsRepo
-from storage.templates import TemplateFiles
+from bot.stores.reminders import LogEntry, NewLogEntry, ReminderStores
 
 log = logging.getLogger(__name__)
 
@@ -167,17 +163,17 @@ def render_report(report: RunReport, limit: int = MAX_LISTED, templates: Templat
 class ReminderService:
     """Plans and sends the weekly reminders, the mid-week nudge and the missing-table note."""
 
-    def __init__(self, db: Database, settings: Settings, outbound: Outbound | None = None,
+    def __init__(self, stores: ReminderStores, settings: Settings, outbound: Outbound | None = None,
                  clock: Clock | None = None, links: FeatureLinks | None = None) -> None:
-        self._db = db
+        self._transactions = stores.transactions
         self._settings = settings
         self._outbound = outbound
         self._clock = clock or SystemClock()
         self._links: FeatureLinks = links or Links()
-        self._people = PeopleRepo(db)
-        self._stats = StatsRepo(db)
-        self.repo = ReminderRepo(db)
-        self.templates = ReminderTemplates(settings, TemplateFiles(settings.storage.data_dir))
+        self._people = stores.people
+        self._stats = stores.stats
+        self.repo = stores.log
+        self.templates = ReminderTemplates(settings, stores.template_files)
 
     # --- contracts.ReminderLog ---------------------------------------------------------
 
@@ -351,10 +347,10 @@ class ReminderService:
         # The report is stored in the outbox in the same transaction that finishes the log:
         # once nobody is left to remind (so a new run plans nothing), the report is on its way,
         # and a crash from here on leaves it for the outbox's resume at start.
-        async with self._db.transaction() as conn:
-            await self.repo.finish_in(conn, results, self._clock.now())
+        async with self._transactions.transaction() as tx:
+            await self.repo.finish_in(tx, results, self._clock.now())
             if reports:
-                await outbound.enqueue_in(conn, reports)
+                await outbound.enqueue_in(tx, reports)
         if reports:
             await outbound.send_bulk(reports)
             report.report_sent = True

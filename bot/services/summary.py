@@ -1,6 +1,6 @@
 """The head's summary: a school's or the district's indicators, text, chart and spreadsheet.
 
-`SummaryService` reads aggregated figures through `storage.summary.SummaryRepo` (a whole
+`SummaryService` reads aggregated figures through a `bot.stores.summary.SummaryStore` (a whole
 district in a few queries), adds what other features know through `bot.contracts`
 (chats migration, reminders, reachability; each may be off → «нет данных» / zeros in
 JSON), and sends the weekly summary through the `Outbound` port; asked for, a summary is a
@@ -36,6 +36,7 @@ from bot.domain.region import RegionSchool, ranked, slipped
 from bot.messaging.events import ChatRef, Identity, Messenger, OutFile
 from bot.ports import Clock, MessengerPort, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.services.addressing import school_address
+from bot.stores.summary import SummaryData, SummaryStore
 from bot.summary.chart import chart_png
 from bot.summary.export import district_xlsx, region_xlsx, school_xlsx
 from bot.summary.model import (
@@ -46,8 +47,6 @@ from bot.summary.model import (
     TrendPoint,
 )
 from bot.summary.render import render_district, render_region, render_school
-from storage.sql import Database
-from storage.summary import SummaryData, SummaryRepo
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +57,12 @@ DISTRICT_ID = "district"
 class SummaryService:
     """Builds, renders and sends summaries; also `contracts.WeeklySummary`."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
+    def __init__(self, store: SummaryStore, settings: Settings, *, clock: Clock | None = None,
                  outbound: Outbound | None = None, people: PeopleStore | None = None,
                  chats: ChatsProgress | None = None, reminders: ReminderLog | None = None,
                  reachability: Reachability | None = None,
                  messengers: Mapping[Messenger, MessengerPort] | None = None) -> None:
-        self._repo = SummaryRepo(db)
+        self._repo = store
         # Each running messenger's port (MAX's is added when it starts): files for a head in MAX are uploaded there.
         self._messengers: Mapping[Messenger, MessengerPort] = messengers if messengers is not None else {}
         self._settings = settings

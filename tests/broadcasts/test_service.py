@@ -13,9 +13,11 @@ from bot.messaging.events import CallbackAnswer, ChatRef, Edit, Messenger, OutFi
 from bot.ports import Delivery, OutMessage, Sent
 from bot.services.broadcasts import BroadcastRefused, BroadcastService, normalize_class
 from bot.services.reachability import ReachabilityService
+from storage.broadcasts import BroadcastRepo
 from storage.db import Database
 from storage.people import PeopleRepo
 from storage.reach import ReachRepo
+from storage.stats import StatsRepo
 
 
 class FakeSender:
@@ -90,7 +92,7 @@ async def school(db: Database) -> dict[str, Person]:
 
 
 def service(db: Database, settings: Settings, sender: FakeSender, chats: Any = None) -> BroadcastService:
-    return BroadcastService(db, settings, sender, ReachabilityService(ReachRepo(db)), messengers={Messenger.VK: sender},
+    return BroadcastService(BroadcastRepo(db), StatsRepo(db), settings, sender, ReachabilityService(ReachRepo(db)), messengers={Messenger.VK: sender},
                             chats=chats)
 
 
@@ -132,7 +134,7 @@ async def test_a_deputy_in_max_sees_progress_and_report_in_max(db: Database, set
     go through MAX's port to that dialog; VK's port gets none of them; the bulk stays on the outbox."""
     outbox, vk, max_port = FakeSender(crash=True), FakeSender(), FakeSender()
     max_port.messenger = Messenger.MAX
-    svc = BroadcastService(db, settings, outbox, ReachabilityService(ReachRepo(db)),
+    svc = BroadcastService(BroadcastRepo(db), StatsRepo(db), settings, outbox, ReachabilityService(ReachRepo(db)),
                            messengers={Messenger.VK: vk, Messenger.MAX: max_port})
     dialog = ChatRef(messenger=Messenger.MAX, chat_id=7001)
     preview = await svc.create(school["deputy"], "all", None, "Текст")

@@ -6,7 +6,8 @@ import pytest
 
 from bot.domain.models import Organization, Period, Role
 from bot.domain.records import PersonStats
-from storage.broadcasts import AudiencePerson, BroadcastRepo
+from bot.stores.broadcasts import AudiencePerson
+from storage.broadcasts import BroadcastRepo
 from storage.db import Database
 from storage.people import PeopleRepo
 from storage.stats import StatsRepo

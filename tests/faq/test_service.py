@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.composition import faq_stores
 from bot.config import Settings, parse_settings
 from bot.domain.models import Person, Role
 from bot.faq import KnowledgeBaseError
@@ -87,7 +88,7 @@ async def world(db: Database, two_schools: Settings) -> AsyncIterator[World]:
     async def status(person: Person) -> str:
         return f"статус {person.full_name}"
 
-    service = FaqService(db, two_schools, outbound, people, AccessService(people, AuditRepo(db), two_schools),
+    service = FaqService(faq_stores(db), two_schools, outbound, people, AccessService(people, AuditRepo(db), two_schools),
                          my_status=status, clock=clock)
     yield World(service, outbound, db, teacher, colleague, other, clock)
 
@@ -237,7 +238,7 @@ async def test_entry_survives_a_restart(world: World, db: Database, two_schools:
     question_id = await _answered(world)
     await world.service.add_entry(DEPUTY, question_id, "contact")
     people = PeopleRepo(db)
-    fresh = FaqService(db, two_schools, RecordingOutbound(), people,
+    fresh = FaqService(faq_stores(db), two_schools, RecordingOutbound(), people,
                        AccessService(people, AuditRepo(db), two_schools), clock=Clock())
     reply = await fresh.answer(world.colleague, UNKNOWN, messenger="vk")
     assert reply.messages[0].text == "Чинит Петров, кабинет 21."
@@ -354,7 +355,7 @@ async def test_invalid_school_file_fails_the_service(tmp_path: Path, db: Databas
     assert problem is not None and "school1" in problem and '"contact"' in problem and "1000" in problem
     people = PeopleRepo(db)
     with pytest.raises(KnowledgeBaseError):
-        FaqService(db, settings, RecordingOutbound(), people, AccessService(people, AuditRepo(db), settings))
+        FaqService(faq_stores(db), settings, RecordingOutbound(), people, AccessService(people, AuditRepo(db), settings))
 
 
 @pytest.mark.parametrize("command", ["run", "doctor"])

@@ -11,8 +11,10 @@ from bot.messaging.events import Messenger
 from bot.services.broadcasts import BroadcastService
 from bot.services.reachability import ReachabilityService
 from handlers import routers
+from storage.broadcasts import BroadcastRepo
 from storage.db import Database
 from storage.reach import ReachRepo
+from storage.stats import StatsRepo
 from tests.broadcasts.test_service import FakeSender
 from tests.e2e.harness import step
 from tests.handlers.conftest import DEPUTY, TEACHER, NeutralBot, neutral_deps
@@ -30,7 +32,7 @@ async def sender() -> FakeSender:
 async def bot(db: Database, school_settings: Settings, sender: FakeSender) -> NeutralBot:  # noqa: F811
     """The converted routers with broadcasts wired, answering through a fake messenger."""
     deps = await neutral_deps(db, school_settings)
-    deps.broadcasts = BroadcastService(db, school_settings, sender, ReachabilityService(ReachRepo(db)),
+    deps.broadcasts = BroadcastService(BroadcastRepo(db), StatsRepo(db), school_settings, sender, ReachabilityService(ReachRepo(db)),
                                        messengers={Messenger.VK: sender})
     messenger = FakeMessenger()
     return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.composition import faq_stores
 from bot.config import Settings
 from bot.messaging import actions
 from bot.messaging.events import Identity, Messenger
@@ -30,7 +31,7 @@ async def sender() -> FakeSender:
 async def bot(db: Database, school_settings: Settings, sender: FakeSender) -> NeutralBot:  # noqa: F811
     """The converted routers with the FAQ wired, answering through a fake messenger."""
     deps = await neutral_deps(db, school_settings)
-    deps.faq = FaqService(db, school_settings, sender, deps.people, deps.access, clock=deps.clock)
+    deps.faq = FaqService(faq_stores(db), school_settings, sender, deps.people, deps.access, clock=deps.clock)
     return neutral_bot(deps)
 
 

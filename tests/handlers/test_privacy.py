@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_dispatcher, handler_data
+from bot.composition import privacy_stores
 from bot.config import parse_settings
 from bot.messaging import actions
 from bot.messaging.events import ButtonPressed, ChatKind, ChatRef, Identity, Messenger
@@ -30,7 +31,7 @@ async def _bot(db: Database, tmp_path: Path, *, consent: bool, failing_uploads: 
                      "deputy_vk_ids": [DEPUTY], "registration_deadline": "2026-12-01"}],
     }, tmp_path)
     deps = await neutral_deps(db, settings)
-    deps.privacy = PrivacyService(db, settings, FixedClock())
+    deps.privacy = PrivacyService(privacy_stores(db), settings, FixedClock())
     messenger = FakeMessenger(failing_uploads=failing_uploads)
     return NeutralBot(build_dispatcher(deps, routers()), messenger, handler_data(deps, messenger), deps)
 

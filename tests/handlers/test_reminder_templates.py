@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from bot.app import build_dispatcher, handler_data
+from bot.composition import reminder_stores
 from bot.config import Settings
 from bot.domain.ui import Keyboard
 from bot.messaging import actions
@@ -27,7 +28,7 @@ NEW_TEXT = "Созвонитесь с родителями {класс} в Сф�
 async def bot(db: Database, school_settings: Settings) -> NeutralBot:  # noqa: F811
     """The converted routers with reminders wired and the dialog-state store."""
     deps = await neutral_deps(db, school_settings)
-    deps.reminders = ReminderService(db, school_settings, None, FixedClock())
+    deps.reminders = ReminderService(reminder_stores(db, school_settings), school_settings, None, FixedClock())
     messenger = FakeMessenger()
     data = {**handler_data(deps, messenger), "dialogs": ConversationStateRepo(db, FixedClock().now)}
     return NeutralBot(build_dispatcher(deps, routers()), messenger, data, deps)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import dialog_of
+from bot.composition import reminder_stores
 from bot.config import parse_settings
 from bot.domain.models import Organization, Role
 from bot.domain.ui import Button, Keyboard
@@ -199,7 +200,7 @@ async def test_reminder_report_names_who_never_started_the_bot(rig: Rig, tmp_pat
     await seed_stats(rig.db, [(pid, {"group_messages": 1, "calls": 1, "ejd_linked": True, "registered": True})
                               for pid in ids])
     outbound = RoutedOutbound(vk=None, senders={Messenger.MAX: rig.outbound})  # type: ignore[arg-type]
-    report = await ReminderService(rig.db, settings, outbound, MovableClock(MONDAY_10)).run("school1")
+    report = await ReminderService(reminder_stores(rig.db, settings), settings, outbound, MovableClock(MONDAY_10)).run("school1")
     assert report.sent == 1 and [u.reason for u in report.unreachable] == ["MAX: человек не запускал бота или остановил его"]
     assert len(rig.texts(started)) == 1
     [text] = rig.texts(deputy)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bot.composition import reminder_stores
 from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from bot.messaging.events import Messenger
@@ -49,7 +50,8 @@ async def test_both_identities_go_to_max_by_default(tmp_path: Path, rdb: Databas
     """Default preference «max»: the teacher with both gets MAX, the others their one messenger; one report in MAX."""
     await _school(rdb)
     outbound = FakeOutbound()
-    service = ReminderService(rdb, _settings(tmp_path), outbound, MovableClock(MONDAY_10))
+    settings = _settings(tmp_path)
+    service = ReminderService(reminder_stores(rdb, settings), settings, outbound, MovableClock(MONDAY_10))
     await service.run("school1")
     reminders = {(m.messenger, m.peer_id) for m in outbound.sent if m.kind == "reminder"}
     assert reminders == {(Messenger.MAX, 8001), (Messenger.VK, 2002), (Messenger.MAX, 8003)}
@@ -61,7 +63,8 @@ async def test_preference_vk_sends_through_vk(tmp_path: Path, rdb: Database) -> 
     """`messenger_preference = "vk"`: the teacher with both and the deputy are written to in VK."""
     await _school(rdb)
     outbound = FakeOutbound()
-    service = ReminderService(rdb, _settings(tmp_path, messenger_preference="vk"), outbound, MovableClock(MONDAY_10))
+    settings = _settings(tmp_path, messenger_preference="vk")
+    service = ReminderService(reminder_stores(rdb, settings), settings, outbound, MovableClock(MONDAY_10))
     await service.run("school1")
     assert (Messenger.VK, 2001) in _targets(outbound) and (Messenger.MAX, 8003) in _targets(outbound)
     assert [(m.messenger, m.peer_id) for m in outbound.sent if m.kind != "reminder"] == [(Messenger.VK, 1002)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.composition import reminder_stores
 from bot.config import Settings
 from bot.contracts import UnreachablePerson
 from bot.domain.models import Period, Person, Role
@@ -63,7 +64,7 @@ async def school(db: Database) -> dict[str, int]:
 async def test_plan_covers_open_points_per_person(rdb: Database, settings: Settings) -> None:
     """One planned reminder per person with open points; no VK page → vk_id None; the JSON shape."""
     ids = await school(rdb)
-    planned = await ReminderService(rdb, settings).plan("school1", now=MONDAY_10)
+    planned = await ReminderService(reminder_stores(rdb, settings), settings).plan("school1", now=MONDAY_10)
     by_name = {p.name: p for p in planned}
     assert set(by_name) == {"Иванова Анна Петровна", "Смирнова Ольга Викторовна", "Сидорова Мария Ивановна"}
     assert by_name["Иванова Анна Петровна"].reasons == ["messages_below_threshold"]
@@ -78,7 +79,7 @@ async def test_plan_covers_open_points_per_person(rdb: Database, settings: Setti
 async def test_no_import_no_plan(rdb: Database, settings: Settings) -> None:
     """Before any table is imported there is nobody to remind."""
     await add_person(rdb, "Иванова Анна Петровна", Role.TEACHER, 2001)
-    assert await ReminderService(rdb, settings).plan("school1") == []
+    assert await ReminderService(reminder_stores(rdb, settings), settings).plan("school1") == []
 
 
 async def test_run_sends_once_reports_unreachable_first_and_respects_seven_days(
@@ -87,7 +88,7 @@ async def test_run_sends_once_reports_unreachable_first_and_respects_seven_days(
     await school(rdb)
     outbound = FakeOutbound(unreachable={2003: 901})
     clock = MovableClock(MONDAY_10)
-    service = ReminderService(rdb, settings, outbound, clock)
+    service = ReminderService(reminder_stores(rdb, settings), settings, outbound, clock)
     report = await service.run("school1", now=MONDAY_10)
     assert [m.peer_id for m in outbound.sent if m.kind == "reminder"] == [2001]
     assert outbound.sent[0].keyboard is not None and outbound.sent[0].org_id == "school1"
@@ -121,7 +122,7 @@ async def test_chats_and_reachability_are_read_when_on(rdb: Database, settings: 
     reach = FakeReach([UnreachablePerson(person_id=ids["Иванова"], name="Иванова А. П.", vk_id=2001, code=902,
                                          reason="запретила сообщения")])
     outbound = FakeOutbound()
-    service = ReminderService(rdb, settings, outbound, links=Links(
+    service = ReminderService(reminder_stores(rdb, settings), settings, outbound, links=Links(
         chats=FakeChats({ids["Орлов"]: ["5А — родители"]}), reachability=reach))
     planned = {p.name: p for p in await service.plan("school1", now=MONDAY_10)}
     assert planned["Орлов Олег Олегович"].reasons == ["chats_not_confirmed"]
@@ -134,10 +135,10 @@ async def test_nudge_from_live_counts(rdb: Database, settings: Settings) -> None
     """The mid-week nudge goes to teachers below the threshold this week, once; off without live counts."""
     ids = await school(rdb)
     wednesday = MONDAY_10 + dt.timedelta(days=2, hours=5)
-    assert await ReminderService(rdb, settings, FakeOutbound()).nudge("school1", now=wednesday) == 0
+    assert await ReminderService(reminder_stores(rdb, settings), settings, FakeOutbound()).nudge("school1", now=wednesday) == 0
     outbound = FakeOutbound()
     live = FakeLive({ids["Иванова"]: 1, ids["Орлов"]: 5, ids["Смирнова"]: None})
-    service = ReminderService(rdb, settings, outbound, links=Links(live_counts=live))
+    service = ReminderService(reminder_stores(rdb, settings), settings, outbound, links=Links(live_counts=live))
     assert await service.nudge("school1", now=wednesday) == 1
     assert [m.peer_id for m in outbound.sent] == [2001]
     assert "1 сообщение" in outbound.sent[0].text
@@ -149,7 +150,7 @@ async def test_nudge_from_live_counts(rdb: Database, settings: Settings) -> None
 async def test_missing_import_note(rdb: Database, settings: Settings) -> None:
     """Monday 09:00 without last Friday's table: one note to the deputy; with it, none."""
     outbound = FakeOutbound()
-    service = ReminderService(rdb, settings, outbound)
+    service = ReminderService(reminder_stores(rdb, settings), settings, outbound)
     monday_9 = MONDAY_10 - dt.timedelta(hours=1)
     assert await service.missing_import_note("school1", now=monday_9)
     assert len(outbound.to(1002)) == 1 and "14.11.2026–20.11.2026" in outbound.to(1002)[0].text
@@ -160,7 +161,7 @@ async def test_missing_import_note(rdb: Database, settings: Settings) -> None:
 async def test_status_section(rdb: Database, settings: Settings) -> None:
     """«Мой статус»: figures of the last period, live counts, open tasks and the next reminder."""
     ids = await school(rdb)
-    service = ReminderService(rdb, settings, FakeOutbound(), links=Links(live_counts=FakeLive({ids["Иванова"]: 2})))
+    service = ReminderService(reminder_stores(rdb, settings), settings, FakeOutbound(), links=Links(live_counts=FakeLive({ids["Иванова"]: 2})))
     people = {p.id: p for p in await service._people.in_org("school1")}
     section = await service.status_section(people[ids["Иванова"]], MONDAY_10 - dt.timedelta(hours=2))
     assert section is not None

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.domain.models import Role
+from bot.stores.reminders import NewLogEntry
 from storage.db import Database
-from storage.reminders import NewLogEntry, ReminderRepo
+from storage.reminders import ReminderRepo
 from tests.reminders.conftest import PERIOD, add_person
 
 NOW = dt.datetime(2026, 11, 23, 7, 0, tzinfo=dt.UTC)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.composition import privacy_stores
 from bot.config import Settings
 from bot.domain.models import Organization, Role
 from bot.messaging.events import Identity, Messenger
@@ -22,7 +23,7 @@ async def test_a_vk_and_a_max_account_with_one_number_consent_apart(db: Database
     in_vk = await people.add("school1", "Иванова Анна Петровна", Role.TEACHER, vk_id=SAME)
     in_max = await people.add("school1", "Петров Сергей Иванович", Role.TEACHER)
     await people.bind_max(in_max.id, SAME)
-    privacy = PrivacyService(db, school_settings, FixedClock())
+    privacy = PrivacyService(privacy_stores(db), school_settings, FixedClock())
     version = privacy.terms("school1").version
     assert await privacy.accept(Identity(messenger=Messenger.MAX, external_id=SAME), "school1", version)
     consents = ConsentRepo(db)

@@ -11,6 +11,7 @@ from bot.domain.models import Role
 from bot.services.summary import SummaryService
 from storage.db import Database
 from storage.people import PeopleRepo
+from storage.summary import SummaryRepo
 from tests.summary.conftest import WEEK2, FixedClock, put_week, seed_school
 
 EVIL = ["=HYPERLINK(\"http://x\",\"y\")", "+7 999", "-1+2", "@SUM(A1)"]
@@ -22,7 +23,7 @@ async def test_xlsx_writes_formula_like_names_as_text(db: Database, school_setti
     people = PeopleRepo(db)
     evil_ids = [(await people.add("school1", name, Role.TEACHER)).id for name in EVIL]
     await put_week(db, "school1", WEEK2, [(pid, {"group_messages": 4}) for pid in evil_ids])
-    service = SummaryService(db, school_settings, clock=FixedClock())
+    service = SummaryService(SummaryRepo(db), school_settings, clock=FixedClock())
     data = await service.spreadsheet(await service.school("school1"))
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Показатели", "Сотрудники"]
@@ -40,7 +41,7 @@ async def test_chart_is_a_png_even_without_data(db: Database, school_settings: S
     from PIL import Image
 
     await seed_school(db)
-    service = SummaryService(db, school_settings, clock=FixedClock())
+    service = SummaryService(SummaryRepo(db), school_settings, clock=FixedClock())
     summary = await service.school("school1")
     png = await service.chart(summary)
     image = Image.open(io.BytesIO(png))
@@ -60,7 +61,7 @@ async def test_district_workbook_has_schools_and_ranking(db: Database, tmp_path:
                                            {"id": "school2", "name": "=СОШ № 2"}]}, tmp_path)
     await seed_school(db, "school1", "СОШ № 1")
     await seed_school(db, "school2", "=СОШ № 2")
-    service = SummaryService(db, settings, clock=FixedClock())
+    service = SummaryService(SummaryRepo(db), settings, clock=FixedClock())
     wb = load_workbook(io.BytesIO(await service.spreadsheet(await service.district())))
     assert wb.sheetnames == ["Показатели", "Школы", "Рейтинг"]
     assert [r[0].value for r in wb["Школы"].iter_rows(min_row=2)] == ["СОШ № 1", "=СОШ № 2"]

@@ -18,6 +18,7 @@ from bot.summary.model import RegionSummary
 from bot.summary.render import MESSAGE_LIMIT, render_region
 from storage.db import Database
 from storage.people import PeopleRepo
+from storage.summary import SummaryRepo
 from tests.summary.conftest import WEEK1, WEEK2, FixedClock, put_week
 
 # org id, district, teachers who wrote ≥ 3 messages out of 10 in week 1 and in week 2.
@@ -45,7 +46,7 @@ async def _seed(db: Database) -> None:
 async def service(db: Database, tmp_path: Path) -> SummaryService:
     """The summary service over four schools in two districts with two weeks each."""
     await _seed(db)
-    return SummaryService(db, _settings(tmp_path), clock=FixedClock())
+    return SummaryService(SummaryRepo(db), _settings(tmp_path), clock=FixedClock())
 
 
 async def test_region_ranks_every_school_and_finds_the_one_that_slipped(service: SummaryService) -> None:

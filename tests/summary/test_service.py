@@ -74,7 +74,7 @@ class Reach:
 async def test_school_summary_counts_shares_changes(db: Database, school_settings: Settings) -> None:
     """Week 2 against week 1: teachers registered, ≥ 3 messages, calls; pupils null; profile active."""
     await seed_school(db)
-    summary = await SummaryService(db, school_settings, clock=FixedClock()).school("school1")
+    summary = await SummaryService(SummaryRepo(db), school_settings, clock=FixedClock()).school("school1")
     data = summary.as_json()
     assert data["period"] == {"start": "2026-11-14", "end": "2026-11-20"}
     ind = data["indicators"]
@@ -92,7 +92,7 @@ async def test_school_summary_counts_shares_changes(db: Database, school_setting
 async def test_weakest_names_and_no_names(db: Database, school_settings: Settings) -> None:
     """The weakest indicator names its teachers; the figures-only text names nobody."""
     await seed_school(db)
-    service = SummaryService(db, school_settings, clock=FixedClock())
+    service = SummaryService(SummaryRepo(db), school_settings, clock=FixedClock())
     summary = await service.school("school1")
     assert summary.weakest[0].id == "teachers_1call"
     text = render_school(summary, names=True)
@@ -109,7 +109,7 @@ async def test_a_missing_column_is_null_not_zero(db: Database, school_settings: 
     from tests.summary.conftest import put_week
 
     await put_week(db, "school1", WEEK1, [(pid, {"group_messages": 4}) for pid in ids.values()])
-    data = (await SummaryService(db, school_settings, clock=FixedClock()).school("school1")).as_json()
+    data = (await SummaryService(SummaryRepo(db), school_settings, clock=FixedClock()).school("school1")).as_json()
     assert data["indicators"]["teachers_1call"]["count"] is None
     assert data["indicators"]["teachers_ejd"]["count"] is None
     assert data["indicators"]["teachers_3plus"] == {"count": 5, "share": 1.0, "change": None}
@@ -120,7 +120,7 @@ async def test_a_missing_column_is_null_not_zero(db: Database, school_settings: 
 async def test_period_argument_and_an_empty_period(db: Database, school_settings: Settings) -> None:
     """An explicit period picks that week (no previous before week 1); a week with no data is all null."""
     await seed_school(db)
-    service = SummaryService(db, school_settings, clock=FixedClock())
+    service = SummaryService(SummaryRepo(db), school_settings, clock=FixedClock())
     first = (await service.school("school1", period=WEEK1)).as_json()
     assert first["indicators"]["teachers_3plus"] == {"count": 2, "share": 0.5, "change": None}
     empty = await service.school("school1", period=Period.parse("2026-10-03..2026-10-09"))
@@ -130,7 +130,7 @@ async def test_period_argument_and_an_empty_period(db: Database, school_settings
 async def test_features_fill_their_lines(db: Database, school_settings: Settings) -> None:
     """Chats, reminders and reachability providers show up in JSON and text."""
     await seed_school(db)
-    service = SummaryService(db, school_settings, clock=FixedClock(), chats=Chats(), reminders=Reminders(),
+    service = SummaryService(SummaryRepo(db), school_settings, clock=FixedClock(), chats=Chats(), reminders=Reminders(),
                              reachability=Reach())
     summary = await service.school("school1")
     assert summary.as_json()["migration"] == {"expected": 10, "confirmed": 4}
@@ -144,7 +144,7 @@ async def test_org_table_status_and_pupils(db: Database, school_settings: Settin
     await seed_school(db)
     await put_org_row(db, OrgStats(org_id="school1", period=WEEK2, students_total=400, students_ejd=100,
                                    status="inactive"))
-    data = (await SummaryService(db, school_settings, clock=FixedClock()).school("school1")).as_json()
+    data = (await SummaryService(SummaryRepo(db), school_settings, clock=FixedClock()).school("school1")).as_json()
     assert data["indicators"]["students_ejd"] == {"count": 100, "share": 0.25, "change": None}
     assert data["profile_status"] == "inactive"
 
@@ -156,7 +156,7 @@ async def test_district_ranking_and_total(db: Database, tmp_path: Path) -> None:
     await seed_school(db, "school1", "СОШ № 1")
     await seed_school(db, "school2", "СОШ № 2")
     await put_org_row(db, OrgStats(org_id="school2", period=WEEK2, status="inactive"))
-    district = await SummaryService(db, settings, clock=FixedClock()).district()
+    district = await SummaryService(SummaryRepo(db), settings, clock=FixedClock()).district()
     assert district.total.indicator("teachers_3plus").count == 6
     assert district.total.indicator("teachers_3plus").change == 2
     assert [r.org_id for r in district.ranking["teachers_3plus"]] == ["school2", "school1"]
@@ -180,7 +180,7 @@ async def test_send_weekly_once_per_period(db: Database, school_settings: Settin
     await seed_school(db)
     people = PeopleRepo(db)
     out = FakeOutbound()
-    service = SummaryService(db, school_settings, clock=FixedClock(), outbound=out, people=people)
+    service = SummaryService(SummaryRepo(db), school_settings, clock=FixedClock(), outbound=out, people=people)
     assert await service.send_weekly("school1") is True
     assert sorted(m.peer_id for m in out.bulk) == [1001, 1002]
     assert out.bulk[0].attachments == (f"photo1_{out.bulk[0].peer_id}", f"doc1_{out.bulk[0].peer_id}")
@@ -210,7 +210,7 @@ async def test_send_weekly_reaches_a_head_in_max_with_the_files_uploaded_to_max(
     settings = parse_settings({"schools": [{"id": "school1", "name": "МБОУ СОШ № 1", "director_vk_id": 1001,
                                             "deputy_max_ids": [7002], "messenger_preference": "max"}]}, tmp_path)
     out, port = FakeOutbound(), FakeMaxPort()
-    service = SummaryService(db, settings, clock=FixedClock(), outbound=out, people=PeopleRepo(db),
+    service = SummaryService(SummaryRepo(db), settings, clock=FixedClock(), outbound=out, people=PeopleRepo(db),
                              messengers={Messenger.MAX: port})  # type: ignore[dict-item]
     assert await service.send_weekly("school1") is True
     by_messenger = {m.messenger: m for m in out.bulk}
@@ -230,8 +230,8 @@ async def test_send_weekly_off_or_without_data(db: Database, tmp_path: Path) -> 
                                        "schedule": {"weekly_summary": False}}]}, tmp_path)
     await seed_school(db)
     out = FakeOutbound()
-    assert await SummaryService(db, off, clock=FixedClock(), outbound=out).send_weekly("school1") is False
+    assert await SummaryService(SummaryRepo(db), off, clock=FixedClock(), outbound=out).send_weekly("school1") is False
     on = parse_settings({"schools": [{"id": "school1", "director_vk_id": 1001},
                                      {"id": "school2", "director_vk_id": 1003}]}, tmp_path)
-    assert await SummaryService(db, on, clock=FixedClock(), outbound=out).send_weekly("school2") is False
+    assert await SummaryService(SummaryRepo(db), on, clock=FixedClock(), outbound=out).send_weekly("school2") is False
     assert out.bulk == []

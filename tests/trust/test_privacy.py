@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.composition import privacy_stores
 from bot.config import Settings
 from bot.domain.models import Organization, Role
 from bot.messaging.events import ChatRef, Identity, Messenger
@@ -46,20 +47,20 @@ async def _school(db: Database) -> tuple[int, int]:
 async def test_export_lists_every_table_about_the_person(db: Database, settings: Settings) -> None:
     """export-person returns the person, their classes, figures and VK account."""
     anna, _ = await _school(db)
-    data = await PrivacyService(db, settings).export_person(anna)
+    data = await PrivacyService(privacy_stores(db), settings).export_person(anna)
     assert data is not None
     tables = data["tables"]
     assert tables["people"][0]["full_name"] == "Иванова Анна Петровна"
     assert tables["person_classes"][0]["class_name"] == "5А"
     assert tables["person_stats"][0]["group_messages"] == 5
     assert tables["vk_users"][0]["vk_id"] == 2001
-    assert await PrivacyService(db, settings).export_person(999) is None
+    assert await PrivacyService(privacy_stores(db), settings).export_person(999) is None
 
 
 async def test_forget_removes_personal_data_but_keeps_totals(db: Database, settings: Settings) -> None:
     """After forget the name and VK id are gone, the school's totals are unchanged, it is audited."""
     anna, _ = await _school(db)
-    changed = await PrivacyService(db, settings).forget_person(anna)
+    changed = await PrivacyService(privacy_stores(db), settings).forget_person(anna)
     assert changed and changed["people"] == 1
     async with db.read() as conn:
         row = await (await conn.execute("SELECT full_name, vk_id, active FROM people WHERE id = ?", (anna,))).fetchone()
@@ -84,9 +85,9 @@ async def test_forget_drops_the_persons_dialog_steps(db: Database, settings: Set
                         Identity(messenger=Messenger.VK, external_id=2002))]
     for key in keys:
         await states.set(key, "link", {"answers": {"link": "https://vk.me/join/x"}})
-    exported = await PrivacyService(db, settings).export_person(anna)
+    exported = await PrivacyService(privacy_stores(db), settings).export_person(anna)
     assert exported is not None and len(exported["tables"]["conversation_state"]) == 2
-    changed = await PrivacyService(db, settings).forget_person(anna)
+    changed = await PrivacyService(privacy_stores(db), settings).forget_person(anna)
     assert changed["conversation_state"] == 2
     assert [await states.get(k) is None for k in keys] == [True, True, False]
 
@@ -100,7 +101,7 @@ async def test_retention_drops_old_statistics_and_people_who_left(db: Database, 
             "VALUES (?, 'school1', '2020-01-04', '2020-01-10', 3)", (anna,))
         await conn.execute("UPDATE people SET active = 0, left_at = '2020-01-01T00:00:00+00:00' WHERE id = ?", (petr,))
     clock = FixedClock(dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
-    result = await PrivacyService(db, settings, clock).enforce_retention()
+    result = await PrivacyService(privacy_stores(db), settings, clock).enforce_retention()
     assert result["statistics"] == 1 and result["people"] == 1
     async with db.read() as conn:
         name = (await (await conn.execute("SELECT full_name FROM people WHERE id = ?", (petr,))).fetchone())[0]
@@ -124,7 +125,7 @@ def test_data_notice_names_retention(settings: Settings) -> None:
 async def test_scheduled_backup_is_consistent_and_rotates(db: Database, settings: Settings) -> None:
     """A backup taken from the live WAL database opens with the same rows; old copies rotate."""
     await _school(db)
-    service = PrivacyService(db, settings)
+    service = PrivacyService(privacy_stores(db), settings)
     folder = settings.backup.dir
     folder.mkdir(parents=True)
     for i in range(settings.backup.keep + 2):
