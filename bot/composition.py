@@ -42,6 +42,7 @@ from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import Links, ReminderService
 from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
+from storage.chats import ChatsSql
 from storage.conversation_state import ConversationStateRepo
 from storage.identity import IdentityRepo
 from storage.invites import InvitesRepo
@@ -129,8 +130,9 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     audit = AuditRepo(db)
     access = AccessService(people, audit, settings)
     my_status = MyStatusService(clock)
-    chats = ChatsService(db, settings, outbound=outbound, members=channels.members, community=channels.community,
-                         clock=clock, dialogs=dialogs)
+    chats = ChatsService(ChatsSql(db), settings, outbound=outbound, members=channels.members,
+                         community=channels.community, clock=clock, dialogs=dialogs,
+                         bot_id=channels.community.group_id)
     reachability = ReachabilityService(ReachRepo(db), probe=channels.reach)
     live_counts = LiveCountsService(LiveCountsRepo(db), settings, clock=clock)
     templates = reminder_templates(settings)

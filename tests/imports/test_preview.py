@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.domain.models import Period, Person, Role
 from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, StatsResult
+from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService, Mode, Preview
 from bot.services.imports.stats import MAX_PENDING
 from storage.confirmations import ConfirmationRepo
@@ -19,6 +20,13 @@ from storage.roster import RosterEntry, RosterRepo
 from storage.stats import StatsRepo
 from tests.imports.conftest import FixedClock, full_dump
 from tests.imports.tables import ROSTER_HEADER, TITLE, csv_bytes, xlsx
+
+
+def vk(user_id: int) -> Identity:
+    return Identity(messenger=Messenger.VK, external_id=user_id)
+
+
+DEPUTY = vk(1002)
 
 WEEK = Period.parse("2026-11-14..2026-11-20")
 STATS_HEADER = ["ФИО", "Сообщений в групповых чатах", "Звонков"]
@@ -93,14 +101,14 @@ async def test_a_confirmation_applies_once_and_only_what_was_shown(
     """A held import applies with its preview once; a second press is refused; a changed roster re-previews."""
     data = _roster("Иванова Анна Петровна", "Петров Игорь Сергеевич")
     shown = await service.submit(data, "s.xlsx", kind="roster")
-    held_id = await service.hold(shown, actor_vk_id=1002, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    held_id = await service.hold(shown, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u", size=1)
     await PeopleRepo(db).add("school1", "Новенькая Ната", Role.TEACHER)
     held = await service.held(held_id)
     assert held is not None
     changed = await service.confirm(held, data, only_org="school1")
     assert changed.preview is not None and changed.preview.left == 4 and changed.result is None
     assert (await service.held(held_id)).status == "superseded"  # type: ignore[union-attr]
-    again_id = await service.hold(changed, actor_vk_id=1002, org_id="school1", file_name="s.xlsx", source="u",
+    again_id = await service.hold(changed, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u",
                                   size=1)
     again = await service.held(again_id)
     assert again is not None
@@ -110,7 +118,27 @@ async def test_a_confirmation_applies_once_and_only_what_was_shown(
     with pytest.raises(ImportRefused, match="уже применена"):
         await service.confirm(again, data, only_org="school1")
     assert await full_dump(db) == before
-    assert not await service.cancel(again_id, 1002)
+    assert not await service.cancel(again_id, DEPUTY)
+
+
+async def test_a_held_import_belongs_to_its_account_on_its_messenger(
+        service: ImportService, staff: dict[str, Person], db: Database) -> None:
+    """MAX user 1002 is not VK user 1002: they can neither cancel nor apply VK 1002's held import."""
+    data = _roster("Иванова Анна Петровна")
+    shown = await service.submit(data, "s.xlsx", kind="roster")
+    held_id = await service.hold(shown, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    namesake = Identity(messenger=Messenger.MAX, external_id=1002)
+    held = await service.held(held_id)
+    assert held is not None and held.actor == DEPUTY
+    assert not await service.cancel(held_id, namesake)
+    before = await full_dump(db)
+    with pytest.raises(ImportRefused, match="уже применена или отменена"):
+        await service.confirm(held.model_copy(update={"actor": namesake}), data, only_org="school1")
+    assert await full_dump(db) == before
+    assert (await service.held(held_id)).status == "open"  # type: ignore[union-attr]
+    # The MAX account's own held import is kept apart: holding it does not supersede VK 1002's.
+    await service.hold(shown, actor=namesake, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    assert (await service.held(held_id)).status == "open"  # type: ignore[union-attr]
 
 
 async def test_a_cancelled_import_cannot_be_applied(service: ImportService, staff: dict[str, Person],
@@ -118,9 +146,9 @@ async def test_a_cancelled_import_cannot_be_applied(service: ImportService, staf
     """«Отменить» closes the held import: applying it later is refused and changes nothing."""
     data = _roster("Иванова Анна Петровна")
     shown = await service.submit(data, "s.xlsx", kind="roster")
-    held_id = await service.hold(shown, actor_vk_id=1002, org_id="school1", file_name="s.xlsx", source="u", size=1)
-    assert not await ConfirmationRepo(db).close(held_id, 2001, "cancelled")  # not theirs
-    assert await service.cancel(held_id, 1002)
+    held_id = await service.hold(shown, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    assert not await ConfirmationRepo(db).close(held_id, vk(2001), "cancelled")  # not theirs
+    assert await service.cancel(held_id, DEPUTY)
     held = await service.held(held_id)
     assert held is not None and held.status == "cancelled"
     before = await full_dump(db)

@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.domain.models import Period, Person, Role
 from bot.imports.reader import ImportRefused
+from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService
 from storage.db import Database
 from storage.people import PeopleRepo
@@ -60,7 +61,7 @@ async def test_resolving_a_kept_aside_row(service: ImportService, staff: dict[st
     ambiguous, unknown = await service.pending("school1")
     with pytest.raises(ImportRefused, match="нет среди подходящих"):
         await service.resolve_pending(ambiguous.id, staff["ivanova"].id)
-    await service.resolve_pending(ambiguous.id, staff["sid_pavel"].id, actor_vk_id=1002)
+    await service.resolve_pending(ambiguous.id, staff["sid_pavel"].id, actor=Identity(messenger=Messenger.VK, external_id=1002))
     await service.resolve_pending(unknown.id, None)
     stats = await StatsRepo(db).person_stats("school1", WEEK)
     assert [(s.person_id, s.group_messages) for s in stats] == [(staff["sid_pavel"].id, 3)]

@@ -12,7 +12,7 @@ from bot.domain.chats import ExpectedChat
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging.state import StateKey
-from storage.chats import Confirmation
+from bot.stores.chats import Confirmation
 
 PAGE = 7  # chats per «Мои чаты» page: with «Добавить», «Назад» and «Дальше» an inline keyboard holds 10
 MAIN_MESSENGERS = ("whatsapp", "viber", "telegram")

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.models import Period
 from bot.imports.report import Problem
+from bot.messaging.events import Identity
 from storage.audit import AuditRepo
 from storage.stats import StatsRepo
 
@@ -20,7 +21,7 @@ def sorted_problems(problems: Sequence[Problem]) -> list[Problem]:
 
 async def record_in(conn: Any, orgs: Sequence[str], kind: str, period: Period | None, file_name: str,
                     read: Sequence[tuple[Any, ...]], stored: Sequence[tuple[Any, ...]],
-                    problems: Sequence[Problem], imported_by: int | None) -> dict[str, int]:
+                    problems: Sequence[Problem], imported_by: Identity | None) -> dict[str, int]:
     """The import's record for each school (rows read and stored counted by their org, the
     second item of each tuple in `read`, the first of each in `stored`); returns the ids."""
     ids: dict[str, int] = {}
@@ -33,7 +34,7 @@ async def record_in(conn: Any, orgs: Sequence[str], kind: str, period: Period | 
             rows_read=read_by.get(org, 0), rows_imported=stored_by.get(org, 0),
             problems=dumped, imported_by=imported_by,
         )
-        await AuditRepo.write_in(conn, actor_vk_id=imported_by, org_id=org, action=f"import_{kind}",
+        await AuditRepo.write_in(conn, actor=imported_by, org_id=org, action=f"import_{kind}",
                                  outcome="ok", target=file_name[:200],
                                  details={"period": period.key if period else None, "import_id": ids[org]})
     return ids

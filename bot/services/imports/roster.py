@@ -14,6 +14,7 @@ from bot.imports.matching import ambiguous
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, RosterResult
 from bot.imports.table import DataRow, ParsedTable, TableKind
+from bot.messaging.events import Identity
 from bot.services.imports.orgs import OrgScope
 from bot.services.imports.plan import MAX_LEFT_NAMES, Preview
 from bot.services.imports.record import record_in, sorted_problems
@@ -84,7 +85,7 @@ class RosterPlan:
     changed: int
     problems: list[Problem]
     file_name: str
-    imported_by: int | None
+    imported_by: Identity | None
     rows_read: int
     sheet: str
     people: list[Person] = field(default_factory=list)
@@ -119,7 +120,7 @@ class RosterPlan:
 
 
 async def plan_roster_in(conn: Any, scope: OrgScope, table: ParsedTable, rows: list[RosterRow], orgs: list[str],
-                         problems: list[Problem], file_name: str, imported_by: int | None) -> RosterPlan:
+                         problems: list[Problem], file_name: str, imported_by: Identity | None) -> RosterPlan:
     """The plan against the people stored now (inside the write transaction)."""
     await scope.sync_config_in(conn)
     people = await RosterRepo.people_in(conn, orgs, include_left=True)

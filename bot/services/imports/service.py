@@ -23,6 +23,7 @@ from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
 from bot.imports.table import ParsedTable, TableKind
 from bot.imports.worker import ProcessParser, TableParser
+from bot.messaging.events import Identity
 from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, SystemClock
 from bot.services.imports.orgs import OrgScope
@@ -41,8 +42,9 @@ from bot.services.imports.stats import (
     refuse_mostly_strangers,
     refuse_not_stats,
 )
+from bot.stores.imports import ImportConfirmation
 from storage.audit import AuditRepo
-from storage.confirmations import ConfirmationRepo, ImportConfirmation
+from storage.confirmations import ConfirmationRepo
 from storage.roster import PersonRef, RosterRepo
 from storage.sql import Database
 from storage.stats import PendingRow, StatsRepo
@@ -123,7 +125,7 @@ class ImportService:
 
     @_timed
     async def submit(self, data: bytes, file_name: str, *, kind: str | None = None, mode: Mode = Mode.AUTO,
-                     period: Period | None = None, org_id: str | None = None, imported_by: int | None = None,
+                     period: Period | None = None, org_id: str | None = None, imported_by: Identity | None = None,
                      only_org: str | None = None, expected: Preview | None = None,
                      confirmation: int | None = None) -> Outcome[ImportResult]:
         """Import a file as `kind` ('roster' or 'stats'; None: as its headers say), or only preview it.
@@ -136,7 +138,9 @@ class ImportService:
         want = {"roster": (TableKind.ROSTER,), "stats": (TableKind.PERSON, TableKind.ORGANIZATION)}.get(kind or "", ())
         claim = None
         if confirmation is not None:
-            held, actor = confirmation, imported_by or 0
+            if imported_by is None:
+                raise AlreadyClosed("эту загрузку применяет только тот, кто её загрузил")
+            held, actor = confirmation, imported_by
 
             async def claim(conn: Any) -> None:
                 if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
@@ -173,7 +177,7 @@ class ImportService:
         return orgs, refs, earlier, RosterIndex.build(refs)
 
     async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
-                          org_id: str | None = None, imported_by: int | None = None,
+                          org_id: str | None = None, imported_by: Identity | None = None,
                           only_org: str | None = None) -> ImportResult:
         """Import a file as `kind`, or as its headers say, applying it without a preview."""
         outcome = await self.submit(data, file_name, kind=kind, mode=Mode.APPLY, org_id=org_id,
@@ -182,7 +186,7 @@ class ImportService:
         return outcome.result
 
     async def import_stats(self, data: bytes, file_name: str, *, period: Period | None = None,
-                           org_id: str | None = None, imported_by: int | None = None,
+                           org_id: str | None = None, imported_by: Identity | None = None,
                            only_org: str | None = None) -> StatsResult:
         """Import a weekly statistics table (per person or per organization) without a preview."""
         outcome = await self.submit(data, file_name, kind="stats", mode=Mode.APPLY, period=period, org_id=org_id,
@@ -191,7 +195,7 @@ class ImportService:
         return outcome.result
 
     async def import_roster(self, data: bytes, file_name: str, *, org_id: str | None = None,
-                            imported_by: int | None = None, only_org: str | None = None) -> RosterResult:
+                            imported_by: Identity | None = None, only_org: str | None = None) -> RosterResult:
         """Import the staff list without a preview: update, add, and mark the missing as left."""
         outcome = await self.submit(data, file_name, kind="roster", mode=Mode.APPLY, org_id=org_id,
                                     imported_by=imported_by, only_org=only_org)
@@ -200,7 +204,7 @@ class ImportService:
 
     # --- roster and statistics -------------------------------------------------------------
 
-    async def _roster(self, table: ParsedTable, file_name: str, default: str | None, imported_by: int | None,
+    async def _roster(self, table: ParsedTable, file_name: str, default: str | None, imported_by: Identity | None,
                       only: str | None, mode: Mode, expected: Preview | None, claim: Any) -> Outcome[RosterResult]:
         problems: list[Problem] = []
         rows, orgs = await read_roster_rows(table, self._scope, default, only, ScreenNames(self._resolve), problems)
@@ -211,7 +215,7 @@ class ImportService:
         return await execute(self._db.transaction, build, mode, expected=expected, claim=claim)
 
     async def _stats(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
-                     imported_by: int | None, only: str | None, mode: Mode, expected: Preview | None,
+                     imported_by: Identity | None, only: str | None, mode: Mode, expected: Preview | None,
                      claim: Any, snapshot: asyncio.Task[RosterSnapshot] | None = None) -> Outcome[StatsResult]:
         if table.kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
             refuse_not_stats(table)
@@ -255,11 +259,11 @@ class ImportService:
 
     # --- imports held for a confirmation -------------------------------------------------
 
-    async def hold(self, outcome: Outcome[Any], *, actor_vk_id: int, org_id: str | None, file_name: str,
+    async def hold(self, outcome: Outcome[Any], *, actor: Identity, org_id: str | None, file_name: str,
                    source: str, size: int) -> int:
-        """Keep a previewed import until its person confirms or cancels it; returns its id."""
+        """Keep a previewed import until its account confirms or cancels it; returns its id."""
         assert outcome.preview is not None
-        return await self._confirmations.hold(org_id=org_id, actor_vk_id=actor_vk_id, kind=outcome.kind,
+        return await self._confirmations.hold(org_id=org_id, actor=actor, kind=outcome.kind,
                                               file_name=file_name[:200], source=source, size=size,
                                               preview=outcome.preview.to_dict())
 
@@ -271,18 +275,18 @@ class ImportService:
         """Apply a held import (the file fetched again): only if it would still change what its
         person saw; otherwise the new preview comes back, to confirm again."""
         current = await self._confirmations.get(held.id)
-        if current is None or current.status != "open" or current.actor_vk_id != held.actor_vk_id:
+        if current is None or current.status != "open" or current.actor != held.actor:
             raise AlreadyClosed("эта загрузка уже применена или отменена")
         outcome = await self.submit(data, held.file_name, kind=held.kind, mode=Mode.APPLY, only_org=only_org,
-                                    imported_by=held.actor_vk_id, expected=Preview.from_dict(held.preview),
+                                    imported_by=held.actor, expected=Preview.from_dict(held.preview),
                                     confirmation=held.id)
         if outcome.preview is not None:
-            await self._confirmations.close(held.id, held.actor_vk_id, "superseded")
+            await self._confirmations.close(held.id, held.actor, "superseded")
         return outcome
 
-    async def cancel(self, confirmation_id: int, actor_vk_id: int) -> bool:
-        """Cancel a held import; False when it was no longer open."""
-        return await self._confirmations.close(confirmation_id, actor_vk_id, "cancelled")
+    async def cancel(self, confirmation_id: int, actor: Identity) -> bool:
+        """Cancel `actor`'s held import; False when it was no longer open (or is another account's)."""
+        return await self._confirmations.close(confirmation_id, actor, "cancelled")
 
     # --- kept-aside rows -----------------------------------------------------------------
 
@@ -295,7 +299,7 @@ class ImportService:
         return await StatsRepo(self._db).get_pending(pending_id)
 
     async def resolve_pending(self, pending_id: int, person_id: int | None, *,
-                              actor_vk_id: int | None = None) -> PendingRow:
+                              actor: Identity | None = None) -> PendingRow:
         """Store a kept-aside row against the person chosen, or skip it (`person_id` None)."""
         async with self._db.transaction() as conn:
             row = await StatsRepo.pending_in(conn, pending_id)
@@ -310,6 +314,6 @@ class ImportService:
                         person_id=person_id, org_id=row.org_id, period=row.period, import_id=row.import_id,
                         **values)])
             await StatsRepo.close_pending_in(conn, pending_id, person_id)
-            await AuditRepo.write_in(conn, actor_vk_id=actor_vk_id, org_id=row.org_id, action="resolve_pending",
+            await AuditRepo.write_in(conn, actor=actor, org_id=row.org_id, action="resolve_pending",
                                      outcome="ok", target=str(pending_id), details={"person_id": person_id})
         return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})

@@ -17,6 +17,7 @@ from bot.imports.period import find_period
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, StatsResult
 from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, plain_chunks
+from bot.messaging.events import Identity
 from bot.services.imports.orgs import OTHER_SCHOOL, OrgScope
 from bot.services.imports.plan import Preview
 from bot.services.imports.record import record_in, sorted_problems
@@ -299,7 +300,7 @@ class _StatsPlan:
     source: str
     problems: list[Problem]
     file_name: str
-    imported_by: int | None
+    imported_by: Identity | None
     rows_read: int
     sheet: str
     replaced: bool
