@@ -12,7 +12,7 @@ from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging.events import Messenger
-from bot.messaging.state import StateStore
+from bot.messaging.state import StateKey, StateStore
 from bot.ports import Clock, Community, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
@@ -171,8 +171,8 @@ class ChatsReader:
         return Screen(text="\n".join(lines), keyboard=Keyboard(rows=rows, inline=True),
                       picks=tuple(i.chat.key for i in chats.items))
 
-    async def open_chat(self, person: Person, key: str) -> Screen:
-        """One chat's card: its state and what can be done with it."""
+    async def open_chat(self, person: Person, key: str, *, at: StateKey | None = None) -> Screen:
+        """One chat's card: its state and what can be done with it (`at`: the dialog it is shown in)."""
         item = await self._own_item(person, key)
         lines = [f"«{item.chat.title}»: {state(item)}."]
         conf = item.confirmation
@@ -182,7 +182,7 @@ class ChatsReader:
         elif item.confirmed and conf is not None:
             lines += details(conf)
             if not conf.checked and conf.code:
-                lines.append(self._code_hint(conf.code))
+                lines.append(self._code_hint(conf.code, at.messenger if at is not None else Messenger.VK))
             buttons += [button("Исправить", "ch_go", Color.PRIMARY, k=key), button("Отозвать", "ch_wd", Color.NEGATIVE, k=key)]
         else:
             buttons.append(button("Подтвердить перенос", "ch_go", Color.PRIMARY, k=key))
@@ -196,9 +196,14 @@ class ChatsReader:
             raise ChatsRefused("Такого чата нет в вашем списке. Откройте «Мои чаты» заново.")
         return item
 
-    def _code_hint(self, code: str) -> str:
-        mention = self._community.mention()
-        return ("Бот может проверить чат сам: добавьте сообщество в новый чат и отправьте там сообщение "
-                f"с упоминанием бота и кодом: {mention}{code}\nЕсли бота в чат добавить нельзя, ничего страшного: "
+    def _code_hint(self, code: str, messenger: Messenger) -> str:
+        """How to let the bot check the chat, worded for the messenger the person talks to the bot in."""
+        if messenger is Messenger.MAX:
+            how = ("добавьте бота в новый чат администратором с правом «Читать все сообщения» и отправьте там "
+                   f"сообщение с кодом: {code}")
+        else:
+            how = ("добавьте сообщество в новый чат и отправьте там сообщение с упоминанием бота и кодом: "
+                   f"{self._community.mention()}{code}")
+        return (f"Бот может проверить чат сам: {how}\nЕсли бота в чат добавить нельзя, ничего страшного: "
                 "вашего подтверждения достаточно.")
 
