@@ -45,6 +45,7 @@ from storage.audit import AuditRepo
 from storage.chats import ChatsSql
 from storage.conversation_state import ConversationStateRepo
 from storage.identity import IdentityRepo
+from storage.imports import ImportsSql
 from storage.invites import InvitesRepo
 from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
@@ -145,7 +146,7 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
         identity=IdentityService(people, IdentityRepo(db), settings), my_status=my_status,
         privacy=PrivacyService(db, settings, clock),
         faq=faq,
-        imports=ImportService(db, settings, clock=clock, resolve_screen_name=channels.resolve_screen_name),
+        imports=ImportService(ImportsSql(db), settings, clock=clock, resolve_screen_name=channels.resolve_screen_name),
         chats=chats, reachability=reachability, live_counts=live_counts,
         broadcasts=BroadcastService(db, settings, outbound, reachability, messengers=channels.messengers,
                                     chats=chats, spawn=spawn),

@@ -12,35 +12,17 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
 from bot.messaging.events import Identity, Messenger
+from bot.stores.imports import Candidate, NewPending, OrgStats, PendingRow
 from storage._util import dumps, iso
 from storage.sql import Connection, Database, Row, insert_id, upsert
 
 ORG_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
               "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
-
-
-class OrgStats(BaseModel):
-    """One organization's indicators for one period (from a per-organization table)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    org_id: str
-    period: Period
-    students_total: int | None = None
-    teachers_total: int | None = None
-    teachers_created_chats: int | None = None
-    teachers_3plus: int | None = None
-    teachers_10plus: int | None = None
-    teachers_1call: int | None = None
-    teachers_ejd: int | None = None
-    students_ejd: int | None = None
-    status: str | None = None
-    import_id: int | None = None
 
 
 class ImportRecord(BaseModel):
@@ -56,43 +38,6 @@ class ImportRecord(BaseModel):
     problems: list[dict[str, Any]]
     imported_by: Identity | None
     imported_at: str
-
-
-class Candidate(BaseModel):
-    """A roster person a kept-aside row might be."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    name: str
-
-
-class PendingRow(BaseModel):
-    """A row that matched nobody or several people, waiting for the deputy."""
-
-    id: int
-    import_id: int
-    org_id: str | None
-    row_no: int
-    name: str
-    data: dict[str, Any]
-    candidates: list[Candidate]
-    reason: str
-    status: str
-    person_id: int | None
-    kind: str
-    period: Period | None
-
-
-class NewPending(BaseModel):
-    """A row to keep aside."""
-
-    org_id: str | None
-    row_no: int
-    name: str
-    data: dict[str, Any]
-    candidates: list[Candidate] = []
-    reason: str
 
 
 def _marks(values: Sequence[object]) -> str:

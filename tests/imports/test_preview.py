@@ -15,6 +15,7 @@ from bot.services.imports import ImportService, Mode, Preview
 from bot.services.imports.stats import MAX_PENDING
 from storage.confirmations import ConfirmationRepo
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.people import PeopleRepo
 from storage.roster import RosterEntry, RosterRepo
 from storage.stats import StatsRepo
@@ -215,7 +216,7 @@ async def test_unmatched_rows_beyond_two_hundred_become_a_count(
 async def test_a_too_wide_or_too_big_table_is_refused_at_once(
         db: Database, settings: Settings, staff: dict[str, Person]) -> None:
     """Wider than 200 columns, or more cells than [imports] max_cells: refused within 2 s, nothing stored."""
-    svc = ImportService(db, settings, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), settings, clock=FixedClock())
     before = await full_dump(db)
     wide = csv_bytes([["ФИО", "Должность", *(f"c{n}" for n in range(10_000))],
                       *([f"Чужой{n} Иван", "учитель", *(["x"] * 10_000)] for n in range(50))])
@@ -224,7 +225,7 @@ async def test_a_too_wide_or_too_big_table_is_refused_at_once(
         await svc.submit(wide, "wide.csv", kind="roster", mode=Mode.APPLY)
     assert time.perf_counter() - started < 2
     small = settings.model_copy(update={"imports": settings.imports.model_copy(update={"max_cells": 100})})
-    tight = ImportService(db, small, clock=FixedClock())
+    tight = ImportService(ImportsSql(db), small, clock=FixedClock())
     many = xlsx([["ФИО", "Должность", "Класс"], *([f"Человек{n} Иван", "учитель", "5А"] for n in range(40))])
     with pytest.raises(ImportRefused, match="слишком много ячеек"):
         await tight.submit(many, "many.xlsx", kind="roster", mode=Mode.APPLY)
@@ -239,7 +240,7 @@ async def test_a_district_table_for_a_loaded_week_is_previewed(db: Database, two
     """Per-school indicators for a week already loaded: the preview names the week, one school changed."""
     from tests.imports.tables import ORG_HEADER, ORG_ROWS, ods
 
-    svc = ImportService(db, two_schools, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), two_schools, clock=FixedClock())
     data = ods([[TITLE], ORG_HEADER, *ORG_ROWS])
     first = await svc.submit(data, "district.ods", kind="stats")
     assert isinstance(first.result, StatsResult) and first.result.kind == "organization"

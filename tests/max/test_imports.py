@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.app import App
 from bot.messaging.events import Identity, Messenger
-from storage.stats import StatsRepo
 from max_emulator.client import MaxEmulatorControl
+from storage.stats import StatsRepo
 from tests.imports.tables import ROSTER_HEADER, xlsx
 from tests.max.conftest import DEPUTY, TEACHERS
 

@@ -18,6 +18,7 @@ from bot.imports.report import RosterResult, render_roster, render_stats
 from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from tests.conftest import ROOT
 from tests.imports.conftest import FixedClock
 from tests.imports.tables import (
@@ -114,7 +115,7 @@ async def _import(tmp_path: Path, data: bytes, name: str, how: str) -> bool:
                             tmp_path)
     db = await Database.open(tmp_path / f"{abs(hash((data, how)))}.sqlite3")
     try:
-        service = ImportService(db, config, clock=FixedClock())
+        service = ImportService(ImportsSql(db), config, clock=FixedClock())
         await service.prepare()
         await service.import_roster(csv_bytes([ROSTER_HEADER, *ROSTER_ROWS]), "base.csv")
         before = await dump(db)

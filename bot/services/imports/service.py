@@ -42,12 +42,7 @@ from bot.services.imports.stats import (
     refuse_mostly_strangers,
     refuse_not_stats,
 )
-from bot.stores.imports import ImportConfirmation
-from storage.audit import AuditRepo
-from storage.confirmations import ConfirmationRepo
-from storage.roster import PersonRef, RosterRepo
-from storage.sql import Database
-from storage.stats import PendingRow, StatsRepo
+from bot.stores.imports import ImportConfirmation, ImportsStore, ImportTx, PendingRow, PersonRef
 
 ImportResult = StatsResult | RosterResult
 # What matching a per-person table needs of the database: the people, the deputy's earlier
@@ -92,10 +87,10 @@ def limits_of(settings: Settings) -> Limits:
 class ImportService:
     """Roster and statistics import for the CLI and the chat."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
+    def __init__(self, store: ImportsStore, settings: Settings, *, clock: Clock | None = None,
                  resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None,
                  metrics: Metrics = NULL_METRICS) -> None:
-        self._db = db
+        self._store = store
         self.metrics = metrics
         self._settings = settings
         self._clock = clock or SystemClock()
@@ -103,7 +98,7 @@ class ImportService:
         self._scope = OrgScope(settings)
         self._limits = limits_of(settings)
         self._parser = parser or ProcessParser()
-        self._confirmations = ConfirmationRepo(db)
+        self._confirmations = store.held
 
     @property
     def limits(self) -> Limits:
@@ -115,8 +110,8 @@ class ImportService:
 
         Every import does this inside its own transaction too; the bot's start does it anyway.
         """
-        async with self._db.transaction() as conn:
-            await self._scope.sync_config_in(conn)
+        async with self._store.transaction() as tx:
+            await self._scope.sync_config_in(tx)
 
     async def _parse(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
         return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name)
@@ -142,8 +137,8 @@ class ImportService:
                 raise AlreadyClosed("эту загрузку применяет только тот, кто её загрузил")
             held, actor = confirmation, imported_by
 
-            async def claim(conn: Any) -> None:
-                if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
+            async def claim(tx: ImportTx) -> None:
+                if not await tx.close_held_in(held, actor, "applied"):
                     raise AlreadyClosed("эта загрузка уже применена или отменена")
 
         # While the worker process reads a file that may be statistics (the chat sends files without a
@@ -171,9 +166,9 @@ class ImportService:
 
     async def _snapshot(self, orgs: list[str]) -> RosterSnapshot:
         """The people of `orgs` and the deputy's earlier choices, read outside the write transaction."""
-        async with self._db.read() as conn:
-            refs = await RosterRepo.refs_in(conn, orgs)
-            earlier = await StatsRepo.resolutions_in(conn, orgs)
+        async with self._store.read() as tx:
+            refs = await tx.refs_in(orgs)
+            earlier = await tx.resolutions_in(orgs)
         return orgs, refs, earlier, RosterIndex.build(refs)
 
     async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
@@ -209,10 +204,10 @@ class ImportService:
         problems: list[Problem] = []
         rows, orgs = await read_roster_rows(table, self._scope, default, only, ScreenNames(self._resolve), problems)
 
-        async def build(conn: Any) -> Any:
-            return await plan_roster_in(conn, self._scope, table, rows, orgs, problems, file_name, imported_by)
+        async def build(tx: ImportTx) -> Any:
+            return await plan_roster_in(tx, self._scope, table, rows, orgs, problems, file_name, imported_by)
 
-        return await execute(self._db.transaction, build, mode, expected=expected, claim=claim)
+        return await execute(self._store.transaction, build, mode, expected=expected, claim=claim)
 
     async def _stats(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
                      imported_by: Identity | None, only: str | None, mode: Mode, expected: Preview | None,
@@ -226,15 +221,15 @@ class ImportService:
             parsed_orgs, stored = read_org_rows(table, self._scope, chosen, only, problems)
             orgs = sorted({o for o, _ in stored})
 
-            async def build_org(conn: Any) -> Any:
-                await self._scope.sync_config_in(conn)
-                replaced, preview = await loaded_before_in(conn, orgs, "organization", chosen, orgs)
+            async def build_org(tx: ImportTx) -> Any:
+                await self._scope.sync_config_in(tx)
+                replaced, preview = await loaded_before_in(tx, orgs, "organization", chosen, orgs)
                 return OrgStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed_orgs, stored=stored,
                                     problems=problems, file_name=file_name, imported_by=imported_by,
                                     rows_read=len(table.rows), sheet=table.sheet, replaced=replaced,
                                     preview=preview)
 
-            return await execute(self._db.transaction, build_org, mode, expected=expected, claim=claim)
+            return await execute(self._store.transaction, build_org, mode, expected=expected, claim=claim)
         parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
         # Matching happens before the write transaction: a screen name may need an API call,
         # and the database must not wait on the network. The people read while the file was
@@ -248,14 +243,14 @@ class ImportService:
         refuse_mostly_strangers(len(parsed), found)
         person_ids = [pid for _, pid, _ in found.stats]
 
-        async def build_person(conn: Any) -> Any:
-            await self._scope.sync_config_in(conn)
-            replaced, preview = await loaded_before_in(conn, orgs, "person", chosen, person_ids)
+        async def build_person(tx: ImportTx) -> Any:
+            await self._scope.sync_config_in(tx)
+            replaced, preview = await loaded_before_in(tx, orgs, "person", chosen, person_ids)
             return PersonStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed, found=found,
                                    problems=problems, file_name=file_name, imported_by=imported_by,
                                    rows_read=len(table.rows), sheet=table.sheet, replaced=replaced, preview=preview)
 
-        return await execute(self._db.transaction, build_person, mode, expected=expected, claim=claim)
+        return await execute(self._store.transaction, build_person, mode, expected=expected, claim=claim)
 
     # --- imports held for a confirmation -------------------------------------------------
 
@@ -292,17 +287,17 @@ class ImportService:
 
     async def pending(self, org_id: str | None = None) -> list[PendingRow]:
         """Open kept-aside rows (of one school)."""
-        return await StatsRepo(self._db).pending(org_id)
+        return await self._store.pending(org_id)
 
     async def get_pending(self, pending_id: int) -> PendingRow | None:
         """One kept-aside row (any status)."""
-        return await StatsRepo(self._db).get_pending(pending_id)
+        return await self._store.get_pending(pending_id)
 
     async def resolve_pending(self, pending_id: int, person_id: int | None, *,
                               actor: Identity | None = None) -> PendingRow:
         """Store a kept-aside row against the person chosen, or skip it (`person_id` None)."""
-        async with self._db.transaction() as conn:
-            row = await StatsRepo.pending_in(conn, pending_id)
+        async with self._store.transaction() as tx:
+            row = await tx.pending_in(pending_id)
             if row is None or row.status != "open":
                 raise ImportRefused("эта строка уже разобрана")
             if person_id is not None:
@@ -310,10 +305,10 @@ class ImportService:
                     raise ImportRefused("этого сотрудника нет среди подходящих")
                 if row.kind == "person" and row.period is not None and row.org_id is not None:
                     values = {k: v for k, v in row.data.items() if k in PERSON_VALUE_FIELDS}
-                    await StatsRepo.put_person_stats_in(conn, [PersonStats(
+                    await tx.put_person_stats_in([PersonStats(
                         person_id=person_id, org_id=row.org_id, period=row.period, import_id=row.import_id,
                         **values)])
-            await StatsRepo.close_pending_in(conn, pending_id, person_id)
-            await AuditRepo.write_in(conn, actor=actor, org_id=row.org_id, action="resolve_pending",
-                                     outcome="ok", target=str(pending_id), details={"person_id": person_id})
+            await tx.close_pending_in(pending_id, person_id)
+            await tx.audit_in(actor=actor, org_id=row.org_id, action="resolve_pending", outcome="ok",
+                              target=str(pending_id), details={"person_id": person_id})
         return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})
