@@ -345,9 +345,13 @@ class App:
             await asyncio.gather(self._poll_task, return_exceptions=True)
         if drain:
             await self.poller.drain()
+            if self.max is not None:
+                await self.max.poller.settle()
         else:
             self.poller.abandon()
             await asyncio.gather(*self.poller._tasks, return_exceptions=True)
+            if self.max is not None:
+                await self.max.poller.abandon()
         if self.scheduler is not None:
             await self.scheduler.shutdown()
         for task in list(self.background):
