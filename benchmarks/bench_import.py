@@ -52,6 +52,7 @@ from bot.imports import worker  # noqa: E402
 from bot.imports.worker import ThreadParser, warm_worker  # noqa: E402
 from bot.services.imports import ImportService  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.imports import ImportsSql  # noqa: E402
 from storage.roster import RosterEntry, RosterRepo  # noqa: E402
 
 PERIOD = Period.parse("2026-11-14..2026-11-20")
@@ -104,7 +105,7 @@ async def prepare_db(path: Path, rows: int) -> None:
     db = await Database.open(path)
     try:
         settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, path.parent)
-        await ImportService(db, settings).prepare()
+        await ImportService(ImportsSql(db), settings).prepare()
         entries = [RosterEntry(org_id="school1", full_name=full_name(i), role=Role.TEACHER) for i in range(rows)]
         async with db.transaction() as conn:
             await RosterRepo.apply_in(conn, ["school1"], entries)
@@ -128,7 +129,7 @@ async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False) -> dict
     db = await Database.open(db_path)
     try:
         settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, db_path.parent)
-        service = ImportService(db, settings, parser=ThreadParser() if inline else None)
+        service = ImportService(ImportsSql(db), settings, parser=ThreadParser() if inline else None)
         # The bot starts the file reader's worker process when it starts (`warm_worker`); so does this.
         if not inline:
             await asyncio.wrap_future(warm_worker())

@@ -37,6 +37,7 @@ from bot.imports.reader import ImportRefused  # noqa: E402
 from bot.imports.worker import ProcessParser, ThreadParser, shutdown_worker, warm_worker  # noqa: E402
 from bot.services.imports import ImportService, Mode  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.imports import ImportsSql  # noqa: E402
 from storage.roster import RosterEntry, RosterRepo  # noqa: E402
 
 PERIOD = Period.parse("2026-11-14..2026-11-20")
@@ -69,7 +70,7 @@ async def prepare_db(path: Path) -> None:
     db = await Database.open(path)
     try:
         settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, path.parent)
-        await ImportService(db, settings).prepare()
+        await ImportService(ImportsSql(db), settings).prepare()
         rng = random.Random(1)
         entries = [RosterEntry(org_id="school1", full_name=junk_name(rng), role=Role.TEACHER) for _ in range(300)]
         async with db.transaction() as conn:
@@ -133,7 +134,7 @@ async def run_way(way: str, db_path: Path, file_path: Path, kind: str) -> dict[s
             warm_worker()
             await asyncio.get_running_loop().run_in_executor(None, _wait_warm)
             warm = time.perf_counter() - warm
-        service = ImportService(db, settings, parser=parser)
+        service = ImportService(ImportsSql(db), settings, parser=parser)
         data = file_path.read_bytes()
         latencies: list[float] = []
         stop = asyncio.Event()

@@ -161,10 +161,13 @@ class MaxRuntime:
         user_id = user.get("user_id") if isinstance(user, dict) else None
         if isinstance(user_id, int) and kind in ("bot_started", "bot_stopped", "dialog_removed"):
             await self.users.mark(user_id, kind == "bot_started", STOP_REASONS.get(str(kind)))
-        if self.outbound is not None:
-            dialog = dialog_of(update)
-            if dialog is not None:
-                await self.outbound.remember_dialog(*dialog)
+        dialog = dialog_of(update)
+        if dialog is not None and kind == "message_created" and await self.users.can_write(dialog[0]) is not True:
+            # Someone writing in their dialog has the bot started (MAX starts it on the first message),
+            # even if the bot never saw bot_started: it was pressed before this bot kept its records.
+            await self.users.mark(dialog[0], True)
+        if self.outbound is not None and dialog is not None:
+            await self.outbound.remember_dialog(*dialog)
         chat_id = update.get("chat_id")
         if isinstance(chat_id, int) and chat_id < 0 and self.chats is not None:
             if kind == "bot_removed":
@@ -345,9 +348,13 @@ class App:
             await asyncio.gather(self._poll_task, return_exceptions=True)
         if drain:
             await self.poller.drain()
+            if self.max is not None:
+                await self.max.poller.settle()
         else:
             self.poller.abandon()
             await asyncio.gather(*self.poller._tasks, return_exceptions=True)
+            if self.max is not None:
+                await self.max.poller.abandon()
         if self.scheduler is not None:
             await self.scheduler.shutdown()
         for task in list(self.background):

@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     use_russian()
     parser = argparse.ArgumentParser(
         prog="sferum-bot",
-        description="Бот сообщества ВКонтакте для школы: Сферум, напоминания, сводки.",
+        description="Бот школы во ВКонтакте и MAX: Сферум, напоминания, сводки.",
     )
     add_version(parser, f"sferum-bot {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="КОМАНДА")

@@ -46,10 +46,12 @@ from bot.stores.privacy import PrivacyStores
 from bot.stores.reminders import ReminderStores
 from storage.audit import AuditRepo
 from storage.broadcasts import BroadcastRepo
+from storage.chats import ChatsSql
 from storage.consents import ConsentRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.faq import FaqRepo
 from storage.identity import IdentityRepo
+from storage.imports import ImportsSql
 from storage.invites import InvitesRepo
 from storage.live_counts import LiveCountsRepo
 from storage.people import PeopleRepo
@@ -155,8 +157,9 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     audit = AuditRepo(db)
     access = AccessService(people, audit, settings)
     my_status = MyStatusService(clock)
-    chats = ChatsService(db, settings, outbound=outbound, members=channels.members, community=channels.community,
-                         clock=clock, dialogs=dialogs)
+    chats = ChatsService(ChatsSql(db), settings, outbound=outbound, members=channels.members,
+                         community=channels.community, clock=clock, dialogs=dialogs,
+                         bot_id=channels.community.group_id)
     reachability = ReachabilityService(ReachRepo(db), probe=channels.reach)
     live_counts = LiveCountsService(LiveCountsRepo(db), settings, clock=clock)
     templates = reminder_templates(settings)
@@ -169,7 +172,7 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
         identity=IdentityService(people, IdentityRepo(db), settings), my_status=my_status,
         privacy=PrivacyService(privacy_stores(db), settings, clock),
         faq=faq,
-        imports=ImportService(db, settings, clock=clock, resolve_screen_name=channels.resolve_screen_name),
+        imports=ImportService(ImportsSql(db), settings, clock=clock, resolve_screen_name=channels.resolve_screen_name),
         chats=chats, reachability=reachability, live_counts=live_counts,
         broadcasts=BroadcastService(BroadcastRepo(db), StatsRepo(db), settings, outbound, reachability,
                                     messengers=channels.messengers, chats=chats, spawn=spawn),

@@ -314,9 +314,11 @@ class Community:
 class AuditLog(Protocol):
     """The audit log of admin actions (storage.audit.AuditRepo)."""
 
-    async def write(self, *, actor_vk_id: int | None, org_id: str | None, action: str, outcome: str,
-                    target: str | None = None, actor_person_id: int | None = None,
-                    details: dict[str, Any] | None = None) -> None: ...
+    async def write(self, *, org_id: str | None, action: str, outcome: str, actor_vk_id: int | None = None,
+                    actor: Identity | None = None, target: str | None = None, actor_person_id: int | None = None,
+                    details: dict[str, Any] | None = None) -> None:
+        """One entry; the actor is `actor` (an account on any messenger) or `actor_vk_id`."""
+        ...
 
 
 class BindingRequests(Protocol):

@@ -276,7 +276,7 @@ async def on_open(event: ButtonPressed, action: actions.ChatOpen, person: Person
                   messenger: MessengerPort, bot_id: int, chats: ChatsService) -> None:
     """A chat on the list: its card."""
     if await _pressing(messenger, event, person) and person is not None:
-        await _show(deps, messenger, event, bot_id, chats.open_chat(person, action.key))
+        await _show(deps, messenger, event, bot_id, chats.open_chat(person, action.key, at=_at(event, bot_id)))
 
 
 @router.button(actions.ChatGo.filter())

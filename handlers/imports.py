@@ -26,7 +26,6 @@ from bot.messaging.events import (
     ChatRef,
     FileRef,
     MessageIn,
-    Messenger,
     Reply,
 )
 from bot.messaging.filters import Command, InGroup, Known, Private
@@ -77,11 +76,6 @@ Event = MessageIn | ButtonPressed
 def _dialog(event: Event) -> ChatRef:
     """The sender's own dialog with the bot: answers go there, even to a command or a press in a group chat."""
     return event.chat if not event.chat.is_group else ChatRef.dialog_with(event.sender)
-
-
-def _actor(event: Event) -> int:
-    """The account an import and its confirmation are recorded under: the sender's id in their messenger."""
-    return event.sender.external_id
 
 
 def _state_key(bot_id: int, event: Event) -> StateKey:
@@ -164,7 +158,7 @@ async def _import(deps: Deps, messenger: MessengerPort, dialogs: StateStore, bot
         return
     try:
         outcome = await imports.submit(data, file.name, kind=kind, mode=Mode.AUTO, only_org=deputy.org_id,
-                                       imported_by=_actor(event))
+                                       imported_by=event.sender)
     except ImportRefused as refused:
         await _refused(deps, messenger, event, deputy, file.name, kind, refused)
         return
@@ -176,8 +170,7 @@ async def _import(deps: Deps, messenger: MessengerPort, dialogs: StateStore, bot
 async def _refused(deps: Deps, messenger: MessengerPort, event: Event, deputy: Person, title: str,
                    kind: str | None, refused: ImportRefused) -> None:
     """A refused file: audited, and the deputy told why and that nothing changed."""
-    vk_id = event.sender.external_id if event.sender.messenger is Messenger.VK else None
-    await deps.audit.write(actor_vk_id=vk_id, actor_person_id=deputy.id, org_id=deputy.org_id,
+    await deps.audit.write(actor=event.sender, actor_person_id=deputy.id, org_id=deputy.org_id,
                            action="import_file", outcome="error", target=title[:200],
                            details={"reason": str(refused)[:500], "kind": kind})
     await _say(messenger, event, f"Не загрузил «{title}»: {refused}. Ничего не изменилось — исправьте файл "
@@ -191,7 +184,7 @@ async def _answer(messenger: MessengerPort, imports: ImportService, event: Event
         assert outcome.result is not None
         await _say(messenger, event, _render(outcome.result), _report_keyboard(outcome.result))
         return
-    held = await imports.hold(outcome, actor_vk_id=_actor(event), org_id=deputy.org_id, file_name=file.name,
+    held = await imports.hold(outcome, actor=event.sender, org_id=deputy.org_id, file_name=file.name,
                               source=file.ref, size=file.size or 0)
     what = "список сотрудников" if outcome.kind == "roster" else "статистику"
     head = ("Пока вы решали, данные изменились — проверьте ещё раз." if changed else
@@ -211,7 +204,7 @@ async def _held(deps: Deps, messenger: MessengerPort, imports: ImportService, ev
                            org_id=held.org_id if held else None)
     if deputy is None:
         return None
-    if held is None or held.actor_vk_id != _actor(event):
+    if held is None or held.actor != event.sender:
         await _snackbar(messenger, event, STALE_BUTTON)
         return None
     if held.status != "open":
@@ -257,7 +250,7 @@ async def on_cancel(event: ButtonPressed, action: actions.ImportCancel | None, d
     if found is None:
         return
     _, held = found
-    if not await imports.cancel(held.id, _actor(event)):
+    if not await imports.cancel(held.id, event.sender):
         await _snackbar(messenger, event, "Эта загрузка уже применена или отменена")
         return
     await _snackbar(messenger, event, "Отменено")
@@ -359,7 +352,7 @@ async def on_pick(event: ButtonPressed, action: actions.ImportPick, deps: Deps, 
         await _snackbar(messenger, event, "Эта строка уже разобрана или кнопка устарела")
         return
     try:
-        await imports.resolve_pending(row.id, action.person_id or None, actor_vk_id=_actor(event))
+        await imports.resolve_pending(row.id, action.person_id or None, actor=event.sender)
     except ImportRefused as refused:
         await _snackbar(messenger, event, str(refused))
         return

@@ -234,6 +234,7 @@ class BotApi:
         # Queued updates go to the webhook from now on.
         for update in core.updates.drain():
             core.webhooks.add(update)
+        core.subscriptions_wakeup.fire()
         return {"success": True}
 
     def unsubscribe(self, query: dict[str, Any], body: Any, path: dict[str, Any]) -> Result:
@@ -242,6 +243,7 @@ class BotApi:
         if core.subscriptions.pop(url, None) is None:
             return {"success": False, "message": f"No subscription for {url}"}
         core.webhooks.forget_url(url)
+        core.subscriptions_wakeup.fire()
         # Long polls that were waiting may go on (they were answered 405 before anyway).
         return {"success": True}
 

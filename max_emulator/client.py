@@ -166,6 +166,14 @@ class MaxEmulatorControl(ControlClient):
         return await self._wait_for("/_emu/longpoll", "listening", timeout,
                                     f"no long poll within {timeout} s")
 
+    async def wait_subscribed(
+        self,
+        timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long
+    ) -> JSON:
+        """Wait until the bot has subscribed a webhook; raise TimeoutError if none within `timeout`."""
+        return await self._wait_for("/_emu/subscriptions", "subscribed", timeout,
+                                    f"no webhook subscription within {timeout} s")
+
     async def wait_webhooks(
         self,
         timeout: float = 10.0,  # noqa: ASYNC109 - the server holds the request this long

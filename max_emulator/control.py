@@ -415,6 +415,12 @@ class Control:
         return await hold_until(lambda: self.sent_items(chat_id, after), lambda items: len(items) >= min_count,
                                 self.core.sent_wakeup, wait, lambda: self.core.updates.closing)
 
+    async def wait_subscribed(self, wait: float) -> dict[str, Any]:
+        """The webhook subscriptions' URLs, holding up to `wait` real seconds until there is one."""
+        urls = await hold_until(lambda: sorted(self.core.subscriptions), bool, self.core.subscriptions_wakeup, wait,
+                                lambda: self.core.updates.closing)
+        return {"subscribed": bool(urls), "urls": urls}
+
     def answer_items(self, user_id: int) -> dict[str, Any]:
         return {"items": list(self.core.answers.get(user_id, []))}
 

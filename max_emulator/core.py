@@ -63,6 +63,8 @@ class MaxCore:
         self.updates = UpdateQueue()
         self.webhooks = WebhookDeliverer(self)
         self.sent_wakeup = Wakeup()
+        # Fired when a webhook subscription is added or removed (the control API's waits).
+        self.subscriptions_wakeup = Wakeup()
         self._reset_world()
 
     def _reset_world(self) -> None:

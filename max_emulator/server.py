@@ -147,6 +147,7 @@ class MaxEmulator:
         add("POST", "/_emu/reset", ctl(lambda r, d: self.reset()))
         add("GET", "/_emu/longpoll", self._poller)
         add("GET", "/_emu/webhooks", self._webhooks)
+        add("GET", "/_emu/subscriptions", self._subscriptions)
         add(
             "GET",
             "/_emu/health",
@@ -374,6 +375,11 @@ class MaxEmulator:
         return json_response(
             {"listening": listening, "holding": updates.holding, "queued": updates.pending()}
         )
+
+    async def _subscriptions(self, request: web.Request) -> web.StreamResponse:
+        """The webhook subscriptions; with `wait=S`, first wait until there is one."""
+        wait = float(request.query.get("wait", "0") or 0)
+        return json_response(await self.ops.wait_subscribed(wait))
 
     async def _webhooks(self, request: web.Request) -> web.StreamResponse:
         """Pending deliveries; with `wait=S`, first wait until none is due at the clock's now."""

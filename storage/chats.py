@@ -1,57 +1,27 @@
-"""The chats migration: confirmations, chats people added themselves, dialogs in progress.
+"""The chats migration: confirmations and chats people added themselves.
 
-Every method takes the connection of the caller's transaction (or read), so a use case of
-`bot.services.chats` reads and writes all it needs in one `db.transaction()`.
+`ChatsSql` is the `bot.stores.chats.ChatsStore` the service uses: each method one read or one
+transaction. `ChatsRepo` holds the SQL, each statement on the caller's connection.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
 from bot.domain.models import Person
+from bot.messaging.events import ChatRef, Identity
+from bot.stores.chats import Confirmation, CustomChat, SchoolChats
 from storage._util import iso
+from storage.audit import AuditRepo
 from storage.people import _people
-from storage.sql import Connection, insert_id
+from storage.sql import Connection, Database, insert_id
+
+__all__ = ["ChatsRepo", "ChatsSql", "Confirmation", "CustomChat"]
 
 _CONF_COLS = ("id, org_id, person_id, chat_key, title, status, old_messenger, link, link_kind, no_link_reason, "
-              "members_estimate, old_chat, code, checked, chat_peer_id, members_counted, checked_at, "
+              "members_estimate, old_chat, code, checked, chat_peer_id, chat_messenger, members_counted, checked_at, "
               "not_needed_reason, decided_by, confirmed_at")
-
-
-class Confirmation(BaseModel):
-    """One person's confirmation for one chat, with every step's answer."""
-
-    id: int
-    org_id: str
-    person_id: int
-    chat_key: str
-    title: str
-    status: str
-    old_messenger: str | None = None
-    link: str | None = None
-    link_kind: str | None = None
-    no_link_reason: str | None = None
-    members_estimate: int | None = None
-    old_chat: str | None = None
-    code: str | None = None
-    checked: bool = False
-    chat_peer_id: int | None = None
-    members_counted: int | None = None
-    checked_at: str | None = None
-    not_needed_reason: str | None = None
-    decided_by: int | None = None
-    confirmed_at: str | None = None
-
-
-class CustomChat(BaseModel):
-    """A chat a person added that is not on the orders' list."""
-
-    id: int
-    org_id: str
-    person_id: int
-    title: str
 
 
 def _confirmation(row: Any) -> Confirmation:
@@ -143,11 +113,11 @@ class ChatsRepo:
 
     @staticmethod
     async def mark_checked(conn: Connection, confirmation_id: int, peer_id: int,
-                           members: int | None) -> None:
+                           members: int | None, messenger: str = "vk") -> None:
         now = iso()
         await conn.execute(
-            "UPDATE chat_confirmations SET checked = 1, chat_peer_id = ?, members_counted = ?, checked_at = ?, "
-            "updated_at = ? WHERE id = ?", (peer_id, members, now, now, confirmation_id))
+            "UPDATE chat_confirmations SET checked = 1, chat_peer_id = ?, chat_messenger = ?, members_counted = ?, "
+            "checked_at = ?, updated_at = ? WHERE id = ?", (peer_id, messenger, members, now, now, confirmation_id))
 
     # --- chats people added ---------------------------------------------------------------
 
@@ -173,3 +143,81 @@ class ChatsRepo:
     async def remove_custom(conn: Connection, person_id: int, custom_id: int) -> None:
         await conn.execute("UPDATE custom_chats SET removed = 1 WHERE id = ? AND person_id = ?",
                            (custom_id, person_id))
+
+
+class ChatsSql:
+    """`bot.stores.chats.ChatsStore` over the database."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def person(self, person_id: int) -> Person | None:
+        async with self._db.read() as conn:
+            return await ChatsRepo.person_in(conn, person_id)
+
+    async def of_person(self, org_id: str, person_id: int) -> tuple[list[CustomChat], list[Confirmation]]:
+        async with self._db.read() as conn:
+            return (await ChatsRepo.custom_chats(conn, org_id, person_id),
+                    await ChatsRepo.confirmations(conn, org_id, person_id))
+
+    async def school(self, org_id: str) -> SchoolChats:
+        async with self._db.read() as conn:
+            return SchoolChats(people=await ChatsRepo.people_in(conn, org_id),
+                               customs=await ChatsRepo.custom_chats(conn, org_id),
+                               confirmations=await ChatsRepo.confirmations(conn, org_id))
+
+    async def ensure(self, org_id: str, person_id: int, key: str, title: str) -> Confirmation:
+        async with self._db.transaction() as conn:
+            return await ChatsRepo.ensure(conn, org_id, person_id, key, title)
+
+    async def add_custom(self, org_id: str, person_id: int, title: str,
+                         key_of: Callable[[int], str]) -> CustomChat:
+        async with self._db.transaction() as conn:
+            custom = await ChatsRepo.add_custom(conn, org_id, person_id, title)
+            await ChatsRepo.ensure(conn, org_id, person_id, key_of(custom.id), custom.title)
+        return custom
+
+    async def confirm(self, person_id: int, key: str, answers: dict[str, Any],
+                      new_code: Callable[[], str]) -> Confirmation | None:
+        async with self._db.transaction() as conn:
+            conf = await ChatsRepo.confirmation(conn, person_id, key)
+            if conf is None or conf.status == "not_needed":
+                return conf
+            code = None
+            if not (conf.code or conf.checked):
+                code = new_code()
+                while await ChatsRepo.open_codes(conn, [code]):
+                    code = new_code()
+            await ChatsRepo.confirm(conn, conf.id, answers, code)
+            return await ChatsRepo.confirmation(conn, person_id, key)
+
+    async def not_needed(self, deputy: Person, actor: Identity | None, person_id: int, key: str, title: str,
+                         reason: str) -> None:
+        async with self._db.transaction() as conn:
+            conf = await ChatsRepo.ensure(conn, deputy.org_id or "", person_id, key, title)
+            await ChatsRepo.set_status(conn, conf.id, "not_needed", reason=reason, decided_by=deputy.id)
+            await AuditRepo.write_in(conn, actor=actor, actor_vk_id=deputy.vk_id if actor is None else None,
+                                     actor_person_id=deputy.id, org_id=deputy.org_id, action="chat_not_needed",
+                                     outcome="ok", target=f"{person_id}:{key}", details={"reason": reason})
+
+    async def withdraw(self, person_id: int, confirmation_id: int, custom_id: int | None) -> None:
+        async with self._db.transaction() as conn:
+            await ChatsRepo.set_status(conn, confirmation_id, "withdrawn")
+            if custom_id is not None:
+                await ChatsRepo.remove_custom(conn, person_id, custom_id)
+
+    async def open_codes(self, codes: Sequence[str]) -> list[Confirmation]:
+        async with self._db.read() as conn:
+            return await ChatsRepo.open_codes(conn, list(codes))
+
+    async def mark_checked(self, confirmation: Confirmation, chat: ChatRef, members: int | None,
+                           actor: Identity) -> tuple[bool, Person | None]:
+        async with self._db.transaction() as conn:
+            if not await ChatsRepo.open_codes(conn, [confirmation.code or ""]):
+                return False, None
+            await ChatsRepo.mark_checked(conn, confirmation.id, chat.chat_id, members, chat.messenger.value)
+            await AuditRepo.write_in(
+                conn, actor=actor, org_id=confirmation.org_id, action="chat_checked", outcome="ok",
+                target=f"{confirmation.person_id}:{confirmation.chat_key}",
+                details={"peer_id": chat.chat_id, "members": members, "messenger": chat.messenger.value})
+            return True, await ChatsRepo.person_in(conn, confirmation.person_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.records import BindingRequest
+from bot.messaging.events import Identity, Messenger
 from storage._util import iso
 from storage.audit import AuditRepo
 from storage.sql import Database, insert_id
@@ -74,7 +75,8 @@ class IdentityRepo:
                                    "AND org_id IS NOT DISTINCT FROM ?", (vk_id, org_id))
                 await conn.execute(f"UPDATE people SET {column} = ?, updated_at = ? WHERE id = ?",  # noqa: S608
                                    (vk_id, iso(), person_id))
-            await AuditRepo.write_in(conn, actor_vk_id=decided_by if decided_by_vk else None, org_id=org_id,
+            decider = Identity(messenger=Messenger.VK if decided_by_vk else Messenger.MAX, external_id=decided_by)
+            await AuditRepo.write_in(conn, actor=decider, org_id=org_id,
                                      action="approve_binding" if approve else "reject_binding",
                                      outcome="ok", target=str(request_id),
                                      details={column: vk_id, "person_id": person_id,

@@ -89,6 +89,12 @@ class PrivacyRepo:
                                      (vk_id, person_id))
                 if outbox:
                     result.setdefault("outbox", []).extend(outbox)
+            if person[0].get("max_id") is not None:
+                rows = await _rows(conn, "SELECT * FROM audit_log WHERE actor_max_id = ?", (person[0]["max_id"],))
+                known = result.setdefault("audit_log", [])
+                known.extend(r for r in rows if r not in known)
+                if not known:
+                    del result["audit_log"]
             # Open dialog steps, kept by account (VK and MAX) rather than by person.
             steps = await _rows(conn, "SELECT * FROM conversation_state WHERE (messenger = 'vk' AND user_id = ?) "
                                       "OR (messenger = 'max' AND user_id = ?)", (vk_id, person[0].get("max_id")))
@@ -113,6 +119,11 @@ class PrivacyRepo:
                                          (max_id,))
                 if cur.rowcount:
                     changed["privacy_consents"] = cur.rowcount
+                # What the person did from MAX stays in the audit log, without who did it (as for VK).
+                cur = await conn.execute("UPDATE audit_log SET actor_max_id = NULL, actor_person_id = NULL "
+                                         "WHERE actor_max_id = ?", (max_id,))
+                if cur.rowcount:
+                    changed["audit_log"] = cur.rowcount
             for table in await _tables_with(conn, "person_id"):
                 if table in COUNT_TABLES or table in SELF_TABLES:
                     continue

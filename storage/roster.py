@@ -4,52 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
-
-from pydantic import BaseModel, ConfigDict
 
 from bot.domain.models import Organization, Person, Role
 from bot.domain.names import name_key
+from bot.stores.imports import PersonRef, RosterChanges, RosterEntry
 from storage._util import iso
 from storage.sql import Connection
-
-
-class RosterEntry(BaseModel):
-    """One roster row to store; `person_id` names the existing person it updates (None: add)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    org_id: str
-    full_name: str
-    role: Role
-    vk_id: int | None = None
-    vk_screen_name: str | None = None
-    max_id: int | None = None
-    classes: tuple[str, ...] = ()
-    phone: str | None = None
-    email: str | None = None
-    person_id: int | None = None
-
-
-class PersonRef(NamedTuple):
-    """The little matching needs of a person; a tuple, because an import loads 50,000 of them."""
-
-    id: int
-    org_id: str | None
-    full_name: str
-    vk_id: int | None
-    active: bool
-    # The stored normalized name (people.name_key): matching need not normalize 50,000 names again.
-    key: str = ""
-
-
-class RosterChanges(BaseModel):
-    """How many people a roster import added, updated and marked as left."""
-
-    added: int = 0
-    updated: int = 0
-    left: int = 0
-    left_ids: list[int] = []
 
 
 def _marks(values: Sequence[object]) -> str:

@@ -12,34 +12,17 @@ from collections.abc import Sequence
 from operator import itemgetter
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
+from bot.messaging.events import Identity, Messenger
+from bot.stores.imports import Candidate, NewPending, OrgStats, PendingRow
 from storage._util import dumps, iso
 from storage.sql import Connection, Database, Row, insert_id, upsert
 
 ORG_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
               "teachers_10plus", "teachers_1call", "teachers_ejd", "students_ejd", "status")
-
-
-class OrgStats(BaseModel):
-    """One organization's indicators for one period (from a per-organization table)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    org_id: str
-    period: Period
-    students_total: int | None = None
-    teachers_total: int | None = None
-    teachers_created_chats: int | None = None
-    teachers_3plus: int | None = None
-    teachers_10plus: int | None = None
-    teachers_1call: int | None = None
-    teachers_ejd: int | None = None
-    students_ejd: int | None = None
-    status: str | None = None
-    import_id: int | None = None
 
 
 class ImportRecord(BaseModel):
@@ -53,45 +36,8 @@ class ImportRecord(BaseModel):
     rows_read: int
     rows_imported: int
     problems: list[dict[str, Any]]
-    imported_by: int | None
+    imported_by: Identity | None
     imported_at: str
-
-
-class Candidate(BaseModel):
-    """A roster person a kept-aside row might be."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: int
-    name: str
-
-
-class PendingRow(BaseModel):
-    """A row that matched nobody or several people, waiting for the deputy."""
-
-    id: int
-    import_id: int
-    org_id: str | None
-    row_no: int
-    name: str
-    data: dict[str, Any]
-    candidates: list[Candidate]
-    reason: str
-    status: str
-    person_id: int | None
-    kind: str
-    period: Period | None
-
-
-class NewPending(BaseModel):
-    """A row to keep aside."""
-
-    org_id: str | None
-    row_no: int
-    name: str
-    data: dict[str, Any]
-    candidates: list[Candidate] = []
-    reason: str
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -168,14 +114,16 @@ class StatsRepo:
     async def create_import_in(conn: Connection, *, org_id: str | None, kind: str,
                                period: Period | None, file_name: str, rows_read: int,
                                rows_imported: int, problems: Sequence[dict[str, Any]],
-                               imported_by: int | None) -> int:
+                               imported_by: Identity | None) -> int:
         """Record one imported file for one organization; returns its id."""
         new_id = await insert_id(
             conn, "INSERT INTO imports(org_id, kind, period_start, period_end, file_name, rows_read, "
-            "rows_imported, problems, imported_by, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "rows_imported, problems, imported_by, imported_by_messenger, imported_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (org_id, kind, period.start.isoformat() if period else None,
              period.end.isoformat() if period else None, file_name, rows_read, rows_imported,
-             dumps(list(problems)), imported_by, iso()),
+             dumps(list(problems)), imported_by.external_id if imported_by else None,
+             imported_by.messenger.value if imported_by else None, iso()),
         )
         return new_id or 0
 
@@ -370,7 +318,9 @@ class StatsRepo:
         return [ImportRecord(
             id=r["id"], org_id=r["org_id"], kind=r["kind"], period=_period(r["period_start"], r["period_end"]),
             file_name=r["file_name"], rows_read=r["rows_read"], rows_imported=r["rows_imported"],
-            problems=json.loads(r["problems"]), imported_by=r["imported_by"], imported_at=r["imported_at"],
+            problems=json.loads(r["problems"]), imported_at=r["imported_at"],
+            imported_by=Identity(messenger=Messenger(r["imported_by_messenger"] or "vk"), external_id=r["imported_by"])
+            if r["imported_by"] is not None else None,
         ) for r in rows]
 
     async def pending(self, org_id: str | None = None, status: str = "open") -> list[PendingRow]:

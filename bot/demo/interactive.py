@@ -14,6 +14,7 @@ from bot.demo.fixture import DemoFixture
 from bot.demo.runner import Transcript
 from bot.demo.stages import DemoSession, open_session
 from bot.domain.models import Role
+from bot.messaging.events import Identity, Messenger
 
 HELP = """Команды:
   /as deputy | director | teacher | <VK id>  — от чьего имени писать
@@ -97,7 +98,8 @@ class _Feed:
 
 async def _load_school(app: App, fixture: DemoFixture) -> None:
     """The roster and two weeks of statistics, as the deputy would send them, so every role can try everything."""
-    deputy = fixture.by_role(Role.DEPUTY)[0].vk_id
+    vk_id = fixture.by_role(Role.DEPUTY)[0].vk_id
+    deputy = Identity(messenger=Messenger.VK, external_id=vk_id) if vk_id is not None else None
     imports = app.deps.imports
     await imports.import_file(fixture.roster_csv(), "сотрудники.csv", kind="roster", imported_by=deputy)
     for week in (0, 1):

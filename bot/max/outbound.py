@@ -62,6 +62,15 @@ def fingerprint(text: str | None, attachments: Sequence[dict[str, Any]] | None) 
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:32]
 
 
+def _kind(handle: str) -> str | None:
+    """An uploaded attachment's type ('image', 'file', …) from its handle."""
+    try:
+        found = json.loads(handle)
+    except ValueError:
+        return None
+    return str(found.get("type")) if isinstance(found, dict) else None
+
+
 def chat_of(peer_id: int) -> ChatRef:
     """A MAX target as a chat: a person's dialog by their user id, a group chat by its negative id."""
     kind = ChatKind.GROUP if peer_id < 0 else ChatKind.DIALOG
@@ -126,16 +135,26 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         if message.keyboard is not None:
             keyboard_attachment(message.keyboard)  # a payload too long fails now, before anything is stored
             keyboard = message.keyboard.model_dump_json()
+        # MAX takes a file only alone in its message: files follow as messages of their own; images
+        # stay with the last piece of the text.
+        files = [h for h in message.attachments if _kind(h) == "file"]
+        inline = [h for h in message.attachments if _kind(h) != "file"]
         chunks = split_text(message.text, MAX_TEXT)
         rows = []
-        for index, text in enumerate(chunks, 1):
-            last = index == len(chunks)
-            rows.append(NewOutboxMessage(
-                idem_key=key if len(chunks) == 1 else f"{key}#{index}", peer_id=message.peer_id,
-                messenger=Messenger.MAX.value, message=text, keyboard=keyboard if last else None,
-                attachment=json.dumps(list(message.attachments)) if last and message.attachments else None,
-                org_id=message.org_id, kind=message.kind, person_id=message.person_id,
-                priority=int(Priority.BULK)))
+
+        def row(idem_key: str, text: str, *, with_keyboard: str | None = None,
+                attached: Sequence[str] = ()) -> NewOutboxMessage:
+            return NewOutboxMessage(
+                idem_key=idem_key, peer_id=message.peer_id, messenger=Messenger.MAX.value, message=text,
+                keyboard=with_keyboard, attachment=json.dumps(list(attached)) if attached else None,
+                org_id=message.org_id, kind=message.kind, person_id=message.person_id, priority=int(Priority.BULK))
+
+        if message.text or keyboard is not None or inline or not files:
+            for index, text in enumerate(chunks, 1):
+                last = index == len(chunks)
+                rows.append(row(key if len(chunks) == 1 else f"{key}#{index}", text,
+                                with_keyboard=keyboard if last else None, attached=inline if last else ()))
+        rows += [row(f"{key}#file{n}", "", attached=[handle]) for n, handle in enumerate(files, 1)]
         return rows
 
     @staticmethod

@@ -18,7 +18,7 @@ from bot.max.bridge import UPDATE_TYPES
 from bot.max.client import MaxClient
 from bot.ports import PortFailure, RateLimited, RetryLater
 from bot.ratelimit import Backoff
-from storage.runtime import InboxRepo
+from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,8 @@ class MaxPoller:
         self._sleep = sleep
         self._stopping = False
         self.handled = 0
+        # The update being handled: a stop does not cut it short (see `drain_inbox` and `settle`).
+        self._current: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         self._stopping = True
@@ -119,17 +121,37 @@ class MaxPoller:
         return len(updates)
 
     async def drain_inbox(self) -> None:
-        """Handle every MAX update the inbox holds, oldest first; a failing handler fails only its update."""
+        """Handle every MAX update the inbox holds, oldest first; a failing handler fails only its update.
+
+        Each update is handled in a task of its own, shielded: when polling is cancelled (a stop) the
+        update in hand is still finished and marked handled (`settle` waits for it), instead of being
+        cut off after its answer went out and handled again, answered twice, after the restart.
+        """
         for item in await self.inbox.pending(prefix=PREFIX):
-            await self.inbox.start(item.id)
-            error: str | None = None
-            try:
-                await self._handle(item.body)
-            except PortFailure as exc:
-                error = f"{exc.__class__.__name__}: {exc}"[:200]
-                log.warning("MAX: обновление %s не обработано: %s", item.event_id, error)
-            except Exception as exc:
-                error = exc.__class__.__name__
-                log.error("ошибка в обработчике обновления MAX", exc_info=True)
-            await self.inbox.finish(item.id, error)
-            self.handled += 1
+            self._current = asyncio.create_task(self._handle_one(item))
+            await asyncio.shield(self._current)
+
+    async def _handle_one(self, item: InboxEvent) -> None:
+        await self.inbox.start(item.id)
+        error: str | None = None
+        try:
+            await self._handle(item.body)
+        except PortFailure as exc:
+            error = f"{exc.__class__.__name__}: {exc}"[:200]
+            log.warning("MAX: обновление %s не обработано: %s", item.event_id, error)
+        except Exception as exc:
+            error = exc.__class__.__name__
+            log.error("ошибка в обработчике обновления MAX", exc_info=True)
+        await self.inbox.finish(item.id, error)
+        self.handled += 1
+
+    async def settle(self) -> None:
+        """Wait until the update in hand (if any) is handled: a clean stop finishes it."""
+        if self._current is not None:
+            await asyncio.gather(self._current, return_exceptions=True)
+
+    async def abandon(self) -> None:
+        """Cut the update in hand short, as a crash would (it stays in the inbox for the restart)."""
+        if self._current is not None:
+            self._current.cancel()
+        await self.settle()

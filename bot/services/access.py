@@ -85,7 +85,7 @@ class AccessService:
             elif reason is None:
                 reason = "role"
         await self._audit.write(
-            actor_vk_id=vk_of(vk_id), actor_person_id=person.id if person else None,
+            actor=actor, actor_person_id=person.id if person else None,
             org_id=org_id or (person.org_id if person else None), action=action,
             outcome="ok" if person else "denied", target=target,
             details={} if person else {"reason": reason},

@@ -6,6 +6,7 @@ import pytest
 
 from bot.domain.models import Organization, Period, Role
 from bot.domain.records import PersonStats
+from bot.messaging.events import Identity, Messenger
 from bot.stores.broadcasts import AudiencePerson
 from storage.broadcasts import BroadcastRepo
 from storage.db import Database
@@ -65,7 +66,7 @@ async def test_audiences_read_only_the_school_and_its_figures(db: Database, peop
     async with db.transaction() as conn:
         import_id = await StatsRepo.create_import_in(conn, org_id="school1", kind="person", period=PERIOD,
                                                      file_name="w.xlsx", rows_read=2, rows_imported=2,
-                                                     problems=[], imported_by=1002)
+                                                     problems=[], imported_by=Identity(messenger=Messenger.VK, external_id=1002))
         await StatsRepo.put_person_stats_in(conn, [
             PersonStats(person_id=low.id, org_id="school1", period=PERIOD, group_messages=1, registered=False,
                         import_id=import_id),

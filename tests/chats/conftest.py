@@ -12,6 +12,7 @@ from bot.domain.models import Organization, Person, Role
 from bot.ports import Community, Delivery, OutMessage
 from bot.services.chats import ChatsService
 from bot.vk.members import VkMembers
+from storage.chats import ChatsSql
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.people import PeopleRepo
@@ -46,8 +47,8 @@ class School:
         self.calls = calls
         self.members_answer: Any = {"count": 4, "items": [{"member_id": 2001}, {"member_id": 5001},
                                                           {"member_id": 5002}, {"member_id": -1}]}
-        self.service = ChatsService(db, settings, outbound=outbound, members=VkMembers(self._call), community=Community(1),
-                                    dialogs=ConversationStateRepo(db))
+        self.service = ChatsService(ChatsSql(db), settings, outbound=outbound, members=VkMembers(self._call),
+                                    community=Community(1), dialogs=ConversationStateRepo(db))
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         self.calls.append((method, params))

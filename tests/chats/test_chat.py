@@ -81,6 +81,15 @@ async def test_teacher_confirms_a_chat_in_either_messenger(talk: Talk) -> None:
     async with talk.app.db.read() as conn:
         conf = await ChatsRepo.confirmation(conn, person.id, PARENTS)
     assert (conf.status, conf.old_messenger, conf.members_estimate) == ("confirmed", "whatsapp", 25)
+    # How to let the bot check the chat is worded for the messenger in use: MAX has no «сообщество».
+    if talk.messenger == "max":
+        assert "добавьте бота в новый чат администратором с правом «Читать все сообщения»" in done.text
+        assert "сообществ" not in done.text and f"с кодом: {conf.code}" in done.text
+    else:
+        assert "добавьте сообщество в новый чат" in done.text and f"@club1 {conf.code}" in done.text
+    card = await talk.press(Who.TEACHER, done, "Мои чаты")
+    opened = await talk.press(Who.TEACHER, card, "родителями 5А")
+    assert ("«Читать все сообщения»" in opened.text) is (talk.messenger == "max")
 
 
 async def test_cancel_at_a_typing_step(chat: Chat, bot_app: App) -> None:

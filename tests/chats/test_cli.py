@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import main
 from bot.services.chats import ChatsService
+from storage.chats import ChatsSql
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from tests.chats.conftest import seed
@@ -35,7 +36,7 @@ async def _prepare(tmp_path: Path) -> Path:
     db = await Database.open(settings.storage.database_path)
     try:
         people = await seed(db, settings)
-        service = ChatsService(db, settings, dialogs=ConversationStateRepo(db))
+        service = ChatsService(ChatsSql(db), settings, dialogs=ConversationStateRepo(db))
         person = people["ivanova"]
         await service.start(person, "class:5А:pupils")
         await service.choose_messenger(person, "none")

@@ -9,6 +9,7 @@ from bot.messaging import actions
 from bot.messaging.events import FileRef
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from tests.handlers.conftest import DEPUTY, TEACHER, NeutralBot, neutral_bot, neutral_deps
 from tests.imports.tables import ROSTER_HEADER, xlsx
 from tests.summary.conftest import school_settings  # noqa: F401
@@ -22,7 +23,7 @@ SHORT_ROSTER = xlsx([ROSTER_HEADER, ["Иванова Анна Петровна",
 async def bot(db: Database, school_settings: Settings) -> NeutralBot:  # noqa: F811
     """The converted routers with imports wired; the fake messenger holds the file a deputy sends."""
     deps = await neutral_deps(db, school_settings)
-    deps.imports = ImportService(db, school_settings, clock=deps.clock)
+    deps.imports = ImportService(ImportsSql(db), school_settings, clock=deps.clock)
     found = neutral_bot(deps)
     found.messenger.files["doc:staff"] = SHORT_ROSTER
     return found

@@ -11,6 +11,7 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import Person, Role
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.people import PeopleRepo
 
 # The end-to-end fixtures (emulator, control, bot_app, chat) for tests/imports/test_chat.py.
@@ -42,7 +43,7 @@ def two_schools(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def service(db: Database, settings: Settings) -> ImportService:
     """The import service for one school, organizations and config people in place."""
-    svc = ImportService(db, settings, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), settings, clock=FixedClock())
     await svc.prepare()
     return svc
 

@@ -10,15 +10,24 @@ from bot.config import Settings
 from bot.domain.models import Period, Person, Role
 from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, StatsResult
+from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService, Mode, Preview
 from bot.services.imports.stats import MAX_PENDING
 from storage.confirmations import ConfirmationRepo
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.people import PeopleRepo
 from storage.roster import RosterEntry, RosterRepo
 from storage.stats import StatsRepo
 from tests.imports.conftest import FixedClock, full_dump
 from tests.imports.tables import ROSTER_HEADER, TITLE, csv_bytes, xlsx
+
+
+def vk(user_id: int) -> Identity:
+    return Identity(messenger=Messenger.VK, external_id=user_id)
+
+
+DEPUTY = vk(1002)
 
 WEEK = Period.parse("2026-11-14..2026-11-20")
 STATS_HEADER = ["ФИО", "Сообщений в групповых чатах", "Звонков"]
@@ -93,14 +102,14 @@ async def test_a_confirmation_applies_once_and_only_what_was_shown(
     """A held import applies with its preview once; a second press is refused; a changed roster re-previews."""
     data = _roster("Иванова Анна Петровна", "Петров Игорь Сергеевич")
     shown = await service.submit(data, "s.xlsx", kind="roster")
-    held_id = await service.hold(shown, actor_vk_id=1002, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    held_id = await service.hold(shown, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u", size=1)
     await PeopleRepo(db).add("school1", "Новенькая Ната", Role.TEACHER)
     held = await service.held(held_id)
     assert held is not None
     changed = await service.confirm(held, data, only_org="school1")
     assert changed.preview is not None and changed.preview.left == 4 and changed.result is None
     assert (await service.held(held_id)).status == "superseded"  # type: ignore[union-attr]
-    again_id = await service.hold(changed, actor_vk_id=1002, org_id="school1", file_name="s.xlsx", source="u",
+    again_id = await service.hold(changed, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u",
                                   size=1)
     again = await service.held(again_id)
     assert again is not None
@@ -110,7 +119,27 @@ async def test_a_confirmation_applies_once_and_only_what_was_shown(
     with pytest.raises(ImportRefused, match="уже применена"):
         await service.confirm(again, data, only_org="school1")
     assert await full_dump(db) == before
-    assert not await service.cancel(again_id, 1002)
+    assert not await service.cancel(again_id, DEPUTY)
+
+
+async def test_a_held_import_belongs_to_its_account_on_its_messenger(
+        service: ImportService, staff: dict[str, Person], db: Database) -> None:
+    """MAX user 1002 is not VK user 1002: they can neither cancel nor apply VK 1002's held import."""
+    data = _roster("Иванова Анна Петровна")
+    shown = await service.submit(data, "s.xlsx", kind="roster")
+    held_id = await service.hold(shown, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    namesake = Identity(messenger=Messenger.MAX, external_id=1002)
+    held = await service.held(held_id)
+    assert held is not None and held.actor == DEPUTY
+    assert not await service.cancel(held_id, namesake)
+    before = await full_dump(db)
+    with pytest.raises(ImportRefused, match="уже применена или отменена"):
+        await service.confirm(held.model_copy(update={"actor": namesake}), data, only_org="school1")
+    assert await full_dump(db) == before
+    assert (await service.held(held_id)).status == "open"  # type: ignore[union-attr]
+    # The MAX account's own held import is kept apart: holding it does not supersede VK 1002's.
+    await service.hold(shown, actor=namesake, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    assert (await service.held(held_id)).status == "open"  # type: ignore[union-attr]
 
 
 async def test_a_cancelled_import_cannot_be_applied(service: ImportService, staff: dict[str, Person],
@@ -118,9 +147,9 @@ async def test_a_cancelled_import_cannot_be_applied(service: ImportService, staf
     """«Отменить» closes the held import: applying it later is refused and changes nothing."""
     data = _roster("Иванова Анна Петровна")
     shown = await service.submit(data, "s.xlsx", kind="roster")
-    held_id = await service.hold(shown, actor_vk_id=1002, org_id="school1", file_name="s.xlsx", source="u", size=1)
-    assert not await ConfirmationRepo(db).close(held_id, 2001, "cancelled")  # not theirs
-    assert await service.cancel(held_id, 1002)
+    held_id = await service.hold(shown, actor=DEPUTY, org_id="school1", file_name="s.xlsx", source="u", size=1)
+    assert not await ConfirmationRepo(db).close(held_id, vk(2001), "cancelled")  # not theirs
+    assert await service.cancel(held_id, DEPUTY)
     held = await service.held(held_id)
     assert held is not None and held.status == "cancelled"
     before = await full_dump(db)
@@ -187,7 +216,7 @@ async def test_unmatched_rows_beyond_two_hundred_become_a_count(
 async def test_a_too_wide_or_too_big_table_is_refused_at_once(
         db: Database, settings: Settings, staff: dict[str, Person]) -> None:
     """Wider than 200 columns, or more cells than [imports] max_cells: refused within 2 s, nothing stored."""
-    svc = ImportService(db, settings, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), settings, clock=FixedClock())
     before = await full_dump(db)
     wide = csv_bytes([["ФИО", "Должность", *(f"c{n}" for n in range(10_000))],
                       *([f"Чужой{n} Иван", "учитель", *(["x"] * 10_000)] for n in range(50))])
@@ -196,7 +225,7 @@ async def test_a_too_wide_or_too_big_table_is_refused_at_once(
         await svc.submit(wide, "wide.csv", kind="roster", mode=Mode.APPLY)
     assert time.perf_counter() - started < 2
     small = settings.model_copy(update={"imports": settings.imports.model_copy(update={"max_cells": 100})})
-    tight = ImportService(db, small, clock=FixedClock())
+    tight = ImportService(ImportsSql(db), small, clock=FixedClock())
     many = xlsx([["ФИО", "Должность", "Класс"], *([f"Человек{n} Иван", "учитель", "5А"] for n in range(40))])
     with pytest.raises(ImportRefused, match="слишком много ячеек"):
         await tight.submit(many, "many.xlsx", kind="roster", mode=Mode.APPLY)
@@ -211,7 +240,7 @@ async def test_a_district_table_for_a_loaded_week_is_previewed(db: Database, two
     """Per-school indicators for a week already loaded: the preview names the week, one school changed."""
     from tests.imports.tables import ORG_HEADER, ORG_ROWS, ods
 
-    svc = ImportService(db, two_schools, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), two_schools, clock=FixedClock())
     data = ods([[TITLE], ORG_HEADER, *ORG_ROWS])
     first = await svc.submit(data, "district.ods", kind="stats")
     assert isinstance(first.result, StatsResult) and first.result.kind == "organization"

@@ -14,6 +14,7 @@ from bot.imports.reader import ImportRefused, Limits
 from bot.imports.table import parse_table
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from tests.imports.conftest import FixedClock, table_counts
 from tests.imports.tables import PERSON_HEADER, PERSON_ROWS, ROSTER_HEADER, csv_bytes, xlsx
 
@@ -70,7 +71,7 @@ def test_refusals_change_nothing(tmp_path: Path, rows: list[list[object]], roste
         config = parse_settings({"schools": [{"id": "school1", "name": "Школа", "deputy_vk_ids": [7]}]}, tmp_path)
         db = await Database.open(tmp_path / f"p{dt.datetime.now().timestamp()}.sqlite3")
         try:
-            service = ImportService(db, config, clock=FixedClock())
+            service = ImportService(ImportsSql(db), config, clock=FixedClock())
             await service.prepare()
             before = await table_counts(db)
             data = csv_bytes([ROSTER_HEADER if roster else PERSON_HEADER, *rows])

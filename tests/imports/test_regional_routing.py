@@ -11,6 +11,7 @@ from bot.domain.models import Role
 from bot.imports.reader import ImportRefused
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.people import PeopleRepo
 from tests.imports.conftest import FixedClock, table_counts
 from tests.imports.tables import xlsx
@@ -28,7 +29,7 @@ def region(tmp_path: Path) -> Settings:
 
 async def test_rows_go_to_their_schools_by_inn(db: Database, region: Settings) -> None:
     """Each row lands in the school of its ИНН; an unknown ИНН is reported with its row number."""
-    svc = ImportService(db, region, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), region, clock=FixedClock())
     await svc.prepare()
     await PeopleRepo(db).add("s03", "Иванова Анна Петровна", Role.TEACHER)
     await PeopleRepo(db).add("s11", "Петров Игорь Сергеевич", Role.TEACHER)
@@ -41,7 +42,7 @@ async def test_rows_go_to_their_schools_by_inn(db: Database, region: Settings) -
 
 async def test_a_regional_table_without_the_school_column_is_refused(db: Database, region: Settings) -> None:
     """No «ОО»/«ИНН» column and no --org: refused in Russian without listing a region's ids; nothing stored."""
-    svc = ImportService(db, region, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), region, clock=FixedClock())
     await svc.prepare()
     await PeopleRepo(db).add("s03", "Иванова Анна Петровна", Role.TEACHER)
     before = await table_counts(db)

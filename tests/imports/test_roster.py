@@ -9,6 +9,7 @@ from bot.domain.models import Role
 from bot.imports.reader import ImportRefused
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.people import PeopleRepo
 from tests.imports.conftest import FixedClock, table_counts
 from tests.imports.tables import ROSTER_HEADER, ROSTER_ROWS, csv_bytes, xlsx
@@ -67,7 +68,7 @@ async def test_screen_names_with_a_resolver(db: Database, settings: Settings) ->
     async def resolve(name: str) -> int | None:
         return 777 if name == "ivanova_a" else None
 
-    svc = ImportService(db, settings, clock=FixedClock(), resolve_screen_name=resolve)
+    svc = ImportService(ImportsSql(db), settings, clock=FixedClock(), resolve_screen_name=resolve)
     await svc.prepare()
     result = await svc.import_roster(xlsx([ROSTER_HEADER, ["Иванова Анна", "учитель", "", "vk.com/ivanova_a"]]), "a")
     assert result.problems == []
@@ -100,7 +101,7 @@ async def test_contacts_are_stored_only_when_the_school_allows(db: Database, set
     data = xlsx([header, ["Иванова Анна", "учитель", "+7 900 000-00-00", "a@b.ru"]])
     for store, expected in ((False, None), (True, "+7 900 000-00-00")):
         school = settings.schools[0].model_copy(update={"store_contacts": store})
-        svc = ImportService(db, settings.model_copy(update={"schools": [school]}), clock=FixedClock())
+        svc = ImportService(ImportsSql(db), settings.model_copy(update={"schools": [school]}), clock=FixedClock())
         await svc.prepare()
         await svc.import_roster(data, "a.xlsx")
         async with db.read() as conn, conn.execute("SELECT phone FROM people WHERE full_name = 'Иванова Анна'") as cur:
@@ -124,7 +125,7 @@ async def test_roster_refusals_change_nothing(service: ImportService, db: Databa
 
 async def test_roster_with_an_org_column_covers_only_its_schools(db: Database, two_schools: Settings) -> None:
     """People of a school the file does not mention are not marked as left."""
-    svc = ImportService(db, two_schools, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), two_schools, clock=FixedClock())
     await svc.prepare()
     await PeopleRepo(db).add("school2", "Учитель Второй Школы", Role.TEACHER)
     await PeopleRepo(db).add("school1", "Ушедшая Из Первой", Role.TEACHER)

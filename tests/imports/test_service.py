@@ -9,8 +9,10 @@ import pytest
 from bot.config import Settings
 from bot.domain.models import Period, Person, Role
 from bot.imports.reader import ImportRefused
+from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.people import PeopleRepo
 from storage.stats import StatsRepo
 from tests.imports.conftest import FixedClock, table_counts
@@ -60,7 +62,7 @@ async def test_resolving_a_kept_aside_row(service: ImportService, staff: dict[st
     ambiguous, unknown = await service.pending("school1")
     with pytest.raises(ImportRefused, match="нет среди подходящих"):
         await service.resolve_pending(ambiguous.id, staff["ivanova"].id)
-    await service.resolve_pending(ambiguous.id, staff["sid_pavel"].id, actor_vk_id=1002)
+    await service.resolve_pending(ambiguous.id, staff["sid_pavel"].id, actor=Identity(messenger=Messenger.VK, external_id=1002))
     await service.resolve_pending(unknown.id, None)
     stats = await StatsRepo(db).person_stats("school1", WEEK)
     assert [(s.person_id, s.group_messages) for s in stats] == [(staff["sid_pavel"].id, 3)]
@@ -97,7 +99,7 @@ async def test_period_argument_title_file_name_and_default(service: ImportServic
 async def test_friday_evening_counts_today(db: Database, settings: Settings, staff: dict[str, Person]) -> None:
     """On a Friday after 17:00 (school time) the default period ends today."""
     friday = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)  # 18:00 in Moscow
-    svc = ImportService(db, settings, clock=FixedClock(friday))
+    svc = ImportService(ImportsSql(db), settings, clock=FixedClock(friday))
     result = await svc.import_stats(_stats_file(["Иванова А.П.", 1], title=None), "x.csv")
     assert result.period == WEEK.next()
 
@@ -142,7 +144,7 @@ async def test_refused_when_too_large_or_too_long(db: Database, settings: Settin
     """The configured size and row limits refuse a file and store nothing."""
     small = settings.model_copy(update={"imports": settings.imports.model_copy(update={"max_rows": 2,
                                                                                       "max_file_mb": 0.01})})
-    svc = ImportService(db, small, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), small, clock=FixedClock())
     before = await table_counts(db)
     with pytest.raises(ImportRefused, match="больше 2 строк"):
         await svc.import_stats(_stats_file(*[["Иванова А.П.", 1]] * 5), "x.xlsx")
@@ -153,7 +155,7 @@ async def test_refused_when_too_large_or_too_long(db: Database, settings: Settin
 
 async def test_several_schools_need_an_org(db: Database, two_schools: Settings) -> None:
     """With two schools, no --org and no org column, the import is refused; --org or the column fixes it."""
-    svc = ImportService(db, two_schools, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), two_schools, clock=FixedClock())
     await svc.prepare()
     await PeopleRepo(db).add("school2", "Иванова Анна Петровна", Role.TEACHER)
     await PeopleRepo(db).add("school1", "Петров Игорь Сергеевич", Role.TEACHER)
@@ -173,7 +175,7 @@ async def test_several_schools_need_an_org(db: Database, two_schools: Settings) 
 
 async def test_per_organization_import(db: Database, two_schools: Settings) -> None:
     """The district table: the school found by INN is stored, the others are reported."""
-    svc = ImportService(db, two_schools, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), two_schools, clock=FixedClock())
     await svc.prepare()
     result = await svc.import_stats(ods([[TITLE], ORG_HEADER, *ORG_ROWS]), "district.ods")
     assert (result.kind, result.rows_read, result.rows_imported) == ("organization", 2, 1)
@@ -191,7 +193,7 @@ async def test_screen_names_are_resolved_when_a_resolver_is_given(
     async def resolve(screen_name: str) -> int | None:
         return {"ivanova_a": 501}.get(screen_name)
 
-    svc = ImportService(db, settings, clock=FixedClock(), resolve_screen_name=resolve)
+    svc = ImportService(ImportsSql(db), settings, clock=FixedClock(), resolve_screen_name=resolve)
     data = xlsx([["ФИО", "Ссылка на профиль", "Сообщений"], ["Ивонова", "https://vk.com/ivanova_a", 1]])
     assert (await svc.import_stats(data, "x.xlsx")).rows_imported == 1
 
@@ -223,7 +225,7 @@ async def test_import_file_tells_the_kind_from_the_headers(service: ImportServic
 
 async def test_a_deputy_imports_only_their_school(db: Database, two_schools: Settings) -> None:
     """With only_org, rows of another configured school are reported and skipped."""
-    svc = ImportService(db, two_schools, clock=FixedClock())
+    svc = ImportService(ImportsSql(db), two_schools, clock=FixedClock())
     await svc.prepare()
     await PeopleRepo(db).add("school1", "Иванова Анна Петровна", Role.TEACHER)
     data = xlsx([["Школа", "ФИО", "Звонков"], ["school1", "Иванова А.П.", 1], ["school2", "Петров", 1]])

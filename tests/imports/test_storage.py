@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.domain.models import Organization, Period, Role
+from bot.messaging.events import Identity, Messenger
 from storage.db import Database
 from storage.people import PeopleRepo
 from storage.roster import RosterEntry, RosterRepo
@@ -27,7 +28,7 @@ async def test_person_stats_round_trip_and_reads(db: Database) -> None:
         for period, messages in ((WEEK.previous(), 1), (WEEK, 5)):
             import_id = await StatsRepo.create_import_in(conn, org_id="s1", kind="person", period=period,
                                                          file_name="w.xlsx", rows_read=2, rows_imported=1,
-                                                         problems=[{"row": 3, "reason": "x"}], imported_by=7)
+                                                         problems=[{"row": 3, "reason": "x"}], imported_by=Identity(messenger=Messenger.MAX, external_id=7))
             await StatsRepo.put_person_values_in(conn, period, [
                 (ivanova, "s1", import_id, {"group_messages": messages, "ejd_linked": True})])
     assert [(s.person_id, s.group_messages, s.ejd_linked, s.calls) for s in await repo.person_stats("s1", WEEK)] == [
@@ -39,7 +40,7 @@ async def test_person_stats_round_trip_and_reads(db: Database) -> None:
     assert await repo.latest_period("s1", "organization") is None
     assert await repo.periods("s1") == [WEEK, WEEK.previous()]
     latest = (await repo.imports("s1"))[0]
-    assert (latest.period, latest.problems, latest.imported_by) == (WEEK, [{"row": 3, "reason": "x"}], 7)
+    assert (latest.period, latest.problems, latest.imported_by) == (WEEK, [{"row": 3, "reason": "x"}], Identity(messenger=Messenger.MAX, external_id=7))
 
 
 async def test_clear_period_drops_figures_and_open_pending_rows(db: Database) -> None:

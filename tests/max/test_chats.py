@@ -8,12 +8,14 @@ import datetime as dt
 import pytest
 
 from bot.app import App
+from bot.domain import chats as rules
 from bot.domain.models import Period
 from bot.max.bridge import group
 from bot.max.members import NO_READ_ALL, NOT_ADMIN
 from bot.ports import NotAdmin
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
+from storage.chats import ChatsSql
 from storage.max_chats import MaxChatsRepo
 from tests.max.conftest import DEPUTY, DIRECTOR, TEACHERS
 
@@ -70,3 +72,33 @@ async def test_members_are_paged_by_marker_and_need_admin(
     assert stats["requests"]["GET /chats/{chatId}/members"] == 2
     with pytest.raises(NotAdmin):
         await max_app.max.members.members(group(-701))
+
+
+async def test_a_code_posted_in_a_max_chat_checks_the_chat_as_a_max_one(
+        max_app: App, max_ctl: MaxEmulatorControl) -> None:
+    """The code in a MAX chat the bot reads: the chat is recorded as MAX's (its id, its members), the audit names
+    the MAX account that posted it, and the teacher is told in their MAX dialog."""
+    teacher, name = TEACHERS[0]
+    [person] = await max_app.deps.people.by_max_id(teacher)
+    store = ChatsSql(max_app.db)
+    await store.ensure("school1", person.id, "class:5А:parents", "Чат с родителями 5А")
+    conf = await store.confirm(person.id, "class:5А:parents", {"messenger": "whatsapp", "members": 25},
+                               rules.new_code)
+    assert conf is not None and conf.code
+    await max_ctl.add_chat(-800, "5А родители", [teacher, DEPUTY, DIRECTOR], bot_is_admin=True, bot_reads_all=True)
+    dialog = (await max_ctl.say(teacher, "Мой статус"))["chat_id"]  # the teacher has started the bot
+    await max_ctl.wait_sent(dialog, 1)
+    before = await max_ctl.sent(None)
+    await max_ctl.say(teacher, f"Код для бота: {conf.code}", chat_id=-800)
+    told = await max_ctl.wait_sent(None, 2, after=before[-1]["seq"] if before else None)
+    texts = {item["chat_id"]: item["text"] for item in told}
+    assert texts[-800].startswith("Код принят")
+    to_teacher = texts[dialog]
+    assert "«Чат с родителями 5А» отмечен как проверенный" in to_teacher and "Участников в чате: 3" in to_teacher
+    [stored] = [c for c in (await store.of_person("school1", person.id))[1] if c.chat_key == "class:5А:parents"]
+    assert (stored.checked, stored.chat_messenger, stored.chat_peer_id, stored.members_counted) == (
+        True, "max", -800, 3)
+    [entry] = await max_app.deps.audit.recent(action="chat_checked")
+    assert (entry.actor_vk_id, entry.actor_max_id) == (None, teacher)
+    report = await max_app.deps.chats.open_chat(person, "class:5А:parents")
+    assert "Бот видел код в чате MAX, участников: 3." in report.text

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bot.app import App
+from bot.messaging.events import Identity, Messenger
 from max_emulator.client import MaxEmulatorControl
+from storage.stats import StatsRepo
 from tests.imports.tables import ROSTER_HEADER, xlsx
 from tests.max.conftest import DEPUTY, TEACHERS
 
@@ -21,6 +23,9 @@ async def test_deputy_uploads_a_roster_and_applies_it(max_app: App, max_ctl: Max
     after_preview = sorted(p.full_name for p in await max_app.deps.people.in_org("school1") if p.source != "config")
     assert after_preview == before
     apply = next(b for row in preview["keyboard"] for b in row if b["text"] == "Применить")
+    deputy = Identity(messenger=Messenger.MAX, external_id=DEPUTY)
+    held = await max_app.deps.imports.held(1)
+    assert held is not None and held.actor == deputy  # the MAX account, not a VK id with the same number
     await max_ctl.press(DEPUTY, preview["mid"], apply["payload"])
     [report] = await max_ctl.wait_sent(said["chat_id"], 1, after=preview["seq"], timeout=30)
     assert report["text"].startswith("Загружен список сотрудников")
@@ -29,3 +34,7 @@ async def test_deputy_uploads_a_roster_and_applies_it(max_app: App, max_ctl: Max
     assert active == sorted([TEACHERS[0][1], "Новикова Дарья Павловна"])
     [answer] = await max_ctl.answers(DEPUTY, count=1)
     assert answer["notification"] == "Применяю"
+    [record] = await StatsRepo(max_app.db).imports("school1")
+    assert record.imported_by == deputy
+    [audited] = await max_app.deps.audit.recent(action="import_roster")
+    assert (audited.actor_vk_id, audited.actor_max_id) == (None, DEPUTY)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import aiohttp
 
 from bot.config import Settings
-from bot.max.polling import MARKER_KEY, event_id
+from bot.max.polling import MARKER_KEY, MaxPoller, event_id
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
+from storage.db import Database
 from storage.runtime import InboxRepo
 from tests.max.conftest import DIRECTOR, TOKEN, start_max_app, stop_app
 
@@ -48,3 +52,28 @@ def test_event_id_is_stable_and_distinct() -> None:
     update = {"update_type": "bot_started", "timestamp": 1, "chat_id": 5, "user": {"user_id": 7}}
     assert event_id(update) == event_id(dict(reversed(list(update.items()))))
     assert event_id(update) != event_id({**update, "timestamp": 2}) and event_id(update).startswith("max:")
+
+
+async def test_a_stop_mid_update_finishes_it_and_it_is_not_handled_again(db: Database) -> None:
+    """Polling cancelled while an update is being handled (its answer may already be out): the update is
+    still finished and marked handled, so a restart does not handle it, and answer it, a second time."""
+    inbox = InboxRepo(db)
+    update = {"update_type": "message_created", "timestamp": 1, "message": {"sender": {"user_id": 5}}}
+    await inbox.store([(event_id(update), "message_created", "max:5", update)], "2", ts_key=MARKER_KEY)
+    inside, release = asyncio.Event(), asyncio.Event()
+    handled: list[dict[str, Any]] = []
+
+    async def handle(body: dict[str, Any]) -> None:
+        inside.set()
+        await release.wait()  # the answer is out; the handler is still finishing
+        handled.append(body)
+
+    poller = MaxPoller(client=None, inbox=inbox, handle=handle)  # type: ignore[arg-type] - never polls here
+    polling = asyncio.create_task(poller.drain_inbox())
+    await inside.wait()
+    polling.cancel()  # what App.stop() does to the polling task
+    await asyncio.gather(polling, return_exceptions=True)
+    release.set()
+    await poller.settle()
+    assert handled == [update] and poller.handled == 1
+    assert await inbox.pending(prefix="max:") == []

@@ -54,5 +54,9 @@ async def test_client_drives_a_whole_scene(emu: MaxEmulator, api: Call) -> None:
             await control.start(123456, None)
         with pytest.raises(TimeoutError):
             await control.wait_listening(0.1)
+        with pytest.raises(TimeoutError):
+            await control.wait_subscribed(0.1)
+        await api("POST", "/subscriptions", {"url": "http://127.0.0.1:9/hook", "secret": "secret1"})
+        assert (await control.wait_subscribed(5))["urls"] == ["http://127.0.0.1:9/hook"]
         await control.reset()
         assert (await control.users())["items"] == []

@@ -71,9 +71,10 @@ async def test_imports_report_their_duration_and_outcome(db, settings) -> None: 
     """An applied roster import and a refused file each reach the metrics port with kind and outcome."""
     from bot.imports.reader import ImportRefused
     from bot.services.imports import ImportService
+    from storage.imports import ImportsSql
 
     recorder = Recorder()
-    service = ImportService(db, settings, metrics=recorder)
+    service = ImportService(ImportsSql(db), settings, metrics=recorder)
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -114,6 +114,35 @@ async def test_one_dialog_state_drops_the_old_stores_and_keeps_broadcasts(tmp_pa
     assert row == ("vk", 1002, 7)
 
 
+async def test_actor_messengers_carry_the_vk_rows_over(tmp_path: Path) -> None:
+    """0025: a held import, an applied one and a checked chat written before it are VK's, as the code
+    then assumed; the held import keeps its account under actor_id."""
+    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
+    try:
+        await db.migrate(target=24)
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')")
+            await conn.execute("INSERT INTO people(id, org_id, full_name, name_key, role, created_at, updated_at) "
+                               "VALUES (1, 's1', 'Иванова Анна', 'иванова анна', 'teacher', 'x', 'x')")
+            await conn.execute("INSERT INTO import_confirmations(org_id, actor_vk_id, kind, file_name, source, "
+                               "preview, created_at) VALUES ('s1', 1002, 'roster', 'f.csv', 'u', '{}', 'x')")
+            await conn.execute("INSERT INTO imports(org_id, kind, file_name, rows_read, rows_imported, imported_by, "
+                               "imported_at) VALUES ('s1', 'roster', 'f.csv', 1, 1, 1002, 'x'), "
+                               "('s1', 'roster', 'cli.csv', 1, 1, NULL, 'x')")
+            await conn.execute("INSERT INTO chat_confirmations(org_id, person_id, chat_key, title, status, checked, "
+                               "chat_peer_id, created_at, updated_at) VALUES ('s1', 1, 'a', 'A', 'confirmed', 1, "
+                               "2000000001, 'x', 'x'), ('s1', 1, 'b', 'B', 'draft', 0, NULL, 'x', 'x')")
+        await db.migrate()
+    finally:
+        await db.close()
+    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
+        assert conn.execute("SELECT actor_messenger, actor_id FROM import_confirmations").fetchall() == [("vk", 1002)]
+        assert conn.execute("SELECT imported_by_messenger, imported_by FROM imports ORDER BY id").fetchall() == [
+            ("vk", 1002), (None, None)]
+        assert conn.execute("SELECT chat_key, chat_messenger FROM chat_confirmations ORDER BY chat_key").fetchall() == [
+            ("a", "vk"), ("b", None)]
+
+
 async def test_a_file_numbered_below_the_current_version_is_still_applied(tmp_path: Path) -> None:
     """A migration that lands after higher numbers were applied runs; user_version keeps the highest."""
     without = [m for m in MIGRATIONS if m.version != 3]

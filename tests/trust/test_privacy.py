@@ -16,6 +16,7 @@ from bot.domain.models import Organization, Role
 from bot.messaging.events import ChatRef, Identity, Messenger
 from bot.messaging.state import StateKey
 from bot.services.privacy import PrivacyService, backups_to_delete, data_notice
+from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
 from storage.people import PeopleRepo
@@ -90,6 +91,22 @@ async def test_forget_drops_the_persons_dialog_steps(db: Database, settings: Set
     changed = await PrivacyService(privacy_stores(db), settings).forget_person(anna)
     assert changed["conversation_state"] == 2
     assert [await states.get(k) is None for k in keys] == [True, True, False]
+
+
+async def test_what_a_person_did_from_max_is_exported_then_unnamed_by_forget(db: Database, settings: Settings) -> None:
+    """Audit lines written with the person's MAX account are in the export; forget keeps them without the account."""
+    anna, _ = await _school(db)
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE people SET max_id = 7001 WHERE id = ?", (anna,))
+    await AuditRepo(db).write(actor=Identity(messenger=Messenger.MAX, external_id=7001), actor_person_id=anna,
+                              org_id="school1", action="import_roster", outcome="ok")
+    exported = await PrivacyService(db, settings).export_person(anna)
+    assert exported is not None
+    assert [r["actor_max_id"] for r in exported["tables"]["audit_log"]] == [7001]
+    changed = await PrivacyService(db, settings).forget_person(anna)
+    assert changed["audit_log"] == 1
+    [entry] = await AuditRepo(db).recent(action="import_roster")
+    assert entry.actor_max_id is None and entry.outcome == "ok"
 
 
 async def test_retention_drops_old_statistics_and_people_who_left(db: Database, settings: Settings) -> None:

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from bot.config import parse_settings
 from bot.imports.reader import ImportRefused
 from bot.imports.report import RosterResult, render_roster, render_stats
+from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from tests.conftest import ROOT
 from tests.imports.conftest import FixedClock
 from tests.imports.tables import (
@@ -113,17 +115,17 @@ async def _import(tmp_path: Path, data: bytes, name: str, how: str) -> bool:
                             tmp_path)
     db = await Database.open(tmp_path / f"{abs(hash((data, how)))}.sqlite3")
     try:
-        service = ImportService(db, config, clock=FixedClock())
+        service = ImportService(ImportsSql(db), config, clock=FixedClock())
         await service.prepare()
         await service.import_roster(csv_bytes([ROSTER_HEADER, *ROSTER_ROWS]), "base.csv")
         before = await dump(db)
         try:
             if how == "roster":
-                result: Any = await service.import_roster(data, name, imported_by=7)
+                result: Any = await service.import_roster(data, name, imported_by=Identity(messenger=Messenger.VK, external_id=7))
             elif how == "stats":
-                result = await service.import_stats(data, name, imported_by=7)
+                result = await service.import_stats(data, name, imported_by=Identity(messenger=Messenger.VK, external_id=7))
             else:
-                result = await service.import_file(data, name, imported_by=7)
+                result = await service.import_file(data, name, imported_by=Identity(messenger=Messenger.VK, external_id=7))
         except ImportRefused as refused:
             _russian(str(refused))
             after = await dump(db)

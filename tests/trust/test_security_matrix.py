@@ -24,6 +24,7 @@ import pytest
 from bot.app import App
 from bot.config import Settings, parse_settings
 from bot.domain.models import Role
+from bot.messaging.events import Identity, Messenger
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import DEPUTY, DIRECTOR, TEACHERS, Chat
 from tests.trust.support import Handled
@@ -131,7 +132,7 @@ async def school1_objects(app: App) -> dict[str, int]:
     deputy = next(p for p in await deps.people.by_vk_id(DEPUTY) if p.role is Role.DEPUTY)
     teacher = (await deps.people.by_vk_id(TEACHER))[0]
     await deps.imports.import_file(STATS, "статистика_14-20.11.2026.csv", org_id="school1",
-                                   imported_by=DEPUTY, only_org="school1")
+                                   imported_by=Identity(messenger=Messenger.VK, external_id=DEPUTY), only_org="school1")
     pending = (await deps.imports.pending("school1"))[0]
     unbound = next(p for p in await deps.people.in_org("school1") if p.vk_id is None)
     request = await deps.identity.request(2004, unbound.full_name, unbound)

@@ -14,6 +14,7 @@ from bot.cli import main
 from bot.config import load_settings
 from bot.services.imports import ImportService
 from storage.db import Database
+from storage.imports import ImportsSql
 from storage.outbox import NewOutboxMessage, OutboxRepo
 from storage.runtime import InboxRepo
 from tests.imports.conftest import FixedClock
@@ -52,7 +53,7 @@ async def _seed(conf: Path) -> None:
         outbox = OutboxRepo(db)
         await outbox.enqueue([NewOutboxMessage(idem_key=f"k{i}", peer_id=100 + i, random_id=i + 1, message="Текст")
                               for i in range(3)])
-        service = ImportService(db, settings, clock=FixedClock())
+        service = ImportService(ImportsSql(db), settings, clock=FixedClock())
         await service.prepare()
         await service.import_roster(csv_bytes([ROSTER_HEADER, *ROSTER_ROWS]), "roster.csv", org_id="school1")
     finally:

@@ -8,8 +8,6 @@ from bot.domain import chats as rules
 from bot.messaging.events import ChatKind, ChatRef, Identity, Messenger, Reply
 from bot.ports import MessengerPort, OutMessage, PortFailure
 from bot.services.chats.reading import ChatsReader
-from storage.audit import AuditRepo
-from storage.chats import ChatsRepo
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +20,7 @@ class CodeCheck(ChatsReader):
         codes = rules.codes_in(text)
         if not codes:
             return False
-        async with self._db.read() as conn:
-            return bool(await ChatsRepo.open_codes(conn, codes))
+        return bool(await self._chats.open_codes(codes))
 
     async def code_seen(self, peer_id: int, from_id: int, text: str, *,
                         messenger: MessengerPort | None = None) -> bool:
@@ -32,26 +29,20 @@ class CodeCheck(ChatsReader):
         With `messenger` (a chat outside VK) the replies go through it, to the owner's account there.
         """
         codes = rules.codes_in(text)
-        async with self._db.read() as conn:
-            found = await ChatsRepo.open_codes(conn, codes)
+        found = await self._chats.open_codes(codes)
         if not found:
             return False
         conf = found[0]
         where = messenger.messenger if messenger is not None else Messenger.VK
         members = await self._count_members(peer_id, where)
-        async with self._db.transaction() as conn:
-            still = await ChatsRepo.open_codes(conn, [conf.code or ""])
-            if not still:
-                return False  # checked by a parallel message meanwhile
-            await ChatsRepo.mark_checked(conn, conf.id, peer_id, members)
-            owner = await ChatsRepo.person_in(conn, conf.person_id)
-            await AuditRepo.write_in(conn, actor_vk_id=from_id if where is Messenger.VK else None, actor_person_id=None, org_id=conf.org_id,
-                                     action="chat_checked", outcome="ok", target=f"{conf.person_id}:{conf.chat_key}",
-                                     details={"peer_id": peer_id, "members": members, "messenger": where.value})
+        chat = ChatRef(messenger=where, chat_id=peer_id, kind=ChatKind.GROUP)
+        marked, owner = await self._chats.mark_checked(conf, chat, members,
+                                                       Identity(messenger=where, external_id=from_id))
+        if not marked:
+            return False  # checked by a parallel message meanwhile
         counted = (f"Участников в чате: {members}." if members is not None else
                    "Участников бот посчитать не смог: для этого его нужно сделать администратором чата.")
         if messenger is not None and where is not Messenger.VK:
-            chat = ChatRef(messenger=where, chat_id=peer_id, kind=ChatKind.GROUP)
             await messenger.send(Reply(chat=chat, text="Код принят, спасибо! Чат отмечен как перенесённый."))
             account = owner.max_id if owner is not None and where is Messenger.MAX else None
             if account:

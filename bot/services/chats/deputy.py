@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.domain.models import Person, Role
 from bot.domain.russian import short_name, short_name_in
 from bot.domain.ui import Keyboard
+from bot.messaging.events import Identity
 from bot.messaging.state import StateKey
 from bot.services.chats.dialog import ChatDialogs
 from bot.services.chats.model import (
@@ -16,8 +17,6 @@ from bot.services.chats.model import (
     Screen,
     button,
 )
-from storage.audit import AuditRepo
-from storage.chats import ChatsRepo
 
 
 class DeputyChats(ChatDialogs):
@@ -67,8 +66,7 @@ class DeputyChats(ChatDialogs):
         return await self._step_screen(deputy, dialog)
 
     async def _colleague(self, deputy: Person, person_id: int) -> PersonChats:
-        async with self._db.read() as conn:
-            person = await ChatsRepo.person_in(conn, person_id) if isinstance(person_id, int) else None
+        person = await self._chats.person(person_id) if isinstance(person_id, int) else None
         if person is None or person.org_id is None or person.org_id != deputy.org_id:
             raise ChatsRefused("Этот сотрудник не из вашей школы.")
         return await self.person_chats(person)
@@ -82,12 +80,8 @@ class DeputyChats(ChatDialogs):
         if item is None or item.confirmed:
             await self._drop(dialog.at)
             raise ChatsRefused("Этот чат уже подтверждён или убран из списка — отмечать не нужно.")
-        async with self._db.transaction() as conn:
-            conf = await ChatsRepo.ensure(conn, chats.person.org_id or "", target, item.chat.key, item.chat.title)
-            await ChatsRepo.set_status(conn, conf.id, "not_needed", reason=text[:MAX_REASON], decided_by=deputy.id)
-            await AuditRepo.write_in(conn, actor_vk_id=deputy.vk_id, actor_person_id=deputy.id,
-                                     org_id=deputy.org_id, action="chat_not_needed", outcome="ok",
-                                     target=f"{target}:{item.chat.key}", details={"reason": text[:MAX_REASON]})
+        actor = Identity(messenger=dialog.at.messenger, external_id=dialog.at.user_id)
+        await self._chats.not_needed(deputy, actor, target, item.chat.key, item.chat.title, text[:MAX_REASON])
         await self._drop(dialog.at)
         return Screen(text=f"Отметил: у {short_name_in(chats.person.full_name, 'gent')} чат «{item.chat.title}» не нужен ({text[:MAX_REASON]}).",
                       keyboard=Keyboard.column([button("Отметить ещё", "ch_nn")]))

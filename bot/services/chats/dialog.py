@@ -34,7 +34,6 @@ from bot.services.chats.model import (
     button,
 )
 from bot.services.chats.reading import ChatsReader
-from storage.chats import ChatsRepo
 
 
 class ChatDialogs(ChatsReader):
@@ -53,7 +52,7 @@ class ChatDialogs(ChatsReader):
         if at is not None:
             return at
         account = Identity(messenger=Messenger.VK, external_id=person.vk_id or 0)
-        return StateKey.of(self._community.group_id, ChatRef.dialog_with(account), account, DIALOG_FEATURE)
+        return StateKey.of(self._bot_id, ChatRef.dialog_with(account), account, DIALOG_FEATURE)
 
     async def _load(self, person: Person, at: StateKey | None) -> ChatDialog | None:
         """The person's open dialog (one kept for another person under the same account reads as none)."""
@@ -90,9 +89,8 @@ class ChatDialogs(ChatsReader):
         if item.status == "not_needed":
             raise ChatsRefused("Этот чат заместитель директора отметил как ненужный — подтверждать его не нужно.")
         assert person.org_id is not None  # noqa: S101 - a person with chats belongs to a school
-        async with self._db.transaction() as conn:
-            conf = await ChatsRepo.ensure(conn, person.org_id, person.id, key, item.chat.title)
-            answers = answers_of(conf) if conf.status == "confirmed" else {}
+        conf = await self._chats.ensure(person.org_id, person.id, key, item.chat.title)
+        answers = answers_of(conf) if conf.status == "confirmed" else {}
         dialog = ChatDialog(at=self._at(person, at), person_id=person.id, kind="confirm", chat_key=key,
                             title=item.chat.title, step="messenger", answers=answers)
         await self._save(dialog)
@@ -337,10 +335,9 @@ class ChatDialogs(ChatsReader):
             return await self._step_screen(person, dialog,
                                            prefix=f"Название — от 2 до {MAX_TITLE} знаков.\n\n")
         assert person.org_id is not None  # noqa: S101 - custom dialogs start only for school staff
-        async with self._db.transaction() as conn:
-            custom = await ChatsRepo.add_custom(conn, person.org_id, person.id, text)
-            chat = rules.own_chat(custom.id, custom.title)
-            await ChatsRepo.ensure(conn, person.org_id, person.id, chat.key, chat.title)
+        custom = await self._chats.add_custom(person.org_id, person.id, text,
+                                              lambda new_id: rules.own_chat(new_id, text).key)
+        chat = rules.own_chat(custom.id, custom.title)
         updated = ChatDialog(at=dialog.at, person_id=person.id, kind="confirm", chat_key=chat.key, title=chat.title,
                              step="messenger")
         await self._save(updated)
@@ -349,12 +346,7 @@ class ChatDialogs(ChatsReader):
     async def confirm(self, person: Person, *, at: StateKey | None = None) -> Screen:
         """The summary confirmed: the answers are stored and a check code is given."""
         dialog = await self._dialog(person, at, "summary")
-        async with self._db.transaction() as conn:
-            conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
-            if conf is not None and conf.status != "not_needed":
-                code = None if conf.code or conf.checked else await self._unique_code(conn)
-                await ChatsRepo.confirm(conn, conf.id, dialog.answers, code)
-                conf = await ChatsRepo.confirmation(conn, person.id, dialog.chat_key or "")
+        conf = await self._chats.confirm(person.id, dialog.chat_key or "", dialog.answers, rules.new_code)
         # After the answers are stored: a crash in between leaves the summary to confirm again.
         await self._drop(dialog.at)
         if conf is None or conf.status != "confirmed":
@@ -362,24 +354,16 @@ class ChatDialogs(ChatsReader):
             raise ChatsRefused("Этот чат больше не нужно подтверждать: заместитель директора отметил его ненужным.")
         lines = [f"Готово: перенос чата «{conf.title}» подтверждён. Спасибо!"]
         if not conf.checked and conf.code:
-            lines.append(self._code_hint(conf.code))
+            lines.append(self._code_hint(conf.code, dialog.at.messenger))
         return Screen(text="\n\n".join(lines), keyboard=Keyboard.column([TO_LIST]))
-
-    async def _unique_code(self, conn: Any) -> str:
-        while True:
-            code = rules.new_code()
-            if not await ChatsRepo.open_codes(conn, [code]):
-                return code
 
     async def withdraw(self, person: Person, key: str) -> Screen:
         """Take a confirmation back; a chat the person added is removed from the list."""
         item = await self._own_item(person, key)
         if not item.confirmed or item.confirmation is None:
             raise ChatsRefused("Этот чат ещё не подтверждён — отзывать нечего.")
-        async with self._db.transaction() as conn:
-            await ChatsRepo.set_status(conn, item.confirmation.id, "withdrawn")
-            if key.startswith("own:"):
-                await ChatsRepo.remove_custom(conn, person.id, int(key.split(":")[1]))
+        custom_id = int(key.split(":")[1]) if key.startswith("own:") else None
+        await self._chats.withdraw(person.id, item.confirmation.id, custom_id)
         listing = await self.chat_list(person)
         return Screen(text=f"Подтверждение чата «{item.chat.title}» отозвано.\n\n" + listing.text,
                       keyboard=listing.keyboard, picks=listing.picks)

@@ -12,7 +12,7 @@ from bot.domain.chats import ExpectedChat
 from bot.domain.models import Person
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging.state import StateKey
-from storage.chats import Confirmation
+from bot.stores.chats import Confirmation
 
 PAGE = 7  # chats per «Мои чаты» page: with «Добавить», «Назад» and «Дальше» an inline keyboard holds 10
 MAIN_MESSENGERS = ("whatsapp", "viber", "telegram")
@@ -199,11 +199,16 @@ def answer_lines(answers: dict[str, Any]) -> list[str]:
     return lines
 
 
+# Where the bot saw the code, as «в чате …» names it.
+_CHAT_MESSENGERS = {"vk": "ВКонтакте", "max": "MAX"}
+
+
 def details(conf: Confirmation) -> list[str]:
     lines = answer_lines(answers_of(conf))
     if conf.checked:
         counted = f", участников: {conf.members_counted}" if conf.members_counted is not None else ""
-        lines.append(f"Бот видел код в чате{counted}.")
+        where = f" {_CHAT_MESSENGERS[conf.chat_messenger]}" if conf.chat_messenger in _CHAT_MESSENGERS else ""
+        lines.append(f"Бот видел код в чате{where}{counted}.")
     return lines
 
 

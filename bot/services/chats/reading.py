@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from bot.config import MigrationConfig, Settings
 from bot.contracts import MigrationProgress
@@ -13,7 +12,7 @@ from bot.domain.models import Person
 from bot.domain.russian import count
 from bot.domain.ui import Button, Color, Keyboard
 from bot.messaging.events import Messenger
-from bot.messaging.state import StateStore
+from bot.messaging.state import StateKey, StateStore
 from bot.ports import Clock, Community, MembersPort, Outbound, SystemClock
 from bot.services.chats.model import (
     PAGE,
@@ -32,22 +31,23 @@ from bot.services.chats.model import (
     state,
 )
 from bot.services.my_status import StatusSection
-from storage.chats import ChatsRepo
-from storage.sql import Database
+from bot.stores.chats import ChatsStore
 
 
 class ChatsReader:
     """What the chats migration knows, for the chat, the CLI, reminders, the summary and «Мой статус»."""
 
-    def __init__(self, db: Database, settings: Settings, *, outbound: Outbound | None = None,
+    def __init__(self, store: ChatsStore, settings: Settings, *, outbound: Outbound | None = None,
                  members: MembersPort | None = None, community: Community | None = None,
-                 clock: Clock | None = None, dialogs: StateStore | None = None) -> None:
-        self._db = db
+                 clock: Clock | None = None, dialogs: StateStore | None = None, bot_id: int | None = None) -> None:
+        self._chats = store
         self._dialogs = dialogs
         self._settings = settings
         self._outbound = outbound
         self._members = members
         self._community = community or Community(settings.vk.group_id)
+        # The VK bot's id: the person's VK dialog (the CLI's and the tests' steps) is kept under it.
+        self._bot_id = self._community.group_id if bot_id is None else bot_id
         # Other messengers' members ports (MAX), set by the composition root when that messenger runs.
         self._members_by: dict[Messenger, MembersPort] = {}
         self._clock = clock or SystemClock()
@@ -67,32 +67,25 @@ class ChatsReader:
     def _new_name(self, org_id: str | None) -> str:
         return rules.new_messenger_name(self._migration(org_id).messenger)
 
-    async def _chats_in(self, conn: Any, person: Person) -> PersonChats:
-        if person.org_id is None:
-            return PersonChats(person=person, items=[])
-        expected = rules.expected_chats(person, self._migration(person.org_id))
-        expected += [rules.own_chat(c.id, c.title)
-                     for c in await ChatsRepo.custom_chats(conn, person.org_id, person.id)]
-        found = {c.chat_key: c for c in await ChatsRepo.confirmations(conn, person.org_id, person.id)}
-        return PersonChats(person=person, items=[item_of(chat, found.get(chat.key)) for chat in expected])
-
     async def person_chats(self, person: Person) -> PersonChats:
         """A person's chats with what became of each."""
-        async with self._db.read() as conn:
-            return await self._chats_in(conn, person)
+        if person.org_id is None:
+            return PersonChats(person=person, items=[])
+        customs, confirmations = await self._chats.of_person(person.org_id, person.id)
+        expected = rules.expected_chats(person, self._migration(person.org_id))
+        expected += [rules.own_chat(c.id, c.title) for c in customs]
+        found = {c.chat_key: c for c in confirmations}
+        return PersonChats(person=person, items=[item_of(chat, found.get(chat.key)) for chat in expected])
 
     async def _school(self, org_id: str) -> list[PersonChats]:
-        async with self._db.read() as conn:
-            people = await ChatsRepo.people_in(conn, org_id)
-            customs = await ChatsRepo.custom_chats(conn, org_id)
-            confirmations = await ChatsRepo.confirmations(conn, org_id)
+        school = await self._chats.school(org_id)
         migration = self._migration(org_id)
         own: dict[int, list[ExpectedChat]] = {}
-        for custom in customs:
+        for custom in school.customs:
             own.setdefault(custom.person_id, []).append(rules.own_chat(custom.id, custom.title))
-        found = {(c.person_id, c.chat_key): c for c in confirmations}
+        found = {(c.person_id, c.chat_key): c for c in school.confirmations}
         result = []
-        for person in people:
+        for person in school.people:
             expected = rules.expected_chats(person, migration) + own.get(person.id, [])
             if expected:
                 result.append(PersonChats(person=person, items=[item_of(chat, found.get((person.id, chat.key)))
@@ -178,8 +171,8 @@ class ChatsReader:
         return Screen(text="\n".join(lines), keyboard=Keyboard(rows=rows, inline=True),
                       picks=tuple(i.chat.key for i in chats.items))
 
-    async def open_chat(self, person: Person, key: str) -> Screen:
-        """One chat's card: its state and what can be done with it."""
+    async def open_chat(self, person: Person, key: str, *, at: StateKey | None = None) -> Screen:
+        """One chat's card: its state and what can be done with it (`at`: the dialog it is shown in)."""
         item = await self._own_item(person, key)
         lines = [f"«{item.chat.title}»: {state(item)}."]
         conf = item.confirmation
@@ -189,7 +182,7 @@ class ChatsReader:
         elif item.confirmed and conf is not None:
             lines += details(conf)
             if not conf.checked and conf.code:
-                lines.append(self._code_hint(conf.code))
+                lines.append(self._code_hint(conf.code, at.messenger if at is not None else Messenger.VK))
             buttons += [button("Исправить", "ch_go", Color.PRIMARY, k=key), button("Отозвать", "ch_wd", Color.NEGATIVE, k=key)]
         else:
             buttons.append(button("Подтвердить перенос", "ch_go", Color.PRIMARY, k=key))
@@ -203,9 +196,14 @@ class ChatsReader:
             raise ChatsRefused("Такого чата нет в вашем списке. Откройте «Мои чаты» заново.")
         return item
 
-    def _code_hint(self, code: str) -> str:
-        mention = self._community.mention()
-        return ("Бот может проверить чат сам: добавьте сообщество в новый чат и отправьте там сообщение "
-                f"с упоминанием бота и кодом: {mention}{code}\nЕсли бота в чат добавить нельзя, ничего страшного: "
+    def _code_hint(self, code: str, messenger: Messenger) -> str:
+        """How to let the bot check the chat, worded for the messenger the person talks to the bot in."""
+        if messenger is Messenger.MAX:
+            how = ("добавьте бота в новый чат администратором с правом «Читать все сообщения» и отправьте там "
+                   f"сообщение с кодом: {code}")
+        else:
+            how = ("добавьте сообщество в новый чат и отправьте там сообщение с упоминанием бота и кодом: "
+                   f"{self._community.mention()}{code}")
+        return (f"Бот может проверить чат сам: {how}\nЕсли бота в чат добавить нельзя, ничего страшного: "
                 "вашего подтверждения достаточно.")
 

@@ -7,7 +7,7 @@ shape any import reuses; `orgs`, `roster`, `stats`, `record` and `resolver` are 
 from bot.services.imports.plan import Mode, Outcome, Preview
 from bot.services.imports.resolver import ScreenNameResolver, vk_screen_name_resolver
 from bot.services.imports.service import AlreadyClosed, ImportResult, ImportService, limits_of
-from storage.confirmations import ImportConfirmation
+from bot.stores.imports import ImportConfirmation
 
 __all__ = ["AlreadyClosed", "ImportConfirmation", "ImportResult", "ImportService", "Mode", "Outcome", "Preview", "ScreenNameResolver", "limits_of",
            "vk_screen_name_resolver"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.config import SchoolConfig, Settings
 from bot.domain.models import CONFIG_NAMES, Organization, Role
@@ -14,7 +13,7 @@ from bot.imports.headers import norm_header
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem
 from bot.imports.table import DataRow, ParsedTable
-from storage.roster import RosterRepo
+from bot.stores.imports import ImportTx
 
 OTHER_SCHOOL = "строка другой школы («{raw}») — пропущена: её данные загружает её заместитель"
 # A region has hundreds of schools: a message names this many ids and counts the rest.
@@ -71,7 +70,7 @@ class OrgScope:
         self._settings = settings
         self.lookup = OrgLookup.build(settings.schools)
 
-    async def sync_config_in(self, conn: Any) -> None:
+    async def sync_config_in(self, tx: ImportTx) -> None:
         """Organizations from the config, and the people it names (they are never marked as left)."""
         schools = self._settings.schools
         orgs = [Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in schools]
@@ -80,7 +79,7 @@ class OrgScope:
             if school.director_vk_id:
                 people.append((school.id, school.director_vk_id, Role.DIRECTOR, CONFIG_NAMES[Role.DIRECTOR]))
             people.extend((school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY]) for vk_id in school.deputy_vk_ids)
-        await RosterRepo.sync_config_in(conn, orgs, people)
+        await tx.sync_config_in(orgs, people)
 
     def default_org(self, org_id: str | None) -> str | None:
         """The school an import is for: the one named, else the only one in the config."""

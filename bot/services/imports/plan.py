@@ -118,7 +118,7 @@ class Outcome(Generic[R]):
     kind: str = ""  # 'roster' or 'stats': how the file was read
 
 
-Transaction = Callable[[], Any]  # db.transaction: an async context manager of a connection
+Transaction = Callable[[], Any]  # ImportsStore.transaction: an async context manager of an ImportTx
 Claim = Callable[[Any], Awaitable[None]]
 
 

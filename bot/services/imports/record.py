@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.domain.models import Period
 from bot.imports.report import Problem
-from storage.audit import AuditRepo
-from storage.stats import StatsRepo
+from bot.messaging.events import Identity
+from bot.stores.imports import ImportTx
 
 
 def sorted_problems(problems: Sequence[Problem]) -> list[Problem]:
@@ -18,9 +18,9 @@ def sorted_problems(problems: Sequence[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: p.row)
 
 
-async def record_in(conn: Any, orgs: Sequence[str], kind: str, period: Period | None, file_name: str,
+async def record_in(tx: ImportTx, orgs: Sequence[str], kind: str, period: Period | None, file_name: str,
                     read: Sequence[tuple[Any, ...]], stored: Sequence[tuple[Any, ...]],
-                    problems: Sequence[Problem], imported_by: int | None) -> dict[str, int]:
+                    problems: Sequence[Problem], imported_by: Identity | None) -> dict[str, int]:
     """The import's record for each school (rows read and stored counted by their org, the
     second item of each tuple in `read`, the first of each in `stored`); returns the ids."""
     ids: dict[str, int] = {}
@@ -28,12 +28,10 @@ async def record_in(conn: Any, orgs: Sequence[str], kind: str, period: Period | 
     read_by = Counter(map(itemgetter(1), read))
     stored_by = Counter(map(itemgetter(0), stored))
     for org in orgs:
-        ids[org] = await StatsRepo.create_import_in(
-            conn, org_id=org, kind=kind, period=period, file_name=file_name[:200],
-            rows_read=read_by.get(org, 0), rows_imported=stored_by.get(org, 0),
-            problems=dumped, imported_by=imported_by,
-        )
-        await AuditRepo.write_in(conn, actor_vk_id=imported_by, org_id=org, action=f"import_{kind}",
-                                 outcome="ok", target=file_name[:200],
-                                 details={"period": period.key if period else None, "import_id": ids[org]})
+        ids[org] = await tx.create_import_in(
+            org_id=org, kind=kind, period=period, file_name=file_name[:200], rows_read=read_by.get(org, 0),
+            rows_imported=stored_by.get(org, 0), problems=dumped, imported_by=imported_by)
+        await tx.audit_in(actor=imported_by, org_id=org, action=f"import_{kind}", outcome="ok",
+                          target=file_name[:200],
+                          details={"period": period.key if period else None, "import_id": ids[org]})
     return ids

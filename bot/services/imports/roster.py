@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from bot.domain.models import Person, Role
 from bot.domain.names import name_key, split_classes
@@ -14,11 +13,12 @@ from bot.imports.matching import ambiguous
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, RosterResult
 from bot.imports.table import DataRow, ParsedTable, TableKind
+from bot.messaging.events import Identity
 from bot.services.imports.orgs import OrgScope
 from bot.services.imports.plan import MAX_LEFT_NAMES, Preview
 from bot.services.imports.record import record_in, sorted_problems
 from bot.services.imports.resolver import ScreenNames, unresolved
-from storage.roster import RosterEntry, RosterRepo
+from bot.stores.imports import ImportTx, RosterEntry
 
 RosterRow = tuple[DataRow, str, int | None, str | None]
 
@@ -84,7 +84,7 @@ class RosterPlan:
     changed: int
     problems: list[Problem]
     file_name: str
-    imported_by: int | None
+    imported_by: Identity | None
     rows_read: int
     sheet: str
     people: list[Person] = field(default_factory=list)
@@ -99,30 +99,28 @@ class RosterPlan:
                                left=len(self.leaving), left_names=tuple(names[:MAX_LEFT_NAMES]),
                                max_bound=max_bound)
 
-    async def apply(self, conn: Any) -> RosterResult:
+    async def apply(self, tx: ImportTx) -> RosterResult:
         """Write the roster and record the import."""
         totals = {"added": 0, "updated": 0, "left": 0}
         for org in self.orgs:
             # Ambiguous rows protect their candidates: nobody is marked as left on a guess.
-            changes = await RosterRepo.apply_in(
-                conn, [org], [e for e in self.entries if e.org_id == org],
-                store_contacts=self.scope.contacts_stored(org),
-                keep_ids={p.id for p in self.protected if p.org_id == org},
-            )
+            changes = await tx.apply_in([org], [e for e in self.entries if e.org_id == org],
+                                        store_contacts=self.scope.contacts_stored(org),
+                                        keep_ids={p.id for p in self.protected if p.org_id == org})
             totals["added"] += changes.added
             totals["updated"] += changes.updated
             totals["left"] += changes.left
-        await record_in(conn, self.orgs, "roster", None, self.file_name, [(r, o) for r, o, _, _ in self.rows],
+        await record_in(tx, self.orgs, "roster", None, self.file_name, [(r, o) for r, o, _, _ in self.rows],
                         [(e.org_id, e) for e in self.entries], self.problems, self.imported_by)
         return RosterResult(org=self.orgs[0] if len(self.orgs) == 1 else None, rows_read=self.rows_read,
                             problems=sorted_problems(self.problems), orgs=self.orgs, sheet=self.sheet, **totals)
 
 
-async def plan_roster_in(conn: Any, scope: OrgScope, table: ParsedTable, rows: list[RosterRow], orgs: list[str],
-                         problems: list[Problem], file_name: str, imported_by: int | None) -> RosterPlan:
+async def plan_roster_in(tx: ImportTx, scope: OrgScope, table: ParsedTable, rows: list[RosterRow], orgs: list[str],
+                         problems: list[Problem], file_name: str, imported_by: Identity | None) -> RosterPlan:
     """The plan against the people stored now (inside the write transaction)."""
-    await scope.sync_config_in(conn)
-    people = await RosterRepo.people_in(conn, orgs, include_left=True)
+    await scope.sync_config_in(tx)
+    people = await tx.people_in(orgs, include_left=True)
     row_problems = list(problems)
     entries, protected = match_roster(rows, people, row_problems)
     kept = {e.person_id for e in entries if e.person_id is not None} | {p.id for p in protected}

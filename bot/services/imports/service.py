@@ -23,6 +23,7 @@ from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
 from bot.imports.table import ParsedTable, TableKind
 from bot.imports.worker import ProcessParser, TableParser
+from bot.messaging.events import Identity
 from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, SystemClock
 from bot.services.imports.orgs import OrgScope
@@ -41,11 +42,7 @@ from bot.services.imports.stats import (
     refuse_mostly_strangers,
     refuse_not_stats,
 )
-from storage.audit import AuditRepo
-from storage.confirmations import ConfirmationRepo, ImportConfirmation
-from storage.roster import PersonRef, RosterRepo
-from storage.sql import Database
-from storage.stats import PendingRow, StatsRepo
+from bot.stores.imports import ImportConfirmation, ImportsStore, ImportTx, PendingRow, PersonRef
 
 ImportResult = StatsResult | RosterResult
 # What matching a per-person table needs of the database: the people, the deputy's earlier
@@ -90,10 +87,10 @@ def limits_of(settings: Settings) -> Limits:
 class ImportService:
     """Roster and statistics import for the CLI and the chat."""
 
-    def __init__(self, db: Database, settings: Settings, *, clock: Clock | None = None,
+    def __init__(self, store: ImportsStore, settings: Settings, *, clock: Clock | None = None,
                  resolve_screen_name: ScreenNameResolver | None = None, parser: TableParser | None = None,
                  metrics: Metrics = NULL_METRICS) -> None:
-        self._db = db
+        self._store = store
         self.metrics = metrics
         self._settings = settings
         self._clock = clock or SystemClock()
@@ -101,7 +98,7 @@ class ImportService:
         self._scope = OrgScope(settings)
         self._limits = limits_of(settings)
         self._parser = parser or ProcessParser()
-        self._confirmations = ConfirmationRepo(db)
+        self._confirmations = store.held
 
     @property
     def limits(self) -> Limits:
@@ -113,8 +110,8 @@ class ImportService:
 
         Every import does this inside its own transaction too; the bot's start does it anyway.
         """
-        async with self._db.transaction() as conn:
-            await self._scope.sync_config_in(conn)
+        async with self._store.transaction() as tx:
+            await self._scope.sync_config_in(tx)
 
     async def _parse(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
         return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name)
@@ -123,7 +120,7 @@ class ImportService:
 
     @_timed
     async def submit(self, data: bytes, file_name: str, *, kind: str | None = None, mode: Mode = Mode.AUTO,
-                     period: Period | None = None, org_id: str | None = None, imported_by: int | None = None,
+                     period: Period | None = None, org_id: str | None = None, imported_by: Identity | None = None,
                      only_org: str | None = None, expected: Preview | None = None,
                      confirmation: int | None = None) -> Outcome[ImportResult]:
         """Import a file as `kind` ('roster' or 'stats'; None: as its headers say), or only preview it.
@@ -136,10 +133,12 @@ class ImportService:
         want = {"roster": (TableKind.ROSTER,), "stats": (TableKind.PERSON, TableKind.ORGANIZATION)}.get(kind or "", ())
         claim = None
         if confirmation is not None:
-            held, actor = confirmation, imported_by or 0
+            if imported_by is None:
+                raise AlreadyClosed("эту загрузку применяет только тот, кто её загрузил")
+            held, actor = confirmation, imported_by
 
-            async def claim(conn: Any) -> None:
-                if not await ConfirmationRepo.close_in(conn, held, actor, "applied"):
+            async def claim(tx: ImportTx) -> None:
+                if not await tx.close_held_in(held, actor, "applied"):
                     raise AlreadyClosed("эта загрузка уже применена или отменена")
 
         # While the worker process reads a file that may be statistics (the chat sends files without a
@@ -167,13 +166,13 @@ class ImportService:
 
     async def _snapshot(self, orgs: list[str]) -> RosterSnapshot:
         """The people of `orgs` and the deputy's earlier choices, read outside the write transaction."""
-        async with self._db.read() as conn:
-            refs = await RosterRepo.refs_in(conn, orgs)
-            earlier = await StatsRepo.resolutions_in(conn, orgs)
+        async with self._store.read() as tx:
+            refs = await tx.refs_in(orgs)
+            earlier = await tx.resolutions_in(orgs)
         return orgs, refs, earlier, RosterIndex.build(refs)
 
     async def import_file(self, data: bytes, file_name: str, *, kind: str | None = None,
-                          org_id: str | None = None, imported_by: int | None = None,
+                          org_id: str | None = None, imported_by: Identity | None = None,
                           only_org: str | None = None) -> ImportResult:
         """Import a file as `kind`, or as its headers say, applying it without a preview."""
         outcome = await self.submit(data, file_name, kind=kind, mode=Mode.APPLY, org_id=org_id,
@@ -182,7 +181,7 @@ class ImportService:
         return outcome.result
 
     async def import_stats(self, data: bytes, file_name: str, *, period: Period | None = None,
-                           org_id: str | None = None, imported_by: int | None = None,
+                           org_id: str | None = None, imported_by: Identity | None = None,
                            only_org: str | None = None) -> StatsResult:
         """Import a weekly statistics table (per person or per organization) without a preview."""
         outcome = await self.submit(data, file_name, kind="stats", mode=Mode.APPLY, period=period, org_id=org_id,
@@ -191,7 +190,7 @@ class ImportService:
         return outcome.result
 
     async def import_roster(self, data: bytes, file_name: str, *, org_id: str | None = None,
-                            imported_by: int | None = None, only_org: str | None = None) -> RosterResult:
+                            imported_by: Identity | None = None, only_org: str | None = None) -> RosterResult:
         """Import the staff list without a preview: update, add, and mark the missing as left."""
         outcome = await self.submit(data, file_name, kind="roster", mode=Mode.APPLY, org_id=org_id,
                                     imported_by=imported_by, only_org=only_org)
@@ -200,18 +199,18 @@ class ImportService:
 
     # --- roster and statistics -------------------------------------------------------------
 
-    async def _roster(self, table: ParsedTable, file_name: str, default: str | None, imported_by: int | None,
+    async def _roster(self, table: ParsedTable, file_name: str, default: str | None, imported_by: Identity | None,
                       only: str | None, mode: Mode, expected: Preview | None, claim: Any) -> Outcome[RosterResult]:
         problems: list[Problem] = []
         rows, orgs = await read_roster_rows(table, self._scope, default, only, ScreenNames(self._resolve), problems)
 
-        async def build(conn: Any) -> Any:
-            return await plan_roster_in(conn, self._scope, table, rows, orgs, problems, file_name, imported_by)
+        async def build(tx: ImportTx) -> Any:
+            return await plan_roster_in(tx, self._scope, table, rows, orgs, problems, file_name, imported_by)
 
-        return await execute(self._db.transaction, build, mode, expected=expected, claim=claim)
+        return await execute(self._store.transaction, build, mode, expected=expected, claim=claim)
 
     async def _stats(self, table: ParsedTable, file_name: str, period: Period | None, default: str | None,
-                     imported_by: int | None, only: str | None, mode: Mode, expected: Preview | None,
+                     imported_by: Identity | None, only: str | None, mode: Mode, expected: Preview | None,
                      claim: Any, snapshot: asyncio.Task[RosterSnapshot] | None = None) -> Outcome[StatsResult]:
         if table.kind not in (TableKind.PERSON, TableKind.ORGANIZATION):
             refuse_not_stats(table)
@@ -222,15 +221,15 @@ class ImportService:
             parsed_orgs, stored = read_org_rows(table, self._scope, chosen, only, problems)
             orgs = sorted({o for o, _ in stored})
 
-            async def build_org(conn: Any) -> Any:
-                await self._scope.sync_config_in(conn)
-                replaced, preview = await loaded_before_in(conn, orgs, "organization", chosen, orgs)
+            async def build_org(tx: ImportTx) -> Any:
+                await self._scope.sync_config_in(tx)
+                replaced, preview = await loaded_before_in(tx, orgs, "organization", chosen, orgs)
                 return OrgStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed_orgs, stored=stored,
                                     problems=problems, file_name=file_name, imported_by=imported_by,
                                     rows_read=len(table.rows), sheet=table.sheet, replaced=replaced,
                                     preview=preview)
 
-            return await execute(self._db.transaction, build_org, mode, expected=expected, claim=claim)
+            return await execute(self._store.transaction, build_org, mode, expected=expected, claim=claim)
         parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
         # Matching happens before the write transaction: a screen name may need an API call,
         # and the database must not wait on the network. The people read while the file was
@@ -244,22 +243,22 @@ class ImportService:
         refuse_mostly_strangers(len(parsed), found)
         person_ids = [pid for _, pid, _ in found.stats]
 
-        async def build_person(conn: Any) -> Any:
-            await self._scope.sync_config_in(conn)
-            replaced, preview = await loaded_before_in(conn, orgs, "person", chosen, person_ids)
+        async def build_person(tx: ImportTx) -> Any:
+            await self._scope.sync_config_in(tx)
+            replaced, preview = await loaded_before_in(tx, orgs, "person", chosen, person_ids)
             return PersonStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed, found=found,
                                    problems=problems, file_name=file_name, imported_by=imported_by,
                                    rows_read=len(table.rows), sheet=table.sheet, replaced=replaced, preview=preview)
 
-        return await execute(self._db.transaction, build_person, mode, expected=expected, claim=claim)
+        return await execute(self._store.transaction, build_person, mode, expected=expected, claim=claim)
 
     # --- imports held for a confirmation -------------------------------------------------
 
-    async def hold(self, outcome: Outcome[Any], *, actor_vk_id: int, org_id: str | None, file_name: str,
+    async def hold(self, outcome: Outcome[Any], *, actor: Identity, org_id: str | None, file_name: str,
                    source: str, size: int) -> int:
-        """Keep a previewed import until its person confirms or cancels it; returns its id."""
+        """Keep a previewed import until its account confirms or cancels it; returns its id."""
         assert outcome.preview is not None
-        return await self._confirmations.hold(org_id=org_id, actor_vk_id=actor_vk_id, kind=outcome.kind,
+        return await self._confirmations.hold(org_id=org_id, actor=actor, kind=outcome.kind,
                                               file_name=file_name[:200], source=source, size=size,
                                               preview=outcome.preview.to_dict())
 
@@ -271,34 +270,34 @@ class ImportService:
         """Apply a held import (the file fetched again): only if it would still change what its
         person saw; otherwise the new preview comes back, to confirm again."""
         current = await self._confirmations.get(held.id)
-        if current is None or current.status != "open" or current.actor_vk_id != held.actor_vk_id:
+        if current is None or current.status != "open" or current.actor != held.actor:
             raise AlreadyClosed("эта загрузка уже применена или отменена")
         outcome = await self.submit(data, held.file_name, kind=held.kind, mode=Mode.APPLY, only_org=only_org,
-                                    imported_by=held.actor_vk_id, expected=Preview.from_dict(held.preview),
+                                    imported_by=held.actor, expected=Preview.from_dict(held.preview),
                                     confirmation=held.id)
         if outcome.preview is not None:
-            await self._confirmations.close(held.id, held.actor_vk_id, "superseded")
+            await self._confirmations.close(held.id, held.actor, "superseded")
         return outcome
 
-    async def cancel(self, confirmation_id: int, actor_vk_id: int) -> bool:
-        """Cancel a held import; False when it was no longer open."""
-        return await self._confirmations.close(confirmation_id, actor_vk_id, "cancelled")
+    async def cancel(self, confirmation_id: int, actor: Identity) -> bool:
+        """Cancel `actor`'s held import; False when it was no longer open (or is another account's)."""
+        return await self._confirmations.close(confirmation_id, actor, "cancelled")
 
     # --- kept-aside rows -----------------------------------------------------------------
 
     async def pending(self, org_id: str | None = None) -> list[PendingRow]:
         """Open kept-aside rows (of one school)."""
-        return await StatsRepo(self._db).pending(org_id)
+        return await self._store.pending(org_id)
 
     async def get_pending(self, pending_id: int) -> PendingRow | None:
         """One kept-aside row (any status)."""
-        return await StatsRepo(self._db).get_pending(pending_id)
+        return await self._store.get_pending(pending_id)
 
     async def resolve_pending(self, pending_id: int, person_id: int | None, *,
-                              actor_vk_id: int | None = None) -> PendingRow:
+                              actor: Identity | None = None) -> PendingRow:
         """Store a kept-aside row against the person chosen, or skip it (`person_id` None)."""
-        async with self._db.transaction() as conn:
-            row = await StatsRepo.pending_in(conn, pending_id)
+        async with self._store.transaction() as tx:
+            row = await tx.pending_in(pending_id)
             if row is None or row.status != "open":
                 raise ImportRefused("эта строка уже разобрана")
             if person_id is not None:
@@ -306,10 +305,10 @@ class ImportService:
                     raise ImportRefused("этого сотрудника нет среди подходящих")
                 if row.kind == "person" and row.period is not None and row.org_id is not None:
                     values = {k: v for k, v in row.data.items() if k in PERSON_VALUE_FIELDS}
-                    await StatsRepo.put_person_stats_in(conn, [PersonStats(
+                    await tx.put_person_stats_in([PersonStats(
                         person_id=person_id, org_id=row.org_id, period=row.period, import_id=row.import_id,
                         **values)])
-            await StatsRepo.close_pending_in(conn, pending_id, person_id)
-            await AuditRepo.write_in(conn, actor_vk_id=actor_vk_id, org_id=row.org_id, action="resolve_pending",
-                                     outcome="ok", target=str(pending_id), details={"person_id": person_id})
+            await tx.close_pending_in(pending_id, person_id)
+            await tx.audit_in(actor=actor, org_id=row.org_id, action="resolve_pending", outcome="ok",
+                              target=str(pending_id), details={"person_id": person_id})
         return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})

@@ -17,12 +17,12 @@ from bot.imports.period import find_period
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, StatsResult
 from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, plain_chunks
+from bot.messaging.events import Identity
 from bot.services.imports.orgs import OTHER_SCHOOL, OrgScope
 from bot.services.imports.plan import Preview
 from bot.services.imports.record import record_in, sorted_problems
 from bot.services.imports.resolver import ScreenNames
-from storage.roster import PersonRef
-from storage.stats import Candidate, NewPending, OrgStats, StatsRepo
+from bot.stores.imports import Candidate, ImportTx, NewPending, OrgStats, PersonRef
 
 PERSON_VALUE_FIELDS = ("group_messages", "calls", "group_chats_created", "ejd_linked", "registered")
 ORG_COUNT_FIELDS = ("students_total", "teachers_total", "teachers_created_chats", "teachers_3plus",
@@ -299,7 +299,7 @@ class _StatsPlan:
     source: str
     problems: list[Problem]
     file_name: str
-    imported_by: int | None
+    imported_by: Identity | None
     rows_read: int
     sheet: str
     replaced: bool
@@ -313,28 +313,28 @@ class PersonStatsPlan(_StatsPlan):
     parsed: list[PersonRow]
     found: PersonMatches
 
-    async def apply(self, conn: Any) -> StatsResult:
+    async def apply(self, tx: ImportTx) -> StatsResult:
         """Replace the period's figures of these schools and record the import."""
-        await StatsRepo.clear_period_in(conn, self.orgs, "person", self.period)
+        await tx.clear_period_in(self.orgs, "person", self.period)
         stats = self.found.stats
-        ids = await record_in(conn, self.orgs, "person", self.period, self.file_name, self.parsed, stats,
+        ids = await record_in(tx, self.orgs, "person", self.period, self.file_name, self.parsed, stats,
                               self.problems, self.imported_by)
-        await StatsRepo.put_person_values_in(conn, self.period, [(pid, o, ids[o], v) for o, pid, v in stats])
+        await tx.put_person_values_in(self.period, [(pid, o, ids[o], v) for o, pid, v in stats])
         for org in self.orgs:
             rows = [p for p in self.found.pending if p.org_id == org]
             if rows:
-                await StatsRepo.add_pending_in(conn, ids[org], rows)
+                await tx.add_pending_in(ids[org], rows)
         return StatsResult(period=self.period, kind="person", rows_read=self.rows_read, rows_imported=len(stats),
                            problems=sorted_problems(self.problems), orgs=self.orgs, replaced=self.replaced,
                            pending=len(self.found.pending), remembered=self.found.remembered,
                            import_ids=list(ids.values()), sheet=self.sheet, period_source=self.source)
 
 
-async def loaded_before_in(conn: Any, orgs: Sequence[str], kind: str, period: Period,
+async def loaded_before_in(tx: ImportTx, orgs: Sequence[str], kind: str, period: Period,
                            ids: Sequence[object]) -> tuple[bool, Preview]:
     """Whether the period is loaded already, and the preview of writing figures for `ids`."""
-    replaced = await StatsRepo.has_period_in(conn, orgs, kind, period)
-    had = await StatsRepo.stored_ids_in(conn, orgs, kind, period) if replaced else set()
+    replaced = await tx.has_period_in(orgs, kind, period)
+    had = await tx.stored_ids_in(orgs, kind, period) if replaced else set()
     changed = sum(1 for i in ids if i in had)
     return replaced, Preview(added=len(ids) - changed, changed=changed,
                              replaces_period=period if replaced else None)
@@ -347,12 +347,12 @@ class OrgStatsPlan(_StatsPlan):
     parsed: list[tuple[DataRow, str]]
     stored: list[tuple[str, OrgStats]]
 
-    async def apply(self, conn: Any) -> StatsResult:
+    async def apply(self, tx: ImportTx) -> StatsResult:
         """Replace the period's indicators of these schools and record the import."""
-        await StatsRepo.clear_period_in(conn, self.orgs, "organization", self.period)
-        ids = await record_in(conn, self.orgs, "organization", self.period, self.file_name, self.parsed,
+        await tx.clear_period_in(self.orgs, "organization", self.period)
+        ids = await record_in(tx, self.orgs, "organization", self.period, self.file_name, self.parsed,
                               self.stored, self.problems, self.imported_by)
-        await StatsRepo.put_org_stats_in(conn, [s.model_copy(update={"import_id": ids[o]}) for o, s in self.stored])
+        await tx.put_org_stats_in([s.model_copy(update={"import_id": ids[o]}) for o, s in self.stored])
         return StatsResult(period=self.period, kind="organization", rows_read=self.rows_read,
                            rows_imported=len(self.stored), problems=sorted_problems(self.problems), orgs=self.orgs,
                            replaced=self.replaced, import_ids=list(ids.values()), sheet=self.sheet,
