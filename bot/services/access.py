@@ -63,7 +63,7 @@ class AccessService:
         Both outcomes are written to the audit log.
         """
         allowed = tuple(roles)
-        actor = vk_id if isinstance(vk_id, Identity) else Identity(messenger=Messenger.VK, external_id=vk_id)
+        actor = actor_of(vk_id)
         people: list[Person] = []
         if not in_chat:  # refused in a group chat whoever asks: nobody to look up
             people = list(await lookups.people(actor)) if lookups is not None else await self.whois(actor)
@@ -94,6 +94,11 @@ class AccessService:
             roles_text = ", ".join(_ROLE_PLURAL[r] for r in allowed)
             raise Denied(DENIED_TEXT[reason or "role"].format(roles=roles_text))
         return person
+
+
+def actor_of(actor: int | Identity) -> Identity:
+    """The account an audit entry names: an `Identity` as it is, a bare number as a VK id (the older callers)."""
+    return actor if isinstance(actor, Identity) else Identity(messenger=Messenger.VK, external_id=actor)
 
 
 def vk_of(actor: int | Identity) -> int | None:

@@ -172,9 +172,8 @@ class PrivacyService:
             return False
         messenger, user_id = _account(account)
         await self._consents.record(user_id, org_id, version, self._clock.now(), messenger)
-        await self._audit.write(actor_vk_id=user_id if messenger == Messenger.VK.value else None, org_id=org_id,
-                                action="privacy_consent", outcome="ok", target=version,
-                                details=None if messenger == Messenger.VK.value else {"by": f"{messenger}:{user_id}"})
+        await self._audit.write(actor=Identity(messenger=Messenger(messenger), external_id=user_id), org_id=org_id,
+                                action="privacy_consent", outcome="ok", target=version)
         return True
 
     async def my_data(self, person_id: int, account: Identity) -> tuple[str, dict[str, Any]] | None:

@@ -8,6 +8,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
+from bot.messaging.events import Identity
 from bot.ports import AuditLog
 from bot.stores.transactions import Transactions, Tx
 
@@ -82,9 +83,9 @@ class FaqStore(Protocol):
 class AuditTrail(AuditLog, Protocol):
     """The audit log, also written inside a caller's transaction (storage.audit.AuditRepo)."""
 
-    async def write_in(self, tx: Tx, *, actor_vk_id: int | None, org_id: str | None, action: str, outcome: str,
-                       target: str | None = None, actor_person_id: int | None = None,
-                       details: dict[str, Any] | None = None) -> None: ...
+    async def write_in(self, tx: Tx, *, org_id: str | None, action: str, outcome: str,
+                       actor_vk_id: int | None = None, actor: Identity | None = None, target: str | None = None,
+                       actor_person_id: int | None = None, details: dict[str, Any] | None = None) -> None: ...
 
 
 @dataclass(frozen=True)

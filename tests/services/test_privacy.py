@@ -47,7 +47,7 @@ async def test_consent_is_recorded_once_per_version(settings: Settings) -> None:
     version = service.terms("school1").version
     assert await service.accept(account, "school1", "stale") is False
     assert await service.accept(account, "school1", version) is True
-    assert audit.entries[-1].details == {"by": "max:8001"}
+    assert audit.entries[-1].action == "privacy_consent" and audit.entries[-1].actor == account
 
 
 async def test_a_postgres_backup_is_a_dump_and_old_dumps_rotate(settings: Settings) -> None:

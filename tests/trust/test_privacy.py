@@ -100,10 +100,10 @@ async def test_what_a_person_did_from_max_is_exported_then_unnamed_by_forget(db:
         await conn.execute("UPDATE people SET max_id = 7001 WHERE id = ?", (anna,))
     await AuditRepo(db).write(actor=Identity(messenger=Messenger.MAX, external_id=7001), actor_person_id=anna,
                               org_id="school1", action="import_roster", outcome="ok")
-    exported = await PrivacyService(db, settings).export_person(anna)
+    exported = await PrivacyService(privacy_stores(db), settings).export_person(anna)
     assert exported is not None
     assert [r["actor_max_id"] for r in exported["tables"]["audit_log"]] == [7001]
-    changed = await PrivacyService(db, settings).forget_person(anna)
+    changed = await PrivacyService(privacy_stores(db), settings).forget_person(anna)
     assert changed["audit_log"] == 1
     [entry] = await AuditRepo(db).recent(action="import_roster")
     assert entry.actor_max_id is None and entry.outcome == "ok"

@@ -10,7 +10,7 @@ from bot.faq import KnowledgeBaseError
 from bot.faq.kbfile import MAX_ANSWER_CHARS, MAX_TITLE_CHARS, TOPIC_ID_PATTERN, parse_entries
 from bot.messaging.events import Identity
 from bot.ports import Clock
-from bot.services.access import AccessService, vk_of
+from bot.services.access import AccessService, actor_of
 from bot.services.faq.engines import Engines, entry_dict
 from bot.services.faq.models import FaqRefused, TopicPage
 from bot.services.faq.texts import COMMAND_TOPICS, TOPICS_PER_PAGE, clip
@@ -114,7 +114,7 @@ class FaqEntries:
             entries = [e for e in await self._questions.entries(org_id) if e.topic_id != topic_id] + [entry]
             rebuilt = await self._engines.build(org_id, entries)
         except KnowledgeBaseError as exc:
-            await self._stores.audit.write(actor_vk_id=vk_of(vk_id), actor_person_id=deputy.id, org_id=org_id,
+            await self._stores.audit.write(actor=actor_of(vk_id), actor_person_id=deputy.id, org_id=org_id,
                                            action="faq_add_entry", outcome="error", target=topic_id,
                                            details={"reason": str(exc)[:300]})
             raise FaqRefused(f"Статью не сохранил: {exc}.") from None
@@ -122,7 +122,7 @@ class FaqEntries:
             await self._questions.save_entry_in(tx, entry, self._clock.now())
             if question_id is not None:
                 await self._questions.set_entry_topic_in(tx, question_id, topic_id)
-            await self._stores.audit.write_in(tx, actor_vk_id=vk_of(vk_id), actor_person_id=deputy.id, org_id=org_id,
+            await self._stores.audit.write_in(tx, actor=actor_of(vk_id), actor_person_id=deputy.id, org_id=org_id,
                                               action="faq_entry_saved", outcome="ok", target=topic_id,
                                               details={"question": question_id, "new_topic": not existing})
         self._engines.replace(org_id, rebuilt)

@@ -16,7 +16,7 @@ from bot.faq.reply import Messenger, clarifying_question
 from bot.messaging.events import Identity
 from bot.messaging.events import Messenger as Chat
 from bot.ports import Clock, Outbound, OutMessage, PeopleStore, SystemClock
-from bot.services.access import AccessService, vk_of
+from bot.services.access import AccessService, actor_of
 from bot.services.addressing import school_address
 from bot.services.faq.engines import Engines
 from bot.services.faq.entries import FaqEntries, acting_deputy
@@ -284,7 +284,7 @@ class FaqService:
             closed = await self._repo.answer_in(tx, question.id, answer, deputy.id, self._clock.now())
             if not closed:
                 # The access check logged «ok»; this says why nothing changed after all.
-                await self._stores.audit.write_in(tx, actor_vk_id=vk_of(vk_id), actor_person_id=deputy.id,
+                await self._stores.audit.write_in(tx, actor=actor_of(vk_id), actor_person_id=deputy.id,
                                                   org_id=question.org_id, action="faq_answer", outcome="error",
                                                   target=str(question.id), details={"reason": "not open"})
         if not closed:
