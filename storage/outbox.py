@@ -44,6 +44,8 @@ class NewOutboxMessage(BaseModel):
     kind: str = "bulk"
     person_id: int | None = None
     priority: int = 1
+    # The bot that sends the row (a name from [[vk.communities]] / [[max.bots]]; "main": the single form's).
+    bot: str = "main"
 
 
 class OutboxRow(BaseModel):
@@ -127,10 +129,10 @@ class OutboxRepo:
         now = iso()
         cur = await conn.executemany(
             "INSERT INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, "
-            "keyboard, attachment, intent, priority, random_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "keyboard, attachment, intent, priority, random_id, created_at, bot) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(m.idem_key, m.org_id, m.kind, m.person_id, m.messenger, m.peer_id, m.message, m.keyboard,
-              m.attachment, m.intent, m.priority, m.random_id, now) for m in messages],
+              m.attachment, m.intent, m.priority, m.random_id, now, m.bot) for m in messages],
         )
         return int(cur.rowcount)
 
@@ -155,13 +157,15 @@ class OutboxRepo:
         return count
 
     async def pending(self, *, after_id: int = 0, limit: int = 1000, messenger: str = "vk",
-                      statuses: Sequence[str] = ("pending",)) -> list[OutboxRow]:
-        """`messenger`'s rows in `statuses` (pending by default) with id > after_id, oldest first."""
+                      statuses: Sequence[str] = ("pending",), bots: Sequence[str] = ()) -> list[OutboxRow]:
+        """`messenger`'s rows in `statuses` (pending by default) with id > after_id, oldest first;
+        with `bots`, only the rows these bots send."""
         marks = ",".join("?" * len(statuses))
+        of_bots = f" AND bot IN ({','.join('?' * len(bots))})" if bots else ""
         async with self._db.read() as conn, conn.execute(
-            f"SELECT {_COLS} FROM outbox WHERE status IN ({marks}) AND messenger = ? AND id > ? "  # noqa: S608
+            f"SELECT {_COLS} FROM outbox WHERE status IN ({marks}) AND messenger = ?{of_bots} AND id > ? "  # noqa: S608
             "ORDER BY id LIMIT ?",
-            (*statuses, messenger, after_id, limit),
+            (*statuses, messenger, *bots, after_id, limit),
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
@@ -178,9 +182,13 @@ class OutboxRepo:
                         found[row.idem_key] = row
         return found
 
-    async def counts(self, messenger: str | None = None) -> dict[str, int]:
-        """How many rows are in each status (the backlog is 'pending' and 'sending'), of one messenger or all."""
+    async def counts(self, messenger: str | None = None, bots: Sequence[str] = ()) -> dict[str, int]:
+        """How many rows are in each status (the backlog is 'pending' and 'sending'), of one messenger or all
+        (with `bots`, of these bots only)."""
         where, args = ("WHERE messenger = ? ", (messenger,)) if messenger else ("", ())
+        if bots:
+            where = f"{where or 'WHERE '}{'AND ' if messenger else ''}bot IN ({','.join('?' * len(bots))}) "
+            args = (*args, *bots)
         async with self._db.read() as conn, conn.execute(
             f"SELECT status, COUNT(*) FROM outbox {where}GROUP BY status", args  # noqa: S608 - fixed text
         ) as cur:
