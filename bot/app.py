@@ -13,10 +13,17 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from vkbottle import Bot, ErrorHandler
+from vkbottle import Bot
 
+from bot.bots import (
+    VkCommunityRuntime,
+    build_vk_community,
+    error_handler_for,
+    vk_poller,
+)
 from bot.composition import Channels, build_services
 from bot.config import Settings
+from bot.config_bots import VkCommunity
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.max.bridge import MaxBridge, group
@@ -37,13 +44,11 @@ from bot.ports import (
     Community,
     MessengerPort,
     NotAdmin,
-    OutMessage,
     PortFailure,
     SystemClock,
 )
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
-from bot.services.fairness import BUSY_NOTICE, FairShare
 from bot.services.imports import vk_screen_name_resolver
 from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.bridge import VkBridge
@@ -51,7 +56,7 @@ from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
-from bot.vk.runtime import InboxPoller, current_event
+from bot.vk.runtime import InboxPoller
 from storage.backend import open_database
 from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
@@ -64,9 +69,6 @@ log = logging.getLogger(__name__)
 
 # Why a MAX account cannot be written to, as the update that said so.
 STOP_REASONS = {"bot_stopped": "остановил бота", "dialog_removed": "удалил диалог с ботом"}
-
-HANDLER_FAILED = ("Что-то пошло не так, и я не смог ответить. Попробуйте ещё раз чуть позже; "
-                  "если не получится — напишите заместителю директора.")
 
 
 def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
@@ -294,6 +296,8 @@ class App:
     # The one Outbound of the services: each message through its target's messenger.
     delivery: RoutedOutbound | None = None
     max_sending: MaxSending | None = None
+    # The further VK communities ([[vk.communities]] after the first), each polled beside the first.
+    communities: list[VkCommunityRuntime] = field(default_factory=list)
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -318,6 +322,7 @@ class App:
     async def _poll(self) -> None:
         """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped."""
         loops = [self.poller.run()] if self.settings.token else []
+        loops += [community.poller.run() for community in self.communities]
         if self.max is not None:
             loops.append(self.max.serve(self.settings))
         await asyncio.gather(*loops)
@@ -330,6 +335,8 @@ class App:
         """Stop polling now (the long-poll request in flight is cancelled)."""
         self._stopping = True
         self.poller.stop()
+        for community in self.communities:
+            community.poller.stop()
         if self.max is not None:
             self.max.poller.stop()
         if self._poll_task is not None:
@@ -348,6 +355,8 @@ class App:
         else:
             self.poller.abandon()
             await asyncio.gather(*self.poller._tasks, return_exceptions=True)
+        for community in self.communities:
+            await community.close(drain=drain)
         if self.scheduler is not None:
             await self.scheduler.shutdown()
         for task in list(self.background):
@@ -385,21 +394,39 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     """
     db = db or await open_database(settings.storage.database_path, settings.storage.postgres_url,
                                    backups=settings.backup.dir)
+    # The first VK community and MAX bot are assembled as the single form's; further ones beside them.
+    first = settings.for_bot(vk=settings.vk.running()[0] if settings.vk.communities else None,
+                             max_bot=settings.max.running()[0] if settings.max.bots else None)
     try:
-        app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff,
-                              max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics)
+        app = await _assemble(first, db, api_url=api_url, clock=clock, backoff=backoff,
+                              max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics, bot_of=settings.bot_of)
         if app.max_sending is not None and app.dispatcher is not None:
-            app.max = build_max(settings, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
+            app.max = build_max(first, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
                                 sending=app.max_sending)
+        for community in settings.vk.running()[1:]:
+            app.communities.append(await _further_community(app, settings, community, clock, metrics))
         return app
     except BaseException:
         await db.close()
         raise
 
 
+async def _further_community(app: App, settings: Settings, community: VkCommunity, clock: Clock | None,
+                             metrics: Metrics) -> VkCommunityRuntime:
+    assert app.dispatcher is not None
+    deps = app.deps
+    runtime = build_vk_community(settings, community, app.db, app.dispatcher, app.delivery or RoutedOutbound(
+        app.outbound), lambda messenger, bot_id: {**handler_data(deps, messenger), "bot_id": bot_id},
+        clock=clock or SystemClock(), metrics=metrics)
+    if not runtime.poller.group_id:
+        runtime.poller.group_id = await _group_id(runtime.poller.call, runtime.poller.backoff, runtime.poller.sleep)
+    return runtime
+
+
 async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
                     backoff: Backoff | None, max_api_url: str | None = None,
-                    max_sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> App:
+                    max_sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS,
+                    bot_of: Callable[[str, str | None], str] | None = None) -> App:
     clock = clock or SystemClock()
     await _sync_config_people(settings, PeopleRepo(db))
 
@@ -409,9 +436,13 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     # Services send through one Outbound that hands each message to its messenger's sender.
     max_sending = (build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep, metrics=metrics)
                    if settings.max_token else None)
-    outbound = RoutedOutbound(vk_outbound)
+    outbound = RoutedOutbound(vk_outbound, bot_of=bot_of)
+    if bot_of is not None:
+        vk_outbound.serve_as(bot_of("vk", None), first=True)
     if max_sending is not None:
         outbound.attach(Messenger.MAX, max_sending.outbound)
+        if bot_of is not None:
+            max_sending.outbound.serve_as(bot_of("max", None), first=True)
 
     async def vk_call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]
@@ -438,19 +469,6 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     spawn(deps.broadcasts.resume_all())
     scheduler = Scheduler(deps)
 
-    error_handler = ErrorHandler()
-
-    @error_handler.register_undefined_error_handler
-    async def log_error(exc: Exception) -> None:
-        log.error("ошибка в обработчике сообщения", exc_info=exc)
-        event = current_event.get()
-        if event is not None and event.user_id:
-            # The person gets an answer even from a failed handler (with its stable random_id).
-            try:
-                await outbound.reply(OutMessage(peer_id=event.user_id, text=HANDLER_FAILED))
-            except Exception:
-                log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
-
     from handlers import routers
 
     messenger = vk_messenger
@@ -460,33 +478,13 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     bridge = VkBridge(dispatcher, lambda: {**data, "bot_id": deps.group_id})
     # One labeler feeds the dispatcher. No feature uses vkbottle's per-peer states (dialog steps are in
     # conversation_state), so its default dispenser stays empty and costs no query per message.
-    bot = Bot(api=api, error_handler=error_handler, labeler=bridge.labeler())
-
-    async def call(method: str, params: dict[str, Any]) -> Any:
-        return (await api.request(method, params))["response"]
-
-    async def handle(update: dict[str, Any]) -> None:
-        await bot.process_event(update)
-
-    async def answer_callback(obj: dict[str, Any], text: str | None) -> None:
-        await outbound.answer_callback(str(obj.get("event_id")), int(obj.get("user_id", 0)),
-                                       int(obj.get("peer_id", 0)), text)
-
-    async def busy_notice(user_id: int, event_id: str) -> None:
-        # Keyed by the event that was held, so a replay after a crash cannot send it twice.
-        await outbound.reply(OutMessage(peer_id=user_id, text=BUSY_NOTICE, idem_key=f"busy:{event_id}"))
-
-    fair = settings.fairness
-    poller = InboxPoller(call=call, inbox=InboxRepo(db), handle=handle, answer_callback=answer_callback,
-                         group_id=settings.vk.group_id, wait=settings.vk.wait,
-                         backoff=backoff or Backoff(),
-                         fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
-                         notify=busy_notice)
+    bot = Bot(api=api, error_handler=error_handler_for(outbound.reply), labeler=bridge.labeler())
+    poller = vk_poller(settings, db, api, bot, vk_outbound, backoff=backoff or Backoff())
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=vk_outbound,
               background=background, scheduler=scheduler, dispatcher=dispatcher, messenger=messenger,
               delivery=outbound, max_sending=max_sending)
     if not settings.vk.group_id and settings.token:
-        poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
+        poller.group_id = await _group_id(poller.call, poller.backoff, poller.sleep)
         community.group_id = poller.group_id
     return app
 

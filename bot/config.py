@@ -435,6 +435,17 @@ class Settings(_Section):
         bots = self.max.running()
         return bots[0].token.get_secret_value() if bots else ""
 
+    def for_bot(self, vk: VkCommunity | None = None, max_bot: MaxBot | None = None) -> Settings:
+        """These settings as one bot of several sees them: its token, id, address and rate as [vk]'s (or its
+        fields as [max]'s), in the single form."""
+        update: dict[str, Any] = {}
+        if vk is not None:
+            update["vk"] = self.vk.model_copy(update={"token": vk.token, "group_id": vk.group_id,
+                                                      "api_url": vk.api_url, "rps": vk.rps, "communities": []})
+        if max_bot is not None:
+            update["max"] = MaxConfig.model_validate(max_bot.model_dump(exclude={"name", "token_env"}))
+        return self.model_copy(update=update)
+
     def school(self, org_id: str | None = None) -> SchoolConfig:
         """The school named by `org_id`, or the only one; ConfigError otherwise."""
         if org_id is None:

@@ -132,7 +132,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             last = index == len(chunks)
             rows.append(NewOutboxMessage(
                 idem_key=key if len(chunks) == 1 else f"{key}#{index}", peer_id=message.peer_id,
-                messenger=Messenger.MAX.value, message=text, keyboard=keyboard if last else None,
+                messenger=Messenger.MAX.value, bot=self.bot, message=text, keyboard=keyboard if last else None,
                 attachment=json.dumps(list(message.attachments)) if last and message.attachments else None,
                 org_id=message.org_id, kind=message.kind, person_id=message.person_id,
                 priority=int(Priority.BULK)))
@@ -152,7 +152,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
     async def resume(self) -> int:
         """Deliver what the outbox holds for MAX (called at start); returns how many rows were left."""
-        counts = await self._outbox.counts(Messenger.MAX.value)
+        counts = await self._outbox.counts(Messenger.MAX.value, bots=self.claims)
         left = counts.get("pending", 0) + counts.get("sending", 0)
         if left:
             log.info("resuming %d MAX outbox messages (%d possibly sent)", left, counts.get("sending", 0))
@@ -164,7 +164,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         chats: dict[int, list[OutboxRow]] = {}
         after = 0
         while rows := await self._outbox.pending(after_id=after, limit=1000, messenger=Messenger.MAX.value,
-                                                 statuses=("pending", "sending")):
+                                                 statuses=("pending", "sending"), bots=self.claims):
             after = rows[-1].id
             for row in rows:
                 chats.setdefault(row.peer_id, []).append(row)

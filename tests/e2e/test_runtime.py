@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import HANDLER_FAILED, App, build_app
+from bot.app import App, build_app
+from bot.bots import HANDLER_FAILED
 from bot.config import Settings
 from bot.domain.models import Person
 from bot.ratelimit import Backoff
