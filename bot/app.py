@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import zlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -23,7 +24,7 @@ from bot.bots import (
 )
 from bot.composition import Channels, build_services
 from bot.config import Settings
-from bot.config_bots import VkCommunity
+from bot.config_bots import MaxBot, VkCommunity
 from bot.deps import Deps
 from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.max.bridge import MaxBridge, group
@@ -31,7 +32,7 @@ from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.members import MaxMembers, Rights
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound
-from bot.max.polling import MaxPoller
+from bot.max.polling import PREFIX, MaxPoller
 from bot.max.reach import MaxReach
 from bot.max.webhook import MaxWebhook, subscribe
 from bot.messaging.delivery import RoutedOutbound
@@ -153,6 +154,8 @@ class MaxRuntime:
     outbound: MaxOutbound | None = None
     chats: MaxChatsRepo | None = None
     members: MaxMembers | None = None
+    # The settings as this bot sees them (its mode and webhook): a further bot of [[max.bots]] serves by them.
+    settings: Settings | None = None
     _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
@@ -200,7 +203,8 @@ class MaxRuntime:
             await self.poller.run()
             return
         secret = conf.webhook_secret.get_secret_value()
-        hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox)
+        hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox,
+                          prefix=self.poller.prefix)
         await hook.start(conf.webhook_host, conf.webhook_port)
         try:
             await subscribe(self.client, conf.public_url, secret)
@@ -247,24 +251,29 @@ def dialog_of(update: dict[str, Any]) -> tuple[int, int] | None:
 
 def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatcher, *,
               api_url: str | None = None, sleep: Callable[[float], Any] | None = None,
-              sending: MaxSending | None = None) -> MaxRuntime:
-    """The MAX side of the bot on the same services and the same neutral dispatcher as VK's."""
+              sending: MaxSending | None = None, further: str | None = None) -> MaxRuntime:
+    """The MAX side of the bot on the same services and the same neutral dispatcher as VK's; `further` names
+    a further bot of [[max.bots]] (`settings` as it sees them), which answers in its own dialogs and sends
+    its schools' mail, while the services' MAX port stays the first bot's."""
     sending = sending or build_max_sending(settings, db, api_url=api_url, sleep=sleep)
     client, users, messenger = sending.client, sending.users, sending.messenger
     runtime: MaxRuntime
     wait = sleep or asyncio.sleep
-    deps.messengers[Messenger.MAX] = messenger
-    # One MAX bot per database: its own user id is not asked for (GET /me), so its steps are keyed by 0.
-    data = handler_data(deps, messenger)
+    # The bot's own user id is not asked for (GET /me): the first bot's steps are keyed by 0, a further
+    # bot's by a number its name gives.
+    data = handler_data(deps, messenger, zlib.crc32(further.encode()) if further else 0)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
     async def handle(update: dict[str, Any]) -> None:
         await runtime.handle(update)
 
-    poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
+    poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait, prefix=f"max.{further}:" if further else PREFIX)
     members = MaxMembers(client)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
-                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members)
+                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members, settings=settings)
+    if further is not None:
+        return runtime
+    deps.messengers[Messenger.MAX] = messenger
     deps.chats.use_members(Messenger.MAX, members)
     deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
     deps.invites.bot_name = runtime.bot_name
@@ -298,6 +307,8 @@ class App:
     max_sending: MaxSending | None = None
     # The further VK communities ([[vk.communities]] after the first), each polled beside the first.
     communities: list[VkCommunityRuntime] = field(default_factory=list)
+    # The further MAX bots ([[max.bots]] after the first).
+    max_bots: list[MaxRuntime] = field(default_factory=list)
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -325,6 +336,7 @@ class App:
         loops += [community.poller.run() for community in self.communities]
         if self.max is not None:
             loops.append(self.max.serve(self.settings))
+        loops += [runtime.serve(runtime.settings or self.settings) for runtime in self.max_bots]
         await asyncio.gather(*loops)
 
     def _database_replaced(self) -> None:
@@ -339,6 +351,8 @@ class App:
             community.poller.stop()
         if self.max is not None:
             self.max.poller.stop()
+        for runtime in self.max_bots:
+            runtime.poller.stop()
         if self._poll_task is not None:
             self._poll_task.cancel()
 
@@ -365,6 +379,8 @@ class App:
         await self.api.http_client.close()
         if self.max is not None:
             await self.max.close()
+        for runtime in self.max_bots:
+            await runtime.close()
         await self.db.close()
 
 
@@ -403,12 +419,24 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
         if app.max_sending is not None and app.dispatcher is not None:
             app.max = build_max(first, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
                                 sending=app.max_sending)
+        for max_bot in settings.max.running()[1:]:
+            app.max_bots.append(_further_max_bot(app, settings, max_bot, max_sleep, metrics))
         for community in settings.vk.running()[1:]:
             app.communities.append(await _further_community(app, settings, community, clock, metrics))
         return app
     except BaseException:
         await db.close()
         raise
+
+
+def _further_max_bot(app: App, settings: Settings, max_bot: MaxBot, sleep: Callable[[float], Any] | None,
+                     metrics: Metrics) -> MaxRuntime:
+    assert app.dispatcher is not None and app.delivery is not None
+    view = settings.for_bot(max_bot=max_bot)
+    sending = build_max_sending(view, app.db, sleep=sleep, metrics=metrics)
+    sending.outbound.serve_as(max_bot.name, first=False)
+    app.delivery.attach_bot(Messenger.MAX, max_bot.name, sending.outbound)
+    return build_max(view, app.db, app.deps, app.dispatcher, sleep=sleep, sending=sending, further=max_bot.name)
 
 
 async def _further_community(app: App, settings: Settings, community: VkCommunity, clock: Clock | None,

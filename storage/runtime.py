@@ -69,7 +69,7 @@ class InboxRepo:
             "SELECT id, event_id, event_type, order_key, body, attempts FROM inbox "
             "WHERE status = 'pending' AND (CASE WHEN ? = '' THEN event_id NOT LIKE 'max:%' "
             "AND event_id NOT LIKE 'max.%' AND event_id NOT LIKE 'vk.%' "
-            "ELSE event_id LIKE ? || '%' END) ORDER BY id", (prefix or "", prefix or "")
+            "ELSE substr(event_id, 1, length(?)) = ? END) ORDER BY id", (prefix or "", prefix or "", prefix or "")
         ) as cur:
             rows = await cur.fetchall()
         return [InboxEvent(id=r[0], event_id=r[1], event_type=r[2], order_key=r[3],

@@ -71,9 +71,10 @@ def test_single_form_is_one_bot_named_main(tmp_path: Path) -> None:
     ({"schools": [{"id": "a", "max_bot": "east"}]}, "такого бота нет в \\[\\[max.bots\\]\\] \\(есть: список пуст\\)"),
 ])
 def test_mistakes_are_named_in_russian(tmp_path: Path, data: dict[str, Any], message: str) -> None:
-    """Each mistake of the list form is one Russian line saying what to change."""
-    with pytest.raises(ConfigError, match=message):
+    """Each mistake of the list form is one Russian line saying what to change (no empty key in it)."""
+    with pytest.raises(ConfigError, match=message) as caught:
         settings(tmp_path, **data)
+    assert "«»" not in str(caught.value)
 
 
 def test_environment_token_beside_the_list_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
