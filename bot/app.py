@@ -16,12 +16,6 @@ from typing import Any
 
 from vkbottle import Bot
 
-from bot.bots import (
-    VkCommunityRuntime,
-    build_vk_community,
-    error_handler_for,
-    vk_poller,
-)
 from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.config_bots import MaxBot, VkCommunity
@@ -53,6 +47,12 @@ from bot.scheduler import Scheduler
 from bot.services.imports import vk_screen_name_resolver
 from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.bridge import VkBridge
+from bot.vk.communities import (
+    VkCommunityRuntime,
+    build_vk_community,
+    error_handler_for,
+    vk_poller,
+)
 from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
@@ -84,7 +84,7 @@ def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
     """The neutral dispatcher: the person looked up once per event, then the features in order."""
 
     dispatcher = Dispatcher()
-    dispatcher.middleware(PersonMiddleware(deps.access.whois))
+    dispatcher.middleware(PersonMiddleware(deps.access.whois, prefer=deps.school_choice.chosen))
     dispatcher.include_routers(*feature_routers)
     return dispatcher
 

@@ -62,8 +62,8 @@ class InboxRepo:
         """Events received but not handled yet (after a crash), oldest first.
 
         MAX events carry the event_id prefix `max:`, those of a further bot `vk.<name>:` or `max.<name>:`
-        (bot.bots); `prefix` picks one bot's, and without it they are left out (the first VK community's
-        poller hands what it finds to vkbottle).
+        (bot.vk.communities, bot.app.build_max); `prefix` picks one bot's, and without it they are left out
+        (the first VK community's poller hands what it finds to vkbottle).
         """
         async with self._db.read() as conn, conn.execute(
             "SELECT id, event_id, event_type, order_key, body, attempts FROM inbox "
