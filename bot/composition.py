@@ -40,6 +40,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.reachability import ReachabilityService
 from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import Links, ReminderService
+from bot.services.school_choice import SchoolChoiceService
 from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
@@ -153,6 +154,7 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
                                messengers=channels.messengers),
         # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).
         invites=InviteService(InvitesRepo(db), people, clock),
+        school_choice=SchoolChoiceService(dialogs, settings),
     )
     # «Мой статус» shows a section of each feature that has one, in this order.
     for section in (faq.status_section, chats.status_section, reminders.status_section):
