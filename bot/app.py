@@ -20,7 +20,7 @@ from bot.composition import Channels, build_services
 from bot.config import Settings
 from bot.config_bots import MaxBot, VkCommunity
 from bot.deps import Deps
-from bot.domain.models import CONFIG_NAMES, Organization, Role
+from bot.live_schools import SCHOOLS_INTERVAL, refresh_schools, sync_config_people, watch_schools
 from bot.max.bridge import MaxBridge, group
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.members import MaxMembers, Rights
@@ -87,29 +87,6 @@ def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
     dispatcher.middleware(PersonMiddleware(deps.access.whois, prefer=deps.school_choice.chosen))
     dispatcher.include_routers(*feature_routers)
     return dispatcher
-
-
-async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
-    """The organizations and the people the config names (deputies, directors, district)."""
-    await people.sync_organizations(
-        Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in settings.schools)
-    for school in settings.schools:
-        if school.director_vk_id:
-            await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
-                                              CONFIG_NAMES[Role.DIRECTOR])
-        for vk_id in school.deputy_vk_ids:
-            await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    bound = settings.district.officials
-    for vk_id in [*settings.district.official_vk_ids, *(i for entry in bound for i in entry.vk_ids)]:
-        await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
-    for school in settings.schools:
-        if school.director_max_id:
-            await people.ensure_config_max_person(school.id, school.director_max_id, Role.DIRECTOR,
-                                                  CONFIG_NAMES[Role.DIRECTOR])
-        for max_id in school.deputy_max_ids:
-            await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for max_id in [*settings.district.official_max_ids, *(i for entry in bound for i in entry.max_ids)]:
-        await people.ensure_config_max_person(None, max_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
 @dataclass
@@ -295,6 +272,8 @@ class App:
     scheduler: Scheduler | None = None
     # How often the database file is checked for being deleted or replaced (tests pass 0).
     watch_interval: float = 10.0
+    # How often the schools of `import-schools` are read again (a running bot sees a new table within it).
+    schools_interval: float = SCHOOLS_INTERVAL
     # What `sferum-bot run` exits with: 1 when the database file was replaced under the bot.
     exit_code: int = 0
     # The neutral router of the converted features (fed by the VK bridge, or by a test's adapter).
@@ -321,6 +300,10 @@ class App:
         watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
         self.background.add(watch)
         watch.add_done_callback(self.background.discard)
+        await self.refresh_schools()
+        schools = asyncio.create_task(watch_schools(self.schools_interval, self.refresh_schools))
+        self.background.add(schools)
+        schools.add_done_callback(self.background.discard)
         if self.scheduler is not None:
             await self.scheduler.start()
         self._poll_task = asyncio.create_task(self._poll())
@@ -338,6 +321,10 @@ class App:
             loops.append(self.max.serve(self.settings))
         loops += [runtime.serve(runtime.settings or self.settings) for runtime in self.max_bots]
         await asyncio.gather(*loops)
+
+    async def refresh_schools(self) -> bool:
+        """Take the schools `import-schools` stored, as they are now (True when they changed)."""
+        return await refresh_schools(self.settings, self.db, self.scheduler.refresh_schools if self.scheduler else None)
 
     def _database_replaced(self) -> None:
         self.exit_code = 1
@@ -456,7 +443,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
                     max_sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS,
                     bot_of: Callable[[str, str | None], str] | None = None) -> App:
     clock = clock or SystemClock()
-    await _sync_config_people(settings, PeopleRepo(db))
+    await sync_config_people(settings, PeopleRepo(db))
 
     api = make_api(settings, api_url)
     api.limiter.on_wait = lambda seconds: metrics.rate_limit_wait("vk", seconds)

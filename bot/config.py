@@ -360,6 +360,8 @@ class Settings(_Section):
     source: Path | None = Field(default=None, exclude=True)
     # False when the file has no [[schools]]: its one school is a placeholder that table schools replace.
     _schools_in_config: bool = PrivateAttr(default=True)
+    # The config's own schools, once table schools joined them (with_table_schools).
+    _config_schools: list[SchoolConfig] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _officials_districts(self) -> Settings:
@@ -410,7 +412,8 @@ class Settings(_Section):
         The one answer to «which schools exist»: the config's schools, then the table's; a
         table school replaces a config school with the same id (in the config's place).
         """
-        if not records:
+        config = self._config_schools if self._config_schools is not None else list(self.schools)
+        if not records and self._config_schools is None:
             return self
         try:
             table = [SchoolConfig.model_validate({k: v for k, v in r.items() if k != "row_no"}) for r in records]
@@ -418,10 +421,24 @@ class Settings(_Section):
             raise ConfigError(f"школы из таблицы (import-schools): {describe(error)}") from None
         by_id = {s.id: s for s in table}
         # A config without [[schools]] has only the placeholder school: the table replaces it.
-        own = self.schools if self._schools_in_config else []
+        own = config if self._schools_in_config or not table else []
         merged = [by_id.pop(s.id, s) for s in own]
         merged += [s for s in table if s.id in by_id]
-        return self.model_copy(update={"schools": merged})
+        result = self.model_copy(update={"schools": merged})
+        result._config_schools = config
+        return result
+
+    def refresh_table_schools(self, records: list[dict[str, Any]]) -> bool:
+        """Take the table's schools as they are now (a running bot after `import-schools`); True when the
+        list changed. The list is changed in place: every copy of these settings the services hold
+        (`model_copy` shares it) sees the new schools. Raises ConfigError for a table that does not validate."""
+        merged = self.with_table_schools(records).schools
+        if merged == self.schools:
+            return False
+        if self._config_schools is None:
+            self._config_schools = list(self.schools)
+        self.schools[:] = merged
+        return True
 
     @property
     def token(self) -> str:
