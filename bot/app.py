@@ -12,13 +12,14 @@ import signal
 import zlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import Any
 
 from vkbottle import Bot
 
 from bot.composition import Channels, build_services
 from bot.config import Settings
-from bot.config_bots import MaxBot, VkCommunity
+from bot.config_bots import SINGLE_BOT, MaxBot, VkCommunity
 from bot.deps import Deps
 from bot.live_schools import SCHOOLS_INTERVAL, refresh_schools, sync_config_people, watch_schools
 from bot.max.bridge import MaxBridge, group
@@ -133,6 +134,7 @@ class MaxRuntime:
     members: MaxMembers | None = None
     # The settings as this bot sees them (its mode and webhook): a further bot of [[max.bots]] serves by them.
     settings: Settings | None = None
+    name: str = SINGLE_BOT
     _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
@@ -247,7 +249,8 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
     poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait, prefix=f"max.{further}:" if further else PREFIX)
     members = MaxMembers(client)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
-                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members, settings=settings)
+                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members, settings=settings,
+                         name=further or SINGLE_BOT)
     if further is not None:
         return runtime
     deps.messengers[Messenger.MAX] = messenger
@@ -535,6 +538,11 @@ def token_checks(app: App) -> dict[str, Callable[[], Coroutine[Any, Any, Any]]]:
             return await client.call("GET", "/me")
 
         checks["MAX"] = max_me
+    # Each further community and bot has a token of its own: each is checked.
+    for community in app.communities:
+        checks[f"ВКонтакте «{community.name}»"] = partial(community.api.request, "groups.getById", {})
+    for runtime in app.max_bots:
+        checks[f"MAX «{runtime.name}»"] = partial(runtime.client.call, "GET", "/me")
     return checks
 
 

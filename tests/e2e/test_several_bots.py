@@ -163,3 +163,14 @@ async def test_reminders_go_through_the_schools_bot(region: Region) -> None:
             "SELECT org_id, messenger, bot FROM outbox WHERE kind = 'reminder' ORDER BY org_id") as cur:
         assert [tuple(r) for r in await cur.fetchall()] == [("school1", region.messenger, "north"),
                                                            ("school2", region.messenger, "south")]
+
+
+async def test_readiness_checks_every_bots_token(region: Region) -> None:
+    """/readyz checks the token of each bot, the further ones named; each is accepted by its emulator."""
+    from bot.app import token_checks
+
+    checks = token_checks(region.app)
+    name = "ВКонтакте" if region.messenger == "vk" else "MAX"
+    assert sorted(checks) == sorted([name, f"{name} «south»"])
+    for check in checks.values():
+        assert await check()
