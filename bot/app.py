@@ -401,8 +401,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     db = db or await open_database(settings.storage.database_path, settings.storage.postgres_url,
                                    backups=settings.backup.dir)
     # The first VK community and MAX bot are assembled as the single form's; further ones beside them.
-    first = settings.for_bot(vk=settings.vk.running()[0] if settings.vk.communities else None,
-                             max_bot=settings.max.running()[0] if settings.max.bots else None)
+    first = settings.first_bots()
     try:
         app = await _assemble(first, db, api_url=api_url, clock=clock, backoff=backoff,
                               max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics, bot_of=settings.bot_of)
@@ -419,14 +418,21 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
         raise
 
 
+def further_max_sending(settings: Settings, max_bot: MaxBot, db: Database, delivery: RoutedOutbound, *,
+                        sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> MaxSending:
+    """A further MAX bot's client and senders, attached to `delivery` for the schools that name it."""
+    sending = build_max_sending(settings.for_bot(max_bot=max_bot), db, sleep=sleep, metrics=metrics)
+    sending.outbound.serve_as(max_bot.name, first=False)
+    delivery.attach_bot(Messenger.MAX, max_bot.name, sending.outbound)
+    return sending
+
+
 def _further_max_bot(app: App, settings: Settings, max_bot: MaxBot, sleep: Callable[[float], Any] | None,
                      metrics: Metrics) -> MaxRuntime:
     assert app.dispatcher is not None and app.delivery is not None
-    view = settings.for_bot(max_bot=max_bot)
-    sending = build_max_sending(view, app.db, sleep=sleep, metrics=metrics)
-    sending.outbound.serve_as(max_bot.name, first=False)
-    app.delivery.attach_bot(Messenger.MAX, max_bot.name, sending.outbound)
-    return build_max(view, app.db, app.deps, app.dispatcher, sleep=sleep, sending=sending, further=max_bot.name)
+    sending = further_max_sending(settings, max_bot, app.db, app.delivery, sleep=sleep, metrics=metrics)
+    return build_max(settings.for_bot(max_bot=max_bot), app.db, app.deps, app.dispatcher, sleep=sleep,
+                     sending=sending, further=max_bot.name)
 
 
 async def _further_community(app: App, settings: Settings, community: VkCommunity, clock: Clock | None,

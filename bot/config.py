@@ -429,9 +429,8 @@ class Settings(_Section):
         return result
 
     def refresh_table_schools(self, records: list[dict[str, Any]]) -> bool:
-        """Take the table's schools as they are now (a running bot after `import-schools`); True when the
-        list changed. The list is changed in place: every copy of these settings the services hold
-        (`model_copy` shares it) sees the new schools. Raises ConfigError for a table that does not validate."""
+        """Take the table's schools as they are now (a running bot after `import-schools`); True when changed.
+        In place: every copy the services hold (`model_copy` shares the list) sees them. May raise ConfigError."""
         merged = self.with_table_schools(records).schools
         if merged == self.schools:
             return False
@@ -453,8 +452,7 @@ class Settings(_Section):
         return bots[0].token.get_secret_value() if bots else ""
 
     def for_bot(self, vk: VkCommunity | None = None, max_bot: MaxBot | None = None) -> Settings:
-        """These settings as one bot of several sees them: its token, id, address and rate as [vk]'s (or its
-        fields as [max]'s), in the single form."""
+        """These settings as one bot of several sees them: its fields as [vk]'s (or [max]'s), the single form."""
         update: dict[str, Any] = {}
         if vk is not None:
             update["vk"] = self.vk.model_copy(update={"token": vk.token, "group_id": vk.group_id,
@@ -462,6 +460,11 @@ class Settings(_Section):
         if max_bot is not None:
             update["max"] = MaxConfig.model_validate(max_bot.model_dump(exclude={"name", "token_env"}))
         return self.model_copy(update=update)
+
+    def first_bots(self) -> Settings:
+        """These settings as the first VK community and MAX bot see them (`for_bot`)."""
+        return self.for_bot(vk=self.vk.running()[0] if self.vk.communities else None,
+                            max_bot=self.max.running()[0] if self.max.bots else None)
 
     def school(self, org_id: str | None = None) -> SchoolConfig:
         """The school named by `org_id`, or the only one; ConfigError otherwise."""

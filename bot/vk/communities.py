@@ -102,16 +102,25 @@ class VkCommunityRuntime:
         await self.api.http_client.close()
 
 
-def build_vk_community(settings: Settings, community: VkCommunity, db: Database, dispatcher: Dispatcher,
-                       delivery: RoutedOutbound, handler_data: Callable[[MessengerPort, int], dict[str, Any]], *,
-                       clock: Clock, metrics: Metrics = NULL_METRICS) -> VkCommunityRuntime:
-    """A further community on the deployment's dispatcher; the schools that name it are written to through it."""
+def further_vk_sender(settings: Settings, community: VkCommunity, db: Database, delivery: RoutedOutbound, *,
+                      clock: Clock | None = None, metrics: Metrics = NULL_METRICS) -> tuple[RateLimitedAPI, VkOutbound]:
+    """A further community's API (its token and rate budget) and outbox sender, attached to `delivery`: the
+    schools that name it are written to through it (the running bot, and `remind`)."""
     view = settings.for_bot(vk=community)
     api = make_api(view)
     api.limiter.on_wait = lambda seconds: metrics.rate_limit_wait("vk", seconds)
     outbound = VkOutbound(api, OutboxRepo(db), view, clock, metrics=metrics)
     outbound.serve_as(community.name, first=False)
     delivery.attach_bot(Messenger.VK, community.name, outbound)
+    return api, outbound
+
+
+def build_vk_community(settings: Settings, community: VkCommunity, db: Database, dispatcher: Dispatcher,
+                       delivery: RoutedOutbound, handler_data: Callable[[MessengerPort, int], dict[str, Any]], *,
+                       clock: Clock, metrics: Metrics = NULL_METRICS) -> VkCommunityRuntime:
+    """A further community on the deployment's dispatcher, answering in its own dialogs."""
+    view = settings.for_bot(vk=community)
+    api, outbound = further_vk_sender(settings, community, db, delivery, clock=clock, metrics=metrics)
     messenger = VkMessenger(outbound)
     poller: InboxPoller
     # The community id may be learnt only when polling starts (groups.getById): read it per event.

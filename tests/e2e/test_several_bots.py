@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.app import App, build_app
-from bot.config import parse_settings
+from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from bot.ratelimit import Backoff
 from max_emulator import MaxEmulator
@@ -77,6 +77,7 @@ class Region:
     messenger: str
     north: Side
     south: Side
+    settings: Settings
 
 
 async def _vk(stack: AsyncExitStack, token: str, group_id: int, user: int, name: str) -> tuple[Side, dict[str, Any]]:
@@ -130,7 +131,7 @@ async def region(request: pytest.FixtureRequest, tmp_path: Path,
         for side in (north, south):
             await (side.chat.control if isinstance(side, VkSide) else side.ctl).wait_listening()  # type: ignore[attr-defined]
         try:
-            yield Region(app=app, messenger=messenger, north=north, south=south)
+            yield Region(app=app, messenger=messenger, north=north, south=south, settings=settings)
         finally:
             await app.close()
             await asyncio.gather(task, return_exceptions=True)
@@ -174,3 +175,11 @@ async def test_readiness_checks_every_bots_token(region: Region) -> None:
     assert sorted(checks) == sorted([name, f"{name} «south»"])
     for check in checks.values():
         assert await check()
+
+
+async def test_the_remind_command_builds_a_sender_for_every_bot(region: Region) -> None:
+    """`sferum-bot remind` beside the running bot: one report per school, every bot's connections closed."""
+    from bot.commands.remind import _run
+
+    reports = await _run(region.settings, list(region.settings.schools))
+    assert [r.org_id for r in reports] == ["school1", "school2"]
