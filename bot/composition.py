@@ -76,10 +76,10 @@ class OfflineOutbound:
     async def edit(self, peer_id: int, conversation_message_id: int, text: str, keyboard: Any = None) -> None:
         raise PortFailure(OFFLINE_TEXT)
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         raise PortFailure(OFFLINE_TEXT)
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         raise PortFailure(OFFLINE_TEXT)
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int, text: str | None = None) -> None:

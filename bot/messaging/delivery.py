@@ -42,9 +42,10 @@ class VkExtras(Protocol):
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
                    keyboard: Keyboard | None = None) -> None: ...
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str: ...
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None,
+                              ) -> str: ...
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str: ...
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str: ...
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
                               text: str | None = None) -> None: ...
@@ -67,6 +68,7 @@ class RoutedOutbound:
         # The further bots (several VK communities or MAX bots): a school's messages go through the bot
         # `bot_of(messenger, org_id)` names; the first bot of each messenger is `_senders`'.
         self._bots: dict[tuple[Messenger, str], MessengerSender] = {}
+        self._vk_bots: dict[str, _VkSender] = {}
         self._bot_of = bot_of
 
     def attach(self, messenger: Messenger, sender: MessengerSender) -> None:
@@ -76,6 +78,11 @@ class RoutedOutbound:
     def attach_bot(self, messenger: Messenger, bot: str, sender: MessengerSender) -> None:
         """Add a further bot of `messenger`: the schools that name it are written to through `sender`."""
         self._bots[(messenger, bot)] = sender
+
+    def attach_vk_bot(self, bot: str, sender: _VkSender) -> None:
+        """Add a further VK community: its schools' messages and uploads go through `sender`."""
+        self.attach_bot(Messenger.VK, bot, sender)
+        self._vk_bots[bot] = sender
 
     def _sender(self, message: OutMessage) -> MessengerSender | None:
         if self._bots and self._bot_of is not None:
@@ -155,11 +162,17 @@ class RoutedOutbound:
                    keyboard: Keyboard | None = None) -> None:
         await self._vk.edit(peer_id, conversation_message_id, text, keyboard)
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
-        return await self._vk.upload_document(peer_id, data, filename)
+    def _vk_of(self, org_id: str | None) -> _VkSender:
+        """The VK community that writes to school `org_id` (the first one unless the school names another)."""
+        if self._vk_bots and self._bot_of is not None:
+            return self._vk_bots.get(self._bot_of(Messenger.VK.value, org_id), self._vk)
+        return self._vk
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
-        return await self._vk.upload_photo(peer_id, data, filename)
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
+        return await self._vk_of(org_id).upload_document(peer_id, data, filename)
+
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
+        return await self._vk_of(org_id).upload_photo(peer_id, data, filename)
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
                               text: str | None = None) -> None:

@@ -253,14 +253,15 @@ class SummaryService:
         return self._outbound
 
     async def _attachments(self, peer_id: int, png: bytes | None, xlsx: bytes | None,
-                           file_name: str) -> tuple[str, ...]:
-        """Upload the chart and the workbook for `peer_id`; a failed upload leaves the text alone."""
+                           file_name: str, org_id: str | None = None) -> tuple[str, ...]:
+        """Upload the chart and the workbook for `peer_id` (through school `org_id`'s community); a failed
+        upload leaves the text alone."""
         found: list[str] = []
         try:
             if png is not None:
-                found.append(await self._out().upload_photo(peer_id, png, "svodka.png"))
+                found.append(await self._out().upload_photo(peer_id, png, "svodka.png", org_id=org_id))
             if xlsx is not None:
-                found.append(await self._out().upload_document(peer_id, xlsx, file_name))
+                found.append(await self._out().upload_document(peer_id, xlsx, file_name, org_id=org_id))
         except Exception:
             log.exception("сводка: не удалось загрузить вложение для диалога %s", peer_id)
         return tuple(found)
@@ -344,7 +345,7 @@ class SummaryService:
                 files = await self._max_attachments(peer_id, png, xlsx, file_name)
                 key = f"{org_id}:summary:{summary.period.key}:max:{peer_id}"
             else:
-                files = await self._attachments(peer_id, png, xlsx, file_name)
+                files = await self._attachments(peer_id, png, xlsx, file_name, org_id)
                 key = f"{org_id}:summary:{summary.period.key}:{peer_id}"  # VK's keys as they were
             messages.append(OutMessage(peer_id=peer_id, messenger=messenger, text=text, attachments=files,
                                        org_id=org_id, kind="summary", person_id=person_id, idem_key=key))

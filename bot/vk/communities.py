@@ -18,7 +18,6 @@ from vkbottle import Bot, ErrorHandler
 from bot.config import Settings
 from bot.config_bots import VkCommunity
 from bot.messaging.delivery import RoutedOutbound
-from bot.messaging.events import Messenger
 from bot.messaging.router import Dispatcher
 from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, MessengerPort, OutMessage
@@ -111,7 +110,7 @@ def further_vk_sender(settings: Settings, community: VkCommunity, db: Database, 
     api.limiter.on_wait = lambda seconds: metrics.rate_limit_wait("vk", seconds)
     outbound = VkOutbound(api, OutboxRepo(db), view, clock, metrics=metrics)
     outbound.serve_as(community.name, first=False)
-    delivery.attach_bot(Messenger.VK, community.name, outbound)
+    delivery.attach_vk_bot(community.name, outbound)
     return api, outbound
 
 

@@ -189,7 +189,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 code, _ = _error_of(exc)
                 log.warning("ответ на нажатие кнопки не отправлен (ошибка ВКонтакте %s)", code)
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         """Upload a document for `peer_id`; returns the attachment string."""
         with priority(Priority.INTERACTIVE):
             try:
@@ -197,7 +197,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             except _SEND_ERRORS as exc:
                 raise DeliveryError(*_error_of(exc)) from exc
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         """Upload a picture for `peer_id`; returns the attachment string."""
         uploader = PhotoMessageUploader(self._api, attachment_name=filename)
         with priority(Priority.INTERACTIVE):
