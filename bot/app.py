@@ -30,7 +30,7 @@ from bot.max.outbound import MaxOutbound
 from bot.max.polling import PREFIX, MaxPoller
 from bot.max.reach import MaxReach
 from bot.max.webhook import MaxWebhook, subscribe
-from bot.messaging.delivery import RoutedOutbound
+from bot.messaging.delivery import MessengerPorts, RoutedOutbound
 from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
@@ -431,6 +431,8 @@ def _further_max_bot(app: App, settings: Settings, max_bot: MaxBot, sleep: Calla
                      metrics: Metrics) -> MaxRuntime:
     assert app.dispatcher is not None and app.delivery is not None
     sending = further_max_sending(settings, max_bot, app.db, app.delivery, sleep=sleep, metrics=metrics)
+    if isinstance(app.deps.messengers, MessengerPorts):
+        app.deps.messengers.attach_bot(Messenger.MAX, max_bot.name, sending.messenger)
     return build_max(settings.for_bot(max_bot=max_bot), app.db, app.deps, app.dispatcher, sleep=sleep,
                      sending=sending, further=max_bot.name)
 
@@ -444,6 +446,8 @@ async def _further_community(app: App, settings: Settings, community: VkCommunit
         clock=clock or SystemClock(), metrics=metrics)
     if not runtime.poller.group_id:
         runtime.poller.group_id = await _group_id(runtime.poller.call, runtime.poller.backoff, runtime.poller.sleep)
+    if isinstance(deps.messengers, MessengerPorts):
+        deps.messengers.attach_bot(Messenger.VK, community.name, runtime.messenger)
     return runtime
 
 
@@ -481,7 +485,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
 
     community = Community(settings.vk.group_id)
     vk_messenger = VkMessenger(vk_outbound)
-    messengers: dict[Messenger, MessengerPort] = {Messenger.VK: vk_messenger}
+    messengers = MessengerPorts({Messenger.VK: vk_messenger}, bot_of=bot_of)
     if max_sending is not None:
         messengers[Messenger.MAX] = max_sending.messenger
     channels = Channels(outbound=outbound, members=VkMembers(vk_call), reach=VkReach(vk_call, community),

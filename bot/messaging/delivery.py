@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
 from bot.config_bots import SINGLE_BOT
 from bot.domain.ui import Keyboard
 from bot.messaging.events import Messenger
-from bot.ports import Delivery, OutMessage
+from bot.ports import Delivery, MessengerPort, OutMessage
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,30 @@ class RoutedOutbound:
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
                               text: str | None = None) -> None:
         await self._vk.answer_callback(event_id, user_id, peer_id, text)
+
+
+class MessengerPorts(dict[Messenger, MessengerPort]):
+    """Each running messenger's port (its first bot's) and, with several bots, each further bot's: a school's
+    people are talked to through the port of the bot the school names (`port_of`)."""
+
+    def __init__(self, ports: Mapping[Messenger, MessengerPort] | None = None, *,
+                 bot_of: Callable[[str, str | None], str] | None = None) -> None:
+        super().__init__(ports or {})
+        self.bots: dict[tuple[Messenger, str], MessengerPort] = {}
+        self.bot_of = bot_of
+
+    def attach_bot(self, messenger: Messenger, bot: str, port: MessengerPort) -> None:
+        """Add a further bot's port: the schools that name it are talked to through it."""
+        self.bots[(messenger, bot)] = port
+
+
+def port_of(ports: Mapping[Messenger, MessengerPort], messenger: Messenger, org_id: str | None) -> MessengerPort | None:
+    """The port through which school `org_id`'s people are talked to in `messenger` (None: it does not run)."""
+    if isinstance(ports, MessengerPorts) and ports.bots and ports.bot_of is not None:
+        found = ports.bots.get((messenger, ports.bot_of(messenger.value, org_id)))
+        if found is not None:
+            return found
+    return ports.get(messenger)
 
 
 def _not_running(message: OutMessage) -> Delivery:

@@ -33,6 +33,7 @@ from bot.domain.indicators import (
 )
 from bot.domain.models import Period, Role
 from bot.domain.region import RegionSchool, ranked, slipped
+from bot.messaging.delivery import port_of
 from bot.messaging.events import ChatRef, Identity, Messenger, OutFile
 from bot.ports import Clock, MessengerPort, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.services.addressing import school_address
@@ -342,7 +343,7 @@ class SummaryService:
                 continue
             messenger, peer_id = found
             if messenger is Messenger.MAX:
-                files = await self._max_attachments(peer_id, png, xlsx, file_name)
+                files = await self._max_attachments(peer_id, png, xlsx, file_name, org_id)
                 key = f"{org_id}:summary:{summary.period.key}:max:{peer_id}"
             else:
                 files = await self._attachments(peer_id, png, xlsx, file_name, org_id)
@@ -379,9 +380,9 @@ class SummaryService:
         return found
 
     async def _max_attachments(self, user_id: int, png: bytes | None, xlsx: bytes | None,
-                               file_name: str) -> tuple[str, ...]:
+                               file_name: str, org_id: str | None = None) -> tuple[str, ...]:
         """Upload the chart and the workbook to MAX for a head's dialog; a failed upload leaves the text alone."""
-        port = self._messengers.get(Messenger.MAX)
+        port = port_of(self._messengers, Messenger.MAX, org_id)
         if port is None:
             return ()
         chat = ChatRef.dialog_with(Identity(messenger=Messenger.MAX, external_id=user_id))

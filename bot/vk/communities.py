@@ -90,6 +90,7 @@ class VkCommunityRuntime:
     api: RateLimitedAPI
     outbound: VkOutbound
     poller: InboxPoller
+    messenger: VkMessenger
 
     async def close(self, *, drain: bool) -> None:
         """Finish (or abandon, as a crash would) the events in hand, then close the API's connections."""
@@ -126,4 +127,4 @@ def build_vk_community(settings: Settings, community: VkCommunity, db: Database,
     bridge = VkBridge(dispatcher, lambda: handler_data(messenger, poller.group_id))
     bot = Bot(api=api, error_handler=error_handler_for(outbound.reply), labeler=bridge.labeler())
     poller = vk_poller(view, db, api, bot, outbound, prefix=f"vk.{community.name}:")
-    return VkCommunityRuntime(name=community.name, api=api, outbound=outbound, poller=poller)
+    return VkCommunityRuntime(name=community.name, api=api, outbound=outbound, poller=poller, messenger=messenger)

@@ -105,3 +105,18 @@ async def test_a_schools_messages_and_uploads_go_through_the_bot_it_names() -> N
     assert await routed.upload_document(7, b"x", "a.xlsx", org_id="s") == "doc:south:7"
     assert await routed.upload_photo(7, b"x", "a.png") == "photo:north:7"
     assert await routed.resume() == 3
+
+
+def test_a_school_is_talked_to_through_the_port_of_its_bot() -> None:
+    """`port_of`: the port of the bot the school names, else the messenger's first; a plain mapping has one."""
+    from bot.messaging.delivery import MessengerPorts, port_of
+
+    first, south, max_port = object(), object(), object()
+    ports = MessengerPorts({Messenger.VK: first, Messenger.MAX: max_port},  # type: ignore[dict-item]
+                           bot_of=lambda messenger, org: "south" if org == "s" else "north")
+    ports.attach_bot(Messenger.VK, "south", south)  # type: ignore[arg-type]
+    assert port_of(ports, Messenger.VK, "s") is south
+    assert port_of(ports, Messenger.VK, "n") is first and port_of(ports, Messenger.VK, None) is first
+    assert port_of(ports, Messenger.MAX, "s") is max_port
+    assert port_of({Messenger.VK: first}, Messenger.VK, "s") is first  # type: ignore[dict-item]
+    assert port_of(ports, Messenger.VK, "s") is not None and port_of({}, Messenger.MAX, "s") is None
