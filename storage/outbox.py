@@ -305,19 +305,19 @@ class OutboxRepo:
                     found.update(str(r[0]) for r in await cur.fetchall())
         return found
 
-    async def set_dialog(self, user_id: int, chat_id: int) -> None:
-        """Remember the chat id of a person's dialog with the MAX bot (MAX names it in events and answers)."""
+    async def set_dialog(self, user_id: int, chat_id: int, bot: str = "main") -> None:
+        """Remember the chat id of a person's dialog with the MAX bot `bot` (MAX names it in events and answers)."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO max_dialogs(user_id, chat_id, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, updated_at = excluded.updated_at "
+                "INSERT INTO max_dialogs(bot, user_id, chat_id, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(bot, user_id) DO UPDATE SET chat_id = excluded.chat_id, updated_at = excluded.updated_at "
                 "WHERE max_dialogs.chat_id != excluded.chat_id",
-                (user_id, chat_id, iso()),
+                (bot, user_id, chat_id, iso()),
             )
 
-    async def dialog_of(self, user_id: int) -> int | None:
-        """The chat id of the person's dialog with the MAX bot, if MAX has named it."""
+    async def dialog_of(self, user_id: int, bot: str = "main") -> int | None:
+        """The chat id of the person's dialog with the MAX bot `bot`, if MAX has named it."""
         async with self._db.read() as conn, conn.execute(
-                "SELECT chat_id FROM max_dialogs WHERE user_id = ?", (user_id,)) as cur:
+                "SELECT chat_id FROM max_dialogs WHERE bot = ? AND user_id = ?", (bot, user_id)) as cur:
             row = await cur.fetchone()
         return None if row is None else int(row[0])

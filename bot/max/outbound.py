@@ -115,7 +115,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     async def remember_dialog(self, user_id: int, chat_id: int) -> None:
         """MAX named the chat id of a person's dialog (bot_started, a message, a send's answer)."""
         if self._dialogs.get(user_id) != chat_id:
-            await self._outbox.set_dialog(user_id, chat_id)
+            await self._outbox.set_dialog(user_id, chat_id, self.bot)
             self._dialogs[user_id] = chat_id
 
     # -- bulk ----------------------------------------------------------------------------------
@@ -282,7 +282,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     async def _dialog(self, user_id: int) -> int | None:
         chat_id = self._dialogs.get(user_id)
         if chat_id is None:
-            chat_id = await self._outbox.dialog_of(user_id)
+            chat_id = await self._outbox.dialog_of(user_id, self.bot)
             if chat_id is not None:
                 self._dialogs[user_id] = chat_id
         return chat_id

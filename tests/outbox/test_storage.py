@@ -109,3 +109,12 @@ async def test_rearm_failed_only(db: Database) -> None:
     after = await repo.by_keys(["f", "u", "s"])
     assert (after["f"].status, after["f"].attempts) == ("pending", 0)
     assert after["u"].status == "unreachable" and after["s"].status == "sent"
+
+
+async def test_a_persons_dialog_is_kept_per_max_bot(db: Database) -> None:
+    """Each MAX bot has its own dialog with a person: remembering one leaves the other's alone."""
+    repo = OutboxRepo(db)
+    await repo.set_dialog(5, 77)
+    await repo.set_dialog(5, 88, "south")
+    await repo.set_dialog(5, 79)
+    assert (await repo.dialog_of(5), await repo.dialog_of(5, "south"), await repo.dialog_of(5, "north")) == (79, 88, None)
