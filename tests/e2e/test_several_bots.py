@@ -183,3 +183,13 @@ async def test_the_remind_command_builds_a_sender_for_every_bot(region: Region) 
 
     reports = await _run(region.settings, list(region.settings.schools))
     assert [r.org_id for r in reports] == ["school1", "school2"]
+
+
+async def test_doctor_checks_each_bot_under_its_name(region: Region) -> None:
+    """`sferum-bot doctor` has a section per community or bot, each checked with its own token and address."""
+    from bot.commands.doctor import _check
+
+    text, ok = await _check(region.settings, max_chats=[])
+    name = "ВКонтакте" if region.messenger == "vk" else "MAX"
+    assert f"{name} «north»" in text and f"{name} «south»" in text
+    assert ok, text
