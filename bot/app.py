@@ -9,25 +9,28 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import zlib
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import Any
 
-from vkbottle import Bot, ErrorHandler
+from vkbottle import Bot
 
 from bot.composition import Channels, build_services
 from bot.config import Settings
+from bot.config_bots import SINGLE_BOT, MaxBot, VkCommunity
 from bot.deps import Deps
-from bot.domain.models import CONFIG_NAMES, Organization, Role
+from bot.live_schools import SCHOOLS_INTERVAL, refresh_schools, sync_config_people, watch_schools
 from bot.max.bridge import MaxBridge, group
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.members import MaxMembers, Rights
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound
-from bot.max.polling import MaxPoller
+from bot.max.polling import PREFIX, MaxPoller
 from bot.max.reach import MaxReach
 from bot.max.webhook import MaxWebhook, subscribe
-from bot.messaging.delivery import RoutedOutbound
+from bot.messaging.delivery import MessengerPorts, RoutedOutbound
 from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
@@ -37,21 +40,25 @@ from bot.ports import (
     Community,
     MessengerPort,
     NotAdmin,
-    OutMessage,
     PortFailure,
     SystemClock,
 )
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
-from bot.services.fairness import BUSY_NOTICE, FairShare
 from bot.services.imports import vk_screen_name_resolver
 from bot.vk.api import RateLimitedAPI, make_api, network_reason
 from bot.vk.bridge import VkBridge
+from bot.vk.communities import (
+    VkCommunityRuntime,
+    build_vk_community,
+    error_handler_for,
+    vk_poller,
+)
 from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
-from bot.vk.runtime import InboxPoller, current_event
+from bot.vk.runtime import InboxPoller
 from storage.backend import open_database
 from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
@@ -64,9 +71,6 @@ log = logging.getLogger(__name__)
 
 # Why a MAX account cannot be written to, as the update that said so.
 STOP_REASONS = {"bot_stopped": "остановил бота", "dialog_removed": "удалил диалог с ботом"}
-
-HANDLER_FAILED = ("Что-то пошло не так, и я не смог ответить. Попробуйте ещё раз чуть позже; "
-                  "если не получится — напишите заместителю директора.")
 
 
 def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
@@ -81,32 +85,9 @@ def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
     """The neutral dispatcher: the person looked up once per event, then the features in order."""
 
     dispatcher = Dispatcher()
-    dispatcher.middleware(PersonMiddleware(deps.access.whois))
+    dispatcher.middleware(PersonMiddleware(deps.access.whois, prefer=deps.school_choice.chosen))
     dispatcher.include_routers(*feature_routers)
     return dispatcher
-
-
-async def _sync_config_people(settings: Settings, people: PeopleRepo) -> None:
-    """The organizations and the people the config names (deputies, directors, district)."""
-    await people.sync_organizations(
-        Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in settings.schools)
-    for school in settings.schools:
-        if school.director_vk_id:
-            await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
-                                              CONFIG_NAMES[Role.DIRECTOR])
-        for vk_id in school.deputy_vk_ids:
-            await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    bound = settings.district.officials
-    for vk_id in [*settings.district.official_vk_ids, *(i for entry in bound for i in entry.vk_ids)]:
-        await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
-    for school in settings.schools:
-        if school.director_max_id:
-            await people.ensure_config_max_person(school.id, school.director_max_id, Role.DIRECTOR,
-                                                  CONFIG_NAMES[Role.DIRECTOR])
-        for max_id in school.deputy_max_ids:
-            await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for max_id in [*settings.district.official_max_ids, *(i for entry in bound for i in entry.max_ids)]:
-        await people.ensure_config_max_person(None, max_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
 @dataclass
@@ -151,6 +132,9 @@ class MaxRuntime:
     outbound: MaxOutbound | None = None
     chats: MaxChatsRepo | None = None
     members: MaxMembers | None = None
+    # The settings as this bot sees them (its mode and webhook): a further bot of [[max.bots]] serves by them.
+    settings: Settings | None = None
+    name: str = SINGLE_BOT
     _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
@@ -201,7 +185,8 @@ class MaxRuntime:
             await self.poller.run()
             return
         secret = conf.webhook_secret.get_secret_value()
-        hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox)
+        hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox,
+                          prefix=self.poller.prefix)
         await hook.start(conf.webhook_host, conf.webhook_port)
         try:
             await subscribe(self.client, conf.public_url, secret)
@@ -248,24 +233,30 @@ def dialog_of(update: dict[str, Any]) -> tuple[int, int] | None:
 
 def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatcher, *,
               api_url: str | None = None, sleep: Callable[[float], Any] | None = None,
-              sending: MaxSending | None = None) -> MaxRuntime:
-    """The MAX side of the bot on the same services and the same neutral dispatcher as VK's."""
+              sending: MaxSending | None = None, further: str | None = None) -> MaxRuntime:
+    """The MAX side of the bot on the same services and the same neutral dispatcher as VK's; `further` names
+    a further bot of [[max.bots]] (`settings` as it sees them), which answers in its own dialogs and sends
+    its schools' mail, while the services' MAX port stays the first bot's."""
     sending = sending or build_max_sending(settings, db, api_url=api_url, sleep=sleep)
     client, users, messenger = sending.client, sending.users, sending.messenger
     runtime: MaxRuntime
     wait = sleep or asyncio.sleep
-    deps.messengers[Messenger.MAX] = messenger
-    # One MAX bot per database: its own user id is not asked for (GET /me), so its steps are keyed by 0.
-    data = handler_data(deps, messenger)
+    # The bot's own user id is not asked for (GET /me): the first bot's steps are keyed by 0, a further
+    # bot's by a number its name gives.
+    data = handler_data(deps, messenger, zlib.crc32(further.encode()) if further else 0)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
     async def handle(update: dict[str, Any]) -> None:
         await runtime.handle(update)
 
-    poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait)
+    poller = MaxPoller(client, InboxRepo(db), handle, sleep=wait, prefix=f"max.{further}:" if further else PREFIX)
     members = MaxMembers(client)
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
-                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members)
+                         outbound=sending.outbound, chats=MaxChatsRepo(db), members=members, settings=settings,
+                         name=further or SINGLE_BOT)
+    if further is not None:
+        return runtime
+    deps.messengers[Messenger.MAX] = messenger
     deps.chats.use_members(Messenger.MAX, members)
     deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
     deps.invites.bot_name = runtime.bot_name
@@ -287,6 +278,8 @@ class App:
     scheduler: Scheduler | None = None
     # How often the database file is checked for being deleted or replaced (tests pass 0).
     watch_interval: float = 10.0
+    # How often the schools of `import-schools` are read again (a running bot sees a new table within it).
+    schools_interval: float = SCHOOLS_INTERVAL
     # What `sferum-bot run` exits with: 1 when the database file was replaced under the bot.
     exit_code: int = 0
     # The neutral router of the converted features (fed by the VK bridge, or by a test's adapter).
@@ -297,6 +290,10 @@ class App:
     # The one Outbound of the services: each message through its target's messenger.
     delivery: RoutedOutbound | None = None
     max_sending: MaxSending | None = None
+    # The further VK communities ([[vk.communities]] after the first), each polled beside the first.
+    communities: list[VkCommunityRuntime] = field(default_factory=list)
+    # The further MAX bots ([[max.bots]] after the first).
+    max_bots: list[MaxRuntime] = field(default_factory=list)
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
@@ -309,6 +306,10 @@ class App:
         watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
         self.background.add(watch)
         watch.add_done_callback(self.background.discard)
+        await self.refresh_schools()
+        schools = asyncio.create_task(watch_schools(self.schools_interval, self.refresh_schools))
+        self.background.add(schools)
+        schools.add_done_callback(self.background.discard)
         if self.scheduler is not None:
             await self.scheduler.start()
         self._poll_task = asyncio.create_task(self._poll())
@@ -321,9 +322,15 @@ class App:
     async def _poll(self) -> None:
         """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped."""
         loops = [self.poller.run()] if self.settings.token else []
+        loops += [community.poller.run() for community in self.communities]
         if self.max is not None:
             loops.append(self.max.serve(self.settings))
+        loops += [runtime.serve(runtime.settings or self.settings) for runtime in self.max_bots]
         await asyncio.gather(*loops)
+
+    async def refresh_schools(self) -> bool:
+        """Take the schools `import-schools` stored, as they are now (True when they changed)."""
+        return await refresh_schools(self.settings, self.db, self.scheduler.refresh_schools if self.scheduler else None)
 
     def _database_replaced(self) -> None:
         self.exit_code = 1
@@ -333,8 +340,12 @@ class App:
         """Stop polling now (the long-poll request in flight is cancelled)."""
         self._stopping = True
         self.poller.stop()
+        for community in self.communities:
+            community.poller.stop()
         if self.max is not None:
             self.max.poller.stop()
+        for runtime in self.max_bots:
+            runtime.poller.stop()
         if self._poll_task is not None:
             self._poll_task.cancel()
 
@@ -346,15 +357,18 @@ class App:
         self.stop()
         if self._poll_task is not None:
             await asyncio.gather(self._poll_task, return_exceptions=True)
+        max_pollers = ([self.max.poller] if self.max is not None else []) + [r.poller for r in self.max_bots]
         if drain:
             await self.poller.drain()
-            if self.max is not None:
-                await self.max.poller.settle()
+            for max_poller in max_pollers:
+                await max_poller.settle()
         else:
             self.poller.abandon()
             await asyncio.gather(*self.poller._tasks, return_exceptions=True)
-            if self.max is not None:
-                await self.max.poller.abandon()
+            for max_poller in max_pollers:
+                await max_poller.abandon()
+        for community in self.communities:
+            await community.close(drain=drain)
         if self.scheduler is not None:
             await self.scheduler.shutdown()
         for task in list(self.background):
@@ -363,6 +377,8 @@ class App:
         await self.api.http_client.close()
         if self.max is not None:
             await self.max.close()
+        for runtime in self.max_bots:
+            await runtime.close()
         await self.db.close()
 
 
@@ -392,23 +408,63 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     """
     db = db or await open_database(settings.storage.database_path, settings.storage.postgres_url,
                                    backups=settings.backup.dir)
+    # The first VK community and MAX bot are assembled as the single form's; further ones beside them.
+    first = settings.first_bots()
     try:
-        app = await _assemble(settings, db, api_url=api_url, clock=clock, backoff=backoff,
-                              max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics)
+        app = await _assemble(first, db, api_url=api_url, clock=clock, backoff=backoff,
+                              max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics, bot_of=settings.bot_of)
         if app.max_sending is not None and app.dispatcher is not None:
-            app.max = build_max(settings, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
+            app.max = build_max(first, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
                                 sending=app.max_sending)
+        for max_bot in settings.max.running()[1:]:
+            app.max_bots.append(_further_max_bot(app, settings, max_bot, max_sleep, metrics))
+        for community in settings.vk.running()[1:]:
+            app.communities.append(await _further_community(app, settings, community, clock, metrics))
         return app
     except BaseException:
         await db.close()
         raise
 
 
+def further_max_sending(settings: Settings, max_bot: MaxBot, db: Database, delivery: RoutedOutbound, *,
+                        sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> MaxSending:
+    """A further MAX bot's client and senders, attached to `delivery` for the schools that name it."""
+    sending = build_max_sending(settings.for_bot(max_bot=max_bot), db, sleep=sleep, metrics=metrics)
+    sending.outbound.serve_as(max_bot.name, first=False)
+    delivery.attach_bot(Messenger.MAX, max_bot.name, sending.outbound)
+    return sending
+
+
+def _further_max_bot(app: App, settings: Settings, max_bot: MaxBot, sleep: Callable[[float], Any] | None,
+                     metrics: Metrics) -> MaxRuntime:
+    assert app.dispatcher is not None and app.delivery is not None
+    sending = further_max_sending(settings, max_bot, app.db, app.delivery, sleep=sleep, metrics=metrics)
+    if isinstance(app.deps.messengers, MessengerPorts):
+        app.deps.messengers.attach_bot(Messenger.MAX, max_bot.name, sending.messenger)
+    return build_max(settings.for_bot(max_bot=max_bot), app.db, app.deps, app.dispatcher, sleep=sleep,
+                     sending=sending, further=max_bot.name)
+
+
+async def _further_community(app: App, settings: Settings, community: VkCommunity, clock: Clock | None,
+                             metrics: Metrics) -> VkCommunityRuntime:
+    assert app.dispatcher is not None
+    deps = app.deps
+    runtime = build_vk_community(settings, community, app.db, app.dispatcher, app.delivery or RoutedOutbound(
+        app.outbound), lambda messenger, bot_id: {**handler_data(deps, messenger), "bot_id": bot_id},
+        clock=clock or SystemClock(), metrics=metrics)
+    if not runtime.poller.group_id:
+        runtime.poller.group_id = await _group_id(runtime.poller.call, runtime.poller.backoff, runtime.poller.sleep)
+    if isinstance(deps.messengers, MessengerPorts):
+        deps.messengers.attach_bot(Messenger.VK, community.name, runtime.messenger)
+    return runtime
+
+
 async def _assemble(settings: Settings, db: Database, *, api_url: str | None, clock: Clock | None,
                     backoff: Backoff | None, max_api_url: str | None = None,
-                    max_sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> App:
+                    max_sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS,
+                    bot_of: Callable[[str, str | None], str] | None = None) -> App:
     clock = clock or SystemClock()
-    await _sync_config_people(settings, PeopleRepo(db))
+    await sync_config_people(settings, PeopleRepo(db))
 
     api = make_api(settings, api_url)
     api.limiter.on_wait = lambda seconds: metrics.rate_limit_wait("vk", seconds)
@@ -416,9 +472,13 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     # Services send through one Outbound that hands each message to its messenger's sender.
     max_sending = (build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep, metrics=metrics)
                    if settings.max_token else None)
-    outbound = RoutedOutbound(vk_outbound)
+    outbound = RoutedOutbound(vk_outbound, bot_of=bot_of)
+    if bot_of is not None:
+        vk_outbound.serve_as(bot_of("vk", None), first=True)
     if max_sending is not None:
         outbound.attach(Messenger.MAX, max_sending.outbound)
+        if bot_of is not None:
+            max_sending.outbound.serve_as(bot_of("max", None), first=True)
 
     async def vk_call(method: str, params: dict[str, Any]) -> Any:
         return (await api.request(method, params))["response"]
@@ -433,7 +493,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
 
     community = Community(settings.vk.group_id)
     vk_messenger = VkMessenger(vk_outbound)
-    messengers: dict[Messenger, MessengerPort] = {Messenger.VK: vk_messenger}
+    messengers = MessengerPorts({Messenger.VK: vk_messenger}, bot_of=bot_of)
     if max_sending is not None:
         messengers[Messenger.MAX] = max_sending.messenger
     channels = Channels(outbound=outbound, members=VkMembers(vk_call), reach=VkReach(vk_call, community),
@@ -445,19 +505,6 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     spawn(deps.broadcasts.resume_all())
     scheduler = Scheduler(deps)
 
-    error_handler = ErrorHandler()
-
-    @error_handler.register_undefined_error_handler
-    async def log_error(exc: Exception) -> None:
-        log.error("ошибка в обработчике сообщения", exc_info=exc)
-        event = current_event.get()
-        if event is not None and event.user_id:
-            # The person gets an answer even from a failed handler (with its stable random_id).
-            try:
-                await outbound.reply(OutMessage(peer_id=event.user_id, text=HANDLER_FAILED))
-            except Exception:
-                log.warning("не удалось сообщить человеку об ошибке обработчика", exc_info=True)
-
     from handlers import routers
 
     messenger = vk_messenger
@@ -467,33 +514,13 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     bridge = VkBridge(dispatcher, lambda: {**data, "bot_id": deps.group_id})
     # One labeler feeds the dispatcher. No feature uses vkbottle's per-peer states (dialog steps are in
     # conversation_state), so its default dispenser stays empty and costs no query per message.
-    bot = Bot(api=api, error_handler=error_handler, labeler=bridge.labeler())
-
-    async def call(method: str, params: dict[str, Any]) -> Any:
-        return (await api.request(method, params))["response"]
-
-    async def handle(update: dict[str, Any]) -> None:
-        await bot.process_event(update)
-
-    async def answer_callback(obj: dict[str, Any], text: str | None) -> None:
-        await outbound.answer_callback(str(obj.get("event_id")), int(obj.get("user_id", 0)),
-                                       int(obj.get("peer_id", 0)), text)
-
-    async def busy_notice(user_id: int, event_id: str) -> None:
-        # Keyed by the event that was held, so a replay after a crash cannot send it twice.
-        await outbound.reply(OutMessage(peer_id=user_id, text=BUSY_NOTICE, idem_key=f"busy:{event_id}"))
-
-    fair = settings.fairness
-    poller = InboxPoller(call=call, inbox=InboxRepo(db), handle=handle, answer_callback=answer_callback,
-                         group_id=settings.vk.group_id, wait=settings.vk.wait,
-                         backoff=backoff or Backoff(),
-                         fairness=FairShare(fair.burst, fair.interval_s) if fair.enabled else None,
-                         notify=busy_notice)
+    bot = Bot(api=api, error_handler=error_handler_for(outbound.reply), labeler=bridge.labeler())
+    poller = vk_poller(settings, db, api, bot, vk_outbound, backoff=backoff or Backoff())
     app = App(settings=settings, db=db, api=api, bot=bot, deps=deps, poller=poller, outbound=vk_outbound,
               background=background, scheduler=scheduler, dispatcher=dispatcher, messenger=messenger,
               delivery=outbound, max_sending=max_sending)
     if not settings.vk.group_id and settings.token:
-        poller.group_id = await _group_id(call, poller.backoff, poller.sleep)
+        poller.group_id = await _group_id(poller.call, poller.backoff, poller.sleep)
         community.group_id = poller.group_id
     return app
 
@@ -529,6 +556,11 @@ def token_checks(app: App) -> dict[str, Callable[[], Coroutine[Any, Any, Any]]]:
             return await client.call("GET", "/me")
 
         checks["MAX"] = max_me
+    # Each further community and bot has a token of its own: each is checked.
+    for community in app.communities:
+        checks[f"ВКонтакте «{community.name}»"] = partial(community.api.request, "groups.getById", {})
+    for runtime in app.max_bots:
+        checks[f"MAX «{runtime.name}»"] = partial(runtime.client.call, "GET", "/me")
     return checks
 
 

@@ -40,6 +40,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.reachability import ReachabilityService
 from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import Links, ReminderService
+from bot.services.school_choice import SchoolChoiceService
 from bot.services.summary import SummaryService
 from bot.stores.faq import FaqStores
 from bot.stores.privacy import PrivacyStores
@@ -87,10 +88,10 @@ class OfflineOutbound:
     async def edit(self, peer_id: int, conversation_message_id: int, text: str, keyboard: Any = None) -> None:
         raise PortFailure(OFFLINE_TEXT)
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         raise PortFailure(OFFLINE_TEXT)
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         raise PortFailure(OFFLINE_TEXT)
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int, text: str | None = None) -> None:
@@ -182,6 +183,7 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
                                messengers=channels.messengers),
         # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).
         invites=InviteService(InvitesRepo(db), people, clock),
+        school_choice=SchoolChoiceService(dialogs, settings),
     )
     # «Мой статус» shows a section of each feature that has one, in this order.
     for section in (faq.status_section, chats.status_section, reminders.status_section):

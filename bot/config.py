@@ -29,17 +29,23 @@ from pydantic import (
     model_validator,
 )
 
+from bot.config_bots import (  # noqa: F401 - re-exported: the settings' names live in bot.config
+    MAX_API_URL,
+    MAX_SECRET_RE,
+    MAX_TOKEN_ENV,
+    SINGLE_BOT,
+    TOKEN_ENV,
+    VK_API_URL,
+    MaxBot,
+    MaxConfig,
+    VkCommunity,
+    VkConfig,
+)
 from bot.config_errors import describe
 
 DEFAULT_CONFIG_NAME = "config.toml"
-TOKEN_ENV = "SFERUM_VK__TOKEN"
-MAX_TOKEN_ENV = "SFERUM_MAX__TOKEN"
 # The monitoring port per process (systemd's sferum-bot@PORT.service sets it to the instance name).
 METRICS_PORT_ENV = "SFERUM_METRICS__PORT"
-MAX_API_URL = "https://platform-api2.max.ru"
-# The webhook secret MAX accepts (POST /subscriptions): 5–256 of A–Z a–z 0–9 _ -.
-MAX_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{5,256}$")
-VK_API_URL = "https://api.vk.ru/method/"
 
 ORG_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 HHMM_RE = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -85,70 +91,6 @@ class WeeklyTime(_Section):
     @property
     def minute(self) -> int:
         return int(self.time[3:])
-
-
-class VkConfig(_Section):
-    api_url: str = VK_API_URL
-    token: SecretStr = SecretStr("")
-    group_id: int = Field(default=0, ge=0)
-    api_version: str = "5.199"
-    rps: int = Field(default=20, ge=1, le=1000)
-    wait: int = Field(default=25, ge=1, le=90)
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("адрес API должен начинаться с http:// или https://")
-        return value if value.endswith("/") else value + "/"
-
-
-class MaxConfig(_Section):
-    """The bot in MAX: runs when `token` is set (or SFERUM_MAX__TOKEN)."""
-
-    api_url: str = MAX_API_URL
-    token: SecretStr = SecretStr("")
-    mode: Literal["webhook", "polling"] = "polling"
-    webhook_host: str = "127.0.0.1"
-    webhook_port: int = Field(default=8080, ge=1, le=65535)
-    webhook_path: str = "/max/webhook"
-    webhook_secret: SecretStr = SecretStr("")
-    # The HTTPS address (port 443) MAX posts to; the reverse proxy forwards it to host:port/path.
-    public_url: str = ""
-
-    @field_validator("api_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("адрес API должен начинаться с http:// или https://")
-        return value.rstrip("/")
-
-    @field_validator("webhook_path")
-    @classmethod
-    def _path(cls, value: str) -> str:
-        if not value.startswith("/"):
-            raise ValueError("путь вебхука должен начинаться с «/», например /max/webhook")
-        return value
-
-    @field_validator("webhook_secret")
-    @classmethod
-    def _secret(cls, value: SecretStr) -> SecretStr:
-        secret = value.get_secret_value()
-        if secret and not MAX_SECRET_RE.match(secret):
-            raise ValueError("секрет вебхука: от 5 до 256 знаков из латинских букв, цифр, «_» и «-»")
-        return value
-
-    @model_validator(mode="after")
-    def _webhook(self) -> MaxConfig:
-        if self.mode == "webhook" and self.token.get_secret_value():
-            if not self.webhook_secret.get_secret_value():
-                raise ValueError("в режиме webhook задайте webhook_secret: от 5 до 256 знаков из латинских "
-                                 "букв, цифр, «_» и «-»")
-            # http:// only for a local MAX emulator on this machine.
-            if not self.public_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-                raise ValueError("в режиме webhook задайте public_url — адрес https:// на порту 443, "
-                                 "куда MAX будет присылать события")
-        return self
 
 
 class StorageConfig(_Section):
@@ -292,6 +234,10 @@ class SchoolConfig(_Section):
     inn: str | None = None
     #: The district (municipality) the school belongs to: a district official sees only its schools.
     district: str | None = None
+    #: The VK community and the MAX bot (names from [[vk.communities]] / [[max.bots]]) that write to the
+    #: school's people; unset: the first one.
+    vk_community: str | None = None
+    max_bot: str | None = None
     faq_file: Path | None = None
     #: The messenger the school works in: picks the variant of the FAQ answers where the
     #: steps differ (the CLI's default; in the chat the asker's own messenger decides).
@@ -394,7 +340,7 @@ class BackupConfig(_Section):
 
 
 class Settings(_Section):
-    """The whole configuration of one deployment (one VK community)."""
+    """The whole configuration of one deployment (its VK communities and MAX bots, its schools)."""
 
     vk: VkConfig = VkConfig()
     max: MaxConfig = MaxConfig()
@@ -414,6 +360,8 @@ class Settings(_Section):
     source: Path | None = Field(default=None, exclude=True)
     # False when the file has no [[schools]]: its one school is a placeholder that table schools replace.
     _schools_in_config: bool = PrivateAttr(default=True)
+    # The config's own schools, once table schools joined them (with_table_schools).
+    _config_schools: list[SchoolConfig] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _officials_districts(self) -> Settings:
@@ -424,6 +372,30 @@ class Settings(_Section):
                 raise ValueError(f"в [[district.officials]] район «{entry.district}» не указан ни у одной школы "
                                  f"(поле district); районы школ: {names}")
         return self
+
+    @model_validator(mode="after")
+    def _schools_bots(self) -> Settings:
+        for kind, names, pick in (("сообщества", [c.name for c in self.vk.communities], "vk_community"),
+                                  ("бота", [b.name for b in self.max.bots], "max_bot")):
+            for school in self.schools:
+                wanted = getattr(school, pick)
+                if wanted is not None and wanted not in names:
+                    listed = ", ".join(names) or "список пуст"
+                    section = "[[vk.communities]]" if pick == "vk_community" else "[[max.bots]]"
+                    raise ValueError(f"у школы «{school.id}» {pick} = «{wanted}», а такого {kind} нет в {section} "
+                                     f"(есть: {listed})")
+        return self
+
+    def bot_of(self, messenger: str, org_id: str | None) -> str:
+        """The name of the bot of `messenger` ("vk" or "max") that writes to a school's people: the one the
+        school names, else the first (SINGLE_BOT when none runs)."""
+        if messenger == "vk":
+            names = [c.name for c in self.vk.running()]
+        else:
+            names = [b.name for b in self.max.running()]
+        school = next((s for s in self.schools if s.id == org_id), None)
+        wanted = None if school is None else (school.vk_community if messenger == "vk" else school.max_bot)
+        return wanted if wanted in names and wanted is not None else (names[0] if names else SINGLE_BOT)
 
     @field_validator("schools")
     @classmethod
@@ -440,7 +412,8 @@ class Settings(_Section):
         The one answer to «which schools exist»: the config's schools, then the table's; a
         table school replaces a config school with the same id (in the config's place).
         """
-        if not records:
+        config = self._config_schools if self._config_schools is not None else list(self.schools)
+        if not records and self._config_schools is None:
             return self
         try:
             table = [SchoolConfig.model_validate({k: v for k, v in r.items() if k != "row_no"}) for r in records]
@@ -448,18 +421,50 @@ class Settings(_Section):
             raise ConfigError(f"школы из таблицы (import-schools): {describe(error)}") from None
         by_id = {s.id: s for s in table}
         # A config without [[schools]] has only the placeholder school: the table replaces it.
-        own = self.schools if self._schools_in_config else []
+        own = config if self._schools_in_config or not table else []
         merged = [by_id.pop(s.id, s) for s in own]
         merged += [s for s in table if s.id in by_id]
-        return self.model_copy(update={"schools": merged})
+        result = self.model_copy(update={"schools": merged})
+        result._config_schools = config
+        return result
+
+    def refresh_table_schools(self, records: list[dict[str, Any]]) -> bool:
+        """Take the table's schools as they are now (a running bot after `import-schools`); True when changed.
+        In place: every copy the services hold (`model_copy` shares the list) sees them. May raise ConfigError."""
+        merged = self.with_table_schools(records).schools
+        if merged == self.schools:
+            return False
+        if self._config_schools is None:
+            self._config_schools = list(self.schools)
+        self.schools[:] = merged
+        return True
 
     @property
     def token(self) -> str:
-        return self.vk.token.get_secret_value()
+        """The token of the default VK community ("" when VK does not run)."""
+        bots = self.vk.running()
+        return bots[0].token.get_secret_value() if bots else ""
 
     @property
     def max_token(self) -> str:
-        return self.max.token.get_secret_value()
+        """The token of the default MAX bot ("" when MAX does not run)."""
+        bots = self.max.running()
+        return bots[0].token.get_secret_value() if bots else ""
+
+    def for_bot(self, vk: VkCommunity | None = None, max_bot: MaxBot | None = None) -> Settings:
+        """These settings as one bot of several sees them: its fields as [vk]'s (or [max]'s), the single form."""
+        update: dict[str, Any] = {}
+        if vk is not None:
+            update["vk"] = self.vk.model_copy(update={"token": vk.token, "group_id": vk.group_id,
+                                                      "api_url": vk.api_url, "rps": vk.rps, "communities": []})
+        if max_bot is not None:
+            update["max"] = MaxConfig.model_validate(max_bot.model_dump(exclude={"name", "token_env"}))
+        return self.model_copy(update=update)
+
+    def first_bots(self) -> Settings:
+        """These settings as the first VK community and MAX bot see them (`for_bot`)."""
+        return self.for_bot(vk=self.vk.running()[0] if self.vk.communities else None,
+                            max_bot=self.max.running()[0] if self.max.bots else None)
 
     def school(self, org_id: str | None = None) -> SchoolConfig:
         """The school named by `org_id`, or the only one; ConfigError otherwise."""
@@ -506,6 +511,23 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
+def _tokens_from_env(data: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    """`token_env` of each [[vk.communities]] and [[max.bots]] entry replaced by that variable's value."""
+    for section, key in (("vk", "communities"), ("max", "bots")):
+        table = data.get(section)
+        if not isinstance(table, dict) or not isinstance(table.get(key), list):
+            continue
+        entries = table[key]
+        filled = []
+        for entry in entries:
+            name = entry.get("token_env") if isinstance(entry, dict) else None
+            if isinstance(name, str) and environ.get(name):
+                entry = {**entry, "token": environ[name]}
+            filled.append(entry)
+        data = {**data, section: {**table, key: filled}}
+    return data
+
+
 def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = None,
                    env_file: Path | None = None) -> Settings:
     """Validate raw TOML data; paths resolve against `base_dir`. Raises ConfigError.
@@ -521,6 +543,7 @@ def parse_settings(data: dict[str, Any], base_dir: Path, source: Path | None = N
     max_token = environ.get(MAX_TOKEN_ENV)
     if max_token:
         data = {**data, "max": {**data.get("max", {}), "token": max_token}}
+    data = _tokens_from_env(data, environ)
     metrics_port = environ.get(METRICS_PORT_ENV)
     if metrics_port:
         data = {**data, "metrics": {**data.get("metrics", {}), "port": metrics_port}}

@@ -30,7 +30,8 @@ def describe(error: ValidationError) -> str:
         msg = msg.format(**(first.get("ctx") or {}))
     else:
         msg = first["msg"].removeprefix("Value error, ")
-    return f"ключ «{key}»: {msg}"
+    # A check across sections (a school naming a bot) has no one key: its text names what to change.
+    return f"ключ «{key}»: {msg}" if key else msg
 
 
 # pydantic's English messages for the mistakes a config file can hold, in Russian ({ctx} keys filled in).

@@ -21,6 +21,7 @@ from bot.services.privacy import PrivacyService
 from bot.services.reachability import ReachabilityService
 from bot.services.reminder_templates import ReminderTemplates
 from bot.services.reminders import ReminderService
+from bot.services.school_choice import SchoolChoiceService
 from bot.services.summary import SummaryService
 from storage.audit import AuditRepo
 from storage.people import PeopleRepo
@@ -60,6 +61,8 @@ class Deps:
     reminder_templates: ReminderTemplates
     summary: SummaryService
     invites: InviteService
+    # Which school a person on the roster of several acts for (asked once, kept in `dialogs`).
+    school_choice: SchoolChoiceService
 
     @property
     def group_id(self) -> int:

@@ -111,12 +111,12 @@ class Outbound(Protocol):
         """Edit a message the bot sent (progress reports)."""
         ...
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
-        """Upload a file for `peer_id`; returns an attachment string."""
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
+        """Upload a file for `peer_id` (through the bot of school `org_id`); returns an attachment string."""
         ...
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
-        """Upload a picture for `peer_id`; returns an attachment string."""
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
+        """Upload a picture for `peer_id` (through the bot of school `org_id`); returns an attachment string."""
         ...
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,

@@ -71,6 +71,24 @@ class Scheduler:
         self._aps = aps
         self._spawn(self.catch_up())
 
+    def refresh_schools(self) -> None:
+        """The schools changed (bot.live_schools): jobs of new schools are added, changed ones rescheduled,
+        and those of schools that left removed."""
+        specs = {s.job_id: s for s in job_specs(self._settings)}
+
+        def same(old: JobSpec | None, new: JobSpec) -> bool:
+            # APScheduler's triggers have no equality: their text says when they fire.
+            return old is not None and (old.tz, old.quiet, str(old.trigger)) == (new.tz, new.quiet, str(new.trigger))
+
+        if self._aps is not None:
+            for job_id in self.specs.keys() - specs.keys():
+                self._aps.remove_job(job_id)
+            for spec in specs.values():
+                if not same(self.specs.get(spec.job_id), spec):
+                    self._aps.add_job(self._timer, spec.trigger, args=[spec.job_id], id=spec.job_id,
+                                      replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=None)
+        self.specs = specs
+
     async def shutdown(self) -> None:
         """Stop the timers and cancel jobs still running (their sends resume at the next start)."""
         if self._aps is not None:

@@ -27,11 +27,13 @@ def routers() -> list[Router]:
         privacy,
         reach,
         reminder_templates,
+        school_choice,
         summary,
     )
 
-    # privacy right after the watchers: where consent is required, nothing else runs until it is given.
-    return [live_counts.router, privacy.router, identify.router, invites.router, menu.router, commands.router, imports.router,
+    # privacy right after the watchers: where consent is required, nothing else runs until it is given;
+    # then someone on the roster of several schools says which one they act for.
+    return [live_counts.router, privacy.router, school_choice.router, identify.router, invites.router, menu.router, commands.router, imports.router,
             chats.router, reach.router, broadcast.router, summary.router, reminder_templates.router,
             commands.suggest_router, faq.router, fallback.router]
 

@@ -20,8 +20,9 @@ from bot.services.summary import SummaryService
 
 router = Router("summary")
 
-WORDS = ("сводка", "сводку", "сводка по школе", "сводка по району", "районная сводка", "/сводка")
-SUMMARY_ROLES = (Role.DIRECTOR, Role.DEPUTY, Role.DISTRICT)
+WORDS = ("сводка", "сводку", "сводка по школе", "сводка по району", "районная сводка", "сводка по региону",
+         "региональная сводка", "/сводка")
+SUMMARY_ROLES = (Role.DIRECTOR, Role.DEPUTY, Role.DISTRICT, Role.REGION)
 CHAT_REFUSAL = ("Сводку показываю директору, заместителю директора и управлению образования. "
                 "Свой статус посмотрите в личных сообщениях со мной: кнопка «Мой статус».")
 NO_SCHOOL = "Не знаю, к какой школе вы относитесь. Обратитесь к заместителю директора."
@@ -48,7 +49,7 @@ async def cmd_summary(event: MessageIn, person: Person | None, lookups: PersonLo
     except Denied as denied:
         await messenger.send(Reply(chat=event.chat, text=CHAT_REFUSAL if in_chat else denied.text))
         return
-    if head.role is Role.DISTRICT:
+    if head.role in (Role.DISTRICT, Role.REGION):
         report = await summary.official_report(event.sender.messenger, event.sender.external_id,
                                                files=not in_chat)
     elif head.org_id is None:

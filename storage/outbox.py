@@ -44,6 +44,8 @@ class NewOutboxMessage(BaseModel):
     kind: str = "bulk"
     person_id: int | None = None
     priority: int = 1
+    # The bot that sends the row (a name from [[vk.communities]] / [[max.bots]]; "main": the single form's).
+    bot: str = "main"
 
 
 class OutboxRow(BaseModel):
@@ -127,10 +129,10 @@ class OutboxRepo:
         now = iso()
         cur = await conn.executemany(
             "INSERT INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, "
-            "keyboard, attachment, intent, priority, random_id, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            "keyboard, attachment, intent, priority, random_id, created_at, bot) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [(m.idem_key, m.org_id, m.kind, m.person_id, m.messenger, m.peer_id, m.message, m.keyboard,
-              m.attachment, m.intent, m.priority, m.random_id, now) for m in messages],
+              m.attachment, m.intent, m.priority, m.random_id, now, m.bot) for m in messages],
         )
         return int(cur.rowcount)
 
@@ -155,13 +157,15 @@ class OutboxRepo:
         return count
 
     async def pending(self, *, after_id: int = 0, limit: int = 1000, messenger: str = "vk",
-                      statuses: Sequence[str] = ("pending",)) -> list[OutboxRow]:
-        """`messenger`'s rows in `statuses` (pending by default) with id > after_id, oldest first."""
+                      statuses: Sequence[str] = ("pending",), bots: Sequence[str] = ()) -> list[OutboxRow]:
+        """`messenger`'s rows in `statuses` (pending by default) with id > after_id, oldest first;
+        with `bots`, only the rows these bots send."""
         marks = ",".join("?" * len(statuses))
+        of_bots = f" AND bot IN ({','.join('?' * len(bots))})" if bots else ""
         async with self._db.read() as conn, conn.execute(
-            f"SELECT {_COLS} FROM outbox WHERE status IN ({marks}) AND messenger = ? AND id > ? "  # noqa: S608
+            f"SELECT {_COLS} FROM outbox WHERE status IN ({marks}) AND messenger = ?{of_bots} AND id > ? "  # noqa: S608
             "ORDER BY id LIMIT ?",
-            (*statuses, messenger, after_id, limit),
+            (*statuses, messenger, *bots, after_id, limit),
         ) as cur:
             return [_row(r) for r in await cur.fetchall()]
 
@@ -178,9 +182,13 @@ class OutboxRepo:
                         found[row.idem_key] = row
         return found
 
-    async def counts(self, messenger: str | None = None) -> dict[str, int]:
-        """How many rows are in each status (the backlog is 'pending' and 'sending'), of one messenger or all."""
+    async def counts(self, messenger: str | None = None, bots: Sequence[str] = ()) -> dict[str, int]:
+        """How many rows are in each status (the backlog is 'pending' and 'sending'), of one messenger or all
+        (with `bots`, of these bots only)."""
         where, args = ("WHERE messenger = ? ", (messenger,)) if messenger else ("", ())
+        if bots:
+            where = f"{where or 'WHERE '}{'AND ' if messenger else ''}bot IN ({','.join('?' * len(bots))}) "
+            args = (*args, *bots)
         async with self._db.read() as conn, conn.execute(
             f"SELECT status, COUNT(*) FROM outbox {where}GROUP BY status", args  # noqa: S608 - fixed text
         ) as cur:
@@ -297,19 +305,19 @@ class OutboxRepo:
                     found.update(str(r[0]) for r in await cur.fetchall())
         return found
 
-    async def set_dialog(self, user_id: int, chat_id: int) -> None:
-        """Remember the chat id of a person's dialog with the MAX bot (MAX names it in events and answers)."""
+    async def set_dialog(self, user_id: int, chat_id: int, bot: str = "main") -> None:
+        """Remember the chat id of a person's dialog with the MAX bot `bot` (MAX names it in events and answers)."""
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO max_dialogs(user_id, chat_id, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT(user_id) DO UPDATE SET chat_id = excluded.chat_id, updated_at = excluded.updated_at "
+                "INSERT INTO max_dialogs(bot, user_id, chat_id, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(bot, user_id) DO UPDATE SET chat_id = excluded.chat_id, updated_at = excluded.updated_at "
                 "WHERE max_dialogs.chat_id != excluded.chat_id",
-                (user_id, chat_id, iso()),
+                (bot, user_id, chat_id, iso()),
             )
 
-    async def dialog_of(self, user_id: int) -> int | None:
-        """The chat id of the person's dialog with the MAX bot, if MAX has named it."""
+    async def dialog_of(self, user_id: int, bot: str = "main") -> int | None:
+        """The chat id of the person's dialog with the MAX bot `bot`, if MAX has named it."""
         async with self._db.read() as conn, conn.execute(
-                "SELECT chat_id FROM max_dialogs WHERE user_id = ?", (user_id,)) as cur:
+                "SELECT chat_id FROM max_dialogs WHERE bot = ? AND user_id = ?", (bot, user_id)) as cur:
             row = await cur.fetchone()
         return None if row is None else int(row[0])

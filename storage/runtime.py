@@ -61,13 +61,15 @@ class InboxRepo:
     async def pending(self, *, prefix: str | None = None) -> list[InboxEvent]:
         """Events received but not handled yet (after a crash), oldest first.
 
-        MAX events carry the event_id prefix `max:`; `prefix` picks them, and without it
-        they are left out (the VK poller hands what it finds to vkbottle).
+        MAX events carry the event_id prefix `max:`, those of a further bot `vk.<name>:` or `max.<name>:`
+        (bot.vk.communities, bot.app.build_max); `prefix` picks one bot's, and without it they are left out
+        (the first VK community's poller hands what it finds to vkbottle).
         """
         async with self._db.read() as conn, conn.execute(
             "SELECT id, event_id, event_type, order_key, body, attempts FROM inbox "
             "WHERE status = 'pending' AND (CASE WHEN ? = '' THEN event_id NOT LIKE 'max:%' "
-            "ELSE event_id LIKE ? || '%' END) ORDER BY id", (prefix or "", prefix or "")
+            "AND event_id NOT LIKE 'max.%' AND event_id NOT LIKE 'vk.%' "
+            "ELSE substr(event_id, 1, length(?)) = ? END) ORDER BY id", (prefix or "", prefix or "", prefix or "")
         ) as cur:
             rows = await cur.fetchall()
         return [InboxEvent(id=r[0], event_id=r[1], event_type=r[2], order_key=r[3],

@@ -60,11 +60,15 @@ async def _check(settings: Settings, max_chats: Sequence[KnownChat] | None = Non
     OSError when VK cannot be reached. `max_chats`: the MAX group chats to check (default: the ones
     the bot's database knows)."""
     sections: list[tuple[str, list[Finding]]] = []
-    if settings.token:
-        sections.append(("ВКонтакте", await _check_vk(settings)))
-    if settings.max_token:
-        chats = await _known_chats(settings) if max_chats is None else max_chats
-        sections.append(("MAX", await _check_max(settings, chats)))
+    # Each VK community and MAX bot as the single form (several: each under its name).
+    for community in settings.vk.running():
+        title = "ВКонтакте" if not settings.vk.communities else f"ВКонтакте «{community.name}»"
+        sections.append((title, await _check_vk(settings.for_bot(vk=community))))
+    for index, max_bot in enumerate(settings.max.running()):
+        # The chats the database knows are the first bot's (max_chats keeps no bot).
+        chats = [] if index else await _known_chats(settings) if max_chats is None else max_chats
+        title = "MAX" if not settings.max.bots else f"MAX «{max_bot.name}»"
+        sections.append((title, await _check_max(settings.for_bot(max_bot=max_bot), chats)))
     if not sections:
         # The settings themselves read fine; say so before the one problem.
         findings = [Finding(True, f"Настройки прочитаны: школ — {len(settings.schools)}."), NO_TOKEN]

@@ -48,6 +48,7 @@ def _read(args: argparse.Namespace, settings: Settings) -> bytes:
 
 def _resolver(settings: Settings) -> ScreenNameResolver | None:
     """utils.resolveScreenName through the VK API when a token is configured."""
+    settings = settings.first_bots()  # the first community's token and address with several
     token = settings.token
     if not token:
         return None

@@ -26,7 +26,8 @@ async def _bot_name(settings: Settings, given: str | None) -> str | None:
     from bot.max.client import MaxClient
     from bot.ports import PortFailure
 
-    client = MaxClient(settings.max_token, settings.max.api_url)
+    first = settings.first_bots()  # the first MAX bot's name and address with several bots
+    client = MaxClient(first.max_token, first.max.api_url)
     try:
         name = (await client.call("GET", "/me")).get("username")
     except PortFailure:

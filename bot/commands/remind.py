@@ -60,29 +60,39 @@ def _print_plan(planned: list[Planned]) -> None:
 
 
 async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunReport]:
-    from bot.app import build_max_sending
+    from bot.app import build_max_sending, further_max_sending
     from bot.composition import Channels, build_services
     from bot.messaging.delivery import RoutedOutbound
     from bot.messaging.events import Messenger
     from bot.vk.api import make_api
+    from bot.vk.communities import further_vk_sender
     from bot.vk.outbound import VkOutbound
     from storage.outbox import OutboxRepo
 
     db = await open_db(settings)
-    api = make_api(settings)
-    # Each reminder goes to the messenger the person uses (the school's preference first).
-    outbound = RoutedOutbound(VkOutbound(api, OutboxRepo(db), settings))
-    max_sending = build_max_sending(settings, db) if settings.max_token else None
+    first = settings.first_bots()
+    api = make_api(first)
+    vk = VkOutbound(api, OutboxRepo(db), first)
+    vk.serve_as(settings.bot_of("vk", None), first=True)
+    # Each reminder goes to the messenger the person uses (the school's preference first), through the
+    # community or bot the school names.
+    outbound = RoutedOutbound(vk, bot_of=settings.bot_of)
+    max_sending = build_max_sending(first, db) if first.max_token else None
     if max_sending is not None:
+        max_sending.outbound.serve_as(settings.bot_of("max", None), first=True)
         outbound.attach(Messenger.MAX, max_sending.outbound)
+    apis = [api, *(further_vk_sender(settings, c, db, outbound)[0] for c in settings.vk.running()[1:])]
+    clients = [s.client for s in [max_sending] if s is not None]
+    clients += [further_max_sending(settings, b, db, outbound).client for b in settings.max.running()[1:]]
     try:
-        channels = Channels(outbound=outbound, community=Community(settings.vk.group_id))
+        channels = Channels(outbound=outbound, community=Community(first.vk.group_id))
         service = build_services(settings, db, channels).reminders
         return [await service.run(school.id) for school in schools]
     finally:
-        await api.http_client.close()
-        if max_sending is not None:
-            await max_sending.client.close()
+        for each in apis:
+            await each.http_client.close()
+        for client in clients:
+            await client.close()
         await db.close()
 
 

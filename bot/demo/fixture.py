@@ -87,7 +87,8 @@ class DemoFixture(BaseModel):
         writer = csv.writer(out, delimiter=";")
         writer.writerow(["ФИО", "Должность", "Классное руководство", "VK ID", "ID MAX"])
         role_names = {Role.TEACHER: "учитель", Role.DEPUTY: "заместитель директора по УВР",
-                      Role.DIRECTOR: "директор", Role.STAFF: "сотрудник", Role.DISTRICT: "сотрудник"}
+                      Role.DIRECTOR: "директор", Role.STAFF: "сотрудник", Role.DISTRICT: "сотрудник",
+                      Role.REGION: "сотрудник"}
         for p in self.people:
             writer.writerow([p.full_name, role_names[p.role], ", ".join(p.classes),
                              p.vk_id if p.vk_in_roster else "", p.vk_id if p.vk_in_roster else ""])

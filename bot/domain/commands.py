@@ -46,7 +46,7 @@ COMMANDS: tuple[Command, ...] = (
             words=("рассылка", "сделать рассылку"),
             hints=("напомни всем", "напомнить всем", "напомни", "напомнить", "разослать", "написать всем",
                    "оповестить", "объявление", "сообщить всем", "разошли")),
-    Command(cmd="summary", label="Сводка", roles=(Role.DEPUTY, Role.DIRECTOR, Role.DISTRICT),
+    Command(cmd="summary", label="Сводка", roles=(Role.DEPUTY, Role.DIRECTOR, Role.DISTRICT, Role.REGION),
             what="показатели школы за неделю и таблица",
             example="«сводка»",
             words=("сводка", "сводку", "сводка по школе", "сводка по району"),
@@ -102,6 +102,7 @@ _HEADS = {
     Role.DEPUTY: "Что я умею для заместителя директора:",
     Role.DIRECTOR: "Что я умею для директора:",
     Role.DISTRICT: "Что я умею для управления образования:",
+    Role.REGION: "Что я умею для управления образования региона:",
 }
 
 

@@ -13,8 +13,9 @@ def _b(label: str, cmd: str, color: Color = Color.SECONDARY) -> Button:
 def main_menu(role: Role) -> Keyboard:
     """The keyboard a known person sees; admin buttons only for admin roles."""
     rows: list[list[Button]] = []
-    if role is Role.DISTRICT:
-        rows.append([_b("Сводка по району", "summary", Color.PRIMARY)])
+    if role in (Role.DISTRICT, Role.REGION):
+        label = "Сводка по району" if role is Role.DISTRICT else "Сводка по региону"
+        rows.append([_b(label, "summary", Color.PRIMARY)])
         rows.append([_b("Вопрос по Сферуму", "faq")])
         return Keyboard(rows=rows)
     if role is Role.DIRECTOR:

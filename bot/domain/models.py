@@ -16,12 +16,16 @@ class Role(StrEnum):
     STAFF = "staff"
     DEPUTY = "deputy"
     DIRECTOR = "director"
+    # An education official bound to one district ([[district.officials]]): sees that district's schools.
     DISTRICT = "district"
+    # An education official of the whole region ([district] official_*_ids): sees every school. Stored as
+    # 'district' (the roster's official); the access service gives the role from the settings' binding.
+    REGION = "region"
 
     @property
     def is_admin(self) -> bool:
         """Deputies import, broadcast and approve; directors and the district see summaries."""
-        return self in (Role.DEPUTY, Role.DIRECTOR, Role.DISTRICT)
+        return self in (Role.DEPUTY, Role.DIRECTOR, Role.DISTRICT, Role.REGION)
 
     @property
     def label(self) -> str:
@@ -34,6 +38,7 @@ _ROLE_LABELS = {
     Role.DEPUTY: "заместитель директора",
     Role.DIRECTOR: "директор",
     Role.DISTRICT: "управление образования",
+    Role.REGION: "управление образования региона",
 }
 
 
@@ -42,6 +47,7 @@ CONFIG_NAMES = {
     Role.DIRECTOR: "Директор",
     Role.DEPUTY: "Заместитель директора",
     Role.DISTRICT: "Управление образования",
+    Role.REGION: "Управление образования",
 }
 
 
@@ -87,7 +93,7 @@ class Person(BaseModel):
 
 
 # Whose role counts when one account is bound to several roster people: the most privileged.
-PRIVILEGE_ORDER = (Role.DISTRICT, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.STAFF)
+PRIVILEGE_ORDER = (Role.REGION, Role.DISTRICT, Role.DIRECTOR, Role.DEPUTY, Role.TEACHER, Role.STAFF)
 
 
 def main_person(people: Iterable[Person]) -> Person | None:

@@ -124,7 +124,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     async def remember_dialog(self, user_id: int, chat_id: int) -> None:
         """MAX named the chat id of a person's dialog (bot_started, a message, a send's answer)."""
         if self._dialogs.get(user_id) != chat_id:
-            await self._outbox.set_dialog(user_id, chat_id)
+            await self._outbox.set_dialog(user_id, chat_id, self.bot)
             self._dialogs[user_id] = chat_id
 
     # -- bulk ----------------------------------------------------------------------------------
@@ -145,7 +145,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         def row(idem_key: str, text: str, *, with_keyboard: str | None = None,
                 attached: Sequence[str] = ()) -> NewOutboxMessage:
             return NewOutboxMessage(
-                idem_key=idem_key, peer_id=message.peer_id, messenger=Messenger.MAX.value, message=text,
+                idem_key=idem_key, peer_id=message.peer_id, messenger=Messenger.MAX.value, bot=self.bot, message=text,
                 keyboard=with_keyboard, attachment=json.dumps(list(attached)) if attached else None,
                 org_id=message.org_id, kind=message.kind, person_id=message.person_id, priority=int(Priority.BULK))
 
@@ -171,7 +171,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
     async def resume(self) -> int:
         """Deliver what the outbox holds for MAX (called at start); returns how many rows were left."""
-        counts = await self._outbox.counts(Messenger.MAX.value)
+        counts = await self._outbox.counts(Messenger.MAX.value, bots=self.claims)
         left = counts.get("pending", 0) + counts.get("sending", 0)
         if left:
             log.info("resuming %d MAX outbox messages (%d possibly sent)", left, counts.get("sending", 0))
@@ -183,7 +183,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         chats: dict[int, list[OutboxRow]] = {}
         after = 0
         while rows := await self._outbox.pending(after_id=after, limit=1000, messenger=Messenger.MAX.value,
-                                                 statuses=("pending", "sending")):
+                                                 statuses=("pending", "sending"), bots=self.claims):
             after = rows[-1].id
             for row in rows:
                 chats.setdefault(row.peer_id, []).append(row)
@@ -301,7 +301,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     async def _dialog(self, user_id: int) -> int | None:
         chat_id = self._dialogs.get(user_id)
         if chat_id is None:
-            chat_id = await self._outbox.dialog_of(user_id)
+            chat_id = await self._outbox.dialog_of(user_id, self.bot)
             if chat_id is not None:
                 self._dialogs[user_id] = chat_id
         return chat_id

@@ -29,10 +29,11 @@ JSON = dict[str, Any]
 Handle = Callable[[JSON], Awaitable[Any]]
 
 
-def event_id(update: JSON) -> str:
-    """MAX updates carry no id: a digest of the whole update stands for one (a replay is the same)."""
+def event_id(update: JSON, prefix: str = PREFIX) -> str:
+    """MAX updates carry no id: a digest of the whole update stands for one (a replay is the same).
+    `prefix` keeps a further bot's updates apart (`max.<name>:`)."""
     text = json.dumps(update, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]
+    return prefix + hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def order_key(update: JSON) -> str:
@@ -64,8 +65,11 @@ class MaxPoller:
 
     def __init__(self, client: MaxClient, inbox: InboxRepo, handle: Handle, *, timeout: int = 30,
                  limit: int = 100, backoff: Backoff | None = None,
-                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep, prefix: str = PREFIX) -> None:
         self.client = client
+        # A further bot's updates and marker are kept apart under its own prefix (`max.<name>:`).
+        self.prefix = prefix
+        self.marker_key = MARKER_KEY if prefix == PREFIX else f"{prefix}{MARKER_KEY}"
         self.inbox = inbox
         self._handle = handle
         self.timeout = timeout
@@ -82,7 +86,7 @@ class MaxPoller:
         self._stopping = True
 
     async def marker(self) -> int | None:
-        value = await self.inbox.get_value(MARKER_KEY)
+        value = await self.inbox.get_value(self.marker_key)
         return int(value) if value else None
 
     async def run(self) -> None:
@@ -115,8 +119,8 @@ class MaxPoller:
         answer = await self._retrying(fetch)
         updates = [u for u in answer.get("updates") or [] if isinstance(u, dict)]
         new_marker = answer.get("marker")
-        events = [(event_id(u), str(u.get("update_type")), order_key(u), u) for u in updates]
-        await self.inbox.store(events, str(new_marker) if new_marker is not None else None, ts_key=MARKER_KEY)
+        events = [(event_id(u, self.prefix), str(u.get("update_type")), order_key(u), u) for u in updates]
+        await self.inbox.store(events, str(new_marker) if new_marker is not None else None, ts_key=self.marker_key)
         await self.drain_inbox()
         return len(updates)
 
@@ -127,7 +131,7 @@ class MaxPoller:
         update in hand is still finished and marked handled (`settle` waits for it), instead of being
         cut off after its answer went out and handled again, answered twice, after the restart.
         """
-        for item in await self.inbox.pending(prefix=PREFIX):
+        for item in await self.inbox.pending(prefix=self.prefix):
             self._current = asyncio.create_task(self._handle_one(item))
             await asyncio.shield(self._current)
 

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.max.bridge import UPDATE_TYPES
 from bot.max.client import MaxClient
-from bot.max.polling import event_id, order_key
+from bot.max.polling import PREFIX, event_id, order_key
 from storage.runtime import InboxRepo
 
 log = logging.getLogger(__name__)
@@ -40,8 +40,10 @@ async def subscribe(client: MaxClient, url: str, secret: str) -> None:
 class MaxWebhook:
     """The endpoint: stores updates, then wakes `drain` (which handles what the inbox holds)."""
 
-    def __init__(self, inbox: InboxRepo, secret: str, path: str, drain: Callable[[], Awaitable[Any]]) -> None:
+    def __init__(self, inbox: InboxRepo, secret: str, path: str, drain: Callable[[], Awaitable[Any]], *,
+                 prefix: str = PREFIX) -> None:
         self._inbox = inbox
+        self._prefix = prefix
         self._secret = secret.encode()
         self.path = path
         self._drain = drain
@@ -66,7 +68,7 @@ class MaxWebhook:
         if not isinstance(update, dict):
             return web.Response(status=400, text="not an update")
         # Stored before the 200: from here on the update survives a crash.
-        await self._inbox.store([(event_id(update), str(update.get("update_type")), order_key(update), update)],
+        await self._inbox.store([(event_id(update, self._prefix), str(update.get("update_type")), order_key(update), update)],
                                 None)
         self._wakeup.set()
         return web.Response(text="ok")

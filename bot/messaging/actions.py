@@ -27,6 +27,16 @@ class MyChats(Payload, name="my_chats"):
     """«Мои чаты»."""
 
 
+class SchoolPick(Payload, name="school"):
+    """A person bound in several schools picks the one they act for."""
+
+    org: str = Field(alias="o", max_length=32)
+
+
+class ChangeSchool(Payload, name="school_change"):
+    """«Сменить школу»: ask again which school."""
+
+
 class MyData(Payload, name="my_data"):
     """«Мои данные»: what the bot keeps about the person, and their own export."""
 

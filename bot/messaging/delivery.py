@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+from bot.config_bots import SINGLE_BOT
 from bot.domain.ui import Keyboard
 from bot.messaging.events import Messenger
-from bot.ports import Delivery, OutMessage
+from bot.ports import Delivery, MessengerPort, OutMessage
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +42,10 @@ class VkExtras(Protocol):
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
                    keyboard: Keyboard | None = None) -> None: ...
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str: ...
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None,
+                              ) -> str: ...
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str: ...
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str: ...
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
                               text: str | None = None) -> None: ...
@@ -59,35 +61,61 @@ class RoutedOutbound:
     A message for a messenger that is not running comes back as a failed Delivery.
     """
 
-    def __init__(self, vk: _VkSender, senders: dict[Messenger, MessengerSender] | None = None) -> None:
+    def __init__(self, vk: _VkSender, senders: dict[Messenger, MessengerSender] | None = None, *,
+                 bot_of: Callable[[str, str | None], str] | None = None) -> None:
         self._vk = vk
         self._senders: dict[Messenger, MessengerSender] = {Messenger.VK: vk, **(senders or {})}
+        # The further bots (several VK communities or MAX bots): a school's messages go through the bot
+        # `bot_of(messenger, org_id)` names; the first bot of each messenger is `_senders`'.
+        self._bots: dict[tuple[Messenger, str], MessengerSender] = {}
+        self._vk_bots: dict[str, _VkSender] = {}
+        self._bot_of = bot_of
 
     def attach(self, messenger: Messenger, sender: MessengerSender) -> None:
         """Add a messenger's sender (the MAX runtime is assembled after the services)."""
         self._senders[messenger] = sender
+
+    def attach_bot(self, messenger: Messenger, bot: str, sender: MessengerSender) -> None:
+        """Add a further bot of `messenger`: the schools that name it are written to through `sender`."""
+        self._bots[(messenger, bot)] = sender
+
+    def attach_vk_bot(self, bot: str, sender: _VkSender) -> None:
+        """Add a further VK community: its schools' messages and uploads go through `sender`."""
+        self.attach_bot(Messenger.VK, bot, sender)
+        self._vk_bots[bot] = sender
+
+    def _sender(self, message: OutMessage) -> MessengerSender | None:
+        if self._bots and self._bot_of is not None:
+            found = self._bots.get((message.messenger, self._bot_of(message.messenger.value, message.org_id)))
+            if found is not None:
+                return found
+        return self._senders.get(message.messenger)
 
     @property
     def messengers(self) -> frozenset[Messenger]:
         return frozenset(self._senders)
 
     async def reply(self, message: OutMessage) -> Delivery:
-        sender = self._senders.get(message.messenger)
+        sender = self._sender(message)
         if sender is None:
             return _not_running(message)
         return await sender.reply(message)
 
     async def send_bulk(self, messages: Sequence[OutMessage], *,
                         on_progress: ProgressFn | None = None) -> list[Delivery]:
-        """Each messenger's share is sent by its sender, side by side; the answers come back in order."""
-        groups: dict[Messenger, list[int]] = {}
+        """Each sender's share (a messenger's, or a further bot's) is sent by it, side by side; the answers
+        come back in order."""
+        groups: dict[int, list[int]] = {}
+        senders: dict[int, MessengerSender | None] = {}
         for index, message in enumerate(messages):
-            groups.setdefault(message.messenger, []).append(index)
+            sender = self._sender(message)
+            groups.setdefault(id(sender), []).append(index)
+            senders[id(sender)] = sender
         results: list[Delivery | None] = [None] * len(messages)
-        done: dict[Messenger, int] = {}
+        done: dict[int, int] = {}
         total = len(messages)
 
-        def progress_of(messenger: Messenger) -> ProgressFn | None:
+        def progress_of(key: int) -> ProgressFn | None:
             if on_progress is None:
                 return None
             if len(groups) == 1:
@@ -95,49 +123,84 @@ class RoutedOutbound:
 
             async def report(count: int, _total: int) -> None:
                 # Counts are of the sender's rows (a long text is several), as with one messenger.
-                done[messenger] = count
+                done[key] = count
                 await on_progress(sum(done.values()), total)
             return report
 
-        async def one(messenger: Messenger, indices: list[int]) -> None:
+        async def one(key: int, indices: list[int]) -> None:
             share = [messages[i] for i in indices]
-            sender = self._senders.get(messenger)
+            sender = senders[key]
             if sender is None:
                 answers = [_not_running(m) for m in share]
             elif on_progress is None:
                 answers = await sender.send_bulk(share)
             else:
-                answers = await sender.send_bulk(share, on_progress=progress_of(messenger))
+                answers = await sender.send_bulk(share, on_progress=progress_of(key))
             for i, answer in zip(indices, answers, strict=True):
                 results[i] = answer
 
-        await asyncio.gather(*(one(m, idx) for m, idx in groups.items()))
+        await asyncio.gather(*(one(k, idx) for k, idx in groups.items()))
         return [r for r in results if r is not None]
 
     async def enqueue_in(self, conn: Any, messages: Sequence[OutMessage]) -> None:
-        for messenger, sender in self._senders.items():
-            share = [m for m in messages if m.messenger is messenger]
-            if share:
-                await sender.enqueue_in(conn, share)
+        shares: dict[int, list[OutMessage]] = {}
+        senders: dict[int, MessengerSender] = {}
+        for message in messages:
+            sender = self._sender(message)
+            if sender is not None:
+                shares.setdefault(id(sender), []).append(message)
+                senders[id(sender)] = sender
+        for key, share in shares.items():
+            await senders[key].enqueue_in(conn, share)
 
     async def resume(self) -> int:
-        """Deliver what each running messenger's share of the outbox holds (at start)."""
-        counts = await asyncio.gather(*(s.resume() for s in self._senders.values()))
+        """Deliver what each running bot's share of the outbox holds (at start)."""
+        counts = await asyncio.gather(*(s.resume() for s in [*self._senders.values(), *self._bots.values()]))
         return sum(counts)
 
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
                    keyboard: Keyboard | None = None) -> None:
         await self._vk.edit(peer_id, conversation_message_id, text, keyboard)
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
-        return await self._vk.upload_document(peer_id, data, filename)
+    def _vk_of(self, org_id: str | None) -> _VkSender:
+        """The VK community that writes to school `org_id` (the first one unless the school names another)."""
+        if self._vk_bots and self._bot_of is not None:
+            return self._vk_bots.get(self._bot_of(Messenger.VK.value, org_id), self._vk)
+        return self._vk
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
-        return await self._vk.upload_photo(peer_id, data, filename)
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
+        return await self._vk_of(org_id).upload_document(peer_id, data, filename)
+
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
+        return await self._vk_of(org_id).upload_photo(peer_id, data, filename)
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
                               text: str | None = None) -> None:
         await self._vk.answer_callback(event_id, user_id, peer_id, text)
+
+
+class MessengerPorts(dict[Messenger, MessengerPort]):
+    """Each running messenger's port (its first bot's) and, with several bots, each further bot's: a school's
+    people are talked to through the port of the bot the school names (`port_of`)."""
+
+    def __init__(self, ports: Mapping[Messenger, MessengerPort] | None = None, *,
+                 bot_of: Callable[[str, str | None], str] | None = None) -> None:
+        super().__init__(ports or {})
+        self.bots: dict[tuple[Messenger, str], MessengerPort] = {}
+        self.bot_of = bot_of
+
+    def attach_bot(self, messenger: Messenger, bot: str, port: MessengerPort) -> None:
+        """Add a further bot's port: the schools that name it are talked to through it."""
+        self.bots[(messenger, bot)] = port
+
+
+def port_of(ports: Mapping[Messenger, MessengerPort], messenger: Messenger, org_id: str | None) -> MessengerPort | None:
+    """The port through which school `org_id`'s people are talked to in `messenger` (None: it does not run)."""
+    if isinstance(ports, MessengerPorts) and ports.bots and ports.bot_of is not None:
+        found = ports.bots.get((messenger, ports.bot_of(messenger.value, org_id)))
+        if found is not None:
+            return found
+    return ports.get(messenger)
 
 
 def _not_running(message: OutMessage) -> Delivery:
@@ -183,10 +246,19 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     _sleep: Callable[[float], Awaitable[Any]]
     # A caller's progress is told when the count of finished rows passes a multiple of this (and at the end).
     progress_every = 1
+    # The bot whose rows this sender stores, and the bots whose stored rows it sends (see `serve_as`).
+    bot = SINGLE_BOT
+    claims: tuple[str, ...] = (SINGLE_BOT,)
 
     def _init_outbox(self) -> None:
         self._drain_lock = asyncio.Lock()
         self._progress: list[_Progress] = []
+
+    def serve_as(self, bot: str, *, first: bool) -> None:
+        """Send as the bot named `bot` of several; the first one also sends the rows stored before bots had
+        names (SINGLE_BOT)."""
+        self.bot = bot
+        self.claims = tuple(dict.fromkeys((bot, SINGLE_BOT) if first else (bot,)))
 
     @abstractmethod
     def _rows(self, message: OutMessage) -> list[NewRow]:

@@ -11,6 +11,8 @@ from bot.messaging.router import NextStep
 
 # Every active roster person bound to an identity (usually one; several roles in several schools).
 PeopleResolver = Callable[[Identity], Awaitable[Sequence[Person]]]
+# The school an identity bound in several chose in this bot (identity, bot id) → org id or None.
+SchoolPreference = Callable[[Identity, int], Awaitable[str | None]]
 
 
 class PersonLookups:
@@ -21,29 +23,52 @@ class PersonLookups:
     blocking handlers bind accounts, and after a blocking handler nothing else sees the event.
     """
 
-    def __init__(self, resolve: PeopleResolver) -> None:
+    def __init__(self, resolve: PeopleResolver, prefer: Callable[[Identity], Awaitable[str | None]] | None = None,
+                 ) -> None:
         self._resolve = resolve
+        self._prefer = prefer
         self._found: dict[Identity, tuple[Person, ...]] = {}
+        self._chosen: dict[Identity, str | None] = {}
         # How many times storage was asked (tests measure it).
         self.asked = 0
 
     async def people(self, identity: Identity) -> tuple[Person, ...]:
-        """Every active roster person bound to `identity`."""
+        """Every active roster person bound to `identity`; for someone in several schools, those of the
+        school they chose first."""
         if identity not in self._found:
             self.asked += 1
-            self._found[identity] = tuple(await self._resolve(identity))
+            found = tuple(await self._resolve(identity))
+            chosen = None
+            if self._prefer is not None and len({p.org_id for p in found if p.org_id is not None}) > 1:
+                chosen = await self._prefer(identity)
+            if chosen is not None:
+                found = tuple(sorted(found, key=lambda p: p.org_id != chosen))
+            self._found[identity], self._chosen[identity] = found, chosen
         return self._found[identity]
 
+    async def schools(self, identity: Identity) -> set[str]:
+        """The schools `identity` is on the roster of."""
+        return {p.org_id for p in await self.people(identity) if p.org_id is not None}
+
+    async def chosen(self, identity: Identity) -> str | None:
+        """The school `identity` chose (someone in several schools), else None."""
+        await self.people(identity)
+        return self._chosen.get(identity)
+
     async def person(self, identity: Identity) -> Person | None:
-        """The main person of `identity` (the most privileged role), None for a stranger."""
-        return main_person(await self.people(identity))
+        """The main person of `identity` (the most privileged role; of the chosen school for someone in
+        several), None for a stranger."""
+        people = await self.people(identity)
+        chosen = self._chosen.get(identity)
+        return main_person([p for p in people if p.org_id == chosen] or people)
 
 
 class PersonMiddleware:
     """Looks the sender up once per event and passes `person` (None for a stranger) and `lookups` on."""
 
-    def __init__(self, resolve: PeopleResolver) -> None:
+    def __init__(self, resolve: PeopleResolver, prefer: SchoolPreference | None = None) -> None:
         self._resolve = resolve
+        self._prefer = prefer
         # Storage lookups made for the events this middleware saw (tests measure it).
         self.lookups = 0
 
@@ -52,6 +77,13 @@ class PersonMiddleware:
         return await self._resolve(identity)
 
     async def __call__(self, following: NextStep, event: Any, data: dict[str, Any]) -> bool:
-        lookups = data["lookups"] = PersonLookups(self._counted)
+        prefer = self._prefer
+        bot_id = int(data.get("bot_id") or 0)
+
+        async def preferred(identity: Identity) -> str | None:
+            assert prefer is not None
+            return await prefer(identity, bot_id)
+
+        lookups = data["lookups"] = PersonLookups(self._counted, preferred if prefer is not None else None)
         data["person"] = await lookups.person(event.sender)
         return await following(event, data)

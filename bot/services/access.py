@@ -20,6 +20,7 @@ _ROLE_PLURAL = {
     Role.DEPUTY: "заместители директора",
     Role.DIRECTOR: "директор",
     Role.DISTRICT: "сотрудники управления образования",
+    Role.REGION: "сотрудники управления образования региона",
     Role.TEACHER: "учителя",
     Role.STAFF: "сотрудники",
 }
@@ -42,12 +43,20 @@ class AccessService:
         self._settings = settings
 
     async def whois(self, vk_id: int | Identity) -> list[Person]:
-        """The active roster people bound to this VK account (usually one), or to a messenger identity."""
-        if isinstance(vk_id, Identity):
-            if vk_id.messenger is Messenger.MAX:
-                return await self._people.by_max_id(vk_id.external_id)
-            vk_id = vk_id.external_id
-        return await self._people.by_vk_id(vk_id)
+        """The active roster people bound to this VK account (usually one), or to a messenger identity.
+
+        An education official is DISTRICT when [[district.officials]] binds the account to a district,
+        else REGION (the whole region)."""
+        identity = vk_id if isinstance(vk_id, Identity) else Identity(messenger=Messenger.VK, external_id=vk_id)
+        if identity.messenger is Messenger.MAX:
+            found = await self._people.by_max_id(identity.external_id)
+        else:
+            found = await self._people.by_vk_id(identity.external_id)
+        return [self._official(p, identity) if p.role is Role.DISTRICT else p for p in found]
+
+    def _official(self, person: Person, identity: Identity) -> Person:
+        bound = self._settings.district.bound_district(identity.messenger.value, identity.external_id)
+        return person if bound is not None else person.model_copy(update={"role": Role.REGION})
 
     async def person(self, vk_id: int | Identity) -> Person | None:
         """The main person of a VK account (or an identity): the most privileged role wins."""
@@ -76,7 +85,7 @@ class AccessService:
         else:
             fitting = [p for p in people if p.role in allowed]
             if org_id is not None:
-                in_org = [p for p in fitting if p.org_id == org_id or p.role is Role.DISTRICT]
+                in_org = [p for p in fitting if p.org_id == org_id or p.role in (Role.DISTRICT, Role.REGION)]
                 if fitting and not in_org:
                     reason = "org"
                 fitting = in_org

@@ -22,6 +22,7 @@ from bot.contracts import ChatsProgress, UnreachablePerson
 from bot.domain import answers
 from bot.domain.models import Person
 from bot.domain.russian import count
+from bot.messaging.delivery import port_of
 from bot.messaging.events import ChatRef, Edit, Identity, Messenger, Reply
 from bot.ports import MAX_DENIED, Delivery, MessengerPort, OutMessage
 from bot.services.addressing import running, school_address
@@ -314,7 +315,7 @@ class BroadcastService:
         if not await self._repo.start(broadcast.id, people):
             raise BroadcastRefused("Эта рассылка уже отправлена или отменена.")
         where = chat or ChatRef.dialog_with(Identity(messenger=Messenger.VK, external_id=deputy.vk_id or 0))
-        shown = await self._say(where, _progress_text(0, len(people)))
+        shown = await self._say(where, _progress_text(0, len(people)), broadcast.org_id)
         await self._repo.set_progress_message(broadcast.id, where.messenger.value, where.chat_id, shown)
         started = await self._repo.get(broadcast.id)
         assert started is not None
@@ -360,7 +361,7 @@ class BroadcastService:
         await self._edit_progress(broadcast, f"Рассылка завершена: обработано {total} из {total}.")
         where = _progress_chat(broadcast)
         if where is not None:
-            await self._say(where, report.text)
+            await self._say(where, report.text, broadcast.org_id)
         return report
 
     async def _run_logged(self, broadcast_id: int) -> None:
@@ -370,9 +371,10 @@ class BroadcastService:
         except Exception:
             log.exception("рассылка %s: отправка не удалась; она продолжится после перезапуска", broadcast_id)
 
-    async def _say(self, chat: ChatRef, text: str) -> int | None:
-        """Send `text` to the deputy's dialog; the message's id (None when it did not go)."""
-        port = self._messengers.get(chat.messenger)
+    async def _say(self, chat: ChatRef, text: str, org_id: str | None) -> int | None:
+        """Send `text` to the deputy's dialog (through their school's bot); the message's id (None when it did
+        not go)."""
+        port = port_of(self._messengers, chat.messenger, org_id)
         if port is None:
             log.error("рассылка: нет адаптера мессенджера %s, сообщение заместителю не отправлено", chat.messenger)
             return None
@@ -380,7 +382,7 @@ class BroadcastService:
 
     async def _edit_progress(self, broadcast: Broadcast, text: str) -> None:
         where = _progress_chat(broadcast)
-        port = self._messengers.get(where.messenger) if where is not None else None
+        port = port_of(self._messengers, where.messenger, broadcast.org_id) if where is not None else None
         if where is None or port is None or not broadcast.progress_cmid:
             return
         try:

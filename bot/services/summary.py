@@ -33,6 +33,7 @@ from bot.domain.indicators import (
 )
 from bot.domain.models import Period, Role
 from bot.domain.region import RegionSchool, ranked, slipped
+from bot.messaging.delivery import port_of
 from bot.messaging.events import ChatRef, Identity, Messenger, OutFile
 from bot.ports import Clock, MessengerPort, Outbound, OutMessage, PeopleStore, SystemClock
 from bot.services.addressing import school_address
@@ -252,14 +253,15 @@ class SummaryService:
         return self._outbound
 
     async def _attachments(self, peer_id: int, png: bytes | None, xlsx: bytes | None,
-                           file_name: str) -> tuple[str, ...]:
-        """Upload the chart and the workbook for `peer_id`; a failed upload leaves the text alone."""
+                           file_name: str, org_id: str | None = None) -> tuple[str, ...]:
+        """Upload the chart and the workbook for `peer_id` (through school `org_id`'s community); a failed
+        upload leaves the text alone."""
         found: list[str] = []
         try:
             if png is not None:
-                found.append(await self._out().upload_photo(peer_id, png, "svodka.png"))
+                found.append(await self._out().upload_photo(peer_id, png, "svodka.png", org_id=org_id))
             if xlsx is not None:
-                found.append(await self._out().upload_document(peer_id, xlsx, file_name))
+                found.append(await self._out().upload_document(peer_id, xlsx, file_name, org_id=org_id))
         except Exception:
             log.exception("сводка: не удалось загрузить вложение для диалога %s", peer_id)
         return tuple(found)
@@ -340,10 +342,10 @@ class SummaryService:
                 continue
             messenger, peer_id = found
             if messenger is Messenger.MAX:
-                files = await self._max_attachments(peer_id, png, xlsx, file_name)
+                files = await self._max_attachments(peer_id, png, xlsx, file_name, org_id)
                 key = f"{org_id}:summary:{summary.period.key}:max:{peer_id}"
             else:
-                files = await self._attachments(peer_id, png, xlsx, file_name)
+                files = await self._attachments(peer_id, png, xlsx, file_name, org_id)
                 key = f"{org_id}:summary:{summary.period.key}:{peer_id}"  # VK's keys as they were
             messages.append(OutMessage(peer_id=peer_id, messenger=messenger, text=text, attachments=files,
                                        org_id=org_id, kind="summary", person_id=person_id, idem_key=key))
@@ -377,9 +379,9 @@ class SummaryService:
         return found
 
     async def _max_attachments(self, user_id: int, png: bytes | None, xlsx: bytes | None,
-                               file_name: str) -> tuple[str, ...]:
+                               file_name: str, org_id: str | None = None) -> tuple[str, ...]:
         """Upload the chart and the workbook to MAX for a head's dialog; a failed upload leaves the text alone."""
-        port = self._messengers.get(Messenger.MAX)
+        port = port_of(self._messengers, Messenger.MAX, org_id)
         if port is None:
             return ()
         chat = ChatRef.dialog_with(Identity(messenger=Messenger.MAX, external_id=user_id))

@@ -189,7 +189,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 code, _ = _error_of(exc)
                 log.warning("ответ на нажатие кнопки не отправлен (ошибка ВКонтакте %s)", code)
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         """Upload a document for `peer_id`; returns the attachment string."""
         with priority(Priority.INTERACTIVE):
             try:
@@ -197,7 +197,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             except _SEND_ERRORS as exc:
                 raise DeliveryError(*_error_of(exc)) from exc
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         """Upload a picture for `peer_id`; returns the attachment string."""
         uploader = PhotoMessageUploader(self._api, attachment_name=filename)
         with priority(Priority.INTERACTIVE):
@@ -248,7 +248,8 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             last = index == len(chunks)
             ckey = chunk_key(key, index, len(chunks))
             rows.append(NewOutboxMessage(
-                idem_key=ckey, peer_id=message.peer_id, messenger="vk", random_id=random_id_for(ckey), message=text,
+                idem_key=ckey, peer_id=message.peer_id, messenger="vk", bot=self.bot, random_id=random_id_for(ckey),
+                message=text,
                 keyboard=keyboard if last else None, attachment=attachment if last else None,
                 intent=intent, org_id=message.org_id, kind=message.kind,
                 person_id=message.person_id, priority=int(Priority.BULK),
@@ -271,7 +272,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
     async def resume(self) -> int:
         """Deliver whatever the outbox holds pending (called at start); returns how many."""
-        before = (await self._outbox.counts("vk")).get("pending", 0)
+        before = (await self._outbox.counts("vk", bots=self.claims)).get("pending", 0)
         if before:
             log.info("resuming %d pending outbox messages", before)
             await self._drain()
@@ -293,7 +294,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             # A wave's rows carry a handful of distinct keyboards: each is laid out once per pass
             # (per row it cost a pydantic parse and a layout, stalling the loop the limiter runs on).
             keyboards: dict[str, str] = {}
-            while rows := await self._outbox.pending(after_id=after, limit=self._page_size):
+            while rows := await self._outbox.pending(after_id=after, limit=self._page_size, bots=self.claims):
                 last = group_of(rows[-1].idem_key)
                 if len(rows) == self._page_size and last != rows[-1].idem_key:
                     # The page may end inside a long message: its chunks go with the next page.

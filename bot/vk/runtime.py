@@ -134,6 +134,8 @@ class InboxPoller:
     fairness: FairShare | None = None
     # Sends the one «please wait» notice to a throttled person: (user_id, event_id).
     notify: Callable[[int, str], Awaitable[None]] | None = None
+    # A further community's events and Long Poll position are kept apart under its prefix (`vk.<name>:`).
+    prefix: str = ""
     _tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _held: dict[str, HeldEvents[InboxEvent]] = field(default_factory=dict)
@@ -147,7 +149,7 @@ class InboxPoller:
 
     async def run(self) -> None:
         """Replay what a crash left in the inbox, then poll until stopped."""
-        for event in await self.inbox.pending():
+        for event in await self.inbox.pending(prefix=self.prefix or None):
             self._dispatch(event)
         try:
             await self._poll_forever()
@@ -198,7 +200,8 @@ class InboxPoller:
             return body
 
     async def _poll_forever(self) -> None:
-        stored_ts = await self.inbox.get_value("longpoll_ts")
+        ts_key = f"{self.prefix}longpoll_ts"
+        stored_ts = await self.inbox.get_value(ts_key)
         server = await self._server(stored_ts)
         refused_ts: str | None = None  # the position VK last answered failed=1 to
         while not self._stopping:
@@ -234,13 +237,13 @@ class InboxPoller:
             updates = body.get("updates") or []
             new_ts = str(body.get("ts", server.ts))
             events = [
-                (str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
+                (self.prefix + str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
                 for i, u in enumerate(updates)
             ]
             skipped = self._take_skipped()
             try:
-                stored = (await self.inbox.store(events, new_ts, skipped, COALESCED) if skipped
-                          else await self.inbox.store(events, new_ts))
+                stored = (await self.inbox.store(events, new_ts, skipped, COALESCED, ts_key=ts_key) if skipped
+                          else await self.inbox.store(events, new_ts, ts_key=ts_key))
             except StorageError:
                 # A full or read-only disk (the database logged it in Russian): VK keeps these
                 # events, so ask again from the same ts until the write goes through.

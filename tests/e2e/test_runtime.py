@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import HANDLER_FAILED, App, build_app
+from bot.app import App, build_app
 from bot.config import Settings
 from bot.domain.models import Person
 from bot.ratelimit import Backoff
 from bot.services.my_status import StatusSection
+from bot.vk.communities import HANDLER_FAILED
 from tests.e2e.conftest import seed_people, start_app
 from tests.e2e.harness import Chat
 from vk_emulator import Emulator

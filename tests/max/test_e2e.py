@@ -107,12 +107,12 @@ async def test_files_wait_for_attachment_ready(max_app: App, max_ctl: MaxEmulato
 
 async def test_config_people_bound_once_per_messenger(max_app: App) -> None:
     """The config's MAX ids make people with those roles; a director named by VK and MAX id is one person."""
-    from bot.app import _sync_config_people
+    from bot.live_schools import sync_config_people
 
     settings = max_app.settings.model_copy(update={"schools": [max_app.settings.schools[0].model_copy(
         update={"director_vk_id": 1001})]})
-    await _sync_config_people(settings, max_app.deps.people)
-    await _sync_config_people(settings, max_app.deps.people)
+    await sync_config_people(settings, max_app.deps.people)
+    await sync_config_people(settings, max_app.deps.people)
     [director] = await max_app.deps.people.by_max_id(DIRECTOR)
     assert director.role is Role.DIRECTOR and director.vk_id == 1001
     assert [p.id for p in await max_app.deps.people.by_vk_id(1001)] == [director.id]

@@ -67,3 +67,56 @@ async def test_a_messenger_that_does_not_run_gets_nothing() -> None:
     assert not answer.ok and answer.error == "MAX не подключён: нет ключа" and vk.bulk == []
     await routed.enqueue_in(None, [_message(6, Messenger.VK), _message(7, Messenger.MAX)])
     assert [m.peer_id for m in vk.staged] == [6]
+
+
+class VkSender(Sender):
+    """A fake VK community that also uploads."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(Messenger.VK)
+        self.name = name
+
+    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+        return f"doc:{self.name}:{peer_id}"
+
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+        return f"photo:{self.name}:{peer_id}"
+
+
+async def test_a_schools_messages_and_uploads_go_through_the_bot_it_names() -> None:
+    """School «s» names the «south» community: its messages, replies and uploads go there; the others (and
+    messages without a school) through the first; a start-up resume covers every bot."""
+    north, south, mx = VkSender("north"), VkSender("south"), Sender(Messenger.MAX)
+
+    def bot_of(messenger: str, org_id: str | None) -> str:
+        return "south" if org_id == "s" else "north"
+
+    routed = RoutedOutbound(north, {Messenger.MAX: mx}, bot_of=bot_of)  # type: ignore[arg-type]
+    routed.attach_vk_bot("south", south)  # type: ignore[arg-type]
+    school = [m.model_copy(update={"org_id": org}) for m, org in
+              ((_message(1, Messenger.VK), "s"), (_message(2, Messenger.VK), "n"), (_message(3, Messenger.VK), None),
+               (_message(4, Messenger.MAX), "s"))]
+    answers = await routed.send_bulk(school)
+    assert [a.peer_id for a in answers] == [1, 2, 3, 4]
+    assert [m.peer_id for m in south.bulk] == [1] and [m.peer_id for m in north.bulk] == [2, 3]
+    assert [m.peer_id for m in mx.bulk] == [4]
+    await routed.enqueue_in(None, school[:2])
+    assert [m.peer_id for m in south.staged] == [1] and [m.peer_id for m in north.staged] == [2]
+    assert await routed.upload_document(7, b"x", "a.xlsx", org_id="s") == "doc:south:7"
+    assert await routed.upload_photo(7, b"x", "a.png") == "photo:north:7"
+    assert await routed.resume() == 3
+
+
+def test_a_school_is_talked_to_through_the_port_of_its_bot() -> None:
+    """`port_of`: the port of the bot the school names, else the messenger's first; a plain mapping has one."""
+    from bot.messaging.delivery import MessengerPorts, port_of
+
+    first, south, max_port = object(), object(), object()
+    ports = MessengerPorts({Messenger.VK: first, Messenger.MAX: max_port},  # type: ignore[dict-item]
+                           bot_of=lambda messenger, org: "south" if org == "s" else "north")
+    ports.attach_bot(Messenger.VK, "south", south)  # type: ignore[arg-type]
+    assert port_of(ports, Messenger.VK, "s") is south
+    assert port_of(ports, Messenger.VK, "n") is first and port_of(ports, Messenger.VK, None) is first
+    assert port_of(ports, Messenger.MAX, "s") is max_port
+    assert port_of({Messenger.VK: first}, Messenger.VK, "s") is first  # type: ignore[dict-item]
+    assert port_of(ports, Messenger.VK, "s") is not None and port_of({}, Messenger.MAX, "s") is None

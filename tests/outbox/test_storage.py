@@ -29,6 +29,22 @@ async def test_enqueue_ignores_known_keys(db: Database) -> None:
     assert await repo.counts() == {"pending": 3}
 
 
+async def test_each_bot_reads_only_its_rows(db: Database) -> None:
+    """A row records the bot that sends it; pending() and counts() with `bots` see only those bots' rows
+    (rows stored without a bot are the single form's, "main")."""
+    repo = OutboxRepo(db)
+    await repo.enqueue([_msg("old"), _msg("n1").model_copy(update={"bot": "north"}),
+                        _msg("s1").model_copy(update={"bot": "south"}),
+                        _msg("m1").model_copy(update={"bot": "south", "messenger": "max"})])
+    assert [r.idem_key for r in await repo.pending(bots=("north", "main"))] == ["old", "n1"]
+    assert [r.idem_key for r in await repo.pending(bots=("south",))] == ["s1"]
+    assert [r.idem_key for r in await repo.pending(messenger="max", bots=("south",))] == ["m1"]
+    assert [r.idem_key for r in await repo.pending()] == ["old", "n1", "s1"]
+    assert await repo.counts("vk", bots=("south",)) == {"pending": 1}
+    assert await repo.counts(bots=("south",)) == {"pending": 2}
+    assert await repo.counts("vk") == {"pending": 3}
+
+
 async def test_pending_pages_by_id(db: Database) -> None:
     """pending() returns pending rows after a cursor, oldest first."""
     repo = OutboxRepo(db)
@@ -93,3 +109,12 @@ async def test_rearm_failed_only(db: Database) -> None:
     after = await repo.by_keys(["f", "u", "s"])
     assert (after["f"].status, after["f"].attempts) == ("pending", 0)
     assert after["u"].status == "unreachable" and after["s"].status == "sent"
+
+
+async def test_a_persons_dialog_is_kept_per_max_bot(db: Database) -> None:
+    """Each MAX bot has its own dialog with a person: remembering one leaves the other's alone."""
+    repo = OutboxRepo(db)
+    await repo.set_dialog(5, 77)
+    await repo.set_dialog(5, 88, "south")
+    await repo.set_dialog(5, 79)
+    assert (await repo.dialog_of(5), await repo.dialog_of(5, "south"), await repo.dialog_of(5, "north")) == (79, 88, None)

@@ -88,3 +88,20 @@ async def test_regional_official_gets_every_school(talk: Talk) -> None:
     assert text.startswith("Сводка по региону: Энская область, 3 школы")
     assert "МБОУ СОШ № 1 (Северный)" in text and "МБОУ СОШ № 3 (Южный)" in text
     assert len(text) <= 4000 and files == 1
+
+
+@pytest.mark.parametrize("talk", ["vk", "max"], indirect=True)
+async def test_region_and_district_are_roles_of_their_own(talk: Talk) -> None:
+    """The regional official acts as REGION, the bound one as DISTRICT (the roster keeps both as officials;
+    [[district.officials]] decides): each gets their own role's help."""
+    from bot.domain.models import Role
+    from bot.messaging.events import Identity, Messenger
+
+    messenger, n = (Messenger.VK, 0) if isinstance(talk, VkTalk) else (Messenger.MAX, 1)
+    regional, southern = (Identity(messenger=messenger, external_id=who[n]) for who in (REGIONAL, SOUTHERN))
+    text, _ = await _ask(talk, REGIONAL, "помощь", files=0)
+    assert text.startswith("Что я умею для управления образования региона:")
+    text, _ = await _ask(talk, SOUTHERN, "помощь", files=0)
+    assert text.startswith("Что я умею для управления образования:")
+    assert [p.role for p in await talk.app.deps.access.whois(regional)] == [Role.REGION]
+    assert [p.role for p in await talk.app.deps.access.whois(southern)] == [Role.DISTRICT]

@@ -36,12 +36,12 @@ class FakeOutbound:
         self.bulk.extend(messages)
         return [Delivery(peer_id=m.peer_id, ok=True) for m in messages]
 
-    async def upload_photo(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         assert data.startswith(b"\x89PNG")
         self.uploads.append(("photo", peer_id, filename))
         return f"photo1_{peer_id}"
 
-    async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
+    async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         assert data.startswith(b"PK")
         self.uploads.append(("doc", peer_id, filename))
         return f"doc1_{peer_id}"
