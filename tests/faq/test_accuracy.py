@@ -112,12 +112,15 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
     # then tuned on in round five.
     "faq_heldout17d.tsv": (0.92, 0.93),
+    # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
+    # then tuned on in round six.
+    "faq_heldout17e.tsv": (0.89, 0.88),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
     "faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv", "faq_holdout.tsv",
     "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
-    "faq_heldout17c.tsv", "faq_heldout17d.tsv",
+    "faq_heldout17c.tsv", "faq_heldout17d.tsv", "faq_heldout17e.tsv",
 )
 
 
