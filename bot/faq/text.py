@@ -279,6 +279,21 @@ _FUNCTION_TAGS = frozenset({"NPRO", "Apro", "PRCL", "CONJ", "PREP", "INTJ", "NUM
 
 
 @lru_cache(maxsize=65536)
+def _readings(token: str) -> tuple[str, ...]:
+    """Normal forms of the dictionary readings of `token` after the first one."""
+    return tuple(
+        str(p.normal_form).replace("ё", "е")
+        for p in morph().parse(token)[1:]
+        if p.is_known and not any(t in p.tag for t in _FUNCTION_TAGS)
+    )
+
+
+def _known_reading(token: str, known: Mapping[str, str]) -> str | None:
+    """A later reading of `token` whose normal form is one of `known` words, if any."""
+    return next((r for r in _readings(token) if r in known), None)
+
+
+@lru_cache(maxsize=65536)
 def is_function_word(word: str) -> bool:
     """Whether a (lemmatized) Cyrillic word is a pronoun, particle or the like."""
     if not _CYRILLIC_RE.search(word):
@@ -347,6 +362,10 @@ class Vocabulary:
     def _repair(self, token: str) -> str:
         """Lemma of `token`, guessing the intended word when pymorphy3 does not know it."""
         guess = lemma(token)
+        if guess not in self._known and _CYRILLIC_RE.search(token) and not is_function_word(guess):
+            # An ambiguous form takes the reading the knowledge base uses: «перешли» is
+            # «перейти» here, not «переслать».
+            guess = _known_reading(token, self._known) or guess
         if guess.startswith("не") and guess not in self._known and len(token) > 5:
             # «неподтвержденный», «неактивный»: the negation is a stop word anyway.
             rest = token[2:]
