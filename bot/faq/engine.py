@@ -17,7 +17,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.clauses import ANAPHORA, asks, marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import ANAPHORA, WANTS, asks, marked_clauses, question_clause, split_clauses
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.render import render
@@ -298,6 +298,9 @@ class FaqEngine:
         # A last clause without a content word («что не так и как быть?») asks about the whole
         # story, not about the clause just before it.
         vague = not self.vocab.features(clauses[last])
+        # «…хочу, чтобы писала только я… как это настроить?»: the clause that states the want
+        # is what the pointing question asks about.
+        pointing = vague or bool(ANAPHORA & set(self.vocab.lemmas(clauses[last])))
         parts = [(c, n == last, True, n > last, n in marked) for n, c in enumerate(clauses)] + [
             (f"{a}, {b}", n + 1 == last and not vague, False, n > last,
              n in marked or (n + 1 in marked and not (vague and n + 1 == last)))
@@ -317,7 +320,7 @@ class FaqEngine:
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
             asking = is_last or (
                 not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
-            )
+            ) or (single and pointing and not tail and bool(WANTS & set(part_words)))
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing

@@ -412,3 +412,13 @@ def test_a_vague_last_question_asks_about_the_whole_story(engine: FaqEngine) -> 
         "на телефоне ребёнка, где у него открыт профиль. Как быть?"
     )
     assert engine.ask(question).topic == "invite"
+
+
+def test_pointing_question_asks_about_the_stated_want(engine: FaqEngine) -> None:
+    """«…хочу, чтобы писала только я… Как это настроить?»: the last clause points back, so the
+    clause that states the want is the question, not the story's other words."""
+    answer = engine.ask(
+        "Веду 3 «А». Хочу, чтобы в родительском чате писала только я, а родители читали "
+        "новости, потому что они там спорят. Как это настроить?"
+    )
+    assert (answer.topic, answer.kind) == ("class_chats", "answer")
