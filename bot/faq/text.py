@@ -176,6 +176,9 @@ STOP_WORDS: frozenset[str] = frozenset(
         "ладно",
         "типа",
         "вроде",
+        "видимо",
+        "наверное",
+        "похоже",
         # Colloquial fillers: «чё там у меня», «щас», «короче».
         "че",
         "чо",
@@ -281,11 +284,11 @@ _FUNCTION_TAGS = frozenset({"NPRO", "Apro", "PRCL", "CONJ", "PREP", "INTJ", "NUM
 @lru_cache(maxsize=65536)
 def _readings(token: str) -> tuple[str, ...]:
     """Normal forms of the dictionary readings of `token` after the first one."""
-    return tuple(
-        str(p.normal_form).replace("ё", "е")
-        for p in morph().parse(token)[1:]
-        if p.is_known and not any(t in p.tag for t in _FUNCTION_TAGS)
-    )
+    parses = morph().parse(token)
+    # A form that can be a function word or a parenthetical («видимо», «чем») is one.
+    if any(t in p.tag for p in parses for t in (*_FUNCTION_TAGS, "Prnt")):
+        return ()
+    return tuple(str(p.normal_form).replace("ё", "е") for p in parses[1:] if p.is_known)
 
 
 def _known_reading(token: str, known: Mapping[str, str]) -> str | None:
