@@ -366,15 +366,7 @@ class FaqEngine:
             if index in combined and avoided & words:
                 combined[index] *= REQUIRES_PENALTY
         distinct = set(features)
-        # Words no topic uses lower the confidence; words that only off-topic phrasings use
-        # («зарплата», «отпуск») are evidence against every topic and count more.
-        covered = sum(1 for f in distinct if f in self._topic_words)
-        against = sum(
-            OFFTOPIC_WORD_COST if f in self._offtopic_words else 1.0
-            for f in distinct
-            if f not in self._topic_words
-        )
-        coverage = covered / (covered + against) if covered else 0.0
+        coverage = self.coverage(distinct)
         factor = coverage**COVERAGE_POWER
         offtopic = combined.pop(self._offtopic, 0.0) if self._offtopic is not None else 0.0
         if offtopic > 0:
@@ -390,6 +382,21 @@ class FaqEngine:
         return [
             (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
         ]
+
+    def coverage(self, features: set[str]) -> float:
+        """Share of the question's content lemmas the knowledge base speaks about.
+
+        Words no topic uses lower it; words that only off-topic phrasings use («зарплата»,
+        «отпуск») are evidence against every topic and count more; a pronoun or particle no
+        topic uses («никто») is no evidence either way.
+        """
+        covered = sum(1 for f in features if f in self._topic_words)
+        against = sum(
+            OFFTOPIC_WORD_COST if f in self._offtopic_words else 1.0
+            for f in features
+            if f not in self._topic_words and not is_function_word(f)
+        )
+        return covered / (covered + against) if covered else 0.0
 
     def _weight(self, feature: str, context: frozenset[str], *, side_words: bool = True) -> float:
         """A question word's weight: rarer across topics is heavier; words of a rambling

@@ -422,3 +422,12 @@ def test_pointing_question_asks_about_the_stated_want(engine: FaqEngine) -> None
         "новости, потому что они там спорят. Как это настроить?"
     )
     assert (answer.topic, answer.kind) == ("class_chats", "answer")
+
+
+def test_coverage_ignores_pronouns_no_topic_uses(engine: FaqEngine) -> None:
+    """«…чтобы никто не потерялся»: «никто» says nothing against the question, an unknown
+    content word does, and a word only off-topic talk uses counts more."""
+    base = {"перенести", "чат", "viber"}
+    assert engine.coverage(base | {"никто"}) == engine.coverage(base) == 1.0
+    assert engine.coverage(base | {"потеряться"}) == 0.75
+    assert engine.coverage(base | {"зарплата"}) < 0.75
