@@ -268,11 +268,18 @@ def normalize(text: str) -> str:
     return " ".join(tokenize(text))
 
 
+#: Forms whose first pymorphy3 reading is wrong in questions to the bot: «данные» is the
+#: noun (data), not the participle of «дать» (which would read «где эти данные» as giving).
+_LEMMAS = {"данные": "данные"}
+
+
 @lru_cache(maxsize=65536)
 def lemma(token: str) -> str:
     """Normal form of one normalized token, with ё→е; digits and Latin kept as they are."""
     if not _CYRILLIC_RE.search(token):
         return token
+    if token in _LEMMAS:
+        return _LEMMAS[token]
     return str(morph().parse(token)[0].normal_form).replace("ё", "е")
 
 

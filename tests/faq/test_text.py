@@ -107,3 +107,11 @@ def test_school_shift_is_not_a_change(engine: FaqEngine) -> None:
     """«вторая смена» is the school's timetable, not «поменять»: it stays off-topic."""
     assert "поменять" not in engine.vocab.features("во сколько вторая смена")
     assert engine.ask("когда у второй смены начинаются уроки").kind == "unknown"
+
+
+def test_data_is_not_giving(engine: FaqEngine) -> None:
+    """«эти данные» is the noun (data) in every case, not the participle of «дать»;
+    «дай человека» asks for a person."""
+    assert lemma("данные") == lemma("данных") == "данные"
+    assert "дать" not in engine.vocab.features("откуда эти данные")
+    assert engine.vocab.features("дай человека") == ["связаться"]
