@@ -41,6 +41,16 @@ ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"
 WANTS = frozenset({"хотеть", "нужно"})
 
 
+#: A clause of only these words hedges what follows: «Может, нужно создать классы?».
+_HEDGES = frozenset({"может", "быть", "наверное", "или", "а"})
+
+
+def hedges(clause: str) -> bool:
+    """Whether `clause` is only a hedge («может», «может быть», «или»)."""
+    words = clause.lower().split()
+    return bool(words) and "может" in words and all(w in _HEDGES for w in words)
+
+
 #: A comma before a purpose, cause, relative or «что» clause does not end the question: «как дать им
 #: ссылку, чтобы они подключились» asks one thing.
 _SUBORDINATE_RE = re.compile(

@@ -17,7 +17,15 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.clauses import ANAPHORA, WANTS, asks, marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import (
+    ANAPHORA,
+    WANTS,
+    asks,
+    hedges,
+    marked_clauses,
+    question_clause,
+    split_clauses,
+)
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.render import render
@@ -39,6 +47,7 @@ from bot.faq.tuning import (
     ENTRY_EXAMPLE_WEIGHT,
     EXAMPLE_WEIGHT,
     FUZZ_WEIGHT,
+    GUESS_WEIGHT,
     INTENT_MIN_IDF,
     KEYWORD_REPEAT,
     LONG_MESSAGE_WORDS,
@@ -260,6 +269,9 @@ class FaqEngine:
         # «…хочу, чтобы писала только я… как это настроить?»: the clause that states the want
         # is what the pointing question asks about.
         pointing = vague or bool(ANAPHORA & set(self.vocab.lemmas(clauses[last])))
+        # «…статус не меняется. Может, нужно создать классы?» guesses at a cause: the guess
+        # weighs less, and the problem told just before the hedge asks too.
+        guess = last > 1 and hedges(clauses[last - 1])
         parts = [(c, n == last, True, n > last, n in marked) for n, c in enumerate(clauses)] + [
             (f"{a}, {b}", n + 1 == last and not vague, False, n > last,
              n in marked or (n + 1 in marked and not (vague and n + 1 == last)))
@@ -279,7 +291,9 @@ class FaqEngine:
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
             asking = is_last or (
                 not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
-            ) or (single and pointing and not tail and bool(WANTS & set(part_words)))
+            ) or (single and pointing and not tail and bool(WANTS & set(part_words))) or (
+                guess and single and part == clauses[last - 2]
+            )
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing
@@ -289,6 +303,8 @@ class FaqEngine:
             ):
                 continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
+            if guess and is_last:
+                factor *= GUESS_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
                 score *= factor
                 if score > best.get(topic_id, 0.0):
@@ -307,8 +323,10 @@ class FaqEngine:
             if not asks(last):
                 continue
             asked = {w for w in last if w not in STOP_WORDS}
-            if ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
-                # «…, как это сделать?»: the question is in the story, which keeps its weight.
+            guess = index > 0 and hedges(clauses[index - 1])
+            if guess or ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
+                # «…, как это сделать?», «…, может, нужно …?»: the question is in the story,
+                # which keeps its weight.
                 continue
             before = {w for n, c in enumerate(clauses) if n != index for w in self.vocab.features(c)}
             return frozenset(before - asked)

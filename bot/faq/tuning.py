@@ -63,6 +63,9 @@ PART_WEIGHT = 0.9
 #: A further factor for a clause that does not ask anything (the story around the question).
 #: 0 skips such clauses: scoring them (at 0.7) changed nothing on the tuning sets and cost time.
 STORY_WEIGHT = 0.0
+#: Factor for a last clause that follows a hedge («Может, нужно создать классы?»): a guess
+#: at the cause weighs less than the story's problem.
+GUESS_WEIGHT = 0.7
 #: A word carries the intent of a clause when few topics use it (spread IDF at least this):
 #: «как мне туда попасть» asks something, «как это сделать в максе» refers to the story.
 INTENT_MIN_IDF = 1.15

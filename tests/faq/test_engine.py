@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
-from bot.faq.clauses import asks, marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import asks, hedges, marked_clauses, question_clause, split_clauses
 
 ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
@@ -431,3 +431,19 @@ def test_coverage_ignores_pronouns_no_topic_uses(engine: FaqEngine) -> None:
     assert engine.coverage(base | {"никто"}) == engine.coverage(base) == 1.0
     assert engine.coverage(base | {"потеряться"}) == 0.75
     assert engine.coverage(base | {"зарплата"}) < 0.75
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "У нас сельская школа, все учителя зарегистрированы, но организация так и висит неактивной. "
+        "Может, надо создать чаты классов?",
+        "Школа небольшая, всех учителей добавили, а статус всё ещё не «Активен». Может быть, нужно "
+        "пригласить родителей?",
+    ],
+)
+def test_a_guessed_cause_weighs_less_than_the_problem(engine: FaqEngine, question: str) -> None:
+    """«…статус не «Активен». Может, нужно …?» guesses at a cause: the problem is the question."""
+    assert hedges("Может") and hedges("может быть") and not hedges("может ли учитель")
+    answer = engine.ask(question)
+    assert (answer.topic, answer.kind) == ("org_status", "answer")
