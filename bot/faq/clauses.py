@@ -33,7 +33,22 @@ def asks(words: Sequence[str]) -> bool:
 #: Third-person pronouns and «туда», «там»: a clause with one («как их туда добавить») points
 #: back to the story for its object or place, so the story keeps its weight and the clause is
 #: not scored alone.
-ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там"})
+ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там", "это"})
+
+
+#: Words that state what the asker wants: «хочу, чтобы писала только я» is the question
+#: when the message ends with one that points back to it («как это настроить?»).
+WANTS = frozenset({"хотеть", "нужно"})
+
+
+#: A clause of only these words hedges what follows: «Может, нужно создать классы?».
+_HEDGES = frozenset({"может", "быть", "наверное", "или", "а"})
+
+
+def hedges(clause: str) -> bool:
+    """Whether `clause` is only a hedge («может», «может быть», «или»)."""
+    words = clause.lower().split()
+    return bool(words) and "может" in words and all(w in _HEDGES for w in words)
 
 
 #: A comma before a purpose, cause, relative or «что» clause does not end the question: «как дать им

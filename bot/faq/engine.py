@@ -3,8 +3,8 @@
 Scoring: each topic is a bag of lemmas from its title, keywords and examples, weighted by
 how few topics use the lemma (IDF over topics). A question scores against both the whole
 topic (cosine with the bag) and its closest single example (cosine with that example);
-the mix is the confidence. Below `UNKNOWN_BELOW` the bot does not know; when the second
-topic is close to the first it offers both as buttons.
+the mix is the confidence (thresholds and weights: bot/faq/tuning.py). Below `UNKNOWN_BELOW`
+the bot does not know; when the second topic is close to the first it offers both as buttons.
 """
 
 from __future__ import annotations
@@ -17,7 +17,15 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from bot.faq.clauses import ANAPHORA, asks, marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import (
+    ANAPHORA,
+    WANTS,
+    asks,
+    hedges,
+    marked_clauses,
+    question_clause,
+    split_clauses,
+)
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.render import render
@@ -30,76 +38,36 @@ from bot.faq.reply import (
     clarifying_question,
 )
 from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, phrase_keys
-
-#: Below this confidence the bot says it does not know. Calibrated on eval+dev+unseen2: the
-#: best non-Сферум question scored 0.24, the worst real one 0.29; this sits mid-gap.
-UNKNOWN_BELOW = 0.26
-#: A runner-up scoring at least this share of the best one makes the bot ask to choose.
-#: (0.93 → 0.95 in round three: of the eight questions on the public sets it stopped asking
-#: about, six had the best topic right.)
-CHOOSE_RATIO = 0.95
-#: At or above this confidence the bot answers even when a runner-up is close: both
-#: topics match well, and the best one is right far more often than not.
-SURE_ABOVE = 0.5
-#: A runner-up this close (within 0.2 %) is a tie whatever the confidence: the bot asks rather than
-#: flips a coin. («звонить через браузер с компьютера», calls 0.642 vs web_version 0.640, stays an answer.)
-TIE_RATIO = 0.998
-#: Runners-up below this share of the best one are not offered at all.
-ALTERNATIVE_RATIO = 0.6
-MAX_CHOICES = 3
-#: Weight of the closest-example cosine against the whole-topic cosine.
-EXAMPLE_WEIGHT = 0.3
-KEYWORD_REPEAT = 2
-#: Weight of the closest phrasing against the whole entry when picking an entry in a topic.
-ENTRY_EXAMPLE_WEIGHT = 0.8
-#: Added to the topic's main (first) entry: when nothing points at a specific entry more
-#: than a little, the general answer is the safer one.
-MAIN_ENTRY_BONUS = 0.05
-#: Weight of the character 4-gram cosine (catches derived words: «активность» ~ «активный»).
-NGRAM_WEIGHT = 0.15
-#: Weight of the rapidfuzz similarity between the question's lemmas and the closest example.
-FUZZ_WEIGHT = 0.3
-#: IDF of a lemma no topic uses. Lower than a rare lemma's: unknown words are often fillers.
-UNSEEN_IDF = 1.0
-#: Confidence is scaled by (share of question lemmas the knowledge base knows) ** this:
-#: «как оформить отпуск» matches one word of a topic, but half the question is foreign.
-COVERAGE_POWER = 0.75
-#: A topic is dropped when the off-topic class scores above this share of it: the question
-#: is about school life (salary, timetable, meetings), not about Сферум.
-OFFTOPIC_WINS = 1.0
-#: Share of the off-topic score subtracted from a topic's score (a weak match to both
-#: falls below UNKNOWN_BELOW).
-OFFTOPIC_WEIGHT = 0.5
-#: How many unknown words one word used only by off-topic phrasings counts as.
-OFFTOPIC_WORD_COST = 2.0
-#: A word anchors a question to a topic against the off-topic class only when at most
-#: about half of the topics use it: «нужно», «я» tie a question to nothing in particular.
-ANCHOR_MIN_IDF = 0.6
-#: Document frequency of a word in a topic: this plus its use there relative to the topic
-#: that uses it most (capped at 1).
-SOFT_DF_FLOOR = 0.5
-#: Weight of words that only the opening clauses of a message use, when its last clause
-#: is a question (see FaqEngine._context_words).
-CONTEXT_WEIGHT = 0.5
-#: A message with at least this many content words is also scored clause by clause.
-LONG_MESSAGE_WORDS = 6
-#: A clause's score counts this much against the whole message's (a part is less evidence).
-PART_WEIGHT = 0.9
-#: A further factor for a clause that does not ask anything (the story around the question).
-#: 0 skips such clauses: scoring them (at 0.7) changed nothing on the tuning sets and cost time.
-STORY_WEIGHT = 0.0
-#: A word carries the intent of a clause when few topics use it (spread IDF at least this):
-#: «как мне туда попасть» asks something, «как это сделать в максе» refers to the story.
-INTENT_MIN_IDF = 1.15
-#: A stricter bar for the question as a whole: without a word this rare, a question is about
-#: its side word («сферум теперь только в максе?» is about MAX).
-SIDE_INTENT_MIN_IDF = 1.7
-#: Side words this light («макс», 0.3) name a topic of their own: in a question without an
-#: intent word they weigh fully. Milder ones («сферум», 0.6) stay light: they name the platform.
-SUBJECT_SIDE_WEIGHT = 0.5
-#: Score factor for a topic whose required words (Topic.requires) are all absent, or
-#: which the question names a word it avoids (Topic.avoids).
-REQUIRES_PENALTY = 0.5
+from bot.faq.tuning import (
+    ALTERNATIVE_RATIO,
+    ANCHOR_MIN_IDF,
+    CHOOSE_RATIO,
+    CONTEXT_WEIGHT,
+    COVERAGE_POWER,
+    ENTRY_EXAMPLE_WEIGHT,
+    EXAMPLE_WEIGHT,
+    FUZZ_WEIGHT,
+    GUESS_WEIGHT,
+    INTENT_MIN_IDF,
+    KEYWORD_REPEAT,
+    LONG_MESSAGE_WORDS,
+    MAIN_ENTRY_BONUS,
+    MAX_CHOICES,
+    NGRAM_WEIGHT,
+    OFFTOPIC_WEIGHT,
+    OFFTOPIC_WINS,
+    OFFTOPIC_WORD_COST,
+    PART_WEIGHT,
+    REQUIRES_PENALTY,
+    SIDE_INTENT_MIN_IDF,
+    SOFT_DF_FLOOR,
+    STORY_WEIGHT,
+    SUBJECT_SIDE_WEIGHT,
+    SURE_ABOVE,
+    TIE_RATIO,
+    UNKNOWN_BELOW,
+    UNSEEN_IDF,
+)
 
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
@@ -298,6 +266,12 @@ class FaqEngine:
         # A last clause without a content word («что не так и как быть?») asks about the whole
         # story, not about the clause just before it.
         vague = not self.vocab.features(clauses[last])
+        # «…хочу, чтобы писала только я… как это настроить?»: the clause that states the want
+        # is what the pointing question asks about.
+        pointing = vague or bool(ANAPHORA & set(self.vocab.lemmas(clauses[last])))
+        # «…статус не меняется. Может, нужно создать классы?» guesses at a cause: the guess
+        # weighs less, and the problem told just before the hedge asks too.
+        guess = last > 1 and hedges(clauses[last - 1])
         parts = [(c, n == last, True, n > last, n in marked) for n, c in enumerate(clauses)] + [
             (f"{a}, {b}", n + 1 == last and not vague, False, n > last,
              n in marked or (n + 1 in marked and not (vague and n + 1 == last)))
@@ -317,6 +291,8 @@ class FaqEngine:
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
             asking = is_last or (
                 not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
+            ) or (single and pointing and not tail and bool(WANTS & set(part_words))) or (
+                guess and single and part == clauses[last - 2]
             )
             if not asking and STORY_WEIGHT <= 0:
                 continue
@@ -327,6 +303,8 @@ class FaqEngine:
             ):
                 continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
+            if guess and is_last:
+                factor *= GUESS_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
                 score *= factor
                 if score > best.get(topic_id, 0.0):
@@ -345,8 +323,10 @@ class FaqEngine:
             if not asks(last):
                 continue
             asked = {w for w in last if w not in STOP_WORDS}
-            if ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
-                # «…, как это сделать?»: the question is in the story, which keeps its weight.
+            guess = index > 0 and hedges(clauses[index - 1])
+            if guess or ANAPHORA & set(last) or not any(self._carries_intent(w) for w in asked):
+                # «…, как это сделать?», «…, может, нужно …?»: the question is in the story,
+                # which keeps its weight.
                 continue
             before = {w for n, c in enumerate(clauses) if n != index for w in self.vocab.features(c)}
             return frozenset(before - asked)
@@ -404,15 +384,7 @@ class FaqEngine:
             if index in combined and avoided & words:
                 combined[index] *= REQUIRES_PENALTY
         distinct = set(features)
-        # Words no topic uses lower the confidence; words that only off-topic phrasings use
-        # («зарплата», «отпуск») are evidence against every topic and count more.
-        covered = sum(1 for f in distinct if f in self._topic_words)
-        against = sum(
-            OFFTOPIC_WORD_COST if f in self._offtopic_words else 1.0
-            for f in distinct
-            if f not in self._topic_words
-        )
-        coverage = covered / (covered + against) if covered else 0.0
+        coverage = self.coverage(distinct)
         factor = coverage**COVERAGE_POWER
         offtopic = combined.pop(self._offtopic, 0.0) if self._offtopic is not None else 0.0
         if offtopic > 0:
@@ -428,6 +400,21 @@ class FaqEngine:
         return [
             (self._ids[index], min(1.0, score * factor)) for index, score in ranked if score > 0
         ]
+
+    def coverage(self, features: set[str]) -> float:
+        """Share of the question's content lemmas the knowledge base speaks about.
+
+        Words no topic uses lower it; words that only off-topic phrasings use («зарплата»,
+        «отпуск») are evidence against every topic and count more; a pronoun or particle no
+        topic uses («никто») is no evidence either way.
+        """
+        covered = sum(1 for f in features if f in self._topic_words)
+        against = sum(
+            OFFTOPIC_WORD_COST if f in self._offtopic_words else 1.0
+            for f in features
+            if f not in self._topic_words and not is_function_word(f)
+        )
+        return covered / (covered + against) if covered else 0.0
 
     def _weight(self, feature: str, context: frozenset[str], *, side_words: bool = True) -> float:
         """A question word's weight: rarer across topics is heavier; words of a rambling

@@ -176,6 +176,9 @@ STOP_WORDS: frozenset[str] = frozenset(
         "ладно",
         "типа",
         "вроде",
+        "видимо",
+        "наверное",
+        "похоже",
         # Colloquial fillers: «чё там у меня», «щас», «короче».
         "че",
         "чо",
@@ -265,17 +268,39 @@ def normalize(text: str) -> str:
     return " ".join(tokenize(text))
 
 
+#: Forms whose first pymorphy3 reading is wrong in questions to the bot: «данные» is the
+#: noun (data), not the participle of «дать» (which would read «где эти данные» as giving).
+_LEMMAS = {"данные": "данные"}
+
+
 @lru_cache(maxsize=65536)
 def lemma(token: str) -> str:
     """Normal form of one normalized token, with ё→е; digits and Latin kept as they are."""
     if not _CYRILLIC_RE.search(token):
         return token
+    if token in _LEMMAS:
+        return _LEMMAS[token]
     return str(morph().parse(token)[0].normal_form).replace("ё", "е")
 
 
 #: Parts of speech (pymorphy3 tags) that never say what a question asks: pronouns
 #: («мы», «сам», «свой»), particles, conjunctions, prepositions, interjections, numerals.
 _FUNCTION_TAGS = frozenset({"NPRO", "Apro", "PRCL", "CONJ", "PREP", "INTJ", "NUMR", "PRED"})
+
+
+@lru_cache(maxsize=65536)
+def _readings(token: str) -> tuple[str, ...]:
+    """Normal forms of the dictionary readings of `token` after the first one."""
+    parses = morph().parse(token)
+    # A form that can be a function word or a parenthetical («видимо», «чем») is one.
+    if any(t in p.tag for p in parses for t in (*_FUNCTION_TAGS, "Prnt")):
+        return ()
+    return tuple(str(p.normal_form).replace("ё", "е") for p in parses[1:] if p.is_known)
+
+
+def _known_reading(token: str, known: Mapping[str, str]) -> str | None:
+    """A later reading of `token` whose normal form is one of `known` words, if any."""
+    return next((r for r in _readings(token) if r in known), None)
 
 
 @lru_cache(maxsize=65536)
@@ -347,6 +372,10 @@ class Vocabulary:
     def _repair(self, token: str) -> str:
         """Lemma of `token`, guessing the intended word when pymorphy3 does not know it."""
         guess = lemma(token)
+        if guess not in self._known and _CYRILLIC_RE.search(token) and not is_function_word(guess):
+            # An ambiguous form takes the reading the knowledge base uses: «перешли» is
+            # «перейти» here, not «переслать».
+            guess = _known_reading(token, self._known) or guess
         if guess.startswith("не") and guess not in self._known and len(token) > 5:
             # «неподтвержденный», «неактивный»: the negation is a stop word anyway.
             rest = token[2:]

@@ -72,6 +72,22 @@ with a right topic 152 → 170/182 (93.4 %); faq_heldout17c 151 → 155/160, 134
 faq_heldout17b (aggregate figures only) 129 → 131/138, 119 → 121/128; faq_unseen 112 → 113/115;
 no set lost a question or a direct answer.
 
+Round six (hE2): faq_heldout17e.tsv (200 questions written blind; 178/200 top-1 before round five,
+179/200 after, 160/180 direct right) became a tuning set. Its misses were read by kind and fixed in
+ways meant to carry over, never by adding its questions: an ambiguous word form takes the reading the
+knowledge base knows («перешли» → «перейти», never a function-word or parenthetical reading such as
+«чем», «видимо»); «данные» is data, not «дать»; a pronoun no topic uses («никто») no longer lowers
+coverage; a last question that points back («как это настроить?») asks about the clause that states
+the want («хочу, чтобы писала только я»); a question after a hedge («Может, нужно создать классы?»)
+guesses at a cause, so the problem told before it asks too; «видеть» weighs as usual (seeing a chat
+or a school is not privacy); school shifts, personal mail and page covers are off-topic; synonym data
+for who-writes-in-a-chat, «сделали меня сотрудником», a school missing from the list, activation,
+ratings of the worst schools, «в школе и в колледже»; a few phrasings (MAX vs VK, «засчитались ли
+мои», «чем плох телеграм», classes for a new school year). After it: faq_heldout17e 179 → 189/200
+top-1 (94.5 %), top-2 187 → 194, direct right 160 → 168/180 (93.3 %); faq_heldout17d 185 → 188/200,
+170 → 172/182; faq_heldout17c 155 → 156/160; faq_heldout17b (aggregate figures only) 131 → 132/138,
+121 → 122/128; faq_unseen3 direct 107 → 108/110; no set lost a question or a direct answer.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -96,7 +112,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_dev.tsv": (0.99, 0.99),
     "faq_unseen.tsv": (0.98, 0.97),
     "faq_unseen2.tsv": (0.99, 0.98),
-    "faq_unseen3.tsv": (0.97, 0.97),
+    "faq_unseen3.tsv": (0.97, 0.98),
     "faq_max.tsv": (0.94, 0.95),
     "faq_colloquial.tsv": (1.0, 1.0),
     # Measured once after round one (114/128, 103/118), then tuned on in round two.
@@ -104,20 +120,23 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_probe17.tsv": (0.95, 0.97),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
     # never tuned on: its misses are not printed.
-    "faq_heldout17b.tsv": (0.94, 0.94),
+    "faq_heldout17b.tsv": (0.95, 0.95),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.97, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
-    "faq_heldout17c.tsv": (0.96, 0.95),
+    "faq_heldout17c.tsv": (0.97, 0.95),
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
     # then tuned on in round five.
-    "faq_heldout17d.tsv": (0.92, 0.93),
+    "faq_heldout17d.tsv": (0.94, 0.94),
+    # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
+    # then tuned on in round six.
+    "faq_heldout17e.tsv": (0.94, 0.93),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
     "faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv", "faq_holdout.tsv",
     "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
-    "faq_heldout17c.tsv", "faq_heldout17d.tsv",
+    "faq_heldout17c.tsv", "faq_heldout17d.tsv", "faq_heldout17e.tsv",
 )
 
 
@@ -183,3 +202,6 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # phrasings («роль не та как исправить») with examples; none may be added.
     blind = {q for _, q in read_eval_file(TESTS / "faq_heldout17d.tsv", engine.topics)}
     assert len((examples | phrasings) & blind) <= 3
+    # Round six tuned on faq_heldout17e.tsv without adding any of its questions.
+    blind = {q for _, q in read_eval_file(TESTS / "faq_heldout17e.tsv", engine.topics)}
+    assert not (examples | phrasings) & blind

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.faq import SPEC_TOPIC_IDS, FaqEngine
-from bot.faq.clauses import asks, marked_clauses, question_clause, split_clauses
+from bot.faq.clauses import asks, hedges, marked_clauses, question_clause, split_clauses
 
 ENTRIES_TSV = Path(__file__).resolve().parent.parent / "faq_entries.tsv"
 
@@ -412,3 +412,38 @@ def test_a_vague_last_question_asks_about_the_whole_story(engine: FaqEngine) -> 
         "на телефоне ребёнка, где у него открыт профиль. Как быть?"
     )
     assert engine.ask(question).topic == "invite"
+
+
+def test_pointing_question_asks_about_the_stated_want(engine: FaqEngine) -> None:
+    """«…хочу, чтобы писала только я… Как это настроить?»: the last clause points back, so the
+    clause that states the want is the question, not the story's other words."""
+    answer = engine.ask(
+        "Веду 3 «А». Хочу, чтобы в родительском чате писала только я, а родители читали "
+        "новости, потому что они там спорят. Как это настроить?"
+    )
+    assert (answer.topic, answer.kind) == ("class_chats", "answer")
+
+
+def test_coverage_ignores_pronouns_no_topic_uses(engine: FaqEngine) -> None:
+    """«…чтобы никто не потерялся»: «никто» says nothing against the question, an unknown
+    content word does, and a word only off-topic talk uses counts more."""
+    base = {"перенести", "чат", "viber"}
+    assert engine.coverage(base | {"никто"}) == engine.coverage(base) == 1.0
+    assert engine.coverage(base | {"потеряться"}) == 0.75
+    assert engine.coverage(base | {"зарплата"}) < 0.75
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "У нас сельская школа, все учителя зарегистрированы, но организация так и висит неактивной. "
+        "Может, надо создать чаты классов?",
+        "Школа небольшая, всех учителей добавили, а статус всё ещё не «Активен». Может быть, нужно "
+        "пригласить родителей?",
+    ],
+)
+def test_a_guessed_cause_weighs_less_than_the_problem(engine: FaqEngine, question: str) -> None:
+    """«…статус не «Активен». Может, нужно …?» guesses at a cause: the problem is the question."""
+    assert hedges("Может") and hedges("может быть") and not hedges("может ли учитель")
+    answer = engine.ask(question)
+    assert (answer.topic, answer.kind) == ("org_status", "answer")

@@ -90,3 +90,28 @@ def test_canonical_form_of_several_words_keeps_them() -> None:
     """«не вижу своей школы» is looking for the school: the school stays a word of the question."""
     vocab = Vocabulary({"найти школа": ["не видеть свой школа"]})
     assert vocab.features("не вижу своей школы") == ["найти", "школа"]
+
+
+def test_ambiguous_form_takes_the_reading_the_vocabulary_knows() -> None:
+    """«перешли» is «переслать» first for pymorphy3, «перейти» for a vocabulary that knows
+    moving; a function-word reading («чем» as «что») is never taken."""
+    vocab = Vocabulary({"перенести": ["перейти"]})
+    assert vocab.features("родители перешли") == ["родитель", "переслать"]
+    vocab.learn(["перейти в макс"])
+    assert vocab.features("родители перешли") == ["родитель", "перенести"]
+    vocab.learn(["что"])
+    assert "что" not in vocab.lemmas("чем плох")
+
+
+def test_school_shift_is_not_a_change(engine: FaqEngine) -> None:
+    """«вторая смена» is the school's timetable, not «поменять»: it stays off-topic."""
+    assert "поменять" not in engine.vocab.features("во сколько вторая смена")
+    assert engine.ask("когда у второй смены начинаются уроки").kind == "unknown"
+
+
+def test_data_is_not_giving(engine: FaqEngine) -> None:
+    """«эти данные» is the noun (data) in every case, not the participle of «дать»;
+    «дай человека» asks for a person."""
+    assert lemma("данные") == lemma("данных") == "данные"
+    assert "дать" not in engine.vocab.features("откуда эти данные")
+    assert engine.vocab.features("дай человека") == ["связаться"]
