@@ -167,6 +167,17 @@ class _Progress:
         self.callback = callback
 
 
+class OutboxClaimsPort(Protocol):
+    """`storage.claims.OutboxClaims`: this worker's claims on outbox rows."""
+
+    async def claim(self, messenger: str, *, after_id: int = 0, limit: int = 1000,
+                    statuses: Sequence[str] = ("pending",)) -> list[Any]: ...
+
+    async def release(self, row_ids: Sequence[int]) -> None: ...
+
+    async def held_elsewhere(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> int: ...
+
+
 class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     """What VK's and MAX's outbox senders share: store a bulk send's rows, drain the outbox until
     nothing is left to try (waiting longer after each pass that left some), count the finished rows
@@ -183,6 +194,12 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     _sleep: Callable[[float], Awaitable[Any]]
     # A caller's progress is told when the count of finished rows passes a multiple of this (and at the end).
     progress_every = 1
+    # Several workers on PostgreSQL: `storage.claims.OutboxClaims` of this worker (None: this process
+    # alone sends the outbox, as on SQLite).
+    claims: OutboxClaimsPort | None = None
+    # The messenger whose outbox rows this sender drains, and the statuses it still has to finish.
+    messenger_name = "vk"
+    unfinished: tuple[str, ...] = ("pending",)
 
     def _init_outbox(self) -> None:
         self._drain_lock = asyncio.Lock()
@@ -239,9 +256,14 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
         """Pass over the outbox until nothing is left to try; after a pass that left some, wait longer."""
         async with self._drain_lock:
             round_no = 0
-            while await self._pass():
+            while await self._pass() or await self._held_elsewhere():
                 round_no += 1
                 await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
+
+    async def _held_elsewhere(self) -> bool:
+        """Whether another worker still holds unfinished rows (a caller waits for them to be told how they went;
+        if that worker dies, its rows come back after the lease and this one sends them)."""
+        return self.claims is not None and await self.claims.held_elsewhere(self.messenger_name, self.unfinished) > 0
 
     async def _finished(self, keys: Sequence[str]) -> None:
         """Rows finished (sent, or given up): each caller whose rows they are hears of its progress."""

@@ -1,0 +1,69 @@
+"""Outbox claims on a real PostgreSQL: disjoint pages, leases that end, rows given back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from storage.claims import OutboxClaims
+from storage.outbox import NewOutboxMessage, OutboxRepo
+from storage.pg import PgDatabase
+
+
+@pytest.fixture
+async def pg(pg_url: str) -> AsyncIterator[PgDatabase]:
+    database = await PgDatabase.open(pg_url)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def _fill(db: PgDatabase, count: int) -> None:
+    await OutboxRepo(db).enqueue([NewOutboxMessage(idem_key=f"k{i}", peer_id=i, message="м") for i in range(count)])
+
+
+async def test_two_workers_claiming_at_once_get_disjoint_rows(pg: PgDatabase, pg_url: str) -> None:
+    """Two processes' claims at the same moment (two pools) never share a row, and together take all."""
+    other = await PgDatabase.open(pg_url)
+    try:
+        await _fill(pg, 200)
+        claims = [OutboxClaims(pg, "a"), OutboxClaims(other, "b"), OutboxClaims(pg, "c"), OutboxClaims(other, "d")]
+        pages = await asyncio.gather(*(c.claim("vk", limit=60) for c in claims))
+        ids = [r.id for page in pages for r in page]
+        assert len(ids) == len(set(ids)) == 200
+        late = OutboxClaims(pg, "e")
+        assert await late.claim("vk") == [], "a row another worker holds was claimed"
+        assert await late.held_elsewhere("vk") == 200
+        assert await claims[0].held_elsewhere("vk") == 200 - len(pages[0])
+    finally:
+        await other.close()
+
+
+async def test_a_dead_workers_rows_come_back_after_its_lease(pg: PgDatabase) -> None:
+    """Rows of a worker that stopped renewing are free once the lease ended, not before."""
+    await _fill(pg, 5)
+    clock = [1_000_000]
+    dead = OutboxClaims(pg, "dead", lease=30, clock_ms=lambda: clock[0])
+    alive = OutboxClaims(pg, "alive", lease=30, clock_ms=lambda: clock[0])
+    assert len(await dead.claim("vk")) == 5
+    assert await alive.claim("vk") == []
+    clock[0] += 29_000
+    assert await alive.claim("vk") == []
+    clock[0] += 2_000
+    assert [r.idem_key for r in await alive.claim("vk")] == [f"k{i}" for i in range(5)]
+    assert await alive.held_elsewhere("vk") == 0
+
+
+async def test_released_rows_are_free_at_once_and_finished_rows_are_never_claimed(pg: PgDatabase) -> None:
+    """A page given back is anyone's; a sent row is nobody's."""
+    await _fill(pg, 4)
+    a, b = OutboxClaims(pg, "a"), OutboxClaims(pg, "b")
+    rows = await a.claim("vk")
+    await a.release([rows[2].id, rows[3].id])
+    async with pg.transaction() as conn:
+        await conn.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (rows[2].id,))
+    assert [r.id for r in await b.claim("vk")] == [rows[3].id]
+    assert [r.id for r in await a.claim("vk", after_id=rows[0].id)] == [rows[1].id]
