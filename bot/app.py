@@ -32,6 +32,7 @@ from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.metrics import NULL_METRICS, Metrics
+from bot.ops.cluster import max_role
 from bot.ports import (
     Clock,
     Community,
@@ -294,19 +295,22 @@ class App:
     # The one Outbound of the services: each message through its target's messenger.
     delivery: RoutedOutbound | None = None
     max_sending: MaxSending | None = None
+    # Several workers on PostgreSQL (bot.ops.cluster.Cluster): roles under advisory locks; None: this process alone.
+    cluster: Any = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Deliver what a crash left in the outbox, then poll VK until `stop()`."""
-        resume = asyncio.create_task((self.delivery or self.outbound).resume())
-        self.background.add(resume)
-        resume.add_done_callback(self.background.discard)
-        watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
-        self.background.add(watch)
-        watch.add_done_callback(self.background.discard)
-        if self.scheduler is not None:
+        self._spawn((self.delivery or self.outbound).resume())
+        self._spawn(watch_database(self.db, self.watch_interval, self._database_replaced))
+        if self.cluster is not None:
+            for work in self.cluster.background(self):
+                self._spawn(work)
+            if self.scheduler is not None:
+                self._spawn(self.cluster.scheduled(self.scheduler.start, self.scheduler.shutdown))
+        elif self.scheduler is not None:
             await self.scheduler.start()
         self._poll_task = asyncio.create_task(self._poll())
         try:
@@ -315,12 +319,27 @@ class App:
             if not self._stopping:
                 raise
 
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def _poll(self) -> None:
-        """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped."""
-        loops = [self.poller.run()] if self.settings.token else []
+        """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped.
+        With several workers, one reads each community (and each polling MAX bot): its lock's holder."""
+        loops = [self._role(f"vk:{self.poller.group_id}", self.poller.run)] if self.settings.token else []
         if self.max is not None:
-            loops.append(self.max.serve(self.settings))
+            runtime = self.max
+
+            async def serve() -> None:
+                await runtime.serve(self.settings)
+
+            polling = self.settings.max.mode == "polling"
+            loops.append(self._role(max_role(self.settings.max_token), serve) if polling else serve())
         await asyncio.gather(*loops)
+
+    def _role(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> Coroutine[Any, Any, None]:
+        return work() if self.cluster is None else self.cluster.role(name, work)
 
     def _database_replaced(self) -> None:
         self.exit_code = 1
