@@ -16,6 +16,7 @@ from bot.metrics import NULL_METRICS
 
 # How often a standby worker tries to take over a role (tests shorten the 5 s so takeover is quick).
 ROLE_RETRY_ENV = "SFERUM_ROLE_RETRY_S"
+LEASE_ENV = "SFERUM_OUTBOX_LEASE_S"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -117,7 +118,8 @@ async def _serve(settings: Settings) -> int:
 def join_cluster(settings: Settings, db: Any, worker_id: str) -> Any:
     """On PostgreSQL, this process as one of the deployment's workers (None on SQLite: it works alone).
 
-    SFERUM_ROLE_RETRY_S (seconds) changes how often a standby tries a role's lock (5 by default)."""
+    SFERUM_ROLE_RETRY_S changes how often a standby tries a role's lock (5 s by default), SFERUM_OUTBOX_LEASE_S
+    how long a claim on outbox rows holds (60 s)."""
     url = settings.storage.postgres_url
     if not url:
         return None
@@ -125,9 +127,17 @@ def join_cluster(settings: Settings, db: Any, worker_id: str) -> Any:
     from bot.ops.leader import RETRY
     from storage.workers import WorkersRepo
 
-    retry = os.environ.get(ROLE_RETRY_ENV, "")
-    return Cluster(url=url, worker_id=worker_id, workers=WorkersRepo(db),
-                   retry=float(retry) if retry.replace(".", "", 1).isdigit() else RETRY)
+    return Cluster(url=url, worker_id=worker_id, workers=WorkersRepo(db), retry=_seconds(ROLE_RETRY_ENV, RETRY),
+                   lease=_seconds(LEASE_ENV, Cluster.lease))
+
+
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable `name` (else `default`)."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 async def register_worker(db: Any) -> Any:

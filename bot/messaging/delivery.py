@@ -260,6 +260,15 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
                 round_no += 1
                 await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
 
+    async def sweep(self) -> int:
+        """Send what the outbox holds unfinished that no live worker is sending (quietly: it runs every
+        second when workers share the outbox); how many rows were unfinished."""
+        counts = await self._outbox.counts(self.messenger_name)
+        left = sum(counts.get(status, 0) for status in self.unfinished)
+        if left:
+            await self._drain()
+        return int(left)
+
     async def _held_elsewhere(self) -> bool:
         """Whether another worker still holds unfinished rows (a caller waits for them to be told how they went;
         if that worker dies, its rows come back after the lease and this one sends them)."""

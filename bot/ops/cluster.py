@@ -100,7 +100,7 @@ class Cluster:
         while True:
             for sender in senders:
                 try:
-                    await sender.resume()
+                    await sender.sweep()
                 except Exception:
                     log.warning("не удалось отправить сообщения из очереди; повторю", exc_info=True)
             await self.sleep(self.sweep)
