@@ -152,6 +152,8 @@ class MaxRuntime:
     outbound: MaxOutbound | None = None
     chats: MaxChatsRepo | None = None
     members: MaxMembers | None = None
+    # Several workers: each listens on the webhook port (SO_REUSEPORT) and claims the updates it handles.
+    shared_webhook: bool = False
     _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
@@ -200,7 +202,7 @@ class MaxRuntime:
             return
         secret = conf.webhook_secret.get_secret_value()
         hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox)
-        await hook.start(conf.webhook_host, conf.webhook_port)
+        await hook.start(conf.webhook_host, conf.webhook_port, shared=self.shared_webhook)
         try:
             await subscribe(self.client, conf.public_url, secret)
             await hook.handle_forever()

@@ -1,4 +1,5 @@
-"""Outbox rows claimed by one worker for a lease (migration 0026), so that several workers share the outbox.
+"""Outbox rows and inbox events claimed by one worker for a lease (migration 0026), so that several workers
+share them.
 
 Used on PostgreSQL only: a worker takes a page of unfinished rows with `FOR UPDATE SKIP LOCKED` (two
 workers claiming at once get different rows) and marks them with its id and a lease. A claimed row is
@@ -9,10 +10,12 @@ Sending a row twice stays harmless: VK drops a re-send with the same `random_id`
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 
 from storage.outbox import _COLS, OutboxRow, _row
+from storage.runtime import InboxEvent
 from storage.sql import Database
 
 
@@ -67,3 +70,41 @@ class OutboxClaims:
         ) as cur:
             row = await cur.fetchone()
         return int(row[0]) if row else 0
+
+
+class InboxClaims:
+    """Claim received events for the worker `worker_id`, each person's (each `order_key`'s) in order.
+
+    An event is claimable only when every earlier unfinished event with its order key is this worker's:
+    so a person's second message is never handled while their first is unhandled or held elsewhere.
+    Claims are taken one transaction at a time across workers (a transaction-scoped advisory lock), so
+    two workers cannot each take one of a person's events in the same instant.
+    """
+
+    def __init__(self, db: Database, worker_id: str, *, lease: float = 60.0,
+                 clock_ms: Callable[[], int] = _now_ms) -> None:
+        self._db = db
+        self.worker_id = worker_id
+        self.lease = lease
+        self._clock_ms = clock_ms
+
+    async def claim(self, prefix: str, *, limit: int = 100) -> list[InboxEvent]:
+        """Up to `limit` pending events whose event_id starts with `prefix`, claimed, oldest first."""
+        now = self._clock_ms()
+        async with self._db.transaction() as conn:
+            await conn.execute("SELECT pg_advisory_xact_lock(hashtext('sferum-bot'), hashtext('inbox-claims'))")
+            async with conn.execute(
+                "UPDATE inbox SET claimed_by = ?, lease_until = ? WHERE id IN ("
+                "SELECT i.id FROM inbox i WHERE i.status = 'pending' AND i.event_id LIKE ? || '%' "
+                "AND (i.claimed_by IS NULL OR i.claimed_by = ? OR i.lease_until < ?) "
+                "AND NOT EXISTS (SELECT 1 FROM inbox e WHERE e.order_key = i.order_key AND e.id < i.id "
+                "AND e.status = 'pending' AND (e.claimed_by IS NULL OR e.claimed_by != ? OR e.lease_until < ?)) "
+                "ORDER BY i.id LIMIT ? FOR UPDATE SKIP LOCKED) "
+                "RETURNING id, event_id, event_type, order_key, body, attempts",
+                (self.worker_id, now + int(self.lease * 1000), prefix, self.worker_id, now, self.worker_id, now,
+                 limit),
+            ) as cur:
+                rows = await cur.fetchall()
+        events = [InboxEvent(id=r[0], event_id=r[1], event_type=r[2], order_key=r[3], body=json.loads(r[4]),
+                             attempts=r[5]) for r in rows]
+        return sorted(events, key=lambda e: e.id)

@@ -18,7 +18,7 @@ from bot.max.bridge import UPDATE_TYPES
 from bot.max.client import MaxClient
 from bot.ports import PortFailure, RateLimited, RetryLater
 from bot.ratelimit import Backoff
-from storage.runtime import InboxRepo
+from storage.runtime import InboxEvent, InboxRepo
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,9 @@ class MaxPoller:
         self._sleep = sleep
         self._stopping = False
         self.handled = 0
+        # Several workers on PostgreSQL: `storage.claims.InboxClaims` of this worker (None: it alone handles).
+        self.claims: Any = None
+        self._draining = asyncio.Lock()
 
     def stop(self) -> None:
         self._stopping = True
@@ -119,17 +122,29 @@ class MaxPoller:
         return len(updates)
 
     async def drain_inbox(self) -> None:
-        """Handle every MAX update the inbox holds, oldest first; a failing handler fails only its update."""
-        for item in await self.inbox.pending(prefix=PREFIX):
-            await self.inbox.start(item.id)
-            error: str | None = None
-            try:
-                await self._handle(item.body)
-            except PortFailure as exc:
-                error = f"{exc.__class__.__name__}: {exc}"[:200]
-                log.warning("MAX: обновление %s не обработано: %s", item.event_id, error)
-            except Exception as exc:
-                error = exc.__class__.__name__
-                log.error("ошибка в обработчике обновления MAX", exc_info=True)
-            await self.inbox.finish(item.id, error)
-            self.handled += 1
+        """Handle every MAX update the inbox holds, oldest first; a failing handler fails only its update.
+
+        With several workers (`claims` set) each takes the updates it claimed, a person's in order, until
+        none is left that it may take."""
+        async with self._draining:
+            if self.claims is None:
+                for item in await self.inbox.pending(prefix=PREFIX):
+                    await self._handle_item(item)
+                return
+            while items := await self.claims.claim(PREFIX):
+                for item in items:
+                    await self._handle_item(item)
+
+    async def _handle_item(self, item: InboxEvent) -> None:
+        await self.inbox.start(item.id)
+        error: str | None = None
+        try:
+            await self._handle(item.body)
+        except PortFailure as exc:
+            error = f"{exc.__class__.__name__}: {exc}"[:200]
+            log.warning("MAX: обновление %s не обработано: %s", item.event_id, error)
+        except Exception as exc:
+            error = exc.__class__.__name__
+            log.error("ошибка в обработчике обновления MAX", exc_info=True)
+        await self.inbox.finish(item.id, error)
+        self.handled += 1

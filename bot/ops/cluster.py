@@ -59,10 +59,13 @@ class Cluster:
 
     def attach(self, app: Any) -> None:
         """Make the assembled app a worker of the cluster: claiming outbox rows, roles under locks."""
-        from storage.claims import OutboxClaims
+        from storage.claims import InboxClaims, OutboxClaims
 
         for sender in self.senders(app):
             sender.claims = OutboxClaims(app.db, self.worker_id, lease=self.lease)
+        if app.max is not None:
+            app.max.poller.claims = InboxClaims(app.db, self.worker_id, lease=self.lease)
+            app.max.shared_webhook = True
         self.shared = [(app.api.limiter, float(app.api.limiter.rps))]
         if app.max_sending is not None:
             overall = app.max_sending.client.budget.overall
@@ -93,16 +96,18 @@ class Cluster:
 
     def background(self, app: Any) -> list[Awaitable[None]]:
         """What runs beside the roles: the outbox sweep and the rate share."""
-        return [self.sweep_forever(self.senders(app)), self.share_forever()]
+        inboxes = [app.max.poller.drain_inbox] if app.max is not None else []
+        return [self.sweep_forever([*(s.sweep for s in self.senders(app)), *inboxes]), self.share_forever()]
 
-    async def sweep_forever(self, senders: Sequence[Any]) -> None:
-        """Every `sweep` s, send what the outbox holds that no live worker is sending."""
+    async def sweep_forever(self, sweeps: Sequence[Callable[[], Awaitable[object]]]) -> None:
+        """Every `sweep` s, send what the outbox holds and handle what the inbox holds that no live worker
+        is working on (another worker's wave, a dead worker's rows once its lease ended)."""
         while True:
-            for sender in senders:
+            for sweep in sweeps:
                 try:
-                    await sender.sweep()
+                    await sweep()
                 except Exception:
-                    log.warning("не удалось отправить сообщения из очереди; повторю", exc_info=True)
+                    log.warning("не удалось разобрать очередь; повторю", exc_info=True)
             await self.sleep(self.sweep)
 
     async def share_forever(self) -> None:

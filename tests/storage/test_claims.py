@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from storage.claims import OutboxClaims
+from storage.claims import InboxClaims, OutboxClaims
 from storage.outbox import NewOutboxMessage, OutboxRepo
 from storage.pg import PgDatabase
+from storage.runtime import InboxRepo
 
 
 @pytest.fixture
@@ -67,3 +68,43 @@ async def test_released_rows_are_free_at_once_and_finished_rows_are_never_claime
         await conn.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (rows[2].id,))
     assert [r.id for r in await b.claim("vk")] == [rows[3].id]
     assert [r.id for r in await a.claim("vk", after_id=rows[0].id)] == [rows[1].id]
+
+
+async def _events(db: PgDatabase, keys: list[str]) -> list[int]:
+    stored = await InboxRepo(db).store([(f"max:e{i}", "message_created", key, {"n": i}) for i, key in enumerate(keys)],
+                                       None)
+    return [e.id for e in stored]
+
+
+async def test_a_persons_events_are_never_handled_out_of_order_across_workers(pg: PgDatabase) -> None:
+    """Anna's second message waits while her first is held by another worker; Boris's goes at once."""
+    first_anna, second_anna, boris = await _events(pg, ["user:1", "user:1", "user:2"])
+    a, b = InboxClaims(pg, "a"), InboxClaims(pg, "b")
+    assert [e.id for e in await a.claim("max:", limit=1)] == [first_anna]
+    assert [e.id for e in await b.claim("max:")] == [boris]
+    assert [e.id for e in await a.claim("max:")] == [first_anna, second_anna]
+    assert [e.id for e in await b.claim("max:")] == [boris], "b still holds only Boris's"
+
+
+async def test_a_later_event_waits_for_an_unclaimed_earlier_one(pg: PgDatabase) -> None:
+    """In one claim the earlier event is taken, the later one of the same person only once the first is ours
+    (and it goes to nobody else while the first is unfinished), or done."""
+    first, second = await _events(pg, ["user:7", "user:7"])
+    a, b = InboxClaims(pg, "a"), InboxClaims(pg, "b")
+    assert [e.id for e in await a.claim("max:")] == [first]
+    assert await b.claim("max:") == []
+    await InboxRepo(pg).finish(first)
+    assert [e.id for e in await b.claim("max:")] == [second]
+
+
+async def test_a_dead_workers_events_come_back_in_order_after_its_lease(pg: PgDatabase) -> None:
+    """Events a killed worker claimed are taken again after its lease, the earliest first."""
+    first, second = await _events(pg, ["user:9", "user:9"])
+    clock = [5_000_000]
+    dead = InboxClaims(pg, "dead", lease=30, clock_ms=lambda: clock[0])
+    alive = InboxClaims(pg, "alive", lease=30, clock_ms=lambda: clock[0])
+    assert [e.id for e in await dead.claim("max:")] == [first]
+    assert await alive.claim("max:") == []
+    clock[0] += 31_000
+    assert [e.id for e in await alive.claim("max:")] == [first]
+    assert [e.id for e in await alive.claim("max:")] == [first, second]
