@@ -40,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         if args.workers > 1:
             from bot.ops.supervisor import supervise
 
-            return supervise(args.argv, args.workers)
+            return supervise(args.argv, args.workers, settings.metrics.port if settings.metrics.on else None)
         return asyncio.run(_serve(settings))
     from storage.db import os_reason, storage_error, translate
     from storage.lock import AlreadyRunning, RunLock

@@ -2,14 +2,16 @@
 
 Each worker is `sferum-bot run` with the same arguments and `--workers 1`. SIGTERM or SIGINT to the
 parent stops them all (each finishes cleanly); a worker that dies is reported and started again after a
-pause that grows while it keeps dying (up to a minute). The workers share the work through the database,
-so a worker started by hand on another machine joins them the same way.
+pause that grows while it keeps dying (up to a minute). Worker k serves its /metrics on [metrics] port + k - 1
+(one port cannot serve several processes). The workers share the work through the database, so a worker
+started by hand on another machine joins them the same way.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ log = logging.getLogger(__name__)
 # A worker that ran this long before dying counts as healthy: its restart pause starts over.
 HEALTHY_S = 60.0
 MAX_PAUSE_S = 60.0
+METRICS_PORT_ENV = "SFERUM_METRICS__PORT"
 
 
 def worker_argv(argv: Sequence[str]) -> list[str]:
@@ -41,10 +44,12 @@ def worker_argv(argv: Sequence[str]) -> list[str]:
 class Supervisor:
     """Start `count` workers, restart the ones that die, stop them all on a signal."""
 
-    def __init__(self, command: Sequence[str], count: int, *, first_pause: float = 1.0) -> None:
+    def __init__(self, command: Sequence[str], count: int, *, first_pause: float = 1.0,
+                 metrics_port: int | None = None) -> None:
         self.command = list(command)
         self.count = count
         self.first_pause = first_pause
+        self.metrics_port = metrics_port
         self.stopping = asyncio.Event()
         self.procs: dict[int, asyncio.subprocess.Process] = {}
         self.restarts = 0
@@ -65,7 +70,10 @@ class Supervisor:
         pause = self.first_pause
         loop = asyncio.get_running_loop()
         while True:
-            proc = await asyncio.create_subprocess_exec(*self.command)
+            env = None
+            if self.metrics_port is not None:
+                env = {**os.environ, METRICS_PORT_ENV: str(self.metrics_port + slot - 1)}
+            proc = await asyncio.create_subprocess_exec(*self.command, env=env)
             self.procs[slot] = proc
             log.info("обработчик %d запущен (процесс %d)", slot, proc.pid)
             if self.stopping.is_set():
@@ -85,10 +93,10 @@ class Supervisor:
                 pause = min(MAX_PAUSE_S, pause * 2)
 
 
-def supervise(argv: Sequence[str], count: int) -> int:
+def supervise(argv: Sequence[str], count: int, metrics_port: int | None = None) -> int:
     """Run `count` workers until SIGTERM or SIGINT; the exit code."""
     async def main() -> int:
-        supervisor = Supervisor(worker_argv(argv), count)
+        supervisor = Supervisor(worker_argv(argv), count, metrics_port=metrics_port)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, supervisor.stop)

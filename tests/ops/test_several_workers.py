@@ -76,3 +76,28 @@ async def test_two_workers_send_a_wave_once_and_survive_a_sigkill(emulator: Emul
     finally:
         for worker in workers:
             await worker.kill()
+
+
+async def test_run_workers_2_on_postgresql_starts_two_and_sigterm_stops_both(emulator: Emulator, pg_url: str,
+                                                                             tmp_path: Path) -> None:
+    """`run --workers 2`: two processes register in `workers`; SIGTERM to the parent stops both cleanly."""
+    import psycopg
+
+    config = run.write_config(tmp_path, emulator.api_url, pg_url, TOKEN, GROUP_ID)
+    parent = await run.start_worker(config, "parent.log", "--workers", "2", env=FAST_ROLES)
+
+    def registered() -> list[int]:
+        with psycopg.connect(pg_url) as conn:
+            return [int(r[0]) for r in conn.execute("SELECT pid FROM workers").fetchall()]
+
+    try:
+        async def two() -> bool:
+            return len(registered()) == 2 and parent.text().count("sferum-bot started for community") == 2
+
+        await run.wait_for(two, 60, "two running workers")
+        assert parent.proc.pid not in registered()
+        assert "address already in use" not in parent.text(), "each worker has a /metrics port of its own"
+        assert await parent.stop() == 0
+        assert registered() == []
+    finally:
+        await parent.kill()
