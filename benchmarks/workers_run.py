@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 import time
 from collections import Counter
@@ -27,9 +28,18 @@ from storage.pg import PgDatabase  # noqa: E402
 from vk_emulator import Emulator  # noqa: E402
 
 
-def write_config(folder: Path, api_url: str, pg_url: str, token: str, group_id: int, rps: int = 20) -> Path:
-    """One community on the emulator, the database on PostgreSQL, quiet hours off."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def write_config(folder: Path, api_url: str, pg_url: str, token: str, group_id: int, rps: int = 20,
+                 metrics_port: int | None = None) -> Path:
+    """One community on the emulator, the database on PostgreSQL, quiet hours off; /metrics only on
+    `metrics_port` (worker k of `run --workers N` takes the port + k - 1)."""
     folder.mkdir(parents=True, exist_ok=True)
+    metrics = f"port = {metrics_port}" if metrics_port else "enabled = false"
     config = folder / "config.toml"
     config.write_text(f"""
 [vk]
@@ -38,6 +48,9 @@ group_id = {group_id}
 api_url = "{api_url}"
 rps = {rps}
 wait = 1
+
+[metrics]
+{metrics}
 
 [storage]
 data_dir = "{folder / 'data'}"
@@ -67,6 +80,12 @@ async def store_wave(pg_url: str, ids: list[int], week: str = "2026-11-14") -> i
         return await OutboxRepo(db).enqueue(rows)
     finally:
         await db.close()
+
+
+async def migrate(pg_url: str) -> None:
+    """Bring the database to this code's schema before the workers start (one of them would, too)."""
+    db = await PgDatabase.open(pg_url)
+    await db.close()
 
 
 async def outbox_counts(pg_url: str) -> dict[str, int]:

@@ -85,6 +85,9 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     """
 
     _outbox: OutboxRepo
+    # Rows claimed at a time when workers share the outbox: ten executes, so that at the end of a wave
+    # no worker sits on a long page while the others have nothing left.
+    claim_page = 250
 
     def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
                  clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
@@ -318,15 +321,16 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         """The next page of pending rows after id `after` (claimed, when workers share the outbox), and
         where the page after it starts; None when there is nothing more. A page never cuts a long message:
         chunks of one left at its end (or, claimed, at its start while earlier ones are unsent) wait."""
+        size = self._page_size if self.claims is None else min(self._page_size, self.claim_page)
         if self.claims is None:
-            rows = await self._outbox.pending(after_id=after, limit=self._page_size)
+            rows = await self._outbox.pending(after_id=after, limit=size)
         else:
-            rows = await self.claims.claim("vk", after_id=after, limit=self._page_size)
+            rows = await self.claims.claim("vk", after_id=after, limit=size)
         if not rows:
             return None
         last = group_of(rows[-1].idem_key)
         keep = len(rows)
-        if len(rows) == self._page_size and last != rows[-1].idem_key:
+        if len(rows) == size and last != rows[-1].idem_key:
             while keep > 0 and group_of(rows[keep - 1].idem_key) == last:
                 keep -= 1
             if keep == 0:
