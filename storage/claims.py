@@ -60,6 +60,15 @@ class OutboxClaims:
                 "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
                 [(i, self.worker_id) for i in row_ids])
 
+    async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> bool:
+        """Whether any of `messenger`'s rows is in `statuses` (an index look-up, not a count of the table)."""
+        marks = ",".join("?" * len(statuses))
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT 1 FROM outbox WHERE status IN ({marks}) AND messenger = ? LIMIT 1",  # noqa: S608
+            (*statuses, messenger),
+        ) as cur:
+            return await cur.fetchone() is not None
+
     async def held_elsewhere(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> int:
         """How many of `messenger`'s unfinished rows another worker holds under a live lease."""
         marks = ",".join("?" * len(statuses))

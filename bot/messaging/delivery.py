@@ -177,6 +177,8 @@ class OutboxClaimsPort(Protocol):
 
     async def held_elsewhere(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> int: ...
 
+    async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> bool: ...
+
 
 class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     """What VK's and MAX's outbox senders share: store a bulk send's rows, drain the outbox until
@@ -260,14 +262,13 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
                 round_no += 1
                 await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
 
-    async def sweep(self) -> int:
-        """Send what the outbox holds unfinished that no live worker is sending (quietly: it runs every
-        second when workers share the outbox); how many rows were unfinished."""
-        counts = await self._outbox.counts(self.messenger_name)
-        left = sum(counts.get(status, 0) for status in self.unfinished)
-        if left:
-            await self._drain()
-        return int(left)
+    async def sweep(self) -> bool:
+        """With workers sharing the outbox: send what it holds unfinished that no live worker is sending
+        (quietly, and by an indexed look-up: it runs every second); whether there was any."""
+        if self.claims is None or not await self.claims.any_left(self.messenger_name, self.unfinished):
+            return False
+        await self._drain()
+        return True
 
     async def _held_elsewhere(self) -> bool:
         """Whether another worker still holds unfinished rows (a caller waits for them to be told how they went;

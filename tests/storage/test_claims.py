@@ -108,3 +108,14 @@ async def test_a_dead_workers_events_come_back_in_order_after_its_lease(pg: PgDa
     clock[0] += 31_000
     assert [e.id for e in await alive.claim("max:")] == [first]
     assert [e.id for e in await alive.claim("max:")] == [first, second]
+
+
+async def test_any_left_sees_unfinished_rows_of_one_messenger(pg: PgDatabase) -> None:
+    """The sweep's look-up: nothing stored, a pending VK row, then it is sent."""
+    claims = OutboxClaims(pg, "a")
+    assert not await claims.any_left("vk")
+    await _fill(pg, 1)
+    assert await claims.any_left("vk") and not await claims.any_left("max", ("pending", "sending"))
+    async with pg.transaction() as conn:
+        await conn.execute("UPDATE outbox SET status = 'sent'")
+    assert not await claims.any_left("vk")
