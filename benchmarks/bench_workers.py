@@ -101,6 +101,8 @@ async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: i
         duplicates = sum(sum(1 for c in counts.values() if c > 1) for counts in got)
         lost = sum(len(ids) - len(counts) for counts, ids in zip(got, waves, strict=True))
         errors6 = sum(emu.state.stats.rate_limited for emu in emulators)
+        if errors6:
+            print(f"  error 6 by community: {[emu.state.stats.rate_limited for emu in emulators]}", flush=True)
         return {"messages": float(n * len(urls)), "seconds": elapsed, "per_s": n * len(urls) / elapsed,
                 "error6": float(errors6), "duplicates": float(duplicates), "lost": float(lost)}
     finally:

@@ -5,8 +5,8 @@ the outbox every `sweep` seconds (a wave another worker stored, rows a dead work
 scheduler and reads each community's updates only while it holds that role's advisory lock
 (`bot.ops.leader`), and sends at its share of each token's rate.
 
-The rate share: each token's requests per second divided by the count of workers whose heartbeat is
-fresh, counted again every `refresh` seconds. Error bound: a worker that joins sends nothing for
+The rate share: 95 % of each token's requests per second divided by the count of workers whose heartbeat
+is fresh (all of it when alone), counted again every `refresh` seconds. Error bound: a worker that joins sends nothing for
 2 × `refresh` (the others have counted it by then), so the sum never goes above the limit; a worker
 that died without a word leaves the others at the smaller share until its heartbeat is 15 s old
 (under-use, never over-use); a worker that stops cleanly leaves the registry at once.
@@ -28,6 +28,11 @@ from bot.ports import Clock, SystemClock
 from bot.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
+
+
+# Workers' limiters each space their own requests, but the requests of two processes reach VK with
+# independent delays (a busy machine): a shared token is used to 95 %, leaving room for that jitter.
+SHARED_HEADROOM = 0.95
 
 
 class LiveWorkers(Protocol):
@@ -125,6 +130,7 @@ class Cluster:
         """Set every shared limiter to its token's budget over the count of live workers; that count."""
         count = max(1, len(await self.workers.alive(self.clock.now(), FRESH)))
         for limiter, whole in self.shared:
-            if limiter.rps != whole / count:
-                limiter.set_rps(whole / count)
+            share = whole if count == 1 else whole * SHARED_HEADROOM / count
+            if limiter.rps != share:
+                limiter.set_rps(share)
         return count
