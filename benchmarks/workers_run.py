@@ -28,10 +28,19 @@ from storage.pg import PgDatabase  # noqa: E402
 from vk_emulator import Emulator  # noqa: E402
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(span: int = 1) -> int:
+    """A port p such that p … p + span - 1 are free on 127.0.0.1 now."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = int(sock.getsockname()[1])
+        try:
+            for port in range(first + 1, first + span):
+                with socket.socket() as other:
+                    other.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
 
 
 def write_config(folder: Path, api_url: str, pg_url: str, token: str, group_id: int, rps: int = 20,

@@ -83,7 +83,7 @@ async def test_run_workers_2_on_postgresql_starts_two_and_sigterm_stops_both(emu
     """`run --workers 2`: two processes register in `workers`; SIGTERM to the parent stops both cleanly."""
     import psycopg
 
-    config = run.write_config(tmp_path, emulator.api_url, pg_url, TOKEN, GROUP_ID, metrics_port=run.free_port())
+    config = run.write_config(tmp_path, emulator.api_url, pg_url, TOKEN, GROUP_ID, metrics_port=run.free_port(2))
     parent = await run.start_worker(config, "parent.log", "--workers", "2", env=FAST_ROLES)
 
     def registered() -> list[int]:
