@@ -2,8 +2,8 @@
 reader of one VK community's or one MAX bot's updates).
 
 Each lock lives on a connection of its own: the server frees it the moment that connection ends, so a
-killed worker's roles are free at once; TCP keepalives end the session of a machine that vanished
-within about 20 s. The key is two int4s from stable names: hashtext('sferum-bot') and hashtext(name).
+killed worker's roles are free at once; TCP keepalives (on both sides) end the session of a machine that
+vanished within about 20 s. The key is two int4s from stable names: hashtext('sferum-bot') and hashtext(name).
 """
 
 from __future__ import annotations
@@ -33,10 +33,13 @@ class AdvisoryLock:
         """Take the lock if nobody holds it; False when another session does (or the server is unreachable)."""
         try:
             if self._conn is None or self._conn.closed:
-                # A dead peer is noticed after idle + interval × count = 20 s without an answer.
+                # A dead peer is noticed after idle + interval × count = 20 s without an answer: by this
+                # worker (libpq's keepalives) and by the server (its own, set for this session in `options`),
+                # which then ends the session and frees the lock for a standby.
                 self._conn = await AsyncConnection.connect(
                     self.url, autocommit=True, connect_timeout=self._connect_timeout,
-                    keepalives=1, keepalives_idle=5, keepalives_interval=5, keepalives_count=3)
+                    keepalives=1, keepalives_idle=5, keepalives_interval=5, keepalives_count=3,
+                    options="-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3")
             cur = await self._conn.execute("SELECT pg_try_advisory_lock(hashtext(%s), hashtext(%s))",
                                            (NAMESPACE, self.name))
             row = await cur.fetchone()

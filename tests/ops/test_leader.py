@@ -80,6 +80,8 @@ async def test_the_advisory_lock_has_one_holder_and_frees_when_its_session_dies(
         assert not await standby.try_acquire()
         assert await other_role.try_acquire(), "roles with other names are independent"
         assert holder._conn is not None
+        row = await (await holder._conn.execute("SHOW tcp_keepalives_idle")).fetchone()
+        assert row is not None and str(row[0]) in ("5", "5s"), "the server would not notice a vanished machine"
         pid = holder._conn.info.backend_pid
         with psycopg.connect(pg_url, autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
