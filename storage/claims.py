@@ -69,17 +69,6 @@ class OutboxClaims:
         ) as cur:
             return await cur.fetchone() is not None
 
-    async def held_elsewhere(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> int:
-        """How many of `messenger`'s unfinished rows another worker holds under a live lease."""
-        marks = ",".join("?" * len(statuses))
-        async with self._db.read() as conn, conn.execute(
-            f"SELECT COUNT(*) FROM outbox WHERE status IN ({marks}) AND messenger = ? "  # noqa: S608
-            "AND claimed_by IS NOT NULL AND claimed_by != ? AND lease_until >= ?",
-            (*statuses, messenger, self.worker_id, self._clock_ms()),
-        ) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
 
 class InboxClaims:
     """Claim received events for the worker `worker_id`, each person's (each `order_key`'s) in order.

@@ -175,8 +175,6 @@ class OutboxClaimsPort(Protocol):
 
     async def release(self, row_ids: Sequence[int]) -> None: ...
 
-    async def held_elsewhere(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> int: ...
-
     async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",)) -> bool: ...
 
 
@@ -258,7 +256,7 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
         """Pass over the outbox until nothing is left to try; after a pass that left some, wait longer."""
         async with self._drain_lock:
             round_no = 0
-            while await self._pass() or await self._held_elsewhere():
+            while await self._pass() or await self._left_elsewhere():
                 round_no += 1
                 await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
 
@@ -270,10 +268,11 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
         await self._drain()
         return True
 
-    async def _held_elsewhere(self) -> bool:
-        """Whether another worker still holds unfinished rows (a caller waits for them to be told how they went;
-        if that worker dies, its rows come back after the lease and this one sends them)."""
-        return self.claims is not None and await self.claims.held_elsewhere(self.messenger_name, self.unfinished) > 0
+    async def _left_elsewhere(self) -> bool:
+        """With workers sharing the outbox: whether unfinished rows are left that this pass could not take
+        (another worker holds them, or gave them back). The caller waits for them to be told how they
+        went; rows of a worker that died come back after its lease, and this one sends them."""
+        return self.claims is not None and await self.claims.any_left(self.messenger_name, self.unfinished)
 
     async def _finished(self, keys: Sequence[str]) -> None:
         """Rows finished (sent, or given up): each caller whose rows they are hears of its progress."""

@@ -85,3 +85,21 @@ async def test_rows_of_a_killed_worker_are_sent_once_after_its_lease(workers: li
     assert await live.resume() == 100
     assert set((await sent_counts(control, ids)).values()) == {1}
     assert await live._outbox.counts("vk") == {"sent": 100}
+
+
+async def test_a_send_waits_for_its_rows_held_by_a_dead_worker_and_sends_them(workers: list[VkOutbound],
+                                                                              emulator: Emulator,
+                                                                              control: EmulatorControl) -> None:
+    """A worker that died held the wave's rows under a lease ending in half a second: the sender's own
+    send_bulk does not report «not delivered yet» but waits, takes them when the lease ends, and sends each once."""
+    ids = list(range(3000, 3050))
+    add_users(emulator, ids)
+    sender = workers[0]
+    await sender._outbox.enqueue([row for m in _messages(ids) for row in sender._rows(m)])
+    ends = int(time.time() * 1000) + 500
+    assert sender.claims is not None
+    dead = OutboxClaims(sender.claims._db, "dead", lease=60, clock_ms=lambda: ends - 60_000)  # type: ignore[attr-defined]
+    assert len(await dead.claim("vk")) == 50
+    deliveries = await sender.send_bulk(_messages(ids))
+    assert all(d.ok for d in deliveries)
+    assert set((await sent_counts(control, ids)).values()) == {1}
