@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/bench_workers.py [--pg-url URL] [--n 10000] [--workers 2]
 
-Two VK emulators on 127.0.0.1 stand for two communities, each enforcing 20 requests/s per token (25
+Two VK emulators (processes of their own) on 127.0.0.1 stand for two communities, each enforcing 20 requests/s per token (25
 messages per execute: at most 500 messages/s per community, 1,000 in total). This branch runs one
 community per deployment (several communities in one process come with another change), so each
 community is a deployment of its own: its config, its PostgreSQL database, its workers. A wave of `--n`
@@ -22,9 +22,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,7 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks import workers_run as run  # noqa: E402
-from vk_emulator import Emulator  # noqa: E402
+from vk_emulator import EmulatorControl  # noqa: E402
 
 COMMUNITIES = (("bench-a", 501), ("bench-b", 502))
 ENV = {"SFERUM_ROLE_RETRY_S": "1", "SFERUM_OUTBOX_LEASE_S": "5"}
@@ -53,24 +55,40 @@ def _database(url: str, name: str, *, drop_only: bool = False) -> str:
     return _with_db(url, name)
 
 
+def _start_emulator(token: str, group_id: int) -> tuple[subprocess.Popen[str], str]:
+    """`python -m vk_emulator` in its own process (a core of its own, as VK is), 20 requests/s per token."""
+    proc = subprocess.Popen([sys.executable, "-m", "vk_emulator", "--port", "0", "--token", token,
+                             "--group-id", str(group_id), "--rps", "20", "--no-validate"],
+                            cwd=REPO, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline().strip()
+    if not line.startswith("emulator listening on "):
+        proc.kill()
+        raise SystemExit(f"the emulator did not start: {line!r}")
+    return proc, line.removeprefix("emulator listening on ")
+
+
+async def _seed(control: EmulatorControl, ids: list[int]) -> None:
+    for start in range(0, len(ids), 200):
+        await asyncio.gather(*(control.add_user(i, "Имя", f"Учитель{i}", allows_messages=True)
+                               for i in ids[start:start + 200]))
+
+
 async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: int, kill: bool) -> dict[str, float]:
-    emulators = []
-    for token, group_id in COMMUNITIES:
-        emu = Emulator(token=token, group_id=group_id, strict=True, seed=group_id)
-        await emu.start(host="127.0.0.1", port=0)
-        emulators.append(emu)
+    emulators = [_start_emulator(token, group_id) for token, group_id in COMMUNITIES]
     urls: list[str] = []
     workers: list[list[run.Worker]] = []
     waves: list[list[int]] = []
     try:
-        for index, ((token, group_id), emu) in enumerate(zip(COMMUNITIES, emulators, strict=True)):
+        for index, ((token, group_id), (_, base)) in enumerate(zip(COMMUNITIES, emulators, strict=True)):
             url = _database(pg_url, f"bench_workers_{label}_{index}")
             urls.append(url)
             await run.migrate(url)
             ids = list(range(100_000 * (index + 1), 100_000 * (index + 1) + n))
-            run.add_people(emu, ids)
+            async with EmulatorControl(base) as control:
+                await _seed(control, ids)
             waves.append(ids)
-            config = run.write_config(folder / f"{label}-{index}", emu.api_url, url, token, group_id)
+            config = run.write_config(folder / f"{label}-{index}", f"{base}/method/", url, token, group_id)
             workers.append([await run.start_worker(config, f"w{k}.log", env=ENV) for k in range(per_community)])
 
         async def all_running() -> bool:
@@ -97,20 +115,28 @@ async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: i
                 break
             await asyncio.sleep(0.1)
         elapsed = time.perf_counter() - started
-        got = [run.delivered(emu, ids) for emu, ids in zip(emulators, waves, strict=True)]
-        duplicates = sum(sum(1 for c in counts.values() if c > 1) for counts in got)
-        lost = sum(len(ids) - len(counts) for counts, ids in zip(got, waves, strict=True))
-        errors6 = sum(emu.state.stats.rate_limited for emu in emulators)
+        duplicates = lost = errors6 = 0
+        by_community = []
+        for (_, base), ids in zip(emulators, waves, strict=True):
+            async with EmulatorControl(base) as control:
+                items = (await control.sent(None))["items"]
+                limited = int((await control.stats())["rate_limited"])
+            got = Counter(item["peer_id"] for item in items)
+            duplicates += sum(1 for i in ids if got[i] > 1)
+            lost += sum(1 for i in ids if got[i] == 0)
+            errors6 += limited
+            by_community.append(limited)
         if errors6:
-            print(f"  error 6 by community: {[emu.state.stats.rate_limited for emu in emulators]}", flush=True)
+            print(f"  error 6 by community: {by_community}", flush=True)
         return {"messages": float(n * len(urls)), "seconds": elapsed, "per_s": n * len(urls) / elapsed,
                 "error6": float(errors6), "duplicates": float(duplicates), "lost": float(lost)}
     finally:
         for group in workers:
             for worker in group:
                 await worker.stop()
-        for emu in emulators:
-            await emu.stop()
+        for proc, _ in emulators:
+            proc.terminate()
+            proc.wait(timeout=30)
         for url in urls:
             _database(pg_url, urlsplit(url).path.lstrip("/"), drop_only=True)
 
