@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.config_bots import SINGLE_BOT, MaxBot, VkCommunity
 from bot.deps import Deps
 from bot.live_schools import SCHOOLS_INTERVAL, refresh_schools, sync_config_people, watch_schools
-from bot.max.bridge import MaxBridge, group
+from bot.max.bridge import MaxBridge, dialog_of, group
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.members import MaxMembers, Rights
 from bot.max.messenger import MaxMessenger
@@ -35,6 +35,7 @@ from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.metrics import NULL_METRICS, Metrics
+from bot.ops.cluster import max_role
 from bot.ports import (
     Clock,
     Community,
@@ -46,7 +47,7 @@ from bot.ports import (
 from bot.ratelimit import Backoff
 from bot.scheduler import Scheduler
 from bot.services.imports import vk_screen_name_resolver
-from bot.vk.api import RateLimitedAPI, make_api, network_reason
+from bot.vk.api import RateLimitedAPI, make_api
 from bot.vk.bridge import VkBridge
 from bot.vk.communities import (
     VkCommunityRuntime,
@@ -58,7 +59,7 @@ from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
 from bot.vk.reach import VkReach
-from bot.vk.runtime import InboxPoller
+from bot.vk.runtime import InboxPoller, group_id_of
 from storage.backend import open_database
 from storage.max_chats import MaxChatsRepo
 from storage.max_users import MaxUsersRepo
@@ -135,6 +136,8 @@ class MaxRuntime:
     # The settings as this bot sees them (its mode and webhook): a further bot of [[max.bots]] serves by them.
     settings: Settings | None = None
     name: str = SINGLE_BOT
+    # Several workers: each listens on the webhook port (SO_REUSEPORT) and claims the updates it handles.
+    shared_webhook: bool = False
     _bot_name: str | None = None
 
     async def handle(self, update: dict[str, Any]) -> None:
@@ -187,7 +190,7 @@ class MaxRuntime:
         secret = conf.webhook_secret.get_secret_value()
         hook = MaxWebhook(self.poller.inbox, secret, conf.webhook_path, self.poller.drain_inbox,
                           prefix=self.poller.prefix)
-        await hook.start(conf.webhook_host, conf.webhook_port)
+        await hook.start(conf.webhook_host, conf.webhook_port, shared=self.shared_webhook)
         try:
             await subscribe(self.client, conf.public_url, secret)
             await hook.handle_forever()
@@ -213,22 +216,6 @@ class MaxRuntime:
     async def close(self) -> None:
         self.poller.stop()
         await self.client.close()
-
-
-def dialog_of(update: dict[str, Any]) -> tuple[int, int] | None:
-    """(user id, dialog chat id) when an update names a person's dialog with the bot."""
-    if update.get("update_type") == "bot_started":
-        user, chat_id = update.get("user"), update.get("chat_id")
-        if isinstance(user, dict) and isinstance(user.get("user_id"), int) and isinstance(chat_id, int):
-            return int(user["user_id"]), chat_id
-        return None
-    message = update.get("message")
-    if update.get("update_type") == "message_created" and isinstance(message, dict):
-        recipient, sender = message.get("recipient") or {}, message.get("sender") or {}
-        if (recipient.get("chat_type") == "dialog" and isinstance(recipient.get("chat_id"), int)
-                and isinstance(sender.get("user_id"), int) and not sender.get("is_bot")):
-            return int(sender["user_id"]), int(recipient["chat_id"])
-    return None
 
 
 def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatcher, *,
@@ -294,23 +281,24 @@ class App:
     communities: list[VkCommunityRuntime] = field(default_factory=list)
     # The further MAX bots ([[max.bots]] after the first).
     max_bots: list[MaxRuntime] = field(default_factory=list)
+    # Several workers on PostgreSQL (bot.ops.cluster.Cluster): roles under advisory locks; None: this process alone.
+    cluster: Any = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
         """Deliver what a crash left in the outbox, then poll VK until `stop()`."""
-        resume = asyncio.create_task((self.delivery or self.outbound).resume())
-        self.background.add(resume)
-        resume.add_done_callback(self.background.discard)
-        watch = asyncio.create_task(watch_database(self.db, self.watch_interval, self._database_replaced))
-        self.background.add(watch)
-        watch.add_done_callback(self.background.discard)
+        self._spawn((self.delivery or self.outbound).resume())
+        self._spawn(watch_database(self.db, self.watch_interval, self._database_replaced))
         await self.refresh_schools()
-        schools = asyncio.create_task(watch_schools(self.schools_interval, self.refresh_schools))
-        self.background.add(schools)
-        schools.add_done_callback(self.background.discard)
-        if self.scheduler is not None:
+        self._spawn(watch_schools(self.schools_interval, self.refresh_schools))
+        if self.cluster is not None:
+            for work in self.cluster.background(self):
+                self._spawn(work)
+            if self.scheduler is not None:
+                self._spawn(self.cluster.scheduled(self.scheduler.start, self.scheduler.shutdown))
+        elif self.scheduler is not None:
             await self.scheduler.start()
         self._poll_task = asyncio.create_task(self._poll())
         try:
@@ -319,14 +307,30 @@ class App:
             if not self._stopping:
                 raise
 
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
+
     async def _poll(self) -> None:
-        """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped."""
-        loops = [self.poller.run()] if self.settings.token else []
-        loops += [community.poller.run() for community in self.communities]
-        if self.max is not None:
-            loops.append(self.max.serve(self.settings))
-        loops += [runtime.serve(runtime.settings or self.settings) for runtime in self.max_bots]
+        """VK's Long Poll when its token is set, MAX's polling when it runs; both until stopped.
+        With several workers, one reads each community (and each polling MAX bot): its lock's holder."""
+        loops = [self._role(f"vk:{self.poller.group_id}", self.poller.run)] if self.settings.token else []
+        loops += [self._role(f"vk:{c.poller.group_id}", c.poller.run) for c in self.communities]
+        for runtime in ([self.max] if self.max is not None else []) + self.max_bots:
+            loops.append(self._max_loop(runtime, runtime.settings or self.settings))
         await asyncio.gather(*loops)
+
+    def _max_loop(self, runtime: MaxRuntime, settings: Settings) -> Coroutine[Any, Any, None]:
+        """A MAX bot's updates: a webhook in every worker (the inbox dedupes), polling in one only."""
+        async def serve() -> None:
+            await runtime.serve(settings)
+
+        polling = settings.max.mode == "polling"
+        return self._role(max_role(settings.max_token), serve) if polling else serve()
+
+    def _role(self, name: str, work: Callable[[], Coroutine[Any, Any, None]]) -> Coroutine[Any, Any, None]:
+        return work() if self.cluster is None else self.cluster.role(name, work)
 
     async def refresh_schools(self) -> bool:
         """Take the schools `import-schools` stored, as they are now (True when they changed)."""
@@ -453,7 +457,7 @@ async def _further_community(app: App, settings: Settings, community: VkCommunit
         app.outbound), lambda messenger, bot_id: {**handler_data(deps, messenger), "bot_id": bot_id},
         clock=clock or SystemClock(), metrics=metrics)
     if not runtime.poller.group_id:
-        runtime.poller.group_id = await _group_id(runtime.poller.call, runtime.poller.backoff, runtime.poller.sleep)
+        runtime.poller.group_id = await group_id_of(runtime.poller.call, runtime.poller.backoff, runtime.poller.sleep)
     if isinstance(deps.messengers, MessengerPorts):
         deps.messengers.attach_bot(Messenger.VK, community.name, runtime.messenger)
     return runtime
@@ -520,25 +524,9 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
               background=background, scheduler=scheduler, dispatcher=dispatcher, messenger=messenger,
               delivery=outbound, max_sending=max_sending)
     if not settings.vk.group_id and settings.token:
-        poller.group_id = await _group_id(poller.call, poller.backoff, poller.sleep)
+        poller.group_id = await group_id_of(poller.call, poller.backoff, poller.sleep)
         community.group_id = poller.group_id
     return app
-
-
-async def _group_id(call: Any, backoff: Backoff, sleep: Any) -> int:
-    """The community's id from its token, retrying while VK is unreachable."""
-    import aiohttp
-
-    while True:
-        try:
-            found = await call("groups.getById", {})
-            backoff.reset()
-            groups = found["groups"] if isinstance(found, dict) else found
-            return int(groups[0]["id"])
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            delay = backoff.next_delay()
-            log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
-            await sleep(delay)
 
 
 def token_checks(app: App) -> dict[str, Callable[[], Coroutine[Any, Any, Any]]]:

@@ -82,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script and of `python -m bot`."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what `run --workers N` starts each worker with
     func = getattr(args, "func", None)
     if func is None:
         parser.print_help()

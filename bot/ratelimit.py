@@ -63,6 +63,7 @@ class RateLimiter:
         self.rps = rps
         # The margin covers clock skew between us and VK: a slot is held a little longer.
         self.window = window + margin
+        self._span = window
         self.interval = window / rps
         self.max_hold = max_hold
         self._clock = clock
@@ -88,6 +89,13 @@ class RateLimiter:
     @property
     def in_flight(self) -> int:
         return self._in_flight
+
+    def set_rps(self, rps: float) -> None:
+        """Change the budget from now on (this worker's share when several workers use the token)."""
+        if rps <= 0:
+            raise ValueError("rps must be positive")
+        self.rps = rps
+        self.interval = self._span / rps
 
     def pause(self, seconds: float) -> None:
         """Grant nothing for `seconds` (after VK said «too many requests» anyway)."""

@@ -46,7 +46,12 @@ class OpsRepo:
         """The applied migrations against the ones bundled with this code."""
         async with self._db.read() as conn, conn.execute("SELECT name FROM schema_migrations") as cur:
             applied = {r[0] for r in await cur.fetchall()}
-        known = {m.name for m in load_migrations()}
+        if self._db.dialect == "postgres":
+            from storage.pg import load_pg_migrations
+
+            known = {m.name for m in load_pg_migrations()}
+        else:
+            known = {m.name for m in load_migrations()}
         return SchemaState(missing=sorted(known - applied), unknown=sorted(applied - known))
 
     async def queue_depth(self) -> QueueDepth:

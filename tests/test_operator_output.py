@@ -147,10 +147,10 @@ def test_doctor_with_vk_unreachable_prints_one_russian_line(tmp_path: Path) -> N
 async def test_run_logs_one_russian_warning_per_attempt(root_logger: logging.Logger,
                                                         tmp_path: Path) -> None:
     """While VK is unreachable at start, each attempt is one Russian WARNING line, nothing else."""
-    from bot.app import _group_id
     from bot.ratelimit import Backoff
     from bot.vk.api import make_api
     from bot.vk.calls import api_call
+    from bot.vk.runtime import group_id_of as _group_id
 
     settings = load_settings(ROOT / "config.example.toml").model_copy(deep=True)
     api = make_api(settings, f"http://127.0.0.1:{_closed_port()}/method/")

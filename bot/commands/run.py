@@ -6,11 +6,17 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 from typing import Any
 
 from bot.commands._common import EXIT_CONFIG, fail, open_db, settings_from
 from bot.config import Settings
 from bot.logs import setup_logging
+from bot.metrics import NULL_METRICS
+
+# How often a standby worker tries to take over a role (tests shorten the 5 s so takeover is quick).
+ROLE_RETRY_ENV = "SFERUM_ROLE_RETRY_S"
+LEASE_ENV = "SFERUM_OUTBOX_LEASE_S"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -29,6 +35,13 @@ def _run(args: argparse.Namespace) -> int:
              "SQLite: запустите один процесс (sferum-bot run) или переведите бота на PostgreSQL "
              "([storage] url)", EXIT_CONFIG)
     setup_logging(settings.logging)
+    if settings.storage.postgres_url:
+        # Workers share a PostgreSQL database: no file lock; N of them run under one parent.
+        if args.workers > 1:
+            from bot.ops.supervisor import supervise
+
+            return supervise(args.argv, args.workers, settings.metrics.port if settings.metrics.on else None)
+        return asyncio.run(_serve(settings))
     from storage.db import os_reason, storage_error, translate
     from storage.lock import AlreadyRunning, RunLock
 
@@ -82,18 +95,49 @@ async def _serve(settings: Settings) -> int:
         await asyncio.gather(beating, return_exceptions=True)
         await registration.deregister()
 
+    cluster = join_cluster(settings, db, registration.id)
+
+    def built(app: Any) -> None:
+        if ops is not None:
+            attach(ops, app)
+        if cluster is not None:
+            cluster.attach(app)
+
     warm_worker()  # the file reader's process starts now, not when the first file comes
     try:
-        if ops is None:
-            return await run_until_signal(settings, db=db, on_stop=leave)
-        return await run_until_signal(settings, db=db, metrics=ops.metrics, on_built=lambda app: attach(ops, app),
-                                      on_stop=leave)
+        return await run_until_signal(settings, db=db, metrics=NULL_METRICS if ops is None else ops.metrics,
+                                      on_built=built, on_stop=leave)
     finally:
         beating.cancel()
         await asyncio.gather(beating, return_exceptions=True)
         shutdown_worker()
         if ops is not None:
             await ops.stop()
+
+
+def join_cluster(settings: Settings, db: Any, worker_id: str) -> Any:
+    """On PostgreSQL, this process as one of the deployment's workers (None on SQLite: it works alone).
+
+    SFERUM_ROLE_RETRY_S changes how often a standby tries a role's lock (5 s by default), SFERUM_OUTBOX_LEASE_S
+    how long a claim on outbox rows holds (60 s)."""
+    url = settings.storage.postgres_url
+    if not url:
+        return None
+    from bot.ops.cluster import Cluster
+    from bot.ops.leader import RETRY
+    from storage.workers import WorkersRepo
+
+    return Cluster(url=url, worker_id=worker_id, workers=WorkersRepo(db), retry=_seconds(ROLE_RETRY_ENV, RETRY),
+                   lease=_seconds(LEASE_ENV, Cluster.lease))
+
+
+def _seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment variable `name` (else `default`)."""
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
 
 
 async def register_worker(db: Any) -> Any:

@@ -128,14 +128,21 @@ def _restore_postgres(args: argparse.Namespace, settings: Settings, source: Path
     if not is_pg_dump(source):
         fail(f"{source}: это не копия базы PostgreSQL (её делает sferum-bot backup ФАЙЛ или pg_dump --format=custom)")
 
-    async def current() -> tuple[int, list[str]]:
+    async def current() -> tuple[str | None, int, list[str]]:
+        from bot.ops.workers import FRESH, busy_message
+        from storage.workers import WorkersRepo
+
         db = await PgDatabase.open(url, migrate=False)
         try:
-            return await pg_describe(db)
+            now = dt.datetime.now(dt.UTC)
+            busy = busy_message(await WorkersRepo(db).alive(now, FRESH), now, "восстановление")
+            return (busy, *await pg_describe(db))
         finally:
             await db.close()
 
-    people, periods = asyncio.run(current())
+    busy, people, periods = asyncio.run(current())
+    if busy is not None:
+        fail(busy)
     made = dt.datetime.fromtimestamp(source.stat().st_mtime).astimezone()
     stamp = dt.datetime.now().astimezone()
     aside = settings.backup.dir / f"before-restore-{stamp:%Y%m%d-%H%M%S}.dump"

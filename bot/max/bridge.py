@@ -174,3 +174,19 @@ class MaxBridge:
             if isinstance(body.get("mid"), str):
                 self._remember(event.message_id, body["mid"])
         return await self.dispatcher.feed(event, **self._data())
+
+
+def dialog_of(update: dict[str, Any]) -> tuple[int, int] | None:
+    """(user id, dialog chat id) when an update names a person's dialog with the bot."""
+    if update.get("update_type") == "bot_started":
+        user, chat_id = update.get("user"), update.get("chat_id")
+        if isinstance(user, dict) and isinstance(user.get("user_id"), int) and isinstance(chat_id, int):
+            return int(user["user_id"]), chat_id
+        return None
+    message = update.get("message")
+    if update.get("update_type") == "message_created" and isinstance(message, dict):
+        recipient, sender = message.get("recipient") or {}, message.get("sender") or {}
+        if (recipient.get("chat_type") == "dialog" and isinstance(recipient.get("chat_id"), int)
+                and isinstance(sender.get("user_id"), int) and not sender.get("is_bot")):
+            return int(sender["user_id"]), int(recipient["chat_id"])
+    return None

@@ -92,6 +92,10 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     _outbox: OutboxRepo
     # Every 25 rows (as VK's batches) and at the end, not once a message.
     progress_every = 25
+    messenger_name = Messenger.MAX.value
+    unfinished = ("pending", "sending")
+    # Rows claimed per pass when workers share the outbox: at MAX's 30 requests/s, 10 s of sending.
+    claim_page = 300
 
     def __init__(self, client: MaxClient, outbox: OutboxRepo, messenger: MaxMessenger, *,
                  on_unreachable: Unreachable | None = None, concurrency: int = 16, max_attempts: int = 5,
@@ -171,7 +175,7 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
     async def resume(self) -> int:
         """Deliver what the outbox holds for MAX (called at start); returns how many rows were left."""
-        counts = await self._outbox.counts(Messenger.MAX.value, bots=self.claims)
+        counts = await self._outbox.counts(Messenger.MAX.value, bots=self.bots)
         left = counts.get("pending", 0) + counts.get("sending", 0)
         if left:
             log.info("resuming %d MAX outbox messages (%d possibly sent)", left, counts.get("sending", 0))
@@ -182,11 +186,12 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         """One pass over the unfinished rows, one chat's rows in order; True if some are left."""
         chats: dict[int, list[OutboxRow]] = {}
         after = 0
-        while rows := await self._outbox.pending(after_id=after, limit=1000, messenger=Messenger.MAX.value,
-                                                 statuses=("pending", "sending"), bots=self.claims):
+        while rows := await self._page(after):
             after = rows[-1].id
             for row in rows:
                 chats.setdefault(row.peer_id, []).append(row)
+            if self.claims is not None:
+                break  # one claimed page per pass: what this worker holds is sent well within its lease
         queue: asyncio.Queue[list[OutboxRow]] = asyncio.Queue()
         for chat_rows in chats.values():
             queue.put_nowait(chat_rows)
@@ -204,6 +209,13 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             for _ in range(min(self._concurrency, len(chats))):
                 group.create_task(worker())
         return left
+
+    async def _page(self, after: int) -> list[OutboxRow]:
+        if self.claims is None:
+            return await self._outbox.pending(after_id=after, limit=1000, messenger=Messenger.MAX.value,
+                                              statuses=self.unfinished, bots=self.bots)
+        return await self.claims.claim(Messenger.MAX.value, after_id=after, limit=self.claim_page,
+                                       statuses=self.unfinished, bots=self.bots)
 
     def _body(self, row: OutboxRow) -> dict[str, Any]:
         attachments: list[dict[str, Any]] = []

@@ -81,6 +81,9 @@ class MaxPoller:
         self.handled = 0
         # The update being handled: a stop does not cut it short (see `drain_inbox` and `settle`).
         self._current: asyncio.Task[None] | None = None
+        # Several workers on PostgreSQL: `storage.claims.InboxClaims` of this worker (None: it alone handles).
+        self.claims: Any = None
+        self._draining = asyncio.Lock()
 
     def stop(self) -> None:
         self._stopping = True
@@ -130,10 +133,21 @@ class MaxPoller:
         Each update is handled in a task of its own, shielded: when polling is cancelled (a stop) the
         update in hand is still finished and marked handled (`settle` waits for it), instead of being
         cut off after its answer went out and handled again, answered twice, after the restart.
+        With several workers (`claims` set) each takes the updates it claimed, a person's in order, until
+        none is left that it may take.
         """
-        for item in await self.inbox.pending(prefix=self.prefix):
-            self._current = asyncio.create_task(self._handle_one(item))
-            await asyncio.shield(self._current)
+        async with self._draining:
+            if self.claims is None:
+                for item in await self.inbox.pending(prefix=self.prefix):
+                    await self._run_one(item)
+                return
+            while items := await self.claims.claim(self.prefix):
+                for item in items:
+                    await self._run_one(item)
+
+    async def _run_one(self, item: InboxEvent) -> None:
+        self._current = asyncio.create_task(self._handle_one(item))
+        await asyncio.shield(self._current)
 
     async def _handle_one(self, item: InboxEvent) -> None:
         await self.inbox.start(item.id)

@@ -73,11 +73,12 @@ class MaxWebhook:
         self._wakeup.set()
         return web.Response(text="ok")
 
-    async def start(self, host: str, port: int) -> None:
-        """Listen on host:port (before subscribing, so the first delivery finds the endpoint)."""
+    async def start(self, host: str, port: int, *, shared: bool = False) -> None:
+        """Listen on host:port (before subscribing, so the first delivery finds the endpoint); `shared`:
+        several workers on this machine listen on the same port and the system spreads requests among them."""
         self._runner = web.AppRunner(self.app())
         await self._runner.setup()
-        await web.TCPSite(self._runner, host, port).start()
+        await web.TCPSite(self._runner, host, port, reuse_port=shared or None).start()
 
     async def handle_forever(self) -> None:
         """Handle what the inbox holds, then each stored update as it comes, until cancelled."""

@@ -230,6 +230,18 @@ class _Progress:
         self.callback = callback
 
 
+class OutboxClaimsPort(Protocol):
+    """`storage.claims.OutboxClaims`: this worker's claims on outbox rows."""
+
+    async def claim(self, messenger: str, *, after_id: int = 0, limit: int = 1000,
+                    statuses: Sequence[str] = ("pending",), bots: Sequence[str] | None = None) -> list[Any]: ...
+
+    async def release(self, row_ids: Sequence[int]) -> None: ...
+
+    async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",),
+                       bots: Sequence[str] | None = None) -> bool: ...
+
+
 class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     """What VK's and MAX's outbox senders share: store a bulk send's rows, drain the outbox until
     nothing is left to try (waiting longer after each pass that left some), count the finished rows
@@ -248,7 +260,13 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     progress_every = 1
     # The bot whose rows this sender stores, and the bots whose stored rows it sends (see `serve_as`).
     bot = SINGLE_BOT
-    claims: tuple[str, ...] = (SINGLE_BOT,)
+    bots: tuple[str, ...] = (SINGLE_BOT,)
+    # Several workers on PostgreSQL: `storage.claims.OutboxClaims` of this worker (None: this process
+    # alone sends the outbox, as on SQLite).
+    claims: OutboxClaimsPort | None = None
+    # The messenger whose outbox rows this sender drains, and the statuses it still has to finish.
+    messenger_name = "vk"
+    unfinished: tuple[str, ...] = ("pending",)
 
     def _init_outbox(self) -> None:
         self._drain_lock = asyncio.Lock()
@@ -258,7 +276,7 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
         """Send as the bot named `bot` of several; the first one also sends the rows stored before bots had
         names (SINGLE_BOT)."""
         self.bot = bot
-        self.claims = tuple(dict.fromkeys((bot, SINGLE_BOT) if first else (bot,)))
+        self.bots = tuple(dict.fromkeys((bot, SINGLE_BOT) if first else (bot,)))
 
     @abstractmethod
     def _rows(self, message: OutMessage) -> list[NewRow]:
@@ -311,9 +329,23 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
         """Pass over the outbox until nothing is left to try; after a pass that left some, wait longer."""
         async with self._drain_lock:
             round_no = 0
-            while await self._pass():
+            while await self._pass() or await self._left_elsewhere():
                 round_no += 1
                 await self._sleep(min(10.0, self._retry_base * 2 ** (round_no - 1)))
+
+    async def sweep(self) -> bool:
+        """With workers sharing the outbox: send what it holds unfinished that no live worker is sending
+        (quietly, and by an indexed look-up: it runs every second); whether there was any."""
+        if self.claims is None or not await self.claims.any_left(self.messenger_name, self.unfinished, self.bots):
+            return False
+        await self._drain()
+        return True
+
+    async def _left_elsewhere(self) -> bool:
+        """With workers sharing the outbox: whether unfinished rows are left that this pass could not take
+        (another worker holds them, or gave them back). The caller waits for them to be told how they
+        went; rows of a worker that died come back after its lease, and this one sends them."""
+        return self.claims is not None and await self.claims.any_left(self.messenger_name, self.unfinished, self.bots)
 
     async def _finished(self, keys: Sequence[str]) -> None:
         """Rows finished (sent, or given up): each caller whose rows they are hears of its progress."""

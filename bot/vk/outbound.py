@@ -85,6 +85,9 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     """
 
     _outbox: OutboxRepo
+    # Rows claimed at a time when workers share the outbox: ten executes, so that at the end of a wave
+    # no worker sits on a long page while the others have nothing left.
+    claim_page = 250
 
     def __init__(self, api: API, outbox: OutboxRepo, settings: Settings,
                  clock: Clock | None = None, *, concurrency: int = 4, max_attempts: int = 5,
@@ -272,7 +275,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
 
     async def resume(self) -> int:
         """Deliver whatever the outbox holds pending (called at start); returns how many."""
-        before = (await self._outbox.counts("vk", bots=self.claims)).get("pending", 0)
+        before = (await self._outbox.counts("vk", bots=self.bots)).get("pending", 0)
         if before:
             log.info("resuming %d pending outbox messages", before)
             await self._drain()
@@ -294,16 +297,10 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             # A wave's rows carry a handful of distinct keyboards: each is laid out once per pass
             # (per row it cost a pydantic parse and a layout, stalling the loop the limiter runs on).
             keyboards: dict[str, str] = {}
-            while rows := await self._outbox.pending(after_id=after, limit=self._page_size, bots=self.claims):
-                last = group_of(rows[-1].idem_key)
-                if len(rows) == self._page_size and last != rows[-1].idem_key:
-                    # The page may end inside a long message: its chunks go with the next page.
-                    first = len(rows) - 1
-                    while first > 0 and group_of(rows[first - 1].idem_key) == last:
-                        first -= 1
-                    if first > 0:
-                        rows = rows[:first]
-                after = rows[-1].id
+            while page := await self._page(after):
+                after, rows = page
+                if not rows:
+                    continue
                 codes = [call_code("messages.send", self._params(r, keyboards)) for r in rows]
                 groups = [group_of(r.idem_key) for r in rows]
                 for span in batches([len(c) + 1 for c in codes], groups=groups):
@@ -320,6 +317,46 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 for _ in range(self._concurrency):
                     group.create_task(worker())
         return retry_left
+
+    async def _page(self, after: int) -> tuple[int, list[OutboxRow]] | None:
+        """The next page of pending rows after id `after` (claimed, when workers share the outbox), and
+        where the page after it starts; None when there is nothing more. A page never cuts a long message:
+        chunks of one left at its end (or, claimed, at its start while earlier ones are unsent) wait."""
+        size = self._page_size if self.claims is None else min(self._page_size, self.claim_page)
+        if self.claims is None:
+            rows = await self._outbox.pending(after_id=after, limit=size, bots=self.bots)
+        else:
+            rows = await self.claims.claim("vk", after_id=after, limit=size, bots=self.bots)
+        if not rows:
+            return None
+        last = group_of(rows[-1].idem_key)
+        keep = len(rows)
+        if len(rows) == size and last != rows[-1].idem_key:
+            while keep > 0 and group_of(rows[keep - 1].idem_key) == last:
+                keep -= 1
+            if keep == 0:
+                keep = len(rows)  # one message longer than a page: it goes as it is
+        start = 0
+        if self.claims is not None and group_of(rows[0].idem_key) != rows[0].idem_key:
+            start = await self._cut_head(rows)
+        await self._give_back([r.id for r in rows[:start] + rows[keep:]])
+        return rows[max(start, keep) - 1].id, rows[start:keep]
+
+    async def _cut_head(self, rows: Sequence[OutboxRow]) -> int:
+        """How many rows at the page's start are later chunks of a message whose earlier chunks are unsent
+        (another worker holds them and sends the whole message in order)."""
+        head = group_of(rows[0].idem_key)
+        count = 0
+        while count < len(rows) and group_of(rows[count].idem_key) == head:
+            count += 1
+        _, _, first = rows[0].idem_key.rpartition("#")
+        earlier = [f"{head}#{i}" for i in range(1, int(first))]
+        stored = await self._outbox.by_keys(earlier)
+        return count if any(r.status == "pending" for r in stored.values()) else 0
+
+    async def _give_back(self, row_ids: Sequence[int]) -> None:
+        if self.claims is not None and row_ids:
+            await self.claims.release(row_ids)
 
     @staticmethod
     def _params(row: OutboxRow, keyboards: dict[str, str] | None = None) -> dict[str, Any]:

@@ -390,3 +390,17 @@ class InboxPoller:
             except Exception:
                 log.warning("не удалось ответить на нажатие кнопки (событие %s)", event.event_id, exc_info=True)
         await self.inbox.finish(event.id, error)
+
+
+async def group_id_of(call: Any, backoff: Backoff, sleep: Any) -> int:
+    """The community's id from its token, retrying while VK is unreachable."""
+    while True:
+        try:
+            found = await call("groups.getById", {})
+            backoff.reset()
+            groups = found["groups"] if isinstance(found, dict) else found
+            return int(groups[0]["id"])
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            delay = backoff.next_delay()
+            log.warning("ВКонтакте недоступен: %s; повтор через %.1f с", network_reason(exc), delay)
+            await sleep(delay)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import dialog_of
 from bot.composition import reminder_stores
 from bot.config import parse_settings
 from bot.domain.models import Organization, Role
 from bot.domain.ui import Button, Keyboard
+from bot.max.bridge import dialog_of
 from bot.max.client import UNREACHABLE_TEXT, MaxClient
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound, fingerprint

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from bot.cli import main
+from storage._util import iso
 from storage.db import StorageError
 from storage.pg import PG_DUMP_MISSING, pg_tool
 
@@ -81,3 +82,17 @@ def test_missing_pg_dump_is_said_in_russian(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.raises(StorageError) as caught:
         pg_tool("pg_dump")
     assert str(caught.value) == PG_DUMP_MISSING.format(tool="pg_dump")
+
+
+def test_restore_refuses_while_a_worker_beats(pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A worker on any machine beat seconds ago: restore on PostgreSQL says to stop the workers, changes nothing."""
+    add_person(pg_url, "Иванова Анна")
+    copy = tmp_path / "copy.dump"
+    copy.write_bytes(b"PGDMP fake")
+    with psycopg.connect(pg_url) as conn:
+        conn.execute("INSERT INTO workers(id, host, pid, started_at, heartbeat_at) VALUES ('w', 'node-b', 4242, "
+                     "%s, %s)", (iso(), iso()))
+    assert main(["restore", str(copy), "--yes", "--config", str(config(tmp_path, pg_url))]) == 1
+    err = capsys.readouterr().err
+    assert "процесс 4242 на машине node-b" in err and "повторите восстановление" in err
+    assert people(pg_url) == 1

@@ -1,0 +1,160 @@
+"""Several real `sferum-bot run` workers on one PostgreSQL database against an in-process VK emulator.
+
+Shared by `bench_workers.py` and `tests/ops/test_several_workers.py`: a config per community, a wave of
+reminders stored in the outbox as the scheduler stores one (the workers' sweeps send it), workers started
+as processes (`python -m bot run`), killed with SIGKILL or stopped with SIGTERM, and what the emulator got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bot.vk.rules import idem_key, random_id_for  # noqa: E402
+from storage.outbox import NewOutboxMessage, OutboxRepo  # noqa: E402
+from storage.pg import PgDatabase  # noqa: E402
+from vk_emulator import Emulator  # noqa: E402
+
+
+def free_port(span: int = 1) -> int:
+    """A port p such that p … p + span - 1 are free on 127.0.0.1 now."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            first = int(sock.getsockname()[1])
+        try:
+            for port in range(first + 1, first + span):
+                with socket.socket() as other:
+                    other.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+
+
+def write_config(folder: Path, api_url: str, pg_url: str, token: str, group_id: int, rps: int = 20,
+                 metrics_port: int | None = None) -> Path:
+    """One community on the emulator, the database on PostgreSQL, quiet hours off; /metrics only on
+    `metrics_port` (worker k of `run --workers N` takes the port + k - 1)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    metrics = f"port = {metrics_port}" if metrics_port else "enabled = false"
+    config = folder / "config.toml"
+    config.write_text(f"""
+[vk]
+token = "{token}"
+group_id = {group_id}
+api_url = "{api_url}"
+rps = {rps}
+wait = 1
+
+[metrics]
+{metrics}
+
+[storage]
+data_dir = "{folder / 'data'}"
+url = "{pg_url}"
+
+[[schools]]
+id = "school1"
+name = "МБОУ СОШ № 1"
+
+[schools.schedule.quiet_hours]
+start = "00:00"
+end = "00:00"
+weekends = false
+""", encoding="utf-8")
+    return config
+
+
+async def store_wave(pg_url: str, ids: list[int], week: str = "2026-11-14") -> int:
+    """A reminder to each of `ids`, stored in the outbox as a wave is; how many rows were new."""
+    db = await PgDatabase.open(pg_url)
+    try:
+        rows = []
+        for vk_id in ids:
+            key = idem_key("school1", "reminder", week, vk_id)
+            rows.append(NewOutboxMessage(idem_key=key, peer_id=vk_id, random_id=random_id_for(key), org_id="school1",
+                                         kind="reminder", message=f"Напоминание №{vk_id}", priority=1))
+        return await OutboxRepo(db).enqueue(rows)
+    finally:
+        await db.close()
+
+
+async def migrate(pg_url: str) -> None:
+    """Bring the database to this code's schema before the workers start (one of them would, too)."""
+    db = await PgDatabase.open(pg_url)
+    await db.close()
+
+
+async def outbox_counts(pg_url: str) -> dict[str, int]:
+    db = await PgDatabase.open(pg_url, migrate=False)
+    try:
+        return await OutboxRepo(db).counts("vk")
+    finally:
+        await db.close()
+
+
+def add_people(emulator: Emulator, ids: list[int]) -> None:
+    emulator.seed_users([{"id": i, "first_name": "Имя", "last_name": f"Учитель{i}", "allows_messages": True}
+                         for i in ids])
+
+
+def delivered(emulator: Emulator, ids: list[int]) -> Counter[int]:
+    """How many of the bot's messages each of `ids` got (2 would be a duplicate)."""
+    wanted = set(ids)
+    return Counter(item["peer_id"] for item in emulator.state.sent_items(None) if item["peer_id"] in wanted)
+
+
+@dataclass
+class Worker:
+    """One `sferum-bot run` process and its log."""
+
+    proc: asyncio.subprocess.Process
+    log: Path
+    started: float = field(default_factory=time.perf_counter)
+
+    def text(self) -> str:
+        return self.log.read_text("utf-8", "replace") if self.log.exists() else ""
+
+    async def kill(self) -> None:
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGKILL)
+        await self.proc.wait()
+
+    async def stop(self) -> int:
+        if self.proc.returncode is None:
+            self.proc.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.proc.wait(), timeout=60)
+
+
+async def start_worker(config: Path, log_name: str, *extra: str, env: dict[str, str] | None = None) -> Worker:
+    """`python -m bot run --config …` (plus `extra` arguments) with its log beside the config."""
+    log = config.parent / log_name
+    out = log.open("ab")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), *extra,
+        stdout=out, stderr=out, cwd=str(REPO),
+        env={**os.environ, "PYTHONPATH": str(REPO), "SFERUM_VK__TOKEN": "", "SFERUM_MAX__TOKEN": "",
+             **(env or {})})
+    out.close()
+    return Worker(proc, log)
+
+
+async def wait_for(check: Any, timeout: float, what: str) -> None:  # noqa: ASYNC109
+    """Poll `check()` (every 50 ms, at most `timeout` s); fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    while not await check():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {what} within {timeout} s")
+        await asyncio.sleep(0.05)
