@@ -150,7 +150,7 @@ async def test_run_logs_one_russian_warning_per_attempt(root_logger: logging.Log
     from bot.ratelimit import Backoff
     from bot.vk.api import make_api
     from bot.vk.calls import api_call
-    from bot.vk.runtime import group_id_of as _group_id
+    from bot.vk.runtime import group_id_of
 
     settings = load_settings(ROOT / "config.example.toml").model_copy(deep=True)
     api = make_api(settings, f"http://127.0.0.1:{_closed_port()}/method/")
@@ -170,13 +170,13 @@ async def test_run_logs_one_russian_warning_per_attempt(root_logger: logging.Log
     stream = _operator_log("INFO")
     try:
         with pytest.raises(StopAttempts):
-            await _group_id(api_call(api), Backoff(), sleep)
+            await group_id_of(api_call(api), Backoff(), sleep)
     finally:
         await api.http_client.close()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 3, lines
     for line in lines:
-        assert " WARNING bot.app: ВКонтакте недоступен: нет соединения; повтор через " in line
+        assert " WARNING bot.vk.runtime: ВКонтакте недоступен: нет соединения; повтор через " in line
 
 
 class StopAttempts(Exception):
