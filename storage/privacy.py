@@ -39,61 +39,57 @@ async def _tables_with(conn: Connection, column: str) -> list[str]:
     return found
 
 
-# A forgotten recipient: the message goes, the account goes (0 is nobody's), unsent rows are not sent.
+# A forgotten recipient: the message goes, the account goes (0 is nobody's; idempotency keys may name
+# it, bot.services.reminders), unsent rows are not sent.
 _BLANK_OUTBOX = ("message = '', keyboard = NULL, legacy_keyboard = NULL, attachment = NULL, fingerprint = NULL, "
+                 "idem_key = 'forgotten:' || CAST(id AS TEXT), "
                  "status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END")
 
-# Where each messenger's account shows up outside `person_id` columns: (table, condition on the account).
-# Every condition names its messenger, so that the same number in the other messenger is left alone.
-_ACCOUNT_ROWS: dict[str, tuple[tuple[str, str], ...]] = {
+# Where each messenger's account shows up outside `person_id` columns: (table, condition on the
+# account, what forget sets there — None: the row is deleted). Every condition names its messenger,
+# so that the same number in the other messenger is left alone.
+_OUTBOX = f"{_BLANK_OUTBOX}, peer_id = 0"
+_ACCOUNT_ROWS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "vk": (
-        ("vk_users", "vk_id = ?"),
-        ("binding_requests", "messenger = 'vk' AND vk_id = ?"),
-        ("privacy_consents", "messenger = 'vk' AND vk_id = ?"),
-        ("conversation_state", "messenger = 'vk' AND user_id = ?"),
-        ("import_confirmations", "actor_messenger = 'vk' AND actor_id = ?"),
-        ("imports", "imported_by_messenger = 'vk' AND imported_by = ?"),
-        ("audit_log", "actor_vk_id = ?"),
-        ("outbox", "messenger = 'vk' AND peer_id = ?"),
+        ("outbox", "messenger = 'vk' AND peer_id = ?", _OUTBOX),
+        ("vk_users", "vk_id = ?", None),
+        ("binding_requests", "messenger = 'vk' AND vk_id = ?", None),
+        ("privacy_consents", "messenger = 'vk' AND vk_id = ?", None),
+        ("conversation_state", "messenger = 'vk' AND user_id = ?", None),
+        ("import_confirmations", "actor_messenger = 'vk' AND actor_id = ?", None),
+        ("imports", "imported_by_messenger = 'vk' AND imported_by = ?",
+         "imported_by = NULL, imported_by_messenger = NULL"),
+        ("audit_log", "actor_vk_id = ?", "actor_vk_id = NULL, actor_person_id = NULL"),
+        # A deputy's broadcasts keep their VK id (bot.services.broadcasts; 0: none).
+        ("broadcasts", "created_by = ?", "created_by = 0"),
+        ("broadcasts", "progress_messenger = 'vk' AND progress_peer = ?", "progress_peer = NULL, progress_cmid = NULL"),
         # bot.vk.runtime.order_key: a VK user's events.
-        ("inbox", "order_key = 'user:' || ?"),
+        ("inbox", "order_key = 'user:' || ?", None),
     ),
     "max": (
-        ("max_users", "user_id = ?"),
-        ("max_dialogs", "user_id = ?"),
-        ("binding_requests", "messenger = 'max' AND vk_id = ?"),
-        ("privacy_consents", "messenger = 'max' AND vk_id = ?"),
-        ("conversation_state", "messenger = 'max' AND user_id = ?"),
-        ("import_confirmations", "actor_messenger = 'max' AND actor_id = ?"),
-        ("imports", "imported_by_messenger = 'max' AND imported_by = ?"),
-        ("audit_log", "actor_max_id = ?"),
-        ("invite_links", "used_by = ?"),
-        # A MAX dialog is addressed by the user id or by its own chat id (max_dialogs, one per bot).
+        # A MAX dialog is addressed by the user id or by its own chat id (max_dialogs, one per bot),
+        # so the outbox goes before max_dialogs.
         ("outbox", "messenger = 'max' AND (peer_id = ? OR peer_id IN "
-                   "(SELECT chat_id FROM max_dialogs WHERE user_id = ?))"),
+                   "(SELECT chat_id FROM max_dialogs WHERE user_id = ?))", _OUTBOX),
+        ("max_users", "user_id = ?", None),
+        ("max_dialogs", "user_id = ?", None),
+        ("binding_requests", "messenger = 'max' AND vk_id = ?", None),
+        ("privacy_consents", "messenger = 'max' AND vk_id = ?", None),
+        ("conversation_state", "messenger = 'max' AND user_id = ?", None),
+        ("import_confirmations", "actor_messenger = 'max' AND actor_id = ?", None),
+        ("imports", "imported_by_messenger = 'max' AND imported_by = ?",
+         "imported_by = NULL, imported_by_messenger = NULL"),
+        ("audit_log", "actor_max_id = ?", "actor_max_id = NULL, actor_person_id = NULL"),
+        ("invite_links", "used_by = ?", "used_by = NULL"),
+        ("broadcasts", "progress_messenger = 'max' AND progress_peer = ?", "progress_peer = NULL, progress_cmid = NULL"),
         # bot.max.polling.order_key: a MAX user's events.
-        ("inbox", "order_key = 'max:' || ?"),
+        ("inbox", "order_key = 'max:' || ?", None),
     ),
 }
-
-
-def _forget_sql(table: str, where: str) -> str:
-    if table == "outbox":
-        return f"UPDATE outbox SET {_BLANK_OUTBOX}, peer_id = 0 WHERE {where}"  # noqa: S608 - fixed names
-    if table == "audit_log":
-        column = where.split()[0]
-        return f"UPDATE audit_log SET {column} = NULL, actor_person_id = NULL WHERE {where}"  # noqa: S608
-    if table == "imports":
-        return f"UPDATE imports SET imported_by = NULL, imported_by_messenger = NULL WHERE {where}"  # noqa: S608
-    if table == "invite_links":
-        return f"UPDATE invite_links SET used_by = NULL WHERE {where}"  # noqa: S608
-    return f"DELETE FROM {table} WHERE {where}"  # noqa: S608 - fixed names
-
-
-# The outbox goes first: its MAX condition reads max_dialogs, which forget removes.
 _ACCOUNT_FORGET = {
-    messenger: tuple((table, _forget_sql(table, where))
-                     for table, where in sorted(specs, key=lambda spec: spec[0] != "outbox"))
+    messenger: tuple((table, f"DELETE FROM {table} WHERE {where}" if change is None  # noqa: S608 - fixed names
+                      else f"UPDATE {table} SET {change} WHERE {where}")  # noqa: S608 - fixed names
+                     for table, where, change in specs)
     for messenger, specs in _ACCOUNT_ROWS.items()
 }
 
@@ -143,7 +139,7 @@ class PrivacyRepo:
                 if rows:
                     result[table] = rows
             for messenger, account in _accounts(person[0]):
-                for table, where in _ACCOUNT_ROWS[messenger]:
+                for table, where, _ in _ACCOUNT_ROWS[messenger]:
                     rows = await _rows(conn, f"SELECT * FROM {table} WHERE {where}",  # noqa: S608 - fixed names
                                        _params(where, account))
                     known = result.setdefault(table, [])
@@ -185,9 +181,11 @@ class PrivacyRepo:
                 for table, sql in _ACCOUNT_FORGET[messenger]:
                     cur = await conn.execute(sql, _params(sql, account))
                     count(table, cur.rowcount)
-            # The deep link's audit line names the MAX account it bound.
+            # These audit lines about the person name their account in the details (the MAX account a
+            # deep link bound, who asked for an export); the action and its time stay.
             cur = await conn.execute("UPDATE audit_log SET details = '{}', actor_person_id = NULL "
-                                     "WHERE actor_person_id = ? AND action = 'invite_redeemed'", (person_id,))
+                                     "WHERE target = ? AND action IN ('invite_redeemed', 'export_person')",
+                                     (str(person_id),))
             count("audit_log", cur.rowcount)
             cur = await conn.execute(
                 "UPDATE people SET full_name = ?, name_key = '', vk_id = NULL, vk_screen_name = NULL, max_id = NULL, "
