@@ -94,7 +94,8 @@ async def cells_with(db: Any, number: int) -> list[str]:
     word = re.compile(rf"(?<![\d.]){number}(?!\d)")
     found = []
     async with db.read() as conn:
-        for table in await _tables(conn):
+        # The workers registry holds process ids, which may be any number.
+        for table in set(await _tables(conn)) - {"workers"}:
             async with conn.execute(f"SELECT * FROM {table}") as cur:  # noqa: S608 - names from the catalogue
                 rows = [dict(r) for r in await cur.fetchall()]
             found += [f"{table}.{column}" for row in rows for column, value in row.items()
