@@ -264,7 +264,7 @@ async def _decide(turn: _Turn, request_id: int, approve: bool, access: AccessSer
         await turn.say(f"Готово: {name} теперь в боте.", to=turn.event.sender)
         bound = person.model_copy(update={"max_id" if requester.messenger is Messenger.MAX else "vk_id": request.vk_id})
         await turn.say(f"{bound.first_and_middle}, здравствуйте! Заместитель директора подтвердил вашу учётную "
-                       "запись. Кнопки внизу — всё, что я умею.\n\n" + data_notice(settings, person.org_id),
+                       "запись. Кнопки внизу — всё, что я умею.\n\n" + data_notice(settings, person.org_id, requester.messenger),
                        main_menu(bound.role), to=requester)
     else:
         await turn.pop_up("Отклонено")

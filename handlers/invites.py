@@ -156,7 +156,7 @@ async def on_max_start(event: PersonStarted, messenger: MessengerPort, settings:
     if result.outcome is InviteOutcome.BOUND and bound is not None:
         name = bound.first_and_middle
         text = WELCOME.format(name=f"{name}, " if name else "", full=bound.full_name)
-        await messenger.send(Reply(chat=event.chat, text=text + "\n\n" + data_notice(settings, bound.org_id),
+        await messenger.send(Reply(chat=event.chat, text=text + "\n\n" + data_notice(settings, bound.org_id, event.sender.messenger),
                                    keyboard=main_menu(bound.role)))
         return
     if result.outcome is InviteOutcome.ALREADY and bound is not None:

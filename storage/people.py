@@ -189,6 +189,11 @@ class PeopleRepo:
         async with self._db.read() as conn:
             return await _people(conn, "p.vk_id = ?", (vk_id,))
 
+    async def by_max_id_any(self, max_id: int) -> list[Person]:
+        """Everyone bound to this MAX account, people who left included (operators' look-ups)."""
+        async with self._db.read() as conn:
+            return await _people(conn, "p.max_id = ?", (max_id,))
+
 
 def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -39,6 +39,73 @@ async def _tables_with(conn: Connection, column: str) -> list[str]:
     return found
 
 
+# A forgotten recipient: the message goes, the account goes (0 is nobody's; idempotency keys may name
+# it, bot.services.reminders), unsent rows are not sent.
+_BLANK_OUTBOX = ("message = '', keyboard = NULL, legacy_keyboard = NULL, attachment = NULL, fingerprint = NULL, "
+                 "idem_key = 'forgotten:' || CAST(id AS TEXT), "
+                 "status = CASE WHEN status IN ('pending', 'sending') THEN 'failed' ELSE status END")
+
+# Where each messenger's account shows up outside `person_id` columns: (table, condition on the
+# account, what forget sets there — None: the row is deleted). Every condition names its messenger,
+# so that the same number in the other messenger is left alone.
+_OUTBOX = f"{_BLANK_OUTBOX}, peer_id = 0"
+_ACCOUNT_ROWS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
+    "vk": (
+        ("outbox", "messenger = 'vk' AND peer_id = ?", _OUTBOX),
+        ("vk_users", "vk_id = ?", None),
+        ("binding_requests", "messenger = 'vk' AND vk_id = ?", None),
+        ("privacy_consents", "messenger = 'vk' AND vk_id = ?", None),
+        ("conversation_state", "messenger = 'vk' AND user_id = ?", None),
+        ("import_confirmations", "actor_messenger = 'vk' AND actor_id = ?", None),
+        ("imports", "imported_by_messenger = 'vk' AND imported_by = ?",
+         "imported_by = NULL, imported_by_messenger = NULL"),
+        ("audit_log", "actor_vk_id = ?", "actor_vk_id = NULL, actor_person_id = NULL"),
+        # A deputy's broadcasts keep their VK id (bot.services.broadcasts; 0: none).
+        ("broadcasts", "created_by = ?", "created_by = 0"),
+        ("broadcasts", "progress_messenger = 'vk' AND progress_peer = ?", "progress_peer = NULL, progress_cmid = NULL"),
+        # bot.vk.runtime.order_key: a VK user's events.
+        ("inbox", "order_key = 'user:' || ?", None),
+    ),
+    "max": (
+        # A MAX dialog is addressed by the user id or by its own chat id (max_dialogs, one per bot),
+        # so the outbox goes before max_dialogs.
+        ("outbox", "messenger = 'max' AND (peer_id = ? OR peer_id IN "
+                   "(SELECT chat_id FROM max_dialogs WHERE user_id = ?))", _OUTBOX),
+        ("max_users", "user_id = ?", None),
+        ("max_dialogs", "user_id = ?", None),
+        ("binding_requests", "messenger = 'max' AND vk_id = ?", None),
+        ("privacy_consents", "messenger = 'max' AND vk_id = ?", None),
+        ("conversation_state", "messenger = 'max' AND user_id = ?", None),
+        ("import_confirmations", "actor_messenger = 'max' AND actor_id = ?", None),
+        ("imports", "imported_by_messenger = 'max' AND imported_by = ?",
+         "imported_by = NULL, imported_by_messenger = NULL"),
+        ("audit_log", "actor_max_id = ?", "actor_max_id = NULL, actor_person_id = NULL"),
+        ("invite_links", "used_by = ?", "used_by = NULL"),
+        ("broadcasts", "progress_messenger = 'max' AND progress_peer = ?", "progress_peer = NULL, progress_cmid = NULL"),
+        # bot.max.polling.order_key: a MAX user's events.
+        ("inbox", "order_key = 'max:' || ?", None),
+    ),
+}
+_ACCOUNT_FORGET = {
+    messenger: tuple((table, f"DELETE FROM {table} WHERE {where}" if change is None  # noqa: S608 - fixed names
+                      else f"UPDATE {table} SET {change} WHERE {where}")  # noqa: S608 - fixed names
+                     for table, where, change in specs)
+    for messenger, specs in _ACCOUNT_ROWS.items()
+}
+
+
+def _accounts(person: dict[str, Any]) -> list[tuple[str, int]]:
+    """The person's (messenger, account id) pairs."""
+    return [(m, person[column]) for m, column in (("vk", "vk_id"), ("max", "max_id"))
+            if person.get(column) is not None]
+
+
+def _params(sql: str, account: int) -> tuple[Any, ...]:
+    """The account for each placeholder; text where it is glued to a prefix (inbox order keys)."""
+    value: Any = str(account) if "|| ?" in sql else account
+    return (value,) * sql.count("?")
+
+
 async def _rows(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
     async with conn.execute(sql, params) as cur:
         return [dict(r) for r in await cur.fetchall()]
@@ -59,105 +126,69 @@ class PrivacyRepo:
         return (row is not None, row[0] if row else None)
 
     async def export(self, person_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Every row about the person, table by table (empty tables left out)."""
+        """Every row about the person, table by table (empty tables left out): rows keyed by the
+        person and rows keyed by their VK or MAX account."""
         result: dict[str, list[dict[str, Any]]] = {}
         async with self._db.read() as conn:
             person = await _rows(conn, "SELECT * FROM people WHERE id = ?", (person_id,))
             if not person:
                 return {}
             result["people"] = person
-            vk_id = person[0]["vk_id"]
             for table in await _tables_with(conn, "person_id"):
                 rows = await _rows(conn, f"SELECT * FROM {table} WHERE person_id = ?", (person_id,))  # noqa: S608 - table names from sqlite_master
                 if rows:
                     result[table] = rows
-            # Consents are kept per messenger (0022): the person's VK and MAX accounts each.
-            for messenger, account in (("vk", vk_id), ("max", person[0].get("max_id"))):
-                if account is not None:
-                    rows = await _rows(conn, "SELECT * FROM privacy_consents WHERE messenger = ? AND vk_id = ?",
-                                       (messenger, account))
-                    if rows:
-                        result.setdefault("privacy_consents", []).extend(rows)
-            if vk_id is not None:
-                for table, column in (("vk_users", "vk_id"), ("binding_requests", "vk_id"),
-                                      ("audit_log", "actor_vk_id")):
-                    rows = await _rows(conn, f"SELECT * FROM {table} WHERE {column} = ?", (vk_id,))  # noqa: S608 - fixed names
-                    if rows:
-                        result.setdefault(table, []).extend(
-                            r for r in rows if r not in result.get(table, []))
-                outbox = await _rows(conn, "SELECT * FROM outbox WHERE peer_id = ? AND person_id IS DISTINCT FROM ?",
-                                     (vk_id, person_id))
-                if outbox:
-                    result.setdefault("outbox", []).extend(outbox)
-            if person[0].get("max_id") is not None:
-                rows = await _rows(conn, "SELECT * FROM audit_log WHERE actor_max_id = ?", (person[0]["max_id"],))
-                known = result.setdefault("audit_log", [])
-                known.extend(r for r in rows if r not in known)
-                if not known:
-                    del result["audit_log"]
-            # Open dialog steps, kept by account (VK and MAX) rather than by person.
-            steps = await _rows(conn, "SELECT * FROM conversation_state WHERE (messenger = 'vk' AND user_id = ?) "
-                                      "OR (messenger = 'max' AND user_id = ?)", (vk_id, person[0].get("max_id")))
-            if steps:
-                result["conversation_state"] = steps
+            for messenger, account in _accounts(person[0]):
+                for table, where, _ in _ACCOUNT_ROWS[messenger]:
+                    rows = await _rows(conn, f"SELECT * FROM {table} WHERE {where}",  # noqa: S608 - fixed names
+                                       _params(where, account))
+                    known = result.setdefault(table, [])
+                    known.extend(r for r in rows if r not in known)
+                    if not known:
+                        del result[table]
         return result
 
     async def forget(self, person_id: int) -> dict[str, int]:
         """Remove the person's data; their figures stay under an anonymous record.
 
-        Returns how many rows were removed or anonymized per table.
+        Rows keyed by the person's VK or MAX account go too (each only in its own messenger: a MAX
+        user 5 is not VK user 5). Returns how many rows were removed or anonymized per table.
         """
         changed: dict[str, int] = {}
+
+        def count(table: str, rows: int) -> None:
+            if rows:
+                changed[table] = changed.get(table, 0) + rows
+
         async with self._db.transaction() as conn:
-            async with conn.execute("SELECT vk_id, max_id FROM people WHERE id = ?", (person_id,)) as cur:
-                row = await cur.fetchone()
-            if row is None:
+            person = await _rows(conn, "SELECT vk_id, max_id FROM people WHERE id = ?", (person_id,))
+            if not person:
                 return {}
-            vk_id, max_id = row[0], row[1]
-            if max_id is not None:
-                cur = await conn.execute("DELETE FROM privacy_consents WHERE messenger = 'max' AND vk_id = ?",
-                                         (max_id,))
-                if cur.rowcount:
-                    changed["privacy_consents"] = cur.rowcount
-                # What the person did from MAX stays in the audit log, without who did it (as for VK).
-                cur = await conn.execute("UPDATE audit_log SET actor_max_id = NULL, actor_person_id = NULL "
-                                         "WHERE actor_max_id = ?", (max_id,))
-                if cur.rowcount:
-                    changed["audit_log"] = cur.rowcount
             for table in await _tables_with(conn, "person_id"):
                 if table in COUNT_TABLES or table in SELF_TABLES:
                     continue
                 if table == "outbox":
                     cur = await conn.execute(
-                        "UPDATE outbox SET message = '', keyboard = NULL, attachment = NULL, person_id = NULL "
-                        "WHERE person_id = ?", (person_id,))
+                        f"UPDATE outbox SET {_BLANK_OUTBOX}, person_id = NULL WHERE person_id = ?",  # noqa: S608 - fixed
+                        (person_id,))
                 elif table == "pending_rows":
                     cur = await conn.execute("UPDATE pending_rows SET person_id = NULL WHERE person_id = ?",
                                              (person_id,))
                 else:
                     cur = await conn.execute(f"DELETE FROM {table} WHERE person_id = ?", (person_id,))  # noqa: S608 - table names from sqlite_master
-                if cur.rowcount:
-                    changed[table] = cur.rowcount
-            if vk_id is not None:
-                for sql, table in (
-                    ("DELETE FROM vk_users WHERE vk_id = ?", "vk_users"),
-                    ("DELETE FROM binding_requests WHERE vk_id = ?", "binding_requests"),
-                    ("DELETE FROM privacy_consents WHERE messenger = 'vk' AND vk_id = ?", "privacy_consents"),
-                    ("DELETE FROM conversation_state WHERE messenger = 'vk' AND user_id = ?", "conversation_state"),
-                    ("DELETE FROM inbox WHERE order_key = CAST(? AS TEXT)", "inbox"),
-                    ("UPDATE outbox SET message = '', keyboard = NULL, attachment = NULL WHERE peer_id = ?", "outbox"),
-                    ("UPDATE audit_log SET actor_vk_id = NULL, actor_person_id = NULL WHERE actor_vk_id = ?", "audit_log"),
-                ):
-                    cur = await conn.execute(sql, (vk_id,))
-                    if cur.rowcount:
-                        changed[table] = changed.get(table, 0) + cur.rowcount
+                count(table, cur.rowcount)
+            for messenger, account in _accounts(person[0]):
+                for table, sql in _ACCOUNT_FORGET[messenger]:
+                    cur = await conn.execute(sql, _params(sql, account))
+                    count(table, cur.rowcount)
+            # These audit lines about the person name their account in the details (the MAX account a
+            # deep link bound, who asked for an export); the action and its time stay.
+            cur = await conn.execute("UPDATE audit_log SET details = '{}', actor_person_id = NULL "
+                                     "WHERE target = ? AND action IN ('invite_redeemed', 'export_person')",
+                                     (str(person_id),))
+            count("audit_log", cur.rowcount)
             cur = await conn.execute(
-                "DELETE FROM conversation_state WHERE messenger = 'max' AND user_id = "
-                "(SELECT max_id FROM people WHERE id = ?)", (person_id,))
-            if cur.rowcount:
-                changed["conversation_state"] = changed.get("conversation_state", 0) + cur.rowcount
-            cur = await conn.execute(
-                "UPDATE people SET full_name = ?, name_key = '', vk_id = NULL, vk_screen_name = NULL, "
+                "UPDATE people SET full_name = ?, name_key = '', vk_id = NULL, vk_screen_name = NULL, max_id = NULL, "
                 "phone = NULL, email = NULL, active = 0, left_at = COALESCE(left_at, ?), updated_at = ? "
                 "WHERE id = ?",
                 (f"{ANONYMOUS_NAME} №{person_id}", iso(), iso(), person_id),

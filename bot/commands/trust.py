@@ -191,10 +191,6 @@ class NotResolved(Exception):  # noqa: N818 - reads naturally: `except NotResolv
         self.text = text
 
 
-NO_MAX_IDS = ("MAX id пока ни у кого не привязан: бот хранит только страницы ВКонтакте. "
-              "Укажите человека через --person \"ФИО\", --vk-id или --person-id")
-
-
 def _describe(person: Person) -> str:
     state = "" if person.active else ", уволен(а)"
     return f"  --person-id {person.id}: {person.full_name} ({person.role.label}, {person.org_id or 'без школы'}{state})"
@@ -205,8 +201,10 @@ async def _resolve(repo: PeopleRepo, args: argparse.Namespace) -> int:
     if args.person_id is not None:
         return int(args.person_id)
     if args.max_id is not None:
-        raise NotResolved(NO_MAX_IDS)
-    if args.vk_id is not None:
+        found = await repo.by_max_id_any(args.max_id)
+        missing = f"сотрудника с MAX id {args.max_id} нет в базе"
+        several = f"к MAX id {args.max_id} привязаны несколько человек (в разных школах)"
+    elif args.vk_id is not None:
         found = await repo.by_vk_id_any(args.vk_id)
         missing = f"сотрудника со страницей ВКонтакте id{args.vk_id} нет в базе"
         several = f"к странице ВКонтакте id{args.vk_id} привязаны несколько человек (в разных школах)"

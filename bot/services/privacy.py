@@ -20,13 +20,17 @@ from bot.stores.privacy import PrivacyStores
 log = logging.getLogger(__name__)
 
 DATA_NOTICE = (
-    "Что бот хранит о вас: ФИО, должность и классы из списка сотрудников школы, ваш id ВКонтакте, "
+    "Что бот хранит о вас: ФИО, должность и классы из списка сотрудников школы, {account}, "
     "недельные показатели Сферума и отметки о переносе чатов. Зачем: чтобы напоминать о задачах "
     "по приказам о Сферуме и готовить сводки для администрации школы. Тексты ваших сообщений "
     "в групповых чатах бот не хранит. Сколько: статистику — {stats_days} дн., данные уволившихся "
     "сотрудников — {left_days} дн. Вопросы, выгрузка или удаление данных — у ответственного "
     "за Сферум в школе."
 )
+
+# The account the notice names, by the messenger the person is in (None: both, as in the consent).
+NOTICE_ACCOUNTS = {Messenger.VK: "ваш id ВКонтакте", Messenger.MAX: "ваш id в MAX",
+                   None: "ваш id ВКонтакте или MAX"}
 
 OPERATOR_LINE = "Оператор персональных данных — {operator}."
 POLICY_LINE = "Политика обработки персональных данных: {url}"
@@ -78,12 +82,12 @@ def privacy_terms(settings: Settings, org_id: str | None) -> PrivacyTerms:
     return PrivacyTerms(operator=operator, policy_url=policy, consent_required=required, consent_text=text)
 
 
-def data_notice(settings: Settings, org_id: str | None) -> str:
-    """The short personal-data notice shown when a person is identified: what, why, how long,
-    who the operator is and where its policy is."""
+def data_notice(settings: Settings, org_id: str | None, messenger: Messenger | None = None) -> str:
+    """The short personal-data notice shown when a person is identified in `messenger`: what, why,
+    how long, who the operator is and where its policy is."""
     school = next((s for s in settings.schools if s.id == org_id), settings.schools[0])
     terms = privacy_terms(settings, school.id)
-    lines = [DATA_NOTICE.format(stats_days=school.retention.statistics_days,
+    lines = [DATA_NOTICE.format(account=NOTICE_ACCOUNTS[messenger], stats_days=school.retention.statistics_days,
                                 left_days=school.retention.left_people_days),
              OPERATOR_LINE.format(operator=terms.operator)]
     if terms.policy_url:
@@ -106,10 +110,17 @@ TABLE_NAMES = {
     "person_stats": "недельные показатели Сферума",
     "live_counts": "счётчики сообщений в рабочих чатах",
     "vk_users": "id ВКонтакте и можно ли вам писать",
+    "max_users": "id в MAX и можно ли вам писать",
+    "max_dialogs": "ваш диалог с ботом в MAX",
     "binding_requests": "заявки на подтверждение учётной записи",
+    "invite_links": "личные ссылки для входа в MAX",
     "privacy_consents": "согласия на обработку данных",
     "audit_log": "записи журнала о ваших действиях",
     "outbox": "сообщения, которые бот вам отправил",
+    "inbox": "ваши сообщения и нажатия кнопок, ещё не удалённые",
+    "conversation_state": "незаконченные диалоги с ботом",
+    "import_confirmations": "загруженные вами таблицы, ждущие подтверждения",
+    "imports": "загрузки таблиц, сделанные вами",
 }
 
 

@@ -151,7 +151,7 @@ def render_report(report: RunReport, limit: int = MAX_LISTED, templates: Templat
         parts.append("Не дошли:\n" + "\n".join(lines))
     tail = f"Доставлено: {report.sent}."
     if report.failed:
-        tail += f" Не отправлено из-за ошибок ВКонтакте: {report.failed}."
+        tail += f" Не отправлено из-за ошибок мессенджера: {report.failed}."
     if report.reasons:
         tail += " Поводы: " + ", ".join(f"{rules.REASON_LABELS[c]} — {n}" for c, n in report.reasons.items()) + "."
     parts.append(tail)

@@ -30,6 +30,7 @@ async def test_name_pick_and_approval(neutral: NeutralBot) -> None:
     done, welcome = neutral.messenger.sent[-2:]
     assert done.chat.chat_id == DEPUTY and done.text == "Готово: Петров Сергей Иванович теперь в боте."
     assert welcome.chat.chat_id == STRANGER and welcome.text.startswith("Сергей Иванович, здравствуйте!")
+    assert "ваш id ВКонтакте," in welcome.text and "MAX" not in welcome.text
     assert [p.full_name for p in await neutral.deps.people.by_vk_id(STRANGER)] == ["Петров Сергей Иванович"]
 
 

@@ -3,6 +3,7 @@ else, then «Мои данные» with the person's own export as a file."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,14 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.cli import main
+from bot.commands._common import open_db
 from bot.config import Settings, parse_settings
 from bot.messaging.events import Identity, Messenger
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
 from tests.max.conftest import DEPUTY, DIRECTOR, TEACHERS, TOKEN
+from tests.trust.test_privacy_accounts import cells_with
 
 OPERATOR = "МБОУ СОШ № 1 г. Примерска"
 
@@ -67,3 +71,37 @@ async def test_consent_first_then_my_data_with_the_export(max_app: App, max_ctl:
     assert attachment["type"] == "file" and attachment["filename"] == "мои-данные.json"
     [entry] = await max_app.deps.audit.recent(action="export_person")
     assert json.loads(entry.details) == {"by": f"max:{teacher}"}
+
+
+async def test_my_data_has_the_max_rows_and_forget_by_max_id_leaves_none(
+        max_app: App, max_ctl: MaxEmulatorControl, max_emu: MaxEmulator, max_settings: Settings,
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The file «Мои данные» sends a MAX teacher holds their MAX rows (consent, reachability, dialog,
+    events); `sferum-bot forget --max-id N` then leaves the MAX id in no table."""
+    teacher, _ = TEACHERS[0]
+    said = await max_ctl.say(teacher, "мой статус")
+    [prompt] = await max_ctl.wait_sent(said["chat_id"], 1)
+    await max_ctl.press(teacher, prompt["mid"], _button(prompt, "Согласен")["payload"])
+    [thanks] = await max_ctl.wait_sent(said["chat_id"], 1, after=prompt["seq"])
+    await max_ctl.press(teacher, thanks["mid"], _button(thanks, "Мои данные")["payload"])
+    reply, _ = await max_ctl.wait_sent(said["chat_id"], 2, after=thanks["seq"])
+    assert "ваши сообщения и нажатия кнопок, ещё не удалённые:" in reply["text"]
+    assert "id в MAX и можно ли вам писать: 1" in reply["text"] and "ваш диалог с ботом в MAX: 1" in reply["text"]
+    [stored] = [f for f in max_emu.state.files.values() if f.filename == "мои-данные.json"]
+    tables = json.loads(stored.data)["tables"]
+    assert [r["user_id"] for r in tables["max_dialogs"]] == [teacher]
+    assert {r["messenger"] for r in tables["privacy_consents"]} == {"max"}
+    assert {r["order_key"] for r in tables["inbox"]} == {f"max:{teacher}"}
+    assert [r["user_id"] for r in tables["max_users"]] == [teacher]
+
+    await max_app.close()  # settled: nothing the bot writes later can bring the id back
+    conf = tmp_path / "forget.toml"
+    conf.write_text(f'[storage]\ndata_dir = "{max_settings.storage.data_dir}"\n[[schools]]\nid = "school1"\n', "utf-8")
+    assert await asyncio.to_thread(main, ["forget", "--max-id", str(teacher), "--config", str(conf)]) == 0
+    assert "удалены" in capsys.readouterr().out
+    db = await open_db(max_settings)
+    try:
+        assert await cells_with(db, teacher) == []
+    finally:
+        await db.close()
+    assert await asyncio.to_thread(main, ["forget", "--max-id", str(teacher), "--config", str(conf)]) == 1

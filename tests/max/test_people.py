@@ -42,6 +42,8 @@ async def test_a_stranger_is_identified_and_the_deputy_approves_in_max(
     await max_ctl.press(DEPUTY, request["mid"], _button(request, "Подтвердить"))
     [welcome] = await max_ctl.wait_sent(chat, 1, after=waiting["seq"])
     assert welcome["text"].startswith("Мария Ивановна, здравствуйте!") and welcome["keyboard"]
+    # The personal-data notice names the account the person has here.
+    assert "ваш id в MAX," in welcome["text"] and "ВКонтакте" not in welcome["text"]
     [person] = await max_app.deps.people.by_max_id(STRANGER)
     assert person.full_name == UNBOUND[1] and person.vk_id is None
     entries = await max_app.deps.audit.recent(action="approve_binding")
@@ -63,6 +65,7 @@ async def test_a_personal_link_identifies_with_one_tap_once(max_app: App, max_ct
     chat = await max_ctl.start(STRANGER, payload=token)
     [welcome] = await max_ctl.wait_sent(chat, 1)
     assert "Я узнал вас по персональной ссылке" in welcome["text"] and UNBOUND[1] in welcome["text"]
+    assert "ваш id в MAX," in welcome["text"] and "ВКонтакте" not in welcome["text"]
     [person] = await max_app.deps.people.by_max_id(STRANGER)
     assert person.full_name == UNBOUND[1]
     other = TEACHERS[0][0]

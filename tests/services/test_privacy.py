@@ -6,7 +6,7 @@ import datetime as dt
 
 from bot.config import Settings
 from bot.messaging.events import Identity, Messenger
-from bot.services.privacy import PrivacyService
+from bot.services.privacy import PrivacyService, data_notice, privacy_terms
 from bot.stores.privacy import PrivacyStores
 from tests.fakes.audit import FakeAudit
 from tests.fakes.privacy import FakeBackups, FakeConsents, FakePersonalData
@@ -61,3 +61,16 @@ async def test_a_postgres_backup_is_a_dump_and_old_dumps_rotate(settings: Settin
     made = await _service(settings, FakePersonalData(), FakeAudit(), backups).scheduled_backup()
     assert backups.made == [made] and made.name == "sferum-bot-20261123-000000.dump"
     assert not old[0].exists() and old[1].exists() and (folder / "sferum-bot-20000101-000000.sqlite3").exists()
+
+
+def test_data_notice_names_the_account_of_the_persons_messenger(settings: Settings) -> None:
+    """The notice names the VK id to a VK user, the MAX id to a MAX user, both when the messenger is unknown."""
+    assert "ваш id ВКонтакте," in data_notice(settings, "school1", Messenger.VK)
+    in_max = data_notice(settings, "school1", Messenger.MAX)
+    assert "ваш id в MAX," in in_max and "ВКонтакте" not in in_max
+    assert "ваш id ВКонтакте или MAX," in data_notice(settings, "school1")
+
+
+def test_builtin_consent_names_the_max_id(settings: Settings) -> None:
+    """The built-in consent text lists the MAX id beside the VK one."""
+    assert "id ВКонтакте, id в MAX и недельных показателей" in privacy_terms(settings, "school1").consent_text

@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.domain.models import Role
 from bot.domain.records import PersonStats
 from bot.ports import OutMessage
-from bot.services.reminders import ReminderService
+from bot.services.reminders import ReminderService, RunReport, render_report
 from bot.stores.reminders import ReminderStores
 from tests.fakes.broadcasts import FakeStats
 from tests.fakes.people import FakePeopleStore
@@ -56,3 +56,11 @@ async def test_a_run_reminds_once_and_stages_the_report_with_the_log(settings: S
     assert [m.peer_id for m in outbound.staged] == [1002] and outbound.to(1002)[0].text.startswith("Напоминания")
     assert await service.sent_count("school1", PERIOD) == 1
     assert (await service.run("school1", now=MONDAY_10)).planned == 0
+
+
+def test_report_names_no_single_messenger_for_send_errors() -> None:
+    """Errors may come from VK or MAX: the report's line says «мессенджера»; its first line stays as it was."""
+    text = render_report(RunReport(org_id="school1", period=PERIOD, planned=5, sent=3, failed=2))
+    assert text.splitlines()[0] == f"Напоминания за неделю {PERIOD}: не дошли до 0 из 5."
+    assert "Доставлено: 3. Не отправлено из-за ошибок мессенджера: 2." in text
+    assert "ВКонтакте" not in text

@@ -75,7 +75,7 @@ def test_forget_by_name_forgets_that_person(conf: Path, capsys: pytest.CaptureFi
 @pytest.mark.parametrize(("flags", "message"), [
     (["--person", "Сидоров Иван"], "«Сидоров Иван» нет в базе"),
     (["--vk-id", "999"], "сотрудника со страницей ВКонтакте id999 нет в базе"),
-    (["--max-id", "777"], "MAX id пока ни у кого не привязан"),
+    (["--max-id", "777"], "сотрудника с MAX id 777 нет в базе"),
     (["--person-id", "42"], "сотрудника с id 42 нет в базе"),
 ])
 def test_unknown_person_is_a_russian_error(conf: Path, capsys: pytest.CaptureFixture[str],
