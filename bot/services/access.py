@@ -58,6 +58,19 @@ class AccessService:
         bound = self._settings.district.bound_district(identity.messenger.value, identity.external_id)
         return person if bound is not None else person.model_copy(update={"role": Role.REGION})
 
+    def _sees(self, person: Person, actor: Identity, org_id: str) -> bool:
+        """Whether `person` may act on the school `org_id`: their own school; any school for a regional
+        official; for a district official, only the schools of the district [[district.officials]] binds
+        them to."""
+        if person.org_id == org_id or person.role is Role.REGION:
+            return True
+        if person.role is not Role.DISTRICT:
+            return False
+        bound = self._settings.district.bound_district(actor.messenger.value, actor.external_id)
+        school = next((s for s in self._settings.schools if s.id == org_id), None)
+        return (bound is not None and school is not None and school.district is not None
+                and school.district.strip().casefold() == bound.strip().casefold())
+
     async def person(self, vk_id: int | Identity) -> Person | None:
         """The main person of a VK account (or an identity): the most privileged role wins."""
         return main_person(await self.whois(vk_id))
@@ -85,7 +98,7 @@ class AccessService:
         else:
             fitting = [p for p in people if p.role in allowed]
             if org_id is not None:
-                in_org = [p for p in fitting if p.org_id == org_id or p.role in (Role.DISTRICT, Role.REGION)]
+                in_org = [p for p in fitting if self._sees(p, actor, org_id)]
                 if fitting and not in_org:
                     reason = "org"
                 fitting = in_org

@@ -69,3 +69,30 @@ async def test_a_refusal_in_a_group_chat_looks_nobody_up(access: AccessService) 
     with pytest.raises(Denied):
         await access.require(1002, "broadcast", [Role.DEPUTY], in_chat=True, lookups=lookups)
     assert lookups.asked == 0
+
+
+async def test_a_district_official_acts_only_on_the_schools_of_their_district(db: Database,
+                                                                               settings: Settings) -> None:
+    """A district official passes for a school of their district and is refused for another district's;
+    a regional official passes for both."""
+    from bot.config import DistrictOfficials
+
+    first = settings.schools[0]
+    schools = [first.model_copy(update={"id": "north1", "district": "Северный"}),
+               first.model_copy(update={"id": "south1", "district": "Южный"})]
+    district = settings.district.model_copy(update={
+        "official_vk_ids": [5002], "officials": [DistrictOfficials(district="северный ", vk_ids=[5001])]})
+    scoped = settings.model_copy(update={"schools": schools, "district": district})
+    people = PeopleRepo(db)
+    await people.sync_organizations([Organization(id="north1", name="С"), Organization(id="south1", name="Ю")])
+    await people.add("north1", "Районова Ольга", Role.DISTRICT, vk_id=5001)
+    await people.add("north1", "Краева Нина", Role.DISTRICT, vk_id=5002)
+    access = AccessService(people, AuditRepo(db), scoped)
+    officials = [Role.DISTRICT, Role.REGION]
+    assert (await access.require(5001, "summary", officials, org_id="north1")).full_name == "Районова Ольга"
+    with pytest.raises(Denied) as denied:
+        await access.require(5001, "summary", officials, org_id="south1")
+    assert "другой школе" in denied.value.text
+    assert (await AuditRepo(db).recent())[0].outcome == "denied"
+    for org_id in ("north1", "south1"):
+        assert (await access.require(5002, "summary", officials, org_id=org_id)).role is Role.REGION
