@@ -88,6 +88,12 @@ top-1 (94.5 %), top-2 187 → 194, direct right 160 → 168/180 (93.3 %); faq_he
 170 → 172/182; faq_heldout17c 155 → 156/160; faq_heldout17b (aggregate figures only) 131 → 132/138,
 121 → 122/128; faq_unseen3 direct 107 → 108/110; no set lost a question or a direct answer.
 
+faq_heldout17f.tsv (200 questions, written blind during round six by someone who never saw the
+knowledge base, with new situations: substitute teachers, psychologists, librarians, part-timers) scored
+167/200 top-1 (83.5 %), 144/180 direct right (80 %) both before and after round six: the rounds of
+tuning on a set raise that set and barely move questions no one has seen. The 95 % target needs
+another method than more synonyms and phrasings.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -131,6 +137,10 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
     # then tuned on in round six.
     "faq_heldout17e.tsv": (0.94, 0.93),
+    # Written blind during round six and measured before and after it (167/200 both times, 144/180
+    # direct right): round six's tuning on 17e did not carry over to it. Never tuned on: its misses
+    # are not printed.
+    "faq_heldout17f.tsv": (0.83, 0.80),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
