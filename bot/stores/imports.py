@@ -8,6 +8,7 @@ from typing import Any, NamedTuple, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from bot.domain.indicators import OrgFigures
 from bot.domain.models import Organization, Period, Person, Role
 from bot.domain.records import PersonStats
 from bot.messaging.events import Identity
@@ -72,22 +73,11 @@ class RosterChanges(BaseModel):
 # --- the statistics ---
 
 
-class OrgStats(BaseModel):
-    """One organization's indicators for one period (from a per-organization table)."""
-
-    model_config = ConfigDict(frozen=True)
+class OrgStats(OrgFigures):
+    """One organization's indicators for one period (from a per-organization table), as stored."""
 
     org_id: str
     period: Period
-    students_total: int | None = None
-    teachers_total: int | None = None
-    teachers_created_chats: int | None = None
-    teachers_3plus: int | None = None
-    teachers_10plus: int | None = None
-    teachers_1call: int | None = None
-    teachers_ejd: int | None = None
-    students_ejd: int | None = None
-    status: str | None = None
     import_id: int | None = None
 
 
