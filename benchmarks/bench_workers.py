@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks import workers_run as run  # noqa: E402
+from benchmarks.bench_bulk_send import _start_emulator  # noqa: E402 - the same emulator process
 from vk_emulator import EmulatorControl  # noqa: E402
 
 COMMUNITIES = (("bench-a", 501), ("bench-b", 502))
@@ -55,17 +55,6 @@ def _database(url: str, name: str, *, drop_only: bool = False) -> str:
     return _with_db(url, name)
 
 
-def _start_emulator(token: str, group_id: int) -> tuple[subprocess.Popen[str], str]:
-    """`python -m vk_emulator` in its own process (a core of its own, as VK is), 20 requests/s per token."""
-    proc = subprocess.Popen([sys.executable, "-m", "vk_emulator", "--port", "0", "--token", token,
-                             "--group-id", str(group_id), "--rps", "20", "--no-validate"],
-                            cwd=REPO, stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if not line.startswith("emulator listening on "):
-        proc.kill()
-        raise SystemExit(f"the emulator did not start: {line!r}")
-    return proc, line.removeprefix("emulator listening on ")
 
 
 async def _seed(control: EmulatorControl, ids: list[int]) -> None:
@@ -75,7 +64,7 @@ async def _seed(control: EmulatorControl, ids: list[int]) -> None:
 
 
 async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: int, kill: bool) -> dict[str, float]:
-    emulators = [_start_emulator(token, group_id) for token, group_id in COMMUNITIES]
+    emulators = [_start_emulator(False, token, group_id) for token, group_id in COMMUNITIES]
     urls: list[str] = []
     workers: list[list[run.Worker]] = []
     waves: list[list[int]] = []

@@ -27,23 +27,22 @@ async def sync_config_people(settings: Settings, people: PeopleRepo) -> None:
     """The organizations and the people the config names (deputies, directors, district)."""
     await people.sync_organizations(
         Organization(id=s.id, name=s.name, timezone=s.timezone, inn=s.inn) for s in settings.schools)
-    for school in settings.schools:
-        if school.director_vk_id:
-            await people.ensure_config_person(school.id, school.director_vk_id, Role.DIRECTOR,
-                                              CONFIG_NAMES[Role.DIRECTOR])
-        for vk_id in school.deputy_vk_ids:
-            await people.ensure_config_person(school.id, vk_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
     bound = settings.district.officials
-    for vk_id in [*settings.district.official_vk_ids, *(i for entry in bound for i in entry.vk_ids)]:
-        await people.ensure_config_person(None, vk_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
-    for school in settings.schools:
-        if school.director_max_id:
-            await people.ensure_config_max_person(school.id, school.director_max_id, Role.DIRECTOR,
-                                                  CONFIG_NAMES[Role.DIRECTOR])
-        for max_id in school.deputy_max_ids:
-            await people.ensure_config_max_person(school.id, max_id, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
-    for max_id in [*settings.district.official_max_ids, *(i for entry in bound for i in entry.max_ids)]:
-        await people.ensure_config_max_person(None, max_id, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
+    # Per messenger: how a config account becomes a person, and where the config names each role's accounts.
+    accounts = (
+        (people.ensure_config_person, [(s, s.director_vk_id, s.deputy_vk_ids) for s in settings.schools],
+         [*settings.district.official_vk_ids, *(i for entry in bound for i in entry.vk_ids)]),
+        (people.ensure_config_max_person, [(s, s.director_max_id, s.deputy_max_ids) for s in settings.schools],
+         [*settings.district.official_max_ids, *(i for entry in bound for i in entry.max_ids)]),
+    )
+    for ensure, schools, officials in accounts:
+        for school, director, deputies in schools:
+            if director:
+                await ensure(school.id, director, Role.DIRECTOR, CONFIG_NAMES[Role.DIRECTOR])
+            for account in deputies:
+                await ensure(school.id, account, Role.DEPUTY, CONFIG_NAMES[Role.DEPUTY])
+        for account in officials:
+            await ensure(None, account, Role.DISTRICT, CONFIG_NAMES[Role.DISTRICT])
 
 
 async def refresh_schools(settings: Settings, db: Database,
