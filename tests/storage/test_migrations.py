@@ -50,6 +50,19 @@ async def _fresh(tmp_path: Path) -> Path:
     return path
 
 
+async def _upgraded(path: Path, version: int, *statements: str) -> None:
+    """A database at migration `version` holding the rows `statements` write, migrated to the latest."""
+    db = await Database.open(path, migrate=False)
+    try:
+        await db.migrate(target=version)
+        async with db.transaction() as conn:
+            for sql in statements:
+                await conn.execute(sql)
+        await db.migrate()
+    finally:
+        await db.close()
+
+
 async def test_empty_database_gets_latest_schema(tmp_path: Path) -> None:
     """A new database is migrated to the newest version, every file recorded, WAL and foreign keys on."""
     db = await Database.open(tmp_path / "a.sqlite3")
@@ -95,18 +108,12 @@ async def test_upgrade_from_a_database_without_schema_migrations(tmp_path: Path,
 async def test_one_dialog_state_drops_the_old_stores_and_keeps_broadcasts(tmp_path: Path) -> None:
     """0017: dialog_state and chat_dialogs are gone (an open step in them is not carried over); a
     broadcast started before keeps its progress message, in VK."""
-    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
-    try:
-        await db.migrate(target=16)
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')")
-            await conn.execute("INSERT INTO dialog_state(peer_key, state, payload, updated_at) "
-                               "VALUES ('bcast:1002', 'text', '{}', 'x')")
-            await conn.execute("INSERT INTO broadcasts(org_id, created_by, audience, text, status, progress_peer, "
-                               "progress_cmid, created_at) VALUES ('s1', 1002, 'all', 'Т', 'sending', 1002, 7, 'x')")
-        await db.migrate()
-    finally:
-        await db.close()
+    await _upgraded(tmp_path / "old.sqlite3", 16,
+                    "INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')",
+                    "INSERT INTO dialog_state(peer_key, state, payload, updated_at) "
+                    "VALUES ('bcast:1002', 'text', '{}', 'x')",
+                    "INSERT INTO broadcasts(org_id, created_by, audience, text, status, progress_peer, "
+                    "progress_cmid, created_at) VALUES ('s1', 1002, 'all', 'Т', 'sending', 1002, 7, 'x')")
     tables = schema(tmp_path / "old.sqlite3")["objects"]
     assert not {"dialog_state", "chat_dialogs"} & {name for _, name, _ in tables}
     with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
@@ -117,24 +124,18 @@ async def test_one_dialog_state_drops_the_old_stores_and_keeps_broadcasts(tmp_pa
 async def test_actor_messengers_carry_the_vk_rows_over(tmp_path: Path) -> None:
     """0025: a held import, an applied one and a checked chat written before it are VK's, as the code
     then assumed; the held import keeps its account under actor_id."""
-    db = await Database.open(tmp_path / "old.sqlite3", migrate=False)
-    try:
-        await db.migrate(target=24)
-        async with db.transaction() as conn:
-            await conn.execute("INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')")
-            await conn.execute("INSERT INTO people(id, org_id, full_name, name_key, role, created_at, updated_at) "
-                               "VALUES (1, 's1', 'Иванова Анна', 'иванова анна', 'teacher', 'x', 'x')")
-            await conn.execute("INSERT INTO import_confirmations(org_id, actor_vk_id, kind, file_name, source, "
-                               "preview, created_at) VALUES ('s1', 1002, 'roster', 'f.csv', 'u', '{}', 'x')")
-            await conn.execute("INSERT INTO imports(org_id, kind, file_name, rows_read, rows_imported, imported_by, "
-                               "imported_at) VALUES ('s1', 'roster', 'f.csv', 1, 1, 1002, 'x'), "
-                               "('s1', 'roster', 'cli.csv', 1, 1, NULL, 'x')")
-            await conn.execute("INSERT INTO chat_confirmations(org_id, person_id, chat_key, title, status, checked, "
-                               "chat_peer_id, created_at, updated_at) VALUES ('s1', 1, 'a', 'A', 'confirmed', 1, "
-                               "2000000001, 'x', 'x'), ('s1', 1, 'b', 'B', 'draft', 0, NULL, 'x', 'x')")
-        await db.migrate()
-    finally:
-        await db.close()
+    await _upgraded(tmp_path / "old.sqlite3", 24,
+                    "INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')",
+                    "INSERT INTO people(id, org_id, full_name, name_key, role, created_at, updated_at) "
+                    "VALUES (1, 's1', 'Иванова Анна', 'иванова анна', 'teacher', 'x', 'x')",
+                    "INSERT INTO import_confirmations(org_id, actor_vk_id, kind, file_name, source, "
+                    "preview, created_at) VALUES ('s1', 1002, 'roster', 'f.csv', 'u', '{}', 'x')",
+                    "INSERT INTO imports(org_id, kind, file_name, rows_read, rows_imported, imported_by, "
+                    "imported_at) VALUES ('s1', 'roster', 'f.csv', 1, 1, 1002, 'x'), "
+                    "('s1', 'roster', 'cli.csv', 1, 1, NULL, 'x')",
+                    "INSERT INTO chat_confirmations(org_id, person_id, chat_key, title, status, checked, "
+                    "chat_peer_id, created_at, updated_at) VALUES ('s1', 1, 'a', 'A', 'confirmed', 1, "
+                    "2000000001, 'x', 'x'), ('s1', 1, 'b', 'B', 'draft', 0, NULL, 'x', 'x')")
     with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
         assert conn.execute("SELECT actor_messenger, actor_id FROM import_confirmations").fetchall() == [("vk", 1002)]
         assert conn.execute("SELECT imported_by_messenger, imported_by FROM imports ORDER BY id").fetchall() == [
