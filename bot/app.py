@@ -35,7 +35,7 @@ from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.metrics import NULL_METRICS, Metrics
-from bot.ops.cluster import max_role
+from bot.ops.cluster import Cluster, max_role
 from bot.ports import (
     Clock,
     Community,
@@ -282,7 +282,7 @@ class App:
     # The further MAX bots ([[max.bots]] after the first).
     max_bots: list[MaxRuntime] = field(default_factory=list)
     # Several workers on PostgreSQL (bot.ops.cluster.Cluster): roles under advisory locks; None: this process alone.
-    cluster: Any = None
+    cluster: Cluster | None = None
     _closed: bool = False
     _stopping: bool = False
     _poll_task: asyncio.Task[None] | None = None

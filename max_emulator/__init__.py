@@ -1,5 +1,5 @@
 """A local MAX Bot API emulator for the bot's tests, benchmarks and demo (never imported by the
-bot); `../shared/specs/max-emulator.md` is its contract. In tests: `async with MaxEmulator(token=…)
+bot); the MAX emulator specification is its contract. In tests: `async with MaxEmulator(token=…)
 as emu`, then `emu.base_url` for the bot, `emu.ops` (in process) or `emu.control()` (over HTTP)
 to play the people."""
 

@@ -1,4 +1,4 @@
-"""An async client for the MAX emulator's `/_emu/` control API (`../shared/specs/max-emulator.md`)."""
+"""An async client for the MAX emulator's `/_emu/` control API (its contract: the MAX emulator specification)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The `/_emu/` control API: people, chats, acting as a person, reading what the bot did,
-faults, limits and time (`../shared/specs/max-emulator.md`)."""
+faults, limits and time (the MAX emulator specification)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every place where the emulator knowingly departs from VK's official JSON schema.
 
-The schema in ``shared/vk-api-schema`` describes VK API 5.199, but VK itself differs from it in a few
+The official schema (shipped as ``vk_emulator/vk_api_schema``) describes VK API 5.199, but VK itself differs from it in a few
 points that a bot can observe. Each difference is patched here, and only here, after the draft-03
 ``"required": true`` markers have been converted to draft-07 ``required`` arrays:
 

@@ -82,7 +82,7 @@ class DemoFixture(BaseModel):
 
     def roster_csv(self) -> bytes:
         """The staff roster as a deputy would export it (UTF-8 CSV with «;»): the demo people keep their
-        numbers as MAX ids too (the `max` column of ../shared/specs/roster.md)."""
+        numbers as MAX ids too (the roster's `max` column)."""
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";")
         writer.writerow(["ФИО", "Должность", "Классное руководство", "VK ID", "ID MAX"])

@@ -1,4 +1,4 @@
-"""The orders' weekly indicators as pure rules (shared/specs/indicators.md).
+"""The orders' weekly indicators as pure rules (the indicators specification of the orders).
 
 Storage aggregates a period's per-person table into `TableCounts` (in SQL, for speed) and
 reads the per-organization row as `OrgFigures`; this module turns them into indicators

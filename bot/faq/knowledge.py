@@ -30,7 +30,7 @@ MESSENGERS: tuple[str, ...] = ("max", "vk")
 #: Name of the entry that carries a school's own answer for a whole topic.
 SCHOOL_ENTRY = "school"
 
-#: Topic ids fixed by shared/specs/faq-topics.md; they never change once published.
+#: Topic ids fixed by the published FAQ topics specification; they never change once published.
 SPEC_TOPIC_IDS: tuple[str, ...] = (
     "register",
     "login_code",

@@ -18,7 +18,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -109,7 +109,7 @@ class Cluster:
 
         await self.role("scheduler", run)
 
-    def background(self, app: Any) -> list[Awaitable[None]]:
+    def background(self, app: Any) -> list[Coroutine[Any, Any, None]]:
         """What runs beside the roles: the outbox sweep and the rate share."""
         inboxes = [runtime.poller.drain_inbox for runtime in self.max_runtimes(app)]
         return [self.sweep_forever([*(s.sweep for s in self.senders(app)), *inboxes]), self.share_forever()]
