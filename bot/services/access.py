@@ -121,10 +121,3 @@ class AccessService:
 def actor_of(actor: int | Identity) -> Identity:
     """The account an audit entry names: an `Identity` as it is, a bare number as a VK id (the older callers)."""
     return actor if isinstance(actor, Identity) else Identity(messenger=Messenger.VK, external_id=actor)
-
-
-def vk_of(actor: int | Identity) -> int | None:
-    """The VK id the audit log keeps for an actor (None for someone acting from MAX)."""
-    if isinstance(actor, Identity):
-        return actor.external_id if actor.messenger is Messenger.VK else None
-    return actor
