@@ -116,13 +116,18 @@ class Cluster:
 
     async def sweep_forever(self, sweeps: Sequence[Callable[[], Awaitable[object]]]) -> None:
         """Every `sweep` s, send what the outbox holds and handle what the inbox holds that no live worker
-        is working on (another worker's wave, a dead worker's rows once its lease ended)."""
-        while True:
+        is working on (another worker's wave, a dead worker's rows once its lease ended). Each sweep loops on
+        its own: one community's wave (a drain of minutes) holds up neither another community's nor an inbox."""
+        async with asyncio.TaskGroup() as group:
             for sweep in sweeps:
-                try:
-                    await sweep()
-                except Exception:
-                    log.warning("не удалось разобрать очередь; повторю", exc_info=True)
+                group.create_task(self._sweep_one(sweep))
+
+    async def _sweep_one(self, sweep: Callable[[], Awaitable[object]]) -> None:
+        while True:
+            try:
+                await sweep()
+            except Exception:
+                log.warning("не удалось разобрать очередь; повторю", exc_info=True)
             await self.sleep(self.sweep)
 
     async def share_forever(self) -> None:

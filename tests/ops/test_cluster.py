@@ -95,3 +95,61 @@ async def test_the_supervisor_restarts_a_dead_worker_and_stops_all_on_sigterm(tm
     supervisor.stop()
     assert await asyncio.wait_for(running, 30) == 0
     assert all(p.returncode == 0 for p in supervisor.procs.values())
+
+
+async def test_one_long_sweep_holds_up_no_other() -> None:
+    """Two communities' sweeps in one worker: while the first drains a long wave, the second still sweeps
+    (sequential sweeps halved two communities' throughput), and each repeats after `sweep` seconds."""
+    first_busy = asyncio.Event()
+    release_first = asyncio.Event()
+    second_calls = 0
+    second_swept_twice = asyncio.Event()
+
+    async def long_drain() -> None:
+        first_busy.set()
+        await release_first.wait()
+
+    async def other() -> None:
+        nonlocal second_calls
+        second_calls += 1
+        if second_calls == 2:
+            second_swept_twice.set()
+
+    async def no_wait(seconds: float) -> None:
+        assert seconds == 0.25
+        await asyncio.sleep(0)
+
+    cluster = Cluster(url="u", worker_id="w", workers=Registry(1), sweep=0.25, sleep=no_wait)
+    task = asyncio.create_task(cluster.sweep_forever([long_drain, other]))
+    try:
+        await asyncio.wait_for(second_swept_twice.wait(), 5)
+        assert first_busy.is_set() and not release_first.is_set()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def test_a_failing_sweep_is_logged_and_tried_again(caplog: Any) -> None:
+    calls = 0
+    again = asyncio.Event()
+
+    async def failing() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            again.set()
+        raise RuntimeError("database away")
+
+    async def no_wait(seconds: float) -> None:
+        await asyncio.sleep(0)
+
+    cluster = Cluster(url="u", worker_id="w", workers=Registry(1), sleep=no_wait)
+    task = asyncio.create_task(cluster.sweep_forever([failing]))
+    try:
+        await asyncio.wait_for(again.wait(), 5)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert "не удалось разобрать очередь" in caplog.text
