@@ -1,20 +1,25 @@
-"""Several workers on PostgreSQL against two VK communities at their real limits, beside one process each.
+"""Several workers of one regional deployment on PostgreSQL against two VK communities at their real limits.
 
-Usage: python benchmarks/bench_workers.py [--pg-url URL] [--n 10000] [--workers 2]
+Usage: python benchmarks/bench_workers.py [--pg-url URL] [--n 10000] [--workers 2] [--runs 1]
 
-Two VK emulators (processes of their own) on 127.0.0.1 stand for two communities, each enforcing 20 requests/s per token (25
-messages per execute: at most 500 messages/s per community, 1,000 in total). This branch runs one
-community per deployment (several communities in one process come with another change), so each
-community is a deployment of its own: its config, its PostgreSQL database, its workers. A wave of `--n`
+Two VK emulators (processes of their own) on 127.0.0.1 stand for two communities, each enforcing 20 requests/s
+per token (25 messages per execute: at most 500 messages/s per community, 1,000 in total). A wave of `--n`
 reminders per community is stored in the outbox as the scheduler stores one; the workers' sweeps send it.
 Rounds, in one run:
-- naive: one `sferum-bot run` per community;
-- workers: `--workers` real worker processes per community sharing its outbox and its token's budget;
-- sigkill: the same, and one worker of the first community is SIGKILLed after a fifth of its wave
-  (its claimed rows come back after the lease, 5 s here, 60 s by default).
-Printed per round: messages/s in total (first store to last row sent), VK's error 6 count, duplicates
-and messages lost (each teacher must get exactly one). PostgreSQL comes from --pg-url or
-SFERUM_TEST_PG_URL; the databases are created and dropped by the benchmark.
+- one process: one deployment (one PostgreSQL database, one config with two `[[vk.communities]]`, a school
+  per community) served by a single `sferum-bot run`;
+- per community: the earlier layout, a deployment per community (its config, its database) with one
+  `sferum-bot run` each;
+- workers: the one deployment served by `--workers` `sferum-bot run` processes sharing its outbox and each
+  token's budget;
+- sigkill: the same, and one worker is SIGKILLed after a fifth of the wave (its claimed rows come back
+  after the lease, 5 s here, 60 s by default).
+Printed per round: messages/s in total (first store to last row sent), VK's error 6 count, duplicates and
+messages lost (each teacher must get exactly one), and CPU seconds (user + system) per 1,000 messages of the
+workers, of the emulators and of the PostgreSQL server, from the store of the wave to its last row sent
+(CPU, not wall time, is what the workers cost on a machine other processes share). With `--runs R` every
+round runs R times and the medians follow. PostgreSQL comes from --pg-url or SFERUM_TEST_PG_URL; the
+databases are created and dropped by the benchmark.
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -38,8 +45,18 @@ from benchmarks import workers_run as run  # noqa: E402
 from benchmarks.bench_bulk_send import _start_emulator  # noqa: E402 - the same emulator process
 from vk_emulator import EmulatorControl  # noqa: E402
 
-COMMUNITIES = (("bench-a", 501), ("bench-b", 502))
+COMMUNITIES = (("north", "bench-a", 501), ("south", "bench-b", 502))
 ENV = {"SFERUM_ROLE_RETRY_S": "1", "SFERUM_OUTBOX_LEASE_S": "5"}
+
+
+@dataclass(frozen=True)
+class Round:
+    """One round: its label, whether every community is one deployment, workers per deployment, a SIGKILL."""
+
+    label: str
+    region: bool
+    workers: int
+    kill: bool = False
 
 
 def _with_db(url: str, name: str) -> str:
@@ -55,6 +72,22 @@ def _database(url: str, name: str, *, drop_only: bool = False) -> str:
     return _with_db(url, name)
 
 
+def _postmaster(url: str) -> int | None:
+    """The pid of the PostgreSQL server at `url` when it runs on this machine (a postmaster started with its port:
+    `-p PORT`, as .ci/postgres.sh starts one); None otherwise."""
+    port = str(urlsplit(url).port or 5432)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = [a.decode(errors="replace") for a in argv]
+        if words and words[0].endswith("/postgres") and any(
+                a == "-p" and b == port for a, b in zip(words, words[1:], strict=False)):
+            return int(entry.name)
+    return None
 
 
 async def _seed(control: EmulatorControl, ids: list[int]) -> None:
@@ -63,47 +96,64 @@ async def _seed(control: EmulatorControl, ids: list[int]) -> None:
                                for i in ids[start:start + 200]))
 
 
-async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: int, kill: bool) -> dict[str, float]:
-    emulators = [_start_emulator(False, token, group_id) for token, group_id in COMMUNITIES]
+async def _registered(urls: list[str], each: int) -> bool:
+    counts = []
+    for url in urls:
+        with psycopg.connect(url) as conn:
+            row = conn.execute("SELECT count(*) FROM workers").fetchone()
+            counts.append(int(row[0]) if row else 0)
+    return counts == [each] * len(urls)
+
+
+async def _round(spec: Round, pg_url: str, folder: Path, n: int, validate: bool) -> dict[str, float]:
+    emulators = [_start_emulator(validate, token, group_id) for _, token, group_id in COMMUNITIES]
+    communities = [run.Community(name, f"{base}/method/", token, group_id)
+                   for (name, token, group_id), (_, base) in zip(COMMUNITIES, emulators, strict=True)]
     urls: list[str] = []
-    workers: list[list[run.Worker]] = []
+    workers: list[run.Worker] = []
+    # Which database holds each community's wave (one for the region, one each otherwise).
+    wave_db: list[int] = []
     waves: list[list[int]] = []
     try:
-        for index, ((token, group_id), (_, base)) in enumerate(zip(COMMUNITIES, emulators, strict=True)):
-            url = _database(pg_url, f"bench_workers_{label}_{index}")
-            urls.append(url)
-            await run.migrate(url)
+        for index, ((_, base), community) in enumerate(zip(emulators, communities, strict=True)):
             ids = list(range(100_000 * (index + 1), 100_000 * (index + 1) + n))
             async with EmulatorControl(base) as control:
                 await _seed(control, ids)
             waves.append(ids)
-            config = run.write_config(folder / f"{label}-{index}", f"{base}/method/", url, token, group_id)
-            workers.append([await run.start_worker(config, f"w{k}.log", env=ENV) for k in range(per_community)])
-
-        async def all_running() -> bool:
-            counts = []
-            for url in urls:
-                with psycopg.connect(url) as conn:
-                    row = conn.execute("SELECT count(*) FROM workers").fetchone()
-                    counts.append(int(row[0]) if row else 0)
-            return counts == [per_community] * len(urls)
-
-        await run.wait_for(all_running, 120, "every worker registered")
+        groups = [communities] if spec.region else [[c] for c in communities]
+        for index, group in enumerate(groups):
+            url = _database(pg_url, f"bench_workers_{spec.label.replace(' ', '_')}_{index}")
+            urls.append(url)
+            await run.migrate(url)
+            config = run.write_region_config(folder / f"{spec.label}-{index}", url, group)
+            workers += [await run.start_worker(config, f"w{k}.log", env=ENV) for k in range(spec.workers)]
+            wave_db += [index] * len(group)
+        await run.wait_for(lambda: _registered(urls, spec.workers), 120, "every worker registered")
         await asyncio.sleep(3)  # the rate shares settle (each joining worker holds back 2 s)
+        postmaster = _postmaster(pg_url)
+        pids = [w.proc.pid for w in workers]
+        cpu_workers = [run.cpu_seconds(pid) for pid in pids]
+        cpu_emulators = sum(run.cpu_seconds(proc.pid) for proc, _ in emulators)
+        cpu_pg = run.server_cpu_seconds(postmaster) if postmaster else 0.0
         started = time.perf_counter()
-        for url, ids in zip(urls, waves, strict=True):
-            await run.store_wave(url, ids)
+        for community, ids, db in zip(communities, waves, wave_db, strict=True):
+            await run.store_wave(urls[db], ids, school=f"school-{community.name}", bot=community.name)
         killed = False
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             left = [(await run.outbox_counts(url)).get("pending", 0) for url in urls]
-            if kill and not killed and left[0] <= n * 4 // 5:
-                await workers[0][0].kill()
+            if spec.kill and not killed and sum(left) <= n * len(communities) * 4 // 5:
+                cpu_workers[0] = run.cpu_seconds(pids[0]) - cpu_workers[0]  # what it used before it died
+                await workers[0].kill()
                 killed = True
             if sum(left) == 0:
                 break
             await asyncio.sleep(0.1)
         elapsed = time.perf_counter() - started
+        cpu_w = sum(cpu_workers[k] if killed and k == 0 else run.cpu_seconds(pid) - cpu_workers[k]
+                    for k, pid in enumerate(pids))
+        cpu_e = sum(run.cpu_seconds(proc.pid) for proc, _ in emulators) - cpu_emulators
+        cpu_p = run.server_cpu_seconds(postmaster) - cpu_pg if postmaster else float("nan")
         duplicates = lost = errors6 = 0
         by_community = []
         for (_, base), ids in zip(emulators, waves, strict=True):
@@ -117,12 +167,13 @@ async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: i
             by_community.append(limited)
         if errors6:
             print(f"  error 6 by community: {by_community}", flush=True)
-        return {"messages": float(n * len(urls)), "seconds": elapsed, "per_s": n * len(urls) / elapsed,
-                "error6": float(errors6), "duplicates": float(duplicates), "lost": float(lost)}
+        thousands = n * len(communities) / 1000
+        return {"messages": float(n * len(communities)), "seconds": elapsed, "per_s": n * len(communities) / elapsed,
+                "error6": float(errors6), "duplicates": float(duplicates), "lost": float(lost),
+                "cpu_workers": cpu_w / thousands, "cpu_emulators": cpu_e / thousands, "cpu_pg": cpu_p / thousands}
     finally:
-        for group in workers:
-            for worker in group:
-                await worker.stop()
+        for worker in workers:
+            await worker.stop()
         for proc, _ in emulators:
             proc.terminate()
             proc.wait(timeout=30)
@@ -130,19 +181,38 @@ async def _round(label: str, pg_url: str, folder: Path, n: int, per_community: i
             _database(pg_url, urlsplit(url).path.lstrip("/"), drop_only=True)
 
 
+def _line(spec: Round, result: dict[str, float], prefix: str = "") -> str:
+    layout = (f"1 deployment × {len(COMMUNITIES)} communities" if spec.region
+              else f"{len(COMMUNITIES)} deployments × 1 community")
+    return (f"{prefix}{spec.label:13} {spec.workers} worker(s), {layout}: {int(result['messages'])} messages in "
+            f"{result['seconds']:.1f} s = {result['per_s']:.0f}/s; error 6: {int(result['error6'])}, "
+            f"duplicates: {int(result['duplicates'])}, lost: {int(result['lost'])}; CPU s per 1,000: workers "
+            f"{result['cpu_workers']:.2f}, emulators {result['cpu_emulators']:.2f}, PostgreSQL {result['cpu_pg']:.2f}")
+
+
 async def main(args: argparse.Namespace) -> int:
     pg_url = args.pg_url or os.environ.get("SFERUM_TEST_PG_URL", "")
     if not pg_url:
         print("нужен PostgreSQL: --pg-url или SFERUM_TEST_PG_URL", file=sys.stderr)
         return 2
-    rounds = [("naive", 1, False), ("workers", args.workers, False), ("sigkill", args.workers, True)]
+    rounds = [Round("one process", True, 1), Round("per community", False, 1),
+              Round("workers", True, args.workers), Round("sigkill", True, args.workers, kill=True)]
+    if args.only:
+        rounds = [r for r in rounds if r.label.replace(" ", "-") in args.only.split(",")]
+    results: dict[str, list[dict[str, float]]] = {r.label: [] for r in rounds}
+    print(f"load average at start: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-workers-") as tmp:
-        for label, count, kill in rounds:
-            result = await _round(label, pg_url, Path(tmp), args.n, count, kill)
-            print(f"{label:8} {count} worker(s) per community × {len(COMMUNITIES)} communities: "
-                  f"{int(result['messages'])} messages in {result['seconds']:.1f} s = {result['per_s']:.0f}/s; "
-                  f"error 6: {int(result['error6'])}, duplicates: {int(result['duplicates'])}, "
-                  f"lost: {int(result['lost'])}", flush=True)
+        for number in range(1, args.runs + 1):
+            for spec in rounds:
+                result = await _round(spec, pg_url, Path(tmp) / str(number), args.n, not args.no_validate)
+                results[spec.label].append(result)
+                print(_line(spec, result, f"[{number}] " if args.runs > 1 else ""), flush=True)
+    if args.runs > 1:
+        print(f"medians of {args.runs} runs:")
+        for spec in rounds:
+            median = {key: statistics.median(r[key] for r in results[spec.label]) for key in results[spec.label][0]}
+            print(_line(spec, median), flush=True)
+    print(f"load average at end: {' '.join(f'{v:.2f}' for v in os.getloadavg())}", flush=True)
     return 0
 
 
@@ -150,5 +220,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg-url", default="")
     parser.add_argument("--n", type=int, default=10000, help="reminders per community")
-    parser.add_argument("--workers", type=int, default=2, help="workers per community")
+    parser.add_argument("--workers", type=int, default=2, help="workers of the regional deployment")
+    parser.add_argument("--runs", type=int, default=1, help="runs of every round (medians printed)")
+    parser.add_argument("--only", default="", help="these rounds only, comma-separated: one-process, per-community, "
+                        "workers, sigkill")
+    parser.add_argument("--no-validate", action="store_true",
+                        help="the emulators skip the schema check of each request (as the earlier figures did)")
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -77,15 +77,68 @@ weekends = false
     return config
 
 
-async def store_wave(pg_url: str, ids: list[int], week: str = "2026-11-14") -> int:
-    """A reminder to each of `ids`, stored in the outbox as a wave is; how many rows were new."""
+@dataclass(frozen=True)
+class Community:
+    """One VK community of a region config: its name, its emulator's API address, token and group id."""
+
+    name: str
+    api_url: str
+    token: str
+    group_id: int
+
+
+def write_region_config(folder: Path, pg_url: str, communities: list[Community], rps: int = 20) -> Path:
+    """One deployment serving every community of `communities` ([[vk.communities]]), a school per community
+    (`school-<name>`, written to by its community), the database on PostgreSQL, quiet hours off, no /metrics."""
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = [f"""
+[vk]
+wait = 1
+
+[metrics]
+enabled = false
+
+[storage]
+data_dir = "{folder / 'data'}"
+url = "{pg_url}"
+"""]
+    for community in communities:
+        parts.append(f"""
+[[vk.communities]]
+name = "{community.name}"
+token = "{community.token}"
+group_id = {community.group_id}
+api_url = "{community.api_url}"
+rps = {rps}
+""")
+    for community in communities:
+        parts.append(f"""
+[[schools]]
+id = "school-{community.name}"
+name = "МБОУ СОШ «{community.name}»"
+vk_community = "{community.name}"
+
+[schools.schedule.quiet_hours]
+start = "00:00"
+end = "00:00"
+weekends = false
+""")
+    config = folder / "config.toml"
+    config.write_text("".join(parts), encoding="utf-8")
+    return config
+
+
+async def store_wave(pg_url: str, ids: list[int], week: str = "2026-11-14", *, school: str = "school1",
+                     bot: str = "main") -> int:
+    """A reminder from `school` (sent by the bot `bot`) to each of `ids`, stored in the outbox as a wave is;
+    how many rows were new."""
     db = await PgDatabase.open(pg_url)
     try:
         rows = []
         for vk_id in ids:
-            key = idem_key("school1", "reminder", week, vk_id)
-            rows.append(NewOutboxMessage(idem_key=key, peer_id=vk_id, random_id=random_id_for(key), org_id="school1",
-                                         kind="reminder", message=f"Напоминание №{vk_id}", priority=1))
+            key = idem_key(school, "reminder", week, vk_id)
+            rows.append(NewOutboxMessage(idem_key=key, peer_id=vk_id, random_id=random_id_for(key), org_id=school,
+                                         kind="reminder", message=f"Напоминание №{vk_id}", priority=1, bot=bot))
         return await OutboxRepo(db).enqueue(rows)
     finally:
         await db.close()
@@ -149,6 +202,31 @@ async def start_worker(config: Path, log_name: str, *extra: str, env: dict[str, 
              **(env or {})})
     out.close()
     return Worker(proc, log)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process `pid` has used so far, with its reaped children's (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    # Fields 14-17 of proc(5) (utime, stime, cutime, cstime), counted after the command's closing parenthesis.
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds(postmaster_pid: int) -> float:
+    """CPU seconds of a PostgreSQL server: its postmaster (with the backends it reaped) and its live backends."""
+    total = cpu_seconds(postmaster_pid)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if int(fields[1]) == postmaster_pid:
+            total += sum(int(v) for v in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def wait_for(check: Any, timeout: float, what: str) -> None:  # noqa: ASYNC109
