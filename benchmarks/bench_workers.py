@@ -115,7 +115,7 @@ async def _round(spec: Round, pg_url: str, folder: Path, n: int, validate: bool)
     wave_db: list[int] = []
     waves: list[list[int]] = []
     try:
-        for index, ((_, base), community) in enumerate(zip(emulators, communities, strict=True)):
+        for index, (_, base) in enumerate(emulators):
             ids = list(range(100_000 * (index + 1), 100_000 * (index + 1) + n))
             async with EmulatorControl(base) as control:
                 await _seed(control, ids)

@@ -11,6 +11,7 @@ row left 'sending' is looked for in its chat before it is sent again (`bot/max/o
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -25,6 +26,7 @@ _COLS = (
 # SQLite's default limit on host parameters is far above this; it keeps IN (...) lists small.
 _IN_CHUNK = 500
 USER_PEER_LIMIT = 2_000_000_000
+_T = TypeVar("_T")
 
 
 class NewOutboxMessage(BaseModel):
@@ -104,7 +106,7 @@ def _row(r: Row) -> OutboxRow:
     return OutboxRow.model_construct(**{k: r[k] for k in r.keys()})  # noqa: SIM118 - sqlite3.Row has no items()
 
 
-def _chunks(values: Sequence[str], size: int = _IN_CHUNK) -> Iterable[Sequence[str]]:
+def _chunks(values: Sequence[_T], size: int = _IN_CHUNK) -> Iterable[Sequence[_T]]:
     for i in range(0, len(values), size):
         yield values[i:i + size]
 
@@ -195,12 +197,14 @@ class OutboxRepo:
             return {r[0]: int(r[1]) for r in await cur.fetchall()}
 
     async def start_batch(self, row_ids: Sequence[int], batch: str) -> None:
-        """Count one more attempt for rows about to be sent, tagged with the batch."""
+        """Count one more attempt for rows about to be sent, tagged with the batch (one statement per 500 rows:
+        it runs before every execute)."""
         async with self._db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET attempts = attempts + 1, batch = ? WHERE id = ? AND status = 'pending'",
-                [(batch, i) for i in row_ids],
-            )
+            for part in _chunks(row_ids):
+                await conn.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, batch = ? "  # noqa: S608 - placeholders only
+                    f"WHERE status = 'pending' AND id IN ({','.join('?' * len(part))})",
+                    (batch, *part))
 
     async def record(self, results: Sequence[SendResult]) -> None:
         """Store the results of one batch in one transaction (and what they say of reachability).
@@ -216,11 +220,16 @@ class OutboxRepo:
         unreachable = [(r.peer_id, r.error_code, now) for r in results
                        if r.status == "unreachable" and 0 < r.peer_id < USER_PEER_LIMIT]
         async with self._db.transaction() as conn:
-            await conn.executemany(
-                "UPDATE outbox SET status = 'sent', message_id = ?, cmid = ?, sent_at = ?, "
-                "error_code = NULL, error_msg = NULL WHERE id = ? AND status = 'pending'",
-                sent,
-            )
+            for part in _chunks(sent):
+                # One statement for the batch's sent rows (a statement per row was most of the database's
+                # work per execute); VALUES' columns are column1… on both backends.
+                await conn.execute(
+                    "UPDATE outbox SET status = 'sent', message_id = v.column1, cmid = v.column2, "  # noqa: S608
+                    "sent_at = v.column3, error_code = NULL, error_msg = NULL FROM (VALUES "
+                    + ", ".join(["(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT))"]
+                                * len(part))
+                    + ") AS v WHERE outbox.id = v.column4 AND outbox.status = 'pending'",
+                    tuple(value for row in part for value in row))
             await conn.executemany(
                 "UPDATE outbox SET status = ?, error_code = ?, error_msg = ? "
                 "WHERE id = ? AND status = 'pending'",
@@ -241,14 +250,17 @@ class OutboxRepo:
 
     @staticmethod
     async def mark_reachable_in(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
-        """vk_users.can_message = 1 for (vk_id, now) pairs, inside the caller's transaction."""
-        await conn.executemany(
-            "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES (?, 1, NULL, ?) "
-            "ON CONFLICT(vk_id) DO UPDATE SET can_message = 1, unreachable_code = NULL, "
-            "updated_at = excluded.updated_at "
-            "WHERE vk_users.can_message IS DISTINCT FROM 1 OR vk_users.unreachable_code IS NOT NULL",
-            rows,
-        )
+        """vk_users.can_message = 1 for (vk_id, now) pairs, inside the caller's transaction (one statement per
+        500 people; a person named twice is written once, with the last time)."""
+        latest = list({vk_id: (vk_id, now) for vk_id, now in rows}.values())
+        for part in _chunks(latest):
+            await conn.execute(
+                "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES "  # noqa: S608
+                + ", ".join(["(?, 1, NULL, ?)"] * len(part))
+                + " ON CONFLICT(vk_id) DO UPDATE SET can_message = 1, unreachable_code = NULL, "
+                "updated_at = excluded.updated_at "
+                "WHERE vk_users.can_message IS DISTINCT FROM 1 OR vk_users.unreachable_code IS NOT NULL",
+                tuple(value for row in part for value in row))
 
     @staticmethod
     async def mark_unreachable_in(conn: Connection,

@@ -118,3 +118,44 @@ async def test_a_persons_dialog_is_kept_per_max_bot(db: Database) -> None:
     await repo.set_dialog(5, 88, "south")
     await repo.set_dialog(5, 79)
     assert (await repo.dialog_of(5), await repo.dialog_of(5, "south"), await repo.dialog_of(5, "north")) == (79, 88, None)
+
+
+async def test_a_batch_is_started_and_recorded_set_wise(db: Database) -> None:
+    """start_batch and record take a page of rows (past one statement's 500) in a few statements: every row
+    gets its own message id (cmid NULL where VK gave none), one attempt and the batch tag; a person sent two
+    chunks in one batch is marked reachable once; rows not pending are left alone."""
+    repo = OutboxRepo(db)
+    await repo.enqueue([_msg(f"k{i}", 1000 + i // 2) for i in range(620)])
+    rows = sorted((await repo.by_keys([f"k{i}" for i in range(620)])).values(), key=lambda r: r.id)
+    done = rows[0]
+    await repo.record([SendResult(row_id=done.id, peer_id=done.peer_id, status="failed", error_code=914)])
+    await repo.start_batch([r.id for r in rows], "big")
+    await repo.record([SendResult(row_id=r.id, peer_id=r.peer_id, status="sent", message_id=50_000 + i,
+                                  cmid=(i if i % 3 else None)) for i, r in enumerate(rows)])
+    after = await repo.by_keys([f"k{i}" for i in range(620)])
+    assert after["k0"].status == "failed" and after["k0"].attempts == 0 and after["k0"].message_id is None
+    for i in range(1, 620):
+        row = after[f"k{i}"]
+        assert (row.status, row.message_id, row.cmid, row.attempts, row.batch) == (
+            "sent", 50_000 + i, i if i % 3 else None, 1, "big"), i
+        assert row.sent_at is not None and row.error_code is None
+    assert await repo.counts() == {"sent": 619, "failed": 1}
+    assert await _vk_user(db, 1000) == (1, None) and await _vk_user(db, 1309) == (1, None)
+    async with db.read() as conn, conn.execute("SELECT COUNT(*) FROM vk_users") as cur:
+        assert (await cur.fetchone())[0] == 310
+
+
+async def test_a_reachable_person_is_not_rewritten(db: Database) -> None:
+    """Marking a reachable person reachable again leaves their row as it was (no write per message)."""
+    repo = OutboxRepo(db)
+    await repo.mark_user(7, None)
+    before = await _updated_at(db, 7)
+    async with db.transaction() as conn:
+        await OutboxRepo.mark_reachable_in(conn, [(7, "2099-01-01T00:00:00+00:00"), (8, "2099-01-01T00:00:00+00:00")])
+    assert await _updated_at(db, 7) == before and await _vk_user(db, 8) == (1, None)
+
+
+async def _updated_at(db: Database, vk_id: int) -> str:
+    async with db.read() as conn, conn.execute("SELECT updated_at FROM vk_users WHERE vk_id = ?", (vk_id,)) as cur:
+        row = await cur.fetchone()
+    return str(row[0])
