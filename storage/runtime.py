@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
 from storage._util import dumps, iso
-from storage.sql import Connection, Database, insert_id
+from storage.sql import Connection, Database
+
+# Events per INSERT: 5 parameters each stays far below either backend's limit on parameters.
+_PAGE = 500
+
+
+def _pages(events: list[tuple[str, str, str, dict[str, Any]]]) -> Iterator[list[tuple[str, str, str, dict[str, Any]]]]:
+    for start in range(0, len(events), _PAGE):
+        yield events[start:start + _PAGE]
 
 
 class InboxEvent(BaseModel):
@@ -30,26 +38,43 @@ class InboxRepo:
         self._db = db
 
     async def store(self, events: list[tuple[str, str, str, dict[str, Any]]], ts: str | None,
-                    skipped: Sequence[int] = (), note: str = "", *, ts_key: str = "longpoll_ts") -> list[InboxEvent]:
+                    skipped: Sequence[int] = (), note: str = "", *, ts_key: str = "longpoll_ts",
+                    settled: Collection[str] = ()) -> list[InboxEvent]:
         """Keep `(event_id, type, order_key, body)` updates and the new ts in one transaction.
 
         `skipped` events (collapsed into later ones) are marked done with `note` in the same
-        transaction, so a flood costs no write of its own. Returns the events that were new
-        (a replayed event_id is skipped). `ts_key` names the position kept (MAX keeps its marker).
+        transaction, so a flood costs no write of its own. Events of a type in `settled` (ones no feature
+        handles, e.g. the echo of each message the bot sends) are kept as done at once, without their body.
+        Returns the events that were new and are to be handled (a replayed event_id is skipped), in order.
+        `ts_key` names the position kept (MAX keeps its marker).
         """
         stored: list[InboxEvent] = []
         now = iso()
+        handled = [e for e in events if e[1] not in settled]
+        quiet = [e for e in events if e[1] in settled]
         async with self._db.transaction() as conn:
             await self.skip_in(conn, skipped, note, now)
-            for event_id, event_type, order_key, body in events:
-                new_id = await insert_id(
-                    conn, "INSERT INTO inbox(event_id, event_type, order_key, body, received_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                    (event_id, event_type, order_key, dumps(body), now),
-                )
-                if new_id is not None:
-                    stored.append(InboxEvent(id=new_id, event_id=event_id, event_type=event_type,
-                                             order_key=order_key, body=body, attempts=0))
+            # A statement per page of events, not per event: a wave's echoes arrive by the hundred.
+            for part in _pages(handled):
+                async with conn.execute(
+                    "INSERT INTO inbox(event_id, event_type, order_key, body, received_at) VALUES "  # noqa: S608
+                    + ", ".join(["(?, ?, ?, ?, ?)"] * len(part)) + " ON CONFLICT DO NOTHING RETURNING id, event_id",
+                    tuple(v for event_id, event_type, order_key, body in part
+                          for v in (event_id, event_type, order_key, dumps(body), now)),
+                ) as cur:
+                    new_ids = {str(r[1]): int(r[0]) for r in await cur.fetchall()}
+                for event_id, event_type, order_key, body in part:
+                    new_id = new_ids.pop(event_id, None)
+                    if new_id is not None:
+                        stored.append(InboxEvent(id=new_id, event_id=event_id, event_type=event_type,
+                                                 order_key=order_key, body=body, attempts=0))
+            for part in _pages(quiet):
+                await conn.execute(
+                    "INSERT INTO inbox(event_id, event_type, order_key, body, received_at, status, handled_at) "
+                    "VALUES " + ", ".join(["(?, ?, ?, '{}', ?, 'done', ?)"] * len(part))  # noqa: S608
+                    + " ON CONFLICT DO NOTHING",
+                    tuple(v for event_id, event_type, order_key, _ in part
+                          for v in (event_id, event_type, order_key, now, now)))
             if ts is not None:
                 await conn.execute(
                     "INSERT INTO runtime_state(key, value, updated_at) VALUES (?, ?, ?) "

@@ -37,6 +37,10 @@ ApiCall = Callable[[str, dict[str, Any]], Awaitable[Any]]
 CALLBACK_DEADLINE_S = 50.0
 HANDLER_TIMEOUT_S = 120.0
 MAX_ATTEMPTS = 3
+# What VK's Long Poll sends that no feature handles: the echo of every message the community sends (a reminder
+# wave echoes each of its messages) and typing. Kept as done on arrival: handing each to the handlers cost two
+# more writes per sent message. A feature that comes to read one of them takes it out of this set.
+SETTLED_EVENTS = frozenset({"message_reply", "message_typing_state"})
 
 
 @dataclass
@@ -136,6 +140,8 @@ class InboxPoller:
     notify: Callable[[int, str], Awaitable[None]] | None = None
     # A further community's events and Long Poll position are kept apart under its prefix (`vk.<name>:`).
     prefix: str = ""
+    # Event types kept as done on arrival, never handed to the handlers (no feature reads them).
+    settled: frozenset[str] = SETTLED_EVENTS
     _tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _held: dict[str, HeldEvents[InboxEvent]] = field(default_factory=dict)
@@ -242,8 +248,9 @@ class InboxPoller:
             ]
             skipped = self._take_skipped()
             try:
-                stored = (await self.inbox.store(events, new_ts, skipped, COALESCED, ts_key=ts_key) if skipped
-                          else await self.inbox.store(events, new_ts, ts_key=ts_key))
+                stored = (await self.inbox.store(events, new_ts, skipped, COALESCED, ts_key=ts_key,
+                                                 settled=self.settled) if skipped
+                          else await self.inbox.store(events, new_ts, ts_key=ts_key, settled=self.settled))
             except StorageError:
                 # A full or read-only disk (the database logged it in Russian): VK keeps these
                 # events, so ask again from the same ts until the write goes through.
