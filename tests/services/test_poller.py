@@ -137,3 +137,51 @@ async def test_a_full_disk_while_polling_is_retried_from_the_same_position(db: D
     await poller.drain()
     assert asked[:3] == ["10", "10", "10"] and len(slept) == 2
     assert handled == ["e1"] and await inbox.get_value("longpoll_ts") == "11"
+
+
+async def test_echoes_of_the_bots_own_messages_are_kept_done_not_handled(db: Database, tmp_path: Any) -> None:
+    """On the VK emulator: the community sends a message (VK echoes it as message_reply) and a person writes;
+    only the person's message reaches the handlers, the echo is in the inbox as done with no text kept."""
+    from bot.vk.api import make_api
+    from bot.vk.runtime import SETTLED_EVENTS
+    from tests.outbox.conftest import GROUP_ID, TOKEN, outbox_settings
+    from vk_emulator import Emulator, EmulatorControl
+
+    assert "message_reply" in SETTLED_EVENTS
+    emulator = Emulator(token=TOKEN, group_id=GROUP_ID, strict=True, seed=1)
+    await emulator.start(host="127.0.0.1", port=0)
+    api = make_api(outbox_settings(tmp_path, emulator.api_url))
+    inbox = InboxRepo(db)
+    seen: list[dict[str, Any]] = []
+    got_message = asyncio.Event()
+
+    async def handle(update: dict[str, Any]) -> None:
+        seen.append(update)
+        if update["type"] == "message_new":
+            got_message.set()
+
+    async def call(method: str, params: dict[str, Any]) -> Any:
+        return (await api.request(method, params))["response"]
+
+    poller = InboxPoller(call=call, inbox=inbox, handle=handle, answer_callback=_noop_answer, group_id=GROUP_ID,
+                         wait=1)
+    task = asyncio.create_task(poller.run())
+    try:
+        async with EmulatorControl(emulator.base_url) as control:
+            await control.add_user(5, "Анна", "Петрова", allows_messages=True)
+            await control.wait_listening()
+            await call("messages.send", {"peer_id": 5, "random_id": 1, "message": "Напоминание"})
+            await control.say(5, "Привет")
+            await asyncio.wait_for(got_message.wait(), 10)
+        await poller.drain()
+    finally:
+        poller.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await api.http_client.close()
+        await emulator.stop()
+    assert [u["type"] for u in seen] == ["message_new"]
+    async with db.read() as conn, conn.execute("SELECT event_type, status, body FROM inbox ORDER BY id") as cur:
+        rows = [(r[0], r[1], r[2]) for r in await cur.fetchall()]
+    assert rows[0] == ("message_reply", "done", "{}")
+    assert rows[1][:2] == ("message_new", "done") and len(rows) == 2
