@@ -21,6 +21,7 @@ DEBUG_ENV = "SFERUM_LOGGING__LEVEL"
 # Each module exposes `register(subparsers, common)` and sets `func(args) -> int` on its parsers.
 COMMAND_MODULES = (
     "bot.commands.run",
+    "bot.commands.init",
     "bot.commands.emulator",
     "bot.commands.demo",
     "bot.commands.doctor",

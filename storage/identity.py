@@ -1,4 +1,4 @@
-"""Binding requests: a VK account asks to be a roster person; a deputy decides."""
+"""Binding requests: a VK or MAX account asks to be a roster person; a deputy (on either messenger) decides."""
 
 from __future__ import annotations
 
@@ -66,21 +66,22 @@ class IdentityRepo:
                 return False
             vk_id, person_id, messenger = row
             column = ACCOUNT_COLUMN[messenger]
+            decider = Identity(messenger=Messenger.VK if decided_by_vk else Messenger.MAX, external_id=decided_by)
             await conn.execute(
-                "UPDATE binding_requests SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
-                ("approved" if approve else "rejected", decided_by, iso(), request_id))
+                "UPDATE binding_requests SET status = ?, decided_by = ?, decided_by_messenger = ?, decided_at = ? "
+                "WHERE id = ?",
+                ("approved" if approve else "rejected", decided_by, decider.messenger.value, iso(), request_id))
             if approve and person_id is not None:
                 # The account moves to this person: nobody else in the school keeps it.
                 await conn.execute(f"UPDATE people SET {column} = NULL WHERE {column} = ? "  # noqa: S608 - fixed
                                    "AND org_id IS NOT DISTINCT FROM ?", (vk_id, org_id))
                 await conn.execute(f"UPDATE people SET {column} = ?, updated_at = ? WHERE id = ?",  # noqa: S608
                                    (vk_id, iso(), person_id))
-            decider = Identity(messenger=Messenger.VK if decided_by_vk else Messenger.MAX, external_id=decided_by)
+            # The decider's account is the audit line's actor (actor_vk_id or actor_max_id), which forget clears.
             await AuditRepo.write_in(conn, actor=decider, org_id=org_id,
                                      action="approve_binding" if approve else "reject_binding",
                                      outcome="ok", target=str(request_id),
-                                     details={column: vk_id, "person_id": person_id,
-                                              **({} if decided_by_vk else {"decided_by_max": decided_by})})
+                                     details={column: vk_id, "person_id": person_id})
             return True
 
     async def note_user(self, vk_id: int, first_name: str | None = None, last_name: str | None = None,

@@ -209,14 +209,16 @@ class PgConnection:
         return PgCursor(cur)
 
 
-def _unreachable(url: str, exc: BaseException) -> StorageError:
+def unreachable(url: str, exc: BaseException) -> StorageError:
+    """The server at `url` did not let us in: one Russian line with its reason and what to check."""
     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return StorageError("cannot_open", Path("postgresql"),
                         f"не получилось подключиться к PostgreSQL {redact(url)} ({reason}): проверьте, что "
                         f"сервер запущен, адрес, имя пользователя и пароль в [storage] url верны")
 
 
-def _too_new(url: str, extra: Sequence[str]) -> StorageError:
+def too_new(url: str, extra: Sequence[str]) -> StorageError:
+    """The database at `url` has migrations (`extra`) this code does not know."""
     return StorageError("too_new", Path("postgresql"),
                         f"база данных PostgreSQL {redact(url)} обновлена более новой версией sferum-bot "
                         f"(неизвестные миграции: {', '.join(extra)}): установите новую версию бота")
@@ -247,7 +249,7 @@ class PgDatabase:
         try:
             first = await AsyncConnection.connect(url, autocommit=True, connect_timeout=int(connect_timeout))
         except psycopg.Error as exc:
-            raise _unreachable(url, exc) from None
+            raise unreachable(url, exc) from None
         try:
             await _configure(first)
             await migrate_pg(first, url, migrations, apply=migrate)
@@ -261,7 +263,7 @@ class PgDatabase:
         except Exception as exc:
             with suppress(Exception):
                 await pool.close()
-            raise _unreachable(url, exc) from None
+            raise unreachable(url, exc) from None
         return cls(pool, url)
 
     @staticmethod
@@ -377,7 +379,7 @@ async def migrate_pg(conn: AsyncConnection[Any], url: str, migrations: Sequence[
         applied = {str(r[0]) for r in await cur.fetchall()}
         extra = sorted(applied - {m.name for m in known})
         if extra:
-            raise _too_new(url, extra)
+            raise too_new(url, extra)
         current = max((m.version for m in known if m.name in applied), default=0)
         if not apply:
             return current

@@ -54,6 +54,9 @@ _ACCOUNT_ROWS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("outbox", "messenger = 'vk' AND peer_id = ?", _OUTBOX),
         ("vk_users", "vk_id = ?", None),
         ("binding_requests", "messenger = 'vk' AND vk_id = ?", None),
+        # A deputy's decisions on other people's requests: the request stays, the decider goes.
+        ("binding_requests", "decided_by_messenger = 'vk' AND decided_by = ?",
+         "decided_by = NULL, decided_by_messenger = NULL"),
         ("privacy_consents", "messenger = 'vk' AND vk_id = ?", None),
         ("conversation_state", "messenger = 'vk' AND user_id = ?", None),
         ("import_confirmations", "actor_messenger = 'vk' AND actor_id = ?", None),
@@ -74,12 +77,17 @@ _ACCOUNT_ROWS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         ("max_users", "user_id = ?", None),
         ("max_dialogs", "user_id = ?", None),
         ("binding_requests", "messenger = 'max' AND vk_id = ?", None),
+        ("binding_requests", "decided_by_messenger = 'max' AND decided_by = ?",
+         "decided_by = NULL, decided_by_messenger = NULL"),
         ("privacy_consents", "messenger = 'max' AND vk_id = ?", None),
         ("conversation_state", "messenger = 'max' AND user_id = ?", None),
         ("import_confirmations", "actor_messenger = 'max' AND actor_id = ?", None),
         ("imports", "imported_by_messenger = 'max' AND imported_by = ?",
          "imported_by = NULL, imported_by_messenger = NULL"),
         ("audit_log", "actor_max_id = ?", "actor_max_id = NULL, actor_person_id = NULL"),
+        # A MAX deputy's decision audited before 0025 named them only in its details (the last key).
+        ("audit_log", "action IN ('approve_binding', 'reject_binding') AND details LIKE "
+                      "'%\"decided_by_max\":' || ? || '}'", "details = '{}'"),
         ("invite_links", "used_by = ?", "used_by = NULL"),
         ("broadcasts", "progress_messenger = 'max' AND progress_peer = ?", "progress_peer = NULL, progress_cmid = NULL"),
         # bot.max.polling.order_key: a MAX user's events.

@@ -16,12 +16,20 @@ from storage._util import iso
 from storage.sql import Database
 
 _COLUMNS = ("id", "name", "inn", "district", "timezone", "director_vk_id", "deputy_vk_ids", "director_max_id",
-            "deputy_max_ids")
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM table_schools ORDER BY row_no, id"  # noqa: S608 - fixed names
+            "deputy_max_ids", "vk_community", "max_bot")
+# The columns a table from before 0028 has (no named bots): the settings are read before migrations run.
+_COLUMNS_0024 = _COLUMNS[:-2]
 
 
-def _record(row: Sequence[Any]) -> dict[str, Any]:
-    found = dict(zip(_COLUMNS, row, strict=True))
+def _select(columns: Sequence[str]) -> str:
+    return f"SELECT {', '.join(columns)} FROM table_schools ORDER BY row_no, id"  # noqa: S608 - fixed names
+
+
+_SELECT = _select(_COLUMNS)
+
+
+def _record(row: Sequence[Any], columns: Sequence[str] = _COLUMNS) -> dict[str, Any]:
+    found = dict(zip(columns, row, strict=True))
     found["deputy_vk_ids"] = json.loads(found["deputy_vk_ids"])
     found["deputy_max_ids"] = json.loads(found["deputy_max_ids"])
     return {k: v for k, v in found.items() if v is not None}
@@ -36,7 +44,9 @@ def read_table_schools(path: Path) -> list[dict[str, Any]]:
     except sqlite3.Error:
         return []
     try:
-        return [_record(r) for r in conn.execute(_SELECT).fetchall()]
+        present = {r[1] for r in conn.execute("PRAGMA table_info(table_schools)")}
+        columns = _COLUMNS if present >= set(_COLUMNS) else _COLUMNS_0024
+        return [_record(r, columns) for r in conn.execute(_select(columns)).fetchall()]
     except sqlite3.Error:
         # An older database without the table (migrations not applied yet): no table schools.
         return []
@@ -65,4 +75,5 @@ class SchoolsRepo:
                 f"VALUES ({', '.join('?' * (len(_COLUMNS) + 2))})",
                 [(s["id"], s["name"], s["inn"], s.get("district"), s["timezone"], s.get("director_vk_id"),
                   json.dumps(s.get("deputy_vk_ids", [])), s.get("director_max_id"),
-                  json.dumps(s.get("deputy_max_ids", [])), s["row_no"], now) for s in schools])
+                  json.dumps(s.get("deputy_max_ids", [])), s.get("vk_community"), s.get("max_bot"), s["row_no"], now)
+                 for s in schools])

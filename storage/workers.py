@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from storage._util import iso
 from storage.sql import Database
+
+# Every registered worker, in the column order `fresh_workers` reads.
+SELECT_WORKERS = "SELECT id, host, pid, roles, version, started_at, heartbeat_at FROM workers"
 
 
 class Worker(BaseModel):
@@ -62,12 +66,9 @@ class WorkersRepo:
     async def alive(self, now: dt.datetime, within: dt.timedelta) -> list[Worker]:
         """The workers whose last heartbeat is younger than `within`, freshest first."""
         async with self._db.read() as conn, conn.execute(
-                "SELECT id, host, pid, roles, version, started_at, heartbeat_at FROM workers") as cur:
+                SELECT_WORKERS) as cur:
             rows = await cur.fetchall()
-        workers = [Worker(id=r[0], host=r[1], pid=int(r[2]), roles=json.loads(r[3] or "[]"), version=r[4] or "",
-                          started_at=_when(r[5]), heartbeat_at=_when(r[6])) for r in rows]
-        fresh = [w for w in workers if now - w.heartbeat_at < within]
-        return sorted(fresh, key=lambda w: w.heartbeat_at, reverse=True)
+        return fresh_workers(rows, now, within)
 
 
 def alive_at(path: Path, now: dt.datetime, within: dt.timedelta) -> list[Worker]:
@@ -76,9 +77,14 @@ def alive_at(path: Path, now: dt.datetime, within: dt.timedelta) -> list[Worker]
         return []
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-            rows = conn.execute("SELECT id, host, pid, roles, version, started_at, heartbeat_at FROM workers").fetchall()
+            rows = conn.execute(SELECT_WORKERS).fetchall()
     except sqlite3.Error:
         return []  # an older schema without the table, or a file restore will judge itself
+    return fresh_workers(rows, now, within)
+
+
+def fresh_workers(rows: Iterable[Sequence[Any]], now: dt.datetime, within: dt.timedelta) -> list[Worker]:
+    """The rows of `SELECT_WORKERS` whose heartbeat is younger than `within`, freshest first."""
     workers = [Worker(id=r[0], host=r[1], pid=int(r[2]), roles=json.loads(r[3] or "[]"), version=r[4] or "",
                       started_at=_when(r[5]), heartbeat_at=_when(r[6])) for r in rows]
     return sorted((w for w in workers if now - w.heartbeat_at < within), key=lambda w: w.heartbeat_at, reverse=True)

@@ -11,18 +11,20 @@ from bot.commands._common import open_db, print_json, settings_from
 from bot.commands.imports import EXIT_CONFIRM, _confirm_flags, _read, _refused
 from bot.domain.russian import count
 from bot.imports.reader import ImportRefused
+from bot.imports.schools import BotChange
 from bot.services.imports import Preview, limits_of
 
 NAMES_SHOWN = 10
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.imports.schools import compare, read_school_table
+    from bot.imports.schools import KnownBots, bot_changes, compare, read_school_table
     from storage.schools import SchoolsRepo
 
     settings = settings_from(args)
+    bots = KnownBots(vk=tuple(c.name for c in settings.vk.communities), max=tuple(b.name for b in settings.max.bots))
     try:
-        table = read_school_table(_read(args, settings), limits_of(settings), args.file.name)
+        table = read_school_table(_read(args, settings), limits_of(settings), args.file.name, bots)
     except ImportRefused as exc:
         return _refused(args, str(exc))
     from bot.config import load_settings
@@ -34,12 +36,14 @@ def _run(args: argparse.Namespace) -> int:
         db = await open_db(settings, create=True)
         try:
             repo = SchoolsRepo(db)
-            preview = compare(await repo.all(), table)
+            stored = await repo.all()
+            preview, changes = compare(stored, table), bot_changes(stored, table)
             if args.dry_run or (preview.needs_confirmation and not args.yes):
                 if args.json:
-                    print_json(preview.as_json())
+                    print_json({**preview.as_json(), "bot_changes": [c.as_json() for c in changes]})
                 else:
-                    print("\n".join(["Предпросмотр загрузки (ничего не изменено):", *_lines(preview)]))
+                    print("\n".join(["Предпросмотр загрузки (ничего не изменено):", *_lines(preview),
+                                     *_bot_lines(changes)]))
                 if args.dry_run:
                     return 0
                 print("Школ из прошлой таблицы нет в этом файле — они будут убраны: проверьте предпросмотр "
@@ -51,13 +55,14 @@ def _run(args: argparse.Namespace) -> int:
         overrides = sum(1 for s in table.schools if s["id"] in config_ids)
         if args.json:
             print_json({"added": preview.added, "changed": preview.changed, "left": preview.left,
-                        "schools": len(table.schools), "overrides": overrides})
+                        "schools": len(table.schools), "overrides": overrides,
+                        "bot_changes": [c.as_json() for c in changes]})
         else:
             lines = [f"Загружено из таблицы: {count(len(table.schools), 'школа')} "
                      f"(новых {preview.added}, изменённых {preview.changed}, убрано {preview.left})."]
             if overrides:
                 lines.append(f"Заменяют школы из настроек с тем же id: {overrides}.")
-            print("\n".join(lines))
+            print("\n".join([*lines, *_bot_lines(changes)]))
         return 0
 
     return asyncio.run(run())
@@ -74,13 +79,34 @@ def _lines(preview: Preview) -> list[str]:
     return lines
 
 
+# How a school that names no bot is written to.
+FIRST_BOT = "первый из настроек"
+BOT_WHAT = {"vk": "сообщество ВКонтакте", "max": "бот MAX"}
+
+
+def _bot_lines(changes: list[BotChange]) -> list[str]:
+    """A line per school whose VK community or MAX bot changes (the first NAMES_SHOWN, then how many more)."""
+    lines = []
+    for change in changes[:NAMES_SHOWN]:
+        now = f"«{change.bot}»" if change.bot else FIRST_BOT
+        if change.new_school:
+            lines.append(f"«{change.name}» (новая школа): {BOT_WHAT[change.messenger]} — {now}.")
+        else:
+            was = f"«{change.was}»" if change.was else FIRST_BOT
+            lines.append(f"«{change.name}»: {BOT_WHAT[change.messenger]} — {now} (было: {was}).")
+    if len(changes) > NAMES_SHOWN:
+        lines.append(f"И ещё {count(len(changes) - NAMES_SHOWN, 'такое изменение')}.")
+    return lines
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
              common: argparse.ArgumentParser) -> None:
     """Add the `import-schools` subcommand."""
     parser = sub.add_parser(
         "import-schools", parents=[common], help="загрузить список школ региона",
         description="Загружает таблицу школ (xlsx, xls, ods, csv): наименование, ИНН, район, часовой пояс, id "
-                    "директора и заместителей во ВКонтакте и в MAX, id школы (по умолчанию inn-<ИНН>). "
+                    "директора и заместителей во ВКонтакте и в MAX, id школы (по умолчанию inn-<ИНН>), сообщество ВК "
+                    "и бот MAX школы (имена из [[vk.communities]] и [[max.bots]]; по умолчанию первые). "
                     "Таблица заменяет прошлую; если какие-то школы будут убраны, сначала показывает, что "
                     "изменится (код выхода 3): примените с --yes. Школа из таблицы заменяет школу из "
                     "настроек с тем же id.",

@@ -1,8 +1,9 @@
 """The table of schools (`sferum-bot import-schools`): read, checked row by row, compared with what is stored.
 
 Columns: name, ИНН, district, timezone, the director's and the deputies' ids in VK and in MAX,
-and an optional id (default `inn-<ИНН>`). A file with any bad row is refused whole, each problem
-with the row number a person sees in the spreadsheet; nothing is stored then.
+an optional id (default `inn-<ИНН>`), and optionally the VK community and the MAX bot (names from
+[[vk.communities]] / [[max.bots]]) that write to the school's people. A file with any bad row is refused
+whole, each problem with the row number a person sees in the spreadsheet; nothing is stored then.
 """
 
 from __future__ import annotations
@@ -25,10 +26,27 @@ _HEADER_SCAN = 30
 _TOTAL_ROW = re.compile(r"^(итого|всего)")
 
 
+@dataclass(frozen=True)
+class KnownBots:
+    """The names a table school may give its bot: [[vk.communities]] and [[max.bots]] of the settings."""
+
+    vk: tuple[str, ...] = ()
+    max: tuple[str, ...] = ()
+
+
+# The school fields naming a bot: (field, the messenger, how a problem names it, the config section).
+BOT_FIELDS = (("vk_community", "vk", "сообщество ВКонтакте", "[[vk.communities]]"),
+              ("max_bot", "max", "бот MAX", "[[max.bots]]"))
+
+
 def _field(header: str) -> str | None:
     """The canonical field a normalized header names, or None."""
     vk = any(w in header for w in ("vk", "вк", "вконтакте"))
     max_ = any(w in header for w in ("max", "макс"))
+    if any(w in header for w in ("сообществ", "группа", "community")) and not max_:
+        return "vk_community"
+    if (header.startswith("бот") or header.endswith("bot")) and not vk:
+        return "max_bot"
     if "директор" in header and "замест" not in header:
         return "director_vk_id" if vk else "director_max_id" if max_ else None
     if "замест" in header:
@@ -75,20 +93,37 @@ class SchoolTable:
     schools: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_school_table(data: bytes, limits: Limits, file_name: str = "") -> SchoolTable:
-    """The schools of an xlsx/xls/ods/csv file; ImportRefused with every problem (row numbers) otherwise."""
+def read_school_table(data: bytes, limits: Limits, file_name: str = "", bots: KnownBots = KnownBots()) -> SchoolTable:
+    """The schools of an xlsx/xls/ods/csv file; ImportRefused with every problem (row numbers) otherwise.
+
+    A school may name its VK community and MAX bot only among `bots` (the configured ones)."""
     for sheet in read_sheets(data, limits, file_name):
         for index, row in enumerate(sheet.rows[:_HEADER_SCAN]):
             columns = {n: _field(norm_header(c)) for n, c in enumerate(row)}
             fields = {f: n for n, f in columns.items() if f is not None}
             if "inn" in fields and "name" in fields:
-                return _rows(sheet.rows[index + 1:], sheet.row_numbers[index + 1:], fields)
+                return _rows(sheet.rows[index + 1:], sheet.row_numbers[index + 1:], fields, bots)
     raise ImportRefused("не нашёл заголовок таблицы школ: нужны хотя бы столбцы «Наименование» и «ИНН» "
                         "(а также «Район», «Часовой пояс», «Директор VK», «Заместители VK», «Директор MAX», "
-                        "«Заместители MAX», «id» — по желанию)")
+                        "«Заместители MAX», «id», «Сообщество ВК», «Бот MAX» — по желанию)")
 
 
-def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int]) -> SchoolTable:
+def _bot_names(values: dict[str, str], school: dict[str, Any], bots: KnownBots, problems: list[str],
+               row_no: int) -> None:
+    """The school's named VK community and MAX bot, each one of the configured names."""
+    for key, messenger, what, section in BOT_FIELDS:
+        named = values.get(key, "")
+        if not named:
+            continue
+        known = bots.vk if messenger == "vk" else bots.max
+        if named in known:
+            school[key] = named
+            continue
+        listed = f"есть: {', '.join(known)}" if known else "в настройках их не задано"
+        problems.append(f"строка {row_no}: {what} «{named}» — такого нет в {section} ({listed})")
+
+
+def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int], bots: KnownBots) -> SchoolTable:
     problems: list[str] = []
     found = SchoolTable()
     seen_ids: dict[str, int] = {}
@@ -123,6 +158,7 @@ def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int]) -> 
                 school[key] = ids[0]
         for key, what in (("deputy_vk_ids", "id заместителей в VK"), ("deputy_max_ids", "id заместителей в MAX")):
             school[key] = _ids(values.get(key, ""), what, problems, row_no)
+        _bot_names(values, school, bots, problems, row_no)
         for key, seen, label in ((org_id, seen_ids, "id"), (inn, seen_inns, "ИНН")):
             if key in seen:
                 problems.append(f"строка {row_no}: {label} «{key}» уже есть в строке {seen[key]}")
@@ -152,3 +188,32 @@ def compare(stored: list[dict[str, Any]], table: SchoolTable) -> Preview:
 def _plain(school: dict[str, Any]) -> dict[str, Any]:
     """A school's fields as stored, without the row number (comparable across files)."""
     return {k: v for k, v in school.items() if k != "row_no" and v not in (None, [])}
+
+
+@dataclass(frozen=True)
+class BotChange:
+    """A school whose VK community or MAX bot the table changes (None: the first one of the settings)."""
+
+    org: str
+    name: str
+    messenger: str
+    bot: str | None
+    was: str | None
+    new_school: bool
+
+    def as_json(self) -> dict[str, object]:
+        """The machine form (import-schools --json)."""
+        return {"org": self.org, "messenger": self.messenger, "bot": self.bot, "was": self.was}
+
+
+def bot_changes(stored: list[dict[str, Any]], table: SchoolTable) -> list[BotChange]:
+    """The schools of `table` whose named bots differ from what is stored (a new school: when it names one)."""
+    before = {s["id"]: s for s in stored}
+    changes: list[BotChange] = []
+    for school in table.schools:
+        old = before.get(school["id"])
+        for key, messenger, _, _ in BOT_FIELDS:
+            bot, was = school.get(key), (old or {}).get(key)
+            if bot != was:
+                changes.append(BotChange(school["id"], school["name"], messenger, bot, was, old is None))
+    return changes

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from bot.domain.models import Role
 from bot.ratelimit import Backoff
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
+from storage.schools import SchoolsRepo
 from tests.e2e.harness import Chat
 from tests.e2e.messengers import MESSENGERS
 from tests.reminders.conftest import MONDAY_10, seed_stats
@@ -104,11 +105,15 @@ async def _max(stack: AsyncExitStack, token: str, bot_id: int, user: int, name: 
     return MaxSide(ctl), {"token": token, "api_url": emu.base_url}
 
 
-@pytest.fixture(params=MESSENGERS)
-async def region(request: pytest.FixtureRequest, tmp_path: Path,
-                 storage_override: dict[str, Any]) -> AsyncIterator[Region]:
-    """Two bots of one messenger in one process, a teacher of each school on their school's bot."""
-    messenger: str = request.param
+# School 2 as `import-schools` stores it when the table's «Сообщество ВК» / «Бот MAX» column names «south».
+TABLE_SOUTH = {"id": "school2", "name": "МБОУ СОШ № 2", "inn": "0500000002", "timezone": "Europe/Moscow", "row_no": 2}
+
+
+@asynccontextmanager
+async def _region(messenger: str, tmp_path: Path, storage_override: dict[str, Any], *,
+                  south_in_table: bool) -> AsyncIterator[Region]:
+    """Two bots of one messenger in one process, a teacher of each school on their school's bot; school 2
+    comes from the config or, with `south_in_table`, from the table of schools read by the running bot."""
     north_id, south_id = IDS[messenger]
     make = _vk if messenger == "vk" else _max
     async with AsyncExitStack() as stack:
@@ -119,10 +124,14 @@ async def region(request: pytest.FixtureRequest, tmp_path: Path,
             bots_conf = {"vk": {"wait": 5, "communities": bots}}
         else:
             bots_conf = {"vk": {"api_url": "http://127.0.0.1:9/method/"}, "max": {"bots": bots}}
-        schools = [{"id": "school1", "name": "МБОУ СОШ № 1"},
-                   {"id": "school2", "name": "МБОУ СОШ № 2", PICK[messenger]: "south"}]
+        schools = [{"id": "school1", "name": "МБОУ СОШ № 1"}]
+        if not south_in_table:
+            schools.append({"id": "school2", "name": "МБОУ СОШ № 2", PICK[messenger]: "south"})
         settings = parse_settings({**storage_override, **bots_conf, "schools": schools}, tmp_path)
         app = await build_app(settings, backoff=Backoff(base=0.05, cap=0.5))
+        if south_in_table:
+            await SchoolsRepo(app.db).replace([{**TABLE_SOUTH, PICK[messenger]: "south"}])
+            assert await app.refresh_schools()
         task = asyncio.create_task(app.run())
         for (org, name), user in ((NORTH, north_id), (SOUTH, south_id)):
             person = await app.deps.people.add(org, name, Role.TEACHER, vk_id=user if messenger == "vk" else None)
@@ -137,6 +146,22 @@ async def region(request: pytest.FixtureRequest, tmp_path: Path,
             await asyncio.gather(task, return_exceptions=True)
 
 
+@pytest.fixture(params=MESSENGERS)
+async def region(request: pytest.FixtureRequest, tmp_path: Path,
+                 storage_override: dict[str, Any]) -> AsyncIterator[Region]:
+    """Two bots of one messenger; both schools in the config, school 2 naming «south»."""
+    async with _region(request.param, tmp_path, storage_override, south_in_table=False) as built:
+        yield built
+
+
+@pytest.fixture(params=MESSENGERS)
+async def table_region(request: pytest.FixtureRequest, tmp_path: Path,
+                       storage_override: dict[str, Any]) -> AsyncIterator[Region]:
+    """Two bots of one messenger; school 2 from the table of schools, its bot column naming «south»."""
+    async with _region(request.param, tmp_path, storage_override, south_in_table=True) as built:
+        yield built
+
+
 async def test_each_person_is_answered_by_the_bot_they_wrote_to(region: Region) -> None:
     """The same command to either bot gets its answer from that bot only."""
     north_id, south_id = IDS[region.messenger]
@@ -149,6 +174,16 @@ async def test_each_person_is_answered_by_the_bot_they_wrote_to(region: Region) 
 async def test_reminders_go_through_the_schools_bot(region: Region) -> None:
     """School 2 names «south»: its teacher's reminder is sent by «south», and its outbox row says so;
     school 1 names none and is written to by the first bot."""
+    await _reminders_through_each_schools_bot(region)
+
+
+async def test_a_table_schools_reminders_go_through_the_bot_its_row_names(table_region: Region) -> None:
+    """School 2 comes from the table (`import-schools`), its row naming «south»: routed as a config school is."""
+    assert table_region.app.deps.settings.school("school2").model_dump()[PICK[table_region.messenger]] == "south"
+    await _reminders_through_each_schools_bot(table_region)
+
+
+async def _reminders_through_each_schools_bot(region: Region) -> None:
     app = region.app
     for (org, _), user, side in zip((NORTH, SOUTH), IDS[region.messenger], (region.north, region.south), strict=True):
         await side.ask(user, "мой статус")

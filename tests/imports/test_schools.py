@@ -10,7 +10,7 @@ import pytest
 from bot.cli import main
 from bot.config import parse_settings
 from bot.imports.reader import ImportRefused, Limits
-from bot.imports.schools import SchoolTable, compare, read_school_table
+from bot.imports.schools import KnownBots, SchoolTable, bot_changes, compare, read_school_table
 from storage.db import Database
 from storage.schools import SchoolsRepo, read_table_schools
 from tests.imports.tables import csv_bytes, xlsx
@@ -90,13 +90,104 @@ def test_cli_previews_removals_and_applies_with_yes(tmp_path: Path, capsys: pyte
     short.write_bytes(csv_bytes([HEADER, *ROWS[:2]]))
     assert main(["import-schools", str(full), "--config", str(config), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"added": 3, "changed": 0, "left": 0, "schools": 3,
-                                                   "overrides": 0}
+                                                   "overrides": 0, "bot_changes": []}
     assert main(["import-schools", str(short), "--config", str(config), "--json"]) == 3
     assert json.loads(capsys.readouterr().out) == {"preview": True, "added": 0, "changed": 0, "left": 1,
-                                                   "left_names": ["Лицей № 3"], "replaces_period": None}
+                                                   "left_names": ["Лицей № 3"], "replaces_period": None,
+                                                   "bot_changes": []}
     assert main(["summary", "--district", "Южный", "--config", str(config), "--json"]) == 0
     assert [s["org"] for s in json.loads(capsys.readouterr().out)["schools"]] == ["inn-0500000002", "licey3"]
     assert main(["import-schools", str(short), "--config", str(config), "--yes"]) == 0
     assert "Загружено из таблицы: 2 школы" in capsys.readouterr().out
     assert main(["summary", "--district", "Южный", "--config", str(config), "--json"]) == 0
     assert [s["org"] for s in json.loads(capsys.readouterr().out)["schools"]] == ["inn-0500000002"]
+
+
+BOTS = KnownBots(vk=("north", "south"), max=("main-max", "east"))
+
+
+@pytest.mark.parametrize(("vk_header", "max_header"), [
+    ("Сообщество ВК", "Бот MAX"), ("Сообщество VK", "Бот МАКС"), ("Сообщество ВКонтакте", "Бот в MAX"),
+    ("Группа ВК", "MAX bot"), ("vk_community", "max_bot")])
+def test_a_school_names_its_community_and_bot_under_any_usual_header(vk_header: str, max_header: str) -> None:
+    """The optional bot columns are found by their usual names; an empty cell names none (the first bot)."""
+    rows = [[*HEADER, vk_header, max_header], [*ROWS[0], "south", "east"], [*ROWS[1], "", ""]]
+    first, second = read_school_table(csv_bytes(rows), LIMITS, "s.csv", BOTS).schools
+    assert (first["vk_community"], first["max_bot"]) == ("south", "east")
+    assert "vk_community" not in second and "max_bot" not in second
+    assert (first["director_vk_id"], second["director_max_id"]) == (101, 7001)  # the heads' columns still read
+
+
+def test_an_unknown_bot_name_is_refused_with_its_line() -> None:
+    """A name the settings do not have: the whole file is refused, the line, the name and the known ones said."""
+    rows = [[*HEADER, "Сообщество ВК", "Бот MAX"], [*ROWS[0], "south", ""], [*ROWS[1], "west", "east"],
+            [*ROWS[2], "", "north"]]
+    with pytest.raises(ImportRefused) as refused:
+        read_school_table(csv_bytes(rows), LIMITS, "s.csv", BOTS)
+    text = str(refused.value)
+    assert "строка 3: сообщество ВКонтакте «west» — такого нет в [[vk.communities]] (есть: north, south)" in text
+    assert "строка 4: бот MAX «north» — такого нет в [[max.bots]] (есть: main-max, east)" in text
+    assert "строка 2" not in text
+    with pytest.raises(ImportRefused, match="сообщество ВКонтакте «south» — такого нет в \\[\\[vk.communities\\]\\] "
+                                            "\\(в настройках их не задано\\)"):
+        read_school_table(csv_bytes(rows[:2]), LIMITS, "s.csv")
+
+
+async def test_named_bots_are_stored_and_their_changes_listed(db: Database) -> None:
+    """Stored and read back (both readers); a new name, a changed one and a dropped one are the changes."""
+    repo = SchoolsRepo(db)
+    rows = [[*HEADER, "Сообщество ВК", "Бот MAX"], [*ROWS[0], "south", ""], [*ROWS[1], "", "east"], [*ROWS[2], "", ""]]
+    table = read_school_table(csv_bytes(rows), LIMITS, "s.csv", BOTS)
+    assert [(c.org, c.messenger, c.bot, c.was, c.new_school) for c in bot_changes([], table)] == [
+        ("inn-0500000001", "vk", "south", None, True), ("inn-0500000002", "max", "east", None, True)]
+    await repo.replace(table.schools)
+    stored = await repo.all()
+    assert [(s["id"], s.get("vk_community"), s.get("max_bot")) for s in stored] == [
+        ("inn-0500000001", "south", None), ("inn-0500000002", None, "east"), ("licey3", None, None)]
+    assert bot_changes(stored, table) == [] and compare(stored, table).changed == 0
+    again = [[*HEADER, "Сообщество ВК", "Бот MAX"], [*ROWS[0], "north", ""], [*ROWS[1], "", ""], [*ROWS[2], "", ""]]
+    moved = read_school_table(csv_bytes(again), LIMITS, "s.csv", BOTS)
+    assert [(c.org, c.messenger, c.bot, c.was, c.new_school) for c in bot_changes(stored, moved)] == [
+        ("inn-0500000001", "vk", "north", "south", False), ("inn-0500000002", "max", None, "east", False)]
+    assert compare(stored, moved).changed == 2
+
+
+async def test_the_settings_read_schools_stored_before_the_bot_columns(tmp_path: Path) -> None:
+    """A database still at 0027 (not migrated yet): its table schools are read, naming no bot."""
+    path = tmp_path / "old.sqlite3"
+    db = await Database.open(path, migrate=False)
+    try:
+        await db.migrate(target=27)
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO table_schools(id, name, inn, timezone, row_no, imported_at) "
+                               "VALUES ('inn-1', 'Школа 1', '1234567890', 'Europe/Moscow', 2, 'x')")
+    finally:
+        await db.close()
+    assert read_table_schools(path) == [{"id": "inn-1", "name": "Школа 1", "inn": "1234567890",
+                                         "timezone": "Europe/Moscow", "deputy_vk_ids": [], "deputy_max_ids": []}]
+
+
+def test_cli_previews_and_applies_a_schools_bot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The preview says which school moves to which community; applied, the school is routed through it."""
+    from bot.commands._common import settings_from
+
+    config = tmp_path / "config.toml"
+    config.write_text('[[vk.communities]]\nname = "north"\ntoken = "a"\ngroup_id = 11\n\n'
+                      '[[vk.communities]]\nname = "south"\ntoken = "b"\ngroup_id = 12\n', "utf-8")
+    table = tmp_path / "schools.csv"
+    table.write_bytes(csv_bytes([[*HEADER, "Сообщество ВК"], [*ROWS[0], "south"], [*ROWS[1], ""]]))
+    assert main(["import-schools", str(table), "--config", str(config), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "«МБОУ СОШ № 1» (новая школа): сообщество ВКонтакте — «south»." in out
+    assert "СОШ № 2" not in out.split("\n", 2)[-1]  # names no community: nothing to say about it
+    assert main(["import-schools", str(table), "--config", str(config), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["bot_changes"] == [
+        {"org": "inn-0500000001", "messenger": "vk", "bot": "south", "was": None}]
+    settings = settings_from(type("Args", (), {"config": config, "env_file": None})())
+    assert settings.bot_of("vk", "inn-0500000001") == "south" and settings.bot_of("vk", "inn-0500000002") == "north"
+    table.write_bytes(csv_bytes([[*HEADER, "Сообщество ВК"], [*ROWS[0], "north"], [*ROWS[1], ""]]))
+    assert main(["import-schools", str(table), "--config", str(config)]) == 0
+    assert "«МБОУ СОШ № 1»: сообщество ВКонтакте — «north» (было: «south»)." in capsys.readouterr().out
+    table.write_bytes(csv_bytes([[*HEADER, "Сообщество ВК"], [*ROWS[0], "west"]]))
+    assert main(["import-schools", str(table), "--config", str(config)]) == 1
+    assert "строка 2: сообщество ВКонтакте «west» — такого нет в [[vk.communities]]" in capsys.readouterr().err

@@ -69,7 +69,11 @@ def max_only_settings(tmp_path: Path, emu: MaxEmulator, **extra: Any) -> Setting
 
 @pytest.fixture
 def max_settings(tmp_path: Path, max_emu: MaxEmulator, storage_override: dict[str, Any]) -> Settings:
-    settings = max_only_settings(tmp_path, max_emu)
+    return on_backend(max_only_settings(tmp_path, max_emu), storage_override)
+
+
+def on_backend(settings: Settings, storage_override: dict[str, Any]) -> Settings:
+    """`settings` on the backend under test (the `storage_override` fixture): unchanged for SQLite."""
     if storage_override:
         # The backend under test (SFERUM_TEST_BACKEND=postgres): the same bot on PostgreSQL.
         storage = settings.storage.model_copy(update={"url": SecretStr(storage_override["storage"]["url"])})

@@ -17,16 +17,17 @@ from bot.config import Settings, parse_settings
 from bot.messaging.events import Identity, Messenger
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
-from tests.max.conftest import DEPUTY, DIRECTOR, TEACHERS, TOKEN
+from tests.max.conftest import DEPUTY, DIRECTOR, TEACHERS, TOKEN, on_backend
+from tests.pg import backend
 from tests.trust.test_privacy_accounts import cells_with
 
 OPERATOR = "МБОУ СОШ № 1 г. Примерска"
 
 
 @pytest.fixture
-def max_settings(tmp_path: Path, max_emu: MaxEmulator) -> Settings:
-    """The MAX-only school of tests/max with its own operator and consent required."""
-    return parse_settings(
+def max_settings(tmp_path: Path, max_emu: MaxEmulator, storage_override: dict[str, Any]) -> Settings:
+    """The MAX-only school of tests/max with its own operator and consent required (on the backend under test)."""
+    return on_backend(parse_settings(
         {
             "vk": {"api_url": "http://127.0.0.1:9/method/"},
             "max": {"token": TOKEN, "api_url": max_emu.base_url},
@@ -36,7 +37,7 @@ def max_settings(tmp_path: Path, max_emu: MaxEmulator) -> Settings:
                          "privacy": {"operator": OPERATOR}}],
         },
         tmp_path,
-    )
+    ), storage_override)
 
 
 def _button(message: dict[str, Any], label: str) -> dict[str, Any]:
@@ -78,6 +79,7 @@ async def test_my_data_has_the_max_rows_and_forget_by_max_id_leaves_none(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The file «Мои данные» sends a MAX teacher holds their MAX rows (consent, reachability, dialog,
     events); `sferum-bot forget --max-id N` then leaves the MAX id in no table."""
+    assert max_app.db.dialect == backend()  # the PostgreSQL pass of CI runs it on PostgreSQL
     teacher, _ = TEACHERS[0]
     said = await max_ctl.say(teacher, "мой статус")
     [prompt] = await max_ctl.wait_sent(said["chat_id"], 1)
@@ -96,7 +98,9 @@ async def test_my_data_has_the_max_rows_and_forget_by_max_id_leaves_none(
 
     await max_app.close()  # settled: nothing the bot writes later can bring the id back
     conf = tmp_path / "forget.toml"
-    conf.write_text(f'[storage]\ndata_dir = "{max_settings.storage.data_dir}"\n[[schools]]\nid = "school1"\n', "utf-8")
+    url = max_settings.storage.postgres_url
+    conf.write_text(f'[storage]\ndata_dir = "{max_settings.storage.data_dir}"\n' + (f'url = "{url}"\n' if url else "")
+                    + '[[schools]]\nid = "school1"\n', "utf-8")
     assert await asyncio.to_thread(main, ["forget", "--max-id", str(teacher), "--config", str(conf)]) == 0
     assert "удалены" in capsys.readouterr().out
     db = await open_db(max_settings)

@@ -144,6 +144,36 @@ async def test_actor_messengers_carry_the_vk_rows_over(tmp_path: Path) -> None:
             ("a", "vk"), ("b", None)]
 
 
+# Requests decided before 0028: by a VK deputy, by a MAX deputy (audited with actor_max_id, since 0025), by a
+# MAX deputy before 0025 (named only in the audit details), and one still pending.
+DECISIONS_BEFORE_0028 = (
+    "INSERT INTO organizations(id, name) VALUES ('s1', 'Школа')",
+    "INSERT INTO binding_requests(id, vk_id, org_id, typed_name, status, decided_by, created_at, messenger) VALUES "
+    "(1, 501, 's1', 'А', 'approved', 1002, 'x', 'vk'), (2, 502, 's1', 'Б', 'rejected', 7002, 'x', 'max'), "
+    "(3, 503, 's1', 'В', 'rejected', 7003, 'x', 'vk'), (4, 504, 's1', 'Г', 'pending', NULL, 'x', 'vk')",
+    "INSERT INTO audit_log(at, actor_vk_id, actor_max_id, org_id, action, target, outcome, details) VALUES "
+    "('x', 1002, NULL, 's1', 'approve_binding', '1', 'ok', '{\"vk_id\":501,\"person_id\":null}'), "
+    "('x', NULL, 7002, 's1', 'reject_binding', '2', 'ok', '{\"max_id\":502,\"person_id\":null}'), "
+    "('x', NULL, NULL, 's1', 'reject_binding', '3', 'ok', "
+    "'{\"vk_id\":503,\"person_id\":null,\"decided_by_max\":7003}')",
+    "INSERT INTO table_schools(id, name, inn, timezone, row_no, imported_at) "
+    "VALUES ('inn-1', 'Школа 1', '1234567890', 'Europe/Moscow', 2, 'x')",
+)
+# What 0028 makes of them: (request id, decided_by, decided_by_messenger).
+DECIDERS_AFTER_0028 = [(1, 1002, "vk"), (2, 7002, "max"), (3, 7003, "max"), (4, None, None)]
+
+
+async def test_decider_messengers_and_school_bots_carry_the_rows_over(tmp_path: Path) -> None:
+    """0028: each decided request gets its decider's messenger (MAX where the audit says so, else VK), a
+    pending one none; a stored table school keeps its row and names no bot."""
+    await _upgraded(tmp_path / "old.sqlite3", 27, *DECISIONS_BEFORE_0028)
+    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
+        assert conn.execute("SELECT id, decided_by, decided_by_messenger FROM binding_requests ORDER BY id"
+                            ).fetchall() == DECIDERS_AFTER_0028
+        assert conn.execute("SELECT id, vk_community, max_bot FROM table_schools").fetchall() == [
+            ("inn-1", None, None)]
+
+
 async def test_a_file_numbered_below_the_current_version_is_still_applied(tmp_path: Path) -> None:
     """A migration that lands after higher numbers were applied runs; user_version keeps the highest."""
     without = [m for m in MIGRATIONS if m.version != 3]

@@ -89,6 +89,27 @@ async def test_upgrade_from_each_earlier_version(pg_empty_url: str, pg_url: str,
     assert pg_schema(pg_empty_url) == pg_schema(pg_url)
 
 
+async def test_decider_messengers_and_school_bots_carry_the_rows_over(pg_empty_url: str) -> None:
+    """0028 on PostgreSQL: the same rows as on SQLite come out the same."""
+    from tests.storage.test_migrations import DECIDERS_AFTER_0028, DECISIONS_BEFORE_0028
+
+    db = await PgDatabase.open(pg_empty_url, migrate=False)
+    try:
+        await db.migrate(target=27)
+        async with db.transaction() as conn:
+            for sql in DECISIONS_BEFORE_0028:
+                await conn.execute(sql)
+        await db.migrate()
+        async with db.read() as conn:
+            async with conn.execute("SELECT id, decided_by, decided_by_messenger FROM binding_requests "
+                                    "ORDER BY id") as cur:
+                assert [tuple(r) for r in await cur.fetchall()] == DECIDERS_AFTER_0028
+            async with conn.execute("SELECT id, vk_community, max_bot FROM table_schools") as cur:
+                assert [tuple(r) for r in await cur.fetchall()] == [("inn-1", None, None)]
+    finally:
+        await db.close()
+
+
 async def test_a_schema_newer_than_the_code_refuses_to_start(pg_url: str) -> None:
     """A migration this code does not know: the process refuses, in Russian, and changes nothing."""
     with psycopg.connect(pg_url, autocommit=True) as conn:

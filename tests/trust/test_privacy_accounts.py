@@ -15,6 +15,7 @@ from bot.services.privacy import PrivacyService
 from storage.audit import AuditRepo
 from storage.conversation_state import ConversationStateRepo
 from storage.db import Database
+from storage.identity import IdentityRepo
 from storage.people import PeopleRepo
 from storage.sql import Connection
 
@@ -58,6 +59,10 @@ async def _account_rows(db: Database, messenger: str, account: int, person_id: i
                 (account, messenger, NOW))
     who = Identity(messenger=Messenger(messenger), external_id=account)
     await AuditRepo(db).write(actor=who, org_id="school1", action="import_roster", outcome="ok")
+    # The account, as a deputy, turned down someone else's binding request (a VK account of its own number).
+    identity = IdentityRepo(db)
+    asked = await identity.create_request(account + 900000, "school1", "Сидоров Иван", None)
+    assert await identity.decide(asked.id, False, account, "school1", decided_by_vk=messenger == "vk")
     await ConversationStateRepo(db).set(StateKey.of(1, ChatRef.dialog_with(who), who, "chats"), "link", {})
 
 
@@ -112,9 +117,12 @@ async def test_export_has_the_rows_of_both_accounts(db: Database, settings: Sett
     tables = data["tables"]
     for table in ("max_users", "max_dialogs", "invite_links", "live_counts", "vk_users", "broadcasts"):
         assert len(tables[table]) == 1, table
-    for table in ("binding_requests", "privacy_consents", "inbox", "import_confirmations", "imports",
-                  "audit_log", "conversation_state"):
+    for table in ("privacy_consents", "inbox", "import_confirmations", "imports", "conversation_state"):
         assert len(tables[table]) == 2, table  # one per account
+    # Per account: the request it made and the one it decided (with its audit line).
+    assert len(tables["binding_requests"]) == 4 and len(tables["audit_log"]) == 4
+    assert sorted((r["decided_by_messenger"], r["decided_by"]) for r in tables["binding_requests"]
+                  if r["decided_by"] is not None) == [("max", ANNA_MAX), ("vk", ANNA_VK)]
     assert sorted(r["peer_id"] for r in tables["outbox"]) == [ANNA_VK, ANNA_MAX, ANNA_MAX + 50000]
     assert {(r["messenger"], r["peer_id"]) for r in tables["outbox"]} == {
         ("vk", ANNA_VK), ("max", ANNA_MAX), ("max", ANNA_MAX + 50000)}
@@ -159,3 +167,19 @@ async def test_forgetting_a_max_user_spares_the_vk_user_with_the_same_number(db:
     assert after == before
     assert len(before["tables"]["outbox"]) == 3 and len(before["tables"]["max_users"]) == 1
     assert (await service.export_person(anna) or {})["tables"].keys() == {"people", "live_counts"}
+
+
+async def test_forget_clears_a_max_deciders_audit_details_of_before_0025(db: Database, settings: Settings) -> None:
+    """A MAX deputy's decision audited before actor_max_id named them only in its details: forget empties
+    those details, and leaves another decider's line (which names a VK account of the same number) alone."""
+    anna, _ = await _school(db, with_pyotr=False)
+    lines = ('{"vk_id":902001,"person_id":null,"decided_by_max":7001}',
+             '{"vk_id":7001,"person_id":null,"decided_by_max":17001}')
+    async with db.transaction() as conn:
+        for details in lines:
+            await conn.execute("INSERT INTO audit_log(at, org_id, action, target, outcome, details) "
+                               "VALUES (?, 'school1', 'reject_binding', '99', 'ok', ?)", (NOW, details))
+    await PrivacyService(privacy_stores(db), settings).forget_person(anna)
+    async with db.read() as conn, conn.execute(
+            "SELECT details FROM audit_log WHERE target = '99' ORDER BY id") as cur:
+        assert [r[0] for r in await cur.fetchall()] == ["{}", lines[1]]
