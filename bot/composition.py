@@ -189,7 +189,7 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
                                messengers=channels.messengers),
         # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).
         invites=InviteService(InvitesRepo(db), people, clock),
-        school_choice=SchoolChoiceService(dialogs, settings),
+        school_choice=SchoolChoiceService(dialogs, settings, bot_of),
     )
     # «Мой статус» shows a section of each feature that has one, in this order.
     for section in (faq.status_section, chats.status_section, reminders.status_section):

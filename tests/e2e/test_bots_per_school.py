@@ -42,7 +42,7 @@ class Region:
     south: Chat
 
 
-async def _community(stack: AsyncExitStack, token: str, group_id: int) -> tuple[Chat, dict[str, Any]]:
+async def vk_community(stack: AsyncExitStack, token: str, group_id: int) -> tuple[Chat, dict[str, Any]]:
     emu = Emulator(token=token, group_id=group_id, strict=True)
     await emu.start(host="127.0.0.1", port=0)
     stack.push_async_callback(emu.stop)
@@ -55,8 +55,8 @@ async def region(tmp_path: Path, storage_override: dict[str, Any]) -> AsyncItera
     """«north» (the first community) and «south» (school 2's); school 2's teacher and deputy on its roster.
     The teacher allowed the messages of «north» and not of «south»; the deputy allowed «south»'s."""
     async with AsyncExitStack() as stack:
-        north, north_conf = await _community(stack, "tn", NORTH_ID)
-        south, south_conf = await _community(stack, "ts", SOUTH_ID)
+        north, north_conf = await vk_community(stack, "tn", NORTH_ID)
+        south, south_conf = await vk_community(stack, "ts", SOUTH_ID)
         for side, allows in ((north, True), (south, False)):
             await side.control.add_user(TEACHER[0], TEACHER[2], TEACHER[1], allows_messages=allows)
         await south.control.add_user(DEPUTY[0], DEPUTY[2], DEPUTY[1], allows_messages=True)
