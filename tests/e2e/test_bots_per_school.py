@@ -26,7 +26,7 @@ from bot.domain.models import Role
 from bot.messaging.events import ChatRef, Identity, Messenger
 from bot.ratelimit import Backoff
 from storage.chats import ChatsSql
-from tests.e2e.harness import Chat
+from tests.e2e.harness import Chat, button
 from vk_emulator import Emulator
 from vk_emulator.client import EmulatorControl
 
@@ -53,13 +53,14 @@ async def vk_community(stack: AsyncExitStack, token: str, group_id: int) -> tupl
 @pytest.fixture
 async def region(tmp_path: Path, storage_override: dict[str, Any]) -> AsyncIterator[Region]:
     """«north» (the first community) and «south» (school 2's); school 2's teacher and deputy on its roster.
-    The teacher allowed the messages of «north» and not of «south»; the deputy allowed «south»'s."""
+    The teacher allowed the messages of «north» and not of «south»; the deputy allowed both's."""
     async with AsyncExitStack() as stack:
         north, north_conf = await vk_community(stack, "tn", NORTH_ID)
         south, south_conf = await vk_community(stack, "ts", SOUTH_ID)
         for side, allows in ((north, True), (south, False)):
             await side.control.add_user(TEACHER[0], TEACHER[2], TEACHER[1], allows_messages=allows)
-        await south.control.add_user(DEPUTY[0], DEPUTY[2], DEPUTY[1], allows_messages=True)
+        for side in (north, south):
+            await side.control.add_user(DEPUTY[0], DEPUTY[2], DEPUTY[1], allows_messages=True)
         settings = parse_settings({
             **storage_override,
             "vk": {"wait": 5, "communities": [{"name": "north", **north_conf}, {"name": "south", **south_conf}]},
@@ -118,6 +119,25 @@ async def test_a_broadcasts_progress_and_report_come_through_the_schools_communi
     assert texts[0] == "Рассылка завершена: обработано 1 из 1."  # the progress message, edited to the end
     assert texts[1].startswith("Рассылка отправлена. Доставлено: 1 из 1.")
     assert (await region.north.control.sent(None))["items"] == []
+
+
+async def test_a_broadcast_sent_from_another_community_reports_there(region: Region) -> None:
+    """School 2's deputy sends a broadcast from their dialog with «north»: the teacher gets it through «south»
+    (their school's community); the progress message is edited and the report comes in the «north» dialog where
+    the deputy pressed «Отправить»."""
+    await region.south.control.allow(TEACHER[0])
+    menu = await region.north.say(DEPUTY[0], payload={"cmd": "broadcast"})
+    asked = await region.north.press(DEPUTY[0], menu[-1], button(menu[-1], "Всем сотрудникам")["payload"])
+    preview = await region.north.say(DEPUTY[0], "Собрание в пятницу в 15:00.")
+    assert asked and preview[-1]["text"].startswith("Получателей: 1")
+    progress, report = await region.north.press(DEPUTY[0], preview[-1], button(preview[-1], "Отправить")["payload"],
+                                                count=2)
+    assert progress["text"] == "Рассылка завершена: обработано 1 из 1."
+    assert report["text"].startswith("Рассылка отправлена. Доставлено: 1 из 1.")
+    [got] = (await region.south.control.sent(TEACHER[0]))["items"]
+    assert got["text"].endswith("Собрание в пятницу в 15:00.")
+    assert (await region.south.control.sent(DEPUTY[0]))["items"] == []
+    assert (await region.north.control.sent(TEACHER[0]))["items"] == []
 
 
 async def test_allowing_one_community_does_not_make_a_person_reachable_through_another(region: Region) -> None:

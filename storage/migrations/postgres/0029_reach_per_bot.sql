@@ -33,3 +33,7 @@ LEFT JOIN (SELECT peer_id, bot FROM outbox WHERE id IN (
 
 ALTER TABLE vk_users DROP COLUMN can_message, DROP COLUMN unreachable_code;
 DROP TABLE max_users;
+
+-- A broadcast's progress message and report go through the bot the deputy pressed «Отправить» in (its name;
+-- NULL, as for broadcasts started before: through the school's bot).
+ALTER TABLE broadcasts ADD COLUMN progress_bot TEXT COLLATE "C";
