@@ -19,7 +19,7 @@ from vkbottle import Bot
 
 from bot.composition import Channels, build_services
 from bot.config import Settings
-from bot.config_bots import SINGLE_BOT, MaxBot, VkCommunity
+from bot.config_bots import SINGLE_BOT, MaxBot, VkCommunity, known_as
 from bot.deps import Deps
 from bot.live_schools import SCHOOLS_INTERVAL, refresh_schools, sync_config_people, watch_schools
 from bot.max.bridge import MaxBridge, dialog_of, group
@@ -54,6 +54,7 @@ from bot.vk.communities import (
     build_vk_community,
     error_handler_for,
     vk_poller,
+    wire_community,
 )
 from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
@@ -74,12 +75,12 @@ log = logging.getLogger(__name__)
 STOP_REASONS = {"bot_stopped": "остановил бота", "dialog_removed": "удалил диалог с ботом"}
 
 
-def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0) -> dict[str, Any]:
+def handler_data(deps: Deps, messenger: MessengerPort, bot_id: int = 0, bot: str = SINGLE_BOT) -> dict[str, Any]:
     """What neutral handlers may declare by name: the messenger port, `bot_id` (this bot's id in
-    that messenger, the second part of a `StateKey`), `deps` and every wired service (the dialog-state
-    store among them, as `dialogs`)."""
+    that messenger, the second part of a `StateKey`), `bot` (its name among the deployment's bots), `deps`
+    and every wired service (the dialog-state store among them, as `dialogs`)."""
     services = {f.name: getattr(deps, f.name) for f in fields(deps) if getattr(deps, f.name) is not None}
-    return {**services, "deps": deps, "messenger": messenger, "bot_id": bot_id}
+    return {**services, "deps": deps, "messenger": messenger, "bot_id": bot_id, "bot": bot}
 
 
 def build_dispatcher(deps: Deps, feature_routers: list[Router]) -> Dispatcher:
@@ -102,10 +103,12 @@ class MaxSending:
 
 
 def build_max_sending(settings: Settings, db: Database, *, api_url: str | None = None,
-                      sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> MaxSending:
-    """The MAX client and senders; a 403 to a send is recorded («человек не запускал бота…») and not retried."""
+                      sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS,
+                      bots: tuple[str, ...] = (SINGLE_BOT,)) -> MaxSending:
+    """The MAX client and senders of the bot named `bots[0]` (`known_as`); a 403 to a send is recorded for
+    that bot («человек не запускал бота…») and not retried."""
     client = MaxClient(settings.max_token, api_url or settings.max.api_url)
-    users = MaxUsersRepo(db)
+    users = MaxUsersRepo(db, bots)
     wait = sleep or asyncio.sleep
 
     async def unreachable(user_id: int) -> None:
@@ -230,7 +233,7 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
     wait = sleep or asyncio.sleep
     # The bot's own user id is not asked for (GET /me): the first bot's steps are keyed by 0, a further
     # bot's by a number its name gives.
-    data = handler_data(deps, messenger, zlib.crc32(further.encode()) if further else 0)
+    data = handler_data(deps, messenger, zlib.crc32(further.encode()) if further else 0, users.bot)
     bridge = MaxBridge(dispatcher, lambda: data, remember=messenger.remember)
 
     async def handle(update: dict[str, Any]) -> None:
@@ -241,11 +244,11 @@ def build_max(settings: Settings, db: Database, deps: Deps, dispatcher: Dispatch
     runtime = MaxRuntime(client=client, messenger=messenger, bridge=bridge, poller=poller, users=users,
                          outbound=sending.outbound, chats=MaxChatsRepo(db), members=members, settings=settings,
                          name=further or SINGLE_BOT)
+    deps.chats.use_members(Messenger.MAX, members, bot=further)
+    deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name), bot=further)
     if further is not None:
         return runtime
     deps.messengers[Messenger.MAX] = messenger
-    deps.chats.use_members(Messenger.MAX, members)
-    deps.reachability.use_probe(Messenger.MAX, MaxReach(users.can_write, runtime.bot_name))
     deps.invites.bot_name = runtime.bot_name
     return runtime
 
@@ -433,7 +436,8 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
 def further_max_sending(settings: Settings, max_bot: MaxBot, db: Database, delivery: RoutedOutbound, *,
                         sleep: Callable[[float], Any] | None = None, metrics: Metrics = NULL_METRICS) -> MaxSending:
     """A further MAX bot's client and senders, attached to `delivery` for the schools that name it."""
-    sending = build_max_sending(settings.for_bot(max_bot=max_bot), db, sleep=sleep, metrics=metrics)
+    sending = build_max_sending(settings.for_bot(max_bot=max_bot), db, sleep=sleep, metrics=metrics,
+                                bots=(max_bot.name,))
     sending.outbound.serve_as(max_bot.name, first=False)
     delivery.attach_bot(Messenger.MAX, max_bot.name, sending.outbound)
     return sending
@@ -454,12 +458,11 @@ async def _further_community(app: App, settings: Settings, community: VkCommunit
     assert app.dispatcher is not None
     deps = app.deps
     runtime = build_vk_community(settings, community, app.db, app.dispatcher, app.delivery or RoutedOutbound(
-        app.outbound), lambda messenger, bot_id: {**handler_data(deps, messenger), "bot_id": bot_id},
+        app.outbound), lambda messenger, bot_id: handler_data(deps, messenger, bot_id, community.name),
         clock=clock or SystemClock(), metrics=metrics)
     if not runtime.poller.group_id:
         runtime.poller.group_id = await group_id_of(runtime.poller.call, runtime.poller.backoff, runtime.poller.sleep)
-    if isinstance(deps.messengers, MessengerPorts):
-        deps.messengers.attach_bot(Messenger.VK, community.name, runtime.messenger)
+    wire_community(deps, runtime)
     return runtime
 
 
@@ -474,7 +477,9 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     api.limiter.on_wait = lambda seconds: metrics.rate_limit_wait("vk", seconds)
     vk_outbound = VkOutbound(api, OutboxRepo(db), settings, clock, metrics=metrics)
     # Services send through one Outbound that hands each message to its messenger's sender.
-    max_sending = (build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep, metrics=metrics)
+    names = bot_of or settings.bot_of
+    max_sending = (build_max_sending(settings, db, api_url=max_api_url, sleep=max_sleep, metrics=metrics,
+                                     bots=known_as(names("max", None), names("max", None)))
                    if settings.max_token else None)
     outbound = RoutedOutbound(vk_outbound, bot_of=bot_of)
     if bot_of is not None:
@@ -502,7 +507,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
         messengers[Messenger.MAX] = max_sending.messenger
     channels = Channels(outbound=outbound, members=VkMembers(vk_call), reach=VkReach(vk_call, community),
                         resolve_screen_name=vk_screen_name_resolver(api.request), community=community,
-                        messengers=messengers)
+                        messengers=messengers, bot_of=names)
     deps = build_services(settings, db, channels, clock=clock, spawn=spawn)
     deps.imports.metrics = metrics  # import durations on /metrics
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
@@ -513,7 +518,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
 
     messenger = vk_messenger
     dispatcher = build_dispatcher(deps, routers())
-    data = handler_data(deps, messenger)
+    data = handler_data(deps, messenger, bot=names("vk", None))
     # The community id may be learnt only when polling starts (groups.getById): read it per event.
     bridge = VkBridge(dispatcher, lambda: {**data, "bot_id": deps.group_id})
     # One labeler feeds the dispatcher. No feature uses vkbottle's per-peer states (dialog steps are in

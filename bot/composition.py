@@ -8,11 +8,12 @@ ports to the messengers (the running bot's, or `Channels.offline()` for a comman
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.config import Settings
+from bot.config_bots import school_bots
 from bot.deps import Deps
 from bot.messaging.events import Messenger
 from bot.ports import (
@@ -115,6 +116,9 @@ class Channels:
     resolve_screen_name: ScreenNameResolver | None = None
     community: Community = field(default_factory=Community)
     messengers: dict[Messenger, MessengerPort] = field(default_factory=dict)
+    # The bot that writes to a school's people in a messenger (`Settings.bot_of` of the whole deployment:
+    # the settings services get may be the first bot's view of it). None: the settings' own.
+    bot_of: Callable[[str, str | None], str] | None = None
 
     @classmethod
     def offline(cls, settings: Settings, *, resolve_screen_name: ScreenNameResolver | None = None) -> Channels:
@@ -161,7 +165,9 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
     chats = ChatsService(ChatsSql(db), settings, outbound=outbound, members=channels.members,
                          community=channels.community, clock=clock, dialogs=dialogs,
                          bot_id=channels.community.group_id)
-    reachability = ReachabilityService(ReachRepo(db), probe=channels.reach)
+    bot_of = channels.bot_of or settings.bot_of
+    reachability = ReachabilityService(ReachRepo(db), probe=channels.reach,
+                                       bots=lambda messenger, org_id: school_bots(bot_of, messenger.value, org_id))
     live_counts = LiveCountsService(LiveCountsRepo(db), settings, clock=clock)
     templates = reminder_templates(settings)
     reminders = ReminderService(reminder_stores(db, settings), settings, outbound, clock,
@@ -183,7 +189,7 @@ def build_services(settings: Settings, db: Database, channels: Channels, *, cloc
                                messengers=channels.messengers),
         # Personal MAX links: the bot's MAX name comes from GET /me once MAX runs (bot.app.build_max).
         invites=InviteService(InvitesRepo(db), people, clock),
-        school_choice=SchoolChoiceService(dialogs, settings),
+        school_choice=SchoolChoiceService(dialogs, settings, bot_of),
     )
     # «Мой статус» shows a section of each feature that has one, in this order.
     for section in (faq.status_section, chats.status_section, reminders.status_section):

@@ -8,6 +8,7 @@ holding it, `token_env`), and for VK its own group id and rate budget.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
@@ -200,3 +201,15 @@ class MaxConfig(_MaxApi):
             return []
         fields = self.model_dump(exclude={"bots"})
         return [MaxBot.model_validate({**fields, "name": SINGLE_BOT})]
+
+
+def known_as(name: str, first: str) -> tuple[str, ...]:
+    """The bot names whose records bot `name` reads, in order: its own, then, for the default (first) bot of
+    its messenger, SINGLE_BOT's (what was learnt before bots had names, carried over to it)."""
+    return (name, SINGLE_BOT) if name == first and name != SINGLE_BOT else (name,)
+
+
+def school_bots(bot_of: Callable[[str, str | None], str], messenger: str, org_id: str | None) -> tuple[str, ...]:
+    """The bot names whose records count for school `org_id` in `messenger` ("vk" or "max"): the bot the school
+    names (`bot_of`, as `Settings.bot_of`), with SINGLE_BOT after it when that is the default bot."""
+    return known_as(bot_of(messenger, org_id), bot_of(messenger, None))

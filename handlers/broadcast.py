@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config_bots import SINGLE_BOT
 from bot.domain import answers
 from bot.domain.commands import is_command_text
 from bot.domain.menus import main_menu
@@ -351,7 +352,7 @@ async def _checked(turn: _Turn, broadcast_id: int, action: str) -> tuple[Person,
 @router.button(actions.BroadcastSend.filter())
 async def on_send(event: ButtonPressed, action: actions.BroadcastSend, messenger: MessengerPort,
                   dialogs: StateStore, bot_id: int, clock: Clock, access: AccessService,
-                  broadcasts: BroadcastService) -> None:
+                  broadcasts: BroadcastService, bot: str = SINGLE_BOT) -> None:
     """«Отправить»: the send starts; progress is one edited message, then the report."""
     turn = _turn(event, messenger, dialogs, bot_id, clock, access, broadcasts)
     checked = await _checked(turn, action.broadcast_id, "broadcast_send")
@@ -361,7 +362,7 @@ async def on_send(event: ButtonPressed, action: actions.BroadcastSend, messenger
     await turn.end()
     await turn.pop_up("Отправляю")
     try:
-        await broadcasts.start(broadcast_id, deputy, turn.chat)
+        await broadcasts.start(broadcast_id, deputy, turn.chat, bot=bot)
     except BroadcastRefused as refused:
         await turn.say(refused.text)
 

@@ -9,13 +9,14 @@ import datetime as dt
 from collections.abc import Awaitable
 from typing import Any
 
+from bot.config_bots import SINGLE_BOT
 from bot.deps import Deps
 from bot.domain import answers
 from bot.domain.commands import is_command_text
 from bot.domain.models import Person, Role
 from bot.domain.ui import Keyboard
 from bot.messaging import actions
-from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, MessageIn, Messenger, Reply
+from bot.messaging.events import ButtonPressed, CallbackAnswer, ChatRef, MessageIn, Reply
 from bot.messaging.filters import Command, InGroup, Known, Private
 from bot.messaging.payloads import as_dict
 from bot.messaging.router import Router
@@ -255,10 +256,9 @@ async def _has_open_code(event: MessageIn, chats: ChatsService) -> bool:
 
 # A watcher (blocking=False): other features still see the message.
 @router.message(InGroup(), _has_open_code, blocking=False)
-async def on_code(event: MessageIn, chats: ChatsService, messenger: MessengerPort) -> None:
-    """A check code in a group chat marks the confirmation checked."""
-    await chats.code_seen(event.chat.chat_id, event.sender.external_id, event.text,
-                          messenger=messenger if event.chat.messenger is not Messenger.VK else None)
+async def on_code(event: MessageIn, chats: ChatsService, messenger: MessengerPort, bot: str = SINGLE_BOT) -> None:
+    """A check code in a group chat marks the confirmation checked; the bot that saw it answers there."""
+    await chats.code_seen(event.chat.chat_id, event.sender.external_id, event.text, messenger=messenger, bot=bot)
 
 
 # --- the person's own buttons -------------------------------------------------------------

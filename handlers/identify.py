@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Settings
+from bot.config_bots import SINGLE_BOT
 from bot.domain import answers
 from bot.domain.menus import main_menu
 from bot.domain.models import Person, Role
@@ -128,10 +129,10 @@ async def stranger(event: MessageIn, person: Person | None = None) -> bool:
 
 @router.message(Private(), stranger)
 async def on_stranger(event: MessageIn, messenger: MessengerPort, dialogs: StateStore, bot_id: int,
-                      identity: IdentityService, people: PeopleStore) -> None:
+                      identity: IdentityService, people: PeopleStore, bot: str = SINGLE_BOT) -> None:
     """Any private message from an unknown account: ask for the name, then offer candidates."""
     turn = _Turn(event, messenger, dialogs, bot_id, identity, people)
-    await identity.note_user(event.sender, wrote=True)
+    await identity.note_user(event.sender, wrote=True, bot=bot)
     if await identity.pending(event.sender):
         await turn.say(WAITING)
         return

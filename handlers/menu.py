@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.config_bots import SINGLE_BOT
 from bot.domain.commands import MENU_WORDS
 from bot.domain.menus import main_menu
 from bot.domain.models import Person
@@ -41,10 +42,11 @@ async def messenger_start(event: Any) -> bool:
 
 
 @router.message(Command(actions.Start, *MENU_WORDS, typos=True))
-async def cmd_start(event: MessageIn, person: Person, messenger: MessengerPort, identity: IdentityService) -> None:
+async def cmd_start(event: MessageIn, person: Person, messenger: MessengerPort, identity: IdentityService,
+                    bot: str = SINGLE_BOT) -> None:
     """A greeting with the main menu for the person's role."""
-    if event.sender.messenger is Messenger.VK:  # MAX accounts are kept by the MAX adapter (max_users)
-        await identity.note_user(event.sender.external_id, wrote=True)
+    if event.sender.messenger is Messenger.VK:  # MAX accounts are kept by the MAX adapter (bot.max.runtime)
+        await identity.note_user(event.sender.external_id, wrote=True, bot=bot)
     await _menu(messenger, event, person, greeting(person))
 
 

@@ -5,6 +5,7 @@ A neutral handler: it runs on any messenger the router is fed from.
 
 from __future__ import annotations
 
+from bot.config_bots import SINGLE_BOT
 from bot.domain.models import Person, Role
 from bot.messaging import actions
 from bot.messaging.events import MessageIn, Messenger, OutFile, PersonStarted, PersonStopped, Reply
@@ -23,20 +24,22 @@ OFF = "Проверка доступности сейчас выключена."
 
 
 @router.started()
-async def on_allow(event: PersonStarted, reachability: ReachabilityService | None = None) -> None:
-    """Someone allowed the bot's messages: the bot can write to them now.
+async def on_allow(event: PersonStarted, reachability: ReachabilityService | None = None,
+                   bot: str = SINGLE_BOT) -> None:
+    """Someone allowed the messages of the community `bot`: it can write to them now.
 
-    VK only: the MAX adapter keeps what it learns of MAX accounts itself (max_users).
+    VK only: the MAX adapter keeps what it learns of MAX accounts itself (bot.max.runtime).
     """
     if reachability is not None and event.sender.messenger is Messenger.VK:
-        await reachability.allow(event.sender.external_id)
+        await reachability.allow(event.sender.external_id, bot=bot)
 
 
 @router.stopped()
-async def on_deny(event: PersonStopped, reachability: ReachabilityService | None = None) -> None:
-    """Someone forbade the bot's messages: the bot cannot write to them (VK only, as above)."""
+async def on_deny(event: PersonStopped, reachability: ReachabilityService | None = None,
+                  bot: str = SINGLE_BOT) -> None:
+    """Someone forbade the messages of the community `bot`: it cannot write to them (VK only, as above)."""
     if reachability is not None and event.sender.messenger is Messenger.VK:
-        await reachability.deny(event.sender.external_id)
+        await reachability.deny(event.sender.external_id, bot=bot)
 
 
 def render_list(summary: ReachSummary) -> str:
@@ -97,7 +100,7 @@ async def _max_list(messenger: MessengerPort, event: MessageIn, reachability: Re
     summary = await reachability.max_summary(org_id)
     text = render_list(summary).replace("Ниже — приглашение", "Персональные ссылки — «ссылки MAX»; ниже — приглашение")
     await messenger.send(Reply(chat=chat, text=text + "\n\n" + MAX_NO_CHECK))
-    invitation = await reachability.max_invitation()
+    invitation = await reachability.max_invitation(org_id)
     if invitation is None:
         return
     try:

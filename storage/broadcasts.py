@@ -9,7 +9,7 @@ from storage._util import iso
 from storage.sql import Database, Row, insert_id
 
 _COLS = ("id, org_id, created_by, audience, audience_arg, text, status, progress_messenger, progress_peer, "
-         "progress_cmid, created_at, started_at, finished_at")
+         "progress_cmid, progress_bot, created_at, started_at, finished_at")
 _STAFF_ROLES = ("teacher", "staff")
 
 
@@ -88,11 +88,13 @@ class BroadcastRepo:
             )
             return True
 
-    async def set_progress_message(self, broadcast_id: int, messenger: str, chat_id: int, cmid: int | None) -> None:
-        """Remember the message that shows the progress (edited as the send goes) and its dialog."""
+    async def set_progress_message(self, broadcast_id: int, messenger: str, chat_id: int, cmid: int | None,
+                                   bot: str | None = None) -> None:
+        """Remember the message that shows the progress (edited as the send goes), its dialog and that
+        dialog's bot (None: the school's)."""
         async with self._db.transaction() as conn:
-            await conn.execute("UPDATE broadcasts SET progress_messenger = ?, progress_peer = ?, progress_cmid = ? "
-                               "WHERE id = ?", (messenger, chat_id, cmid, broadcast_id))
+            await conn.execute("UPDATE broadcasts SET progress_messenger = ?, progress_peer = ?, progress_cmid = ?, "
+                               "progress_bot = ? WHERE id = ?", (messenger, chat_id, cmid, bot, broadcast_id))
 
     async def recipients(self, broadcast_id: int) -> list[Recipient]:
         """A started broadcast's recipients, by name."""

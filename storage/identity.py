@@ -6,6 +6,7 @@ from bot.domain.records import BindingRequest
 from bot.messaging.events import Identity, Messenger
 from storage._util import iso
 from storage.audit import AuditRepo
+from storage.reach import mark_reachable_in
 from storage.sql import Database, insert_id
 
 _COLS = "id, vk_id, org_id, typed_name, person_id, status, messenger"
@@ -85,18 +86,18 @@ class IdentityRepo:
             return True
 
     async def note_user(self, vk_id: int, first_name: str | None = None, last_name: str | None = None,
-                        *, wrote: bool = False) -> None:
-        """Remember a VK account; one that wrote to the community can be messaged."""
+                        *, wrote: bool = False, bot: str = "main") -> None:
+        """Remember a VK account; one that wrote to community `bot` can be messaged through it."""
+        now = iso()
         async with self._db.transaction() as conn:
             await conn.execute(
-                "INSERT INTO vk_users(vk_id, first_name, last_name, can_message, last_message_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(vk_id) DO UPDATE SET "
+                "INSERT INTO vk_users(vk_id, first_name, last_name, last_message_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(vk_id) DO UPDATE SET "
                 "first_name = COALESCE(excluded.first_name, vk_users.first_name), "
                 "last_name = COALESCE(excluded.last_name, vk_users.last_name), "
-                "can_message = CASE WHEN ? = 1 THEN 1 ELSE vk_users.can_message END, "
-                "unreachable_code = CASE WHEN ? = 1 THEN NULL ELSE vk_users.unreachable_code END, "
                 "last_message_at = COALESCE(excluded.last_message_at, vk_users.last_message_at), "
                 "updated_at = excluded.updated_at",
-                (vk_id, first_name, last_name, 1 if wrote else None, iso() if wrote else None, iso(),
-                 int(wrote), int(wrote)),
+                (vk_id, first_name, last_name, now if wrote else None, now),
             )
+            if wrote:
+                await mark_reachable_in(conn, bot, [(vk_id, now)])

@@ -16,6 +16,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from storage._util import iso
+from storage.reach import mark_reachable_in, mark_unreachable_in
 from storage.sql import Connection, Database, Row
 
 _COLS = (
@@ -206,8 +207,9 @@ class OutboxRepo:
                     f"WHERE status = 'pending' AND id IN ({','.join('?' * len(part))})",
                     (batch, *part))
 
-    async def record(self, results: Sequence[SendResult]) -> None:
-        """Store the results of one batch in one transaction (and what they say of reachability).
+    async def record(self, results: Sequence[SendResult], *, bot: str = "main") -> None:
+        """Store the results of one batch in one transaction (and what they say of reaching each person
+        through `bot`, the community that sent them).
 
         A sent row never changes again: a late result for it is ignored.
         """
@@ -235,43 +237,18 @@ class OutboxRepo:
                 "WHERE id = ? AND status = 'pending'",
                 other,
             )
-            await self.mark_reachable_in(conn, reachable)
-            await self.mark_unreachable_in(conn, unreachable)
+            await mark_reachable_in(conn, bot, reachable)
+            await mark_unreachable_in(conn, bot, unreachable)
 
-    async def mark_user(self, vk_id: int, error_code: int | None) -> None:
-        """Record what a direct send learnt: reachable (None) or unreachable with a code."""
+    async def mark_user(self, vk_id: int, error_code: int | None, *, bot: str = "main") -> None:
+        """Record what a direct send through community `bot` learnt: reachable (None) or unreachable with a code."""
         if not 0 < vk_id < USER_PEER_LIMIT:
             return
         async with self._db.transaction() as conn:
             if error_code is None:
-                await self.mark_reachable_in(conn, [(vk_id, iso())])
+                await mark_reachable_in(conn, bot, [(vk_id, iso())])
             else:
-                await self.mark_unreachable_in(conn, [(vk_id, error_code, iso())])
-
-    @staticmethod
-    async def mark_reachable_in(conn: Connection, rows: Sequence[tuple[int, str]]) -> None:
-        """vk_users.can_message = 1 for (vk_id, now) pairs, inside the caller's transaction (one statement per
-        500 people; a person named twice is written once, with the last time)."""
-        latest = list({vk_id: (vk_id, now) for vk_id, now in rows}.values())
-        for part in _chunks(latest):
-            await conn.execute(
-                "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES "  # noqa: S608
-                + ", ".join(["(?, 1, NULL, ?)"] * len(part))
-                + " ON CONFLICT(vk_id) DO UPDATE SET can_message = 1, unreachable_code = NULL, "
-                "updated_at = excluded.updated_at "
-                "WHERE vk_users.can_message IS DISTINCT FROM 1 OR vk_users.unreachable_code IS NOT NULL",
-                tuple(value for row in part for value in row))
-
-    @staticmethod
-    async def mark_unreachable_in(conn: Connection,
-                                  rows: Sequence[tuple[int, int | None, str]]) -> None:
-        """vk_users.can_message = 0 with the error code, inside the caller's transaction."""
-        await conn.executemany(
-            "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES (?, 0, ?, ?) "
-            "ON CONFLICT(vk_id) DO UPDATE SET can_message = 0, "
-            "unreachable_code = excluded.unreachable_code, updated_at = excluded.updated_at",
-            rows,
-        )
+                await mark_unreachable_in(conn, bot, [(vk_id, error_code, iso())])
 
     # -- MAX: no idempotency key, so each POST is recorded before it is made --------------------
 

@@ -53,6 +53,7 @@ _ACCOUNT_ROWS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
     "vk": (
         ("outbox", "messenger = 'vk' AND peer_id = ?", _OUTBOX),
         ("vk_users", "vk_id = ?", None),
+        ("reach", "messenger = 'vk' AND account = ?", None),
         ("binding_requests", "messenger = 'vk' AND vk_id = ?", None),
         # A deputy's decisions on other people's requests: the request stays, the decider goes.
         ("binding_requests", "decided_by_messenger = 'vk' AND decided_by = ?",
@@ -74,7 +75,7 @@ _ACCOUNT_ROWS: dict[str, tuple[tuple[str, str, str | None], ...]] = {
         # so the outbox goes before max_dialogs.
         ("outbox", "messenger = 'max' AND (peer_id = ? OR peer_id IN "
                    "(SELECT chat_id FROM max_dialogs WHERE user_id = ?))", _OUTBOX),
-        ("max_users", "user_id = ?", None),
+        ("reach", "messenger = 'max' AND account = ?", None),
         ("max_dialogs", "user_id = ?", None),
         ("binding_requests", "messenger = 'max' AND vk_id = ?", None),
         ("binding_requests", "decided_by_messenger = 'max' AND decided_by = ?",

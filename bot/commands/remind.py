@@ -62,6 +62,7 @@ def _print_plan(planned: list[Planned]) -> None:
 async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunReport]:
     from bot.app import build_max_sending, further_max_sending
     from bot.composition import Channels, build_services
+    from bot.config_bots import known_as
     from bot.messaging.delivery import RoutedOutbound
     from bot.messaging.events import Messenger
     from bot.vk.api import make_api
@@ -77,7 +78,8 @@ async def _run(settings: Settings, schools: list[SchoolConfig]) -> list[RunRepor
     # Each reminder goes to the messenger the person uses (the school's preference first), through the
     # community or bot the school names.
     outbound = RoutedOutbound(vk, bot_of=settings.bot_of)
-    max_sending = build_max_sending(first, db) if first.max_token else None
+    first_max = settings.bot_of("max", None)
+    max_sending = build_max_sending(first, db, bots=known_as(first_max, first_max)) if first.max_token else None
     if max_sending is not None:
         max_sending.outbound.serve_as(settings.bot_of("max", None), first=True)
         outbound.attach(Messenger.MAX, max_sending.outbound)

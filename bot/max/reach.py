@@ -1,6 +1,6 @@
 """The MAX adapter's `ReachPort`. MAX has no «may the bot write to this person» call (VK's
 isMessagesFromGroupAllowed): what the bot knows comes from bot_started, bot_stopped, dialog_removed and
-403 answers, kept in max_users; the link is the bot's own https://max.ru/<name>."""
+403 answers, kept per bot in `reach` (storage.max_users); the link is the bot's own https://max.ru/<name>."""
 
 from __future__ import annotations
 

@@ -203,6 +203,19 @@ def port_of(ports: Mapping[Messenger, MessengerPort], messenger: Messenger, org_
     return ports.get(messenger)
 
 
+def port_named(ports: Mapping[Messenger, MessengerPort], messenger: Messenger, bot: str | None,
+               org_id: str | None) -> MessengerPort | None:
+    """The port of the bot named `bot` in `messenger` (a further bot's, else the default bot's); without a name,
+    the port of school `org_id`'s bot (`port_of`)."""
+    if bot is None:
+        return port_of(ports, messenger, org_id)
+    if isinstance(ports, MessengerPorts):
+        found = ports.bots.get((messenger, bot))
+        if found is not None:
+            return found
+    return ports.get(messenger)
+
+
 def _not_running(message: OutMessage) -> Delivery:
     name = "MAX" if message.messenger is Messenger.MAX else "ВКонтакте"
     return Delivery(peer_id=message.peer_id, ok=False, error=f"{name} не подключён: нет ключа",

@@ -5,14 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from bot.config_bots import SINGLE_BOT
 from bot.domain.models import Person, main_person
 from bot.messaging.events import Identity
 from bot.messaging.router import NextStep
 
 # Every active roster person bound to an identity (usually one; several roles in several schools).
 PeopleResolver = Callable[[Identity], Awaitable[Sequence[Person]]]
-# The school an identity bound in several chose in this bot (identity, bot id) → org id or None.
-SchoolPreference = Callable[[Identity, int], Awaitable[str | None]]
+# The school an identity bound in several (their schools) acts for in the bot an event came to
+# (identity, bot id, bot name, schools) → org id or None.
+SchoolPreference = Callable[[Identity, int, str, frozenset[str]], Awaitable[str | None]]
+# The same, for one event's bot: (identity, their schools) → org id or None.
+EventPreference = Callable[[Identity, frozenset[str]], Awaitable[str | None]]
 
 
 class PersonLookups:
@@ -23,8 +27,7 @@ class PersonLookups:
     blocking handlers bind accounts, and after a blocking handler nothing else sees the event.
     """
 
-    def __init__(self, resolve: PeopleResolver, prefer: Callable[[Identity], Awaitable[str | None]] | None = None,
-                 ) -> None:
+    def __init__(self, resolve: PeopleResolver, prefer: EventPreference | None = None) -> None:
         self._resolve = resolve
         self._prefer = prefer
         self._found: dict[Identity, tuple[Person, ...]] = {}
@@ -39,8 +42,9 @@ class PersonLookups:
             self.asked += 1
             found = tuple(await self._resolve(identity))
             chosen = None
-            if self._prefer is not None and len({p.org_id for p in found if p.org_id is not None}) > 1:
-                chosen = await self._prefer(identity)
+            schools = frozenset(p.org_id for p in found if p.org_id is not None)
+            if self._prefer is not None and len(schools) > 1:
+                chosen = await self._prefer(identity, schools)
             if chosen is not None:
                 found = tuple(sorted(found, key=lambda p: p.org_id != chosen))
             self._found[identity], self._chosen[identity] = found, chosen
@@ -51,7 +55,8 @@ class PersonLookups:
         return {p.org_id for p in await self.people(identity) if p.org_id is not None}
 
     async def chosen(self, identity: Identity) -> str | None:
-        """The school `identity` chose (someone in several schools), else None."""
+        """The school `identity` acts for in this bot (someone in several schools: chosen, or the only one of
+        theirs the bot serves), else None."""
         await self.people(identity)
         return self._chosen.get(identity)
 
@@ -79,10 +84,11 @@ class PersonMiddleware:
     async def __call__(self, following: NextStep, event: Any, data: dict[str, Any]) -> bool:
         prefer = self._prefer
         bot_id = int(data.get("bot_id") or 0)
+        bot = str(data.get("bot") or SINGLE_BOT)
 
-        async def preferred(identity: Identity) -> str | None:
+        async def preferred(identity: Identity, schools: frozenset[str]) -> str | None:
             assert prefer is not None
-            return await prefer(identity, bot_id)
+            return await prefer(identity, bot_id, bot, schools)
 
         lookups = data["lookups"] = PersonLookups(self._counted, preferred if prefer is not None else None)
         data["person"] = await lookups.person(event.sender)

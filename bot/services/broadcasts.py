@@ -22,7 +22,7 @@ from bot.contracts import ChatsProgress, UnreachablePerson
 from bot.domain import answers
 from bot.domain.models import Person
 from bot.domain.russian import count
-from bot.messaging.delivery import port_of
+from bot.messaging.delivery import port_named
 from bot.messaging.events import ChatRef, Edit, Identity, Messenger, Reply
 from bot.ports import MAX_DENIED, Delivery, MessengerPort, OutMessage
 from bot.services.addressing import running, school_address
@@ -300,9 +300,11 @@ class BroadcastService:
 
     # --- sending -------------------------------------------------------------------------
 
-    async def start(self, broadcast_id: int, deputy: Person, chat: ChatRef | None = None) -> Broadcast:
-        """Fix the recipients, show a progress message in `chat` (the deputy's dialog with the bot;
-        by default their VK one) and send (in the background when it can).
+    async def start(self, broadcast_id: int, deputy: Person, chat: ChatRef | None = None, *,
+                    bot: str | None = None) -> Broadcast:
+        """Fix the recipients, show a progress message in `chat` (the deputy's dialog with the bot named `bot`,
+        the one they pressed «Отправить» in; by default their VK one with the school's bot) and send (in the
+        background when it can). The progress and the report stay in that dialog.
 
         BroadcastRefused when the broadcast is not this deputy's school's draft.
         """
@@ -315,8 +317,8 @@ class BroadcastService:
         if not await self._repo.start(broadcast.id, people):
             raise BroadcastRefused("Эта рассылка уже отправлена или отменена.")
         where = chat or ChatRef.dialog_with(Identity(messenger=Messenger.VK, external_id=deputy.vk_id or 0))
-        shown = await self._say(where, _progress_text(0, len(people)), broadcast.org_id)
-        await self._repo.set_progress_message(broadcast.id, where.messenger.value, where.chat_id, shown)
+        shown = await self._say(where, _progress_text(0, len(people)), broadcast.org_id, bot)
+        await self._repo.set_progress_message(broadcast.id, where.messenger.value, where.chat_id, shown, bot)
         started = await self._repo.get(broadcast.id)
         assert started is not None
         if self._spawn is not None:
@@ -361,7 +363,7 @@ class BroadcastService:
         await self._edit_progress(broadcast, f"Рассылка завершена: обработано {total} из {total}.")
         where = _progress_chat(broadcast)
         if where is not None:
-            await self._say(where, report.text, broadcast.org_id)
+            await self._say(where, report.text, broadcast.org_id, broadcast.progress_bot)
         return report
 
     async def _run_logged(self, broadcast_id: int) -> None:
@@ -371,10 +373,10 @@ class BroadcastService:
         except Exception:
             log.exception("рассылка %s: отправка не удалась; она продолжится после перезапуска", broadcast_id)
 
-    async def _say(self, chat: ChatRef, text: str, org_id: str | None) -> int | None:
-        """Send `text` to the deputy's dialog (through their school's bot); the message's id (None when it did
-        not go)."""
-        port = port_of(self._messengers, chat.messenger, org_id)
+    async def _say(self, chat: ChatRef, text: str, org_id: str | None, bot: str | None) -> int | None:
+        """Send `text` to the deputy's dialog with bot `bot` (None: their school's bot); the message's id (None
+        when it did not go)."""
+        port = port_named(self._messengers, chat.messenger, bot, org_id)
         if port is None:
             log.error("рассылка: нет адаптера мессенджера %s, сообщение заместителю не отправлено", chat.messenger)
             return None
@@ -382,7 +384,8 @@ class BroadcastService:
 
     async def _edit_progress(self, broadcast: Broadcast, text: str) -> None:
         where = _progress_chat(broadcast)
-        port = port_of(self._messengers, where.messenger, broadcast.org_id) if where is not None else None
+        port = (port_named(self._messengers, where.messenger, broadcast.progress_bot, broadcast.org_id)
+                if where is not None else None)
         if where is None or port is None or not broadcast.progress_cmid:
             return
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.config import Settings
+from bot.config_bots import SINGLE_BOT
 from bot.domain.models import Person, Role
 from bot.domain.names import initials_match, name_key
 from bot.domain.records import BindingRequest
@@ -86,11 +87,11 @@ class IdentityService:
         return [p for p in await self._people.in_org(org_id)
                 if p.role is Role.DEPUTY and account_of(p, messenger)]
 
-    async def note_user(self, who: int | Identity, *, wrote: bool) -> None:
-        """Remember a VK account that wrote (MAX accounts are kept by the MAX adapter: max_users)."""
+    async def note_user(self, who: int | Identity, *, wrote: bool, bot: str = SINGLE_BOT) -> None:
+        """Remember a VK account that wrote to community `bot` (MAX accounts are kept by the MAX adapter)."""
         account = _identity(who)
         if account.messenger is Messenger.VK:
-            await self._repo.note_user(account.external_id, wrote=wrote)
+            await self._repo.note_user(account.external_id, wrote=wrote, bot=bot)
 
 
 def account_of(person: Person, messenger: Messenger) -> int | None:

@@ -9,11 +9,12 @@ events and from checks made through the `ReachPort` (VK's execute batches live i
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import segno
 from pydantic import BaseModel, ConfigDict
 
+from bot.config_bots import SINGLE_BOT
 from bot.contracts import UnreachablePerson
 from bot.domain.reach import VK_REFUSALS
 from bot.domain.records import MaxReachRow, ReachRow
@@ -108,28 +109,51 @@ def max_reason(row: MaxReachRow) -> str | None:
     return by_gender(row.full_name, text.replace("(а)", ""), text.replace("(а)", "а"), text)
 
 
+# The bot names whose records count for a school in a messenger (bot.config_bots.school_bots over the
+# settings): the first is the school's bot.
+SchoolBots = Callable[[Messenger, str | None], tuple[str, ...]]
+
+
+def _single(messenger: Messenger, org_id: str | None) -> tuple[str, ...]:
+    return (SINGLE_BOT,)
+
+
 class ReachabilityService:
-    """`contracts.Reachability` and the deputy's «Кто не подписан» use cases."""
+    """`contracts.Reachability` and the deputy's «Кто не подписан» use cases.
 
-    def __init__(self, repo: ReachStore, *, probe: ReachPort | None = None) -> None:
+    What a bot may do is known per bot: a school's people are judged, checked and invited through the bot
+    the school names (`bots`), since allowing one community's messages allows no other's."""
+
+    def __init__(self, repo: ReachStore, *, probe: ReachPort | None = None, bots: SchoolBots | None = None) -> None:
         self._repo = repo
-        self._probe = probe
-        self._probes: dict[Messenger, ReachPort] = {}
+        self._bots = bots or _single
+        # Each messenger's default bot's ReachPort, and each further bot's by name.
+        self._probes: dict[Messenger, ReachPort] = {Messenger.VK: probe} if probe is not None else {}
+        self._named: dict[tuple[Messenger, str], ReachPort] = {}
 
-    def use_probe(self, messenger: Messenger, port: ReachPort) -> None:
-        """Another messenger's `ReachPort` (MAX), set by the composition root when it runs."""
-        self._probes[messenger] = port
+    def use_probe(self, messenger: Messenger, port: ReachPort, *, bot: str | None = None) -> None:
+        """A messenger's `ReachPort` (MAX's, set by the composition root when it runs), or with `bot` that
+        further bot's."""
+        if bot is None:
+            self._probes[messenger] = port
+        else:
+            self._named[(messenger, bot)] = port
+
+    def _probe(self, messenger: Messenger, org_id: str | None) -> ReachPort | None:
+        """The port of the bot that writes to school `org_id`'s people in `messenger`."""
+        named = self._named.get((messenger, self._bots(messenger, org_id)[0]))
+        return named if named is not None else self._probes.get(messenger)
 
     async def max_summary(self, org_id: str) -> ReachSummary:
-        """Of the school's people: how many, and who the bot cannot write to in MAX, and why."""
-        rows = await self._repo.max_people(org_id)
+        """Of the school's people: how many, and who the school's bot cannot write to in MAX, and why."""
+        rows = await self._repo.max_people(org_id, bots=self._bots(Messenger.MAX, org_id))
         unreachable = [UnreachablePerson(person_id=r.person_id, name=r.full_name, vk_id=None, code=None,
                                          reason=reason) for r in rows if (reason := max_reason(r)) is not None]
         return ReachSummary(total=len(rows), unreachable=unreachable)
 
-    async def max_invitation(self) -> Invitation | None:
-        """The invitation with the bot's MAX link (None while MAX cannot say the bot's name)."""
-        probe = self._probes.get(Messenger.MAX)
+    async def max_invitation(self, org_id: str | None = None) -> Invitation | None:
+        """The invitation with the MAX link of the school's bot (None while MAX cannot say the bot's name)."""
+        probe = self._probe(Messenger.MAX, org_id)
         link = await probe.link() if probe is not None else None
         if not link:
             return None
@@ -138,42 +162,46 @@ class ReachabilityService:
                           link=link, qr_png=qr_png(link))
 
     async def unreachable(self, org_id: str) -> list[UnreachablePerson]:
-        """The school's people the bot cannot write to: no VK page, or VK refused."""
-        return [_unreachable(r) for r in await self._repo.people(org_id) if r.unreachable]
+        """The school's people its VK community cannot write to: no VK page, or VK refused."""
+        rows = await self._repo.people(org_id, bots=self._bots(Messenger.VK, org_id))
+        return [_unreachable(r) for r in rows if r.unreachable]
 
     async def summary(self, org_id: str, person_ids: Sequence[int] | None = None) -> ReachSummary:
-        """Of the school's people (or of `person_ids`): how many, and who cannot be reached."""
-        rows = await self._repo.people(org_id, person_ids)
+        """Of the school's people (or of `person_ids`): how many, and who its VK community cannot reach."""
+        rows = await self._repo.people(org_id, person_ids, bots=self._bots(Messenger.VK, org_id))
         return ReachSummary(total=len(rows), unreachable=[_unreachable(r) for r in rows if r.unreachable])
 
-    async def allow(self, vk_id: int) -> None:
-        """A message_allow event."""
-        await self._repo.allow(vk_id)
+    async def allow(self, vk_id: int, *, bot: str = SINGLE_BOT) -> None:
+        """A message_allow event to community `bot`."""
+        await self._repo.allow(vk_id, bot=bot)
 
-    async def deny(self, vk_id: int) -> None:
-        """A message_deny event."""
-        await self._repo.deny(vk_id)
+    async def deny(self, vk_id: int, *, bot: str = SINGLE_BOT) -> None:
+        """A message_deny event to community `bot`."""
+        await self._repo.deny(vk_id, bot=bot)
 
     async def refresh(self, org_id: str, *, everyone: bool = False) -> RefreshResult:
-        """Ask the messenger about the school's bound people not known to be reachable (or everyone).
+        """Ask the school's VK community about the school's bound people it does not know to reach (or everyone).
 
         A failed check is counted, never retried here (the next refresh asks again).
         """
-        if self._probe is None:
+        probe = self._probe(Messenger.VK, org_id)
+        if probe is None:
             return RefreshResult()
-        vk_ids = (await self._repo.to_check(org_id, everyone=everyone))[:MAX_CHECKS]
-        found = await self._probe.check(vk_ids)
+        bots = self._bots(Messenger.VK, org_id)
+        vk_ids = (await self._repo.to_check(org_id, everyone=everyone, bots=bots))[:MAX_CHECKS]
+        found = await probe.check(vk_ids)
         answers = list(found.allowed.items())
-        await self._repo.apply_checks(answers)
+        await self._repo.apply_checks(answers, bot=bots[0])
         allowed = sum(1 for _, ok in answers if ok)
         return RefreshResult(checked=len(answers), allowed=allowed, refused=len(answers) - allowed,
                              failed=found.failed)
 
-    async def link(self) -> str:
-        """The link that opens a dialog with the bot ("" while there is no messenger to ask)."""
-        return (await self._probe.link() or "") if self._probe is not None else ""
+    async def link(self, org_id: str | None = None) -> str:
+        """The link that opens a dialog with the school's VK community ("" while there is none to ask)."""
+        probe = self._probe(Messenger.VK, org_id)
+        return (await probe.link() or "") if probe is not None else ""
 
     async def invitation(self, org_id: str) -> Invitation:
-        """The text staff get to start talking to the bot, with the link and its QR code."""
-        link = await self.link()
+        """The text staff get to start talking to the school's bot, with the link and its QR code."""
+        link = await self.link(org_id)
         return Invitation(text=INVITATION.format(link=link), link=link, qr_png=qr_png(link))

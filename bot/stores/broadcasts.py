@@ -24,6 +24,8 @@ class Broadcast(BaseModel):
     progress_messenger: str = "vk"
     progress_peer: int | None
     progress_cmid: int | None
+    # The bot of that dialog, by name (None: the school's bot).
+    progress_bot: str | None = None
     created_at: str
     started_at: str | None
     finished_at: str | None
@@ -71,7 +73,7 @@ class BroadcastStore(Protocol):
     async def start(self, broadcast_id: int, recipients: Sequence[AudiencePerson]) -> bool: ...
 
     async def set_progress_message(self, broadcast_id: int, messenger: str, chat_id: int,
-                                   cmid: int | None) -> None: ...
+                                   cmid: int | None, bot: str | None = None) -> None: ...
 
     async def recipients(self, broadcast_id: int) -> list[Recipient]: ...
 

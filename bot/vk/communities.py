@@ -17,15 +17,19 @@ from vkbottle import Bot, ErrorHandler
 
 from bot.config import Settings
 from bot.config_bots import VkCommunity
-from bot.messaging.delivery import RoutedOutbound
+from bot.deps import Deps
+from bot.messaging.delivery import MessengerPorts, RoutedOutbound
+from bot.messaging.events import Messenger
 from bot.messaging.router import Dispatcher
 from bot.metrics import NULL_METRICS, Metrics
-from bot.ports import Clock, MessengerPort, OutMessage
+from bot.ports import Clock, Community, MessengerPort, OutMessage
 from bot.services.fairness import BUSY_NOTICE, FairShare
 from bot.vk.api import RateLimitedAPI, make_api
 from bot.vk.bridge import VkBridge
+from bot.vk.members import VkMembers
 from bot.vk.messenger import VkMessenger
 from bot.vk.outbound import VkOutbound
+from bot.vk.reach import VkReach
 from bot.vk.runtime import InboxPoller, current_event
 from storage.outbox import OutboxRepo
 from storage.runtime import InboxRepo
@@ -128,3 +132,13 @@ def build_vk_community(settings: Settings, community: VkCommunity, db: Database,
     bot = Bot(api=api, error_handler=error_handler_for(outbound.reply), labeler=bridge.labeler())
     poller = vk_poller(view, db, api, bot, outbound, prefix=f"vk.{community.name}:")
     return VkCommunityRuntime(name=community.name, api=api, outbound=outbound, poller=poller, messenger=messenger)
+
+
+def wire_community(deps: Deps, runtime: VkCommunityRuntime) -> None:
+    """The services talk to the schools that name a further community through its own ports: its dialogs,
+    its checks of who allowed its messages (and its link), and the members of the chats it is in."""
+    if isinstance(deps.messengers, MessengerPorts):
+        deps.messengers.attach_bot(Messenger.VK, runtime.name, runtime.messenger)
+    deps.reachability.use_probe(Messenger.VK, VkReach(runtime.poller.call, Community(runtime.poller.group_id)),
+                                bot=runtime.name)
+    deps.chats.use_members(Messenger.VK, VkMembers(runtime.poller.call), bot=runtime.name)

@@ -154,7 +154,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                 log.warning("ответ не отправлен (ошибка %s); пробую ещё раз", result.error_code)
                 await self._sleep(backoff(round_no, self._retry_base))
         if result.error_code in UNREACHABLE_CODES:
-            await self._outbox.mark_user(message.peer_id, result.error_code)
+            await self._outbox.mark_user(message.peer_id, result.error_code, bot=self.bot)
         if result.ok:
             self.metrics.sent("vk")
         else:
@@ -384,7 +384,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         else:
             results = parse_execute(body, len(batch.rows))
         records = [self._result(row, res) for row, res in zip(batch.rows, results, strict=True)]
-        await self._outbox.record(records)
+        await self._outbox.record(records, bot=self.bot)
         sent = sum(1 for r in records if r.status == "sent")
         given_up = sum(1 for r in records if r.status in ("failed", "unreachable"))
         if sent:

@@ -12,7 +12,7 @@ from bot.messaging.events import ChatKind, ChatRef, Identity, Messenger
 from bot.messaging.state import StateKey
 from bot.ports import Community
 from bot.services.chats import ChatsService
-from tests.chats.conftest import school_settings
+from tests.chats.conftest import RecordingOutbound, school_settings
 from tests.fakes.chats import FakeChatsStore
 from tests.fakes.states import FakeStateStore
 from tests.messaging.fake_messenger import FakeMessenger
@@ -96,8 +96,13 @@ async def test_the_deputy_in_max_is_audited_with_the_max_account(service: ChatsS
                             f"{TEACHER.id}:{PARENTS}")]
 
 
-async def test_a_code_seen_in_a_max_chat_is_recorded_as_max(service: ChatsService, store: FakeChatsStore) -> None:
-    """The code posted in a MAX group chat: checked as a MAX chat, the MAX poster audited, both told in MAX."""
+async def test_a_code_seen_in_a_max_chat_is_recorded_as_max(tmp_path: Path, store: FakeChatsStore,
+                                                            states: FakeStateStore) -> None:
+    """The code posted in a MAX group chat: checked as a MAX chat, the MAX poster audited, the chat answered
+    by the bot that saw the code, the owner told in MAX through their school's bot (the outbound, by school)."""
+    outbound = RecordingOutbound()
+    service = ChatsService(store, school_settings(tmp_path), outbound=outbound, community=Community(1),
+                           dialogs=states, bot_id=77)
     await _confirm_in_max(service)
     code = store.rows[(TEACHER.id, PARENTS)].code
     port = FakeMessenger(Messenger.MAX)
@@ -106,5 +111,6 @@ async def test_a_code_seen_in_a_max_chat_is_recorded_as_max(service: ChatsServic
     assert (conf.checked, conf.chat_messenger, conf.chat_peer_id) == (True, "max", -800)
     assert store.audit == [("chat_checked", Identity(messenger=Messenger.MAX, external_id=7101),
                             f"{TEACHER.id}:{PARENTS}")]
-    assert [(r.chat.chat_id, r.chat.kind) for r in port.sent] == [(-800, ChatKind.GROUP), (7101, ChatKind.DIALOG)]
+    assert [(r.chat.chat_id, r.chat.kind) for r in port.sent] == [(-800, ChatKind.GROUP)]
+    assert [(m.messenger, m.peer_id, m.org_id) for m in outbound.sent] == [(Messenger.MAX, 7101, "school1")]
     assert not await service.code_seen(-800, 7101, f"вот код {code}", messenger=port)  # already checked

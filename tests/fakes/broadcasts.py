@@ -57,10 +57,10 @@ class FakeBroadcastStore:
         return True
 
     async def set_progress_message(self, broadcast_id: int, messenger: str, chat_id: int,
-                                   cmid: int | None) -> None:
+                                   cmid: int | None, bot: str | None = None) -> None:
         found = self.broadcasts[broadcast_id]
         self.broadcasts[broadcast_id] = found.model_copy(update={
-            "progress_messenger": messenger, "progress_peer": chat_id, "progress_cmid": cmid})
+            "progress_messenger": messenger, "progress_peer": chat_id, "progress_cmid": cmid, "progress_bot": bot})
 
     async def recipients(self, broadcast_id: int) -> list[Recipient]:
         return list(self._recipients.get(broadcast_id, []))

@@ -32,9 +32,9 @@ class FakeIdentity(IdentityService):
         super().__init__(people, IdentityRepo(db), settings)
         self.noted: list[tuple[int, bool]] = []
 
-    async def note_user(self, vk_id: int, *, wrote: bool) -> None:
+    async def note_user(self, vk_id: int, *, wrote: bool, bot: str = "main") -> None:
         self.noted.append((vk_id, wrote))
-        await super().note_user(vk_id, wrote=wrote)
+        await super().note_user(vk_id, wrote=wrote, bot=bot)
 
 
 # The bot's id handlers get injected; unlike the community id (`deps.group_id`), so a step keyed by the wrong one is lost.

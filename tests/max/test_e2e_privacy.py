@@ -88,13 +88,13 @@ async def test_my_data_has_the_max_rows_and_forget_by_max_id_leaves_none(
     await max_ctl.press(teacher, thanks["mid"], _button(thanks, "Мои данные")["payload"])
     reply, _ = await max_ctl.wait_sent(said["chat_id"], 2, after=thanks["seq"])
     assert "ваши сообщения и нажатия кнопок, ещё не удалённые:" in reply["text"]
-    assert "id в MAX и можно ли вам писать: 1" in reply["text"] and "ваш диалог с ботом в MAX: 1" in reply["text"]
+    assert "может ли каждый бот вам писать (ВКонтакте и MAX): 1" in reply["text"] and "ваш диалог с ботом в MAX: 1" in reply["text"]
     [stored] = [f for f in max_emu.state.files.values() if f.filename == "мои-данные.json"]
     tables = json.loads(stored.data)["tables"]
     assert [r["user_id"] for r in tables["max_dialogs"]] == [teacher]
     assert {r["messenger"] for r in tables["privacy_consents"]} == {"max"}
     assert {r["order_key"] for r in tables["inbox"]} == {f"max:{teacher}"}
-    assert [r["user_id"] for r in tables["max_users"]] == [teacher]
+    assert [(r["messenger"], r["account"]) for r in tables["reach"]] == [("max", teacher)]
 
     await max_app.close()  # settled: nothing the bot writes later can bring the id back
     conf = tmp_path / "forget.toml"

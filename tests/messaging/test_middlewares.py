@@ -17,7 +17,7 @@ def lookups(people: Sequence[Person], chosen: str | None, asked: list[Identity])
     async def resolve(identity: Identity) -> Sequence[Person]:
         return people
 
-    async def prefer(identity: Identity) -> str | None:
+    async def prefer(identity: Identity, schools: frozenset[str]) -> str | None:
         asked.append(identity)
         return chosen
 
@@ -43,23 +43,23 @@ async def test_no_choice_keeps_the_most_privileged_and_one_school_is_never_asked
 
 
 async def test_the_middleware_asks_for_the_choice_in_the_bot_the_event_came_to() -> None:
-    """The preference is read with the event's bot id."""
-    seen: list[tuple[Identity, int]] = []
+    """The preference is read with the event's bot (its id and name) and the person's schools."""
+    seen: list[tuple[Identity, int, str, frozenset[str]]] = []
 
     async def resolve(identity: Identity) -> Sequence[Person]:
         return [DEPUTY_A, TEACHER_B]
 
-    async def prefer(identity: Identity, bot_id: int) -> str | None:
-        seen.append((identity, bot_id))
+    async def prefer(identity: Identity, bot_id: int, bot: str, schools: frozenset[str]) -> str | None:
+        seen.append((identity, bot_id, bot, schools))
         return "b"
 
     class Event:
         sender = ACCOUNT
 
-    data: dict[str, object] = {"bot_id": 12}
+    data: dict[str, object] = {"bot_id": 12, "bot": "south"}
 
     async def following(event: object, data: dict[str, object]) -> bool:
         return True
 
     await PersonMiddleware(resolve, prefer)(following, Event(), data)
-    assert data["person"] == TEACHER_B and seen == [(ACCOUNT, 12)]
+    assert data["person"] == TEACHER_B and seen == [(ACCOUNT, 12, "south", frozenset({"a", "b"}))]

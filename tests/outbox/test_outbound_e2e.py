@@ -80,7 +80,7 @@ async def test_unreachable_people_are_reported_not_retried(outbound: VkOutbound,
     stats = await control.stats()
     assert stats["requests"]["execute"] == 1  # one batch, no retry for the unreachable
     async with db.read() as conn, conn.execute(
-        "SELECT vk_id, can_message, unreachable_code FROM vk_users WHERE can_message = 0 ORDER BY vk_id"
+        "SELECT account, can_write, code FROM reach WHERE messenger = 'vk' AND can_write = 0 ORDER BY account"
     ) as cur:
         assert [tuple(r) for r in await cur.fetchall()] == [(3100, 0, 901), (3101, 0, 902)]
     assert await OutboxRepo(db).counts() == {"sent": 10, "unreachable": 2}
@@ -220,7 +220,7 @@ async def test_reply_to_unreachable_person(outbound: VkOutbound, emulator: Emula
     delivery = await outbound.reply(OutMessage(peer_id=7100, text="Здравствуйте"))
     assert not delivery.ok and delivery.error_code == 901 and delivery.unreachable
     async with db.read() as conn, conn.execute(
-        "SELECT can_message, unreachable_code FROM vk_users WHERE vk_id = 7100"
+        "SELECT can_write, code FROM reach WHERE messenger = 'vk' AND account = 7100"
     ) as cur:
         assert tuple(await cur.fetchone() or ()) == (0, 901)
 

@@ -11,8 +11,9 @@ def _msg(key: str, peer: int = 5, text: str = "привет") -> NewOutboxMessag
 
 
 async def _vk_user(db: Database, vk_id: int) -> tuple[int | None, int | None] | None:
+    """What the default community knows of writing to `vk_id`: (can write, code)."""
     async with db.read() as conn, conn.execute(
-        "SELECT can_message, unreachable_code FROM vk_users WHERE vk_id = ?", (vk_id,)
+        "SELECT can_write, code FROM reach WHERE messenger = 'vk' AND bot = 'main' AND account = ?", (vk_id,)
     ) as cur:
         row = await cur.fetchone()
     return None if row is None else (row[0], row[1])

@@ -242,3 +242,39 @@ async def test_failed_transaction_changes_nothing(db: Database) -> None:
             raise RuntimeError("boom")
     async with db.read() as conn, conn.execute("SELECT count(*) FROM organizations") as cur:
         assert (await cur.fetchone())[0] == 0
+
+
+# 0029: rows of what the bot knew of writing to accounts, before it was kept per bot. VK 11 was last written
+# to by «south», VK 12 by «north» then by «south» (an older row of «north» after it only pending), VK 13 only
+# allowed messages (no outbox row), VK 14 is known by name only; MAX 7101 got a 403 from «south», MAX 7102
+# started a bot (no outbox row).
+REACH_BEFORE_0029 = (
+    "INSERT INTO vk_users(vk_id, can_message, unreachable_code, updated_at) VALUES "
+    "(11, 1, NULL, 'a'), (12, 0, 901, 'b'), (13, 1, NULL, 'c')",
+    "INSERT INTO vk_users(vk_id, first_name, updated_at) VALUES (14, 'Анна', 'd')",
+    "INSERT INTO max_users(user_id, can_write, reason, updated_at) VALUES (7101, 0, 'не запускал', 'e'), "
+    "(7102, 1, NULL, 'f')",
+    "INSERT INTO outbox(idem_key, kind, messenger, peer_id, status, bot, created_at) VALUES "
+    "('k1', 'reply', 'vk', 11, 'sent', 'south', 'x'), ('k2', 'reply', 'vk', 12, 'sent', 'north', 'x'), "
+    "('k3', 'bulk', 'vk', 12, 'unreachable', 'south', 'x'), ('k4', 'bulk', 'vk', 12, 'pending', 'north', 'x'), "
+    "('k5', 'reply', 'max', 7101, 'unreachable', 'south', 'x'), ('k6', 'reply', 'vk', 7102, 'sent', 'north', 'x')",
+)
+REACH_AFTER_0029 = [
+    ("max", "main", 7102, 1, None, None, "f"),
+    ("max", "south", 7101, 0, None, "не запускал", "e"),
+    ("vk", "main", 13, 1, None, None, "c"),
+    ("vk", "south", 11, 1, None, None, "a"),
+    ("vk", "south", 12, 0, 901, None, "b"),
+]
+REACH_ROWS = "SELECT messenger, bot, account, can_write, code, reason, updated_at FROM reach ORDER BY 1, 2, 3"
+
+
+async def test_reach_per_bot_carries_the_rows_to_the_bot_that_learnt_them(tmp_path: Path) -> None:
+    """0029: each known account goes to the bot whose outbox row to it last finished (in its own messenger),
+    else to 'main'; an account known by name only gets no row; max_users and the VK columns are gone."""
+    await _upgraded(tmp_path / "old.sqlite3", 27, *REACH_BEFORE_0029)
+    with closing(sqlite3.connect(tmp_path / "old.sqlite3")) as conn:
+        assert conn.execute(REACH_ROWS).fetchall() == REACH_AFTER_0029
+        assert conn.execute("SELECT vk_id, first_name FROM vk_users ORDER BY vk_id").fetchall() == [
+            (11, None), (12, None), (13, None), (14, "Анна")]
+        assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'max_users'").fetchall()

@@ -137,3 +137,20 @@ async def test_unreachable_server_is_one_russian_line() -> None:
     text = str(caught.value)
     assert caught.value.kind == "cannot_open" and "не получилось подключиться к PostgreSQL" in text
     assert "secret" not in text
+
+
+async def test_reach_per_bot_carries_the_rows_over_as_on_sqlite(pg_empty_url: str) -> None:
+    """0029's twin carries the same rows to the same bots as the SQLite migration."""
+    from tests.storage.test_migrations import REACH_AFTER_0029, REACH_BEFORE_0029, REACH_ROWS
+
+    db = await PgDatabase.open(pg_empty_url, migrate=False)
+    try:
+        await db.migrate(target=27)
+        async with db.transaction() as conn:
+            for sql in REACH_BEFORE_0029:
+                await conn.execute(sql)
+        await db.migrate()
+        async with db.read() as conn, conn.execute(REACH_ROWS) as cur:
+            assert [tuple(r) for r in await cur.fetchall()] == REACH_AFTER_0029
+    finally:
+        await db.close()

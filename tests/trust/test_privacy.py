@@ -41,7 +41,9 @@ async def _school(db: Database) -> tuple[int, int]:
             await conn.execute(
                 "INSERT INTO person_stats(person_id, org_id, period_start, period_end, group_messages) "
                 "VALUES (?, 'school1', '2026-11-14', '2026-11-20', ?)", (pid, msgs))
-        await conn.execute("INSERT INTO vk_users(vk_id, can_message, updated_at) VALUES (2001, 1, 'x')")
+        await conn.execute("INSERT INTO vk_users(vk_id, updated_at) VALUES (2001, 'x')")
+        await conn.execute("INSERT INTO reach(messenger, bot, account, can_write, updated_at) "
+                           "VALUES ('vk', 'main', 2001, 1, 'x')")
     return anna.id, petr.id
 
 

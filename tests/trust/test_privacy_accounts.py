@@ -31,12 +31,15 @@ async def _account_rows(db: Database, messenger: str, account: int, person_id: i
     async with db.transaction() as conn:
         q = conn.execute
         if messenger == "vk":
-            await q("INSERT INTO vk_users(vk_id, can_message, updated_at) VALUES (?, 1, ?)", (account, NOW))
+            await q("INSERT INTO vk_users(vk_id, updated_at) VALUES (?, ?)", (account, NOW))
+            await q("INSERT INTO reach(messenger, bot, account, can_write, updated_at) VALUES ('vk', 'north', ?, 1, ?)",
+                    (account, NOW))
             await q("INSERT INTO broadcasts(org_id, created_by, audience, text, progress_messenger, progress_peer, "
                     "created_at) VALUES ('school1', ?, 'all', 'Собрание в пятницу', 'vk', ?, ?)", (account, account, NOW))
             order_key = f"user:{account}"
         else:
-            await q("INSERT INTO max_users(user_id, can_write, updated_at) VALUES (?, 1, ?)", (account, NOW))
+            await q("INSERT INTO reach(messenger, bot, account, can_write, updated_at) VALUES ('max', 'main', ?, 1, ?)",
+                    (account, NOW))
             await q("INSERT INTO max_dialogs(bot, user_id, chat_id, updated_at) VALUES ('main', ?, ?, ?)",
                     (account, dialog_chat, NOW))
             await q("INSERT INTO invite_links(token, person_id, org_id, created_at, expires_at, used_at, used_by, "
@@ -115,8 +118,9 @@ async def test_export_has_the_rows_of_both_accounts(db: Database, settings: Sett
     data = await PrivacyService(privacy_stores(db), settings).export_person(anna)
     assert data is not None
     tables = data["tables"]
-    for table in ("max_users", "max_dialogs", "invite_links", "live_counts", "vk_users", "broadcasts"):
+    for table in ("max_dialogs", "invite_links", "live_counts", "vk_users", "broadcasts"):
         assert len(tables[table]) == 1, table
+    assert {(r["messenger"], r["account"]) for r in tables["reach"]} == {("vk", ANNA_VK), ("max", ANNA_MAX)}
     for table in ("privacy_consents", "inbox", "import_confirmations", "imports", "conversation_state"):
         assert len(tables[table]) == 2, table  # one per account
     # Per account: the request it made and the one it decided (with its audit line).
@@ -139,7 +143,7 @@ async def test_forget_leaves_neither_account_anywhere(db: Database, settings: Se
     assert "max_dialogs.user_id" in await cells_with(db, ANNA_MAX)
     changed = await service.forget_person(anna)
     assert changed is not None
-    assert changed["max_users"] == 1 and changed["max_dialogs"] == 1 and changed["outbox"] == 3
+    assert changed["reach"] == 2 and changed["max_dialogs"] == 1 and changed["outbox"] == 3
     assert changed["inbox"] == 2 and changed["imports"] == 2 and changed["import_confirmations"] == 2
     assert await cells_with(db, ANNA_MAX) == []
     assert await cells_with(db, ANNA_VK) == []
@@ -165,7 +169,7 @@ async def test_forgetting_a_max_user_spares_the_vk_user_with_the_same_number(db:
     after["tables"]["audit_log"] = [r for r in after["tables"]["audit_log"] if r["action"] != "export_person"]
     before["tables"]["audit_log"] = [r for r in before["tables"]["audit_log"] if r["action"] != "export_person"]
     assert after == before
-    assert len(before["tables"]["outbox"]) == 3 and len(before["tables"]["max_users"]) == 1
+    assert len(before["tables"]["outbox"]) == 3 and len(before["tables"]["reach"]) == 2
     assert (await service.export_person(anna) or {})["tables"].keys() == {"people", "live_counts"}
 
 

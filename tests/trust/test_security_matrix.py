@@ -41,7 +41,7 @@ CHAT_PEER = 2_000_000_000 + CHAT_ID
 
 # Tables that only record what happened (live counts: the chat's own activity) (the audit log, the inbox, the outbox, who can be reached,
 # dialog steps a stranger's greeting starts): a refusal may write those, nothing else.
-LOG_TABLES = {"live_counts", "audit_log", "inbox", "outbox", "vk_users", "runtime_state", "dialog_state",
+LOG_TABLES = {"live_counts", "audit_log", "inbox", "outbox", "vk_users", "reach", "runtime_state", "dialog_state",
               "conversation_state", "apscheduler_jobs", "job_runs", "sqlite_sequence"}
 
 ROSTER = "ФИО;Должность;VK ID\nНовикова Вера Павловна;учитель;\n".encode()

@@ -354,7 +354,7 @@ class ChatDialogs(ChatsReader):
             raise ChatsRefused("Этот чат больше не нужно подтверждать: заместитель директора отметил его ненужным.")
         lines = [f"Готово: перенос чата «{conf.title}» подтверждён. Спасибо!"]
         if not conf.checked and conf.code:
-            lines.append(self._code_hint(conf.code, dialog.at.messenger))
+            lines.append(self._code_hint(conf.code, dialog.at))
         return Screen(text="\n\n".join(lines), keyboard=Keyboard.column([TO_LIST]))
 
     async def withdraw(self, person: Person, key: str) -> Screen:

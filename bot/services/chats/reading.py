@@ -48,13 +48,18 @@ class ChatsReader:
         self._community = community or Community(settings.vk.group_id)
         # The VK bot's id: the person's VK dialog (the CLI's and the tests' steps) is kept under it.
         self._bot_id = self._community.group_id if bot_id is None else bot_id
-        # Other messengers' members ports (MAX), set by the composition root when that messenger runs.
+        # Other messengers' members ports (MAX), set by the composition root when that messenger runs,
+        # and each further bot's (a chat's members are counted by the bot that is in it).
         self._members_by: dict[Messenger, MembersPort] = {}
+        self._members_named: dict[tuple[Messenger, str], MembersPort] = {}
         self._clock = clock or SystemClock()
 
-    def use_members(self, messenger: Messenger, port: MembersPort) -> None:
-        """Count members of `messenger`'s chats through `port`."""
-        self._members_by[messenger] = port
+    def use_members(self, messenger: Messenger, port: MembersPort, *, bot: str | None = None) -> None:
+        """Count members of `messenger`'s chats through `port` (with `bot`: of the chats that bot is in)."""
+        if bot is None:
+            self._members_by[messenger] = port
+        else:
+            self._members_named[(messenger, bot)] = port
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -182,7 +187,7 @@ class ChatsReader:
         elif item.confirmed and conf is not None:
             lines += details(conf)
             if not conf.checked and conf.code:
-                lines.append(self._code_hint(conf.code, at.messenger if at is not None else Messenger.VK))
+                lines.append(self._code_hint(conf.code, at))
             buttons += [button("Исправить", "ch_go", Color.PRIMARY, k=key), button("Отозвать", "ch_wd", Color.NEGATIVE, k=key)]
         else:
             buttons.append(button("Подтвердить перенос", "ch_go", Color.PRIMARY, k=key))
@@ -196,14 +201,17 @@ class ChatsReader:
             raise ChatsRefused("Такого чата нет в вашем списке. Откройте «Мои чаты» заново.")
         return item
 
-    def _code_hint(self, code: str, messenger: Messenger) -> str:
-        """How to let the bot check the chat, worded for the messenger the person talks to the bot in."""
+    def _code_hint(self, code: str, at: StateKey | None) -> str:
+        """How to let the bot check the chat, worded for the messenger the person talks to the bot in; in VK
+        the mention names the community of that dialog (its id is the dialog key's `bot_id`)."""
+        messenger = at.messenger if at is not None else Messenger.VK
+        community = Community(at.bot_id) if at is not None and at.bot_id and messenger is Messenger.VK else None
         if messenger is Messenger.MAX:
             how = ("добавьте бота в новый чат администратором с правом «Читать все сообщения» и отправьте там "
                    f"сообщение с кодом: {code}")
         else:
             how = ("добавьте сообщество в новый чат и отправьте там сообщение с упоминанием бота и кодом: "
-                   f"{self._community.mention()}{code}")
+                   f"{(community or self._community).mention()}{code}")
         return (f"Бот может проверить чат сам: {how}\nЕсли бота в чат добавить нельзя, ничего страшного: "
                 "вашего подтверждения достаточно.")
 
