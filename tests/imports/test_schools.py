@@ -100,3 +100,21 @@ def test_cli_previews_removals_and_applies_with_yes(tmp_path: Path, capsys: pyte
     assert "Загружено из таблицы: 2 школы" in capsys.readouterr().out
     assert main(["summary", "--district", "Южный", "--config", str(config), "--json"]) == 0
     assert [s["org"] for s in json.loads(capsys.readouterr().out)["schools"]] == ["inn-0500000002"]
+
+
+def test_commands_on_postgresql_see_the_table_schools(tmp_path: Path, pg_url: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """On PostgreSQL the commands read the table schools from the database, not from an SQLite file that is
+    not there: a regional roster is routed by its ИНН column and the district summary lists the schools."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{pg_url}"\n', "utf-8")
+    schools, roster = tmp_path / "schools.csv", tmp_path / "roster.csv"
+    schools.write_bytes(csv_bytes([HEADER, *ROWS]))
+    roster.write_bytes(csv_bytes([["ИНН", "ФИО", "Должность"], ["0500000001", "Бабаева Анна Петровна", "учитель"],
+                                  ["0500000003", "Вевеева Ольга Ивановна", "учитель"]]))
+    assert main(["import-schools", str(schools), "--config", str(config)]) == 0
+    assert main(["import-roster", str(roster), "--config", str(config), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (result["added"], result["problems"]) == (2, [])
+    assert main(["summary", "--district", "Южный", "--config", str(config), "--json"]) == 0
+    assert [s["org"] for s in json.loads(capsys.readouterr().out)["schools"]] == ["inn-0500000002", "licey3"]
