@@ -61,9 +61,11 @@ async def seed(db: Database, settings: Settings, staff: int) -> None:
                                                                 for r in refs])
 
 
-async def plan_and_stage(db: Database, settings: Settings) -> dict[str, Any]:
-    """The wave as the scheduler plans it, staged in the log and the outbox; seconds and counts."""
-    outbound = VkOutbound(None, OutboxRepo(db), settings)  # type: ignore[arg-type]  # stages only, sends nothing
+async def plan_and_stage(db: Database, settings: Settings, outbound: Any = None) -> dict[str, Any]:
+    """The wave as the scheduler plans it, staged in the log and the outbox; seconds and counts.
+    `outbound` stages each message for its messenger (default: VK only); it never sends here."""
+    if outbound is None:
+        outbound = VkOutbound(None, OutboxRepo(db), settings)  # type: ignore[arg-type]  # stages only
     service = ReminderService(reminder_stores(db, settings), settings, outbound)
     keyboard = rules.help_keyboard()
     planned = plan_s = 0.0

@@ -41,6 +41,7 @@ from bot.config_bots import (  # noqa: F401 - re-exported: the settings' names l
     VkCommunity,
     VkConfig,
 )
+from bot.config_districts import check_officials_districts
 from bot.config_errors import describe
 
 DEFAULT_CONFIG_NAME = "config.toml"
@@ -365,12 +366,9 @@ class Settings(_Section):
 
     @model_validator(mode="after")
     def _officials_districts(self) -> Settings:
-        known = {(s.district or "").strip().casefold() for s in self.schools if s.district}
-        for entry in self.district.officials:
-            if entry.district.strip().casefold() not in known:
-                names = ", ".join(sorted({s.district for s in self.schools if s.district})) or "нет ни одного"
-                raise ValueError(f"в [[district.officials]] район «{entry.district}» не указан ни у одной школы "
-                                 f"(поле district); районы школ: {names}")
+        # Without [[schools]] the schools (and their districts) come from the table: checked when it joins.
+        if "schools" in self.model_fields_set:
+            check_officials_districts(self.district.officials, self.schools)
         return self
 
     @model_validator(mode="after")
@@ -424,6 +422,10 @@ class Settings(_Section):
         own = config if self._schools_in_config or not table else []
         merged = [by_id.pop(s.id, s) for s in own]
         merged += [s for s in table if s.id in by_id]
+        try:
+            check_officials_districts(self.district.officials, merged)
+        except ValueError as error:
+            raise ConfigError(f"школы из таблицы (import-schools): {error}") from None
         result = self.model_copy(update={"schools": merged})
         result._config_schools = config
         return result

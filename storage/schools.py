@@ -1,7 +1,8 @@
 """Schools loaded from a table: stored whole, read back as plain records (the settings validate them).
 
-`read_table_schools(path)` reads them synchronously while the settings are loaded, before any
-event loop or connection exists; a database that is missing or older than this table has none.
+`read_table_schools(path, url)` reads them synchronously while the settings are loaded, before any
+event loop or connection exists, from the SQLite file at `path` or, when `url` is set, from PostgreSQL;
+a database that is missing, unreachable or older than this table has none (opening it says why).
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ def _record(row: Sequence[Any], columns: Sequence[str] = _COLUMNS) -> dict[str, 
     return {k: v for k, v in found.items() if v is not None}
 
 
-def read_table_schools(path: Path) -> list[dict[str, Any]]:
+def read_table_schools(path: Path, url: str | None = None) -> list[dict[str, Any]]:
     """The stored table schools as SchoolConfig fields; [] without a database or without the table."""
+    if url:
+        return _read_postgres(url)
     if not path.is_file():
         return []
     try:
@@ -52,6 +55,17 @@ def read_table_schools(path: Path) -> list[dict[str, Any]]:
         return []
     finally:
         conn.close()
+
+
+def _read_postgres(url: str) -> list[dict[str, Any]]:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=10) as conn:
+            return [_record(r) for r in conn.execute(_SELECT).fetchall()]
+    except psycopg.Error:
+        # Not reachable, not created, or migrations not applied yet: the command's own open says which.
+        return []
 
 
 class SchoolsRepo:

@@ -31,7 +31,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     try:
         settings = load_settings(getattr(args, "config", None), getattr(args, "env_file", None))
         # The schools loaded by `import-schools` join the config's: one list for every command.
-        return settings.with_table_schools(read_table_schools(settings.storage.database_path))
+        return settings.with_table_schools(read_table_schools(settings.storage.database_path,
+                                                                     settings.storage.postgres_url))
     except ConfigError as exc:
         fail(str(exc), EXIT_CONFIG)
 

@@ -27,3 +27,14 @@ def test_official_of_a_district_no_school_has_is_refused(tmp_path: Path) -> None
     with pytest.raises(ConfigError, match="район «Южный» не указан ни у одной школы.*Северный"):
         parse_settings({"schools": SCHOOLS, "district": {"officials": [{"district": "Южный", "vk_ids": [5]}]}},
                        tmp_path)
+
+
+def test_official_of_a_district_named_only_by_table_schools(tmp_path: Path) -> None:
+    """A regional config without [[schools]] binds officials to the table schools' districts: it loads, the
+    check runs when the table joins, and a district the table does not name is refused then."""
+    officials = {"officials": [{"district": "Южный", "vk_ids": [5]}]}
+    settings = parse_settings({"district": officials}, tmp_path)
+    table = [{"id": "a", "name": "Школа А", "district": "Южный", "row_no": 2}]
+    assert settings.with_table_schools(table).school("a").district == "Южный"
+    with pytest.raises(ConfigError, match="import-schools.*район «Южный» не указан ни у одной школы.*Северный"):
+        settings.with_table_schools([{**table[0], "district": "Северный"}])

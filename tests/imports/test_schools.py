@@ -191,3 +191,21 @@ def test_cli_previews_and_applies_a_schools_bot(tmp_path: Path, capsys: pytest.C
     table.write_bytes(csv_bytes([[*HEADER, "Сообщество ВК"], [*ROWS[0], "west"]]))
     assert main(["import-schools", str(table), "--config", str(config)]) == 1
     assert "строка 2: сообщество ВКонтакте «west» — такого нет в [[vk.communities]]" in capsys.readouterr().err
+
+
+def test_commands_on_postgresql_see_the_table_schools(tmp_path: Path, pg_url: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """On PostgreSQL the commands read the table schools from the database, not from an SQLite file that is
+    not there: a regional roster is routed by its ИНН column and the district summary lists the schools."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'[storage]\nurl = "{pg_url}"\n', "utf-8")
+    schools, roster = tmp_path / "schools.csv", tmp_path / "roster.csv"
+    schools.write_bytes(csv_bytes([HEADER, *ROWS]))
+    roster.write_bytes(csv_bytes([["ИНН", "ФИО", "Должность"], ["0500000001", "Бабаева Анна Петровна", "учитель"],
+                                  ["0500000003", "Вевеева Ольга Ивановна", "учитель"]]))
+    assert main(["import-schools", str(schools), "--config", str(config)]) == 0
+    assert main(["import-roster", str(roster), "--config", str(config), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert (result["added"], result["problems"]) == (2, [])
+    assert main(["summary", "--district", "Южный", "--config", str(config), "--json"]) == 0
+    assert [s["org"] for s in json.loads(capsys.readouterr().out)["schools"]] == ["inn-0500000002", "licey3"]
