@@ -99,3 +99,13 @@ def test_quick_finds_a_name_as_written_only_when_it_is_one_persons() -> None:
     assert index.quick("s", "Уволенная Анна") is None
     found = index.quick("s", "ИВАНОВА АННА ПЕТРОВНА")  # not as written: found by its key
     assert found is not None and found.id == 1
+
+
+def test_quick_tells_apart_namesakes_of_two_schools() -> None:
+    """The same full name in two schools: each school's row finds its own person."""
+    people = [Person(id=30, org_id="a", full_name="Зайцева Мария Ильинична", role=Role.TEACHER),
+              Person(id=31, org_id="b", full_name="Зайцева Мария Ильинична", role=Role.TEACHER)]
+    index = RosterIndex.build(people)
+    found_a, found_b = index.quick("a", "Зайцева Мария Ильинична"), index.quick("b", "Зайцева Мария Ильинична")
+    assert found_a is not None and found_a.id == 30
+    assert found_b is not None and found_b.id == 31
