@@ -22,6 +22,13 @@ Measured (issue 16, 2 shared cores, load average 0.3–1.7, medians of 3 runs):
   ours 1.25 s (1.24–1.28), bot 133 MB; inline 1.02–1.18 s, 176 MB.
 - 60,000 rows: calamine 0.33 s; ours 1.29 s (1.17–1.24 alternated with the old code's
   1.48–1.61 s), bot 150 MB, worker 106 MB; inline 1.14 s, 192 MB; naive 10.6 s.
+Brief hI (2026-12-06, load average 5–7 on the 2 shared cores, so whole-import times were 2× inflated
+and too noisy to rank: main 1.82 s vs this 1.68 s, medians of 4 alternated child runs at 50,000;
+2.43 vs 2.31 s at 60,000): a name written as the roster writes it is matched by one dict lookup
+over precomputed names (no name_key per row), and the usual ФИО and figures' cells are read inline
+(itemgetter). Best of 7 in-process runs, alternated with main: reading the rows 0.063 → 0.046 s,
+matching 0.078 → 0.062 s, the index (built while the worker reads) 0.045 → 0.052 s; bot peak
+136 → 138 MB at 50,000 (152 → 154 MB at 60,000).
 The targets of 0.7 s and 1 s are not reached: reading (0.3 s) and SQLite's inserts into
 person_stats with its two indexes and three foreign keys (about 0.2 s) leave about 0.2 s for
 everything else, which takes about 0.45 s (the worker's extraction and transfer, matching).

@@ -54,6 +54,11 @@ class RosterIndex:
     by_vk: dict[tuple[str | None, int], PersonLike] = field(default_factory=dict)
     by_key: dict[tuple[str | None, str], list[PersonLike]] = field(default_factory=lambda: defaultdict(list))
     by_last: dict[tuple[str | None, str], list[PersonLike]] = field(default_factory=lambda: defaultdict(list))
+    # A name written exactly as the roster writes it, for people whose key no one else shares:
+    # most rows are found here without normalizing their name (`name_key` is the costliest step).
+    # Keyed by the name alone (no tuple per person: a region's roster is 60,000 people); a name that
+    # is so in two schools maps to None and is matched by its key.
+    by_name: dict[str, PersonLike | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, people: Iterable[PersonLike]) -> RosterIndex:
@@ -71,6 +76,10 @@ class RosterIndex:
             # The usual key «фамилия имя отчество» gives its last name without `_last_name`'s care.
             last = key.partition(" ")[0]
             by_last[(org_id, last if last and "." not in last else _last_name(key))].append(person)
+        by_name = index.by_name
+        for group in by_key.values():
+            if len(group) == 1 and (name := group[0].full_name).strip():
+                by_name[name] = None if name in by_name else group[0]
         return index
 
     def quick(self, org_id: str | None, name: str, vk_id: int | None = None) -> PersonLike | None:
@@ -80,6 +89,9 @@ class RosterIndex:
             found = self.by_vk.get((org_id, vk_id))
             if found is not None:
                 return found
+        found = self.by_name.get(name)
+        if found is not None and found.org_id == org_id:
+            return found  # the same name gives the same key, and the key is this person's alone
         if not name.strip():
             return None
         exact = self.by_key.get((org_id, name_key(name)))

@@ -83,3 +83,29 @@ def test_vk_id_wins_over_the_name() -> None:
     """A VK id in the row picks the person even when the name is misspelt."""
     match = RosterIndex.build(_people()).match("s", "Ивонова", vk_id=501)
     assert match.person is not None and match.person.id == 1
+
+
+def test_quick_finds_a_name_as_written_only_when_it_is_one_persons() -> None:
+    """`quick` finds a name written as in the roster by its text alone, but never one of two people
+    with the same name (nor a person of another school or who left): those go on to `match`."""
+    twins = [Person(id=20, org_id="s", full_name="Орлова Анна Павловна", role=Role.TEACHER),
+             Person(id=21, org_id="s", full_name="Орлова Анна Павловна", role=Role.TEACHER)]
+    index = RosterIndex.build([*_people(), *twins])
+    found = index.quick("s", "Иванова Анна Петровна")
+    assert found is not None and found.id == 1
+    assert index.quick("s", "Орлова Анна Павловна") is None
+    assert {p.id for p in index.match("s", "Орлова Анна Павловна").candidates} == {20, 21}
+    assert index.quick("other", "Иванова Анна Петровна") is None
+    assert index.quick("s", "Уволенная Анна") is None
+    found = index.quick("s", "ИВАНОВА АННА ПЕТРОВНА")  # not as written: found by its key
+    assert found is not None and found.id == 1
+
+
+def test_quick_tells_apart_namesakes_of_two_schools() -> None:
+    """The same full name in two schools: each school's row finds its own person."""
+    people = [Person(id=30, org_id="a", full_name="Зайцева Мария Ильинична", role=Role.TEACHER),
+              Person(id=31, org_id="b", full_name="Зайцева Мария Ильинична", role=Role.TEACHER)]
+    index = RosterIndex.build(people)
+    found_a, found_b = index.quick("a", "Зайцева Мария Ильинична"), index.quick("b", "Зайцева Мария Ильинична")
+    assert found_a is not None and found_a.id == 30
+    assert found_b is not None and found_b.id == 31

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from bot.domain.models import Period
@@ -108,6 +109,8 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
     org_at, inn_at, vk_at, whole_at = at.get("org"), at.get("inn"), at.get("vk"), at.get("full_name")
     parts_at = [at[f] for f in ("last_name", "first_name", "middle_name") if f in at]
     value_at = [(name, at[name]) for name in PERSON_VALUE_FIELDS if name in at]
+    # The figures' cells of a row as a tuple, by one C call.
+    pick = _picker([i for _, i in value_at])
     named = org_at is not None or inn_at is not None
     converted: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]] = {}
     # A school's cells repeat all down a regional table: each pair is looked up once.
@@ -132,8 +135,20 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
             if org is None:
                 continue
             vk_id, screen = _vk_ref(row_no, row[vk_at], problems) if vk_at is not None else (None, None)
-            name = _full_name(row, whole_at, parts_at) or (f"VK {vk_id}" if vk_id else "")
-            parsed.append((row_no, org, vk_id, screen, _values(row_no, row, value_at, problems, converted), name))
+            cell = row[whole_at] if whole_at is not None else None
+            # The usual ФИО cell, read here rather than by `_full_name`: the loop runs 60,000 times.
+            if type(cell) is str and "\u200b" not in cell and (name := " ".join(cell.split())):
+                pass
+            else:
+                name = _full_name(row, whole_at, parts_at) or (f"VK {vk_id}" if vk_id else "")
+            picked = pick(row)
+            # The cells' types are in the key: 1, 1.0 and True are equal but read differently.
+            found = converted.get((picked, tuple(map(type, picked))))
+            if found is None or found[1]:
+                values = _values(row_no, picked, value_at, problems, converted)
+            else:
+                values = found[0]
+            parsed.append((row_no, org, vk_id, screen, values, name))
     orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
     return parsed, orgs
 
@@ -160,12 +175,21 @@ def _full_name(row: tuple[Any, ...], whole_at: int | None, parts_at: Sequence[in
     return " ".join(p for p in (cells.text(row[i]) for i in parts_at) if p)
 
 
-def _values(row_no: int, row: tuple[Any, ...], value_at: Sequence[tuple[str, int]], problems: list[Problem],
+def _picker(indexes: Sequence[int]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """A function giving a row's cells at `indexes` as a tuple (of one, or none, too)."""
+    if len(indexes) > 1:
+        return itemgetter(*indexes)
+    if indexes:
+        only = indexes[0]
+        return lambda row: (row[only],)
+    return lambda row: ()
+
+
+def _values(row_no: int, picked: tuple[Any, ...], value_at: Sequence[tuple[str, int]], problems: list[Problem],
             converted: dict[tuple[Any, ...], tuple[dict[str, Any], tuple[str, ...]]]) -> dict[str, Any]:
-    """A row's figures. `converted` remembers each distinct set of cells (a table holds the same
-    few «да», «нет», 0, 1 … thousands of times): rows with the same cells share one dict, which
-    nobody changes."""
-    picked = tuple([row[i] for _, i in value_at])
+    """A row's figures from its figures' cells (`picked`, in the order of `value_at`). `converted`
+    remembers each distinct set of cells (a table holds the same few «да», «нет», 0, 1 …
+    thousands of times): rows with the same cells share one dict, which nobody changes."""
     # The cells' types are in the key: 1, 1.0 and True are equal but read differently.
     key = (picked, tuple(map(type, picked)))
     found = converted.get(key)
