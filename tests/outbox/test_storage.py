@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage.db import Database
 from storage.outbox import NewOutboxMessage, OutboxRepo, SendResult
+from storage.reach import mark_reachable_in
 
 
 def _msg(key: str, peer: int = 5, text: str = "привет") -> NewOutboxMessage:
@@ -142,7 +143,7 @@ async def test_a_batch_is_started_and_recorded_set_wise(db: Database) -> None:
         assert row.sent_at is not None and row.error_code is None
     assert await repo.counts() == {"sent": 619, "failed": 1}
     assert await _vk_user(db, 1000) == (1, None) and await _vk_user(db, 1309) == (1, None)
-    async with db.read() as conn, conn.execute("SELECT COUNT(*) FROM vk_users") as cur:
+    async with db.read() as conn, conn.execute("SELECT COUNT(*) FROM reach") as cur:
         assert (await cur.fetchone())[0] == 310
 
 
@@ -152,11 +153,11 @@ async def test_a_reachable_person_is_not_rewritten(db: Database) -> None:
     await repo.mark_user(7, None)
     before = await _updated_at(db, 7)
     async with db.transaction() as conn:
-        await OutboxRepo.mark_reachable_in(conn, [(7, "2099-01-01T00:00:00+00:00"), (8, "2099-01-01T00:00:00+00:00")])
+        await mark_reachable_in(conn, "main", [(7, "2099-01-01T00:00:00+00:00"), (8, "2099-01-01T00:00:00+00:00")])
     assert await _updated_at(db, 7) == before and await _vk_user(db, 8) == (1, None)
 
 
 async def _updated_at(db: Database, vk_id: int) -> str:
-    async with db.read() as conn, conn.execute("SELECT updated_at FROM vk_users WHERE vk_id = ?", (vk_id,)) as cur:
+    async with db.read() as conn, conn.execute("SELECT updated_at FROM reach WHERE messenger = 'vk' AND bot = 'main' AND account = ?", (vk_id,)) as cur:
         row = await cur.fetchone()
     return str(row[0])
