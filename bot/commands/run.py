@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import errno
 import logging
 import os
 from typing import Any
@@ -42,17 +41,12 @@ def _run(args: argparse.Namespace) -> int:
 
             return supervise(args.argv, args.workers, settings.metrics.port if settings.metrics.on else None)
         return asyncio.run(_serve(settings))
-    from storage.db import os_reason, storage_error, translate
+    from storage.bootstrap import prepare_folder
+    from storage.db import translate
     from storage.lock import AlreadyRunning, RunLock
 
     path = settings.storage.database_path
-    if path.parent.exists() and not path.parent.is_dir():
-        raise storage_error("not_dir", path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise storage_error("full" if exc.errno == errno.ENOSPC else "cannot_create", path,
-                            detail=os_reason(exc)) from None
+    prepare_folder(path)
     try:
         lock = RunLock.acquire(path.parent)
     except AlreadyRunning as exc:
