@@ -43,6 +43,7 @@ from bot.config_bots import (  # noqa: F401 - re-exported: the settings' names l
 )
 from bot.config_districts import check_officials_districts
 from bot.config_errors import describe
+from bot.config_table import school_fields
 
 DEFAULT_CONFIG_NAME = "config.toml"
 # The monitoring port per process (systemd's sferum-bot@PORT.service sets it to the instance name).
@@ -407,20 +408,19 @@ class Settings(_Section):
     def with_table_schools(self, records: list[dict[str, Any]]) -> Settings:
         """These settings with the schools loaded from a table (`import-schools`) added.
 
-        The one answer to «which schools exist»: the config's schools, then the table's; a
-        table school replaces a config school with the same id (in the config's place).
-        """
+        The one answer to «which schools exist»: the config's schools, then the table's; a table school replaces
+        a config school with the same id in its place, keeping its schedule but the table's reminder time."""
         config = self._config_schools if self._config_schools is not None else list(self.schools)
         if not records and self._config_schools is None:
             return self
+        own = {s.id: s.schedule.model_dump() for s in config if self._schools_in_config}
         try:
-            table = [SchoolConfig.model_validate({k: v for k, v in r.items() if k != "row_no"}) for r in records]
+            table = [SchoolConfig.model_validate(school_fields(r, own.get(r.get("id", "")))) for r in records]
         except ValidationError as error:
             raise ConfigError(f"школы из таблицы (import-schools): {describe(error)}") from None
         by_id = {s.id: s for s in table}
         # A config without [[schools]] has only the placeholder school: the table replaces it.
-        own = config if self._schools_in_config or not table else []
-        merged = [by_id.pop(s.id, s) for s in own]
+        merged = [by_id.pop(s.id, s) for s in (config if self._schools_in_config or not table else [])]
         merged += [s for s in table if s.id in by_id]
         try:
             check_officials_districts(self.district.officials, merged)

@@ -2,7 +2,8 @@
 
 `read_table_schools(path, url)` reads them synchronously while the settings are loaded, before any
 event loop or connection exists, from the SQLite file at `path` or, when `url` is set, from PostgreSQL;
-a database that is missing, unreachable or older than this table has none (opening it says why).
+a database that is missing, unreachable or older than this table has none (opening it says why); one
+older than a later column (0028's bots, 0030's reminder time) gives the columns it has.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from storage._util import iso
 from storage.sql import Database
 
 _COLUMNS = ("id", "name", "inn", "district", "timezone", "director_vk_id", "deputy_vk_ids", "director_max_id",
-            "deputy_max_ids", "vk_community", "max_bot")
-# The columns a table from before 0028 has (no named bots): the settings are read before migrations run.
-_COLUMNS_0024 = _COLUMNS[:-2]
+            "deputy_max_ids", "vk_community", "max_bot", "reminders_at")
 
 
 def _select(columns: Sequence[str]) -> str:
@@ -27,6 +26,11 @@ def _select(columns: Sequence[str]) -> str:
 
 
 _SELECT = _select(_COLUMNS)
+
+
+def _present(names: set[str]) -> tuple[str, ...]:
+    """The columns of _COLUMNS a stored table has (the settings are read before migrations run)."""
+    return tuple(c for c in _COLUMNS if c in names)
 
 
 def _record(row: Sequence[Any], columns: Sequence[str] = _COLUMNS) -> dict[str, Any]:
@@ -47,9 +51,8 @@ def read_table_schools(path: Path, url: str | None = None) -> list[dict[str, Any
     except sqlite3.Error:
         return []
     try:
-        present = {r[1] for r in conn.execute("PRAGMA table_info(table_schools)")}
-        columns = _COLUMNS if present >= set(_COLUMNS) else _COLUMNS_0024
-        return [_record(r, columns) for r in conn.execute(_select(columns)).fetchall()]
+        columns = _present({r[1] for r in conn.execute("PRAGMA table_info(table_schools)")})
+        return [_record(r, columns) for r in conn.execute(_select(columns)).fetchall()] if columns else []
     except sqlite3.Error:
         # An older database without the table (migrations not applied yet): no table schools.
         return []
@@ -62,7 +65,10 @@ def _read_postgres(url: str) -> list[dict[str, Any]]:
 
     try:
         with psycopg.connect(url, connect_timeout=10) as conn:
-            return [_record(r) for r in conn.execute(_SELECT).fetchall()]
+            columns = _present({r[0] for r in conn.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'table_schools'").fetchall()})
+            return [_record(r, columns) for r in conn.execute(_select(columns)).fetchall()] if columns else []
     except psycopg.Error:
         # Not reachable, not created, or migrations not applied yet: the command's own open says which.
         return []
@@ -89,5 +95,6 @@ class SchoolsRepo:
                 f"VALUES ({', '.join('?' * (len(_COLUMNS) + 2))})",
                 [(s["id"], s["name"], s["inn"], s.get("district"), s["timezone"], s.get("director_vk_id"),
                   json.dumps(s.get("deputy_vk_ids", [])), s.get("director_max_id"),
-                  json.dumps(s.get("deputy_max_ids", [])), s.get("vk_community"), s.get("max_bot"), s["row_no"], now)
+                  json.dumps(s.get("deputy_max_ids", [])), s.get("vk_community"), s.get("max_bot"),
+                  s.get("reminders_at"), s["row_no"], now)
                  for s in schools])

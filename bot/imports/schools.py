@@ -1,8 +1,9 @@
 """The table of schools (`sferum-bot import-schools`): read, checked row by row, compared with what is stored.
 
 Columns: name, ИНН, district, timezone, the director's and the deputies' ids in VK and in MAX,
-an optional id (default `inn-<ИНН>`), and optionally the VK community and the MAX bot (names from
-[[vk.communities]] / [[max.bots]]) that write to the school's people. A file with any bad row is refused
+an optional id (default `inn-<ИНН>`), optionally the VK community and the MAX bot (names from
+[[vk.communities]] / [[max.bots]]) that write to the school's people, and the weekday and time of the
+school's reminders («Напоминания»: «вт 09:00», `bot/imports/school_schedule.py`). A file with any bad row is refused
 whole, each problem with the row number a person sees in the spreadsheet; nothing is stored then.
 """
 
@@ -13,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.config import ORG_ID_RE
+from bot.config import ORG_ID_RE, QuietHours
+from bot.config_table import REMINDERS_KEY
 from bot.domain.russian import count
 from bot.imports.headers import norm_header
 from bot.imports.reader import ImportRefused, Limits, read_sheets
+from bot.imports.school_schedule import ScheduleCellError, parse_cell, quiet_problem
 from bot.services.imports.plan import Preview
 
 DEFAULT_TIMEZONE = "Europe/Moscow"
@@ -39,8 +42,14 @@ BOT_FIELDS = (("vk_community", "vk", "сообщество ВКонтакте", 
               ("max_bot", "max", "бот MAX", "[[max.bots]]"))
 
 
+_REMINDER_HEADERS = ("расписаниенапоминаний", "времянапоминаний", "деньнапоминаний", "деньивремянапоминаний",
+                     "когданапоминать", "reminders", "remindersat", "reminderschedule")
+
+
 def _field(header: str) -> str | None:
     """The canonical field a normalized header names, or None."""
+    if header.startswith("напомина") or header in _REMINDER_HEADERS:
+        return REMINDERS_KEY
     vk = any(w in header for w in ("vk", "вк", "вконтакте"))
     max_ = any(w in header for w in ("max", "макс"))
     if any(w in header for w in ("сообществ", "группа", "community")) and not max_:
@@ -93,19 +102,21 @@ class SchoolTable:
     schools: list[dict[str, Any]] = field(default_factory=list)
 
 
-def read_school_table(data: bytes, limits: Limits, file_name: str = "", bots: KnownBots = KnownBots()) -> SchoolTable:
+def read_school_table(data: bytes, limits: Limits, file_name: str = "", bots: KnownBots = KnownBots(),
+                      quiet: dict[str, QuietHours] | None = None) -> SchoolTable:
     """The schools of an xlsx/xls/ods/csv file; ImportRefused with every problem (row numbers) otherwise.
 
-    A school may name its VK community and MAX bot only among `bots` (the configured ones)."""
+    A school may name its VK community and MAX bot only among `bots` (the configured ones); its reminder
+    time must be outside its quiet hours (`quiet`: the config schools' by id; the default for the others)."""
     for sheet in read_sheets(data, limits, file_name):
         for index, row in enumerate(sheet.rows[:_HEADER_SCAN]):
             columns = {n: _field(norm_header(c)) for n, c in enumerate(row)}
             fields = {f: n for n, f in columns.items() if f is not None}
             if "inn" in fields and "name" in fields:
-                return _rows(sheet.rows[index + 1:], sheet.row_numbers[index + 1:], fields, bots)
+                return _rows(sheet.rows[index + 1:], sheet.row_numbers[index + 1:], fields, bots, quiet or {})
     raise ImportRefused("не нашёл заголовок таблицы школ: нужны хотя бы столбцы «Наименование» и «ИНН» "
                         "(а также «Район», «Часовой пояс», «Директор VK», «Заместители VK», «Директор MAX», "
-                        "«Заместители MAX», «id», «Сообщество ВК», «Бот MAX» — по желанию)")
+                        "«Заместители MAX», «id», «Сообщество ВК», «Бот MAX», «Напоминания» — по желанию)")
 
 
 def _bot_names(values: dict[str, str], school: dict[str, Any], bots: KnownBots, problems: list[str],
@@ -123,7 +134,26 @@ def _bot_names(values: dict[str, str], school: dict[str, Any], bots: KnownBots, 
         problems.append(f"строка {row_no}: {what} «{named}» — такого нет в {section} ({listed})")
 
 
-def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int], bots: KnownBots) -> SchoolTable:
+def _reminders(values: dict[str, str], school: dict[str, Any], quiet: QuietHours, problems: list[str],
+               row_no: int) -> None:
+    """The school's reminder time from its «Напоминания» cell (none: the default)."""
+    cell = values.get(REMINDERS_KEY, "")
+    try:
+        stored = parse_cell(cell)
+    except ScheduleCellError as exc:
+        problems.append(f"строка {row_no}: напоминания «{cell}» — {exc}")
+        return
+    if stored is None:
+        return
+    quiet_hours = quiet_problem(stored, quiet)
+    if quiet_hours is not None:
+        problems.append(f"строка {row_no}: напоминания «{cell}» — {quiet_hours}")
+        return
+    school[REMINDERS_KEY] = stored
+
+
+def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int], bots: KnownBots,
+          quiet: dict[str, QuietHours]) -> SchoolTable:
     problems: list[str] = []
     found = SchoolTable()
     seen_ids: dict[str, int] = {}
@@ -159,6 +189,7 @@ def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int], bot
         for key, what in (("deputy_vk_ids", "id заместителей в VK"), ("deputy_max_ids", "id заместителей в MAX")):
             school[key] = _ids(values.get(key, ""), what, problems, row_no)
         _bot_names(values, school, bots, problems, row_no)
+        _reminders(values, school, quiet.get(org_id, QuietHours()), problems, row_no)
         for key, seen, label in ((org_id, seen_ids, "id"), (inn, seen_inns, "ИНН")):
             if key in seen:
                 problems.append(f"строка {row_no}: {label} «{key}» уже есть в строке {seen[key]}")
@@ -216,4 +247,31 @@ def bot_changes(stored: list[dict[str, Any]], table: SchoolTable) -> list[BotCha
             bot, was = school.get(key), (old or {}).get(key)
             if bot != was:
                 changes.append(BotChange(school["id"], school["name"], messenger, bot, was, old is None))
+    return changes
+
+
+@dataclass(frozen=True)
+class ScheduleChange:
+    """A school whose reminder time the table changes (None: the default; «off»: no reminders)."""
+
+    org: str
+    name: str
+    reminders: str | None
+    was: str | None
+    new_school: bool
+
+    def as_json(self) -> dict[str, object]:
+        """The machine form (import-schools --json): times as the config spells them, «tue 09:00»."""
+        return {"org": self.org, "reminders": self.reminders, "was": self.was}
+
+
+def schedule_changes(stored: list[dict[str, Any]], table: SchoolTable) -> list[ScheduleChange]:
+    """The schools of `table` whose reminder time differs from what is stored (a new school: when it gives one)."""
+    before = {s["id"]: s for s in stored}
+    changes: list[ScheduleChange] = []
+    for school in table.schools:
+        old = before.get(school["id"])
+        now, was = school.get(REMINDERS_KEY), (old or {}).get(REMINDERS_KEY)
+        if now != was:
+            changes.append(ScheduleChange(school["id"], school["name"], now, was, old is None))
     return changes
