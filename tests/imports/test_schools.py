@@ -90,11 +90,11 @@ def test_cli_previews_removals_and_applies_with_yes(tmp_path: Path, capsys: pyte
     short.write_bytes(csv_bytes([HEADER, *ROWS[:2]]))
     assert main(["import-schools", str(full), "--config", str(config), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"added": 3, "changed": 0, "left": 0, "schools": 3,
-                                                   "overrides": 0, "bot_changes": []}
+                                                   "overrides": 0, "bot_changes": [], "schedule_changes": []}
     assert main(["import-schools", str(short), "--config", str(config), "--json"]) == 3
     assert json.loads(capsys.readouterr().out) == {"preview": True, "added": 0, "changed": 0, "left": 1,
                                                    "left_names": ["Лицей № 3"], "replaces_period": None,
-                                                   "bot_changes": []}
+                                                   "bot_changes": [], "schedule_changes": []}
     assert main(["summary", "--district", "Южный", "--config", str(config), "--json"]) == 0
     assert [s["org"] for s in json.loads(capsys.readouterr().out)["schools"]] == ["inn-0500000002", "licey3"]
     assert main(["import-schools", str(short), "--config", str(config), "--yes"]) == 0
