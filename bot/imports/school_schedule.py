@@ -52,16 +52,16 @@ def parse_cell(cell: str) -> str | None:
         return OFF
     times = _TIME.findall(text)
     if len(times) != 1:
-        raise ScheduleCellError(f"не нашёл время — {_HINT}" if not times else f"указано больше одного времени — {_HINT}")
+        raise ScheduleCellError(f"не нашёл время: {_HINT}" if not times else f"указано больше одного времени: {_HINT}")
     hour, minute = int(times[0][0]), int(times[0][1])
     if hour > 23 or minute > 59:
-        raise ScheduleCellError(f"нет такого времени «{times[0][0]}:{times[0][1]}» — {_HINT}")
+        raise ScheduleCellError(f"нет такого времени «{times[0][0]}:{times[0][1]}»: {_HINT}")
     words = [w for w in _WORD.findall(_TIME.sub(" ", text)) if w not in _FILLER]
     days = {_day(w) for w in words}
     if not words or None in days:
-        raise ScheduleCellError(f"не понял день недели — {_HINT}")
+        raise ScheduleCellError(f"не понял день недели: {_HINT}")
     if len(days) > 1:
-        raise ScheduleCellError(f"указано несколько дней, а напоминания идут раз в неделю — {_HINT}")
+        raise ScheduleCellError(f"указано несколько дней, а напоминания идут раз в неделю: {_HINT}")
     [day] = days
     assert day is not None
     return canonical(day, f"{hour:02d}:{minute:02d}")
@@ -78,16 +78,15 @@ def quiet_problem(stored: str, quiet: QuietHours) -> str | None:
         return None
     nights = quiet.start != quiet.end
     window = " и ".join(([f"с {quiet.start} до {quiet.end}"] if nights else []) + (["в выходные"] if quiet.weekends else []))
-    loud = f"с {quiet.end} до {quiet.start}" if nights else "в любое время"
     weekday = " в будний день" if quiet.weekends else ""
-    return (f"это тихие часы школы ({window}), напоминания ждали бы их конца — укажите время {loud}{weekday}, "
-            "например «вт 09:00»")
+    loud = f"время с {quiet.end} до {quiet.start}{weekday}" if nights else "будний день"
+    return f"это тихие часы школы ({window}): напоминания ждали бы их конца; укажите {loud}, например «вт 09:00»"
 
 
 def shown(stored: str | None) -> str:
-    """A stored time in Russian for the preview: «вторник, 09:00», «без напоминаний», «по умолчанию»."""
+    """A stored time in Russian for the preview: «вторник, 09:00», «выключены», «по умолчанию»."""
     if stored is None:
         return "по умолчанию"
     if stored == OFF:
-        return "без напоминаний"
+        return "выключены"
     return f"{_RU_NAMES[WEEKDAYS.index(stored[:3])]}, {stored[4:]}"

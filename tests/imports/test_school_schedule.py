@@ -44,7 +44,7 @@ def test_a_cell_that_is_no_weekly_time_says_what_is_wrong_and_what_to_write(cell
 def test_what_is_stored_is_the_configs_weekly_time_and_reads_back_in_russian() -> None:
     """The stored form validates as [schools.schedule.reminders]; the preview says it in words."""
     assert WeeklyTime.model_validate({"day": "tue", "time": "09:00"}).hour == 9
-    assert (shown("tue 09:00"), shown("off"), shown(None)) == ("вторник, 09:00", "без напоминаний", "по умолчанию")
+    assert (shown("tue 09:00"), shown("off"), shown(None)) == ("вторник, 09:00", "выключены", "по умолчанию")
 
 
 def test_a_time_in_quiet_hours_is_named_with_the_hours_to_use() -> None:
@@ -52,10 +52,14 @@ def test_a_time_in_quiet_hours_is_named_with_the_hours_to_use() -> None:
     default = QuietHours()
     assert quiet_problem("tue 09:00", default) is None and quiet_problem("off", default) is None
     assert quiet_problem("sat 10:00", default) == (
-        "это тихие часы школы (с 20:00 до 08:00 и в выходные), напоминания ждали бы их конца — укажите время "
+        "это тихие часы школы (с 20:00 до 08:00 и в выходные): напоминания ждали бы их конца; укажите время "
         "с 08:00 до 20:00 в будний день, например «вт 09:00»")
     assert "с 08:00 до 20:00 в будний день" in (quiet_problem("tue 21:30", default) or "")
     assert quiet_problem("sat 10:00", QuietHours(weekends=False)) is None
+    assert (quiet_problem("sun 12:00", QuietHours(start="00:00", end="00:00")) or "").endswith(
+        "(в выходные): напоминания ждали бы их конца; укажите будний день, например «вт 09:00»")
+    assert "(с 20:00 до 08:00): напоминания ждали бы их конца; укажите время с 08:00 до 20:00, например" in (
+        quiet_problem("mon 07:00", QuietHours(weekends=False)) or "")
 
 
 REMINDERS = [*HEADER, "Напоминания"]
@@ -77,7 +81,7 @@ def test_bad_cells_refuse_the_file_with_their_lines() -> None:
     with pytest.raises(ImportRefused) as refused:
         read_school_table(csv_bytes(rows), LIMITS, "s.csv")
     text = str(refused.value)
-    assert "строка 3: напоминания «вторник» — не нашёл время — напишите день недели и время" in text
+    assert "строка 3: напоминания «вторник» — не нашёл время: напишите день недели и время" in text
     assert "строка 4: напоминания «сб 10:00» — это тихие часы школы (с 20:00 до 08:00 и в выходные)" in text
     assert "строка 2" not in text
 
