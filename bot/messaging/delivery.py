@@ -249,7 +249,13 @@ class OutboxClaimsPort(Protocol):
     async def claim(self, messenger: str, *, after_id: int = 0, limit: int = 1000,
                     statuses: Sequence[str] = ("pending",), bots: Sequence[str] | None = None) -> list[Any]: ...
 
+    lease: float
+
     async def release(self, row_ids: Sequence[int]) -> None: ...
+
+    async def renew(self, row_ids: Sequence[int]) -> set[int]: ...
+
+    def fence(self) -> tuple[str, int]: ...
 
     async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",),
                        bots: Sequence[str] | None = None) -> bool: ...
@@ -277,6 +283,8 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     # Several workers on PostgreSQL: `storage.claims.OutboxClaims` of this worker (None: this process
     # alone sends the outbox, as on SQLite).
     claims: OutboxClaimsPort | None = None
+    # How the lease heartbeat waits between renewals (`bot.messaging.leases`); tests drive it with their clock.
+    lease_sleep: Callable[[float], Awaitable[Any]] = staticmethod(asyncio.sleep)
     # The messenger whose outbox rows this sender drains, and the statuses it still has to finish.
     messenger_name = "vk"
     unfinished: tuple[str, ...] = ("pending",)

@@ -1,0 +1,64 @@
+"""A MAX row is marked 'sending' only while the poster's claim holds, and a lease is renewed only for its
+holder (migration 0026's columns), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.claims import OutboxClaims
+from storage.outbox import NewOutboxMessage, OutboxRepo
+from storage.sql import Database
+from tests.conftest import open_backend
+
+NOW = 1_800_000_000_000
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_backend(request.param, tmp_path, request)
+    try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def _row_held_by(db: Database, worker: str | None, lease_until: int | None) -> int:
+    outbox = OutboxRepo(db)
+    await outbox.enqueue([NewOutboxMessage(idem_key="k1", peer_id=5, messenger="max", message="Напоминание")])
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE outbox SET claimed_by = ?, lease_until = ?", (worker, lease_until))
+    return (await outbox.by_keys(["k1"]))["k1"].id
+
+
+async def test_only_the_holder_with_enough_lease_left_may_mark_a_row_sending(db: Database) -> None:
+    """Another worker's row, or ours with less lease left than asked: refused and unchanged; ours: marked."""
+    row_id = await _row_held_by(db, "a", NOW + 10_000)
+    outbox = OutboxRepo(db)
+    assert not await outbox.mark_sending(row_id, "f", held=("b", NOW))
+    assert not await outbox.mark_sending(row_id, "f", held=("a", NOW + 10_001))
+    assert (await outbox.by_keys(["k1"]))["k1"].status == "pending"
+    assert await outbox.mark_sending(row_id, "f", held=("a", NOW + 10_000))
+    row = (await outbox.by_keys(["k1"]))["k1"]
+    assert (row.status, row.attempts) == ("sending", 1)
+
+
+async def test_without_claims_a_row_is_marked_as_before(db: Database) -> None:
+    """One process alone (SQLite, or PostgreSQL with one worker): no claim is asked for."""
+    row_id = await _row_held_by(db, None, None)
+    assert await OutboxRepo(db).mark_sending(row_id, "f")
+
+
+async def test_renewal_extends_only_the_holders_rows(db: Database) -> None:
+    """Our row's lease moves on; a row another worker took is not ours: renewal leaves it and says so."""
+    row_id = await _row_held_by(db, "a", NOW + 1_000)
+    ours = OutboxClaims(db, "a", lease=60, clock_ms=lambda: NOW + 500)
+    assert await ours.renew([row_id]) == {row_id}
+    assert ours.fence() == ("a", NOW + 500 + 30_000)
+    assert await OutboxRepo(db).mark_sending(row_id, "f", held=ours.fence()), "the renewed lease did not hold"
+    other = OutboxClaims(db, "b", lease=60, clock_ms=lambda: NOW + 500)
+    assert await other.renew([row_id]) == set()
+    async with db.read() as conn, conn.execute("SELECT claimed_by, lease_until FROM outbox") as cur:
+        assert tuple(await cur.fetchone() or ()) == ("a", NOW + 60_500)
