@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from bot.config_bots import SINGLE_BOT
 from bot.domain.ui import Keyboard
 from bot.messaging.events import Messenger
-from bot.ports import Delivery, MessengerPort, OutMessage
+from bot.ports import Delivery, MessengerPort, OutMessage, PortFailure
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ class MessengerSender(Protocol):
 
 class VkExtras(Protocol):
     """The VK-only calls that still take VK peer ids (progress edits, uploads, callback answers)."""
+
+    # The community's name in the config (`bot.config_bots.SINGLE_BOT` with one community).
+    bot: str
 
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
                    keyboard: Keyboard | None = None) -> None: ...
@@ -159,8 +162,19 @@ class RoutedOutbound:
         return sum(counts)
 
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
-                   keyboard: Keyboard | None = None) -> None:
-        await self._vk.edit(peer_id, conversation_message_id, text, keyboard)
+                   keyboard: Keyboard | None = None, *, bot: str | None = None) -> None:
+        """Edit a VK message through the community that sent it (`bot`: the event's; None: the first)."""
+        await self._vk_named(bot).edit(peer_id, conversation_message_id, text, keyboard)
+
+    def _vk_named(self, bot: str | None) -> _VkSender:
+        """The VK community named `bot` (None: the first). A message or a button press belongs to the community
+        whose dialog it is in: no other may edit or answer it, so a community that is not running is an error."""
+        if bot is None or bot == self._vk.bot:
+            return self._vk
+        found = self._vk_bots.get(bot)
+        if found is None:
+            raise PortFailure(f"сообщество ВКонтакте «{bot}» не подключено: его сообщения некому изменить")
+        return found
 
     def _vk_of(self, org_id: str | None) -> _VkSender:
         """The VK community that writes to school `org_id` (the first one unless the school names another)."""
@@ -175,8 +189,9 @@ class RoutedOutbound:
         return await self._vk_of(org_id).upload_photo(peer_id, data, filename)
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
-                              text: str | None = None) -> None:
-        await self._vk.answer_callback(event_id, user_id, peer_id, text)
+                              text: str | None = None, *, bot: str | None = None) -> None:
+        """Answer a button press through the community it was pressed in (`bot`: the event's; None: the first)."""
+        await self._vk_named(bot).answer_callback(event_id, user_id, peer_id, text)
 
 
 class MessengerPorts(dict[Messenger, MessengerPort]):
