@@ -87,12 +87,20 @@ class RoutedOutbound:
         self.attach_bot(Messenger.VK, bot, sender)
         self._vk_bots[bot] = sender
 
+    def _further(self, messenger: Messenger, org_id: str | None) -> str | None:
+        """The name of school `org_id`'s bot when it is not the first bot of `messenger` (None: the first)."""
+        if self._bot_of is None:
+            return None
+        name = self._bot_of(messenger.value, org_id)
+        return None if name == self._bot_of(messenger.value, None) else name
+
     def _sender(self, message: OutMessage) -> MessengerSender | None:
-        if self._bots and self._bot_of is not None:
-            found = self._bots.get((message.messenger, self._bot_of(message.messenger.value, message.org_id)))
-            if found is not None:
-                return found
-        return self._senders.get(message.messenger)
+        """The sender of the message's school's bot; None when that bot does not run here (not another bot's:
+        `bot.missing_bots`)."""
+        name = self._further(message.messenger, message.org_id)
+        if name is None:
+            return self._senders.get(message.messenger)
+        return self._bots.get((message.messenger, name)) if message.messenger in self._senders else None
 
     @property
     def messengers(self) -> frozenset[Messenger]:
@@ -101,7 +109,7 @@ class RoutedOutbound:
     async def reply(self, message: OutMessage) -> Delivery:
         sender = self._sender(message)
         if sender is None:
-            return _not_running(message)
+            return self._not_running(message)
         return await sender.reply(message)
 
     async def send_bulk(self, messages: Sequence[OutMessage], *,
@@ -134,7 +142,7 @@ class RoutedOutbound:
             share = [messages[i] for i in indices]
             sender = senders[key]
             if sender is None:
-                answers = [_not_running(m) for m in share]
+                answers = [self._not_running(m) for m in share]
             elif on_progress is None:
                 answers = await sender.send_bulk(share)
             else:
@@ -153,6 +161,10 @@ class RoutedOutbound:
             if sender is not None:
                 shares.setdefault(id(sender), []).append(message)
                 senders[id(sender)] = sender
+            else:
+                # Not stored: the send that follows reports it failed, and why (`_not_running`).
+                log.info("сообщение для %s не поставлено в очередь: %s", message.peer_id,
+                         self._not_running(message).error)
         for key, share in shares.items():
             await senders[key].enqueue_in(conn, share)
 
@@ -173,14 +185,22 @@ class RoutedOutbound:
             return self._vk
         found = self._vk_bots.get(bot)
         if found is None:
-            raise PortFailure(f"сообщество ВКонтакте «{bot}» не подключено: его сообщения некому изменить")
+            raise PortFailure(f"сообщество ВКонтакте «{bot}» не подключено, а другое сообщество этого за него не сделает")
         return found
 
     def _vk_of(self, org_id: str | None) -> _VkSender:
         """The VK community that writes to school `org_id` (the first one unless the school names another)."""
-        if self._vk_bots and self._bot_of is not None:
-            return self._vk_bots.get(self._bot_of(Messenger.VK.value, org_id), self._vk)
-        return self._vk
+        return self._vk_named(self._further(Messenger.VK, org_id))
+
+    def _not_running(self, message: OutMessage) -> Delivery:
+        """A failed Delivery for a message whose messenger, or whose school's bot, does not run here."""
+        name = self._further(message.messenger, message.org_id)
+        if name is None or message.messenger not in self._senders:
+            return _not_running(message)
+        what = (f"сообщество ВКонтакте «{name}» этой школы не подключено" if message.messenger is Messenger.VK
+                else f"бот MAX «{name}» этой школы не подключён")
+        return Delivery(peer_id=message.peer_id, ok=False, person_id=message.person_id, messenger=message.messenger,
+                        error=f"{what}: сообщение не отправлено")
 
     async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         return await self._vk_of(org_id).upload_document(peer_id, data, filename)
@@ -210,11 +230,12 @@ class MessengerPorts(dict[Messenger, MessengerPort]):
 
 
 def port_of(ports: Mapping[Messenger, MessengerPort], messenger: Messenger, org_id: str | None) -> MessengerPort | None:
-    """The port through which school `org_id`'s people are talked to in `messenger` (None: it does not run)."""
-    if isinstance(ports, MessengerPorts) and ports.bots and ports.bot_of is not None:
-        found = ports.bots.get((messenger, ports.bot_of(messenger.value, org_id)))
-        if found is not None:
-            return found
+    """The port through which school `org_id`'s people are talked to in `messenger` (None: it does not run, or
+    the school's bot does not: no other bot speaks for it, `bot.missing_bots`)."""
+    if isinstance(ports, MessengerPorts) and ports.bot_of is not None:
+        name = ports.bot_of(messenger.value, org_id)
+        if name != ports.bot_of(messenger.value, None):
+            return ports.bots.get((messenger, name))
     return ports.get(messenger)
 
 
