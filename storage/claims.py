@@ -89,6 +89,23 @@ class OutboxClaims:
                 "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
                 [(i, self.worker_id) for i in row_ids])
 
+    async def held_elsewhere(self, messenger: str, peers: Sequence[int], statuses: Sequence[str] = ("pending",),
+                             bots: Sequence[str] | None = None) -> dict[int, int]:
+        """Of `peers`' chats, those with unfinished rows that are not this worker's (unclaimed, or another's):
+        each chat's earliest such row id. A chat's later rows wait for them, so that one worker at a time
+        writes into a chat (its order kept, and its per-chat rate limit not shared between workers)."""
+        if not peers:
+            return {}
+        marks = ",".join("?" * len(statuses))
+        of_bots, bot_args = _bots_filter(bots)
+        chats = ",".join("?" * len(peers))
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT peer_id, MIN(id) FROM outbox WHERE status IN ({marks}) AND messenger = ?{of_bots} "  # noqa: S608
+            f"AND peer_id IN ({chats}) AND (claimed_by IS NULL OR claimed_by != ?) GROUP BY peer_id",
+            (*statuses, messenger, *bot_args, *peers, self.worker_id),
+        ) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
+
     async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",),
                        bots: Sequence[str] | None = None) -> bool:
         """Whether any of `messenger`'s rows (of `bots`, if given) is in `statuses` (an index look-up,

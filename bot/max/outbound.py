@@ -233,8 +233,16 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             return await self._outbox.pending(after_id=after, limit=1000, messenger=Messenger.MAX.value,
                                               statuses=self.unfinished, bots=self.bots)
         size = page_for(self._client.budget.overall.rps, self.claims.lease, self.claim_page)
-        return await self.claims.claim(Messenger.MAX.value, after_id=after, limit=size,
+        rows = await self.claims.claim(Messenger.MAX.value, after_id=after, limit=size,
                                        statuses=self.unfinished, bots=self.bots)
+        # A chat with an earlier unfinished row not ours (another worker's, or not yet claimed) is left to
+        # whoever sends that row: one worker writes into a chat at a time, in order, within its 2 sends/s.
+        first_foreign = await self.claims.held_elsewhere(Messenger.MAX.value, sorted({r.peer_id for r in rows}),
+                                                         self.unfinished, self.bots)
+        kept = [r for r in rows if first_foreign.get(r.peer_id, r.id + 1) > r.id]
+        if len(kept) < len(rows):
+            await self.claims.release([r.id for r in rows if first_foreign.get(r.peer_id, r.id + 1) < r.id])
+        return kept
 
     def _body(self, row: OutboxRow) -> dict[str, Any]:
         attachments: list[dict[str, Any]] = []

@@ -15,11 +15,13 @@ from typing import Any
 import pytest
 
 from bot.max.budget import MaxBudget
+from bot.max.client import MaxClient
 from bot.max.messenger import MaxMessenger
 from bot.max.outbound import MaxOutbound
 from bot.messaging.events import Messenger
 from bot.messaging.leases import HeldRows
 from bot.ports import OutMessage
+from max_emulator import MaxEmulator
 from storage.claims import OutboxClaims
 from storage.outbox import OutboxRepo
 from storage.pg import PgDatabase
@@ -164,3 +166,59 @@ async def test_a_page_is_sized_to_the_workers_share_of_the_rate(pools: list[PgDa
     assert len(await sender._page(0)) == 4
     client.budget.overall.set_rps(30)
     assert len(await sender._page(0)) == 30, "the held rows are ours again, and the page grows with the rate"
+
+
+async def test_a_chats_later_rows_wait_for_its_earlier_ones_held_by_another_worker(pools: list[PgDatabase]) -> None:
+    """Two messages to one person: the first worker holds the first, so the second worker's page leaves the
+    second (given back, unclaimed) and keeps the other chats' rows; once the first is sent it is anyone's."""
+    time = Time()
+    first, _ = _worker(pools[0], "a", time, Counter())
+    second, _ = _worker(pools[1], "b", time, Counter())
+    person, other = PEOPLE[0], PEOPLE[1]
+    messages = [OutMessage(peer_id=p, messenger=Messenger.MAX, text=f"Сообщение {n}", idem_key=f"k{n}:{p}")
+                for n, p in ((1, person), (2, person), (3, other))]
+    await first._outbox.enqueue([row for m in messages for row in first._rows(m)])
+    first.claim_page = 1
+    [held] = await first._page(0)
+    assert (held.peer_id, held.message) == (person, "Сообщение 1")
+    assert [(r.peer_id, r.message) for r in await second._page(0)] == [(other, "Сообщение 3")]
+    rows = await first._outbox.by_keys([f"k2:{person}"])
+    assert rows[f"k2:{person}"].status == "pending"
+    async with pools[0].read() as conn, conn.execute(
+            "SELECT claimed_by FROM outbox WHERE idem_key = ?", (f"k2:{person}",)) as cur:
+        assert tuple(await cur.fetchone() or ()) == (None,), "the row was kept from the others"
+    await first._outbox.finish_max(held.id, "sent", mid="mid.1")
+    assert [(r.peer_id, r.message) for r in await second._page(0)] == [(person, "Сообщение 2"), (other, "Сообщение 3")]
+
+
+async def test_two_workers_write_into_each_chat_in_order_through_the_emulator(pools: list[PgDatabase]) -> None:
+    """Four messages to each of ten people, stored wave by wave; two workers (each its own client and budget, as
+    two processes) send in small pages at once through the MAX emulator with its 2 sends/s per chat: each person
+    gets each message once and in order."""
+    emu = MaxEmulator(token="mt", bot_id=9000, seed=5)
+    await emu.start()
+    people = PEOPLE[:10]
+    emu.seed_users([{"user_id": p, "first_name": f"Учитель{p}"} for p in people])
+    clients = [MaxClient("mt", emu.base_url), MaxClient("mt", emu.base_url)]
+    try:
+        senders = []
+        for name, db, client in zip(("a", "b"), pools, clients, strict=True):
+            sender = MaxOutbound(client, OutboxRepo(db), MaxMessenger(client), concurrency=4, retry_base=0.01)
+            sender.claims = OutboxClaims(db, name, lease=60)
+            sender.claim_page = 6
+            senders.append(sender)
+        for person in people:
+            await senders[0].remember_dialog(person, emu.ops.start(person, {})["chat_id"])
+        wave = [OutMessage(peer_id=p, messenger=Messenger.MAX, text=f"Часть {n}", idem_key=f"k{n}:{p}")
+                for n in range(1, 5) for p in people]
+        await senders[0]._outbox.enqueue([row for m in wave for row in senders[0]._rows(m)])
+        await asyncio.wait_for(asyncio.gather(*(s._drain() for s in senders)), 60)
+        for person in people:
+            chat = int(emu.ops.core.users[person].dialog_id)
+            assert [m["text"] for m in emu.ops.sent_items(chat, None)] == [f"Часть {n}" for n in range(1, 5)]
+        assert await senders[0]._outbox.counts("max") == {"sent": 40}
+    finally:
+        for client in clients:
+            await client.close()
+        await emu.stop()
+    assert emu.state.schema_violations == []

@@ -62,3 +62,20 @@ async def test_renewal_extends_only_the_holders_rows(db: Database) -> None:
     assert await other.renew([row_id]) == set()
     async with db.read() as conn, conn.execute("SELECT claimed_by, lease_until FROM outbox") as cur:
         assert tuple(await cur.fetchone() or ()) == ("a", NOW + 60_500)
+
+
+async def test_chats_with_unfinished_rows_not_ours_are_named_with_their_earliest(db: Database) -> None:
+    """Chat 5 has an unclaimed row and another worker's, chat 6 only ours, chat 7 only finished rows, chat 8 a
+    row of another bot: only chat 5 is named, with its earliest such row."""
+    outbox = OutboxRepo(db)
+    await outbox.enqueue([NewOutboxMessage(idem_key=f"k{n}", peer_id=peer, messenger="max", message="м", bot=bot)
+                          for n, (peer, bot) in enumerate([(5, "main"), (5, "main"), (6, "main"), (7, "main"),
+                                                           (8, "other")])])
+    ids = {k: r.id for k, r in (await outbox.by_keys([f"k{n}" for n in range(5)])).items()}
+    async with db.transaction() as conn:
+        await conn.execute("UPDATE outbox SET claimed_by = 'b' WHERE id = ?", (ids["k1"],))
+        await conn.execute("UPDATE outbox SET claimed_by = 'a' WHERE id = ?", (ids["k2"],))
+        await conn.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (ids["k3"],))
+    ours = OutboxClaims(db, "a")
+    assert await ours.held_elsewhere("max", [5, 6, 7, 8], ("pending", "sending"), ("main",)) == {5: ids["k0"]}
+    assert await ours.held_elsewhere("max", [], ("pending",)) == {}
