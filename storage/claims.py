@@ -89,11 +89,13 @@ class OutboxClaims:
                 "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
                 [(i, self.worker_id) for i in row_ids])
 
-    async def held_elsewhere(self, messenger: str, peers: Sequence[int], statuses: Sequence[str] = ("pending",),
+    async def held_elsewhere(self, messenger: str, peers: Sequence[int], before: int,
+                             statuses: Sequence[str] = ("pending",),
                              bots: Sequence[str] | None = None) -> dict[int, int]:
-        """Of `peers`' chats, those with unfinished rows that are not this worker's (unclaimed, or another's):
-        each chat's earliest such row id. A chat's later rows wait for them, so that one worker at a time
-        writes into a chat (its order kept, and its per-chat rate limit not shared between workers)."""
+        """Of `peers`' chats, those with unfinished rows with id < `before` that are not this worker's (unclaimed,
+        or another's): each chat's earliest such row id. A chat's later rows wait for them, so that one worker at
+        a time writes into a chat (its order kept, and its per-chat rate limit not shared between workers).
+        Only rows before the page are looked at (an index range: the rows other workers hold, not the wave)."""
         if not peers:
             return {}
         marks = ",".join("?" * len(statuses))
@@ -101,8 +103,8 @@ class OutboxClaims:
         chats = ",".join("?" * len(peers))
         async with self._db.read() as conn, conn.execute(
             f"SELECT peer_id, MIN(id) FROM outbox WHERE status IN ({marks}) AND messenger = ?{of_bots} "  # noqa: S608
-            f"AND peer_id IN ({chats}) AND (claimed_by IS NULL OR claimed_by != ?) GROUP BY peer_id",
-            (*statuses, messenger, *bot_args, *peers, self.worker_id),
+            f"AND id < ? AND peer_id IN ({chats}) AND (claimed_by IS NULL OR claimed_by != ?) GROUP BY peer_id",
+            (*statuses, messenger, *bot_args, before, *peers, self.worker_id),
         ) as cur:
             return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
 

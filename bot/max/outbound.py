@@ -237,8 +237,10 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
                                        statuses=self.unfinished, bots=self.bots)
         # A chat with an earlier unfinished row not ours (another worker's, or not yet claimed) is left to
         # whoever sends that row: one worker writes into a chat at a time, in order, within its 2 sends/s.
+        if not rows:
+            return rows
         first_foreign = await self.claims.held_elsewhere(Messenger.MAX.value, sorted({r.peer_id for r in rows}),
-                                                         self.unfinished, self.bots)
+                                                         rows[-1].id, self.unfinished, self.bots)
         kept = [r for r in rows if first_foreign.get(r.peer_id, r.id + 1) > r.id]
         if len(kept) < len(rows):
             await self.claims.release([r.id for r in rows if first_foreign.get(r.peer_id, r.id + 1) < r.id])

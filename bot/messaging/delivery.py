@@ -293,7 +293,8 @@ class OutboxClaimsPort(Protocol):
 
     def fence(self) -> tuple[str, int]: ...
 
-    async def held_elsewhere(self, messenger: str, peers: Sequence[int], statuses: Sequence[str] = ("pending",),
+    async def held_elsewhere(self, messenger: str, peers: Sequence[int], before: int,
+                             statuses: Sequence[str] = ("pending",),
                              bots: Sequence[str] | None = None) -> dict[int, int]: ...
 
     async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",),

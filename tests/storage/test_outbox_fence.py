@@ -77,5 +77,8 @@ async def test_chats_with_unfinished_rows_not_ours_are_named_with_their_earliest
         await conn.execute("UPDATE outbox SET claimed_by = 'a' WHERE id = ?", (ids["k2"],))
         await conn.execute("UPDATE outbox SET status = 'sent' WHERE id = ?", (ids["k3"],))
     ours = OutboxClaims(db, "a")
-    assert await ours.held_elsewhere("max", [5, 6, 7, 8], ("pending", "sending"), ("main",)) == {5: ids["k0"]}
-    assert await ours.held_elsewhere("max", [], ("pending",)) == {}
+    assert await ours.held_elsewhere("max", [5, 6, 7, 8], ids["k4"] + 1, ("pending", "sending"), ("main",)) == {
+        5: ids["k0"]}
+    assert await ours.held_elsewhere("max", [5, 6], ids["k0"], ("pending", "sending"), ("main",)) == {}, \
+        "a row at or after `before` counted"
+    assert await ours.held_elsewhere("max", [], 100, ("pending",)) == {}
