@@ -235,10 +235,10 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         size = page_for(self._client.budget.overall.rps, self.claims.lease, self.claim_page)
         rows = await self.claims.claim(Messenger.MAX.value, after_id=after, limit=size,
                                        statuses=self.unfinished, bots=self.bots)
-        # A chat with an earlier unfinished row not ours (another worker's, or not yet claimed) is left to
-        # whoever sends that row: one worker writes into a chat at a time, in order, within its 2 sends/s.
         if not rows:
             return rows
+        # A chat with an earlier unfinished row not ours (another worker's, or not yet claimed) is left to
+        # whoever sends that row: one worker writes into a chat at a time, in order, within its 2 sends/s.
         first_foreign = await self.claims.held_elsewhere(Messenger.MAX.value, sorted({r.peer_id for r in rows}),
                                                          rows[-1].id, self.unfinished, self.bots)
         kept = [r for r in rows if first_foreign.get(r.peer_id, r.id + 1) > r.id]

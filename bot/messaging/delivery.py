@@ -185,7 +185,8 @@ class RoutedOutbound:
             return self._vk
         found = self._vk_bots.get(bot)
         if found is None:
-            raise PortFailure(f"сообщество ВКонтакте «{bot}» не подключено, а другое сообщество этого за него не сделает")
+            raise PortFailure(f"сообщество ВКонтакте «{bot}» не подключено, "
+                              "а другое сообщество этого за него не сделает")
         return found
 
     def _vk_of(self, org_id: str | None) -> _VkSender:
