@@ -60,5 +60,5 @@ def warn_missing_bots(settings: Settings) -> list[MissingBot]:
     """Log a warning for each school whose bot is not configured (at start); those schools."""
     found = missing_bots(settings)
     for missing in found:
-        log.warning("%s %s", missing.problem(), missing.fix())
+        log.warning("%s Как исправить: %s", missing.problem(), missing.fix())
     return found
