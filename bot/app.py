@@ -35,6 +35,7 @@ from bot.messaging.events import Identity, Messenger, Reply
 from bot.messaging.middlewares import PersonMiddleware
 from bot.messaging.router import Dispatcher, Router
 from bot.metrics import NULL_METRICS, Metrics
+from bot.missing_bots import warn_missing_bots
 from bot.ops.cluster import Cluster, max_role
 from bot.ports import (
     Clock,
@@ -284,6 +285,8 @@ class App:
     communities: list[VkCommunityRuntime] = field(default_factory=list)
     # The further MAX bots ([[max.bots]] after the first).
     max_bots: list[MaxRuntime] = field(default_factory=list)
+    # The whole deployment's settings (every bot), when `settings` is its first bots' view (`build_app`).
+    deployment: Settings | None = None
     # Several workers on PostgreSQL (bot.ops.cluster.Cluster): roles under advisory locks; None: this process alone.
     cluster: Cluster | None = None
     _closed: bool = False
@@ -295,6 +298,7 @@ class App:
         self._spawn((self.delivery or self.outbound).resume())
         self._spawn(watch_database(self.db, self.watch_interval, self._database_replaced))
         await self.refresh_schools()
+        warn_missing_bots(self.deployment or self.settings)  # their mail is held, not sent through another bot
         self._spawn(watch_schools(self.schools_interval, self.refresh_schools))
         if self.cluster is not None:
             for work in self.cluster.background(self):
@@ -420,6 +424,7 @@ async def build_app(settings: Settings, *, api_url: str | None = None, clock: Cl
     try:
         app = await _assemble(first, db, api_url=api_url, clock=clock, backoff=backoff,
                               max_api_url=max_api_url, max_sleep=max_sleep, metrics=metrics, bot_of=settings.bot_of)
+        app.deployment = settings
         if app.max_sending is not None and app.dispatcher is not None:
             app.max = build_max(first, db, app.deps, app.dispatcher, api_url=max_api_url, sleep=max_sleep,
                                 sending=app.max_sending)

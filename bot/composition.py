@@ -86,7 +86,8 @@ class OfflineOutbound:
     async def enqueue_in(self, conn: Any, messages: Any) -> None:
         raise PortFailure(OFFLINE_TEXT)
 
-    async def edit(self, peer_id: int, conversation_message_id: int, text: str, keyboard: Any = None) -> None:
+    async def edit(self, peer_id: int, conversation_message_id: int, text: str, keyboard: Any = None, *,
+                   bot: str | None = None) -> None:
         raise PortFailure(OFFLINE_TEXT)
 
     async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
@@ -95,7 +96,8 @@ class OfflineOutbound:
     async def upload_photo(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         raise PortFailure(OFFLINE_TEXT)
 
-    async def answer_callback(self, event_id: str, user_id: int, peer_id: int, text: str | None = None) -> None:
+    async def answer_callback(self, event_id: str, user_id: int, peer_id: int, text: str | None = None, *,
+                              bot: str | None = None) -> None:
         raise PortFailure(OFFLINE_TEXT)
 
 

@@ -386,15 +386,15 @@ class Settings(_Section):
         return self
 
     def bot_of(self, messenger: str, org_id: str | None) -> str:
-        """The name of the bot of `messenger` ("vk" or "max") that writes to a school's people: the one the
-        school names, else the first (SINGLE_BOT when none runs)."""
+        """The bot of `messenger` ("vk"/"max") that writes to a school's people: the one the school names (even
+        one not configured any more: `bot.missing_bots`), else the first (SINGLE_BOT when none runs)."""
         if messenger == "vk":
             names = [c.name for c in self.vk.running()]
         else:
             names = [b.name for b in self.max.running()]
         school = next((s for s in self.schools if s.id == org_id), None)
         wanted = None if school is None else (school.vk_community if messenger == "vk" else school.max_bot)
-        return wanted if wanted in names and wanted is not None else (names[0] if names else SINGLE_BOT)
+        return wanted if wanted is not None else (names[0] if names else SINGLE_BOT)
 
     @field_validator("schools")
     @classmethod

@@ -107,8 +107,8 @@ class Outbound(Protocol):
         ...
 
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
-                   keyboard: Keyboard | None = None) -> None:
-        """Edit a message the bot sent (progress reports)."""
+                   keyboard: Keyboard | None = None, *, bot: str | None = None) -> None:
+        """Edit a message the bot sent (progress reports), through the bot `bot` that sent it (None: the first)."""
         ...
 
     async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
@@ -120,8 +120,9 @@ class Outbound(Protocol):
         ...
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
-                              text: str | None = None) -> None:
-        """Answer a callback button press (a snackbar, or nothing)."""
+                              text: str | None = None, *, bot: str | None = None) -> None:
+        """Answer a callback button press (a snackbar, or nothing) through the bot `bot` it was pressed in
+        (None: the first)."""
         ...
 
 

@@ -4,6 +4,9 @@ share them.
 Used on PostgreSQL only: a worker takes a page of unfinished rows with `FOR UPDATE SKIP LOCKED` (two
 workers claiming at once get different rows) and marks them with its id and a lease. A claimed row is
 nobody else's until its lease ends, so rows a killed worker held come back to the others after the lease.
+A worker renews the lease of the rows it still has to send while it sends them (`renew`, every third of the
+lease), and posts a MAX row only while its claim holds (`fence`, checked in the same statement that marks the
+row 'sending'): a worker whose lease ran out and whose rows another took stops, instead of sending them too.
 Sending a row twice stays harmless: VK drops a re-send with the same `random_id`, and a MAX row left
 'sending' is looked for in its chat before it is posted again.
 """
@@ -60,6 +63,23 @@ class OutboxClaims:
             rows = [_row(r) for r in await cur.fetchall()]
         return sorted(rows, key=lambda r: r.id)
 
+    async def renew(self, row_ids: Sequence[int]) -> set[int]:
+        """Extend the lease of these rows (one statement); the ids still ours. A row missing from the answer was
+        taken by another worker after our lease ended: this worker must not send it."""
+        if not row_ids:
+            return set()
+        marks = ",".join("?" * len(row_ids))
+        async with self._db.transaction() as conn, conn.execute(
+            f"UPDATE outbox SET lease_until = ? WHERE claimed_by = ? AND id IN ({marks}) RETURNING id",  # noqa: S608
+            (self._clock_ms() + int(self.lease * 1000), self.worker_id, *row_ids),
+        ) as cur:
+            return {int(r[0]) for r in await cur.fetchall()}
+
+    def fence(self) -> tuple[str, int]:
+        """The claim a row must still be under for this worker to post it: (its id, the least lease end in ms).
+        Half the lease must be left, so the claim outlives the request even if a renewal is late."""
+        return self.worker_id, self._clock_ms() + int(self.lease * 500)
+
     async def release(self, row_ids: Sequence[int]) -> None:
         """Give rows back unsent (a page cut inside a long message): free for any worker at once."""
         if not row_ids:
@@ -68,6 +88,25 @@ class OutboxClaims:
             await conn.executemany(
                 "UPDATE outbox SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
                 [(i, self.worker_id) for i in row_ids])
+
+    async def held_elsewhere(self, messenger: str, peers: Sequence[int], before: int,
+                             statuses: Sequence[str] = ("pending",),
+                             bots: Sequence[str] | None = None) -> dict[int, int]:
+        """Of `peers`' chats, those with unfinished rows with id < `before` that are not this worker's (unclaimed,
+        or another's): each chat's earliest such row id. A chat's later rows wait for them, so that one worker at
+        a time writes into a chat (its order kept, and its per-chat rate limit not shared between workers).
+        Only rows before the page are looked at (an index range: the rows other workers hold, not the wave)."""
+        if not peers:
+            return {}
+        marks = ",".join("?" * len(statuses))
+        of_bots, bot_args = _bots_filter(bots)
+        chats = ",".join("?" * len(peers))
+        async with self._db.read() as conn, conn.execute(
+            f"SELECT peer_id, MIN(id) FROM outbox WHERE status IN ({marks}) AND messenger = ?{of_bots} "  # noqa: S608
+            f"AND id < ? AND peer_id IN ({chats}) AND (claimed_by IS NULL OR claimed_by != ?) GROUP BY peer_id",
+            (*statuses, messenger, *bot_args, before, *peers, self.worker_id),
+        ) as cur:
+            return {int(r[0]): int(r[1]) for r in await cur.fetchall()}
 
     async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",),
                        bots: Sequence[str] | None = None) -> bool:

@@ -252,16 +252,22 @@ class OutboxRepo:
 
     # -- MAX: no idempotency key, so each POST is recorded before it is made --------------------
 
-    async def mark_sending(self, row_id: int, fingerprint: str) -> bool:
+    async def mark_sending(self, row_id: int, fingerprint: str, *, held: tuple[str, int] | None = None) -> bool:
         """Commit that the row is about to be posted (with the fingerprint of what is posted); one attempt more.
 
-        False when the row is no longer pending or sending (another pass finished it).
+        False when the row is no longer pending or sending (another pass finished it), or, with `held`
+        (worker id, least lease end in ms: `storage.claims.OutboxClaims.fence`), when the row is no longer
+        claimed by that worker until then (its lease ran out; another worker may be sending it).
         """
+        fenced = ""
+        args: tuple[str | int, ...] = ()
+        if held is not None:
+            fenced, args = " AND claimed_by = ? AND lease_until >= ?", held
         async with self._db.transaction() as conn:
             cur = await conn.execute(
-                "UPDATE outbox SET status = 'sending', fingerprint = ?, sending_at = ?, attempts = attempts + 1 "
-                "WHERE id = ? AND status IN ('pending', 'sending')",
-                (fingerprint, iso(), row_id),
+                "UPDATE outbox SET status = 'sending', fingerprint = ?, sending_at = ?, attempts = attempts + 1 "  # noqa: S608
+                f"WHERE id = ? AND status IN ('pending', 'sending'){fenced}",
+                (fingerprint, iso(), row_id, *args),
             )
             return cur.rowcount == 1
 

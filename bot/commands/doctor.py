@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands._common import EXIT_CONFIG, fail, settings_from
 from bot.config import Settings
+from bot.missing_bots import missing_bots
 from bot.services.doctor import Finding, VkCallError, diagnose, render, render_sections
 
 if TYPE_CHECKING:
@@ -69,9 +70,13 @@ async def _check(settings: Settings, max_chats: Sequence[KnownChat] | None = Non
         chats = [] if index else await _known_chats(settings) if max_chats is None else max_chats
         title = "MAX" if not settings.max.bots else f"MAX «{max_bot.name}»"
         sections.append((title, await _check_max(settings.for_bot(max_bot=max_bot), chats)))
-    if not sections:
+    missing = missing_bots(settings)
+    if missing:
+        sections.append(("Школы", [Finding(False, m.problem(), m.fix()) for m in missing]))
+    if not sections or all(title == "Школы" for title, _ in sections):
         # The settings themselves read fine; say so before the one problem.
         findings = [Finding(True, f"Настройки прочитаны: школ — {len(settings.schools)}."), NO_TOKEN]
+        findings += [Finding(False, m.problem(), m.fix()) for m in missing]
         return render(findings), False
     return render_sections(sections), all(f.ok for _, found in sections for f in found)
 

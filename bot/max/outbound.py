@@ -33,6 +33,7 @@ from bot.max.keyboard import attachment as keyboard_attachment
 from bot.max.messenger import MaxMessenger
 from bot.messaging.delivery import OutboxSender
 from bot.messaging.events import ChatKind, ChatRef, Messenger, Reply
+from bot.messaging.leases import HeldRows, holding, page_for
 from bot.messaging.text import split_text
 from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import (
@@ -94,7 +95,8 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     progress_every = 25
     messenger_name = Messenger.MAX.value
     unfinished = ("pending", "sending")
-    # Rows claimed per pass when workers share the outbox: at MAX's 30 requests/s, 10 s of sending.
+    # Rows claimed per pass at most when workers share the outbox (at MAX's 30 requests/s, 10 s of sending);
+    # fewer when this worker's share of the rate sends fewer within half the lease (`leases.page_for`).
     claim_page = 300
 
     def __init__(self, client: MaxClient, outbox: OutboxRepo, messenger: MaxMessenger, *,
@@ -183,7 +185,11 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         return left
 
     async def _pass(self) -> bool:
-        """One pass over the unfinished rows, one chat's rows in order; True if some are left."""
+        """One pass over the unfinished rows, one chat's rows in order; True if some are left.
+
+        With workers sharing the outbox, one claimed page per pass, sized to what this worker's share of the
+        rate sends within half the lease, and the lease renewed while the page is sent (`bot.messaging.leases`).
+        """
         chats: dict[int, list[OutboxRow]] = {}
         after = 0
         while rows := await self._page(after):
@@ -191,7 +197,14 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             for row in rows:
                 chats.setdefault(row.peer_id, []).append(row)
             if self.claims is not None:
-                break  # one claimed page per pass: what this worker holds is sent well within its lease
+                break
+        if self.claims is None:
+            return await self._send_chats(chats, None)
+        async with holding(self.claims, (r.id for rows in chats.values() for r in rows),
+                           sleep=self.lease_sleep) as held:
+            return await self._send_chats(chats, held)
+
+    async def _send_chats(self, chats: dict[int, list[OutboxRow]], held: HeldRows | None) -> bool:
         queue: asyncio.Queue[list[OutboxRow]] = asyncio.Queue()
         for chat_rows in chats.values():
             queue.put_nowait(chat_rows)
@@ -201,7 +214,12 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             nonlocal left
             while not queue.empty():
                 for row in queue.get_nowait():
-                    if not await self._deliver(row):
+                    if held is not None and not held.holds(row.id):
+                        break  # another worker took this chat's rows from us: it sends them, in order
+                    delivered = await self._deliver(row)
+                    if held is not None:
+                        held.done(row.id)
+                    if not delivered:
                         left = True
                         break  # the chat's later rows wait, so that a long message keeps its order
 
@@ -214,8 +232,19 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         if self.claims is None:
             return await self._outbox.pending(after_id=after, limit=1000, messenger=Messenger.MAX.value,
                                               statuses=self.unfinished, bots=self.bots)
-        return await self.claims.claim(Messenger.MAX.value, after_id=after, limit=self.claim_page,
+        size = page_for(self._client.budget.overall.rps, self.claims.lease, self.claim_page)
+        rows = await self.claims.claim(Messenger.MAX.value, after_id=after, limit=size,
                                        statuses=self.unfinished, bots=self.bots)
+        if not rows:
+            return rows
+        # A chat with an earlier unfinished row not ours (another worker's, or not yet claimed) is left to
+        # whoever sends that row: one worker writes into a chat at a time, in order, within its 2 sends/s.
+        first_foreign = await self.claims.held_elsewhere(Messenger.MAX.value, sorted({r.peer_id for r in rows}),
+                                                         rows[-1].id, self.unfinished, self.bots)
+        kept = [r for r in rows if first_foreign.get(r.peer_id, r.id + 1) > r.id]
+        if len(kept) < len(rows):
+            await self.claims.release([r.id for r in rows if first_foreign.get(r.peer_id, r.id + 1) < r.id])
+        return kept
 
     def _body(self, row: OutboxRow) -> dict[str, Any]:
         attachments: list[dict[str, Any]] = []
@@ -241,8 +270,10 @@ class MaxOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
             if row.attempts >= self.max_attempts:  # posted that often and never seen: stop here
                 return await self._finish(row, "failed", error_msg="MAX не подтвердил доставку")
         body = self._body(row)
-        if not await self._outbox.mark_sending(row.id, fingerprint(body.get("text"), body.get("attachments"))):
-            return True
+        held = self.claims.fence() if self.claims is not None else None
+        if not await self._outbox.mark_sending(row.id, fingerprint(body.get("text"), body.get("attachments")),
+                                               held=held):
+            return True  # finished by another pass, or (claims) no longer ours: its new holder sends it
         try:
             answer = await self._client.call("POST", "/messages", params=_target(row.peer_id), body=body,
                                              chat=row.peer_id, priority=Priority.BULK)

@@ -83,6 +83,10 @@ class MaxPoller:
         self._current: asyncio.Task[None] | None = None
         # Several workers on PostgreSQL: `storage.claims.InboxClaims` of this worker (None: it alone handles).
         self.claims: Any = None
+        # Several workers: whether this worker still polls this bot (`bot.ops.leader.still_holding`), asked
+        # before a fetched batch is stored; None: it alone polls.
+        self.still_ours: Callable[[], Awaitable[bool]] | None = None
+        self._lost = False
         self._draining = asyncio.Lock()
 
     def stop(self) -> None:
@@ -96,7 +100,8 @@ class MaxPoller:
         """Unsubscribe, finish what the inbox holds, then poll until `stop()`."""
         await self._retrying(lambda: unsubscribe_all(self.client))
         await self.drain_inbox()
-        while not self._stopping:
+        self._lost = False
+        while not self._stopping and not self._lost:
             await self.poll_once()
 
     async def _retrying(self, call: Callable[[], Awaitable[Any]]) -> Any:
@@ -123,6 +128,11 @@ class MaxPoller:
         updates = [u for u in answer.get("updates") or [] if isinstance(u, dict)]
         new_marker = answer.get("marker")
         events = [(event_id(u, self.prefix), str(u.get("update_type")), order_key(u), u) for u in updates]
+        if self.still_ours is not None and not await self.still_ours():
+            # The lock was lost while waiting: the new holder polls from the stored marker (nothing is lost).
+            log.warning("MAX: другой процесс теперь получает обновления бота; этот перестал")
+            self._lost = True
+            return 0
         await self.inbox.store(events, str(new_marker) if new_marker is not None else None, ts_key=self.marker_key)
         await self.drain_inbox()
         return len(updates)

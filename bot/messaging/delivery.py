@@ -16,7 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from bot.config_bots import SINGLE_BOT
 from bot.domain.ui import Keyboard
 from bot.messaging.events import Messenger
-from bot.ports import Delivery, MessengerPort, OutMessage
+from bot.ports import Delivery, MessengerPort, OutMessage, PortFailure
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,9 @@ class MessengerSender(Protocol):
 
 class VkExtras(Protocol):
     """The VK-only calls that still take VK peer ids (progress edits, uploads, callback answers)."""
+
+    # The community's name in the config (`bot.config_bots.SINGLE_BOT` with one community).
+    bot: str
 
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
                    keyboard: Keyboard | None = None) -> None: ...
@@ -84,12 +87,20 @@ class RoutedOutbound:
         self.attach_bot(Messenger.VK, bot, sender)
         self._vk_bots[bot] = sender
 
+    def _further(self, messenger: Messenger, org_id: str | None) -> str | None:
+        """The name of school `org_id`'s bot when it is not the first bot of `messenger` (None: the first)."""
+        if self._bot_of is None:
+            return None
+        name = self._bot_of(messenger.value, org_id)
+        return None if name == self._bot_of(messenger.value, None) else name
+
     def _sender(self, message: OutMessage) -> MessengerSender | None:
-        if self._bots and self._bot_of is not None:
-            found = self._bots.get((message.messenger, self._bot_of(message.messenger.value, message.org_id)))
-            if found is not None:
-                return found
-        return self._senders.get(message.messenger)
+        """The sender of the message's school's bot; None when that bot does not run here (not another bot's:
+        `bot.missing_bots`)."""
+        name = self._further(message.messenger, message.org_id)
+        if name is None:
+            return self._senders.get(message.messenger)
+        return self._bots.get((message.messenger, name)) if message.messenger in self._senders else None
 
     @property
     def messengers(self) -> frozenset[Messenger]:
@@ -98,7 +109,7 @@ class RoutedOutbound:
     async def reply(self, message: OutMessage) -> Delivery:
         sender = self._sender(message)
         if sender is None:
-            return _not_running(message)
+            return self._not_running(message)
         return await sender.reply(message)
 
     async def send_bulk(self, messages: Sequence[OutMessage], *,
@@ -131,7 +142,7 @@ class RoutedOutbound:
             share = [messages[i] for i in indices]
             sender = senders[key]
             if sender is None:
-                answers = [_not_running(m) for m in share]
+                answers = [self._not_running(m) for m in share]
             elif on_progress is None:
                 answers = await sender.send_bulk(share)
             else:
@@ -150,6 +161,10 @@ class RoutedOutbound:
             if sender is not None:
                 shares.setdefault(id(sender), []).append(message)
                 senders[id(sender)] = sender
+            else:
+                # Not stored: the send that follows reports it failed, and why (`_not_running`).
+                log.info("сообщение для %s не поставлено в очередь: %s", message.peer_id,
+                         self._not_running(message).error)
         for key, share in shares.items():
             await senders[key].enqueue_in(conn, share)
 
@@ -159,14 +174,34 @@ class RoutedOutbound:
         return sum(counts)
 
     async def edit(self, peer_id: int, conversation_message_id: int, text: str,
-                   keyboard: Keyboard | None = None) -> None:
-        await self._vk.edit(peer_id, conversation_message_id, text, keyboard)
+                   keyboard: Keyboard | None = None, *, bot: str | None = None) -> None:
+        """Edit a VK message through the community that sent it (`bot`: the event's; None: the first)."""
+        await self._vk_named(bot).edit(peer_id, conversation_message_id, text, keyboard)
+
+    def _vk_named(self, bot: str | None) -> _VkSender:
+        """The VK community named `bot` (None: the first). A message or a button press belongs to the community
+        whose dialog it is in: no other may edit or answer it, so a community that is not running is an error."""
+        if bot is None or bot == self._vk.bot:
+            return self._vk
+        found = self._vk_bots.get(bot)
+        if found is None:
+            raise PortFailure(f"сообщество ВКонтакте «{bot}» не подключено, "
+                              "а другое сообщество этого за него не сделает")
+        return found
 
     def _vk_of(self, org_id: str | None) -> _VkSender:
         """The VK community that writes to school `org_id` (the first one unless the school names another)."""
-        if self._vk_bots and self._bot_of is not None:
-            return self._vk_bots.get(self._bot_of(Messenger.VK.value, org_id), self._vk)
-        return self._vk
+        return self._vk_named(self._further(Messenger.VK, org_id))
+
+    def _not_running(self, message: OutMessage) -> Delivery:
+        """A failed Delivery for a message whose messenger, or whose school's bot, does not run here."""
+        name = self._further(message.messenger, message.org_id)
+        if name is None or message.messenger not in self._senders:
+            return _not_running(message)
+        what = (f"сообщество ВКонтакте «{name}» этой школы не подключено" if message.messenger is Messenger.VK
+                else f"бот MAX «{name}» этой школы не подключён")
+        return Delivery(peer_id=message.peer_id, ok=False, person_id=message.person_id, messenger=message.messenger,
+                        error=f"{what}: сообщение не отправлено")
 
     async def upload_document(self, peer_id: int, data: bytes, filename: str, *, org_id: str | None = None) -> str:
         return await self._vk_of(org_id).upload_document(peer_id, data, filename)
@@ -175,8 +210,9 @@ class RoutedOutbound:
         return await self._vk_of(org_id).upload_photo(peer_id, data, filename)
 
     async def answer_callback(self, event_id: str, user_id: int, peer_id: int,
-                              text: str | None = None) -> None:
-        await self._vk.answer_callback(event_id, user_id, peer_id, text)
+                              text: str | None = None, *, bot: str | None = None) -> None:
+        """Answer a button press through the community it was pressed in (`bot`: the event's; None: the first)."""
+        await self._vk_named(bot).answer_callback(event_id, user_id, peer_id, text)
 
 
 class MessengerPorts(dict[Messenger, MessengerPort]):
@@ -195,11 +231,12 @@ class MessengerPorts(dict[Messenger, MessengerPort]):
 
 
 def port_of(ports: Mapping[Messenger, MessengerPort], messenger: Messenger, org_id: str | None) -> MessengerPort | None:
-    """The port through which school `org_id`'s people are talked to in `messenger` (None: it does not run)."""
-    if isinstance(ports, MessengerPorts) and ports.bots and ports.bot_of is not None:
-        found = ports.bots.get((messenger, ports.bot_of(messenger.value, org_id)))
-        if found is not None:
-            return found
+    """The port through which school `org_id`'s people are talked to in `messenger` (None: it does not run, or
+    the school's bot does not: no other bot speaks for it, `bot.missing_bots`)."""
+    if isinstance(ports, MessengerPorts) and ports.bot_of is not None:
+        name = ports.bot_of(messenger.value, org_id)
+        if name != ports.bot_of(messenger.value, None):
+            return ports.bots.get((messenger, name))
     return ports.get(messenger)
 
 
@@ -249,7 +286,17 @@ class OutboxClaimsPort(Protocol):
     async def claim(self, messenger: str, *, after_id: int = 0, limit: int = 1000,
                     statuses: Sequence[str] = ("pending",), bots: Sequence[str] | None = None) -> list[Any]: ...
 
+    lease: float
+
     async def release(self, row_ids: Sequence[int]) -> None: ...
+
+    async def renew(self, row_ids: Sequence[int]) -> set[int]: ...
+
+    def fence(self) -> tuple[str, int]: ...
+
+    async def held_elsewhere(self, messenger: str, peers: Sequence[int], before: int,
+                             statuses: Sequence[str] = ("pending",),
+                             bots: Sequence[str] | None = None) -> dict[int, int]: ...
 
     async def any_left(self, messenger: str, statuses: Sequence[str] = ("pending",),
                        bots: Sequence[str] | None = None) -> bool: ...
@@ -277,6 +324,8 @@ class OutboxSender(ABC, Generic[NewRow, StoredRow]):
     # Several workers on PostgreSQL: `storage.claims.OutboxClaims` of this worker (None: this process
     # alone sends the outbox, as on SQLite).
     claims: OutboxClaimsPort | None = None
+    # How the lease heartbeat waits between renewals (`bot.messaging.leases`); tests drive it with their clock.
+    lease_sleep: Callable[[float], Awaitable[Any]] = staticmethod(asyncio.sleep)
     # The messenger whose outbox rows this sender drains, and the statuses it still has to finish.
     messenger_name = "vk"
     unfinished: tuple[str, ...] = ("pending",)

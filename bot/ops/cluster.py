@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.ops.leader import RETRY, while_held
+from bot.ops.leader import RETRY, still_holding, while_held
 from bot.ops.workers import FRESH
 from bot.ports import Clock, SystemClock
 from bot.ratelimit import RateLimiter
@@ -70,7 +70,11 @@ class Cluster:
             sender.claims = OutboxClaims(app.db, self.worker_id, lease=self.lease)
         for runtime in self.max_runtimes(app):
             runtime.poller.claims = InboxClaims(app.db, self.worker_id, lease=self.lease)
+            runtime.poller.still_ours = still_holding
             runtime.shared_webhook = True
+        # A reader of a community's updates acts on a fetched batch only while it still holds that role.
+        for poller in [app.poller, *(community.poller for community in app.communities)]:
+            poller.still_ours = still_holding
         # Every token's budget is shared: the first community's, each further community's, each MAX bot's.
         limiters = [app.api.limiter, *(community.api.limiter for community in app.communities)]
         if app.max_sending is not None:

@@ -142,6 +142,9 @@ class InboxPoller:
     prefix: str = ""
     # Event types kept as done on arrival, never handed to the handlers (no feature reads them).
     settled: frozenset[str] = SETTLED_EVENTS
+    # Several workers: whether this worker still reads this community (`bot.ops.leader.still_holding`), asked
+    # before a fetched batch is stored; None: it alone reads it.
+    still_ours: Callable[[], Awaitable[bool]] | None = None
     _tails: dict[str, asyncio.Task[None]] = field(default_factory=dict)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _held: dict[str, HeldEvents[InboxEvent]] = field(default_factory=dict)
@@ -246,6 +249,10 @@ class InboxPoller:
                 (self.prefix + str(u.get("event_id") or f"{new_ts}:{i}"), str(u.get("type", "")), order_key(u), u)
                 for i, u in enumerate(updates)
             ]
+            if self.still_ours is not None and not await self.still_ours():
+                # The lock was lost while waiting: the new holder reads from the stored ts (nothing is lost).
+                log.warning("ВКонтакте: другой процесс теперь читает события сообщества; этот перестал")
+                return
             skipped = self._take_skipped()
             try:
                 stored = (await self.inbox.store(events, new_ts, skipped, COALESCED, ts_key=ts_key,

@@ -24,6 +24,7 @@ from bot.config import parse_settings
 from bot.domain import chats as rules
 from bot.domain.models import Role
 from bot.messaging.events import ChatRef, Identity, Messenger
+from bot.ports import PortFailure
 from bot.ratelimit import Backoff
 from storage.chats import ChatsSql
 from tests.e2e.harness import Chat, button
@@ -154,3 +155,23 @@ async def test_allowing_one_community_does_not_make_a_person_reachable_through_a
     # What reminders and the summary count as unreachable in school 2 is «south»'s knowledge too.
     assert [p.name for p in await app.deps.reachability.unreachable("school2")] == [TEACHER[3]]
 
+
+
+async def test_an_edit_and_a_button_answer_go_through_the_community_of_the_dialog(region: Region) -> None:
+    """A message the deputy got from «south» is edited, and a press on it answered, through «south» when the
+    event's community is named; «north» (the first) could do neither, and a community not running is refused."""
+    app = region.app
+    assert app.delivery is not None
+    [greeting] = await region.south.say(DEPUTY[0], "начать")
+    cmid = int(greeting["conversation_message_id"])
+    pressed = await region.south.control.press(DEPUTY[0], cmid, {"cmd": "noop"}, peer_id=DEPUTY[0])
+    await app.delivery.answer_callback(pressed["event_id"], DEPUTY[0], DEPUTY[0], "Принято", bot="south")
+    answers = (await region.south.control.snackbars(DEPUTY[0]))["items"]
+    assert {"event_id": pressed["event_id"], "event_data": {"type": "show_snackbar", "text": "Принято"}} in answers
+    await app.delivery.edit(DEPUTY[0], cmid, "Изменено в диалоге с «south»", bot="south")
+    edited = [m for m in (await region.south.control.sent(DEPUTY[0]))["items"] if m["conversation_message_id"] == cmid]
+    assert [m["text"] for m in edited] == ["Изменено в диалоге с «south»"]
+    assert (await region.north.control.snackbars(DEPUTY[0]))["items"] == []
+    assert (await region.north.control.sent(None))["items"] == []
+    with pytest.raises(PortFailure, match="«east» не подключено"):
+        await app.delivery.edit(DEPUTY[0], cmid, "Текст", bot="east")

@@ -5,6 +5,7 @@ bot the school names; each outbox row records its bot."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -111,9 +112,10 @@ TABLE_SOUTH = {"id": "school2", "name": "МБОУ СОШ № 2", "inn": "0500000
 
 @asynccontextmanager
 async def _region(messenger: str, tmp_path: Path, storage_override: dict[str, Any], *,
-                  south_in_table: bool) -> AsyncIterator[Region]:
+                  south_in_table: bool, table_bot: str = "south") -> AsyncIterator[Region]:
     """Two bots of one messenger in one process, a teacher of each school on their school's bot; school 2
-    comes from the config or, with `south_in_table`, from the table of schools read by the running bot."""
+    comes from the config or, with `south_in_table`, from the table of schools read by the running bot (its
+    bot column naming `table_bot`)."""
     north_id, south_id = IDS[messenger]
     make = _vk if messenger == "vk" else _max
     async with AsyncExitStack() as stack:
@@ -130,7 +132,7 @@ async def _region(messenger: str, tmp_path: Path, storage_override: dict[str, An
         settings = parse_settings({**storage_override, **bots_conf, "schools": schools}, tmp_path)
         app = await build_app(settings, backoff=Backoff(base=0.05, cap=0.5))
         if south_in_table:
-            await SchoolsRepo(app.db).replace([{**TABLE_SOUTH, PICK[messenger]: "south"}])
+            await SchoolsRepo(app.db).replace([{**TABLE_SOUTH, PICK[messenger]: table_bot}])
             assert await app.refresh_schools()
         task = asyncio.create_task(app.run())
         for (org, name), user in ((NORTH, north_id), (SOUTH, south_id)):
@@ -228,3 +230,32 @@ async def test_doctor_checks_each_bot_under_its_name(region: Region) -> None:
     name = "ВКонтакте" if region.messenger == "vk" else "MAX"
     assert f"{name} «north»" in text and f"{name} «south»" in text
     assert ok, text
+
+
+@pytest.mark.parametrize("messenger", MESSENGERS)
+async def test_a_school_whose_bot_was_removed_is_reported_and_gets_nothing_through_another_bot(
+        messenger: str, tmp_path: Path, storage_override: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    """School 2's table row names «west», which the config no longer has: `run` warns once at start, `doctor`
+    names the school and what to do, and its teacher's reminder fails saying why instead of going out
+    through «north» or «south»."""
+    caplog.set_level(logging.WARNING, logger="bot.missing_bots")
+    async with _region(messenger, tmp_path, storage_override, south_in_table=True, table_bot="west") as region:
+        app = region.app
+        whom = "сообществу ВКонтакте" if messenger == "vk" else "боту MAX"
+        problem = f"Школа «МБОУ СОШ № 2» (school2) привязана к {whom} «west», а его нет"
+        warned = [r.getMessage() for r in caplog.records if problem in r.getMessage()]
+        assert len(warned) == 1 and "есть: north, south" in warned[0] and "import-schools" in warned[0]
+        from bot.commands.doctor import _check
+
+        assert app.deployment is not None
+        text, ok = await _check(app.deployment, max_chats=[])
+        assert not ok and problem in text and "есть: north, south" in text and "import-schools" in text
+        [person] = [p for p in await app.deps.people.in_org("school2") if p.role is Role.TEACHER]
+        await seed_stats(app.db, [(person.id, {"group_messages": 1, "calls": 1, "ejd_linked": True,
+                                               "registered": True})], org_id="school2")
+        report = await app.deps.reminders.run("school2", now=MONDAY_10)
+        assert (report.sent, report.failed) == (0, 1), report
+        sent = [*await region.north.texts(None), *await region.south.texts(None)]
+        assert not any("Нина" in text for text in sent), "school 2's reminder went through another bot"
+        async with app.db.read() as conn, conn.execute("SELECT count(*) FROM outbox WHERE org_id = 'school2'") as cur:
+            assert (await cur.fetchone() or (None,))[0] == 0

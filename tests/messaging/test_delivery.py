@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import pytest
+
 from bot.messaging.delivery import RoutedOutbound
 from bot.messaging.events import Messenger
 from bot.ports import Delivery, OutMessage
@@ -74,7 +76,7 @@ class VkSender(Sender):
 
     def __init__(self, name: str) -> None:
         super().__init__(Messenger.VK)
-        self.name = name
+        self.name = self.bot = name
 
     async def upload_document(self, peer_id: int, data: bytes, filename: str) -> str:
         return f"doc:{self.name}:{peer_id}"
@@ -89,6 +91,8 @@ async def test_a_schools_messages_and_uploads_go_through_the_bot_it_names() -> N
     north, south, mx = VkSender("north"), VkSender("south"), Sender(Messenger.MAX)
 
     def bot_of(messenger: str, org_id: str | None) -> str:
+        if messenger == "max":
+            return "main"
         return "south" if org_id == "s" else "north"
 
     routed = RoutedOutbound(north, {Messenger.MAX: mx}, bot_of=bot_of)  # type: ignore[arg-type]
@@ -113,10 +117,35 @@ def test_a_school_is_talked_to_through_the_port_of_its_bot() -> None:
 
     first, south, max_port = object(), object(), object()
     ports = MessengerPorts({Messenger.VK: first, Messenger.MAX: max_port},  # type: ignore[dict-item]
-                           bot_of=lambda messenger, org: "south" if org == "s" else "north")
+                           bot_of=lambda messenger, org: "main" if messenger == "max" else "south" if org == "s" else "north")
     ports.attach_bot(Messenger.VK, "south", south)  # type: ignore[arg-type]
     assert port_of(ports, Messenger.VK, "s") is south
     assert port_of(ports, Messenger.VK, "n") is first and port_of(ports, Messenger.VK, None) is first
     assert port_of(ports, Messenger.MAX, "s") is max_port
     assert port_of({Messenger.VK: first}, Messenger.VK, "s") is first  # type: ignore[dict-item]
     assert port_of(ports, Messenger.VK, "s") is not None and port_of({}, Messenger.MAX, "s") is None
+
+
+async def test_a_school_whose_bot_is_not_running_gets_nothing_through_another_bot() -> None:
+    """School «w» names «west», which is not configured any more: its messages fail saying why, are not staged,
+    and its uploads are refused; nothing goes through «north» in its place."""
+    from bot.messaging.delivery import MessengerPorts, port_of
+    from bot.ports import PortFailure
+
+    north = VkSender("north")
+
+    def bot_of(messenger: str, org_id: str | None) -> str:
+        return "west" if org_id == "w" else "north"
+
+    routed = RoutedOutbound(north, bot_of=bot_of)  # type: ignore[arg-type]
+    message = _message(1, Messenger.VK).model_copy(update={"org_id": "w"})
+    [answer] = await routed.send_bulk([message])
+    assert not answer.ok and answer.error == "сообщество ВКонтакте «west» этой школы не подключено: сообщение не отправлено"
+    assert not (await routed.reply(message)).ok
+    await routed.enqueue_in(None, [message])
+    assert north.bulk == [] and north.staged == []
+    with pytest.raises(PortFailure, match="«west» не подключено"):
+        await routed.upload_document(1, b"x", "a.xlsx", org_id="w")
+    first = object()
+    ports = MessengerPorts({Messenger.VK: first}, bot_of=bot_of)  # type: ignore[dict-item]
+    assert port_of(ports, Messenger.VK, "w") is None and port_of(ports, Messenger.VK, "n") is first
