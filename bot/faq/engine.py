@@ -264,8 +264,8 @@ class FaqEngine:
     # -- scoring ------------------------------------------------------------------------
 
     def scores(self, question: str) -> list[tuple[str, float]]:
-        """Every topic with a positive score, best first: the lexical score blended with the
-        classifier's probability of the topic (see LEARNED_WEIGHT)."""
+        """Every topic with a positive score, best first: the lexical score, lifted toward the
+        classifier's probability of the topic where that is higher (see LEARNED_WEIGHT)."""
         ranked = self.lexical_scores(question)
         if self.classifier is None:
             return ranked
@@ -275,10 +275,14 @@ class FaqEngine:
         # The classifier is sure of a topic even when it knows one word of the question
         # («кто выиграл матч» is `contact` by «кто»): like the lexical score, its share
         # shrinks with the part of the question the knowledge base does not speak about.
-        weight = LEARNED_WEIGHT * self.coverage(set(features)) ** COVERAGE_POWER
+        factor = self.coverage(set(features)) ** COVERAGE_POWER
+        # The classifier only lifts: a topic it finds likelier than the lexical score says
+        # gains a share of the difference; the others keep their lexical score, so an unsure
+        # classifier leaves the thresholds (tuned on that scale) as they were.
         blended = {
-            topic_id: (1 - LEARNED_WEIGHT) * lexical.get(topic_id, 0.0)
-            + weight * learned.get(topic_id, 0.0)
+            topic_id: lexical.get(topic_id, 0.0)
+            + LEARNED_WEIGHT
+            * max(0.0, learned.get(topic_id, 0.0) * factor - lexical.get(topic_id, 0.0))
             for topic_id in self._ids
         }
         return sorted(
