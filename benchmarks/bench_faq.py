@@ -193,7 +193,7 @@ def _measure_sklearn(engine: object, rows: list[tuple[str, str]]) -> None:
     model = LogisticRegression(C=10.0, max_iter=100, tol=1e-3).fit(matrix, labels)
     print(f"scikit-learn fit (features and LogisticRegression, lbfgs): {time.perf_counter() - start:.3f} s")
     start = time.perf_counter()
-    engine.classifier.__class__.train(
+    engine.classifier.__class__.fit(
         [(t.split(), label) for t, label in zip(texts, labels, strict=True)], 10.0
     )
     print(f"ours (bot/faq/learned.py) fit on the same lemmas: {time.perf_counter() - start:.3f} s")

@@ -160,12 +160,19 @@ class FaqEngine:
         return cls(base)
 
     def _train_classifier(self) -> TopicClassifier | None:
-        """The learned classifier over every topic's phrasings (title, examples, keywords and
-        its entries'), with off-topic phrasings as a class of their own (label "")."""
+        """The learned classifier over the bundled topics' phrasings (title, examples, keywords
+        and its entries'), with off-topic phrasings as a class of their own (label "").
+
+        A school's own topics are left to the lexical score (the blend never lowers one): so
+        the schools of a district share one model (see TopicClassifier.train), and a deputy's
+        new topic does not make the bot retrain, which takes seconds with dozens of topics.
+        """
         if LEARNED_WEIGHT <= 0:
             return None
         samples: list[tuple[list[str], str]] = []
         for topic in self.topics.values():
+            if topic.school_specific:
+                continue
             texts = [topic.title, *topic.examples, *topic.keywords]
             texts += [x for e in self.entries[topic.id] for x in (e.title, *e.examples)]
             samples += [(self.vocab.features(x), topic.id) for x in texts]

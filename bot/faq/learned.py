@@ -15,6 +15,7 @@ benchmarks/bench_faq.py, which measures both in one run).
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -67,8 +68,17 @@ class TopicClassifier:
     @classmethod
     def train(cls, samples: Sequence[tuple[Sequence[str], str]], c: float) -> TopicClassifier | None:
         """A classifier over `(lemmas, label)` samples with inverse regularisation strength `c`;
-        None when there is nothing to tell apart (fewer than two labels)."""
-        samples = [(lemmas, label) for lemmas, label in samples if lemmas]
+        None when there is nothing to tell apart (fewer than two labels).
+
+        The same samples give the same model, so it is trained once for them: the engines of
+        schools without phrasings of their own (or whose entries change only answers) share it.
+        """
+        key = tuple((tuple(lemmas), label) for lemmas, label in samples if lemmas)
+        return _trained(key, c)
+
+    @classmethod
+    def fit(cls, samples: Sequence[tuple[Sequence[str], str]], c: float) -> TopicClassifier | None:
+        """Like `train`, always training anew."""
         labels = tuple(sorted({label for _, label in samples}))
         if len(labels) < 2:
             return None
@@ -109,6 +119,11 @@ class TopicClassifier:
         odds = np.exp(logits - logits.max())
         odds /= odds.sum()
         return dict(zip(self.labels, odds.tolist(), strict=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _trained(samples: tuple[tuple[tuple[str, ...], str], ...], c: float) -> TopicClassifier | None:
+    return TopicClassifier.fit(samples, c)
 
 
 def _fit(matrix: csr_matrix, target: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -46,14 +48,24 @@ def test_probabilities_cover_every_label_and_sum_to_one() -> None:
 
 def test_training_is_deterministic() -> None:
     """No randomness: the same phrasings give the same weights, bit for bit."""
-    first = TopicClassifier.train(SAMPLES, c=10.0)
-    second = TopicClassifier.train(list(reversed(SAMPLES)), c=10.0)
+    first = TopicClassifier.fit(SAMPLES, c=10.0)
+    second = TopicClassifier.fit(list(reversed(SAMPLES)), c=10.0)
     assert first is not None and second is not None
     assert first.labels == second.labels and first.word_index == second.word_index
     assert np.allclose(first.weights, second.weights, atol=1e-6)
-    again = TopicClassifier.train(SAMPLES, c=10.0)
-    assert again is not None and np.array_equal(first.weights, again.weights)
+    again = TopicClassifier.fit(SAMPLES, c=10.0)
+    assert again is not None and again is not first
+    assert np.array_equal(first.weights, again.weights)
     assert first.probabilities(["звонок"]) == again.probabilities(["звонок"])
+
+
+def test_the_same_samples_are_trained_once() -> None:
+    """Schools whose phrasings are the bundled ones share one model; new phrasings retrain."""
+    first = TopicClassifier.train(SAMPLES, c=10.0)
+    assert TopicClassifier.train(list(SAMPLES), c=10.0) is first
+    other = TopicClassifier.train([*SAMPLES, (["звонок", "родитель"], "calls")], c=10.0)
+    assert other is not None and other is not first
+    assert TopicClassifier.train(SAMPLES, c=1.0) is not first
 
 
 def test_character_ngrams_carry_unseen_word_forms_and_typos() -> None:
@@ -84,7 +96,24 @@ def test_engine_trains_on_every_topic_and_the_offtopic_class(engine: FaqEngine) 
     assert set(engine.classifier.labels) == {*engine.topics, ""}
 
 
-def test_a_school_topic_is_learned_too(engine: FaqEngine) -> None:
+def test_a_school_that_changes_only_answers_shares_the_bundled_model(
+    engine: FaqEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "school.toml"
+    path.write_text(
+        '[[entry]]\nid = "join_school.change"\nanswer = "У нас школу меняют через секретаря."\n',
+        encoding="utf-8",
+    )
+    school = FaqEngine.load(overrides_path=path)
+    assert school.entry_by_id["join_school.change"].answer.startswith("У нас")
+    assert school.classifier is engine.classifier
+    # A topic answer replaces the topic's entries, and so their phrasings: a model of its own.
+    other = FaqEngine.build(engine.kb, overrides=[{"id": "contact", "answer": "Звоните завучу."}])
+    assert other.classifier is not engine.classifier
+
+
+def test_a_school_topic_is_left_to_the_lexical_score(engine: FaqEngine) -> None:
+    """A school's own topic shares the bundled model and still answers its questions."""
     school = FaqEngine.build(
         engine.kb,
         overrides=[
@@ -96,9 +125,10 @@ def test_a_school_topic_is_learned_too(engine: FaqEngine) -> None:
             }
         ],
     )
-    assert school.classifier is not None and "canteen" in school.classifier.labels
-    found = school.classifier.probabilities(school.vocab.features("меню столовой на завтра"))
-    assert max(found, key=found.__getitem__) == "canteen"
+    assert school.classifier is engine.classifier
+    assert school.ask("меню столовой на завтра").topic == "canteen"
+    question = "меню столовой на завтра"
+    assert dict(school.scores(question))["canteen"] == dict(school.lexical_scores(question))["canteen"]
 
 
 def test_the_blend_only_lifts_lexical_scores(engine: FaqEngine) -> None:
