@@ -104,16 +104,19 @@ def test_a_school_that_changes_only_answers_shares_the_bundled_model(
         '[[entry]]\nid = "join_school.change"\nanswer = "У нас школу меняют через секретаря."\n',
         encoding="utf-8",
     )
+    # Other tests' engines may have pushed the bundled model out of the cache: train it now.
+    bundled = FaqEngine(engine.kb)
     school = FaqEngine.load(overrides_path=path)
     assert school.entry_by_id["join_school.change"].answer.startswith("У нас")
-    assert school.classifier is engine.classifier
+    assert school.classifier is bundled.classifier
     # A topic answer replaces the topic's entries, and so their phrasings: a model of its own.
     other = FaqEngine.build(engine.kb, overrides=[{"id": "contact", "answer": "Звоните завучу."}])
-    assert other.classifier is not engine.classifier
+    assert other.classifier is not bundled.classifier
 
 
 def test_a_school_topic_is_left_to_the_lexical_score(engine: FaqEngine) -> None:
     """A school's own topic shares the bundled model and still answers its questions."""
+    bundled = FaqEngine(engine.kb)
     school = FaqEngine.build(
         engine.kb,
         overrides=[
@@ -125,7 +128,7 @@ def test_a_school_topic_is_left_to_the_lexical_score(engine: FaqEngine) -> None:
             }
         ],
     )
-    assert school.classifier is engine.classifier
+    assert school.classifier is bundled.classifier
     assert school.ask("меню столовой на завтра").topic == "canteen"
     question = "меню столовой на завтра"
     assert dict(school.scores(question))["canteen"] == dict(school.lexical_scores(question))["canteen"]
