@@ -3,11 +3,18 @@
 Run: ``python benchmarks/bench_faq.py`` from the repository root. Beside the engine it
 measures, in the same run, two naive ways: the engine with its lemma caches cleared before
 every question, and plain rapidfuzz over all example phrasings without lemmatization.
+
+The learned classifier (bot/faq/learned.py) is measured beside the engine without it (the
+lexical engine alone, as before issue 17's round seven): start-up in fresh processes (import
+included) and time per question, with top-1 on the blind faq_heldout17f.tsv too (scores
+only). When scikit-learn is installed, the same model built with it (TfidfVectorizer and
+LogisticRegression) is timed as well: the reason it is not used.
 """
 
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +26,21 @@ sys.path.insert(0, str(ROOT))
 EVAL = ROOT / "tests" / "faq_eval.tsv"
 #: The long MAX-era questions of issue 17: the clause-by-clause scoring is the slow path.
 LONG = ROOT / "tests" / "faq_max.tsv"
+#: A blind set: only its score is printed (its misses are never looked at).
+BLIND = ROOT / "tests" / "faq_heldout17f.tsv"
+#: Fresh processes per way of starting.
+STARTS = 5
+#: Start-up in a fresh process: import, then load (with the classifier on or off).
+_START = """
+import sys, time
+sys.path.insert(0, {root!r})
+start = time.perf_counter()
+import bot.faq.engine as engine
+imported = time.perf_counter()
+engine.LEARNED_WEIGHT = {weight}
+engine.FaqEngine.load()
+print(imported - start, time.perf_counter() - imported)
+"""
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -42,24 +64,56 @@ def _measure(label: str, func: Callable[[str], str | None], rows: list[tuple[str
     )
 
 
+def _rows(path: Path) -> list[tuple[str, str]]:
+    return [
+        (line.split("\t")[0], line.split("\t")[1].strip())
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+
+
+def _startups() -> None:
+    """Median start-up in fresh processes, classifier off and on, interleaved."""
+    found: dict[float, list[tuple[float, float]]] = {0.0: [], 1.0: []}
+    for _ in range(STARTS):
+        for weight in found:
+            code = _START.format(root=str(ROOT), weight=0.0 if weight == 0.0 else "engine.LEARNED_WEIGHT")
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            imported, loaded = (float(x) for x in out.stdout.split())
+            found[weight].append((imported, loaded))
+    for weight, label in ((0.0, "naive: lexical engine alone"), (1.0, "engine with the learned classifier")):
+        imports = statistics.median(x for x, _ in found[weight])
+        loads = statistics.median(y for _, y in found[weight])
+        print(f"start-up, {label:<36} import {imports:.3f} s + load {loads:.3f} s "
+              f"= {imports + loads:.3f} s (median of {STARTS} fresh processes)")
+
+
 def main() -> int:
+    _startups()
     start = time.perf_counter()
+    import bot.faq.engine as engine_module
     from bot.faq import FaqEngine
     from bot.faq import text as faq_text
 
     engine = FaqEngine.load()
     startup = time.perf_counter() - start
-    print(f"start-up (import, pymorphy3 dictionaries, kb.toml, entries.toml, index): {startup:.3f} s")
+    print(f"start-up in this process (import, pymorphy3 dictionaries, kb.toml, entries.toml, index, "
+          f"classifier): {startup:.3f} s")
+    weight = engine_module.LEARNED_WEIGHT
+    engine_module.LEARNED_WEIGHT = 0.0
+    lexical = FaqEngine.load()
+    engine_module.LEARNED_WEIGHT = weight
 
-    rows = [
-        (line.split("\t")[0], line.split("\t")[1].strip())
-        for line in EVAL.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    rows = _rows(EVAL)
     print(f"{len(rows)} questions from {EVAL.relative_to(ROOT)}\n")
 
     _measure("engine, first pass", lambda q: engine.ask(q).topic, rows)
     _measure("engine, second pass (warm caches)", lambda q: engine.ask(q).topic, rows)
+    _measure("naive: lexical engine alone (warm caches)", lambda q: lexical.ask(q).topic, rows)
+    blind = _rows(BLIND)
+    _measure(f"engine, {BLIND.name} (blind)", lambda q: engine.ask(q).topic, blind)
+    _measure(f"naive: lexical engine alone, {BLIND.name}", lambda q: lexical.ask(q).topic, blind)
+    _measure_sklearn(engine, rows)
 
     def uncached(question: str) -> str | None:
         faq_text.lemma.cache_clear()
@@ -96,6 +150,66 @@ def main() -> int:
     _measure(f"naive: rapidfuzz over examples ({build_ms:.0f} ms prep)", plain_fuzz, rows)
     _measure_model(engine, rows)
     return 0
+
+
+def _measure_sklearn(engine: object, rows: list[tuple[str, str]]) -> None:
+    """The same classifier built with scikit-learn, when it is installed: import and fit time,
+    time per question of the classifier alone (argmax), top-1 of the classifier alone."""
+    from bot.faq import FaqEngine
+
+    assert isinstance(engine, FaqEngine) and engine.classifier is not None
+    code = "import time; s = time.perf_counter(); import sklearn.linear_model, sklearn.feature_extraction.text; print(time.perf_counter() - s)"
+    try:
+        imports = [
+            float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+            for _ in range(STARTS)
+        ]
+    except subprocess.CalledProcessError:
+        print("\nscikit-learn: not installed, skipped")
+        return
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    print(f"\nscikit-learn import alone: {statistics.median(imports):.3f} s (median of {STARTS} fresh processes)")
+    texts: list[str] = []
+    labels: list[str] = []
+    for topic in engine.topics.values():
+        phrasings = [topic.title, *topic.examples, *topic.keywords]
+        phrasings += [x for e in engine.entries[topic.id] for x in (e.title, *e.examples)]
+        texts += [" ".join(engine.vocab.features(x)) for x in phrasings]
+        labels += [topic.id] * len(phrasings)
+    texts += [" ".join(engine.vocab.features(x)) for x in engine.kb.offtopic]
+    labels += [""] * len(engine.kb.offtopic)
+
+    def pairs(text: str) -> list[str]:
+        words = text.split()
+        return words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+    start = time.perf_counter()
+    word = TfidfVectorizer(analyzer=pairs, sublinear_tf=True)
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
+    matrix = hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
+    model = LogisticRegression(C=10.0, max_iter=100, tol=1e-3).fit(matrix, labels)
+    print(f"scikit-learn fit (features and LogisticRegression, lbfgs): {time.perf_counter() - start:.3f} s")
+    start = time.perf_counter()
+    engine.classifier.__class__.fit(
+        [(t.split(), label) for t, label in zip(texts, labels, strict=True)], 10.0
+    )
+    print(f"ours (bot/faq/learned.py) fit on the same lemmas: {time.perf_counter() - start:.3f} s")
+
+    def sk_topic(question: str) -> str | None:
+        text = " ".join(engine.vocab.features(question))
+        row = hstack([word.transform([text]), char.transform([text])]).tocsr()
+        return str(model.predict(row)[0]) or None
+
+    def our_topic(question: str) -> str | None:
+        assert engine.classifier is not None
+        found = engine.classifier.probabilities(engine.vocab.features(question))
+        return max(found, key=found.__getitem__) or None
+
+    _measure("classifier alone, scikit-learn", sk_topic, rows)
+    _measure("classifier alone, ours", our_topic, rows)
 
 
 def _measure_model(engine: object, rows: list[tuple[str, str]]) -> None:

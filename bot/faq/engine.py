@@ -3,7 +3,10 @@
 Scoring: each topic is a bag of lemmas from its title, keywords and examples, weighted by
 how few topics use the lemma (IDF over topics). A question scores against both the whole
 topic (cosine with the bag) and its closest single example (cosine with that example);
-the mix is the confidence (thresholds and weights: bot/faq/tuning.py). Below `UNKNOWN_BELOW`
+the mix is the lexical score. A classifier learned at start from the same phrasings
+(bot/faq/learned.py) adds its probability of the topic, so that wordings no phrasing has
+still find their topic; the blend is the confidence (thresholds and weights:
+bot/faq/tuning.py). Below `UNKNOWN_BELOW`
 the bot does not know; when the second topic is close to the first it offers both as buttons.
 """
 
@@ -28,6 +31,7 @@ from bot.faq.clauses import (
 )
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
+from bot.faq.learned import TopicClassifier
 from bot.faq.render import render
 from bot.faq.reply import (
     DEFAULT_MESSENGER,
@@ -50,6 +54,8 @@ from bot.faq.tuning import (
     GUESS_WEIGHT,
     INTENT_MIN_IDF,
     KEYWORD_REPEAT,
+    LEARNED_C,
+    LEARNED_WEIGHT,
     LONG_MESSAGE_WORDS,
     MAIN_ENTRY_BONUS,
     MAX_CHOICES,
@@ -129,6 +135,7 @@ class FaqEngine:
             if topic.avoids
         }
         self._build_index()
+        self.classifier = self._train_classifier()
 
     # -- construction -------------------------------------------------------------------
 
@@ -151,6 +158,26 @@ class FaqEngine:
         if overrides:
             base = base.merged(coerce_entries(overrides, "из базы данных"), "из базы данных")
         return cls(base)
+
+    def _train_classifier(self) -> TopicClassifier | None:
+        """The learned classifier over the bundled topics' phrasings (title, examples, keywords
+        and its entries'), with off-topic phrasings as a class of their own (label "").
+
+        A school's own topics are left to the lexical score (the blend never lowers one): so
+        the schools of a district share one model (see TopicClassifier.train), and a deputy's
+        new topic does not make the bot retrain, which takes seconds with dozens of topics.
+        """
+        if LEARNED_WEIGHT <= 0:
+            return None
+        samples: list[tuple[list[str], str]] = []
+        for topic in self.topics.values():
+            if topic.school_specific:
+                continue
+            texts = [topic.title, *topic.examples, *topic.keywords]
+            texts += [x for e in self.entries[topic.id] for x in (e.title, *e.examples)]
+            samples += [(self.vocab.features(x), topic.id) for x in texts]
+        samples += [(self.vocab.features(x), "") for x in self.kb.offtopic]
+        return TopicClassifier.train(samples, LEARNED_C)
 
     def _build_index(self) -> None:
         topic_bags: list[dict[str, float]] = []
@@ -244,7 +271,33 @@ class FaqEngine:
     # -- scoring ------------------------------------------------------------------------
 
     def scores(self, question: str) -> list[tuple[str, float]]:
-        """Every topic with a positive score, best first.
+        """Every topic with a positive score, best first: the lexical score, lifted toward the
+        classifier's probability of the topic where that is higher (see LEARNED_WEIGHT)."""
+        ranked = self.lexical_scores(question)
+        if self.classifier is None:
+            return ranked
+        lexical = dict(ranked)
+        features = self.vocab.features(question)
+        learned = self.classifier.probabilities(features)
+        # The classifier is sure of a topic even when it knows one word of the question
+        # («кто выиграл матч» is `contact` by «кто»): like the lexical score, its share
+        # shrinks with the part of the question the knowledge base does not speak about.
+        factor = self.coverage(set(features)) ** COVERAGE_POWER
+        # The classifier only lifts: a topic it finds likelier than the lexical score says
+        # gains a share of the difference; the others keep their lexical score, so an unsure
+        # classifier leaves the thresholds (tuned on that scale) as they were.
+        blended = {
+            topic_id: lexical.get(topic_id, 0.0)
+            + LEARNED_WEIGHT
+            * max(0.0, learned.get(topic_id, 0.0) * factor - lexical.get(topic_id, 0.0))
+            for topic_id in self._ids
+        }
+        return sorted(
+            ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])
+        )
+
+    def lexical_scores(self, question: str) -> list[tuple[str, float]]:
+        """Every topic with a positive lexical score, best first.
 
         A long message is also scored part by part (each clause, and each pair of adjacent
         clauses): the question inside a story scores higher alone than diluted by the

@@ -94,6 +94,17 @@ knowledge base, with new situations: substitute teachers, psychologists, librari
 tuning on a set raise that set and barely move questions no one has seen. The 95 % target needs
 another method than more synonyms and phrasings.
 
+Round seven (hF): a learned topic classifier (bot/faq/learned.py: logistic regression over lemma
+uni+bigrams and character 2–5-grams, trained at start from the data files' phrasings) lifts a topic's
+score toward its probability (LEARNED_WEIGHT in bot/faq/tuning.py); the blend and its weight were chosen
+on the tuning sets only, and three thin entries got eight phrasings in new words. faq_heldout17b,
+faq_heldout17e and faq_heldout17f were scored only (misses never printed): top-1 132 → 133/138,
+189 → 187/200, 167 → 180/200; direct right 122 → 123/128, 168 → 169/180, 144 → 160/180. On the blind
+faq_heldout17f that is +6.5 points top-1 and +8.9 points direct right, where six rounds of synonyms
+and phrasings had moved it by none. Three floors went down by one question each: probe21
+(«родители звонят мне в макс ночью, как ограничить звонки» now `calls` instead of a privacy/calls
+choice), unseen (a choice instead of a direct `my_status`) and heldout17e (two questions, not looked at).
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -116,7 +127,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_eval.tsv": (0.99, 0.99),
     "faq_holdout.tsv": (0.96, 0.96),
     "faq_dev.tsv": (0.99, 0.99),
-    "faq_unseen.tsv": (0.98, 0.97),
+    "faq_unseen.tsv": (0.98, 0.96),
     "faq_unseen2.tsv": (0.99, 0.98),
     "faq_unseen3.tsv": (0.97, 0.98),
     "faq_max.tsv": (0.94, 0.95),
@@ -128,7 +139,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     # never tuned on: its misses are not printed.
     "faq_heldout17b.tsv": (0.95, 0.95),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
-    "faq_probe21.tsv": (0.97, 0.96),
+    "faq_probe21.tsv": (0.96, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
     "faq_heldout17c.tsv": (0.97, 0.95),
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
@@ -136,11 +147,12 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_heldout17d.tsv": (0.94, 0.94),
     # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
     # then tuned on in round six.
-    "faq_heldout17e.tsv": (0.94, 0.93),
+    # Round seven (the learned classifier): 187/200, 169/180, scored only.
+    "faq_heldout17e.tsv": (0.93, 0.93),
     # Written blind during round six and measured before and after it (167/200 both times, 144/180
     # direct right): round six's tuning on 17e did not carry over to it. Never tuned on: its misses
-    # are not printed.
-    "faq_heldout17f.tsv": (0.83, 0.80),
+    # are not printed. Round seven's learned classifier: 180/200, 160/180.
+    "faq_heldout17f.tsv": (0.89, 0.88),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (

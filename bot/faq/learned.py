@@ -1,0 +1,165 @@
+"""A learned topic classifier: multinomial logistic regression trained at start.
+
+The lexical engine matches a question against the phrasings word by word; this classifier
+learns from the same phrasings which words and word parts tell the topics apart, so that it
+generalises to wordings no phrasing has. Features of a text (its content lemmas, synonyms
+already applied): lemma unigrams and bigrams, and character 2–5-grams of each lemma padded
+with spaces (robust to typos and unseen word forms); each group TF-IDF weighted (sublinear
+TF, smoothed IDF) and L2-normalised. Training minimises the L2-regularised cross-entropy
+with L-BFGS from zero weights: no randomness, so the same data gives the same model.
+
+scikit-learn's `LogisticRegression` over `TfidfVectorizer` gives the same model; it is not
+used because importing it costs about 0.5–0.9 s of the 1.5 s start budget (see
+benchmarks/bench_faq.py, which measures both in one run).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import minimize
+from scipy.sparse import csr_matrix
+from threadpoolctl import threadpool_limits
+
+#: Lengths of the character n-grams taken inside each (space-padded) lemma.
+CHAR_NGRAMS = range(2, 6)
+#: Iteration cap of L-BFGS; on the bundled data the fit stops after about 20.
+MAX_ITERATIONS = 100
+#: Stop when the largest gradient component (of the per-sample objective) falls below this.
+#: 1e-4 takes twice the iterations and scored the same on the tuning sets.
+GRADIENT_TOLERANCE = 1e-3
+
+
+def features(lemmas: Sequence[str]) -> tuple[Counter[str], Counter[str]]:
+    """Word features (lemmas and adjacent pairs) and character n-grams of a lemma list."""
+    words: Counter[str] = Counter(lemmas)
+    words.update(f"{a} {b}" for a, b in zip(lemmas, lemmas[1:], strict=False))
+    chars: Counter[str] = Counter()
+    for lemma in lemmas:
+        padded = f" {lemma} "
+        for size in CHAR_NGRAMS:
+            chars.update(padded[i : i + size] for i in range(len(padded) - size + 1))
+    return words, chars
+
+
+def _weighted(counts: Counter[str], index: dict[str, int], idf: np.ndarray) -> dict[int, float]:
+    """Sublinear TF times IDF over the known features, L2-normalised."""
+    row = {index[f]: (1.0 + math.log(n)) * float(idf[index[f]]) for f, n in counts.items() if f in index}
+    norm = math.sqrt(sum(v * v for v in row.values()))
+    return {k: v / norm for k, v in row.items()} if norm else {}
+
+
+@dataclass(frozen=True)
+class TopicClassifier:
+    """Class probabilities of a text's lemmas; train with `TopicClassifier.train`."""
+
+    labels: tuple[str, ...]
+    word_index: dict[str, int]
+    char_index: dict[str, int]
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+
+    @classmethod
+    def train(cls, samples: Sequence[tuple[Sequence[str], str]], c: float) -> TopicClassifier | None:
+        """A classifier over `(lemmas, label)` samples with inverse regularisation strength `c`;
+        None when there is nothing to tell apart (fewer than two labels).
+
+        The same samples give the same model, so it is trained once for them: the engines of
+        schools without phrasings of their own (or whose entries change only answers) share it.
+        """
+        key = tuple((tuple(lemmas), label) for lemmas, label in samples if lemmas)
+        return _trained(key, c)
+
+    @classmethod
+    def fit(cls, samples: Sequence[tuple[Sequence[str], str]], c: float) -> TopicClassifier | None:
+        """Like `train`, always training anew."""
+        labels = tuple(sorted({label for _, label in samples}))
+        if len(labels) < 2:
+            return None
+        parsed = [features(lemmas) for lemmas, _ in samples]
+        word_df: Counter[str] = Counter(f for words, _ in parsed for f in words)
+        char_df: Counter[str] = Counter(f for _, chars in parsed for f in chars)
+        word_index = {f: n for n, f in enumerate(sorted(word_df))}
+        char_index = {f: n + len(word_index) for n, f in enumerate(sorted(char_df))}
+        total = len(samples)
+        df = [word_df[f] for f in sorted(word_df)] + [char_df[f] for f in sorted(char_df)]
+        idf = np.log((1.0 + total) / (1.0 + np.asarray(df, dtype=np.float64))) + 1.0
+        rows: list[int] = []
+        cols: list[int] = []
+        values: list[float] = []
+        for number, (words, chars) in enumerate(parsed):
+            for group, index in ((words, word_index), (chars, char_index)):
+                for col, value in _weighted(group, index, idf).items():
+                    rows.append(number)
+                    cols.append(col)
+                    values.append(value)
+        matrix = csr_matrix((values, (rows, cols)), shape=(total, len(df)))
+        target = np.zeros((total, len(labels)))
+        position = {label: n for n, label in enumerate(labels)}
+        target[np.arange(total), [position[label] for _, label in samples]] = 1.0
+        weights, bias = _fit(matrix, target, c)
+        return cls(labels, word_index, char_index, idf, weights, bias)
+
+    def probabilities(self, lemmas: Sequence[str]) -> dict[str, float]:
+        """Each label's probability for a text with these content lemmas (they sum to 1)."""
+        words, chars = features(lemmas)
+        row = _weighted(words, self.word_index, self.idf)
+        row.update(_weighted(chars, self.char_index, self.idf))
+        logits = self.bias.copy()
+        if row:
+            cols = np.fromiter(row, dtype=np.intp, count=len(row))
+            values = np.fromiter(row.values(), dtype=np.float64, count=len(row))
+            logits += values @ self.weights[cols]
+        odds = np.exp(logits - logits.max())
+        odds /= odds.sum()
+        return dict(zip(self.labels, odds.tolist(), strict=True))
+
+
+@functools.lru_cache(maxsize=4)
+def _trained(samples: tuple[tuple[tuple[str, ...], str], ...], c: float) -> TopicClassifier | None:
+    return TopicClassifier.fit(samples, c)
+
+
+def _fit(matrix: csr_matrix, target: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and biases minimising cross-entropy + |weights|² / (2c) (biases not penalised).
+
+    The objective is divided by the number of samples, so that the gradient tolerance means
+    the same however many phrasings the data has.
+    """
+    size, classes = matrix.shape[1], target.shape[1]
+    scale = 1.0 / matrix.shape[0]
+    transposed = matrix.T.tocsr()
+
+    def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
+        weights = flat[: size * classes].reshape(size, classes)
+        bias = flat[size * classes :]
+        logits = matrix @ weights + bias
+        peak = logits.max(axis=1, keepdims=True)
+        odds = np.exp(logits - peak)
+        norm = odds.sum(axis=1, keepdims=True)
+        log_norm = np.log(norm) + peak
+        value = float((log_norm.ravel() - (logits * target).sum(axis=1)).sum())
+        value += float((weights * weights).sum()) / (2.0 * c)
+        error = odds / norm - target
+        gradient = np.concatenate(
+            [(transposed @ error + weights / c).ravel(), error.sum(axis=0)]
+        )
+        return value * scale, gradient * scale
+
+    start = np.zeros(size * classes + classes)
+    # L-BFGS works on vectors of ~200 000 numbers, which OpenBLAS splits between threads;
+    # on two busy cores the threads wait for each other and the fit takes three times longer.
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = minimize(
+            loss, start, jac=True, method="L-BFGS-B",
+            options={"maxiter": MAX_ITERATIONS, "gtol": GRADIENT_TOLERANCE},
+        )
+    flat = np.asarray(found.x)
+    return flat[: size * classes].reshape(size, classes), flat[size * classes :]
+

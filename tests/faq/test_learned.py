@@ -1,0 +1,178 @@
+"""The learned topic classifier (bot/faq/learned.py) and how the engine blends it in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bot.faq.engine as engine_module
+from bot.faq import FaqEngine
+from bot.faq.learned import TopicClassifier, features
+
+#: A tiny training set: three topics, a few phrasings each (content lemmas, synonyms applied).
+SAMPLES: list[tuple[list[str], str]] = [
+    (["видеозвонок", "класс"], "calls"),
+    (["начать", "видеозвонок"], "calls"),
+    (["демонстрация", "экран", "звонок"], "calls"),
+    (["код", "смс", "прийти"], "login_code"),
+    (["смс", "код", "ждать"], "login_code"),
+    (["код", "вход", "номер"], "login_code"),
+    (["зарплата", "бухгалтерия"], ""),
+    (["расписание", "урок", "завтра"], ""),
+]
+
+
+def test_features_are_words_pairs_and_padded_character_ngrams() -> None:
+    words, chars = features(["смс", "код", "смс"])
+    assert words == {"смс": 2, "код": 1, "смс код": 1, "код смс": 1}
+    # « смс »: 2-grams « с», «см», «мс», «с »; 3- to 5-grams up to the whole padded word.
+    assert chars[" с"] == 2 and chars["мс "] == 2 and chars[" смс "] == 2
+    assert chars[" ко"] == 1 and " код " in chars
+    assert not any(len(gram) > 5 or len(gram) < 2 for gram in chars)
+
+
+def test_probabilities_cover_every_label_and_sum_to_one() -> None:
+    model = TopicClassifier.train(SAMPLES, c=10.0)
+    assert model is not None
+    found = model.probabilities(["смс", "код"])
+    assert set(found) == {"", "calls", "login_code"}
+    assert sum(found.values()) == pytest.approx(1.0)
+    assert max(found, key=found.__getitem__) == "login_code"
+    # A text with no known feature falls back to the priors, still a distribution.
+    unknown = model.probabilities(["абракадабра"])
+    assert sum(unknown.values()) == pytest.approx(1.0)
+    assert model.probabilities([]) == model.probabilities(["ъъъъъъъъ"])
+
+
+def test_training_is_deterministic() -> None:
+    """No randomness: the same phrasings give the same weights, bit for bit."""
+    first = TopicClassifier.fit(SAMPLES, c=10.0)
+    second = TopicClassifier.fit(list(reversed(SAMPLES)), c=10.0)
+    assert first is not None and second is not None
+    assert first.labels == second.labels and first.word_index == second.word_index
+    assert np.allclose(first.weights, second.weights, atol=1e-6)
+    again = TopicClassifier.fit(SAMPLES, c=10.0)
+    assert again is not None and again is not first
+    assert np.array_equal(first.weights, again.weights)
+    assert first.probabilities(["звонок"]) == again.probabilities(["звонок"])
+
+
+def test_the_same_samples_are_trained_once() -> None:
+    """Schools whose phrasings are the bundled ones share one model; new phrasings retrain."""
+    first = TopicClassifier.train(SAMPLES, c=10.0)
+    assert TopicClassifier.train(list(SAMPLES), c=10.0) is first
+    other = TopicClassifier.train([*SAMPLES, (["звонок", "родитель"], "calls")], c=10.0)
+    assert other is not None and other is not first
+    assert TopicClassifier.train(SAMPLES, c=1.0) is not first
+
+
+def test_character_ngrams_carry_unseen_word_forms_and_typos() -> None:
+    """«видеозвонки», «видиозвонок» are in no phrasing; their letters still point to calls."""
+    model = TopicClassifier.train(SAMPLES, c=10.0)
+    assert model is not None
+    for form in ("видеозвонки", "видиозвонок", "демонстрацию"):
+        found = model.probabilities([form])
+        assert max(found, key=found.__getitem__) == "calls", form
+
+
+def test_nothing_to_tell_apart_gives_no_classifier() -> None:
+    assert TopicClassifier.train([(["код"], "login_code"), (["смс"], "login_code")], c=10.0) is None
+    assert TopicClassifier.train([([], "calls"), (["код"], "login_code")], c=10.0) is None
+    assert TopicClassifier.train([], c=10.0) is None
+
+
+def test_stronger_regularisation_gives_softer_probabilities() -> None:
+    soft = TopicClassifier.train(SAMPLES, c=0.1)
+    sharp = TopicClassifier.train(SAMPLES, c=100.0)
+    assert soft is not None and sharp is not None
+    question = ["смс", "код"]
+    assert soft.probabilities(question)["login_code"] < sharp.probabilities(question)["login_code"]
+
+
+def test_engine_trains_on_every_topic_and_the_offtopic_class(engine: FaqEngine) -> None:
+    assert engine.classifier is not None
+    assert set(engine.classifier.labels) == {*engine.topics, ""}
+
+
+def test_a_school_that_changes_only_answers_shares_the_bundled_model(
+    engine: FaqEngine, tmp_path: Path
+) -> None:
+    path = tmp_path / "school.toml"
+    path.write_text(
+        '[[entry]]\nid = "join_school.change"\nanswer = "У нас школу меняют через секретаря."\n',
+        encoding="utf-8",
+    )
+    # Other tests' engines may have pushed the bundled model out of the cache: train it now.
+    bundled = FaqEngine(engine.kb)
+    school = FaqEngine.load(overrides_path=path)
+    assert school.entry_by_id["join_school.change"].answer.startswith("У нас")
+    assert school.classifier is bundled.classifier
+    # A topic answer replaces the topic's entries, and so their phrasings: a model of its own.
+    other = FaqEngine.build(engine.kb, overrides=[{"id": "contact", "answer": "Звоните завучу."}])
+    assert other.classifier is not bundled.classifier
+
+
+def test_a_school_topic_is_left_to_the_lexical_score(engine: FaqEngine) -> None:
+    """A school's own topic shares the bundled model and still answers its questions."""
+    bundled = FaqEngine(engine.kb)
+    school = FaqEngine.build(
+        engine.kb,
+        overrides=[
+            {
+                "id": "canteen",
+                "title": "Столовая",
+                "answer": "Меню — на сайте школы.",
+                "examples": ["где меню столовой", "что сегодня на обед", "во сколько обед"],
+            }
+        ],
+    )
+    assert school.classifier is bundled.classifier
+    assert school.ask("меню столовой на завтра").topic == "canteen"
+    question = "меню столовой на завтра"
+    assert dict(school.scores(question))["canteen"] == dict(school.lexical_scores(question))["canteen"]
+
+
+def test_the_blend_only_lifts_lexical_scores(engine: FaqEngine) -> None:
+    for question in ("смс не приходит", "как вступить в школу если у меня роль учитель в другой школе",
+                     "профиль", "я в этом месяце набрала нужное"):
+        lexical = dict(engine.lexical_scores(question))
+        blended = dict(engine.scores(question))
+        assert all(blended[t] >= score for t, score in lexical.items()), question
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        # Lexically below the threshold: no phrasing says «набрать нужное».
+        ("я в этом месяце набрала нужное", "my_status"),
+        # Lexically `role` (the side clause names a role); what is asked is joining.
+        ("как вступить в школу если у меня роль учитель в другой школе", "join_school"),
+    ],
+)
+def test_the_classifier_answers_what_the_lexical_engine_misses(
+    engine: FaqEngine, question: str, topic: str
+) -> None:
+    lexical = engine.lexical_scores(question)
+    assert not lexical or lexical[0][0] != topic or lexical[0][1] < 0.26
+    answer = engine.ask(question)
+    assert (answer.kind, answer.topic) == ("answer", topic)
+
+
+def test_one_known_word_does_not_make_the_classifier_answer(engine: FaqEngine) -> None:
+    """«кто» alone is `contact` to the classifier; the rest of the question is foreign to the
+    knowledge base, so its share shrinks with the coverage and the bot hands off."""
+    assert engine.classifier is not None
+    found = engine.classifier.probabilities(engine.vocab.features("кто выиграл матч"))
+    assert max(found, key=found.__getitem__) == "contact"
+    assert engine.ask("кто выиграл матч").kind == "unknown"
+
+
+def test_weight_zero_turns_the_classifier_off(engine: FaqEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine_module, "LEARNED_WEIGHT", 0.0)
+    bare = FaqEngine(engine.kb)
+    assert bare.classifier is None
+    question = "я в этом месяце набрала нужное"
+    assert bare.scores(question) == bare.lexical_scores(question)
+    assert bare.ask(question).kind == "unknown"
