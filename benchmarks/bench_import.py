@@ -1,9 +1,11 @@
 """Importing a 50,000-row per-person xlsx against a 50,000-person roster, beside the naive way.
 
-Usage: python benchmarks/bench_import.py [--rows 50000] [--repeat 3]
+Usage: python benchmarks/bench_import.py [--rows 50000] [--repeat 3] [--backend sqlite|postgres [--url URL]]
 
-Each way runs in its own subprocess on its own copy of the same prepared database, so
-that peak memory is measured for that way alone: «peak MB» is the peak resident set (VmHWM)
+`--backend postgres` imports into PostgreSQL (--url, else SFERUM_TEST_PG_URL; the benchmark creates its
+databases there and drops them at the end); the default is a SQLite file. Each way runs in its own
+subprocess on its own copy of the same prepared database (a file copy, or a PostgreSQL database made
+from the prepared one as its template), so that peak memory is measured for that way alone: «peak MB» is the peak resident set (VmHWM)
 of the process that runs the import (the bot's), «worker MB» the reading worker's. Printed figures:
 - calamine: only reading the cells with python-calamine (the floor under any import of the file);
 - ours: python-calamine reading and header matching in the worker process (started beforehand,
@@ -40,6 +42,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -48,6 +51,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -58,9 +62,10 @@ from bot.domain.names import name_key  # noqa: E402
 from bot.imports import worker  # noqa: E402
 from bot.imports.worker import ThreadParser, warm_worker  # noqa: E402
 from bot.services.imports import ImportService  # noqa: E402
-from storage.db import Database  # noqa: E402
+from storage.backend import open_database  # noqa: E402
 from storage.imports import ImportsSql  # noqa: E402
 from storage.roster import RosterEntry, RosterRepo  # noqa: E402
+from storage.sql import upsert  # noqa: E402
 
 PERIOD = Period.parse("2026-11-14..2026-11-20")
 SYLLABLES = ["ба", "ве", "ги", "до", "жу", "зо", "ка", "ле", "ми", "но", "пу", "ро", "са", "ти", "фу",
@@ -107,15 +112,38 @@ def make_xlsx(path: Path, rows: int) -> None:
     book.save(path)
 
 
-async def prepare_db(path: Path, rows: int) -> None:
-    """A database with the school and a roster of `rows` people."""
-    db = await Database.open(path)
+# The PostgreSQL databases the benchmark makes: the prepared one, and one copy of it per run.
+PG_BASE = "sferum_bench_import"
+PG_RUN = "sferum_bench_import_run"
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def pg_database(url: str, name: str, *, template: str = "template0", drop_only: bool = False) -> str:
+    """(Re)create the database `name` on the server of `url` as a copy of `template`; its URL."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not drop_only:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return _with_db(url, name)
+
+
+async def prepare_db(path: Path, rows: int, url: str | None = None) -> None:
+    """A database with the school and a roster of `rows` people (the SQLite file `path`, or `url`)."""
+    db = await open_database(path, url)
     try:
         settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, path.parent)
         await ImportService(ImportsSql(db), settings).prepare()
         entries = [RosterEntry(org_id="school1", full_name=full_name(i), role=Role.TEACHER) for i in range(rows)]
         async with db.transaction() as conn:
             await RosterRepo.apply_in(conn, ["school1"], entries)
+            if conn.dialect == "postgres":
+                await conn.execute("ANALYZE")
     finally:
         await db.close()
 
@@ -131,9 +159,9 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False) -> dict[str, float]:
+async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False, url: str | None = None) -> dict[str, float]:
     """ImportService.import_stats on the file (`inline`: read in a thread of this process, the old way)."""
-    db = await Database.open(db_path)
+    db = await open_database(db_path, url)
     try:
         settings = parse_settings({"schools": [{"id": "school1", "name": "Школа"}]}, db_path.parent)
         service = ImportService(ImportsSql(db), settings, parser=ThreadParser() if inline else None)
@@ -168,11 +196,15 @@ def run_calamine(xlsx_path: Path) -> dict[str, float]:
             "rows_imported": 0, "problems": 0, "rows_read": len(rows)}
 
 
-async def run_naive(db_path: Path, xlsx_path: Path) -> dict[str, float]:
+_NAIVE_INSERT = upsert("person_stats", ("person_id", "org_id", "period_start", "period_end", "group_messages",
+                                          "calls"), ("person_id", "period_start"))
+
+
+async def run_naive(db_path: Path, xlsx_path: Path, url: str | None = None) -> dict[str, float]:
     """openpyxl.load_workbook, then a query per row to find the person and an insert per row."""
     import openpyxl
 
-    db = await Database.open(db_path)
+    db = await open_database(db_path, url)
     try:
         baseline = _rss_mb()
         start = time.perf_counter()
@@ -189,8 +221,7 @@ async def run_naive(db_path: Path, xlsx_path: Path) -> dict[str, float]:
                 if found is None:
                     continue  # the naive way does not even try initials
                 await conn.execute(
-                    "INSERT OR REPLACE INTO person_stats(person_id, org_id, period_start, period_end, "
-                    "group_messages, calls) VALUES (?, ?, ?, ?, ?, ?)",
+                    _NAIVE_INSERT,
                     (found[0], "school1", PERIOD.start.isoformat(), PERIOD.end.isoformat(), row[2], row[3]),
                 )
                 imported += 1
@@ -201,56 +232,80 @@ async def run_naive(db_path: Path, xlsx_path: Path) -> dict[str, float]:
             "rows_imported": imported, "problems": 0}
 
 
-def child(way: str, db_path: Path, xlsx_path: Path) -> None:
+def child(way: str, db_path: Path, xlsx_path: Path, url: str | None) -> None:
     """Run one way and print its figures as JSON."""
     if way == "naive":
-        print(json.dumps(asyncio.run(run_naive(db_path, xlsx_path))))
+        print(json.dumps(asyncio.run(run_naive(db_path, xlsx_path, url))))
     elif way == "calamine":
         print(json.dumps(run_calamine(xlsx_path)))
     else:
-        print(json.dumps(asyncio.run(run_ours(db_path, xlsx_path, inline=way == "inline"))))
+        print(json.dumps(asyncio.run(run_ours(db_path, xlsx_path, inline=way == "inline", url=url))))
+
+
+WAYS = ("calamine", "ours", "inline", "naive")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=50_000)
-    parser.add_argument("--child", choices=["ours", "inline", "naive", "calamine"])
+    parser.add_argument("--child", choices=WAYS)
     parser.add_argument("--repeat", type=int, default=1, help="runs of each way (the median is printed too)")
+    parser.add_argument("--ways", default=",".join(WAYS), help="the ways to run, comma-separated")
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", help="PostgreSQL server for --backend postgres (default: SFERUM_TEST_PG_URL)")
     parser.add_argument("--db", type=Path)
     parser.add_argument("--xlsx", type=Path)
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.db, args.xlsx)
+        child(args.child, args.db, args.xlsx, args.url)
         return
+    ways = [w for w in args.ways.split(",") if w]
+    if unknown := [w for w in ways if w not in WAYS]:
+        parser.error(f"unknown ways: {', '.join(unknown)} (known: {', '.join(WAYS)})")
+    server = None
+    if args.backend == "postgres":
+        server = args.url or os.environ.get("SFERUM_TEST_PG_URL", "")
+        if not server:
+            print("Ошибка: для --backend postgres укажите --url или SFERUM_TEST_PG_URL", file=sys.stderr)
+            raise SystemExit(2)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         xlsx_path = folder / "monitoring.xlsx"
         started = time.perf_counter()
         make_xlsx(xlsx_path, args.rows)
-        asyncio.run(prepare_db(folder / "base.sqlite3", args.rows))
-        print(f"{args.rows} rows, {xlsx_path.stat().st_size / 2**20:.1f} MB xlsx; roster of {args.rows} people "
-              f"(prepared in {time.perf_counter() - started:.1f} s, {dt.date.today()})")
-        print(f"{'way':<9}{'seconds':>9}{'peak MB':>9}{'worker MB':>11}{'baseline MB':>13}{'imported':>10}"
-              f"{'problems':>10}")
-        seconds: dict[str, list[float]] = {}
-        for _ in range(args.repeat):
-            for way in ("calamine", "ours", "inline", "naive"):
-                db_path = folder / f"{way}.sqlite3"
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-                shutil.copy(folder / "base.sqlite3", db_path)
-                proc = subprocess.run(
-                    [sys.executable, __file__, "--child", way, "--db", str(db_path), "--xlsx", str(xlsx_path)],
-                    capture_output=True, text=True, check=True,
-                )
-                r = json.loads(proc.stdout)
-                seconds.setdefault(way, []).append(r["seconds"])
-                worker_mb = f"{r['worker_mb']:.0f}" if r["worker_mb"] else "-"
-                print(f"{way:<9}{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}{worker_mb:>11}"
-                      f"{r['baseline_mb']:>13.0f}{r['rows_imported']:>10}{r['problems']:>10}")
-        if args.repeat > 1:
-            print("medians: " + ", ".join(f"{way} {statistics.median(s):.2f} s" for way, s in seconds.items()))
-        print("target for ours: ≤ 0.7 s for 50,000 rows (≤ 1 s for 60,000) and ≤ 150 MB peak of the bot's process")
+        base_url = pg_database(server, PG_BASE) if server else None
+        try:
+            asyncio.run(prepare_db(folder / "base.sqlite3", args.rows, base_url))
+            print(f"{args.rows} rows, {xlsx_path.stat().st_size / 2**20:.1f} MB xlsx; roster of {args.rows} people "
+                  f"on {'PostgreSQL' if server else 'SQLite'} (prepared in {time.perf_counter() - started:.1f} s, "
+                  f"{dt.date.today()}, load average {os.getloadavg()[0]:.1f})")
+            print(f"{'way':<9}{'seconds':>9}{'peak MB':>9}{'worker MB':>11}{'baseline MB':>13}{'imported':>10}"
+                  f"{'problems':>10}")
+            seconds: dict[str, list[float]] = {}
+            for _ in range(args.repeat):
+                for way in ways:
+                    db_path = folder / f"{way}.sqlite3"
+                    run_url = pg_database(server, PG_RUN, template=PG_BASE) if server else None
+                    if not server:
+                        for suffix in ("", "-wal", "-shm"):
+                            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+                        shutil.copy(folder / "base.sqlite3", db_path)
+                    command = [sys.executable, __file__, "--child", way, "--db", str(db_path), "--xlsx", str(xlsx_path)]
+                    proc = subprocess.run([*command, *(["--url", run_url] if run_url else [])],
+                                          capture_output=True, text=True, check=True)
+                    r = json.loads(proc.stdout)
+                    seconds.setdefault(way, []).append(r["seconds"])
+                    worker_mb = f"{r['worker_mb']:.0f}" if r["worker_mb"] else "-"
+                    print(f"{way:<9}{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}{worker_mb:>11}"
+                          f"{r['baseline_mb']:>13.0f}{r['rows_imported']:>10}{r['problems']:>10}")
+            if args.repeat > 1:
+                print("medians: " + ", ".join(f"{way} {statistics.median(s):.2f} s" for way, s in seconds.items()))
+        finally:
+            if server:
+                pg_database(server, PG_RUN, drop_only=True)
+                pg_database(server, PG_BASE, drop_only=True)
+        print(f"load average {os.getloadavg()[0]:.1f}; target for ours: ≤ 0.7 s for 50,000 rows (≤ 1 s for 60,000) "
+              "and ≤ 150 MB peak of the bot's process")
 
 
 if __name__ == "__main__":
