@@ -21,7 +21,7 @@ from bot.imports.bulk import collector_paused
 from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
-from bot.imports.table import ParsedTable, TableKind
+from bot.imports.table import ParsedTable, RowsView, TableKind
 from bot.imports.worker import ProcessParser, TableParser
 from bot.messaging.events import Identity
 from bot.metrics import NULL_METRICS, Metrics
@@ -77,6 +77,12 @@ def _timed(submit: Callable[Concatenate[ImportService, P], Coroutine[Any, Any, O
     return timed
 
 
+async def _whole(table: ParsedTable) -> None:
+    """Wait for every row of a table whose rows may still be arriving from the worker."""
+    if isinstance(table.rows, RowsView):
+        await table.rows.complete()
+
+
 def limits_of(settings: Settings) -> Limits:
     """The file limits from `[imports]`."""
     imports = settings.imports
@@ -114,7 +120,10 @@ class ImportService:
             await self._scope.sync_config_in(tx)
 
     async def _parse(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
-        return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name)
+        # Streamed: a per-person table's rows are converted while the worker still finds the later ones;
+        # the other kinds wait for every row (`_whole`).
+        return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name,
+                                        streamed=True)
 
     # --- the one entry: plan, then apply or preview ---------------------------------------
 
@@ -146,10 +155,12 @@ class ImportService:
         # every configured school's) on the other core; a roster or a per-school table drops them.
         snapshot = asyncio.create_task(self._snapshot(
             [default] if default else [s.id for s in self._settings.schools])) if kind != "roster" else None
+        table: ParsedTable | None = None
         try:
             with collector_paused():
                 table = await self._parse(data, want, file_name)
                 if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
+                    await _whole(table)
                     outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org,
                                                                mode, expected, claim)
                     return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
@@ -159,6 +170,8 @@ class ImportService:
                                             expected, claim, snapshot)
                 return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
         finally:
+            if table is not None and isinstance(table.rows, RowsView):
+                await table.rows.aclose()
             if snapshot is not None and not snapshot.done():
                 snapshot.cancel()
                 with contextlib.suppress(BaseException):
@@ -218,6 +231,7 @@ class ImportService:
         chosen, source = choose_period(table, file_name, period, now)
         problems: list[Problem] = []
         if table.kind is TableKind.ORGANIZATION:
+            await _whole(table)
             parsed_orgs, stored = read_org_rows(table, self._scope, chosen, only, problems)
             orgs = sorted({o for o, _ in stored})
 

@@ -17,7 +17,7 @@ from bot.imports.matching import Match, RosterIndex
 from bot.imports.period import find_period
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, StatsResult
-from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, plain_chunks
+from bot.imports.table import DataRow, ParsedTable, RowsView, TableKind, aplain_chunks, field_label
 from bot.messaging.events import Identity
 from bot.services.imports.orgs import OTHER_SCHOOL, OrgScope
 from bot.services.imports.plan import Preview
@@ -93,7 +93,7 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
                            problems: list[Problem]) -> tuple[list[PersonRow], list[str]]:
     """Each row's school, VK reference and figures; and the schools covered.
 
-    The rows are read as plain tuples (`plain_chunks`), not as DataRows: a regional table has
+    The rows are read as plain tuples (`aplain_chunks`), not as DataRows: a regional table has
     60,000 of them, and what each needs is a few cells by position.
     """
     if not any(f in table.columns for f in ("full_name", "last_name", "vk")):
@@ -103,6 +103,8 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
         problems.append(Problem(row=table.header_row,
                                 reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
     parsed: list[PersonRow] = []
+    if scope.assumes_school(table) and isinstance(table.rows, RowsView):
+        await table.rows.complete()  # the school column of every row is read first
     assumed = scope.assumed_school(table, problems)
     names = tuple(table.columns)
     at = {name: i for i, name in enumerate(names)}
@@ -116,7 +118,8 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
     # A school's cells repeat all down a regional table: each pair is looked up once.
     schools: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
     no_school = scope.org_outcome("", "", default, only, assumed)
-    for chunk in plain_chunks(table.rows, names):
+    # Chunk by chunk as the worker process finds them: these are converted while it finds the next.
+    async for chunk in aplain_chunks(table.rows, names):
         await asyncio.sleep(0)  # others' replies go out between chunks
         for row_no, row in chunk:
             if named:
