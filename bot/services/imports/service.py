@@ -32,6 +32,7 @@ from bot.services.imports.resolver import ScreenNameResolver, ScreenNames
 from bot.services.imports.roster import plan_roster_in, read_roster_rows
 from bot.services.imports.stats import (
     PERSON_VALUE_FIELDS,
+    Early,
     OrgStatsPlan,
     PersonStatsPlan,
     choose_period,
@@ -244,16 +245,21 @@ class ImportService:
                                     preview=preview)
 
             return await execute(self._store.transaction, build_org, mode, expected=expected, claim=claim)
-        parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
+        # The people read while the file was being read (usually long done by its first rows): each row
+        # is looked up among them as it arrives, while the worker process finds the next rows.
+        read = await snapshot if snapshot is not None else None
+        early: list[Early] | None = [] if read is not None else None
+        parsed, orgs = await read_person_rows(table, self._scope, default, only, problems,
+                                              index=read[3] if read is not None else None, early=early)
         # Matching happens before the write transaction: a screen name may need an API call,
         # and the database must not wait on the network. The people read while the file was
         # being read do, when they cover every school of the table (matching keys by school, so
-        # more schools change nothing); otherwise they are read now.
-        read = await snapshot if snapshot is not None else None
+        # more schools change nothing); otherwise they are read now, and the rows looked up again.
         if read is None or not set(orgs) <= set(read[0]):
-            read = await self._snapshot(orgs)
+            read, early = await self._snapshot(orgs), None
         _, refs, earlier, index = read
-        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index)
+        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index,
+                                        early=early)
         refuse_mostly_strangers(len(parsed), found)
         person_ids = [pid for _, pid, _ in found.stats]
 
