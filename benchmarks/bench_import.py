@@ -150,7 +150,9 @@ def pg_database(url: str, name: str, *, template: str = "template0", drop_only: 
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # Without FORCE: the runs have closed their connections, and PostgreSQL stops an autovacuum
+        # worker in the database itself (FORCE would need the right to terminate the superuser's).
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
         if not drop_only:
             conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
     return _with_db(url, name)
