@@ -188,6 +188,8 @@ class StreamedRows(RowsView):
         self._sizes: list[int] = []
         self._len = 0
         self._done = first is None
+        # Stopped before the end (a failed or abandoned chunk, `aclose`): the rows here are not all of them.
+        self._cut = False
         self._next: asyncio.Future[tuple[bytes, int] | None] | None = None
         if first is not None:
             self._add(first)
@@ -210,7 +212,7 @@ class StreamedRows(RowsView):
             got = await self._next
         except BaseException:
             # A failed or abandoned chunk cannot be asked for again: these rows are over.
-            self._done = True
+            self._done = self._cut = True
             raise
         finally:
             self._next = None
@@ -242,13 +244,15 @@ class StreamedRows(RowsView):
         """Tell the worker to drop the rows nobody asked for (an import that stopped half way)."""
         if self._done:
             return
-        self._done = True
+        self._done = self._cut = True
         if self._next is not None:
             self._next.cancel()
         with suppress(RuntimeError, BrokenProcessPool):
             self._pool.submit(close_rows, self._token)
 
     def _whole(self) -> None:
+        if self._cut:
+            raise RuntimeError("the rows were not read to the end")
         if not self._done or self._next is not None:
             raise RuntimeError("the rows are still being read: await complete() first")
 

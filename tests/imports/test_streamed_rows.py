@@ -66,8 +66,25 @@ async def test_a_stream_closed_half_way_is_dropped_by_the_worker() -> None:
         break
     await table.rows.aclose()
     assert await _in_worker_now() == 0
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="not read to the end"):
         len(table.rows)
+
+
+async def test_rows_cut_short_never_pass_for_the_whole_table() -> None:
+    """Closed before the next chunk was asked for, or after a chunk failed: counting the rows is refused
+    instead of giving the count of those that came."""
+    table = await ProcessParser(chunk_rows=2).parse(_table(), Limits(), {}, WANT, "w.xlsx", streamed=True)
+    assert isinstance(table.rows, StreamedRows)
+    await table.rows.aclose()
+    with pytest.raises(RuntimeError, match="not read to the end"):
+        len(table.rows)
+    refused = await ProcessParser(chunk_rows=2).parse(_table(), Limits(max_rows=3), {}, WANT, "w.xlsx",
+                                                      streamed=True)
+    assert isinstance(refused.rows, StreamedRows)
+    with pytest.raises(ImportRefused):
+        await refused.rows.complete()
+    with pytest.raises(RuntimeError, match="not read to the end"):
+        list(refused.rows)
 
 
 async def test_a_table_too_long_is_refused_by_the_chunk_that_passes_the_limit() -> None:
