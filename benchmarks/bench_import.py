@@ -49,7 +49,9 @@ person_stats_org (migration 0031), and PostgreSQL writes by COPY.
 - SQLite's inserts, 50,000 rows, medians of 7 (same load): all indexes and foreign keys 0.39 s;
   without person_stats_org 0.31 s; without the foreign keys 0.27 s.
 - PostgreSQL, 50,000 rows: before (one upsert per row through executemany) 3.0 s, after (COPY) 1.6 s
-  (load 2.0–2.6). The COPY itself takes 0.04–0.09 s; the INSERT … SELECT into person_stats 0.7 s, of
+  (load 2.0–2.6); at load 3–4.5 whole imports ranged 1.9–3.4 s, too noisy to rank, but the write
+  alone, alternated on fresh copies of one database, took 2.28 s (executemany) against 1.20 s (COPY),
+  medians of 4 with the commit. The COPY itself takes 0.04–0.09 s; the INSERT … SELECT into person_stats 0.7 s, of
   which the three foreign keys' checks are 0.45 s (without them 0.24 s; without them and
   person_stats_org 0.19 s).
 The targets of 0.7 s and 1 s are not reached under load. On a quiet machine the floor is about:
