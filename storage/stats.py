@@ -192,6 +192,12 @@ class StatsRepo:
             params.append((pid, org, start, end, *found, import_id))
         # In primary-key order SQLite appends to its B-trees instead of jumping about them.
         params.sort(key=itemgetter(0))
+        if conn.dialect == "postgres":
+            # One COPY stream and one set-wise upsert instead of a statement per row.
+            from storage.pg import copy_upsert
+
+            await copy_upsert(conn, "person_stats", _PERSON_ROW, ("person_id", "period_start"), params)
+            return
         await conn.executemany(
             upsert("person_stats", _PERSON_ROW, ("person_id", "period_start")),
             params,

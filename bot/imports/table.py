@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import asyncio
+import dataclasses
+import itertools
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple, overload
@@ -84,6 +87,18 @@ class RowsView(Sequence[DataRow]):
         """The rows as plain tuples, chunk by chunk."""
         raise NotImplementedError
 
+    async def achunks(self) -> AsyncIterator[list[PlainRow]]:
+        """`plain_chunks`, letting others run between chunks; rows still being read arrive as they are."""
+        for chunk in self.plain_chunks():
+            await asyncio.sleep(0)
+            yield chunk
+
+    async def complete(self) -> None:
+        """Wait until every row is here (rows read elsewhere are still arriving)."""
+
+    async def aclose(self) -> None:
+        """Stop reading rows nobody will look at any more."""
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sequence) and len(self) == len(other) and list(self) == list(other)
 
@@ -129,6 +144,16 @@ def plain_chunks(rows: Sequence[DataRow], names: Sequence[str]) -> Iterator[list
         yield from rows.plain_chunks()
         return
     yield [(row.row_no, tuple(row.values.get(name) for name in names)) for row in rows]
+
+
+async def aplain_chunks(rows: Sequence[DataRow], names: Sequence[str]) -> AsyncIterator[list[PlainRow]]:
+    """`plain_chunks`, as the rows arrive when they are still being read (`RowsView.achunks`)."""
+    if isinstance(rows, RowsView) and rows.names == tuple(names):
+        async for chunk in rows.achunks():
+            yield chunk
+        return
+    for chunk in plain_chunks(rows, names):
+        yield chunk
 
 
 @dataclass
@@ -290,8 +315,25 @@ def _blank(row: Sequence[Cell]) -> bool:
     return True
 
 
-def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTable:
+def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits, chunk_rows: int) -> tuple[ParsedTable, Iterator[list[PlainRow]]]:
+    """The table's header and kind (its rows empty), and its data rows in chunks of up to `chunk_rows`,
+    found only as the chunks are asked for: a reader can pass the first ones on while the rest are found."""
     start = guess.first + guess.height
+    columns = list(guess.columns.items())
+    names = [name for name, _ in columns]
+    titles = [" ".join(text(v) for v in sheet.rows[i] if text(v)) for i in range(guess.first)]
+    table = ParsedTable(
+        kind=detect_kind(guess.columns), sheet=sheet.name,
+        header_row=sheet.row_numbers[guess.first + guess.height - 1],
+        columns=guess.columns, headers=guess.labels, rows=PlainRows(names, []),
+        titles=[*sheet.notes, *[t for t in titles if t], sheet.name],
+    )
+    return table, _data_rows(sheet, guess, limits, start, chunk_rows)
+
+
+def _data_rows(sheet: RawSheet, guess: _HeaderGuess, limits: Limits, start: int,
+               chunk_rows: int) -> Iterator[list[PlainRow]]:
+    """The data rows under the header, in chunks (the last may be shorter; none is empty)."""
     # The column that names the row tells a repeated header (a table pasted page by page).
     ident = next((f for f in (*NAME_FIELDS, "org", "inn", "vk") if f in guess.columns), None)
     ident_col = guess.columns[ident] if ident else -1
@@ -308,6 +350,7 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
     rows: list[PlainRow] = []
     row_numbers = sheet.row_numbers
     max_rows = limits.max_rows
+    found = 0
     for i in range(start, len(sheet.rows)):
         raw = sheet.rows[i]
         if _blank(raw) or _is_total(raw, ident_col) or (i == start and _is_numbering(raw)):
@@ -330,15 +373,14 @@ def _extract(sheet: RawSheet, guess: _HeaderGuess, limits: Limits) -> ParsedTabl
                 and norm_header(ident_cell) == ident_label:
             continue
         rows.append((row_numbers[i], values))
-        if len(rows) > max_rows:
+        found += 1
+        if found > max_rows:
             raise too_many_rows(limits)
-    titles = [" ".join(text(v) for v in sheet.rows[i] if text(v)) for i in range(guess.first)]
-    return ParsedTable(
-        kind=detect_kind(guess.columns), sheet=sheet.name,
-        header_row=sheet.row_numbers[guess.first + guess.height - 1],
-        columns=guess.columns, headers=guess.labels, rows=PlainRows(names, rows),
-        titles=[*sheet.notes, *[t for t in titles if t], sheet.name],
-    )
+        if len(rows) == chunk_rows:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
 
 
 def _widest_row(sheets: Sequence[RawSheet]) -> list[str]:
@@ -354,6 +396,17 @@ def _widest_row(sheets: Sequence[RawSheet]) -> list[str]:
 def parse_table(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]] | None = None,
                 want: Sequence[TableKind] = (), file_name: str = "") -> ParsedTable:
     """The table in the file: the sheet whose header matches best (of a wanted kind first)."""
+    table, chunks = parse_table_in_chunks(data, limits, aliases, want, file_name)
+    return dataclasses.replace(table, rows=PlainRows(list(table.columns), [row for chunk in chunks for row in chunk]))
+
+
+def parse_table_in_chunks(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]] | None = None,
+                          want: Sequence[TableKind] = (), file_name: str = "", chunk_rows: int = PLAIN_CHUNK,
+                          ) -> tuple[ParsedTable, Iterator[list[PlainRow]]]:
+    """`parse_table` with its rows (`table.rows` left empty) found chunk by chunk as they are asked for.
+
+    The first chunk is found before this returns, so a table without data rows is refused here; a table
+    longer than `max_rows` is refused by the chunk that goes past it."""
     sheets = read_sheets(data, limits, file_name)
     aliases = aliases or {}
     guesses: list[tuple[tuple[int, int, int, int], RawSheet, _HeaderGuess]] = []
@@ -371,12 +424,13 @@ def parse_table(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]
             f"«Сообщений в групповых чатах»); найдены столбцы: {found}"
         )
     _, sheet, guess = max(guesses, key=lambda g: g[0])
-    table = _extract(sheet, guess, limits)
-    if not table.rows:
+    table, chunks = _extract(sheet, guess, limits, chunk_rows)
+    first = next(chunks, None)
+    if first is None:
         raise ImportRefused(
             f"в таблице на листе «{sheet.name}» нет ни одной строки с данными под заголовком"
         )
-    return table
+    return table, itertools.chain((first,), chunks)
 
 
 def field_label(name: str) -> str:

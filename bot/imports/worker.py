@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import multiprocessing
 import pickle
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Protocol, overload
+from contextlib import suppress
+from typing import Any, Protocol, TypeVar, overload
 
 from bot.imports.bulk import collector_paused
 from bot.imports.reader import ImportRefused, Limits, check_size
@@ -22,14 +24,22 @@ from bot.imports.table import (
     RowsView,
     TableKind,
     parse_table,
-    plain_chunks,
+    parse_table_in_chunks,
 )
 
-# Rows travel back in pickled chunks of this many: the bot unpickles one at a time and lets
-# others' replies through between them (one pickle.loads of 200,000 rows holds the GIL for a second).
-CHUNK_ROWS = 2000
+# Rows travel back in pickled chunks of this many, each asked for while the bot reads the one before:
+# the worker finds the next rows while the bot converts these, and the bot unpickles one chunk at a
+# time and lets others' replies through between them (one pickle.loads of 200,000 rows holds the GIL
+# for a second).
+CHUNK_ROWS = 5000
+# Files whose rows the worker still holds for the bot; the oldest beyond this many is dropped (its
+# import was abandoned, or too many files are read at once).
+MAX_OPEN = 4
 _BROKEN = ("не получилось прочитать файл: его разбор занял слишком много памяти или прервался; "
            "сохраните только нужный лист и отправьте снова")
+_DROPPED = ("не получилось дочитать файл: одновременно загружается слишком много файлов; "
+            "отправьте его снова через минуту")
+T = TypeVar("T")
 
 
 def parse_file(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
@@ -40,30 +50,63 @@ def parse_file(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]]
         return parse_table(data, limits, aliases, want=want, file_name=file_name)
 
 
-def parse_file_in_chunks(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
-                         want: Sequence[TableKind], file_name: str) -> tuple[ParsedTable, list[bytes], int]:
-    """`parse_file` with the rows taken out of the table and pickled in chunks (run in the worker)."""
-    table = parse_file(data, limits, aliases, want, file_name)
-    names = tuple(table.columns)
+# --- in the worker process: a file's rows, kept until the bot has taken them all ----------------
+_OPEN: dict[int, Iterator[list[PlainRow]]] = {}
+
+
+def open_rows(token: int, data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
+              want: Sequence[TableKind], file_name: str, chunk_rows: int = CHUNK_ROWS,
+              ) -> tuple[ParsedTable, tuple[bytes, int] | None]:
+    """Read the file and find its header; keep its rows under `token` for `next_rows`. Returns the
+    table without its rows and the first chunk (`next_rows`)."""
+    with collector_paused():
+        check_size(len(data), limits)
+        table, chunks = parse_table_in_chunks(data, limits, aliases, want=want, file_name=file_name,
+                                              chunk_rows=chunk_rows)
+    while len(_OPEN) >= MAX_OPEN:
+        del _OPEN[next(iter(_OPEN))]
+    _OPEN[token] = chunks
+    return dataclasses.replace(table, rows=[]), next_rows(token)
+
+
+def next_rows(token: int) -> tuple[bytes, int] | None:
+    """The next chunk of the rows kept under `token`, pickled, and how many rows it holds; None at the end."""
+    chunks = _OPEN.get(token)
+    if chunks is None:
+        raise ImportRefused(_DROPPED)
+    try:
+        with collector_paused():
+            chunk = next(chunks, None)
+    except BaseException:
+        _OPEN.pop(token, None)
+        raise
+    if chunk is None:
+        _OPEN.pop(token, None)
+        return None
     # Plain tuples pickle and unpickle several times faster than DataRow objects.
-    plain = [row for chunk in plain_chunks(table.rows, names) for row in chunk]
-    chunks = [pickle.dumps(plain[i:i + CHUNK_ROWS], pickle.HIGHEST_PROTOCOL) for i in range(0, len(plain), CHUNK_ROWS)]
-    return dataclasses.replace(table, rows=[]), chunks, len(plain)
+    return pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL), len(chunk)
+
+
+def close_rows(token: int) -> None:
+    """Forget the rows kept under `token` (the bot will not ask for more)."""
+    _OPEN.pop(token, None)
 
 
 class TableParser(Protocol):
     """Turns a file's bytes into its table."""
 
     async def parse(self, data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
-                    want: Sequence[TableKind], file_name: str) -> ParsedTable: ...
+                    want: Sequence[TableKind], file_name: str, *, streamed: bool = False) -> ParsedTable:
+        """The table; `streamed`: its rows may still be arriving (`RowsView.achunks`, `complete`)."""
+        ...
 
 
 class ThreadParser:
     """The old way: parsing in a thread of the bot's own process (its memory is the bot's)."""
 
     async def parse(self, data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
-                    want: Sequence[TableKind], file_name: str) -> ParsedTable:
-        """Parse in a thread."""
+                    want: Sequence[TableKind], file_name: str, *, streamed: bool = False) -> ParsedTable:
+        """Parse in a thread (every row is read before this returns)."""
         return await asyncio.to_thread(parse_file, data, limits, dict(aliases), tuple(want), file_name)
 
 
@@ -97,40 +140,128 @@ class _Pool:
 _POOL = _Pool()
 
 
+_TOKENS = itertools.count(1)
+
+
+async def _in_worker(pool: ProcessPoolExecutor, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)` in the worker process; a worker that died (out of memory, a crash) refuses the file."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+    except BrokenProcessPool:
+        _POOL.drop(pool)
+        raise ImportRefused(_BROKEN) from None
+
+
 class ProcessParser:
     """Parsing in the worker process; a worker that dies (out of memory, a crash) refuses the file."""
 
+    def __init__(self, chunk_rows: int = CHUNK_ROWS) -> None:
+        self._chunk_rows = chunk_rows
+
     async def parse(self, data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]],
-                    want: Sequence[TableKind], file_name: str) -> ParsedTable:
-        """Parse in the worker; its rows come back chunk by chunk, with the event loop free between chunks."""
+                    want: Sequence[TableKind], file_name: str, *, streamed: bool = False) -> ParsedTable:
+        """Parse in the worker; its rows come back chunk by chunk, with the event loop free between chunks.
+        `streamed`: return once the header is found, the rows following as they are read (`StreamedRows`)."""
         pool = _POOL.get()
-        loop = asyncio.get_running_loop()
-        try:
-            table, chunks, count = await loop.run_in_executor(pool, parse_file_in_chunks, data, limits, dict(aliases),
-                                                       tuple(want), file_name)
-        except BrokenProcessPool:
-            _POOL.drop(pool)
-            raise ImportRefused(_BROKEN) from None
-        return dataclasses.replace(table, rows=ChunkedRows(tuple(table.columns), chunks, count))
+        token = next(_TOKENS)
+        table, first = await _in_worker(pool, open_rows, token, data, limits, dict(aliases), tuple(want),
+                                        file_name, self._chunk_rows)
+        rows = StreamedRows(tuple(table.columns), pool, token, first)
+        if not streamed:
+            await rows.complete()
+        return dataclasses.replace(table, rows=rows)
 
 
-class ChunkedRows(RowsView):
-    """The worker's rows kept as it sent them (pickled chunks of plain tuples, a few times
-    smaller than the rows), made into DataRows a chunk at a time while they are read: the
-    whole table never sits in the bot's memory as objects."""
+class StreamedRows(RowsView):
+    """The rows the worker finds, kept as it sends them (pickled chunks of plain tuples, a few times
+    smaller than the rows) and made into DataRows a chunk at a time while they are read: the whole
+    table never sits in the bot's memory as objects. While the worker is still finding rows, only
+    `achunks` reads them (each next chunk asked for before the one in hand is given out) and
+    `complete` waits for the rest; the other ways to look at them need every row here."""
 
-    def __init__(self, names: tuple[str, ...], chunks: list[bytes], count: int) -> None:
+    def __init__(self, names: tuple[str, ...], pool: ProcessPoolExecutor, token: int,
+                 first: tuple[bytes, int] | None) -> None:
         self.names = names
-        self._chunks = chunks
-        self._len = count
-        # Every chunk but the last holds CHUNK_ROWS rows.
-        self._sizes = [CHUNK_ROWS] * (len(chunks) - 1) + [count - CHUNK_ROWS * (len(chunks) - 1)] if chunks else []
+        self._pool = pool
+        self._token = token
+        self._chunks: list[bytes] = []
+        self._sizes: list[int] = []
+        self._len = 0
+        self._done = first is None
+        # Stopped before the end (a failed or abandoned chunk, `aclose`): the rows here are not all of them.
+        self._cut = False
+        self._next: asyncio.Future[tuple[bytes, int] | None] | None = None
+        if first is not None:
+            self._add(first)
+
+    def _add(self, chunk: tuple[bytes, int]) -> None:
+        self._chunks.append(chunk[0])
+        self._sizes.append(chunk[1])
+        self._len += chunk[1]
+
+    def _ask(self) -> None:
+        """Ask the worker for the next chunk (once) without waiting for it."""
+        if self._next is None and not self._done:
+            self._next = asyncio.ensure_future(_in_worker(self._pool, next_rows, self._token))
+
+    async def _receive(self) -> None:
+        """The next chunk into the list, or the end of the rows."""
+        self._ask()
+        assert self._next is not None
+        try:
+            got = await self._next
+        except BaseException:
+            # A failed or abandoned chunk cannot be asked for again: these rows are over.
+            self._done = self._cut = True
+            raise
+        finally:
+            self._next = None
+        if got is None:
+            self._done = True
+        else:
+            self._add(got)
+
+    async def achunks(self) -> AsyncIterator[list[PlainRow]]:
+        """The rows chunk by chunk as plain tuples, waiting for those the worker is still finding."""
+        index = 0
+        while True:
+            if index == len(self._chunks):
+                if self._done:
+                    return
+                await self._receive()
+                continue
+            if index == len(self._chunks) - 1:
+                self._ask()  # the worker finds the next rows while these are read
+            yield self._load(index)
+            index += 1
+
+    async def complete(self) -> None:
+        """Wait until the worker has sent every row."""
+        while not self._done:
+            await self._receive()
+
+    async def aclose(self) -> None:
+        """Tell the worker to drop the rows nobody asked for (an import that stopped half way)."""
+        if self._done:
+            return
+        self._done = self._cut = True
+        if self._next is not None:
+            self._next.cancel()
+        with suppress(RuntimeError, BrokenProcessPool):
+            self._pool.submit(close_rows, self._token)
+
+    def _whole(self) -> None:
+        if self._cut:
+            raise RuntimeError("the rows were not read to the end")
+        if not self._done or self._next is not None:
+            raise RuntimeError("the rows are still being read: await complete() first")
 
     def _load(self, index: int) -> list[PlainRow]:
         return pickle.loads(self._chunks[index])  # type: ignore[no-any-return]  # noqa: S301 - our own worker's pickles
 
     def plain_chunks(self) -> Iterator[list[PlainRow]]:
         """The rows chunk by chunk as the worker sent them: plain tuples, no DataRow made."""
+        self._whole()
         for index in range(len(self._chunks)):
             yield self._load(index)
 
@@ -139,9 +270,11 @@ class ChunkedRows(RowsView):
         return [DataRow(row_no, dict(zip(names, values, strict=True))) for row_no, values in self._load(index)]
 
     def __len__(self) -> int:
+        self._whole()
         return self._len
 
     def __iter__(self) -> Iterator[DataRow]:
+        self._whole()
         for index in range(len(self._chunks)):
             yield from self._rows(index)
 
@@ -153,6 +286,7 @@ class ChunkedRows(RowsView):
     def __getitem__(self, index: int | slice) -> DataRow | list[DataRow]:
         if isinstance(index, slice):
             return list(self)[index]
+        self._whole()
         if index < 0:
             index += self._len
         for chunk, size in enumerate(self._sizes):

@@ -103,10 +103,15 @@ class OrgScope:
         """Whether the school keeps phones and e-mails."""
         return any(s.id == org_id and s.store_contacts for s in self._settings.schools)
 
+    def assumes_school(self, table: ParsedTable) -> bool:
+        """Whether `assumed_school` looks at every row of the table (one school in the config, and a
+        column of schools in the table)."""
+        return len(self._settings.schools) == 1 and bool({"org", "inn"} & set(table.columns))
+
     def assumed_school(self, table: ParsedTable, problems: list[Problem]) -> str | None:
         """With one school in the config and one unknown school named all through the file,
         the file is that school's: said once, not refused row by row."""
-        if len(self._settings.schools) != 1 or not ({"org", "inn"} & set(table.columns)):
+        if not self.assumes_school(table):
             return None
         named = {row.get_text("org") or row.get_text("inn") for row in table.rows} - {""}
         if len(named) != 1:

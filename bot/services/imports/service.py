@@ -21,7 +21,7 @@ from bot.imports.bulk import collector_paused
 from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
-from bot.imports.table import ParsedTable, TableKind
+from bot.imports.table import ParsedTable, RowsView, TableKind
 from bot.imports.worker import ProcessParser, TableParser
 from bot.messaging.events import Identity
 from bot.metrics import NULL_METRICS, Metrics
@@ -32,6 +32,7 @@ from bot.services.imports.resolver import ScreenNameResolver, ScreenNames
 from bot.services.imports.roster import plan_roster_in, read_roster_rows
 from bot.services.imports.stats import (
     PERSON_VALUE_FIELDS,
+    Early,
     OrgStatsPlan,
     PersonStatsPlan,
     choose_period,
@@ -77,6 +78,12 @@ def _timed(submit: Callable[Concatenate[ImportService, P], Coroutine[Any, Any, O
     return timed
 
 
+async def _whole(table: ParsedTable) -> None:
+    """Wait for every row of a table whose rows may still be arriving from the worker."""
+    if isinstance(table.rows, RowsView):
+        await table.rows.complete()
+
+
 def limits_of(settings: Settings) -> Limits:
     """The file limits from `[imports]`."""
     imports = settings.imports
@@ -114,7 +121,10 @@ class ImportService:
             await self._scope.sync_config_in(tx)
 
     async def _parse(self, data: bytes, want: Sequence[TableKind], file_name: str) -> ParsedTable:
-        return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name)
+        # Streamed: a per-person table's rows are converted while the worker still finds the later ones;
+        # the other kinds wait for every row (`_whole`).
+        return await self._parser.parse(data, self._limits, self._settings.imports.header_aliases, want, file_name,
+                                        streamed=True)
 
     # --- the one entry: plan, then apply or preview ---------------------------------------
 
@@ -146,10 +156,12 @@ class ImportService:
         # every configured school's) on the other core; a roster or a per-school table drops them.
         snapshot = asyncio.create_task(self._snapshot(
             [default] if default else [s.id for s in self._settings.schools])) if kind != "roster" else None
+        table: ParsedTable | None = None
         try:
             with collector_paused():
                 table = await self._parse(data, want, file_name)
                 if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
+                    await _whole(table)
                     outcome: Outcome[Any] = await self._roster(table, file_name, default, imported_by, only_org,
                                                                mode, expected, claim)
                     return Outcome(result=outcome.result, preview=outcome.preview, kind="roster")
@@ -159,6 +171,8 @@ class ImportService:
                                             expected, claim, snapshot)
                 return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
         finally:
+            if table is not None and isinstance(table.rows, RowsView):
+                await table.rows.aclose()
             if snapshot is not None and not snapshot.done():
                 snapshot.cancel()
                 with contextlib.suppress(BaseException):
@@ -218,6 +232,7 @@ class ImportService:
         chosen, source = choose_period(table, file_name, period, now)
         problems: list[Problem] = []
         if table.kind is TableKind.ORGANIZATION:
+            await _whole(table)
             parsed_orgs, stored = read_org_rows(table, self._scope, chosen, only, problems)
             orgs = sorted({o for o, _ in stored})
 
@@ -230,16 +245,21 @@ class ImportService:
                                     preview=preview)
 
             return await execute(self._store.transaction, build_org, mode, expected=expected, claim=claim)
-        parsed, orgs = await read_person_rows(table, self._scope, default, only, problems)
+        # The people read while the file was being read (usually long done by its first rows): each row
+        # is looked up among them as it arrives, while the worker process finds the next rows.
+        read = await snapshot if snapshot is not None else None
+        early: list[Early] | None = [] if read is not None else None
+        parsed, orgs = await read_person_rows(table, self._scope, default, only, problems,
+                                              index=read[3] if read is not None else None, early=early)
         # Matching happens before the write transaction: a screen name may need an API call,
         # and the database must not wait on the network. The people read while the file was
         # being read do, when they cover every school of the table (matching keys by school, so
-        # more schools change nothing); otherwise they are read now.
-        read = await snapshot if snapshot is not None else None
+        # more schools change nothing); otherwise they are read now, and the rows looked up again.
         if read is None or not set(orgs) <= set(read[0]):
-            read = await self._snapshot(orgs)
+            read, early = await self._snapshot(orgs), None
         _, refs, earlier, index = read
-        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index)
+        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index,
+                                        early=early)
         refuse_mostly_strangers(len(parsed), found)
         person_ids = [pid for _, pid, _ in found.stats]
 

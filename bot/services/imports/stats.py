@@ -13,11 +13,11 @@ from typing import Any
 from bot.domain.models import Period
 from bot.domain.names import name_key
 from bot.imports import values as cells
-from bot.imports.matching import Match, RosterIndex
+from bot.imports.matching import Match, PersonLike, RosterIndex
 from bot.imports.period import find_period
 from bot.imports.reader import ImportRefused
 from bot.imports.report import Problem, StatsResult
-from bot.imports.table import DataRow, ParsedTable, TableKind, field_label, plain_chunks
+from bot.imports.table import DataRow, ParsedTable, RowsView, TableKind, aplain_chunks, field_label
 from bot.messaging.events import Identity
 from bot.services.imports.orgs import OTHER_SCHOOL, OrgScope
 from bot.services.imports.plan import Preview
@@ -89,12 +89,20 @@ def org_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
     return values
 
 
+# What the roster index alone says of a row, found while the file is still being read: the person
+# (`RosterIndex.quick`), else the full `RosterIndex.match`.
+Early = PersonLike | Match
+
+
 async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | None, only: str | None,
-                           problems: list[Problem]) -> tuple[list[PersonRow], list[str]]:
+                           problems: list[Problem], *, index: RosterIndex | None = None,
+                           early: list[Early] | None = None) -> tuple[list[PersonRow], list[str]]:
     """Each row's school, VK reference and figures; and the schools covered.
 
-    The rows are read as plain tuples (`plain_chunks`), not as DataRows: a regional table has
-    60,000 of them, and what each needs is a few cells by position.
+    The rows are read as plain tuples (`aplain_chunks`), not as DataRows: a regional table has
+    60,000 of them, and what each needs is a few cells by position. With `index`, each row is also
+    looked up in it as it comes (into `early`, one item per returned row), while the worker process
+    still finds the later rows; `match_person_rows` takes them from there.
     """
     if not any(f in table.columns for f in ("full_name", "last_name", "vk")):
         raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
@@ -103,6 +111,8 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
         problems.append(Problem(row=table.header_row,
                                 reason=f"нет столбца с числом сообщений; найдены столбцы: {table.headers_text()}"))
     parsed: list[PersonRow] = []
+    if scope.assumes_school(table) and isinstance(table.rows, RowsView):
+        await table.rows.complete()  # the school column of every row is read first
     assumed = scope.assumed_school(table, problems)
     names = tuple(table.columns)
     at = {name: i for i, name in enumerate(names)}
@@ -116,7 +126,9 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
     # A school's cells repeat all down a regional table: each pair is looked up once.
     schools: dict[tuple[Any, ...], tuple[str | None, str | None]] = {}
     no_school = scope.org_outcome("", "", default, only, assumed)
-    for chunk in plain_chunks(table.rows, names):
+    strangers, strangers_ahead = 0, False
+    # Chunk by chunk as the worker process finds them: these are converted while it finds the next.
+    async for chunk in aplain_chunks(table.rows, names):
         await asyncio.sleep(0)  # others' replies go out between chunks
         for row_no, row in chunk:
             if named:
@@ -149,6 +161,14 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
             else:
                 values = found[0]
             parsed.append((row_no, org, vk_id, screen, values, name))
+        if index is not None and early is not None and not strangers_ahead:
+            quick, match, done = index.quick, index.match, len(early)
+            early.extend(quick(org, name, vk_id) or match(org, name, vk_id)
+                         for _, org, vk_id, _, _, name in parsed[done:])
+            # A file of other people is refused once matching sees it: looking each row up now would
+            # only make the refusal slower. `match_person_rows` looks up the rest, if it gets there.
+            strangers += sum(1 for said in early[done:] if isinstance(said, Match) and not said.candidates)
+            strangers_ahead = strangers * 2 > len(early) >= 100
     orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
     return parsed, orgs
 
@@ -227,10 +247,12 @@ class PersonMatches:
 
 async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRef],
                             earlier: Sequence[tuple[str, str, int]], screens: ScreenNames,
-                            problems: list[Problem], *, index: RosterIndex | None = None) -> PersonMatches:
+                            problems: list[Problem], *, index: RosterIndex | None = None,
+                            early: Sequence[Early] | None = None) -> PersonMatches:
     """Match every row to one person; the rest wait for the deputy (the first MAX_PENDING of them).
 
-    `index`: `refs` indexed already (built while the file was read)."""
+    `index`: `refs` indexed already (built while the file was read); `early`: what it says of the
+    first rows (of each, usually), found while the rows were read (`read_person_rows`)."""
     if index is None:
         index = RosterIndex.build(refs)
     # The deputy's earlier choices for names that match nobody or several people.
@@ -245,9 +267,16 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)
         # Most rows name one person plainly: found without building a Match.
-        person = quick(org, name, vk_id)
+        person: PersonLike | None
+        match: Match | None = None
+        if early is None or n > len(early):
+            person = quick(org, name, vk_id)
+        elif isinstance(said := early[n - 1], Match):
+            person, match = None, said
+        else:
+            person = said
         if person is None:
-            match = index.match(org, name, vk_id)
+            match = match or index.match(org, name, vk_id)
             if match.person is None and screen is not None:
                 found_id = await screens.get(screen)
                 if found_id is not None:
