@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import jsonschema_rs
 from jsonschema_rs import Draft7Validator, ValidationError, ValidationErrorKind
@@ -147,8 +148,11 @@ class _Method:
             "properties": self.params,
             "required": self.required,
         }
+        # Absolute once here: urljoin per response would cost more than validating it.
         self.responses: list[str] = [
-            resp["$ref"] for resp in definition.get("responses", {}).values() if "$ref" in resp
+            urljoin(base, resp["$ref"])
+            for resp in definition.get("responses", {}).values()
+            if "$ref" in resp
         ]
 
 
@@ -203,6 +207,8 @@ class VKSchema:
     def definition_errors(self, ref: str, instance: Any) -> list[str]:
         """Validation errors of an instance against e.g. `docs/objects.json#/definitions/docs_doc`."""
         validator = self._validator_for_ref(ref)
+        if validator.is_valid(instance):  # the usual case, without building error objects
+            return []
         return [_describe(e) for e in validator.iter_errors(instance)]
 
     # -- methods ----------------------------------------------------------------------------
@@ -251,14 +257,10 @@ class VKSchema:
         method = self.methods.get(name)
         if method is None or not method.responses:
             return []
-        failures: list[str] = []
-        for ref in method.responses:
-            absolute = _join(method.base, ref)
-            errors = [_describe(e) for e in self._validator_for_ref(absolute).iter_errors(body)]
-            if not errors:
-                return []
-            failures.extend(errors)
-        return failures
+        validators = [self._validator_for_ref(ref) for ref in method.responses]
+        if any(validator.is_valid(body) for validator in validators):
+            return []
+        return [_describe(e) for validator in validators for e in validator.iter_errors(body)]
 
     def error_errors(self, body: Any) -> list[str]:
         """Errors of an `{"error": ...}` body against base_error."""
@@ -277,12 +279,6 @@ class VKSchema:
     def patched_copy(self, rel: str) -> Any:
         """A deep copy of a loaded (converted, patched) document, for tests."""
         return copy.deepcopy(self.docs[rel])
-
-
-def _join(base: str, ref: str) -> str:
-    from urllib.parse import urljoin
-
-    return urljoin(base, ref)
 
 
 def _no_retrieval(uri: str) -> Any:
