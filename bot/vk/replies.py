@@ -42,17 +42,19 @@ class ReplyBatcher:
         self._errors = errors
         self._lanes = lanes
         self._queue: list[_Waiting] = []
-        self._busy = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.requests = 0  # requests sent (for tests and figures)
 
     async def send(self, params: dict[str, Any]) -> CallResult:
         """Send one message now; its result as VK gave it (or the request's failure)."""
+        loop = asyncio.get_running_loop()
         waiting = _Waiting(dict(params), call_code("messages.send", params))
+        # Lanes and waiters of an event loop that is gone (asyncio.run again) are forgotten, not counted.
+        self._tasks = {t for t in self._tasks if t.get_loop() is loop and not t.done()}
+        self._queue = [w for w in self._queue if w.done.get_loop() is loop]
         self._queue.append(waiting)
-        if self._busy < self._lanes:
-            self._busy += 1
-            task = asyncio.create_task(self._lane())
+        if len(self._tasks) < self._lanes:
+            task = loop.create_task(self._lane())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await waiting.done
@@ -65,8 +67,8 @@ class ReplyBatcher:
                 batch, self._queue = self._queue[:len(span)], self._queue[len(span):]
                 await self._send(batch)
         finally:
-            self._busy -= 1
-            if not self._busy:
+            current = asyncio.current_task()
+            if not any(t is not current and not t.done() for t in self._tasks):
                 # The last lane was cancelled (shutdown): nobody would take what still waits.
                 self._settle(self._queue, asyncio.CancelledError())
                 self._queue = []

@@ -150,3 +150,24 @@ async def test_every_reply_is_sent_exactly_once(lanes: int) -> None:
                       else re.findall(r'"peer_ids":(\d+)', params["code"]))]
     assert sorted(sent) == list(range(600, 700))
     assert len(vk.calls) < 100
+
+
+def test_a_batcher_outliving_its_event_loop_serves_the_next_one() -> None:
+    """A lane left hanging in a finished loop (asyncio.run returned) neither blocks nor counts in the next."""
+    vk = FakeVK()
+    batcher = _batcher(vk, lanes=1)
+
+    async def stuck() -> None:
+        vk.gate.clear()
+        asyncio.get_running_loop().create_task(batcher.send(_params(700)))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    asyncio.run(stuck())
+    vk.gate = asyncio.Event()
+    vk.gate.set()
+
+    async def again() -> CallResult:
+        return await asyncio.wait_for(batcher.send(_params(701)), 5)
+
+    assert asyncio.run(again()).message_id == 7010
