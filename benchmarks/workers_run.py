@@ -128,18 +128,23 @@ weekends = false
     return config
 
 
+def wave_rows(ids: list[int], week: str = "2026-11-14", *, school: str = "school1",
+              bot: str = "main") -> list[NewOutboxMessage]:
+    """A reminder from `school` (sent by the bot `bot`) to each of `ids`, as a planned wave's outbox rows."""
+    rows = []
+    for vk_id in ids:
+        key = idem_key(school, "reminder", week, vk_id)
+        rows.append(NewOutboxMessage(idem_key=key, peer_id=vk_id, random_id=random_id_for(key), org_id=school,
+                                     kind="reminder", message=f"Напоминание №{vk_id}", priority=1, bot=bot))
+    return rows
+
+
 async def store_wave(pg_url: str, ids: list[int], week: str = "2026-11-14", *, school: str = "school1",
                      bot: str = "main") -> int:
-    """A reminder from `school` (sent by the bot `bot`) to each of `ids`, stored in the outbox as a wave is;
-    how many rows were new."""
+    """`wave_rows` stored in the outbox as a wave is; how many rows were new."""
     db = await PgDatabase.open(pg_url)
     try:
-        rows = []
-        for vk_id in ids:
-            key = idem_key(school, "reminder", week, vk_id)
-            rows.append(NewOutboxMessage(idem_key=key, peer_id=vk_id, random_id=random_id_for(key), org_id=school,
-                                         kind="reminder", message=f"Напоминание №{vk_id}", priority=1, bot=bot))
-        return await OutboxRepo(db).enqueue(rows)
+        return await OutboxRepo(db).enqueue(wave_rows(ids, week, school=school, bot=bot))
     finally:
         await db.close()
 

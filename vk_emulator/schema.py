@@ -1,4 +1,9 @@
-"""VK's official JSON schema: loading, draft-03 conversion, parameter coercion and validation."""
+"""VK's official JSON schema: loading, draft-03 conversion, parameter coercion and validation.
+
+Validation runs on jsonschema-rs (compiled, Draft 7): the emulator checks every request the bot sends and
+every response and long-poll event it produces, and python-jsonschema spent ~250 µs on one echo event
+(most of the emulator's CPU under a bulk wave) where jsonschema-rs spends ~1.5 µs with the same errors.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,10 @@ import json
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
-from jsonschema import Draft7Validator
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
+import jsonschema_rs
+from jsonschema_rs import Draft7Validator, ValidationError, ValidationErrorKind
 
 from vk_emulator.errors import VKError
 from vk_emulator.schema_patches import apply_patches
@@ -53,8 +58,13 @@ def locate_schema_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def convert_required(node: Any) -> None:
-    """Turn draft-03 `"required": true` inside properties into draft-07 `required` arrays, in place."""
+    """Turn draft-03 `"required": true` inside properties into draft-07 `required` arrays, in place.
+
+    A boolean `required` anywhere else (e.g. on an array's `items`) means nothing in draft 03 and is not
+    valid draft 07, so it is dropped."""
     if isinstance(node, dict):
+        if isinstance(node.get("required"), bool):
+            del node["required"]
         props = node.get("properties")
         if isinstance(props, dict):
             names = []
@@ -138,8 +148,11 @@ class _Method:
             "properties": self.params,
             "required": self.required,
         }
+        # Absolute once here: urljoin per response would cost more than validating it.
         self.responses: list[str] = [
-            resp["$ref"] for resp in definition.get("responses", {}).values() if "$ref" in resp
+            urljoin(base, resp["$ref"])
+            for resp in definition.get("responses", {}).values()
+            if "$ref" in resp
         ]
 
 
@@ -157,11 +170,11 @@ class VKSchema:
                 convert_required(doc)
         apply_patches(docs)
         self.docs = docs
-        resources = [
-            (BASE_URI + rel, Resource.from_contents(doc, default_specification=DRAFT7))
-            for rel, doc in docs.items()
-        ]
-        self.registry: Registry[Any] = Registry().with_resources(resources)
+        self.registry = jsonschema_rs.Registry(
+            [(BASE_URI + rel, doc) for rel, doc in docs.items()],
+            draft=jsonschema_rs.Draft7,
+            retriever=_no_retrieval,
+        )
         self.methods: dict[str, _Method] = {}
         for rel, doc in docs.items():
             if rel.endswith("/methods.json"):
@@ -179,7 +192,7 @@ class VKSchema:
         uri = ref if ref.startswith("http") else BASE_URI + ref
         validator = self._validators.get(uri)
         if validator is None:
-            validator = Draft7Validator({"$ref": uri}, registry=self.registry)
+            validator = _compile({"$ref": uri}, self.registry)
             self._validators[uri] = validator
         return validator
 
@@ -187,13 +200,15 @@ class VKSchema:
         key = "params:" + method.name
         validator = self._validators.get(key)
         if validator is None:
-            validator = Draft7Validator(method.param_schema, registry=self.registry)
+            validator = _compile(method.param_schema, self.registry)
             self._validators[key] = validator
         return validator
 
     def definition_errors(self, ref: str, instance: Any) -> list[str]:
         """Validation errors of an instance against e.g. `docs/objects.json#/definitions/docs_doc`."""
         validator = self._validator_for_ref(ref)
+        if validator.is_valid(instance):  # the usual case, without building error objects
+            return []
         return [_describe(e) for e in validator.iter_errors(instance)]
 
     # -- methods ----------------------------------------------------------------------------
@@ -229,8 +244,8 @@ class VKSchema:
         error = next(iter(validator.iter_errors(params)), None)
         if error is None:
             return
-        key = str(error.path[0]) if error.path else ""
-        if not key and error.validator == "required":
+        key = str(error.instance_path[0]) if error.instance_path else ""
+        if not key and isinstance(error.kind, ValidationErrorKind.Required):
             missing = [r for r in method.required if r not in params]
             key = missing[0] if missing else ""
             raise VKError(100, f"{key} is a required parameter")
@@ -242,14 +257,10 @@ class VKSchema:
         method = self.methods.get(name)
         if method is None or not method.responses:
             return []
-        failures: list[str] = []
-        for ref in method.responses:
-            absolute = _join(method.base, ref)
-            errors = [_describe(e) for e in self._validator_for_ref(absolute).iter_errors(body)]
-            if not errors:
-                return []
-            failures.extend(errors)
-        return failures
+        validators = [self._validator_for_ref(ref) for ref in method.responses]
+        if any(validator.is_valid(body) for validator in validators):
+            return []
+        return [_describe(e) for validator in validators for e in validator.iter_errors(body)]
 
     def error_errors(self, body: Any) -> list[str]:
         """Errors of an `{"error": ...}` body against base_error."""
@@ -270,14 +281,20 @@ class VKSchema:
         return copy.deepcopy(self.docs[rel])
 
 
-def _join(base: str, ref: str) -> str:
-    from urllib.parse import urljoin
+def _no_retrieval(uri: str) -> Any:
+    """Every reference resolves inside the vendored schema: never fetch one (no network)."""
+    raise ValueError(f"{uri} is not part of the vendored VK schema")
 
-    return urljoin(base, ref)
+
+def _compile(schema: dict[str, Any], registry: jsonschema_rs.Registry) -> Draft7Validator:
+    # Formats stay annotations, as they were under python-jsonschema without a format checker.
+    return Draft7Validator(
+        schema, registry=registry, retriever=_no_retrieval, validate_formats=False
+    )
 
 
-def _describe(error: Any) -> str:
-    path = "/".join(str(p) for p in error.absolute_path)
+def _describe(error: ValidationError) -> str:
+    path = "/".join(str(p) for p in error.instance_path)
     return f"{path or '<root>'}: {error.message[:300]}"
 
 

@@ -30,6 +30,7 @@ from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, Delivery, OutMessage, SystemClock
 from bot.ratelimit import Priority, priority
 from bot.vk.keyboard import render_keyboard
+from bot.vk.replies import ReplyBatcher
 from bot.vk.rules import (
     NETWORK_ERROR,
     UNREACHABLE_CODES,
@@ -77,6 +78,11 @@ def _error_of(exc: BaseException) -> tuple[int, str]:
     return NETWORK_ERROR, str(exc) or type(exc).__name__
 
 
+def _failure(exc: BaseException) -> CallResult:
+    code, text = _error_of(exc)
+    return CallResult(ok=False, error_code=code, error=text)
+
+
 class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
     """`bot.ports.Outbound` over VK: replies, bulk sends through the outbox, edits, files.
 
@@ -109,6 +115,9 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         self._batch_seq = itertools.count(1)
         # Batch tags name this process's run, so tags from before a crash stay distinguishable.
         self._run_id = uuid.uuid4().hex[:8]
+        # Replies waiting for the same rate slot go together (bot.vk.replies); late-bound, as tests swap the API.
+        self._replies = ReplyBatcher(lambda method, params: self._api.request(method, params), _failure,
+                                     errors=_SEND_ERRORS)
 
     # -- interactive ---------------------------------------------------------------------------
 
@@ -140,14 +149,7 @@ class VkOutbound(OutboxSender[NewOutboxMessage, OutboxRow]):
         # The API retries a few times; an answer to a person is worth a few rounds more.
         # The random_id stays the same, so a round after a lost answer cannot deliver twice.
         for round_no in range(1, self.reply_rounds + 1):
-            with priority(Priority.INTERACTIVE):
-                try:
-                    body = await self._api.request("messages.send", dict(params))
-                except _SEND_ERRORS as exc:
-                    code, text = _error_of(exc)
-                    result = CallResult(ok=False, error_code=code, error=text)
-                else:
-                    result = parse_execute({"response": [body.get("response")]}, 1)[0]
+            result = await self._replies.send(params)
             if result.ok or classify(result.error_code) is not Outcome.RETRY:
                 break
             if round_no < self.reply_rounds:

@@ -55,6 +55,29 @@ def test_draft03_required_is_converted() -> None:
     }
 
 
+def test_draft03_required_outside_properties_is_dropped() -> None:
+    """`"required": true` on an array's items means nothing in draft 03 and is invalid in draft 07."""
+    node = {"type": "array", "items": {"type": "integer", "required": True}, "required": True}
+    convert_required(node)
+    assert node == {"type": "array", "items": {"type": "integer"}}
+
+
+def test_errors_name_the_path_and_the_rule() -> None:
+    """A rejected object says where and what, as `path: message`, every error at once."""
+    bad = {**MESSAGE, "from_id": "x"}
+    del bad["date"]
+    errors = load_schema().definition_errors(
+        "messages/objects.json#/definitions/messages_message", bad
+    )
+    assert sorted(errors) == ['<root>: "date" is a required property', 'from_id: "x" is not of type "integer"']
+
+
+def test_a_reference_outside_the_vendored_schema_is_never_fetched() -> None:
+    """Every $ref resolves inside the vendored copy; an unknown one fails instead of going to the network."""
+    with pytest.raises(ValueError, match="not part of the vendored VK schema"):
+        load_schema().definition_errors("https://example.invalid/x.json#/definitions/y", {})
+
+
 def test_valid_objects_pass() -> None:
     schema = load_schema()
     event = {

@@ -301,3 +301,25 @@ async def test_replies_overtake_a_running_bulk_send(outbound: VkOutbound, api: R
     assert max(latencies) < 1.0
     assert api.limiter.granted[Priority.INTERACTIVE] >= 5
     assert progress[-1] == (500, 500) and len(progress) == 20
+
+
+async def test_many_people_at_once_are_answered_in_shared_executes(outbound: VkOutbound, emulator: Emulator,
+                                                                  control: EmulatorControl) -> None:
+    """150 replies at once (a region answering a reminder): each person gets theirs exactly once with its own
+    cmid and keyboard, one refused by VK fails alone, and they take far fewer than 150 requests."""
+    ids = list(range(9100, 9250))
+    add_users(emulator, ids[:-1])
+    add_users(emulator, ids[-1:], allows_messages=False)
+    kb = Keyboard(rows=[[Button(label="Да", payload={"cmd": "yes"})]])
+    deliveries = await asyncio.gather(*(outbound.reply(OutMessage(peer_id=p, text=f"Ответ {p}", keyboard=kb))
+                                        for p in ids))
+    assert [d.ok for d in deliveries] == [True] * 149 + [False]
+    assert deliveries[-1].error_code == 901 and deliveries[-1].unreachable
+    assert len({d.conversation_message_id for d in deliveries[:-1]}) == 1  # each peer's first message
+    assert len({d.message_id for d in deliveries[:-1]}) == 149
+    counts = await sent_counts(control, ids)
+    assert counts == {**{p: 1 for p in ids[:-1]}, ids[-1]: 0}
+    items = (await control.sent(ids[0]))["items"]
+    assert items[0]["text"] == f"Ответ {ids[0]}" and items[0]["keyboard"]["buttons"][0][0]["action"]["label"] == "Да"
+    requests = emulator.state.stats.requests
+    assert requests.get("execute", 0) >= 1 and requests.get("execute", 0) + requests.get("messages.send", 0) <= 40
