@@ -114,6 +114,14 @@ class ReminderRepo:
             if (start := starts.get(e.period.start)) is None:
                 start = starts[e.period.start] = e.period.start.isoformat()
             params.append((e.org_id, e.person_id, e.kind, start, e.idem_key, text, e.status, created))
+        if conn.dialect == "postgres" and params:
+            # One statement over arrays: a regional wave's tens of thousands of rows in one round trip.
+            columns = list(zip(*params, strict=True))
+            await conn.execute(
+                "INSERT INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, status, "
+                "created_at) SELECT * FROM unnest(?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], "
+                "?::text[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING", [list(c) for c in columns])
+            return
         await conn.executemany(
             "INSERT INTO reminder_log(org_id, person_id, kind, period_start, idem_key, reasons, "
             "status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", params)
@@ -122,6 +130,15 @@ class ReminderRepo:
     async def finish_in(conn: Connection, results: Sequence[tuple[str, str, int | None]],
                         at: dt.datetime) -> None:
         """(idem_key, status, error_code) as the outbox reported each message."""
+        if conn.dialect == "postgres" and results:
+            # One statement over arrays (a regional wave); a key given twice keeps its last result, as below.
+            last = {key: (status, code) for key, status, code in results}
+            await conn.execute(
+                "UPDATE reminder_log AS r SET status = v.status, error_code = v.code, finished_at = ? "
+                "FROM unnest(?::text[], ?::text[], ?::bigint[]) AS v(idem_key, status, code) "
+                "WHERE r.idem_key = v.idem_key",
+                (iso(at), list(last), [s for s, _ in last.values()], [c for _, c in last.values()]))
+            return
         await conn.executemany(
             "UPDATE reminder_log SET status = ?, error_code = ?, finished_at = ? WHERE idem_key = ?",
             [(status, code, iso(at), key) for key, status, code in results],
