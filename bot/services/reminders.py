@@ -30,7 +30,7 @@ from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
 from bot.messaging.events import Messenger
 from bot.ports import MAX_DENIED, Clock, Delivery, Outbound, OutMessage, SystemClock
-from bot.services.addressing import running, school_address
+from bot.services.addressing import address, running, school_address
 from bot.services.my_status import StatusSection
 from bot.services.reminder_templates import ReminderTemplates
 from bot.stores.reminders import LogEntry, NewLogEntry, ReminderStores
@@ -43,6 +43,9 @@ REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
 MAX_LISTED = 40
 # Schools planned, logged and staged together in one chunk of a wave (a region's 1,000 schools: 10 chunks).
 WAVE_CHUNK = 100
+# Chunks of a wave in progress at once: one's queries run in the database's thread while another's texts are
+# written; more only hold more of the wave in memory.
+WAVE_SIDE_BY_SIDE = 2
 
 UNREACHABLE_REASONS: dict[int | None, str] = {
     **{code: refusal.reported for code, refusal in VK_REFUSALS.items()},
@@ -242,6 +245,7 @@ class ReminderService:
         missing = await self._missing(org_id) if rules.CHATS_NOT_CONFIRMED in enabled else {}
         held = _held_by(recent, now, lambda pid: reminder_key(org_id, period, pid))
         templates = self.templates.for_school(org_id)
+        on = running(self._settings)  # `school_address` of each person, its settings looked up once
         planned: list[Planned] = []
         for person in people:
             key = reminder_key(org_id, period, person.id)
@@ -254,7 +258,7 @@ class ReminderService:
                 continue
             text = rules.render_reminder(person, period, reasons, stats, self._settings.thresholds, chats,
                                          school.registration_deadline, templates=templates)
-            to = school_address(self._settings, school, person.vk_id, person.max_id)
+            to = address(person.vk_id, person.max_id, school.messenger_preference, on)
             planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id,
                                    messenger=to[0] if to else None, target=to[1] if to else None,
                                    name=person.full_name, reasons=reasons, text=text, period=period))
@@ -296,20 +300,22 @@ class ReminderService:
     async def _send(self, planned: Sequence[Planned], now: dt.datetime
                     ) -> tuple[list[tuple[Planned, Delivery | None]], list[tuple[str, str, int | None]]]:
         """Record and send through the outbox; the outcome and the log updates still to store."""
+        # A wave holds tens of thousands: each key and address is worked out once.
+        keyed = [(p, p.idem_key, p.to) for p in planned]
         entries = [NewLogEntry(org_id=p.org_id, person_id=p.person_id, kind=p.kind, period=p.period,
-                               idem_key=p.idem_key, reasons=p.reasons,
-                               status="planned" if p.to else "no_vk") for p in planned]
+                               idem_key=key, reasons=p.reasons, status="planned" if to else "no_vk")
+                   for p, key, to in keyed]
         await self.repo.add(entries, now)
-        sendable = [p for p in planned if p.to]
+        sendable = [(p, key, to) for p, key, to in keyed if to]
         keyboard = rules.help_keyboard()  # one for all: the sender lays each distinct keyboard out once
         messages = [OutMessage(peer_id=to[1], messenger=to[0], text=p.text, keyboard=keyboard,
-                               idem_key=p.idem_key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
-                    for p in sendable if (to := p.to)]
+                               idem_key=key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
+                    for p, key, to in sendable]
         deliveries = await self._require_outbound().send_bulk(messages) if messages else []
-        results = [(p.idem_key, status, d.error_code) for p, d in zip(sendable, deliveries, strict=True)
+        results = [(key, status, d.error_code) for (_, key, _), d in zip(sendable, deliveries, strict=True)
                    if (status := _status(d)) is not None]
-        by_key = {p.idem_key: d for p, d in zip(sendable, deliveries, strict=True)}
-        return [(p, by_key.get(p.idem_key)) for p in planned], results
+        by_key = {key: d for (_, key, _), d in zip(sendable, deliveries, strict=True)}
+        return [(p, by_key.get(key)) for p, key, _ in keyed], results
 
     def _no_address(self) -> str:
         """Why someone with no identity in a running messenger got nothing."""
@@ -364,11 +370,13 @@ class ReminderService:
         chunks = [dict(items[start:start + WAVE_CHUNK]) for start in range(0, len(items), WAVE_CHUNK)]
         reports: dict[str, RunReport] = {}
 
-        async def one(chunk: dict[str, str]) -> None:
-            reports.update(await self._run_planned(chunk, await self.plan_wave(list(chunk), now=now), now))
+        side_by_side = asyncio.Semaphore(WAVE_SIDE_BY_SIDE)
 
-        # The chunks go side by side: one's queries run in the database's thread while another's texts are
-        # written, and a failing chunk cancels the rest (the scheduler then runs the schools one by one).
+        async def one(chunk: dict[str, str]) -> None:
+            async with side_by_side:
+                reports.update(await self._run_planned(chunk, await self.plan_wave(list(chunk), now=now), now))
+
+        # A failing chunk cancels the rest (the scheduler then runs the schools one by one).
         async with asyncio.TaskGroup() as group:
             for chunk in chunks:
                 group.create_task(one(chunk))
