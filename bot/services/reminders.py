@@ -297,25 +297,43 @@ class ReminderService:
         await self.repo.finish(results, self._clock.now())
         return outcome
 
-    async def _send(self, planned: Sequence[Planned], now: dt.datetime
+    async def _send(self, planned: Sequence[Planned], now: dt.datetime, *, staged: _Staged | None = None
                     ) -> tuple[list[tuple[Planned, Delivery | None]], list[tuple[str, str, int | None]]]:
-        """Record and send through the outbox; the outcome and the log updates still to store."""
+        """Record and send through the outbox; the outcome and the log updates still to store.
+        `staged`: the same reminders already logged and stored in the outbox (`_stage`), only to send."""
+        if staged is None:
+            staged = self._prepare(planned)
+            await self.repo.add(staged.entries, now)
+        sendable, messages = staged.sendable, staged.messages
+        deliveries = await self._require_outbound().send_bulk(messages) if messages else []
+        results = [(key, status, d.error_code) for (_, key, _), d in zip(sendable, deliveries, strict=True)
+                   if (status := _status(d)) is not None]
+        by_key = {key: d for (_, key, _), d in zip(sendable, deliveries, strict=True)}
+        return [(p, by_key.get(key)) for p, key, _ in staged.keyed], results
+
+    @staticmethod
+    def _prepare(planned: Sequence[Planned]) -> _Staged:
         # A wave holds tens of thousands: each key and address is worked out once.
         keyed = [(p, p.idem_key, p.to) for p in planned]
         entries = [NewLogEntry(org_id=p.org_id, person_id=p.person_id, kind=p.kind, period=p.period,
                                idem_key=key, reasons=p.reasons, status="planned" if to else "no_vk")
                    for p, key, to in keyed]
-        await self.repo.add(entries, now)
-        sendable = [(p, key, to) for p, key, to in keyed if to]
+        sendable = [(p, key, to) for p, key, to in keyed if to is not None]
         keyboard = rules.help_keyboard()  # one for all: the sender lays each distinct keyboard out once
         messages = [OutMessage(peer_id=to[1], messenger=to[0], text=p.text, keyboard=keyboard,
                                idem_key=key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
                     for p, key, to in sendable]
-        deliveries = await self._require_outbound().send_bulk(messages) if messages else []
-        results = [(key, status, d.error_code) for (_, key, _), d in zip(sendable, deliveries, strict=True)
-                   if (status := _status(d)) is not None]
-        by_key = {key: d for (_, key, _), d in zip(sendable, deliveries, strict=True)}
-        return [(p, by_key.get(key)) for p, key, _ in keyed], results
+        return _Staged(keyed, entries, sendable, messages)
+
+    async def _stage(self, planned: Sequence[Planned], now: dt.datetime) -> _Staged:
+        """Log the reminders and store their messages in the outbox, unsent, in one transaction: a wave is
+        staged whole before its sending begins, and a crash leaves both or neither."""
+        staged = self._prepare(planned)
+        async with self._transactions.transaction() as tx:
+            await self.repo.add_in(tx, staged.entries, now)
+            if staged.messages:
+                await self._require_outbound().enqueue_in(tx, staged.messages)
+        return staged
 
     def _no_address(self) -> str:
         """Why someone with no identity in a running messenger got nothing."""
@@ -360,8 +378,9 @@ class ReminderService:
     async def run_wave(self, runs: Mapping[str, str], *, now: dt.datetime | None = None) -> dict[str, RunReport]:
         """`run` of every school due at one moment, set-wise: `runs` maps each school to its run key (its slot).
 
-        The wave is planned with a few queries (`plan_wave`), logged in one transaction and handed to the
-        outbox in one bulk send; the log is finished and every deputy's report stored in one transaction.
+        The wave goes in chunks of `WAVE_CHUNK` schools, `WAVE_SIDE_BY_SIDE` at a time: each is planned with a
+        few queries (`plan_wave`), logged and stored in the outbox in one transaction, then sent in one bulk
+        send; its log is finished and its deputies' reports stored in one transaction.
         Each school keeps its own report, keys and 7-day rule, so a wave killed at any point and run again
         re-plans only those not finished and sends nothing twice (the outbox's keys are the same).
         """
@@ -374,7 +393,11 @@ class ReminderService:
 
         async def one(chunk: dict[str, str]) -> None:
             async with side_by_side:
-                reports.update(await self._run_planned(chunk, await self.plan_wave(list(chunk), now=now), now))
+                plans = await self.plan_wave(list(chunk), now=now)
+                staged = await self._stage([p for org_id in chunk for p in plans[org_id]], now)
+            # Sent (and reported) outside the gate: the next chunks are staged meanwhile, so the whole wave
+            # is in the outbox long before its last messages are delivered.
+            reports.update(await self._run_planned(chunk, plans, now, staged=staged))
 
         # A failing chunk cancels the rest (the scheduler then runs the schools one by one).
         async with asyncio.TaskGroup() as group:
@@ -383,7 +406,7 @@ class ReminderService:
         return {org_id: reports[org_id] for org_id in runs}
 
     async def _run_planned(self, runs: Mapping[str, str], plans: Mapping[str, Sequence[Planned]],
-                           now: dt.datetime) -> dict[str, RunReport]:
+                           now: dt.datetime, *, staged: _Staged | None = None) -> dict[str, RunReport]:
         reports = {org_id: RunReport(org_id=org_id) for org_id in runs}
         planned = [p for org_id in runs for p in plans.get(org_id, ())]
         for org_id in runs:
@@ -391,7 +414,7 @@ class ReminderService:
                 log.info("reminders for %s: nobody to remind", org_id)
         if not planned:
             return reports
-        outcome, results = await self._send(planned, now)
+        outcome, results = await self._send(planned, now, staged=staged)
         by_org: dict[str, list[tuple[Planned, Delivery | None]]] = {}
         for item in outcome:
             by_org.setdefault(item[0].org_id, []).append(item)
@@ -535,6 +558,16 @@ class ReminderService:
                              open_tasks=rules.tasks(shown, self._settings.thresholds,
                                                     school.registration_deadline, person=person,
                                                     templates=self.templates.for_school(school.id)))
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """Reminders ready to send: each with its key and address, its log entry and its outbox message."""
+
+    keyed: list[tuple[Planned, str, tuple[Messenger, int] | None]]
+    entries: list[NewLogEntry]
+    sendable: list[tuple[Planned, str, tuple[Messenger, int]]]
+    messages: list[OutMessage]
 
 
 def _held_by(entries: Sequence[LogEntry], now: dt.datetime, key_of: Callable[[int], str]) -> set[int]:
