@@ -6,7 +6,10 @@ calls `check(job_id, now)`, which looks up the job's latest slot and the slot la
 handled (`job_runs`) and runs the job at most once per slot. So a run missed while
 the bot was down fires once at start (`catch_up`), a run that falls in quiet hours
 waits for the first minute outside them, and a run killed half-way is finished by
-the next start (its sends are idempotent). Nothing is created at import time; the
+the next start (its sends are idempotent). The reminder timers that fire at one moment (a region's
+schools at the default Monday 10:00) join one set-wise wave (`check_wave`): each school keeps its own
+slot, quiet hours and report, but the wave is planned, logged and staged with a few queries and
+transactions instead of a few per school. Nothing is created at import time; the
 composition root builds a `Scheduler`, `App.run()` starts it, `App.close()` stops it.
 """
 

@@ -300,7 +300,7 @@ class ReminderService:
     async def _send(self, planned: Sequence[Planned], now: dt.datetime, *, staged: _Staged | None = None
                     ) -> tuple[list[tuple[Planned, Delivery | None]], list[tuple[str, str, int | None]]]:
         """Record and send through the outbox; the outcome and the log updates still to store.
-        `staged`: the same reminders already logged and stored in the outbox (`_stage`), only to send."""
+        `staged`: the same reminders prepared and logged already (a wave's chunk), only to send."""
         if staged is None:
             staged = self._prepare(planned)
             await self.repo.add(staged.entries, now)
@@ -324,16 +324,6 @@ class ReminderService:
                                idem_key=key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
                     for p, key, to in sendable]
         return _Staged(keyed, entries, sendable, messages)
-
-    async def _stage(self, planned: Sequence[Planned], now: dt.datetime) -> _Staged:
-        """Log the reminders and store their messages in the outbox, unsent, in one transaction: a wave is
-        staged whole before its sending begins, and a crash leaves both or neither."""
-        staged = self._prepare(planned)
-        async with self._transactions.transaction() as tx:
-            await self.repo.add_in(tx, staged.entries, now)
-            if staged.messages:
-                await self._require_outbound().enqueue_in(tx, staged.messages)
-        return staged
 
     def _no_address(self) -> str:
         """Why someone with no identity in a running messenger got nothing."""
@@ -379,8 +369,8 @@ class ReminderService:
         """`run` of every school due at one moment, set-wise: `runs` maps each school to its run key (its slot).
 
         The wave goes in chunks of `WAVE_CHUNK` schools, `WAVE_SIDE_BY_SIDE` at a time: each is planned with a
-        few queries (`plan_wave`), logged and stored in the outbox in one transaction, then sent in one bulk
-        send; its log is finished and its deputies' reports stored in one transaction.
+        few queries (`plan_wave`) and logged in one transaction, then handed to the outbox in one bulk send;
+        its log is finished and its deputies' reports stored in one transaction.
         Each school keeps its own report, keys and 7-day rule, so a wave killed at any point and run again
         re-plans only those not finished and sends nothing twice (the outbox's keys are the same).
         """
@@ -394,9 +384,10 @@ class ReminderService:
         async def one(chunk: dict[str, str]) -> None:
             async with side_by_side:
                 plans = await self.plan_wave(list(chunk), now=now)
-                staged = await self._stage([p for org_id in chunk for p in plans[org_id]], now)
-            # Sent (and reported) outside the gate: the next chunks are staged meanwhile, so the whole wave
-            # is in the outbox long before its last messages are delivered.
+                staged = self._prepare([p for org_id in chunk for p in plans[org_id]])
+                await self.repo.add(staged.entries, now)
+            # Sent (and reported) outside the gate: a bulk send stores its messages in the outbox at once and
+            # then waits for their delivery, so the whole wave is in the outbox long before its end.
             reports.update(await self._run_planned(chunk, plans, now, staged=staged))
 
         # A failing chunk cancels the rest (the scheduler then runs the schools one by one).

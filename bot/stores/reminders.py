@@ -64,10 +64,6 @@ class ReminderLog(Protocol):
 
     async def add(self, entries: Sequence[NewLogEntry], at: dt.datetime) -> None: ...
 
-    async def add_in(self, tx: Tx, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
-        """`add` inside the caller's open transaction `tx`."""
-        ...
-
     async def finish(self, results: Sequence[tuple[str, str, int | None]], at: dt.datetime) -> None: ...
 
     async def finish_in(self, tx: Tx, results: Sequence[tuple[str, str, int | None]], at: dt.datetime) -> None:

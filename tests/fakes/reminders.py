@@ -48,10 +48,6 @@ class FakeReminderLog:
                 self.entries[key] = self.entries[key].model_copy(
                     update={"status": status, "error_code": code, "finished_at": at})
 
-    async def add_in(self, tx: Any, entries: Sequence[NewLogEntry], at: dt.datetime) -> None:
-        check_open(tx)
-        await self.add(entries, at)
-
     async def finish_in(self, tx: Any, results: Sequence[tuple[str, str, int | None]], at: dt.datetime) -> None:
         check_open(tx)
         self.finished_in.append(tx)
