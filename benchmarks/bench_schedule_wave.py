@@ -7,24 +7,24 @@ message threshold. The table gives the schools different reminder times («На�
 «вт 09:00», «ср 15:30», «чт 11:00») in five timezones. Printed, in the same run on copies of the same data:
 - the old way: the whole wave planned school by school at one moment and staged in the reminder log and the outbox
   (`wave_plan.plan_and_stage`, the issue's «whole regional wave planned in ≤ 10 s»);
-- ours: the real `Scheduler` with the real `ReminderService` on a controlled clock: the timers (one per school and
-  job) are built, the first start's catch-up records its baseline, then at each due moment of the week every job
-  due then is checked at once, as APScheduler's timers fire them, and each school's run plans its reminders,
-  writes the log and stages its messages in the outbox (nothing is sent): the seconds per due moment, the
-  busiest moment, and the whole week's sum;
-- the worst case: every school at the same default time (Monday 10:00 in Moscow), so 1,000 runs at one moment.
-The target is the issue's: the whole wave planned in ≤ 10 s. SQLite (the three runs start from copies of one
-seeded file); the region on PostgreSQL is `bench_region_week.py`'s.
+- the real `Scheduler` with the real `ReminderService` on a controlled clock: the timers (one per school and job)
+  are built, the first start's catch-up records its baseline, then at each due moment of the week the jobs due then
+  run (nothing is sent: each message is staged in the outbox and reported delivered), in two ways on copies of the
+  same data: every school at the same default time (Monday 10:00 in Moscow, 1,000 schools at one moment) with each
+  school's job alone (`Scheduler.check` side by side: the scheduler before the wave), and as one set-wise wave
+  (`Scheduler.check_wave`, which the timers that fire together join: `ReminderService.run_wave` in chunks of 100
+  schools); and the table's times, one wave per due moment. Wall and CPU seconds (this process's: on PostgreSQL
+  the server's own work is not in it).
+The target is the issue's: the whole wave planned in ≤ 10 s. `--backend postgres` (with `--url` or
+SFERUM_TEST_PG_URL) runs the same on throwaway databases copied from one seeded template.
 
-Measured (hS, 2 cores shared by six agents, load average 4.0–4.7, medians of 3 runs, ranges in brackets):
-the old way planned 60,000 in 3.56 s (3.52–4.28) and planned and staged them in 7.02 s (6.95–9.06); the
-scheduler with the table's times: 2,002 timers built in ≤ 0.4 s, the first catch-up 0.95 s (0.82–1.34), 20 due
-moments of 50 schools, the busiest 0.91 s (0.60–1.07), all 20 together 16.5 s (11.4–17.3); every school at
-Monday 10:00 in one moment: 15.5 s (13.4–21.2). A scheduled run does more than the old way's staging: it logs
-the wave, stages it, finishes the log and records the job's slot, each in its own transaction, for the crash
-safety of the real run; checking one moment's jobs one after another instead of at once changed nothing
-measurable (same noise), so the timers stay one per school. With the table's times no moment holds more than a
-few dozen schools, so each is planned in about a second.
+Measured (hS2, 2 cores shared by six agents, load average 1.2–3.5, 3 runs on SQLite and 2 on PostgreSQL, the
+medians, ranges in brackets): SQLite — every school at Monday 10:00 as one wave 8.69 s (8.62–9.42; CPU 8.34 s),
+each school's job alone 11.30 s (11.06–14.39; CPU 10.82 s), the old way 8.40 s (6.71–8.51; it records no job and
+finishes no log); the table's times, one wave per moment: 10.23 s for the whole week (8.72–10.29), the busiest
+moment (50 schools) 0.45 s. PostgreSQL (the server on the same 2 cores) — one wave 12.1–12.7 s (CPU 10.1–10.6 s),
+each school alone 19.6–21.1 s, the old way 19.1–21.7 s. Before the wave (hS, load 4–4.7) the Monday 10:00 case took
+15.5 s. The wave's own cost over the old way: it finishes the log of every message and records every job's slot.
 """
 
 from __future__ import annotations
