@@ -7,24 +7,26 @@ message threshold. The table gives the schools different reminder times («На�
 «вт 09:00», «ср 15:30», «чт 11:00») in five timezones. Printed, in the same run on copies of the same data:
 - the old way: the whole wave planned school by school at one moment and staged in the reminder log and the outbox
   (`wave_plan.plan_and_stage`, the issue's «whole regional wave planned in ≤ 10 s»);
-- ours: the real `Scheduler` with the real `ReminderService` on a controlled clock: the timers (one per school and
-  job) are built, the first start's catch-up records its baseline, then at each due moment of the week every job
-  due then is checked at once, as APScheduler's timers fire them, and each school's run plans its reminders,
-  writes the log and stages its messages in the outbox (nothing is sent): the seconds per due moment, the
-  busiest moment, and the whole week's sum;
-- the worst case: every school at the same default time (Monday 10:00 in Moscow), so 1,000 runs at one moment.
-The target is the issue's: the whole wave planned in ≤ 10 s. SQLite (the three runs start from copies of one
-seeded file); the region on PostgreSQL is `bench_region_week.py`'s.
+- the real `Scheduler` with the real `ReminderService` on a controlled clock: the timers (one per school and job)
+  are built, the first start's catch-up records its baseline, then at each due moment of the week the jobs due then
+  run (nothing is sent: each message is staged in the outbox and reported delivered), in two ways on copies of the
+  same data: every school at the same default time (Monday 10:00 in Moscow, 1,000 schools at one moment) with each
+  school's job alone (`Scheduler.check` side by side: the scheduler before the wave), and as one set-wise wave
+  (`Scheduler.check_wave`, which the timers that fire together join: `ReminderService.run_wave` in chunks of 100
+  schools); and the table's times, one wave per due moment. Wall and CPU seconds (this process's: on PostgreSQL
+  the server's own work is not in it).
+The target is the issue's: the whole wave planned in ≤ 10 s. `--backend postgres` (with `--url` or
+SFERUM_TEST_PG_URL) runs the same on throwaway databases copied from one seeded template.
 
-Measured (hS, 2 cores shared by six agents, load average 4.0–4.7, medians of 3 runs, ranges in brackets):
-the old way planned 60,000 in 3.56 s (3.52–4.28) and planned and staged them in 7.02 s (6.95–9.06); the
-scheduler with the table's times: 2,002 timers built in ≤ 0.4 s, the first catch-up 0.95 s (0.82–1.34), 20 due
-moments of 50 schools, the busiest 0.91 s (0.60–1.07), all 20 together 16.5 s (11.4–17.3); every school at
-Monday 10:00 in one moment: 15.5 s (13.4–21.2). A scheduled run does more than the old way's staging: it logs
-the wave, stages it, finishes the log and records the job's slot, each in its own transaction, for the crash
-safety of the real run; checking one moment's jobs one after another instead of at once changed nothing
-measurable (same noise), so the timers stay one per school. With the table's times no moment holds more than a
-few dozen schools, so each is planned in about a second.
+Measured (hS2, 2 cores shared by six agents, load average 1.2–3.5, 3 runs on SQLite and 2 on PostgreSQL, the
+medians, ranges in brackets): SQLite — every school at Monday 10:00 as one wave 8.69 s (8.62–9.42; CPU 8.34 s),
+each school's job alone 11.30 s (11.06–14.39; CPU 10.82 s), the old way 8.40 s (6.71–8.51; it records no job and
+finishes no log); the table's times, one wave per moment: 10.23 s for the whole week (8.72–10.29), the busiest
+moment (50 schools) 0.45 s. PostgreSQL (the server on the same 2 cores) — one wave 12.1–12.7 s (CPU 10.1–10.6 s),
+each school alone 19.6–21.1 s, the old way 19.1–21.7 s. Before the wave (hS, load 4–4.7) the Monday 10:00 case took
+15.5 s. On a quieter moment (load 1.0–2.0, one run each): SQLite one wave 6.68 s (CPU 6.34 s), each school alone
+8.85 s, the old way 5.04 s; PostgreSQL one wave 10.11 s (CPU 8.29 s), each school alone 17.31 s, the old way 15.62 s.
+The wave's own cost over the old way: it finishes the log of every message and records every job's slot.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import shutil
 import statistics
 import sys
@@ -42,6 +45,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -65,6 +69,7 @@ TIMES = (None, "tue 09:00", "wed 15:30", "thu 11:00")
 ZONES = ("Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Vladivostok", "Europe/Kaliningrad")
 # Sunday noon before the week of 23.11.2026 (the period 14.11–20.11 was imported).
 START = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
+PG_PREFIX = "sferum_bench_wave_"
 
 
 def table_settings(schools: int, data_dir: Path, spread: bool) -> Settings:
@@ -115,8 +120,11 @@ class _Deps:
     dialogs: Any = None
 
 
-async def scheduled_week(db: AnyDatabase, settings: Settings) -> dict[str, Any]:
-    """The week as the scheduler runs it: seconds to build and catch up, then per due moment of the reminders."""
+async def scheduled_week(db: AnyDatabase, settings: Settings, *, wave: bool = True) -> dict[str, Any]:
+    """The week as the scheduler runs it: seconds to build and catch up, then per due moment of the reminders.
+    `wave`: the jobs due at one moment run as one set-wise wave (`Scheduler.check_wave`, as the timers that fire
+    together are joined); else each school's job runs alone (`Scheduler.check` each, side by side: the scheduler
+    before the wave)."""
     started = time.perf_counter()
     service = ReminderService(reminder_stores(db, settings), settings, StagingOutbound(db, settings))
     deps = _Deps(settings=settings, db=db, reminders=service)
@@ -131,36 +139,78 @@ async def scheduled_week(db: AnyDatabase, settings: Settings) -> dict[str, Any]:
         if when is not None:
             due[when].append(job_id)
     moments: list[tuple[dt.datetime, int, float]] = []
+    cpu = 0.0
     for when in sorted(due):
         deps.clock.at = when
-        t0 = time.perf_counter()
-        outcomes = await asyncio.gather(*(scheduler.check(job_id, when) for job_id in due[when]))
+        t0, c0 = time.perf_counter(), time.process_time()
+        if wave:
+            outcomes = list((await scheduler.check_wave(due[when], when)).values())
+        else:
+            outcomes = await asyncio.gather(*(scheduler.check(job_id, when) for job_id in due[when]))
         moments.append((when, len(outcomes), time.perf_counter() - t0))
+        cpu += time.process_time() - c0
         if set(outcomes) != {"ok"}:
             raise SystemExit(f"at {when.isoformat()}: {sorted(set(outcomes))}")
     async with db.read() as conn, conn.execute("SELECT COUNT(*) FROM reminder_log") as cur:
         row = await cur.fetchone()
-    return {"build": build_s, "catch_up": catch_up_s, "jobs": len(scheduler.specs), "moments": moments,
-            "planned": int(row[0]) if row else 0, "outbox": (await OutboxRepo(db).counts("vk")).get("pending", 0)}
+    async with db.read() as conn, conn.execute("SELECT COUNT(*) FROM job_runs WHERE outcome = 'ok'") as cur:
+        slots = await cur.fetchone()
+    return {"build": build_s, "catch_up": catch_up_s, "jobs": len(scheduler.specs), "moments": moments, "cpu": cpu,
+            "planned": int(row[0]) if row else 0, "slots": int(slots[0]) if slots else 0,
+            "outbox": (await OutboxRepo(db).counts("vk")).get("pending", 0)}
 
 
-async def _seeded(args: argparse.Namespace, tmp: Path, spread: bool) -> tuple[Settings, list[Path]]:
-    """Seed the region once; SQLite: three copies of the file (old way, ours, worst case)."""
-    settings = table_settings(args.schools, tmp, spread)
-    db = await Database.open(tmp / "seed.sqlite3")
-    try:
-        t0 = time.perf_counter()
-        await wave_plan.seed(db, settings, args.staff)
-        print(f"seeded {args.schools} schools × {args.staff} = {args.schools * args.staff} people "
-              f"in {time.perf_counter() - t0:.1f} s")
-    finally:
-        await db.close()
-    copies = []
-    for name in ("old", "ours", "worst"):
-        copy = tmp / f"{name}.sqlite3"
-        shutil.copyfile(tmp / "seed.sqlite3", copy)
-        copies.append(copy)
-    return settings, copies
+class Backend:
+    """Copies of one seeded region: SQLite files, or PostgreSQL databases made from a seeded template."""
+
+    def __init__(self, tmp: Path, pg_url: str | None) -> None:
+        self.tmp = tmp
+        self.pg_url = pg_url
+        self.name = "PostgreSQL" if pg_url else "SQLite"
+        self._made: list[str] = []
+
+    def _url(self, name: str) -> str:
+        parts = urlsplit(self.pg_url or "")
+        return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+    async def _admin(self, sql: str) -> None:
+        import psycopg
+
+        conn = await psycopg.AsyncConnection.connect(self.pg_url or "", autocommit=True)
+        try:
+            await conn.execute(sql)  # type: ignore[arg-type]  # names made here, never a user's
+        finally:
+            await conn.close()
+
+    async def open(self, name: str) -> AnyDatabase:
+        if self.pg_url is None:
+            return await Database.open(self.tmp / f"{name}.sqlite3")
+        from storage.pg import PgDatabase
+
+        return await PgDatabase.open(self._url(f"{PG_PREFIX}{os.getpid()}_{name}"))
+
+    async def seed(self, settings: Settings, staff: int, copies: Sequence[str]) -> None:
+        if self.pg_url is not None:
+            self._made.append(f"{PG_PREFIX}{os.getpid()}_seed")
+            await self._admin(f'CREATE DATABASE "{self._made[-1]}"')
+        db = await self.open("seed")
+        try:
+            t0 = time.perf_counter()
+            await wave_plan.seed(db, settings, staff)  # type: ignore[arg-type]  # either backend
+            print(f"{self.name}: seeded {len(settings.schools)} schools × {staff} = {len(settings.schools) * staff} "
+                  f"people in {time.perf_counter() - t0:.1f} s")
+        finally:
+            await db.close()
+        for name in copies:
+            if self.pg_url is None:
+                shutil.copyfile(self.tmp / "seed.sqlite3", self.tmp / f"{name}.sqlite3")
+            else:
+                self._made.append(f"{PG_PREFIX}{os.getpid()}_{name}")
+                await self._admin(f'CREATE DATABASE "{self._made[-1]}" TEMPLATE "{self._made[0]}"')
+
+    async def drop(self) -> None:
+        for name in reversed(self._made):
+            await self._admin(f'DROP DATABASE IF EXISTS "{name}"')
 
 
 def _report(label: str, week: dict[str, Any]) -> float:
@@ -170,36 +220,50 @@ def _report(label: str, week: dict[str, Any]) -> float:
     print(f"{label}: {week['jobs']} timers built in {week['build']:.2f} s, first catch-up {week['catch_up']:.2f} s; "
           f"{len(moments)} due moments, {week['planned']} reminders planned and logged, {week['outbox']} staged; "
           f"the busiest moment ({busiest[0].isoformat()}, {busiest[1]} schools) {busiest[2]:.2f} s; "
-          f"the whole week {total:.2f} s (median per moment {statistics.median(s for _, _, s in moments):.2f} s)")
+          f"the whole week {total:.2f} s, CPU {week['cpu']:.2f} s (median per moment "
+          f"{statistics.median(s for _, _, s in moments):.2f} s)")
     return total
 
 
 async def main(args: argparse.Namespace) -> int:
+    pg_url = (args.url or os.environ.get("SFERUM_TEST_PG_URL")) if args.backend == "postgres" else None
+    if args.backend == "postgres" and not pg_url:
+        print("Укажите сервер PostgreSQL: --url postgresql://… или SFERUM_TEST_PG_URL.", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        spread, (old_path, ours_path, _) = await _seeded(args, tmp, spread=True)
+        backend = Backend(tmp, pg_url)
+        spread = table_settings(args.schools, tmp, spread=True)
         worst = table_settings(args.schools, tmp, spread=False)
-
-        db = await Database.open(old_path)
         try:
-            old = await wave_plan.plan_and_stage(db, spread, VkOutbound(None, OutboxRepo(db), spread))  # type: ignore[arg-type]
+            await backend.seed(spread, args.staff, ("old", "alone", "wave", "spread"))
+            db = await backend.open("old")
+            c0 = time.process_time()
+            try:
+                old = await wave_plan.plan_and_stage(db, spread, VkOutbound(None, OutboxRepo(db), spread))  # type: ignore[arg-type]
+            finally:
+                await db.close()
+            old_cpu = time.process_time() - c0
+            print(f"old way (the whole wave at one moment, school by school, no job records): {old['planned']} "
+                  f"planned in {old['plan_seconds']:.2f} s, planned and staged ({old['outbox']} rows) in "
+                  f"{old['seconds']:.2f} s, CPU {old_cpu:.2f} s")
+            results: dict[str, float] = {}
+            for label, name, settings, wave in (
+                    ("every school at Monday 10:00, each school's job alone (the scheduler before)", "alone", worst,
+                     False),
+                    ("every school at Monday 10:00, one set-wise wave (ours)", "wave", worst, True),
+                    ("the table's times, one wave per due moment (ours)", "spread", spread, True)):
+                db = await backend.open(name)
+                try:
+                    results[name] = _report(label, await scheduled_week(db, settings, wave=wave))
+                finally:
+                    await db.close()
         finally:
-            await db.close()
-        print(f"old way (the whole wave at one moment, school by school): {old['planned']} planned in "
-              f"{old['plan_seconds']:.2f} s, planned and staged ({old['outbox']} rows) in {old['seconds']:.2f} s")
-
-        db = await Database.open(ours_path)
-        try:
-            ours = _report("ours, the table's times (scheduler, real reminder runs)", await scheduled_week(db, spread))
-        finally:
-            await db.close()
-        db = await Database.open(tmp / "worst.sqlite3")
-        try:
-            worst_s = _report("ours, every school at Monday 10:00 (worst case)", await scheduled_week(db, worst))
-        finally:
-            await db.close()
-        print(f"target: the whole wave planned in ≤ 10 s — table's times {ours:.2f} s, all at once {worst_s:.2f} s, "
-              f"old way {old['seconds']:.2f} s")
+            if pg_url is not None:
+                await backend.drop()
+        print(f"{backend.name}, target: the whole wave planned in ≤ 10 s — all at once as one wave "
+              f"{results['wave']:.2f} s (each school alone {results['alone']:.2f} s, the old way "
+              f"{old['seconds']:.2f} s); the table's times {results['spread']:.2f} s in all")
     return 0
 
 
@@ -207,4 +271,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--schools", type=int, default=1000)
     parser.add_argument("--staff", type=int, default=60)
+    parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--url", default="", help="the PostgreSQL server of --backend postgres (a throwaway database "
+                        "per copy; default: SFERUM_TEST_PG_URL)")
     sys.exit(asyncio.run(main(parser.parse_args())))

@@ -6,16 +6,20 @@ calls `check(job_id, now)`, which looks up the job's latest slot and the slot la
 handled (`job_runs`) and runs the job at most once per slot. So a run missed while
 the bot was down fires once at start (`catch_up`), a run that falls in quiet hours
 waits for the first minute outside them, and a run killed half-way is finished by
-the next start (its sends are idempotent). Nothing is created at import time; the
+the next start (its sends are idempotent). The reminder timers that fire at one moment (a region's
+schools at the default Monday 10:00) join one set-wise wave (`check_wave`): each school keeps its own
+slot, quiet hours and report, but the wave is planned, logged and staged with a few queries and
+transactions instead of a few per school. Nothing is created at import time; the
 composition root builds a `Scheduler`, `App.run()` starts it, `App.close()` stops it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.quiet import first_loud_minute, is_quiet
@@ -53,6 +57,8 @@ class Scheduler:
         self._locks: dict[str, asyncio.Lock] = {}
         self._aps: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Reminder timers that fired and wait to run together as one wave (see `_timer`).
+        self._due: set[str] = set()
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -110,7 +116,22 @@ class Scheduler:
 
     async def _timer(self, job_id: str) -> None:
         # APScheduler awaits this; the job itself runs as our task so shutdown can cancel it.
-        self._spawn(self.check(job_id, self._clock.now()))
+        spec = self.specs.get(job_id)
+        if spec is None or spec.kind != "reminders":
+            self._spawn(self.check(job_id, self._clock.now()))
+            return
+        # The reminder timers due at one moment (a region's schools at the default Monday 10:00) are
+        # started by APScheduler in one pass, one task each, queued before the wave task spawned by the
+        # first: by the time it runs they have all joined it, and the schools are planned as one wave.
+        first = not self._due
+        self._due.add(job_id)
+        if first:
+            self._spawn(self._wave())
+
+    async def _wave(self) -> None:
+        await asyncio.sleep(0)  # let the timers started in the same pass join (see `_timer`)
+        due, self._due = sorted(self._due), set()
+        await self.check_wave(due, self._clock.now())
 
     async def _summary_timer(self) -> None:
         self._spawn(self.summary_check(self._clock.now()))
@@ -124,9 +145,11 @@ class Scheduler:
     async def catch_up(self, now: dt.datetime | None = None) -> dict[str, str]:
         """Check every job once: a slot missed while the bot was down runs now (or after quiet hours)."""
         now = now or self._clock.now()
-        outcome = {job_id: await self.check(job_id, now) for job_id in self.specs}
+        waves = [job_id for job_id, spec in self.specs.items() if spec.kind == "reminders"]
+        outcome = await self.check_wave(waves, now)
+        outcome.update({job_id: await self.check(job_id, now) for job_id in self.specs if job_id not in outcome})
         await self.summary_check(now)
-        return outcome
+        return {job_id: outcome[job_id] for job_id in self.specs}
 
     async def check(self, job_id: str, now: dt.datetime) -> str:
         """Run the job for its latest slot if that slot was not handled yet.
@@ -157,6 +180,69 @@ class Scheduler:
             await self.repo.mark_job(job_id, slot, outcome, self._clock.now())
             return outcome
 
+    async def check_wave(self, job_ids: Sequence[str], now: dt.datetime) -> dict[str, str]:
+        """`check` of several schools' reminder jobs due at one moment, run as one set-wise wave.
+
+        Each job keeps its own slot, baseline, quiet hours and timezone; the schools whose slot is due are
+        planned, logged and staged together (`ReminderService.run_wave`) and their slots recorded in one
+        transaction. A wave that fails is run again school by school, so one school's fault stays its own.
+        """
+        specs = [self.specs[job_id] for job_id in dict.fromkeys(job_ids)]
+        if any(spec.kind != "reminders" for spec in specs):
+            raise ValueError("check_wave runs reminder jobs only")
+        outcome: dict[str, str] = {}
+        async with contextlib.AsyncExitStack() as stack:
+            for spec in sorted(specs, key=lambda s: s.job_id):  # one order: two waves never wait on each other
+                await stack.enter_async_context(self._locks.setdefault(spec.job_id, asyncio.Lock()))
+            records = await self.repo.jobs_of([spec.job_id for spec in specs])
+            baseline: list[tuple[str, dt.datetime, str]] = []
+            runs: dict[str, tuple[JobSpec, dt.datetime]] = {}
+            for spec in specs:
+                slot = last_slot(spec.trigger, now)
+                record = records.get(spec.job_id)
+                if record is None:
+                    baseline.append((spec.job_id, slot or now, "baseline"))
+                    outcome[spec.job_id] = "baseline"
+                elif slot is None or slot <= record.last_slot:
+                    outcome[spec.job_id] = "idle"
+                elif spec.quiet is not None and is_quiet(now, spec.quiet, spec.tz):
+                    self._defer(spec.job_id, first_loud_minute(now, spec.quiet, spec.tz))
+                    outcome[spec.job_id] = "deferred"
+                else:
+                    self.deferred.pop(spec.job_id, None)
+                    runs[spec.org_id] = (spec, slot)
+            if baseline:
+                await self.repo.mark_jobs(baseline, now)
+            if runs:
+                log.info("running the reminders of %d schools as one wave", len(runs))
+                outcome.update(await self._run_wave(runs, now))
+                await self.repo.mark_jobs([(spec.job_id, slot, outcome[spec.job_id]) for spec, slot in runs.values()],
+                                          self._clock.now())
+        return outcome
+
+    async def _run_wave(self, runs: dict[str, tuple[JobSpec, dt.datetime]], now: dt.datetime) -> dict[str, str]:
+        reminders = self._deps.reminders
+        if reminders is None:
+            log.info("reminders of %d schools skipped: reminders are off", len(runs))
+            return {spec.job_id: "skipped" for spec, _ in runs.values()}
+        keys = {org_id: _run_key(spec, slot) for org_id, (spec, slot) in runs.items()}
+        try:
+            await reminders.run_wave(keys, now=now)
+            return {spec.job_id: "ok" for spec, _ in runs.values()}
+        except Exception:
+            # Run again school by school: what the wave finished is not planned again, what it staged goes
+            # under the same keys, and a faulty school fails alone (marked handled, not fired in a loop).
+            log.exception("волна напоминаний %d школ завершилась с ошибкой; школы запускаются по одной", len(runs))
+        outcome: dict[str, str] = {}
+        for org_id, (spec, _) in runs.items():
+            try:
+                await reminders.run(org_id, now=now, run_key=keys[org_id])
+                outcome[spec.job_id] = "ok"
+            except Exception:
+                log.exception("задача расписания %s завершилась с ошибкой", spec.job_id)
+                outcome[spec.job_id] = "error"
+        return outcome
+
     def _defer(self, job_id: str, when: dt.datetime) -> None:
         self.deferred[job_id] = when
         log.info("%s waits for the end of quiet hours: %s", job_id, when.isoformat())
@@ -182,8 +268,7 @@ class Scheduler:
             log.info("%s skipped: reminders are off", spec.job_id)
             return "skipped"
         actions: dict[str, Callable[[], Awaitable[Any]]] = {
-            "reminders": lambda: reminders.run(spec.org_id, now=now,
-                                               run_key=slot.astimezone(spec.tz).strftime("%Y-%m-%dT%H:%M")),
+            "reminders": lambda: reminders.run(spec.org_id, now=now, run_key=_run_key(spec, slot)),
             "midweek_nudge": lambda: reminders.nudge(spec.org_id, now=now),
             "missing_import_check": lambda: reminders.missing_import_note(spec.org_id, now=now),
         }
@@ -230,3 +315,8 @@ class Scheduler:
                     if r.period is not None and r.period.start == latest.start]
         newest = max((dt.datetime.fromisoformat(at) for at in imported), default=None)
         return newest is None or now - newest >= SUMMARY_SETTLE
+
+
+def _run_key(spec: JobSpec, slot: dt.datetime) -> str:
+    """The name of a reminder run: its slot in the school's time (the deputy's report is sent once per key)."""
+    return slot.astimezone(spec.tz).strftime("%Y-%m-%dT%H:%M")

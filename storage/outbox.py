@@ -130,13 +130,22 @@ class OutboxRepo:
     async def enqueue_in(conn: Connection, messages: Sequence[NewOutboxMessage]) -> int:
         """`enqueue` inside the caller's transaction (a message stored with the state it reports)."""
         now = iso()
+        rows = [(m.idem_key, m.org_id, m.kind, m.person_id, m.messenger, m.peer_id, m.message, m.keyboard,
+                 m.attachment, m.intent, m.priority, m.random_id, now, m.bot) for m in messages]
+        if conn.dialect == "postgres" and rows:
+            # One statement over arrays (rows stored in the arrays' order): a regional wave's tens of
+            # thousands of messages in one round trip instead of one statement each.
+            cur = await conn.execute(
+                "INSERT INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, keyboard, "
+                "attachment, intent, priority, random_id, created_at, bot) SELECT * FROM unnest(?::text[], "
+                "?::text[], ?::text[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[], "
+                "?::text[], ?::bigint[], ?::bigint[], ?::text[], ?::text[]) ON CONFLICT DO NOTHING",
+                [list(column) for column in zip(*rows, strict=True)])
+            return int(cur.rowcount)
         cur = await conn.executemany(
             "INSERT INTO outbox(idem_key, org_id, kind, person_id, messenger, peer_id, message, "
             "keyboard, attachment, intent, priority, random_id, created_at, bot) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            [(m.idem_key, m.org_id, m.kind, m.person_id, m.messenger, m.peer_id, m.message, m.keyboard,
-              m.attachment, m.intent, m.priority, m.random_id, now, m.bot) for m in messages],
-        )
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
         return int(cur.rowcount)
 
     async def rearm_failed(self, keys: Sequence[str]) -> int:

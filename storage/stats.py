@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
@@ -38,6 +38,10 @@ class ImportRecord(BaseModel):
     problems: list[dict[str, Any]]
     imported_by: Identity | None
     imported_at: str
+
+
+# Organizations read by one query of the multi-school reads (a region's wave): well below the parameter limits.
+_ORG_CHUNK = 200
 
 
 def _marks(values: Sequence[object]) -> str:
@@ -263,6 +267,24 @@ class StatsRepo:
             periods: dict[tuple[str, str], Period] = {}
             return [_person_stats(r, periods) for r in await cur.fetchall()]
 
+    async def person_stats_of(self, periods: Mapping[str, Period]) -> dict[str, list[PersonStats]]:
+        """`person_stats` of several organizations at once (a regional wave): each org's figures for its period."""
+        found: dict[str, list[PersonStats]] = {org_id: [] for org_id in periods}
+        by_start: dict[dt.date, list[str]] = {}
+        for org_id, period in periods.items():
+            by_start.setdefault(period.start, []).append(org_id)
+        shared: dict[tuple[str, str], Period] = {}
+        async with self._db.read() as conn:
+            for start, org_ids in by_start.items():
+                for at in range(0, len(org_ids), _ORG_CHUNK):
+                    chunk = org_ids[at:at + _ORG_CHUNK]
+                    sql = (f"SELECT * FROM person_stats WHERE period_start = ? AND org_id IN ({_marks(chunk)}) "  # noqa: S608 - placeholders only
+                           "ORDER BY org_id, person_id")
+                    async with conn.execute(sql, (start.isoformat(), *chunk)) as cur:
+                        for row in await cur.fetchall():
+                            found[row["org_id"]].append(_person_stats(row, shared))
+        return found
+
     async def for_person(self, person_id: int, period: Period) -> PersonStats | None:
         """One person's figures for one period (None when the table did not have them)."""
         async with self._db.read() as conn, conn.execute(
@@ -299,6 +321,23 @@ class StatsRepo:
         async with self._db.read() as conn, conn.execute(sql, (org_id, *kinds)) as cur:
             row = await cur.fetchone()
         return _period(row[0], row[1]) if row else None
+
+    async def latest_periods(self, org_ids: Sequence[str], kind: str | None = None) -> dict[str, Period]:
+        """`latest_period` of several organizations at once; those with no import are left out."""
+        kinds = (kind,) if kind else ("person", "organization")
+        found: dict[str, Period] = {}
+        wanted = list(dict.fromkeys(org_ids))
+        async with self._db.read() as conn:
+            for at in range(0, len(wanted), _ORG_CHUNK):
+                chunk = wanted[at:at + _ORG_CHUNK]
+                sql = (f"SELECT org_id, MAX(period_start), MAX(period_end) FROM imports WHERE org_id IN ({_marks(chunk)}) "  # noqa: S608 - placeholders only
+                       f"AND period_start IS NOT NULL AND kind IN ({_marks(kinds)}) GROUP BY org_id, period_start")
+                async with conn.execute(sql, (*chunk, *kinds)) as cur:
+                    for org_id, start, end in await cur.fetchall():
+                        period = _period(start, end)
+                        if period is not None and (org_id not in found or period.start > found[org_id].start):
+                            found[org_id] = period
+        return found
 
     async def periods(self, org_id: str, kind: str | None = None) -> list[Period]:
         """Every imported period of the org, newest first."""

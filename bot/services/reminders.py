@@ -9,10 +9,11 @@ missing Friday table live here too; the scheduler decides when they run.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,7 +30,7 @@ from bot.domain.reminder_templates import Templates, defaults
 from bot.domain.schedule import next_fire, weekly_trigger
 from bot.messaging.events import Messenger
 from bot.ports import MAX_DENIED, Clock, Delivery, Outbound, OutMessage, SystemClock
-from bot.services.addressing import running, school_address
+from bot.services.addressing import address, running, school_address
 from bot.services.my_status import StatusSection
 from bot.services.reminder_templates import ReminderTemplates
 from bot.stores.reminders import LogEntry, NewLogEntry, ReminderStores
@@ -40,6 +41,11 @@ REMINDER, NUDGE = "reminder", "nudge"
 # Outbox kinds of the deputy's messages.
 REPORT_KIND, NOTE_KIND = "reminder_report", "missing_import"
 MAX_LISTED = 40
+# Schools planned, logged and staged together in one chunk of a wave (a region's 1,000 schools: 10 chunks).
+WAVE_CHUNK = 100
+# Chunks of a wave in progress at once: one's queries run in the database's thread while another's texts are
+# written; more only hold more of the wave in memory.
+WAVE_SIDE_BY_SIDE = 2
 
 UNREACHABLE_REASONS: dict[int | None, str] = {
     **{code: refusal.reported for code, refusal in VK_REFUSALS.items()},
@@ -191,15 +197,7 @@ class ReminderService:
 
     async def _held(self, org_id: str, now: dt.datetime, key_of: Callable[[int], str]) -> set[int]:
         """People the 7-day rule holds back (a reminder under another key in the last 7 days)."""
-        held: set[int] = set()
-        last: dict[int, dt.datetime] = {}
-        for entry in await self.repo.recent(org_id, now - rules.REMINDER_GAP):
-            if entry.idem_key != key_of(entry.person_id):
-                last[entry.person_id] = max(entry.created_at, last.get(entry.person_id, entry.created_at))
-        for person_id, at in last.items():
-            if not rules.may_remind(at, now):
-                held.add(person_id)
-        return held
+        return _held_by(await self.repo.recent(org_id, now - rules.REMINDER_GAP), now, key_of)
 
     async def plan(self, org_id: str, *, now: dt.datetime | None = None) -> list[Planned]:
         """Who the next run would remind, of what, in which words (for the period last imported).
@@ -208,21 +206,50 @@ class ReminderService:
         People whose reminder about this period is already finished are not planned again.
         """
         now = now or self._clock.now()
-        school = self._settings.school(org_id)
+        self._settings.school(org_id)  # an unknown school is refused, data or not
         period = await self._stats.latest_period(org_id, "person")
         if period is None:
             return []
-        enabled = school.reminders.enabled()
         people = [p for p in await self._people.in_org(org_id) if p.role in rules.REMINDED_ROLES]
-        figures = {s.person_id: s for s in await self._stats.person_stats(org_id, period)}
+        figures = await self._stats.person_stats(org_id, period)
+        recent = await self.repo.recent(org_id, now - rules.REMINDER_GAP)
+        done = await self.repo.by_keys([reminder_key(org_id, period, p.id) for p in people])
+        return await self._plan_school(org_id, period, people, figures, recent, done, now)
+
+    async def plan_wave(self, org_ids: Sequence[str], *, now: dt.datetime) -> dict[str, list[Planned]]:
+        """`plan` of every school due at one moment (a regional wave), their data read set-wise:
+        a few queries for the whole wave instead of a few per school."""
+        plans: dict[str, list[Planned]] = {org_id: [] for org_id in org_ids}
+        periods = await self._stats.latest_periods(list(plans), "person")
+        if not periods:
+            return plans
+        people = await self._people.in_orgs(list(periods))
+        figures = await self._stats.person_stats_of(periods)
+        recent = await self.repo.recent_of(list(periods), now - rules.REMINDER_GAP)
+        reminded = {org_id: [p for p in people.get(org_id, []) if p.role in rules.REMINDED_ROLES]
+                    for org_id in periods}
+        done = await self.repo.by_keys([reminder_key(org_id, period, p.id)
+                                        for org_id, period in periods.items() for p in reminded[org_id]])
+        for org_id, period in periods.items():
+            plans[org_id] = await self._plan_school(org_id, period, reminded[org_id], figures.get(org_id, []),
+                                                    recent.get(org_id, []), done, now)
+        return plans
+
+    async def _plan_school(self, org_id: str, period: Period, people: Sequence[Person],
+                           figures_list: Sequence[PersonStats], recent: Sequence[LogEntry],
+                           done_entries: dict[str, LogEntry], now: dt.datetime) -> list[Planned]:
+        """One school's plan from its data already read (its people to remind, figures, recent log entries)."""
+        school = self._settings.school(org_id)
+        enabled = school.reminders.enabled()
+        figures = {s.person_id: s for s in figures_list}
         missing = await self._missing(org_id) if rules.CHATS_NOT_CONFIRMED in enabled else {}
-        held = await self._held(org_id, now, lambda pid: reminder_key(org_id, period, pid))
-        keys = [reminder_key(org_id, period, p.id) for p in people]
-        done = {k for k, e in (await self.repo.by_keys(keys)).items() if e.status != "planned"}
+        held = _held_by(recent, now, lambda pid: reminder_key(org_id, period, pid))
         templates = self.templates.for_school(org_id)
+        on = running(self._settings)  # `school_address` of each person, its settings looked up once
         planned: list[Planned] = []
         for person in people:
-            if person.id in held or reminder_key(org_id, period, person.id) in done:
+            key = reminder_key(org_id, period, person.id)
+            if person.id in held or ((entry := done_entries.get(key)) is not None and entry.status != "planned"):
                 continue
             stats = figures.get(person.id)
             chats = missing.get(person.id, [])
@@ -231,7 +258,7 @@ class ReminderService:
                 continue
             text = rules.render_reminder(person, period, reasons, stats, self._settings.thresholds, chats,
                                          school.registration_deadline, templates=templates)
-            to = school_address(self._settings, school, person.vk_id, person.max_id)
+            to = address(person.vk_id, person.max_id, school.messenger_preference, on)
             planned.append(Planned(org_id=org_id, person_id=person.id, vk_id=person.vk_id,
                                    messenger=to[0] if to else None, target=to[1] if to else None,
                                    name=person.full_name, reasons=reasons, text=text, period=period))
@@ -246,9 +273,12 @@ class ReminderService:
 
     async def _deputies(self, school: SchoolConfig) -> list[tuple[Messenger, int]]:
         """Where each deputy is written to: the school's messenger among theirs (config ids included)."""
+        return self._deputy_addresses(school, await self._people.in_org(school.id, roles=[Role.DEPUTY]))
+
+    def _deputy_addresses(self, school: SchoolConfig, deputies: Sequence[Person]) -> list[tuple[Messenger, int]]:
         found: list[tuple[Messenger, int]] = []
         covered: set[tuple[Messenger, int]] = set()
-        for person in await self._people.in_org(school.id, roles=[Role.DEPUTY]):
+        for person in deputies:
             covered.update(((Messenger.VK, person.vk_id),) if person.vk_id else ())
             covered.update(((Messenger.MAX, person.max_id),) if person.max_id else ())
             to = school_address(self._settings, school, person.vk_id, person.max_id)
@@ -267,23 +297,33 @@ class ReminderService:
         await self.repo.finish(results, self._clock.now())
         return outcome
 
-    async def _send(self, planned: Sequence[Planned], now: dt.datetime
+    async def _send(self, planned: Sequence[Planned], now: dt.datetime, *, staged: _Staged | None = None
                     ) -> tuple[list[tuple[Planned, Delivery | None]], list[tuple[str, str, int | None]]]:
-        """Record and send through the outbox; the outcome and the log updates still to store."""
+        """Record and send through the outbox; the outcome and the log updates still to store.
+        `staged`: the same reminders prepared and logged already (a wave's chunk), only to send."""
+        if staged is None:
+            staged = self._prepare(planned)
+            await self.repo.add(staged.entries, now)
+        sendable, messages = staged.sendable, staged.messages
+        deliveries = await self._require_outbound().send_bulk(messages) if messages else []
+        results = [(key, status, d.error_code) for (_, key, _), d in zip(sendable, deliveries, strict=True)
+                   if (status := _status(d)) is not None]
+        by_key = {key: d for (_, key, _), d in zip(sendable, deliveries, strict=True)}
+        return [(p, by_key.get(key)) for p, key, _ in staged.keyed], results
+
+    @staticmethod
+    def _prepare(planned: Sequence[Planned]) -> _Staged:
+        # A wave holds tens of thousands: each key and address is worked out once.
+        keyed = [(p, p.idem_key, p.to) for p in planned]
         entries = [NewLogEntry(org_id=p.org_id, person_id=p.person_id, kind=p.kind, period=p.period,
-                               idem_key=p.idem_key, reasons=p.reasons,
-                               status="planned" if p.to else "no_vk") for p in planned]
-        await self.repo.add(entries, now)
-        sendable = [p for p in planned if p.to]
+                               idem_key=key, reasons=p.reasons, status="planned" if to else "no_vk")
+                   for p, key, to in keyed]
+        sendable = [(p, key, to) for p, key, to in keyed if to is not None]
         keyboard = rules.help_keyboard()  # one for all: the sender lays each distinct keyboard out once
         messages = [OutMessage(peer_id=to[1], messenger=to[0], text=p.text, keyboard=keyboard,
-                               idem_key=p.idem_key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
-                    for p in sendable if (to := p.to)]
-        deliveries = await self._require_outbound().send_bulk(messages) if messages else []
-        results = [(p.idem_key, status, d.error_code) for p, d in zip(sendable, deliveries, strict=True)
-                   if (status := _status(d)) is not None]
-        by_key = {p.idem_key: d for p, d in zip(sendable, deliveries, strict=True)}
-        return [(p, by_key.get(p.idem_key)) for p in planned], results
+                               idem_key=key, org_id=p.org_id, kind=p.kind, person_id=p.person_id)
+                    for p, key, to in sendable]
+        return _Staged(keyed, entries, sendable, messages)
 
     def _no_address(self) -> str:
         """Why someone with no identity in a running messenger got nothing."""
@@ -322,41 +362,90 @@ class ReminderService:
         """
         now = now or self._clock.now()
         school = self._settings.school(org_id)
-        planned = await self.plan(org_id, now=now)
-        report = RunReport(org_id=org_id)
-        if not planned:
-            log.info("reminders for %s: nobody to remind", org_id)
-            return report
-        outcome, results = await self._send(planned, now)
-        # Names are needed only for those the report lists (the rest of a school is not read again).
-        listed = any(d is None or d.unreachable for _, d in outcome)
-        people = {p.id: p for p in await self._people.in_org(org_id, active_only=False)} if listed else {}
-        report.period = planned[0].period
-        report.planned = len(planned)
-        report.sent = sum(1 for _, d in outcome if d is not None and d.ok)
-        report.unreachable = await self._unreachable(org_id, outcome, people)
-        report.failed = sum(1 for _, d in outcome if d is not None and not d.ok and not d.unreachable)
-        report.reasons = dict(Counter(code for p in planned for code in p.reasons))
-        text = render_report(report, templates=self.templates.for_school(org_id))
         key = run_key or now.astimezone(school.tz).strftime("%Y-%m-%dT%H:%M")
-        deputies = await self._deputies(school)
-        reports = [OutMessage(peer_id=target, messenger=messenger, text=text, org_id=org_id, kind=REPORT_KIND,
-                              idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{key}:{_to_key(messenger, target)}")
-                   for messenger, target in deputies]
+        return (await self._run_planned({org_id: key}, {org_id: await self.plan(org_id, now=now)}, now))[org_id]
+
+    async def run_wave(self, runs: Mapping[str, str], *, now: dt.datetime | None = None) -> dict[str, RunReport]:
+        """`run` of every school due at one moment, set-wise: `runs` maps each school to its run key (its slot).
+
+        The wave goes in chunks of `WAVE_CHUNK` schools, `WAVE_SIDE_BY_SIDE` at a time: each is planned with a
+        few queries (`plan_wave`) and logged in one transaction, then handed to the outbox in one bulk send;
+        its log is finished and its deputies' reports stored in one transaction.
+        Each school keeps its own report, keys and 7-day rule, so a wave killed at any point and run again
+        re-plans only those not finished and sends nothing twice (the outbox's keys are the same).
+        """
+        now = now or self._clock.now()
+        items = list(runs.items())
+        chunks = [dict(items[start:start + WAVE_CHUNK]) for start in range(0, len(items), WAVE_CHUNK)]
+        reports: dict[str, RunReport] = {}
+
+        side_by_side = asyncio.Semaphore(WAVE_SIDE_BY_SIDE)
+
+        async def one(chunk: dict[str, str]) -> None:
+            async with side_by_side:
+                plans = await self.plan_wave(list(chunk), now=now)
+                staged = self._prepare([p for org_id in chunk for p in plans[org_id]])
+                await self.repo.add(staged.entries, now)
+            # Sent (and reported) outside the gate: a bulk send stores its messages in the outbox at once and
+            # then waits for their delivery, so the whole wave is in the outbox long before its end.
+            reports.update(await self._run_planned(chunk, plans, now, staged=staged))
+
+        # A failing chunk cancels the rest (the scheduler then runs the schools one by one).
+        async with asyncio.TaskGroup() as group:
+            for chunk in chunks:
+                group.create_task(one(chunk))
+        return {org_id: reports[org_id] for org_id in runs}
+
+    async def _run_planned(self, runs: Mapping[str, str], plans: Mapping[str, Sequence[Planned]],
+                           now: dt.datetime, *, staged: _Staged | None = None) -> dict[str, RunReport]:
+        reports = {org_id: RunReport(org_id=org_id) for org_id in runs}
+        planned = [p for org_id in runs for p in plans.get(org_id, ())]
+        for org_id in runs:
+            if not plans.get(org_id):
+                log.info("reminders for %s: nobody to remind", org_id)
+        if not planned:
+            return reports
+        outcome, results = await self._send(planned, now, staged=staged)
+        by_org: dict[str, list[tuple[Planned, Delivery | None]]] = {}
+        for item in outcome:
+            by_org.setdefault(item[0].org_id, []).append(item)
+        # Names are needed only for those the reports list (the rest of the schools is not read again).
+        listed = [org_id for org_id, items in by_org.items() if any(d is None or d.unreachable for _, d in items)]
+        names = await self._people.in_orgs(listed, active_only=False) if listed else {}
+        deputies = await self._people.in_orgs(list(by_org), roles=[Role.DEPUTY])
+        messages: list[OutMessage] = []
+        for org_id, items in by_org.items():
+            report = reports[org_id]
+            people = {p.id: p for p in names.get(org_id, [])}
+            report.period = items[0][0].period
+            report.planned = len(items)
+            report.sent = sum(1 for _, d in items if d is not None and d.ok)
+            report.unreachable = await self._unreachable(org_id, items, people)
+            report.failed = sum(1 for _, d in items if d is not None and not d.ok and not d.unreachable)
+            report.reasons = dict(Counter(code for p, _ in items for code in p.reasons))
+            text = render_report(report, templates=self.templates.for_school(org_id))
+            school = self._settings.school(org_id)
+            messages += [OutMessage(peer_id=target, messenger=messenger, text=text, org_id=org_id, kind=REPORT_KIND,
+                                    idem_key=f"{REPORT_KIND}:{org_id}:{report.period.key}:{runs[org_id]}:"
+                                             f"{_to_key(messenger, target)}")
+                         for messenger, target in self._deputy_addresses(school, deputies.get(org_id, []))]
         outbound = self._require_outbound()
-        # The report is stored in the outbox in the same transaction that finishes the log:
-        # once nobody is left to remind (so a new run plans nothing), the report is on its way,
-        # and a crash from here on leaves it for the outbox's resume at start.
+        # The reports are stored in the outbox in the same transaction that finishes the log:
+        # once nobody is left to remind (so a new run plans nobody), the reports are on their way,
+        # and a crash from here on leaves them for the outbox's resume at start.
         async with self._transactions.transaction() as tx:
             await self.repo.finish_in(tx, results, self._clock.now())
-            if reports:
-                await outbound.enqueue_in(tx, reports)
-        if reports:
-            await outbound.send_bulk(reports)
-            report.report_sent = True
-        log.info("reminders for %s: %d planned, %d sent, %d unreachable, %d failed", org_id,
-                 report.planned, report.sent, len(report.unreachable), report.failed)
-        return report
+            if messages:
+                await outbound.enqueue_in(tx, messages)
+        if messages:
+            await outbound.send_bulk(messages)
+            for message in messages:
+                reports[message.org_id or ""].report_sent = True
+        for org_id, report in reports.items():
+            if report.period is not None:
+                log.info("reminders for %s: %d planned, %d sent, %d unreachable, %d failed", org_id,
+                         report.planned, report.sent, len(report.unreachable), report.failed)
+        return reports
 
     async def nudge(self, org_id: str, *, now: dt.datetime | None = None) -> int:
         """The mid-week nudge from live counts to teachers below the threshold; how many were sent."""
@@ -460,6 +549,25 @@ class ReminderService:
                              open_tasks=rules.tasks(shown, self._settings.thresholds,
                                                     school.registration_deadline, person=person,
                                                     templates=self.templates.for_school(school.id)))
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """Reminders ready to send: each with its key and address, its log entry and its outbox message."""
+
+    keyed: list[tuple[Planned, str, tuple[Messenger, int] | None]]
+    entries: list[NewLogEntry]
+    sendable: list[tuple[Planned, str, tuple[Messenger, int]]]
+    messages: list[OutMessage]
+
+
+def _held_by(entries: Sequence[LogEntry], now: dt.datetime, key_of: Callable[[int], str]) -> set[int]:
+    """People the 7-day rule holds back: a reminder under another key among `entries` (the last 7 days)."""
+    last: dict[int, dt.datetime] = {}
+    for entry in entries:
+        if entry.idem_key != key_of(entry.person_id):
+            last[entry.person_id] = max(entry.created_at, last.get(entry.person_id, entry.created_at))
+    return {person_id for person_id, at in last.items() if not rules.may_remind(at, now)}
 
 
 def _figures(stats: PersonStats, settings: Settings) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
@@ -102,6 +102,12 @@ class FakeStats:
 
     async def person_stats(self, org_id: str, period: Period) -> list[PersonStats]:
         return [r for r in self.rows if r.org_id == org_id and r.period == period]
+
+    async def latest_periods(self, org_ids: Sequence[str], kind: str | None = None) -> dict[str, Period]:
+        return {org_id: period for org_id in org_ids if (period := await self.latest_period(org_id, kind))}
+
+    async def person_stats_of(self, periods: Mapping[str, Period]) -> dict[str, list[PersonStats]]:
+        return {org_id: await self.person_stats(org_id, period) for org_id, period in periods.items()}
 
     async def for_person(self, person_id: int, period: Period) -> PersonStats | None:
         return next((r for r in self.rows if r.person_id == person_id and r.period == period), None)

@@ -33,6 +33,10 @@ class FakePeopleStore:
         return [p for p in self._sorted() if p.org_id == org_id and (p.active or not active_only)
                 and (roles is None or p.role in roles)]
 
+    async def in_orgs(self, org_ids: Sequence[str], *, active_only: bool = True,
+                      roles: Sequence[Role] | None = None) -> dict[str, list[Person]]:
+        return {org_id: await self.in_org(org_id, active_only=active_only, roles=roles) for org_id in org_ids}
+
     async def by_name_key(self, key: str, org_id: str | None = None) -> list[Person]:
         return [p for p in self._sorted() if name_key(p.full_name) == key and p.active
                 and (org_id is None or p.org_id == org_id)]

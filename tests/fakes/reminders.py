@@ -24,6 +24,9 @@ class FakeReminderLog:
                        if e.org_id == org_id and e.created_at >= since and e.status in COUNTED),
                       key=lambda e: (e.created_at, e.id))
 
+    async def recent_of(self, org_ids: Sequence[str], since: dt.datetime) -> dict[str, list[LogEntry]]:
+        return {org_id: await self.recent(org_id, since) for org_id in org_ids}
+
     async def last_for_person(self, person_id: int) -> LogEntry | None:
         mine = [e for e in self.entries.values() if e.person_id == person_id and e.status in COUNTED]
         return max(mine, key=lambda e: (e.created_at, e.id), default=None)

@@ -36,6 +36,10 @@ class FakeReminders:
         if self.fail:
             raise RuntimeError("boom")
 
+    async def run_wave(self, runs: dict[str, str], *, now: dt.datetime) -> None:
+        for org_id, run_key in runs.items():
+            await self.run(org_id, now=now, run_key=run_key)
+
     async def nudge(self, org_id: str, *, now: dt.datetime) -> int:
         self.calls.append(("nudge", ""))
         return 0

@@ -33,6 +33,9 @@ class RecordingReminders:
     async def run(self, org_id: str, *, now: dt.datetime, run_key: str | None = None) -> None:
         self.runs.append((org_id, now))
 
+    async def run_wave(self, runs: dict[str, str], *, now: dt.datetime) -> None:
+        self.runs.extend((org_id, now) for org_id in runs)
+
     async def nudge(self, org_id: str, *, now: dt.datetime) -> int:
         return 0
 

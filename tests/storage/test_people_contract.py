@@ -54,3 +54,14 @@ async def test_bind_vk(store: PeopleStore) -> None:
     assert await store.by_vk_id(42) == []
     await store.bind_vk(person.id, 42)
     assert [p.id for p in await store.by_vk_id(42)] == [person.id]
+
+
+async def test_in_orgs_is_in_org_of_each(store: PeopleStore) -> None:
+    """`in_orgs` answers for each organization asked what `in_org` answers, with the same filters and order."""
+    await store.add("s1", "Яковлева Анна", Role.TEACHER, classes=["5А"])
+    await store.add("s1", "Белова Ирина", Role.DEPUTY)
+    await store.add("s2", "Абрамов Олег", Role.TEACHER)
+    for kwargs in ({}, {"roles": [Role.DEPUTY]}, {"active_only": False}):
+        found = await store.in_orgs(["s1", "s2", "s3"], **kwargs)  # type: ignore[arg-type]
+        assert found == {org: await store.in_org(org, **kwargs) for org in ("s1", "s2", "s3")}  # type: ignore[arg-type]
+    assert [p.full_name for p in (await store.in_orgs(["s1"]))["s1"]] == ["Белова Ирина", "Яковлева Анна"]

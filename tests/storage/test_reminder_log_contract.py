@@ -68,3 +68,23 @@ async def test_entries_are_added_once_and_finished_by_key(rig: Rig) -> None:
     last = await rig.log.last_for_person(rig.people[0])
     assert last is not None and last.status == "sent"
     assert await rig.log.last_for_person(rig.people[1]) is None
+
+
+async def test_recent_of_several_schools_is_recent_of_each(rig: Rig) -> None:
+    """`recent_of` answers for each school asked what `recent` answers (a school with none: an empty list),
+    and a wave's thousands of rows are written and finished in one call (one statement on PostgreSQL)."""
+    await rig.log.add([rig.entry(0), rig.entry(1, status="no_vk"), rig.entry(2, "nudge")], NOW)
+    since = NOW - dt.timedelta(days=7)
+    assert await rig.log.recent_of(["s1", "s2"], since) == {"s1": await rig.log.recent("s1", since), "s2": []}
+    assert [e.person_id for e in (await rig.log.recent_of(["s1"], since))["s1"]] == [rig.people[0], rig.people[2]]
+    assert await rig.log.recent_of(["s1"], NOW + dt.timedelta(seconds=1)) == {"s1": []}
+
+    wave = [NewLogEntry(org_id="s1", person_id=rig.people[n % 3], kind="reminder", period=PERIOD,
+                        idem_key=f"wave:{n}", reasons=["a"]) for n in range(1200)]
+    await rig.log.add(wave, NOW)
+    async with rig.transactions.transaction() as tx:
+        await rig.log.finish_in(tx, [(f"wave:{n}", "sent" if n % 2 else "unreachable", None if n % 2 else 901)
+                                     for n in range(1200)], NOW)
+    found = await rig.log.by_keys([f"wave:{n}" for n in range(1200)])
+    assert len(found) == 1200 and found["wave:7"].status == "sent" and found["wave:8"].error_code == 901
+    assert found["wave:8"].status == "unreachable" and found["wave:7"].finished_at == NOW
