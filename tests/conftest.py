@@ -103,3 +103,13 @@ async def db(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[An
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def each_db(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[AnyDatabase]:
+    """A fresh, fully migrated database on SQLite, then on PostgreSQL: for tests of a storage contract."""
+    database = await open_backend(request.param, tmp_path, request)
+    try:
+        yield database
+    finally:
+        await database.close()

@@ -4,7 +4,6 @@ the one index a school's week is read through (migration 0031)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ from storage.db import Database
 from storage.people import PeopleRepo
 from storage.sql import Database as AnyDatabase
 from storage.stats import StatsRepo
-from tests.conftest import open_backend
 
 WEEK = Period(start=dt.date(2026, 11, 14), end=dt.date(2026, 11, 20))
 ROWS = ("SELECT person_id, org_id, period_start, period_end, group_messages, calls, group_chats_created, "
@@ -30,15 +28,6 @@ SCHOOL_WEEK_QUERIES = (
      "WHERE ps.org_id IN (?, ?) AND ps.period_start BETWEEN ? AND ? GROUP BY ps.org_id, ps.period_start",
      ("s1", "s2", "2026-01-01", "2026-11-14")),
 )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-async def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AnyDatabase]:
-    db = await open_backend(request.param, tmp_path, request)
-    try:
-        yield db
-    finally:
-        await db.close()
 
 
 async def _people(db: AnyDatabase, count: int) -> list[int]:
@@ -57,21 +46,21 @@ async def _rows(db: AnyDatabase) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await cur.fetchall()]
 
 
-async def test_bulk_figures_replace_the_week_and_read_back_the_same_on_both_backends(any_db: AnyDatabase) -> None:
+async def test_bulk_figures_replace_the_week_and_read_back_the_same_on_both_backends(each_db: AnyDatabase) -> None:
     """Many rows in one call (PostgreSQL: through COPY): shared and empty figures, yes/no as 0/1, a row
     written again replaces the earlier one, and another week's row stays."""
-    ids = await _people(any_db, 40)
+    ids = await _people(each_db, 40)
     shared = {"group_messages": 3, "calls": 0, "ejd_linked": True, "registered": False}
-    async with any_db.transaction() as conn:
+    async with each_db.transaction() as conn:
         first = await _import(conn, "s1")
         await StatsRepo.put_person_values_in(conn, WEEK.previous(), [(ids[1], "s1", first, {"calls": 9})])
         await StatsRepo.put_person_values_in(conn, WEEK, [(pid, "s1", first, shared) for pid in ids[1:]])
-    async with any_db.transaction() as conn:
+    async with each_db.transaction() as conn:
         second = await _import(conn, "s1")
         await StatsRepo.put_person_values_in(conn, WEEK, [
             (ids[1], "s1", second, {"group_messages": 7, "group_chats_created": 2, "ejd_linked": None}),
             (ids[0], "s2", second, {})])
-    rows = await _rows(any_db)
+    rows = await _rows(each_db)
     start, end = WEEK.start.isoformat(), WEEK.end.isoformat()
     assert len(rows) == 41
     assert rows[0] == (ids[0], "s2", start, end, None, None, None, None, None, second)
@@ -81,37 +70,37 @@ async def test_bulk_figures_replace_the_week_and_read_back_the_same_on_both_back
     assert rows[3:] == [(pid, "s1", start, end, 3, 0, None, 1, 0, first) for pid in ids[2:]]
 
 
-async def test_bulk_figures_written_twice_in_one_transaction_or_rolled_back(any_db: AnyDatabase) -> None:
+async def test_bulk_figures_written_twice_in_one_transaction_or_rolled_back(each_db: AnyDatabase) -> None:
     """Two bulk writes in one transaction both land (the COPY's staging table does not linger between
     them); a transaction that fails afterwards leaves no row."""
-    ids = await _people(any_db, 4)
-    async with any_db.transaction() as conn:
+    ids = await _people(each_db, 4)
+    async with each_db.transaction() as conn:
         import_id = await _import(conn, "s1")
         await StatsRepo.put_person_values_in(conn, WEEK, [(ids[1], "s1", import_id, {"calls": 1})])
         await StatsRepo.put_person_values_in(conn, WEEK, [(ids[2], "s1", import_id, {"calls": 2}),
                                                           (ids[1], "s1", import_id, {"calls": 3})])
-    assert [(r[0], r[5]) for r in await _rows(any_db)] == [(ids[1], 3), (ids[2], 2)]
+    assert [(r[0], r[5]) for r in await _rows(each_db)] == [(ids[1], 3), (ids[2], 2)]
 
     class Boom(Exception):
         pass
 
     with pytest.raises(Boom):
-        async with any_db.transaction() as conn:
+        async with each_db.transaction() as conn:
             await StatsRepo.put_person_values_in(conn, WEEK.next(), [(ids[3], "s1", import_id, {"calls": 4})])
             raise Boom
-    assert [(r[0], r[5]) for r in await _rows(any_db)] == [(ids[1], 3), (ids[2], 2)]
+    assert [(r[0], r[5]) for r in await _rows(each_db)] == [(ids[1], 3), (ids[2], 2)]
 
 
-async def test_bulk_figures_for_an_unknown_person_are_refused_whole(any_db: AnyDatabase) -> None:
+async def test_bulk_figures_for_an_unknown_person_are_refused_whole(each_db: AnyDatabase) -> None:
     """The foreign keys hold on the bulk path too: a row for a person who does not exist fails the write,
     and none of its rows stay."""
-    ids = await _people(any_db, 2)
+    ids = await _people(each_db, 2)
     with pytest.raises(Exception, match=r"(?i)foreign key"):
-        async with any_db.transaction() as conn:
+        async with each_db.transaction() as conn:
             import_id = await _import(conn, "s1")
             await StatsRepo.put_person_values_in(conn, WEEK, [(ids[1], "s1", import_id, {"calls": 1}),
                                                               (ids[1] + 1000, "s1", import_id, {"calls": 2})])
-    assert await _rows(any_db) == []
+    assert await _rows(each_db) == []
 
 
 async def test_copy_needs_a_postgresql_connection(tmp_path: Path) -> None:
@@ -127,10 +116,10 @@ async def test_copy_needs_a_postgresql_connection(tmp_path: Path) -> None:
         await db.close()
 
 
-async def test_a_school_week_is_read_through_the_summary_index(any_db: AnyDatabase) -> None:
+async def test_a_school_week_is_read_through_the_summary_index(each_db: AnyDatabase) -> None:
     """0031 dropped person_stats_org: every query by (school, week) goes through person_stats_summary,
     whose leading columns are the same, on both backends."""
-    async with any_db.transaction() as conn:
+    async with each_db.transaction() as conn:
         if conn.dialect == "postgres":
             # An empty table is scanned whole; with scans off the plan shows the index the query can use.
             await conn.execute("SET LOCAL enable_seqscan = off")

@@ -3,16 +3,12 @@ from an empty database and from 0029 (a school stored before has no time: the de
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from storage.db import Database
 from storage.schools import SchoolsRepo, read_table_schools
 from storage.sql import Database as AnyDatabase
-from tests.conftest import open_backend
 
 SCHOOLS: list[dict[str, Any]] = [
     {"id": "inn-1", "name": "Школа 1", "inn": "0500000001", "timezone": "Asia/Yekaterinburg", "row_no": 2,
@@ -26,18 +22,9 @@ OLD_SCHOOL = {"id": "inn-1", "name": "Школа 1", "inn": "0500000001", "timez
               "deputy_vk_ids": [], "deputy_max_ids": []}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-async def backend_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AnyDatabase]:
-    database = await open_backend(request.param, tmp_path, request)
-    try:
-        yield database
-    finally:
-        await database.close()
-
-
-async def test_times_are_stored_and_read_back(backend_db: AnyDatabase) -> None:
+async def test_times_are_stored_and_read_back(each_db: AnyDatabase) -> None:
     """A time, «off» and none come back as stored (none: no key); replaced again, the new times are read."""
-    repo = SchoolsRepo(backend_db)
+    repo = SchoolsRepo(each_db)
     await repo.replace(SCHOOLS)
     assert [s.get("reminders_at") for s in await repo.all()] == ["tue 09:00", "off", None]
     await repo.replace([{**SCHOOLS[0], "reminders_at": "wed 11:30"}, SCHOOLS[2]])
