@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.domain.quiet import first_loud_minute, is_quiet
 from bot.domain.schedule import JobSpec, job_specs, last_slot, next_runs
-from storage.reminders import ReminderRepo
+from storage.reminders import JobRun, ReminderRepo
 from storage.stats import StatsRepo
 
 if TYPE_CHECKING:
@@ -159,17 +159,11 @@ class Scheduler:
         """
         spec = self.specs[job_id]
         async with self._locks.setdefault(job_id, asyncio.Lock()):
-            slot = last_slot(spec.trigger, now)
-            record = await self.repo.job(job_id)
-            if record is None:
-                await self.repo.mark_job(job_id, slot or now, "baseline", now)
-                return "baseline"
-            if slot is None or slot <= record.last_slot:
-                return "idle"
-            if spec.quiet is not None and is_quiet(now, spec.quiet, spec.tz):
-                self._defer(job_id, first_loud_minute(now, spec.quiet, spec.tz))
-                return "deferred"
-            self.deferred.pop(job_id, None)
+            state, slot = self._state(spec, await self.repo.job(job_id), now)
+            if state == "baseline":
+                await self.repo.mark_job(job_id, slot, "baseline", now)
+            if state != "due":
+                return state
             log.info("running %s for its slot %s", job_id, slot.isoformat())
             try:
                 outcome = await self._run(spec, slot, now)
@@ -198,19 +192,13 @@ class Scheduler:
             baseline: list[tuple[str, dt.datetime, str]] = []
             runs: dict[str, tuple[JobSpec, dt.datetime]] = {}
             for spec in specs:
-                slot = last_slot(spec.trigger, now)
-                record = records.get(spec.job_id)
-                if record is None:
-                    baseline.append((spec.job_id, slot or now, "baseline"))
-                    outcome[spec.job_id] = "baseline"
-                elif slot is None or slot <= record.last_slot:
-                    outcome[spec.job_id] = "idle"
-                elif spec.quiet is not None and is_quiet(now, spec.quiet, spec.tz):
-                    self._defer(spec.job_id, first_loud_minute(now, spec.quiet, spec.tz))
-                    outcome[spec.job_id] = "deferred"
-                else:
-                    self.deferred.pop(spec.job_id, None)
+                state, slot = self._state(spec, records.get(spec.job_id), now)
+                if state == "due":
                     runs[spec.org_id] = (spec, slot)
+                    continue
+                if state == "baseline":
+                    baseline.append((spec.job_id, slot, "baseline"))
+                outcome[spec.job_id] = state
             if baseline:
                 await self.repo.mark_jobs(baseline, now)
             if runs:
@@ -242,6 +230,20 @@ class Scheduler:
                 log.exception("задача расписания %s завершилась с ошибкой", spec.job_id)
                 outcome[spec.job_id] = "error"
         return outcome
+
+    def _state(self, spec: JobSpec, record: JobRun | None, now: dt.datetime) -> tuple[str, dt.datetime]:
+        """Where the job stands now, with the slot to record or run: 'baseline' (never started: nothing counts
+        as missed), 'idle' (its latest slot is handled), 'deferred' (quiet hours; a timer is set) or 'due'."""
+        slot = last_slot(spec.trigger, now)
+        if record is None:
+            return "baseline", slot or now
+        if slot is None or slot <= record.last_slot:
+            return "idle", now
+        if spec.quiet is not None and is_quiet(now, spec.quiet, spec.tz):
+            self._defer(spec.job_id, first_loud_minute(now, spec.quiet, spec.tz))
+            return "deferred", now
+        self.deferred.pop(spec.job_id, None)
+        return "due", slot
 
     def _defer(self, job_id: str, when: dt.datetime) -> None:
         self.deferred[job_id] = when

@@ -43,15 +43,16 @@ class ReplyBatcher:
         self._lanes = lanes
         self._queue: list[_Waiting] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.requests = 0  # requests sent (for tests and figures)
 
     async def send(self, params: dict[str, Any]) -> CallResult:
         """Send one message now; its result as VK gave it (or the request's failure)."""
         loop = asyncio.get_running_loop()
         waiting = _Waiting(dict(params), call_code("messages.send", params))
-        # Lanes and waiters of an event loop that is gone (asyncio.run again) are forgotten, not counted.
-        self._tasks = {t for t in self._tasks if t.get_loop() is loop and not t.done()}
-        self._queue = [w for w in self._queue if w.done.get_loop() is loop]
+        if loop is not self._loop:
+            # Lanes and waiters of an event loop that is gone (asyncio.run again) are forgotten, not counted.
+            self._loop, self._tasks, self._queue = loop, set(), []
         self._queue.append(waiting)
         if len(self._tasks) < self._lanes:
             task = loop.create_task(self._lane())

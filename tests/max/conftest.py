@@ -22,6 +22,7 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import Role
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
+from storage.pg import PgDatabase
 from tests.e2e.harness import TEACHERS as E2E_TEACHERS
 from tests.e2e.harness import UNBOUND
 
@@ -120,3 +121,14 @@ async def max_app(max_settings: Settings, max_ctl: MaxEmulatorControl, monkeypat
 async def bind_max(app: App, person_id: int, max_id: int) -> None:
     """Bind a roster person to a MAX account (identification in MAX comes later)."""
     await app.deps.people.bind_max(person_id, max_id)
+
+
+@pytest.fixture
+async def pools(pg_url: str) -> AsyncIterator[list[PgDatabase]]:
+    """Two database pools on one PostgreSQL database, one per worker process."""
+    made = [await PgDatabase.open(pg_url), await PgDatabase.open(pg_url)]
+    try:
+        yield made
+    finally:
+        for pool in made:
+            await pool.close()

@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot.max.polling import MaxPoller, event_id, order_key
 from storage.claims import InboxClaims
 from storage.pg import PgDatabase
 from storage.runtime import InboxRepo
-
-
-@pytest.fixture
-async def pools(pg_url: str) -> AsyncIterator[list[PgDatabase]]:
-    """Two database pools, one per worker process."""
-    made = [await PgDatabase.open(pg_url), await PgDatabase.open(pg_url)]
-    try:
-        yield made
-    finally:
-        for db in made:
-            await db.close()
 
 
 def _update(user: int, n: int) -> dict[str, Any]:

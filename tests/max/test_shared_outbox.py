@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot.max.budget import MaxBudget
 from bot.max.client import MaxClient
@@ -89,17 +86,6 @@ class SlowMax:
         self.count += 1
         await self.time.advance(0.2)
         return {"message": {"body": {"mid": f"mid.{params['user_id']}.{self.count}.{id(self)}", "seq": self.count}}}
-
-
-@pytest.fixture
-async def pools(pg_url: str) -> AsyncIterator[list[PgDatabase]]:
-    """Two workers' own pools on one database."""
-    made = [await PgDatabase.open(pg_url), await PgDatabase.open(pg_url)]
-    try:
-        yield made
-    finally:
-        for pool in made:
-            await pool.close()
 
 
 def _worker(db: PgDatabase, name: str, time: Time, posts: Counter[tuple[int, str]]) -> tuple[MaxOutbound, SlowMax]:
