@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequen
 from contextlib import asynccontextmanager
 from typing import Protocol
 
+from bot.domain.russian import count
+
 log = logging.getLogger(__name__)
 
 # A page is sized to what the token's share of the rate sends within this part of the lease.
@@ -60,7 +62,7 @@ class HeldRows:
         kept = await self._claims.renew(sorted(asked))
         taken = (asked - kept) & self.unsent
         if taken:
-            log.warning("другой процесс забрал %d сообщений этого (срок захвата истёк): их отправит он", len(taken))
+            log.warning("срок захвата истёк: %s забрал другой процесс, их отправит он", count(len(taken), "сообщение", "accs"))
             self.lost |= taken
             self.unsent -= taken
 
