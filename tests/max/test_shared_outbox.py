@@ -44,6 +44,8 @@ class Time:
         due = [s for s in self._sleepers if s[0] <= self.ms]
         self._sleepers = [s for s in self._sleepers if s[0] > self.ms]
         for _, woken, task in due:
+            if woken.done():  # its sleeper was cancelled (a heartbeat stopped) and has not run its finally yet
+                continue
             self._beating[task] = asyncio.Event()
             woken.set_result(None)
         for _, _, task in due:
