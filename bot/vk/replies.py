@@ -43,6 +43,9 @@ class ReplyBatcher:
         self._lanes = lanes
         self._queue: list[_Waiting] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # Lanes still taking from the queue. Not len(_tasks): a lane that has just ended stays in _tasks until
+        # its done-callback runs, and a reply queued in between would wait for a lane that never comes.
+        self._active = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self.requests = 0  # requests sent (for tests and figures)
 
@@ -52,9 +55,10 @@ class ReplyBatcher:
         waiting = _Waiting(dict(params), call_code("messages.send", params))
         if loop is not self._loop:
             # Lanes and waiters of an event loop that is gone (asyncio.run again) are forgotten, not counted.
-            self._loop, self._tasks, self._queue = loop, set(), []
+            self._loop, self._tasks, self._queue, self._active = loop, set(), [], 0
         self._queue.append(waiting)
-        if len(self._tasks) < self._lanes:
+        if self._active < self._lanes:
+            self._active += 1
             task = loop.create_task(self._lane())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -62,17 +66,20 @@ class ReplyBatcher:
 
     async def _lane(self) -> None:
         """Send what waits, a batch at a time, until nothing does."""
+        loop = self._loop
         try:
             while self._queue:
                 span = next(batches([len(w.code) + 1 for w in self._queue]))
                 batch, self._queue = self._queue[:len(span)], self._queue[len(span):]
                 await self._send(batch)
         finally:
-            current = asyncio.current_task()
-            if not any(t is not current and not t.done() for t in self._tasks):
-                # The last lane was cancelled (shutdown): nobody would take what still waits.
-                self._settle(self._queue, asyncio.CancelledError())
-                self._queue = []
+            # A lane of a finished event loop leaves the counts alone: they are the next loop's now.
+            if self._loop is loop:
+                self._active -= 1
+                if self._active == 0 and self._queue:
+                    # The last lane was cancelled (shutdown): nobody would take what still waits.
+                    self._settle(self._queue, asyncio.CancelledError())
+                    self._queue = []
 
     async def _send(self, batch: list[_Waiting]) -> None:
         try:

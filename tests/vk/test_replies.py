@@ -171,3 +171,17 @@ def test_a_batcher_outliving_its_event_loop_serves_the_next_one() -> None:
         return await asyncio.wait_for(batcher.send(_params(701)), 5)
 
     assert asyncio.run(again()).message_id == 7010
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+async def test_a_reply_sent_the_moment_a_lane_ends_gets_a_lane(lanes: int) -> None:
+    """Each sender sends again as soon as its reply is answered, in the same step as the lane that answered it
+    ends: the ended lane must not count as busy, or the new reply waits for a lane that never comes."""
+    vk = FakeVK()
+    batcher = _batcher(vk, lanes=lanes)
+
+    async def sender(first: int) -> list[int]:
+        return [(await batcher.send(_params(peer))).message_id for peer in range(first, first + 5)]
+
+    got = await asyncio.wait_for(asyncio.gather(*(sender(800 + 10 * i) for i in range(lanes))), 5)
+    assert got == [[peer * 10 for peer in range(800 + 10 * i, 805 + 10 * i)] for i in range(lanes)]
