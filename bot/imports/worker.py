@@ -7,6 +7,8 @@ import asyncio
 import dataclasses
 import itertools
 import multiprocessing
+import multiprocessing.connection
+import os
 import pickle
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
@@ -110,6 +112,22 @@ class ThreadParser:
         return await asyncio.to_thread(parse_file, data, limits, dict(aliases), tuple(want), file_name)
 
 
+def _exit_with_parent() -> None:
+    """In the worker: end when the bot's process ends, however it ended."""
+    # A killed bot (SIGKILL, out of memory) never shuts the pool down, and the worker holds both ends of its
+    # own call queue, so it would wait for work forever; the parent's sentinel becomes readable when it dies.
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 class _Pool:
     """One worker process per bot process, started on the first file and kept for the next ones."""
 
@@ -121,7 +139,8 @@ class _Pool:
         with self._lock:
             if self._pool is None:
                 # spawn, not fork: the worker starts clean instead of copying the bot's memory and threads.
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_exit_with_parent)
             return self._pool
 
     def drop(self, pool: ProcessPoolExecutor) -> None:

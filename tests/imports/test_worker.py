@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import select
+import signal
+import subprocess
+import sys
 import tomllib
 
 import pytest
@@ -66,3 +70,44 @@ def test_max_cells_is_a_setting_with_the_documented_default(tmp_path: os.PathLik
     assert example["imports"]["max_cells"] == 2_000_000
     assert parse_settings({}, tmp_path).imports.max_cells == 2_000_000  # type: ignore[arg-type]
     assert parse_settings({"imports": {"max_cells": 10}}, tmp_path).imports.max_cells == 10  # type: ignore[arg-type]
+
+
+_BOT = """
+import asyncio, sys
+from bot.imports import worker
+from bot.imports.reader import Limits
+from bot.imports.table import TableKind
+from tests.imports.tables import TITLE, xlsx
+
+data = xlsx([[TITLE], ["ФИО", "Сообщений в групповых чатах"], ["Иванова А. П.", 5]])
+asyncio.run(worker.ProcessParser().parse(data, Limits(), {}, (TableKind.PERSON,), "w.xlsx"))
+print(*worker._POOL.get()._processes, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_killed_bot_leaves_no_worker_behind() -> None:
+    """SIGKILL of the bot's process (nothing shuts the pool down) ends its reading worker too."""
+    bot = subprocess.Popen([sys.executable, "-c", _BOT], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           text=True)
+    try:
+        assert bot.stdout is not None
+        pids = [int(p) for p in bot.stdout.readline().split()]
+        assert pids and bot.pid not in pids
+        handles = [os.pidfd_open(pid) for pid in pids]
+        bot.send_signal(signal.SIGKILL)
+        bot.wait(30)
+        # A pidfd becomes readable when its process ends: waiting on it is waiting for the end, not polling.
+        try:
+            ended, _, _ = select.select(handles, [], [], 30)
+        finally:
+            for handle in handles:
+                os.close(handle)
+        assert sorted(ended) == sorted(handles), "the reading worker outlived the killed bot"
+    finally:
+        bot.kill()
+        bot.wait(30)
+        if bot.stdin is not None:
+            bot.stdin.close()
+        if bot.stdout is not None:
+            bot.stdout.close()
