@@ -517,6 +517,7 @@ async def _assemble(settings: Settings, db: Database, *, api_url: str | None, cl
     deps.imports.metrics = metrics  # import durations on /metrics
     # Broadcasts a stopped process left half sent are finished (nobody gets one twice).
     spawn(deps.broadcasts.resume_all())
+    spawn(deps.faq.warm())
     scheduler = Scheduler(deps)
 
     from handlers import routers

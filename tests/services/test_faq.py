@@ -4,6 +4,7 @@ each state change written in one transaction with its audit entry."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from bot.config import Settings
 from bot.domain.models import Role
@@ -64,3 +65,25 @@ async def test_old_answered_only_questions_are_forgotten_when_a_new_one_comes(se
     await service.answer(teacher, "как сменить пароль", messenger="vk")
     last = (await service.answer(teacher, "не приходит смс с кодом", messenger="vk")).question_id
     assert first not in questions.questions and last in questions.questions
+
+
+async def test_warming_builds_the_shared_engine_before_the_first_question(settings: Settings) -> None:
+    """After warm() the first question is answered by the engine built then, not by one built for it."""
+    people = FakePeopleStore()
+    service = FaqService(FaqStores(questions=FakeFaqStore(), audit=FakeAudit(), transactions=FakeTransactions()),
+                         settings, RecordingOutbound(), people, AccessService(people, FakeAudit(), settings),
+                         clock=Clock())
+    engines = service._engines
+    built: list[str | None] = []
+    build = engines.build
+
+    async def counted(org_id: str | None, entries: list[Any]) -> Any:
+        built.append(org_id)
+        return await build(org_id, entries)
+
+    engines.build = counted  # type: ignore[method-assign]
+    await service.warm()
+    assert built == [None]
+    engine = await service.engine(None)
+    assert built == [None]  # the first question found the engine ready
+    assert engine.ask("как зарегистрироваться в сферуме").topic == "register"

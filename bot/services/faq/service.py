@@ -78,6 +78,11 @@ class FaqService:
         """The school's engine (bundled + school file + its entries), built on first use."""
         return await self._engines.get(org_id)
 
+    async def warm(self) -> None:
+        """Build the bundled engine now (its classifier is trained once and shared by the schools' engines),
+        so that the first question after a start is not the one that waits for the training."""
+        await self._engines.get(None)
+
     async def _context(self, org_id: str | None) -> dict[str, str | None]:
         """Placeholder values: who is responsible at the school, and its name."""
         school = self._engines.school(org_id)
