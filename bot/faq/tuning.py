@@ -16,6 +16,9 @@ UNKNOWN_BELOW = 0.26
 #: choice that offered the right topic second became a wrong answer); the hand-off below
 #: UNKNOWN_BELOW is untouched.)
 CHOOSE_RATIO = 0.97
+#: The same for a question of one content word that carries no intent («профиль»): it names
+#: what several topics speak about, so a runner-up within this share makes it a choice.
+VAGUE_CHOOSE_RATIO = 0.9
 #: At or above this confidence the bot answers even when a runner-up is close: both
 #: topics match well, and the best one is right far more often than not.
 SURE_ABOVE = 0.5
