@@ -73,6 +73,7 @@ from bot.faq.tuning import (
     TIE_RATIO,
     UNKNOWN_BELOW,
     UNSEEN_IDF,
+    VAGUE_CHOOSE_RATIO,
 )
 
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
@@ -598,10 +599,14 @@ class FaqEngine:
             for topic_id, score in ranked[1:MAX_CHOICES]
             if score >= max(UNKNOWN_BELOW, best * ALTERNATIVE_RATIO)
         ]
+        # One word that many topics share («профиль») names no question: offer the topics.
+        words = set(self.vocab.features(question))
+        vague = len(words) == 1 and not self._names_subject(next(iter(words)))
         close = [
             topic_id
             for topic_id, score in ranked[1:MAX_CHOICES]
-            if score >= best * CHOOSE_RATIO and (best < SURE_ABOVE or score >= best * TIE_RATIO)
+            if score >= best * (VAGUE_CHOOSE_RATIO if vague else CHOOSE_RATIO)
+            and (best < SURE_ABOVE or score >= best * TIE_RATIO)
         ]
         entry = self.pick_entry(best_id, question)
         if close:

@@ -105,6 +105,24 @@ and phrasings had moved it by none. Three floors went down by one question each:
 («родители звонят мне в макс ночью, как ограничить звонки» now `calls` instead of a privacy/calls
 choice), unseen (a choice instead of a direct `my_status`) and heldout17e (two questions, not looked at).
 
+Round eight (hF2): faq_heldout17k.tsv (200 questions, 20 `none`, about 40 % of the topical ones naming
+MAX, long stories, slang and misspellings) was written from the topic spec and the domain facts before
+any change and measured on main: 190/200 top-1, 170/180 direct right. faq_heldout17f.tsv became a
+tuning set (its misses were read by confusion, none of its questions added). The blend was
+cross-validated over the knowledge base's own phrasings (benchmarks/cv_faq.py): held-out phrasings
+favour a heavier blend (weight 0.7, C 30: top-1 88.3 → 89.5 %, fewer off-topic ones handed off),
+but on the real-question sets it lost as much as it won (faq_heldout17f 180 → 178 even with the
+classifier made less sure of questions with words it does not know, to keep the hand-off) and broke
+the floors of four sets, so LEARNED_WEIGHT and LEARNED_C stay. What changed: CHOOSE_RATIO
+0.95 → 0.97, with a question of one content word that carries no intent («профиль») still offered as a
+choice (VAGUE_CHOOSE_RATIO); and entry phrasings in new words: 195 were written for 63 entries, but
+each entry's batch moved the word weights of the lexical score and most cost the tuning sets more than
+they gave; the twelve batches (40 phrasings) that lowered no set were kept, six phrasings reworded
+(three were too close to faq_heldout17k, three broke the hand-off or the «профиль» choice). After it:
+faq_heldout17e 187 → 190/200, 169 → 171/180; faq_heldout17f 180 → 182/200, 160 → 163/180;
+faq_heldout17k (scored only) 190 → 192/200, 170 → 172/180.
+faq_heldout17k was written by the author of those phrasings, so it is not wholly independent of them.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -148,17 +166,21 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
     # then tuned on in round six.
     # Round seven (the learned classifier): 187/200, 169/180, scored only.
-    "faq_heldout17e.tsv": (0.93, 0.93),
+    # Round eight: 190/200, 171/180.
+    "faq_heldout17e.tsv": (0.95, 0.95),
     # Written blind during round six and measured before and after it (167/200 both times, 144/180
-    # direct right): round six's tuning on 17e did not carry over to it. Never tuned on: its misses
-    # are not printed. Round seven's learned classifier: 180/200, 160/180.
-    "faq_heldout17f.tsv": (0.89, 0.88),
+    # direct right); round seven's learned classifier: 180/200, 160/180 (scored only). Tuned on in
+    # round eight: 182/200, 163/180.
+    "faq_heldout17f.tsv": (0.91, 0.9),
+    # Written blind in round eight before any change, measured on main (190/200, 170/180) and after
+    # it (192/200, 172/180). Never tuned on: its misses are not printed.
+    "faq_heldout17k.tsv": (0.95, 0.95),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
     "faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv", "faq_holdout.tsv",
     "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
-    "faq_heldout17c.tsv", "faq_heldout17d.tsv", "faq_heldout17e.tsv",
+    "faq_heldout17c.tsv", "faq_heldout17d.tsv", "faq_heldout17e.tsv", "faq_heldout17f.tsv",
 )
 
 
@@ -224,6 +246,10 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # phrasings («роль не та как исправить») with examples; none may be added.
     blind = {q for _, q in read_eval_file(TESTS / "faq_heldout17d.tsv", engine.topics)}
     assert len((examples | phrasings) & blind) <= 3
-    # Round six tuned on faq_heldout17e.tsv without adding any of its questions.
-    blind = {q for _, q in read_eval_file(TESTS / "faq_heldout17e.tsv", engine.topics)}
-    assert not (examples | phrasings) & blind
+    # Rounds six and eight tuned on faq_heldout17e.tsv and faq_heldout17f.tsv without adding any of
+    # their questions; faq_heldout17k.tsv is blind. Written blind, faq_heldout17f.tsv and
+    # faq_heldout17k.tsv happen to share two short phrasings each («мой статус», «покажи мою
+    # статистику») with kb.toml examples that predate them; none may be added.
+    for name, shared in (("faq_heldout17e.tsv", 0), ("faq_heldout17f.tsv", 2), ("faq_heldout17k.tsv", 2)):
+        blind = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
+        assert len((examples | phrasings) & blind) <= shared, name

@@ -147,8 +147,10 @@ def test_the_blend_only_lifts_lexical_scores(engine: FaqEngine) -> None:
     [
         # Lexically below the threshold: no phrasing says «набрать нужное».
         ("я в этом месяце набрала нужное", "my_status"),
-        # Lexically `role` (the side clause names a role); what is asked is joining.
-        ("как вступить в школу если у меня роль учитель в другой школе", "join_school"),
+        # Lexically `invite` (by «ссылка»); what is asked is joining the school. (Round eight's
+        # phrasings taught the lexical score the earlier example, «как вступить в школу если у меня
+        # роль учитель в другой школе».)
+        ("кто мне даст ссылку для входа в нашу организацию", "join_school"),
     ],
 )
 def test_the_classifier_answers_what_the_lexical_engine_misses(
