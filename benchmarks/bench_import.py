@@ -29,16 +29,18 @@ Measured (issue 16, 2 shared cores; earlier briefs, one line each):
   dropped (0031), PostgreSQL written by COPY (the write alone 2.28 → 1.20 s): SQLite 1.54 → 1.43 s
   (medians of 12 child runs at load 3.2–3.9); on a quiet machine the morning after: 0.74 s, 136 MB (60,000:
   0.90 s, 151 MB).
-- Brief hI2 (2026-12-06, load average 2.9–3.6, so whole-import times were inflated and noisy; alternated
+- Brief hI2 (2026-12-06, load average 2.9–4.5, so whole-import times were inflated and noisy; alternated
   with main in the same minutes): the roster index keeps a key's one person without a list (100,000 fewer
   objects), a name is normalized once per row (RosterIndex.find), the index is let go before the collector
   resumes (it walked it once more, 20–45 ms), and SQLite inserts plainly (the upsert only if a row is in the
   way). The bot process's CPU per import, medians of 3 in-process runs, 4 pairs: 50,000 rows 0.520–0.560 →
-  0.458–0.469 s; 60,000 rows 0.648–0.680 → 0.555–0.569 s (the worker's unchanged, 0.43 and 0.51 s). Child
-  runs (`--child ours`), medians: 50,000 rows 1.08 → 1.06 s (best 1.02 → 0.90), bot peak 136 → 127 MB;
-  60,000 rows 1.67 → 1.53 s, bot peak 151 → 140 MB; worker 97 and 108 MB. Parts, CPU: the bot's
-  conversion and lookups while streaming 0.130 → 0.106 s, the index 0.046 → 0.032 s (best of 9); SQLite's
-  insert of 50,000 rows in a bare sqlite3 script 0.164 → 0.132 s (0.105 s without foreign keys; medians of 7).
+  0.458–0.469 s; 60,000 rows 0.648–0.680 → 0.555–0.569 s (the worker's unchanged, 0.43 and 0.51 s); a
+  second round at load 3.3–4.5 gave the same. Child runs (`--child ours`), medians of 6 (60,000: of 4):
+  50,000 rows 1.08 → 1.06 s at load 3.2–3.5 and 1.58 → 1.36 s at 4.3–4.5, bot peak 136 → 127 MB;
+  60,000 rows 1.67 → 1.53 s and 1.93 → 1.87 s, bot peak 151 → 140 MB; worker 97 and 108 MB. Parts, CPU:
+  the bot's conversion and lookups while streaming 0.130 → 0.106 s, the index 0.046 → 0.032 s (best of 9);
+  SQLite's insert of 50,000 rows in a bare sqlite3 script 0.164 → 0.132 s (0.105 s without foreign keys,
+  medians of 7); the worker's rows after the first chunk 0.099 → 0.095 s.
 Where the time goes (this code, one in-process timeline at load 2): first chunk at 0.38–0.42 s (calamine
 alone 0.26 s quiet, 0.32–0.40 s at this load), streaming 0.23–0.25 s (the worker's and the bot's shares are
 about equal now, 0.11 s each), matching 0.017 s, the insert 0.14 s, the commit 0.025 s (0.023 s of it
