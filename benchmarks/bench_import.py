@@ -20,45 +20,33 @@ reading worker's. `--ways` picks the ways to run. Printed figures:
 The time covers reading the file's bytes, parsing, matching and committing; the interpreter
 and imports are outside it (their memory is shown as the baseline).
 
-Measured (issue 16, 2 shared cores, load average 0.3–1.7, medians of 3 runs):
-- 50,000 rows: calamine 0.28 s; ours 1.01 s, bot 135 MB, worker 96 MB; inline 0.98 s, 170 MB;
-  naive 8.2 s, 233 MB. The code before issue 16, alternated with this in the same minutes:
-  ours 1.25 s (1.24–1.28), bot 133 MB; inline 1.02–1.18 s, 176 MB.
-- 60,000 rows: calamine 0.33 s; ours 1.29 s (1.17–1.24 alternated with the old code's
-  1.48–1.61 s), bot 150 MB, worker 106 MB; inline 1.14 s, 192 MB; naive 10.6 s.
-Brief hI (2026-12-06, load average 5–7 on the 2 shared cores, so whole-import times were 2× inflated
-and too noisy to rank: main 1.82 s vs this 1.68 s, medians of 4 alternated child runs at 50,000;
-2.43 vs 2.31 s at 60,000): a name written as the roster writes it is matched by one dict lookup
-over precomputed names (no name_key per row), and the usual ФИО and figures' cells are read inline
-(itemgetter). Best of 7 in-process runs, alternated with main: reading the rows 0.063 → 0.046 s,
-matching 0.078 → 0.062 s, the index (built while the worker reads) 0.045 → 0.052 s; bot peak
-136 → 138 MB at 50,000 (152 → 154 MB at 60,000).
-Brief hM (2026-12-06, 2 shared cores at load average 3.2–3.9, benchmark processes at nice -10; child
-runs of `--child ours` alternated with main's on copies of one database): the rows stream from the
-worker in chunks of 5,000 and are converted and looked up while it finds the next (the pipeline
-needs both cores free: under this load it only breaks even), person_stats lost its redundant index
-person_stats_org (migration 0031), and PostgreSQL writes by COPY.
-- SQLite, 50,000 rows, 12 pairs: main median 1.54 s (best 1.14), this 1.43 s (best 1.10); bot peak
-  138 → 136 MB, worker 97 MB. 60,000 rows, 8 pairs: 1.79 s (best 1.40) → 1.68 s (best 1.22);
-  bot 153 → 151 MB, worker 108 MB.
-- Where the time goes (one in-process timeline, 50,000 rows, same minutes): main: worker done at
-  0.51–0.54 s, converting 0.09 s, matching 0.09–0.10 s, the transaction 0.29 s (inserts 0.23 s);
-  this: first chunk at 0.38–0.49 s, streaming with conversion and lookups 0.34–0.44 s under this
-  load (the worker and the bot take turns on a busy core), matching 0.02–0.03 s, the transaction
-  0.25 s. Reading alone with calamine: 0.28–0.45 s depending on the load.
-- SQLite's inserts, 50,000 rows, medians of 7 (same load): all indexes and foreign keys 0.39 s;
-  without person_stats_org 0.31 s; without the foreign keys 0.27 s.
-- PostgreSQL, 50,000 rows: before (one upsert per row through executemany) 3.0 s, after (COPY) 1.6 s
-  (load 2.0–2.6); at load 3–4.5 whole imports ranged 1.9–3.4 s, too noisy to rank, but the write
-  alone, alternated on fresh copies of one database, took 2.28 s (executemany) against 1.20 s (COPY),
-  medians of 4 with the commit. The COPY itself takes 0.04–0.09 s; the INSERT … SELECT into person_stats 0.7 s, of
-  which the three foreign keys' checks are 0.45 s (without them 0.24 s; without them and
-  person_stats_org 0.19 s).
-The targets of 0.7 s and 1 s are not reached under load. On a quiet machine the floor is about:
-reading 0.28 s, the worker's first chunk 0.02 s, the pipeline about 0.15 s (the slower of the
-worker's extraction and the bot's conversion), matching 0.02 s, SQLite's transaction 0.2 s — 0.67 s
-at 50,000 rows, with nothing to spare; PostgreSQL stays above 1 s while person_stats checks three
-foreign keys per row.
+Measured (issue 16, 2 shared cores; earlier briefs, one line each):
+- Before the worker: 50,000 rows: calamine 0.28 s; ours 1.01 s, bot 135 MB, worker 96 MB; inline 0.98 s,
+  170 MB; naive 8.2 s, 233 MB (60,000: ours 1.29 s, 150 MB; naive 10.6 s). Load 0.3–1.7, medians of 3.
+- Brief hI: names written as the roster writes them found by one dict lookup, ФИО and figures read inline
+  (itemgetter): the bot's reading 0.063 → 0.046 s, matching 0.078 → 0.062 s (best of 7, in-process).
+- Brief hM: rows streamed in chunks of 5,000 and looked up while the worker reads on, person_stats_org
+  dropped (0031), PostgreSQL written by COPY (the write alone 2.28 → 1.20 s): SQLite 1.54 → 1.43 s
+  (medians of 12 child runs at load 3.2–3.9); on a quiet machine the morning after: 0.74 s, 136 MB (60,000:
+  0.90 s, 151 MB).
+- Brief hI2 (2026-12-06, load average 2.9–4.5, so whole-import times were inflated and noisy; alternated
+  with main in the same minutes): the roster index keeps a key's one person without a list (100,000 fewer
+  objects), a name is normalized once per row (RosterIndex.find), the index is let go before the collector
+  resumes (it walked it once more, 20–45 ms), and SQLite inserts plainly (the upsert only if a row is in the
+  way). The bot process's CPU per import, medians of 3 in-process runs, 4 pairs: 50,000 rows 0.520–0.560 →
+  0.458–0.469 s; 60,000 rows 0.648–0.680 → 0.555–0.569 s (the worker's unchanged, 0.43 and 0.51 s); a
+  second round at load 3.3–4.5 gave the same. Child runs (`--child ours`), medians of 6 (60,000: of 4):
+  50,000 rows 1.08 → 1.06 s at load 3.2–3.5 and 1.58 → 1.36 s at 4.3–4.5, bot peak 136 → 127 MB;
+  60,000 rows 1.67 → 1.53 s and 1.93 → 1.87 s, bot peak 151 → 140 MB; worker 97 and 108 MB. Parts, CPU:
+  the bot's conversion and lookups while streaming 0.130 → 0.106 s, the index 0.046 → 0.032 s (best of 9);
+  SQLite's insert of 50,000 rows in a bare sqlite3 script 0.164 → 0.132 s (0.105 s without foreign keys,
+  medians of 7); the worker's rows after the first chunk 0.099 → 0.095 s.
+Where the time goes (this code, one in-process timeline at load 2): first chunk at 0.38–0.42 s (calamine
+alone 0.26 s quiet, 0.32–0.40 s at this load), streaming 0.23–0.25 s (the worker's and the bot's shares are
+about equal now, 0.11 s each), matching 0.017 s, the insert 0.14 s, the commit 0.025 s (0.023 s of it
+SQLite's automatic checkpoint of the 5.7 MB WAL, 0.002 s with it off: the next lever), freeing the rows
+0.02 s. Estimated, not measured (no quiet minutes this time): about 0.66 s at 50,000 rows on a quiet
+machine. PostgreSQL stays above 1 s while person_stats checks three foreign keys per row.
 """
 
 from __future__ import annotations

@@ -27,15 +27,25 @@ def name_key(full_name: str) -> str:
 
 def split_name(full_name: str) -> tuple[str, str, str]:
     """(last, first, middle) from a normalized or raw full name; missing parts are empty."""
-    parts = [p.strip(".") for p in name_key(full_name).split() if p.strip(".")]
+    return split_key(name_key(full_name))
+
+
+def split_key(key: str) -> tuple[str, str, str]:
+    """`split_name` of a name `name_key` has normalized already."""
+    parts = [p.strip(".") for p in key.split() if p.strip(".")]
     parts += ["", "", ""]
     return parts[0], parts[1], parts[2]
 
 
 def initials_match(query: str, candidate: str) -> bool:
     """Whether «Иванова А. П.» (or «Иванова Анна») can be «Иванова Анна Петровна»."""
-    q_last, q_first, q_middle = split_name(query)
-    c_last, c_first, c_middle = split_name(candidate)
+    return initials_fit(split_name(query), split_name(candidate))
+
+
+def initials_fit(query: tuple[str, str, str], candidate: tuple[str, str, str]) -> bool:
+    """`initials_match` of two names split already (`split_key`)."""
+    q_last, q_first, q_middle = query
+    c_last, c_first, c_middle = candidate
     if not q_last or q_last != c_last:
         return False
     for q, c in ((q_first, c_first), (q_middle, c_middle)):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.domain.names import initials_match, name_key
+from bot.domain.names import initials_fit, name_key, split_key
 
 _COUNT_WORDS = {2: "двум", 3: "трём", 4: "четырём"}
 
@@ -52,8 +51,10 @@ class RosterIndex:
     """People of the covered organizations, indexed for fast matching by VK id and name."""
 
     by_vk: dict[tuple[str | None, int], PersonLike] = field(default_factory=dict)
-    by_key: dict[tuple[str | None, str], list[PersonLike]] = field(default_factory=lambda: defaultdict(list))
-    by_last: dict[tuple[str | None, str], list[PersonLike]] = field(default_factory=lambda: defaultdict(list))
+    # By (school, key) and (school, last name): the one person, or a list of two or more (`_people`).
+    # Most keys are one person's: a list for each would be 100,000 more objects for a region's roster.
+    by_key: dict[tuple[str | None, str], PersonLike | list[PersonLike]] = field(default_factory=dict)
+    by_last: dict[tuple[str | None, str], PersonLike | list[PersonLike]] = field(default_factory=dict)
     # A name written exactly as the roster writes it, for people whose key no one else shares:
     # most rows are found here without normalizing their name (`name_key` is the costliest step).
     # Keyed by the name alone (no tuple per person: a region's roster is 60,000 people); a name that
@@ -72,14 +73,18 @@ class RosterIndex:
             if person.vk_id is not None:
                 by_vk[(org_id, person.vk_id)] = person
             key = getattr(person, "key", "") or name_key(person.full_name)
-            by_key[(org_id, key)].append(person)
+            # Usually the first person of the key (one C call); else `_join` makes or extends the list.
+            if (had := by_key.setdefault(where := (org_id, key), person)) is not person:
+                _join(by_key, where, had, person)
             # The usual key «фамилия имя отчество» gives its last name without `_last_name`'s care.
             last = key.partition(" ")[0]
-            by_last[(org_id, last if last and "." not in last else _last_name(key))].append(person)
+            where = (org_id, last if last and "." not in last else _last_name(key))
+            if (had := by_last.setdefault(where, person)) is not person:
+                _join(by_last, where, had, person)
         by_name = index.by_name
         for group in by_key.values():
-            if len(group) == 1 and (name := group[0].full_name).strip():
-                by_name[name] = None if name in by_name else group[0]
+            if not isinstance(group, list) and (name := group.full_name).strip():
+                by_name[name] = None if name in by_name else group
         return index
 
     def quick(self, org_id: str | None, name: str, vk_id: int | None = None) -> PersonLike | None:
@@ -95,29 +100,55 @@ class RosterIndex:
         if not name.strip():
             return None
         exact = self.by_key.get((org_id, name_key(name)))
-        return exact[0] if exact is not None and len(exact) == 1 else None
+        return None if isinstance(exact, list) else exact
 
     def match(self, org_id: str | None, name: str, vk_id: int | None = None) -> Match:
         """The one person this row names: VK id first, then the full name, then initials."""
+        found = self.find(org_id, name, vk_id)
+        return found if isinstance(found, Match) else Match(found)
+
+    def find(self, org_id: str | None, name: str, vk_id: int | None = None) -> PersonLike | Match:
+        """`quick`'s person, else `match`'s Match: the name is normalized once for both."""
         if vk_id is not None:
             found = self.by_vk.get((org_id, vk_id))
             if found is not None:
-                return Match(found)
+                return found
+        found = self.by_name.get(name)
+        if found is not None and found.org_id == org_id:
+            return found
         if not name.strip():
             return Match(None, (), "нет ФИО")
         key = name_key(name)
-        exact = self.by_key.get((org_id, key), [])
-        if len(exact) == 1:
-            return Match(exact[0])
-        if len(exact) > 1:
+        exact = self.by_key.get((org_id, key))
+        if isinstance(exact, list):
             return Match(None, tuple(exact), ambiguous(name, exact))
-        last = _last_name(key)
-        candidates = [p for p in self.by_last.get((org_id, last), []) if initials_match(name, p.full_name)]
+        if exact is not None:
+            return exact
+        parts = split_key(key)
+        # The people's stored keys (PersonRef.key) spare normalizing each candidate's name again.
+        candidates = [p for p in _people(self.by_last.get((org_id, _last_name(key))))
+                      if initials_fit(parts, split_key(getattr(p, "key", "") or name_key(p.full_name)))]
         if len(candidates) == 1:
-            return Match(candidates[0])
+            return candidates[0]
         if candidates:
             return Match(None, tuple(candidates), ambiguous(name, candidates))
         return Match(None, (), f"«{name}» нет в списке сотрудников")
+
+
+def _join(index: dict[tuple[str | None, str], PersonLike | list[PersonLike]], key: tuple[str | None, str],
+          had: PersonLike | list[PersonLike], person: PersonLike) -> None:
+    """`person` added under `key`, where `had` is already: a list of the two, or one more in the list."""
+    if isinstance(had, list):
+        had.append(person)
+    else:
+        index[key] = [had, person]
+
+
+def _people(found: PersonLike | list[PersonLike] | None) -> list[PersonLike]:
+    """The people an index entry holds (none for a missing one)."""
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
 
 
 def ambiguous(name: str, people: Sequence[PersonLike]) -> str:

@@ -266,6 +266,10 @@ def _total_word(value: str) -> bool:
     words = value.split(maxsplit=1)
     if not words or ("г" not in words[0] and "Г" not in words[0]):
         return False  # each total word has a «г»: most cells are told without normalizing them
+    # …and an «о» and «и», «т» (итог, итого) or «в», «с» (всего): most names with a «г» are told so too.
+    low = words[0].lower()
+    if "о" not in low or not (("и" in low and "т" in low) or ("в" in low and "с" in low)):
+        return False
     return norm_header(words[0]) in _TOTAL_WORDS
 
 

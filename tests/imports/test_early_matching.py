@@ -18,6 +18,7 @@ from bot.services.imports.orgs import OrgScope
 from bot.services.imports.resolver import ScreenNames
 from bot.services.imports.stats import (
     Early,
+    _full_name,
     match_person_rows,
     read_person_rows,
     refuse_mostly_strangers,
@@ -104,3 +105,15 @@ async def test_matching_takes_the_early_lookups_it_has_and_looks_up_the_rest(tmp
                                         early=early)
         outcomes.append((found.stats, [p.row_no for p in found.pending], [(p.row, p.reason) for p in problems]))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("cell", ["Иванова Анна Петровна", "  Иванова Анна Петровна", "Иванова Анна Петровна ",
+                                  "Иванова  Анна Петровна", "Иванова\xa0Анна Петровна", "Иванова\tАнна\nПетровна",
+                                  "Иванова Анна\u200b Петровна", "Иванова\u2009Анна Петровна", "Ли", " "])
+async def test_a_name_cell_taken_as_it_is_reads_as_the_full_name_does(tmp_path: Path, cell: str) -> None:
+    """The ФИО cell kept as it is when its spaces are already single ones gives the name `_full_name` gives:
+    odd spaces, tabs, line breaks and zero-width spaces are still tidied."""
+    table = parse_table(xlsx([[TITLE], HEADER, [cell, "id501", 1, 0]]), Limits(), {}, (TableKind.PERSON,))
+    raw = next(iter(table.rows)).values["full_name"]
+    parsed, _ = await read_person_rows(table, _scope(tmp_path), "school1", None, [])
+    assert parsed[0][5] == (_full_name((raw,), 0, ()) or "VK 501")

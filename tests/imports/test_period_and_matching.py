@@ -7,8 +7,10 @@ import datetime as dt
 import pytest
 
 from bot.domain.models import Period, Person, Role
-from bot.imports.matching import RosterIndex
+from bot.domain.names import name_key
+from bot.imports.matching import Match, RosterIndex
 from bot.imports.period import find_period
+from bot.stores.imports import PersonRef
 
 P = Period(start=dt.date(2023, 4, 15), end=dt.date(2023, 4, 21))
 
@@ -109,3 +111,27 @@ def test_quick_tells_apart_namesakes_of_two_schools() -> None:
     found_a, found_b = index.quick("a", "Зайцева Мария Ильинична"), index.quick("b", "Зайцева Мария Ильинична")
     assert found_a is not None and found_a.id == 30
     assert found_b is not None and found_b.id == 31
+
+
+@pytest.mark.parametrize("stored_keys", [False, True])
+@pytest.mark.parametrize(("name", "vk_id"), [
+    ("Иванова Анна Петровна", None), ("ИВАНОВА АННА ПЕТРОВНА", None), ("Иванова А. П.", None),
+    ("Семенова О.В.", None), ("Сидоров П.", None), ("Сидоров Павел", None), ("Петров И.", None),
+    ("Ивонова", 501), ("", None), ("Уволенная Анна", None)])
+def test_find_gives_quicks_person_else_matchs_match(name: str, vk_id: int | None, stored_keys: bool) -> None:
+    """`find` normalizes a name once for both: the person `quick` finds, else the Match `match` gives;
+    with the people's stored keys (PersonRef.key) initials are matched the same as from their names."""
+    people = _people()
+    refs = [PersonRef(p.id, p.org_id, p.full_name, p.vk_id, p.active, name_key(p.full_name) if stored_keys else "")
+            for p in people]
+    index = RosterIndex.build(refs)
+    said, match = index.find("s", name, vk_id), index.match("s", name, vk_id)
+    if isinstance(said, Match):
+        assert index.quick("s", name, vk_id) is None and said == match
+    else:
+        assert said == index.quick("s", name, vk_id) or said == match.person
+        assert match.person == said
+    expected = {"Иванова": 1, "ИВАНОВА": 1, "Семенова": 2, "Ивонова": 1}.get(name.split(" ")[0])
+    if name == "Сидоров Павел":
+        expected = 4
+    assert (match.person.id if match.person is not None else None) == expected

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import weakref
+from collections.abc import Iterator
 
 import pytest
 
 from bot.config import Settings
 from bot.domain.models import Period, Person, Role
+from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused
 from bot.messaging.events import Identity, Messenger
 from bot.services.imports import ImportService
+from bot.services.imports import service as service_module
 from storage.db import Database
 from storage.imports import ImportsSql
 from storage.people import PeopleRepo
@@ -39,6 +44,32 @@ async def test_per_person_import_stores_figures_against_people(
     assert (ivanova.group_messages, ivanova.calls, ivanova.ejd_linked, ivanova.registered) == (12, 1, True, True)
     assert (semenova.group_messages, semenova.calls, semenova.ejd_linked) == (2, None, False)
     assert await StatsRepo(db).latest_period("school1") == WEEK
+
+
+async def test_the_roster_index_is_let_go_before_the_collector_resumes(
+        service: ImportService, staff: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The people indexed for matching are freed while the collector is still paused: resumed with them
+    alive, it would walk tens of thousands of objects before the import returns."""
+    indexes: list[weakref.ref[RosterIndex]] = []
+    alive_at_resume: list[bool] = []
+    build, paused = RosterIndex.build, service_module.collector_paused
+
+    def tracked_build(people: object) -> RosterIndex:
+        index = build(people)  # type: ignore[arg-type]
+        indexes.append(weakref.ref(index))
+        return index
+
+    @contextlib.contextmanager
+    def watched() -> Iterator[None]:
+        with paused():
+            yield
+            alive_at_resume.append(any(ref() is not None for ref in indexes))
+
+    monkeypatch.setattr(RosterIndex, "build", tracked_build)
+    monkeypatch.setattr(service_module, "collector_paused", watched)
+    result = await service.import_stats(_stats_file(["Иванова Анна Петровна", 3, 1]), "week.xlsx")
+    assert result.rows_imported == 1 and indexes
+    assert alive_at_resume == [False]
 
 
 async def test_ambiguous_and_unknown_rows_are_kept_aside(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.imports import table as table_module
+from bot.imports.headers import norm_header
 from bot.imports.period import find_period
 from bot.imports.reader import Limits
 from bot.imports.table import TableKind, parse_table
@@ -125,3 +129,11 @@ def test_full_name_from_three_columns() -> None:
     """Фамилия, Имя, Отчество in three columns make one full name."""
     rows = [["Фамилия", "Имя", "Отчество", "Звонков"], ["Иванова", "Анна", "Петровна", 1]]
     assert parse_table(csv_bytes(rows), Limits()).rows[0].full_name == "Иванова Анна Петровна"
+
+
+@pytest.mark.parametrize("cell", ["Итого", "ИТОГО:", "итог", "Всего", "ВСЁГО", "всего:", "Итого по школе",
+                                  "И-т-о-г-о", "«Итого»", "Итогова Анна", "Всеволодов Иван", "Горбатикова Анна",
+                                  "Гусева Ольга", "итоги", "Bcего"])
+def test_total_words_are_told_by_the_quick_test_as_by_normalizing(cell: str) -> None:
+    """The quick letter tests before normalizing a first word never miss a total word."""
+    assert table_module._total_word(cell) == (norm_header(cell.split()[0]) in table_module._TOTAL_WORDS)

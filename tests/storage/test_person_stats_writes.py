@@ -91,6 +91,22 @@ async def test_bulk_figures_written_twice_in_one_transaction_or_rolled_back(each
     assert [(r[0], r[5]) for r in await _rows(each_db)] == [(ids[1], 3), (ids[2], 2)]
 
 
+async def test_a_stored_row_in_the_way_of_the_bulk_write_is_replaced_and_the_rows_around_it_land(
+        each_db: AnyDatabase) -> None:
+    """A person's week stored under another school sits in the middle of a bulk write (SQLite inserts
+    plainly first, then upserts): it is replaced, and the rows before and after it land once each."""
+    ids = await _people(each_db, 9)
+    async with each_db.transaction() as conn:
+        first = await _import(conn, "s2")
+        await StatsRepo.put_person_values_in(conn, WEEK, [(ids[4], "s2", first, {"calls": 1})])
+    async with each_db.transaction() as conn:
+        second = await _import(conn, "s1")
+        await StatsRepo.put_person_values_in(conn, WEEK, [(pid, "s1", second, {"calls": i})
+                                                          for i, pid in enumerate(ids)])
+    assert [(r[0], r[1], r[5], r[9]) for r in await _rows(each_db)] == [
+        (pid, "s1", i, second) for i, pid in enumerate(ids)]
+
+
 async def test_bulk_figures_for_an_unknown_person_are_refused_whole(each_db: AnyDatabase) -> None:
     """The foreign keys hold on the bulk path too: a row for a person who does not exist fails the write,
     and none of its rows stay."""

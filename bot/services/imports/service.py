@@ -157,8 +157,8 @@ class ImportService:
         snapshot = asyncio.create_task(self._snapshot(
             [default] if default else [s.id for s in self._settings.schools])) if kind != "roster" else None
         table: ParsedTable | None = None
-        try:
-            with collector_paused():
+        with collector_paused():
+            try:
                 table = await self._parse(data, want, file_name)
                 if kind == "roster" or (kind is None and table.kind is TableKind.ROSTER):
                     await _whole(table)
@@ -170,13 +170,16 @@ class ImportService:
                 outcome = await self._stats(table, file_name, period, default, imported_by, only_org, mode,
                                             expected, claim, snapshot)
                 return Outcome(result=outcome.result, preview=outcome.preview, kind="stats")
-        finally:
-            if table is not None and isinstance(table.rows, RowsView):
-                await table.rows.aclose()
-            if snapshot is not None and not snapshot.done():
-                snapshot.cancel()
-                with contextlib.suppress(BaseException):
-                    await snapshot
+            finally:
+                if table is not None and isinstance(table.rows, RowsView):
+                    await table.rows.aclose()
+                if snapshot is not None and not snapshot.done():
+                    snapshot.cancel()
+                    with contextlib.suppress(BaseException):
+                        await snapshot
+                # Let go of the roster index (tens of thousands of objects) while the collector is still
+                # paused: resumed, it would walk all of them once more before the import returns.
+                snapshot = table = None
 
     async def _snapshot(self, orgs: list[str]) -> RosterSnapshot:
         """The people of `orgs` and the deputy's earlier choices, read outside the write transaction."""

@@ -89,8 +89,8 @@ def org_values(row: DataRow, problems: list[Problem]) -> dict[str, Any]:
     return values
 
 
-# What the roster index alone says of a row, found while the file is still being read: the person
-# (`RosterIndex.quick`), else the full `RosterIndex.match`.
+# What the roster index alone says of a row, found while the file is still being read (`RosterIndex.find`):
+# the person, else the Match that says why none.
 Early = PersonLike | Match
 
 
@@ -148,8 +148,13 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
                 continue
             vk_id, screen = _vk_ref(row_no, row[vk_at], problems) if vk_at is not None else (None, None)
             cell = row[whole_at] if whole_at is not None else None
-            # The usual ФИО cell, read here rather than by `_full_name`: the loop runs 60,000 times.
-            if type(cell) is str and "\u200b" not in cell and (name := " ".join(cell.split())):
+            # The usual ФИО cell, read here rather than by `_full_name`: the loop runs 60,000 times. A cell
+            # with no space but single ones between words is its own name (`isprintable` is false for
+            # every other space, tab, line break and the zero-width space): no new string is made.
+            if type(cell) is str and cell and cell.isprintable() and cell[:1] != " " and cell[-1:] != " " \
+                    and "  " not in cell:
+                name = cell
+            elif type(cell) is str and "\u200b" not in cell and (name := " ".join(cell.split())):
                 pass
             else:
                 name = _full_name(row, whole_at, parts_at) or (f"VK {vk_id}" if vk_id else "")
@@ -162,9 +167,15 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
                 values = found[0]
             parsed.append((row_no, org, vk_id, screen, values, name))
         if index is not None and early is not None and not strangers_ahead:
-            quick, match, done = index.quick, index.match, len(early)
-            early.extend(quick(org, name, vk_id) or match(org, name, vk_id)
-                         for _, org, vk_id, _, _, name in parsed[done:])
+            by_name, find, done = index.by_name.get, index.find, len(early)
+            add = early.append
+            for _, org, vk_id, _, _, name in parsed[done:]:
+                # `find`'s usual first step inline (a row without a VK id, its name as the roster writes
+                # it): a method call per row is a tenth of the loop.
+                if vk_id is None and (person := by_name(name)) is not None and person.org_id == org:
+                    add(person)
+                else:
+                    add(find(org, name, vk_id))
             # A file of other people is refused once matching sees it: looking each row up now would
             # only make the refusal slower. `match_person_rows` looks up the rest, if it gets there.
             strangers += sum(1 for said in early[done:] if isinstance(said, Match) and not said.candidates)
@@ -261,22 +272,15 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
     found = PersonMatches()
     seen: dict[int, int] = {}
     stats = found.stats
-    quick = index.quick
+    find = index.find
     matching = 0  # counted here and stored once: the loop runs 60,000 times
     for n, (row_no, org, vk_id, screen, values, name) in enumerate(parsed, start=1):
         if n % YIELD_EVERY == 0:
             await asyncio.sleep(0)
         # Most rows name one person plainly: found without building a Match.
-        person: PersonLike | None
-        match: Match | None = None
-        if early is None or n > len(early):
-            person = quick(org, name, vk_id)
-        elif isinstance(said := early[n - 1], Match):
-            person, match = None, said
-        else:
-            person = said
-        if person is None:
-            match = match or index.match(org, name, vk_id)
+        said = find(org, name, vk_id) if early is None or n > len(early) else early[n - 1]
+        if isinstance(said, Match):
+            match = said
             if match.person is None and screen is not None:
                 found_id = await screens.get(screen)
                 if found_id is not None:
@@ -293,7 +297,9 @@ async def match_person_rows(parsed: Sequence[PersonRow], refs: Sequence[PersonRe
                     found.cut_short = True
                     break
                 continue
-            person = match.person
+            person: PersonLike = match.person
+        else:
+            person = said
         matching += 1
         pid = person.id
         if pid in seen:
