@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -266,3 +267,52 @@ async def test_a_wave_reads_chats_and_reachability_once_for_all_its_schools(regi
     reports = {m.org_id: m.text for m in region.ledger if m.kind == "reminder_report"}
     assert reports["yekt"].startswith(f"Напоминания за неделю 14.11.2026–20.11.2026: не дошли до 1 из {TEACHERS}.")
     assert "Учитель2 Анна Петровна — " in reports["yekt"] and "не дошли до 0" in reports["msk"]
+
+
+async def test_the_garbage_collector_pauses_while_a_wave_runs(region: Region, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is off while a wave runs (two overlapping waves: until the second ends) and on again after,
+    also after a wave that failed; a collector someone had turned off stays off."""
+    scheduler, service = region.start(SUNDAY)
+    await scheduler.catch_up(SUNDAY)
+    seen: list[bool] = []
+    real = service.run_wave
+    started, inner = asyncio.Event(), asyncio.Event()
+
+    async def observed(runs: dict[str, str], *, now: dt.datetime | None = None) -> Any:
+        seen.append(gc.isenabled())
+        if "msk" in runs:  # the first wave waits until the second one has started and ended
+            started.set()
+            await inner.wait()
+            seen.append(gc.isenabled())
+        return await real(runs, now=now)
+
+    monkeypatch.setattr(service, "run_wave", observed)
+    now = MONDAY_10.astimezone(dt.UTC)
+
+    async def second() -> dict[str, str]:
+        await started.wait()
+        try:
+            return await scheduler.check_wave(["yekt:reminders"], now)
+        finally:
+            inner.set()
+
+    assert gc.isenabled()
+    first, other = await asyncio.gather(scheduler.check_wave(["msk:reminders"], now), second())
+    assert (first, other) == ({"msk:reminders": "ok"}, {"yekt:reminders": "ok"})
+    assert seen == [False, False, False] and gc.isenabled()
+
+    async def broken(runs: dict[str, str], *, now: dt.datetime | None = None) -> Any:
+        raise RuntimeError("wave broken")
+
+    monkeypatch.setattr(service, "run_wave", broken)
+    later = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
+    assert (await scheduler.check_wave(["quiet:reminders"], later)) == {"quiet:reminders": "ok"}  # one by one
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(service, "run_wave", real)
+        assert (await scheduler.check_wave(["vlat:reminders"], dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC))
+                ) == {"vlat:reminders": "ok"}
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
