@@ -16,7 +16,8 @@ message threshold. The table gives the schools different reminder times («На�
   schools); and the table's times, one wave per due moment. Wall and CPU seconds (this process's: on PostgreSQL
   the server's own work is not in it).
 The target is the issue's: the whole wave planned in ≤ 10 s. `--backend postgres` (with `--url` or
-SFERUM_TEST_PG_URL) runs the same on throwaway databases copied from one seeded template.
+SFERUM_TEST_PG_URL) runs the same on throwaway databases copied from one seeded template. `--features`: the chats
+migration and reachability on, as the bot runs reminders (their reads of each due school are part of the wave).
 
 Measured (hS2, 2 cores shared by six agents, load average 1.2–3.5, 3 runs on SQLite and 2 on PostgreSQL, the
 medians, ranges in brackets): SQLite — every school at Monday 10:00 as one wave 8.69 s (8.62–9.42; CPU 8.34 s),
@@ -27,6 +28,14 @@ each school alone 19.6–21.1 s, the old way 19.1–21.7 s. Before the wave (hS,
 15.5 s. On a quieter moment (load 1.0–2.0, one run each): SQLite one wave 6.68 s (CPU 6.34 s), each school alone
 8.85 s, the old way 5.04 s; PostgreSQL one wave 10.11 s (CPU 8.29 s), each school alone 17.31 s, the old way 15.62 s.
 The wave's own cost over the old way: it finishes the log of every message and records every job's slot.
+
+Measured (hW, one wave at Monday 10:00, 3 runs each alternated with main in the same minutes, medians, ranges):
+- PostgreSQL, load 2.0–3.4: 7.09 s (5.27–8.35; CPU 3.3 s); main 11.55 s (10.78–14.86; CPU 8.6 s).
+- PostgreSQL --features, load 2.6–4.5: 7.43 s (7.06–7.59; CPU 3.9 s); main 14.24 s (13.43–18.28; CPU 10.4 s).
+- SQLite, load 1.9–2.9: 4.42 s (4.34–4.59; CPU 3.9 s); main 6.85 s (6.72–8.88; CPU 6.4 s).
+- Where main's time went (PostgreSQL): the cyclic garbage collector rescanning the heap (2.7 s of 6.1 s CPU),
+  psycopg escaping text arrays in Python (0.6 s a chunk), IN lists of thousands of placeholders; --features
+  added two reads per school (chats, reachability).
 """
 
 from __future__ import annotations
@@ -58,10 +67,14 @@ from bot.config import Settings, parse_settings  # noqa: E402
 from bot.domain.schedule import next_fire  # noqa: E402
 from bot.ports import Delivery, OutMessage  # noqa: E402
 from bot.scheduler import Scheduler  # noqa: E402
-from bot.services.reminders import ReminderService  # noqa: E402
+from bot.services.chats import ChatsService  # noqa: E402
+from bot.services.reachability import ReachabilityService  # noqa: E402
+from bot.services.reminders import Links, ReminderService  # noqa: E402
 from bot.vk.outbound import VkOutbound  # noqa: E402
+from storage.chats import ChatsSql  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.outbox import OutboxRepo  # noqa: E402
+from storage.reach import ReachRepo  # noqa: E402
 from storage.sql import Database as AnyDatabase  # noqa: E402
 
 # The table's reminder cells (None: the default, Monday 10:00) and timezones, taken in turn.
@@ -120,13 +133,21 @@ class _Deps:
     dialogs: Any = None
 
 
-async def scheduled_week(db: AnyDatabase, settings: Settings, *, wave: bool = True) -> dict[str, Any]:
+def features(db: AnyDatabase, settings: Settings) -> Links:
+    """The features reminders read as the bot runs them: the chats migration (a chat not confirmed is a reason)
+    and reachability (the deputy's report lists whom the community may not write to)."""
+    return Links(chats=ChatsService(ChatsSql(db), settings), reachability=ReachabilityService(ReachRepo(db)))
+
+
+async def scheduled_week(db: AnyDatabase, settings: Settings, *, wave: bool = True,
+                         links: bool = False) -> dict[str, Any]:
     """The week as the scheduler runs it: seconds to build and catch up, then per due moment of the reminders.
     `wave`: the jobs due at one moment run as one set-wise wave (`Scheduler.check_wave`, as the timers that fire
     together are joined); else each school's job runs alone (`Scheduler.check` each, side by side: the scheduler
-    before the wave)."""
+    before the wave); `links`: with the chats migration and reachability on (`features`)."""
     started = time.perf_counter()
-    service = ReminderService(reminder_stores(db, settings), settings, StagingOutbound(db, settings))
+    service = ReminderService(reminder_stores(db, settings), settings, StagingOutbound(db, settings),
+                              links=features(db, settings) if links else None)
     deps = _Deps(settings=settings, db=db, reminders=service)
     scheduler = Scheduler(deps)  # type: ignore[arg-type]
     build_s = time.perf_counter() - started
@@ -255,7 +276,8 @@ async def main(args: argparse.Namespace) -> int:
                     ("the table's times, one wave per due moment (ours)", "spread", spread, True)):
                 db = await backend.open(name)
                 try:
-                    results[name] = _report(label, await scheduled_week(db, settings, wave=wave))
+                    results[name] = _report(label, await scheduled_week(db, settings, wave=wave,
+                                                                        links=args.features))
                 finally:
                     await db.close()
         finally:
@@ -272,6 +294,8 @@ if __name__ == "__main__":
     parser.add_argument("--schools", type=int, default=1000)
     parser.add_argument("--staff", type=int, default=60)
     parser.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--features", action="store_true", help="the chats migration and reachability on, as the "
+                        "bot runs reminders (each school's chats not confirmed and unreachable people are read)")
     parser.add_argument("--url", default="", help="the PostgreSQL server of --backend postgres (a throwaway database "
                         "per copy; default: SFERUM_TEST_PG_URL)")
     sys.exit(asyncio.run(main(parser.parse_args())))

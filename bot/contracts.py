@@ -7,6 +7,7 @@ that is not built, and a caller treats that as «no data».
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
@@ -32,6 +33,10 @@ class Reachability(Protocol):
 
     async def unreachable(self, org_id: str) -> list[UnreachablePerson]: ...
 
+    async def unreachable_of(self, org_ids: Sequence[str]) -> dict[str, list[UnreachablePerson]]:
+        """`unreachable` of several schools at once (a regional wave)."""
+        ...
+
 
 class MigrationProgress(BaseModel):
     """Chats expected, confirmed as moved, and checked by the bot, for one school."""
@@ -50,6 +55,10 @@ class ChatsProgress(Protocol):
 
     async def missing_by_person(self, org_id: str) -> dict[int, list[str]]:
         """person id → titles of the expected chats not yet confirmed."""
+        ...
+
+    async def missing_by_person_of(self, org_ids: Sequence[str]) -> dict[str, dict[int, list[str]]]:
+        """`missing_by_person` of several schools at once (a regional wave): school → person id → titles."""
         ...
 
     async def missing_for(self, person: Person) -> list[str]:

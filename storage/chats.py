@@ -14,7 +14,7 @@ from bot.messaging.events import ChatRef, Identity
 from bot.stores.chats import Confirmation, CustomChat, SchoolChats
 from storage._util import iso
 from storage.audit import AuditRepo
-from storage.people import _people
+from storage.people import ORG_CHUNK, _people
 from storage.sql import Connection, Database, insert_id
 
 __all__ = ["ChatsRepo", "ChatsSql", "Confirmation", "CustomChat"]
@@ -133,6 +133,28 @@ class ChatsRepo:
             return [CustomChat(id=r[0], org_id=r[1], person_id=r[2], title=r[3]) for r in await cur.fetchall()]
 
     @staticmethod
+    async def schools_in(conn: Connection, org_ids: Sequence[str]) -> dict[str, SchoolChats]:
+        """`school` of several schools at once (a regional wave): a few queries per `ORG_CHUNK` schools,
+        each school's lists in the order `people_in`, `custom_chats` and `confirmations` give them."""
+        found = {org_id: SchoolChats(people=[], customs=[], confirmations=[]) for org_id in org_ids}
+        wanted = list(found)
+        for start in range(0, len(wanted), ORG_CHUNK):
+            chunk = wanted[start:start + ORG_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for person in await _people(conn, f"p.org_id IN ({marks}) AND p.active = 1", chunk):
+                found[person.org_id or ""].people.append(person)
+            async with conn.execute("SELECT id, org_id, person_id, title FROM custom_chats "  # noqa: S608 - marks only
+                                    f"WHERE org_id IN ({marks}) AND removed = 0 ORDER BY id", chunk) as cur:
+                for r in await cur.fetchall():
+                    found[r[1]].customs.append(CustomChat(id=r[0], org_id=r[1], person_id=r[2], title=r[3]))
+            async with conn.execute(f"SELECT {_CONF_COLS} FROM chat_confirmations "  # noqa: S608 - fixed columns
+                                    f"WHERE org_id IN ({marks}) ORDER BY id", chunk) as cur:
+                for r in await cur.fetchall():
+                    conf = _confirmation(r)
+                    found[conf.org_id].confirmations.append(conf)
+        return found
+
+    @staticmethod
     async def add_custom(conn: Connection, org_id: str, person_id: int, title: str) -> CustomChat:
         new_id = await insert_id(
             conn, "INSERT INTO custom_chats(org_id, person_id, title, created_at) VALUES (?, ?, ?, ?)",
@@ -165,6 +187,10 @@ class ChatsSql:
             return SchoolChats(people=await ChatsRepo.people_in(conn, org_id),
                                customs=await ChatsRepo.custom_chats(conn, org_id),
                                confirmations=await ChatsRepo.confirmations(conn, org_id))
+
+    async def schools(self, org_ids: Sequence[str]) -> dict[str, SchoolChats]:
+        async with self._db.read() as conn:
+            return await ChatsRepo.schools_in(conn, org_ids)
 
     async def ensure(self, org_id: str, person_id: int, key: str, title: str) -> Confirmation:
         async with self._db.transaction() as conn:

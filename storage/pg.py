@@ -14,6 +14,7 @@ import re
 import shutil
 from collections.abc import AsyncIterator, Generator, Iterable, Sequence
 from contextlib import asynccontextmanager, suppress
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -199,7 +200,14 @@ class PgConnection:
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> _PgResult:
-        return _PgResult(self.raw, to_pyformat(sql), tuple(parameters))
+        params = tuple(parameters)
+        query = to_pyformat(sql)
+        texts = tuple(i for i, p in enumerate(params) if type(p) is list and _all_text(p))
+        if texts:
+            # A text array goes in binary: as text, psycopg escapes its every element in Python (a wave's
+            # tens of thousands of messages and keyboards, a regex each), in binary it only encodes them.
+            query = _binary_at(query, texts)
+        return _PgResult(self.raw, query, params)
 
     async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> PgCursor:
         rows = [tuple(p) for p in parameters]
@@ -207,6 +215,31 @@ class PgConnection:
         if rows:
             await cur.executemany(to_pyformat(sql), rows)
         return PgCursor(cur)
+
+
+def _all_text(items: list[Any]) -> bool:
+    """Whether a list parameter is a text array: strings, NULLs among them, at least one string."""
+    kinds = set(map(type, items))
+    return str in kinds and kinds <= _TEXT_ITEMS
+
+
+_TEXT_ITEMS = {str, type(None)}
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+@lru_cache(maxsize=256)
+def _binary_at(query: str, positions: tuple[int, ...]) -> str:
+    """`query` (psycopg's form, from `to_pyformat`) with its placeholders at `positions` as `%b` (binary)."""
+    seen = -1
+
+    def swap(match: re.Match[str]) -> str:
+        nonlocal seen
+        if match.group() == "%%":
+            return "%%"
+        seen += 1
+        return "%b" if seen in positions else "%s"
+
+    return _PLACEHOLDER.sub(swap, query)
 
 
 async def copy_upsert(conn: Connection, table: str, columns: Sequence[str], key: Sequence[str],

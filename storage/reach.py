@@ -13,9 +13,11 @@ bot whose row exists wins: a bot's own, newer knowledge overrides what was carri
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.domain.records import MaxReachRow, ReachRow
 from storage._util import iso
+from storage.people import ORG_CHUNK
 from storage.sql import Connection, Database
 
 # The single form's bot (bot.config_bots.SINGLE_BOT), under which rows learnt before bots had names are kept.
@@ -75,6 +77,13 @@ async def mark_unreachable_in(conn: Connection, bot: str, rows: Sequence[tuple[i
     )
 
 
+def _reach_row(r: Sequence[Any]) -> ReachRow:
+    """(id, full_name, role, vk_id, can_write, code) as a `ReachRow`."""
+    return ReachRow(person_id=r[0], full_name=r[1], role=r[2], vk_id=r[3],
+                    can_message=None if r[4] is None else bool(r[4]),
+                    code=(r[5] if r[5] is not None else _NOT_ALLOWED) if r[4] == 0 else None)
+
+
 class ReachRepo:
     """Reads of reachability per school and bot, and its updates from events and checks."""
 
@@ -93,12 +102,27 @@ class ReachRepo:
         async with self._db.read() as conn, conn.execute(sql, (*_pair(bots), org_id, *_SCHOOL_ROLES)) as cur:
             rows = await cur.fetchall()
         wanted = set(person_ids) if person_ids is not None else None
-        return [
-            ReachRow(person_id=r[0], full_name=r[1], role=r[2], vk_id=r[3],
-                     can_message=None if r[4] is None else bool(r[4]),
-                     code=(r[5] if r[5] is not None else _NOT_ALLOWED) if r[4] == 0 else None)
-            for r in rows if wanted is None or r[0] in wanted
-        ]
+        return [_reach_row(r) for r in rows if wanted is None or r[0] in wanted]
+
+    async def people_of(self, org_ids: Sequence[str], *, bots: Sequence[str] = (SINGLE_BOT,)
+                        ) -> dict[str, list[ReachRow]]:
+        """`people` of several schools whose people `bots` write to (a regional wave): one query per
+        `ORG_CHUNK` schools, each school's rows in `people`'s order."""
+        found: dict[str, list[ReachRow]] = {org_id: [] for org_id in org_ids}
+        wanted = list(found)
+        async with self._db.read() as conn:
+            for start in range(0, len(wanted), ORG_CHUNK):
+                chunk = wanted[start:start + ORG_CHUNK]
+                sql = (
+                    f"SELECT p.org_id, p.id, p.full_name, p.role, p.vk_id, {_CAN}, {_CODE} "  # noqa: S608 - fixed parts
+                    f"FROM people p {_joins('vk', 'p.vk_id')}"
+                    f"WHERE p.org_id IN ({','.join('?' * len(chunk))}) AND p.active = 1 AND p.role IN (?, ?, ?, ?) "
+                    "ORDER BY p.full_name, p.id"
+                )
+                async with conn.execute(sql, (*_pair(bots), *chunk, *_SCHOOL_ROLES)) as cur:
+                    for r in await cur.fetchall():
+                        found[r[0]].append(_reach_row(r[1:]))
+        return found
 
     async def to_check(self, org_id: str, *, everyone: bool = False, bots: Sequence[str] = (SINGLE_BOT,)) -> list[int]:
         """VK ids of the school's bound people whose reachability through `bots` is unknown or negative."""

@@ -76,6 +76,7 @@ def _agree_word(word: str, n: int, case: Case) -> str:
     return str(agreed.word)
 
 
+@lru_cache(maxsize=4096)  # a regional wave writes the same few numbers and words tens of thousands of times
 def agree(n: int, phrase: str, case: Case = "nomn") -> str:
     """The words of `phrase` (adjectives and a noun, in the nominative) agreed with the number `n`."""
     words = phrase.split()

@@ -166,6 +166,17 @@ class ReachabilityService:
         rows = await self._repo.people(org_id, bots=self._bots(Messenger.VK, org_id))
         return [_unreachable(r) for r in rows if r.unreachable]
 
+    async def unreachable_of(self, org_ids: Sequence[str]) -> dict[str, list[UnreachablePerson]]:
+        """`unreachable` of several schools at once (a regional wave): one read per VK community among them."""
+        by_bots: dict[tuple[str, ...], list[str]] = {}
+        for org_id in dict.fromkeys(org_ids):
+            by_bots.setdefault(tuple(self._bots(Messenger.VK, org_id)), []).append(org_id)
+        found: dict[str, list[UnreachablePerson]] = {}
+        for bots, schools in by_bots.items():
+            rows = await self._repo.people_of(schools, bots=bots)
+            found.update({org_id: [_unreachable(r) for r in rows[org_id] if r.unreachable] for org_id in schools})
+        return {org_id: found[org_id] for org_id in org_ids}
+
     async def summary(self, org_id: str, person_ids: Sequence[int] | None = None) -> ReachSummary:
         """Of the school's people (or of `person_ids`): how many, and who its VK community cannot reach."""
         rows = await self._repo.people(org_id, person_ids, bots=self._bots(Messenger.VK, org_id))

@@ -189,11 +189,20 @@ class ReminderService:
 
     # --- planning ----------------------------------------------------------------------
 
+    def _asks_chats(self, org_id: str) -> bool:
+        """Whether the school's reminders name the chats not confirmed (and the chats feature is on)."""
+        return (self._links.chats is not None
+                and rules.CHATS_NOT_CONFIRMED in self._settings.school(org_id).reminders.enabled())
+
     async def _missing(self, org_id: str) -> dict[int, list[str]]:
         chats = self._links.chats
-        if chats is None:
-            return {}
-        return await chats.missing_by_person(org_id)
+        return await chats.missing_by_person(org_id) if chats is not None and self._asks_chats(org_id) else {}
+
+    async def _missing_of(self, org_ids: Sequence[str]) -> dict[str, dict[int, list[str]]]:
+        """`_missing` of a wave's schools, read at once."""
+        chats = self._links.chats
+        asked = [org_id for org_id in org_ids if self._asks_chats(org_id)]
+        return await chats.missing_by_person_of(asked) if chats is not None and asked else {}
 
     async def _held(self, org_id: str, now: dt.datetime, key_of: Callable[[int], str]) -> set[int]:
         """People the 7-day rule holds back (a reminder under another key in the last 7 days)."""
@@ -214,7 +223,7 @@ class ReminderService:
         figures = await self._stats.person_stats(org_id, period)
         recent = await self.repo.recent(org_id, now - rules.REMINDER_GAP)
         done = await self.repo.by_keys([reminder_key(org_id, period, p.id) for p in people])
-        return await self._plan_school(org_id, period, people, figures, recent, done, now)
+        return self._plan_school(org_id, period, people, figures, recent, done, await self._missing(org_id), now)
 
     async def plan_wave(self, org_ids: Sequence[str], *, now: dt.datetime) -> dict[str, list[Planned]]:
         """`plan` of every school due at one moment (a regional wave), their data read set-wise:
@@ -230,19 +239,21 @@ class ReminderService:
                     for org_id in periods}
         done = await self.repo.by_keys([reminder_key(org_id, period, p.id)
                                         for org_id, period in periods.items() for p in reminded[org_id]])
+        missing = await self._missing_of(list(periods))
         for org_id, period in periods.items():
-            plans[org_id] = await self._plan_school(org_id, period, reminded[org_id], figures.get(org_id, []),
-                                                    recent.get(org_id, []), done, now)
+            plans[org_id] = self._plan_school(org_id, period, reminded[org_id], figures.get(org_id, []),
+                                              recent.get(org_id, []), done, missing.get(org_id, {}), now)
         return plans
 
-    async def _plan_school(self, org_id: str, period: Period, people: Sequence[Person],
-                           figures_list: Sequence[PersonStats], recent: Sequence[LogEntry],
-                           done_entries: dict[str, LogEntry], now: dt.datetime) -> list[Planned]:
-        """One school's plan from its data already read (its people to remind, figures, recent log entries)."""
+    def _plan_school(self, org_id: str, period: Period, people: Sequence[Person],
+                     figures_list: Sequence[PersonStats], recent: Sequence[LogEntry],
+                     done_entries: dict[str, LogEntry], missing: Mapping[int, list[str]],
+                     now: dt.datetime) -> list[Planned]:
+        """One school's plan from its data already read (its people to remind, figures, recent log entries,
+        each person's chats not confirmed)."""
         school = self._settings.school(org_id)
         enabled = school.reminders.enabled()
         figures = {s.person_id: s for s in figures_list}
-        missing = await self._missing(org_id) if rules.CHATS_NOT_CONFIRMED in enabled else {}
         held = _held_by(recent, now, lambda pid: reminder_key(org_id, period, pid))
         templates = self.templates.for_school(org_id)
         on = running(self._settings)  # `school_address` of each person, its settings looked up once
@@ -332,8 +343,10 @@ class ReminderService:
             return UNREACHABLE_REASONS[None]
         return "нет ни страницы ВКонтакте, ни MAX" if Messenger.VK in on else "MAX не привязан"
 
-    async def _unreachable(self, org_id: str, outcome: Sequence[tuple[Planned, Delivery | None]],
-                           people: dict[int, Person]) -> list[UnreachablePerson]:
+    def _unreachable(self, outcome: Sequence[tuple[Planned, Delivery | None]], people: dict[int, Person],
+                     known: Sequence[UnreachablePerson] | None) -> list[UnreachablePerson]:
+        """Who a run did not reach, and why; `known`: whom the reachability feature knows to be unreachable in
+        the school (None: the feature is off)."""
         found: dict[int, UnreachablePerson] = {}
         for planned, delivery in outcome:
             if delivery is None or delivery.unreachable:
@@ -344,13 +357,12 @@ class ReminderService:
                     person_id=planned.person_id, name=name, vk_id=planned.vk_id, code=code,
                     reason=self._no_address() if delivery is None
                     else UNREACHABLE_REASONS.get(code, f"ошибка ВКонтакте {code}"))
-        reachability = self._links.reachability
-        if reachability is not None:
+        if known is not None:
             # The reachability feature may know more (e.g. someone who denied messages since).
             # It knows VK only: someone a MAX reminder just reached is reachable whatever it says of VK.
             ours = {p.person_id for p, d in outcome
                     if not (d is not None and d.ok and d.messenger is Messenger.MAX)}
-            for item in await reachability.unreachable(org_id):
+            for item in known:
                 if item.person_id in ours and item.person_id not in found:
                     found[item.person_id] = item
         return list(found.values())
@@ -413,6 +425,8 @@ class ReminderService:
         listed = [org_id for org_id, items in by_org.items() if any(d is None or d.unreachable for _, d in items)]
         names = await self._people.in_orgs(listed, active_only=False) if listed else {}
         deputies = await self._people.in_orgs(list(by_org), roles=[Role.DEPUTY])
+        reachability = self._links.reachability
+        known = await reachability.unreachable_of(list(by_org)) if reachability is not None else None
         messages: list[OutMessage] = []
         for org_id, items in by_org.items():
             report = reports[org_id]
@@ -420,7 +434,7 @@ class ReminderService:
             report.period = items[0][0].period
             report.planned = len(items)
             report.sent = sum(1 for _, d in items if d is not None and d.ok)
-            report.unreachable = await self._unreachable(org_id, items, people)
+            report.unreachable = self._unreachable(items, people, known.get(org_id, []) if known is not None else None)
             report.failed = sum(1 for _, d in items if d is not None and not d.ok and not d.unreachable)
             report.reasons = dict(Counter(code for p, _ in items for code in p.reasons))
             text = render_report(report, templates=self.templates.for_school(org_id))

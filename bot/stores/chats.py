@@ -72,6 +72,10 @@ class ChatsStore(Protocol):
         """A school's people, added chats and confirmations, in one read."""
         ...
 
+    async def schools(self, org_ids: Sequence[str]) -> dict[str, SchoolChats]:
+        """`school` of several schools at once (a regional wave), in one read."""
+        ...
+
     async def ensure(self, org_id: str, person_id: int, key: str, title: str) -> Confirmation:
         """The confirmation row for a chat, created as a draft when there is none."""
         ...

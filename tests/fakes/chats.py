@@ -37,6 +37,9 @@ class FakeChatsStore:
                            confirmations=sorted((c for c in self.rows.values() if c.org_id == org_id),
                                                 key=lambda c: c.id))
 
+    async def schools(self, org_ids: Sequence[str]) -> dict[str, SchoolChats]:
+        return {org_id: await self.school(org_id) for org_id in org_ids}
+
     async def ensure(self, org_id: str, person_id: int, key: str, title: str) -> Confirmation:
         found = self.rows.get((person_id, key))
         if found is None:

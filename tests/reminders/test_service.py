@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.composition import reminder_stores
 from bot.config import Settings
@@ -29,6 +30,9 @@ class FakeChats:
     async def missing_by_person(self, org_id: str) -> dict[int, list[str]]:
         return self.missing
 
+    async def missing_by_person_of(self, org_ids: Sequence[str]) -> dict[str, dict[int, list[str]]]:
+        return {org_id: self.missing for org_id in org_ids}
+
     async def missing_for(self, person: Person) -> list[str]:
         return self.missing.get(person.id, [])
 
@@ -39,6 +43,9 @@ class FakeReach:
 
     async def unreachable(self, org_id: str) -> list[UnreachablePerson]:
         return self.items
+
+    async def unreachable_of(self, org_ids: Sequence[str]) -> dict[str, list[UnreachablePerson]]:
+        return {org_id: self.items for org_id in org_ids}
 
 
 class FakeLive:

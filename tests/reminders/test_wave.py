@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -20,10 +21,14 @@ from bot.config import Settings, parse_settings
 from bot.domain.models import CONFIG_NAMES, Organization, Role
 from bot.ports import Delivery, OutMessage
 from bot.scheduler import Scheduler
-from bot.services.reminders import ReminderService
+from bot.services.chats import ChatsService
+from bot.services.reachability import ReachabilityService
+from bot.services.reminders import Links, ReminderService
 from bot.vk.outbound import VkOutbound
+from storage.chats import ChatsRepo, ChatsSql
 from storage.outbox import OutboxRepo
 from storage.people import PeopleRepo
+from storage.reach import ReachRepo
 from storage.sql import Database
 from tests.conftest import open_backend
 from tests.reminders.conftest import MONDAY_10, MovableClock, seed_stats
@@ -75,11 +80,11 @@ class Region:
     settings: Settings
     ledger: list[OutMessage] = field(default_factory=list)
 
-    def start(self, now: dt.datetime) -> tuple[Scheduler, ReminderService]:
+    def start(self, now: dt.datetime, links: Links | None = None) -> tuple[Scheduler, ReminderService]:
         """A fresh process: a new service and scheduler over the same database and messenger."""
         clock = MovableClock(now)
         service = ReminderService(reminder_stores(self.db, self.settings), self.settings,
-                                  LedgerOutbound(self.db, self.settings, self.ledger), clock)
+                                  LedgerOutbound(self.db, self.settings, self.ledger), clock, links=links)
         deps = FakeDeps(settings=self.settings, db=self.db, clock=clock, reminders=service, privacy=FakePrivacy())
         return Scheduler(deps), service  # type: ignore[arg-type]
 
@@ -220,3 +225,94 @@ async def test_timers_firing_together_join_one_wave(region: Region, monkeypatch:
         await asyncio.gather(*scheduler._tasks)
     assert waves == [["msk", "yekt"]]
     assert region.reports() == Counter({2001: 1, 2002: 1})
+
+
+class PerSchoolRefused:
+    """A feature's service whose per-school reads fail the test: a wave reads every school at once."""
+
+    def __init__(self, service: Any, *refused: str) -> None:
+        self._service = service
+        self._refused = refused
+        self.calls: list[list[str]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._refused:
+            raise AssertionError(f"{name} read one school inside a wave")
+        method = getattr(self._service, name)
+
+        async def recorded(org_ids: Sequence[str]) -> Any:
+            self.calls.append(list(org_ids))
+            return await method(org_ids)
+
+        return recorded
+
+
+async def test_a_wave_reads_chats_and_reachability_once_for_all_its_schools(region: Region) -> None:
+    """With the chats migration and reachability on, a wave reads each of them once for all its due schools
+    (not once per school): a chat not confirmed still becomes a reason, and someone the school's community
+    may not write to is still in the deputy's report."""
+    people = {p.full_name: p for p in await PeopleRepo(region.db).in_org("msk")}
+    async with region.db.transaction() as conn:
+        await ChatsRepo.add_custom(conn, "msk", people["Учитель0 Анна Петровна"].id, "Кружок робототехники")
+    await ReachRepo(region.db).deny(_teacher_vk(1, 2))  # yekt's third teacher forbade the community's messages
+    chats = PerSchoolRefused(ChatsService(ChatsSql(region.db), region.settings), "missing_by_person")
+    reach = PerSchoolRefused(ReachabilityService(ReachRepo(region.db)), "unreachable")
+    scheduler, _ = region.start(SUNDAY, Links(chats=chats, reachability=reach))  # type: ignore[arg-type]
+    await scheduler.catch_up(SUNDAY)
+    outcome = await scheduler.check_wave(_jobs(scheduler), MONDAY_10.astimezone(dt.UTC))
+    assert (outcome["msk:reminders"], outcome["yekt:reminders"]) == ("ok", "ok")
+    assert chats.calls == [["msk", "yekt"]] and reach.calls == [["msk", "yekt"]]
+    robotics = [m for m in region.ledger if m.kind == "reminder" and "Кружок робототехники" in m.text]
+    assert [m.peer_id for m in robotics] == [_teacher_vk(0, 0)]
+    reports = {m.org_id: m.text for m in region.ledger if m.kind == "reminder_report"}
+    assert reports["yekt"].startswith(f"Напоминания за неделю 14.11.2026–20.11.2026: не дошли до 1 из {TEACHERS}.")
+    assert "Учитель2 Анна Петровна — " in reports["yekt"] and "не дошли до 0" in reports["msk"]
+
+
+async def test_the_garbage_collector_pauses_while_a_wave_runs(region: Region, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collector is off while a wave runs (two overlapping waves: until the second ends) and on again after,
+    also after a wave that failed; a collector someone had turned off stays off."""
+    scheduler, service = region.start(SUNDAY)
+    await scheduler.catch_up(SUNDAY)
+    seen: list[bool] = []
+    real = service.run_wave
+    started, inner = asyncio.Event(), asyncio.Event()
+
+    async def observed(runs: dict[str, str], *, now: dt.datetime | None = None) -> Any:
+        seen.append(gc.isenabled())
+        if "msk" in runs:  # the first wave waits until the second one has started and ended
+            started.set()
+            await inner.wait()
+            seen.append(gc.isenabled())
+        return await real(runs, now=now)
+
+    monkeypatch.setattr(service, "run_wave", observed)
+    now = MONDAY_10.astimezone(dt.UTC)
+
+    async def second() -> dict[str, str]:
+        await started.wait()
+        try:
+            return await scheduler.check_wave(["yekt:reminders"], now)
+        finally:
+            inner.set()
+
+    assert gc.isenabled()
+    first, other = await asyncio.gather(scheduler.check_wave(["msk:reminders"], now), second())
+    assert (first, other) == ({"msk:reminders": "ok"}, {"yekt:reminders": "ok"})
+    assert seen == [False, False, False] and gc.isenabled()
+
+    async def broken(runs: dict[str, str], *, now: dt.datetime | None = None) -> Any:
+        raise RuntimeError("wave broken")
+
+    monkeypatch.setattr(service, "run_wave", broken)
+    later = dt.datetime(2026, 11, 23, 11, 0, tzinfo=dt.UTC)
+    assert (await scheduler.check_wave(["quiet:reminders"], later)) == {"quiet:reminders": "ok"}  # one by one
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(service, "run_wave", real)
+        assert (await scheduler.check_wave(["vlat:reminders"], dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC))
+                ) == {"vlat:reminders": "ok"}
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from bot.config import MigrationConfig, Settings
 from bot.contracts import MigrationProgress
@@ -31,7 +32,7 @@ from bot.services.chats.model import (
     state,
 )
 from bot.services.my_status import StatusSection
-from bot.stores.chats import ChatsStore
+from bot.stores.chats import ChatsStore, SchoolChats
 
 
 class ChatsReader:
@@ -83,7 +84,10 @@ class ChatsReader:
         return PersonChats(person=person, items=[item_of(chat, found.get(chat.key)) for chat in expected])
 
     async def _school(self, org_id: str) -> list[PersonChats]:
-        school = await self._chats.school(org_id)
+        return self._school_chats(org_id, await self._chats.school(org_id))
+
+    def _school_chats(self, org_id: str, school: SchoolChats) -> list[PersonChats]:
+        """Each person's chats with what became of each, from the school's data already read."""
         migration = self._migration(org_id)
         own: dict[int, list[ExpectedChat]] = {}
         for custom in school.customs:
@@ -106,6 +110,12 @@ class ChatsReader:
     async def missing_by_person(self, org_id: str) -> dict[int, list[str]]:
         """person id → titles of the expected chats not yet confirmed (contracts.ChatsProgress)."""
         return {p.person.id: p.missing for p in await self._school(org_id) if p.missing}
+
+    async def missing_by_person_of(self, org_ids: Sequence[str]) -> dict[str, dict[int, list[str]]]:
+        """`missing_by_person` of several schools at once (a regional wave), read in one go."""
+        schools = await self._chats.schools(org_ids)
+        return {org_id: {p.person.id: p.missing for p in self._school_chats(org_id, school) if p.missing}
+                for org_id, school in schools.items()}
 
     async def missing_for(self, person: Person) -> list[str]:
         """One person's expected chats not yet confirmed (contracts.ChatsProgress)."""
