@@ -18,11 +18,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import gc
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.collector import collector_paused
 from bot.domain.quiet import first_loud_minute, is_quiet
 from bot.domain.schedule import JobSpec, job_specs, last_slot, next_runs
 from storage.reminders import JobRun, ReminderRepo
@@ -204,7 +204,7 @@ class Scheduler:
                 await self.repo.mark_jobs(baseline, now)
             if runs:
                 log.info("running the reminders of %d schools as one wave", len(runs))
-                with _collector_paused():
+                with collector_paused():
                     outcome.update(await self._run_wave(runs, now))
                 await self.repo.mark_jobs([(spec.job_id, slot, outcome[spec.job_id]) for spec, slot in runs.values()],
                                           self._clock.now())
@@ -319,34 +319,6 @@ class Scheduler:
                     if r.period is not None and r.period.start == latest.start]
         newest = max((dt.datetime.fromisoformat(at) for at in imported), default=None)
         return newest is None or now - newest >= SUMMARY_SETTLE
-
-
-class _Collector:
-    """Waves in progress (a catch-up's and a timer's may overlap), and whether the collector was on before."""
-
-    waves = 0
-    was_enabled = False
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a wave runs; it resumes (if it was on) when the last wave ends.
-
-    A regional wave makes hundreds of thousands of objects that live a while (people, figures, texts), so the
-    collector's passes keep finding the heap grown and scan all of it again, a dozen times in a wave: seconds
-    of CPU, more than all the wave's queries. Those objects hold no cycles and are freed as each chunk ends;
-    what other tasks leave in cycles meanwhile is collected after the wave, a few seconds later.
-    """
-    if _Collector.waves == 0:
-        _Collector.was_enabled = gc.isenabled()
-        gc.disable()
-    _Collector.waves += 1
-    try:
-        yield
-    finally:
-        _Collector.waves -= 1
-        if _Collector.waves == 0 and _Collector.was_enabled:
-            gc.enable()
 
 
 def _run_key(spec: JobSpec, slot: dt.datetime) -> str:

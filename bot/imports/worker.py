@@ -17,7 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from typing import Any, Protocol, TypeVar, overload
 
-from bot.imports.bulk import collector_paused
+from bot.collector import collector_paused
 from bot.imports.reader import ImportRefused, Limits, check_size
 from bot.imports.table import (
     DataRow,

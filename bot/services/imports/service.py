@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, Concatenate, ParamSpec
 
+from bot.collector import collector_paused
 from bot.config import Settings
 from bot.domain.models import Period
 from bot.domain.records import PersonStats
-from bot.imports.bulk import collector_paused
 from bot.imports.matching import RosterIndex
 from bot.imports.reader import ImportRefused, Limits
 from bot.imports.report import Problem, RosterResult, StatsResult
