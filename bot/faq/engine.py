@@ -35,13 +35,13 @@ from bot.faq.learned import TopicClassifier
 from bot.faq.render import render
 from bot.faq.reply import (
     DEFAULT_MESSENGER,
-    SMALLTALK_FALLBACK,
     UNKNOWN_TEXT,
     FaqAnswer,
     Messenger,
     clarifying_question,
 )
-from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, phrase_keys
+from bot.faq.smalltalk import SmallTalkMatcher
+from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word
 from bot.faq.tuning import (
     ALTERNATIVE_RATIO,
     ANCHOR_MIN_IDF,
@@ -79,9 +79,6 @@ from bot.faq.tuning import (
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
-
-# Words that may surround small talk without making it a question («как дела у тебя»).
-_SMALLTALK_FILLER = frozenset({"ты", "вы", "у", "очень", "так", "большой", "и", "тебя", "мы"})
 
 
 def _ngrams(features: Sequence[str]) -> set[str]:
@@ -122,7 +119,7 @@ class FaqEngine:
             texts.extend(talk.phrases)
         texts.extend(kb.offtopic)
         self.vocab.learn(texts)
-        self._smalltalk = [(talk, phrase_keys(talk.phrases, self.vocab)) for talk in kb.smalltalk]
+        self._smalltalk = SmallTalkMatcher(kb.smalltalk, self.vocab)
         #: Index of the off-topic class in the score tables (after the topics), if any.
         self._offtopic: int | None = len(self._ids) if kb.offtopic else None
         self._requires: dict[int, frozenset[str]] = {
@@ -195,7 +192,10 @@ class FaqEngine:
         ]
         if self.kb.offtopic:
             sources.append(("", self.kb.offtopic, ()))
+        #: Per source: how many texts (title, examples, keywords) its bag was built from.
+        sizes: list[int] = []
         for index, (title, examples, keywords) in enumerate(sources):
+            sizes.append(1 + len(examples) + len(keywords))
             bag: dict[str, float] = defaultdict(float)
             for feature in self.vocab.features(title):
                 bag[feature] += 1.0
@@ -217,16 +217,19 @@ class FaqEngine:
         )
         count = len(sources)
         # A topic that uses a word in passing counts as less than one use: «регистрация»
-        # defines `register` even though invite and rules mention it now and then.
+        # defines `register` even though invite and rules mention it now and then. By the share
+        # of the topic's texts, not their count: a topic that gains phrasings moved the peak
+        # of its words, and so every other topic's weights (IDF), with counts.
+        shares = [{f: tf / size for f, tf in bag.items()} for bag, size in zip(topic_bags, sizes, strict=True)]
         peak: dict[str, float] = defaultdict(float)
-        for bag in topic_bags:
-            for feature, tf in bag.items():
-                peak[feature] = max(peak[feature], tf)
+        for share in shares:
+            for feature, part in share.items():
+                peak[feature] = max(peak[feature], part)
         doc_freq: dict[str, float] = defaultdict(float)
         spread: dict[str, int] = defaultdict(int)
-        for bag in topic_bags:
-            for feature, tf in bag.items():
-                doc_freq[feature] += min(1.0, SOFT_DF_FLOOR + tf / peak[feature])
+        for share in shares:
+            for feature, part in share.items():
+                doc_freq[feature] += min(1.0, SOFT_DF_FLOOR + part / peak[feature])
                 spread[feature] += 1
         #: IDF over plain topic counts: how generic a word is, for anchoring.
         self._spread_idf: dict[str, float] = {
@@ -509,33 +512,6 @@ class FaqEngine:
             for f in features
         )
 
-    def _smalltalk_match(self, question: str) -> str | None:
-        """Reply text when the whole message is small talk, else None."""
-        words = self.vocab.lemmas(question)
-        if not words:
-            return None
-        covered = [False] * len(words)
-        first: tuple[int, str] | None = None
-        for talk, keys in self._smalltalk:
-            for key in keys:
-                size = len(key)
-                for start in range(len(words) - size + 1):
-                    if tuple(words[start : start + size]) == key:
-                        for i in range(start, start + size):
-                            covered[i] = True
-                        if first is None or start < first[0]:
-                            first = (start, talk.replies[0] if talk.replies else "")
-        if first is None:
-            return None
-        rest = [
-            w
-            for w, done in zip(words, covered, strict=True)
-            if not done and w not in STOP_WORDS and w not in _SMALLTALK_FILLER
-        ]
-        if rest:
-            return None
-        return first[1] or SMALLTALK_FALLBACK
-
     # -- the decision -------------------------------------------------------------------
 
     def pick_entry(self, topic_id: str, question: str) -> Entry | None:
@@ -586,7 +562,7 @@ class FaqEngine:
     ) -> FaqAnswer:
         """Decide how to reply to `question` for an asker in `messenger`; `context` fills
         placeholders like {responsible}."""
-        reply = self._smalltalk_match(question)
+        reply = self._smalltalk.reply(question)
         if reply is not None:
             return FaqAnswer(question, None, 1.0, "greeting", render(reply, context))
         ranked = self.scores(question)
