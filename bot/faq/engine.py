@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bot.faq.clauses import (
     ANAPHORA,
+    QUESTION_WORDS,
     WANTS,
     asks,
     hedges,
@@ -41,7 +42,7 @@ from bot.faq.reply import (
     clarifying_question,
 )
 from bot.faq.smalltalk import SmallTalkMatcher
-from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word
+from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, lemma_ngrams, unit_vector
 from bot.faq.tuning import (
     ALTERNATIVE_RATIO,
     ANCHOR_MIN_IDF,
@@ -79,22 +80,6 @@ from bot.faq.tuning import (
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
-
-
-def _ngrams(features: Sequence[str]) -> set[str]:
-    grams: set[str] = set()
-    for feature in features:
-        if len(feature) >= 4 and "+" not in feature:
-            padded = f"<{feature}>"
-            grams.update(padded[i : i + 4] for i in range(len(padded) - 3))
-    return grams
-
-
-def _normalized(vector: Mapping[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    if norm == 0:
-        return {}
-    return {k: v / norm for k, v in vector.items()}
 
 
 class FaqEngine:
@@ -209,7 +194,7 @@ class FaqEngine:
                 for feature in features:
                     bag[feature] += 1.0
             topic_bags.append(bag)
-            gram_bags.append(_ngrams(list(bag)))
+            gram_bags.append(lemma_ngrams(list(bag)))
         self._bags: list[frozenset[str]] = [frozenset(bag) for bag in topic_bags]
         self._topic_words: frozenset[str] = frozenset().union(*self._bags[: len(self._ids)])
         self._offtopic_words: frozenset[str] = (
@@ -245,12 +230,12 @@ class FaqEngine:
         self._gram_idf = {g: math.log((count + 1) / (df + 0.5)) for g, df in gram_freq.items()}
         self._gram_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, grams in enumerate(gram_bags):
-            weighted = _normalized({g: self._gram_idf[g] for g in grams})
+            weighted = unit_vector({g: self._gram_idf[g] for g in grams})
             for gram, weight in weighted.items():
                 self._gram_index[gram].append((index, weight))
         self._topic_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, bag in enumerate(topic_bags):
-            weighted = _normalized(
+            weighted = unit_vector(
                 {f: (1.0 + math.log(tf)) * self._idf[f] for f, tf in bag.items()}
             )
             for feature, weight in weighted.items():
@@ -260,7 +245,7 @@ class FaqEngine:
         self._example_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for number, (topic_index, features) in enumerate(example_sets):
             self._example_topic.append(topic_index)
-            weighted = _normalized({f: self._idf[f] for f in features})
+            weighted = unit_vector({f: self._idf[f] for f in features})
             for feature, weight in weighted.items():
                 self._example_index[feature].append((number, weight))
         #: Per entry: its phrasings (title included) as feature sets, for picking the entry.
@@ -346,8 +331,11 @@ class FaqEngine:
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
+            # Before the end of a message without «?», a part whose only question word is «когда»
+            # says when something happened («ситуация: когда регистрировалась, нажала не то»).
+            when = not is_last and not marked and {w for w in part_words if w in QUESTION_WORDS} == {"когда"}
             asking = is_last or (
-                not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
+                not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words) and not when
             ) or (single and pointing and not tail and bool(WANTS & set(part_words))) or (
                 guess and single and part == clauses[last - 2]
             )
@@ -398,8 +386,8 @@ class FaqEngine:
         # with fillers («сферум теперь только в максе?») it is the subject itself.
         side = not any(self._carries_intent(f, SIDE_INTENT_MIN_IDF, spread=True) for f in features)
         weights = {f: self._weight(f, context, side_words=not side) for f in features}
-        query = _normalized(weights)
-        gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
+        query = unit_vector(weights)
+        gram_query = unit_vector({g: self._gram_idf.get(g, UNSEEN_IDF) for g in lemma_ngrams(features)})
         gram_scores: dict[int, float] = defaultdict(float)
         for gram, q_weight in gram_query.items():
             for index, weight in self._gram_index.get(gram, ()):
