@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 
 from bot.faq.clauses import (
     ANAPHORA,
+    QUESTION_WORDS,
     WANTS,
     asks,
     hedges,
@@ -35,13 +36,13 @@ from bot.faq.learned import TopicClassifier
 from bot.faq.render import render
 from bot.faq.reply import (
     DEFAULT_MESSENGER,
-    SMALLTALK_FALLBACK,
     UNKNOWN_TEXT,
     FaqAnswer,
     Messenger,
     clarifying_question,
 )
-from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, phrase_keys
+from bot.faq.smalltalk import SmallTalkMatcher
+from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, lemma_ngrams, unit_vector
 from bot.faq.tuning import (
     ALTERNATIVE_RATIO,
     ANCHOR_MIN_IDF,
@@ -80,25 +81,6 @@ from bot.faq.tuning import (
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
 
-# Words that may surround small talk without making it a question («как дела у тебя»).
-_SMALLTALK_FILLER = frozenset({"ты", "вы", "у", "очень", "так", "большой", "и", "тебя", "мы"})
-
-
-def _ngrams(features: Sequence[str]) -> set[str]:
-    grams: set[str] = set()
-    for feature in features:
-        if len(feature) >= 4 and "+" not in feature:
-            padded = f"<{feature}>"
-            grams.update(padded[i : i + 4] for i in range(len(padded) - 3))
-    return grams
-
-
-def _normalized(vector: Mapping[str, float]) -> dict[str, float]:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    if norm == 0:
-        return {}
-    return {k: v / norm for k, v in vector.items()}
-
 
 class FaqEngine:
     """Answers questions from one (possibly school-specific) knowledge base."""
@@ -122,7 +104,7 @@ class FaqEngine:
             texts.extend(talk.phrases)
         texts.extend(kb.offtopic)
         self.vocab.learn(texts)
-        self._smalltalk = [(talk, phrase_keys(talk.phrases, self.vocab)) for talk in kb.smalltalk]
+        self._smalltalk = SmallTalkMatcher(kb.smalltalk, self.vocab)
         #: Index of the off-topic class in the score tables (after the topics), if any.
         self._offtopic: int | None = len(self._ids) if kb.offtopic else None
         self._requires: dict[int, frozenset[str]] = {
@@ -195,7 +177,10 @@ class FaqEngine:
         ]
         if self.kb.offtopic:
             sources.append(("", self.kb.offtopic, ()))
+        #: Per source: how many texts (title, examples, keywords) its bag was built from.
+        sizes: list[int] = []
         for index, (title, examples, keywords) in enumerate(sources):
+            sizes.append(1 + len(examples) + len(keywords))
             bag: dict[str, float] = defaultdict(float)
             for feature in self.vocab.features(title):
                 bag[feature] += 1.0
@@ -209,7 +194,7 @@ class FaqEngine:
                 for feature in features:
                     bag[feature] += 1.0
             topic_bags.append(bag)
-            gram_bags.append(_ngrams(list(bag)))
+            gram_bags.append(lemma_ngrams(list(bag)))
         self._bags: list[frozenset[str]] = [frozenset(bag) for bag in topic_bags]
         self._topic_words: frozenset[str] = frozenset().union(*self._bags[: len(self._ids)])
         self._offtopic_words: frozenset[str] = (
@@ -217,16 +202,19 @@ class FaqEngine:
         )
         count = len(sources)
         # A topic that uses a word in passing counts as less than one use: «регистрация»
-        # defines `register` even though invite and rules mention it now and then.
+        # defines `register` even though invite and rules mention it now and then. By the share
+        # of the topic's texts, not their count: a topic that gains phrasings moved the peak
+        # of its words, and so every other topic's weights (IDF), with counts.
+        shares = [{f: tf / size for f, tf in bag.items()} for bag, size in zip(topic_bags, sizes, strict=True)]
         peak: dict[str, float] = defaultdict(float)
-        for bag in topic_bags:
-            for feature, tf in bag.items():
-                peak[feature] = max(peak[feature], tf)
+        for share in shares:
+            for feature, part in share.items():
+                peak[feature] = max(peak[feature], part)
         doc_freq: dict[str, float] = defaultdict(float)
         spread: dict[str, int] = defaultdict(int)
-        for bag in topic_bags:
-            for feature, tf in bag.items():
-                doc_freq[feature] += min(1.0, SOFT_DF_FLOOR + tf / peak[feature])
+        for share in shares:
+            for feature, part in share.items():
+                doc_freq[feature] += min(1.0, SOFT_DF_FLOOR + part / peak[feature])
                 spread[feature] += 1
         #: IDF over plain topic counts: how generic a word is, for anchoring.
         self._spread_idf: dict[str, float] = {
@@ -242,12 +230,12 @@ class FaqEngine:
         self._gram_idf = {g: math.log((count + 1) / (df + 0.5)) for g, df in gram_freq.items()}
         self._gram_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, grams in enumerate(gram_bags):
-            weighted = _normalized({g: self._gram_idf[g] for g in grams})
+            weighted = unit_vector({g: self._gram_idf[g] for g in grams})
             for gram, weight in weighted.items():
                 self._gram_index[gram].append((index, weight))
         self._topic_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, bag in enumerate(topic_bags):
-            weighted = _normalized(
+            weighted = unit_vector(
                 {f: (1.0 + math.log(tf)) * self._idf[f] for f, tf in bag.items()}
             )
             for feature, weight in weighted.items():
@@ -257,7 +245,7 @@ class FaqEngine:
         self._example_index: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for number, (topic_index, features) in enumerate(example_sets):
             self._example_topic.append(topic_index)
-            weighted = _normalized({f: self._idf[f] for f in features})
+            weighted = unit_vector({f: self._idf[f] for f in features})
             for feature, weight in weighted.items():
                 self._example_index[feature].append((number, weight))
         #: Per entry: its phrasings (title included) as feature sets, for picking the entry.
@@ -343,8 +331,11 @@ class FaqEngine:
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
+            # Before the end of a message without «?», a part whose only question word is «когда»
+            # says when something happened («ситуация: когда регистрировалась, нажала не то»).
+            when = not is_last and not marked and {w for w in part_words if w in QUESTION_WORDS} == {"когда"}
             asking = is_last or (
-                not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words)
+                not tail and (is_marked or not marked or "ли" in part_words) and asks(part_words) and not when
             ) or (single and pointing and not tail and bool(WANTS & set(part_words))) or (
                 guess and single and part == clauses[last - 2]
             )
@@ -395,8 +386,8 @@ class FaqEngine:
         # with fillers («сферум теперь только в максе?») it is the subject itself.
         side = not any(self._carries_intent(f, SIDE_INTENT_MIN_IDF, spread=True) for f in features)
         weights = {f: self._weight(f, context, side_words=not side) for f in features}
-        query = _normalized(weights)
-        gram_query = _normalized({g: self._gram_idf.get(g, UNSEEN_IDF) for g in _ngrams(features)})
+        query = unit_vector(weights)
+        gram_query = unit_vector({g: self._gram_idf.get(g, UNSEEN_IDF) for g in lemma_ngrams(features)})
         gram_scores: dict[int, float] = defaultdict(float)
         for gram, q_weight in gram_query.items():
             for index, weight in self._gram_index.get(gram, ()):
@@ -509,33 +500,6 @@ class FaqEngine:
             for f in features
         )
 
-    def _smalltalk_match(self, question: str) -> str | None:
-        """Reply text when the whole message is small talk, else None."""
-        words = self.vocab.lemmas(question)
-        if not words:
-            return None
-        covered = [False] * len(words)
-        first: tuple[int, str] | None = None
-        for talk, keys in self._smalltalk:
-            for key in keys:
-                size = len(key)
-                for start in range(len(words) - size + 1):
-                    if tuple(words[start : start + size]) == key:
-                        for i in range(start, start + size):
-                            covered[i] = True
-                        if first is None or start < first[0]:
-                            first = (start, talk.replies[0] if talk.replies else "")
-        if first is None:
-            return None
-        rest = [
-            w
-            for w, done in zip(words, covered, strict=True)
-            if not done and w not in STOP_WORDS and w not in _SMALLTALK_FILLER
-        ]
-        if rest:
-            return None
-        return first[1] or SMALLTALK_FALLBACK
-
     # -- the decision -------------------------------------------------------------------
 
     def pick_entry(self, topic_id: str, question: str) -> Entry | None:
@@ -586,7 +550,7 @@ class FaqEngine:
     ) -> FaqAnswer:
         """Decide how to reply to `question` for an asker in `messenger`; `context` fills
         placeholders like {responsible}."""
-        reply = self._smalltalk_match(question)
+        reply = self._smalltalk.reply(question)
         if reply is not None:
             return FaqAnswer(question, None, 1.0, "greeting", render(reply, context))
         ranked = self.scores(question)

@@ -7,6 +7,7 @@ base, synonyms, stop words).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -463,3 +464,21 @@ class Vocabulary:
 def phrase_keys(phrases: Sequence[str], vocab: Vocabulary) -> list[tuple[str, ...]]:
     """Phrases as lemma tuples, for matching small talk inside a question."""
     return [tuple(vocab.lemmas(p)) for p in phrases if p.strip()]
+
+
+def lemma_ngrams(features: Sequence[str]) -> set[str]:
+    """Character 4-grams of the single-lemma features of 4 letters or more, padded with <>."""
+    grams: set[str] = set()
+    for feature in features:
+        if len(feature) >= 4 and "+" not in feature:
+            padded = f"<{feature}>"
+            grams.update(padded[i : i + 4] for i in range(len(padded) - 3))
+    return grams
+
+
+def unit_vector(vector: Mapping[str, float]) -> dict[str, float]:
+    """`vector` scaled to length 1 (empty when it is all zeros)."""
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    if norm == 0:
+        return {}
+    return {k: v / norm for k, v in vector.items()}

@@ -123,6 +123,29 @@ faq_heldout17e 187 → 190/200, 169 → 171/180; faq_heldout17f 180 → 182/200,
 faq_heldout17k (scored only) 190 → 192/200, 170 → 172/180.
 faq_heldout17k was written by the author of those phrasings, so it is not wholly independent of them.
 
+Round nine (hF3): why more phrasings made the lexical score worse. The soft document frequency (a
+topic using a word in passing counts as less than one use) compared a topic's count of the word
+with the largest count any topic had: a topic that gained phrasings raised those peaks and moved
+the weights (IDF) of words in every other topic. It now compares the share of each topic's texts
+that use the word (on round eight's data, tripling one topic's phrasings moved an IDF by up to 31 %, now 12 %): it left
+the tuning sets as they were. The other losses were near-ties tipped by single phrasings (a new
+phrasing nearly equal to a tuning question of another topic, «кто может удалять участников из
+группы» taking «…видят участники группы»), and by the classifier, which gives a topic with more
+phrasings more of the probability; scoring the topic bag by shares, the mean of the two closest
+phrasings instead of the closest, a gram bag by shares and balanced class weights in the classifier
+were tried and did not help. Of round eight's 155 remaining phrasings, 134 were added (five reworded:
+four stood close to tuning questions, one made «регистрация» too common to name a question alone);
+six entries' batches still cost more than they gave (register.start, register.app, privacy.delete,
+contact.support, role.wrong, role.confirm) and were left out. Before the end of a message without
+«?», a part whose only question word is «когда» tells when something happened («ситуация: когда
+регистрировалась, видимо нажала не то, … как исправить») and is not scored as the question (neutral
+on the sets before the phrasings). Over the tuning sets top-1 2282 → 2288/2348 and direct right
+2042 → 2048/2100: faq_heldout17c 156 → 157/160, 140 → 141/144; faq_heldout17d 190 → 192/200,
+174 → 177/182; faq_heldout17e 190 → 194/200, 171 → 176/180; faq_heldout17f 182 → 183/200 but
+163 → 162/180; faq_probe17 43 → 44/45, 42 → 43/43; one question or direct answer lost in each of
+faq_dev, faq_max, faq_unseen3 and (aggregate only) faq_heldout17b. faq_heldout17k (scored only):
+192 → 193/200, 172/180.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -152,28 +175,28 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_colloquial.tsv": (1.0, 1.0),
     # Measured once after round one (114/128, 103/118), then tuned on in round two.
     "faq_heldout17.tsv": (0.98, 0.98),
-    "faq_probe17.tsv": (0.95, 0.97),
+    "faq_probe17.tsv": (0.97, 1.0),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
     # never tuned on: its misses are not printed.
     "faq_heldout17b.tsv": (0.95, 0.95),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.96, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
-    "faq_heldout17c.tsv": (0.97, 0.95),
+    "faq_heldout17c.tsv": (0.98, 0.97),
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
     # then tuned on in round five.
-    "faq_heldout17d.tsv": (0.94, 0.94),
+    "faq_heldout17d.tsv": (0.96, 0.97),
     # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
     # then tuned on in round six.
     # Round seven (the learned classifier): 187/200, 169/180, scored only.
-    # Round eight: 190/200, 171/180.
-    "faq_heldout17e.tsv": (0.95, 0.95),
+    # Round eight: 190/200, 171/180. Round nine: 194/200, 176/180.
+    "faq_heldout17e.tsv": (0.97, 0.97),
     # Written blind during round six and measured before and after it (167/200 both times, 144/180
     # direct right); round seven's learned classifier: 180/200, 160/180 (scored only). Tuned on in
-    # round eight: 182/200, 163/180.
+    # round eight: 182/200, 163/180. Round nine: 183/200, 162/180.
     "faq_heldout17f.tsv": (0.91, 0.9),
     # Written blind in round eight before any change, measured on main (190/200, 170/180) and after
-    # it (192/200, 172/180). Never tuned on: its misses are not printed.
+    # it (192/200, 172/180); round nine: 193/200, 172/180. Never tuned on: its misses are not printed.
     "faq_heldout17k.tsv": (0.95, 0.95),
 }
 #: Sets whose misses may be printed (they are tuned on).

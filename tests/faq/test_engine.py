@@ -447,3 +447,33 @@ def test_a_guessed_cause_weighs_less_than_the_problem(engine: FaqEngine, questio
     assert hedges("Может") and hedges("может быть") and not hedges("может ли учитель")
     answer = engine.ask(question)
     assert (answer.topic, answer.kind) == ("org_status", "answer")
+
+
+def test_word_weights_barely_move_when_a_topic_repeats_its_phrasings(engine: FaqEngine) -> None:
+    """A topic whose entries' phrasings come three times moves no word's weight (IDF) by more than
+    a fifth: how generic a word is depends on the share of a topic's texts that use it, not on
+    their count (with counts a weight moved by 35 %; the title and keywords, which do not repeat,
+    still move it by 18 %)."""
+    from dataclasses import replace
+
+    entries = {
+        key: replace(entry, examples=entry.examples * 3) if entry.topic == "register" else entry
+        for key, entry in engine.kb.entries.items()
+    }
+    tripled = FaqEngine(replace(engine.kb, entries=entries))
+    assert tripled._bags == engine._bags
+    moved = max(abs(tripled._idf[f] / idf - 1) for f, idf in engine._idf.items())
+    assert 0 < moved < 0.2
+
+
+def test_a_when_clause_tells_the_story(engine: FaqEngine) -> None:
+    """Before the end of a message without «?», «когда регистрировалась» says when something
+    happened: it is not scored as the question, which is the role told after it."""
+    message = (
+        "коллеги, ситуация такая: когда регистрировалась, похоже выбрала не ту роль, и теперь я "
+        "числюсь как ученица, а мне нужно вести чат класса, как исправить"
+    )
+    alone = dict(engine.lexical_scores("когда регистрировалась"))["register"]
+    assert dict(engine.lexical_scores(message)).get("register", 0.0) < 0.9 * alone
+    assert engine.ask(message).topic == "role"
+    assert engine.ask("когда обновится статистика").topic == "monitoring"
