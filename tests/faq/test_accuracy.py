@@ -198,6 +198,10 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written blind in round eight before any change, measured on main (190/200, 170/180) and after
     # it (192/200, 172/180); round nine: 193/200, 172/180. Never tuned on: its misses are not printed.
     "faq_heldout17k.tsv": (0.95, 0.95),
+    # Written in round eight by someone who saw neither the data nor the engine (220 questions, 25 `none`,
+    # 15 with two right topics) and kept out of the repository while rounds eight and nine tuned: main
+    # before them 200/220 top-1, 176/195 direct right; after round nine 201/220, 179/195. Never tuned on.
+    "faq_heldout17j.tsv": (0.91, 0.91),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
@@ -273,6 +277,7 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # their questions; faq_heldout17k.tsv is blind. Written blind, faq_heldout17f.tsv and
     # faq_heldout17k.tsv happen to share two short phrasings each («мой статус», «покажи мою
     # статистику») with kb.toml examples that predate them; none may be added.
-    for name, shared in (("faq_heldout17e.tsv", 0), ("faq_heldout17f.tsv", 2), ("faq_heldout17k.tsv", 2)):
+    for name, shared in (("faq_heldout17e.tsv", 0), ("faq_heldout17f.tsv", 2), ("faq_heldout17k.tsv", 2),
+                         ("faq_heldout17j.tsv", 0)):
         blind = {q for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert len((examples | phrasings) & blind) <= shared, name
