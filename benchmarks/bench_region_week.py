@@ -39,6 +39,10 @@ Measured at full scale (--scale 1.0: 1,000 schools, 60,000 VK + 3,000 MAX; 2 sha
   not the limit: the worker that reads the community's updates answers every VK message, and at its share
   of the token (95 % of 20 requests/s over 2 workers = 9.5/s) one request per reply made each person wait
   ~10 s per reply; now the replies waiting for a slot go 25 to an execute (~70 replies/s here).
+- 2026-12-06, a quiet machine (load average 0.7–1.2), after the wave's set-wise reads, the import's lighter
+  index and the ReplyBatcher lane fix: roster 9.7 s, stats 9.3 s; naive 6,000 in 16.8 s; 63,000 reminders in
+  128.8 s (489/s; planning and staging 29.9 s of it), VK error 6: 0, MAX 429: 0; 1,100 confirmations in 91.6 s;
+  12 «сводка» in 6.5 s, 1,000 of 1,000 schools ranked; nothing lost or duplicated.
 Earlier, scaled down:
 - --scale 0.25 (250 schools, 15,000 VK + 750 MAX), load average 2.9–4.3: import-schools 1.2 s;
   regional roster 15,750 rows 5.4 s; regional stats 15,750 rows 4.3 s; naive 1 worker 1,500 VK in 3.9 s
