@@ -13,7 +13,6 @@ import asyncio
 import datetime as dt
 import os
 import signal
-import socket
 import sqlite3
 import sys
 import time
@@ -25,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks.ports import free_port  # noqa: E402,F401 - tests and benchmarks take it from here
 from bot.domain.models import Organization, Period, Role  # noqa: E402
 from max_emulator import MaxEmulator  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -37,12 +37,6 @@ TOKEN, BOT_ID, SECRET = "bench-max", 9000, "bench_secret"
 DEPUTY = 7_000_002
 PERIOD = Period(start=dt.date(2026, 11, 14), end=dt.date(2026, 11, 20))
 REPORT_PREFIX = "Напоминания за неделю"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def write_config(folder: Path, api_url: str, port: int) -> Path:

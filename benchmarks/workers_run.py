@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 import time
 from collections import Counter
@@ -22,25 +21,11 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks.ports import free_port  # noqa: E402,F401 - tests and benchmarks take it from here
 from bot.vk.rules import idem_key, random_id_for  # noqa: E402
 from storage.outbox import NewOutboxMessage, OutboxRepo  # noqa: E402
 from storage.pg import PgDatabase  # noqa: E402
 from vk_emulator import Emulator  # noqa: E402
-
-
-def free_port(span: int = 1) -> int:
-    """A port p such that p … p + span - 1 are free on 127.0.0.1 now."""
-    while True:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            first = int(sock.getsockname()[1])
-        try:
-            for port in range(first + 1, first + span):
-                with socket.socket() as other:
-                    other.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-        return first
 
 
 def write_config(folder: Path, api_url: str, pg_url: str, token: str, group_id: int, rps: int = 20,

@@ -3,23 +3,16 @@ before the 200 and handled from the inbox."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import aiohttp
 
+from benchmarks.ports import free_port
 from max_emulator import MaxEmulator
 from max_emulator.client import MaxEmulatorControl
 from tests.max.conftest import DIRECTOR, TOKEN, max_only_settings, start_max_app, stop_app
 
 SECRET = "hook_Secret-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_webhook_mode_answers_and_checks_the_secret(tmp_path: Path, max_emu: MaxEmulator,
