@@ -267,7 +267,11 @@ class FaqEngine:
             return ranked
         lexical = dict(ranked)
         features = self.vocab.features(question)
-        learned = self.classifier.probabilities(features)
+        # The classifier knows nothing of the intent words the data marks as heavy (kb
+        # `weights` above 1): one more occurrence tells it, as the weight tells the lexical
+        # score («web.max.ru просит qr код» is about the web version, not an invitation QR).
+        heavy = [f for f in features if self.kb.weights.get(f, 1.0) > 1.0]
+        learned = self.classifier.probabilities(features + heavy)
         # The classifier is sure of a topic even when it knows one word of the question
         # («кто выиграл матч» is `contact` by «кто»): like the lexical score, its share
         # shrinks with the part of the question the knowledge base does not speak about.
