@@ -61,6 +61,7 @@ from bot.faq.tuning import (
     MAIN_ENTRY_BONUS,
     MAX_CHOICES,
     NGRAM_WEIGHT,
+    OFFTOPIC_LEARNED_WEIGHT,
     OFFTOPIC_WEIGHT,
     OFFTOPIC_WINS,
     OFFTOPIC_WORD_COST,
@@ -279,10 +280,15 @@ class FaqEngine:
         # The classifier only lifts: a topic it finds likelier than the lexical score says
         # gains a share of the difference; the others keep their lexical score, so an unsure
         # classifier leaves the thresholds (tuned on that scale) as they were.
+        # The classifier's off-topic class (label "") lowers every topic a little: «где взять
+        # справку с места работы» matches one school word of a topic lexically, but the classifier
+        # knows it for the school-life talk the off-topic phrasings are.
+        offtopic = OFFTOPIC_LEARNED_WEIGHT * learned.get("", 0.0)
         blended = {
             topic_id: lexical.get(topic_id, 0.0)
             + LEARNED_WEIGHT
             * max(0.0, learned.get(topic_id, 0.0) * factor - lexical.get(topic_id, 0.0))
+            - offtopic
             for topic_id in self._ids
         }
         return sorted(
