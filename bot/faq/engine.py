@@ -76,6 +76,7 @@ from bot.faq.tuning import (
     UNKNOWN_BELOW,
     UNSEEN_IDF,
     VAGUE_CHOOSE_RATIO,
+    VAGUE_WORD_MIN,
 )
 
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
@@ -352,9 +353,11 @@ class FaqEngine:
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing
-            # but side words says nothing («что за мессенджер макс» asks about MAX itself).
+            # but side words says nothing («что за мессенджер макс» asks about MAX itself, and
+            # «что за макс и что будет со сферумом» about MAX too: the platform's names are not
+            # vague words).
             if not any(self._plain_topic_word(f) for f in part_features) and any(
-                SUBJECT_SIDE_WEIGHT < self.kb.weights.get(f, 1.0) < 1.0 for f in part_features
+                VAGUE_WORD_MIN <= self.kb.weights.get(f, 1.0) < 1.0 for f in part_features
             ):
                 continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT

@@ -81,6 +81,11 @@ SIDE_INTENT_MIN_IDF = 1.7
 #: Side words this light («макс», 0.3) name a topic of their own: in a question without an
 #: intent word they weigh fully. Milder ones («сферум», 0.6) stay light: they name the platform.
 SUBJECT_SIDE_WEIGHT = 0.5
+#: Side words (kb `weights` below 1) from this weight up are vague words («сделать» 0.9, «мой» 0.8):
+#: a clause of them and side words only refers back to the story. Lower ones name the platform
+#: («сферум» 0.6, «вконтакте» 0.7) and are a subject (round ten: until then «сферум» counted as vague,
+#: and «…, что за МАКС такой и что теперь будет со Сферумом?» was not scored as the question).
+VAGUE_WORD_MIN = 0.75
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
