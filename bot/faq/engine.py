@@ -45,6 +45,7 @@ from bot.faq.smalltalk import SmallTalkMatcher
 from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, lemma_ngrams, unit_vector
 from bot.faq.tuning import (
     ALTERNATIVE_RATIO,
+    ANAPHORA_WEIGHT,
     ANCHOR_MIN_IDF,
     CHOOSE_RATIO,
     CONTEXT_WEIGHT,
@@ -337,8 +338,9 @@ class FaqEngine:
             # («…, не понимаю как зарегаться»).
             if not part_features or (len(part_features) < 2 and not self._names_subject(part_features[0])):
                 continue
-            if single and ANAPHORA & set(part_words):
-                continue
+            # A clause that points back («как дать им ссылку на звонок») asks about the story's
+            # people or place: it still asks, but weighs less than a clause that says it all.
+            anaphoric = single and bool(ANAPHORA & set(part_words))
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
@@ -363,6 +365,8 @@ class FaqEngine:
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
             if guess and is_last:
                 factor *= GUESS_WEIGHT
+            if anaphoric:
+                factor *= ANAPHORA_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
                 score *= factor
                 if score > best.get(topic_id, 0.0):
