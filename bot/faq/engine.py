@@ -282,17 +282,21 @@ class FaqEngine:
         # The classifier only lifts: a topic it finds likelier than the lexical score says
         # gains a share of the difference; the others keep their lexical score, so an unsure
         # classifier leaves the thresholds (tuned on that scale) as they were.
-        # The classifier's off-topic class (label "") lowers every topic a little: «где взять
-        # справку с места работы» matches one school word of a topic lexically, but the classifier
-        # knows it for the school-life talk the off-topic phrasings are.
-        offtopic = OFFTOPIC_LEARNED_WEIGHT * learned.get("", 0.0)
         blended = {
             topic_id: lexical.get(topic_id, 0.0)
             + LEARNED_WEIGHT
             * max(0.0, learned.get(topic_id, 0.0) * factor - lexical.get(topic_id, 0.0))
-            - offtopic
             for topic_id in self._ids
         }
+        # The classifier's off-topic class (label "") lowers the bundled topics by a share: «где
+        # взять справку с места работы» matches one school word of a topic lexically, but the
+        # classifier knows it for the school-life talk the off-topic phrasings are. A share keeps
+        # the ratios between topics (and so the choices); a school's own topics, which the
+        # classifier never learned (a canteen menu reads as school life to it), keep their score.
+        damping = 1.0 - OFFTOPIC_LEARNED_WEIGHT * learned.get("", 0.0)
+        for topic_id in blended:
+            if not self.topics[topic_id].school_specific:
+                blended[topic_id] *= damping
         return sorted(
             ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])
         )
