@@ -31,8 +31,8 @@ def asks(words: Sequence[str]) -> bool:
 
 
 #: Third-person pronouns and «туда», «там»: a clause with one («как их туда добавить») points
-#: back to the story for its object or place, so the story keeps its weight and the clause is
-#: not scored alone.
+#: back to the story for its object or place, so the story keeps its weight and the clause alone
+#: weighs less (ANAPHORA_WEIGHT in bot/faq/tuning.py).
 ANAPHORA = frozenset({"он", "она", "оно", "они", "туда", "там", "это"})
 
 

@@ -45,6 +45,7 @@ from bot.faq.smalltalk import SmallTalkMatcher
 from bot.faq.text import STOP_WORDS, Vocabulary, is_function_word, lemma_ngrams, unit_vector
 from bot.faq.tuning import (
     ALTERNATIVE_RATIO,
+    ANAPHORA_WEIGHT,
     ANCHOR_MIN_IDF,
     CHOOSE_RATIO,
     CONTEXT_WEIGHT,
@@ -61,6 +62,7 @@ from bot.faq.tuning import (
     MAIN_ENTRY_BONUS,
     MAX_CHOICES,
     NGRAM_WEIGHT,
+    OFFTOPIC_LEARNED_WEIGHT,
     OFFTOPIC_WEIGHT,
     OFFTOPIC_WINS,
     OFFTOPIC_WORD_COST,
@@ -75,6 +77,7 @@ from bot.faq.tuning import (
     UNKNOWN_BELOW,
     UNSEEN_IDF,
     VAGUE_CHOOSE_RATIO,
+    VAGUE_WORD_MIN,
 )
 
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
@@ -267,7 +270,11 @@ class FaqEngine:
             return ranked
         lexical = dict(ranked)
         features = self.vocab.features(question)
-        learned = self.classifier.probabilities(features)
+        # The classifier knows nothing of the intent words the data marks as heavy (kb
+        # `weights` above 1): one more occurrence tells it, as the weight tells the lexical
+        # score («web.max.ru просит qr код» is about the web version, not an invitation QR).
+        heavy = [f for f in features if self.kb.weights.get(f, 1.0) > 1.0]
+        learned = self.classifier.probabilities(features + heavy)
         # The classifier is sure of a topic even when it knows one word of the question
         # («кто выиграл матч» is `contact` by «кто»): like the lexical score, its share
         # shrinks with the part of the question the knowledge base does not speak about.
@@ -281,6 +288,15 @@ class FaqEngine:
             * max(0.0, learned.get(topic_id, 0.0) * factor - lexical.get(topic_id, 0.0))
             for topic_id in self._ids
         }
+        # The classifier's off-topic class (label "") lowers the bundled topics by a share: «где
+        # взять справку с места работы» matches one school word of a topic lexically, but the
+        # classifier knows it for the school-life talk the off-topic phrasings are. A share keeps
+        # the ratios between topics (and so the choices); a school's own topics, which the
+        # classifier never learned (a canteen menu reads as school life to it), keep their score.
+        damping = 1.0 - OFFTOPIC_LEARNED_WEIGHT * learned.get("", 0.0)
+        for topic_id in blended:
+            if not self.topics[topic_id].school_specific:
+                blended[topic_id] *= damping
         return sorted(
             ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])
         )
@@ -326,8 +342,9 @@ class FaqEngine:
             # («…, не понимаю как зарегаться»).
             if not part_features or (len(part_features) < 2 and not self._names_subject(part_features[0])):
                 continue
-            if single and ANAPHORA & set(part_words):
-                continue
+            # A clause that points back («как дать им ссылку на звонок») asks about the story's
+            # people or place: it still asks, but weighs less than a clause that says it all.
+            anaphoric = single and bool(ANAPHORA & set(part_words))
             # The clause that asks (a question word, or the message's end) is the question;
             # the others tell the story around it: they weigh less, or not at all when
             # STORY_WEIGHT is 0 (then they are not even scored, which saves time).
@@ -342,14 +359,18 @@ class FaqEngine:
             if not asking and STORY_WEIGHT <= 0:
                 continue
             # «как это сделать в максе» refers back to the story: a vague word with nothing
-            # but side words says nothing («что за мессенджер макс» asks about MAX itself).
+            # but side words says nothing («что за мессенджер макс» asks about MAX itself, and
+            # «что за макс и что будет со сферумом» about MAX too: the platform's names are not
+            # vague words).
             if not any(self._plain_topic_word(f) for f in part_features) and any(
-                SUBJECT_SIDE_WEIGHT < self.kb.weights.get(f, 1.0) < 1.0 for f in part_features
+                VAGUE_WORD_MIN <= self.kb.weights.get(f, 1.0) < 1.0 for f in part_features
             ):
                 continue
             factor = PART_WEIGHT if asking else PART_WEIGHT * STORY_WEIGHT
             if guess and is_last:
                 factor *= GUESS_WEIGHT
+            if anaphoric:
+                factor *= ANAPHORA_WEIGHT
             for topic_id, score in self._score_features(part_features, set(part_words)):
                 score *= factor
                 if score > best.get(topic_id, 0.0):

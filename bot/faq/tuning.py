@@ -72,6 +72,10 @@ STORY_WEIGHT = 0.0
 #: Factor for a last clause that follows a hedge («Может, нужно создать классы?»): a guess
 #: at the cause weighs less than the story's problem.
 GUESS_WEIGHT = 0.7
+#: Factor for a single clause with a pronoun that points back («как их туда добавить»): until round
+#: ten such a clause was not scored alone; at 0.8 and 0.9 it gained a direct answer on the tuning
+#: sets (0.6–0.7 changed nothing).
+ANAPHORA_WEIGHT = 0.8
 #: A word carries the intent of a clause when few topics use it (spread IDF at least this):
 #: «как мне туда попасть» asks something, «как это сделать в максе» refers to the story.
 INTENT_MIN_IDF = 1.15
@@ -81,6 +85,11 @@ SIDE_INTENT_MIN_IDF = 1.7
 #: Side words this light («макс», 0.3) name a topic of their own: in a question without an
 #: intent word they weigh fully. Milder ones («сферум», 0.6) stay light: they name the platform.
 SUBJECT_SIDE_WEIGHT = 0.5
+#: Side words (kb `weights` below 1) from this weight up are vague words («сделать» 0.9, «мой» 0.8):
+#: a clause of them and side words only refers back to the story. Lower ones name the platform
+#: («сферум» 0.6, «вконтакте» 0.7) and are a subject (round ten: until then «сферум» counted as vague,
+#: and «…, что за МАКС такой и что теперь будет со Сферумом?» was not scored as the question).
+VAGUE_WORD_MIN = 0.75
 #: Score factor for a topic whose required words (Topic.requires) are all absent, or
 #: which the question names a word it avoids (Topic.avoids).
 REQUIRES_PENALTY = 0.5
@@ -90,6 +99,10 @@ REQUIRES_PENALTY = 0.5
 #: at 0.3 gave the most right direct answers there (1582 of 1612, lexical alone 1574) and,
 #: never lowering a score, keeps the thresholds' meaning. 0 turns the classifier off.
 LEARNED_WEIGHT = 0.3
+#: A bundled topic's score is multiplied by 1 - this * the classifier's off-topic probability
+#: (round ten): it handed off three school-life questions of the tuning sets that one school word
+#: tied to a topic, and cost no answer there; 0.3 to 0.6 scored alike, 0.2 and 0.8 worse.
+OFFTOPIC_LEARNED_WEIGHT = 0.4
 #: Inverse L2 regularisation of the classifier (higher fits the phrasings more closely);
 #: 3, 10 and 30 scored alike on the tuning sets.
 LEARNED_C = 10.0

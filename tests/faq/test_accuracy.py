@@ -146,6 +146,43 @@ on the sets before the phrasings). Over the tuning sets top-1 2282 → 2288/2348
 faq_dev, faq_max, faq_unseen3 and (aggregate only) faq_heldout17b. faq_heldout17k (scored only):
 192 → 193/200, 172/180.
 
+Round ten (hT2): faq_heldout17k.tsv and faq_heldout17j.tsv became tuning sets (measured on main
+first: 17k 193/200 top-1, 172/180 direct right; 17j 201/220, 179/195). The misses of all tuning
+sets were read by cause and fixed in ways meant to carry over, none of their questions added:
+the classifier's off-topic class now damps the bundled topics by a share (OFFTOPIC_LEARNED_WEIGHT;
+«справка с места работы» was tied to a topic by one school word; a school's own topics are not
+damped, and ratios, so choices, stay); the classifier sees the data's heavy intent words (weights
+above 1) once more, as the lexical score weighs them (web.max.ru asking for a QR code is the web
+version); «роль» weighs 1.15 (a role question naming the administrator), «администратор» 0.8,
+«начать» 0.9 («с чего начать» asks about whatever the message is about); a clause of side words
+refers back to the story only when a vague word (weight 0.75–1) is among them, not a platform's
+name («…, что за МАКС такой и что теперь будет со Сферумом?»); a clause that points back («как дать
+им ссылку на звонок») is scored at 0.8 instead of skipped; synonym data for other services (zoom,
+youtube, vpn) and enrolment in the first class (off-topic), «отметили как …» (role), «у меня
+лично» (one's own figures), the academic-cap badge (1.5, like «веб»), «опять/ещё раз/повторно», a
+call back (contact), «ставится» (installing), colloquial names of subject teachers, a link to a call
+(calls), «по ошибке» (by mistake, not an error shown); two role.confirm phrasings in new words.
+Before → after: faq_heldout17j 201 → 211/220 top-1, 179 → 187/195 direct right; faq_heldout17k
+193 → 195/200, 172 → 173/180; faq_heldout17f 183 → 188/200, 162 → 168/180; faq_heldout17e
+194 → 195/200, 176 → 177/180; faq_heldout17d 192 → 193/200, 177 stayed; faq_heldout17c
+157 → 158/160, 141 → 142/144; faq_unseen3 124 → 125/126, 109 → 110/110; faq_unseen2 171 → 172/172,
+144 → 145/145; faq_max 137 → 138/145, 135 stayed; faq_unseen 113 stayed, 93 → 92/95 (a near-tie,
+«вводю цифры а пишет ошибка», flips with most data changes); the others stayed. Over the tuning sets
+top-1 2550 → 2573/2630 (97.0 → 97.8 %), direct right 2276 → 2294/2347 (97.0 → 97.7 %).
+faq_heldout17b (never tuned on, aggregate only): 132 → 133/138, 123/128 stayed. The two sets written blind
+for this round (faq_heldout17m.tsv and faq_heldout17n.tsv, scored only) did not move: 184/200 and
+179/200 top-1, 168/180 and 163/180 direct right, before and after. Most fixed questions
+were near-ties, and a data change moves other near-ties both ways; the two new tuning sets are no
+longer evidence of how unseen questions fare. Tried and not kept (they lost at least as much as they
+gained, or changed nothing): splitting unpunctuated messages at «а», «но», «что делать»; a lower
+weight for a follow-up question («…? И можно ли без регистрации?»); dropping «макс» from the
+classifier's input beside an intent word; sweeps of the weights of «я», «мой», «макс», «вконтакте»
+and of LEARNED_WEIGHT (a local optimum); CHOOSE_RATIO 0.98–0.99 (+2 to +4 direct answers, all right,
+but a pair of near-twin school topics would no longer be a choice); phrasings for max.services,
+org_status.fix, max.find and role.wrong; off-topic phrases for a Госуслуги password, mail boxes,
+printers and lesson materials; a class named «3в» read as «класс»; «администратор чата» as a chat
+moderator.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -169,43 +206,44 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_holdout.tsv": (0.96, 0.96),
     "faq_dev.tsv": (0.99, 0.99),
     "faq_unseen.tsv": (0.98, 0.96),
-    "faq_unseen2.tsv": (0.99, 0.98),
-    "faq_unseen3.tsv": (0.97, 0.98),
-    "faq_max.tsv": (0.94, 0.95),
+    "faq_unseen2.tsv": (1.0, 1.0),
+    "faq_unseen3.tsv": (0.99, 1.0),
+    "faq_max.tsv": (0.95, 0.95),
     "faq_colloquial.tsv": (1.0, 1.0),
     # Measured once after round one (114/128, 103/118), then tuned on in round two.
     "faq_heldout17.tsv": (0.98, 0.98),
     "faq_probe17.tsv": (0.97, 1.0),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
-    # never tuned on: its misses are not printed.
-    "faq_heldout17b.tsv": (0.95, 0.95),
+    # never tuned on: its misses are not printed. Round ten: 133/138, 123/128.
+    "faq_heldout17b.tsv": (0.96, 0.96),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.96, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
-    "faq_heldout17c.tsv": (0.98, 0.97),
+    "faq_heldout17c.tsv": (0.98, 0.98),
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
     # then tuned on in round five.
     "faq_heldout17d.tsv": (0.96, 0.97),
     # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
     # then tuned on in round six.
     # Round seven (the learned classifier): 187/200, 169/180, scored only.
-    # Round eight: 190/200, 171/180. Round nine: 194/200, 176/180.
-    "faq_heldout17e.tsv": (0.97, 0.97),
+    # Round eight: 190/200, 171/180. Round nine: 194/200, 176/180. Round ten: 195/200, 177/180.
+    "faq_heldout17e.tsv": (0.97, 0.98),
     # Written blind during round six and measured before and after it (167/200 both times, 144/180
     # direct right); round seven's learned classifier: 180/200, 160/180 (scored only). Tuned on in
-    # round eight: 182/200, 163/180. Round nine: 183/200, 162/180.
-    "faq_heldout17f.tsv": (0.91, 0.9),
+    # round eight: 182/200, 163/180. Round nine: 183/200, 162/180. Round ten: 188/200, 168/180.
+    "faq_heldout17f.tsv": (0.94, 0.93),
     # Written blind in round eight before any change, measured on main (190/200, 170/180) and after
-    # it (192/200, 172/180); round nine: 193/200, 172/180. Never tuned on: its misses are not printed.
-    "faq_heldout17k.tsv": (0.95, 0.95),
+    # it (192/200, 172/180); round nine: 193/200, 172/180. Tuned on in round ten: 195/200, 173/180.
+    "faq_heldout17k.tsv": (0.97, 0.96),
     # Written in round eight by someone who saw neither the data nor the engine (220 questions, 25 `none`,
     # 15 with two right topics) and kept out of the repository while rounds eight and nine tuned: main
-    # before them 200/220 top-1, 176/195 direct right; after round nine 201/220, 179/195. Never tuned on.
-    "faq_heldout17j.tsv": (0.91, 0.91),
+    # before them 200/220 top-1, 176/195 direct right; after round nine 201/220, 179/195. Tuned on in
+    # round ten: 211/220, 187/195.
+    "faq_heldout17j.tsv": (0.95, 0.95),
     # Written in round ten by someone who read only the topic spec and the domain facts (200 questions
-    # each, 20 `none`, 10 with two right topics, 35 long, about 40 % of the topical ones naming MAX) and
-    # scored on main before round ten changed anything: 17m 184/200 top-1, 168/180 direct right; 17n
-    # 179/200, 163/180. Never tuned on: their misses are not printed.
+    # each, 20 `none`, 10 with two right topics, 35 long, about 40 % of the topical ones naming MAX),
+    # scored on main before round ten changed anything and again after it: 17m 184/200 top-1, 168/180
+    # direct right both times; 17n 179/200, 163/180 both times. Never tuned on: misses not printed.
     "faq_heldout17m.tsv": (0.92, 0.93),
     "faq_heldout17n.tsv": (0.89, 0.9),
 }
@@ -214,6 +252,8 @@ TUNED = (
     "faq_eval.tsv", "faq_dev.tsv", "faq_unseen2.tsv", "faq_max.tsv", "faq_colloquial.tsv", "faq_holdout.tsv",
     "faq_unseen.tsv", "faq_unseen3.tsv", "faq_heldout17.tsv", "faq_probe17.tsv", "faq_probe21.tsv",
     "faq_heldout17c.tsv", "faq_heldout17d.tsv", "faq_heldout17e.tsv", "faq_heldout17f.tsv",
+    # Round ten (hT2): measured on main before any change (17k 193/200, 172/180; 17j 201/220, 179/195).
+    "faq_heldout17k.tsv", "faq_heldout17j.tsv",
 )
 
 
@@ -279,8 +319,8 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # phrasings («роль не та как исправить») with examples; none may be added.
     blind = {q for _, q in read_eval_file(TESTS / "faq_heldout17d.tsv", engine.topics)}
     assert len((examples | phrasings) & blind) <= 3
-    # Rounds six and eight tuned on faq_heldout17e.tsv and faq_heldout17f.tsv without adding any of
-    # their questions; faq_heldout17k.tsv is blind. Written blind, faq_heldout17f.tsv and
+    # Rounds six, eight and ten tuned on faq_heldout17e.tsv, faq_heldout17f.tsv, faq_heldout17k.tsv and
+    # faq_heldout17j.tsv without adding any of their questions. Written blind, faq_heldout17f.tsv and
     # faq_heldout17k.tsv happen to share two short phrasings each («мой статус», «покажи мою
     # статистику») with kb.toml examples that predate them; none may be added.
     # faq_heldout17m.tsv and faq_heldout17n.tsv, also blind, share one and three such phrasings.
