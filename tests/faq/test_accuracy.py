@@ -170,8 +170,8 @@ Before → after: faq_heldout17j 201 → 211/220 top-1, 179 → 187/195 direct r
 «вводю цифры а пишет ошибка», flips with most data changes); the others stayed. Over the tuning sets
 top-1 2550 → 2573/2630 (97.0 → 97.8 %), direct right 2276 → 2294/2347 (97.0 → 97.7 %).
 faq_heldout17b (never tuned on, aggregate only): 132 → 133/138, 123/128 stayed. The two sets written blind
-for this round (faq_heldout17m.tsv and faq_heldout17n.tsv, scored only) did not move: 184/200 and
-179/200 top-1, 168/180 and 163/180 direct right, before and after. Most fixed questions
+for this round (faq_heldout17m.tsv and faq_heldout17n.tsv, scored only): 184 → 186/200 and
+179 → 181/200 top-1, 168/180 (stayed) and 163 → 164/180 direct right. Most fixed questions
 were near-ties, and a data change moves other near-ties both ways; the two new tuning sets are no
 longer evidence of how unseen questions fare. Tried and not kept (they lost at least as much as they
 gained, or changed nothing): splitting unpunctuated messages at «а», «но», «что делать»; a lower
@@ -242,10 +242,10 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_heldout17j.tsv": (0.95, 0.95),
     # Written in round ten by someone who read only the topic spec and the domain facts (200 questions
     # each, 20 `none`, 10 with two right topics, 35 long, about 40 % of the topical ones naming MAX),
-    # scored on main before round ten changed anything and again after it: 17m 184/200 top-1, 168/180
-    # direct right both times; 17n 179/200, 163/180 both times. Never tuned on: misses not printed.
-    "faq_heldout17m.tsv": (0.92, 0.93),
-    "faq_heldout17n.tsv": (0.89, 0.9),
+    # scored on main before round ten changed anything and again after it: 17m 184 → 186/200 top-1,
+    # 168/180 direct right both times; 17n 179 → 181/200, 163 → 164/180. Never tuned on: misses not printed.
+    "faq_heldout17m.tsv": (0.93, 0.93),
+    "faq_heldout17n.tsv": (0.9, 0.91),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
