@@ -262,6 +262,9 @@ def test_outside_services_are_not_calls(engine: FaqEngine) -> None:
     custom = FaqEngine.build(engine.kb, overrides=[{"id": "calls", "outside": ["zoom", "teams"]}])
     assert custom.topics["calls"].outside == ("zoom", "teams")
     assert engine.topics["calls"].outside == ("zoom", "youtube")
+    # A mail service's password is that service's; a password for Сферум is ours.
+    assert engine.ask("забыла пароль от почты gmail").kind == "unknown"
+    assert engine.ask("забыла пароль от сферума").topic == "login_code"
 
 
 def test_safe_mode_invitations_school_bot_and_choosing_the_school(engine: FaqEngine) -> None:
