@@ -120,6 +120,11 @@ class FaqEngine:
             for index, topic in enumerate(self.topics.values())
             if topic.avoids
         }
+        self._outside: dict[str, frozenset[str]] = {
+            topic.id: frozenset(w for phrase in topic.outside for w in self.vocab.features(phrase))
+            for topic in self.topics.values()
+            if topic.outside
+        }
         self._build_index()
         self.classifier = self._train_classifier()
 
@@ -265,7 +270,7 @@ class FaqEngine:
     def scores(self, question: str) -> list[tuple[str, float]]:
         """Every topic with a positive score, best first: the lexical score, lifted toward the
         classifier's probability of the topic where that is higher (see LEARNED_WEIGHT)."""
-        ranked = self.lexical_scores(question)
+        ranked = self._inside(question, self.lexical_scores(question))
         if self.classifier is None:
             return ranked
         lexical = dict(ranked)
@@ -297,9 +302,30 @@ class FaqEngine:
         for topic_id in blended:
             if not self.topics[topic_id].school_specific:
                 blended[topic_id] *= damping
-        return sorted(
+        return self._inside(question, sorted(
             ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])
-        )
+        ))
+
+    def _inside(self, question: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """`ranked` without the topics the question is outside of: it names a service outside
+        the platform that the topic's things resemble (Topic.outside: «как создать конференцию в
+        Zoom» is about Zoom, not about calls in Сферум) and does not name the platform itself
+        («чем звонки в сферуме удобнее зума» compares the two and stays a calls question).
+        The platform's names are the side words lighter than the vague ones (kb `weights`:
+        «сферум», «max», «вконтакте»). The other topics then match the question only through
+        words around that service («создать» a conference in Zoom is not a class chat): they
+        weigh as a topic without its required words does (REQUIRES_PENALTY), and a question that
+        still names one of them strongly («скайп для уроков тоже нельзя?», rules) keeps it."""
+        if not self._outside:
+            return ranked
+        features = set(self.vocab.features(question))
+        if any(self.kb.weights.get(f, 1.0) < VAGUE_WORD_MIN for f in features):
+            return ranked
+        if not any(words & features for words in self._outside.values()):
+            return ranked
+        return [
+            (t, s * REQUIRES_PENALTY) for t, s in ranked if not self._outside.get(t, frozenset()) & features
+        ]
 
     def lexical_scores(self, question: str) -> list[tuple[str, float]]:
         """Every topic with a positive lexical score, best first.

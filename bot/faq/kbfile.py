@@ -68,7 +68,9 @@ class TopicEntry(BaseModel):
     unless ``replace_examples`` is true. ``requires`` lists words of which the question
     must contain at least one for the topic to score fully (``my_status`` needs «я»/«мой»);
     ``avoids`` lists words that point elsewhere: any of them lowers the topic's score
-    (registration of staff is not asked about «ученик» or «родитель»).
+    (registration of staff is not asked about «ученик» or «родитель»); ``outside`` lists
+    services outside the platform that the topic's own things resemble (Zoom beside calls): a
+    question naming one of them and not the platform is about that service, not the topic.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -80,6 +82,7 @@ class TopicEntry(BaseModel):
     keywords: list[str] | None = None
     requires: list[str] | None = None
     avoids: list[str] | None = None
+    outside: list[str] | None = None
     replace_examples: bool = False
 
     @field_validator("id")
@@ -101,7 +104,7 @@ class TopicEntry(BaseModel):
     def _check_answer(cls, value: str | None) -> str | None:
         return _clean_answer(value)
 
-    @field_validator("examples", "keywords", "requires", "avoids")
+    @field_validator("examples", "keywords", "requires", "avoids", "outside")
     @classmethod
     def _check_phrases(cls, value: list[str] | None) -> list[str] | None:
         return _clean_phrases(value)

@@ -64,6 +64,8 @@ class Topic:
     keywords: tuple[str, ...] = ()
     requires: tuple[str, ...] = ()
     avoids: tuple[str, ...] = ()
+    #: Services outside the platform that look like this topic's (kbfile.TopicEntry.outside).
+    outside: tuple[str, ...] = ()
     school_specific: bool = False
     #: The answer was written by the school (its file or its deputy): it replaces the
     #: bundled entries of the topic, as the school knows its own practice best.
@@ -198,6 +200,7 @@ def _apply(
             keywords=tuple(entry.keywords or ()),
             requires=tuple(entry.requires or ()),
             avoids=tuple(entry.avoids or ()),
+            outside=tuple(entry.outside or ()),
             school_specific=True,
         )
     examples = tuple(entry.examples or ())
@@ -215,6 +218,7 @@ def _apply(
         keywords=keywords,
         requires=tuple(entry.requires) if entry.requires is not None else base.requires,
         avoids=tuple(entry.avoids) if entry.avoids is not None else base.avoids,
+        outside=tuple(entry.outside) if entry.outside is not None else base.outside,
         school_answer=base.school_answer or bool(entry.answer),
     )
 

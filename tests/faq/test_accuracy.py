@@ -183,6 +183,32 @@ org_status.fix, max.find and role.wrong; off-topic phrases for a Госуслу�
 printers and lesson materials; a class named «3в» read as «класс»; «администратор чата» as a chat
 moderator.
 
+Round eleven (hT3): the causes round ten found and left, fixed by rules and data in new words, none of
+the tuning questions added. «Выбрать организацию», the button of Сферум in MAX that opens the list of
+schools, and pressing it are the search for one's school: a story naming it is join_school, no longer
+`max`. An invitation held back by the pupil's «Безопасный режим» is an `invite` entry (invite.safe_mode,
+three phrasings); what the mode is and how to set it stays privacy.safe_mode. A topic may list services
+outside the platform that its own things resemble (`outside`; calls: Zoom, YouTube; login_code: Яндекс,
+Gmail): a question naming one and not Сферум, MAX or VK is about that service, so the topic is dropped
+and the others weigh as without their required words («как создать конференцию в зуме» is handed off,
+«чем звонки в сферуме удобнее зума» stays `calls`); Skype is not listed (the rules speak of it), nor
+Госуслуги (Сферум in VK is entered through it: listed, it handed off «не приходит смс от госуслуг» and a
+registration question). The school's own channel or bot is the administrator's task by the spec, so
+org_status.channel became admin.channel, and «бот школы», «школьный бот», «свой бот» name it as a thing
+(«чатбот», weight 1.5) while «бот» alone stays a stop word (it addresses this bot). By confusion pair:
+«зарегистрирована как ученица» (or as a parent) is a wrong role; admin.staff also covers removing staff
+who left (one phrasing: moving the bot entry had tipped «…уволившегося сотрудника…» to class_chats); a
+calls.computer phrasing keeps the knife-edge «можно звонить через браузер с компьютера» (web_version
+0.636 vs calls 0.635 after the new invite entry) an answer. Tried and not kept: a weight for «школа»
+(0.7–1.1), «у меня» as «мой», «у меня засчитан» as the asker's own figures, Госуслуги as outside.
+Before → after: faq_heldout17j 211 → 214/220 top-1, 187 → 189/195 direct right; faq_heldout17d
+193 → 195/200, 177 → 178/182; faq_heldout17e 195 → 197/200, 177 → 178/180; faq_heldout17f
+188 → 189/200, 168 → 169/180; faq_holdout 61 → 62/62, 53 → 54/54; faq_unseen 113 stayed, 92 → 93/95;
+faq_dev 250 stayed, 207 → 208/209; the others stayed. Over the tuning sets top-1 2573 → 2582/2630
+(97.8 → 98.2 %), direct right 2294 → 2302/2347 (97.7 → 98.1 %); no set lost a question or a direct
+answer. The blind sets (faq_heldout17b, faq_heldout17m, faq_heldout17n) were not scored in this round:
+only their floor tests were run, and they pass.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -203,9 +229,9 @@ TARGET_DIRECT = 0.90
 #: name: (top-1 floor, floor of direct answers with a right topic among topical questions)
 FLOORS: dict[str, tuple[float, float]] = {
     "faq_eval.tsv": (0.99, 0.99),
-    "faq_holdout.tsv": (0.96, 0.96),
+    "faq_holdout.tsv": (1.0, 1.0),
     "faq_dev.tsv": (0.99, 0.99),
-    "faq_unseen.tsv": (0.98, 0.96),
+    "faq_unseen.tsv": (0.98, 0.97),
     "faq_unseen2.tsv": (1.0, 1.0),
     "faq_unseen3.tsv": (0.99, 1.0),
     "faq_max.tsv": (0.95, 0.95),
@@ -221,16 +247,18 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
     "faq_heldout17c.tsv": (0.98, 0.98),
     # Written blind, kept from round four's tuning, measured once after it (169/200, 152/182),
-    # then tuned on in round five.
-    "faq_heldout17d.tsv": (0.96, 0.97),
+    # then tuned on in round five. Round eleven: 195/200, 178/182.
+    "faq_heldout17d.tsv": (0.97, 0.97),
     # Written blind, measured before and after round five (178/200 → 179/200, 160/180 direct right),
     # then tuned on in round six.
     # Round seven (the learned classifier): 187/200, 169/180, scored only.
     # Round eight: 190/200, 171/180. Round nine: 194/200, 176/180. Round ten: 195/200, 177/180.
-    "faq_heldout17e.tsv": (0.97, 0.98),
+    # Round eleven: 197/200, 178/180.
+    "faq_heldout17e.tsv": (0.98, 0.98),
     # Written blind during round six and measured before and after it (167/200 both times, 144/180
     # direct right); round seven's learned classifier: 180/200, 160/180 (scored only). Tuned on in
     # round eight: 182/200, 163/180. Round nine: 183/200, 162/180. Round ten: 188/200, 168/180.
+    # Round eleven: 189/200, 169/180.
     "faq_heldout17f.tsv": (0.94, 0.93),
     # Written blind in round eight before any change, measured on main (190/200, 170/180) and after
     # it (192/200, 172/180); round nine: 193/200, 172/180. Tuned on in round ten: 195/200, 173/180.
@@ -238,8 +266,8 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written in round eight by someone who saw neither the data nor the engine (220 questions, 25 `none`,
     # 15 with two right topics) and kept out of the repository while rounds eight and nine tuned: main
     # before them 200/220 top-1, 176/195 direct right; after round nine 201/220, 179/195. Tuned on in
-    # round ten: 211/220, 187/195.
-    "faq_heldout17j.tsv": (0.95, 0.95),
+    # round ten: 211/220, 187/195. Round eleven: 214/220, 189/195.
+    "faq_heldout17j.tsv": (0.97, 0.96),
     # Written in round ten by someone who read only the topic spec and the domain facts (200 questions
     # each, 20 `none`, 10 with two right topics, 35 long, about 40 % of the topical ones naming MAX),
     # scored on main before round ten changed anything and again after it: 17m 184 → 186/200 top-1,

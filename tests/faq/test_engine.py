@@ -251,6 +251,34 @@ def test_avoided_words_lower_a_topic(engine: FaqEngine) -> None:
     assert custom.topics["invite"].avoids == ("ребенок",)
 
 
+def test_outside_services_are_not_calls(engine: FaqEngine) -> None:
+    """Zoom or YouTube without Сферум or MAX is about that service; beside them, about calls."""
+    assert engine.ask("как включить демонстрацию экрана в зуме").kind == "unknown"
+    assert engine.ask("как выложить запись урока на ютуб").kind == "unknown"
+    assert engine.ask("как включить демонстрацию экрана").topic == "calls"
+    assert engine.ask("чем звонки в сферуме удобнее зума").topic == "calls"
+    # Skype is a messenger the rules speak of: it is no outside service of calls.
+    assert engine.ask("можно ли проводить видеоуроки через скайп по закону").topic == "rules"
+    custom = FaqEngine.build(engine.kb, overrides=[{"id": "calls", "outside": ["zoom", "teams"]}])
+    assert custom.topics["calls"].outside == ("zoom", "teams")
+    assert engine.topics["calls"].outside == ("zoom", "youtube")
+    # A mail service's password is that service's; a password for Сферум is ours.
+    assert engine.ask("забыла пароль от почты gmail").kind == "unknown"
+    assert engine.ask("забыла пароль от сферума").topic == "login_code"
+
+
+def test_safe_mode_invitations_school_bot_and_choosing_the_school(engine: FaqEngine) -> None:
+    """An invitation held back by «Безопасный режим» is invite, the mode itself privacy; the
+    school's own bot is the administrator's; the «Выбрать организацию» button is joining a school;
+    «бот» alone still addresses this bot."""
+    answer = engine.ask("ученику не приходит приглашение в группу класса, стоит безопасный режим")
+    assert (answer.topic, answer.entry) == ("invite", "invite.safe_mode")
+    assert engine.ask("где включить безопасный режим").entry == "privacy.safe_mode"
+    assert engine.ask("хотим сделать школьного бота, что нужно").entry == "admin.channel"
+    assert engine.ask("жму выбрать организацию, а списка нет").topic == "join_school"
+    assert engine.ask("бот не отвечает").kind == "unknown"
+
+
 def test_role_needs_a_role_word(engine: FaqEngine) -> None:
     """«учитель» alone is a self-introduction; a wrong role is named."""
     assert engine.ask("я учитель, куда нажимать чтобы зарегистрироваться").topic == "register"
