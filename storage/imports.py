@@ -102,7 +102,7 @@ class ImportsSql:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ImportTxSql]:
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(bulk=True) as conn:
             yield ImportTxSql(conn)
 
     @asynccontextmanager
