@@ -220,11 +220,14 @@ def _apply_script(migration: Migration, version: int) -> str:
 class SqliteConnection:
     """The aiosqlite connection as repositories see it (`storage.sql.Connection`): `?` SQL as written."""
 
-    __slots__ = ("raw",)
+    __slots__ = ("live", "raw")
     dialect: Dialect = "sqlite"
 
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self.raw = raw
+        # False once its transaction has ended: a write sent later must not land outside it (`StatsRepo`'s
+        # early rows are sent by a task of their own).
+        self.live = True
 
     @property
     def in_transaction(self) -> bool:
@@ -454,15 +457,18 @@ class Database:
             await self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise (self._storage_problem(exc) or exc) from exc
+        conn = SqliteConnection(self._conn)
         try:
-            yield SqliteConnection(self._conn)
+            yield conn
         except BaseException as exc:
+            conn.live = False
             with suppress(sqlite3.Error):
                 await self._conn.rollback()
             problem = self._storage_problem(exc)
             if problem is not None:
                 raise problem from exc
             raise
+        conn.live = False
         try:
             await self._conn.commit()
         except sqlite3.Error as exc:
