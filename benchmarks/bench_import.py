@@ -184,16 +184,22 @@ async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False, url: st
         if not inline:
             await asyncio.wrap_future(warm_worker())
         baseline = _rss_mb()
+        worker_cpu = 0.0 if inline else await asyncio.wrap_future(worker._POOL.get().submit(time.process_time))
+        cpu = time.process_time()
         start = time.perf_counter()
         result = await service.import_stats(xlsx_path.read_bytes(), xlsx_path.name, period=PERIOD)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        if not inline:
+            worker_cpu = await asyncio.wrap_future(worker._POOL.get().submit(time.process_time)) - worker_cpu
         peak = _rss_mb()
         # The reading worker's own peak (its process, started before the timing, holds the file's cells).
         worker_mb = 0.0 if inline else await asyncio.wrap_future(worker._POOL.get().submit(_rss_mb))
     finally:
         await db.close()
     return {"seconds": seconds, "baseline_mb": baseline, "peak_mb": peak, "worker_mb": worker_mb,
-            "rows_imported": result.rows_imported, "problems": len(result.problems)}
+            "rows_imported": result.rows_imported, "problems": len(result.problems), "cpu": cpu,
+            "worker_cpu": worker_cpu}
 
 
 def run_calamine(xlsx_path: Path) -> dict[str, float]:
@@ -295,7 +301,7 @@ def main() -> None:
                   f"on {'PostgreSQL' if server else 'SQLite'} (prepared in {time.perf_counter() - started:.1f} s, "
                   f"{dt.date.today()}, load average {os.getloadavg()[0]:.1f})")
             print(f"{'way':<9}{'seconds':>9}{'peak MB':>9}{'worker MB':>11}{'baseline MB':>13}{'imported':>10}"
-                  f"{'problems':>10}")
+                  f"{'problems':>10}{'bot CPU':>9}{'worker CPU':>12}")
             seconds: dict[str, list[float]] = {}
             for _ in range(args.repeat):
                 for way in ways:
@@ -311,8 +317,10 @@ def main() -> None:
                     r = json.loads(proc.stdout)
                     seconds.setdefault(way, []).append(r["seconds"])
                     worker_mb = f"{r['worker_mb']:.0f}" if r["worker_mb"] else "-"
+                    cpus = (f"{r['cpu']:>9.2f}{r['worker_cpu']:>12.2f}" if r.get("worker_cpu") else
+                            f"{r['cpu']:>9.2f}{'-':>12}" if "cpu" in r else f"{'-':>9}{'-':>12}")
                     print(f"{way:<9}{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}{worker_mb:>11}"
-                          f"{r['baseline_mb']:>13.0f}{r['rows_imported']:>10}{r['problems']:>10}")
+                          f"{r['baseline_mb']:>13.0f}{r['rows_imported']:>10}{r['problems']:>10}{cpus}")
             if args.repeat > 1:
                 print("medians: " + ", ".join(f"{way} {statistics.median(s):.2f} s" for way, s in seconds.items()))
         finally:
