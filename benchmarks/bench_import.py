@@ -10,11 +10,15 @@ is the peak resident set (VmHWM) of the process that runs the import (the bot's)
 reading worker's. `--ways` picks the ways to run. Printed figures:
 - calamine: only reading the cells with python-calamine (the floor under any import of the file);
 - ours: python-calamine reading and header matching in the worker process (started beforehand,
-  as the bot starts it), the roster read and indexed while the worker reads the file, then the rows
-  streamed back in chunks of plain tuples, each converted and looked up in the index while the
-  worker finds the next chunk, and one transaction (SQLite: one executemany in primary-key order;
-  PostgreSQL: COPY into a temporary table and one INSERT … ON CONFLICT) (ImportService.import_stats);
-  target (issue 16) ≤ 0.7 s and ≤ 150 MB for 50,000 rows, ≤ 1 s for 60,000;
+  as the bot starts it; a sheet's rows converted as they are first needed), the roster read and
+  indexed while the worker reads the file, then the rows streamed back in chunks of plain tuples
+  (found ahead by a thread of the worker, through a 1 MB pipe), each converted and looked up in the
+  index as it arrives, and one transaction. SQLite, a one-school table: the transaction opens when the
+  rows start to arrive and each chunk's rows are written (one INSERT per chunk) while the next chunk
+  is converted; kept when matching at the end agrees, else taken back to a savepoint and written in
+  one go; no WAL checkpoint inside the commit. PostgreSQL: COPY into a temporary table and one
+  INSERT … ON CONFLICT (ImportService.import_stats); target (issue 16) ≤ 0.7 s and ≤ 150 MB for
+  50,000 rows, ≤ 1 s for 60,000. «bot CPU» and «worker CPU» are each process's CPU seconds of the run;
 - inline: the same, but the file read in a thread of the bot's own process (the way before the worker);
 - naive: openpyxl.load_workbook, then one SELECT by name and one INSERT per row.
 The time covers reading the file's bytes, parsing, matching and committing; the interpreter
@@ -41,12 +45,32 @@ Measured (issue 16, 2 shared cores; earlier briefs, one line each):
   the bot's conversion and lookups while streaming 0.130 → 0.106 s, the index 0.046 → 0.032 s (best of 9);
   SQLite's insert of 50,000 rows in a bare sqlite3 script 0.164 → 0.132 s (0.105 s without foreign keys,
   medians of 7); the worker's rows after the first chunk 0.099 → 0.095 s.
-Where the time goes (this code, one in-process timeline at load 2): first chunk at 0.38–0.42 s (calamine
-alone 0.26 s quiet, 0.32–0.40 s at this load), streaming 0.23–0.25 s (the worker's and the bot's shares are
-about equal now, 0.11 s each), matching 0.017 s, the insert 0.14 s, the commit 0.025 s (0.023 s of it
-SQLite's automatic checkpoint of the 5.7 MB WAL, 0.002 s with it off: the next lever), freeing the rows
-0.02 s. Estimated, not measured (no quiet minutes this time): about 0.66 s at 50,000 rows on a quiet
-machine. PostgreSQL stays above 1 s while person_stats checks three foreign keys per row.
+- Brief hI3 (2026-12-06 evening; another helper kept one of the 2 cores busy all the time, load average
+  1.4–2.1, so every figure is inflated and noisy). Main and this branch alternated in the same minutes,
+  child runs (`--child ours`, the same prepared database and file), medians of 7 pairs: 50,000 rows
+  1.12 → 0.99 s (load 1.6–1.9, before the lazy sheet), 1.22 → 0.99 s (1.7–1.9) and 1.13 → 0.99 s (1.7–2.0);
+  60,000 rows, 5 pairs: 1.36 → 1.16 s (1.8–1.9) and 1.36 → 1.20 s (2.0–2.1). CPU of the same runs: the
+  bot's 0.58–0.77 → 0.51–0.55 s (60,000: 0.69–0.74 → 0.58–0.61 s), the worker's 0.51–0.61 → 0.49–0.52 s.
+  Peaks: bot 127 → 130–133 MB (60,000: 140 → 143 MB), worker 97 → 104–107 MB (60,000: 108 → 117–119 MB;
+  the chunks found ahead wait there). This script in its quietest minutes (load 1.8–2.0): calamine 0.34 s,
+  ours 0.72–0.75 s in four runs of five (0.97 s in one), median 0.74 s; 60,000 rows: calamine 0.44 s,
+  ours 0.85, 0.91, 1.10 s. In busier ones (calamine 0.34–0.49 s): main 1.20 s, the branch 1.06 s (medians
+  of 5). PostgreSQL, 50,000 rows, medians of 3 at load 1.8: 1.83 → 1.64 s. So the target (≤ 0.7 s) was
+  not seen with a core taken by other work; 60,000 rows stayed under 1 s in the same quietest minutes.
+  What changed, measured alone: the chunks' pipe (eight 64 KB pieces, each waiting up to 5 ms for the GIL
+  on each side) and the worker waiting for each question: a chunk every 15–20 ms instead of 30 (in-process,
+  load 1.3); the insert as one INSERT of thousands of rows instead of executemany: 0.150 → 0.082 s (bare
+  script, medians of 5); the commit's checkpoint (0.02 s) moved after the answer; the rows written while
+  the next chunks arrive: from the last chunk to the answer 0.16–0.23 → 0.06–0.10 s, matching included
+  (in-process timelines, load 1.3–1.7); the sheet converted lazily: the worker's first chunk 0.317 →
+  0.275 s of CPU (medians of 7).
+Where the time goes (this code, in-process timelines at load 1.3–1.8): first chunk at 0.34–0.45 s
+(calamine's parse alone 0.24–0.30 s of it, in Rust), then a chunk every 15–60 ms as CPU allows (the worker's
+finding and the bot's converting each about 10–20 ms a chunk, the early insert a few ms more on SQLite's
+thread), last chunk at 0.55–0.90 s; matching 0.025–0.045 s; the rest (the last chunk's insert, the
+import's record and audit line, the commit) 0.02–0.06 s. The next levers: matching chunk by chunk (the
+0.03 s after the last chunk), the bot's conversion per row, and the worker's row checks; PostgreSQL stays
+above 1 s while person_stats checks three foreign keys per row and its rows are written only at the end.
 """
 
 from __future__ import annotations
@@ -184,16 +208,22 @@ async def run_ours(db_path: Path, xlsx_path: Path, inline: bool = False, url: st
         if not inline:
             await asyncio.wrap_future(warm_worker())
         baseline = _rss_mb()
+        worker_cpu = 0.0 if inline else await asyncio.wrap_future(worker._POOL.get().submit(time.process_time))
+        cpu = time.process_time()
         start = time.perf_counter()
         result = await service.import_stats(xlsx_path.read_bytes(), xlsx_path.name, period=PERIOD)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu
+        if not inline:
+            worker_cpu = await asyncio.wrap_future(worker._POOL.get().submit(time.process_time)) - worker_cpu
         peak = _rss_mb()
         # The reading worker's own peak (its process, started before the timing, holds the file's cells).
         worker_mb = 0.0 if inline else await asyncio.wrap_future(worker._POOL.get().submit(_rss_mb))
     finally:
         await db.close()
     return {"seconds": seconds, "baseline_mb": baseline, "peak_mb": peak, "worker_mb": worker_mb,
-            "rows_imported": result.rows_imported, "problems": len(result.problems)}
+            "rows_imported": result.rows_imported, "problems": len(result.problems), "cpu": cpu,
+            "worker_cpu": worker_cpu}
 
 
 def run_calamine(xlsx_path: Path) -> dict[str, float]:
@@ -295,7 +325,7 @@ def main() -> None:
                   f"on {'PostgreSQL' if server else 'SQLite'} (prepared in {time.perf_counter() - started:.1f} s, "
                   f"{dt.date.today()}, load average {os.getloadavg()[0]:.1f})")
             print(f"{'way':<9}{'seconds':>9}{'peak MB':>9}{'worker MB':>11}{'baseline MB':>13}{'imported':>10}"
-                  f"{'problems':>10}")
+                  f"{'problems':>10}{'bot CPU':>9}{'worker CPU':>12}")
             seconds: dict[str, list[float]] = {}
             for _ in range(args.repeat):
                 for way in ways:
@@ -311,8 +341,10 @@ def main() -> None:
                     r = json.loads(proc.stdout)
                     seconds.setdefault(way, []).append(r["seconds"])
                     worker_mb = f"{r['worker_mb']:.0f}" if r["worker_mb"] else "-"
+                    cpus = (f"{r['cpu']:>9.2f}{r['worker_cpu']:>12.2f}" if r.get("worker_cpu") else
+                            f"{r['cpu']:>9.2f}{'-':>12}" if "cpu" in r else f"{'-':>9}{'-':>12}")
                     print(f"{way:<9}{r['seconds']:>9.2f}{r['peak_mb']:>9.0f}{worker_mb:>11}"
-                          f"{r['baseline_mb']:>13.0f}{r['rows_imported']:>10}{r['problems']:>10}")
+                          f"{r['baseline_mb']:>13.0f}{r['rows_imported']:>10}{r['problems']:>10}{cpus}")
             if args.repeat > 1:
                 print("medians: " + ", ".join(f"{way} {statistics.median(s):.2f} s" for way, s in seconds.items()))
         finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,6 +13,8 @@ class _Pauses:
 
     open = 0
     was_enabled = False
+    # The reading worker pauses it from a second thread too (its rows found ahead).
+    lock = threading.Lock()
 
 
 @contextmanager
@@ -24,13 +27,15 @@ def collector_paused() -> Iterator[None]:
     everything; what other tasks leave in cycles meanwhile is collected when the last pause ends. A collector
     turned off elsewhere stays off.
     """
-    if _Pauses.open == 0:
-        _Pauses.was_enabled = gc.isenabled()
-        gc.disable()
-    _Pauses.open += 1
+    with _Pauses.lock:
+        if _Pauses.open == 0:
+            _Pauses.was_enabled = gc.isenabled()
+            gc.disable()
+        _Pauses.open += 1
     try:
         yield
     finally:
-        _Pauses.open -= 1
-        if _Pauses.open == 0 and _Pauses.was_enabled:
-            gc.enable()
+        with _Pauses.lock:
+            _Pauses.open -= 1
+            if _Pauses.open == 0 and _Pauses.was_enabled:
+                gc.enable()

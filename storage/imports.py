@@ -68,6 +68,21 @@ class ImportTxSql:
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         await StatsRepo.put_person_values_in(self._conn, period, rows)
 
+    async def begin_early_in(self) -> None:
+        await StatsRepo.begin_early_in(self._conn)
+
+    async def end_early_in(self, *, undo: bool) -> None:
+        await StatsRepo.end_early_in(self._conn, undo=undo)
+
+    async def insert_person_values_in(self, period: Period,
+                                      rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> bool:
+        return await StatsRepo.insert_person_values_in(self._conn, period, rows)
+
+    async def finish_import_in(self, import_id: int, *, rows_read: int, rows_imported: int,
+                               problems: Sequence[dict[str, Any]]) -> None:
+        await StatsRepo.finish_import_in(self._conn, import_id, rows_read=rows_read, rows_imported=rows_imported,
+                                         problems=problems)
+
     async def put_org_stats_in(self, rows: Sequence[OrgStats]) -> None:
         await StatsRepo.put_org_stats_in(self._conn, rows)
 
@@ -102,8 +117,14 @@ class ImportsSql:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[ImportTxSql]:
-        async with self._db.transaction() as conn:
+        async with self._db.transaction(bulk=True) as conn:
             yield ImportTxSql(conn)
+
+    @property
+    def writes_early(self) -> bool:
+        # SQLite: a savepoint takes the rows back exactly, ids included. PostgreSQL writes them at the
+        # end in one COPY (a sequence would not give back the import's id a savepoint took back).
+        return self._db.dialect == "sqlite"
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[ImportTxSql]:

@@ -334,8 +334,8 @@ class PgDatabase:
         await self._pool.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgConnection]:
-        """One write transaction (BEGIN … COMMIT, rolled back on error)."""
+    async def transaction(self, *, bulk: bool = False) -> AsyncIterator[PgConnection]:
+        """One write transaction (BEGIN … COMMIT, rolled back on error); `bulk` changes nothing here."""
         async with self._lock, self._pool.connection() as raw, raw.transaction():
             yield PgConnection(raw)
 

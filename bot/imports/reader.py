@@ -10,11 +10,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 import zlib
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from typing import cast
+from typing import cast, overload
 
 import python_calamine
 
@@ -48,6 +50,74 @@ class Limits:
     max_cells: int = 2_000_000
 
 
+class SheetRows(Sequence[list[Cell]]):
+    """A workbook sheet's rows as `to_python(skip_empty_area=False)` gives them (every row as wide as the
+    sheet, from its first row and column), each converted the first time it or a later one is asked for:
+    the header is found, and the first rows go to the bot, before the whole sheet is made into objects."""
+
+    _BATCH = 1000
+
+    def __init__(self, sheet: python_calamine.CalamineSheet, name: str) -> None:
+        end = sheet.end
+        self._height = end[0] + 1 if end else 0
+        self._width = end[1] + 1 if end else 0
+        start = sheet.start
+        # Calamine's iter_rows starts at the sheet's first row but at its first used column.
+        self._pad: list[Cell] = [""] * start[1] if start and start[1] else []
+        self._rows: list[list[Cell]] = []
+        self._iter = iter(sheet.iter_rows())
+        self._name = name
+
+    @property
+    def width(self) -> int:
+        """How many cells each row has."""
+        return self._width
+
+    def _fill(self, upto: int) -> None:
+        """Convert the rows up to index `upto` (a batch at a time)."""
+        rows, pad = self._rows, self._pad
+        want = min(self._height, max(upto + 1, len(rows) + self._BATCH))
+        try:
+            for row in itertools.islice(self._iter, want - len(rows)):
+                cells = cast(list[Cell], row)
+                rows.append(pad + cells if pad else cells)
+        except Exception:  # calamine raises its own zoo of errors for broken files
+            raise ImportRefused(f"лист «{self._name}» не читается: откройте файл и сохраните его заново") from None
+        while len(rows) < want:  # never seen: calamine gave fewer rows than its range says
+            rows.append([""] * self._width)
+
+    def __len__(self) -> int:
+        return self._height
+
+    def __iter__(self) -> Iterator[list[Cell]]:
+        rows, height = self._rows, self._height
+        i = 0
+        while i < height:
+            if i >= len(rows):
+                self._fill(i)
+            yield rows[i]
+            i += 1
+
+    @overload
+    def __getitem__(self, index: int) -> list[Cell]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[list[Cell]]: ...
+
+    def __getitem__(self, index: int | slice) -> list[Cell] | list[list[Cell]]:
+        if isinstance(index, slice):
+            first, stop, step = index.indices(self._height)
+            if stop > first:
+                self._fill(stop - 1)
+            return self._rows[first:stop:step]
+        if index < 0:
+            index += self._height
+        if not 0 <= index < self._height:
+            raise IndexError(index)
+        if index >= len(self._rows):
+            self._fill(index)
+        return self._rows[index]
+
+
 @dataclass
 class RawSheet:
     """One sheet: rows of cells as read, row i is the spreadsheet's row i + 1 (CSV: line).
@@ -57,8 +127,8 @@ class RawSheet:
     """
 
     name: str
-    rows: list[list[Cell]]
-    row_numbers: list[int]
+    rows: Sequence[list[Cell]]
+    row_numbers: Sequence[int]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     hidden: bool = False
     # Text around the table that is not in its cells (an HTML page's heading).
@@ -231,10 +301,11 @@ def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
                 # The sheet's dimensions first: a huge sheet is refused before its cells are made.
                 if sheet.height * sheet.width > limits.max_cells:
                     check_shape(sheet.height, sheet.width, limits)
-                rows = cast(list[list[Cell]], sheet.to_python(skip_empty_area=False))
-                # A row's filled width is at most its length: within both limits at the longest row's
-                # length, the table is within them at its filled width too, and no cell needs looking at.
-                longest = max(map(len, rows), default=0)
+                rows = SheetRows(sheet, meta.name)
+                # A row's filled width is at most its length (every row's is the sheet's): within both
+                # limits at that length, the table is within them at its filled width too, and no cell
+                # needs looking at.
+                longest = rows.width if len(rows) else 0
                 if len(rows) * longest > limits.max_cells or longest > limits.max_columns:
                     check_shape(len(rows), max((filled_width(r) for r in rows), default=0), limits)
                 merged = list(sheet.merged_cell_ranges or [])
@@ -245,7 +316,7 @@ def _read_workbook(data: bytes, limits: Limits) -> list[RawSheet]:
                     f"лист «{meta.name}» не читается: откройте файл и сохраните его заново"
                 ) from None
             sheets.append(RawSheet(
-                name=meta.name, rows=rows, row_numbers=list(range(1, len(rows) + 1)),
+                name=meta.name, rows=rows, row_numbers=range(1, len(rows) + 1),
                 merged=merged, hidden=meta.visible != python_calamine.SheetVisibleEnum.Visible,
             ))
     finally:

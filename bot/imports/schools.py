@@ -10,6 +10,7 @@ whole, each problem with the row number a person sees in the spreadsheet; nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -152,7 +153,7 @@ def _reminders(values: dict[str, str], school: dict[str, Any], quiet: QuietHours
     school[REMINDERS_KEY] = stored
 
 
-def _rows(rows: list[list[Any]], numbers: list[int], fields: dict[str, int], bots: KnownBots,
+def _rows(rows: Sequence[list[Any]], numbers: Sequence[int], fields: dict[str, int], bots: KnownBots,
           quiet: dict[str, QuietHours]) -> SchoolTable:
     problems: list[str] = []
     found = SchoolTable()

@@ -275,7 +275,9 @@ def _total_word(value: str) -> bool:
 
 def _is_total(row: Sequence[Cell], ident_col: int = -1) -> bool:
     """A closing «Итого»/«Всего» row: in its first filled cell or in the name column."""
-    if 0 <= ident_col < len(row) and isinstance(row[ident_col], str) and _total_word(str(row[ident_col])):
+    if 0 <= ident_col < len(row) and isinstance(cell := row[ident_col], str) and ("г" in cell or "Г" in cell) \
+            and _total_word(cell):
+        # (Each total word has a «г»: a name without one is told by a scan of it, without splitting it.)
         return True
     for value in row:
         if value is None or value == "":

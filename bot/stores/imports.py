@@ -169,6 +169,18 @@ class ImportTx(Protocol):
     async def put_person_values_in(self, period: Period,
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None: ...
 
+    # a per-person table's rows written while they are still read (where `ImportsStore.writes_early`),
+    # undone exactly when what is finally matched differs
+    async def begin_early_in(self) -> None: ...
+
+    async def end_early_in(self, *, undo: bool) -> None: ...
+
+    async def insert_person_values_in(self, period: Period,
+                                      rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> bool: ...
+
+    async def finish_import_in(self, import_id: int, *, rows_read: int, rows_imported: int,
+                               problems: Sequence[dict[str, Any]]) -> None: ...
+
     async def put_org_stats_in(self, rows: Sequence[OrgStats]) -> None: ...
 
     async def add_pending_in(self, import_id: int, rows: Sequence[NewPending]) -> None: ...
@@ -196,6 +208,12 @@ class ImportsStore(Protocol):
 
     def transaction(self) -> AbstractAsyncContextManager[ImportTx]:
         """A write transaction: committed when the block ends, rolled back on an exception."""
+        ...
+
+    @property
+    def writes_early(self) -> bool:
+        """Whether a transaction can take back exactly the rows written since `ImportTx.begin_early_in`, so
+        that an import may write a table's rows while it still reads them."""
         ...
 
     def read(self) -> AbstractAsyncContextManager[ImportTx]:

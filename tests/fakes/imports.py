@@ -93,6 +93,20 @@ class FakeImportTx:
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         self.writes.append(("person_values", list(rows)))
 
+    async def begin_early_in(self) -> None:
+        raise NotImplementedError
+
+    async def end_early_in(self, *, undo: bool) -> None:
+        raise NotImplementedError
+
+    async def insert_person_values_in(self, period: Period,
+                                      rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> bool:
+        raise NotImplementedError
+
+    async def finish_import_in(self, import_id: int, *, rows_read: int, rows_imported: int,
+                               problems: Sequence[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
     async def put_org_stats_in(self, rows: Sequence[OrgStats]) -> None:
         self.writes.append(("org_stats", list(rows)))
 
@@ -124,6 +138,9 @@ class FakeImportsStore:
         self.pending_rows: dict[int, PendingRow] = {}
         self.writes: list[tuple[str, Any]] = []
         self._held = FakeHeld()
+
+    # The fake writes a per-person table's rows at the end only.
+    writes_early = False
 
     @property
     def held(self) -> FakeHeld:

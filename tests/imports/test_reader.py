@@ -161,3 +161,38 @@ def test_csv_with_an_excel_separator_hint() -> None:
     data = "sep=,\nФИО,Звонков\nИванова; Анна,2\n".encode()
     table = parse_table(data, Limits())
     assert [(r.row_no, r.full_name) for r in table.rows] == [(3, "Иванова; Анна")]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_sheet_rows_converted_lazily_are_calamines_whole_sheet(seed: int) -> None:
+    """`SheetRows` (a row converted when it or a later one is first asked for) gives what
+    `to_python(skip_empty_area=False)` gives, blank leading rows and columns included, by index,
+    slice, iteration and length; a sheet with nothing in it has no rows."""
+    import random
+
+    import openpyxl
+    import python_calamine
+
+    from bot.imports.reader import SheetRows
+
+    rng = random.Random(seed)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    top, left = rng.randint(1, 4), rng.randint(1, 4)
+    for _ in range(rng.randint(0, 14)):
+        sheet.cell(rng.randint(top, top + 6), rng.randint(left, left + 5)).value = rng.choice(
+            ["x", 5, 2.5, True, " ", "Итого"])
+    data = io.BytesIO()
+    book.save(data)
+
+    def read() -> python_calamine.CalamineSheet:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data.getvalue())).get_sheet_by_index(0)
+
+    whole = read().to_python(skip_empty_area=False)
+    rows = SheetRows(read(), "Лист1")
+    assert len(rows) == len(whole)
+    if whole:
+        assert rows[-1] == whole[-1] and rows.width == len(whole[0])
+    assert rows[1:3] == whole[1:3]
+    assert list(rows) == whole

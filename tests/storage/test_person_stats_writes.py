@@ -152,3 +152,58 @@ async def test_a_school_week_is_read_through_the_summary_index(each_db: AnyDatab
             async with conn.execute(explain + sql, params) as cur:
                 plan = " ".join(str(r[-1]) for r in await cur.fetchall())
             assert "person_stats_summary" in plan, (sql, plan)
+
+
+async def test_rows_inserted_early_are_kept_or_taken_back_and_never_land_after_the_transaction(
+        tmp_path: Path) -> None:
+    """SQLite's early rows (one INSERT per school, week and import): a row in the way says False with the
+    other statements' rows in, the savepoint takes them all back, and a write sent after the transaction
+    ended writes nothing."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        ids = await _people(db, 12)
+        figures = {"group_messages": 2, "registered": True}
+        async with db.transaction() as conn:
+            import_id = await _import(conn, "s1")
+            await StatsRepo.begin_early_in(conn)
+            assert await StatsRepo.insert_person_values_in(conn, WEEK, [(pid, "s1", import_id, figures)
+                                                                         for pid in ids[:6]])
+            assert not await StatsRepo.insert_person_values_in(conn, WEEK, [(ids[5], "s1", import_id, figures)])
+            await StatsRepo.end_early_in(conn, undo=True)
+            await StatsRepo.begin_early_in(conn)
+            assert await StatsRepo.insert_person_values_in(conn, WEEK, [(pid, "s1", import_id, figures)
+                                                                         for pid in reversed(ids[6:])])
+            await StatsRepo.end_early_in(conn, undo=False)
+            kept = conn
+        assert [(r[0], r[4], r[8], r[9]) for r in await _rows(db)] == [(pid, 2, 1, import_id) for pid in ids[6:]]
+        assert not await StatsRepo.insert_person_values_in(kept, WEEK.previous(), [(ids[0], "s1", import_id, {})])
+        assert len(await _rows(db)) == 6
+    finally:
+        await db.close()
+
+
+async def test_a_bulk_transaction_leaves_the_checkpoint_until_after_its_commit(tmp_path: Path) -> None:
+    """A bulk transaction's commit does not copy its WAL into the file (no automatic checkpoint inside
+    it); a passive checkpoint runs as the next task, and the automatic one is back on."""
+    db = await Database.open(tmp_path / "bot.sqlite3")
+    try:
+        ids = await _people(db, 3)
+        wal = Path(f"{db.path}-wal")
+        async with db.transaction(bulk=True) as conn:
+            import_id = await _import(conn, "s1")
+            # About 8 MB of WAL, past SQLite's 1,000-page threshold: the rows' texts are long.
+            await conn.executemany("INSERT INTO audit_log(at, action, outcome, details) VALUES (?, ?, 'ok', ?)",
+                                   [("2026-11-23", "test", "x" * 4000) for _ in range(2000)])
+            await StatsRepo.put_person_values_in(conn, WEEK, [(pid, "s1", import_id, {"calls": 1}) for pid in ids])
+        # Right after the commit (nothing awaited since): the 8 MB are still only in the WAL.
+        unchecked = Path(db.path).stat().st_size
+        assert wal.stat().st_size > 1000 * 4096 and unchecked < 2 * 1024 * 1024
+        assert db._checkpoint is not None
+        await db._checkpoint
+        assert Path(db.path).stat().st_size > unchecked + 4 * 1024 * 1024
+        async with db.read() as conn, conn.execute("PRAGMA wal_autocheckpoint") as cur:
+            row = await cur.fetchone()
+            assert row is not None and row[0] == 1000
+        assert len(await _rows(db)) == 3
+    finally:
+        await db.close()

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec
 
 from bot.collector import collector_paused
@@ -28,11 +29,13 @@ from bot.metrics import NULL_METRICS, Metrics
 from bot.ports import Clock, SystemClock
 from bot.services.imports.orgs import OrgScope
 from bot.services.imports.plan import Mode, Outcome, Preview, execute
+from bot.services.imports.record import sorted_problems
 from bot.services.imports.resolver import ScreenNameResolver, ScreenNames
 from bot.services.imports.roster import plan_roster_in, read_roster_rows
 from bot.services.imports.stats import (
     PERSON_VALUE_FIELDS,
     Early,
+    EarlyRows,
     OrgStatsPlan,
     PersonStatsPlan,
     choose_period,
@@ -51,6 +54,20 @@ ImportResult = StatsResult | RosterResult
 RosterSnapshot = tuple[list[str], list[PersonRef], list[tuple[str, str, int]], RosterIndex]
 _UNKNOWN_TABLE = ("не понял, что это за таблица: для списка сотрудников нужны столбцы «ФИО» и «Должность», "
                   "для статистики — «ФИО» и «Сообщений в групповых чатах»; найдены столбцы: {found}")
+
+
+class _Held(Exception):
+    """Takes an import's transaction back after its preview (the rows it wrote early with it)."""
+
+    def __init__(self, outcome: Outcome[StatsResult]) -> None:
+        super().__init__("not applied")
+        self.outcome = outcome
+
+
+@contextlib.asynccontextmanager
+async def _within(tx: ImportTx) -> AsyncIterator[ImportTx]:
+    """A transaction already open, for `execute` (its caller commits or takes it back)."""
+    yield tx
 
 
 class AlreadyClosed(ImportRefused):
@@ -251,6 +268,10 @@ class ImportService:
         # The people read while the file was being read (usually long done by its first rows): each row
         # is looked up among them as it arrives, while the worker process finds the next rows.
         read = await snapshot if snapshot is not None else None
+        if read is not None and self._writes_early(table, default, only, read, mode):
+            assert default is not None
+            return await self._stats_early(table, file_name, chosen, source, default, imported_by, only, mode,
+                                           expected, claim, read, problems)
         early: list[Early] | None = [] if read is not None else None
         parsed, orgs = await read_person_rows(table, self._scope, default, only, problems,
                                               index=read[3] if read is not None else None, early=early)
@@ -274,6 +295,83 @@ class ImportService:
                                    rows_read=len(table.rows), sheet=table.sheet, replaced=replaced, preview=preview)
 
         return await execute(self._store.transaction, build_person, mode, expected=expected, claim=claim)
+
+    def _writes_early(self, table: ParsedTable, default: str | None, only: str | None, read: RosterSnapshot,
+                      mode: Mode) -> bool:
+        """Whether a per-person table's rows can be written while the worker still reads the later ones:
+        a table of one school (no school column), matched without the network (a screen name may need
+        an API call, and the database must not wait on it), on a store that takes such rows back exactly."""
+        return (self._store.writes_early and mode is not Mode.DRY_RUN and default is not None
+                and default in read[0] and only in (None, default) and not {"org", "inn"} & set(table.columns)
+                and (self._resolve is None or "vk" not in table.columns))
+
+    async def _stats_early(self, table: ParsedTable, file_name: str, chosen: Period, source: str, org: str,
+                           imported_by: Identity | None, only: str | None, mode: Mode, expected: Preview | None,
+                           claim: Any, read: RosterSnapshot, problems: list[Problem]) -> Outcome[StatsResult]:
+        """`_stats` of a one-school per-person table in one transaction opened before its rows are read:
+        the rows are written as they arrive (`EarlyRows`) when the week is not loaded yet; the preview,
+        the refusals and what is stored are the same as the usual way's, which takes over whenever the
+        rows written are not exactly what matching decides."""
+        try:
+            async with self._store.transaction() as tx:
+                await self._scope.sync_config_in(tx)
+                writer: EarlyRows | None = None
+                if not await tx.has_period_in([org], "person", chosen):
+                    await tx.begin_early_in()
+                    # The record first, for the rows' import_id; its counts and problems are filled in at the end.
+                    import_id = await tx.create_import_in(
+                        org_id=org, kind="person", period=chosen, file_name=file_name[:200], rows_read=0,
+                        rows_imported=0, problems=[], imported_by=imported_by)
+                    writer = EarlyRows(tx, chosen, org, import_id)
+                try:
+                    outcome = await self._stats_in(tx, table, file_name, chosen, source, org, imported_by, only,
+                                                   mode, expected, claim, read, problems, writer)
+                finally:
+                    if writer is not None:
+                        await writer.wait()  # nothing of this transaction is still on its way when it ends
+                if outcome.result is None:
+                    raise _Held(outcome)
+                return outcome
+        except _Held as held:
+            return held.outcome
+
+    async def _stats_in(self, tx: ImportTx, table: ParsedTable, file_name: str, chosen: Period, source: str,
+                        org: str, imported_by: Identity | None, only: str | None, mode: Mode,
+                        expected: Preview | None, claim: Any, read: RosterSnapshot, problems: list[Problem],
+                        writer: EarlyRows | None) -> Outcome[StatsResult]:
+        early: list[Early] = []
+        parsed, orgs = await read_person_rows(table, self._scope, org, only, problems, index=read[3], early=early,
+                                              writer=writer)
+        index_orgs, refs, earlier, index = read
+        looked_up: list[Early] | None = early
+        if not set(orgs) <= set(index_orgs):
+            # The rows name a school the index does not hold: read inside this transaction (the store's
+            # lock is held), and look every row up again.
+            refs, earlier = await tx.refs_in(orgs), await tx.resolutions_in(orgs)
+            index, looked_up = RosterIndex.build(refs), None
+        found = await match_person_rows(parsed, refs, earlier, ScreenNames(self._resolve), problems, index=index,
+                                        early=looked_up)
+        refuse_mostly_strangers(len(parsed), found)
+        person_ids = [pid for _, pid, _ in found.stats]
+        kept = writer is not None and orgs == [writer.org] and await writer.settle(found.stats)
+        if writer is not None:
+            await tx.end_early_in(undo=not kept)
+        rows_read = len(table.rows)
+
+        async def build_person(tx: ImportTx) -> Any:
+            if kept:
+                # The week was not loaded (looked at before the rows were written): nothing is replaced.
+                assert writer is not None
+                return _EarlyPlan(writer=writer, orgs=orgs, period=chosen, source=source, parsed=parsed, found=found,
+                                  problems=problems, file_name=file_name, imported_by=imported_by,
+                                  rows_read=rows_read, sheet=table.sheet, replaced=False,
+                                  preview=Preview(added=len(person_ids)))
+            replaced, preview = await loaded_before_in(tx, orgs, "person", chosen, person_ids)
+            return PersonStatsPlan(orgs=orgs, period=chosen, source=source, parsed=parsed, found=found,
+                                   problems=problems, file_name=file_name, imported_by=imported_by,
+                                   rows_read=rows_read, sheet=table.sheet, replaced=replaced, preview=preview)
+
+        return await execute(lambda: _within(tx), build_person, mode, expected=expected, claim=claim)
 
     # --- imports held for a confirmation -------------------------------------------------
 
@@ -335,3 +433,25 @@ class ImportService:
             await tx.audit_in(actor=actor, org_id=row.org_id, action="resolve_pending", outcome="ok",
                               target=str(pending_id), details={"person_id": person_id})
         return row.model_copy(update={"status": "resolved" if person_id else "dismissed", "person_id": person_id})
+
+
+@dataclass(kw_only=True)
+class _EarlyPlan(PersonStatsPlan):
+    """A per-person plan whose rows are written already (`EarlyRows`), under the import record made first."""
+
+    writer: EarlyRows
+
+    async def apply(self, tx: ImportTx) -> StatsResult:
+        """Fill in the import's record, write its audit line and the rows kept aside (`record_in`'s work)."""
+        org, import_id = self.writer.org, self.writer.import_id
+        stats = self.found.stats
+        await tx.finish_import_in(import_id, rows_read=len(self.parsed), rows_imported=len(stats),
+                                  problems=[p.model_dump() for p in sorted_problems(self.problems)])
+        await tx.audit_in(actor=self.imported_by, org_id=org, action="import_person", outcome="ok",
+                          target=self.file_name[:200], details={"period": self.period.key, "import_id": import_id})
+        if self.found.pending:
+            await tx.add_pending_in(import_id, self.found.pending)
+        return StatsResult(period=self.period, kind="person", rows_read=self.rows_read, rows_imported=len(stats),
+                           problems=sorted_problems(self.problems), orgs=self.orgs, replaced=False,
+                           pending=len(self.found.pending), remembered=self.found.remembered,
+                           import_ids=[import_id], sheet=self.sheet, period_source=self.source)

@@ -96,13 +96,15 @@ Early = PersonLike | Match
 
 async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | None, only: str | None,
                            problems: list[Problem], *, index: RosterIndex | None = None,
-                           early: list[Early] | None = None) -> tuple[list[PersonRow], list[str]]:
+                           early: list[Early] | None = None, writer: EarlyRows | None = None,
+                           ) -> tuple[list[PersonRow], list[str]]:
     """Each row's school, VK reference and figures; and the schools covered.
 
     The rows are read as plain tuples (`aplain_chunks`), not as DataRows: a regional table has
     60,000 of them, and what each needs is a few cells by position. With `index`, each row is also
     looked up in it as it comes (into `early`, one item per returned row), while the worker process
-    still finds the later rows; `match_person_rows` takes them from there.
+    still finds the later rows; `match_person_rows` takes them from there. `writer` gets each chunk's rows
+    and what `early` says of them.
     """
     if not any(f in table.columns for f in ("full_name", "last_name", "vk")):
         raise ImportRefused(f"нет столбца с ФИО; найдены столбцы: {table.headers_text()}")
@@ -180,8 +182,77 @@ async def read_person_rows(table: ParsedTable, scope: OrgScope, default: str | N
             # only make the refusal slower. `match_person_rows` looks up the rest, if it gets there.
             strangers += sum(1 for said in early[done:] if isinstance(said, Match) and not said.candidates)
             strangers_ahead = strangers * 2 > len(early) >= 100
+            if writer is not None:
+                writer.feed(parsed[done:], early[done:])
     orgs = sorted({p[1] for p in parsed} | ({default} if default and "org" not in table.columns else set()))
     return parsed, orgs
+
+
+class EarlyRows:
+    """A one-school per-person table's rows written while the worker process still reads the later ones.
+
+    Each row the roster index names plainly, the first for its person, goes to the database as its chunk is
+    looked up, by a task of its own while the bot converts the next chunk (the 50,000-row insert is no longer
+    all after the last row). What `match_person_rows` decides at the end is the truth: `settle` keeps the
+    rows written when they are exactly what it stores (adding the rest), and otherwise says to take every
+    one back (`ImportTx.end_early_in`) and write the rows the usual way.
+    """
+
+    def __init__(self, tx: ImportTx, period: Period, org: str, import_id: int) -> None:
+        self._tx = tx
+        self._period = period
+        self.org = org
+        self.import_id = import_id
+        self._written: dict[int, dict[str, Any]] = {}
+        self._last: asyncio.Future[bool] | None = None
+
+    def feed(self, rows: Sequence[PersonRow], said: Sequence[Early]) -> None:
+        """Send the rows of a chunk found plainly (`said`: what the index says of each row) to be written."""
+        batch: list[tuple[int, str, int | None, dict[str, Any]]] = []
+        written, org, import_id = self._written, self.org, self.import_id
+        for row, person in zip(rows, said, strict=True):
+            if isinstance(person, Match) or row[1] != org or (pid := person.id) in written:
+                continue
+            written[pid] = row[4]
+            batch.append((pid, org, import_id, row[4]))
+        if batch:
+            self._last = asyncio.ensure_future(self._write(self._last, batch))
+
+    async def _write(self, before: asyncio.Future[bool] | None,
+                     batch: list[tuple[int, str, int | None, dict[str, Any]]]) -> bool:
+        # One chunk after another: a chunk that could not be written stops the ones after it.
+        if before is not None and not await before:
+            return False
+        return await self._tx.insert_person_values_in(self._period, batch)
+
+    async def wait(self) -> bool:
+        """Wait until every chunk sent is written; False when one could not be (a row in the way)."""
+        if self._last is None:
+            return True
+        try:
+            return await asyncio.shield(self._last)
+        except Exception:  # noqa: BLE001 - the transaction's own end reports a broken database
+            return False
+
+    async def settle(self, stats: Sequence[tuple[str, int, dict[str, Any]]]) -> bool:
+        """Whether the rows written are the ones `stats` (what matching stores) says, with the rest added
+        now; False: they are not, and must be taken back."""
+        if not await self.wait():
+            return False
+        written, rest, kept = self._written, [], 0
+        for org, pid, values in stats:
+            had = written.get(pid)
+            if had is None:
+                if org != self.org:
+                    return False
+                rest.append((pid, org, self.import_id, values))
+            elif had is values or had == values:
+                kept += 1
+            else:
+                return False  # an earlier row came to name this person (a choice remembered)
+        if kept != len(written):
+            return False
+        return not rest or await self._tx.insert_person_values_in(self._period, rest)
 
 
 def _vk_ref(row_no: int, cell: Any, problems: list[Problem]) -> tuple[int | None, str | None]:
