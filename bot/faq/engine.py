@@ -160,6 +160,11 @@ class FaqEngine:
         """
         if LEARNED_WEIGHT <= 0:
             return None
+        return TopicClassifier.train(self.phrasing_samples(), LEARNED_C)
+
+    def phrasing_samples(self) -> list[tuple[list[str], str]]:
+        """The classifier's samples from the phrasings: `(content lemmas, topic id)`, with
+        off-topic phrasings labelled ""."""
         samples: list[tuple[list[str], str]] = []
         for topic in self.topics.values():
             if topic.school_specific:
@@ -168,7 +173,7 @@ class FaqEngine:
             texts += [x for e in self.entries[topic.id] for x in (e.title, *e.examples)]
             samples += [(self.vocab.features(x), topic.id) for x in texts]
         samples += [(self.vocab.features(x), "") for x in self.kb.offtopic]
-        return TopicClassifier.train(samples, LEARNED_C)
+        return samples
 
     def _build_index(self) -> None:
         topic_bags: list[dict[str, float]] = []

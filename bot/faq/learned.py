@@ -66,18 +66,24 @@ class TopicClassifier:
     bias: np.ndarray
 
     @classmethod
-    def train(cls, samples: Sequence[tuple[Sequence[str], str]], c: float) -> TopicClassifier | None:
+    def train(
+        cls, samples: Sequence[tuple[Sequence[str], str]], c: float, weights: Sequence[float] | None = None
+    ) -> TopicClassifier | None:
         """A classifier over `(lemmas, label)` samples with inverse regularisation strength `c`;
-        None when there is nothing to tell apart (fewer than two labels).
+        None when there is nothing to tell apart (fewer than two labels). `weights` (one per
+        sample, 1 by default) scale each sample's share of the loss.
 
         The same samples give the same model, so it is trained once for them: the engines of
         schools without phrasings of their own (or whose entries change only answers) share it.
         """
-        key = tuple((tuple(lemmas), label) for lemmas, label in samples if lemmas)
+        weighted = list(zip(samples, weights if weights is not None else [1.0] * len(samples), strict=True))
+        key = tuple((tuple(lemmas), label, float(w)) for (lemmas, label), w in weighted if lemmas)
         return _trained(key, c)
 
     @classmethod
-    def fit(cls, samples: Sequence[tuple[Sequence[str], str]], c: float) -> TopicClassifier | None:
+    def fit(
+        cls, samples: Sequence[tuple[Sequence[str], str]], c: float, weights: Sequence[float] | None = None
+    ) -> TopicClassifier | None:
         """Like `train`, always training anew."""
         labels = tuple(sorted({label for _, label in samples}))
         if len(labels) < 2:
@@ -103,8 +109,9 @@ class TopicClassifier:
         target = np.zeros((total, len(labels)))
         position = {label: n for n, label in enumerate(labels)}
         target[np.arange(total), [position[label] for _, label in samples]] = 1.0
-        weights, bias = _fit(matrix, target, c)
-        return cls(labels, word_index, char_index, idf, weights, bias)
+        scale = np.ones(total) if weights is None else np.asarray(weights, dtype=np.float64)
+        found, bias = _fit(matrix, target, c, scale)
+        return cls(labels, word_index, char_index, idf, found, bias)
 
     def probabilities(self, lemmas: Sequence[str]) -> dict[str, float]:
         """Each label's probability for a text with these content lemmas (they sum to 1)."""
@@ -122,18 +129,22 @@ class TopicClassifier:
 
 
 @functools.lru_cache(maxsize=4)
-def _trained(samples: tuple[tuple[tuple[str, ...], str], ...], c: float) -> TopicClassifier | None:
-    return TopicClassifier.fit(samples, c)
+def _trained(samples: tuple[tuple[tuple[str, ...], str, float], ...], c: float) -> TopicClassifier | None:
+    return TopicClassifier.fit([(lemmas, label) for lemmas, label, _ in samples], c, [w for *_, w in samples])
 
 
-def _fit(matrix: csr_matrix, target: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
-    """Weights and biases minimising cross-entropy + |weights|² / (2c) (biases not penalised).
+def _fit(
+    matrix: csr_matrix, target: np.ndarray, c: float, sample_weights: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and biases minimising the sample-weighted cross-entropy + |weights|² / (2c)
+    (biases not penalised).
 
     The objective is divided by the number of samples, so that the gradient tolerance means
     the same however many phrasings the data has.
     """
     size, classes = matrix.shape[1], target.shape[1]
     scale = 1.0 / matrix.shape[0]
+    column = sample_weights.reshape(-1, 1)
     transposed = matrix.T.tocsr()
 
     def loss(flat: np.ndarray) -> tuple[float, np.ndarray]:
@@ -144,9 +155,9 @@ def _fit(matrix: csr_matrix, target: np.ndarray, c: float) -> tuple[np.ndarray, 
         odds = np.exp(logits - peak)
         norm = odds.sum(axis=1, keepdims=True)
         log_norm = np.log(norm) + peak
-        value = float((log_norm.ravel() - (logits * target).sum(axis=1)).sum())
+        value = float((sample_weights * (log_norm.ravel() - (logits * target).sum(axis=1))).sum())
         value += float((weights * weights).sum()) / (2.0 * c)
-        error = odds / norm - target
+        error = (odds / norm - target) * column
         gradient = np.concatenate(
             [(transposed @ error + weights / c).ravel(), error.sum(axis=0)]
         )

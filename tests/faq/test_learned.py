@@ -195,3 +195,16 @@ def test_weight_zero_turns_the_classifier_off(engine: FaqEngine, monkeypatch: py
     question = "я в этом месяце набрала нужное"
     assert bare.scores(question) == bare.lexical_scores(question)
     assert bare.ask(question).kind == "unknown"
+
+
+def test_sample_weights_scale_a_samples_share_of_the_loss() -> None:
+    """Weights of 1 are the default; a heavier sample pulls its label's probability up."""
+    plain = TopicClassifier.fit(SAMPLES, c=10.0)
+    ones = TopicClassifier.fit(SAMPLES, c=10.0, weights=[1.0] * len(SAMPLES))
+    assert plain is not None and ones is not None
+    assert np.array_equal(plain.weights, ones.weights)
+    samples = [*SAMPLES, (["код", "звонок"], "calls")]
+    light = TopicClassifier.train(samples, c=10.0, weights=[1.0] * len(SAMPLES) + [0.2])
+    heavy = TopicClassifier.train(samples, c=10.0, weights=[1.0] * len(SAMPLES) + [5.0])
+    assert light is not None and heavy is not None and light is not heavy
+    assert heavy.probabilities(["код", "звонок"])["calls"] > light.probabilities(["код", "звонок"])["calls"]
