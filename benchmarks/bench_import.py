@@ -64,6 +64,12 @@ Measured (issue 16, 2 shared cores; earlier briefs, one line each):
   the next chunks arrive: from the last chunk to the answer 0.16–0.23 → 0.06–0.10 s, matching included
   (in-process timelines, load 1.3–1.7); the sheet converted lazily: the worker's first chunk 0.317 →
   0.275 s of CPU (medians of 7).
+After the merge, no other work running (2026-12-06, 18:25–18:28, load average 0.4–1.3; the host's speed
+wandered between runs): 50,000 rows: calamine 0.32 s, ours 0.72 s (median of 7, best 0.68 s), bot 131 MB,
+worker 106 MB; minutes later calamine 0.42 s, ours 0.91 s (median of 9). 60,000 rows: calamine 0.37 s, ours
+0.77 s (median of 5), 143 MB; later calamine 0.53 s, ours 1.10 s. Ours takes about 2.2 times calamine's
+reading alone (before brief hI3: 2.9 times, 0.94 s against 0.32 s), so ≤ 0.7 s needs a host that reads
+the file in ≤ 0.31 s.
 Where the time goes (this code, in-process timelines at load 1.3–1.8): first chunk at 0.34–0.45 s
 (calamine's parse alone 0.24–0.30 s of it, in Rust), then a chunk every 15–60 ms as CPU allows (the worker's
 finding and the bot's converting each about 10–20 ms a chunk, the early insert a few ms more on SQLite's
