@@ -28,7 +28,9 @@ send against VK's schema (`--no-validate`, as the figures before issue 16 §5 we
 Figures on 2026-12-06 evening, another machine (AMD EPYC, 2 cores; load average 0.7 at the start, 2.3 at the
 end, a helper starting its work during run 1), `--n 10000 --runs 3 --only workers,sigkill,one-process`:
 one process 933/s (933, 930, 935); workers (2) 899/s (860, 899, 900); sigkill 716/s (711, 716, 722);
-0 error 6, 0 duplicates, 0 lost in every round.
+0 error 6, 0 duplicates, 0 lost in every round. The same at 18:53 with nothing else running (load average
+0.1 at the start, 0.8 at the end), medians of 3: one process 943/s, workers (2) 900/s, sigkill 722/s; 0 error 6,
+0 duplicates, 0 lost.
 
 Figures after the emulator validates with jsonschema-rs and the waves are stored at once (`--n 10000
 --runs 3`, medians, 2 shared cores, load average 3.8 at the start, 2.6 at the end, other sessions' jobs
