@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing
 from functools import lru_cache
 from itertools import chain
@@ -106,8 +106,10 @@ _PERSON_ROW = ("person_id", "org_id", "period_start", "period_end", "group_messa
 _PERSON_UPSERT = upsert("person_stats", _PERSON_ROW, ("person_id", "period_start"))
 
 
+@lru_cache(maxsize=1)
 def _variable_limit() -> int:
-    """The most parameters one SQLite statement takes here (32,766 since SQLite 3.32, 999 before)."""
+    """The most parameters one SQLite statement takes here (32,766 since SQLite 3.32, 999 before); asked
+    once, on the first write that needs it."""
     try:
         with closing(sqlite3.connect(":memory:")) as probe:
             return probe.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -118,13 +120,17 @@ def _variable_limit() -> int:
 # Rows one INSERT statement writes: executemany steps each row with the GIL let go and taken back (a wait
 # of up to 5 ms for it whenever another thread runs Python meanwhile) and binds it from Python; one
 # statement of thousands of rows binds them in one C loop and steps once, a third faster alone.
-_ROWS_PER_INSERT = max(1, min(_variable_limit(), 20_000) // len(_PERSON_ROW))
+def _rows_per_insert() -> int:
+    return max(1, min(_variable_limit(), 20_000) // len(_PERSON_ROW))
+
+
 _ROW_MARKS = f"({_marks(_PERSON_ROW)})"
 
 
 # A school's rows of one import share the school, the week and the import: bound once per statement, the
 # rest (6 a row) let a whole 5,000-row chunk go in one statement, sent to SQLite's thread in one step.
-_SHARED_ROWS_PER_INSERT = max(1, (min(_variable_limit(), 32_766) - 4) // 6)
+def _shared_rows_per_insert() -> int:
+    return max(1, (min(_variable_limit(), 32_766) - 4) // 6)
 
 
 @lru_cache(maxsize=8)
@@ -154,6 +160,19 @@ def _figures(v: Mapping[str, Any]) -> tuple[Any, ...]:
     return (v.get("group_messages"), v.get("calls"), v.get("group_chats_created"),
             None if (e := v.get("ejd_linked")) is None else int(bool(e)),
             None if (r := v.get("registered")) is None else int(bool(r)))
+
+
+def _with_figures(rows: Sequence[tuple[int, str, int | None, dict[str, Any]]],
+                  ) -> Iterator[tuple[int, str, int | None, tuple[Any, ...]]]:
+    """Each (person_id, org_id, import_id, values) row with its figures (`_figures`) instead of the dict."""
+    # Rows with the same figures often share one dict (the importer's), read once here; `id` is
+    # a safe key while `rows` holds every dict alive.
+    figures: dict[int, tuple[Any, ...]] = {}
+    for pid, org, import_id, v in rows:
+        found = figures.get(id(v))
+        if found is None:
+            found = figures[id(v)] = _figures(v)
+        yield pid, org, import_id, found
 
 
 class StatsRepo:
@@ -232,15 +251,7 @@ class StatsRepo:
                                    rows: Sequence[tuple[int, str, int | None, dict[str, Any]]]) -> None:
         """`put_person_stats_in` for plain (person_id, org_id, import_id, values) rows: no model per row."""
         start, end = period.start.isoformat(), period.end.isoformat()
-        # Rows with the same figures often share one dict (the importer's), read once here; `id` is
-        # a safe key while `rows` holds every dict alive.
-        figures: dict[int, tuple[Any, ...]] = {}
-        params = []
-        for pid, org, import_id, v in rows:
-            found = figures.get(id(v))
-            if found is None:
-                found = figures[id(v)] = _figures(v)
-            params.append((pid, org, start, end, *found, import_id))
+        params = [(pid, org, start, end, *found, import_id) for pid, org, import_id, found in _with_figures(rows)]
         # In primary-key order SQLite appends to its B-trees instead of jumping about them.
         params.sort(key=itemgetter(0))
         if conn.dialect == "postgres":
@@ -254,15 +265,16 @@ class StatsRepo:
         # another school, or written earlier in this transaction) stops the INSERT at its statement, with
         # the statements before it in; the upsert then writes every row again, to the same end.
         try:
-            for at in range(0, len(params), _ROWS_PER_INSERT):
-                part = params[at:at + _ROWS_PER_INSERT]
+            size = _rows_per_insert()
+            for at in range(0, len(params), size):
+                part = params[at:at + size]
                 await conn.execute(_person_insert(len(part)), list(chain.from_iterable(part)))
         except sqlite3.IntegrityError:
             await conn.executemany(_PERSON_UPSERT, params)
 
     @staticmethod
     async def begin_early_in(conn: Connection) -> None:
-        """Mark the point `undo_early_in` goes back to."""
+        """Mark the point `end_early_in(undo=True)` goes back to."""
         await conn.execute("SAVEPOINT early_rows")
 
     @staticmethod
@@ -278,18 +290,15 @@ class StatsRepo:
         """`put_person_values_in` without replacing: False (and the rows of the failing statement not
         written) when a row is in the way, or when the transaction is over already."""
         start, end = period.start.isoformat(), period.end.isoformat()
-        figures: dict[int, tuple[Any, ...]] = {}
         groups: dict[tuple[str, int | None], list[tuple[Any, ...]]] = {}
-        for pid, org, import_id, v in rows:
-            found = figures.get(id(v))
-            if found is None:
-                found = figures[id(v)] = _figures(v)
+        for pid, org, import_id, found in _with_figures(rows):
             groups.setdefault((org, import_id), []).append((pid, *found))
         try:
             for (org, import_id), params in groups.items():
                 params.sort(key=itemgetter(0))
-                for at in range(0, len(params), _SHARED_ROWS_PER_INSERT):
-                    part = params[at:at + _SHARED_ROWS_PER_INSERT]
+                size = _shared_rows_per_insert()
+                for at in range(0, len(params), size):
+                    part = params[at:at + size]
                     # Checked and sent in one step of the event loop: nothing can end the transaction between.
                     if getattr(conn, "live", True) is False:
                         return False

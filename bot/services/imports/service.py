@@ -451,7 +451,4 @@ class _EarlyPlan(PersonStatsPlan):
                           target=self.file_name[:200], details={"period": self.period.key, "import_id": import_id})
         if self.found.pending:
             await tx.add_pending_in(import_id, self.found.pending)
-        return StatsResult(period=self.period, kind="person", rows_read=self.rows_read, rows_imported=len(stats),
-                           problems=sorted_problems(self.problems), orgs=self.orgs, replaced=False,
-                           pending=len(self.found.pending), remembered=self.found.remembered,
-                           import_ids=[import_id], sheet=self.sheet, period_source=self.source)
+        return self.result([import_id])  # replaced is False: the week was not loaded before

@@ -454,10 +454,15 @@ class PersonStatsPlan(_StatsPlan):
             rows = [p for p in self.found.pending if p.org_id == org]
             if rows:
                 await tx.add_pending_in(ids[org], rows)
-        return StatsResult(period=self.period, kind="person", rows_read=self.rows_read, rows_imported=len(stats),
-                           problems=sorted_problems(self.problems), orgs=self.orgs, replaced=self.replaced,
-                           pending=len(self.found.pending), remembered=self.found.remembered,
-                           import_ids=list(ids.values()), sheet=self.sheet, period_source=self.source)
+        return self.result(list(ids.values()))
+
+    def result(self, import_ids: list[int]) -> StatsResult:
+        """What the import did, once its rows are written under `import_ids`."""
+        return StatsResult(period=self.period, kind="person", rows_read=self.rows_read,
+                           rows_imported=len(self.found.stats), problems=sorted_problems(self.problems),
+                           orgs=self.orgs, replaced=self.replaced, pending=len(self.found.pending),
+                           remembered=self.found.remembered, import_ids=import_ids, sheet=self.sheet,
+                           period_source=self.source)
 
 
 async def loaded_before_in(tx: ImportTx, orgs: Sequence[str], kind: str, period: Period,
