@@ -12,10 +12,8 @@ from typing import Any, TextIO
 
 from bot.faq import FaqAnswer, FaqEngine, KnowledgeBaseError
 from bot.faq.knowledge import MESSENGERS
+from bot.faq.questions import accepted, parse_labelled
 from bot.faq.reply import DEFAULT_MESSENGER, Messenger
-
-#: Separates accepted topics in the expected column of an evaluation file: «web_version|max».
-ALTERNATIVE_SEP = "|"
 
 
 def register(
@@ -158,7 +156,6 @@ def read_eval_file(path: Path, known: Iterable[str]) -> list[tuple[str, str]]:
 
     `expected` is a topic id, `none`, or accepted topics joined by «|» («web_version|max»).
     """
-    topics = set(known)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -167,27 +164,10 @@ def read_eval_file(path: Path, known: Iterable[str]) -> list[tuple[str, str]]:
         raise _CliError(f"{path}: файл не в кодировке UTF-8") from None
     except OSError as exc:
         raise _CliError(f"{path}: не удалось прочитать ({exc.strerror})") from None
-    rows: list[tuple[str, str]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        parts = line.split("\t")
-        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
-            raise _CliError(f"{path.name}, строка {number}: ожидалось «тема<TAB>вопрос»")
-        expected, question = parts[0].strip(), parts[1].strip()
-        for topic in expected.split(ALTERNATIVE_SEP):
-            topic = topic.strip()
-            if not topic:
-                raise _CliError(f"{path.name}, строка {number}: пустая тема в «{expected}»")
-            if topic != "none" and topic not in topics:
-                raise _CliError(f"{path.name}, строка {number}: неизвестная тема «{topic}»")
-        rows.append((ALTERNATIVE_SEP.join(t.strip() for t in expected.split(ALTERNATIVE_SEP)), question))
-    return rows
-
-
-def accepted(expected: str) -> set[str | None]:
-    """The topics (None for `none`) that count as right for an expected label."""
-    return {None if t == "none" else t for t in expected.split(ALTERNATIVE_SEP)}
+    try:
+        return parse_labelled(text, path.name, known)
+    except KnowledgeBaseError as exc:
+        raise _CliError(str(exc)) from None
 
 
 def evaluate(engine: FaqEngine, rows: Sequence[tuple[str, str]]) -> dict[str, Any]:

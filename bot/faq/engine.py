@@ -3,9 +3,9 @@
 Scoring: each topic is a bag of lemmas from its title, keywords and examples, weighted by
 how few topics use the lemma (IDF over topics). A question scores against both the whole
 topic (cosine with the bag) and its closest single example (cosine with that example);
-the mix is the lexical score. A classifier learned at start from the same phrasings
-(bot/faq/learned.py) adds its probability of the topic, so that wordings no phrasing has
-still find their topic; the blend is the confidence (thresholds and weights:
+the mix is the lexical score. A classifier learned from the same phrasings and from labelled
+teachers' questions (bot/faq/learned.py, bot/faq/questions.py) adds its probability of the
+topic, so that wordings no phrasing has still find their topic; the blend is the confidence (thresholds and weights:
 bot/faq/tuning.py). Below `UNKNOWN_BELOW`
 the bot does not know; when the second topic is close to the first it offers both as buttons.
 """
@@ -33,6 +33,7 @@ from bot.faq.clauses import (
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
 from bot.faq.learned import TopicClassifier
+from bot.faq.questions import bundled_questions, question_samples
 from bot.faq.render import render
 from bot.faq.reply import (
     DEFAULT_MESSENGER,
@@ -83,6 +84,10 @@ from bot.faq.tuning import (
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
+
+#: How many distinct vocabularies' question samples are kept (see FaqEngine.classifier_samples).
+QUESTION_SAMPLE_CACHE = 8
+_QUESTION_SAMPLES: dict[tuple[object, frozenset[str]], tuple[list[tuple[list[str], str]], list[float]]] = {}
 
 
 class FaqEngine:
@@ -152,7 +157,8 @@ class FaqEngine:
 
     def _train_classifier(self) -> TopicClassifier | None:
         """The learned classifier over the bundled topics' phrasings (title, examples, keywords
-        and its entries'), with off-topic phrasings as a class of their own (label "").
+        and its entries') and the bundled labelled questions, with off-topic phrasings and
+        questions as a class of their own (label "").
 
         A school's own topics are left to the lexical score (the blend never lowers one): so
         the schools of a district share one model (see TopicClassifier.train), and a deputy's
@@ -160,7 +166,25 @@ class FaqEngine:
         """
         if LEARNED_WEIGHT <= 0:
             return None
-        return TopicClassifier.train(self.phrasing_samples(), LEARNED_C)
+        samples, weights = self.classifier_samples()
+        return TopicClassifier.train(samples, LEARNED_C, weights)
+
+    def classifier_samples(self) -> tuple[list[tuple[list[str], str]], list[float]]:
+        """The classifier's training samples and their weights: the phrasings (weight 1) and
+        the bundled labelled questions (bot/faq/questions.py) of the bundled topics."""
+        phrasings = self.phrasing_samples()
+        bundled = frozenset(t for t, topic in self.topics.items() if not topic.school_specific)
+        # Every school's engine would read and lemmatise the same thousands of questions again
+        # (a tenth of a second each); engines whose words are lemmatised alike share them.
+        key = (self.vocab.signature(), bundled)
+        found = _QUESTION_SAMPLES.get(key)
+        if found is None:
+            found = question_samples(bundled_questions(self.topics), self.vocab.features, bundled)
+            if len(_QUESTION_SAMPLES) >= QUESTION_SAMPLE_CACHE:
+                _QUESTION_SAMPLES.clear()
+            _QUESTION_SAMPLES[key] = found
+        questions, weights = found
+        return [*phrasings, *questions], [1.0] * len(phrasings) + weights
 
     def phrasing_samples(self) -> list[tuple[list[str], str]]:
         """The classifier's samples from the phrasings: `(content lemmas, topic id)`, with
@@ -280,6 +304,11 @@ class FaqEngine:
             return ranked
         lexical = dict(ranked)
         features = self.vocab.features(question)
+        if self._vague(features):
+            # One word that several topics use («профиль») is all the classifier would see: its
+            # probabilities are then how often the word came in each topic's questions, which
+            # tells nothing of this asker's; the lexical score keeps the topics close (a choice).
+            return ranked
         # The classifier knows nothing of the intent words the data marks as heavy (kb
         # `weights` above 1): one more occurrence tells it, as the weight tells the lexical
         # score («web.max.ru просит qr код» is about the web version, not an invitation QR).
@@ -310,6 +339,11 @@ class FaqEngine:
         return self._inside(question, sorted(
             ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])
         ))
+
+    def _vague(self, features: Sequence[str]) -> bool:
+        """The question is one content word that carries no intent and names no subject."""
+        words = set(features)
+        return len(words) == 1 and not self._names_subject(next(iter(words)))
 
     def _inside(self, question: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
         """`ranked` without the topics the question is outside of: it names a service outside
@@ -616,8 +650,7 @@ class FaqEngine:
             if score >= max(UNKNOWN_BELOW, best * ALTERNATIVE_RATIO)
         ]
         # One word that many topics share («профиль») names no question: offer the topics.
-        words = set(self.vocab.features(question))
-        vague = len(words) == 1 and not self._names_subject(next(iter(words)))
+        vague = self._vague(self.vocab.features(question))
         close = [
             topic_id
             for topic_id, score in ranked[1:MAX_CHOICES]

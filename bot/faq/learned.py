@@ -1,8 +1,11 @@
-"""A learned topic classifier: multinomial logistic regression trained at start.
+"""A learned topic classifier: multinomial logistic regression over the phrasings and questions.
 
 The lexical engine matches a question against the phrasings word by word; this classifier
-learns from the same phrasings which words and word parts tell the topics apart, so that it
-generalises to wordings no phrasing has. Features of a text (its content lemmas, synonyms
+learns from the same phrasings, and from teachers' questions labelled with their topic
+(bot/faq/questions.py), which words and word parts tell the topics apart, so that it
+generalises to wordings no phrasing has. The model of the bundled data is saved in the
+package (`bundled_model_path`) and read at start; other data (a school's own phrasings of the
+bundled topics, or bundled data changed since the save) is trained on at start. Features of a text (its content lemmas, synonyms
 already applied): lemma unigrams and bigrams, and character 2–5-grams of each lemma padded
 with spaces (robust to typos and unseen word forms); each group TF-IDF weighted (sublinear
 TF, smoothed IDF) and L2-normalised. Training minimises the L2-regularised cross-entropy
@@ -16,10 +19,15 @@ benchmarks/bench_faq.py, which measures both in one run).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
+import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -33,6 +41,24 @@ MAX_ITERATIONS = 100
 #: Stop when the largest gradient component (of the per-sample objective) falls below this.
 #: 1e-4 takes twice the iterations and scored the same on the tuning sets.
 GRADIENT_TOLERANCE = 1e-3
+#: Version of the saved model's layout and of the features above; a saved model of another
+#: version is never loaded.
+MODEL_FORMAT = 1
+
+Samples = tuple[tuple[tuple[str, ...], str, float], ...]
+
+
+def bundled_model_path() -> Path:
+    """The model trained on the bundled data, shipped with the bot (rebuilt by
+    `python -m bot.faq.build_model`)."""
+    return Path(str(resources.files("bot.faq").joinpath("classifier.npz")))
+
+
+def samples_key(samples: Samples, c: float) -> str:
+    """A digest of everything a fit depends on: the samples, their weights, `c` and the
+    feature layout. A saved model is used only for samples with this very key."""
+    payload = json.dumps([MODEL_FORMAT, CHAR_NGRAMS.start, CHAR_NGRAMS.stop, c, samples], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def features(lemmas: Sequence[str]) -> tuple[Counter[str], Counter[str]]:
@@ -75,10 +101,10 @@ class TopicClassifier:
 
         The same samples give the same model, so it is trained once for them: the engines of
         schools without phrasings of their own (or whose entries change only answers) share it.
+        The bundled data's model is not trained at all but read from `bundled_model_path()`
+        when that file was saved for these very samples (a fit takes seconds).
         """
-        weighted = list(zip(samples, weights if weights is not None else [1.0] * len(samples), strict=True))
-        key = tuple((tuple(lemmas), label, float(w)) for (lemmas, label), w in weighted if lemmas)
-        return _trained(key, c)
+        return _trained(as_samples(samples, weights), c)
 
     @classmethod
     def fit(
@@ -113,6 +139,40 @@ class TopicClassifier:
         found, bias = _fit(matrix, target, c, scale)
         return cls(labels, word_index, char_index, idf, found, bias)
 
+    def save(self, path: Path, key: str) -> None:
+        """Write the model to `path` (a NumPy .npz archive) under `key` (see samples_key)."""
+        np.savez_compressed(
+            path,
+            key=np.array(key),
+            labels=np.array(self.labels),
+            words=np.array(sorted(self.word_index, key=self.word_index.__getitem__)),
+            chars=np.array(sorted(self.char_index, key=self.char_index.__getitem__)),
+            idf=self.idf,
+            weights=self.weights,
+            bias=self.bias,
+        )
+
+    @classmethod
+    def load(cls, path: Path, key: str) -> TopicClassifier | None:
+        """The model saved at `path` under `key`; None when the file is missing, unreadable or
+        was saved for other samples."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                if str(saved["key"]) != key:
+                    return None
+                words = saved["words"].tolist()
+                chars = saved["chars"].tolist()
+                return cls(
+                    labels=tuple(saved["labels"].tolist()),
+                    word_index={f: n for n, f in enumerate(words)},
+                    char_index={f: n + len(words) for n, f in enumerate(chars)},
+                    idf=saved["idf"],
+                    weights=saved["weights"],
+                    bias=saved["bias"],
+                )
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return None
+
     def probabilities(self, lemmas: Sequence[str]) -> dict[str, float]:
         """Each label's probability for a text with these content lemmas (they sum to 1)."""
         words, chars = features(lemmas)
@@ -128,8 +188,19 @@ class TopicClassifier:
         return dict(zip(self.labels, odds.tolist(), strict=True))
 
 
+def as_samples(
+    samples: Sequence[tuple[Sequence[str], str]], weights: Sequence[float] | None = None
+) -> Samples:
+    """`samples` with their weights (1 by default) as one hashable tuple; empty texts left out."""
+    weighted = zip(samples, weights if weights is not None else [1.0] * len(samples), strict=True)
+    return tuple((tuple(lemmas), label, float(w)) for (lemmas, label), w in weighted if lemmas)
+
+
 @functools.lru_cache(maxsize=4)
-def _trained(samples: tuple[tuple[tuple[str, ...], str, float], ...], c: float) -> TopicClassifier | None:
+def _trained(samples: Samples, c: float) -> TopicClassifier | None:
+    saved = TopicClassifier.load(bundled_model_path(), samples_key(samples, c))
+    if saved is not None:
+        return saved
     return TopicClassifier.fit([(lemmas, label) for lemmas, label, _ in samples], c, [w for *_, w in samples])
 
 

@@ -356,6 +356,11 @@ class Vocabulary:
     def _canonical(self, words: Sequence[str]) -> tuple[str, ...]:
         return tuple(self._single.get(w, w) for w in words)
 
+    def signature(self) -> tuple[tuple[tuple[tuple[str, ...], str], ...], tuple[tuple[str, str], ...]]:
+        """Equal for two vocabularies that turn every text into the same lemmas (the same
+        synonyms and known words), so that what one computed the other may reuse."""
+        return tuple(sorted(self._phrases.items())), tuple(sorted(self._known.items()))
+
     def learn(self, texts: Iterable[str]) -> None:
         """Add the words of `texts` to the typo-repair vocabulary."""
         for text in texts:

@@ -43,8 +43,10 @@ def test_questions_cv_trains_on_no_question_of_the_set_it_scores() -> None:
 
 def test_questions_cv_splits_alternatives_and_maps_none_to_the_offtopic_class(engine: FaqEngine) -> None:
     cv = load("cv_faq_questions")
+    bundled = set(engine.topics)
     samples, weights = cv.question_samples(
-        engine, [("max|calls", "как позвонить в максе"), ("none", "когда педсовет"), ("none", "привет")], 2.0
+        [("max|calls", "как позвонить в максе"), ("none", "когда педсовет"), ("none", "привет")],
+        engine.vocab.features, bundled, 2.0,
     )
     assert [label for _, label in samples] == ["calls", "max", ""]
     assert weights == [1.0, 1.0, 2.0]

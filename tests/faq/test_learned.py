@@ -9,8 +9,15 @@ import pytest
 
 import bot.faq.engine as engine_module
 from bot.faq import FaqEngine
-from bot.faq.learned import TopicClassifier, features
-from bot.faq.tuning import OFFTOPIC_LEARNED_WEIGHT
+from bot.faq.learned import (
+    TopicClassifier,
+    _trained,
+    as_samples,
+    bundled_model_path,
+    features,
+    samples_key,
+)
+from bot.faq.tuning import LEARNED_C, OFFTOPIC_LEARNED_WEIGHT
 
 #: A tiny training set: three topics, a few phrasings each (content lemmas, synonyms applied).
 SAMPLES: list[tuple[list[str], str]] = [
@@ -180,11 +187,17 @@ def test_the_classifier_answers_what_the_lexical_engine_misses(
 
 
 def test_one_known_word_does_not_make_the_classifier_answer(engine: FaqEngine) -> None:
-    """«кто» alone is `contact` to the classifier; the rest of the question is foreign to the
-    knowledge base, so its share shrinks with the coverage and the bot hands off."""
+    """«кто» alone is `contact` to a classifier trained on the phrasings only; the rest of the
+    question is foreign to the knowledge base, so its share shrinks with the coverage and the bot
+    hands off. Trained on the labelled questions too, the classifier knows such talk is off-topic."""
     assert engine.classifier is not None
-    found = engine.classifier.probabilities(engine.vocab.features("кто выиграл матч"))
+    features = engine.vocab.features("кто выиграл матч")
+    phrasings_only = TopicClassifier.fit(engine.phrasing_samples(), LEARNED_C)
+    assert phrasings_only is not None
+    found = phrasings_only.probabilities(features)
     assert max(found, key=found.__getitem__) == "contact"
+    trained = engine.classifier.probabilities(features)
+    assert max(trained, key=trained.__getitem__) == ""
     assert engine.ask("кто выиграл матч").kind == "unknown"
 
 
@@ -208,3 +221,62 @@ def test_sample_weights_scale_a_samples_share_of_the_loss() -> None:
     heavy = TopicClassifier.train(samples, c=10.0, weights=[1.0] * len(SAMPLES) + [5.0])
     assert light is not None and heavy is not None and light is not heavy
     assert heavy.probabilities(["код", "звонок"])["calls"] > light.probabilities(["код", "звонок"])["calls"]
+
+
+def test_the_shipped_model_is_the_bundled_datas() -> None:
+    """bot/faq/classifier.npz was saved for exactly the samples the bundled data gives now; after
+    a change to the phrasings, the questions or the synonyms, `python -m bot.faq.build_model`."""
+    engine = FaqEngine.load()
+    key = samples_key(as_samples(*engine.classifier_samples()), LEARNED_C)
+    assert TopicClassifier.load(bundled_model_path(), key) is not None, (
+        "bot/faq/classifier.npz устарел: выполните python -m bot.faq.build_model"
+    )
+
+
+def _small() -> tuple[list[tuple[list[str], str]], TopicClassifier]:
+    samples = [(["смс", "код"], "login_code"), (["чат", "класс"], "class_chats"), (["погода"], "")]
+    model = TopicClassifier.fit(samples, 10.0)
+    assert model is not None
+    return samples, model
+
+
+def test_a_saved_model_loads_only_under_its_key(tmp_path: Path) -> None:
+    """A model read back gives the same probabilities; another key, a broken or missing file
+    give None (the engine then trains)."""
+    samples, model = _small()
+    key = samples_key(as_samples(samples), 10.0)
+    path = tmp_path / "model.npz"
+    model.save(path, key)
+    loaded = TopicClassifier.load(path, key)
+    assert loaded is not None
+    assert loaded.probabilities(["смс"]) == model.probabilities(["смс"])
+    assert loaded.labels == model.labels
+    assert TopicClassifier.load(path, samples_key(as_samples(samples), 30.0)) is None
+    path.write_bytes(b"not a zip")
+    assert TopicClassifier.load(path, key) is None
+    assert TopicClassifier.load(tmp_path / "missing.npz", key) is None
+
+
+def test_the_key_follows_every_sample_and_weight() -> None:
+    samples, _ = _small()
+    key = samples_key(as_samples(samples), 10.0)
+    assert samples_key(as_samples(samples, [1.0, 1.0, 0.5]), 10.0) != key
+    assert samples_key(as_samples([*samples[:2], (["погода"], "calls")]), 10.0) != key
+    assert samples_key(as_samples(samples), 10.0) == key
+
+
+def test_without_the_shipped_model_the_engine_trains_the_same_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A missing or stale model file costs a fit at start, not a different model."""
+    shipped = FaqEngine.load().classifier
+    assert shipped is not None
+    monkeypatch.setattr("bot.faq.learned.bundled_model_path", lambda: tmp_path / "missing.npz")
+    _trained.cache_clear()
+    try:
+        fitted = FaqEngine.load().classifier
+    finally:
+        _trained.cache_clear()
+    assert fitted is not None and fitted is not shipped
+    assert fitted.labels == shipped.labels and fitted.word_index == shipped.word_index
+    question = FaqEngine.load().vocab.features("не приходит смс с кодом на новый номер")
+    got, expected = fitted.probabilities(question), shipped.probabilities(question)
+    assert all(abs(got[t] - expected[t]) < 1e-6 for t in expected)
