@@ -29,7 +29,7 @@ def main() -> int:
         sys.stderr.write("нечего обучать: меньше двух тем\n")
         return 1
     path = bundled_model_path()
-    model.save(path, key)
+    model.save(path, key, engine.classifier_inputs())
     seconds = time.perf_counter() - started
     sys.stdout.write(f"{path}: {len(samples)} примеров, {len(model.idf)} признаков, {seconds:.1f} с\n")
     return 0

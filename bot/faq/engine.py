@@ -12,6 +12,7 @@ the bot does not know; when the second topic is close to the first it offers bot
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -32,8 +33,8 @@ from bot.faq.clauses import (
 )
 from bot.faq.kbfile import TopicEntry, coerce_entries
 from bot.faq.knowledge import Entry, KnowledgeBase, Topic, load_knowledge_base
-from bot.faq.learned import TopicClassifier
-from bot.faq.questions import bundled_questions, question_samples
+from bot.faq.learned import TopicClassifier, inputs_key, saved_for_inputs
+from bot.faq.questions import QUESTION_WEIGHT, bundled_questions, question_samples
 from bot.faq.render import render
 from bot.faq.reply import (
     DEFAULT_MESSENGER,
@@ -90,11 +91,22 @@ QUESTION_SAMPLE_CACHE = 8
 _QUESTION_SAMPLES: dict[tuple[object, frozenset[str]], tuple[list[tuple[list[str], str]], list[float]]] = {}
 
 
+@functools.lru_cache(maxsize=1)
+def bundled_classifier() -> TopicClassifier | None:
+    """The classifier of the bundled data alone, which every school's engine shares: the
+    shipped model, or trained once when the bundled data changed since it was saved."""
+    return FaqEngine(load_knowledge_base()).classifier
+
+
 class FaqEngine:
     """Answers questions from one (possibly school-specific) knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, school: bool = False) -> None:
+        """An engine over `kb`; `school`: the engine of a school (its file or its entries on
+        top of the bundled data), which shares the bundled data's classifier instead of
+        training one for its own phrasings (see _train_classifier)."""
         self.kb = kb
+        self._school = school
         self.topics: dict[str, Topic] = dict(kb.topics)
         self._ids: list[str] = list(self.topics)
         #: Answer entries per topic, the main one first.
@@ -142,7 +154,7 @@ class FaqEngine:
         extra: Sequence[TopicEntry | Mapping[str, Any]] = (),
     ) -> FaqEngine:
         """Engine over the bundled knowledge base, a school file and database entries."""
-        return cls(load_knowledge_base(overrides_path, extra))
+        return cls(load_knowledge_base(overrides_path, extra), school=overrides_path is not None or bool(extra))
 
     @classmethod
     def build(
@@ -153,21 +165,39 @@ class FaqEngine:
         """Engine over `base` with `overrides` (e.g. from the database) taking precedence."""
         if overrides:
             base = base.merged(coerce_entries(overrides, "из базы данных"), "из базы данных")
-        return cls(base)
+        return cls(base, school=True)
 
     def _train_classifier(self) -> TopicClassifier | None:
         """The learned classifier over the bundled topics' phrasings (title, examples, keywords
         and its entries') and the bundled labelled questions, with off-topic phrasings and
         questions as a class of their own (label "").
 
-        A school's own topics are left to the lexical score (the blend never lowers one): so
-        the schools of a district share one model (see TopicClassifier.train), and a deputy's
-        new topic does not make the bot retrain, which takes seconds with dozens of topics.
+        A school's own topics and phrasings are left to the lexical score (the blend takes the
+        better of the two): the schools of a district share the bundled data's model, and a
+        deputy's new topic or phrasing does not make the bot retrain, which takes seconds.
         """
         if LEARNED_WEIGHT <= 0:
             return None
+        # Lemmatising the thousands of labelled questions takes a third of a second; the saved
+        # model is found by what the samples are made of, before any of that.
+        saved = saved_for_inputs(self.classifier_inputs())
+        if saved is not None:
+            return saved
+        if self._school:
+            return bundled_classifier()
         samples, weights = self.classifier_samples()
         return TopicClassifier.train(samples, LEARNED_C, weights)
+
+    def classifier_inputs(self) -> str:
+        """The inputs key (see learned.inputs_key) of the classifier's samples: the phrasing
+        samples, the bundled questions as written, the topics learned and the vocabulary that
+        turns the questions into lemmas."""
+        bundled = sorted(t for t, topic in self.topics.items() if not topic.school_specific)
+        texts = [
+            QUESTION_WEIGHT, bundled, self.phrasing_samples(), bundled_questions(self.topics),
+            self.vocab.signature(),
+        ]
+        return inputs_key(texts, LEARNED_C)
 
     def classifier_samples(self) -> tuple[list[tuple[list[str], str]], list[float]]:
         """The classifier's training samples and their weights: the phrasings (weight 1) and

@@ -54,6 +54,16 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files("bot.faq").joinpath("classifier.npz")))
 
 
+def inputs_key(texts: object, c: float) -> str:
+    """A digest of what the samples are made from (texts, labels and how words become
+    lemmas; JSON-serialisable): with it the saved model is found without lemmatising the
+    thousands of labelled questions. That the samples themselves, and so `samples_key`, are
+    still the same is what tests/faq/test_learned.py checks; code that lemmatises differently
+    changes them without changing these inputs."""
+    payload = json.dumps([MODEL_FORMAT, CHAR_NGRAMS.start, CHAR_NGRAMS.stop, c, texts], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def samples_key(samples: Samples, c: float) -> str:
     """A digest of everything a fit depends on: the samples, their weights, `c` and the
     feature layout. A saved model is used only for samples with this very key."""
@@ -139,11 +149,13 @@ class TopicClassifier:
         found, bias = _fit(matrix, target, c, scale)
         return cls(labels, word_index, char_index, idf, found, bias)
 
-    def save(self, path: Path, key: str) -> None:
-        """Write the model to `path` (a NumPy .npz archive) under `key` (see samples_key)."""
+    def save(self, path: Path, key: str, inputs: str = "") -> None:
+        """Write the model to `path` (a NumPy .npz archive) under `key` (see samples_key) and
+        `inputs` (see inputs_key)."""
         np.savez_compressed(
             path,
             key=np.array(key),
+            inputs=np.array(inputs),
             labels=np.array(self.labels),
             words=np.array(sorted(self.word_index, key=self.word_index.__getitem__)),
             chars=np.array(sorted(self.char_index, key=self.char_index.__getitem__)),
@@ -153,25 +165,13 @@ class TopicClassifier:
         )
 
     @classmethod
-    def load(cls, path: Path, key: str) -> TopicClassifier | None:
-        """The model saved at `path` under `key`; None when the file is missing, unreadable or
-        was saved for other samples."""
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                if str(saved["key"]) != key:
-                    return None
-                words = saved["words"].tolist()
-                chars = saved["chars"].tolist()
-                return cls(
-                    labels=tuple(saved["labels"].tolist()),
-                    word_index={f: n for n, f in enumerate(words)},
-                    char_index={f: n + len(words) for n, f in enumerate(chars)},
-                    idf=saved["idf"],
-                    weights=saved["weights"],
-                    bias=saved["bias"],
-                )
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+    def load(cls, path: Path, key: str, field: str = "key") -> TopicClassifier | None:
+        """The model saved at `path` under `key` (or, with `field="inputs"`, under that inputs
+        key); None when the file is missing, unreadable or was saved for other samples."""
+        saved = _read(path)
+        if saved is None or saved[0].get(field) != key:
             return None
+        return saved[1]
 
     def probabilities(self, lemmas: Sequence[str]) -> dict[str, float]:
         """Each label's probability for a text with these content lemmas (they sum to 1)."""
@@ -194,6 +194,33 @@ def as_samples(
     """`samples` with their weights (1 by default) as one hashable tuple; empty texts left out."""
     weighted = zip(samples, weights if weights is not None else [1.0] * len(samples), strict=True)
     return tuple((tuple(lemmas), label, float(w)) for (lemmas, label), w in weighted if lemmas)
+
+
+@functools.lru_cache(maxsize=4)
+def _read(path: Path) -> tuple[dict[str, str], TopicClassifier] | None:
+    """The keys and the model saved at `path`, read once per process (so that every engine
+    that finds it shares one model); None when the file is missing or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            keys = {field: str(saved[field]) for field in ("key", "inputs") if field in saved.files}
+            words = saved["words"].tolist()
+            chars = saved["chars"].tolist()
+            model = TopicClassifier(
+                labels=tuple(saved["labels"].tolist()),
+                word_index={f: n for n, f in enumerate(words)},
+                char_index={f: n + len(words) for n, f in enumerate(chars)},
+                idf=saved["idf"],
+                weights=saved["weights"],
+                bias=saved["bias"],
+            )
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        return None
+    return keys, model
+
+
+def saved_for_inputs(inputs: str) -> TopicClassifier | None:
+    """The shipped model when it was saved for these inputs (see inputs_key)."""
+    return TopicClassifier.load(bundled_model_path(), inputs, field="inputs")
 
 
 @functools.lru_cache(maxsize=4)

@@ -270,6 +270,36 @@ printed; main before the round → after):
 
 faq_eval 271/272 top-1, 243/244 direct right; faq_holdout 61/62, 53/54.
 
+Round fourteen: 1,200 more labelled questions (faq_train14d: long stories whose question is not where
+the story's words point; faq_train14e: short slangy ones; faq_train14f: staff and situations beyond
+class teachers), written like round thirteen's by people who read only the spec and the facts; 54 equal
+to measured questions were dropped. Two more blind sets, faq_heldout17s and faq_heldout17t, were measured
+on main before round thirteen (183/200 and 176/200 top-1, 167/180 and 163/180 direct right) and on round
+thirteen's engine (192 and 190). Those figures were found inflated: 27 questions of the round-thirteen
+training files equal questions of 17s or 17t. With them dropped, round thirteen's engine scored 191 and
+189, and the other blind sets moved by up to three questions either way (17r 185 → 182): small data
+changes tip near-ties. Against that fair engine the new questions gave 1,649 → 1,660/1,738 top-1 over the
+nine blind sets and 1,510 → 1,515/1,568 direct right; on 17s and 17t 380 → 384/400 and 345 → 348/360; the
+blend and C stayed (1 and 100, 0.7 and 300 within one question). The saved model is now found by what its
+samples are made of (the questions as written, the phrasings' lemmas and the vocabulary: learned.inputs_key),
+so start-up does not lemmatise the 4,400 questions: 1.3 s → 0.75 s. After the round, blind (main before
+round thirteen → now; misses never printed):
+
+    set                  top-1                      direct right
+    faq_heldout17b       133 → 133/138 (96.4 %)     123 → 124/128 (96.9 %)
+    faq_heldout17m       187 → 191/200 (95.5 %)     169 → 173/180 (96.1 %)
+    faq_heldout17n       182 → 192/200 (96.0 %)     164 → 174/180 (96.7 %)
+    faq_heldout17o       190 → 193/200 (96.5 %)     174 → 178/180 (98.9 %)
+    faq_heldout17p       181 → 188/200 (94.0 %)     164 → 172/180 (95.6 %)
+    faq_heldout17q       182 → 194/200 (97.0 %)     166 → 176/180 (97.8 %)
+    faq_heldout17r       172 → 185/200 (92.5 %)     157 → 170/180 (94.4 %)
+    faq_heldout17s       183 → 192/200 (96.0 %)     167 → 173/180 (96.1 %)
+    faq_heldout17t       176 → 192/200 (96.0 %)     163 → 175/180 (97.2 %)
+    all nine             1,586 → 1,660/1,738 (95.5 %)   1,427 → 1,515/1,568 (96.6 %)
+
+17s and 17t, written after every choice of rounds thirteen and fourteen but the last (whether to keep the
+new questions), are the cleanest figures. faq_eval 271/272, 243/244; faq_holdout 62/62, 54/54.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -292,6 +322,7 @@ QUESTIONS = bundled_questions_dir()
 MEASURED = (
     "faq_eval.tsv", "faq_holdout.tsv", "faq_heldout17b.tsv", "faq_heldout17m.tsv", "faq_heldout17n.tsv",
     "faq_heldout17o.tsv", "faq_heldout17p.tsv", "faq_heldout17q.tsv", "faq_heldout17r.tsv",
+    "faq_heldout17s.tsv", "faq_heldout17t.tsv",
 )
 
 
@@ -317,7 +348,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_probe17.tsv": (0.97, 1.0),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
     # never tuned on: its misses are not printed. Round ten: 133/138, 123/128.
-    "faq_heldout17b.tsv": (0.97, 0.98),
+    "faq_heldout17b.tsv": (0.96, 0.96),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.96, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
@@ -350,18 +381,24 @@ FLOORS: dict[str, tuple[float, float]] = {
     # 168/180 direct right both times; 17n 179 → 181/200, 163 → 164/180. Round eleven: 17m 187/200, 169/180;
     # 17n 182/200, 164/180. Never tuned on: misses not printed. Round thirteen (the classifier trained on
     # the labelled questions, chosen on these): 17m 193/200, 173/180; 17n 185/200, 165/180.
-    "faq_heldout17m.tsv": (0.96, 0.97),
-    "faq_heldout17n.tsv": (0.95, 0.96),
+    "faq_heldout17m.tsv": (0.95, 0.96),
+    "faq_heldout17n.tsv": (0.96, 0.96),
     # Written blind for round thirteen and measured once after its first part (main before: 17o 190/200,
     # 174/180; 17p 181/200, 164/180): 17o 191/200, 176/180; 17p 187/200, 169/180. Then one of the four
     # sets the blend was chosen on: 17o 193/200, 178/180; 17p 188/200, 173/180. Never tuned on.
     "faq_heldout17o.tsv": (0.96, 0.98),
-    "faq_heldout17p.tsv": (0.94, 0.96),
+    "faq_heldout17p.tsv": (0.94, 0.95),
     # Written blind during round thirteen; main 182/200, 166/180 and 172/200, 157/180; after the first
     # part 190 and 177/200; they confirmed the new questions and the blend: 192/200, 176/180 and 185/200,
     # 171/180. Never tuned on.
-    "faq_heldout17q.tsv": (0.96, 0.97),
-    "faq_heldout17r.tsv": (0.92, 0.95),
+    # Round fourteen: 194/200, 176/180 and 185/200, 170/180.
+    "faq_heldout17q.tsv": (0.97, 0.97),
+    "faq_heldout17r.tsv": (0.92, 0.94),
+    # Written blind during round thirteen; main 183/200, 167/180 and 176/200, 163/180; round thirteen
+    # (with 27 of their questions dropped from its training files) 191 and 189/200; round fourteen
+    # 192/200, 173/180 and 192/200, 175/180. Never tuned on.
+    "faq_heldout17s.tsv": (0.96, 0.96),
+    "faq_heldout17t.tsv": (0.96, 0.97),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
@@ -411,7 +448,7 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
         assert sum(1 for t, _ in holdout_rows if topic in accepted(t)) >= 2, topic
     assert sum(1 for t, _ in eval_rows if t == "none") >= 15
     heldout = read_eval_file(path_of("faq_heldout17.tsv"), engine.topics)
-    assert len(heldout) >= 115  # 11 questions equal to questions of measured sets were dropped (round 13)
+    assert len(heldout) >= 110  # 15 questions equal to questions of measured sets were dropped (rounds 13, 14)
     assert sum(1 for _, q in heldout if "макс" in q or "max" in q) >= 40
     # The knowledge base must not memorise the evaluation questions.
     fresh_rows = [
@@ -442,11 +479,12 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # faq_heldout17k.tsv happen to share two short phrasings each («мой статус», «покажи мою
     # статистику») with kb.toml examples that predate them; none may be added.
     # faq_heldout17m.tsv and faq_heldout17n.tsv, also blind, share one and three such phrasings;
-    # faq_heldout17o.tsv and faq_heldout17p.tsv one and two; faq_heldout17q.tsv and faq_heldout17r.tsv three and four.
+    # faq_heldout17o.tsv and faq_heldout17p.tsv one and two; faq_heldout17q.tsv and faq_heldout17r.tsv three and four;
+    # faq_heldout17s.tsv two.
     for name, shared in (("faq_heldout17e.tsv", 0), ("faq_heldout17f.tsv", 2), ("faq_heldout17k.tsv", 2),
                          ("faq_heldout17j.tsv", 0), ("faq_heldout17m.tsv", 1), ("faq_heldout17n.tsv", 3),
                          ("faq_heldout17o.tsv", 1), ("faq_heldout17p.tsv", 2), ("faq_heldout17q.tsv", 3),
-                         ("faq_heldout17r.tsv", 4)):
+                         ("faq_heldout17r.tsv", 4), ("faq_heldout17s.tsv", 2), ("faq_heldout17t.tsv", 0)):
         blind = {q for _, q in read_eval_file(path_of(name), engine.topics)}
         assert len((examples | phrasings) & blind) <= shared, name
 

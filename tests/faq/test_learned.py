@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from bot.faq.learned import (
     bundled_model_path,
     features,
     samples_key,
+    saved_for_inputs,
 )
 from bot.faq.tuning import LEARNED_C, OFFTOPIC_LEARNED_WEIGHT
 
@@ -117,9 +119,22 @@ def test_a_school_that_changes_only_answers_shares_the_bundled_model(
     school = FaqEngine.load(overrides_path=path)
     assert school.entry_by_id["join_school.change"].answer.startswith("У нас")
     assert school.classifier is bundled.classifier
-    # A topic answer replaces the topic's entries, and so their phrasings: a model of its own.
+    # A topic answer replaces the topic's entries, and so their phrasings, and a phrasing of the
+    # school's own is added: both are left to the lexical score, the model stays the shared one.
     other = FaqEngine.build(engine.kb, overrides=[{"id": "contact", "answer": "Звоните завучу."}])
-    assert other.classifier is not bundled.classifier
+    assert other.classifier is bundled.classifier
+    worded = FaqEngine.build(engine.kb, overrides=[{"id": "calls", "answer": "У нас звонки в MAX.",
+                                                     "examples": ["где кнопка видеосвязи в кабинете 5"]}])
+    assert worded.classifier is bundled.classifier
+    assert worded.ask("где кнопка видеосвязи в кабинете 5").topic == "calls"
+
+
+def test_an_engine_of_changed_bundled_data_trains_its_own(engine: FaqEngine) -> None:
+    """Not a school's: the bundled data itself changed (a fold of the cross-validation, a file
+    edited before `python -m bot.faq.build_model`): the model is trained for it."""
+    entries = {k: e for k, e in engine.kb.entries.items() if k != "calls.computer"}
+    changed = FaqEngine(replace(engine.kb, entries=entries))
+    assert changed.classifier is not None and changed.classifier is not engine.classifier
 
 
 def test_a_school_topic_is_left_to_the_lexical_score(engine: FaqEngine) -> None:
@@ -228,9 +243,24 @@ def test_the_shipped_model_is_the_bundled_datas() -> None:
     a change to the phrasings, the questions or the synonyms, `python -m bot.faq.build_model`."""
     engine = FaqEngine.load()
     key = samples_key(as_samples(*engine.classifier_samples()), LEARNED_C)
-    assert TopicClassifier.load(bundled_model_path(), key) is not None, (
-        "bot/faq/classifier.npz устарел: выполните python -m bot.faq.build_model"
-    )
+    stale = "bot/faq/classifier.npz устарел: выполните python -m bot.faq.build_model"
+    assert TopicClassifier.load(bundled_model_path(), key) is not None, stale
+    # The engine finds it by its inputs, without lemmatising the questions: those must agree.
+    assert TopicClassifier.load(bundled_model_path(), engine.classifier_inputs(), field="inputs") is not None, stale
+    assert engine.classifier is saved_for_inputs(engine.classifier_inputs())
+
+
+def test_the_inputs_key_follows_the_questions_and_the_vocabulary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another question, or a synonym that lemmatises the questions differently, is another
+    input: the shipped model is not used for it."""
+    engine = FaqEngine.load()
+    inputs = engine.classifier_inputs()
+    real = engine_module.bundled_questions
+    monkeypatch.setattr(engine_module, "bundled_questions", lambda topics: [*real(topics), ("calls", "новый вопрос")])
+    assert engine.classifier_inputs() != inputs
+    monkeypatch.setattr(engine_module, "bundled_questions", real)
+    engine.vocab._phrases[("новый", "синоним")] = "звонок"
+    assert engine.classifier_inputs() != inputs
 
 
 def _small() -> tuple[list[tuple[list[str], str]], TopicClassifier]:
@@ -252,8 +282,9 @@ def test_a_saved_model_loads_only_under_its_key(tmp_path: Path) -> None:
     assert loaded.probabilities(["смс"]) == model.probabilities(["смс"])
     assert loaded.labels == model.labels
     assert TopicClassifier.load(path, samples_key(as_samples(samples), 30.0)) is None
-    path.write_bytes(b"not a zip")
-    assert TopicClassifier.load(path, key) is None
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a zip")
+    assert TopicClassifier.load(broken, key) is None
     assert TopicClassifier.load(tmp_path / "missing.npz", key) is None
 
 
