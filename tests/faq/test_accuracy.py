@@ -300,6 +300,33 @@ round thirteen → now; misses never printed):
 17s and 17t, written after every choice of rounds thirteen and fourteen but the last (whether to keep the
 new questions), are the cleanest figures. faq_eval 271/272, 243/244; faq_holdout 62/62, 54/54.
 
+Round fifteen, tried and not kept. Two more blind sets, faq_heldout17u and faq_heldout17v, scored 178/200
+and 174/200 top-1 on main before round thirteen and 191 and 184 on round fourteen's engine, which held nine
+of their questions among its training questions; with those dropped, 189 and 187 (the figures below). Then:
+1,200 more labelled questions (the parents' side, the school's side, getting in) moved the eleven blind
+sets by 0 top-1 and −1 direct right in all, 17u and 17v 376 → 375: the classifier has what such questions
+teach, and they were left out. Scaling the classifier's probability by the coverage more mildly scored flat.
+A heavier off-topic damping (OFFTOPIC_LEARNED_WEIGHT 0.4 → 0.8) gained 10 of 1,600 questions on 17m–17t and
+3 of 538 on 17u, 17v and 17b, but handed off an answer a deputy had taught the bot («кто чинит проектор»
+under `contact`) and a vague story ending in «пароль»; not kept. The engine after round fourteen, blind
+(main before round thirteen → now; misses never printed):
+
+    set                  top-1                      direct right
+    faq_heldout17b       133 → 134/138 (97.1 %)     123 → 125/128 (97.7 %)
+    faq_heldout17m       187 → 192/200 (96.0 %)     169 → 174/180 (96.7 %)
+    faq_heldout17n       182 → 190/200 (95.0 %)     164 → 173/180 (96.1 %)
+    faq_heldout17o       190 → 193/200 (96.5 %)     174 → 178/180 (98.9 %)
+    faq_heldout17p       181 → 189/200 (94.5 %)     164 → 172/180 (95.6 %)
+    faq_heldout17q       182 → 195/200 (97.5 %)     166 → 177/180 (98.3 %)
+    faq_heldout17r       172 → 187/200 (93.5 %)     157 → 172/180 (95.6 %)
+    faq_heldout17s       183 → 192/200 (96.0 %)     167 → 173/180 (96.1 %)
+    faq_heldout17t       176 → 191/200 (95.5 %)     163 → 174/180 (96.7 %)
+    faq_heldout17u       178 → 189/200 (94.5 %)     165 → 173/180 (96.1 %)
+    faq_heldout17v       174 → 187/200 (93.5 %)     160 → 169/180 (93.9 %)
+    all eleven           1,938 → 2,039/2,138 (95.4 %)   1,772 → 1,860/1,928 (96.5 %)
+
+faq_eval 270/272 top-1, 242/244 direct right; faq_holdout 61/62, 53/54.
+
 The targets are top-1 ≥ 95 % and, of the questions that have a topic, ≥ 90 % answered directly
 (kind "answer") with a right topic. The floors below are what each set reaches now, rounded
 down; a set under the target keeps its honest figure rather than being tuned on.
@@ -322,7 +349,7 @@ QUESTIONS = bundled_questions_dir()
 MEASURED = (
     "faq_eval.tsv", "faq_holdout.tsv", "faq_heldout17b.tsv", "faq_heldout17m.tsv", "faq_heldout17n.tsv",
     "faq_heldout17o.tsv", "faq_heldout17p.tsv", "faq_heldout17q.tsv", "faq_heldout17r.tsv",
-    "faq_heldout17s.tsv", "faq_heldout17t.tsv",
+    "faq_heldout17s.tsv", "faq_heldout17t.tsv", "faq_heldout17u.tsv", "faq_heldout17v.tsv",
 )
 
 
@@ -348,7 +375,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_probe17.tsv": (0.97, 1.0),
     # Written before round two's tuning and measured once after it (128/138 top-1, 116/128 direct right);
     # never tuned on: its misses are not printed. Round ten: 133/138, 123/128.
-    "faq_heldout17b.tsv": (0.96, 0.96),
+    "faq_heldout17b.tsv": (0.97, 0.97),
     # Written before round three's tuning (81/88, 78/85), then tuned on.
     "faq_probe21.tsv": (0.96, 0.96),
     # Written blind, measured once after round three (137/160, 121/144), then tuned on in round four.
@@ -381,8 +408,8 @@ FLOORS: dict[str, tuple[float, float]] = {
     # 168/180 direct right both times; 17n 179 → 181/200, 163 → 164/180. Round eleven: 17m 187/200, 169/180;
     # 17n 182/200, 164/180. Never tuned on: misses not printed. Round thirteen (the classifier trained on
     # the labelled questions, chosen on these): 17m 193/200, 173/180; 17n 185/200, 165/180.
-    "faq_heldout17m.tsv": (0.95, 0.96),
-    "faq_heldout17n.tsv": (0.96, 0.96),
+    "faq_heldout17m.tsv": (0.96, 0.96),
+    "faq_heldout17n.tsv": (0.95, 0.96),
     # Written blind for round thirteen and measured once after its first part (main before: 17o 190/200,
     # 174/180; 17p 181/200, 164/180): 17o 191/200, 176/180; 17p 187/200, 169/180. Then one of the four
     # sets the blend was chosen on: 17o 193/200, 178/180; 17p 188/200, 173/180. Never tuned on.
@@ -392,13 +419,17 @@ FLOORS: dict[str, tuple[float, float]] = {
     # part 190 and 177/200; they confirmed the new questions and the blend: 192/200, 176/180 and 185/200,
     # 171/180. Never tuned on.
     # Round fourteen: 194/200, 176/180 and 185/200, 170/180.
-    "faq_heldout17q.tsv": (0.97, 0.97),
-    "faq_heldout17r.tsv": (0.92, 0.94),
+    "faq_heldout17q.tsv": (0.97, 0.98),
+    "faq_heldout17r.tsv": (0.93, 0.95),
     # Written blind during round thirteen; main 183/200, 167/180 and 176/200, 163/180; round thirteen
     # (with 27 of their questions dropped from its training files) 191 and 189/200; round fourteen
     # 192/200, 173/180 and 192/200, 175/180. Never tuned on.
     "faq_heldout17s.tsv": (0.96, 0.96),
-    "faq_heldout17t.tsv": (0.96, 0.97),
+    "faq_heldout17t.tsv": (0.95, 0.96),
+    # Written blind during round fourteen; main 178/200, 165/180 and 174/200, 160/180; round fourteen with
+    # nine of their questions dropped from its training files: 189/200, 173/180 and 187/200, 169/180.
+    "faq_heldout17u.tsv": (0.94, 0.96),
+    "faq_heldout17v.tsv": (0.93, 0.93),
 }
 #: Sets whose misses may be printed (they are tuned on).
 TUNED = (
@@ -480,11 +511,12 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
     # статистику») with kb.toml examples that predate them; none may be added.
     # faq_heldout17m.tsv and faq_heldout17n.tsv, also blind, share one and three such phrasings;
     # faq_heldout17o.tsv and faq_heldout17p.tsv one and two; faq_heldout17q.tsv and faq_heldout17r.tsv three and four;
-    # faq_heldout17s.tsv two.
+    # faq_heldout17s.tsv two; faq_heldout17u.tsv and faq_heldout17v.tsv one each.
     for name, shared in (("faq_heldout17e.tsv", 0), ("faq_heldout17f.tsv", 2), ("faq_heldout17k.tsv", 2),
                          ("faq_heldout17j.tsv", 0), ("faq_heldout17m.tsv", 1), ("faq_heldout17n.tsv", 3),
                          ("faq_heldout17o.tsv", 1), ("faq_heldout17p.tsv", 2), ("faq_heldout17q.tsv", 3),
-                         ("faq_heldout17r.tsv", 4), ("faq_heldout17s.tsv", 2), ("faq_heldout17t.tsv", 0)):
+                         ("faq_heldout17r.tsv", 4), ("faq_heldout17s.tsv", 2), ("faq_heldout17t.tsv", 0),
+                         ("faq_heldout17u.tsv", 1), ("faq_heldout17v.tsv", 1)):
         blind = {q for _, q in read_eval_file(path_of(name), engine.topics)}
         assert len((examples | phrasings) & blind) <= shared, name
 
