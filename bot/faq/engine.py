@@ -329,16 +329,16 @@ class FaqEngine:
     def scores(self, question: str) -> list[tuple[str, float]]:
         """Every topic with a positive score, best first: the lexical score, lifted toward the
         classifier's probability of the topic where that is higher (see LEARNED_WEIGHT)."""
-        ranked = self._inside(question, self.lexical_scores(question))
+        ranked = self.lexical_scores(question)
         if self.classifier is None:
-            return ranked
+            return self._inside(question, ranked)
         lexical = dict(ranked)
         features = self.vocab.features(question)
         if self._vague(features):
             # One word that several topics use («профиль») is all the classifier would see: its
             # probabilities are then how often the word came in each topic's questions, which
             # tells nothing of this asker's; the lexical score keeps the topics close (a choice).
-            return ranked
+            return self._inside(question, ranked)
         # The classifier knows nothing of the intent words the data marks as heavy (kb
         # `weights` above 1): one more occurrence tells it, as the weight tells the lexical
         # score («web.max.ru просит qr код» is about the web version, not an invitation QR).
