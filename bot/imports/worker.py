@@ -59,6 +59,10 @@ def parse_file(data: bytes, limits: Limits, aliases: Mapping[str, Sequence[str]]
 
 
 # --- in the worker process: a file's rows, found ahead and kept until the bot has taken them all -----
+#: How many found chunks (about 0.5 MB each, pickled) may wait for the bot before the finding pauses.
+AHEAD_CHUNKS = 8
+
+
 class _Ahead:
     """One file's chunks, pickled by a thread of the worker as fast as it finds them: the bot's asking for
     the next one no longer waits for it to be found (the worker would otherwise sit idle between the bot's
@@ -66,22 +70,35 @@ class _Ahead:
 
     def __init__(self, chunks: Iterator[list[PlainRow]]) -> None:
         self._chunks = chunks
-        self._ready: queue.SimpleQueue[tuple[bytes, int] | BaseException | None] = queue.SimpleQueue()
+        # Bounded: a bot that takes the chunks slowly (or a file it dropped) must not make the worker
+        # hold the whole file pickled beside its rows.
+        self._ready: queue.Queue[tuple[bytes, int] | BaseException | None] = queue.Queue(AHEAD_CHUNKS)
         self._stopped = False
-        threading.Thread(target=self._find, name="rows-ahead", daemon=True).start()
+        #: The thread finding the chunks (it ends at the last one, or when stopped).
+        self.thread = threading.Thread(target=self._find, name="rows-ahead", daemon=True)
+        self.thread.start()
+
+    def _put(self, item: tuple[bytes, int] | BaseException | None) -> bool:
+        """Hand `item` to the bot, waiting while AHEAD_CHUNKS wait unread; False once stopped."""
+        while not self._stopped:
+            try:
+                self._ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
 
     def _find(self) -> None:
         try:
             with collector_paused():
                 for chunk in self._chunks:
-                    if self._stopped:
-                        return
                     # Plain tuples pickle and unpickle several times faster than DataRow objects.
-                    self._ready.put((pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL), len(chunk)))
+                    if not self._put((pickle.dumps(chunk, pickle.HIGHEST_PROTOCOL), len(chunk))):
+                        return
         except BaseException as exc:  # noqa: BLE001 - handed to the bot with the chunk that failed
-            self._ready.put(exc)
+            self._put(exc)
             return
-        self._ready.put(None)
+        self._put(None)
 
     def next(self) -> tuple[bytes, int] | None:
         """The next chunk (waiting until it is found), None at the end; a failed chunk raises its error."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
 import select
 import signal
 import subprocess
 import sys
+import threading
 import tomllib
+from collections.abc import Iterator
 
 import pytest
 
@@ -111,3 +114,34 @@ def test_a_killed_bot_leaves_no_worker_behind() -> None:
             bot.stdin.close()
         if bot.stdout is not None:
             bot.stdout.close()
+
+
+def test_rows_found_ahead_wait_in_a_bounded_queue_and_stop_with_the_file() -> None:
+    """A bot that takes no chunks leaves at most AHEAD_CHUNKS of them waiting (the next one found
+    waits to be put); a stopped file's finder ends there instead of going through the rest."""
+    taken: list[int] = []
+    blocked = threading.Event()
+
+    def chunks() -> Iterator[list[tuple[object, ...]]]:
+        for number in range(10 * worker.AHEAD_CHUNKS):
+            taken.append(number)
+            if len(taken) == worker.AHEAD_CHUNKS + 1:
+                blocked.set()
+            yield [(number,)]
+
+    ahead = worker._Ahead(chunks())
+    assert blocked.wait(10)
+    ahead.stop()
+    ahead.thread.join(10)
+    assert not ahead.thread.is_alive()
+    assert len(taken) == worker.AHEAD_CHUNKS + 1
+    first = ahead.next()
+    assert first is not None and pickle.loads(first[0]) == [(0,)]
+
+
+def test_rows_found_ahead_come_in_order_to_the_end() -> None:
+    ahead = worker._Ahead(iter([[(n,)] for n in range(3 * worker.AHEAD_CHUNKS)]))
+    got = []
+    while (chunk := ahead.next()) is not None:
+        got += pickle.loads(chunk[0])
+    assert got == [(n,) for n in range(3 * worker.AHEAD_CHUNKS)]
