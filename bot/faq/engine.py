@@ -360,11 +360,13 @@ class FaqEngine:
         # The classifier's off-topic class (label "") lowers the bundled topics by a share: «где
         # взять справку с места работы» matches one school word of a topic lexically, but the
         # classifier knows it for the school-life talk the off-topic phrasings are. A share keeps
-        # the ratios between topics (and so the choices); a school's own topics, which the
-        # classifier never learned (a canteen menu reads as school life to it), keep their score.
+        # the ratios between topics (and so the choices). A school's own topics, which the
+        # classifier never learned (a canteen menu reads as school life to it), and topics the
+        # school answered itself (a deputy's «кто чинит проектор» under `contact`) keep their score.
         damping = 1.0 - OFFTOPIC_LEARNED_WEIGHT * learned.get("", 0.0)
         for topic_id in blended:
-            if not self.topics[topic_id].school_specific:
+            topic = self.topics[topic_id]
+            if not (topic.school_specific or topic.school_answer):
                 blended[topic_id] *= damping
         return self._inside(question, sorted(
             ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])

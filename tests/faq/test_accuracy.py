@@ -286,22 +286,27 @@ sets by 0 top-1 and −1 direct right in all, 17u and 17v 376 → 375: the class
 teach, and they were left out. Scaling the classifier's probability by the coverage more mildly scored flat.
 A heavier off-topic damping (OFFTOPIC_LEARNED_WEIGHT 0.4 → 0.8) gained 10 of 1,600 questions on 17m–17t and
 3 of 538 on 17u, 17v and 17b, but handed off an answer a deputy had taught the bot («кто чинит проектор»
-under `contact`) and a vague story ending in «пароль»; not kept. The engine after round fourteen, blind
-(main before round thirteen → now; misses never printed):
+under `contact`) and a vague story ending in «пароль».
+
+Round sixteen: the off-topic damping at 0.8, with the topics a school answered itself (its file or its
+deputy) left undamped, as its own topics already were; the deputy's answer is given again, and the story
+ending in «пароль» still ranks login_code first but is handed off (test_engine.py). Every blind set kept
+or gained top-1; direct right answers stayed, but for one lost on 17v. The engine now, blind (main before
+round thirteen → now; misses never printed):
 
     set                  top-1                      direct right
     faq_heldout17b       133 → 134/138 (97.1 %)     123 → 125/128 (97.7 %)
     faq_heldout17m       187 → 192/200 (96.0 %)     169 → 174/180 (96.7 %)
-    faq_heldout17n       182 → 190/200 (95.0 %)     164 → 173/180 (96.1 %)
-    faq_heldout17o       190 → 193/200 (96.5 %)     174 → 178/180 (98.9 %)
-    faq_heldout17p       181 → 189/200 (94.5 %)     164 → 172/180 (95.6 %)
-    faq_heldout17q       182 → 195/200 (97.5 %)     166 → 177/180 (98.3 %)
-    faq_heldout17r       172 → 187/200 (93.5 %)     157 → 172/180 (95.6 %)
-    faq_heldout17s       183 → 192/200 (96.0 %)     167 → 173/180 (96.1 %)
-    faq_heldout17t       176 → 191/200 (95.5 %)     163 → 174/180 (96.7 %)
-    faq_heldout17u       178 → 189/200 (94.5 %)     165 → 173/180 (96.1 %)
-    faq_heldout17v       174 → 187/200 (93.5 %)     160 → 169/180 (93.9 %)
-    all eleven           1,938 → 2,039/2,138 (95.4 %)   1,772 → 1,860/1,928 (96.5 %)
+    faq_heldout17n       182 → 191/200 (95.5 %)     164 → 173/180 (96.1 %)
+    faq_heldout17o       190 → 195/200 (97.5 %)     174 → 178/180 (98.9 %)
+    faq_heldout17p       181 → 190/200 (95.0 %)     164 → 172/180 (95.6 %)
+    faq_heldout17q       182 → 196/200 (98.0 %)     166 → 177/180 (98.3 %)
+    faq_heldout17r       172 → 190/200 (95.0 %)     157 → 172/180 (95.6 %)
+    faq_heldout17s       183 → 193/200 (96.5 %)     167 → 173/180 (96.1 %)
+    faq_heldout17t       176 → 192/200 (96.0 %)     163 → 174/180 (96.7 %)
+    faq_heldout17u       178 → 192/200 (96.0 %)     165 → 173/180 (96.1 %)
+    faq_heldout17v       174 → 187/200 (93.5 %)     160 → 168/180 (93.3 %)
+    all eleven           1,938 → 2,052/2,138 (96.0 %)   1,772 → 1,859/1,928 (96.4 %)
 
 faq_eval 270/272 top-1, 242/244 direct right; faq_holdout 61/62, 53/54.
 
@@ -391,14 +396,14 @@ FLOORS: dict[str, tuple[float, float]] = {
     # Written blind for round thirteen and measured once after its first part (main before: 17o 190/200,
     # 174/180; 17p 181/200, 164/180): 17o 191/200, 176/180; 17p 187/200, 169/180. Then one of the four
     # sets the blend was chosen on: 17o 193/200, 178/180; 17p 188/200, 173/180. Never tuned on.
-    "faq_heldout17o.tsv": (0.96, 0.98),
-    "faq_heldout17p.tsv": (0.94, 0.95),
+    "faq_heldout17o.tsv": (0.97, 0.98),
+    "faq_heldout17p.tsv": (0.95, 0.95),
     # Written blind during round thirteen; main 182/200, 166/180 and 172/200, 157/180; after the first
     # part 190 and 177/200; they confirmed the new questions and the blend: 192/200, 176/180 and 185/200,
     # 171/180. Never tuned on.
     # Round fourteen: 194/200, 176/180 and 185/200, 170/180.
-    "faq_heldout17q.tsv": (0.97, 0.98),
-    "faq_heldout17r.tsv": (0.93, 0.95),
+    "faq_heldout17q.tsv": (0.98, 0.98),
+    "faq_heldout17r.tsv": (0.95, 0.95),
     # Written blind during round thirteen; main 183/200, 167/180 and 176/200, 163/180; round thirteen
     # (with 27 of their questions dropped from its training files) 191 and 189/200; round fourteen
     # 192/200, 173/180 and 192/200, 175/180. Never tuned on.
@@ -406,7 +411,7 @@ FLOORS: dict[str, tuple[float, float]] = {
     "faq_heldout17t.tsv": (0.95, 0.96),
     # Written blind during round fourteen; main 178/200, 165/180 and 174/200, 160/180; round fourteen with
     # nine of their questions dropped from its training files: 189/200, 173/180 and 187/200, 169/180.
-    "faq_heldout17u.tsv": (0.94, 0.96),
+    "faq_heldout17u.tsv": (0.96, 0.96),
     "faq_heldout17v.tsv": (0.93, 0.93),
 }
 #: Sets whose misses may be printed (they are tuned on).
