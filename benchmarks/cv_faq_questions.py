@@ -75,7 +75,7 @@ import bot.faq.engine as engine_module  # noqa: E402
 from bot.commands.faq import accepted, read_eval_file  # noqa: E402
 from bot.faq import FaqEngine  # noqa: E402
 from bot.faq.learned import TopicClassifier  # noqa: E402
-from bot.faq.questions import bundled_questions_dir, question_samples  # noqa: E402
+from bot.faq.questions import bundled_questions_dir, question_key, question_samples  # noqa: E402
 
 TESTS = ROOT / "tests"
 #: Where the candidate sets live since round thirteen, when they began to train the bundled classifier.
@@ -93,15 +93,10 @@ PUBLIC = ("faq_eval.tsv", "faq_holdout.tsv")
 Rows = list[tuple[str, str]]
 
 
-def key(question: str) -> str:
-    """What makes two questions the same for leaving one out."""
-    return " ".join(question.lower().split())
-
-
 def training_rows(sets: dict[str, Rows], left_out: Sequence[str]) -> Rows:
     """The candidate sets' questions less the sets `left_out` and any question equal to one of theirs."""
-    seen = {key(q) for name in left_out for _, q in sets[name]}
-    return [r for name in CANDIDATES if name not in left_out for r in sets[name] if key(r[1]) not in seen]
+    seen = {question_key(q) for name in left_out for _, q in sets[name]}
+    return [r for name in CANDIDATES if name not in left_out for r in sets[name] if question_key(r[1]) not in seen]
 
 
 def train(

@@ -5,9 +5,8 @@ how few topics use the lemma (IDF over topics). A question scores against both t
 topic (cosine with the bag) and its closest single example (cosine with that example);
 the mix is the lexical score. A classifier learned from the same phrasings and from labelled
 teachers' questions (bot/faq/learned.py, bot/faq/questions.py) adds its probability of the
-topic, so that wordings no phrasing has still find their topic; the blend is the confidence (thresholds and weights:
-bot/faq/tuning.py). Below `UNKNOWN_BELOW`
-the bot does not know; when the second topic is close to the first it offers both as buttons.
+topic, so that wordings no phrasing has still find their topic; the blend is the confidence
+(thresholds and weights: bot/faq/tuning.py). Below `UNKNOWN_BELOW` the bot does not know; when the second topic is close to the first it offers both as buttons.
 """
 
 from __future__ import annotations
@@ -85,11 +84,6 @@ from bot.faq.tuning import (
 #: Question words that tell entries of one topic apart («зачем связывать» from «как
 #: связать»): stop words for the topic, but cues when picking the entry.
 _ENTRY_CUES = frozenset({"зачем", "почему", "когда", "сколько", "где", "кто", "как"})
-
-#: How many distinct vocabularies' question samples are kept (see FaqEngine.classifier_samples).
-QUESTION_SAMPLE_CACHE = 8
-_QUESTION_SAMPLES: dict[tuple[object, frozenset[str]], tuple[list[tuple[list[str], str]], list[float]]] = {}
-
 
 @functools.lru_cache(maxsize=1)
 def bundled_classifier() -> TopicClassifier | None:
@@ -178,13 +172,13 @@ class FaqEngine:
         """
         if LEARNED_WEIGHT <= 0:
             return None
+        if self._school:
+            return bundled_classifier()
         # Lemmatising the thousands of labelled questions takes a third of a second; the saved
         # model is found by what the samples are made of, before any of that.
         saved = saved_for_inputs(self.classifier_inputs())
         if saved is not None:
             return saved
-        if self._school:
-            return bundled_classifier()
         samples, weights = self.classifier_samples()
         return TopicClassifier.train(samples, LEARNED_C, weights)
 
@@ -203,17 +197,8 @@ class FaqEngine:
         """The classifier's training samples and their weights: the phrasings (weight 1) and
         the bundled labelled questions (bot/faq/questions.py) of the bundled topics."""
         phrasings = self.phrasing_samples()
-        bundled = frozenset(t for t, topic in self.topics.items() if not topic.school_specific)
-        # Every school's engine would read and lemmatise the same thousands of questions again
-        # (a tenth of a second each); engines whose words are lemmatised alike share them.
-        key = (self.vocab.signature(), bundled)
-        found = _QUESTION_SAMPLES.get(key)
-        if found is None:
-            found = question_samples(bundled_questions(self.topics), self.vocab.features, bundled)
-            if len(_QUESTION_SAMPLES) >= QUESTION_SAMPLE_CACHE:
-                _QUESTION_SAMPLES.clear()
-            _QUESTION_SAMPLES[key] = found
-        questions, weights = found
+        bundled = {t for t, topic in self.topics.items() if not topic.school_specific}
+        questions, weights = question_samples(bundled_questions(self.topics), self.vocab.features, bundled)
         return [*phrasings, *questions], [1.0] * len(phrasings) + weights
 
     def phrasing_samples(self) -> list[tuple[list[str], str]]:
@@ -330,15 +315,15 @@ class FaqEngine:
         """Every topic with a positive score, best first: the lexical score, lifted toward the
         classifier's probability of the topic where that is higher (see LEARNED_WEIGHT)."""
         ranked = self.lexical_scores(question)
-        if self.classifier is None:
-            return self._inside(question, ranked)
-        lexical = dict(ranked)
         features = self.vocab.features(question)
+        if self.classifier is None:
+            return self._inside(features, ranked)
+        lexical = dict(ranked)
         if self._vague(features):
             # One word that several topics use («профиль») is all the classifier would see: its
             # probabilities are then how often the word came in each topic's questions, which
             # tells nothing of this asker's; the lexical score keeps the topics close (a choice).
-            return self._inside(question, ranked)
+            return self._inside(features, ranked)
         # The classifier knows nothing of the intent words the data marks as heavy (kb
         # `weights` above 1): one more occurrence tells it, as the weight tells the lexical
         # score («web.max.ru просит qr код» is about the web version, not an invitation QR).
@@ -368,7 +353,7 @@ class FaqEngine:
             topic = self.topics[topic_id]
             if not (topic.school_specific or topic.school_answer):
                 blended[topic_id] *= damping
-        return self._inside(question, sorted(
+        return self._inside(features, sorted(
             ((t, s) for t, s in blended.items() if s > 0), key=lambda item: (-item[1], item[0])
         ))
 
@@ -377,8 +362,8 @@ class FaqEngine:
         words = set(features)
         return len(words) == 1 and not self._names_subject(next(iter(words)))
 
-    def _inside(self, question: str, ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
-        """`ranked` without the topics the question is outside of: it names a service outside
+    def _inside(self, features: Sequence[str], ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        """`ranked` without the topics the question (its content lemmas `features`) is outside of: it names a service outside
         the platform that the topic's things resemble (Topic.outside: «как создать конференцию в
         Zoom» is about Zoom, not about calls in Сферум) and does not name the platform itself
         («чем звонки в сферуме удобнее зума» compares the two and stays a calls question).
@@ -389,13 +374,13 @@ class FaqEngine:
         still names one of them strongly («скайп для уроков тоже нельзя?», rules) keeps it."""
         if not self._outside:
             return ranked
-        features = set(self.vocab.features(question))
-        if any(self.kb.weights.get(f, 1.0) < VAGUE_WORD_MIN for f in features):
+        words = set(features)
+        if any(self.kb.weights.get(f, 1.0) < VAGUE_WORD_MIN for f in words):
             return ranked
-        if not any(words & features for words in self._outside.values()):
+        if not any(outside & words for outside in self._outside.values()):
             return ranked
         return [
-            (t, s * REQUIRES_PENALTY) for t, s in ranked if not self._outside.get(t, frozenset()) & features
+            (t, s * REQUIRES_PENALTY) for t, s in ranked if not self._outside.get(t, frozenset()) & words
         ]
 
     def lexical_scores(self, question: str) -> list[tuple[str, float]]:

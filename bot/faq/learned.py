@@ -4,8 +4,8 @@ The lexical engine matches a question against the phrasings word by word; this c
 learns from the same phrasings, and from teachers' questions labelled with their topic
 (bot/faq/questions.py), which words and word parts tell the topics apart, so that it
 generalises to wordings no phrasing has. The model of the bundled data is saved in the
-package (`bundled_model_path`) and read at start; other data (a school's own phrasings of the
-bundled topics, or bundled data changed since the save) is trained on at start. Features of a text (its content lemmas, synonyms
+package (`bundled_model_path`) and read at start, and every school's engine shares it; bundled
+data changed since the save is trained on at start. Features of a text (its content lemmas, synonyms
 already applied): lemma unigrams and bigrams, and character 2–5-grams of each lemma padded
 with spaces (robust to typos and unseen word forms); each group TF-IDF weighted (sublinear
 TF, smoothed IDF) and L2-normalised. Training minimises the L2-regularised cross-entropy
@@ -54,21 +54,25 @@ def bundled_model_path() -> Path:
     return Path(str(resources.files("bot.faq").joinpath("classifier.npz")))
 
 
+def _digest(data: object, c: float) -> str:
+    """SHA-256 of `data` (JSON-serialisable) with `c` and the feature layout."""
+    payload = json.dumps([MODEL_FORMAT, CHAR_NGRAMS.start, CHAR_NGRAMS.stop, c, data], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def inputs_key(texts: object, c: float) -> str:
     """A digest of what the samples are made from (texts, labels and how words become
     lemmas; JSON-serialisable): with it the saved model is found without lemmatising the
     thousands of labelled questions. That the samples themselves, and so `samples_key`, are
     still the same is what tests/faq/test_learned.py checks; code that lemmatises differently
     changes them without changing these inputs."""
-    payload = json.dumps([MODEL_FORMAT, CHAR_NGRAMS.start, CHAR_NGRAMS.stop, c, texts], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _digest(texts, c)
 
 
 def samples_key(samples: Samples, c: float) -> str:
     """A digest of everything a fit depends on: the samples, their weights, `c` and the
     feature layout. A saved model is used only for samples with this very key."""
-    payload = json.dumps([MODEL_FORMAT, CHAR_NGRAMS.start, CHAR_NGRAMS.stop, c, samples], ensure_ascii=False)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+    return _digest(samples, c)
 
 
 def features(lemmas: Sequence[str]) -> tuple[Counter[str], Counter[str]]:
@@ -109,8 +113,7 @@ class TopicClassifier:
         None when there is nothing to tell apart (fewer than two labels). `weights` (one per
         sample, 1 by default) scale each sample's share of the loss.
 
-        The same samples give the same model, so it is trained once for them: the engines of
-        schools without phrasings of their own (or whose entries change only answers) share it.
+        The same samples give the same model, so it is trained once for them.
         The bundled data's model is not trained at all but read from `bundled_model_path()`
         when that file was saved for these very samples (a fit takes seconds).
         """

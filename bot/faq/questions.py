@@ -54,6 +54,12 @@ def parse_labelled(text: str, source: str, known: Iterable[str]) -> Rows:
     return rows
 
 
+def question_key(question: str) -> str:
+    """What makes two questions the same, case and spacing aside (a training question must not
+    be one of a set that measures the engine)."""
+    return " ".join(question.lower().split())
+
+
 def accepted(expected: str) -> set[str | None]:
     """The topics (None for `none`) that count as right for an expected label."""
     return {None if t == NONE_LABEL else t for t in expected.split(ALTERNATIVE_SEP)}

@@ -323,7 +323,7 @@ import pytest
 
 from bot.commands.faq import accepted, evaluate, read_eval_file
 from bot.faq import FaqEngine
-from bot.faq.questions import bundled_questions_dir
+from bot.faq.questions import bundled_questions_dir, question_key
 
 TESTS = Path(__file__).resolve().parent.parent
 #: The sets that train the classifier since round thirteen live in the package (bot/faq/questions/).
@@ -504,17 +504,12 @@ def test_eval_sets_are_big_enough(engine: FaqEngine) -> None:
         assert len((examples | phrasings) & blind) <= shared, name
 
 
-def key(question: str) -> str:
-    """What makes two questions the same: case and spacing aside."""
-    return " ".join(question.lower().split())
-
-
 def test_training_questions_are_not_measured(engine: FaqEngine) -> None:
     """No bundled question that trains the classifier equals a question of a set that measures the
     engine (it would answer that one from memory), and the measured sets stay out of the package."""
-    trained = {key(q) for path in QUESTIONS.glob("*.tsv") for _, q in read_eval_file(path, engine.topics)}
+    trained = {question_key(q) for path in QUESTIONS.glob("*.tsv") for _, q in read_eval_file(path, engine.topics)}
     assert len(trained) >= 2000
     for name in MEASURED:
         assert not (QUESTIONS / name).exists(), name
-        measured = {key(q) for _, q in read_eval_file(TESTS / name, engine.topics)}
+        measured = {question_key(q) for _, q in read_eval_file(TESTS / name, engine.topics)}
         assert not trained & measured, name
